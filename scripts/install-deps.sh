@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian package CityTwin needs to build, test and benchmark.
+# Idempotent: packages already present are skipped quickly.
+set -euo pipefail
+
+build_packages=(
+  build-essential g++ cmake ninja-build ccache pkg-config clang-format
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  librocksdb-dev libssl-dev libcli11-dev libtomlplusplus-dev
+  libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+test_packages=(python3 python3-pytest python3-requests curl)
+bench_packages=(nginx-light wrk)
+
+wanted=("${build_packages[@]}" "${test_packages[@]}")
+if [ "${CITYTWIN_BENCH_DEPS:-0}" = "1" ]; then wanted+=("${bench_packages[@]}"); fi
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#wanted[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

@@ -1,0 +1,142 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "citytwin/common/result.hpp"
+
+namespace citytwin::store {
+
+// An axis-aligned box in WGS84 degrees (x = longitude, y = latitude).
+struct Box {
+  double min_x = 0, min_y = 0, max_x = 0, max_y = 0;
+};
+
+// The bounding box of one GeoProperty instance, for the spatial index.
+struct GeoEntry {
+  std::string attribute;  // expanded attribute name, e.g. https://uri.etsi.org/ngsi-ld/location
+  Box box;
+};
+
+// What the store persists for an entity: its stored-form document plus the index terms
+// core derived from it. The store never parses the document.
+struct EntityRecord {
+  std::string id;
+  std::vector<std::string> types;       // expanded type IRIs
+  std::vector<std::string> attributes;  // expanded attribute names
+  std::vector<GeoEntry> geo;            // one per GeoProperty instance
+  std::string document;                 // serialized stored form (JSON)
+};
+
+// One change in an atomic write: create-or-replace an entity, or delete it.
+struct Change {
+  enum class Kind { kPut, kDelete };
+  Kind kind = Kind::kPut;
+  EntityRecord record;  // kPut: the full new record
+  std::string id;       // kDelete: the entity to remove (absent ids are ignored)
+
+  static Change put(EntityRecord record) {
+    Change change;
+    change.kind = Kind::kPut;
+    change.id = record.id;
+    change.record = std::move(record);
+    return change;
+  }
+  static Change remove(std::string id) {
+    Change change;
+    change.kind = Kind::kDelete;
+    change.id = std::move(id);
+    return change;
+  }
+};
+
+// Which index a scan walks.
+struct IndexSelector {
+  enum class Kind { kAll, kType, kAttribute };
+  Kind kind = Kind::kAll;
+  std::string term;  // the expanded type or attribute IRI for kType / kAttribute
+
+  static IndexSelector all() { return {}; }
+  static IndexSelector type(std::string iri) { return {Kind::kType, std::move(iri)}; }
+  static IndexSelector attribute(std::string iri) { return {Kind::kAttribute, std::move(iri)}; }
+};
+
+// Walks entity ids of one index in ascending byte order.
+class IdCursor {
+ public:
+  virtual ~IdCursor() = default;
+  // Positions at the first id >= `id` (or the first id when `id` is empty).
+  virtual void seek(std::string_view id) = 0;
+  virtual bool valid() const = 0;
+  virtual std::string_view id() const = 0;  // only while valid()
+  virtual void next() = 0;
+  virtual Status status() const = 0;  // an I/O error ends the walk (valid() turns false)
+};
+
+struct TermCount {
+  std::string term;
+  std::uint64_t count = 0;
+};
+
+struct StoreStats {
+  std::uint64_t entities = 0;         // over all tenants
+  std::uint64_t bytes_on_disk = 0;    // live SST + WAL files
+  std::vector<TermCount> per_tenant;  // entity count per tenant ("" is the default tenant)
+};
+
+// The narrow storage boundary below core. Implementations: rocksdb/ (production) and
+// memory/ (tests). A PostgreSQL/PostGIS backend will implement the same interface.
+//
+// Tenants: "" is the default tenant. A tenant exists once any write has been applied to it.
+// Durability: when apply() returns OK, the change survives a process kill (kill -9) and
+// an OS crash of a machine whose disk honours fsync.
+// Thread safety: every method may be called concurrently. apply() is atomic: readers see
+// all of its changes or none.
+class EntityStore {
+ public:
+  virtual ~EntityStore() = default;
+
+  virtual Result<std::optional<std::string>> get(std::string_view tenant,
+                                                 std::string_view id) const = 0;
+  // Documents in the order of `ids`; nullopt where an entity does not exist.
+  virtual Result<std::vector<std::optional<std::string>>> multi_get(
+      std::string_view tenant, std::span<const std::string> ids) const = 0;
+
+  // Applies every change atomically and durably, maintaining all indexes.
+  virtual Status apply(std::string_view tenant, std::span<const Change> changes) = 0;
+
+  virtual std::unique_ptr<IdCursor> scan(std::string_view tenant,
+                                         const IndexSelector& selector) const = 0;
+  virtual Result<std::uint64_t> count(std::string_view tenant,
+                                      const IndexSelector& selector) const = 0;
+  // Ids (ascending, unique) of entities with an instance of `attribute` whose box intersects
+  // `box`.
+  virtual Result<std::vector<std::string>> ids_in_box(std::string_view tenant,
+                                                      std::string_view attribute,
+                                                      const Box& box) const = 0;
+
+  virtual bool has_tenant(std::string_view tenant) const = 0;
+  virtual std::vector<std::string> tenants() const = 0;
+  // Every type / attribute IRI in use in the tenant with its number of entities.
+  virtual Result<std::vector<TermCount>> type_counts(std::string_view tenant) const = 0;
+  virtual Result<std::vector<TermCount>> attribute_counts(std::string_view tenant) const = 0;
+
+  virtual StoreStats stats() const = 0;
+
+  // Small durable documents that are not entities (cached @contexts, subscriptions, ...),
+  // grouped by namespace. Not tenant-scoped: callers put the tenant in the key if needed.
+  virtual Status put_document(std::string_view ns, std::string_view key,
+                              std::string_view value) = 0;
+  virtual Status delete_document(std::string_view ns, std::string_view key) = 0;
+  virtual Result<std::optional<std::string>> get_document(std::string_view ns,
+                                                          std::string_view key) const = 0;
+  virtual Result<std::vector<std::pair<std::string, std::string>>> list_documents(
+      std::string_view ns) const = 0;
+};
+
+}  // namespace citytwin::store
