@@ -1,0 +1,43 @@
+# CityTwin: `make demo` and `make test` work on a fresh Debian 12 machine (run as root or
+# with sudo available): they install what they need first.
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+RELEASE_DIR := build/release
+ASAN_DIR := build/asan
+CMAKE_COMMON := -G Ninja -DCITYTWIN_BUILD_TESTS=ON
+
+.PHONY: all deps build test demo test-asan bench format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(RELEASE_DIR)/build.ninja: CMakeLists.txt
+	cmake -S . -B $(RELEASE_DIR) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(RELEASE_DIR)/build.ninja
+	cmake --build $(RELEASE_DIR) -j $(JOBS)
+	@echo "built $(RELEASE_DIR)/citytwin"
+
+test: build
+	ctest --test-dir $(RELEASE_DIR) --output-on-failure -j $(JOBS)
+
+demo: build
+	scripts/demo.sh $(RELEASE_DIR)/citytwin
+
+test-asan: deps
+	cmake -S . -B $(ASAN_DIR) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Debug -DCITYTWIN_SANITIZE=ON
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS)
+
+bench: build
+	CITYTWIN_BENCH_DEPS=1 scripts/install-deps.sh
+	bench/run.sh $(RELEASE_DIR)/citytwin
+
+format:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf build

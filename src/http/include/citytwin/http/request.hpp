@@ -1,0 +1,30 @@
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace citytwin::http {
+
+// A parsed HTTP request as handlers see it: no Beast types, so handlers stay testable.
+struct Request {
+  std::string method;  // upper case: GET, POST, ...
+  std::string path;    // percent-decoded path, no query
+  std::string raw_target;
+  std::multimap<std::string, std::string> query;  // decoded query parameters
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string body;
+  std::map<std::string, std::string> path_params;  // filled by the router, decoded
+
+  // First header with this (lower-case) name.
+  std::optional<std::string_view> header(std::string_view lower_name) const;
+  // First query parameter with this name.
+  std::optional<std::string_view> param(std::string_view name) const;
+  // Every occurrence of a query parameter (repeated keys).
+  std::vector<std::string_view> params(std::string_view name) const;
+  std::string_view path_param(std::string_view name) const;
+};
+
+}  // namespace citytwin::http

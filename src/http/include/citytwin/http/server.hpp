@@ -1,0 +1,61 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "citytwin/common/metrics.hpp"
+#include "citytwin/common/result.hpp"
+#include "citytwin/http/router.hpp"
+
+namespace citytwin::http {
+
+struct ServerOptions {
+  // Address and port to listen on; port 0 picks a free port (see Server::port()).
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 1026;
+  // Worker threads running the event loop and the handlers. 0 = max(4, 2 * hardware threads):
+  // handlers block on fsync, and more threads let RocksDB group-commit concurrent writes.
+  unsigned threads = 0;
+  // Largest request body accepted; larger bodies get 413 and the connection is closed.
+  std::size_t max_body_bytes = 8 * 1024 * 1024;
+  // Largest request line plus headers; larger gets 431 and the connection is closed.
+  std::size_t max_header_bytes = 16 * 1024;
+  // Longest request target (path and query); longer gets 414.
+  std::size_t max_url_bytes = 8 * 1024;
+  // A client must send a complete request within this time once it starts (slow-client guard).
+  std::chrono::milliseconds request_timeout{30000};
+  // An idle keep-alive connection is closed after this time.
+  std::chrono::milliseconds idle_timeout{60000};
+  // On shutdown, in-flight requests get this long to finish.
+  std::chrono::milliseconds shutdown_grace{10000};
+  // Most simultaneous connections; more are accepted and closed at once.
+  std::size_t max_connections = 10000;
+};
+
+// An HTTP/1.1 server (Boost.Beast) dispatching to a Router. Records request counts and
+// latencies per route into the metrics registry.
+class Server {
+ public:
+  Server(ServerOptions options, const Router& router, MetricsRegistry& metrics);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens; fails with a clear message when the address is in use.
+  Status start();
+  std::uint16_t port() const;
+  // Runs the worker threads until stop(); returns when all have finished.
+  void run();
+  // Stops accepting, lets in-flight requests finish (up to shutdown_grace), closes idle
+  // connections and makes run() return. Safe to call from a signal-handling thread.
+  void stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace citytwin::http

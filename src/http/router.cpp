@@ -1,0 +1,94 @@
+#include "citytwin/http/router.hpp"
+
+#include <algorithm>
+
+namespace citytwin::http {
+namespace {
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> segments;
+  std::size_t start = path.starts_with('/') ? 1 : 0;
+  while (start <= path.size()) {
+    std::size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    segments.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  // A trailing slash does not make a different resource.
+  if (segments.size() > 1 && segments.back().empty()) segments.pop_back();
+  return segments;
+}
+
+bool is_parameter(std::string_view segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+bool percent_decode(std::string_view in, std::string& out) {
+  out.clear();
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out.push_back(in[i]);
+      continue;
+    }
+    if (i + 2 >= in.size()) return false;
+    int high = hex_value(in[i + 1]);
+    int low = hex_value(in[i + 2]);
+    if (high < 0 || low < 0) return false;
+    out.push_back(static_cast<char>(high * 16 + low));
+    i += 2;
+  }
+  return true;
+}
+
+void Router::add(std::string method, std::string pattern, Handler handler) {
+  Route route;
+  route.method = std::move(method);
+  for (auto segment : split_path(pattern)) route.segments.emplace_back(segment);
+  route.pattern = std::move(pattern);
+  route.handler = std::move(handler);
+  routes_.push_back(std::move(route));
+}
+
+Router::Match Router::match(Request& request) const {
+  Match result;
+  auto segments = split_path(request.path);
+  for (const auto& route : routes_) {
+    if (route.segments.size() != segments.size()) continue;
+    std::map<std::string, std::string> params;
+    bool matched = true;
+    for (std::size_t i = 0; i < segments.size() && matched; ++i) {
+      const auto& expected = route.segments[i];
+      if (is_parameter(expected)) {
+        std::string decoded;
+        matched = !segments[i].empty() && percent_decode(segments[i], decoded);
+        params[expected.substr(1, expected.size() - 2)] = std::move(decoded);
+      } else {
+        matched = expected == segments[i];
+      }
+    }
+    if (!matched) continue;
+    result.path_known = true;
+    if (std::find(result.allowed.begin(), result.allowed.end(), route.method) ==
+        result.allowed.end()) {
+      result.allowed.push_back(route.method);
+    }
+    if (route.method == request.method && result.handler == nullptr) {
+      result.handler = &route.handler;
+      result.route = route.pattern;
+      request.path_params = std::move(params);
+    }
+  }
+  return result;
+}
+
+}  // namespace citytwin::http

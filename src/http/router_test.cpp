@@ -1,0 +1,55 @@
+#include "citytwin/http/router.hpp"
+
+#include <gtest/gtest.h>
+
+namespace citytwin::http {
+namespace {
+
+Response ok(Request&) { return Response::empty(200); }
+
+TEST(Router, MatchesParametersAndDecodesThem) {
+  Router router;
+  router.add("GET", "/ngsi-ld/v1/entities/{entityId}", ok);
+  Request request;
+  request.method = "GET";
+  request.path = "/ngsi-ld/v1/entities/urn%3Angsi-ld%3AX%2F1";
+  auto match = router.match(request);
+  ASSERT_NE(match.handler, nullptr);
+  EXPECT_EQ(match.route, "/ngsi-ld/v1/entities/{entityId}");
+  EXPECT_EQ(request.path_param("entityId"), "urn:ngsi-ld:X/1");
+}
+
+TEST(Router, ReportsAllowedMethodsForKnownPath) {
+  Router router;
+  router.add("GET", "/a/{id}", ok);
+  router.add("DELETE", "/a/{id}", ok);
+  Request request;
+  request.method = "POST";
+  request.path = "/a/1";
+  auto match = router.match(request);
+  EXPECT_EQ(match.handler, nullptr);
+  EXPECT_TRUE(match.path_known);
+  EXPECT_EQ(match.allowed, (std::vector<std::string>{"GET", "DELETE"}));
+}
+
+TEST(Router, UnknownPathAndEmptyParameter) {
+  Router router;
+  router.add("GET", "/a/{id}", ok);
+  Request request;
+  request.method = "GET";
+  request.path = "/b/1";
+  EXPECT_FALSE(router.match(request).path_known);
+  request.path = "/a/";
+  EXPECT_EQ(router.match(request).handler, nullptr);
+}
+
+TEST(Router, RejectsMalformedEscape) {
+  std::string out;
+  EXPECT_FALSE(percent_decode("abc%2", out));
+  EXPECT_FALSE(percent_decode("abc%zz", out));
+  EXPECT_TRUE(percent_decode("a%20b", out));
+  EXPECT_EQ(out, "a b");
+}
+
+}  // namespace
+}  // namespace citytwin::http

@@ -1,0 +1,250 @@
+#include "session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <boost/url.hpp>
+#include <chrono>
+
+#include "citytwin/http/problem.hpp"
+
+namespace citytwin::http {
+namespace {
+
+namespace bhttp = beast::http;
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Fills path and query from the request target; false when the target is not origin-form.
+bool parse_target(std::string_view target, Request& request) {
+  auto parsed = boost::urls::parse_origin_form(target);
+  if (!parsed) return false;
+  request.raw_target = std::string(target);
+  request.path = std::string(parsed->encoded_path());
+  for (auto param : parsed->params()) {
+    request.query.emplace(std::string(param.key), std::string(param.value));
+  }
+  return true;
+}
+
+Request to_request(BeastRequest& beast_request) {
+  Request request;
+  request.method = std::string(beast_request.method_string());
+  for (const auto& field : beast_request) {
+    request.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+  }
+  request.body = std::move(beast_request.body());
+  return request;
+}
+
+// True for errors the HTTP parser reports about malformed input (as opposed to the peer
+// closing, a timeout or a reset), which deserve a 400 before the connection is closed.
+bool is_malformed_request(const beast::error_code& ec) {
+  static const auto& http_category = beast::http::make_error_code(bhttp::error::bad_target).category();
+  return ec.category() == http_category && ec != bhttp::error::end_of_stream &&
+         ec != bhttp::error::partial_message;
+}
+
+BeastResponse to_beast(Response&& response, unsigned version) {
+  BeastResponse out{static_cast<bhttp::status>(response.status), version};
+  out.set(bhttp::field::server, "citytwin");
+  for (auto& [name, value] : response.headers) out.insert(name, value);
+  out.body() = std::move(response.body);
+  out.prepare_payload();
+  return out;
+}
+
+}  // namespace
+
+BeastResponse Dispatcher::error_response(unsigned version, int status, const char* error_kind,
+                                         std::string detail) const {
+  boost::json::object body{{"type", std::string("https://uri.etsi.org/ngsi-ld/errors/") + error_kind},
+                           {"title", error_kind},
+                           {"status", status},
+                           {"detail", std::move(detail)}};
+  return to_beast(Response::with_body(status, "application/json", boost::json::serialize(body)),
+                  version);
+}
+
+BeastResponse Dispatcher::handle(BeastRequest&& beast_request) const {
+  auto started = std::chrono::steady_clock::now();
+  unsigned version = beast_request.version();
+  std::string target(beast_request.target());
+  Request request = to_request(beast_request);
+  std::string route = "unmatched";
+  Response response;
+  if (target.size() > options.max_url_bytes) {
+    response = problem_response(make_error(ErrorKind::kInvalidRequest, "request URL too long"));
+    response.status = 414;
+  } else if (!parse_target(target, request)) {
+    response = problem_response(make_error(ErrorKind::kInvalidRequest, "malformed request target"));
+  } else {
+    auto match = router.match(request);
+    if (match.handler != nullptr) {
+      route = match.route;
+      try {
+        response = (*match.handler)(request);
+      } catch (const std::exception& e) {
+        // A handler must never throw; if one does it is a bug, logged and answered with 500.
+        spdlog::error("handler for {} {} threw: {}", request.method, route, e.what());
+        response = problem_response(make_error(ErrorKind::kInternalError, "internal error"));
+      }
+    } else if (match.path_known) {
+      std::string allowed;
+      for (const auto& method : match.allowed) allowed += (allowed.empty() ? "" : ", ") + method;
+      response = problem_response(make_error(
+          ErrorKind::kMethodNotAllowed, request.method + " is not supported on this resource"));
+      response.header("Allow", allowed);
+    } else {
+      response = problem_response(
+          make_error(ErrorKind::kResourceNotFound, "no resource at " + request.path));
+    }
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  Labels labels{{"route", route}, {"method", request.method}};
+  metrics.observe_latency("citytwin_http_request_duration_seconds", labels, seconds);
+  labels.emplace_back("status", std::to_string(response.status));
+  metrics.add_counter("citytwin_http_requests_total", labels);
+  return to_beast(std::move(response), version);
+}
+
+Session::Session(boost::asio::ip::tcp::socket socket, const Dispatcher& dispatcher)
+    : stream_(std::move(socket)), dispatcher_(dispatcher) {}
+
+Session::~Session() { dispatcher_.tracker.remove(tracker_id_); }
+
+void Session::start() {
+  std::weak_ptr<Session> weak = shared_from_this();
+  auto executor = stream_.get_executor();
+  tracker_id_ = dispatcher_.tracker.add([weak, executor] {
+    boost::asio::post(executor, [weak] {
+      if (auto self = weak.lock()) self->close_if_idle();
+    });
+  });
+  boost::asio::dispatch(executor, [self = shared_from_this()] { self->read_header(); });
+}
+
+void Session::read_header() {
+  if (closed_ || dispatcher_.tracker.shutting_down()) return close();
+  if (buffer_.size() == 0) return wait_for_request();
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(dispatcher_.options.max_header_bytes));
+  parser_->body_limit(dispatcher_.options.max_body_bytes);
+  // From its first byte, the whole request must arrive within request_timeout (slow clients
+  // that trickle headers are cut off).
+  stream_.expires_after(dispatcher_.options.request_timeout);
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                             self->on_header(ec);
+                           });
+}
+
+// An idle keep-alive connection may wait up to idle_timeout for the next request to start.
+void Session::wait_for_request() {
+  stream_.expires_after(dispatcher_.options.idle_timeout);
+  stream_.async_read_some(buffer_.prepare(4096),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                            if (ec) return self->close();
+                            self->buffer_.commit(bytes);
+                            self->read_header();
+                          });
+}
+
+void Session::on_header(beast::error_code ec) {
+  if (ec == bhttp::error::header_limit) {
+    return reject(431, "InvalidRequest", "request headers too large");
+  }
+  if (ec == bhttp::error::body_limit) {
+    return reject(413, "PayloadTooLarge", "request body larger than the configured limit");
+  }
+  if (ec) {
+    if (is_malformed_request(ec)) {
+      return reject(400, "InvalidRequest", "malformed HTTP request: " + ec.message());
+    }
+    return close();  // peer closed, timed out (slow client) or reset
+  }
+  busy_ = true;
+  dispatcher_.tracker.set_busy(tracker_id_, true);
+  stream_.expires_after(dispatcher_.options.request_timeout);
+  auto& header = parser_->get();
+  if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
+    auto continue_response = std::make_shared<bhttp::response<bhttp::empty_body>>(
+        bhttp::status::continue_, header.version());
+    bhttp::async_write(stream_, *continue_response,
+                       [self = shared_from_this(), continue_response](beast::error_code wec,
+                                                                      std::size_t) {
+                         if (wec) return self->close();
+                         self->read_body();
+                       });
+    return;
+  }
+  read_body();
+}
+
+void Session::read_body() {
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      self->on_body(ec);
+                    });
+}
+
+void Session::on_body(beast::error_code ec) {
+  if (ec == bhttp::error::body_limit) {
+    return reject(413, "PayloadTooLarge", "request body larger than the configured limit");
+  }
+  if (ec) {
+    if (is_malformed_request(ec)) {
+      return reject(400, "InvalidRequest", "malformed HTTP request: " + ec.message());
+    }
+    return close();
+  }
+  BeastRequest request = parser_->release();
+  bool keep_alive = request.keep_alive();
+  BeastResponse response = dispatcher_.handle(std::move(request));
+  response.keep_alive(keep_alive && !dispatcher_.tracker.shutting_down());
+  write(std::move(response));
+}
+
+void Session::reject(int status, const char* error_kind, std::string detail) {
+  busy_ = true;
+  dispatcher_.tracker.set_busy(tracker_id_, true);
+  auto response = dispatcher_.error_response(11, status, error_kind, std::move(detail));
+  response.keep_alive(false);
+  write(std::move(response));
+}
+
+void Session::write(BeastResponse response) {
+  pending_ = std::make_shared<BeastResponse>(std::move(response));
+  bool keep_alive = pending_->keep_alive();
+  stream_.expires_after(dispatcher_.options.request_timeout);
+  bhttp::async_write(stream_, *pending_,
+                     [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                       self->on_write(keep_alive, ec);
+                     });
+}
+
+void Session::on_write(bool keep_alive, beast::error_code ec) {
+  pending_.reset();
+  busy_ = false;
+  dispatcher_.tracker.set_busy(tracker_id_, false);
+  if (ec || !keep_alive) return close();
+  read_header();
+}
+
+void Session::close_if_idle() {
+  if (!busy_) close();
+}
+
+void Session::close() {
+  if (closed_) return;
+  closed_ = true;
+  beast::error_code ignored;
+  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+  stream_.socket().close(ignored);
+}
+
+}  // namespace citytwin::http

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <memory>
+#include <optional>
+
+#include "citytwin/common/metrics.hpp"
+#include "citytwin/http/router.hpp"
+#include "citytwin/http/server.hpp"
+#include "connection_tracker.hpp"
+
+namespace citytwin::http {
+
+namespace beast = boost::beast;
+using BeastRequest = beast::http::request<beast::http::string_body>;
+using BeastResponse = beast::http::response<beast::http::string_body>;
+
+// Turns a Beast request into a Response through the router, and records metrics.
+struct Dispatcher {
+  const Router& router;
+  MetricsRegistry& metrics;
+  const ServerOptions& options;
+  ConnectionTracker& tracker;
+
+  BeastResponse handle(BeastRequest&& request) const;
+  BeastResponse error_response(unsigned version, int status, const char* error_kind,
+                               std::string detail) const;
+};
+
+// One client connection: reads requests (header first, to answer "Expect: 100-continue"),
+// dispatches them, writes responses, keeps the connection alive while the client wants.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(boost::asio::ip::tcp::socket socket, const Dispatcher& dispatcher);
+  ~Session();
+  void start();
+
+ private:
+  void read_header();
+  void wait_for_request();
+  void on_header(beast::error_code ec);
+  void read_body();
+  void on_body(beast::error_code ec);
+  void reject(int status, const char* error_kind, std::string detail);
+  void write(BeastResponse response);
+  void on_write(bool keep_alive, beast::error_code ec);
+  void close_if_idle();
+  void close();
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
+  std::shared_ptr<BeastResponse> pending_;
+  const Dispatcher& dispatcher_;
+  std::size_t tracker_id_ = 0;
+  bool busy_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace citytwin::http

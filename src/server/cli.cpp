@@ -1,0 +1,95 @@
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "citytwin/server/app.hpp"
+#include "version.hpp"
+
+namespace citytwin::server {
+namespace {
+
+// Values given on the command line, applied over the config file.
+struct ServeFlags {
+  std::string config;
+  ServeOptions values;
+};
+
+void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
+  ServeOptions& v = flags.values;
+  serve.add_option("--config", flags.config, "TOML configuration file (every option can be set there)");
+  serve.add_option("--data", v.data_dir, "Data directory")->default_str(v.data_dir);
+  serve.add_option("--listen", v.listen, "HTTP listen address HOST:PORT")->default_str(v.listen);
+  serve.add_option("--log-level", v.log_level, "trace|debug|info|warn|error|critical|off")
+      ->default_str(v.log_level);
+  serve.add_option("--context-dir", v.context_dir,
+                   "Directory with manifest.json mapping @context URLs to local files");
+  serve.add_option("--port-file", v.port_file, "Write the listening port to this file");
+  serve.add_option("--http-threads", v.http_threads, "HTTP worker threads (0 = automatic)");
+  serve.add_option("--max-body-bytes", v.max_body_bytes, "Largest request body (413 above)")
+      ->default_str(std::to_string(v.max_body_bytes));
+  serve.add_option("--request-timeout-ms", v.request_timeout_ms,
+                   "Time a client has to send a whole request")
+      ->default_str(std::to_string(v.request_timeout_ms));
+  serve.add_option("--no-sync", "Do not fsync before acknowledging writes (unsafe)");
+}
+
+// Config file first, then every flag the user actually gave.
+Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& flags) {
+  ServeOptions options;
+  if (!flags.config.empty()) CT_RETURN_IF_ERROR(load_config_file(flags.config, options));
+  const ServeOptions& v = flags.values;
+  auto given = [&serve](const char* name) { return serve.count(name) > 0; };
+  if (given("--data")) options.data_dir = v.data_dir;
+  if (given("--listen")) options.listen = v.listen;
+  if (given("--log-level")) options.log_level = v.log_level;
+  if (given("--context-dir")) options.context_dir = v.context_dir;
+  if (given("--port-file")) options.port_file = v.port_file;
+  if (given("--http-threads")) options.http_threads = v.http_threads;
+  if (given("--max-body-bytes")) options.max_body_bytes = v.max_body_bytes;
+  if (given("--request-timeout-ms")) options.request_timeout_ms = v.request_timeout_ms;
+  if (given("--no-sync")) options.sync_writes = false;
+  return options;
+}
+
+bool configure_logging(const std::string& level) {
+  auto parsed = spdlog::level::from_str(level);
+  if (parsed == spdlog::level::off && level != "off") return false;
+  spdlog::set_level(parsed);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  return true;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"CityTwin: a city's smart-city data hub (NGSI-LD)"};
+  app.set_version_flag("--version", std::string("citytwin ") + std::string(kVersion));
+  app.require_subcommand(1);
+
+  ServeFlags serve_flags;
+  CLI::App* serve = app.add_subcommand("serve", "Run the server");
+  add_serve_flags(*serve, serve_flags);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  if (serve->parsed()) {
+    auto options = resolve_options(*serve, serve_flags);
+    if (!options) {
+      std::cerr << "citytwin: " << options.error().detail << "\n";
+      return 2;
+    }
+    if (!configure_logging(options->log_level)) {
+      std::cerr << "citytwin: unknown log level '" << options->log_level << "'\n";
+      return 2;
+    }
+    return citytwin::server::serve(*options);
+  }
+  return 0;
+}
+
+}  // namespace citytwin::server

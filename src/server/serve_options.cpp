@@ -1,0 +1,118 @@
+#include "citytwin/server/serve_options.hpp"
+
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <functional>
+#include <map>
+
+namespace citytwin::server {
+namespace {
+
+Error config_error(const std::string& path, std::string detail) {
+  return make_error(ErrorKind::kInvalidRequest, "config file " + path + ": " + detail);
+}
+
+template <class T>
+std::function<Status(const toml::node&)> integer_setter(T& field) {
+  return [&field](const toml::node& node) -> Status {
+    auto value = node.value<std::int64_t>();
+    if (!value || *value < 0) return make_error(ErrorKind::kInvalidRequest, "expected a non-negative integer");
+    field = static_cast<T>(*value);
+    return ok_status();
+  };
+}
+
+std::function<Status(const toml::node&)> string_setter(std::string& field) {
+  return [&field](const toml::node& node) -> Status {
+    auto value = node.value<std::string>();
+    if (!value) return make_error(ErrorKind::kInvalidRequest, "expected a string");
+    field = *value;
+    return ok_status();
+  };
+}
+
+std::function<Status(const toml::node&)> bool_setter(bool& field) {
+  return [&field](const toml::node& node) -> Status {
+    auto value = node.value<bool>();
+    if (!value) return make_error(ErrorKind::kInvalidRequest, "expected true or false");
+    field = *value;
+    return ok_status();
+  };
+}
+
+// Dotted key ("http.threads") -> how to store it.
+std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOptions& o) {
+  return {
+      {"data", string_setter(o.data_dir)},
+      {"listen", string_setter(o.listen)},
+      {"log_level", string_setter(o.log_level)},
+      {"context_dir", string_setter(o.context_dir)},
+      {"port_file", string_setter(o.port_file)},
+      {"http.threads", integer_setter(o.http_threads)},
+      {"http.max_body_bytes", integer_setter(o.max_body_bytes)},
+      {"http.max_header_bytes", integer_setter(o.max_header_bytes)},
+      {"http.max_url_bytes", integer_setter(o.max_url_bytes)},
+      {"http.request_timeout_ms", integer_setter(o.request_timeout_ms)},
+      {"http.idle_timeout_ms", integer_setter(o.idle_timeout_ms)},
+      {"storage.sync_writes", bool_setter(o.sync_writes)},
+      {"storage.block_cache_mb", integer_setter(o.block_cache_mb)},
+      {"context.fetch_timeout_ms", integer_setter(o.context_fetch_timeout_ms)},
+      {"context.max_bytes", integer_setter(o.context_max_bytes)},
+  };
+}
+
+Status apply_table(const toml::table& table, const std::string& prefix,
+                   std::map<std::string, std::function<Status(const toml::node&)>>& known,
+                   const std::string& path) {
+  for (const auto& [key, node] : table) {
+    std::string name = prefix + std::string(key.str());
+    if (const auto* sub = node.as_table()) {
+      CT_RETURN_IF_ERROR(apply_table(*sub, name + ".", known, path));
+      continue;
+    }
+    auto it = known.find(name);
+    if (it == known.end()) return config_error(path, "unknown key '" + name + "'");
+    auto status = it->second(node);
+    if (!status.ok()) return config_error(path, "key '" + name + "': " + status.error().detail);
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Status load_config_file(const std::string& path, ServeOptions& options) {
+  toml::table table;
+  try {
+    // Debian's toml++ is built with exceptions: parse errors arrive as toml::parse_error.
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& error) {
+    return config_error(path, std::string(error.description()) + " at line " +
+                                  std::to_string(error.source().begin.line));
+  }
+  auto known = setters(options);
+  return apply_table(table, "", known, path);
+}
+
+Result<ListenAddress> parse_listen_address(const std::string& text) {
+  std::size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon + 1 == text.size()) {
+    return make_error(ErrorKind::kInvalidRequest, "listen address must be HOST:PORT, got '" + text + "'");
+  }
+  ListenAddress address;
+  address.host = text.substr(0, colon);
+  if (address.host.size() >= 2 && address.host.front() == '[' && address.host.back() == ']') {
+    address.host = address.host.substr(1, address.host.size() - 2);
+  }
+  if (address.host.empty()) address.host = "0.0.0.0";
+  std::string port_text = text.substr(colon + 1);
+  unsigned port = 0;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535) {
+    return make_error(ErrorKind::kInvalidRequest, "invalid port in listen address '" + text + "'");
+  }
+  address.port = static_cast<std::uint16_t>(port);
+  return address;
+}
+
+}  // namespace citytwin::server

@@ -1,0 +1,62 @@
+#include "citytwin/server/serve_options.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace citytwin::server {
+namespace {
+
+std::string write_temp(const std::string& text) {
+  char path[] = "/tmp/citytwin-config-XXXXXX";
+  int fd = mkstemp(path);
+  close(fd);
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ServeOptions, LoadsEveryKindOfKey) {
+  auto path = write_temp(
+      "data = \"/var/lib/citytwin\"\nlisten = \"0.0.0.0:9000\"\n[http]\nthreads = 3\n"
+      "max_body_bytes = 1000\n[storage]\nsync_writes = false\n");
+  ServeOptions options;
+  ASSERT_TRUE(load_config_file(path, options).ok());
+  EXPECT_EQ(options.data_dir, "/var/lib/citytwin");
+  EXPECT_EQ(options.listen, "0.0.0.0:9000");
+  EXPECT_EQ(options.http_threads, 3u);
+  EXPECT_EQ(options.max_body_bytes, 1000u);
+  EXPECT_FALSE(options.sync_writes);
+  std::remove(path.c_str());
+}
+
+TEST(ServeOptions, RejectsUnknownKeysAndWrongTypes) {
+  ServeOptions options;
+  auto unknown = write_temp("lisen = \"x\"\n");
+  auto status = load_config_file(unknown, options);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.error().detail.find("lisen"), std::string::npos);
+  auto wrong = write_temp("[http]\nthreads = \"many\"\n");
+  EXPECT_FALSE(load_config_file(wrong, options).ok());
+  auto broken = write_temp("data = \n");
+  EXPECT_FALSE(load_config_file(broken, options).ok());
+  std::remove(unknown.c_str());
+  std::remove(wrong.c_str());
+  std::remove(broken.c_str());
+}
+
+TEST(ServeOptions, ParsesListenAddresses) {
+  auto v4 = parse_listen_address("127.0.0.1:1026");
+  ASSERT_TRUE(v4);
+  EXPECT_EQ(v4->host, "127.0.0.1");
+  EXPECT_EQ(v4->port, 1026);
+  auto v6 = parse_listen_address("[::1]:0");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_FALSE(parse_listen_address("localhost"));
+  EXPECT_FALSE(parse_listen_address("host:99999"));
+  EXPECT_FALSE(parse_listen_address("host:12ab"));
+}
+
+}  // namespace
+}  // namespace citytwin::server

@@ -1,0 +1,7 @@
+#pragma once
+
+#include <string_view>
+
+namespace citytwin::server {
+inline constexpr std::string_view kVersion = CITYTWIN_VERSION;
+}

@@ -1,0 +1,79 @@
+"""Starts the real citytwin binary on a free port with a temporary data directory.
+
+Black-box tests talk to it over HTTP on 127.0.0.1 only.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import requests
+
+
+class CityTwinServer:
+    def __init__(self, data_dir=None, extra_args=None):
+        self.binary = os.environ.get("CITYTWIN_BIN", "build/release/citytwin")
+        self.owns_data = data_dir is None
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="citytwin-test-")
+        self.extra_args = list(extra_args or [])
+        self.process = None
+        self.port = None
+        self.log_path = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout=20.0):
+        port_file = os.path.join(self.data_dir, "port")
+        if os.path.exists(port_file):
+            os.remove(port_file)
+        self.log_path = os.path.join(self.data_dir, "server.log")
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [self.binary, "serve", "--listen", "127.0.0.1:0", "--data",
+             os.path.join(self.data_dir, "db"), "--port-file", port_file,
+             "--log-level", "warn", *self.extra_args],
+            stdout=log, stderr=log)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"citytwin exited with {self.process.returncode}: {self.log()}")
+            if os.path.exists(port_file):
+                self.port = int(open(port_file).read().strip())
+                try:
+                    if requests.get(self.url + "/health", timeout=2).status_code == 200:
+                        return self
+                except requests.ConnectionError:
+                    pass
+            time.sleep(0.02)
+        raise RuntimeError("citytwin did not become ready: " + self.log())
+
+    def log(self):
+        try:
+            return open(self.log_path, errors="replace").read()[-4000:]
+        except OSError:
+            return ""
+
+    def stop(self, sig=signal.SIGTERM, timeout=20.0):
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait()
+        self.process = None
+        return code
+
+    def kill(self):
+        return self.stop(signal.SIGKILL)
+
+    def cleanup(self):
+        self.stop()
+        if self.owns_data:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
