@@ -1,3 +1,4 @@
+#include "citytwin/common/json_text.hpp"
 #include "citytwin/http/problem.hpp"
 
 #include <boost/json.hpp>
@@ -38,7 +39,7 @@ Response problem_response(const Error& error) {
   body["status"] = status_for(error.kind);
   if (!error.detail.empty()) body["detail"] = error.detail;
   return Response::with_body(status_for(error.kind), "application/json",
-                             boost::json::serialize(body));
+                             to_json_text(body));
 }
 
 }  // namespace citytwin::http

@@ -1,9 +1,9 @@
+#include "citytwin/common/json_text.hpp"
 #include "session.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
-#include <boost/url.hpp>
 #include <chrono>
 
 #include "citytwin/http/problem.hpp"
@@ -19,14 +19,32 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-// Fills path and query from the request target; false when the target is not origin-form.
+// Fills path and query from an origin-form request target ("/path?query"). Deliberately
+// lenient: NGSI-LD clients commonly send q expressions with raw '<', '>', '"' or spaces that a
+// strict RFC 3986 parser rejects. Query values are percent-decoded; '+' stays '+' because it
+// is a wildcard in scopeQ.
 bool parse_target(std::string_view target, Request& request) {
-  auto parsed = boost::urls::parse_origin_form(target);
-  if (!parsed) return false;
+  if (target.empty() || target.front() != '/') return false;
+  target = target.substr(0, target.find('#'));
+  std::size_t question = target.find('?');
   request.raw_target = std::string(target);
-  request.path = std::string(parsed->encoded_path());
-  for (auto param : parsed->params()) {
-    request.query.emplace(std::string(param.key), std::string(param.value));
+  request.path = std::string(target.substr(0, question));
+  if (question == std::string_view::npos) return true;
+  std::string_view query = target.substr(question + 1);
+  std::size_t start = 0;
+  while (start <= query.size()) {
+    std::size_t amp = query.find('&', start);
+    if (amp == std::string_view::npos) amp = query.size();
+    std::string_view pair = query.substr(start, amp - start);
+    start = amp + 1;
+    if (pair.empty()) continue;
+    std::size_t equals = pair.find('=');
+    std::string key, value;
+    if (!percent_decode(pair.substr(0, equals), key)) return false;
+    if (equals != std::string_view::npos && !percent_decode(pair.substr(equals + 1), value)) {
+      return false;
+    }
+    request.query.emplace(std::move(key), std::move(value));
   }
   return true;
 }
@@ -66,7 +84,7 @@ BeastResponse Dispatcher::error_response(unsigned version, int status, const cha
                            {"title", error_kind},
                            {"status", status},
                            {"detail", std::move(detail)}};
-  return to_beast(Response::with_body(status, "application/json", boost::json::serialize(body)),
+  return to_beast(Response::with_body(status, "application/json", to_json_text(body)),
                   version);
 }
 

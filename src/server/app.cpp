@@ -9,10 +9,20 @@
 #include <fstream>
 #include <thread>
 
+#include "citytwin/common/clock.hpp"
 #include "citytwin/common/metrics.hpp"
+#include "citytwin/core/context_documents.hpp"
+#include "citytwin/core/discovery.hpp"
+#include "citytwin/core/entity_service.hpp"
+#include "citytwin/http/http_context_loader.hpp"
+#include "citytwin/http/ngsi_routes.hpp"
 #include "citytwin/http/ops_routes.hpp"
 #include "citytwin/http/router.hpp"
 #include "citytwin/http/server.hpp"
+#include "citytwin/model/context_dir.hpp"
+#include "citytwin/model/context_registry.hpp"
+#include "citytwin/model/context_resolver.hpp"
+#include "citytwin/store/rocksdb_store.hpp"
 #include "version.hpp"
 
 namespace citytwin::server {
@@ -63,6 +73,39 @@ Status write_port_file(const std::string& path, std::uint16_t port) {
   return ok_status();
 }
 
+void add_store_gauges(MetricsRegistry& metrics, const store::EntityStore& store) {
+  metrics.add_gauge("citytwin_entities", "Entities stored, by tenant", [&store] {
+    std::vector<std::pair<Labels, double>> samples;
+    for (const auto& tenant : store.stats().per_tenant) {
+      samples.push_back({Labels{{"tenant", tenant.term}}, static_cast<double>(tenant.count)});
+    }
+    return samples;
+  });
+  metrics.add_gauge("citytwin_storage_bytes", "Bytes on disk used by the embedded database", [&store] {
+    return std::vector<std::pair<Labels, double>>{
+        {Labels{}, static_cast<double>(store.stats().bytes_on_disk)}};
+  });
+}
+
+Result<std::unique_ptr<store::EntityStore>> open_store(const ServeOptions& options) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) {
+    return make_error(ErrorKind::kInternalError,
+                      "cannot create data directory " + options.data_dir + ": " + ec.message());
+  }
+  store::RocksDbOptions store_options;
+  store_options.path = (std::filesystem::path(options.data_dir) / "rocksdb").string();
+  store_options.sync_writes = options.sync_writes;
+  store_options.block_cache_bytes = options.block_cache_mb << 20;
+  return store::open_rocksdb_store(store_options);
+}
+
+std::string display_host(const std::string& host) {
+  if (host == "0.0.0.0" || host == "::") return "localhost";
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
 }  // namespace
 
 int serve(const ServeOptions& options) {
@@ -77,22 +120,64 @@ int serve(const ServeOptions& options) {
   describe_metrics(metrics);
   std::atomic<bool> ready{false};
 
+  auto started = std::chrono::steady_clock::now();
+  auto store = open_store(options);
+  if (!store) {
+    spdlog::error("cannot open storage: {}", store.error().detail);
+    return 1;
+  }
+  add_store_gauges(metrics, **store);
+  spdlog::info("storage opened in {} ms",
+               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+
   http::Router router;
   http::add_ops_routes(router, http::OpsInfo{std::string(kVersion), [&ready] { return ready.load(); },
                                              &metrics});
-
   http::Server server(http_options(options, *address), router, metrics);
   if (auto status = server.start(); !status.ok()) {
     spdlog::error("{}", status.error().detail);
     return 1;
   }
+
+  // The registry's hosted-context URLs name the port actually bound (port 0 picks one), so
+  // the NGSI-LD routes are added after binding and before the event loop runs.
+  SystemClock clock;
+  core::StoreContextPersistence context_persistence(**store);
+  jsonld::ContextRegistryOptions registry_options;
+  registry_options.hosted_url_prefix = "http://" + display_host(address->host) + ":" +
+                                       std::to_string(server.port()) + "/ngsi-ld/v1/jsonldContexts/";
+  registry_options.max_document_bytes = options.context_max_bytes;
+  jsonld::ContextRegistry registry(registry_options, clock, &context_persistence);
+  if (auto status = registry.restore(); !status.ok()) {
+    spdlog::error("cannot restore cached @contexts: {}", status.error().detail);
+    return 1;
+  }
+  if (!options.context_dir.empty()) {
+    if (auto status = jsonld::load_context_dir(registry, options.context_dir); !status.ok()) {
+      spdlog::error("--context-dir: {}", status.error().detail);
+      return 1;
+    }
+  }
+  http::HttpContextLoaderOptions loader_options;
+  loader_options.timeout = std::chrono::milliseconds(options.context_fetch_timeout_ms);
+  loader_options.max_body_bytes = options.context_max_bytes;
+  http::HttpContextLoader loader(loader_options);
+  auto resolver = jsonld::ContextResolver::create(registry, loader);
+  if (!resolver) {
+    spdlog::error("{}", resolver.error().detail);
+    return 1;
+  }
+  core::EntityService entities(**store, clock);
+  core::Discovery discovery(**store);
+  http::NgsiApi ngsi{entities, discovery, **resolver, registry, loader, http::NgsiApiOptions{}};
+  http::add_ngsi_routes(router, ngsi);
   if (auto status = write_port_file(options.port_file, server.port()); !status.ok()) {
     spdlog::error("{}", status.error().detail);
     return 1;
   }
   ready = true;
-  spdlog::info("citytwin {} listening on http://{}:{} (data in {})", kVersion, address->host,
-               server.port(), options.data_dir);
+  spdlog::info("citytwin {} listening on http://{}:{} (data in {})", kVersion,
+               display_host(address->host), server.port(), options.data_dir);
 
   std::atomic<bool> finished{false};
   std::thread signal_waiter([&] {

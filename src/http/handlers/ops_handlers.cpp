@@ -1,5 +1,6 @@
 #include <boost/json.hpp>
 
+#include "citytwin/common/json_text.hpp"
 #include "citytwin/http/ops_routes.hpp"
 
 namespace citytwin::http {
@@ -11,13 +12,13 @@ void add_ops_routes(Router& router, OpsInfo info) {
                              {"live", true},
                              {"ready", is_ready}};
     return Response::with_body(is_ready ? 200 : 503, "application/json",
-                               boost::json::serialize(body));
+                               to_json_text(body));
   });
   router.add("GET", "/version", [version = info.version](Request&) {
     boost::json::object body{{"citytwin", version},
                              {"ngsi-ld", "1.8.1"},
                              {"compiler", __VERSION__}};
-    return Response::with_body(200, "application/json", boost::json::serialize(body));
+    return Response::with_body(200, "application/json", to_json_text(body));
   });
   router.add("GET", "/metrics", [metrics = info.metrics](Request&) {
     return Response::with_body(200, "text/plain; version=0.0.4; charset=utf-8",

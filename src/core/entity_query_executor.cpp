@@ -1,0 +1,218 @@
+// Query Entities (GS CIM 009 clause 5.7.2). Candidates come from the most selective index the
+// query allows (ids, the spatial R-tree, the type index, the attribute index), in ascending id
+// order so that limit/offset pages are stable; each candidate is then checked against every
+// filter. Only when nothing selects (idPattern or scopeQ alone) are all entities walked.
+#include <algorithm>
+#include <boost/json.hpp>
+#include <regex>
+
+#include "citytwin/core/entity_service.hpp"
+#include "citytwin/model/entity_form.hpp"
+#include "merged_cursor.hpp"
+
+namespace citytwin::core {
+namespace form = model::form;
+
+namespace {
+
+constexpr std::size_t kFetchBatch = 64;
+
+// A fixed, ascending list of ids presented as a cursor.
+class ListCursor final : public store::IdCursor {
+ public:
+  explicit ListCursor(std::vector<std::string> ids) : ids_(std::move(ids)) {
+    std::sort(ids_.begin(), ids_.end());
+    ids_.erase(std::unique(ids_.begin(), ids_.end()), ids_.end());
+  }
+  void seek(std::string_view id) override {
+    position_ = static_cast<std::size_t>(
+        std::lower_bound(ids_.begin(), ids_.end(), id) - ids_.begin());
+  }
+  bool valid() const override { return position_ < ids_.size(); }
+  std::string_view id() const override { return ids_[position_]; }
+  void next() override { ++position_; }
+  Status status() const override { return ok_status(); }
+
+ private:
+  std::vector<std::string> ids_;
+  std::size_t position_ = 0;
+};
+
+// Picks the index walk that yields a superset of the matches: fixed ids, the R-tree, type or
+// attribute index, or (last resort) every entity of the tenant.
+Result<std::vector<std::unique_ptr<store::IdCursor>>> choose_cursors(
+    const store::EntityStore& store, std::string_view tenant, const EntityQuery& query) {
+  std::vector<std::unique_ptr<store::IdCursor>> cursors;
+  bool selectors_bound = !query.selectors.empty() &&
+                         std::all_of(query.selectors.begin(), query.selectors.end(),
+                                     [](const EntitySelector& s) { return !s.ids.empty() || !s.types.empty(); });
+  bool all_ids = !query.selectors.empty() &&
+                 std::all_of(query.selectors.begin(), query.selectors.end(),
+                             [](const EntitySelector& s) { return !s.ids.empty(); });
+  if (!all_ids && query.geo) {
+    if (auto box = query.geo->search_box()) {
+      auto ids = store.ids_in_box(tenant, query.geoproperty_iri,
+                                  store::Box{box->min_x, box->min_y, box->max_x, box->max_y});
+      if (!ids) return std::move(ids).error();
+      cursors.push_back(std::make_unique<ListCursor>(std::move(*ids)));
+      return cursors;
+    }
+  }
+  if (selectors_bound) {
+    for (const auto& selector : query.selectors) {
+      if (!selector.ids.empty()) {
+        cursors.push_back(std::make_unique<ListCursor>(selector.ids));
+        continue;
+      }
+      for (const auto& alternative : selector.types.alternatives) {
+        cursors.push_back(store.scan(tenant, store::IndexSelector::type(alternative.front())));
+      }
+    }
+  } else if (!query.attrs.empty()) {
+    for (const auto& attr : query.attrs) {
+      cursors.push_back(store.scan(tenant, store::IndexSelector::attribute(attr)));
+    }
+  } else if (query.q && !query.q->required_attributes().empty()) {
+    cursors.push_back(
+        store.scan(tenant, store::IndexSelector::attribute(query.q->required_attributes().front())));
+  } else if (query.geo) {
+    cursors.push_back(store.scan(tenant, store::IndexSelector::attribute(query.geoproperty_iri)));
+  } else {
+    cursors.push_back(store.scan(tenant, store::IndexSelector::all()));
+  }
+  return cursors;
+}
+
+std::vector<std::string> types_of(const boost::json::object& entity) {
+  std::vector<std::string> types;
+  if (const auto* value = entity.if_contains(form::kType); value && value->is_array()) {
+    for (const auto& type : value->as_array()) {
+      if (type.is_string()) types.emplace_back(type.as_string());
+    }
+  }
+  return types;
+}
+
+const boost::json::object* attrs_of(const boost::json::object& entity) {
+  const auto* attrs = entity.if_contains(form::kAttrs);
+  return attrs != nullptr && attrs->is_object() ? &attrs->as_object() : nullptr;
+}
+
+bool has_any_attribute(const boost::json::object& entity, const std::vector<std::string>& names) {
+  const auto* attrs = attrs_of(entity);
+  if (attrs == nullptr) return false;
+  return std::any_of(names.begin(), names.end(),
+                     [attrs](const std::string& name) { return attrs->contains(name); });
+}
+
+bool matches_geo(const boost::json::object& entity, const EntityQuery& query) {
+  const auto* attrs = attrs_of(entity);
+  if (attrs == nullptr) return false;
+  const auto* instances = attrs->if_contains(query.geoproperty_iri);
+  if (instances == nullptr || !instances->is_array()) return false;
+  for (const auto& instance : instances->as_array()) {
+    const auto* object = instance.if_object();
+    if (object == nullptr) continue;
+    const auto* value = object->if_contains(form::kValue);
+    if (value != nullptr && query.geo->matches(*value)) return true;
+  }
+  return false;
+}
+
+bool next_batch(MergedCursor& cursor, std::vector<std::string>& batch) {
+  batch.clear();
+  while (cursor.valid() && batch.size() < kFetchBatch) {
+    batch.push_back(cursor.id());
+    cursor.next();
+  }
+  return !batch.empty();
+}
+
+class Matcher {
+ public:
+  static Result<Matcher> create(const EntityQuery& query) {
+    Matcher matcher(query);
+    for (const auto& selector : query.selectors) {
+      std::optional<std::regex> pattern;
+      if (selector.id_pattern) {
+        try {
+          pattern = std::regex(*selector.id_pattern, std::regex::ECMAScript);
+        } catch (const std::regex_error&) {
+          return make_error(ErrorKind::kBadRequestData,
+                            "idPattern is not a valid regular expression");
+        }
+      }
+      matcher.patterns_.push_back(std::move(pattern));
+    }
+    return matcher;
+  }
+
+  bool matches(const boost::json::object& entity) const {
+    const auto* id_value = entity.if_contains(form::kId);
+    if (id_value == nullptr || !id_value->is_string()) return false;
+    if (!matches_selectors(id_value->as_string(), entity)) return false;
+    if (!query_.attrs.empty() && !has_any_attribute(entity, query_.attrs)) return false;
+    if (query_.q && !query_.q->matches(entity)) return false;
+    if (query_.scope && !query_.scope->matches(entity)) return false;
+    if (query_.geo && !matches_geo(entity, query_)) return false;
+    return true;
+  }
+
+ private:
+  explicit Matcher(const EntityQuery& query) : query_(query) {}
+
+  bool matches_selectors(std::string_view id, const boost::json::object& entity) const {
+    if (query_.selectors.empty()) return true;
+    std::vector<std::string> types = types_of(entity);
+    for (std::size_t i = 0; i < query_.selectors.size(); ++i) {
+      const auto& selector = query_.selectors[i];
+      if (!selector.ids.empty() &&
+          std::find(selector.ids.begin(), selector.ids.end(), id) == selector.ids.end()) {
+        continue;
+      }
+      if (patterns_[i] && !std::regex_search(id.begin(), id.end(), *patterns_[i])) continue;
+      if (!selector.types.matches(types)) continue;
+      return true;
+    }
+    return false;
+  }
+
+  const EntityQuery& query_;
+  std::vector<std::optional<std::regex>> patterns_;
+};
+
+}  // namespace
+
+Result<QueryResult> EntityService::query(std::string_view tenant, const EntityQuery& query) const {
+  CT_RETURN_IF_ERROR(require_tenant(tenant));
+  auto matcher = Matcher::create(query);
+  if (!matcher) return std::move(matcher).error();
+  auto cursors = choose_cursors(store_, tenant, query);
+  if (!cursors) return std::move(cursors).error();
+  MergedCursor candidates(std::move(*cursors));
+
+  QueryResult result;
+  std::uint64_t matched = 0;
+  std::vector<std::string> batch;
+  while (next_batch(candidates, batch)) {
+    auto documents = store_.multi_get(tenant, batch);
+    if (!documents) return std::move(documents).error();
+    for (auto& document : *documents) {
+      if (!document) continue;  // deleted between index scan and read
+      boost::system::error_code ec;
+      auto parsed = boost::json::parse(*document, ec);
+      if (ec || !parsed.is_object() || !matcher->matches(parsed.as_object())) continue;
+      if (matched >= query.offset && result.entities.size() < query.limit) {
+        result.entities.push_back(std::move(parsed.as_object()));
+      }
+      ++matched;
+    }
+    bool page_full = result.entities.size() >= query.limit && matched > query.offset;
+    if (page_full && !query.count) break;
+  }
+  CT_RETURN_IF_ERROR(candidates.status());
+  if (query.count) result.total = matched;
+  return result;
+}
+
+}  // namespace citytwin::core

@@ -1,0 +1,169 @@
+#include "citytwin/core/entity_service.hpp"
+
+#include <boost/json.hpp>
+
+#include "citytwin/core/entity_record.hpp"
+#include "citytwin/model/entity_form.hpp"
+#include "citytwin/model/mutation.hpp"
+#include "entity_locks.hpp"
+
+namespace citytwin::core {
+namespace form = model::form;
+
+namespace {
+
+Error not_found(std::string_view id) {
+  return make_error(ErrorKind::kResourceNotFound, "entity " + std::string(id) + " not found");
+}
+
+std::string id_of(const boost::json::object& entity) {
+  const auto* id = entity.if_contains(form::kId);
+  return id != nullptr && id->is_string() ? std::string(id->as_string()) : std::string();
+}
+
+}  // namespace
+
+EntityService::EntityService(store::EntityStore& store, const Clock& clock)
+    : store_(store), clock_(clock), locks_(std::make_unique<EntityLocks>()) {}
+
+EntityService::~EntityService() = default;
+
+Result<std::optional<boost::json::object>> EntityService::load(std::string_view tenant,
+                                                               std::string_view id) const {
+  auto document = store_.get(tenant, id);
+  if (!document) return std::move(document).error();
+  if (!document->has_value()) return std::optional<boost::json::object>{};
+  boost::system::error_code ec;
+  auto parsed = boost::json::parse(**document, ec);
+  if (ec || !parsed.is_object()) {
+    return make_error(ErrorKind::kInternalError, "stored entity " + std::string(id) + " is unreadable");
+  }
+  return std::optional<boost::json::object>(std::move(parsed.as_object()));
+}
+
+Status EntityService::save(std::string_view tenant, const boost::json::object& entity) {
+  store::Change change = store::Change::put(make_record(entity));
+  return store_.apply(tenant, std::span<const store::Change>(&change, 1));
+}
+
+template <class Fn>
+auto EntityService::modify(std::string_view tenant, std::string_view id, Fn&& change)
+    -> decltype(change(std::declval<boost::json::object&>())) {
+  auto guard = locks_->lock(tenant, id);
+  auto current = load(tenant, id);
+  if (!current) return std::move(current).error();
+  if (!current->has_value()) return not_found(id);
+  boost::json::object entity = std::move(**current);
+  auto outcome = change(entity);
+  if (!outcome.ok()) return outcome;
+  CT_RETURN_IF_ERROR(save(tenant, entity));
+  return outcome;
+}
+
+Status EntityService::create(std::string_view tenant, boost::json::object entity) {
+  std::string id = id_of(entity);
+  auto guard = locks_->lock(tenant, id);
+  auto existing = store_.get(tenant, id);
+  if (!existing) return std::move(existing).error();
+  if (existing->has_value()) {
+    return make_error(ErrorKind::kAlreadyExists, "entity " + id + " already exists");
+  }
+  mutation::stamp_new_entity(entity, clock_.now());
+  return save(tenant, entity);
+}
+
+Result<boost::json::object> EntityService::get(std::string_view tenant, std::string_view id) const {
+  CT_RETURN_IF_ERROR(require_tenant(tenant));
+  auto entity = load(tenant, id);
+  if (!entity) return std::move(entity).error();
+  if (!entity->has_value()) return not_found(id);
+  return std::move(**entity);
+}
+
+Status EntityService::remove(std::string_view tenant, std::string_view id) {
+  CT_RETURN_IF_ERROR(require_tenant(tenant));
+  auto guard = locks_->lock(tenant, id);
+  auto existing = store_.get(tenant, id);
+  if (!existing) return std::move(existing).error();
+  if (!existing->has_value()) return not_found(id);
+  store::Change change = store::Change::remove(std::string(id));
+  return store_.apply(tenant, std::span<const store::Change>(&change, 1));
+}
+
+Status EntityService::replace(std::string_view tenant, std::string_view id,
+                              boost::json::object entity) {
+  CT_RETURN_IF_ERROR(require_tenant(tenant));
+  Instant now = clock_.now();
+  return modify(tenant, id, [&](boost::json::object& current) -> Status {
+    current = mutation::replace_entity(current, std::move(entity), now);
+    return ok_status();
+  });
+}
+
+Result<mutation::MergeOutcome> EntityService::merge(std::string_view tenant, std::string_view id,
+                                                    const boost::json::object& fragment) {
+  CT_RETURN_IF_ERROR(require_tenant(tenant));
+  Instant now = clock_.now();
+  return modify(tenant, id, [&](boost::json::object& current) {
+    return mutation::merge_entity(current, fragment, now);
+  });
+}
+
+Result<mutation::AttributeOutcome> EntityService::append_attributes(
+    std::string_view tenant, std::string_view id, const boost::json::object& attrs,
+    bool no_overwrite) {
+  CT_RETURN_IF_ERROR(require_tenant(tenant));
+  Instant now = clock_.now();
+  return modify(tenant, id, [&](boost::json::object& current) {
+    return mutation::append_attributes(current, attrs, no_overwrite, now);
+  });
+}
+
+Result<mutation::AttributeOutcome> EntityService::update_attributes(
+    std::string_view tenant, std::string_view id, const boost::json::object& attrs) {
+  CT_RETURN_IF_ERROR(require_tenant(tenant));
+  Instant now = clock_.now();
+  return modify(tenant, id, [&](boost::json::object& current) {
+    return mutation::update_attributes(current, attrs, now);
+  });
+}
+
+Status EntityService::patch_attribute(std::string_view tenant, std::string_view id,
+                                      std::string_view name, const boost::json::object& fragment) {
+  CT_RETURN_IF_ERROR(require_tenant(tenant));
+  Instant now = clock_.now();
+  return modify(tenant, id, [&](boost::json::object& current) {
+    return mutation::partial_update_attribute(current, name, fragment, now);
+  });
+}
+
+Status EntityService::replace_attribute(std::string_view tenant, std::string_view id,
+                                        std::string_view name, const boost::json::array& instances) {
+  CT_RETURN_IF_ERROR(require_tenant(tenant));
+  Instant now = clock_.now();
+  return modify(tenant, id, [&](boost::json::object& current) {
+    return mutation::replace_attribute(current, name, instances, now);
+  });
+}
+
+Status EntityService::delete_attribute(std::string_view tenant, std::string_view id,
+                                       std::string_view name,
+                                       const std::optional<std::string>& dataset_id,
+                                       bool delete_all) {
+  CT_RETURN_IF_ERROR(require_tenant(tenant));
+  Instant now = clock_.now();
+  return modify(tenant, id, [&](boost::json::object& current) {
+    return mutation::delete_attribute(current, name, dataset_id, delete_all, now);
+  });
+}
+
+bool EntityService::tenant_exists(std::string_view tenant) const {
+  return tenant.empty() || store_.has_tenant(tenant);
+}
+
+Status EntityService::require_tenant(std::string_view tenant) const {
+  if (tenant_exists(tenant)) return ok_status();
+  return make_error(ErrorKind::kNonexistentTenant, "tenant '" + std::string(tenant) + "' does not exist");
+}
+
+}  // namespace citytwin::core

@@ -1,0 +1,95 @@
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "citytwin/common/clock.hpp"
+#include "citytwin/common/result.hpp"
+#include "citytwin/core/entity_query.hpp"
+#include "citytwin/model/mutation/attribute_outcome.hpp"
+#include "citytwin/model/mutation/merge.hpp"
+#include "citytwin/store/entity_store.hpp"
+
+namespace citytwin::core {
+
+class EntityLocks;
+
+// Outcome of one entity in a batch operation (clause 5.6.7-5.6.10, 5.6.21).
+struct BatchItemResult {
+  std::string id;
+  std::optional<Error> error;  // nullopt: succeeded
+};
+
+enum class BatchKind { kCreate, kUpsertReplace, kUpsertUpdate, kUpdate, kUpdateNoOverwrite, kMerge, kDelete };
+
+// One entity of a batch: the parsed stored-form entity (or, for delete, only the id).
+struct BatchItem {
+  std::string id;
+  boost::json::object entity;
+};
+
+struct BatchOutcome {
+  std::vector<BatchItemResult> items;  // in request order
+  std::size_t created = 0;             // how many entities did not exist before (upsert: 201)
+};
+
+// The entity service: every change to the twin's current state goes through here, whichever
+// front door (NGSI-LD API, batch operations, device ingestion) it came by. Inputs and outputs
+// are in the stored form (model/entity_form.hpp); JSON-LD and representations stay at the edge.
+//
+// Each operation reads, changes and writes an entity under that entity's lock, and returns
+// only after the store has made the change durable.
+class EntityService {
+ public:
+  EntityService(store::EntityStore& store, const Clock& clock);
+  ~EntityService();
+
+  Status create(std::string_view tenant, boost::json::object entity);
+  Result<boost::json::object> get(std::string_view tenant, std::string_view id) const;
+  Status remove(std::string_view tenant, std::string_view id);
+  Status replace(std::string_view tenant, std::string_view id, boost::json::object entity);
+  Result<mutation::MergeOutcome> merge(std::string_view tenant, std::string_view id,
+                                       const boost::json::object& fragment);
+  Result<mutation::AttributeOutcome> append_attributes(std::string_view tenant,
+                                                       std::string_view id,
+                                                       const boost::json::object& attrs,
+                                                       bool no_overwrite);
+  Result<mutation::AttributeOutcome> update_attributes(std::string_view tenant,
+                                                       std::string_view id,
+                                                       const boost::json::object& attrs);
+  Status patch_attribute(std::string_view tenant, std::string_view id, std::string_view name,
+                         const boost::json::object& fragment);
+  Status replace_attribute(std::string_view tenant, std::string_view id, std::string_view name,
+                           const boost::json::array& instances);
+  Status delete_attribute(std::string_view tenant, std::string_view id, std::string_view name,
+                          const std::optional<std::string>& dataset_id, bool delete_all);
+
+  // Applies every item that can be applied in one durable write; reports each item.
+  BatchOutcome batch(std::string_view tenant, BatchKind kind, std::vector<BatchItem> items);
+
+  Result<QueryResult> query(std::string_view tenant, const EntityQuery& query) const;
+
+  // Whether reads on this tenant can succeed ("" always exists).
+  bool tenant_exists(std::string_view tenant) const;
+  Status require_tenant(std::string_view tenant) const;
+
+  store::EntityStore& store() const { return store_; }
+
+ private:
+  template <class Fn>
+  auto modify(std::string_view tenant, std::string_view id, Fn&& change)
+      -> decltype(change(std::declval<boost::json::object&>()));
+  Result<std::optional<boost::json::object>> load(std::string_view tenant,
+                                                  std::string_view id) const;
+  Status save(std::string_view tenant, const boost::json::object& entity);
+
+  store::EntityStore& store_;
+  const Clock& clock_;
+  std::unique_ptr<EntityLocks> locks_;
+};
+
+}  // namespace citytwin::core

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "citytwin/core/discovery.hpp"
+#include "citytwin/core/entity_service.hpp"
+#include "citytwin/http/router.hpp"
+#include "citytwin/model/context_loader.hpp"
+#include "citytwin/model/context_registry.hpp"
+#include "citytwin/model/context_resolver.hpp"
+
+namespace citytwin::http {
+
+struct NgsiApiOptions {
+  // Entities per page when the client gives no `limit`. Default 20 (GS CIM 009 clause 5.5.9).
+  std::size_t default_limit = 20;
+  // Largest `limit` accepted; above it the answer is 403 TooManyResults. Default 1000.
+  std::size_t max_limit = 1000;
+  // Most entities in one batch operation. Default 10000.
+  std::size_t max_batch_entities = 10000;
+};
+
+// What the NGSI-LD handlers need; owned by the server wiring.
+struct NgsiApi {
+  core::EntityService& entities;
+  core::Discovery& discovery;
+  jsonld::ContextResolver& resolver;
+  jsonld::ContextRegistry& registry;
+  jsonld::ContextLoader& loader;
+  NgsiApiOptions options;
+};
+
+// Registers every /ngsi-ld/v1/ route.
+void add_ngsi_routes(Router& router, NgsiApi& api);
+
+}  // namespace citytwin::http

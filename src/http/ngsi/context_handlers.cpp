@@ -1,0 +1,70 @@
+// /ngsi-ld/v1/jsonldContexts (GS CIM 009 V1.8.1 clause 5.13 "@context management"; HTTP
+// binding clause 6.29-6.30): list, serve, add (Hosted) and delete/reload cached contexts.
+#include <boost/json.hpp>
+
+#include "citytwin/common/json_text.hpp"
+#include "citytwin/model/context_entry.hpp"
+#include "handlers.hpp"
+#include "request_env.hpp"
+
+namespace citytwin::http::ngsi {
+
+Response list_contexts(Request& request, NgsiApi& api) {
+  std::optional<jsonld::ContextKind> kind;
+  if (auto text = request.param("kind")) {
+    kind = jsonld::parse_context_kind(*text);
+    if (!kind) {
+      return fail(make_error(ErrorKind::kBadRequestData,
+                             "kind must be Hosted, Cached or ImplicitlyCreated"));
+    }
+  }
+  bool details = request.param("details").value_or("false") == "true";
+  boost::json::array body;
+  for (const auto& entry : api.registry.list(kind)) {
+    if (details) {
+      body.push_back(jsonld::context_entry_details(entry));
+    } else {
+      body.emplace_back(entry.url);
+    }
+  }
+  return Response::with_body(200, "application/json", to_json_text(body));
+}
+
+Response serve_context(Request& request, NgsiApi& api) {
+  std::string_view id = request.path_param("contextId");
+  if (request.param("details").value_or("false") == "true") {
+    auto entry = api.registry.peek(id);
+    if (!entry) return fail(make_error(ErrorKind::kResourceNotFound, "no @context " + std::string(id)));
+    return Response::with_body(200, "application/json",
+                               to_json_text(jsonld::context_entry_details(*entry)));
+  }
+  auto entry = api.registry.get(id);
+  if (!entry) return fail(entry.error());
+  return Response::with_body(200, "application/ld+json", entry->document);
+}
+
+Response add_context(Request& request, NgsiApi& api) {
+  auto type = request.header("content-type").value_or("");
+  if (type.substr(0, type.find(';')) != "application/json" &&
+      type.substr(0, type.find(';')) != "application/ld+json") {
+    return fail(make_error(ErrorKind::kUnsupportedMediaType,
+                           "Content-Type must be application/json or application/ld+json"));
+  }
+  auto entry = api.registry.add_hosted(request.body);
+  if (!entry) return fail(entry.error());
+  return Response::empty(201).header("Location", entry->url);
+}
+
+Response delete_context(Request& request, NgsiApi& api) {
+  std::string_view id = request.path_param("contextId");
+  if (request.param("reload").value_or("false") == "true") {
+    auto entry = api.registry.reload(id, api.loader);
+    if (!entry) return fail(entry.error());
+    return Response::empty(204);
+  }
+  auto status = api.registry.remove(id);
+  if (!status.ok()) return fail(status.error());
+  return Response::empty(204);
+}
+
+}  // namespace citytwin::http::ngsi

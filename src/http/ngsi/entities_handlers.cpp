@@ -1,0 +1,114 @@
+// /ngsi-ld/v1/entities and /ngsi-ld/v1/entities/{entityId} (GS CIM 009 clauses 6.4 and 6.5).
+#include "handlers.hpp"
+
+#include "citytwin/model/entity_form.hpp"
+#include "citytwin/model/entity_parser.hpp"
+#include "handler_support.hpp"
+#include "output_options.hpp"
+#include "query_params.hpp"
+
+namespace citytwin::http::ngsi {
+namespace form = model::form;
+
+namespace {
+
+std::string location_of(std::string_view id) {
+  std::string encoded;
+  for (char c : id) {
+    if (c == '/' || c == '?' || c == '#' || c == '%' || c == ' ') {
+      static const char* kHex = "0123456789ABCDEF";
+      encoded += '%';
+      encoded += kHex[(static_cast<unsigned char>(c) >> 4) & 0xF];
+      encoded += kHex[static_cast<unsigned char>(c) & 0xF];
+    } else {
+      encoded += c;
+    }
+  }
+  return "/ngsi-ld/v1/entities/" + encoded;
+}
+
+// Body id/type for PUT must agree with the path (clause 5.6.18).
+Status check_body_id(const boost::json::object& parsed, std::string_view path_id) {
+  if (const auto* id = parsed.if_contains(form::kId); id && id->is_string() && id->as_string() != path_id) {
+    return make_error(ErrorKind::kBadRequestData, "entity id in the body differs from the URL");
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Response create_entity(Request& request, NgsiApi& api) {
+  auto write = prepare_write(request, api);
+  if (!write) return fail(write.error());
+  auto body = body_object(*write);
+  if (!body) return fail(body.error());
+  auto entity = model::parse_entity(**body, *write->env.context, parse_options(true, true));
+  if (!entity) return fail(entity.error());
+  std::string id(entity->at(form::kId).as_string());
+  auto status = api.entities.create(write->env.tenant, std::move(*entity));
+  if (!status.ok()) return fail(status.error());
+  return Response::empty(201).header("Location", location_of(id));
+}
+
+Response query_entities(Request& request, NgsiApi& api) {
+  auto env = prepare_read(request, api, true);
+  if (!env) return fail(env.error());
+  auto query = query_from_parameters(request, *env, api.options);
+  if (!query) return fail(query.error());
+  return run_query(request, *env, *query, api);
+}
+
+Response retrieve_entity(Request& request, NgsiApi& api) {
+  auto env = prepare_read(request, api, true);
+  if (!env) return fail(env.error());
+  auto id = entity_id_param(request);
+  if (!id) return fail(id.error());
+  auto output = output_options(request, *env);
+  if (!output) return fail(output.error());
+  auto entity = api.entities.get(env->tenant, *id);
+  if (!entity) return fail(entity.error());
+  return json_response(200, render_one(*entity, *output, *env, api), *env, api);
+}
+
+Response delete_entity(Request& request, NgsiApi& api) {
+  auto tenant = tenant_of(request);
+  if (!tenant) return fail(tenant.error());
+  auto id = entity_id_param(request);
+  if (!id) return fail(id.error());
+  auto status = api.entities.remove(*tenant, *id);
+  if (!status.ok()) return fail(status.error());
+  return Response::empty(204);
+}
+
+Response replace_entity(Request& request, NgsiApi& api) {
+  auto write = prepare_write(request, api);
+  if (!write) return fail(write.error());
+  auto id = entity_id_param(request);
+  if (!id) return fail(id.error());
+  auto body = body_object(*write);
+  if (!body) return fail(body.error());
+  auto entity = model::parse_entity(**body, *write->env.context, parse_options(false, true));
+  if (!entity) return fail(entity.error());
+  CT_RETURN_IF_ERROR_RESPONSE(check_body_id(*entity, *id));
+  (*entity)[form::kId] = *id;
+  auto status = api.entities.replace(write->env.tenant, *id, std::move(*entity));
+  if (!status.ok()) return fail(status.error());
+  return Response::empty(204);
+}
+
+Response merge_entity(Request& request, NgsiApi& api) {
+  auto write = prepare_write(request, api, true);
+  if (!write) return fail(write.error());
+  auto id = entity_id_param(request);
+  if (!id) return fail(id.error());
+  auto body = body_object(*write);
+  if (!body) return fail(body.error());
+  auto fragment = model::parse_entity(**body, *write->env.context, parse_options(false, false, true));
+  if (!fragment) return fail(fragment.error());
+  CT_RETURN_IF_ERROR_RESPONSE(check_body_id(*fragment, *id));
+  auto outcome = api.entities.merge(write->env.tenant, *id, *fragment);
+  if (!outcome) return fail(outcome.error());
+  return Response::empty(204);
+}
+
+}  // namespace citytwin::http::ngsi

@@ -1,0 +1,54 @@
+#include "citytwin/common/json_text.hpp"
+#include "handler_support.hpp"
+
+#include "citytwin/model/geo/validation.hpp"
+#include "citytwin/model/ngsi_names.hpp"
+#include "citytwin/model/query/scope_filter.hpp"
+
+namespace citytwin::http::ngsi {
+
+model::ParseOptions parse_options(bool require_id, bool require_type, bool allow_null) {
+  model::ParseOptions options;
+  options.require_id = require_id;
+  options.require_type = require_type;
+  options.allow_null = allow_null;
+  options.validate_geometry = [](const boost::json::value& geometry) {
+    return geo::validate_geometry(geometry);
+  };
+  options.validate_scope = [](std::string_view scope) -> Status {
+    if (query::ScopeFilter::is_valid_scope(scope)) return ok_status();
+    return make_error(ErrorKind::kBadRequestData,
+                      "invalid scope '" + std::string(scope) + "' (expected /level/level...)");
+  };
+  return options;
+}
+
+Result<std::string> entity_id_param(const Request& request) {
+  std::string id(request.path_param("entityId"));
+  if (!model::is_valid_uri(id)) {
+    return make_error(ErrorKind::kBadRequestData, "entity id '" + id + "' is not a URI");
+  }
+  return id;
+}
+
+Result<const boost::json::object*> body_object(const WriteRequest& write) {
+  const auto* object = write.body.if_object();
+  if (object == nullptr) return make_error(ErrorKind::kBadRequestData, "request body must be a JSON object");
+  return object;
+}
+
+Response attribute_outcome_response(const mutation::AttributeOutcome& outcome,
+                                    const RequestEnv& env) {
+  if (outcome.not_updated.empty()) return Response::empty(204);
+  boost::json::array updated;
+  for (const auto& name : outcome.updated) updated.emplace_back(env.context->compact(name));
+  boost::json::array not_updated;
+  for (const auto& item : outcome.not_updated) {
+    not_updated.push_back(boost::json::object{{"attributeName", env.context->compact(item.name)},
+                                              {"reason", item.reason}});
+  }
+  boost::json::object body{{"updated", std::move(updated)}, {"notUpdated", std::move(not_updated)}};
+  return Response::with_body(207, "application/json", to_json_text(body));
+}
+
+}  // namespace citytwin::http::ngsi

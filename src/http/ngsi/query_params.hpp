@@ -1,0 +1,26 @@
+#pragma once
+
+#include <boost/json.hpp>
+
+#include "citytwin/core/entity_query.hpp"
+#include "citytwin/http/ngsi_routes.hpp"
+#include "citytwin/http/request.hpp"
+#include "request_env.hpp"
+
+namespace citytwin::http::ngsi {
+
+// GET /entities parameters (clause 6.4.3.2): id, idPattern, type, attrs, q, georel/geometry/
+// coordinates/geoproperty, scopeQ, limit, offset, count.
+Result<core::EntityQuery> query_from_parameters(const Request& request, const RequestEnv& env,
+                                                const NgsiApiOptions& options);
+
+// POST /entityOperations/query body (clause 5.2.23 Query): entities, attrs, q, geoQ, scopeQ,
+// plus limit/offset/count from the URL.
+Result<core::EntityQuery> query_from_body(const boost::json::object& body, const Request& request,
+                                          const RequestEnv& env, const NgsiApiOptions& options);
+
+// Runs a query and renders the page, with NGSILD-Results-Count when count=true.
+Response run_query(const Request& request, const RequestEnv& env, const core::EntityQuery& query,
+                   NgsiApi& api);
+
+}  // namespace citytwin::http::ngsi

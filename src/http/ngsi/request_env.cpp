@@ -1,0 +1,246 @@
+#include "citytwin/common/json_text.hpp"
+#include "request_env.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "citytwin/http/problem.hpp"
+#include "citytwin/model/core_contexts.hpp"
+
+namespace citytwin::http::ngsi {
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// "application/ld+json; charset=utf-8" -> "application/ld+json"
+std::string essence(std::string_view media_type) {
+  return lower(trim(media_type.substr(0, media_type.find(';'))));
+}
+
+struct MediaRange {
+  std::string type;
+  double quality = 1.0;
+};
+
+std::vector<MediaRange> parse_accept(std::string_view header) {
+  std::vector<MediaRange> ranges;
+  std::size_t start = 0;
+  while (start <= header.size()) {
+    std::size_t comma = header.find(',', start);
+    if (comma == std::string_view::npos) comma = header.size();
+    std::string_view item = header.substr(start, comma - start);
+    MediaRange range{essence(item), 1.0};
+    std::size_t q = item.find(";q=");
+    if (q == std::string_view::npos) q = item.find("; q=");
+    if (q != std::string_view::npos) {
+      range.quality = std::atof(std::string(item.substr(item.find('=', q) + 1)).c_str());
+    }
+    if (!range.type.empty()) ranges.push_back(range);
+    start = comma + 1;
+  }
+  std::stable_sort(ranges.begin(), ranges.end(),
+                   [](const MediaRange& a, const MediaRange& b) { return a.quality > b.quality; });
+  return ranges;
+}
+
+// The @context URL of a Link header with rel=json-ld#context, or nullopt.
+Result<std::optional<std::string>> link_context(const Request& request) {
+  std::optional<std::string> found;
+  for (const auto& [name, value] : request.headers) {
+    if (name != "link") continue;
+    std::string_view text = value;
+    std::size_t open = text.find('<');
+    std::size_t close = text.find('>', open);
+    if (open == std::string_view::npos || close == std::string_view::npos) {
+      return make_error(ErrorKind::kBadRequestData, "malformed Link header");
+    }
+    if (text.find(kContextRel) == std::string_view::npos) continue;
+    if (found) return make_error(ErrorKind::kBadRequestData, "more than one @context Link header");
+    found = std::string(text.substr(open + 1, close - open - 1));
+  }
+  return found;
+}
+
+bool valid_tenant_name(std::string_view tenant) {
+  if (tenant.empty() || tenant.size() > 64) return false;
+  return std::all_of(tenant.begin(), tenant.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  });
+}
+
+Status resolve_into(RequestEnv& env, boost::json::value context_value, NgsiApi& api) {
+  auto context = api.resolver.resolve(context_value);
+  if (!context) return std::move(context).error();
+  env.context = std::move(*context);
+  env.context_value = std::move(context_value);
+  return ok_status();
+}
+
+}  // namespace
+
+Result<std::string> tenant_of(const Request& request) {
+  auto header = request.header("ngsild-tenant");
+  if (!header) return std::string();
+  std::string tenant(trim(*header));
+  if (!valid_tenant_name(tenant)) {
+    return make_error(ErrorKind::kBadRequestData,
+                      "NGSILD-Tenant must be 1-64 characters of letters, digits, '_', '-' or '.'");
+  }
+  return tenant;
+}
+
+Result<MediaType> negotiate(const Request& request, bool allow_geojson) {
+  auto header = request.header("accept");
+  if (!header || trim(*header).empty()) return MediaType::kJson;
+  for (const auto& range : parse_accept(*header)) {
+    if (range.quality <= 0) continue;
+    if (range.type == "application/json" || range.type == "*/*" ||
+        range.type == "application/*") {
+      return MediaType::kJson;
+    }
+    if (range.type == "application/ld+json") return MediaType::kJsonLd;
+    if (range.type == "application/geo+json" && allow_geojson) return MediaType::kGeoJson;
+  }
+  return make_error(ErrorKind::kNotAcceptable,
+                    std::string("acceptable response types are application/json, "
+                                "application/ld+json") +
+                        (allow_geojson ? " and application/geo+json" : ""));
+}
+
+Result<RequestEnv> prepare_read(const Request& request, NgsiApi& api, bool allow_geojson) {
+  RequestEnv env;
+  auto tenant = tenant_of(request);
+  if (!tenant) return std::move(tenant).error();
+  env.tenant = std::move(*tenant);
+  auto type = negotiate(request, allow_geojson);
+  if (!type) return std::move(type).error();
+  env.response_type = *type;
+  auto link = link_context(request);
+  if (!link) return std::move(link).error();
+  boost::json::value context_value;
+  if (*link) context_value = boost::json::string(**link);
+  CT_RETURN_IF_ERROR(resolve_into(env, std::move(context_value), api));
+  return env;
+}
+
+Result<WriteRequest> prepare_write(const Request& request, NgsiApi& api, bool allow_merge_patch) {
+  WriteRequest write;
+  auto tenant = tenant_of(request);
+  if (!tenant) return std::move(tenant).error();
+  write.env.tenant = std::move(*tenant);
+  auto type = negotiate(request, false);
+  if (!type) return std::move(type).error();
+  write.env.response_type = *type;
+
+  std::string content_type = essence(request.header("content-type").value_or(""));
+  if (content_type == "application/ld+json") {
+    write.env.request_type = MediaType::kJsonLd;
+  } else if (content_type == "application/json" ||
+             (allow_merge_patch && content_type == "application/merge-patch+json")) {
+    write.env.request_type = MediaType::kJson;
+  } else {
+    return make_error(ErrorKind::kUnsupportedMediaType,
+                      "Content-Type must be application/json or application/ld+json" +
+                          std::string(allow_merge_patch ? " (or application/merge-patch+json)" : "") +
+                          ", got '" + content_type + "'");
+  }
+
+  boost::system::error_code ec;
+  boost::json::parse_options options;
+  options.max_depth = 64;
+  write.body = boost::json::parse(request.body, ec, {}, options);
+  if (ec) return make_error(ErrorKind::kInvalidRequest, "request body is not valid JSON: " + ec.message());
+
+  auto link = link_context(request);
+  if (!link) return std::move(link).error();
+  boost::json::value context_value;
+  if (write.env.request_type == MediaType::kJsonLd) {
+    if (*link) {
+      return make_error(ErrorKind::kBadRequestData,
+                        "application/ld+json requests carry @context in the body, not in a Link header");
+    }
+    if (auto* object = write.body.if_object()) {
+      auto* context = object->if_contains("@context");
+      if (context == nullptr) {
+        return make_error(ErrorKind::kBadRequestData, "application/ld+json body must have an @context");
+      }
+      context_value = *context;
+      object->erase("@context");
+    }
+  } else {
+    if (const auto* object = write.body.if_object(); object && object->contains("@context")) {
+      return make_error(ErrorKind::kBadRequestData,
+                        "an application/json body must not contain @context; use a Link header "
+                        "or application/ld+json");
+    }
+    if (*link) context_value = boost::json::string(**link);
+  }
+  CT_RETURN_IF_ERROR(resolve_into(write.env, std::move(context_value), api));
+  return write;
+}
+
+Result<std::shared_ptr<const jsonld::Context>> item_context(const RequestEnv& env,
+                                                            boost::json::object& item,
+                                                            NgsiApi& api) {
+  if (env.request_type != MediaType::kJsonLd) {
+    if (item.contains("@context")) {
+      return make_error(ErrorKind::kBadRequestData,
+                        "an application/json body must not contain @context");
+    }
+    return env.context;
+  }
+  auto* context = item.if_contains("@context");
+  if (context == nullptr) {
+    return make_error(ErrorKind::kBadRequestData, "application/ld+json entity must have an @context");
+  }
+  auto resolved = api.resolver.resolve(*context);
+  item.erase("@context");
+  return resolved;
+}
+
+boost::json::value context_for_body(const RequestEnv& env, NgsiApi&) {
+  if (env.context_value.is_null()) return boost::json::string(jsonld::kDefaultCoreContextUrl);
+  return env.context_value;
+}
+
+namespace {
+
+// The URL a Link header names for the request's context: the client's URL, or for an inline
+// context an ImplicitlyCreated registry entry that serves it (clause 5.13).
+std::string link_url(const RequestEnv& env, NgsiApi& api) {
+  if (env.context_value.is_null()) return std::string(jsonld::kDefaultCoreContextUrl);
+  if (env.context_value.is_string()) return std::string(env.context_value.as_string());
+  boost::json::object document{{"@context", env.context_value}};
+  auto entry = api.registry.add_implicit(to_json_text(document));
+  if (!entry) return std::string(jsonld::kDefaultCoreContextUrl);
+  return entry->url;
+}
+
+}  // namespace
+
+Response json_response(int status, const boost::json::value& body, const RequestEnv& env,
+                       NgsiApi& api) {
+  std::string content_type = env.response_type == MediaType::kJsonLd    ? "application/ld+json"
+                             : env.response_type == MediaType::kGeoJson ? "application/geo+json"
+                                                                        : "application/json";
+  Response response = Response::with_body(status, content_type, to_json_text(body));
+  if (env.response_type != MediaType::kJsonLd) {
+    response.header("Link", "<" + link_url(env, api) + ">; rel=\"" + std::string(kContextRel) +
+                                "\"; type=\"application/ld+json\"");
+  }
+  return response;
+}
+
+Response fail(const Error& error) { return problem_response(error); }
+
+}  // namespace citytwin::http::ngsi

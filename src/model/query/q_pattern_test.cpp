@@ -1,0 +1,66 @@
+#include "q_pattern.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+#include "citytwin/model/query/query_limits.hpp"
+
+namespace citytwin::query {
+namespace {
+
+bool search(std::string_view pattern, std::string_view value) {
+  auto compiled = compile_pattern(pattern);
+  EXPECT_TRUE(compiled.ok()) << pattern << ": " << compiled.error().detail;
+  return compiled.ok() && pattern_matches(**compiled, value);
+}
+
+TEST(QPattern, SearchesAnywhereAndHonoursAnchors) {
+  EXPECT_TRUE(search("b", "abc"));
+  EXPECT_TRUE(search("^a", "abc"));
+  EXPECT_FALSE(search("^b", "abc"));
+  EXPECT_TRUE(search("c$", "abc"));
+  EXPECT_FALSE(search("b$", "abc"));
+  EXPECT_TRUE(search("^abc$", "abc"));
+  EXPECT_TRUE(search("a.c", "xxa\ncabc"));
+  EXPECT_TRUE(search("\\d{3}", "ab123"));
+  EXPECT_FALSE(search("\\d{4}", "ab123"));
+  EXPECT_TRUE(search("(?i)ABC", "xabcx"));
+}
+
+TEST(QPattern, CostEstimate) {
+  EXPECT_EQ(estimate_pattern_cost("abc"), 3u);
+  EXPECT_EQ(estimate_pattern_cost("a{10}"), 10u);
+  EXPECT_GT(estimate_pattern_cost("(a{20}){20}"), 400u);
+  EXPECT_EQ(estimate_pattern_cost("a{"), 2u);  // a literal brace
+  EXPECT_GE(estimate_pattern_cost("a{99999999999999999999}"), kMaxPatternCost);
+  EXPECT_GE(estimate_pattern_cost("((((a{9}){9}){9}){9}){9}"), kMaxPatternCost);
+}
+
+TEST(QPattern, PathologicalPatternsStayFast) {
+  // Exponential for a backtracking engine; linear for the polynomial one.
+  std::string subject(kMaxPatternSubjectLength, 'a');
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(search("(a+)+b", subject));
+  EXPECT_FALSE(search("(a|aa)*c", subject));
+  EXPECT_FALSE(search("(((a*)*)*)*b", subject));
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(elapsed, std::chrono::seconds(20));
+}
+
+TEST(QPattern, OverlongSubjectNeverMatches) {
+  std::string subject(kMaxPatternSubjectLength + 1, 'a');
+  EXPECT_FALSE(search("a", subject));
+}
+
+TEST(QPattern, Errors) {
+  EXPECT_FALSE(compile_pattern("").ok());
+  EXPECT_FALSE(compile_pattern("(?i)").ok());
+  EXPECT_FALSE(compile_pattern("a)(").ok());  // would be valid once wrapped: must still fail
+  EXPECT_FALSE(compile_pattern("*").ok());
+  EXPECT_FALSE(compile_pattern("a{2,1}").ok());
+}
+
+}  // namespace
+}  // namespace citytwin::query

@@ -1,0 +1,436 @@
+// One behavioural suite for every EntityStore implementation (typed test): whatever core
+// relies on must hold for the memory store and the RocksDB store alike.
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "citytwin/store/memory_store.hpp"
+#include "citytwin/store/rocksdb_store.hpp"
+#include "store_test_support.hpp"
+
+namespace citytwin::store {
+namespace {
+
+using testing::as_pairs;
+using ::testing::ElementsAre;
+using testing::geo;
+using ::testing::IsEmpty;
+using testing::make_record;
+using ::testing::Pair;
+using testing::point;
+using testing::scan_all;
+
+constexpr const char* kSensor = "https://uri.fiware.org/ns/dataModels#Sensor";
+constexpr const char* kRoom = "https://example.org/Room";
+constexpr const char* kLocation = "https://uri.etsi.org/ngsi-ld/location";
+constexpr const char* kTemperature = "https://example.org/temperature";
+constexpr const char* kHumidity = "https://example.org/humidity";
+
+struct MemoryImplementation {
+  std::unique_ptr<EntityStore> open() { return make_memory_store(); }
+};
+
+struct RocksDbImplementation {
+  testing::TempDir dir;
+  std::unique_ptr<EntityStore> open() {
+    RocksDbOptions options;
+    options.path = dir.path();
+    auto store = open_rocksdb_store(options);
+    EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().detail);
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+};
+
+struct ImplementationNames {
+  template <class T>
+  static std::string GetName(int) {
+    return std::is_same_v<T, MemoryImplementation> ? "Memory" : "RocksDb";
+  }
+};
+
+template <class Implementation>
+class EntityStoreConformance : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_NE(store_, nullptr); }
+
+  void put(std::string_view tenant, EntityRecord record) {
+    std::vector<Change> changes{Change::put(std::move(record))};
+    Status status = store_->apply(tenant, changes);
+    ASSERT_TRUE(status.ok()) << status.error().detail;
+  }
+
+  void remove(std::string_view tenant, std::string id) {
+    std::vector<Change> changes{Change::remove(std::move(id))};
+    ASSERT_TRUE(store_->apply(tenant, changes).ok());
+  }
+
+  std::optional<std::string> get(std::string_view tenant, std::string_view id) {
+    auto document = store_->get(tenant, id);
+    EXPECT_TRUE(document.ok());
+    return document.ok() ? *document : std::nullopt;
+  }
+
+  std::uint64_t count(std::string_view tenant, const IndexSelector& selector) {
+    auto counted = store_->count(tenant, selector);
+    EXPECT_TRUE(counted.ok());
+    return counted.ok() ? *counted : 0;
+  }
+
+  std::vector<std::string> in_box(std::string_view tenant, std::string_view attribute, Box box) {
+    auto ids = store_->ids_in_box(tenant, attribute, box);
+    EXPECT_TRUE(ids.ok());
+    return ids.ok() ? *ids : std::vector<std::string>();
+  }
+
+  Implementation implementation_;
+  std::unique_ptr<EntityStore> store_ = implementation_.open();
+};
+
+using Implementations = ::testing::Types<MemoryImplementation, RocksDbImplementation>;
+TYPED_TEST_SUITE(EntityStoreConformance, Implementations, ImplementationNames);
+
+TYPED_TEST(EntityStoreConformance, GetOfMissingEntityIsEmpty) {
+  EXPECT_EQ(this->get("", "urn:x"), std::nullopt);
+}
+
+TYPED_TEST(EntityStoreConformance, PutThenGetReturnsTheDocument) {
+  this->put("", make_record("urn:a", {kSensor}, {}, {}, R"({"id":"urn:a","v":1})"));
+  EXPECT_EQ(this->get("", "urn:a"), R"({"id":"urn:a","v":1})");
+}
+
+TYPED_TEST(EntityStoreConformance, MultiGetKeepsOrderAndReportsGaps) {
+  this->put("", make_record("urn:a", {kSensor}));
+  this->put("", make_record("urn:c", {kSensor}));
+  std::vector<std::string> ids{"urn:c", "urn:b", "urn:a", "urn:c"};
+  auto documents = this->store_->multi_get("", ids);
+  ASSERT_TRUE(documents.ok());
+  EXPECT_THAT(*documents, ElementsAre(R"({"id":"urn:c"})", std::nullopt, R"({"id":"urn:a"})",
+                                      R"({"id":"urn:c"})"));
+}
+
+TYPED_TEST(EntityStoreConformance, DeleteRemovesDocumentIndexesAndCounts) {
+  this->put("", make_record("urn:a", {kSensor}, {kTemperature}, {point(kLocation, 1, 2)}));
+  this->remove("", "urn:a");
+  EXPECT_EQ(this->get("", "urn:a"), std::nullopt);
+  EXPECT_THAT(scan_all(*this->store_, "", IndexSelector::all()), IsEmpty());
+  EXPECT_THAT(scan_all(*this->store_, "", IndexSelector::type(kSensor)), IsEmpty());
+  EXPECT_THAT(scan_all(*this->store_, "", IndexSelector::attribute(kTemperature)), IsEmpty());
+  EXPECT_THAT(this->in_box("", kLocation, Box{-180, -90, 180, 90}), IsEmpty());
+  EXPECT_EQ(this->count("", IndexSelector::all()), 0u);
+  EXPECT_THAT(*this->store_->type_counts(""), IsEmpty());
+  EXPECT_THAT(*this->store_->attribute_counts(""), IsEmpty());
+}
+
+TYPED_TEST(EntityStoreConformance, DeleteOfAbsentEntityIsIgnored) {
+  this->put("", make_record("urn:a", {kSensor}));
+  this->remove("", "urn:zzz");
+  EXPECT_EQ(this->count("", IndexSelector::all()), 1u);
+}
+
+TYPED_TEST(EntityStoreConformance, BatchAppliesEveryChange) {
+  this->put("", make_record("urn:old", {kRoom}));
+  std::vector<Change> changes{Change::put(make_record("urn:a", {kSensor})),
+                              Change::put(make_record("urn:b", {kSensor, kRoom})),
+                              Change::remove("urn:old")};
+  ASSERT_TRUE(this->store_->apply("", changes).ok());
+  EXPECT_THAT(scan_all(*this->store_, "", IndexSelector::all()), ElementsAre("urn:a", "urn:b"));
+  EXPECT_THAT(as_pairs(*this->store_->type_counts("")),
+              ElementsAre(Pair(kRoom, 1u), Pair(kSensor, 2u)));
+}
+
+TYPED_TEST(EntityStoreConformance, LastChangeOfAnIdInABatchWins) {
+  std::vector<Change> put_then_delete{Change::put(make_record("urn:a", {kSensor})),
+                                      Change::remove("urn:a")};
+  ASSERT_TRUE(this->store_->apply("", put_then_delete).ok());
+  EXPECT_EQ(this->get("", "urn:a"), std::nullopt);
+  EXPECT_EQ(this->count("", IndexSelector::type(kSensor)), 0u);
+
+  std::vector<Change> twice{Change::put(make_record("urn:b", {kSensor}, {}, {}, "v1")),
+                            Change::put(make_record("urn:b", {kRoom}, {}, {}, "v2"))};
+  ASSERT_TRUE(this->store_->apply("", twice).ok());
+  EXPECT_EQ(this->get("", "urn:b"), "v2");
+  EXPECT_THAT(as_pairs(*this->store_->type_counts("")), ElementsAre(Pair(kRoom, 1u)));
+}
+
+// A reader racing a writer must never see half a batch.
+TYPED_TEST(EntityStoreConformance, ReadersNeverSeeHalfABatch) {
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int version = 0; version < 200; ++version) {
+      std::string document = std::to_string(version);
+      std::vector<Change> changes{Change::put(make_record("urn:a", {kSensor}, {}, {}, document)),
+                                  Change::put(make_record("urn:b", {kSensor}, {}, {}, document))};
+      EXPECT_TRUE(this->store_->apply("", changes).ok());
+    }
+    done = true;
+  });
+  std::vector<std::string> ids{"urn:a", "urn:b"};
+  while (!done) {
+    auto documents = this->store_->multi_get("", ids);
+    ASSERT_TRUE(documents.ok());
+    EXPECT_EQ((*documents)[0], (*documents)[1]);
+  }
+  writer.join();
+}
+
+TYPED_TEST(EntityStoreConformance, ReplaceMovesIndexEntries) {
+  this->put("",
+            make_record("urn:a", {kSensor}, {kTemperature, kLocation}, {point(kLocation, 10, 10)}));
+  this->put("", make_record("urn:a", {kRoom}, {kHumidity, kLocation}, {point(kLocation, 50, 50)}));
+
+  EXPECT_THAT(scan_all(*this->store_, "", IndexSelector::type(kSensor)), IsEmpty());
+  EXPECT_THAT(scan_all(*this->store_, "", IndexSelector::type(kRoom)), ElementsAre("urn:a"));
+  EXPECT_THAT(scan_all(*this->store_, "", IndexSelector::attribute(kTemperature)), IsEmpty());
+  EXPECT_THAT(scan_all(*this->store_, "", IndexSelector::attribute(kHumidity)),
+              ElementsAre("urn:a"));
+  EXPECT_THAT(scan_all(*this->store_, "", IndexSelector::attribute(kLocation)),
+              ElementsAre("urn:a"));
+  EXPECT_THAT(this->in_box("", kLocation, Box{0, 0, 20, 20}), IsEmpty());
+  EXPECT_THAT(this->in_box("", kLocation, Box{40, 40, 60, 60}), ElementsAre("urn:a"));
+  EXPECT_EQ(this->count("", IndexSelector::all()), 1u);
+  EXPECT_THAT(as_pairs(*this->store_->type_counts("")), ElementsAre(Pair(kRoom, 1u)));
+  EXPECT_THAT(as_pairs(*this->store_->attribute_counts("")),
+              ElementsAre(Pair(kHumidity, 1u), Pair(kLocation, 1u)));
+}
+
+TYPED_TEST(EntityStoreConformance, DuplicateTermsCountOnce) {
+  this->put("", make_record("urn:a", {kSensor, kSensor}, {kTemperature, kTemperature}));
+  EXPECT_EQ(this->count("", IndexSelector::type(kSensor)), 1u);
+  EXPECT_THAT(as_pairs(*this->store_->attribute_counts("")), ElementsAre(Pair(kTemperature, 1u)));
+  this->remove("", "urn:a");
+  EXPECT_EQ(this->count("", IndexSelector::type(kSensor)), 0u);
+}
+
+TYPED_TEST(EntityStoreConformance, ScanIsAscendingAndSeeks) {
+  for (const char* id : {"urn:m", "urn:b", "urn:z", "urn:a", "urn:q"}) {
+    this->put("", make_record(id, {kSensor}));
+  }
+  this->put("", make_record("urn:room", {kRoom}));
+  EXPECT_THAT(scan_all(*this->store_, "", IndexSelector::type(kSensor)),
+              ElementsAre("urn:a", "urn:b", "urn:m", "urn:q", "urn:z"));
+
+  auto cursor = this->store_->scan("", IndexSelector::type(kSensor));
+  cursor->seek("urn:c");
+  EXPECT_THAT(testing::drain(*cursor), ElementsAre("urn:m", "urn:q", "urn:z"));
+  cursor->seek("urn:m");
+  ASSERT_TRUE(cursor->valid());
+  EXPECT_EQ(cursor->id(), "urn:m");
+  cursor->seek("urn:zz");
+  EXPECT_FALSE(cursor->valid());
+  EXPECT_TRUE(cursor->status().ok());
+
+  auto all = this->store_->scan("", IndexSelector::all());
+  all->seek("urn:q");
+  EXPECT_THAT(testing::drain(*all), ElementsAre("urn:q", "urn:room", "urn:z"));
+}
+
+TYPED_TEST(EntityStoreConformance, ScanOfUnknownTermOrTenantIsEmpty) {
+  this->put("", make_record("urn:a", {kSensor}));
+  EXPECT_THAT(scan_all(*this->store_, "", IndexSelector::type(kRoom)), IsEmpty());
+  EXPECT_THAT(scan_all(*this->store_, "nobody", IndexSelector::all()), IsEmpty());
+  EXPECT_EQ(this->count("nobody", IndexSelector::type(kSensor)), 0u);
+}
+
+// "a" must never see entries of "ab" or "a\0b" (prefix-free key encoding).
+TYPED_TEST(EntityStoreConformance, TenantsAreIsolated) {
+  const std::string tenants[] = {"a", "ab", std::string("a\0b", 3), ""};
+  for (const std::string& tenant : tenants) {
+    this->put(tenant, make_record("urn:" + tenant, {kSensor + tenant}, {kTemperature},
+                                  {point(kLocation, 1, 1)}));
+  }
+  for (const std::string& tenant : tenants) {
+    SCOPED_TRACE(tenant);
+    EXPECT_THAT(scan_all(*this->store_, tenant, IndexSelector::all()),
+                ElementsAre("urn:" + tenant));
+    EXPECT_THAT(scan_all(*this->store_, tenant, IndexSelector::attribute(kTemperature)),
+                ElementsAre("urn:" + tenant));
+    std::vector<std::string> plain_sensors;  // only the default tenant's type is exactly kSensor
+    if (tenant.empty()) plain_sensors.push_back("urn:");
+    EXPECT_EQ(scan_all(*this->store_, tenant, IndexSelector::type(kSensor)), plain_sensors);
+    EXPECT_EQ(this->count(tenant, IndexSelector::all()), 1u);
+    EXPECT_THAT(as_pairs(*this->store_->type_counts(tenant)),
+                ElementsAre(Pair(kSensor + tenant, 1u)));
+    EXPECT_THAT(this->in_box(tenant, kLocation, Box{0, 0, 2, 2}), ElementsAre("urn:" + tenant));
+    for (const std::string& other : tenants) {
+      if (other == tenant) continue;
+      EXPECT_EQ(this->get(tenant, "urn:" + other), std::nullopt);
+    }
+  }
+}
+
+// Terms that share a prefix ("T" and "T2", "T\0x") must not bleed into each other either.
+TYPED_TEST(EntityStoreConformance, TermsWithSharedPrefixesAreSeparate) {
+  const std::string types[] = {"T", "T2", std::string("T\0x", 3)};
+  for (const std::string& type : types) this->put("", make_record("urn:" + type, {type}));
+  for (const std::string& type : types) {
+    EXPECT_THAT(scan_all(*this->store_, "", IndexSelector::type(type)), ElementsAre("urn:" + type));
+    EXPECT_EQ(this->count("", IndexSelector::type(type)), 1u);
+  }
+}
+
+TYPED_TEST(EntityStoreConformance, IdsAreArbitraryBytesInByteOrder) {
+  const std::string ids[] = {std::string("x\0", 2), std::string("x\0\x01", 3), "x\xff", "x",
+                             std::string("x\x01\0", 3)};
+  for (const std::string& id : ids) {
+    this->put("", make_record(id, {kSensor}, {}, {point(kLocation, 0, 0)}, "doc:" + id));
+  }
+  std::vector<std::string> sorted(std::begin(ids), std::end(ids));
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(scan_all(*this->store_, "", IndexSelector::all()), sorted);
+  EXPECT_EQ(scan_all(*this->store_, "", IndexSelector::type(kSensor)), sorted);
+  EXPECT_EQ(this->in_box("", kLocation, Box{-1, -1, 1, 1}), sorted);
+  for (const std::string& id : ids) EXPECT_EQ(this->get("", id), "doc:" + id);
+}
+
+TYPED_TEST(EntityStoreConformance, CountIsExact) {
+  std::vector<Change> changes;
+  for (int i = 0; i < 150; ++i) {
+    changes.push_back(Change::put(
+        make_record("urn:" + std::to_string(i), {i % 3 == 0 ? kRoom : kSensor}, {kTemperature})));
+  }
+  ASSERT_TRUE(this->store_->apply("", changes).ok());
+  EXPECT_EQ(this->count("", IndexSelector::all()), 150u);
+  EXPECT_EQ(this->count("", IndexSelector::type(kRoom)), 50u);
+  EXPECT_EQ(this->count("", IndexSelector::type(kSensor)), 100u);
+  EXPECT_EQ(this->count("", IndexSelector::attribute(kTemperature)), 150u);
+  EXPECT_EQ(this->count("", IndexSelector::attribute(kHumidity)), 0u);
+}
+
+TYPED_TEST(EntityStoreConformance, IdsInBoxMatchesIntersectingBoxesOfTheAttribute) {
+  this->put("", make_record("urn:p", {kSensor}, {}, {point(kLocation, 5, 5)}));
+  this->put("", make_record("urn:edge", {kSensor}, {}, {point(kLocation, 10, 10)}));
+  this->put("", make_record("urn:area", {kSensor}, {}, {geo(kLocation, 8, -5, 30, 2)}));
+  this->put("", make_record("urn:far", {kSensor}, {}, {point(kLocation, 100, 50)}));
+  this->put("", make_record("urn:other-attr", {kSensor}, {}, {point("https://x/observed", 5, 5)}));
+  // Two instances of the attribute (multi-attribute, different datasetIds) hitting the box: the
+  // id comes back once.
+  this->put("",
+            make_record("urn:two", {kSensor}, {},
+                        {point(kLocation, 1, 1), point(kLocation, 2, 2), point(kLocation, 90, 0)}));
+
+  EXPECT_THAT(this->in_box("", kLocation, Box{0, 0, 10, 10}),
+              ElementsAre("urn:area", "urn:edge", "urn:p", "urn:two"));
+  EXPECT_THAT(this->in_box("", kLocation, Box{89, -1, 101, 60}), ElementsAre("urn:far", "urn:two"));
+  EXPECT_THAT(this->in_box("", "https://x/observed", Box{0, 0, 10, 10}),
+              ElementsAre("urn:other-attr"));
+  EXPECT_THAT(this->in_box("", kLocation, Box{-50, -50, -40, -40}), IsEmpty());
+  EXPECT_THAT(this->in_box("", "https://x/unknown", Box{0, 0, 10, 10}), IsEmpty());
+}
+
+TYPED_TEST(EntityStoreConformance, TypeAndAttributeCountsAreSortedAndSkipUnused) {
+  this->put("", make_record("urn:1", {kSensor}, {kTemperature, kHumidity}));
+  this->put("", make_record("urn:2", {kSensor, kRoom}, {kTemperature}));
+  this->put("", make_record("urn:3", {kRoom}, {}));
+  this->remove("", "urn:3");
+  EXPECT_THAT(as_pairs(*this->store_->type_counts("")),
+              ElementsAre(Pair(kRoom, 1u), Pair(kSensor, 2u)));
+  EXPECT_THAT(as_pairs(*this->store_->attribute_counts("")),
+              ElementsAre(Pair(kHumidity, 1u), Pair(kTemperature, 2u)));
+  EXPECT_THAT(*this->store_->type_counts("other"), IsEmpty());
+}
+
+TYPED_TEST(EntityStoreConformance, TenantExistsOnceWrittenTo) {
+  EXPECT_FALSE(this->store_->has_tenant(""));
+  EXPECT_THAT(this->store_->tenants(), IsEmpty());
+  ASSERT_TRUE(this->store_->apply("empty", {}).ok());
+  EXPECT_FALSE(this->store_->has_tenant("empty"));
+
+  this->put("", make_record("urn:a", {kSensor}));
+  this->put("city", make_record("urn:a", {kSensor}));
+  this->remove("city", "urn:a");  // a tenant stays once created, even when emptied
+  EXPECT_TRUE(this->store_->has_tenant(""));
+  EXPECT_TRUE(this->store_->has_tenant("city"));
+  EXPECT_FALSE(this->store_->has_tenant("cit"));
+  EXPECT_THAT(this->store_->tenants(), ElementsAre("", "city"));
+}
+
+TYPED_TEST(EntityStoreConformance, DocumentsAreGroupedByNamespace) {
+  EntityStore& store = *this->store_;
+  ASSERT_TRUE(store.put_document("contexts", "https://b", "B").ok());
+  ASSERT_TRUE(store.put_document("contexts", "https://a", "A").ok());
+  ASSERT_TRUE(store.put_document("contextsX", "https://c", "C").ok());
+  ASSERT_TRUE(store.put_document("subscriptions", std::string("t\0urn:s1", 8), "S").ok());
+  ASSERT_TRUE(store.put_document("contexts", "https://a", "A2").ok());
+
+  EXPECT_EQ(*store.get_document("contexts", "https://a"), "A2");
+  EXPECT_EQ(*store.get_document("contexts", "https://c"), std::nullopt);
+  EXPECT_THAT(*store.list_documents("contexts"),
+              ElementsAre(Pair("https://a", "A2"), Pair("https://b", "B")));
+  EXPECT_THAT(*store.list_documents("subscriptions"),
+              ElementsAre(Pair(std::string("t\0urn:s1", 8), "S")));
+
+  ASSERT_TRUE(store.delete_document("contexts", "https://a").ok());
+  ASSERT_TRUE(store.delete_document("contexts", "https://missing").ok());
+  EXPECT_EQ(*store.get_document("contexts", "https://a"), std::nullopt);
+  EXPECT_THAT(*store.list_documents("contexts"), ElementsAre(Pair("https://b", "B")));
+  EXPECT_THAT(*store.list_documents("none"), IsEmpty());
+  // Documents are not entities and create no tenant.
+  EXPECT_THAT(store.tenants(), IsEmpty());
+}
+
+TYPED_TEST(EntityStoreConformance, StatsCountEntitiesPerTenant) {
+  this->put("", make_record("urn:a", {kSensor}));
+  this->put("", make_record("urn:b", {kSensor}));
+  this->put("city", make_record("urn:a", {kSensor}));
+  StoreStats stats = this->store_->stats();
+  EXPECT_EQ(stats.entities, 3u);
+  EXPECT_THAT(as_pairs(stats.per_tenant), ElementsAre(Pair("", 2u), Pair("city", 1u)));
+}
+
+TYPED_TEST(EntityStoreConformance, RejectsInvalidChangesWithoutWritingAnything) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<Change> bad_box{
+      Change::put(make_record("urn:ok", {kSensor})),
+      Change::put(make_record("urn:bad", {kSensor}, {}, {geo(kLocation, nan, 0, 1, 1)}))};
+  Status status = this->store_->apply("", bad_box);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().kind, ErrorKind::kBadRequestData);
+
+  std::vector<Change> inverted{
+      Change::put(make_record("urn:x", {kSensor}, {}, {geo(kLocation, 5, 5, 1, 1)}))};
+  EXPECT_FALSE(this->store_->apply("", inverted).ok());
+  std::vector<Change> empty_id{Change::remove("")};
+  EXPECT_FALSE(this->store_->apply("", empty_id).ok());
+
+  EXPECT_EQ(this->get("", "urn:ok"), std::nullopt);
+  EXPECT_FALSE(this->store_->has_tenant(""));
+}
+
+// Writers racing on distinct and on shared entities leave indexes and counts consistent
+// with the final records.
+TYPED_TEST(EntityStoreConformance, ConcurrentWritersKeepIndexesConsistent) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 40;
+  std::vector<std::thread> writers;
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string type = "T" + std::to_string(t);
+        std::vector<Change> changes{
+            Change::put(make_record("urn:" + std::to_string(t) + ":" + std::to_string(i), {type},
+                                    {}, {point(kLocation, t, i)})),
+            Change::put(make_record("urn:shared", {type}, {}, {point(kLocation, 100 + t, 0)}))};
+        EXPECT_TRUE(this->store_->apply("", changes).ok());
+      }
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+
+  EXPECT_EQ(this->count("", IndexSelector::all()), kThreads * kPerThread + 1u);
+  std::uint64_t typed = 0;
+  for (int t = 0; t < kThreads; ++t) {
+    IndexSelector type = IndexSelector::type("T" + std::to_string(t));
+    std::uint64_t counted = this->count("", type);
+    EXPECT_EQ(counted, scan_all(*this->store_, "", type).size());
+    typed += counted;
+  }
+  EXPECT_EQ(typed, kThreads * kPerThread + 1u);  // urn:shared has exactly one type left
+  EXPECT_THAT(this->in_box("", kLocation, Box{99, -1, 200, 1}), ElementsAre("urn:shared"));
+}
+
+}  // namespace
+}  // namespace citytwin::store

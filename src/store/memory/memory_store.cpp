@@ -1,0 +1,290 @@
+#include "citytwin/store/memory_store.hpp"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+
+#include "citytwin/store/change_validation.hpp"
+
+namespace citytwin::store {
+namespace {
+
+using IdSet = std::set<std::string, std::less<>>;
+using TermIndex = std::map<std::string, IdSet, std::less<>>;
+
+struct TenantData {
+  std::map<std::string, EntityRecord, std::less<>> entities;  // types/attributes sorted, unique
+  TermIndex by_type;                                          // no empty sets
+  TermIndex by_attribute;
+};
+
+struct State {
+  mutable std::shared_mutex mutex;
+  std::map<std::string, TenantData, std::less<>> tenants;
+  std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> documents;
+};
+
+std::vector<std::string> sorted_unique(std::vector<std::string> terms) {
+  std::sort(terms.begin(), terms.end());
+  terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
+  return terms;
+}
+
+bool intersects(const Box& a, const Box& b) {
+  return a.min_x <= b.max_x && b.min_x <= a.max_x && a.min_y <= b.max_y && b.min_y <= a.max_y;
+}
+
+void index_terms(TermIndex& index, const std::vector<std::string>& terms, const std::string& id) {
+  for (const std::string& term : terms) index[term].insert(id);
+}
+
+void unindex_terms(TermIndex& index, const std::vector<std::string>& terms, const std::string& id) {
+  for (const std::string& term : terms) {
+    auto found = index.find(term);
+    if (found == index.end()) continue;
+    found->second.erase(id);
+    if (found->second.empty()) index.erase(found);
+  }
+}
+
+void remove_entity(TenantData& tenant, std::string_view id) {
+  auto found = tenant.entities.find(id);
+  if (found == tenant.entities.end()) return;
+  unindex_terms(tenant.by_type, found->second.types, found->first);
+  unindex_terms(tenant.by_attribute, found->second.attributes, found->first);
+  tenant.entities.erase(found);
+}
+
+void put_entity(TenantData& tenant, EntityRecord record) {
+  remove_entity(tenant, record.id);
+  record.types = sorted_unique(std::move(record.types));
+  record.attributes = sorted_unique(std::move(record.attributes));
+  index_terms(tenant.by_type, record.types, record.id);
+  index_terms(tenant.by_attribute, record.attributes, record.id);
+  std::string id = record.id;
+  tenant.entities.emplace(std::move(id), std::move(record));
+}
+
+std::vector<TermCount> term_counts(const TermIndex& index) {
+  std::vector<TermCount> counts;
+  for (const auto& [term, ids] : index) counts.push_back(TermCount{term, ids.size()});
+  return counts;
+}
+
+// Walks live containers: each step looks the next id up again under the reader lock, so the
+// cursor never holds a lock or an iterator across calls.
+class MemoryCursor final : public IdCursor {
+ public:
+  MemoryCursor(std::shared_ptr<const State> state, std::string tenant, IndexSelector selector)
+      : state_(std::move(state)), tenant_(std::move(tenant)), selector_(std::move(selector)) {}
+
+  void seek(std::string_view id) override { position(id, /*after=*/false); }
+  bool valid() const override { return current_.has_value(); }
+  std::string_view id() const override { return *current_; }
+  void next() override { position(*current_, /*after=*/true); }
+  Status status() const override { return ok_status(); }
+
+ private:
+  template <class Sorted>
+  static std::optional<std::string> first(const Sorted& sorted, std::string_view id, bool after) {
+    auto it = after ? sorted.upper_bound(id) : sorted.lower_bound(id);
+    if (it == sorted.end()) return std::nullopt;
+    if constexpr (std::is_same_v<Sorted, IdSet>) {
+      return *it;
+    } else {
+      return it->first;
+    }
+  }
+
+  void position(std::string_view id, bool after) {
+    std::string from(id);  // `id` may view current_, which is about to change
+    std::shared_lock lock(state_->mutex);
+    current_.reset();
+    auto tenant = state_->tenants.find(tenant_);
+    if (tenant == state_->tenants.end()) return;
+    if (selector_.kind == IndexSelector::Kind::kAll) {
+      current_ = first(tenant->second.entities, from, after);
+      return;
+    }
+    const TermIndex& index = selector_.kind == IndexSelector::Kind::kType
+                                 ? tenant->second.by_type
+                                 : tenant->second.by_attribute;
+    auto ids = index.find(selector_.term);
+    if (ids != index.end()) current_ = first(ids->second, from, after);
+  }
+
+  std::shared_ptr<const State> state_;
+  std::string tenant_;
+  IndexSelector selector_;
+  std::optional<std::string> current_;
+};
+
+class MemoryStore final : public EntityStore {
+ public:
+  Result<std::optional<std::string>> get(std::string_view tenant,
+                                         std::string_view id) const override {
+    std::shared_lock lock(state_->mutex);
+    const EntityRecord* record = find(tenant, id);
+    if (record == nullptr) return std::optional<std::string>();
+    return std::optional<std::string>(record->document);
+  }
+
+  Result<std::vector<std::optional<std::string>>> multi_get(
+      std::string_view tenant, std::span<const std::string> ids) const override {
+    std::shared_lock lock(state_->mutex);
+    std::vector<std::optional<std::string>> documents;
+    for (const std::string& id : ids) {
+      const EntityRecord* record = find(tenant, id);
+      documents.push_back(record ? std::optional<std::string>(record->document) : std::nullopt);
+    }
+    return documents;
+  }
+
+  Status apply(std::string_view tenant, std::span<const Change> changes) override {
+    if (changes.empty()) return ok_status();
+    CT_RETURN_IF_ERROR(validate_changes(changes));
+    std::unique_lock lock(state_->mutex);
+    TenantData& data = state_->tenants[std::string(tenant)];
+    for (const Change& change : changes) {
+      if (change.kind == Change::Kind::kPut) {
+        put_entity(data, change.record);
+      } else {
+        remove_entity(data, change.id);
+      }
+    }
+    return ok_status();
+  }
+
+  std::unique_ptr<IdCursor> scan(std::string_view tenant,
+                                 const IndexSelector& selector) const override {
+    auto cursor = std::make_unique<MemoryCursor>(state_, std::string(tenant), selector);
+    cursor->seek({});
+    return cursor;
+  }
+
+  Result<std::uint64_t> count(std::string_view tenant,
+                              const IndexSelector& selector) const override {
+    std::shared_lock lock(state_->mutex);
+    const TenantData* data = find_tenant(tenant);
+    if (data == nullptr) return std::uint64_t{0};
+    if (selector.kind == IndexSelector::Kind::kAll) return std::uint64_t{data->entities.size()};
+    const TermIndex& index =
+        selector.kind == IndexSelector::Kind::kType ? data->by_type : data->by_attribute;
+    auto ids = index.find(selector.term);
+    return std::uint64_t{ids == index.end() ? 0 : ids->second.size()};
+  }
+
+  Result<std::vector<std::string>> ids_in_box(std::string_view tenant, std::string_view attribute,
+                                              const Box& box) const override {
+    std::shared_lock lock(state_->mutex);
+    std::vector<std::string> ids;
+    const TenantData* data = find_tenant(tenant);
+    if (data == nullptr) return ids;
+    for (const auto& [id, record] : data->entities) {  // ascending, so ids come out sorted
+      bool hit = std::any_of(record.geo.begin(), record.geo.end(), [&](const GeoEntry& entry) {
+        return entry.attribute == attribute && intersects(entry.box, box);
+      });
+      if (hit) ids.push_back(id);
+    }
+    return ids;
+  }
+
+  bool has_tenant(std::string_view tenant) const override {
+    std::shared_lock lock(state_->mutex);
+    return find_tenant(tenant) != nullptr;
+  }
+
+  std::vector<std::string> tenants() const override {
+    std::shared_lock lock(state_->mutex);
+    std::vector<std::string> names;
+    for (const auto& [name, data] : state_->tenants) names.push_back(name);
+    return names;
+  }
+
+  Result<std::vector<TermCount>> type_counts(std::string_view tenant) const override {
+    std::shared_lock lock(state_->mutex);
+    const TenantData* data = find_tenant(tenant);
+    return data ? term_counts(data->by_type) : std::vector<TermCount>();
+  }
+
+  Result<std::vector<TermCount>> attribute_counts(std::string_view tenant) const override {
+    std::shared_lock lock(state_->mutex);
+    const TenantData* data = find_tenant(tenant);
+    return data ? term_counts(data->by_attribute) : std::vector<TermCount>();
+  }
+
+  StoreStats stats() const override {
+    std::shared_lock lock(state_->mutex);
+    StoreStats stats;
+    for (const auto& [name, data] : state_->tenants) {
+      stats.entities += data.entities.size();
+      stats.per_tenant.push_back(TermCount{name, data.entities.size()});
+    }
+    return stats;
+  }
+
+  Status put_document(std::string_view ns, std::string_view key, std::string_view value) override {
+    std::unique_lock lock(state_->mutex);
+    state_->documents[std::string(ns)][std::string(key)] = std::string(value);
+    return ok_status();
+  }
+
+  Status delete_document(std::string_view ns, std::string_view key) override {
+    std::unique_lock lock(state_->mutex);
+    auto space = state_->documents.find(ns);
+    if (space == state_->documents.end()) return ok_status();
+    if (auto found = space->second.find(key); found != space->second.end()) {
+      space->second.erase(found);
+    }
+    if (space->second.empty()) state_->documents.erase(space);
+    return ok_status();
+  }
+
+  Result<std::optional<std::string>> get_document(std::string_view ns,
+                                                  std::string_view key) const override {
+    std::shared_lock lock(state_->mutex);
+    auto space = state_->documents.find(ns);
+    if (space == state_->documents.end()) return std::optional<std::string>();
+    auto found = space->second.find(key);
+    if (found == space->second.end()) return std::optional<std::string>();
+    return std::optional<std::string>(found->second);
+  }
+
+  Result<std::vector<std::pair<std::string, std::string>>> list_documents(
+      std::string_view ns) const override {
+    std::shared_lock lock(state_->mutex);
+    std::vector<std::pair<std::string, std::string>> documents;
+    auto space = state_->documents.find(ns);
+    if (space != state_->documents.end()) {
+      documents.assign(space->second.begin(), space->second.end());
+    }
+    return documents;
+  }
+
+ private:
+  // Callers hold state_->mutex.
+  const TenantData* find_tenant(std::string_view tenant) const {
+    auto found = state_->tenants.find(tenant);
+    return found == state_->tenants.end() ? nullptr : &found->second;
+  }
+
+  const EntityRecord* find(std::string_view tenant, std::string_view id) const {
+    const TenantData* data = find_tenant(tenant);
+    if (data == nullptr) return nullptr;
+    auto found = data->entities.find(id);
+    return found == data->entities.end() ? nullptr : &found->second;
+  }
+
+  // Shared with cursors, which may outlive a scan call (but not, by contract, the store).
+  std::shared_ptr<State> state_ = std::make_shared<State>();
+};
+
+}  // namespace
+
+std::unique_ptr<EntityStore> make_memory_store() {
+  return std::make_unique<MemoryStore>();
+}
+
+}  // namespace citytwin::store

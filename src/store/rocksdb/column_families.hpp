@@ -1,0 +1,30 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+namespace citytwin::store::kv {
+
+// The column families of the database, in the order their handles are kept. Renaming one
+// makes existing databases unreadable: names are part of the on-disk format.
+enum class Family : std::size_t {
+  kEntities,    // tenant|id -> document
+  kEntityMeta,  // tenant|id -> encoded EntityMeta
+  kTypeIndex,   // tenant|type|id -> ""
+  kAttrIndex,   // tenant|attribute|id -> ""
+  kGeo,         // tenant|attribute|id|n -> box
+  kCounts,      // tenant|kind|term -> counter (merge operator)
+  kTenants,     // tenant -> ""
+  kDocuments,   // namespace|key -> value
+};
+
+inline constexpr std::array<std::string_view, 8> kFamilyNames = {
+    "entities", "entity_meta", "type_index", "attr_index", "geo", "counts", "tenants", "documents",
+};
+
+constexpr std::size_t index_of(Family family) {
+  return static_cast<std::size_t>(family);
+}
+
+}  // namespace citytwin::store::kv

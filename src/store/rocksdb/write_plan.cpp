@@ -1,0 +1,131 @@
+#include "write_plan.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <iterator>
+
+#include "key_codec.hpp"
+
+namespace citytwin::store::kv {
+namespace {
+
+const std::string& change_id(const Change& change) {
+  return change.kind == Change::Kind::kPut ? change.record.id : change.id;
+}
+
+std::vector<std::string> minus(const std::vector<std::string>& a,
+                               const std::vector<std::string>& b) {
+  std::vector<std::string> result;
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(result));
+  return result;
+}
+
+// Accumulates the batch for one tenant; counter deltas are summed per key so that each
+// counter gets at most one merge operand per batch.
+class PlanBuilder {
+ public:
+  explicit PlanBuilder(std::string_view tenant) : tenant_(tenant) {}
+
+  void entity(const std::string& id, const std::optional<EntityMeta>& old_meta,
+              const EntityRecord* record) {
+    std::optional<EntityMeta> new_meta;
+    if (record != nullptr) new_meta = meta_of(*record);
+    write_documents(id, old_meta.has_value(), record, new_meta);
+    static const EntityMeta kNone;
+    const EntityMeta& before = old_meta ? *old_meta : kNone;
+    const EntityMeta& after = new_meta ? *new_meta : kNone;
+    write_terms(Family::kTypeIndex, CountKind::kType, id, before.types, after.types);
+    write_terms(Family::kAttrIndex, CountKind::kAttribute, id, before.attributes, after.attributes);
+    write_geo(id, before.geo, after.geo);
+    if (old_meta.has_value() != new_meta.has_value()) {
+      count(count_key(tenant_, CountKind::kEntities, {}), new_meta ? 1 : -1);
+    }
+  }
+
+  WritePlan finish() && {
+    for (const auto& [key, delta] : deltas_) {
+      if (delta != 0) add(KvWrite::Op::kMerge, Family::kCounts, key, encode_counter(delta));
+    }
+    add(KvWrite::Op::kPut, Family::kTenants, std::string(tenant_), {});
+    return std::move(plan_);
+  }
+
+ private:
+  void write_documents(const std::string& id, bool existed, const EntityRecord* record,
+                       const std::optional<EntityMeta>& new_meta) {
+    std::string key = entity_key(tenant_, id);
+    if (record != nullptr) {
+      add(KvWrite::Op::kPut, Family::kEntities, key, record->document);
+      add(KvWrite::Op::kPut, Family::kEntityMeta, key, encode_meta(*new_meta));
+    } else if (existed) {
+      add(KvWrite::Op::kDelete, Family::kEntities, key, {});
+      add(KvWrite::Op::kDelete, Family::kEntityMeta, key, {});
+    }
+  }
+
+  void write_terms(Family family, CountKind kind, const std::string& id,
+                   const std::vector<std::string>& before, const std::vector<std::string>& after) {
+    for (const std::string& term : minus(before, after)) {
+      add(KvWrite::Op::kDelete, family, term_key(tenant_, term, id), {});
+      count(count_key(tenant_, kind, term), -1);
+    }
+    for (const std::string& term : minus(after, before)) {
+      add(KvWrite::Op::kPut, family, term_key(tenant_, term, id), {});
+      count(count_key(tenant_, kind, term), +1);
+    }
+  }
+
+  // Geo keys embed the attribute, so a changed entry n may need a different key: delete every
+  // old key, then put every new one (a later put of the same key in a batch wins).
+  void write_geo(const std::string& id, const std::vector<GeoEntry>& before,
+                 const std::vector<GeoEntry>& after) {
+    if (same_geo(before, after)) return;
+    for (std::uint32_t n = 0; n < before.size(); ++n) {
+      add(KvWrite::Op::kDelete, Family::kGeo, geo_key(tenant_, before[n].attribute, id, n), {});
+    }
+    for (std::uint32_t n = 0; n < after.size(); ++n) {
+      add(KvWrite::Op::kPut, Family::kGeo, geo_key(tenant_, after[n].attribute, id, n),
+          encode_box(after[n].box));
+    }
+    plan_.geo.push_back(GeoUpdate{id, before, after});
+  }
+
+  void add(KvWrite::Op op, Family family, std::string key, std::string value) {
+    plan_.writes.push_back(KvWrite{op, family, std::move(key), std::move(value)});
+  }
+
+  void count(std::string key, std::int64_t delta) { deltas_[std::move(key)] += delta; }
+
+  std::string_view tenant_;
+  WritePlan plan_;
+  std::map<std::string, std::int64_t> deltas_;
+};
+
+}  // namespace
+
+std::vector<std::string> touched_ids(std::span<const Change> changes) {
+  std::vector<std::string> ids;
+  ids.reserve(changes.size());
+  for (const Change& change : changes) ids.push_back(change_id(change));
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+WritePlan plan_apply(std::string_view tenant, std::span<const Change> changes,
+                     const MetasBefore& before) {
+  // The last change of each id decides its final state; nullptr means deleted.
+  std::map<std::string_view, const EntityRecord*> after;
+  for (const Change& change : changes) {
+    after[change_id(change)] = change.kind == Change::Kind::kPut ? &change.record : nullptr;
+  }
+  PlanBuilder builder(tenant);
+  for (const auto& [id, record] : after) {
+    auto old_meta = before.find(id);
+    builder.entity(std::string(id), old_meta != before.end() ? old_meta->second : std::nullopt,
+                   record);
+  }
+  return std::move(builder).finish();
+}
+
+}  // namespace citytwin::store::kv
