@@ -27,7 +27,8 @@
 // millions for 1M entities) and counts stay exact and atomic with the data.
 //
 // Open: DB::Open replays the WAL (point-in-time recovery), then the tenant set is read from
-// `tenants` and the R-trees are bulk-loaded from `geo`. Nothing else is cached.
+// `tenants` and the R-trees are bulk-loaded from `geo`. Nothing else is cached. A clean
+// shutdown (the destructor) flushes the memtables, so a normal restart replays no WAL.
 #include "citytwin/store/rocksdb_store.hpp"
 
 #include <algorithm>
