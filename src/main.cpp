@@ -1,3 +1,5 @@
 #include "citytwin/server/app.hpp"
 
-int main(int argc, char** argv) { return citytwin::server::run_cli(argc, argv); }
+int main(int argc, char** argv) {
+  return citytwin::server::run_cli(argc, argv);
+}

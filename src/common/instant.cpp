@@ -61,9 +61,9 @@ bool valid_date(int year, int month, int day) {
 
 std::int64_t days_since_epoch(int year, int month, int day) {
   using namespace std::chrono;
-  sys_days days = year_month_day{std::chrono::year{year},
-                                 std::chrono::month{static_cast<unsigned>(month)},
-                                 std::chrono::day{static_cast<unsigned>(day)}};
+  sys_days days =
+      year_month_day{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
+                     std::chrono::day{static_cast<unsigned>(day)}};
   return days.time_since_epoch().count();
 }
 
@@ -156,12 +156,11 @@ std::string format_date_time(Instant instant) {
   std::int64_t seconds = rest / 1000000;
   std::int64_t micros = rest % 1000000;
   char buffer[48];
-  int length = std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02lld:%02lld:%02lld",
-                             static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                             static_cast<unsigned>(ymd.day()),
-                             static_cast<long long>(seconds / 3600),
-                             static_cast<long long>(seconds / 60 % 60),
-                             static_cast<long long>(seconds % 60));
+  int length = std::snprintf(
+      buffer, sizeof buffer, "%04d-%02u-%02uT%02lld:%02lld:%02lld", static_cast<int>(ymd.year()),
+      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+      static_cast<long long>(seconds / 3600), static_cast<long long>(seconds / 60 % 60),
+      static_cast<long long>(seconds % 60));
   if (micros % 1000 == 0) {
     length += std::snprintf(buffer + length, sizeof buffer - length, ".%03lldZ",
                             static_cast<long long>(micros / 1000));

@@ -13,13 +13,27 @@ void append_escaped(std::string& out, std::string_view text) {
   for (char c : text) {
     auto byte = static_cast<unsigned char>(c);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (byte < 0x20) {
           out += "\\u00";
@@ -52,12 +66,24 @@ void append_double(std::string& out, double number) {
 
 void append_json_text(std::string& out, const boost::json::value& value) {
   switch (value.kind()) {
-    case boost::json::kind::null: out += "null"; break;
-    case boost::json::kind::bool_: out += value.get_bool() ? "true" : "false"; break;
-    case boost::json::kind::int64: append_number(out, value.get_int64()); break;
-    case boost::json::kind::uint64: append_number(out, value.get_uint64()); break;
-    case boost::json::kind::double_: append_double(out, value.get_double()); break;
-    case boost::json::kind::string: append_escaped(out, value.get_string()); break;
+    case boost::json::kind::null:
+      out += "null";
+      break;
+    case boost::json::kind::bool_:
+      out += value.get_bool() ? "true" : "false";
+      break;
+    case boost::json::kind::int64:
+      append_number(out, value.get_int64());
+      break;
+    case boost::json::kind::uint64:
+      append_number(out, value.get_uint64());
+      break;
+    case boost::json::kind::double_:
+      append_double(out, value.get_double());
+      break;
+    case boost::json::kind::string:
+      append_escaped(out, value.get_string());
+      break;
     case boost::json::kind::array: {
       out.push_back('[');
       bool first = true;

@@ -14,7 +14,8 @@ TEST(JsonText, WritesDecimalsInShortestPlainForm) {
 }
 
 TEST(JsonText, RoundTripsEveryKindAndEscapes) {
-  auto value = boost::json::parse(R"({"a":[true,false,null],"s":"q\"\\\n\u0001é","n":-7,"u":18446744073709551615})");
+  auto value = boost::json::parse(
+      R"({"a":[true,false,null],"s":"q\"\\\n\u0001é","n":-7,"u":18446744073709551615})");
   auto text = to_json_text(value);
   EXPECT_EQ(boost::json::parse(text), value);
   EXPECT_NE(text.find("\\u0001"), std::string::npos);

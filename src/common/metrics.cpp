@@ -82,9 +82,10 @@ std::string MetricsRegistry::render() const {
       }
       for (const auto& [labels, histogram] : family.histograms) {
         for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
-          out += fmt::format("{}_bucket{} {}\n", name,
-                             render_labels(with_label(labels, "le", fmt::format("{}", kLatencyBuckets[i]))),
-                             histogram.buckets[i]);
+          out += fmt::format(
+              "{}_bucket{} {}\n", name,
+              render_labels(with_label(labels, "le", fmt::format("{}", kLatencyBuckets[i]))),
+              histogram.buckets[i]);
         }
         out += fmt::format("{}_bucket{} {}\n", name,
                            render_labels(with_label(labels, "le", "+Inf")), histogram.count);

@@ -60,18 +60,19 @@ Result<std::vector<store::TermCount>> Discovery::attributes(std::string_view ten
   return store_.attribute_counts(tenant);
 }
 
-Result<TypeDetails> Discovery::type_details(std::string_view tenant, const std::string& type) const {
+Result<TypeDetails> Discovery::type_details(std::string_view tenant,
+                                            const std::string& type) const {
   TypeDetails details;
   details.type = type;
-  auto status = for_each_entity(store_, tenant, store::IndexSelector::type(type),
-                                [&](const boost::json::object& entity) {
-                                  ++details.entity_count;
-                                  const auto* attrs = entity.if_contains(form::kAttrs);
-                                  if (attrs == nullptr || !attrs->is_object()) return;
-                                  for (const auto& [name, instances] : attrs->as_object()) {
-                                    attribute_kinds(instances, details.attributes[std::string(name)]);
-                                  }
-                                });
+  auto status = for_each_entity(
+      store_, tenant, store::IndexSelector::type(type), [&](const boost::json::object& entity) {
+        ++details.entity_count;
+        const auto* attrs = entity.if_contains(form::kAttrs);
+        if (attrs == nullptr || !attrs->is_object()) return;
+        for (const auto& [name, instances] : attrs->as_object()) {
+          attribute_kinds(instances, details.attributes[std::string(name)]);
+        }
+      });
   if (!status.ok()) return std::move(status).error();
   if (details.entity_count == 0) {
     return make_error(ErrorKind::kResourceNotFound, "no entity of type " + type);
@@ -91,9 +92,11 @@ Result<AttributeDetails> Discovery::attribute_details(std::string_view tenant,
                                   if (instances == nullptr) return;
                                   ++details.entity_count;
                                   attribute_kinds(*instances, details.attribute_types);
-                                  if (const auto* types = entity.if_contains(form::kType); types && types->is_array()) {
+                                  if (const auto* types = entity.if_contains(form::kType);
+                                      types && types->is_array()) {
                                     for (const auto& type : types->as_array()) {
-                                      if (type.is_string()) details.type_names.insert(std::string(type.as_string()));
+                                      if (type.is_string())
+                                        details.type_names.insert(std::string(type.as_string()));
                                     }
                                   }
                                 });

@@ -19,7 +19,7 @@ namespace {
 using State = std::optional<boost::json::object>;
 
 struct ItemChange {
-  State next;          // the entity after the item; nullopt = deleted
+  State next;  // the entity after the item; nullopt = deleted
   bool created = false;
 };
 
@@ -123,6 +123,7 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
       continue;
     }
     if (change->created) ++outcome.created;
+    outcome.items[i].created = change->created;
     state = std::move(change->next);
     if (std::find(dirty.begin(), dirty.end(), items[i].id) == dirty.end()) {
       dirty.push_back(items[i].id);
@@ -139,7 +140,10 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
   if (changes.empty()) return outcome;
   auto status = store_.apply(tenant, changes);
   if (!status.ok()) {
-    for (std::size_t i : succeeded) outcome.items[i].error = status.error();
+    for (std::size_t i : succeeded) {
+      outcome.items[i].error = status.error();
+      outcome.items[i].created = false;
+    }
     outcome.created = 0;
   }
   return outcome;

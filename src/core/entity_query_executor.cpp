@@ -4,10 +4,11 @@
 // filter. Only when nothing selects (idPattern or scopeQ alone) are all entities walked.
 #include <algorithm>
 #include <boost/json.hpp>
-#include <regex>
 
 #include "citytwin/core/entity_service.hpp"
+#include "citytwin/core/value_index_plan.hpp"
 #include "citytwin/model/entity_form.hpp"
+#include "citytwin/model/query/id_pattern.hpp"
 #include "merged_cursor.hpp"
 
 namespace citytwin::core {
@@ -25,8 +26,8 @@ class ListCursor final : public store::IdCursor {
     ids_.erase(std::unique(ids_.begin(), ids_.end()), ids_.end());
   }
   void seek(std::string_view id) override {
-    position_ = static_cast<std::size_t>(
-        std::lower_bound(ids_.begin(), ids_.end(), id) - ids_.begin());
+    position_ =
+        static_cast<std::size_t>(std::lower_bound(ids_.begin(), ids_.end(), id) - ids_.begin());
   }
   bool valid() const override { return position_ < ids_.size(); }
   std::string_view id() const override { return ids_[position_]; }
@@ -40,12 +41,28 @@ class ListCursor final : public store::IdCursor {
 
 // Picks the index walk that yields a superset of the matches: fixed ids, the R-tree, type or
 // attribute index, or (last resort) every entity of the tenant.
+// A q term the attribute value index can answer (value_index_plan.hpp) narrows the candidates
+// to the entities holding a matching value, when there are at most this many: beyond that,
+// matches are dense and walking the type index stops early at the page limit anyway.
+constexpr std::size_t kValueIndexMaxIds = 5000;
+
+Result<std::optional<std::vector<std::string>>> value_index_candidates(
+    const store::EntityStore& store, std::string_view tenant, const query::QueryFilter& q) {
+  auto plan = plan_value_index(q);
+  if (!plan) return std::optional<std::vector<std::string>>{};
+  auto scan = scan_value_plan(store, tenant, *plan, kValueIndexMaxIds);
+  if (!scan) return std::move(scan).error();
+  if (scan->truncated) return std::optional<std::vector<std::string>>{};
+  return std::optional<std::vector<std::string>>(std::move(scan->ids));
+}
+
 Result<std::vector<std::unique_ptr<store::IdCursor>>> choose_cursors(
     const store::EntityStore& store, std::string_view tenant, const EntityQuery& query) {
   std::vector<std::unique_ptr<store::IdCursor>> cursors;
-  bool selectors_bound = !query.selectors.empty() &&
-                         std::all_of(query.selectors.begin(), query.selectors.end(),
-                                     [](const EntitySelector& s) { return !s.ids.empty() || !s.types.empty(); });
+  bool selectors_bound =
+      !query.selectors.empty() &&
+      std::all_of(query.selectors.begin(), query.selectors.end(),
+                  [](const EntitySelector& s) { return !s.ids.empty() || !s.types.empty(); });
   bool all_ids = !query.selectors.empty() &&
                  std::all_of(query.selectors.begin(), query.selectors.end(),
                              [](const EntitySelector& s) { return !s.ids.empty(); });
@@ -55,6 +72,14 @@ Result<std::vector<std::unique_ptr<store::IdCursor>>> choose_cursors(
                                   store::Box{box->min_x, box->min_y, box->max_x, box->max_y});
       if (!ids) return std::move(ids).error();
       cursors.push_back(std::make_unique<ListCursor>(std::move(*ids)));
+      return cursors;
+    }
+  }
+  if (!all_ids && query.q) {
+    auto ids = value_index_candidates(store, tenant, *query.q);
+    if (!ids) return std::move(ids).error();
+    if (*ids) {
+      cursors.push_back(std::make_unique<ListCursor>(std::move(**ids)));
       return cursors;
     }
   }
@@ -73,8 +98,8 @@ Result<std::vector<std::unique_ptr<store::IdCursor>>> choose_cursors(
       cursors.push_back(store.scan(tenant, store::IndexSelector::attribute(attr)));
     }
   } else if (query.q && !query.q->required_attributes().empty()) {
-    cursors.push_back(
-        store.scan(tenant, store::IndexSelector::attribute(query.q->required_attributes().front())));
+    cursors.push_back(store.scan(
+        tenant, store::IndexSelector::attribute(query.q->required_attributes().front())));
   } else if (query.geo) {
     cursors.push_back(store.scan(tenant, store::IndexSelector::attribute(query.geoproperty_iri)));
   } else {
@@ -133,14 +158,11 @@ class Matcher {
   static Result<Matcher> create(const EntityQuery& query) {
     Matcher matcher(query);
     for (const auto& selector : query.selectors) {
-      std::optional<std::regex> pattern;
+      std::optional<query::IdPattern> pattern;
       if (selector.id_pattern) {
-        try {
-          pattern = std::regex(*selector.id_pattern, std::regex::ECMAScript);
-        } catch (const std::regex_error&) {
-          return make_error(ErrorKind::kBadRequestData,
-                            "idPattern is not a valid regular expression");
-        }
+        auto compiled = query::IdPattern::compile(*selector.id_pattern);
+        if (!compiled) return std::move(compiled).error();
+        pattern = std::move(*compiled);
       }
       matcher.patterns_.push_back(std::move(pattern));
     }
@@ -170,7 +192,10 @@ class Matcher {
           std::find(selector.ids.begin(), selector.ids.end(), id) == selector.ids.end()) {
         continue;
       }
-      if (patterns_[i] && !std::regex_search(id.begin(), id.end(), *patterns_[i])) continue;
+      // Clause 5.2.33 EntitySelector: "id takes precedence over idPattern".
+      if (selector.ids.empty() && patterns_[i] && !patterns_[i]->matches(id)) {
+        continue;
+      }
       if (!selector.types.matches(types)) continue;
       return true;
     }
@@ -178,7 +203,7 @@ class Matcher {
   }
 
   const EntityQuery& query_;
-  std::vector<std::optional<std::regex>> patterns_;
+  std::vector<std::optional<query::IdPattern>> patterns_;
 };
 
 }  // namespace

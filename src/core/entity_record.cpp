@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "citytwin/common/json_text.hpp"
+#include "citytwin/core/value_key.hpp"
 #include "citytwin/model/entity_form.hpp"
 #include "citytwin/model/geo/bounding_box.hpp"
 
@@ -23,7 +24,8 @@ void add_geo_entries(const std::string& name, const boost::json::array& instance
       continue;
     }
     if (auto box = geo::bounding_box(*value)) {
-      out.push_back(store::GeoEntry{name, store::Box{box->min_x, box->min_y, box->max_x, box->max_y}});
+      out.push_back(
+          store::GeoEntry{name, store::Box{box->min_x, box->min_y, box->max_x, box->max_y}});
     }
   }
 }
@@ -43,9 +45,11 @@ store::EntityRecord make_record(const boost::json::object& entity) {
   if (const auto* attrs = entity.if_contains(form::kAttrs); attrs && attrs->is_object()) {
     for (const auto& [name, instances] : attrs->as_object()) {
       record.attributes.emplace_back(name);
-      if (instances.is_array()) add_geo_entries(std::string(name), instances.as_array(), record.geo);
+      if (instances.is_array())
+        add_geo_entries(std::string(name), instances.as_array(), record.geo);
     }
   }
+  record.values = value_entries(entity);
   record.document = to_json_text(entity);
   return record;
 }

@@ -36,7 +36,8 @@ Result<std::optional<boost::json::object>> EntityService::load(std::string_view 
   boost::system::error_code ec;
   auto parsed = boost::json::parse(**document, ec);
   if (ec || !parsed.is_object()) {
-    return make_error(ErrorKind::kInternalError, "stored entity " + std::string(id) + " is unreadable");
+    return make_error(ErrorKind::kInternalError,
+                      "stored entity " + std::string(id) + " is unreadable");
   }
   return std::optional<boost::json::object>(std::move(parsed.as_object()));
 }
@@ -138,7 +139,8 @@ Status EntityService::patch_attribute(std::string_view tenant, std::string_view 
 }
 
 Status EntityService::replace_attribute(std::string_view tenant, std::string_view id,
-                                        std::string_view name, const boost::json::array& instances) {
+                                        std::string_view name,
+                                        const boost::json::array& instances) {
   CT_RETURN_IF_ERROR(require_tenant(tenant));
   Instant now = clock_.now();
   return modify(tenant, id, [&](boost::json::object& current) {
@@ -163,7 +165,8 @@ bool EntityService::tenant_exists(std::string_view tenant) const {
 
 Status EntityService::require_tenant(std::string_view tenant) const {
   if (tenant_exists(tenant)) return ok_status();
-  return make_error(ErrorKind::kNonexistentTenant, "tenant '" + std::string(tenant) + "' does not exist");
+  return make_error(ErrorKind::kNonexistentTenant,
+                    "tenant '" + std::string(tenant) + "' does not exist");
 }
 
 }  // namespace citytwin::core

@@ -70,13 +70,17 @@ class TypeExpressionParser {
     }
     skip_spaces();
     std::size_t start = pos_;
-    while (pos_ < text_.size() && std::string_view(",|;()").find(text_[pos_]) == std::string_view::npos) {
-      ++pos_;
-    }
+    while (pos_ < text_.size() && is_name_char(text_[pos_])) ++pos_;
     std::string_view name = text_.substr(start, pos_ - start);
-    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
-    if (name.empty()) return error("missing type name at position " + std::to_string(start));
+    if (name.empty()) return error("missing type name at position " + std::to_string(start + 1));
     return Dnf{{terms_.expand(name)}};
+  }
+
+  // A type name is a term, compact IRI or IRI (clause 4.6.2): it never holds whitespace or
+  // control characters, so "A B" is an error rather than a type named "A B".
+  static bool is_name_char(char c) {
+    return std::string_view(",|;()").find(c) == std::string_view::npos &&
+           static_cast<unsigned char>(c) > 0x20 && c != 0x7f;
   }
 
   bool consume(char c) {
@@ -112,7 +116,8 @@ bool TypeSelection::matches(const std::vector<std::string>& entity_types) const 
   return false;
 }
 
-Result<TypeSelection> parse_type_expression(std::string_view text, const jsonld::TermMapper& terms) {
+Result<TypeSelection> parse_type_expression(std::string_view text,
+                                            const jsonld::TermMapper& terms) {
   auto dnf = TypeExpressionParser(text, terms).parse();
   if (!dnf) return std::move(dnf).error();
   return TypeSelection{std::move(*dnf)};

@@ -5,7 +5,9 @@
 namespace citytwin::http {
 namespace {
 
-Response ok(Request&) { return Response::empty(200); }
+Response ok(Request&) {
+  return Response::empty(200);
+}
 
 TEST(Router, MatchesParametersAndDecodesThem) {
   Router router;

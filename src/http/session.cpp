@@ -1,8 +1,9 @@
-#include "citytwin/common/json_text.hpp"
 #include "session.hpp"
+#include "citytwin/common/json_text.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 
@@ -21,8 +22,9 @@ std::string lower(std::string_view text) {
 
 // Fills path and query from an origin-form request target ("/path?query"). Deliberately
 // lenient: NGSI-LD clients commonly send q expressions with raw '<', '>', '"' or spaces that a
-// strict RFC 3986 parser rejects. Query values are percent-decoded; '+' stays '+' because it
-// is a wildcard in scopeQ.
+// strict RFC 3986 parser rejects. Values are percent-decoded and '+' means a space (HTML form
+// encoding, used by most HTTP libraries) except in scopeQ, where a raw '+' is the
+// single-level wildcard of clause 4.19 (send %2B or %20 there to be unambiguous).
 bool parse_target(std::string_view target, Request& request) {
   if (target.empty() || target.front() != '/') return false;
   target = target.substr(0, target.find('#'));
@@ -44,6 +46,11 @@ bool parse_target(std::string_view target, Request& request) {
     if (equals != std::string_view::npos && !percent_decode(pair.substr(equals + 1), value)) {
       return false;
     }
+    if (key != "scopeQ") {
+      std::string raw(pair.substr(equals == std::string_view::npos ? pair.size() : equals + 1));
+      std::replace(raw.begin(), raw.end(), '+', ' ');
+      if (!percent_decode(raw, value)) return false;
+    }
     request.query.emplace(std::move(key), std::move(value));
   }
   return true;
@@ -62,7 +69,8 @@ Request to_request(BeastRequest& beast_request) {
 // True for errors the HTTP parser reports about malformed input (as opposed to the peer
 // closing, a timeout or a reset), which deserve a 400 before the connection is closed.
 bool is_malformed_request(const beast::error_code& ec) {
-  static const auto& http_category = beast::http::make_error_code(bhttp::error::bad_target).category();
+  static const auto& http_category =
+      beast::http::make_error_code(bhttp::error::bad_target).category();
   return ec.category() == http_category && ec != bhttp::error::end_of_stream &&
          ec != bhttp::error::partial_message;
 }
@@ -80,12 +88,12 @@ BeastResponse to_beast(Response&& response, unsigned version) {
 
 BeastResponse Dispatcher::error_response(unsigned version, int status, const char* error_kind,
                                          std::string detail) const {
-  boost::json::object body{{"type", std::string("https://uri.etsi.org/ngsi-ld/errors/") + error_kind},
-                           {"title", error_kind},
-                           {"status", status},
-                           {"detail", std::move(detail)}};
-  return to_beast(Response::with_body(status, "application/json", to_json_text(body)),
-                  version);
+  boost::json::object body{
+      {"type", std::string("https://uri.etsi.org/ngsi-ld/errors/") + error_kind},
+      {"title", error_kind},
+      {"status", status},
+      {"detail", std::move(detail)}};
+  return to_beast(Response::with_body(status, "application/json", to_json_text(body)), version);
 }
 
 BeastResponse Dispatcher::handle(BeastRequest&& beast_request) const {
@@ -122,7 +130,8 @@ BeastResponse Dispatcher::handle(BeastRequest&& beast_request) const {
           make_error(ErrorKind::kResourceNotFound, "no resource at " + request.path));
     }
   }
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   Labels labels{{"route", route}, {"method", request.method}};
   metrics.observe_latency("citytwin_http_request_duration_seconds", labels, seconds);
   labels.emplace_back("status", std::to_string(response.status));
@@ -133,7 +142,9 @@ BeastResponse Dispatcher::handle(BeastRequest&& beast_request) const {
 Session::Session(boost::asio::ip::tcp::socket socket, const Dispatcher& dispatcher)
     : stream_(std::move(socket)), dispatcher_(dispatcher) {}
 
-Session::~Session() { dispatcher_.tracker.remove(tracker_id_); }
+Session::~Session() {
+  dispatcher_.tracker.remove(tracker_id_);
+}
 
 void Session::start() {
   std::weak_ptr<Session> weak = shared_from_this();
@@ -155,10 +166,9 @@ void Session::read_header() {
   // From its first byte, the whole request must arrive within request_timeout (slow clients
   // that trickle headers are cut off).
   stream_.expires_after(dispatcher_.options.request_timeout);
-  bhttp::async_read_header(stream_, buffer_, *parser_,
-                           [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                             self->on_header(ec);
-                           });
+  bhttp::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
 }
 
 // An idle keep-alive connection may wait up to idle_timeout for the next request to start.
@@ -192,22 +202,21 @@ void Session::on_header(beast::error_code ec) {
   if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
     auto continue_response = std::make_shared<bhttp::response<bhttp::empty_body>>(
         bhttp::status::continue_, header.version());
-    bhttp::async_write(stream_, *continue_response,
-                       [self = shared_from_this(), continue_response](beast::error_code wec,
-                                                                      std::size_t) {
-                         if (wec) return self->close();
-                         self->read_body();
-                       });
+    bhttp::async_write(
+        stream_, *continue_response,
+        [self = shared_from_this(), continue_response](beast::error_code wec, std::size_t) {
+          if (wec) return self->close();
+          self->read_body();
+        });
     return;
   }
   read_body();
 }
 
 void Session::read_body() {
-  bhttp::async_read(stream_, buffer_, *parser_,
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                      self->on_body(ec);
-                    });
+  bhttp::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
 }
 
 void Session::on_body(beast::error_code ec) {

@@ -81,10 +81,11 @@ void add_store_gauges(MetricsRegistry& metrics, const store::EntityStore& store)
     }
     return samples;
   });
-  metrics.add_gauge("citytwin_storage_bytes", "Bytes on disk used by the embedded database", [&store] {
-    return std::vector<std::pair<Labels, double>>{
-        {Labels{}, static_cast<double>(store.stats().bytes_on_disk)}};
-  });
+  metrics.add_gauge("citytwin_storage_bytes", "Bytes on disk used by the embedded database",
+                    [&store] {
+                      return std::vector<std::pair<Labels, double>>{
+                          {Labels{}, static_cast<double>(store.stats().bytes_on_disk)}};
+                    });
 }
 
 Result<std::unique_ptr<store::EntityStore>> open_store(const ServeOptions& options) {
@@ -127,12 +128,13 @@ int serve(const ServeOptions& options) {
     return 1;
   }
   add_store_gauges(metrics, **store);
-  spdlog::info("storage opened in {} ms",
-               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+  spdlog::info("storage opened in {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::steady_clock::now() - started)
+                                              .count());
 
   http::Router router;
-  http::add_ops_routes(router, http::OpsInfo{std::string(kVersion), [&ready] { return ready.load(); },
-                                             &metrics});
+  http::add_ops_routes(
+      router, http::OpsInfo{std::string(kVersion), [&ready] { return ready.load(); }, &metrics});
   http::Server server(http_options(options, *address), router, metrics);
   if (auto status = server.start(); !status.ok()) {
     spdlog::error("{}", status.error().detail);
@@ -145,7 +147,8 @@ int serve(const ServeOptions& options) {
   core::StoreContextPersistence context_persistence(**store);
   jsonld::ContextRegistryOptions registry_options;
   registry_options.hosted_url_prefix = "http://" + display_host(address->host) + ":" +
-                                       std::to_string(server.port()) + "/ngsi-ld/v1/jsonldContexts/";
+                                       std::to_string(server.port()) +
+                                       "/ngsi-ld/v1/jsonldContexts/";
   registry_options.max_document_bytes = options.context_max_bytes;
   jsonld::ContextRegistry registry(registry_options, clock, &context_persistence);
   if (auto status = registry.restore(); !status.ok()) {

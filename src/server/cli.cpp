@@ -17,7 +17,8 @@ struct ServeFlags {
 
 void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
   ServeOptions& v = flags.values;
-  serve.add_option("--config", flags.config, "TOML configuration file (every option can be set there)");
+  serve.add_option("--config", flags.config,
+                   "TOML configuration file (every option can be set there)");
   serve.add_option("--data", v.data_dir, "Data directory")->default_str(v.data_dir);
   serve.add_option("--listen", v.listen, "HTTP listen address HOST:PORT")->default_str(v.listen);
   serve.add_option("--log-level", v.log_level, "trace|debug|info|warn|error|critical|off")
@@ -28,8 +29,9 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
   serve.add_option("--http-threads", v.http_threads, "HTTP worker threads (0 = automatic)");
   serve.add_option("--max-body-bytes", v.max_body_bytes, "Largest request body (413 above)")
       ->default_str(std::to_string(v.max_body_bytes));
-  serve.add_option("--request-timeout-ms", v.request_timeout_ms,
-                   "Time a client has to send a whole request")
+  serve
+      .add_option("--request-timeout-ms", v.request_timeout_ms,
+                  "Time a client has to send a whole request")
       ->default_str(std::to_string(v.request_timeout_ms));
   serve.add_option("--no-sync", "Do not fsync before acknowledging writes (unsafe)");
 }

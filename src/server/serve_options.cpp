@@ -17,7 +17,8 @@ template <class T>
 std::function<Status(const toml::node&)> integer_setter(T& field) {
   return [&field](const toml::node& node) -> Status {
     auto value = node.value<std::int64_t>();
-    if (!value || *value < 0) return make_error(ErrorKind::kInvalidRequest, "expected a non-negative integer");
+    if (!value || *value < 0)
+      return make_error(ErrorKind::kInvalidRequest, "expected a non-negative integer");
     field = static_cast<T>(*value);
     return ok_status();
   };
@@ -97,7 +98,8 @@ Status load_config_file(const std::string& path, ServeOptions& options) {
 Result<ListenAddress> parse_listen_address(const std::string& text) {
   std::size_t colon = text.rfind(':');
   if (colon == std::string::npos || colon + 1 == text.size()) {
-    return make_error(ErrorKind::kInvalidRequest, "listen address must be HOST:PORT, got '" + text + "'");
+    return make_error(ErrorKind::kInvalidRequest,
+                      "listen address must be HOST:PORT, got '" + text + "'");
   }
   ListenAddress address;
   address.host = text.substr(0, colon);

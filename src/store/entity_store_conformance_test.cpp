@@ -1,5 +1,6 @@
 // One behavioural suite for every EntityStore implementation (typed test): whatever core
 // relies on must hold for the memory store and the RocksDB store alike.
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <limits>
@@ -78,6 +79,21 @@ class EntityStoreConformance : public ::testing::Test {
     auto counted = store_->count(tenant, selector);
     EXPECT_TRUE(counted.ok());
     return counted.ok() ? *counted : 0;
+  }
+
+  ValueScan values(std::string_view tenant, std::string_view attribute, const ValueRange& range,
+                   std::size_t max_ids = 100) {
+    auto scan = this->store_->scan_values(tenant, attribute, range, max_ids);
+    EXPECT_TRUE(scan.ok()) << (scan.ok() ? "" : scan.error().detail);
+    return scan.ok() ? *scan : ValueScan{};
+  }
+
+  // The ids of a scan that must not be truncated.
+  std::vector<std::string> value_ids(std::string_view tenant, std::string_view attribute,
+                                     const ValueRange& range) {
+    ValueScan scan = values(tenant, attribute, range);
+    EXPECT_FALSE(scan.truncated);
+    return scan.ids;
   }
 
   std::vector<std::string> in_box(std::string_view tenant, std::string_view attribute, Box box) {
@@ -430,6 +446,137 @@ TYPED_TEST(EntityStoreConformance, ConcurrentWritersKeepIndexesConsistent) {
   }
   EXPECT_EQ(typed, kThreads * kPerThread + 1u);  // urn:shared has exactly one type left
   EXPECT_THAT(this->in_box("", kLocation, Box{99, -1, 200, 1}), ElementsAre("urn:shared"));
+}
+
+EntityRecord with_values(EntityRecord record, std::vector<ValueEntry> values) {
+  record.values = std::move(values);
+  return record;
+}
+
+ValueRange between(std::string lower, bool lower_inclusive, std::optional<std::string> upper,
+                   bool upper_inclusive) {
+  return ValueRange{std::move(lower), lower_inclusive, std::move(upper), upper_inclusive};
+}
+
+// Value keys are opaque bytes to the store; single letters and NUL-bearing strings stand in
+// for core's encodings here.
+std::vector<Change> value_sample() {
+  return {
+      Change::put(with_values(make_record("urn:a", {kSensor}), {{kTemperature, "b"}})),
+      Change::put(with_values(make_record("urn:b", {kSensor}), {{kTemperature, "d"}})),
+      Change::put(with_values(make_record("urn:c", {kSensor}),
+                              {{kTemperature, "a"}, {kTemperature, "f"}, {kHumidity, "d"}})),
+      Change::put(with_values(make_record("urn:d", {kSensor}), {{kTemperature, "f"}})),
+      Change::put(make_record("urn:e", {kSensor})),
+  };
+}
+
+TYPED_TEST(EntityStoreConformance, ScanValuesHonoursBoundsAndSortsIds) {
+  ASSERT_TRUE(this->store_->apply("", value_sample()).ok());
+  const ValueRange everything;
+  EXPECT_THAT(this->value_ids("", kTemperature, everything),
+              ElementsAre("urn:a", "urn:b", "urn:c", "urn:d"));  // urn:c once, not twice
+  EXPECT_THAT(this->value_ids("", kTemperature, between("b", true, "d", true)),
+              ElementsAre("urn:a", "urn:b"));
+  EXPECT_THAT(this->value_ids("", kTemperature, between("b", false, "d", true)),
+              ElementsAre("urn:b"));
+  EXPECT_THAT(this->value_ids("", kTemperature, between("b", true, "d", false)),
+              ElementsAre("urn:a"));
+  EXPECT_THAT(this->value_ids("", kTemperature, between("b", false, "d", false)), IsEmpty());
+  EXPECT_THAT(this->value_ids("", kTemperature, between("c", true, std::nullopt, true)),
+              ElementsAre("urn:b", "urn:c", "urn:d"));
+  EXPECT_THAT(this->value_ids("", kTemperature, between("", true, "b", false)),
+              ElementsAre("urn:c"));
+  EXPECT_THAT(this->value_ids("", kTemperature, ValueRange::exactly("f")),
+              ElementsAre("urn:c", "urn:d"));
+  EXPECT_THAT(this->value_ids("", kTemperature, ValueRange::exactly("e")), IsEmpty());
+  EXPECT_THAT(this->value_ids("", kTemperature, between("e", true, "c", true)), IsEmpty());
+  EXPECT_THAT(this->value_ids("", kHumidity, everything), ElementsAre("urn:c"));
+  EXPECT_THAT(this->value_ids("", "https://example.org/unknown", everything), IsEmpty());
+}
+
+// Keys that are prefixes of each other or hold NUL bytes keep byte order and stay apart.
+TYPED_TEST(EntityStoreConformance, ScanValuesKeepsByteOrderOfArbitraryKeys) {
+  const std::string keys[] = {"a", std::string("a\0", 2), std::string("a\0\x01", 3), "ab", "a\xff",
+                              ""};
+  for (const std::string& key : keys) {
+    this->put("", with_values(make_record("urn:" + key, {kSensor}), {{kTemperature, key}}));
+  }
+  for (const std::string& key : keys) {
+    SCOPED_TRACE(key);
+    EXPECT_THAT(this->value_ids("", kTemperature, ValueRange::exactly(key)),
+                ElementsAre("urn:" + key));
+    std::vector<std::string> above;
+    for (const std::string& other : keys) {
+      if (other > key) above.push_back("urn:" + other);
+    }
+    std::sort(above.begin(), above.end());
+    EXPECT_EQ(this->value_ids("", kTemperature, between(key, false, std::nullopt, true)), above);
+  }
+}
+
+TYPED_TEST(EntityStoreConformance, ReplaceAndDeleteRemoveStaleValueKeys) {
+  ASSERT_TRUE(this->store_->apply("", value_sample()).ok());
+  this->put("", with_values(make_record("urn:c", {kSensor}), {{kTemperature, "b"}}));
+  this->remove("", "urn:a");
+  this->put("", make_record("urn:d", {kSensor}));  // no values any more
+  EXPECT_THAT(this->value_ids("", kTemperature, ValueRange::exactly("f")), IsEmpty());
+  EXPECT_THAT(this->value_ids("", kTemperature, ValueRange::exactly("a")), IsEmpty());
+  EXPECT_THAT(this->value_ids("", kTemperature, ValueRange::exactly("b")), ElementsAre("urn:c"));
+  EXPECT_THAT(this->value_ids("", kHumidity, ValueRange()), IsEmpty());
+  EXPECT_THAT(this->value_ids("", kTemperature, ValueRange()), ElementsAre("urn:b", "urn:c"));
+}
+
+TYPED_TEST(EntityStoreConformance, LastChangeOfAnIdInABatchDecidesItsValueKeys) {
+  std::vector<Change> changes{
+      Change::put(with_values(make_record("urn:a", {kSensor}), {{kTemperature, "x"}})),
+      Change::put(with_values(make_record("urn:a", {kSensor}), {{kTemperature, "y"}})),
+      Change::put(with_values(make_record("urn:b", {kSensor}), {{kTemperature, "x"}})),
+      Change::remove("urn:b")};
+  ASSERT_TRUE(this->store_->apply("", changes).ok());
+  EXPECT_THAT(this->value_ids("", kTemperature, ValueRange()), ElementsAre("urn:a"));
+  EXPECT_THAT(this->value_ids("", kTemperature, ValueRange::exactly("y")), ElementsAre("urn:a"));
+}
+
+TYPED_TEST(EntityStoreConformance, DuplicateValueEntriesCountOnce) {
+  this->put("", with_values(make_record("urn:a", {kSensor}),
+                            {{kTemperature, "x"}, {kTemperature, "x"}, {kHumidity, "x"}}));
+  EXPECT_THAT(this->value_ids("", kTemperature, ValueRange()), ElementsAre("urn:a"));
+  this->put("", with_values(make_record("urn:a", {kSensor}), {{kHumidity, "x"}}));
+  EXPECT_THAT(this->value_ids("", kTemperature, ValueRange()), IsEmpty());
+  EXPECT_THAT(this->value_ids("", kHumidity, ValueRange()), ElementsAre("urn:a"));
+}
+
+TYPED_TEST(EntityStoreConformance, ValueIndexIsPerTenant) {
+  const std::string tenants[] = {"a", "ab", std::string("a\0b", 3), ""};
+  for (const std::string& tenant : tenants) {
+    this->put(tenant, with_values(make_record("urn:" + tenant, {kSensor}), {{kTemperature, "v"}}));
+  }
+  for (const std::string& tenant : tenants) {
+    SCOPED_TRACE(tenant);
+    EXPECT_THAT(this->value_ids(tenant, kTemperature, ValueRange()), ElementsAre("urn:" + tenant));
+  }
+  EXPECT_THAT(this->value_ids("nobody", kTemperature, ValueRange()), IsEmpty());
+}
+
+TYPED_TEST(EntityStoreConformance, ScanValuesTruncatesBeyondMaxIds) {
+  std::vector<Change> changes;
+  for (int i = 0; i < 10; ++i) {
+    // Two keys per entity: truncation counts distinct ids, not keys.
+    changes.push_back(Change::put(with_values(
+        make_record("urn:" + std::to_string(i), {kSensor}),
+        {{kTemperature, "k" + std::to_string(i)}, {kTemperature, "k" + std::to_string(i) + "b"}})));
+  }
+  ASSERT_TRUE(this->store_->apply("", changes).ok());
+  ValueScan exact = this->values("", kTemperature, ValueRange(), 10);
+  EXPECT_FALSE(exact.truncated);
+  EXPECT_EQ(exact.ids.size(), 10u);
+  ValueScan cut = this->values("", kTemperature, ValueRange(), 9);
+  EXPECT_TRUE(cut.truncated);
+  EXPECT_LE(cut.ids.size(), 9u);
+  EXPECT_TRUE(std::is_sorted(cut.ids.begin(), cut.ids.end()));
+  EXPECT_TRUE(this->values("", kTemperature, ValueRange(), 0).truncated);
+  EXPECT_FALSE(this->values("", kTemperature, ValueRange::exactly("k3"), 1).truncated);
 }
 
 }  // namespace

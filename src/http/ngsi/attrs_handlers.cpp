@@ -1,6 +1,7 @@
 // /ngsi-ld/v1/entities/{entityId}/attrs and .../attrs/{attrId} (GS CIM 009 clauses 6.6, 6.7).
 #include "citytwin/model/attribute_parser.hpp"
 #include "citytwin/model/entity_parser.hpp"
+#include "citytwin/model/ngsi_names.hpp"
 #include "handler_support.hpp"
 #include "handlers.hpp"
 #include "output_options.hpp"
@@ -21,7 +22,8 @@ Result<AttrsWrite> prepare_attrs_write(Request& request, NgsiApi& api) {
   if (!id) return std::move(id).error();
   auto body = body_object(*write);
   if (!body) return std::move(body).error();
-  auto attrs = model::parse_attributes(**body, *write->env.context, parse_options(false, false, true));
+  auto attrs =
+      model::parse_attributes(**body, *write->env.context, parse_options(false, false, true));
   if (!attrs) return std::move(attrs).error();
   return AttrsWrite{std::move(*write), std::move(*id), std::move(*attrs)};
 }
@@ -33,16 +35,43 @@ struct AttrWrite {
   boost::json::array instances;
 };
 
-Result<AttrWrite> prepare_attr_write(Request& request, NgsiApi& api) {
+// `partial`: the body is an Attribute fragment (PATCH, clause 5.6.4), not a whole attribute
+// (PUT, clause 5.6.19).
+Result<AttrWrite> prepare_attr_write(Request& request, NgsiApi& api, bool partial) {
   auto write = prepare_write(request, api);
   if (!write) return std::move(write).error();
   auto id = entity_id_param(request);
   if (!id) return std::move(id).error();
-  auto parsed = model::parse_attribute(request.path_param("attrId"), write->body,
-                                       *write->env.context, parse_options(false, false, true));
+  auto parse = partial ? model::parse_attribute_fragment : model::parse_attribute;
+  auto parsed = parse(request.path_param("attrId"), write->body, *write->env.context,
+                      parse_options(false, false, true));
   if (!parsed) return std::move(parsed).error();
   auto& [name, instances] = *parsed->begin();
-  return AttrWrite{std::move(*write), std::move(*id), std::string(name), std::move(instances.as_array())};
+  return AttrWrite{std::move(*write), std::move(*id), std::string(name),
+                   std::move(instances.as_array())};
+}
+
+// Clause 6.7.3.2 `datasetId`: the instance to delete, a URI (clause 4.5.5). Absent: the default
+// instance.
+Result<std::optional<std::string>> dataset_id_param(const Request& request) {
+  auto value = request.param("datasetId");
+  if (!value) return std::optional<std::string>();
+  if (!model::is_valid_uri(*value)) {
+    return make_error(ErrorKind::kBadRequestData,
+                      "datasetId '" + std::string(*value) + "' is not a URI");
+  }
+  return std::optional<std::string>(std::string(*value));
+}
+
+// A boolean query parameter (`deleteAll`): "true" or "false"; anything else is 400 rather
+// than silently false, which would delete only the default instance.
+Result<bool> boolean_param(const Request& request, std::string_view name) {
+  auto value = request.param(name);
+  if (!value || *value == "false") return false;
+  if (*value == "true") return true;
+  return make_error(
+      ErrorKind::kBadRequestData,
+      std::string(name) + " must be true or false, got '" + std::string(*value) + "'");
 }
 
 }  // namespace
@@ -66,10 +95,11 @@ Response update_attributes(Request& request, NgsiApi& api) {
 }
 
 Response patch_attribute(Request& request, NgsiApi& api) {
-  auto input = prepare_attr_write(request, api);
+  auto input = prepare_attr_write(request, api, true);
   if (!input) return fail(input.error());
   if (input->instances.size() != 1 || !input->instances.front().is_object()) {
-    return fail(make_error(ErrorKind::kBadRequestData, "a partial update takes one attribute instance"));
+    return fail(
+        make_error(ErrorKind::kBadRequestData, "a partial update takes one attribute instance"));
   }
   auto status = api.entities.patch_attribute(input->write.env.tenant, input->id, input->name,
                                              input->instances.front().as_object());
@@ -78,7 +108,7 @@ Response patch_attribute(Request& request, NgsiApi& api) {
 }
 
 Response replace_attribute(Request& request, NgsiApi& api) {
-  auto input = prepare_attr_write(request, api);
+  auto input = prepare_attr_write(request, api, false);
   if (!input) return fail(input.error());
   auto status = api.entities.replace_attribute(input->write.env.tenant, input->id, input->name,
                                                input->instances);
@@ -91,11 +121,12 @@ Response delete_attribute(Request& request, NgsiApi& api) {
   if (!env) return fail(env.error());
   auto id = entity_id_param(request);
   if (!id) return fail(id.error());
-  std::optional<std::string> dataset_id;
-  if (auto value = request.param("datasetId")) dataset_id = std::string(*value);
-  bool delete_all = request.param("deleteAll").value_or("false") == "true";
+  auto dataset_id = dataset_id_param(request);
+  if (!dataset_id) return fail(dataset_id.error());
+  auto delete_all = boolean_param(request, "deleteAll");
+  if (!delete_all) return fail(delete_all.error());
   std::string name = env->context->expand(request.path_param("attrId"));
-  auto status = api.entities.delete_attribute(env->tenant, *id, name, dataset_id, delete_all);
+  auto status = api.entities.delete_attribute(env->tenant, *id, name, *dataset_id, *delete_all);
   if (!status.ok()) return fail(status.error());
   return Response::empty(204);
 }

@@ -31,7 +31,8 @@ boost::json::object problem_json(const Error& error) {
 
 std::string raw_id(const boost::json::value& item) {
   if (const auto* object = item.if_object()) {
-    if (const auto* id = object->if_contains("id"); id && id->is_string()) return std::string(id->as_string());
+    if (const auto* id = object->if_contains("id"); id && id->is_string())
+      return std::string(id->as_string());
   }
   if (item.is_string()) return std::string(item.as_string());
   return "";
@@ -40,10 +41,12 @@ std::string raw_id(const boost::json::value& item) {
 Result<core::BatchItem> parse_entity_item(boost::json::value& item, const RequestEnv& env,
                                           NgsiApi& api, bool require_type, bool allow_null) {
   auto* object = item.if_object();
-  if (object == nullptr) return make_error(ErrorKind::kBadRequestData, "batch items must be entity objects");
+  if (object == nullptr)
+    return make_error(ErrorKind::kBadRequestData, "batch items must be entity objects");
   auto context = item_context(env, *object, api);
   if (!context) return std::move(context).error();
-  auto entity = model::parse_entity(*object, **context, parse_options(true, require_type, allow_null));
+  auto entity =
+      model::parse_entity(*object, **context, parse_options(true, require_type, allow_null));
   if (!entity) return std::move(entity).error();
   std::string id(entity->at(form::kId).as_string());
   return core::BatchItem{std::move(id), std::move(*entity)};
@@ -58,19 +61,22 @@ Result<core::BatchItem> parse_delete_item(const boost::json::value& item) {
 
 Result<ParsedBatch> parse_batch(WriteRequest& write, NgsiApi& api, core::BatchKind kind) {
   auto* array = write.body.if_array();
-  if (array == nullptr) return make_error(ErrorKind::kBadRequestData, "batch body must be a JSON array");
+  if (array == nullptr)
+    return make_error(ErrorKind::kBadRequestData, "batch body must be a JSON array");
   if (array->empty()) return make_error(ErrorKind::kBadRequestData, "batch body must not be empty");
   if (array->size() > api.options.max_batch_entities) {
-    return make_error(ErrorKind::kBadRequestData,
-                      "at most " + std::to_string(api.options.max_batch_entities) + " entities per batch");
+    return make_error(
+        ErrorKind::kBadRequestData,
+        "at most " + std::to_string(api.options.max_batch_entities) + " entities per batch");
   }
   ParsedBatch batch;
   bool require_type = kind == core::BatchKind::kCreate || kind == core::BatchKind::kUpsertReplace ||
                       kind == core::BatchKind::kUpsertUpdate;
   bool allow_null = kind == core::BatchKind::kMerge;
   for (auto& item : *array) {
-    auto parsed = kind == core::BatchKind::kDelete ? parse_delete_item(item)
-                                                   : parse_entity_item(item, write.env, api, require_type, allow_null);
+    auto parsed = kind == core::BatchKind::kDelete
+                      ? parse_delete_item(item)
+                      : parse_entity_item(item, write.env, api, require_type, allow_null);
     if (parsed) {
       batch.items.push_back(std::move(*parsed));
     } else {
@@ -87,37 +93,57 @@ Result<core::BatchKind> batch_kind(std::string_view operation, const Request& re
     return flags.count("update") ? core::BatchKind::kUpsertUpdate : core::BatchKind::kUpsertReplace;
   }
   if (operation == "update") {
-    return flags.count("noOverwrite") ? core::BatchKind::kUpdateNoOverwrite : core::BatchKind::kUpdate;
+    return flags.count("noOverwrite") ? core::BatchKind::kUpdateNoOverwrite
+                                      : core::BatchKind::kUpdate;
   }
   if (operation == "merge") return core::BatchKind::kMerge;
   if (operation == "delete") return core::BatchKind::kDelete;
-  return make_error(ErrorKind::kResourceNotFound, "unknown entity operation " + std::string(operation));
+  return make_error(ErrorKind::kResourceNotFound,
+                    "unknown entity operation " + std::string(operation));
+}
+
+boost::json::object entity_error(const core::BatchItemResult& item) {
+  return boost::json::object{{"entityId", item.id}, {"error", problem_json(*item.error)}};
+}
+
+// Appends `id` unless already listed: an id given twice in one batch is reported once.
+void add_unique(boost::json::array& ids, const std::string& id) {
+  for (const auto& listed : ids) {
+    if (listed.as_string() == id) return;
+  }
+  ids.emplace_back(id);
+}
+
+bool is_upsert(core::BatchKind kind) {
+  return kind == core::BatchKind::kUpsertReplace || kind == core::BatchKind::kUpsertUpdate;
 }
 
 // 201 / 204 when everything succeeded, else 207 with {success, errors} (clause 5.2.16).
+// Create answers 201 with every id; upsert 201 with the ids of the entities it created only,
+// or 204 when it created none (clause 6.15.3.1); update, merge and delete answer 204.
 Response batch_response(core::BatchKind kind, const core::BatchOutcome& outcome,
                         const std::vector<core::BatchItemResult>& rejected) {
   boost::json::array success;
+  boost::json::array created;
   boost::json::array errors;
-  for (const auto& item : rejected) {
-    errors.push_back(boost::json::object{{"entityId", item.id}, {"error", problem_json(*item.error)}});
-  }
+  for (const auto& item : rejected) errors.push_back(entity_error(item));
   for (const auto& item : outcome.items) {
     if (item.error) {
-      errors.push_back(boost::json::object{{"entityId", item.id}, {"error", problem_json(*item.error)}});
-    } else {
-      success.emplace_back(item.id);
+      errors.push_back(entity_error(item));
+      continue;
     }
+    add_unique(success, item.id);
+    if (item.created) add_unique(created, item.id);
   }
   if (!errors.empty()) {
     boost::json::object body{{"success", std::move(success)}, {"errors", std::move(errors)}};
     return Response::with_body(207, "application/json", to_json_text(body));
   }
-  bool reports_created = kind == core::BatchKind::kCreate ||
-                         ((kind == core::BatchKind::kUpsertReplace || kind == core::BatchKind::kUpsertUpdate) &&
-                          outcome.created > 0);
-  if (reports_created) {
+  if (kind == core::BatchKind::kCreate) {
     return Response::with_body(201, "application/json", to_json_text(success));
+  }
+  if (is_upsert(kind) && !created.empty()) {
+    return Response::with_body(201, "application/json", to_json_text(created));
   }
   return Response::empty(204);
 }

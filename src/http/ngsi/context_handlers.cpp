@@ -34,7 +34,8 @@ Response serve_context(Request& request, NgsiApi& api) {
   std::string_view id = request.path_param("contextId");
   if (request.param("details").value_or("false") == "true") {
     auto entry = api.registry.peek(id);
-    if (!entry) return fail(make_error(ErrorKind::kResourceNotFound, "no @context " + std::string(id)));
+    if (!entry)
+      return fail(make_error(ErrorKind::kResourceNotFound, "no @context " + std::string(id)));
     return Response::with_body(200, "application/json",
                                to_json_text(jsonld::context_entry_details(*entry)));
   }

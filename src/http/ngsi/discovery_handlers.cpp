@@ -1,6 +1,7 @@
 // /ngsi-ld/v1/types and /ngsi-ld/v1/attributes (GS CIM 009 clauses 6.25-6.28).
-#include <atomic>
 #include <boost/json.hpp>
+#include <cstdio>
+#include <random>
 
 #include "citytwin/model/entity_form.hpp"
 #include "handlers.hpp"
@@ -9,12 +10,18 @@
 namespace citytwin::http::ngsi {
 namespace {
 
-bool wants_details(const Request& request) { return request.param("details").value_or("false") == "true"; }
+bool wants_details(const Request& request) {
+  return request.param("details").value_or("false") == "true";
+}
 
-// List resources get a fresh URN each time (clause 5.2.24 EntityTypeList: "id" is a URI).
+// List resources carry a fresh URN (clause 5.2.24 EntityTypeList: "id" is a URI); only
+// uniqueness matters, so a random 64-bit suffix is enough.
 std::string list_urn(std::string_view kind) {
-  static std::atomic<std::uint64_t> counter{0};  // only uniqueness matters, not the value
-  return "urn:ngsi-ld:" + std::string(kind) + ":" + std::to_string(++counter);
+  std::random_device random;
+  std::uint64_t suffix = (static_cast<std::uint64_t>(random()) << 32) ^ random();
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(suffix));
+  return "urn:ngsi-ld:" + std::string(kind) + ":" + hex;
 }
 
 boost::json::array compacted(const std::set<std::string>& names, const RequestEnv& env) {
@@ -29,10 +36,13 @@ boost::json::array kinds(const std::set<std::string>& names) {
   return out;
 }
 
-Response respond(const Request& request, NgsiApi& api, const RequestEnv& env, boost::json::value body) {
+Response respond(const Request& request, NgsiApi& api, const RequestEnv& env,
+                 boost::json::value body) {
   (void)request;
   if (env.response_type == MediaType::kJsonLd) {
-    auto add_context = [&](boost::json::object& object) { object["@context"] = context_for_body(env, api); };
+    auto add_context = [&](boost::json::object& object) {
+      object["@context"] = context_for_body(env, api);
+    };
     if (auto* object = body.if_object()) add_context(*object);
     if (auto* array = body.if_array()) {
       for (auto& item : *array) {
@@ -116,7 +126,8 @@ Response list_attributes(Request& request, NgsiApi& api) {
   if (!attributes) return fail(attributes.error());
   if (!wants_details(request)) {
     boost::json::array list;
-    for (const auto& attribute : *attributes) list.emplace_back(env->context->compact(attribute.term));
+    for (const auto& attribute : *attributes)
+      list.emplace_back(env->context->compact(attribute.term));
     return respond(request, api, *env,
                    boost::json::object{{"id", list_urn("AttributeList")},
                                        {"type", "AttributeList"},

@@ -29,7 +29,8 @@ std::string location_of(std::string_view id) {
 
 // Body id/type for PUT must agree with the path (clause 5.6.18).
 Status check_body_id(const boost::json::object& parsed, std::string_view path_id) {
-  if (const auto* id = parsed.if_contains(form::kId); id && id->is_string() && id->as_string() != path_id) {
+  if (const auto* id = parsed.if_contains(form::kId);
+      id && id->is_string() && id->as_string() != path_id) {
     return make_error(ErrorKind::kBadRequestData, "entity id in the body differs from the URL");
   }
   return ok_status();
@@ -103,7 +104,8 @@ Response merge_entity(Request& request, NgsiApi& api) {
   if (!id) return fail(id.error());
   auto body = body_object(*write);
   if (!body) return fail(body.error());
-  auto fragment = model::parse_entity(**body, *write->env.context, parse_options(false, false, true));
+  auto fragment =
+      model::parse_entity(**body, *write->env.context, parse_options(false, false, true));
   if (!fragment) return fail(fragment.error());
   CT_RETURN_IF_ERROR_RESPONSE(check_body_id(*fragment, *id));
   auto outcome = api.entities.merge(write->env.tenant, *id, *fragment);

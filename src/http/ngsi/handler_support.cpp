@@ -1,5 +1,5 @@
-#include "citytwin/common/json_text.hpp"
 #include "handler_support.hpp"
+#include "citytwin/common/json_text.hpp"
 
 #include "citytwin/model/geo/validation.hpp"
 #include "citytwin/model/ngsi_names.hpp"
@@ -33,7 +33,8 @@ Result<std::string> entity_id_param(const Request& request) {
 
 Result<const boost::json::object*> body_object(const WriteRequest& write) {
   const auto* object = write.body.if_object();
-  if (object == nullptr) return make_error(ErrorKind::kBadRequestData, "request body must be a JSON object");
+  if (object == nullptr)
+    return make_error(ErrorKind::kBadRequestData, "request body must be a JSON object");
   return object;
 }
 

@@ -4,8 +4,8 @@
 
 #include "citytwin/common/result.hpp"
 #include "citytwin/http/request.hpp"
-#include "citytwin/model/parse_options.hpp"
 #include "citytwin/model/mutation/attribute_outcome.hpp"
+#include "citytwin/model/parse_options.hpp"
 #include "request_env.hpp"
 
 namespace citytwin::http::ngsi {

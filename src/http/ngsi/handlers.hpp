@@ -5,9 +5,9 @@
 #include "citytwin/http/response.hpp"
 
 // Returns the ProblemDetails response of a failed Status from a handler.
-#define CT_RETURN_IF_ERROR_RESPONSE(expr)                        \
-  do {                                                           \
-    auto&& ct_status_ = (expr);                                  \
+#define CT_RETURN_IF_ERROR_RESPONSE(expr)                                          \
+  do {                                                                             \
+    auto&& ct_status_ = (expr);                                                    \
     if (!ct_status_.ok()) return ::citytwin::http::ngsi::fail(ct_status_.error()); \
   } while (false)
 

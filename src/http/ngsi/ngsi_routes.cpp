@@ -23,8 +23,9 @@ void add_ngsi_routes(Router& router, NgsiApi& api) {
   router.add("DELETE", base + "/entities/{entityId}/attrs/{attrId}", bind(delete_attribute));
 
   for (const char* operation : {"create", "upsert", "update", "delete", "merge"}) {
-    router.add("POST", base + "/entityOperations/" + operation,
-               [&api, operation](Request& request) { return batch_operation(request, api, operation); });
+    router.add(
+        "POST", base + "/entityOperations/" + operation,
+        [&api, operation](Request& request) { return batch_operation(request, api, operation); });
   }
   router.add("POST", base + "/entityOperations/query", bind(query_post));
 

@@ -27,8 +27,9 @@ Status apply_format(std::string_view format, model::RenderOptions& render) {
   } else if (format == "normalized") {
     render.format = model::RepresentationFormat::kNormalized;
   } else {
-    return make_error(ErrorKind::kBadRequestData,
-                      "format must be normalized, concise or keyValues, got '" + std::string(format) + "'");
+    return make_error(
+        ErrorKind::kBadRequestData,
+        "format must be normalized, concise or keyValues, got '" + std::string(format) + "'");
   }
   return ok_status();
 }
@@ -64,7 +65,8 @@ Result<OutputOptions> output_options(const Request& request, const RequestEnv& e
   for (const auto& flag : option_flags(request)) {
     if (flag == "sysAttrs") {
       render.sys_attrs = true;
-    } else if (flag == "keyValues" || flag == "concise" || flag == "normalized" || flag == "simplified") {
+    } else if (flag == "keyValues" || flag == "concise" || flag == "normalized" ||
+               flag == "simplified") {
       CT_RETURN_IF_ERROR(apply_format(flag, render));
     } else if (flag != "noOverwrite" && flag != "replace" && flag != "update") {
       return make_error(ErrorKind::kBadRequestData, "unknown option '" + flag + "'");
@@ -74,7 +76,8 @@ Result<OutputOptions> output_options(const Request& request, const RequestEnv& e
   if (auto attrs = request.param("attrs")) render.attrs = expanded_names(*attrs, env, false);
   auto pick = request.param("pick");
   auto omit = request.param("omit");
-  if (pick && omit) return make_error(ErrorKind::kBadRequestData, "pick and omit cannot be used together");
+  if (pick && omit)
+    return make_error(ErrorKind::kBadRequestData, "pick and omit cannot be used together");
   if (pick) render.pick = expanded_names(*pick, env, true);
   if (omit) render.omit = expanded_names(*omit, env, true);
   if (auto lang = request.param("lang")) render.lang = std::string(*lang);

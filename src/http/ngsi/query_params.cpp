@@ -13,13 +13,15 @@ Result<std::size_t> parse_count_param(std::string_view name, std::string_view te
   std::size_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc{} || end != text.data() + text.size()) {
-    return make_error(ErrorKind::kBadRequestData,
-                      std::string(name) + " must be a non-negative integer, got '" + std::string(text) + "'");
+    return make_error(
+        ErrorKind::kBadRequestData,
+        std::string(name) + " must be a non-negative integer, got '" + std::string(text) + "'");
   }
   return value;
 }
 
-Status apply_paging(const Request& request, const NgsiApiOptions& options, core::EntityQuery& query) {
+Status apply_paging(const Request& request, const NgsiApiOptions& options,
+                    core::EntityQuery& query) {
   query.limit = options.default_limit;
   if (auto limit = request.param("limit")) {
     auto value = parse_count_param("limit", *limit);
@@ -50,7 +52,8 @@ Status apply_paging(const Request& request, const NgsiApiOptions& options, core:
 Result<std::vector<std::string>> id_list(std::string_view text) {
   std::vector<std::string> ids = split_list(text);
   for (const auto& id : ids) {
-    if (!model::is_valid_uri(id)) return make_error(ErrorKind::kBadRequestData, "id '" + id + "' is not a URI");
+    if (!model::is_valid_uri(id))
+      return make_error(ErrorKind::kBadRequestData, "id '" + id + "' is not a URI");
   }
   return ids;
 }
@@ -75,10 +78,12 @@ Status set_scope(std::string_view text, core::EntityQuery& query) {
   return ok_status();
 }
 
-void set_geoproperty(const geo::GeoQuery& geo_query, const RequestEnv& env, core::EntityQuery& query) {
+void set_geoproperty(const geo::GeoQuery& geo_query, const RequestEnv& env,
+                     core::EntityQuery& query) {
   const std::string& name = geo_query.geoproperty();
-  query.geoproperty_iri = name.empty() || name == "location" ? std::string(model::form::kLocationIri)
-                                                              : env.context->expand(name);
+  query.geoproperty_iri = name.empty() || name == "location"
+                              ? std::string(model::form::kLocationIri)
+                              : env.context->expand(name);
 }
 
 Status require_selection(const core::EntityQuery& query) {
@@ -121,9 +126,9 @@ Result<core::EntityQuery> query_from_parameters(const Request& request, const Re
   auto geometry = request.param("geometry");
   auto coordinates = request.param("coordinates");
   if (georel || geometry || coordinates) {
-    auto geo_query = geo::GeoQuery::from_parameters(georel.value_or(""), geometry.value_or(""),
-                                                    coordinates.value_or(""),
-                                                    request.param("geoproperty").value_or("location"));
+    auto geo_query = geo::GeoQuery::from_parameters(
+        georel.value_or(""), geometry.value_or(""), coordinates.value_or(""),
+        request.param("geoproperty").value_or("location"));
     if (!geo_query) return std::move(geo_query).error();
     set_geoproperty(*geo_query, env, query);
     query.geo = std::move(*geo_query);
@@ -135,9 +140,11 @@ Result<core::EntityQuery> query_from_parameters(const Request& request, const Re
 
 namespace {
 
-Result<core::EntitySelector> selector_from_json(const boost::json::value& value, const RequestEnv& env) {
+Result<core::EntitySelector> selector_from_json(const boost::json::value& value,
+                                                const RequestEnv& env) {
   const auto* object = value.if_object();
-  if (object == nullptr) return make_error(ErrorKind::kBadRequestData, "entities items must be objects");
+  if (object == nullptr)
+    return make_error(ErrorKind::kBadRequestData, "entities items must be objects");
   core::EntitySelector selector;
   if (const auto* id = object->if_contains("id")) {
     if (!id->is_string() || !model::is_valid_uri(id->as_string())) {
@@ -146,12 +153,14 @@ Result<core::EntitySelector> selector_from_json(const boost::json::value& value,
     selector.ids.emplace_back(id->as_string());
   }
   if (const auto* pattern = object->if_contains("idPattern")) {
-    if (!pattern->is_string()) return make_error(ErrorKind::kBadRequestData, "idPattern must be a string");
+    if (!pattern->is_string())
+      return make_error(ErrorKind::kBadRequestData, "idPattern must be a string");
     selector.id_pattern = std::string(pattern->as_string());
   }
   const auto* type = object->if_contains("type");
   if (type == nullptr || !type->is_string()) {
-    return make_error(ErrorKind::kBadRequestData, "entities[].type is required and must be a string");
+    return make_error(ErrorKind::kBadRequestData,
+                      "entities[].type is required and must be a string");
   }
   auto types = core::parse_type_expression(type->as_string(), *env.context);
   if (!types) return std::move(types).error();
@@ -162,7 +171,8 @@ Result<core::EntitySelector> selector_from_json(const boost::json::value& value,
 Result<std::string_view> string_member(const boost::json::object& body, std::string_view name) {
   const auto* value = body.if_contains(name);
   if (value == nullptr) return std::string_view{};
-  if (!value->is_string()) return make_error(ErrorKind::kBadRequestData, std::string(name) + " must be a string");
+  if (!value->is_string())
+    return make_error(ErrorKind::kBadRequestData, std::string(name) + " must be a string");
   return std::string_view(value->as_string());
 }
 
@@ -171,11 +181,13 @@ Result<std::string_view> string_member(const boost::json::object& body, std::str
 Result<core::EntityQuery> query_from_body(const boost::json::object& body, const Request& request,
                                           const RequestEnv& env, const NgsiApiOptions& options) {
   core::EntityQuery query;
-  if (const auto* type = body.if_contains("type"); type && (!type->is_string() || type->as_string() != "Query")) {
+  if (const auto* type = body.if_contains("type");
+      type && (!type->is_string() || type->as_string() != "Query")) {
     return make_error(ErrorKind::kBadRequestData, "type must be \"Query\"");
   }
   if (const auto* entities = body.if_contains("entities")) {
-    if (!entities->is_array()) return make_error(ErrorKind::kBadRequestData, "entities must be an array");
+    if (!entities->is_array())
+      return make_error(ErrorKind::kBadRequestData, "entities must be an array");
     for (const auto& item : entities->as_array()) {
       auto selector = selector_from_json(item, env);
       if (!selector) return std::move(selector).error();
@@ -185,7 +197,8 @@ Result<core::EntityQuery> query_from_body(const boost::json::object& body, const
   if (const auto* attrs = body.if_contains("attrs")) {
     if (!attrs->is_array()) return make_error(ErrorKind::kBadRequestData, "attrs must be an array");
     for (const auto& attr : attrs->as_array()) {
-      if (!attr.is_string()) return make_error(ErrorKind::kBadRequestData, "attrs must hold strings");
+      if (!attr.is_string())
+        return make_error(ErrorKind::kBadRequestData, "attrs must hold strings");
       query.attrs.push_back(env.context->expand(attr.as_string()));
     }
   }
@@ -210,9 +223,14 @@ Response run_query(const Request& request, const RequestEnv& env, const core::En
                    NgsiApi& api) {
   auto output = output_options(request, env);
   if (!output) return fail(output.error());
+  // Clause 5.7.2: the attributes that select entities are also the ones returned. GET takes
+  // them from the URL (already in `output`); POST /entityOperations/query from the body.
+  if (output->render.attrs.empty())
+    output->render.attrs.insert(query.attrs.begin(), query.attrs.end());
   auto result = api.entities.query(env.tenant, query);
   if (!result) return fail(result.error());
-  Response response = json_response(200, render_many(result->entities, *output, env, api), env, api);
+  Response response =
+      json_response(200, render_many(result->entities, *output, env, api), env, api);
   if (result->total) response.header("NGSILD-Results-Count", std::to_string(*result->total));
   return response;
 }

@@ -1,5 +1,5 @@
-#include "citytwin/common/json_text.hpp"
 #include "request_env.hpp"
+#include "citytwin/common/json_text.hpp"
 
 #include <algorithm>
 #include <vector>
@@ -104,8 +104,7 @@ Result<MediaType> negotiate(const Request& request, bool allow_geojson) {
   if (!header || trim(*header).empty()) return MediaType::kJson;
   for (const auto& range : parse_accept(*header)) {
     if (range.quality <= 0) continue;
-    if (range.type == "application/json" || range.type == "*/*" ||
-        range.type == "application/*") {
+    if (range.type == "application/json" || range.type == "*/*" || range.type == "application/*") {
       return MediaType::kJson;
     }
     if (range.type == "application/ld+json") return MediaType::kJsonLd;
@@ -149,30 +148,35 @@ Result<WriteRequest> prepare_write(const Request& request, NgsiApi& api, bool al
              (allow_merge_patch && content_type == "application/merge-patch+json")) {
     write.env.request_type = MediaType::kJson;
   } else {
-    return make_error(ErrorKind::kUnsupportedMediaType,
-                      "Content-Type must be application/json or application/ld+json" +
-                          std::string(allow_merge_patch ? " (or application/merge-patch+json)" : "") +
-                          ", got '" + content_type + "'");
+    return make_error(
+        ErrorKind::kUnsupportedMediaType,
+        "Content-Type must be application/json or application/ld+json" +
+            std::string(allow_merge_patch ? " (or application/merge-patch+json)" : "") + ", got '" +
+            content_type + "'");
   }
 
   boost::system::error_code ec;
   boost::json::parse_options options;
   options.max_depth = 64;
   write.body = boost::json::parse(request.body, ec, {}, options);
-  if (ec) return make_error(ErrorKind::kInvalidRequest, "request body is not valid JSON: " + ec.message());
+  if (ec)
+    return make_error(ErrorKind::kInvalidRequest,
+                      "request body is not valid JSON: " + ec.message());
 
   auto link = link_context(request);
   if (!link) return std::move(link).error();
   boost::json::value context_value;
   if (write.env.request_type == MediaType::kJsonLd) {
     if (*link) {
-      return make_error(ErrorKind::kBadRequestData,
-                        "application/ld+json requests carry @context in the body, not in a Link header");
+      return make_error(
+          ErrorKind::kBadRequestData,
+          "application/ld+json requests carry @context in the body, not in a Link header");
     }
     if (auto* object = write.body.if_object()) {
       auto* context = object->if_contains("@context");
       if (context == nullptr) {
-        return make_error(ErrorKind::kBadRequestData, "application/ld+json body must have an @context");
+        return make_error(ErrorKind::kBadRequestData,
+                          "application/ld+json body must have an @context");
       }
       context_value = *context;
       object->erase("@context");
@@ -201,7 +205,8 @@ Result<std::shared_ptr<const jsonld::Context>> item_context(const RequestEnv& en
   }
   auto* context = item.if_contains("@context");
   if (context == nullptr) {
-    return make_error(ErrorKind::kBadRequestData, "application/ld+json entity must have an @context");
+    return make_error(ErrorKind::kBadRequestData,
+                      "application/ld+json entity must have an @context");
   }
   auto resolved = api.resolver.resolve(*context);
   item.erase("@context");
@@ -241,6 +246,8 @@ Response json_response(int status, const boost::json::value& body, const Request
   return response;
 }
 
-Response fail(const Error& error) { return problem_response(error); }
+Response fail(const Error& error) {
+  return problem_response(error);
+}
 
 }  // namespace citytwin::http::ngsi

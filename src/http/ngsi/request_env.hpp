@@ -44,7 +44,8 @@ struct WriteRequest {
   RequestEnv env;
   boost::json::value body;
 };
-Result<WriteRequest> prepare_write(const Request& request, NgsiApi& api, bool allow_merge_patch = false);
+Result<WriteRequest> prepare_write(const Request& request, NgsiApi& api,
+                                   bool allow_merge_patch = false);
 
 // Resolves the @context of one batch item (application/ld+json bodies carry one per item).
 Result<std::shared_ptr<const jsonld::Context>> item_context(const RequestEnv& env,

@@ -65,7 +65,38 @@ class InstanceParser {
     return instances;
   }
 
+  // Clause 5.6.4 (Partial Attribute Update): the body is an Attribute fragment, so every member
+  // is optional. An object without a value member changes only metadata ("observedAt",
+  // "unitCode", ...) or sub-attributes; reading it as a concise Property whose value is the
+  // whole object would silently overwrite the stored value.
+  Result<json::object> parse_fragment(std::string_view path, const json::value& body) const {
+    if (!body.is_object() || has_value_member(body.get_object())) {
+      return parse_instance(path, body);
+    }
+    const json::object& object = body.get_object();
+    const auto inference = detail::infer_instance(body);
+    if (!inference) return ambiguity_error(path, object);
+    const bool typed = object.contains(form::kType);
+    if (typed && inference->whole_is_value) {
+      return parse_instance(path, body);  // no attribute type: a geometry or structured value
+    }
+    json::object instance;
+    if (typed) instance[form::kType] = to_json(detail::type_name(inference->kind));
+    // Untyped, the kind is the stored attribute's: objectType is checked against it later.
+    const AttributeKind kind = typed ? inference->kind : AttributeKind::kRelationship;
+    CT_RETURN_IF_ERROR(parse_metadata(path, kind, object, instance));
+    CT_RETURN_IF_ERROR(parse_sub_attributes(path, object, instance));
+    return instance;
+  }
+
  private:
+  static bool has_value_member(const json::object& object) {
+    for (const auto& member : object) {
+      if (detail::kind_from_value_member(member.key())) return true;
+    }
+    return false;
+  }
+
   // Clause 4.5.5: datasetIds of one attribute are unique, and at most one instance (the
   // default instance) has none.
   static Status check_dataset_ids(std::string_view path, const json::array& instances) {
@@ -429,20 +460,35 @@ Result<json::array> parse_attribute_value(std::string_view path, const json::val
   return InstanceParser(terms, options).parse_attribute(path, body);
 }
 
+namespace {
+
+json::value without_context(const json::value& body) {
+  json::value copy = body;
+  if (copy.is_object()) copy.get_object().erase("@context");
+  return copy;
+}
+
+}  // namespace
+
 Result<json::object> parse_attribute(std::string_view name, const json::value& body,
                                      const jsonld::TermMapper& terms, const ParseOptions& options) {
   if (!is_valid_name(name)) return bad_data(name, "invalid attribute name");
-  const json::value* fragment = &body;
-  json::value without_context;
-  if (body.is_object() && body.get_object().contains("@context")) {
-    without_context = body;
-    without_context.get_object().erase("@context");
-    fragment = &without_context;
-  }
-  auto instances = parse_attribute_value(name, *fragment, terms, options);
+  auto instances = parse_attribute_value(name, without_context(body), terms, options);
   if (!instances.ok()) return std::move(instances).error();
   json::object attrs;
   attrs[terms.expand(name)] = std::move(*instances);
+  return attrs;
+}
+
+Result<json::object> parse_attribute_fragment(std::string_view name, const json::value& body,
+                                              const jsonld::TermMapper& terms,
+                                              const ParseOptions& options) {
+  if (!is_valid_name(name)) return bad_data(name, "invalid attribute name");
+  if (body.is_array()) return bad_data(name, "a partial update takes one attribute instance");
+  auto instance = InstanceParser(terms, options).parse_fragment(name, without_context(body));
+  if (!instance.ok()) return std::move(instance).error();
+  json::object attrs;
+  attrs[terms.expand(name)] = json::array{std::move(*instance)};
   return attrs;
 }
 

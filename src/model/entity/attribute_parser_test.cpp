@@ -222,5 +222,35 @@ TEST_F(AttributeParserTest, ParseAttributeExpandsNameAndIgnoresContext) {
                ErrorKind::kBadRequestData, "bad=name");
 }
 
+// Clause 5.6.4: a partial update body is a fragment; without a value member it changes only
+// metadata and sub-attributes instead of becoming a Property holding the whole object.
+TEST_F(AttributeParserTest, FragmentsWithoutValueMemberKeepTheStoredValue) {
+  options_.allow_null = true;
+  auto fragment = [this](std::string_view body) {
+    auto result = parse_attribute_fragment("t", json_of(body), terms_, options_);
+    EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error().detail);
+    return result.ok() ? result->at(iri("t")).as_array().front().as_object()
+                       : boost::json::object{};
+  };
+  EXPECT_EQ(fragment(R"({"unitCode":"urn:ngsi-ld:null"})"),
+            object_of(R"({"unitCode":"urn:ngsi-ld:null"})"));
+  EXPECT_EQ(fragment(R"({"observedAt":"2024-01-01T00:00:00Z","datasetId":"urn:d"})"),
+            object_of(R"({"observedAt":"2024-01-01T00:00:00.000Z","datasetId":"urn:d"})"));
+  EXPECT_EQ(fragment(R"({"accuracy":{"value":1}})"),
+            object_of(R"({"sub":{")" + iri("accuracy") + R"(":{"type":"Property","value":1}}})"));
+  EXPECT_EQ(fragment(R"({"type":"Relationship","objectType":"P"})"),
+            object_of(R"({"type":"Relationship","objectType":")" + iri("P") + R"("})"));
+  EXPECT_EQ(fragment(R"({"value":2,"unitCode":"CEL"})"),
+            object_of(R"({"type":"Property","value":2,"unitCode":"CEL"})"));
+  EXPECT_EQ(fragment("3"), object_of(R"({"type":"Property","value":3})"));
+  EXPECT_EQ(fragment(R"({"type":"Point","coordinates":[1,2]})"),
+            object_of(R"({"type":"GeoProperty","value":{"type":"Point","coordinates":[1,2]}})"));
+  expect_error(
+      parse_attribute_fragment("t", json_of(R"({"observedAt":"never"})"), terms_, options_),
+      ErrorKind::kBadRequestData, "observedAt");
+  expect_error(parse_attribute_fragment("t", json_of(R"([{"value":1}])"), terms_, options_),
+               ErrorKind::kBadRequestData, "one attribute instance");
+}
+
 }  // namespace
 }  // namespace citytwin::model

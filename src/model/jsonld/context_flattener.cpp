@@ -1,6 +1,7 @@
 #include "context_flattener.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -153,7 +154,29 @@ Result<json::value> ContextFlattener::fetch_context(const std::string& url) {
   return std::move(object->at("@context"));
 }
 
+namespace {
+
+// Only http(s) documents can be dereferenced (GS CIM 009 clause 5.5.7: an @context is "a URI
+// that can be dereferenced"). Any other scheme ("urn:", "ftp:") is the client's mistake, so it
+// is a 400 InvalidRequest, not a 503 LdContextNotAvailable that invites a retry. Registry
+// entries (hosted, cached, --context-dir) were looked up before and may use any URL.
+bool is_dereferenceable(std::string_view url) {
+  auto lower_starts_with = [url](std::string_view prefix) {
+    if (url.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(url[i])) != prefix[i]) return false;
+    }
+    return true;
+  };
+  return lower_starts_with("http://") || lower_starts_with("https://");
+}
+
+}  // namespace
+
 Result<std::string> ContextFlattener::fetch_document(const std::string& url) {
+  if (!is_dereferenceable(url)) {
+    return invalid("@context " + quoted(url) + " is neither a known context nor an http(s) URL");
+  }
   if (++remote_loads_ > limits_.max_remote_loads) {
     return invalid("more than " + std::to_string(limits_.max_remote_loads) +
                    " remote @contexts in one request");

@@ -165,6 +165,14 @@ TEST_F(ContextResolverTest, UnreachableUrlIsLdContextNotAvailable) {
   EXPECT_FALSE(registry_.peek("https://unreachable.example/c.jsonld").has_value());
 }
 
+TEST_F(ContextResolverTest, NonHttpUrlIsInvalidRequest) {
+  for (const char* context : {R"("urn:ngsi-ld:null")", R"(["ftp://example.org/c.jsonld"])"}) {
+    auto ctx = resolve(context);
+    ASSERT_FALSE(ctx.ok()) << context;
+    EXPECT_EQ(ctx.error().kind, ErrorKind::kInvalidRequest) << context;
+  }
+}
+
 TEST_F(ContextResolverTest, InvalidDocumentsAreInvalidRequest) {
   loader_.serve("https://example.org/html", "<html>not json</html>");
   loader_.serve("https://example.org/plain", R"({"a": "https://a.example/a"})");

@@ -13,11 +13,14 @@ namespace {
 
 using IdSet = std::set<std::string, std::less<>>;
 using TermIndex = std::map<std::string, IdSet, std::less<>>;
+// attribute -> value key -> ids; no empty maps or sets.
+using ValueIndex = std::map<std::string, TermIndex, std::less<>>;
 
 struct TenantData {
-  std::map<std::string, EntityRecord, std::less<>> entities;  // types/attributes sorted, unique
+  std::map<std::string, EntityRecord, std::less<>> entities;  // terms and values sorted, unique
   TermIndex by_type;                                          // no empty sets
   TermIndex by_attribute;
+  ValueIndex by_value;
 };
 
 struct State {
@@ -26,7 +29,8 @@ struct State {
   std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> documents;
 };
 
-std::vector<std::string> sorted_unique(std::vector<std::string> terms) {
+template <class T>
+std::vector<T> sorted_unique(std::vector<T> terms) {
   std::sort(terms.begin(), terms.end());
   terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
   return terms;
@@ -49,11 +53,26 @@ void unindex_terms(TermIndex& index, const std::vector<std::string>& terms, cons
   }
 }
 
+void index_values(ValueIndex& index, const std::vector<ValueEntry>& values, const std::string& id) {
+  for (const ValueEntry& entry : values) index[entry.attribute][entry.key].insert(id);
+}
+
+void unindex_values(ValueIndex& index, const std::vector<ValueEntry>& values,
+                    const std::string& id) {
+  for (const ValueEntry& entry : values) {
+    auto attribute = index.find(entry.attribute);
+    if (attribute == index.end()) continue;
+    unindex_terms(attribute->second, {entry.key}, id);
+    if (attribute->second.empty()) index.erase(attribute);
+  }
+}
+
 void remove_entity(TenantData& tenant, std::string_view id) {
   auto found = tenant.entities.find(id);
   if (found == tenant.entities.end()) return;
   unindex_terms(tenant.by_type, found->second.types, found->first);
   unindex_terms(tenant.by_attribute, found->second.attributes, found->first);
+  unindex_values(tenant.by_value, found->second.values, found->first);
   tenant.entities.erase(found);
 }
 
@@ -61,10 +80,18 @@ void put_entity(TenantData& tenant, EntityRecord record) {
   remove_entity(tenant, record.id);
   record.types = sorted_unique(std::move(record.types));
   record.attributes = sorted_unique(std::move(record.attributes));
+  record.values = sorted_unique(std::move(record.values));
   index_terms(tenant.by_type, record.types, record.id);
   index_terms(tenant.by_attribute, record.attributes, record.id);
+  index_values(tenant.by_value, record.values, record.id);
   std::string id = record.id;
   tenant.entities.emplace(std::move(id), std::move(record));
+}
+
+// True when `key` lies beyond the upper bound of `range`.
+bool past_upper(std::string_view key, const ValueRange& range) {
+  if (!range.upper) return false;
+  return range.upper_inclusive ? key > *range.upper : key >= *range.upper;
 }
 
 std::vector<TermCount> term_counts(const TermIndex& index) {
@@ -189,6 +216,31 @@ class MemoryStore final : public EntityStore {
       if (hit) ids.push_back(id);
     }
     return ids;
+  }
+
+  Result<ValueScan> scan_values(std::string_view tenant, std::string_view attribute,
+                                const ValueRange& range, std::size_t max_ids) const override {
+    std::shared_lock lock(state_->mutex);
+    ValueScan scan;
+    const TenantData* data = find_tenant(tenant);
+    if (data == nullptr) return scan;
+    auto keys = data->by_value.find(attribute);
+    if (keys == data->by_value.end()) return scan;
+    IdSet ids;
+    const TermIndex& by_key = keys->second;
+    auto it =
+        range.lower_inclusive ? by_key.lower_bound(range.lower) : by_key.upper_bound(range.lower);
+    for (; it != by_key.end() && !past_upper(it->first, range) && !scan.truncated; ++it) {
+      for (const std::string& id : it->second) {
+        if (ids.size() == max_ids && !ids.contains(id)) {
+          scan.truncated = true;
+          break;
+        }
+        ids.insert(id);
+      }
+    }
+    scan.ids.assign(ids.begin(), ids.end());
+    return scan;
   }
 
   bool has_tenant(std::string_view tenant) const override {

@@ -17,10 +17,12 @@ enum class Family : std::size_t {
   kCounts,      // tenant|kind|term -> counter (merge operator)
   kTenants,     // tenant -> ""
   kDocuments,   // namespace|key -> value
+  kValueIndex,  // tenant|attribute|value key|id -> "" (plus the migration marker, key "")
 };
 
-inline constexpr std::array<std::string_view, 8> kFamilyNames = {
-    "entities", "entity_meta", "type_index", "attr_index", "geo", "counts", "tenants", "documents",
+inline constexpr std::array<std::string_view, 9> kFamilyNames = {
+    "entities", "entity_meta", "type_index", "attr_index",  "geo",
+    "counts",   "tenants",     "documents",  "value_index",
 };
 
 constexpr std::size_t index_of(Family family) {

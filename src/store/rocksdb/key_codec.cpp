@@ -66,6 +66,19 @@ std::string term_key(std::string_view tenant, std::string_view term, std::string
   return key;
 }
 
+std::string value_index_key(std::string_view tenant, std::string_view attribute,
+                            std::string_view value_key, std::string_view id) {
+  std::string key = term_prefix(tenant, attribute);
+  append_component(key, value_key);
+  key.append(id);
+  return key;
+}
+
+std::optional<std::string_view> value_index_id(std::string_view suffix) {
+  if (!read_component(suffix)) return std::nullopt;
+  return suffix;
+}
+
 std::string geo_key(std::string_view tenant, std::string_view attribute, std::string_view id,
                     std::uint32_t n) {
   std::string key = term_prefix(tenant, attribute);

@@ -34,6 +34,16 @@ std::string entity_key(std::string_view tenant, std::string_view id);
 std::string term_prefix(std::string_view tenant, std::string_view term);
 std::string term_key(std::string_view tenant, std::string_view term, std::string_view id);
 
+// value_index: tenant | attribute | value key | id (value empty). The value key is a
+// component, so keys of one attribute sort by value key, then by id.
+std::string value_index_key(std::string_view tenant, std::string_view attribute,
+                            std::string_view value_key, std::string_view id);
+// The id of a value_index key once its tenant|attribute prefix is removed.
+std::optional<std::string_view> value_index_id(std::string_view suffix);
+// The key, outside every tenant's range, whose presence says that every entity written
+// before the value index existed has been counted in the kLegacy counters.
+inline constexpr std::string_view kValueIndexMigratedKey = "";
+
 // geo: tenant | attribute | id | n (4 bytes big-endian), value: the box as 4 doubles
 std::string geo_key(std::string_view tenant, std::string_view attribute, std::string_view id,
                     std::uint32_t n);
@@ -57,7 +67,9 @@ std::optional<Box> decode_box(std::string_view value);
 
 // counts: tenant | kind byte | term (empty for kEntities), value: a signed 64-bit counter
 // maintained by the counter merge operator.
-enum class CountKind : char { kEntities = 'e', kType = 't', kAttribute = 'a' };
+// kLegacy counts the tenant's entities whose meta predates the value index (format 1): they
+// have no value_index keys, so the value index cannot answer for the tenant while it is > 0.
+enum class CountKind : char { kEntities = 'e', kType = 't', kAttribute = 'a', kLegacy = 'l' };
 std::string count_key(std::string_view tenant, CountKind kind, std::string_view term);
 std::string count_prefix(std::string_view tenant, CountKind kind);
 std::string encode_counter(std::int64_t value);  // 8 bytes, two's complement little-endian

@@ -79,5 +79,29 @@ TEST(KeyCodec, PrefixSuccessorBoundsThePrefix) {
   EXPECT_EQ(prefix_successor("a\xff\xff"), "b");
 }
 
+// Keys of one attribute order by value key first, then by id, whatever bytes both hold.
+TEST(KeyCodec, ValueIndexKeysOrderByValueThenId) {
+  const std::string values[] = {"", "a", std::string("a\0", 2), "ab", "b"};
+  const std::string ids[] = {"urn:1", std::string("urn\0", 4), "urn:2"};
+  std::vector<std::pair<std::string, std::string>> expected;
+  std::vector<std::pair<std::string, std::string>> by_key;  // encoded key -> (value, id)
+  for (const std::string& value : values) {
+    for (const std::string& id : ids) {
+      expected.emplace_back(value, id);
+      by_key.emplace_back(value_index_key("t", "attr", value, id), value + "|" + id);
+    }
+  }
+  std::sort(expected.begin(), expected.end());
+  std::sort(by_key.begin(), by_key.end());
+  std::string prefix = term_prefix("t", "attr");
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(by_key[i].second, expected[i].first + "|" + expected[i].second) << i;
+    auto id = value_index_id(std::string_view(by_key[i].first).substr(prefix.size()));
+    ASSERT_TRUE(id);
+    EXPECT_EQ(*id, expected[i].second);
+  }
+  EXPECT_FALSE(value_index_id("no terminator"));
+}
+
 }  // namespace
 }  // namespace citytwin::store::kv

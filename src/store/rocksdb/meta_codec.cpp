@@ -7,9 +7,11 @@
 namespace citytwin::store::kv {
 namespace {
 
-constexpr char kFormatVersion = 1;
+constexpr char kLegacyFormat = 1;  // no values
+constexpr char kFormatVersion = 2;
 
-std::vector<std::string> sorted_unique(std::vector<std::string> terms) {
+template <class T>
+std::vector<T> sorted_unique(std::vector<T> terms) {
   std::sort(terms.begin(), terms.end());
   terms.erase(std::unique(terms.begin(), terms.end()), terms.end());
   return terms;
@@ -47,6 +49,34 @@ std::optional<GeoEntry> get_geo_entry(std::string_view& in) {
   return entry;
 }
 
+// Groups consecutive entries of one attribute so that each IRI is written once.
+void put_values(std::string& out, const std::vector<ValueEntry>& values) {
+  std::vector<std::pair<std::size_t, std::size_t>> groups;  // [begin, end) of each attribute
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i == 0 || values[i].attribute != values[i - 1].attribute) groups.emplace_back(i, i);
+    groups.back().second = i + 1;
+  }
+  put_varint(out, groups.size());
+  for (auto [begin, end] : groups) {
+    put_length_prefixed(out, values[begin].attribute);
+    put_varint(out, end - begin);
+    for (std::size_t i = begin; i < end; ++i) put_length_prefixed(out, values[i].key);
+  }
+}
+
+std::optional<std::vector<ValueEntry>> get_values(std::string_view& in) {
+  auto groups = get_varint(in);
+  if (!groups || *groups > in.size()) return std::nullopt;
+  std::vector<ValueEntry> values;
+  for (std::uint64_t g = 0; g < *groups; ++g) {
+    auto attribute = get_length_prefixed(in);
+    auto keys = attribute ? get_strings(in) : std::nullopt;
+    if (!keys) return std::nullopt;
+    for (std::string& key : *keys) values.push_back(ValueEntry{*attribute, std::move(key)});
+  }
+  return values;
+}
+
 }  // namespace
 
 bool same_geo(const std::vector<GeoEntry>& a, const std::vector<GeoEntry>& b) {
@@ -59,11 +89,13 @@ bool same_geo(const std::vector<GeoEntry>& a, const std::vector<GeoEntry>& b) {
 }
 
 bool operator==(const EntityMeta& a, const EntityMeta& b) {
-  return a.types == b.types && a.attributes == b.attributes && same_geo(a.geo, b.geo);
+  return a.types == b.types && a.attributes == b.attributes && same_geo(a.geo, b.geo) &&
+         a.values == b.values && a.legacy == b.legacy;
 }
 
 EntityMeta meta_of(const EntityRecord& record) {
-  return EntityMeta{sorted_unique(record.types), sorted_unique(record.attributes), record.geo};
+  return EntityMeta{sorted_unique(record.types), sorted_unique(record.attributes), record.geo,
+                    sorted_unique(record.values), false};
 }
 
 std::string encode_meta(const EntityMeta& meta) {
@@ -79,13 +111,17 @@ std::string encode_meta(const EntityMeta& meta) {
     put_double(out, entry.box.max_x);
     put_double(out, entry.box.max_y);
   }
+  put_values(out, meta.values);
   return out;
 }
 
 std::optional<EntityMeta> decode_meta(std::string_view in) {
-  if (in.empty() || in.front() != kFormatVersion) return std::nullopt;
-  in.remove_prefix(1);
+  if (in.empty() || (in.front() != kFormatVersion && in.front() != kLegacyFormat)) {
+    return std::nullopt;
+  }
   EntityMeta meta;
+  meta.legacy = in.front() == kLegacyFormat;
+  in.remove_prefix(1);
   auto types = get_strings(in);
   auto attributes = types ? get_strings(in) : std::nullopt;
   auto geo_count = attributes ? get_varint(in) : std::nullopt;
@@ -96,6 +132,11 @@ std::optional<EntityMeta> decode_meta(std::string_view in) {
     auto entry = get_geo_entry(in);
     if (!entry) return std::nullopt;
     meta.geo.push_back(std::move(*entry));
+  }
+  if (!meta.legacy) {
+    auto values = get_values(in);
+    if (!values) return std::nullopt;
+    meta.values = std::move(*values);
   }
   if (!in.empty()) return std::nullopt;
   return meta;

@@ -12,6 +12,8 @@
 //   counts       tenant|kind|term         -> int64 counter updated by a merge operator
 //   tenants      tenant                   -> ""
 //   documents    namespace|key            -> value
+//   value_index  tenant|attribute|value key|id -> "" (value keys are opaque, order-preserving
+//                                            bytes computed by core)
 //
 // Writes: apply() locks the touched entities (striped), reads their old metas, and writes
 // ONE WriteBatch holding documents, metas, every index key added or removed, counter deltas
@@ -89,6 +91,7 @@ class RocksDbStore final : public EntityStore {
 
   Status load() {
     CT_RETURN_IF_ERROR(load_tenants());
+    CT_RETURN_IF_ERROR(migrate_value_index());
     return load_spatial_index();
   }
 
@@ -155,6 +158,37 @@ class RocksDbStore final : public EntityStore {
   Result<std::vector<std::string>> ids_in_box(std::string_view tenant, std::string_view attribute,
                                               const Box& box) const override {
     return spatial_->query(tenant, attribute, box);
+  }
+
+  Result<ValueScan> scan_values(std::string_view tenant, std::string_view attribute,
+                                const ValueRange& range, std::size_t max_ids) const override {
+    ValueScan scan;
+    auto legacy = read_counter(kv::count_key(tenant, CountKind::kLegacy, {}));
+    if (!legacy.ok()) return std::move(legacy).error();
+    if (*legacy > 0) {  // some entities have no value keys: the index would miss them
+      scan.truncated = true;
+      return scan;
+    }
+    std::string prefix = kv::term_prefix(tenant, attribute);
+    auto [begin, end] = value_key_bounds(prefix, range);
+    if (begin >= end) return scan;
+    rocksdb::Slice end_slice(end);
+    rocksdb::ReadOptions read;
+    read.iterate_upper_bound = &end_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, family(Family::kValueIndex)));
+    std::set<std::string, std::less<>> ids;
+    for (it->Seek(begin); it->Valid(); it->Next()) {
+      auto id = kv::value_index_id(view(it->key()).substr(prefix.size()));
+      if (!id) return corruption("value index entry");
+      if (ids.size() == max_ids && !ids.contains(*id)) {
+        scan.truncated = true;
+        break;
+      }
+      ids.emplace(*id);
+    }
+    CT_RETURN_IF_ERROR(kv::to_status(it->status(), "scanning value_index"));
+    scan.ids.assign(ids.begin(), ids.end());
+    return scan;
   }
 
   bool has_tenant(std::string_view tenant) const override {
@@ -228,6 +262,27 @@ class RocksDbStore final : public EntityStore {
 
   static Family index_family(const IndexSelector& selector) {
     return selector.kind == IndexSelector::Kind::kType ? Family::kTypeIndex : Family::kAttrIndex;
+  }
+
+  // The [begin, end) keys of value_index that hold the value keys of `range` under `prefix`
+  // (tenant|attribute). Value keys are components, which keep byte order, and every key of
+  // one value key starts with prefix|component(value key): so a bound that includes a value
+  // key extends to the successor of that key's prefix.
+  static std::pair<std::string, std::string> value_key_bounds(const std::string& prefix,
+                                                              const ValueRange& range) {
+    auto value_prefix = [&](std::string_view value_key) {
+      std::string key = prefix;
+      kv::append_component(key, value_key);
+      return key;
+    };
+    std::string begin = value_prefix(range.lower);
+    if (!range.lower_inclusive) begin = kv::prefix_successor(begin);
+    std::string end = kv::prefix_successor(prefix);
+    if (range.upper) {
+      end = value_prefix(*range.upper);
+      if (range.upper_inclusive) end = kv::prefix_successor(end);
+    }
+    return {std::move(begin), std::move(end)};
   }
 
   // Values of `keys` in one family from one snapshot; nullopt where a key is absent.
@@ -349,6 +404,34 @@ class RocksDbStore final : public EntityStore {
     std::unique_lock lock(tenants_mutex_);
     tenants_ = std::move(loaded);
     return ok_status();
+  }
+
+  // Databases written before the value index existed hold entities without value keys
+  // (their metas are format 1). The first open after the upgrade counts them per tenant in
+  // the kLegacy counters, which replacing or deleting such an entity decrements; scan_values
+  // refuses to answer for a tenant while its counter is positive. The counters and the marker
+  // are one batch, so a crash here just repeats the migration at the next open. A new
+  // database has no tenants and gets only the marker.
+  Status migrate_value_index() {
+    std::string marker;
+    rocksdb::Status found = db_->Get(rocksdb::ReadOptions(), family(Family::kValueIndex),
+                                     kv::kValueIndexMigratedKey, &marker);
+    if (found.ok()) return ok_status();
+    if (!found.IsNotFound()) return kv::to_error(found, "reading the value index marker");
+    rocksdb::WriteBatch batch;
+    for (const std::string& tenant : tenants()) {
+      auto entities = read_counter(kv::count_key(tenant, CountKind::kEntities, {}));
+      if (!entities.ok()) return std::move(entities).error();
+      if (*entities == 0) continue;
+      CT_RETURN_IF_ERROR(kv::to_status(
+          batch.Put(family(Family::kCounts), kv::count_key(tenant, CountKind::kLegacy, {}),
+                    kv::encode_counter(static_cast<std::int64_t>(*entities))),
+          "building the value index migration"));
+    }
+    CT_RETURN_IF_ERROR(
+        kv::to_status(batch.Put(family(Family::kValueIndex), kv::kValueIndexMigratedKey, "1"),
+                      "building the value index migration"));
+    return kv::to_status(db_->Write(write_options_, &batch), "migrating to the value index");
   }
 
   // One sequential pass over `geo` (not cached: it is read once) feeding the bulk loader.

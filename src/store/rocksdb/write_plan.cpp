@@ -13,9 +13,9 @@ const std::string& change_id(const Change& change) {
   return change.kind == Change::Kind::kPut ? change.record.id : change.id;
 }
 
-std::vector<std::string> minus(const std::vector<std::string>& a,
-                               const std::vector<std::string>& b) {
-  std::vector<std::string> result;
+template <class T>
+std::vector<T> minus(const std::vector<T>& a, const std::vector<T>& b) {
+  std::vector<T> result;
   std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(result));
   return result;
 }
@@ -37,9 +37,12 @@ class PlanBuilder {
     write_terms(Family::kTypeIndex, CountKind::kType, id, before.types, after.types);
     write_terms(Family::kAttrIndex, CountKind::kAttribute, id, before.attributes, after.attributes);
     write_geo(id, before.geo, after.geo);
+    write_values(id, before.values, after.values);
     if (old_meta.has_value() != new_meta.has_value()) {
       count(count_key(tenant_, CountKind::kEntities, {}), new_meta ? 1 : -1);
     }
+    // Replacing or deleting a format-1 entity writes (or leaves) no format-1 meta.
+    if (old_meta && old_meta->legacy) count(count_key(tenant_, CountKind::kLegacy, {}), -1);
   }
 
   WritePlan finish() && {
@@ -72,6 +75,18 @@ class PlanBuilder {
     for (const std::string& term : minus(after, before)) {
       add(KvWrite::Op::kPut, family, term_key(tenant_, term, id), {});
       count(count_key(tenant_, kind, term), +1);
+    }
+  }
+
+  void write_values(const std::string& id, const std::vector<ValueEntry>& before,
+                    const std::vector<ValueEntry>& after) {
+    for (const ValueEntry& entry : minus(before, after)) {
+      add(KvWrite::Op::kDelete, Family::kValueIndex,
+          value_index_key(tenant_, entry.attribute, entry.key, id), {});
+    }
+    for (const ValueEntry& entry : minus(after, before)) {
+      add(KvWrite::Op::kPut, Family::kValueIndex,
+          value_index_key(tenant_, entry.attribute, entry.key, id), {});
     }
   }
 

@@ -38,7 +38,8 @@ class Discovery {
   Result<std::vector<store::TermCount>> attributes(std::string_view tenant) const;
   // ResourceNotFound when no entity has the type / attribute.
   Result<TypeDetails> type_details(std::string_view tenant, const std::string& type) const;
-  Result<AttributeDetails> attribute_details(std::string_view tenant, const std::string& attribute) const;
+  Result<AttributeDetails> attribute_details(std::string_view tenant,
+                                             const std::string& attribute) const;
 
  private:
   const store::EntityStore& store_;

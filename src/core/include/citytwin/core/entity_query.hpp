@@ -37,15 +37,15 @@ struct EntitySelector {
 // Everything that selects entities in GET /entities and POST /entityOperations/query
 // (clause 5.7.2). Attribute names are expanded IRIs.
 struct EntityQuery {
-  std::vector<EntitySelector> selectors;         // id/idPattern/type: an entity matches any one
-  std::vector<std::string> attrs;                // `attrs`: entities with at least one of these
-  std::optional<query::QueryFilter> q;           // `q`
-  std::optional<query::ScopeFilter> scope;       // `scopeQ`
-  std::optional<geo::GeoQuery> geo;              // georel/geometry/coordinates
-  std::string geoproperty_iri;                   // expanded geoproperty (default location)
+  std::vector<EntitySelector> selectors;    // id/idPattern/type: an entity matches any one
+  std::vector<std::string> attrs;           // `attrs`: entities with at least one of these
+  std::optional<query::QueryFilter> q;      // `q`
+  std::optional<query::ScopeFilter> scope;  // `scopeQ`
+  std::optional<geo::GeoQuery> geo;         // georel/geometry/coordinates
+  std::string geoproperty_iri;              // expanded geoproperty (default location)
   std::size_t limit = 20;
   std::size_t offset = 0;
-  bool count = false;                            // compute the total number of matches
+  bool count = false;  // compute the total number of matches
 };
 
 struct QueryResult {

@@ -22,9 +22,18 @@ class EntityLocks;
 struct BatchItemResult {
   std::string id;
   std::optional<Error> error;  // nullopt: succeeded
+  bool created = false;        // succeeded and the entity did not exist before this item
 };
 
-enum class BatchKind { kCreate, kUpsertReplace, kUpsertUpdate, kUpdate, kUpdateNoOverwrite, kMerge, kDelete };
+enum class BatchKind {
+  kCreate,
+  kUpsertReplace,
+  kUpsertUpdate,
+  kUpdate,
+  kUpdateNoOverwrite,
+  kMerge,
+  kDelete
+};
 
 // One entity of a batch: the parsed stored-form entity (or, for delete, only the id).
 struct BatchItem {
@@ -54,12 +63,10 @@ class EntityService {
   Status replace(std::string_view tenant, std::string_view id, boost::json::object entity);
   Result<mutation::MergeOutcome> merge(std::string_view tenant, std::string_view id,
                                        const boost::json::object& fragment);
-  Result<mutation::AttributeOutcome> append_attributes(std::string_view tenant,
-                                                       std::string_view id,
+  Result<mutation::AttributeOutcome> append_attributes(std::string_view tenant, std::string_view id,
                                                        const boost::json::object& attrs,
                                                        bool no_overwrite);
-  Result<mutation::AttributeOutcome> update_attributes(std::string_view tenant,
-                                                       std::string_view id,
+  Result<mutation::AttributeOutcome> update_attributes(std::string_view tenant, std::string_view id,
                                                        const boost::json::object& attrs);
   Status patch_attribute(std::string_view tenant, std::string_view id, std::string_view name,
                          const boost::json::object& fragment);

@@ -13,7 +13,7 @@ struct Request {
   std::string method;  // upper case: GET, POST, ...
   std::string path;    // percent-decoded path, no query
   std::string raw_target;
-  std::multimap<std::string, std::string> query;  // decoded query parameters
+  std::multimap<std::string, std::string> query;             // decoded query parameters
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   std::map<std::string, std::string> path_params;  // filled by the router, decoded

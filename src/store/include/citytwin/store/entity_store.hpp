@@ -1,5 +1,6 @@
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -23,6 +24,16 @@ struct GeoEntry {
   Box box;
 };
 
+// One entry of the attribute value index: an entity has `attribute` with a value whose
+// order-preserving encoding is `key`. The store treats the key as opaque bytes and only relies
+// on byte order; core defines the encoding (citytwin/core/value_key.hpp).
+struct ValueEntry {
+  std::string attribute;  // expanded attribute name
+  std::string key;        // order-preserving value key (any bytes)
+
+  friend auto operator<=>(const ValueEntry&, const ValueEntry&) = default;
+};
+
 // What the store persists for an entity: its stored-form document plus the index terms
 // core derived from it. The store never parses the document.
 struct EntityRecord {
@@ -30,6 +41,7 @@ struct EntityRecord {
   std::vector<std::string> types;       // expanded type IRIs
   std::vector<std::string> attributes;  // expanded attribute names
   std::vector<GeoEntry> geo;            // one per GeoProperty instance
+  std::vector<ValueEntry> values;       // value index entries; duplicates count once
   std::string document;                 // serialized stored form (JSON)
 };
 
@@ -78,6 +90,32 @@ class IdCursor {
   virtual Status status() const = 0;  // an I/O error ends the walk (valid() turns false)
 };
 
+// A range of value keys for scan_values(). Bounds compare as bytes.
+struct ValueRange {
+  std::string lower;  // "" = from the first key
+  bool lower_inclusive = true;
+  std::optional<std::string> upper;  // nullopt = to the last key
+  bool upper_inclusive = true;
+
+  // The single key `key` (equality).
+  static ValueRange exactly(std::string key) {
+    ValueRange range;
+    range.lower = key;
+    range.upper = std::move(key);
+    return range;
+  }
+
+  friend bool operator==(const ValueRange&, const ValueRange&) = default;
+};
+
+// The answer of scan_values().
+struct ValueScan {
+  std::vector<std::string> ids;  // ascending, unique
+  // More than max_ids distinct ids are in the range, or the index cannot answer for this
+  // tenant (see scan_values); `ids` is then incomplete and must not be used as the candidates.
+  bool truncated = false;
+};
+
 struct TermCount {
   std::string term;
   std::uint64_t count = 0;
@@ -119,6 +157,15 @@ class EntityStore {
   virtual Result<std::vector<std::string>> ids_in_box(std::string_view tenant,
                                                       std::string_view attribute,
                                                       const Box& box) const = 0;
+
+  // Ids (ascending, unique) of entities of the tenant with a ValueEntry of `attribute` whose
+  // key lies in `range`, at most `max_ids` of them. truncated = true when more than max_ids
+  // distinct ids would be returned, and also when the index is incomplete for the tenant
+  // (entities written before the index existed and not rewritten since): the caller must
+  // then use another plan. The default implementation always answers truncated, so a store
+  // without a value index stays correct.
+  virtual Result<ValueScan> scan_values(std::string_view tenant, std::string_view attribute,
+                                        const ValueRange& range, std::size_t max_ids) const;
 
   virtual bool has_tenant(std::string_view tenant) const = 0;
   virtual std::vector<std::string> tenants() const = 0;

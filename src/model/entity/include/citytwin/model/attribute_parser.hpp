@@ -40,4 +40,15 @@ Result<boost::json::object> parse_attribute(std::string_view name, const boost::
                                             const jsonld::TermMapper& terms,
                                             const ParseOptions& options);
 
+// Parses the body of PATCH /entities/{id}/attrs/{attrId} (Partial Attribute Update, clause
+// 5.6.4): like parse_attribute, but the body is one instance whose members are all optional.
+// An object with no value member (value, object, languageMap, ...) and no GeoJSON geometry
+// shape is NOT read as a concise Property holding the object: it yields an instance with only
+// the metadata and sub-attributes given, and "type" only if the body has one. An array body
+// is BadRequestData.
+Result<boost::json::object> parse_attribute_fragment(std::string_view name,
+                                                     const boost::json::value& body,
+                                                     const jsonld::TermMapper& terms,
+                                                     const ParseOptions& options);
+
 }  // namespace citytwin::model

@@ -12,7 +12,8 @@
 //   {
 //     "id":         "urn:ngsi-ld:Streetlight:1",                 // URI, required
 //     "type":       ["https://smartdatamodels.org/dataModel.Streetlighting/Streetlight"],
-//                                                                // expanded IRIs, >= 1, sorted, unique
+//                                                                // expanded IRIs, >= 1, sorted,
+//                                                                unique
 //     "scope":      ["/Madrid/Centro"],                          // optional, NGSI-LD clause 4.18
 //     "createdAt":  "2026-11-22T10:00:00.000Z",                  // system attributes, set by core
 //     "modifiedAt": "2026-11-22T10:00:00.000Z",
