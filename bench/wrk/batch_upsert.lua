@@ -6,5 +6,6 @@ for i = 0, 999 do
     '"location":{"type":"GeoProperty","value":{"type":"Point","coordinates":[2.17,41.39]}}}'
 end
 wrk.method = "POST"
+wrk.path = "/ngsi-ld/v1/entityOperations/upsert"
 wrk.body = "[" .. table.concat(parts, ",") .. "]"
 wrk.headers["Content-Type"] = "application/json"

@@ -64,9 +64,19 @@ rocksdb::ColumnFamilyOptions make_family_options(Family family, const RocksDbOpt
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
-  // Index and filter blocks compete for the bounded cache instead of growing without limit.
+  // Index and filter blocks live in the bounded cache instead of growing without limit. They
+  // are partitioned: with one monolithic index block per SST, a point lookup whose index block
+  // had been evicted re-read and decompressed the whole (multi-MB) index, which made a scan of
+  // 200,000 entities take 80 s instead of 2 s. With partitions a lookup touches one small
+  // index partition; the top-level index stays pinned and index/filter blocks get the
+  // cache's high-priority pool.
   table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
   table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.pin_top_level_index_and_filter = true;
+  table.index_type = rocksdb::BlockBasedTableOptions::IndexType::kTwoLevelIndexSearch;
+  table.partition_filters = true;
+  table.metadata_block_size = 4096;
   // Point lookups (get, multi_get, old metas in apply) go to these; the index families are
   // only ever range-scanned, where a whole-key bloom filter does not help.
   bool point_lookups = family == Family::kEntities || family == Family::kEntityMeta ||
@@ -87,7 +97,9 @@ rocksdb::ColumnFamilyOptions make_family_options(Family family, const RocksDbOpt
 DbConfig make_db_config(const RocksDbOptions& options) {
   DbConfig config;
   config.db = make_db_options(options);
-  std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  // Half of the cache is reserved for index and filter blocks (high priority).
+  std::shared_ptr<rocksdb::Cache> cache =
+      rocksdb::NewLRUCache(options.block_cache_bytes, -1, false, 0.5);
   for (std::size_t i = 0; i < kFamilyNames.size(); ++i) {
     config.families.emplace_back(std::string(kFamilyNames[i]),
                                  make_family_options(static_cast<Family>(i), options, cache));
