@@ -42,15 +42,20 @@ class ListCursor final : public store::IdCursor {
 // Picks the index walk that yields a superset of the matches: fixed ids, the R-tree, type or
 // attribute index, or (last resort) every entity of the tenant.
 // A q term the attribute value index can answer (value_index_plan.hpp) narrows the candidates
-// to the entities holding a matching value, when there are at most this many: beyond that,
-// matches are dense and walking the type index stops early at the page limit anyway.
-constexpr std::size_t kValueIndexMaxIds = 5000;
+// to the entities holding a matching value, when there are not too many of them. Without
+// count=true a dense match is found faster by walking the type index, which stops at the page
+// limit, so the index is only worth it for a few matches; with count=true every match must be
+// read anyway and the index pays off up to a large share of the tenant.
+constexpr std::size_t kValueIndexMaxIdsForPage = 1000;
+constexpr std::size_t kValueIndexMaxIdsForCount = 50000;
 
 Result<std::optional<std::vector<std::string>>> value_index_candidates(
-    const store::EntityStore& store, std::string_view tenant, const query::QueryFilter& q) {
+    const store::EntityStore& store, std::string_view tenant, const query::QueryFilter& q,
+    bool count) {
   auto plan = plan_value_index(q);
   if (!plan) return std::optional<std::vector<std::string>>{};
-  auto scan = scan_value_plan(store, tenant, *plan, kValueIndexMaxIds);
+  auto scan = scan_value_plan(store, tenant, *plan,
+                              count ? kValueIndexMaxIdsForCount : kValueIndexMaxIdsForPage);
   if (!scan) return std::move(scan).error();
   if (scan->truncated) return std::optional<std::vector<std::string>>{};
   return std::optional<std::vector<std::string>>(std::move(scan->ids));
@@ -76,7 +81,7 @@ Result<std::vector<std::unique_ptr<store::IdCursor>>> choose_cursors(
     }
   }
   if (!all_ids && query.q) {
-    auto ids = value_index_candidates(store, tenant, *query.q);
+    auto ids = value_index_candidates(store, tenant, *query.q, query.count);
     if (!ids) return std::move(ids).error();
     if (*ids) {
       cursors.push_back(std::make_unique<ListCursor>(std::move(**ids)));
