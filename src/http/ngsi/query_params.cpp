@@ -86,6 +86,13 @@ void set_geoproperty(const geo::GeoQuery& geo_query, const RequestEnv& env,
                               : env.context->expand(name);
 }
 
+Status set_geo(Result<geo::GeoQuery> geo_query, const RequestEnv& env, core::EntityQuery& query) {
+  if (!geo_query) return std::move(geo_query).error();
+  set_geoproperty(*geo_query, env, query);
+  query.geo = std::move(*geo_query);
+  return ok_status();
+}
+
 Status require_selection(const core::EntityQuery& query) {
   if (query.selectors.empty() && query.attrs.empty() && !query.q && !query.geo && !query.scope) {
     return make_error(ErrorKind::kBadRequestData,
@@ -126,12 +133,11 @@ Result<core::EntityQuery> query_from_parameters(const Request& request, const Re
   auto geometry = request.param("geometry");
   auto coordinates = request.param("coordinates");
   if (georel || geometry || coordinates) {
-    auto geo_query = geo::GeoQuery::from_parameters(
-        georel.value_or(""), geometry.value_or(""), coordinates.value_or(""),
-        request.param("geoproperty").value_or("location"));
-    if (!geo_query) return std::move(geo_query).error();
-    set_geoproperty(*geo_query, env, query);
-    query.geo = std::move(*geo_query);
+    CT_RETURN_IF_ERROR(
+        set_geo(geo::GeoQuery::from_parameters(georel.value_or(""), geometry.value_or(""),
+                                               coordinates.value_or(""),
+                                               request.param("geoproperty").value_or("location")),
+                env, query));
   }
   CT_RETURN_IF_ERROR(apply_paging(request, options, query));
   CT_RETURN_IF_ERROR(require_selection(query));
@@ -209,10 +215,7 @@ Result<core::EntityQuery> query_from_body(const boost::json::object& body, const
   if (!scope) return std::move(scope).error();
   if (!scope->empty()) CT_RETURN_IF_ERROR(set_scope(*scope, query));
   if (const auto* geo_q = body.if_contains("geoQ")) {
-    auto geo_query = geo::GeoQuery::from_json(*geo_q);
-    if (!geo_query) return std::move(geo_query).error();
-    set_geoproperty(*geo_query, env, query);
-    query.geo = std::move(*geo_query);
+    CT_RETURN_IF_ERROR(set_geo(geo::GeoQuery::from_json(*geo_q), env, query));
   }
   CT_RETURN_IF_ERROR(apply_paging(request, options, query));
   CT_RETURN_IF_ERROR(require_selection(query));
