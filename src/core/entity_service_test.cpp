@@ -82,7 +82,8 @@ class EntityServiceTest : public ::testing::Test {
     return found.ok() ? *found : json::object{};
   }
   std::int64_t value_of(const std::string& id, std::string_view name) {
-    const auto* value = attr_value(get(id), name);
+    json::object stored = get(id);  // keeps the value alive while it is read
+    const auto* value = attr_value(stored, name);
     return value == nullptr ? -1 : value->to_number<std::int64_t>();
   }
 
