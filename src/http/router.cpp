@@ -50,12 +50,14 @@ bool percent_decode(std::string_view in, std::string& out) {
   return true;
 }
 
-void Router::add(std::string method, std::string pattern, Handler handler) {
+void Router::add(std::string method, std::string pattern, Handler handler,
+                 InlinePredicate may_run_inline) {
   Route route;
   route.method = std::move(method);
   for (auto segment : split_path(pattern)) route.segments.emplace_back(segment);
   route.pattern = std::move(pattern);
   route.handler = std::move(handler);
+  route.may_run_inline = std::move(may_run_inline);
   routes_.push_back(std::move(route));
 }
 
@@ -86,6 +88,7 @@ Router::Match Router::match(Request& request) const {
       result.handler = &route.handler;
       result.route = route.pattern;
       request.path_params = std::move(params);
+      result.run_inline = route.may_run_inline && route.may_run_inline(request);
     }
   }
   return result;

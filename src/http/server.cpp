@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -16,29 +17,38 @@ namespace citytwin::http {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+// Threads: `io_threads` event loops, each an io_context run by exactly one thread (so a
+// session's handlers never run concurrently and need no strand), plus a pool of worker
+// threads for the handlers that may block. New connections are spread round-robin over the
+// loops.
 class Server::Impl {
  public:
   Impl(ServerOptions options, const Router& router, MetricsRegistry& metrics)
       : options_(std::move(options)),
-        context_(std::max(1u, thread_count())),
-        acceptor_(asio::make_strand(context_)),
-        dispatcher_{router, metrics, options_, tracker_} {}
+        workers_(worker_count()),
+        dispatcher_{router, metrics, options_, tracker_, workers_} {
+    for (unsigned i = 0; i < io_thread_count(); ++i) {
+      loops_.push_back(std::make_unique<asio::io_context>(1));
+      keep_running_.push_back(asio::make_work_guard(*loops_.back()));
+    }
+    acceptor_.emplace(*loops_.front());
+  }
 
   Status start() {
     boost::system::error_code ec;
     auto address = asio::ip::make_address(options_.host, ec);
     if (ec) return make_error(ErrorKind::kInvalidRequest, "invalid listen host: " + options_.host);
     tcp::endpoint endpoint{address, options_.port};
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    acceptor_->open(endpoint.protocol(), ec);
+    if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_->bind(endpoint, ec);
+    if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
       return make_error(ErrorKind::kServiceUnavailable, "cannot listen on " + options_.host + ":" +
                                                             std::to_string(options_.port) + ": " +
                                                             ec.message());
     }
-    port_ = acceptor_.local_endpoint().port();
+    port_ = acceptor_->local_endpoint().port();
     accept();
     return ok_status();
   }
@@ -46,53 +56,64 @@ class Server::Impl {
   std::uint16_t port() const { return port_; }
 
   void run() {
-    std::vector<std::thread> workers;
-    for (unsigned i = 1; i < thread_count(); ++i) workers.emplace_back([this] { context_.run(); });
-    context_.run();
-    for (auto& worker : workers) worker.join();
+    std::vector<std::thread> threads;
+    for (std::size_t i = 1; i < loops_.size(); ++i) {
+      threads.emplace_back([loop = loops_[i].get()] { loop->run(); });
+    }
+    loops_.front()->run();
+    for (auto& thread : threads) thread.join();
+    workers_.join();
   }
 
   void stop() {
     bool expected = false;
     if (!stopping_.compare_exchange_strong(expected, true)) return;
     tracker_.begin_shutdown();
-    asio::post(acceptor_.get_executor(), [this] {
+    asio::post(acceptor_->get_executor(), [this] {
       boost::system::error_code ignored;
-      acceptor_.close(ignored);
+      acceptor_->close(ignored);
     });
-    // Wait for in-flight requests outside the event loop, then stop it.
+    // Wait for in-flight requests outside the event loops, then stop them.
     std::thread([this] {
       tracker_.wait_until_idle(options_.shutdown_grace);
-      context_.stop();
+      for (auto& guard : keep_running_) guard.reset();
+      for (auto& loop : loops_) loop->stop();
+      workers_.stop();
     }).detach();
   }
 
  private:
-  unsigned thread_count() const {
-    if (options_.threads != 0) return options_.threads;
-    return 64;
+  unsigned io_thread_count() const {
+    if (options_.io_threads != 0) return options_.io_threads;
+    return std::max(1u, std::thread::hardware_concurrency());
   }
+  unsigned worker_count() const { return options_.threads != 0 ? options_.threads : 64; }
+
+  asio::io_context& next_loop() { return *loops_[next_loop_++ % loops_.size()]; }
 
   void accept() {
-    acceptor_.async_accept(asio::make_strand(context_),
-                           [this](boost::system::error_code ec, tcp::socket socket) {
-                             if (ec) {
-                               if (!stopping_) accept();
-                               return;
-                             }
-                             if (tracker_.count() >= options_.max_connections) {
-                               boost::system::error_code ignored;
-                               socket.close(ignored);
-                             } else {
-                               std::make_shared<Session>(std::move(socket), dispatcher_)->start();
-                             }
-                             if (!stopping_) accept();
-                           });
+    acceptor_->async_accept(next_loop(), [this](boost::system::error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (!stopping_) accept();
+        return;
+      }
+      if (tracker_.count() >= options_.max_connections) {
+        boost::system::error_code ignored;
+        socket.close(ignored);
+      } else {
+        socket.set_option(tcp::no_delay(true), ec);
+        std::make_shared<Session>(std::move(socket), dispatcher_)->start();
+      }
+      if (!stopping_) accept();
+    });
   }
 
   ServerOptions options_;
-  asio::io_context context_;
-  tcp::acceptor acceptor_;
+  std::vector<std::unique_ptr<asio::io_context>> loops_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running_;
+  std::size_t next_loop_ = 0;  // touched only by the accepting loop
+  asio::thread_pool workers_;
+  std::optional<tcp::acceptor> acceptor_;
   ConnectionTracker tracker_;
   Dispatcher dispatcher_;
   std::uint16_t port_ = 0;

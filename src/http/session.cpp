@@ -96,13 +96,48 @@ BeastResponse Dispatcher::error_response(unsigned version, int status, const cha
   return to_beast(Response::with_body(status, "application/json", to_json_text(body)), version);
 }
 
-BeastResponse Dispatcher::handle(BeastRequest&& beast_request) const {
-  auto started = std::chrono::steady_clock::now();
-  unsigned version = beast_request.version();
-  std::string target(beast_request.target());
-  Request request = to_request(beast_request);
+// One request on its way through the dispatcher (shared with the worker thread).
+struct Dispatcher::Call {
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  unsigned version = 11;
+  Request request;
   std::string route = "unmatched";
+  const Handler* handler = nullptr;
   Response response;
+};
+
+void Dispatcher::dispatch(BeastRequest&& beast_request, const boost::asio::any_io_executor& loop,
+                          Completion done) const {
+  auto call = std::make_shared<Call>();
+  call->version = beast_request.version();
+  std::string target(beast_request.target());
+  call->request = to_request(beast_request);
+  bool run_inline = route(target, *call);
+  if (call->handler == nullptr || run_inline) {
+    if (call->handler != nullptr) run_handler(*call);
+    return done(finish(*call));
+  }
+  boost::asio::post(workers, [this, call, loop, done = std::move(done)]() mutable {
+    run_handler(*call);
+    boost::asio::post(loop, [this, call, done = std::move(done)] { done(finish(*call)); });
+  });
+}
+
+void Dispatcher::run_handler(Call& call) const {
+  try {
+    call.response = (*call.handler)(call.request);
+  } catch (const std::exception& e) {
+    // A handler must never throw; if one does it is a bug, logged and answered with 500.
+    spdlog::error("handler for {} {} threw: {}", call.request.method, call.route, e.what());
+    call.response = problem_response(make_error(ErrorKind::kInternalError, "internal error"));
+  }
+}
+
+// Finds the handler, or sets the error response when there is none. Returns whether the
+// handler may run inline.
+bool Dispatcher::route(const std::string& target, Call& call) const {
+  Request& request = call.request;
+  Response& response = call.response;
   if (target.size() > options.max_url_bytes) {
     response = problem_response(make_error(ErrorKind::kInvalidRequest, "request URL too long"));
     response.status = 414;
@@ -111,14 +146,9 @@ BeastResponse Dispatcher::handle(BeastRequest&& beast_request) const {
   } else {
     auto match = router.match(request);
     if (match.handler != nullptr) {
-      route = match.route;
-      try {
-        response = (*match.handler)(request);
-      } catch (const std::exception& e) {
-        // A handler must never throw; if one does it is a bug, logged and answered with 500.
-        spdlog::error("handler for {} {} threw: {}", request.method, route, e.what());
-        response = problem_response(make_error(ErrorKind::kInternalError, "internal error"));
-      }
+      call.route = match.route;
+      call.handler = match.handler;
+      return match.run_inline;
     } else if (match.path_known) {
       std::string allowed;
       for (const auto& method : match.allowed) allowed += (allowed.empty() ? "" : ", ") + method;
@@ -130,13 +160,17 @@ BeastResponse Dispatcher::handle(BeastRequest&& beast_request) const {
           make_error(ErrorKind::kResourceNotFound, "no resource at " + request.path));
     }
   }
+  return false;
+}
+
+BeastResponse Dispatcher::finish(Call& call) const {
   double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  Labels labels{{"route", route}, {"method", request.method}};
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - call.started).count();
+  Labels labels{{"route", call.route}, {"method", call.request.method}};
   metrics.observe_latency("citytwin_http_request_duration_seconds", labels, seconds);
-  labels.emplace_back("status", std::to_string(response.status));
+  labels.emplace_back("status", std::to_string(call.response.status));
   metrics.add_counter("citytwin_http_requests_total", labels);
-  return to_beast(std::move(response), version);
+  return to_beast(std::move(call.response), call.version);
 }
 
 Session::Session(boost::asio::ip::tcp::socket socket, const Dispatcher& dispatcher)
@@ -231,9 +265,12 @@ void Session::on_body(beast::error_code ec) {
   }
   BeastRequest request = parser_->release();
   bool keep_alive = request.keep_alive();
-  BeastResponse response = dispatcher_.handle(std::move(request));
-  response.keep_alive(keep_alive && !dispatcher_.tracker.shutting_down());
-  write(std::move(response));
+  dispatcher_.dispatch(
+      std::move(request), stream_.get_executor(),
+      [self = shared_from_this(), keep_alive](BeastResponse response) {
+        response.keep_alive(keep_alive && !self->dispatcher_.tracker.shutting_down());
+        self->write(std::move(response));
+      });
 }
 
 void Session::reject(int status, const char* error_kind, std::string detail) {

@@ -3,6 +3,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -17,16 +18,29 @@ namespace beast = boost::beast;
 using BeastRequest = beast::http::request<beast::http::string_body>;
 using BeastResponse = beast::http::response<beast::http::string_body>;
 
-// Turns a Beast request into a Response through the router, and records metrics.
+// Turns a Beast request into a response through the router, and records metrics. A route
+// that accepts the request inline runs on the calling event loop; every other handler runs on
+// a worker thread and its response is posted back to the session's loop.
 struct Dispatcher {
+  using Completion = std::function<void(BeastResponse)>;
+
   const Router& router;
   MetricsRegistry& metrics;
   const ServerOptions& options;
   ConnectionTracker& tracker;
+  boost::asio::thread_pool& workers;
 
-  BeastResponse handle(BeastRequest&& request) const;
+  // Calls `done` with the response, on `loop` (directly when the handler ran inline).
+  void dispatch(BeastRequest&& request, const boost::asio::any_io_executor& loop,
+                Completion done) const;
   BeastResponse error_response(unsigned version, int status, const char* error_kind,
                                std::string detail) const;
+
+ private:
+  struct Call;
+  bool route(const std::string& target, Call& call) const;
+  void run_handler(Call& call) const;
+  BeastResponse finish(Call& call) const;
 };
 
 // One client connection: reads requests (header first, to answer "Expect: 100-continue"),

@@ -32,6 +32,7 @@ http::ServerOptions http_options(const ServeOptions& options, const ListenAddres
   http::ServerOptions out;
   out.host = address.host;
   out.port = address.port;
+  out.io_threads = options.http_io_threads;
   out.threads = options.http_threads;
   out.max_body_bytes = options.max_body_bytes;
   out.max_header_bytes = options.max_header_bytes;

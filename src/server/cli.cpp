@@ -26,7 +26,9 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
   serve.add_option("--context-dir", v.context_dir,
                    "Directory with manifest.json mapping @context URLs to local files");
   serve.add_option("--port-file", v.port_file, "Write the listening port to this file");
-  serve.add_option("--http-threads", v.http_threads, "HTTP worker threads (0 = automatic)");
+  serve.add_option("--http-io-threads", v.http_io_threads,
+                   "HTTP event-loop threads (0 = one per CPU core)");
+  serve.add_option("--http-threads", v.http_threads, "HTTP worker threads (0 = 64)");
   serve.add_option("--max-body-bytes", v.max_body_bytes, "Largest request body (413 above)")
       ->default_str(std::to_string(v.max_body_bytes));
   serve
@@ -47,6 +49,7 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--log-level")) options.log_level = v.log_level;
   if (given("--context-dir")) options.context_dir = v.context_dir;
   if (given("--port-file")) options.port_file = v.port_file;
+  if (given("--http-io-threads")) options.http_io_threads = v.http_io_threads;
   if (given("--http-threads")) options.http_threads = v.http_threads;
   if (given("--max-body-bytes")) options.max_body_bytes = v.max_body_bytes;
   if (given("--request-timeout-ms")) options.request_timeout_ms = v.request_timeout_ms;

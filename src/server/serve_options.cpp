@@ -50,6 +50,7 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"log_level", string_setter(o.log_level)},
       {"context_dir", string_setter(o.context_dir)},
       {"port_file", string_setter(o.port_file)},
+      {"http.io_threads", integer_setter(o.http_io_threads)},
       {"http.threads", integer_setter(o.http_threads)},
       {"http.max_body_bytes", integer_setter(o.max_body_bytes)},
       {"http.max_header_bytes", integer_setter(o.max_header_bytes)},

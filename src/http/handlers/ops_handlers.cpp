@@ -6,17 +6,23 @@
 namespace citytwin::http {
 
 void add_ops_routes(Router& router, OpsInfo info) {
-  router.add("GET", "/health", [ready = info.ready](Request&) {
-    bool is_ready = ready ? ready() : true;
-    boost::json::object body{
-        {"status", is_ready ? "ok" : "unavailable"}, {"live", true}, {"ready", is_ready}};
-    return Response::with_body(is_ready ? 200 : 503, "application/json", to_json_text(body));
-  });
-  router.add("GET", "/version", [version = info.version](Request&) {
-    boost::json::object body{
-        {"citytwin", version}, {"ngsi-ld", "1.8.1"}, {"compiler", __VERSION__}};
-    return Response::with_body(200, "application/json", to_json_text(body));
-  });
+  router.add(
+      "GET", "/health",
+      [ready = info.ready](Request&) {
+        bool is_ready = ready ? ready() : true;
+        boost::json::object body{
+            {"status", is_ready ? "ok" : "unavailable"}, {"live", true}, {"ready", is_ready}};
+        return Response::with_body(is_ready ? 200 : 503, "application/json", to_json_text(body));
+      },
+      always_inline);
+  router.add(
+      "GET", "/version",
+      [version = info.version](Request&) {
+        boost::json::object body{
+            {"citytwin", version}, {"ngsi-ld", "1.8.1"}, {"compiler", __VERSION__}};
+        return Response::with_body(200, "application/json", to_json_text(body));
+      },
+      always_inline);
   router.add("GET", "/metrics", [metrics = info.metrics](Request&) {
     return Response::with_body(200, "text/plain; version=0.0.4; charset=utf-8",
                                metrics != nullptr ? metrics->render() : std::string());

@@ -1,6 +1,7 @@
 #include "citytwin/http/ngsi_routes.hpp"
 
 #include "handlers.hpp"
+#include "request_env.hpp"
 
 namespace citytwin::http {
 
@@ -12,7 +13,10 @@ void add_ngsi_routes(Router& router, NgsiApi& api) {
   const std::string base = "/ngsi-ld/v1";
   router.add("POST", base + "/entities", bind(create_entity));
   router.add("GET", base + "/entities", bind(query_entities));
-  router.add("GET", base + "/entities/{entityId}", bind(retrieve_entity));
+  // Retrieving one entity reads the local store only, unless it needs a remote @context
+  // that is not cached yet (a download must not stall the event loop).
+  router.add("GET", base + "/entities/{entityId}", bind(retrieve_entity),
+             [&api](const Request& request) { return ngsi::contexts_are_local(request, api); });
   router.add("DELETE", base + "/entities/{entityId}", bind(delete_entity));
   router.add("PUT", base + "/entities/{entityId}", bind(replace_entity));
   router.add("PATCH", base + "/entities/{entityId}", bind(merge_entity));

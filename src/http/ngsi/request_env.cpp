@@ -71,6 +71,16 @@ Result<std::optional<std::string>> link_context(const Request& request) {
   return found;
 }
 
+}  // namespace
+
+bool contexts_are_local(const Request& request, NgsiApi& api) {
+  auto link = link_context(request);
+  if (!link.ok() || !link->has_value()) return true;
+  return api.resolver.is_cached(boost::json::string(**link));
+}
+
+namespace {
+
 bool valid_tenant_name(std::string_view tenant) {
   if (tenant.empty() || tenant.size() > 64) return false;
   return std::all_of(tenant.begin(), tenant.end(), [](char c) {

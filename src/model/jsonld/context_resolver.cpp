@@ -65,6 +65,10 @@ Result<std::shared_ptr<const Context>> ContextResolver::resolve(const boost::jso
   return active;
 }
 
+bool ContextResolver::is_cached(const boost::json::value& context) {
+  return context.is_null() || cached(canonical_json(context)) != nullptr;
+}
+
 std::shared_ptr<const Context> ContextResolver::cached(const std::string& key) {
   std::lock_guard lock(mutex_);
   std::uint64_t generation = registry_.generation();

@@ -12,6 +12,16 @@ namespace citytwin::http {
 
 using Handler = std::function<Response(Request&)>;
 
+// Says whether a matched request may run on the network event loop instead of a worker
+// thread: only handlers that never wait on the network or an fsync qualify (reading the
+// local store is fine). Running there saves two thread hand-offs per request.
+using InlinePredicate = std::function<bool(const Request&)>;
+
+// For routes whose handler is always cheap and non-blocking.
+inline bool always_inline(const Request&) {
+  return true;
+}
+
 // A declarative route table: "METHOD /path/{param}/..." -> handler. Matching splits the raw
 // (still percent-encoded) path on '/', so an encoded '/' inside an entity id stays in its
 // segment; each parameter is decoded after matching.
@@ -22,9 +32,12 @@ class Router {
     std::string route;                 // the pattern, used as the metrics label
     bool path_known = false;           // path matched some route but not with this method
     std::vector<std::string> allowed;  // methods allowed for the path (for 405 Allow)
+    bool run_inline = false;           // the route's InlinePredicate accepted the request
   };
 
-  void add(std::string method, std::string pattern, Handler handler);
+  // Without `may_run_inline`, the handler always runs on a worker thread.
+  void add(std::string method, std::string pattern, Handler handler,
+           InlinePredicate may_run_inline = {});
 
   // Finds the handler for request.method and request.path and fills request.path_params.
   Match match(Request& request) const;
@@ -35,6 +48,7 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;  // "{name}" marks a parameter
     Handler handler;
+    InlinePredicate may_run_inline;
   };
   std::vector<Route> routes_;
 };

@@ -16,10 +16,12 @@ struct ServerOptions {
   // Address and port to listen on; port 0 picks a free port (see Server::port()).
   std::string host = "127.0.0.1";
   std::uint16_t port = 1026;
-  // Worker threads running the event loop and the handlers. 0 = 64. Handlers block on the
-  // WAL fsync; RocksDB group-commits the writes of concurrent threads into one fsync, so write
-  // throughput grows with the number of threads that can wait at once (docs/performance.md:
-  // 4 threads 1.8k, 16 threads 3.9k, 64 threads 6.7k PATCH/s on the 2-core reference machine).
+  // Event-loop threads, each with its own loop, doing the socket I/O and running the few
+  // handlers that never block (GET of one entity, /health, /version). 0 = one per CPU core.
+  unsigned io_threads = 0;
+  // Worker threads running every other handler. 0 = 64. Write handlers wait for the WAL
+  // fsync; RocksDB group-commits the writes of concurrent threads into one fsync, so write
+  // throughput grows with the number of threads that can wait at once.
   unsigned threads = 0;
   // Largest request body accepted; larger bodies get 413 and the connection is closed.
   std::size_t max_body_bytes = 8 * 1024 * 1024;

@@ -25,6 +25,7 @@ struct ServeOptions {
   std::string port_file;
 
   // HTTP server limits (see http::ServerOptions for what each does).
+  unsigned http_io_threads = 0;
   unsigned http_threads = 0;
   std::size_t max_body_bytes = 8 * 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;

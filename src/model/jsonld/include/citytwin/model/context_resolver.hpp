@@ -59,6 +59,10 @@ class ContextResolver {
   // The active context for `context`. Null (or an absent @context) gives the core context.
   Result<std::shared_ptr<const Context>> resolve(const boost::json::value& context);
 
+  // True when resolve(context) would be answered from memory, without reading documents or
+  // downloading anything.
+  bool is_cached(const boost::json::value& context);
+
   // The core context alone.
   const std::shared_ptr<const Context>& core() const { return core_; }
 
