@@ -99,7 +99,7 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
   }
   auto held = locks_->lock_all(std::move(stripes));
 
-  auto documents = store_.multi_get(tenant, ids);
+  auto documents = store_.multi_get_latest(tenant, ids);
   if (!documents) {
     for (auto& item : outcome.items) item.error = documents.error();
     return outcome;
@@ -138,7 +138,7 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
     changes.push_back(state ? store::Change::put(make_record(*state)) : store::Change::remove(id));
   }
   if (changes.empty()) return outcome;
-  auto status = store_.apply(tenant, changes);
+  auto status = commit(tenant, changes);
   if (!status.ok()) {
     for (std::size_t i : succeeded) {
       outcome.items[i].error = status.error();

@@ -23,14 +23,18 @@ std::string id_of(const boost::json::object& entity) {
 
 }  // namespace
 
-EntityService::EntityService(store::EntityStore& store, const Clock& clock)
-    : store_(store), clock_(clock), locks_(std::make_unique<EntityLocks>()) {}
+EntityService::EntityService(store::EntityStore& store, const Clock& clock, Durability durability)
+    : store_(store),
+      clock_(clock),
+      durability_(durability),
+      locks_(std::make_unique<EntityLocks>()) {}
 
 EntityService::~EntityService() = default;
 
 Result<std::optional<boost::json::object>> EntityService::load(std::string_view tenant,
-                                                               std::string_view id) const {
-  auto document = store_.get(tenant, id);
+                                                               std::string_view id,
+                                                               View view) const {
+  auto document = view == View::kNewest ? store_.get_latest(tenant, id) : store_.get(tenant, id);
   if (!document) return std::move(document).error();
   if (!document->has_value()) return std::optional<boost::json::object>{};
   boost::system::error_code ec;
@@ -44,14 +48,19 @@ Result<std::optional<boost::json::object>> EntityService::load(std::string_view 
 
 Status EntityService::save(std::string_view tenant, const boost::json::object& entity) {
   store::Change change = store::Change::put(make_record(entity));
-  return store_.apply(tenant, std::span<const store::Change>(&change, 1));
+  return commit(tenant, std::span<const store::Change>(&change, 1));
+}
+
+Status EntityService::commit(std::string_view tenant, std::span<const store::Change> changes) {
+  return durability_ == Durability::kDeferToCaller ? store_.apply_deferred(tenant, changes)
+                                                   : store_.apply(tenant, changes);
 }
 
 template <class Fn>
 auto EntityService::modify(std::string_view tenant, std::string_view id, Fn&& change)
     -> decltype(change(std::declval<boost::json::object&>())) {
   auto guard = locks_->lock(tenant, id);
-  auto current = load(tenant, id);
+  auto current = load(tenant, id, View::kNewest);
   if (!current) return std::move(current).error();
   if (!current->has_value()) return not_found(id);
   boost::json::object entity = std::move(**current);
@@ -64,7 +73,7 @@ auto EntityService::modify(std::string_view tenant, std::string_view id, Fn&& ch
 Status EntityService::create(std::string_view tenant, boost::json::object entity) {
   std::string id = id_of(entity);
   auto guard = locks_->lock(tenant, id);
-  auto existing = store_.get(tenant, id);
+  auto existing = store_.get_latest(tenant, id);
   if (!existing) return std::move(existing).error();
   if (existing->has_value()) {
     return make_error(ErrorKind::kAlreadyExists, "entity " + id + " already exists");
@@ -75,7 +84,7 @@ Status EntityService::create(std::string_view tenant, boost::json::object entity
 
 Result<boost::json::object> EntityService::get(std::string_view tenant, std::string_view id) const {
   CT_RETURN_IF_ERROR(require_tenant(tenant));
-  auto entity = load(tenant, id);
+  auto entity = load(tenant, id, View::kDurable);
   if (!entity) return std::move(entity).error();
   if (!entity->has_value()) return not_found(id);
   return std::move(**entity);
@@ -84,11 +93,11 @@ Result<boost::json::object> EntityService::get(std::string_view tenant, std::str
 Status EntityService::remove(std::string_view tenant, std::string_view id) {
   CT_RETURN_IF_ERROR(require_tenant(tenant));
   auto guard = locks_->lock(tenant, id);
-  auto existing = store_.get(tenant, id);
+  auto existing = store_.get_latest(tenant, id);
   if (!existing) return std::move(existing).error();
   if (!existing->has_value()) return not_found(id);
   store::Change change = store::Change::remove(std::string(id));
-  return store_.apply(tenant, std::span<const store::Change>(&change, 1));
+  return commit(tenant, std::span<const store::Change>(&change, 1));
 }
 
 Status EntityService::replace(std::string_view tenant, std::string_view id,

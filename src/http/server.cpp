@@ -23,10 +23,10 @@ using tcp = asio::ip::tcp;
 // loops.
 class Server::Impl {
  public:
-  Impl(ServerOptions options, const Router& router, MetricsRegistry& metrics)
-      : options_(std::move(options)),
-        workers_(worker_count()),
-        dispatcher_{router, metrics, options_, tracker_, workers_} {
+  Impl(ServerOptions options, const Router& router, MetricsRegistry& metrics, WriteBarrier* barrier)
+      : options_(std::move(options)), workers_(worker_count()), dispatcher_{router,   metrics,
+                                                                            options_, tracker_,
+                                                                            workers_, barrier} {
     for (unsigned i = 0; i < io_thread_count(); ++i) {
       loops_.push_back(std::make_unique<asio::io_context>(1));
       keep_running_.push_back(asio::make_work_guard(*loops_.back()));
@@ -120,8 +120,9 @@ class Server::Impl {
   std::atomic<bool> stopping_{false};
 };
 
-Server::Server(ServerOptions options, const Router& router, MetricsRegistry& metrics)
-    : impl_(std::make_unique<Impl>(std::move(options), router, metrics)) {}
+Server::Server(ServerOptions options, const Router& router, MetricsRegistry& metrics,
+               WriteBarrier* barrier)
+    : impl_(std::make_unique<Impl>(std::move(options), router, metrics, barrier)) {}
 Server::~Server() = default;
 Status Server::start() {
   return impl_->start();

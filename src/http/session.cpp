@@ -113,13 +113,36 @@ void Dispatcher::dispatch(BeastRequest&& beast_request, const boost::asio::any_i
   std::string target(beast_request.target());
   call->request = to_request(beast_request);
   bool run_inline = route(target, *call);
-  if (call->handler == nullptr || run_inline) {
-    if (call->handler != nullptr) run_handler(*call);
-    return done(finish(*call));
+  if (call->handler == nullptr) return done(finish(*call));
+  if (run_inline) {
+    run_handler(*call);
+    return complete(call, loop, std::move(done));
   }
   boost::asio::post(workers, [this, call, loop, done = std::move(done)]() mutable {
     run_handler(*call);
-    boost::asio::post(loop, [this, call, done = std::move(done)] { done(finish(*call)); });
+    complete(call, loop, std::move(done));
+  });
+}
+
+// Hands the response to the session's loop; after a request that may have written, only
+// once its writes are durable (a lost write is answered 503 instead).
+void Dispatcher::complete(const std::shared_ptr<Call>& call,
+                          const boost::asio::any_io_executor& loop, Completion done) const {
+  const std::string& method = call->request.method;
+  if (barrier == nullptr || method == "GET" || method == "HEAD") {
+    boost::asio::dispatch(loop, [this, call, done = std::move(done)] { done(finish(*call)); });
+    return;
+  }
+  barrier->when_durable(barrier->mark(), [this, call, loop, done = std::move(done)](Status status) {
+    boost::asio::post(loop, [this, call, done, status = std::move(status)] {
+      if (!status.ok()) {
+        spdlog::error("write not durable, answering 503: {}", status.error().detail);
+        call->response = problem_response(
+            make_error(ErrorKind::kServiceUnavailable,
+                       "the change could not be made durable: " + status.error().detail));
+      }
+      done(finish(*call));
+    });
   });
 }
 

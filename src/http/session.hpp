@@ -29,6 +29,7 @@ struct Dispatcher {
   const ServerOptions& options;
   ConnectionTracker& tracker;
   boost::asio::thread_pool& workers;
+  WriteBarrier* barrier;  // null: handlers' writes are durable when they return
 
   // Calls `done` with the response, on `loop` (directly when the handler ran inline).
   void dispatch(BeastRequest&& request, const boost::asio::any_io_executor& loop,
@@ -40,6 +41,8 @@ struct Dispatcher {
   struct Call;
   bool route(const std::string& target, Call& call) const;
   void run_handler(Call& call) const;
+  void complete(const std::shared_ptr<Call>& call, const boost::asio::any_io_executor& loop,
+                Completion done) const;
   BeastResponse finish(Call& call) const;
 };
 

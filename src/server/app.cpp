@@ -23,6 +23,7 @@
 #include "citytwin/model/context_registry.hpp"
 #include "citytwin/model/context_resolver.hpp"
 #include "citytwin/store/rocksdb_store.hpp"
+#include "store_write_barrier.hpp"
 #include "version.hpp"
 
 namespace citytwin::server {
@@ -136,7 +137,8 @@ int serve(const ServeOptions& options) {
   http::Router router;
   http::add_ops_routes(
       router, http::OpsInfo{std::string(kVersion), [&ready] { return ready.load(); }, &metrics});
-  http::Server server(http_options(options, *address), router, metrics);
+  StoreWriteBarrier write_barrier(**store);
+  http::Server server(http_options(options, *address), router, metrics, &write_barrier);
   if (auto status = server.start(); !status.ok()) {
     spdlog::error("{}", status.error().detail);
     return 1;
@@ -171,7 +173,9 @@ int serve(const ServeOptions& options) {
     spdlog::error("{}", resolver.error().detail);
     return 1;
   }
-  core::EntityService entities(**store, clock);
+  // Handlers order their writes and the server acknowledges them once durable (the write
+  // barrier above), so event loops never wait for an fsync.
+  core::EntityService entities(**store, clock, core::EntityService::Durability::kDeferToCaller);
   core::Discovery discovery(**store);
   http::NgsiApi ngsi{entities, discovery, **resolver, registry, loader, http::NgsiApiOptions{}};
   http::add_ngsi_routes(router, ngsi);

@@ -11,4 +11,26 @@ Result<ValueScan> EntityStore::scan_values(std::string_view, std::string_view, c
   return scan;
 }
 
+Status EntityStore::apply_deferred(std::string_view tenant, std::span<const Change> changes) {
+  return apply(tenant, changes);
+}
+
+std::uint64_t EntityStore::write_mark() const {
+  return 0;
+}
+
+void EntityStore::when_durable(std::uint64_t, std::function<void(Status)> done) {
+  done(ok_status());
+}
+
+Result<std::optional<std::string>> EntityStore::get_latest(std::string_view tenant,
+                                                           std::string_view id) const {
+  return get(tenant, id);
+}
+
+Result<std::vector<std::optional<std::string>>> EntityStore::multi_get_latest(
+    std::string_view tenant, std::span<const std::string> ids) const {
+  return multi_get(tenant, ids);
+}
+
 }  // namespace citytwin::store

@@ -11,20 +11,22 @@ void add_ngsi_routes(Router& router, NgsiApi& api) {
     return [handler, &api](Request& request) { return handler(request, api); };
   };
   const std::string base = "/ngsi-ld/v1";
-  router.add("POST", base + "/entities", bind(create_entity));
+  // Reading one entity or writing one reads the local store only and never waits for the
+  // disk (writes are acknowledged through the server's write barrier), so these run on the
+  // event loop unless they need a remote @context not cached yet: a download must not stall
+  // the loop. Queries and batches may take long; they run on worker threads.
+  auto local = [&api](const Request& request) { return ngsi::contexts_are_local(request, api); };
+  router.add("POST", base + "/entities", bind(create_entity), local);
   router.add("GET", base + "/entities", bind(query_entities));
-  // Retrieving one entity reads the local store only, unless it needs a remote @context
-  // that is not cached yet (a download must not stall the event loop).
-  router.add("GET", base + "/entities/{entityId}", bind(retrieve_entity),
-             [&api](const Request& request) { return ngsi::contexts_are_local(request, api); });
-  router.add("DELETE", base + "/entities/{entityId}", bind(delete_entity));
-  router.add("PUT", base + "/entities/{entityId}", bind(replace_entity));
-  router.add("PATCH", base + "/entities/{entityId}", bind(merge_entity));
-  router.add("POST", base + "/entities/{entityId}/attrs", bind(append_attributes));
-  router.add("PATCH", base + "/entities/{entityId}/attrs", bind(update_attributes));
-  router.add("PATCH", base + "/entities/{entityId}/attrs/{attrId}", bind(patch_attribute));
-  router.add("PUT", base + "/entities/{entityId}/attrs/{attrId}", bind(replace_attribute));
-  router.add("DELETE", base + "/entities/{entityId}/attrs/{attrId}", bind(delete_attribute));
+  router.add("GET", base + "/entities/{entityId}", bind(retrieve_entity), local);
+  router.add("DELETE", base + "/entities/{entityId}", bind(delete_entity), local);
+  router.add("PUT", base + "/entities/{entityId}", bind(replace_entity), local);
+  router.add("PATCH", base + "/entities/{entityId}", bind(merge_entity), local);
+  router.add("POST", base + "/entities/{entityId}/attrs", bind(append_attributes), local);
+  router.add("PATCH", base + "/entities/{entityId}/attrs", bind(update_attributes), local);
+  router.add("PATCH", base + "/entities/{entityId}/attrs/{attrId}", bind(patch_attribute), local);
+  router.add("PUT", base + "/entities/{entityId}/attrs/{attrId}", bind(replace_attribute), local);
+  router.add("DELETE", base + "/entities/{entityId}/attrs/{attrId}", bind(delete_attribute), local);
 
   for (const char* operation : {"create", "upsert", "update", "delete", "merge"}) {
     router.add(

@@ -74,6 +74,8 @@ Result<std::optional<std::string>> link_context(const Request& request) {
 }  // namespace
 
 bool contexts_are_local(const Request& request, NgsiApi& api) {
+  // A JSON-LD body names its @context inside; finding out means parsing it: assume remote.
+  if (essence(request.header("content-type").value_or("")) == "application/ld+json") return false;
   auto link = link_context(request);
   if (!link.ok() || !link->has_value()) return true;
   return api.resolver.is_cached(boost::json::string(**link));

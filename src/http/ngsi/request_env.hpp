@@ -33,8 +33,9 @@ Result<std::string> tenant_of(const Request& request);
 // allowed). Nothing acceptable: 406.
 Result<MediaType> negotiate(const Request& request, bool allow_geojson);
 
-// True when the request's @context (Link header) is resolved without a download, so a read
-// handler may run on the event loop. A malformed Link header counts as local (it fails fast).
+// True when the request's @context (Link header) is resolved without a download, so its
+// handler may run on the event loop. A malformed Link header counts as local (it fails fast);
+// an application/ld+json body (its @context is inside) does not.
 bool contexts_are_local(const Request& request, NgsiApi& api);
 
 // For requests without a body: tenant, Accept, and @context from the Link header.

@@ -15,13 +15,16 @@
 //   value_index  tenant|attribute|value key|id -> "" (value keys are opaque, order-preserving
 //                                            bytes computed by core)
 //
-// Writes: apply() locks the touched entities (striped), reads their old metas, and writes
-// ONE WriteBatch holding documents, metas, every index key added or removed, counter deltas
-// and the tenant marker, with WriteOptions::sync = sync_writes: the WAL is fsynced before
-// apply() returns, so an acknowledged write survives kill -9 and power loss. Concurrent
-// writers of different entities enter DB::Write together and RocksDB group-commits them
-// behind one fsync. Only after the batch is durable is the in-memory spatial index updated
-// (under its per-tenant writer lock, so queries see a batch wholly or not at all).
+// Writes: apply() locks the touched entities (striped), reads their old metas (the newest,
+// including writes not yet durable), and adds ONE all-or-nothing set of writes (documents,
+// metas, every index key added or removed, counter deltas and the tenant marker) to the
+// open group of the CommitQueue (commit_queue.hpp). The commit thread writes each group with
+// one DB::Write, WriteOptions::sync = sync_writes: one WAL append and fsync for every write
+// that arrived during the previous one. apply() waits for its group; apply_deferred()
+// returns at once and the caller waits with when_durable() before acknowledging. Either way
+// an acknowledged write survives kill -9 and power loss. Only after a group is durable is
+// the in-memory spatial index updated (under its per-tenant writer lock, so queries see a
+// write wholly or not at all).
 //
 // Counts: a merge operator adds +1/-1 deltas in the same batch (count_merge_operator.hpp).
 // Chosen over in-memory counters rebuilt at open because it keeps open time independent of
@@ -46,6 +49,7 @@
 #include "citytwin/store/change_validation.hpp"
 #include "citytwin/store/spatial_index.hpp"
 #include "column_families.hpp"
+#include "commit_queue.hpp"
 #include "db_options.hpp"
 #include "entity_locks.hpp"
 #include "key_codec.hpp"
@@ -59,6 +63,9 @@ namespace {
 
 using kv::CountKind;
 using kv::Family;
+
+// Writes queued beyond this wait for the disk to catch up.
+constexpr std::size_t kMaxGroupBytes = std::size_t{64} << 20;
 
 std::string_view view(const rocksdb::Slice& slice) {
   return std::string_view(slice.data(), slice.size());
@@ -74,12 +81,14 @@ class RocksDbStore final : public EntityStore {
                std::vector<rocksdb::ColumnFamilyHandle*> handles)
       : db_(std::move(db)), handles_(std::move(handles)) {
     write_options_.sync = options.sync_writes;
+    queue_ = std::make_unique<kv::CommitQueue>(*db_, write_options_, kMaxGroupBytes);
   }
 
   // A clean shutdown flushes the memtables so that the next open has no WAL to replay
   // (seconds for a full write buffer). Failures are ignored: every acknowledged write is in
   // the WAL already and will be replayed instead.
   ~RocksDbStore() override {
+    queue_.reset();  // commits what is queued
     rocksdb::FlushOptions flush;
     flush.wait = true;
     db_->Flush(flush, handles_).PermitUncheckedError();
@@ -107,28 +116,37 @@ class RocksDbStore final : public EntityStore {
 
   Result<std::vector<std::optional<std::string>>> multi_get(
       std::string_view tenant, std::span<const std::string> ids) const override {
-    std::vector<std::string> keys;
-    keys.reserve(ids.size());
-    for (const std::string& id : ids) keys.push_back(kv::entity_key(tenant, id));
-    auto values = read_many(Family::kEntities, keys, "multi_get");
-    if (!values.ok()) return std::move(values).error();
-    return std::move(values).value();
+    return read_many(Family::kEntities, entity_keys(tenant, ids), "multi_get");
+  }
+
+  Result<std::optional<std::string>> get_latest(std::string_view tenant,
+                                                std::string_view id) const override {
+    if (auto pending = queue_->pending(Family::kEntities, kv::entity_key(tenant, id))) {
+      return std::move(*pending);
+    }
+    return get(tenant, id);
+  }
+
+  Result<std::vector<std::optional<std::string>>> multi_get_latest(
+      std::string_view tenant, std::span<const std::string> ids) const override {
+    return read_many_latest(Family::kEntities, entity_keys(tenant, ids), "multi_get");
   }
 
   Status apply(std::string_view tenant, std::span<const Change> changes) override {
-    if (changes.empty()) return ok_status();
-    CT_RETURN_IF_ERROR(validate_changes(changes));
-    std::vector<std::string> ids = kv::touched_ids(changes);
-    kv::EntityLocks::Guard guard = locks_.lock(tenant, ids);
-    auto before = read_metas(tenant, ids);
-    if (!before.ok()) return std::move(before).error();
-    kv::WritePlan plan = kv::plan_apply(tenant, changes, *before);
-    rocksdb::WriteBatch batch;
-    CT_RETURN_IF_ERROR(fill_batch(plan, batch));
-    CT_RETURN_IF_ERROR(kv::to_status(db_->Write(write_options_, &batch), "apply"));
-    spatial_->update(tenant, plan.geo);
-    remember_tenant(tenant);
-    return ok_status();
+    auto sequence = submit(tenant, changes);
+    if (!sequence.ok()) return std::move(sequence).error();
+    return *sequence == 0 ? ok_status() : queue_->wait_durable(*sequence);
+  }
+
+  Status apply_deferred(std::string_view tenant, std::span<const Change> changes) override {
+    auto sequence = submit(tenant, changes);
+    return sequence.ok() ? ok_status() : Status(std::move(sequence).error());
+  }
+
+  std::uint64_t write_mark() const override { return queue_->last_submitted(); }
+
+  void when_durable(std::uint64_t mark, std::function<void(Status)> done) override {
+    queue_->when_durable(mark, std::move(done));
   }
 
   std::unique_ptr<IdCursor> scan(std::string_view tenant,
@@ -305,12 +323,61 @@ class RocksDbStore final : public EntityStore {
     return result;
   }
 
-  Result<kv::MetasBefore> read_metas(std::string_view tenant,
-                                     const std::vector<std::string>& ids) const {
+  // The sequence number of the write in the commit queue (0: nothing to write). The entity
+  // locks make the metas read here, the newest ones, stay the newest until the plan is queued.
+  Result<std::uint64_t> submit(std::string_view tenant, std::span<const Change> changes) {
+    if (changes.empty()) return std::uint64_t{0};
+    CT_RETURN_IF_ERROR(validate_changes(changes));
+    std::vector<std::string> ids = kv::touched_ids(changes);
+    kv::EntityLocks::Guard guard = locks_.lock(tenant, ids);
+    auto before = read_metas(tenant, ids);
+    if (!before.ok()) return std::move(before).error();
+    kv::WritePlan plan = kv::plan_apply(tenant, changes, *before);
+    auto after_commit = [this, tenant = std::string(tenant), geo = std::move(plan.geo)] {
+      spatial_->update(tenant, geo);
+      remember_tenant(tenant);
+    };
+    return queue_->submit(
+        plan, [&](rocksdb::WriteBatch& batch) { return fill_batch(plan, batch); },
+        std::move(after_commit));
+  }
+
+  static std::vector<std::string> entity_keys(std::string_view tenant,
+                                              std::span<const std::string> ids) {
     std::vector<std::string> keys;
     keys.reserve(ids.size());
     for (const std::string& id : ids) keys.push_back(kv::entity_key(tenant, id));
-    auto values = read_many(Family::kEntityMeta, keys, "reading entity metadata");
+    return keys;
+  }
+
+  // read_many() seeing the pending writes of the commit queue too. The overlay is consulted
+  // first: a key it does not hold is durable already (or untouched), so the database has it.
+  Result<std::vector<std::optional<std::string>>> read_many_latest(
+      Family which, const std::vector<std::string>& keys, std::string_view what) const {
+    std::vector<std::optional<std::string>> result(keys.size());
+    std::vector<std::string> durable_keys;
+    std::vector<std::size_t> durable_positions;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (auto pending = queue_->pending(which, keys[i])) {
+        result[i] = std::move(*pending);
+      } else {
+        durable_keys.push_back(keys[i]);
+        durable_positions.push_back(i);
+      }
+    }
+    if (durable_keys.empty()) return result;
+    auto values = read_many(which, durable_keys, what);
+    if (!values.ok()) return std::move(values).error();
+    for (std::size_t i = 0; i < durable_keys.size(); ++i) {
+      result[durable_positions[i]] = std::move((*values)[i]);
+    }
+    return result;
+  }
+
+  Result<kv::MetasBefore> read_metas(std::string_view tenant,
+                                     const std::vector<std::string>& ids) const {
+    auto values =
+        read_many_latest(Family::kEntityMeta, entity_keys(tenant, ids), "reading entity metadata");
     if (!values.ok()) return std::move(values).error();
     kv::MetasBefore metas;
     for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -499,6 +566,7 @@ class RocksDbStore final : public EntityStore {
   kv::EntityLocks locks_;
   mutable std::shared_mutex tenants_mutex_;
   std::set<std::string, std::less<>> tenants_;
+  std::unique_ptr<kv::CommitQueue> queue_;  // last: its thread uses the members above
 };
 
 }  // namespace

@@ -50,11 +50,21 @@ struct BatchOutcome {
 // front door (NGSI-LD API, batch operations, device ingestion) it came by. Inputs and outputs
 // are in the stored form (model/entity_form.hpp); JSON-LD and representations stay at the edge.
 //
-// Each operation reads, changes and writes an entity under that entity's lock, and returns
-// only after the store has made the change durable.
+// Each operation reads (the newest state, including writes not yet durable), changes and
+// writes an entity under that entity's lock. When a write returns depends on Durability.
 class EntityService {
  public:
-  EntityService(store::EntityStore& store, const Clock& clock);
+  enum class Durability {
+    // A write returns once the store has made it durable.
+    kWaitForDisk,
+    // A write returns once it is ordered (EntityStore::apply_deferred); the caller must wait
+    // for EntityStore::when_durable(write_mark()) before acknowledging it. Lets an event loop
+    // keep serving while the disk works; used by the HTTP server.
+    kDeferToCaller,
+  };
+
+  EntityService(store::EntityStore& store, const Clock& clock,
+                Durability durability = Durability::kWaitForDisk);
   ~EntityService();
 
   Status create(std::string_view tenant, boost::json::object entity);
@@ -90,12 +100,15 @@ class EntityService {
   template <class Fn>
   auto modify(std::string_view tenant, std::string_view id, Fn&& change)
       -> decltype(change(std::declval<boost::json::object&>()));
-  Result<std::optional<boost::json::object>> load(std::string_view tenant,
-                                                  std::string_view id) const;
+  enum class View { kDurable, kNewest };
+  Result<std::optional<boost::json::object>> load(std::string_view tenant, std::string_view id,
+                                                  View view) const;
   Status save(std::string_view tenant, const boost::json::object& entity);
+  Status commit(std::string_view tenant, std::span<const store::Change> changes);
 
   store::EntityStore& store_;
   const Clock& clock_;
+  Durability durability_;
   std::unique_ptr<EntityLocks> locks_;
 };
 

@@ -9,6 +9,7 @@
 #include "citytwin/common/metrics.hpp"
 #include "citytwin/common/result.hpp"
 #include "citytwin/http/router.hpp"
+#include "citytwin/http/write_barrier.hpp"
 
 namespace citytwin::http {
 
@@ -40,10 +41,12 @@ struct ServerOptions {
 };
 
 // An HTTP/1.1 server (Boost.Beast) dispatching to a Router. Records request counts and
-// latencies per route into the metrics registry.
+// latencies per route into the metrics registry. With a `barrier`, the response to any
+// request but GET/HEAD waits until the writes it made are durable (write_barrier.hpp).
 class Server {
  public:
-  Server(ServerOptions options, const Router& router, MetricsRegistry& metrics);
+  Server(ServerOptions options, const Router& router, MetricsRegistry& metrics,
+         WriteBarrier* barrier = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -2,6 +2,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -147,6 +148,27 @@ class EntityStore {
 
   // Applies every change atomically and durably, maintaining all indexes.
   virtual Status apply(std::string_view tenant, std::span<const Change> changes) = 0;
+
+  // Deferred durability, for a caller that acknowledges many writes asynchronously (the HTTP
+  // server): apply_deferred() orders the changes after every earlier write and returns once
+  // they are visible to get_latest()/multi_get_latest() (the reads of a read-modify-write),
+  // without waiting for the disk. Plain reads see them once they are durable. They are
+  // durable when when_durable(write_mark() read after the call) reports OK; until then a
+  // crash may lose them, so nothing may be acknowledged before. A failed group commit fails
+  // every deferred write not yet durable, and every later one (the store needs a restart).
+  // Defaults: stores whose apply() is cheap just apply synchronously.
+  virtual Status apply_deferred(std::string_view tenant, std::span<const Change> changes);
+  // The sequence number of the newest deferred write (0 when there is none).
+  virtual std::uint64_t write_mark() const;
+  // Calls `done` once every deferred write up to `mark` is durable (OK) or lost (the error);
+  // at once, on the calling thread, when that is already known; otherwise on the store's
+  // commit thread, so `done` must be quick (post elsewhere for real work).
+  virtual void when_durable(std::uint64_t mark, std::function<void(Status)> done);
+  // Like get()/multi_get() but also seeing deferred writes not yet durable.
+  virtual Result<std::optional<std::string>> get_latest(std::string_view tenant,
+                                                        std::string_view id) const;
+  virtual Result<std::vector<std::optional<std::string>>> multi_get_latest(
+      std::string_view tenant, std::span<const std::string> ids) const;
 
   virtual std::unique_ptr<IdCursor> scan(std::string_view tenant,
                                          const IndexSelector& selector) const = 0;
