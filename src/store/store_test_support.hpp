@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "citytwin/store/entity_store.hpp"
+#include "citytwin/store/rocksdb_store.hpp"
 
 namespace citytwin::store::testing {
 
@@ -33,6 +34,15 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// Opens the RocksDB store at `path` with default options; null (and a test failure) if not.
+inline std::unique_ptr<EntityStore> open_store(const std::string& path) {
+  RocksDbOptions options;
+  options.path = path;
+  auto store = open_rocksdb_store(options);
+  EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().detail);
+  return store.ok() ? std::move(store).value() : nullptr;
+}
 
 inline EntityRecord make_record(std::string id, std::vector<std::string> types,
                                 std::vector<std::string> attributes = {},

@@ -16,17 +16,10 @@ namespace {
 using testing::as_pairs;
 using ::testing::ElementsAre;
 using testing::make_record;
+using testing::open_store;
 using ::testing::Pair;
 
 constexpr const char* kSensor = "https://example.org/Sensor";
-
-std::unique_ptr<EntityStore> open_store(const std::string& path) {
-  RocksDbOptions options;
-  options.path = path;
-  auto store = open_rocksdb_store(options);
-  EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().detail);
-  return store.ok() ? std::move(store).value() : nullptr;
-}
 
 Status defer(EntityStore& store, Change change) {
   return store.apply_deferred("", std::span<const Change>(&change, 1));

@@ -23,6 +23,7 @@ using testing::as_pairs;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using testing::make_record;
+using testing::open_store;
 using ::testing::Pair;
 using testing::point;
 using testing::scan_all;
@@ -31,14 +32,6 @@ constexpr const char* kSensor = "https://example.org/Sensor";
 constexpr const char* kRoom = "https://example.org/Room";
 constexpr const char* kLocation = "https://uri.etsi.org/ngsi-ld/location";
 constexpr const char* kTemperature = "https://example.org/temperature";
-
-std::unique_ptr<EntityStore> open_store(const std::string& path) {
-  RocksDbOptions options;
-  options.path = path;
-  auto store = open_rocksdb_store(options);
-  EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().detail);
-  return store.ok() ? std::move(store).value() : nullptr;
-}
 
 void apply_ok(EntityStore& store, std::string_view tenant, std::vector<Change> changes) {
   Status status = store.apply(tenant, changes);

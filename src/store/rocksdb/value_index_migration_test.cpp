@@ -19,17 +19,10 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using testing::make_record;
+using testing::open_store;
 
 constexpr const char* kSensor = "https://example.org/Sensor";
 constexpr const char* kTemperature = "https://example.org/temperature";
-
-std::unique_ptr<EntityStore> open_store(const std::string& path) {
-  RocksDbOptions options;
-  options.path = path;
-  auto store = open_rocksdb_store(options);
-  EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().detail);
-  return store.ok() ? std::move(store).value() : nullptr;
-}
 
 EntityRecord with_value(std::string id, std::string key) {
   EntityRecord record = make_record(std::move(id), {kSensor}, {kTemperature});
