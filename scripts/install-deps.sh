@@ -7,7 +7,7 @@ build_packages=(
   build-essential g++ cmake ninja-build ccache pkg-config clang-format
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   librocksdb-dev libssl-dev libcli11-dev libtomlplusplus-dev
-  libspdlog-dev libfmt-dev
+  libspdlog-dev libfmt-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 test_packages=(python3 python3-pytest python3-requests curl)

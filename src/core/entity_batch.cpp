@@ -10,6 +10,7 @@
 #include "citytwin/model/entity_form.hpp"
 #include "citytwin/model/mutation.hpp"
 #include "entity_locks.hpp"
+#include "history_capture.hpp"
 
 namespace citytwin::core {
 namespace form = model::form;
@@ -112,6 +113,7 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
     if (!ec && parsed.is_object()) states[ids[i]] = std::move(parsed.as_object());
   }
 
+  const std::map<std::string, State> before = states;  // for the history of each entity
   Instant now = clock_.now();
   std::vector<std::string> dirty;
   std::vector<std::size_t> succeeded;
@@ -136,6 +138,8 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
   for (const auto& id : dirty) {
     const State& state = states[id];
     changes.push_back(state ? store::Change::put(make_record(*state)) : store::Change::remove(id));
+    const State& old = before.at(id);
+    changes.back().history = history_between(old ? &*old : nullptr, state ? &*state : nullptr, now);
   }
   if (changes.empty()) return outcome;
   auto status = commit(tenant, changes);

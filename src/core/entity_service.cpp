@@ -6,6 +6,7 @@
 #include "citytwin/model/entity_form.hpp"
 #include "citytwin/model/mutation.hpp"
 #include "entity_locks.hpp"
+#include "history_capture.hpp"
 
 namespace citytwin::core {
 namespace form = model::form;
@@ -46,8 +47,10 @@ Result<std::optional<boost::json::object>> EntityService::load(std::string_view 
   return std::optional<boost::json::object>(std::move(parsed.as_object()));
 }
 
-Status EntityService::save(std::string_view tenant, const boost::json::object& entity) {
+Status EntityService::save(std::string_view tenant, const boost::json::object* before,
+                           const boost::json::object& entity) {
   store::Change change = store::Change::put(make_record(entity));
+  change.history = history_between(before, &entity, clock_.now());
   return commit(tenant, std::span<const store::Change>(&change, 1));
 }
 
@@ -63,10 +66,11 @@ auto EntityService::modify(std::string_view tenant, std::string_view id, Fn&& ch
   auto current = load(tenant, id, View::kNewest);
   if (!current) return std::move(current).error();
   if (!current->has_value()) return not_found(id);
-  boost::json::object entity = std::move(**current);
+  const boost::json::object& before = **current;
+  boost::json::object entity = before;
   auto outcome = change(entity);
   if (!outcome.ok()) return outcome;
-  CT_RETURN_IF_ERROR(save(tenant, entity));
+  CT_RETURN_IF_ERROR(save(tenant, &before, entity));
   return outcome;
 }
 
@@ -79,7 +83,7 @@ Status EntityService::create(std::string_view tenant, boost::json::object entity
     return make_error(ErrorKind::kAlreadyExists, "entity " + id + " already exists");
   }
   mutation::stamp_new_entity(entity, clock_.now());
-  return save(tenant, entity);
+  return save(tenant, nullptr, entity);
 }
 
 Result<boost::json::object> EntityService::get(std::string_view tenant, std::string_view id) const {
@@ -93,10 +97,11 @@ Result<boost::json::object> EntityService::get(std::string_view tenant, std::str
 Status EntityService::remove(std::string_view tenant, std::string_view id) {
   CT_RETURN_IF_ERROR(require_tenant(tenant));
   auto guard = locks_->lock(tenant, id);
-  auto existing = store_.get_latest(tenant, id);
+  auto existing = load(tenant, id, View::kNewest);
   if (!existing) return std::move(existing).error();
   if (!existing->has_value()) return not_found(id);
   store::Change change = store::Change::remove(std::string(id));
+  change.history = history_between(&**existing, nullptr, clock_.now());
   return commit(tenant, std::span<const store::Change>(&change, 1));
 }
 

@@ -92,6 +92,52 @@ class EntityServiceTest : public ::testing::Test {
   EntityService service{*store, clock};
 };
 
+// --- history ---------------------------------------------------------------------------
+
+TEST_F(EntityServiceTest, EveryWriteAppendsTheHistoryOfWhatChanged) {
+  ASSERT_TRUE(service.create("", entity(urn(1), {"A"}, {{"n", 1}, {"m", 2}})).ok());
+  clock.micros += 1'000'000;
+  ASSERT_TRUE(service.patch_attribute("", urn(1), iri("n"), json::object{{"value", 10}}).ok());
+  clock.micros += 1'000'000;
+  ASSERT_TRUE(service.delete_attribute("", urn(1), iri("m"), std::nullopt, false).ok());
+  clock.micros += 1'000'000;
+  ASSERT_TRUE(service.remove("", urn(1)).ok());
+
+  auto n = store->history("", urn(1), iri("n"), {}, 100);
+  ASSERT_TRUE(n.ok());
+  ASSERT_EQ(n->size(), 3u);  // created, patched, deleted with the entity
+  EXPECT_EQ(json::parse((*n)[0].instance).at("value").to_number<int>(), 1);
+  EXPECT_EQ((*n)[1].modified_at, kStart + 1'000'000);
+  EXPECT_EQ(json::parse((*n)[1].instance).at("value").to_number<int>(), 10);
+  EXPECT_TRUE((*n)[2].deleted);
+  EXPECT_EQ((*n)[2].modified_at, kStart + 3'000'000);
+
+  auto m = store->history("", urn(1), iri("m"), {}, 100);
+  ASSERT_TRUE(m.ok());
+  ASSERT_EQ(m->size(), 2u);  // created, attribute deleted (nothing more when the entity goes)
+  EXPECT_TRUE((*m)[1].deleted);
+  EXPECT_EQ((*m)[1].modified_at, kStart + 2'000'000);
+
+  auto window =
+      store->history("", urn(1), "", store::HistoryRange{kStart + 1, kStart + 3'000'000}, 100);
+  ASSERT_TRUE(window.ok());
+  EXPECT_EQ(window->size(), 2u);  // the patch of n and the deletion of m
+}
+
+TEST_F(EntityServiceTest, BatchUpsertRecordsHistoryPerEntity) {
+  std::vector<BatchItem> items;
+  items.push_back(BatchItem{urn(1), entity(urn(1), {"A"}, {{"n", 1}})});
+  items.push_back(BatchItem{urn(2), entity(urn(2), {"A"}, {{"n", 2}})});
+  auto outcome = service.batch("", BatchKind::kUpsertReplace, std::move(items));
+  ASSERT_EQ(outcome.created, 2u);
+  for (int i : {1, 2}) {
+    auto history = store->history("", urn(i), iri("n"), {}, 100);
+    ASSERT_TRUE(history.ok());
+    ASSERT_EQ(history->size(), 1u);
+    EXPECT_EQ(json::parse((*history)[0].instance).at("value").to_number<int>(), i);
+  }
+}
+
 // --- single-entity operations ------------------------------------------------------------
 
 TEST_F(EntityServiceTest, CreateStampsSystemAttributesWithTheClock) {
@@ -369,6 +415,12 @@ class FailingWrites final : public store::EntityStore {
   Result<std::vector<std::string>> ids_in_box(std::string_view t, std::string_view a,
                                               const store::Box& b) const override {
     return inner_.ids_in_box(t, a, b);
+  }
+  Result<std::vector<store::HistorySample>> history(std::string_view t, std::string_view e,
+                                                    std::string_view a,
+                                                    const store::HistoryRange& r,
+                                                    std::size_t limit) const override {
+    return inner_.history(t, e, a, r, limit);
   }
   bool has_tenant(std::string_view t) const override { return inner_.has_tenant(t); }
   std::vector<std::string> tenants() const override { return inner_.tenants(); }

@@ -37,13 +37,7 @@ struct MemoryImplementation {
 
 struct RocksDbImplementation {
   testing::TempDir dir;
-  std::unique_ptr<EntityStore> open() {
-    RocksDbOptions options;
-    options.path = dir.path();
-    auto store = open_rocksdb_store(options);
-    EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().detail);
-    return store.ok() ? std::move(store).value() : nullptr;
-  }
+  std::unique_ptr<EntityStore> open() { return testing::open_store(dir.path()); }
 };
 
 struct ImplementationNames {
@@ -577,6 +571,56 @@ TYPED_TEST(EntityStoreConformance, ScanValuesTruncatesBeyondMaxIds) {
   EXPECT_TRUE(std::is_sorted(cut.ids.begin(), cut.ids.end()));
   EXPECT_TRUE(this->values("", kTemperature, ValueRange(), 0).truncated);
   EXPECT_FALSE(this->values("", kTemperature, ValueRange::exactly("k3"), 1).truncated);
+}
+
+// --- history -----------------------------------------------------------------------------
+
+HistorySample sample(std::string attribute, std::string dataset, std::int64_t at,
+                     std::string instance) {
+  HistorySample out;
+  out.attribute = std::move(attribute);
+  out.dataset_id = std::move(dataset);
+  out.modified_at = at;
+  out.instance = std::move(instance);
+  return out;
+}
+
+TYPED_TEST(EntityStoreConformance, HistoryIsAppendedWithTheChangeAndReadByAttributeAndRange) {
+  auto& store = *this->store_;
+  Change first = Change::put(make_record("urn:1", {kSensor}, {kTemperature}));
+  first.history = {sample(kTemperature, "", 100, "{\"value\":1}"),
+                   sample(kHumidity, "", 100, "{\"value\":50}")};
+  ASSERT_TRUE(store.apply("t", std::span<const Change>(&first, 1)).ok());
+  Change second = Change::put(make_record("urn:1", {kSensor}, {kTemperature}));
+  HistorySample observed = sample(kTemperature, "", 200, "{\"value\":2}");
+  observed.observed_at = -5;  // before the epoch: signed instants keep their order
+  HistorySample other_dataset = sample(kTemperature, "urn:d", 150, "{\"value\":9}");
+  second.history = {observed, other_dataset};
+  ASSERT_TRUE(store.apply("t", std::span<const Change>(&second, 1)).ok());
+  Change gone = Change::remove("urn:1");
+  HistorySample deletion = sample(kTemperature, "", 300, "");
+  deletion.deleted = true;
+  gone.history = {deletion};
+  ASSERT_TRUE(store.apply("t", std::span<const Change>(&gone, 1)).ok());
+
+  auto all = store.history("t", "urn:1", "", HistoryRange{}, 100);
+  ASSERT_TRUE(all.ok());
+  // By attribute, dataset id, then time; the history outlives the entity.
+  ASSERT_EQ(all->size(), 5u);
+  EXPECT_EQ((*all)[0], sample(kHumidity, "", 100, "{\"value\":50}"));
+  EXPECT_EQ((*all)[1], sample(kTemperature, "", 100, "{\"value\":1}"));
+  EXPECT_EQ((*all)[2], observed);
+  EXPECT_EQ((*all)[3], deletion);
+  EXPECT_EQ((*all)[4], other_dataset);
+
+  auto window = store.history("t", "urn:1", kTemperature, HistoryRange{150, 300}, 100);
+  ASSERT_TRUE(window.ok());
+  EXPECT_THAT(*window, ElementsAre(observed, other_dataset));
+  auto first_two = store.history("t", "urn:1", kTemperature, HistoryRange{}, 2);
+  ASSERT_TRUE(first_two.ok());
+  EXPECT_EQ(first_two->size(), 2u);
+  EXPECT_TRUE(store.history("other", "urn:1", "", HistoryRange{}, 100)->empty());
+  EXPECT_TRUE(store.history("t", "urn:2", "", HistoryRange{}, 100)->empty());
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <set>
 #include <shared_mutex>
+#include <tuple>
 
 #include "citytwin/store/change_validation.hpp"
 
@@ -21,6 +22,7 @@ struct TenantData {
   TermIndex by_type;                                          // no empty sets
   TermIndex by_attribute;
   ValueIndex by_value;
+  std::map<std::string, std::vector<HistorySample>, std::less<>> history;  // by entity, appended
 };
 
 struct State {
@@ -180,8 +182,32 @@ class MemoryStore final : public EntityStore {
       } else {
         remove_entity(data, change.id);
       }
+      auto& history = data.history[change.id];
+      history.insert(history.end(), change.history.begin(), change.history.end());
     }
     return ok_status();
+  }
+
+  Result<std::vector<HistorySample>> history(std::string_view tenant, std::string_view entity,
+                                             std::string_view attribute, const HistoryRange& range,
+                                             std::size_t limit) const override {
+    std::shared_lock lock(state_->mutex);
+    std::vector<HistorySample> samples;
+    const TenantData* data = find_tenant(tenant);
+    if (data == nullptr) return samples;
+    auto found = data->history.find(entity);
+    if (found == data->history.end()) return samples;
+    for (const HistorySample& sample : found->second) {
+      if (!attribute.empty() && sample.attribute != attribute) continue;
+      if (sample.modified_at < range.from || sample.modified_at >= range.to) continue;
+      samples.push_back(sample);
+    }
+    std::stable_sort(samples.begin(), samples.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.attribute, a.dataset_id, a.modified_at) <
+             std::tie(b.attribute, b.dataset_id, b.modified_at);
+    });
+    if (samples.size() > limit) samples.resize(limit);
+    return samples;
   }
 
   std::unique_ptr<IdCursor> scan(std::string_view tenant,

@@ -18,11 +18,12 @@ enum class Family : std::size_t {
   kTenants,     // tenant -> ""
   kDocuments,   // namespace|key -> value
   kValueIndex,  // tenant|attribute|value key|id -> "" (plus the migration marker, key "")
+  kHistory,     // tenant|entity|attribute|dataset|modified_at|sequence -> sample (history_codec)
 };
 
-inline constexpr std::array<std::string_view, 9> kFamilyNames = {
+inline constexpr std::array<std::string_view, 10> kFamilyNames = {
     "entities", "entity_meta", "type_index", "attr_index",  "geo",
-    "counts",   "tenants",     "documents",  "value_index",
+    "counts",   "tenants",     "documents",  "value_index", "history",
 };
 
 constexpr std::size_t index_of(Family family) {

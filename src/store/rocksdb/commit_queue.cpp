@@ -27,7 +27,7 @@ Result<std::uint64_t> CommitQueue::submit(const WritePlan& plan, const Fill& fil
   if (!failure_.ok()) return failure_.error();
   if (stopping_) return make_error(ErrorKind::kServiceUnavailable, "storage is shutting down");
   open_group_.SetSavePoint();
-  Status filled = fill(open_group_);
+  Status filled = fill(open_group_, submitted_ + 1);
   if (!filled.ok()) {
     open_group_.RollbackToSavePoint().PermitUncheckedError();
     return std::move(filled).error();

@@ -35,7 +35,8 @@ namespace citytwin::store::kv {
 // submission fail, because later writes may build on the lost ones.
 class CommitQueue {
  public:
-  using Fill = std::function<Status(rocksdb::WriteBatch&)>;
+  // Writes a submission into the group's batch; gets the submission's sequence number.
+  using Fill = std::function<Status(rocksdb::WriteBatch&, std::uint64_t sequence)>;
   using AfterCommit = std::function<void()>;
   using Done = std::function<void(Status)>;
 

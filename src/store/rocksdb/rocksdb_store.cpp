@@ -52,6 +52,7 @@
 #include "commit_queue.hpp"
 #include "db_options.hpp"
 #include "entity_locks.hpp"
+#include "history_codec.hpp"
 #include "key_codec.hpp"
 #include "meta_codec.hpp"
 #include "rocksdb_cursor.hpp"
@@ -209,6 +210,49 @@ class RocksDbStore final : public EntityStore {
     return scan;
   }
 
+  // Walks the entity's (or attribute's) prefix in key order. Inside one instance samples are
+  // in time order, so the walk seeks past samples before range.from and skips the rest of
+  // the instance once it reaches range.to.
+  Result<std::vector<HistorySample>> history(std::string_view tenant, std::string_view entity,
+                                             std::string_view attribute, const HistoryRange& range,
+                                             std::size_t limit) const override {
+    std::vector<HistorySample> samples;
+    std::string entity_prefix = kv::history_entity_prefix(tenant, entity);
+    std::string prefix = entity_prefix;
+    if (!attribute.empty()) kv::append_history_attribute(prefix, attribute);
+    std::string end = kv::prefix_successor(prefix);
+    rocksdb::Slice end_slice(end);
+    rocksdb::ReadOptions read;
+    read.iterate_upper_bound = &end_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, family(Family::kHistory)));
+    it->Seek(prefix);
+    while (it->Valid() && samples.size() < limit) {
+      std::string_view key = view(it->key());
+      auto suffix = kv::decode_history_suffix(key.substr(entity_prefix.size()));
+      if (!suffix) return corruption("history key");
+      std::string instance_prefix(
+          key.substr(0, entity_prefix.size() + suffix->instance_prefix_size));
+      if (suffix->modified_at < range.from) {
+        kv::append_history_instant(instance_prefix, range.from);
+        it->Seek(instance_prefix);
+        continue;
+      }
+      if (suffix->modified_at >= range.to) {
+        it->Seek(kv::prefix_successor(instance_prefix));
+        continue;
+      }
+      HistorySample sample;
+      sample.attribute = std::move(suffix->attribute);
+      sample.dataset_id = std::move(suffix->dataset_id);
+      sample.modified_at = suffix->modified_at;
+      if (!kv::decode_history_value(view(it->value()), sample)) return corruption("history value");
+      samples.push_back(std::move(sample));
+      it->Next();
+    }
+    CT_RETURN_IF_ERROR(kv::to_status(it->status(), "reading history"));
+    return samples;
+  }
+
   bool has_tenant(std::string_view tenant) const override {
     std::shared_lock lock(tenants_mutex_);
     return tenants_.contains(tenant);
@@ -337,9 +381,11 @@ class RocksDbStore final : public EntityStore {
       spatial_->update(tenant, geo);
       remember_tenant(tenant);
     };
-    return queue_->submit(
-        plan, [&](rocksdb::WriteBatch& batch) { return fill_batch(plan, batch); },
-        std::move(after_commit));
+    auto fill = [&](rocksdb::WriteBatch& batch, std::uint64_t sequence) -> Status {
+      CT_RETURN_IF_ERROR(fill_batch(plan, batch));
+      return fill_history(tenant, changes, sequence, batch);
+    };
+    return queue_->submit(plan, fill, std::move(after_commit));
   }
 
   static std::vector<std::string> entity_keys(std::string_view tenant,
@@ -389,6 +435,22 @@ class RocksDbStore final : public EntityStore {
       metas.emplace(ids[i], std::move(meta));
     }
     return metas;
+  }
+
+  // History samples are keyed by the write's sequence number too: two samples of one
+  // instance stamped in the same microsecond by different writes stay apart.
+  Status fill_history(std::string_view tenant, std::span<const Change> changes,
+                      std::uint64_t sequence, rocksdb::WriteBatch& batch) const {
+    for (const Change& change : changes) {
+      for (const HistorySample& sample : change.history) {
+        CT_RETURN_IF_ERROR(
+            kv::to_status(batch.Put(family(Family::kHistory),
+                                    kv::history_key(tenant, change.id, sample, sequence),
+                                    kv::encode_history_value(sample)),
+                          "building the write batch"));
+      }
+    }
+    return ok_status();
   }
 
   Status fill_batch(const kv::WritePlan& plan, rocksdb::WriteBatch& batch) const {

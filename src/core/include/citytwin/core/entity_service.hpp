@@ -103,7 +103,9 @@ class EntityService {
   enum class View { kDurable, kNewest };
   Result<std::optional<boost::json::object>> load(std::string_view tenant, std::string_view id,
                                                   View view) const;
-  Status save(std::string_view tenant, const boost::json::object& entity);
+  // Writes `entity` with the history of what changed since `before` (null: new entity).
+  Status save(std::string_view tenant, const boost::json::object* before,
+              const boost::json::object& entity);
   Status commit(std::string_view tenant, std::span<const store::Change> changes);
 
   store::EntityStore& store_;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "citytwin/common/result.hpp"
+#include "citytwin/store/history.hpp"
 
 namespace citytwin::store {
 
@@ -52,6 +53,9 @@ struct Change {
   Kind kind = Kind::kPut;
   EntityRecord record;  // kPut: the full new record
   std::string id;       // kDelete: the entity to remove (absent ids are ignored)
+  // Appended to the entity's history in the same atomic write (kept when the entity is
+  // deleted: the history of a deleted entity stays queryable).
+  std::vector<HistorySample> history;
 
   static Change put(EntityRecord record) {
     Change change;
@@ -148,6 +152,14 @@ class EntityStore {
 
   // Applies every change atomically and durably, maintaining all indexes.
   virtual Status apply(std::string_view tenant, std::span<const Change> changes) = 0;
+
+  // The history of `entity` in the tenant: samples of `attribute` (every attribute when
+  // empty) in `range`, ordered by attribute, dataset id, then modified_at; at most `limit`.
+  virtual Result<std::vector<HistorySample>> history(std::string_view tenant,
+                                                     std::string_view entity,
+                                                     std::string_view attribute,
+                                                     const HistoryRange& range,
+                                                     std::size_t limit) const = 0;
 
   // Deferred durability, for a caller that acknowledges many writes asynchronously (the HTTP
   // server): apply_deferred() orders the changes after every earlier write and returns once

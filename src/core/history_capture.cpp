@@ -1,0 +1,85 @@
+#include "history_capture.hpp"
+
+#include <map>
+#include <string>
+#include <utility>
+
+#include "citytwin/model/entity_form.hpp"
+
+namespace citytwin::core {
+namespace {
+
+namespace form = model::form;
+using InstanceKey = std::pair<std::string_view, std::string_view>;  // attribute, datasetId
+using Instances = std::map<InstanceKey, const boost::json::object*>;
+
+std::string_view string_member(const boost::json::object& object, std::string_view name) {
+  const auto* member = object.if_contains(name);
+  return member != nullptr && member->is_string() ? std::string_view(member->as_string())
+                                                  : std::string_view();
+}
+
+std::optional<std::int64_t> instant_member(const boost::json::object& object,
+                                           std::string_view name) {
+  std::string_view text = string_member(object, name);
+  if (text.empty()) return std::nullopt;
+  auto instant = parse_date_time(text);
+  if (!instant) return std::nullopt;
+  return instant->micros;
+}
+
+Instances instances_of(const boost::json::object* entity) {
+  Instances instances;
+  if (entity == nullptr) return instances;
+  const auto* attrs = entity->if_contains(form::kAttrs);
+  if (attrs == nullptr || !attrs->is_object()) return instances;
+  for (const auto& [name, list] : attrs->as_object()) {
+    if (!list.is_array()) continue;
+    for (const auto& instance : list.as_array()) {
+      if (!instance.is_object()) continue;
+      const auto& object = instance.as_object();
+      instances.emplace(InstanceKey{name, string_member(object, form::kDatasetId)}, &object);
+    }
+  }
+  return instances;
+}
+
+store::HistorySample sample_of(const InstanceKey& key, const boost::json::object& instance,
+                               Instant now) {
+  store::HistorySample sample;
+  sample.attribute = std::string(key.first);
+  sample.dataset_id = std::string(key.second);
+  sample.modified_at = instant_member(instance, form::kModifiedAt).value_or(now.micros);
+  sample.observed_at = instant_member(instance, form::kObservedAt);
+  sample.instance = boost::json::serialize(instance);
+  return sample;
+}
+
+store::HistorySample deletion_of(const InstanceKey& key, Instant now) {
+  store::HistorySample sample;
+  sample.attribute = std::string(key.first);
+  sample.dataset_id = std::string(key.second);
+  sample.modified_at = now.micros;
+  sample.deleted = true;
+  return sample;
+}
+
+}  // namespace
+
+std::vector<store::HistorySample> history_between(const boost::json::object* before,
+                                                  const boost::json::object* after, Instant now) {
+  Instances old_instances = instances_of(before);
+  Instances new_instances = instances_of(after);
+  std::vector<store::HistorySample> samples;
+  for (const auto& [key, instance] : new_instances) {
+    auto old = old_instances.find(key);
+    if (old != old_instances.end() && *old->second == *instance) continue;
+    samples.push_back(sample_of(key, *instance, now));
+  }
+  for (const auto& [key, instance] : old_instances) {
+    if (!new_instances.contains(key)) samples.push_back(deletion_of(key, now));
+  }
+  return samples;
+}
+
+}  // namespace citytwin::core

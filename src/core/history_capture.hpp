@@ -1,0 +1,21 @@
+#pragma once
+
+#include <boost/json.hpp>
+#include <vector>
+
+#include "citytwin/common/instant.hpp"
+#include "citytwin/store/history.hpp"
+
+namespace citytwin::core {
+
+// The history samples of one write of an entity (stored form), for the temporal
+// representation (GS CIM 009 clause 4.5.7): one sample for every attribute instance of
+// `after` that is new or differs from its state in `before`, and a deletion sample for every
+// instance of `before` that `after` no longer has. A null `before` is a creation, a null
+// `after` a deletion of the entity. Instances are told apart by attribute and datasetId.
+// A sample's instant is the instance's modifiedAt, or `now` (deletions, and instances
+// without one).
+std::vector<store::HistorySample> history_between(const boost::json::object* before,
+                                                  const boost::json::object* after, Instant now);
+
+}  // namespace citytwin::core
