@@ -32,7 +32,7 @@ TEST(TimestampColumn, RegularSeriesCostsOneBitPerSample) {
   for (int i = 0; i < 1000; ++i) times.push_back(k2026 + i * kMinute);
   expect_round_trip(times);
   // 64 bits raw, the first delta in a wide bucket, then one bit each.
-  EXPECT_LE(encode_timestamps(times).size(), (64 + 37 + 998 + 7) / 8);
+  EXPECT_LE(encode_timestamps(times).size(), (8 + 64 + 37 + 998 + 7) / 8);
 }
 
 TEST(TimestampColumn, JitterOutOfOrderAndDuplicates) {
@@ -79,6 +79,24 @@ TEST(TimestampColumn, TruncatedOrPaddedInputIsAnError) {
   // A few more zero bits may hide in the padding; more samples than bits cannot.
   EXPECT_FALSE(decode_timestamps(bytes, times.size() + 8).ok());
   EXPECT_FALSE(decode_timestamps(bytes, 1'000'000'000).ok());
+}
+
+}  // namespace
+}  // namespace citytwin::series
+
+namespace citytwin::series {
+namespace {
+
+TEST(TimestampColumn, WholeMillisecondsAndSecondsAreScaled) {
+  std::vector<std::int64_t> millis = {-5'000, 3'000, -1'000'000'000, 7'000, 7'000};
+  expect_round_trip(millis);
+  EXPECT_EQ(encode_timestamps(millis)[0], 1);
+  std::vector<std::int64_t> seconds = {-2'000'000, 60'000'000, 120'000'000};
+  expect_round_trip(seconds);
+  EXPECT_EQ(encode_timestamps(seconds)[0], 2);
+  std::string bad = encode_timestamps(seconds);
+  bad[0] = 3;
+  EXPECT_FALSE(decode_timestamps(bad, seconds.size()).ok());
 }
 
 }  // namespace
