@@ -21,8 +21,8 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 bool add_months(std::int64_t time, std::int64_t months, std::int64_t& out) {
   using namespace std::chrono;
   std::int64_t days = floor_div(time, kDay);
-  std::int64_t time_of_day = time - days * kDay;
   if (days < -kMaxCalendarMonths * 31 || days > kMaxCalendarMonths * 31) return false;
+  std::int64_t time_of_day = time - days * kDay;  // no overflow once days is in range
   year_month_day date{sys_days{std::chrono::days{days}}};
   std::int64_t total = static_cast<std::int64_t>(static_cast<int>(date.year())) * 12 +
                        static_cast<unsigned>(date.month()) - 1 + months;
