@@ -1,0 +1,197 @@
+#include "citytwin/series/aggregation.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <map>
+#include <unordered_set>
+#include <utility>
+
+namespace citytwin::series {
+namespace {
+
+struct BucketState {
+  std::uint64_t total = 0;
+  std::uint64_t n = 0;
+  double sum = 0;
+  double sumsq = 0;
+  // Welford's running mean and sum of squared deviations: stddev from sumsq/n - mean^2
+  // loses every digit when the values are large and close together (temperatures in K).
+  double mean = 0;
+  double m2 = 0;
+  double min = 0;
+  double max = 0;
+  std::unordered_set<std::uint64_t> numbers;
+  std::unordered_set<std::string> texts;  // kind letter + text, so "1" and JSON 1 differ
+  bool saw_false = false;
+  bool saw_true = false;
+  std::optional<std::string> min_text;
+  std::optional<std::string> max_text;
+
+  void add_number(double x) {
+    if (n == 0 || x < min) min = x;
+    if (n == 0 || x > max) max = x;
+    ++n;
+    sum += x;
+    sumsq += x * x;
+    double delta = x - mean;
+    mean += delta / static_cast<double>(n);
+    m2 += delta * (x - mean);
+  }
+
+  void add_text_bounds(const std::string& text) {
+    if (!min_text || text < *min_text) min_text = text;
+    if (!max_text || text > *max_text) max_text = text;
+  }
+};
+
+// One key per numeric value: -0.0 and 0.0 are equal, and every NaN is the same value.
+std::uint64_t number_key(double x) {
+  if (x == 0) return 0;
+  if (std::isnan(x)) return 0x7FF8000000000000u;
+  return std::bit_cast<std::uint64_t>(x);
+}
+
+constexpr std::pair<std::string_view, AggregationMethod> kMethodNames[] = {
+    {"totalCount", AggregationMethod::kTotalCount},
+    {"distinctCount", AggregationMethod::kDistinctCount},
+    {"sum", AggregationMethod::kSum},
+    {"avg", AggregationMethod::kAvg},
+    {"min", AggregationMethod::kMin},
+    {"max", AggregationMethod::kMax},
+    {"stddev", AggregationMethod::kStddev},
+    {"sumsq", AggregationMethod::kSumsq},
+};
+
+}  // namespace
+
+Result<AggregationMethod> parse_aggregation_method(std::string_view name) {
+  for (const auto& [text, method] : kMethodNames) {
+    if (text == name) return method;
+  }
+  return make_error(ErrorKind::kBadRequestData,
+                    "unknown aggregation method '" + std::string(name) + "'");
+}
+
+struct Aggregator::State {
+  explicit State(BucketPlan bucket_plan) : plan(std::move(bucket_plan)) {}
+
+  BucketPlan plan;
+  bool distinct = false;
+  bool text_bounds = false;
+  std::map<std::size_t, BucketState> buckets;  // only the periods that saw values
+
+  // Per chunk: which dictionary entries the current period has seen, so each distinct text
+  // is hashed and compared once per chunk and period rather than once per sample.
+  std::vector<std::uint8_t> seen;
+  std::vector<std::uint32_t> touched;
+
+  void forget_seen() {
+    for (std::uint32_t index : touched) seen[index] = 0;
+    touched.clear();
+  }
+
+  void add_text(BucketState& bucket, const ChunkColumns& columns, std::size_t i) {
+    std::uint32_t index = columns.text_indices[i];
+    if (seen[index]) return;
+    seen[index] = 1;
+    touched.push_back(index);
+    const std::string& text = columns.dictionary[index];
+    bool is_string = columns.kinds[i] == ValueKind::kString;
+    if (distinct) bucket.texts.insert((is_string ? "s" : "j") + text);
+    if (text_bounds && is_string) bucket.add_text_bounds(text);
+  }
+
+  void add_value(BucketState& bucket, const ChunkColumns& columns, std::size_t i) {
+    ++bucket.total;
+    switch (columns.kinds[i]) {
+      case ValueKind::kNumber:
+        bucket.add_number(columns.numbers[i]);
+        if (distinct) bucket.numbers.insert(number_key(columns.numbers[i]));
+        break;
+      case ValueKind::kBool:
+        (columns.numbers[i] != 0 ? bucket.saw_true : bucket.saw_false) = true;
+        break;
+      case ValueKind::kString:
+      case ValueKind::kJson:
+        if (distinct || text_bounds) add_text(bucket, columns, i);
+        break;
+      case ValueKind::kNull:
+        break;
+    }
+  }
+
+  void add(const ChunkColumns& columns) {
+    seen.assign(columns.dictionary.size(), 0);
+    touched.clear();
+    BucketState* bucket = nullptr;
+    std::size_t current = BucketPlan::kNone;
+    std::int64_t low = 0;
+    std::int64_t high = 0;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      if (columns.kinds[i] == ValueKind::kNull) continue;
+      std::int64_t time = columns.times[i];
+      // Chunks are sorted, so the period changes rarely: look it up only on leaving it.
+      if (bucket == nullptr || time < low || time >= high) {
+        std::size_t index = plan.index_of(time);
+        if (index == BucketPlan::kNone) continue;
+        if (index != current) {
+          forget_seen();
+          current = index;
+          bucket = &buckets[index];
+          low = plan.start(index);
+          high = plan.end(index);
+        }
+      }
+      add_value(*bucket, columns, i);
+    }
+  }
+};
+
+Aggregator::Aggregator(BucketPlan plan, std::initializer_list<AggregationMethod> methods)
+    : Aggregator(std::move(plan), std::vector<AggregationMethod>(methods)) {}
+
+Aggregator::Aggregator(BucketPlan plan, const std::vector<AggregationMethod>& methods)
+    : state_(std::make_unique<State>(std::move(plan))) {
+  auto wants = [&](AggregationMethod method) {
+    return std::find(methods.begin(), methods.end(), method) != methods.end();
+  };
+  state_->distinct = wants(AggregationMethod::kDistinctCount);
+  state_->text_bounds = wants(AggregationMethod::kMin) || wants(AggregationMethod::kMax);
+}
+
+Aggregator::~Aggregator() = default;
+Aggregator::Aggregator(Aggregator&&) noexcept = default;
+Aggregator& Aggregator::operator=(Aggregator&&) noexcept = default;
+
+void Aggregator::add(const ChunkColumns& columns) {
+  state_->add(columns);
+}
+
+std::vector<BucketAggregate> Aggregator::finish() const {
+  const BucketPlan& plan = state_->plan;
+  std::vector<BucketAggregate> out(plan.size());
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    out[i].start = plan.start(i);
+    out[i].end = plan.end(i);
+  }
+  for (const auto& [index, bucket] : state_->buckets) {
+    BucketAggregate& result = out[index];
+    result.total_count = bucket.total;
+    result.distinct_count = bucket.numbers.size() + bucket.texts.size() +
+                            (bucket.saw_false ? 1 : 0) + (bucket.saw_true ? 1 : 0);
+    result.number_count = bucket.n;
+    result.min_text = bucket.min_text;
+    result.max_text = bucket.max_text;
+    if (bucket.n == 0) continue;
+    result.sum = bucket.sum;
+    result.sumsq = bucket.sumsq;
+    result.avg = bucket.sum / static_cast<double>(bucket.n);
+    result.min = bucket.min;
+    result.max = bucket.max;
+    result.stddev = std::sqrt(std::max(0.0, bucket.m2 / static_cast<double>(bucket.n)));
+  }
+  return out;
+}
+
+}  // namespace citytwin::series

@@ -1,0 +1,234 @@
+#include "citytwin/series/aggregation.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <set>
+
+#include "citytwin/common/instant.hpp"
+#include "citytwin/series/chunk_merge.hpp"
+
+namespace citytwin::series {
+namespace {
+
+std::int64_t at(std::string_view text) {
+  return parse_date_time(text)->micros;
+}
+
+std::vector<ChunkColumns> decode_all(const std::vector<std::string>& chunks) {
+  std::vector<ChunkColumns> out;
+  for (const std::string& chunk : chunks) {
+    auto reader = ChunkReader::open(chunk);
+    EXPECT_TRUE(reader.ok());
+    out.push_back(std::move(reader).value().columns());
+  }
+  return out;
+}
+
+std::vector<BucketAggregate> aggregate(const std::vector<Sample>& samples, BucketPlan plan,
+                                       std::size_t chunk_size = 1024) {
+  auto chunks = build_chunks(samples, chunk_size);
+  EXPECT_TRUE(chunks.ok());
+  Aggregator aggregator(std::move(plan));
+  // Reverse order: the aggregator must not depend on chunk order.
+  auto columns = decode_all(*chunks);
+  for (auto it = columns.rbegin(); it != columns.rend(); ++it) aggregator.add(*it);
+  return aggregator.finish();
+}
+
+// The obvious implementation, straight from the definitions, over materialised samples.
+BucketAggregate reference(const std::vector<Sample>& samples, std::int64_t start,
+                          std::int64_t end) {
+  BucketAggregate out;
+  out.start = start;
+  out.end = end;
+  std::vector<double> numbers;
+  std::set<std::string> distinct;
+  for (const Sample& sample : samples) {
+    if (sample.time < start || sample.time >= end || sample.kind == ValueKind::kNull) continue;
+    ++out.total_count;
+    switch (sample.kind) {
+      case ValueKind::kNumber:
+        numbers.push_back(sample.number);
+        distinct.insert("n" + std::to_string(sample.number == 0 ? 0.0 : sample.number));
+        break;
+      case ValueKind::kBool:
+        distinct.insert(sample.boolean ? "true" : "false");
+        break;
+      case ValueKind::kString:
+        distinct.insert("s" + sample.text);
+        if (!out.min_text || sample.text < *out.min_text) out.min_text = sample.text;
+        if (!out.max_text || sample.text > *out.max_text) out.max_text = sample.text;
+        break;
+      default:
+        distinct.insert("j" + sample.text);
+    }
+  }
+  out.distinct_count = distinct.size();
+  out.number_count = numbers.size();
+  if (numbers.empty()) return out;
+  double mean = 0;
+  for (double x : numbers) {
+    out.sum += x;
+    out.sumsq += x * x;
+  }
+  mean = out.sum / numbers.size();
+  double squares = 0;
+  for (double x : numbers) squares += (x - mean) * (x - mean);
+  out.avg = mean;
+  out.min = *std::min_element(numbers.begin(), numbers.end());
+  out.max = *std::max_element(numbers.begin(), numbers.end());
+  out.stddev = std::sqrt(squares / numbers.size());
+  return out;
+}
+
+void expect_near_optional(const std::optional<double>& a, const std::optional<double>& b) {
+  ASSERT_EQ(a.has_value(), b.has_value());
+  if (a) {
+    EXPECT_NEAR(*a, *b, 1e-9 * std::max(1.0, std::fabs(*b)));
+  }
+}
+
+void expect_matches_reference(const std::vector<Sample>& samples, const BucketPlan& plan,
+                              const std::vector<BucketAggregate>& got) {
+  ASSERT_EQ(got.size(), plan.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    BucketAggregate want = reference(samples, plan.start(i), plan.end(i));
+    SCOPED_TRACE("bucket " + std::to_string(i));
+    EXPECT_EQ(got[i].start, want.start);
+    EXPECT_EQ(got[i].end, want.end);
+    EXPECT_EQ(got[i].total_count, want.total_count);
+    EXPECT_EQ(got[i].distinct_count, want.distinct_count);
+    EXPECT_EQ(got[i].number_count, want.number_count);
+    EXPECT_NEAR(got[i].sum, want.sum, 1e-9 * std::max(1.0, std::fabs(want.sum)));
+    EXPECT_NEAR(got[i].sumsq, want.sumsq, 1e-9 * std::max(1.0, want.sumsq));
+    expect_near_optional(got[i].avg, want.avg);
+    expect_near_optional(got[i].min, want.min);
+    expect_near_optional(got[i].max, want.max);
+    expect_near_optional(got[i].stddev, want.stddev);
+    EXPECT_EQ(got[i].min_text, want.min_text);
+    EXPECT_EQ(got[i].max_text, want.max_text);
+  }
+}
+
+std::vector<Sample> random_mixed_series(std::int64_t from, std::int64_t span, int count,
+                                        unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<Sample> samples;
+  for (int i = 0; i < count; ++i) {
+    // A tenth fall outside the range on either side.
+    std::int64_t time = from - span / 20 + static_cast<std::int64_t>(rng() % (span + span / 10));
+    switch (rng() % 10) {
+      case 0:
+        samples.push_back(Sample::of_bool(time, rng() % 2));
+        break;
+      case 1:
+        samples.push_back(Sample::of_string(time, "st" + std::to_string(rng() % 15)));
+        break;
+      case 2:
+        samples.push_back(Sample::of_json(time, "[" + std::to_string(rng() % 5) + "]"));
+        break;
+      case 3:
+        samples.push_back(Sample::of_null(time));
+        break;
+      default:
+        samples.push_back(Sample::of_number(time, static_cast<double>(rng() % 400) / 10 - 5));
+    }
+  }
+  return samples;
+}
+
+TEST(Aggregation, FixedPeriodsMatchTheReference) {
+  std::int64_t from = at("2026-03-01T00:00:00Z");
+  std::int64_t to = at("2026-03-08T00:00:00Z");
+  auto samples = random_mixed_series(from, to - from, 20000, 1);
+  for (std::string_view period : {"PT1H", "P1D", "PT7M13S", "PT0S"}) {
+    SCOPED_TRACE(std::string(period));
+    auto plan = BucketPlan::create(from, to, *parse_period_duration(period), 100000);
+    ASSERT_TRUE(plan.ok());
+    expect_matches_reference(samples, *plan, aggregate(samples, *plan, 700));
+  }
+}
+
+TEST(Aggregation, CalendarPeriodsMatchTheReference) {
+  std::int64_t from = at("2023-11-30T06:00:00Z");
+  std::int64_t to = at("2025-03-31T00:00:00Z");
+  auto samples = random_mixed_series(from, to - from, 30000, 2);
+  for (std::string_view period : {"P1M", "P1Y", "P2M3D"}) {
+    SCOPED_TRACE(std::string(period));
+    auto plan = BucketPlan::create(from, to, *parse_period_duration(period), 100000);
+    ASSERT_TRUE(plan.ok());
+    expect_matches_reference(samples, *plan, aggregate(samples, *plan));
+  }
+}
+
+TEST(Aggregation, KnownValues) {
+  std::vector<Sample> samples;
+  double values[] = {2, 4, 4, 4, 5, 5, 7, 9};
+  for (int i = 0; i < 8; ++i) samples.push_back(Sample::of_number(i, values[i]));
+  samples.push_back(Sample::of_null(8));
+  samples.push_back(Sample::of_number(100, 1000));  // outside
+  auto result = aggregate(samples, *BucketPlan::create(0, 100, PeriodDuration{}, 10));
+  ASSERT_EQ(result.size(), 1u);
+  EXPECT_EQ(result[0].total_count, 8u);
+  EXPECT_EQ(result[0].distinct_count, 5u);
+  EXPECT_EQ(result[0].sum, 40);
+  EXPECT_EQ(result[0].sumsq, 232);
+  EXPECT_EQ(result[0].avg, 5);
+  EXPECT_EQ(result[0].min, 2);
+  EXPECT_EQ(result[0].max, 9);
+  EXPECT_EQ(result[0].stddev, 2);  // population: sqrt(32 / 8)
+}
+
+TEST(Aggregation, StddevStaysAccurateForLargeCloseValues) {
+  std::vector<Sample> samples;
+  for (int i = 0; i < 1000; ++i) samples.push_back(Sample::of_number(i, 1e9 + (i % 2)));
+  auto result = aggregate(samples, *BucketPlan::create(0, 1000, PeriodDuration{}, 10));
+  EXPECT_NEAR(*result[0].stddev, 0.5, 1e-6);
+}
+
+TEST(Aggregation, NonNumbersCountButDoNotSum) {
+  std::vector<Sample> samples = {Sample::of_string(1, "b"),  Sample::of_string(2, "a"),
+                                 Sample::of_string(3, "b"),  Sample::of_bool(4, true),
+                                 Sample::of_bool(5, true),   Sample::of_json(6, "\"a\""),
+                                 Sample::of_number(7, -0.0), Sample::of_number(8, 0.0)};
+  auto result = aggregate(samples, *BucketPlan::create(0, 10, PeriodDuration{}, 10));
+  EXPECT_EQ(result[0].total_count, 8u);
+  EXPECT_EQ(result[0].distinct_count, 5u);  // "a", "b", true, JSON "a", 0
+  EXPECT_EQ(result[0].number_count, 2u);
+  EXPECT_EQ(result[0].min_text, "a");
+  EXPECT_EQ(result[0].max_text, "b");
+  EXPECT_EQ(result[0].avg, 0.0);
+}
+
+TEST(Aggregation, EmptyPeriodsAreReported) {
+  std::vector<Sample> samples = {Sample::of_number(5, 1), Sample::of_number(25, 2)};
+  auto result = aggregate(samples, *BucketPlan::create(0, 30, PeriodDuration{0, 10}, 10));
+  ASSERT_EQ(result.size(), 3u);
+  EXPECT_EQ(result[1].total_count, 0u);
+  EXPECT_FALSE(result[1].avg.has_value());
+  EXPECT_EQ(result[2].sum, 2);
+}
+
+TEST(Aggregation, OnlyRequestedExtrasAreTracked) {
+  std::vector<Sample> samples = {Sample::of_string(1, "x"), Sample::of_string(2, "y")};
+  auto chunks = build_chunks(samples);
+  Aggregator counts(*BucketPlan::create(0, 10, PeriodDuration{}, 10),
+                    {AggregationMethod::kTotalCount});
+  counts.add(decode_all(*chunks)[0]);
+  auto result = counts.finish();
+  EXPECT_EQ(result[0].total_count, 2u);
+  EXPECT_EQ(result[0].distinct_count, 0u);
+  EXPECT_FALSE(result[0].min_text.has_value());
+}
+
+TEST(Aggregation, MethodNames) {
+  EXPECT_EQ(*parse_aggregation_method("stddev"), AggregationMethod::kStddev);
+  EXPECT_EQ(*parse_aggregation_method("distinctCount"), AggregationMethod::kDistinctCount);
+  EXPECT_FALSE(parse_aggregation_method("median").ok());
+  EXPECT_FALSE(parse_aggregation_method("SUM").ok());
+}
+
+}  // namespace
+}  // namespace citytwin::series

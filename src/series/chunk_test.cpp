@@ -1,0 +1,158 @@
+#include "citytwin/series/chunk.hpp"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <random>
+
+#include "series_test_util.hpp"
+
+namespace citytwin::series {
+namespace {
+
+constexpr std::int64_t k2026 = 1'767'225'600'000'000;
+constexpr std::int64_t kMinute = 60'000'000;
+
+std::string build(const std::vector<Sample>& samples) {
+  ChunkBuilder builder;
+  for (const Sample& sample : samples) builder.add(sample);
+  auto bytes = builder.finish();
+  EXPECT_TRUE(bytes.ok());
+  return bytes.ok() ? *bytes : std::string();
+}
+
+std::vector<Sample> read(const std::string& bytes) {
+  auto reader = ChunkReader::open(bytes);
+  EXPECT_TRUE(reader.ok()) << (reader.ok() ? "" : reader.error().detail);
+  return reader.ok() ? reader->columns().samples() : std::vector<Sample>{};
+}
+
+std::vector<Sample> sorted(std::vector<Sample> samples) {
+  std::stable_sort(samples.begin(), samples.end(),
+                   [](const Sample& a, const Sample& b) { return a.time < b.time; });
+  return samples;
+}
+
+TEST(Chunk, EmptyChunk) {
+  std::string bytes = build({});
+  auto reader = ChunkReader::open(bytes);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(reader->size(), 0u);
+  EXPECT_EQ(reader->header().count, 0u);
+  EXPECT_EQ(reader->header().kind_mask, 0u);
+}
+
+TEST(Chunk, SingleSampleOfEachKind) {
+  for (const Sample& sample : {Sample::of_number(k2026, 21.5), Sample::of_bool(k2026, true),
+                               Sample::of_bool(k2026, false), Sample::of_string(k2026, "ok"),
+                               Sample::of_json(k2026, R"({"a":[1,2]})"), Sample::of_null(k2026)}) {
+    EXPECT_TRUE(same_samples(read(build({sample})), {sample}));
+  }
+}
+
+TEST(Chunk, MixedSeriesOutOfOrderRoundTripsSorted) {
+  std::mt19937_64 rng(21);
+  std::vector<Sample> samples;
+  for (int i = 0; i < 3000; ++i) {
+    std::int64_t time = k2026 + static_cast<std::int64_t>(rng() % 1000) * kMinute;  // dups too
+    switch (rng() % 6) {
+      case 0:
+        samples.push_back(Sample::of_number(time, std::bit_cast<double>(rng())));
+        break;
+      case 1:
+        samples.push_back(Sample::of_bool(time, rng() % 2));
+        break;
+      case 2:
+        samples.push_back(Sample::of_string(time, "s" + std::to_string(rng() % 40)));
+        break;
+      case 3:
+        samples.push_back(Sample::of_json(time, "{\"n\":" + std::to_string(rng() % 40) + "}"));
+        break;
+      case 4:
+        samples.push_back(Sample::of_null(time));
+        break;
+      default:
+        samples.push_back(Sample::of_number(time, static_cast<double>(rng() % 100) / 10));
+    }
+  }
+  std::string bytes = build(samples);
+  EXPECT_TRUE(same_samples(read(bytes), sorted(samples)));
+  auto header = peek_chunk_header(bytes);
+  ASSERT_TRUE(header.ok());
+  EXPECT_EQ(header->count, samples.size());
+  EXPECT_EQ(header->kind_mask, 0b11111);
+  EXPECT_EQ(header->min_time, sorted(samples).front().time);
+  EXPECT_EQ(header->max_time, sorted(samples).back().time);
+}
+
+TEST(Chunk, EqualTimestampsKeepInsertionOrder) {
+  std::vector<Sample> samples = {Sample::of_number(5, 1), Sample::of_number(3, 2),
+                                 Sample::of_number(5, 3), Sample::of_number(3, 4)};
+  std::vector<Sample> expected = {samples[1], samples[3], samples[0], samples[2]};
+  EXPECT_TRUE(same_samples(read(build(samples)), expected));
+}
+
+TEST(Chunk, SecondTimestampOnAllOrSomeSamples) {
+  std::vector<Sample> all;
+  for (int i = 0; i < 100; ++i) {
+    Sample sample = Sample::of_number(k2026 + i * kMinute, i);
+    sample.time2 = k2026 + i * kMinute + 1500 + i % 7;
+    all.push_back(sample);
+  }
+  std::string bytes = build(all);
+  EXPECT_TRUE(same_samples(read(bytes), all));
+  EXPECT_EQ(peek_chunk_header(bytes)->flags, ChunkHeader::kHasTime2);
+
+  std::vector<Sample> some = all;
+  for (int i = 0; i < 100; i += 3) some[i].time2.reset();
+  bytes = build(some);
+  EXPECT_TRUE(same_samples(read(bytes), some));
+  EXPECT_EQ(peek_chunk_header(bytes)->flags, ChunkHeader::kHasTime2 | ChunkHeader::kTime2Partial);
+}
+
+TEST(Chunk, ExtremeTimestamps) {
+  constexpr auto kMin = std::numeric_limits<std::int64_t>::min();
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  std::vector<Sample> samples = {Sample::of_number(kMax, 1), Sample::of_number(kMin, 2),
+                                 Sample::of_number(0, 3)};
+  samples[0].time2 = kMin;
+  samples[1].time2 = kMax;
+  EXPECT_TRUE(same_samples(read(build(samples)), sorted(samples)));
+}
+
+TEST(Chunk, BooleanSeriesIsRunLengthEncoded) {
+  std::vector<Sample> samples;
+  for (int i = 0; i < 1000; ++i) samples.push_back(Sample::of_bool(k2026 + i * kMinute, i >= 500));
+  std::string bytes = build(samples);
+  EXPECT_TRUE(same_samples(read(bytes), samples));
+  EXPECT_LT(bytes.size(), 200u);
+}
+
+TEST(Chunk, ColumnsAreAlignedPerSample) {
+  std::vector<Sample> samples = {Sample::of_string(1, "b"), Sample::of_number(2, 4.5),
+                                 Sample::of_bool(3, true), Sample::of_string(4, "a"),
+                                 Sample::of_string(5, "b")};
+  auto reader = ChunkReader::open(build(samples));
+  ASSERT_TRUE(reader.ok());
+  const ChunkColumns& columns = reader->columns();
+  EXPECT_EQ(columns.times, (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(columns.numbers[1], 4.5);
+  EXPECT_EQ(columns.numbers[2], 1.0);
+  EXPECT_EQ(columns.dictionary, (std::vector<std::string>{"b", "a"}));
+  EXPECT_EQ(columns.text_indices[4], 0u);
+  EXPECT_TRUE(columns.times2.empty());
+}
+
+TEST(Chunk, SensorSeriesIsSmall) {
+  std::vector<Sample> samples;
+  for (int i = 0; i < 1024; ++i) {
+    // Slowly varying, one decimal: the value changes every few samples.
+    samples.push_back(Sample::of_number(k2026 + i * kMinute, 20.0 + (i / 7 % 10) / 10.0));
+  }
+  std::string bytes = build(samples);
+  EXPECT_TRUE(same_samples(read(bytes), samples));
+  EXPECT_LT(bytes.size(), 1024u * 3);
+}
+
+}  // namespace
+}  // namespace citytwin::series

@@ -1,0 +1,83 @@
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "citytwin/common/result.hpp"
+#include "citytwin/series/bucket_plan.hpp"
+#include "citytwin/series/chunk.hpp"
+
+namespace citytwin::series {
+
+// NGSI-LD aggregation methods (aggrMethods, ETSI GS CIM 009 clause 4.5.19).
+enum class AggregationMethod {
+  kTotalCount,
+  kDistinctCount,
+  kSum,
+  kAvg,
+  kMin,
+  kMax,
+  kStddev,
+  kSumsq,
+};
+
+// "totalCount", "distinctCount", ... (the spec's names, case-sensitive).
+Result<AggregationMethod> parse_aggregation_method(std::string_view name);
+
+// The aggregates of one period. Which samples count:
+// - totalCount: every value in the period; deleted instances (kNull) are not values.
+// - distinctCount: distinct values; numbers by numeric value (-0.0 equals 0.0, all NaNs are
+//   one value), strings and JSON by their exact text, booleans as two values.
+// - sum, sumsq, avg, stddev: numbers only. stddev is the population standard deviation
+//   (divide by n): the specification does not say, and this form is defined for one sample
+//   and consistent with sum and sumsq (the sample form is sqrt(n/(n-1)) times it).
+// - min, max: numbers numerically; strings lexicographically by UTF-8 bytes (which is code
+//   point order) in min_text/max_text. Booleans and JSON values have no order here.
+struct BucketAggregate {
+  std::int64_t start = 0;  // [start, end) in µs since epoch
+  std::int64_t end = 0;
+  std::uint64_t total_count = 0;
+  std::uint64_t distinct_count = 0;
+  std::uint64_t number_count = 0;  // how many numbers sum/avg/... are over
+  double sum = 0;
+  double sumsq = 0;
+  std::optional<double> avg;  // these four are empty without numbers
+  std::optional<double> min;
+  std::optional<double> max;
+  std::optional<double> stddev;
+  std::optional<std::string> min_text;
+  std::optional<std::string> max_text;
+};
+
+// Aggregates decoded chunks (ChunkColumns, straight from the compressed columns: no JSON,
+// no Sample objects) into the periods of a BucketPlan. Chunks may come in any order and
+// overlap in time. Distinct values and text bounds cost hashing and copies, so they are
+// tracked only when the methods ask for them.
+class Aggregator {
+ public:
+  explicit Aggregator(BucketPlan plan,
+                      std::initializer_list<AggregationMethod> methods = {
+                          AggregationMethod::kTotalCount, AggregationMethod::kDistinctCount,
+                          AggregationMethod::kSum, AggregationMethod::kAvg, AggregationMethod::kMin,
+                          AggregationMethod::kMax, AggregationMethod::kStddev,
+                          AggregationMethod::kSumsq});
+  Aggregator(BucketPlan plan, const std::vector<AggregationMethod>& methods);
+  ~Aggregator();
+  Aggregator(Aggregator&&) noexcept;
+  Aggregator& operator=(Aggregator&&) noexcept;
+
+  void add(const ChunkColumns& columns);
+  // One entry per period of the plan, in time order, empty periods included.
+  std::vector<BucketAggregate> finish() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace citytwin::series

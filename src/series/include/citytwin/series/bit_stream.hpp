@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace citytwin::series {
+
+// Appends bit fields most significant bit first; the last byte is padded with zero bits.
+class BitWriter {
+ public:
+  // Writes the low `bits` bits of `value`; bits is 0..64.
+  void write(std::uint64_t value, int bits);
+  void write_bit(bool bit) { write(bit ? 1 : 0, 1); }
+  std::size_t bit_count() const { return bytes_.size() * 8 + fill_; }
+  // Flushes the partial byte and returns the stream; the writer is empty afterwards.
+  std::string finish();
+
+ private:
+  std::string bytes_;
+  std::uint64_t acc_ = 0;  // the pending bits of the partial byte, right-aligned
+  int fill_ = 0;           // how many bits acc_ holds, 0..7
+};
+
+// Reads what BitWriter wrote. Reading past the end yields zero bits and sets a sticky
+// overrun flag instead of failing each call: the hot decode loops stay branch-light and
+// the column decoders check ok() once per value or at the end, turning overrun into an Error.
+class BitReader {
+ public:
+  explicit BitReader(std::string_view bytes) : bytes_(bytes), size_bits_(bytes.size() * 8) {}
+
+  // Reads `bits` bits (0..64) as an unsigned value.
+  std::uint64_t read(int bits);
+  bool read_bit() { return read(1) != 0; }
+
+  bool ok() const { return !overrun_; }
+  // True when everything was read except zero padding in the last byte: a stricter check
+  // than ok() that catches sections with trailing garbage.
+  bool finished_cleanly() const;
+
+ private:
+  std::uint64_t read_slow(int bits);
+
+  std::string_view bytes_;
+  std::size_t size_bits_;
+  std::size_t pos_ = 0;  // in bits
+  bool overrun_ = false;
+};
+
+}  // namespace citytwin::series

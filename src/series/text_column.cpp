@@ -1,0 +1,74 @@
+#include "citytwin/series/text_column.hpp"
+
+#include <bit>
+#include <unordered_map>
+
+#include "citytwin/series/bit_stream.hpp"
+#include "citytwin/series/byte_io.hpp"
+#include "corrupt.hpp"
+
+namespace citytwin::series {
+namespace {
+
+int index_width(std::size_t dictionary_size) {
+  return dictionary_size <= 1 ? 0 : std::bit_width(dictionary_size - 1);
+}
+
+}  // namespace
+
+TextColumn make_text_column(std::span<const std::string_view> texts) {
+  TextColumn column;
+  std::unordered_map<std::string_view, std::uint32_t> seen;
+  column.indices.reserve(texts.size());
+  for (std::string_view text : texts) {
+    auto [it, inserted] = seen.try_emplace(text, static_cast<std::uint32_t>(seen.size()));
+    if (inserted) column.dictionary.emplace_back(text);
+    column.indices.push_back(it->second);
+  }
+  return column;
+}
+
+std::string encode_text_column(const TextColumn& column) {
+  std::string out;
+  append_varint(out, column.dictionary.size());
+  for (const std::string& entry : column.dictionary) append_section(out, entry);
+  int width = index_width(column.dictionary.size());
+  BitWriter indices;
+  for (std::uint32_t index : column.indices) indices.write(index, width);
+  append_section(out, indices.finish());
+  return out;
+}
+
+Result<TextColumn> decode_text_column(std::string_view bytes, std::size_t count) {
+  ByteReader in(bytes);
+  std::uint64_t entries = 0;
+  // Each entry needs at least its length byte, which bounds the allocation below.
+  if (!in.read_varint(entries) || entries > in.remaining() || (count > 0 && entries == 0) ||
+      entries > count) {
+    return corrupt_chunk("bad text dictionary size");
+  }
+  TextColumn column;
+  column.dictionary.reserve(entries);
+  for (std::uint64_t i = 0; i < entries; ++i) {
+    std::string_view entry;
+    if (!in.read_section(entry)) return corrupt_chunk("truncated text dictionary");
+    column.dictionary.emplace_back(entry);
+  }
+  std::string_view packed;
+  if (!in.read_section(packed) || in.remaining() != 0) {
+    return corrupt_chunk("bad text index stream");
+  }
+  int width = index_width(entries);
+  if (packed.size() != (count * width + 7) / 8) return corrupt_chunk("text index length");
+  BitReader reader(packed);
+  column.indices.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    auto index = reader.read(width);
+    if (index >= entries) return corrupt_chunk("text index out of range");
+    column.indices.push_back(static_cast<std::uint32_t>(index));
+  }
+  if (!reader.finished_cleanly()) return corrupt_chunk("text index padding");
+  return column;
+}
+
+}  // namespace citytwin::series
