@@ -64,6 +64,28 @@ store::HistorySample deletion_of(const InstanceKey& key, Instant now) {
   return sample;
 }
 
+const boost::json::value* types_of(const boost::json::object* entity) {
+  return entity == nullptr ? nullptr : entity->if_contains(form::kType);
+}
+
+void add_type_history(const boost::json::object* before, const boost::json::object* after,
+                      Instant now, std::vector<store::HistorySample>& samples) {
+  const boost::json::value* old_types = types_of(before);
+  const boost::json::value* new_types = types_of(after);
+  if (new_types == nullptr && old_types == nullptr) return;
+  if (new_types != nullptr && old_types != nullptr && *new_types == *old_types) return;
+  store::HistorySample sample;
+  sample.attribute = std::string(kTypeHistory);
+  sample.modified_at = now.micros;
+  if (new_types == nullptr) {
+    sample.deleted = true;
+  } else {
+    sample.modified_at = instant_member(*after, form::kModifiedAt).value_or(now.micros);
+    sample.instance = boost::json::serialize(*new_types);
+  }
+  samples.push_back(std::move(sample));
+}
+
 }  // namespace
 
 std::vector<store::HistorySample> history_between(const boost::json::object* before,
@@ -71,6 +93,7 @@ std::vector<store::HistorySample> history_between(const boost::json::object* bef
   Instances old_instances = instances_of(before);
   Instances new_instances = instances_of(after);
   std::vector<store::HistorySample> samples;
+  add_type_history(before, after, now, samples);
   for (const auto& [key, instance] : new_instances) {
     auto old = old_instances.find(key);
     if (old != old_instances.end() && *old->second == *instance) continue;

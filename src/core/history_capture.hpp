@@ -14,7 +14,11 @@ namespace citytwin::core {
 // instance of `before` that `after` no longer has. A null `before` is a creation, a null
 // `after` a deletion of the entity. Instances are told apart by attribute and datasetId.
 // A sample's instant is the instance's modifiedAt, or `now` (deletions, and instances
-// without one).
+// without one). The entity's types are kept as the history of the pseudo-attribute
+// kTypeHistory (instance: the JSON array of expanded types), so the temporal representation
+// of an entity that no longer exists still has its type.
+inline constexpr std::string_view kTypeHistory = "@type";
+
 std::vector<store::HistorySample> history_between(const boost::json::object* before,
                                                   const boost::json::object* after, Instant now);
 

@@ -39,17 +39,18 @@ TEST(HistoryCapture, ANewEntityRecordsEveryInstanceAtItsModifiedAt) {
       entity({{kTemperature, json::array{property(21.5, "2027-01-15T08:00:00Z"),
                                          property(19, "2027-01-15T08:00:00Z", "urn:d:2")}},
               {kStatus, json::array{property(1, "2027-01-15T08:00:00Z")}}});
+  created["modifiedAt"] = "2027-01-15T08:00:00Z";
   auto samples = history_between(nullptr, &created, Instant{kNow});
-  ASSERT_EQ(samples.size(), 3u);
-  auto t = parse_date_time("2027-01-15T08:00:00Z")->micros;
-  EXPECT_THAT(
-      described(samples),
-      ::testing::ElementsAre(std::string(kStatus) + "||value@" + std::to_string(t),
-                             std::string(kTemperature) + "||value@" + std::to_string(t),
-                             std::string(kTemperature) + "|urn:d:2|value@" + std::to_string(t)));
-  auto stored = json::parse(samples[1].instance).as_object();
+  ASSERT_EQ(samples.size(), 4u);
+  auto t = std::to_string(parse_date_time("2027-01-15T08:00:00Z")->micros);
+  EXPECT_THAT(described(samples),
+              ::testing::ElementsAre("@type||value@" + t, std::string(kStatus) + "||value@" + t,
+                                     std::string(kTemperature) + "||value@" + t,
+                                     std::string(kTemperature) + "|urn:d:2|value@" + t));
+  EXPECT_EQ(samples[0].instance, R"(["https://example.org/S"])");
+  auto stored = json::parse(samples[2].instance).as_object();
   EXPECT_EQ(stored.at("value").as_double(), 21.5);
-  EXPECT_FALSE(samples[1].observed_at.has_value());
+  EXPECT_FALSE(samples[2].observed_at.has_value());
 }
 
 TEST(HistoryCapture, OnlyChangedInstancesAndDeletionsAreRecorded) {
@@ -74,8 +75,9 @@ TEST(HistoryCapture, OnlyChangedInstancesAndDeletionsAreRecorded) {
 TEST(HistoryCapture, DeletingTheEntityDeletesEveryInstance) {
   auto before = entity({{kTemperature, json::array{property(21.5, "2027-01-15T08:00:00Z")}}});
   auto samples = history_between(&before, nullptr, Instant{kNow});
-  EXPECT_THAT(described(samples), ::testing::ElementsAre(std::string(kTemperature) + "||deleted@" +
-                                                         std::to_string(kNow)));
+  EXPECT_THAT(described(samples), ::testing::ElementsAre("@type||deleted@" + std::to_string(kNow),
+                                                         std::string(kTemperature) + "||deleted@" +
+                                                             std::to_string(kNow)));
 }
 
 TEST(HistoryCapture, AnUnchangedEntityRecordsNothing) {

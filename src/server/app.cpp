@@ -14,6 +14,7 @@
 #include "citytwin/core/context_documents.hpp"
 #include "citytwin/core/discovery.hpp"
 #include "citytwin/core/entity_service.hpp"
+#include "citytwin/core/temporal_service.hpp"
 #include "citytwin/http/http_context_loader.hpp"
 #include "citytwin/http/ngsi_routes.hpp"
 #include "citytwin/http/ops_routes.hpp"
@@ -177,7 +178,9 @@ int serve(const ServeOptions& options) {
   // barrier above), so event loops never wait for an fsync.
   core::EntityService entities(**store, clock, core::EntityService::Durability::kDeferToCaller);
   core::Discovery discovery(**store);
-  http::NgsiApi ngsi{entities, discovery, **resolver, registry, loader, http::NgsiApiOptions{}};
+  core::TemporalService temporal(**store);
+  http::NgsiApi ngsi{
+      entities, discovery, temporal, **resolver, registry, loader, http::NgsiApiOptions{}};
   http::add_ngsi_routes(router, ngsi);
   if (auto status = write_port_file(options.port_file, server.port()); !status.ok()) {
     spdlog::error("{}", status.error().detail);

@@ -616,6 +616,9 @@ TYPED_TEST(EntityStoreConformance, HistoryIsAppendedWithTheChangeAndReadByAttrib
   auto window = store.history("t", "urn:1", kTemperature, HistoryRange{150, 300}, 100);
   ASSERT_TRUE(window.ok());
   EXPECT_THAT(*window, ElementsAre(observed, other_dataset));
+  auto humidity = store.history("t", "urn:1", kHumidity, HistoryRange{}, 100);
+  ASSERT_TRUE(humidity.ok());
+  EXPECT_THAT(*humidity, ElementsAre(sample(kHumidity, "", 100, "{\"value\":50}")));
   auto first_two = store.history("t", "urn:1", kTemperature, HistoryRange{}, 2);
   ASSERT_TRUE(first_two.ok());
   EXPECT_EQ(first_two->size(), 2u);

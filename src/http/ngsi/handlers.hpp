@@ -34,6 +34,8 @@ Response type_info(Request& request, NgsiApi& api);
 Response list_attributes(Request& request, NgsiApi& api);
 Response attribute_info(Request& request, NgsiApi& api);
 
+Response retrieve_temporal_entity(Request& request, NgsiApi& api);
+
 Response list_contexts(Request& request, NgsiApi& api);
 Response serve_context(Request& request, NgsiApi& api);
 Response add_context(Request& request, NgsiApi& api);

@@ -35,6 +35,8 @@ void add_ngsi_routes(Router& router, NgsiApi& api) {
   }
   router.add("POST", base + "/entityOperations/query", bind(query_post));
 
+  router.add("GET", base + "/temporal/entities/{entityId}", bind(retrieve_temporal_entity));
+
   router.add("GET", base + "/types", bind(list_types));
   router.add("GET", base + "/types/{type}", bind(type_info));
   router.add("GET", base + "/attributes", bind(list_attributes));

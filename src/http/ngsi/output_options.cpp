@@ -59,12 +59,14 @@ std::set<std::string> option_flags(const Request& request) {
   return flags;
 }
 
-Result<OutputOptions> output_options(const Request& request, const RequestEnv& env) {
+Result<OutputOptions> output_options(const Request& request, const RequestEnv& env, bool temporal) {
   OutputOptions out;
   auto& render = out.render;
   for (const auto& flag : option_flags(request)) {
     if (flag == "sysAttrs") {
       render.sys_attrs = true;
+    } else if (temporal && flag == "temporalValues") {
+      out.temporal_values = true;
     } else if (flag == "keyValues" || flag == "concise" || flag == "normalized" ||
                flag == "simplified") {
       CT_RETURN_IF_ERROR(apply_format(flag, render));

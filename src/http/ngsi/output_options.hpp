@@ -18,6 +18,7 @@ namespace citytwin::http::ngsi {
 struct OutputOptions {
   model::RenderOptions render;
   std::string geometry_property_iri;  // GeoJSON: the GeoProperty used as "geometry"
+  bool temporal_values = false;       // options=temporalValues (temporal API, clause 4.5.9)
 };
 
 // Splits a comma-separated parameter value, dropping empty items.
@@ -26,7 +27,9 @@ std::vector<std::string> split_list(std::string_view text);
 // The `options` parameter's values (repeated parameters and comma lists together).
 std::set<std::string> option_flags(const Request& request);
 
-Result<OutputOptions> output_options(const Request& request, const RequestEnv& env);
+// `temporal`: the temporal API, where options=temporalValues is also allowed.
+Result<OutputOptions> output_options(const Request& request, const RequestEnv& env,
+                                     bool temporal = false);
 
 // Renders one stored entity for the response type (normalized/concise/keyValues JSON, JSON-LD
 // with "@context", or a GeoJSON Feature).

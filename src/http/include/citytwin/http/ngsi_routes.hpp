@@ -5,6 +5,7 @@
 
 #include "citytwin/core/discovery.hpp"
 #include "citytwin/core/entity_service.hpp"
+#include "citytwin/core/temporal_service.hpp"
 #include "citytwin/http/router.hpp"
 #include "citytwin/model/context_loader.hpp"
 #include "citytwin/model/context_registry.hpp"
@@ -25,6 +26,7 @@ struct NgsiApiOptions {
 struct NgsiApi {
   core::EntityService& entities;
   core::Discovery& discovery;
+  core::TemporalService& temporal;
   jsonld::ContextResolver& resolver;
   jsonld::ContextRegistry& registry;
   jsonld::ContextLoader& loader;

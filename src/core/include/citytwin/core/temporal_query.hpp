@@ -1,0 +1,32 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace citytwin::core {
+
+// The temporal part of a temporal retrieval or query (GS CIM 009 clauses 4.11, 5.7.3):
+// which instances of the entity's history are wanted.
+struct TemporalQuery {
+  // timerel: kNone keeps the whole history. Semantics (clause 4.11): before t < timeAt;
+  // after t > timeAt; between timeAt <= t < endTimeAt.
+  enum class Relation { kNone, kBefore, kAfter, kBetween };
+  // timeproperty (clause 4.8): which instant of an instance `t` is. Default observedAt.
+  enum class TimeProperty { kObservedAt, kCreatedAt, kModifiedAt, kDeletedAt };
+
+  Relation relation = Relation::kNone;
+  std::int64_t time_at = 0;      // microseconds since the epoch
+  std::int64_t end_time_at = 0;  // kBetween only
+  TimeProperty property = TimeProperty::kObservedAt;
+  // lastN (clause 6.3.x): only the newest N instances of each attribute.
+  std::optional<std::size_t> last_n;
+  // attrs: expanded attribute names; empty means every attribute.
+  std::set<std::string, std::less<>> attrs;
+  // Most history samples read for one entity; more gives TooManyResults (never a silent cut).
+  std::size_t max_samples = 100'000;
+};
+
+}  // namespace citytwin::core

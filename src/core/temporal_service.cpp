@@ -1,0 +1,197 @@
+#include "citytwin/core/temporal_service.hpp"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "citytwin/common/instant.hpp"
+#include "citytwin/model/entity_form.hpp"
+#include "history_capture.hpp"
+
+namespace citytwin::core {
+namespace {
+
+namespace form = model::form;
+using Relation = TemporalQuery::Relation;
+using TimeProperty = TemporalQuery::TimeProperty;
+
+constexpr std::string_view kNullValue = "urn:ngsi-ld:null";  // clause 4.5.4 null marker
+constexpr std::size_t kMaxTypeSamples = 10'000;
+
+struct TimedInstance {
+  std::int64_t time = 0;
+  boost::json::object instance;
+};
+
+bool in_relation(const TemporalQuery& query, std::int64_t time) {
+  switch (query.relation) {
+    case Relation::kNone:
+      return true;
+    case Relation::kBefore:
+      return time < query.time_at;
+    case Relation::kAfter:
+      return time > query.time_at;
+    case Relation::kBetween:
+      return time >= query.time_at && time < query.end_time_at;
+  }
+  return false;
+}
+
+// The store range that holds every wanted sample: samples are ordered by modifiedAt, so only
+// modifiedAt and deletedAt (a deletion's modifiedAt) narrow the read.
+store::HistoryRange store_range(const TemporalQuery& query) {
+  store::HistoryRange range;
+  if (query.property != TimeProperty::kModifiedAt && query.property != TimeProperty::kDeletedAt) {
+    return range;
+  }
+  switch (query.relation) {
+    case Relation::kNone:
+      break;
+    case Relation::kBefore:
+      range.to = query.time_at;
+      break;
+    case Relation::kAfter:
+      range.from = query.time_at + 1;
+      break;
+    case Relation::kBetween:
+      range.from = query.time_at;
+      range.to = query.end_time_at;
+      break;
+  }
+  return range;
+}
+
+std::optional<std::int64_t> instant_member(const boost::json::object& object,
+                                           std::string_view name) {
+  const auto* member = object.if_contains(name);
+  if (member == nullptr || !member->is_string()) return std::nullopt;
+  auto instant = parse_date_time(member->as_string());
+  if (!instant) return std::nullopt;
+  return instant->micros;
+}
+
+// The instant the query looks at, or nullopt when the instance lacks it.
+std::optional<std::int64_t> time_of(const store::HistorySample& sample,
+                                    const boost::json::object& instance, TimeProperty property) {
+  switch (property) {
+    case TimeProperty::kObservedAt:
+      return sample.observed_at;
+    case TimeProperty::kCreatedAt:
+      return instant_member(instance, form::kCreatedAt);
+    case TimeProperty::kModifiedAt:
+    case TimeProperty::kDeletedAt:
+      return sample.modified_at;
+  }
+  return std::nullopt;
+}
+
+boost::json::object deletion_instance(const store::HistorySample& sample) {
+  boost::json::object instance{{form::kType, form::kProperty},
+                               {form::kValue, kNullValue},
+                               {form::kDeletedAt, format_date_time(Instant{sample.modified_at})}};
+  if (!sample.dataset_id.empty()) instance[form::kDatasetId] = sample.dataset_id;
+  return instance;
+}
+
+// Turns one sample into the instance the query wants, or nullopt when it is not wanted.
+Result<std::optional<TimedInstance>> select(const store::HistorySample& sample,
+                                            const TemporalQuery& query) {
+  if (query.property == TimeProperty::kDeletedAt) {
+    if (!sample.deleted || !in_relation(query, sample.modified_at))
+      return std::optional<TimedInstance>();
+    return std::optional<TimedInstance>(
+        TimedInstance{sample.modified_at, deletion_instance(sample)});
+  }
+  if (sample.deleted) return std::optional<TimedInstance>();
+  boost::system::error_code ec;
+  auto parsed = boost::json::parse(sample.instance, ec);
+  if (ec || !parsed.is_object()) {
+    return make_error(ErrorKind::kInternalError,
+                      "stored history of " + sample.attribute + " is unreadable");
+  }
+  auto time = time_of(sample, parsed.as_object(), query.property);
+  if (!time) {
+    // Without the asked-for instant an instance can only be ordered, not selected.
+    if (query.relation != Relation::kNone) return std::optional<TimedInstance>();
+    time = sample.modified_at;
+  }
+  if (!in_relation(query, *time)) return std::optional<TimedInstance>();
+  return std::optional<TimedInstance>(TimedInstance{*time, std::move(parsed.as_object())});
+}
+
+}  // namespace
+
+Result<boost::json::object> TemporalService::retrieve(std::string_view tenant, std::string_view id,
+                                                      const TemporalQuery& query) const {
+  if (!tenant.empty() && !store_.has_tenant(tenant)) {
+    return make_error(ErrorKind::kNonexistentTenant,
+                      "tenant " + std::string(tenant) + " does not exist");
+  }
+  std::string_view attribute;  // one attribute: read only its part of the history
+  if (query.attrs.size() == 1) attribute = *query.attrs.begin();
+  auto samples = store_.history(tenant, id, attribute, store_range(query), query.max_samples + 1);
+  if (!samples) return std::move(samples).error();
+  if (samples->size() > query.max_samples) {
+    return make_error(ErrorKind::kTooManyResults,
+                      "the selected history of " + std::string(id) + " has more than " +
+                          std::to_string(query.max_samples) +
+                          " instances; narrow it with timerel, attrs or lastN");
+  }
+  auto types = types_of(tenant, id);
+  if (!types) return std::move(types).error();
+  if (!*types) return make_error(ErrorKind::kResourceNotFound, std::string(id) + " not found");
+
+  std::map<std::string, std::vector<TimedInstance>, std::less<>> selected;
+  for (const store::HistorySample& sample : *samples) {
+    if (sample.attribute == kTypeHistory) continue;
+    if (!query.attrs.empty() && !query.attrs.contains(sample.attribute)) continue;
+    auto instance = select(sample, query);
+    if (!instance) return std::move(instance).error();
+    if (*instance) selected[sample.attribute].push_back(std::move(**instance));
+  }
+  boost::json::object attrs;
+  for (auto& [name, instances] : selected) {
+    std::stable_sort(
+        instances.begin(), instances.end(),
+        [](const TimedInstance& a, const TimedInstance& b) { return a.time < b.time; });
+    std::size_t first = 0;
+    if (query.last_n && instances.size() > *query.last_n) first = instances.size() - *query.last_n;
+    boost::json::array list;
+    for (std::size_t i = first; i < instances.size(); ++i)
+      list.emplace_back(std::move(instances[i].instance));
+    attrs[name] = std::move(list);
+  }
+  return boost::json::object{
+      {form::kId, id}, {form::kType, std::move(**types)}, {form::kAttrs, std::move(attrs)}};
+}
+
+// The current types, else the last recorded ones; nullopt when the entity never existed.
+Result<std::optional<boost::json::value>> TemporalService::types_of(std::string_view tenant,
+                                                                    std::string_view id) const {
+  auto current = store_.get(tenant, id);
+  if (!current) return std::move(current).error();
+  std::optional<std::string> document;
+  if (current->has_value()) {
+    boost::system::error_code ec;
+    auto parsed = boost::json::parse(**current, ec);
+    if (!ec && parsed.is_object()) {
+      if (const auto* types = parsed.as_object().if_contains(form::kType)) {
+        return std::optional<boost::json::value>(*types);
+      }
+    }
+  }
+  auto history = store_.history(tenant, id, kTypeHistory, {}, kMaxTypeSamples);
+  if (!history) return std::move(history).error();
+  for (auto it = history->rbegin(); it != history->rend(); ++it) {
+    if (it->deleted) continue;
+    boost::system::error_code ec;
+    auto parsed = boost::json::parse(it->instance, ec);
+    if (!ec && parsed.is_array()) return std::optional<boost::json::value>(std::move(parsed));
+  }
+  return std::optional<boost::json::value>();
+}
+
+}  // namespace citytwin::core

@@ -1,0 +1,140 @@
+#include "citytwin/core/temporal_service.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "citytwin/common/clock.hpp"
+#include "citytwin/core/entity_service.hpp"
+#include "citytwin/store/memory_store.hpp"
+
+namespace citytwin::core {
+namespace {
+
+namespace json = boost::json;
+using Relation = TemporalQuery::Relation;
+using TimeProperty = TemporalQuery::TimeProperty;
+
+constexpr const char* kTemperature = "https://example.org/temperature";
+constexpr const char* kStatus = "https://uri.etsi.org/ngsi-ld/status";
+constexpr const char* kId = "urn:ngsi-ld:S:1";
+
+class FixedClock final : public Clock {
+ public:
+  Instant now() const override { return Instant{micros}; }
+  std::int64_t micros = 1'800'000'000'000'000;
+};
+
+std::int64_t at(const char* text) {
+  return parse_date_time(text)->micros;
+}
+
+class TemporalServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    json::object entity{
+        {"id", kId},
+        {"type", json::array{"https://example.org/S"}},
+        {"attrs",
+         json::object{
+             {kTemperature,
+              json::array{json::object{
+                  {"type", "Property"}, {"value", 20}, {"observedAt", "2026-03-01T08:00:00Z"}}}},
+             {kStatus, json::array{json::object{{"type", "Property"}, {"value", "ok"}}}}}}};
+    ASSERT_TRUE(entities.create("", entity).ok());
+    for (int step = 1; step <= 3; ++step) {
+      clock.micros += 1'000'000;
+      char observed[32];
+      std::snprintf(observed, sizeof observed, "2026-03-01T%02d:00:00Z", 8 + step);
+      ASSERT_TRUE(entities
+                      .patch_attribute("", kId, kTemperature,
+                                       json::object{{"value", 20 + step}, {"observedAt", observed}})
+                      .ok());
+    }
+  }
+
+  std::vector<std::int64_t> values(const TemporalQuery& query,
+                                   const char* attribute = kTemperature) {
+    auto entity = temporal.retrieve("", kId, query);
+    EXPECT_TRUE(entity.ok()) << (entity.ok() ? "" : entity.error().detail);
+    std::vector<std::int64_t> out;
+    if (!entity.ok()) return out;
+    const auto* list = entity->at("attrs").as_object().if_contains(attribute);
+    if (list == nullptr) return out;
+    for (const auto& instance : list->as_array()) {
+      const auto& value = instance.as_object().at("value");
+      out.push_back(value.is_string() ? -1 : value.to_number<std::int64_t>());
+    }
+    return out;
+  }
+
+  std::unique_ptr<store::EntityStore> store = store::make_memory_store();
+  FixedClock clock;
+  EntityService entities{*store, clock};
+  TemporalService temporal{*store};
+};
+
+TEST_F(TemporalServiceTest, WholeHistoryInTimeOrder) {
+  EXPECT_THAT(values({}), ::testing::ElementsAre(20, 21, 22, 23));
+}
+
+TEST_F(TemporalServiceTest, TimeRelationsOnObservedAt) {
+  TemporalQuery before;
+  before.relation = Relation::kBefore;
+  before.time_at = at("2026-03-01T10:00:00Z");
+  EXPECT_THAT(values(before), ::testing::ElementsAre(20, 21));
+  TemporalQuery after = before;
+  after.relation = Relation::kAfter;
+  EXPECT_THAT(values(after), ::testing::ElementsAre(23));
+  TemporalQuery between = before;
+  between.relation = Relation::kBetween;
+  between.time_at = at("2026-03-01T09:00:00Z");
+  between.end_time_at = at("2026-03-01T11:00:00Z");
+  EXPECT_THAT(values(between), ::testing::ElementsAre(21, 22));
+  EXPECT_THAT(values(between, kStatus), ::testing::IsEmpty());  // no observedAt
+}
+
+TEST_F(TemporalServiceTest, LastNAndAttributeSelection) {
+  TemporalQuery query;
+  query.last_n = 2;
+  query.attrs = {kTemperature};
+  EXPECT_THAT(values(query), ::testing::ElementsAre(22, 23));
+  TemporalQuery status;
+  status.attrs = {kStatus};
+  EXPECT_EQ(values(status, kStatus).size(), 1u);
+}
+
+TEST_F(TemporalServiceTest, ModifiedAtRangesUseTheStoreOrder) {
+  TemporalQuery query;
+  query.property = TimeProperty::kModifiedAt;
+  query.relation = Relation::kAfter;
+  query.time_at = clock.micros - 2'000'000;  // after the first patch
+  EXPECT_THAT(values(query), ::testing::ElementsAre(22, 23));
+}
+
+TEST_F(TemporalServiceTest, DeletionsAndDeletedEntities) {
+  clock.micros += 1'000'000;
+  ASSERT_TRUE(entities.remove("", kId).ok());
+  TemporalQuery deletions;
+  deletions.property = TimeProperty::kDeletedAt;
+  EXPECT_THAT(values(deletions), ::testing::ElementsAre(-1));  // the null marker
+  auto entity = temporal.retrieve("", kId, {});
+  ASSERT_TRUE(entity.ok());
+  EXPECT_EQ(entity->at("type").as_array().front().as_string(), "https://example.org/S");
+}
+
+TEST_F(TemporalServiceTest, TooManySamplesIsAnErrorNotACut) {
+  TemporalQuery query;
+  query.max_samples = 2;
+  auto entity = temporal.retrieve("", kId, query);
+  ASSERT_FALSE(entity.ok());
+  EXPECT_EQ(entity.error().kind, ErrorKind::kTooManyResults);
+}
+
+TEST_F(TemporalServiceTest, UnknownEntityIsNotFound) {
+  auto entity = temporal.retrieve("", "urn:ngsi-ld:S:none", {});
+  ASSERT_FALSE(entity.ok());
+  EXPECT_EQ(entity.error().kind, ErrorKind::kResourceNotFound);
+}
+
+}  // namespace
+}  // namespace citytwin::core
