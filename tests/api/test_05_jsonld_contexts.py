@@ -258,6 +258,19 @@ def test_hosted_context_lifecycle(server):
     assert_problem(requests.delete(url), 404, "ResourceNotFound")
 
 
+@pytest.mark.parametrize("content_type", ["Application/JSON; charset=utf-8",
+                                          "application/ld+json;charset=UTF-8",
+                                          "APPLICATION/LD+JSON"])
+def test_add_context_media_type_is_case_insensitive_and_may_have_parameters(server, content_type):
+    """RFC 9110 clause 8.3.1: type and subtype compare case-insensitively, parameters apart."""
+    response = requests.post(f"{server.url}{V1}/jsonldContexts",
+                             data=json.dumps({"@context": {"Hut": "http://example.org/Hut"}}),
+                             headers={"Content-Type": content_type})
+    assert response.status_code == 201, response.text
+    assert_problem(requests.post(f"{server.url}{V1}/jsonldContexts", data="{}",
+                                 headers={"Content-Type": "text/json"}), 415)
+
+
 def test_posting_an_invalid_context_is_400(server):
     for body in ("not json", "[1,2]", '{"no": "context"}', '{"@context": 5}'):
         response = requests.post(f"{server.url}{V1}/jsonldContexts", data=body, headers=JSON)

@@ -5,6 +5,7 @@
 #include "citytwin/common/json_text.hpp"
 #include "citytwin/model/context_entry.hpp"
 #include "handlers.hpp"
+#include "media_type.hpp"
 #include "request_env.hpp"
 
 namespace citytwin::http::ngsi {
@@ -45,9 +46,9 @@ Response serve_context(Request& request, NgsiApi& api) {
 }
 
 Response add_context(Request& request, NgsiApi& api) {
-  auto type = request.header("content-type").value_or("");
-  if (type.substr(0, type.find(';')) != "application/json" &&
-      type.substr(0, type.find(';')) != "application/ld+json") {
+  // Media types compare case-insensitively and without their parameters (RFC 9110 8.3.1).
+  const std::string type = media_type_essence(request.header("content-type").value_or(""));
+  if (type != "application/json" && type != "application/ld+json") {
     return fail(make_error(ErrorKind::kUnsupportedMediaType,
                            "Content-Type must be application/json or application/ld+json"));
   }

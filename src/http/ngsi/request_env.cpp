@@ -6,51 +6,15 @@
 
 #include "citytwin/http/problem.hpp"
 #include "citytwin/model/core_contexts.hpp"
+#include "media_type.hpp"
 
 namespace citytwin::http::ngsi {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
   return text;
-}
-
-// "application/ld+json; charset=utf-8" -> "application/ld+json"
-std::string essence(std::string_view media_type) {
-  return lower(trim(media_type.substr(0, media_type.find(';'))));
-}
-
-struct MediaRange {
-  std::string type;
-  double quality = 1.0;
-};
-
-std::vector<MediaRange> parse_accept(std::string_view header) {
-  std::vector<MediaRange> ranges;
-  std::size_t start = 0;
-  while (start <= header.size()) {
-    std::size_t comma = header.find(',', start);
-    if (comma == std::string_view::npos) comma = header.size();
-    std::string_view item = header.substr(start, comma - start);
-    MediaRange range{essence(item), 1.0};
-    std::size_t q = item.find(";q=");
-    if (q == std::string_view::npos) q = item.find("; q=");
-    if (q != std::string_view::npos) {
-      range.quality = std::atof(std::string(item.substr(item.find('=', q) + 1)).c_str());
-    }
-    if (!range.type.empty()) ranges.push_back(range);
-    start = comma + 1;
-  }
-  std::stable_sort(ranges.begin(), ranges.end(),
-                   [](const MediaRange& a, const MediaRange& b) { return a.quality > b.quality; });
-  return ranges;
 }
 
 // The @context URL of a Link header with rel=json-ld#context, or nullopt.
@@ -141,7 +105,7 @@ Result<WriteRequest> prepare_write(const Request& request, NgsiApi& api, bool al
   if (!type) return std::move(type).error();
   write.env.response_type = *type;
 
-  std::string content_type = essence(request.header("content-type").value_or(""));
+  std::string content_type = media_type_essence(request.header("content-type").value_or(""));
   if (content_type == "application/ld+json") {
     write.env.request_type = MediaType::kJsonLd;
   } else if (content_type == "application/json" ||
