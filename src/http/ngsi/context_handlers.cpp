@@ -6,9 +6,20 @@
 #include "citytwin/model/context_entry.hpp"
 #include "handlers.hpp"
 #include "media_type.hpp"
+#include "public_url.hpp"
 #include "request_env.hpp"
 
 namespace citytwin::http::ngsi {
+namespace {
+
+// Clauses 5.13.3.5 / 5.13.4.5 details, with the URL as this client reaches it.
+boost::json::object details_of(const jsonld::ContextEntry& entry, std::string_view base_url) {
+  boost::json::object details = jsonld::context_entry_details(entry);
+  details["URL"] = public_context_url(entry.url, base_url);
+  return details;
+}
+
+}  // namespace
 
 Response list_contexts(Request& request, NgsiApi& api) {
   std::optional<jsonld::ContextKind> kind;
@@ -20,12 +31,13 @@ Response list_contexts(Request& request, NgsiApi& api) {
     }
   }
   bool details = request.param("details").value_or("false") == "true";
+  const std::string base_url = request_base_url(request, api.options.base_url);
   boost::json::array body;
   for (const auto& entry : api.registry.list(kind)) {
     if (details) {
-      body.push_back(jsonld::context_entry_details(entry));
+      body.push_back(details_of(entry, base_url));
     } else {
-      body.emplace_back(entry.url);
+      body.emplace_back(public_context_url(entry.url, base_url));
     }
   }
   return Response::with_body(200, "application/json", to_json_text(body));
@@ -37,8 +49,8 @@ Response serve_context(Request& request, NgsiApi& api) {
     auto entry = api.registry.peek(id);
     if (!entry)
       return fail(make_error(ErrorKind::kResourceNotFound, "no @context " + std::string(id)));
-    return Response::with_body(200, "application/json",
-                               to_json_text(jsonld::context_entry_details(*entry)));
+    const std::string base_url = request_base_url(request, api.options.base_url);
+    return Response::with_body(200, "application/json", to_json_text(details_of(*entry, base_url)));
   }
   auto entry = api.registry.get(id);
   if (!entry) return fail(entry.error());
@@ -54,7 +66,8 @@ Response add_context(Request& request, NgsiApi& api) {
   }
   auto entry = api.registry.add_hosted(request.body);
   if (!entry) return fail(entry.error());
-  return Response::empty(201).header("Location", entry->url);
+  return Response::empty(201).header(
+      "Location", public_context_url(entry->url, request_base_url(request, api.options.base_url)));
 }
 
 Response delete_context(Request& request, NgsiApi& api) {

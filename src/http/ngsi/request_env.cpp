@@ -7,6 +7,7 @@
 #include "citytwin/http/problem.hpp"
 #include "citytwin/model/core_contexts.hpp"
 #include "media_type.hpp"
+#include "public_url.hpp"
 
 namespace citytwin::http::ngsi {
 namespace {
@@ -85,6 +86,7 @@ Result<RequestEnv> prepare_read(const Request& request, NgsiApi& api, bool allow
   auto tenant = tenant_of(request);
   if (!tenant) return std::move(tenant).error();
   env.tenant = std::move(*tenant);
+  env.base_url = request_base_url(request, api.options.base_url);
   auto type = negotiate(request, allow_geojson);
   if (!type) return std::move(type).error();
   env.response_type = *type;
@@ -101,6 +103,7 @@ Result<WriteRequest> prepare_write(const Request& request, NgsiApi& api, bool al
   auto tenant = tenant_of(request);
   if (!tenant) return std::move(tenant).error();
   write.env.tenant = std::move(*tenant);
+  write.env.base_url = request_base_url(request, api.options.base_url);
   auto type = negotiate(request, false);
   if (!type) return std::move(type).error();
   write.env.response_type = *type;
@@ -192,7 +195,7 @@ std::string link_url(const RequestEnv& env, NgsiApi& api) {
   boost::json::object document{{"@context", env.context_value}};
   auto entry = api.registry.add_implicit(to_json_text(document));
   if (!entry) return std::string(jsonld::kDefaultCoreContextUrl);
-  return entry->url;
+  return public_context_url(entry->url, env.base_url);
 }
 
 }  // namespace

@@ -22,6 +22,8 @@ struct RequestEnv {
   boost::json::value context_value;
   MediaType response_type = MediaType::kJson;
   MediaType request_type = MediaType::kJson;  // Content-Type of the body, when there is one
+  // "http://host:port" the client reached us by (public_url.hpp), for URLs we hand out.
+  std::string base_url;
 };
 
 inline constexpr std::string_view kContextRel = "http://www.w3.org/ns/json-ld#context";
