@@ -200,12 +200,22 @@ std::string link_url(const RequestEnv& env, NgsiApi& api) {
 
 }  // namespace
 
+std::string_view response_media_type(const RequestEnv& env) {
+  switch (env.response_type) {
+    case MediaType::kJsonLd:
+      return "application/ld+json";
+    case MediaType::kGeoJson:
+      return "application/geo+json";
+    case MediaType::kJson:
+      break;
+  }
+  return "application/json";
+}
+
 Response json_response(int status, const boost::json::value& body, const RequestEnv& env,
                        NgsiApi& api) {
-  std::string content_type = env.response_type == MediaType::kJsonLd    ? "application/ld+json"
-                             : env.response_type == MediaType::kGeoJson ? "application/geo+json"
-                                                                        : "application/json";
-  Response response = Response::with_body(status, content_type, to_json_text(body));
+  Response response =
+      Response::with_body(status, std::string(response_media_type(env)), to_json_text(body));
   if (env.response_type != MediaType::kJsonLd) {
     response.header("Link", "<" + link_url(env, api) + ">; rel=\"" + std::string(kContextRel) +
                                 "\"; type=\"application/ld+json\"");

@@ -54,6 +54,9 @@ Result<std::shared_ptr<const jsonld::Context>> item_context(const RequestEnv& en
                                                             boost::json::object& item,
                                                             NgsiApi& api);
 
+// "application/json", "application/ld+json" or "application/geo+json".
+std::string_view response_media_type(const RequestEnv& env);
+
 // A JSON response in the negotiated type: Link header for application/json (and geo+json),
 // "@context" members are the caller's business (see context_for_body).
 Response json_response(int status, const boost::json::value& body, const RequestEnv& env,
