@@ -83,9 +83,10 @@ def test_key_values_renders_plain_values(showcase):
 
 
 def test_key_values_keeps_the_value_member_of_the_newer_attribute_types(showcase):
-    """Clause 4.5.3: LanguageProperty, VocabProperty, ListProperty, ListRelationship and
-    JsonProperty are simplified to an object holding only their value member, which the core
-    @context maps to the JSON-LD container or type that keeps their meaning."""
+    """Simplified representation (clause 4.5): LanguageProperty, VocabProperty, ListProperty,
+    ListRelationship and JsonProperty are simplified to an object holding only their value
+    member, which the core @context maps to the JSON-LD container or type that keeps their
+    meaning."""
     body = get_ok(showcase, ID, {"options": "keyValues"})
     assert body["name"] == {"languageMap": EVERY_KIND["name"]["languageMap"]}
     assert body["category"] == {"vocab": "Public"}

@@ -329,6 +329,21 @@ def test_unknown_context_id_is_404(server):
                                 params={"details": "true"}), 404, "ResourceNotFound")
 
 
+def test_context_endpoints_answer_406_to_an_accept_they_cannot_meet(server):
+    response = requests.post(f"{server.url}{V1}/jsonldContexts",
+                             json={"@context": {"Mill": "http://example.org/Mill"}})
+    url = response.headers["Location"]
+    html = {"Accept": "text/html"}
+    assert_problem(requests.get(f"{server.url}{V1}/jsonldContexts", headers=html), 406,
+                   "NotAcceptable")
+    assert_problem(requests.get(url, headers=html), 406, "NotAcceptable")
+    assert_problem(requests.get(url, params={"details": "true"}, headers=html), 406)
+    for accept in ("application/json", "application/ld+json", "*/*"):
+        served = requests.get(url, headers={"Accept": accept})
+        assert served.status_code == 200, accept
+        assert served.headers["Content-Type"].split(";")[0] == "application/ld+json"
+
+
 def test_unknown_kind_is_400(server):
     assert_problem(requests.get(f"{server.url}{V1}/jsonldContexts", params={"kind": "Nope"}),
                    400, "BadRequestData")

@@ -383,6 +383,8 @@ def test_default_limit_is_20(url):
     assert len(response.json()) == 20
     assert "NGSILD-Results-Count" not in response.headers
     assert page_links(response)["next"].endswith("limit=20&offset=20")
+    # the @context Link header is still there, next to the pagination links
+    assert "http://www.w3.org/ns/json-ld#context" in response.links
 
 
 def test_count_matches_the_full_result(url):

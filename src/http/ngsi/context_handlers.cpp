@@ -22,6 +22,7 @@ boost::json::object details_of(const jsonld::ContextEntry& entry, std::string_vi
 }  // namespace
 
 Response list_contexts(Request& request, NgsiApi& api) {
+  if (auto type = negotiate(request, false); !type) return fail(type.error());
   std::optional<jsonld::ContextKind> kind;
   if (auto text = request.param("kind")) {
     kind = jsonld::parse_context_kind(*text);
@@ -43,7 +44,10 @@ Response list_contexts(Request& request, NgsiApi& api) {
   return Response::with_body(200, "application/json", to_json_text(body));
 }
 
+// The document is served as application/ld+json (also to JSON clients, whose parsers read
+// it); an Accept that takes neither is 406 as on every other resource (clause 6.3.6).
 Response serve_context(Request& request, NgsiApi& api) {
+  if (auto type = negotiate(request, false); !type) return fail(type.error());
   std::string_view id = request.path_param("contextId");
   if (request.param("details").value_or("false") == "true") {
     auto entry = api.registry.peek(id);
