@@ -39,14 +39,24 @@ Status for_each_entity(const store::EntityStore& store, std::string_view tenant,
   return flush();
 }
 
-void attribute_kinds(const boost::json::value& instances, std::set<std::string>& kinds) {
+// Adds the instances of one attribute (its stored array) to `usage`.
+void tally(const boost::json::value& instances, AttributeUsage& usage) {
   if (!instances.is_array()) return;
   for (const auto& instance : instances.as_array()) {
-    if (const auto* object = instance.if_object()) {
-      if (const auto* type = object->if_contains(form::kType); type && type->is_string()) {
-        kinds.insert(std::string(type->as_string()));
-      }
+    const auto* object = instance.if_object();
+    if (object == nullptr) continue;
+    ++usage.instance_count;
+    if (const auto* type = object->if_contains(form::kType); type && type->is_string()) {
+      usage.kinds.insert(std::string(type->as_string()));
     }
+  }
+}
+
+void collect_types(const boost::json::object& entity, std::set<std::string>& names) {
+  const auto* types = entity.if_contains(form::kType);
+  if (types == nullptr || !types->is_array()) return;
+  for (const auto& type : types->as_array()) {
+    if (type.is_string()) names.insert(std::string(type.as_string()));
   }
 }
 
@@ -64,15 +74,15 @@ Result<TypeDetails> Discovery::type_details(std::string_view tenant,
                                             const std::string& type) const {
   TypeDetails details;
   details.type = type;
-  auto status = for_each_entity(
-      store_, tenant, store::IndexSelector::type(type), [&](const boost::json::object& entity) {
-        ++details.entity_count;
-        const auto* attrs = entity.if_contains(form::kAttrs);
-        if (attrs == nullptr || !attrs->is_object()) return;
-        for (const auto& [name, instances] : attrs->as_object()) {
-          attribute_kinds(instances, details.attributes[std::string(name)]);
-        }
-      });
+  auto status = for_each_entity(store_, tenant, store::IndexSelector::type(type),
+                                [&](const boost::json::object& entity) {
+                                  ++details.entity_count;
+                                  const auto* attrs = entity.if_contains(form::kAttrs);
+                                  if (attrs == nullptr || !attrs->is_object()) return;
+                                  for (const auto& [name, instances] : attrs->as_object()) {
+                                    tally(instances, details.attributes[std::string(name)]);
+                                  }
+                                });
   if (!status.ok()) return std::move(status).error();
   if (details.entity_count == 0) {
     return make_error(ErrorKind::kResourceNotFound, "no entity of type " + type);
@@ -84,22 +94,16 @@ Result<AttributeDetails> Discovery::attribute_details(std::string_view tenant,
                                                       const std::string& attribute) const {
   AttributeDetails details;
   details.attribute = attribute;
-  auto status = for_each_entity(store_, tenant, store::IndexSelector::attribute(attribute),
-                                [&](const boost::json::object& entity) {
-                                  const auto* attrs = entity.if_contains(form::kAttrs);
-                                  if (attrs == nullptr || !attrs->is_object()) return;
-                                  const auto* instances = attrs->as_object().if_contains(attribute);
-                                  if (instances == nullptr) return;
-                                  ++details.entity_count;
-                                  attribute_kinds(*instances, details.attribute_types);
-                                  if (const auto* types = entity.if_contains(form::kType);
-                                      types && types->is_array()) {
-                                    for (const auto& type : types->as_array()) {
-                                      if (type.is_string())
-                                        details.type_names.insert(std::string(type.as_string()));
-                                    }
-                                  }
-                                });
+  auto visit = [&](const boost::json::object& entity) {
+    const auto* attrs = entity.if_contains(form::kAttrs);
+    if (attrs == nullptr || !attrs->is_object()) return;
+    const auto* instances = attrs->as_object().if_contains(attribute);
+    if (instances == nullptr) return;
+    ++details.entity_count;
+    tally(*instances, details.usage);
+    collect_types(entity, details.type_names);
+  };
+  auto status = for_each_entity(store_, tenant, store::IndexSelector::attribute(attribute), visit);
   if (!status.ok()) return std::move(status).error();
   if (details.entity_count == 0) {
     return make_error(ErrorKind::kResourceNotFound, "no entity has attribute " + attribute);

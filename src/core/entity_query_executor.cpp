@@ -234,11 +234,14 @@ Result<QueryResult> EntityService::query(std::string_view tenant, const EntityQu
       if (ec || !parsed.is_object() || !matcher->matches(parsed.as_object())) continue;
       if (matched >= query.offset && result.entities.size() < query.limit) {
         result.entities.push_back(std::move(parsed.as_object()));
+      } else if (matched >= query.offset) {
+        result.more = true;  // a match past the full page
       }
       ++matched;
     }
-    bool page_full = result.entities.size() >= query.limit && matched > query.offset;
-    if (page_full && !query.count) break;
+    // Without count, stop once a match past the page is seen: that answers `more` at the cost
+    // of at most one batch beyond the page.
+    if (result.more && !query.count) break;
   }
   CT_RETURN_IF_ERROR(candidates.status());
   if (query.count) result.total = matched;

@@ -664,6 +664,24 @@ TEST_F(QueryTest, PagesAreDisjointAndCoverEverythingOnce) {
   EXPECT_EQ(all, expected([](int) { return true; }));
 }
 
+// `more` drives the rel="next" pagination link (clause 6.3.10): set exactly when a match
+// follows the page, with or without count, also when the page ends on a batch boundary.
+TEST_F(QueryTest, PagesFlagWhetherMoreMatchesFollow) {
+  EntityQuery query = by_types("A|B");
+  for (bool count : {false, true}) {
+    query.count = count;
+    for (std::size_t limit : {7u, 20u, 60u}) {
+      query.limit = limit;
+      for (query.offset = 0; query.offset <= 60; query.offset += limit) {
+        auto result = service.query("", query);
+        ASSERT_TRUE(result.ok());
+        EXPECT_EQ(result->more, query.offset + limit < 60)
+            << "count " << count << " limit " << limit << " offset " << query.offset;
+      }
+    }
+  }
+}
+
 TEST_F(QueryTest, CountWithoutResultsAndWithoutCount) {
   EntityQuery query = by_types("A;B");
   query.limit = 0;

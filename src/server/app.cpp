@@ -145,14 +145,12 @@ int serve(const ServeOptions& options) {
     return 1;
   }
 
-  // The registry's hosted-context URLs name the port actually bound (port 0 picks one), so
-  // the NGSI-LD routes are added after binding and before the event loop runs.
+  // Hosted-context URLs are made from each request's Host header; the address actually bound
+  // (port 0 picks one) is the fallback, so the NGSI-LD routes are added after binding and
+  // before the event loop runs.
   SystemClock clock;
   core::StoreContextPersistence context_persistence(**store);
   jsonld::ContextRegistryOptions registry_options;
-  registry_options.hosted_url_prefix = "http://" + display_host(address->host) + ":" +
-                                       std::to_string(server.port()) +
-                                       "/ngsi-ld/v1/jsonldContexts/";
   registry_options.max_document_bytes = options.context_max_bytes;
   jsonld::ContextRegistry registry(registry_options, clock, &context_persistence);
   if (auto status = registry.restore(); !status.ok()) {
@@ -179,8 +177,10 @@ int serve(const ServeOptions& options) {
   core::EntityService entities(**store, clock, core::EntityService::Durability::kDeferToCaller);
   core::Discovery discovery(**store);
   core::TemporalService temporal(**store);
-  http::NgsiApi ngsi{
-      entities, discovery, temporal, **resolver, registry, loader, http::NgsiApiOptions{}};
+  http::NgsiApiOptions api_options;
+  api_options.base_url =
+      "http://" + display_host(address->host) + ":" + std::to_string(server.port());
+  http::NgsiApi ngsi{entities, discovery, temporal, **resolver, registry, loader, api_options};
   http::add_ngsi_routes(router, ngsi);
   if (auto status = write_port_file(options.port_file, server.port()); !status.ok()) {
     spdlog::error("{}", status.error().detail);

@@ -82,6 +82,28 @@ def test_key_values_renders_plain_values(showcase):
     assert "createdAt" not in body
 
 
+def test_key_values_keeps_the_value_member_of_the_newer_attribute_types(showcase):
+    """Simplified representation (clause 4.5): LanguageProperty, VocabProperty, ListProperty,
+    ListRelationship and JsonProperty are simplified to an object holding only their value
+    member, which the core @context maps to the JSON-LD container or type that keeps their
+    meaning."""
+    body = get_ok(showcase, ID, {"options": "keyValues"})
+    assert body["name"] == {"languageMap": EVERY_KIND["name"]["languageMap"]}
+    assert body["category"] == {"vocab": "Public"}
+    assert body["readings"] == {"valueList": EVERY_KIND["readings"]["valueList"]}
+    assert body["neighbours"] == {"objectList": ["urn:ngsi-ld:Showcase:2",
+                                                 "urn:ngsi-ld:Showcase:3"]}
+    assert body["config"] == {"json": EVERY_KIND["config"]["json"]}
+    assert get_ok(showcase, ID, {"options": "keyValues", "lang": "*"})["name"] == body["name"]
+
+
+def test_concise_of_the_newer_attribute_types_and_lang(showcase):
+    body = get_ok(showcase, ID, {"options": "concise", "lang": "es"})
+    assert body["name"] == {"value": "Plaza Mayor", "lang": "es"}
+    assert get_ok(showcase, ID, {"options": "concise"})["neighbours"] == {
+        "objectList": ["urn:ngsi-ld:Showcase:2", "urn:ngsi-ld:Showcase:3"]}
+
+
 def test_format_parameter_is_the_same_as_options(showcase):
     assert get_ok(showcase, ID, {"format": "keyValues"}) == get_ok(showcase, ID,
                                                                    {"options": "keyValues"})
@@ -210,8 +232,16 @@ def test_multi_instance_attribute_is_an_array(showcase):
     speeds = {i.get("datasetId", "@none"): i["value"] for i in body["speed"]}
     assert speeds == {"urn:ngsi-ld:Dataset:gps": 50, "urn:ngsi-ld:Dataset:radar": 52,
                       "@none": 51}
-    assert sorted(get_ok(showcase, "urn:ngsi-ld:Showcase:multi",
-                         {"options": "keyValues"})["speed"]) == [50, 51, 52]
+
+
+def test_key_values_of_a_multi_attribute_is_keyed_by_dataset_id(showcase):
+    """Clause 4.5.5: {"dataset": {datasetId: value}}, the default instance under "@none"."""
+    body = get_ok(showcase, "urn:ngsi-ld:Showcase:multi", {"options": "keyValues"})
+    assert body["speed"] == {"dataset": {"urn:ngsi-ld:Dataset:gps": 50,
+                                         "urn:ngsi-ld:Dataset:radar": 52, "@none": 51}}
+    one = get_ok(showcase, "urn:ngsi-ld:Showcase:multi",
+                 {"options": "keyValues", "datasetId": "urn:ngsi-ld:Dataset:gps"})
+    assert one["speed"] == 50
 
 
 def test_dataset_id_selects_one_instance(showcase):

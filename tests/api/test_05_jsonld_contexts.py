@@ -258,6 +258,65 @@ def test_hosted_context_lifecycle(server):
     assert_problem(requests.delete(url), 404, "ResourceNotFound")
 
 
+@pytest.mark.parametrize("content_type", ["Application/JSON; charset=utf-8",
+                                          "application/ld+json;charset=UTF-8",
+                                          "APPLICATION/LD+JSON"])
+def test_add_context_media_type_is_case_insensitive_and_may_have_parameters(server, content_type):
+    """RFC 9110 clause 8.3.1: type and subtype compare case-insensitively, parameters apart."""
+    response = requests.post(f"{server.url}{V1}/jsonldContexts",
+                             data=json.dumps({"@context": {"Hut": "http://example.org/Hut"}}),
+                             headers={"Content-Type": content_type})
+    assert response.status_code == 201, response.text
+    assert_problem(requests.post(f"{server.url}{V1}/jsonldContexts", data="{}",
+                                 headers={"Content-Type": "text/json"}), 415)
+
+
+def test_hosted_urls_follow_the_host_the_client_used(server):
+    """The hosted URL is made from the request's Host header, not stored with a port."""
+    alias = f"localhost:{server.port}"
+    response = requests.post(f"{server.url}{V1}/jsonldContexts",
+                             json={"@context": {"Shed": "http://example.org/Shed"}},
+                             headers={"Host": alias})
+    assert response.status_code == 201, response.text
+    local_id = response.headers["Location"].rsplit("/", 1)[1]
+    assert response.headers["Location"] == f"http://{alias}{V1}/jsonldContexts/{local_id}"
+    direct = f"{server.url}{V1}/jsonldContexts/{local_id}"
+    assert direct in requests.get(f"{server.url}{V1}/jsonldContexts").json()
+    aliased = requests.get(f"{server.url}{V1}/jsonldContexts", headers={"Host": alias}).json()
+    assert response.headers["Location"] in aliased
+    details = requests.get(direct, params={"details": "true"}).json()
+    assert details["URL"] == direct
+    # Any of those URLs names the hosted context in a Link header, without a download.
+    for context_url in (direct, response.headers["Location"],
+                        f"http://broker.invalid:9{V1}/jsonldContexts/{local_id}"):
+        entity_id = "urn:ngsi-ld:Shed:" + str(abs(hash(context_url)))
+        create(server, {"id": entity_id, "type": "Shed"},
+               headers={**JSON, "Link": link_header(context_url)})
+        assert get_ok(server, entity_id)["type"] == "http://example.org/Shed"
+    cached = requests.get(f"{server.url}{V1}/jsonldContexts", params={"kind": "Cached"}).json()
+    assert not [u for u in cached if local_id in u]
+
+
+def test_an_inline_context_is_stored_once_however_often_it_is_used(server):
+    """Responses name an inline @context by an ImplicitlyCreated URL; repeating the request
+    must not add an entry each time (they are never evicted)."""
+    body = {"type": "Query", "entities": [{"type": "Kiln"}],
+            "@context": [{"Kiln": "http://example.org/Kiln"}, CORE_CONTEXT_URL]}
+    urls = set()
+    for _ in range(3):
+        response = requests.post(f"{server.url}{V1}/entityOperations/query",
+                                 data=json.dumps(body), headers=LD_JSON)
+        assert response.status_code == 200, response.text
+        urls.add(response.links["http://www.w3.org/ns/json-ld#context"]["url"])
+    assert len(urls) == 1
+    (url,) = urls
+    assert url.startswith(f"{server.url}{V1}/jsonldContexts/")
+    implicit = requests.get(f"{server.url}{V1}/jsonldContexts",
+                            params={"kind": "ImplicitlyCreated"}).json()
+    assert implicit.count(url) == 1
+    assert requests.get(url).json()["@context"] == body["@context"]
+
+
 def test_posting_an_invalid_context_is_400(server):
     for body in ("not json", "[1,2]", '{"no": "context"}', '{"@context": 5}'):
         response = requests.post(f"{server.url}{V1}/jsonldContexts", data=body, headers=JSON)
@@ -268,6 +327,21 @@ def test_unknown_context_id_is_404(server):
     assert_problem(requests.get(f"{server.url}{V1}/jsonldContexts/nope"), 404, "ResourceNotFound")
     assert_problem(requests.get(f"{server.url}{V1}/jsonldContexts/nope",
                                 params={"details": "true"}), 404, "ResourceNotFound")
+
+
+def test_context_endpoints_answer_406_to_an_accept_they_cannot_meet(server):
+    response = requests.post(f"{server.url}{V1}/jsonldContexts",
+                             json={"@context": {"Mill": "http://example.org/Mill"}})
+    url = response.headers["Location"]
+    html = {"Accept": "text/html"}
+    assert_problem(requests.get(f"{server.url}{V1}/jsonldContexts", headers=html), 406,
+                   "NotAcceptable")
+    assert_problem(requests.get(url, headers=html), 406, "NotAcceptable")
+    assert_problem(requests.get(url, params={"details": "true"}, headers=html), 406)
+    for accept in ("application/json", "application/ld+json", "*/*"):
+        served = requests.get(url, headers={"Accept": accept})
+        assert served.status_code == 200, accept
+        assert served.headers["Content-Type"].split(";")[0] == "application/ld+json"
 
 
 def test_unknown_kind_is_400(server):
@@ -308,6 +382,13 @@ def test_downloaded_and_hosted_contexts_survive_a_restart_without_the_origin():
         served = requests.get(f"{second.url}{V1}/jsonldContexts/{hosted_id}")
         assert served.status_code == 200
         assert served.json() == {"@context": {"Kiosk": "http://example.org/Kiosk"}}
+        # Listed under the port of this run, and the URL of the first run still resolves
+        # locally (the first process is gone, so a download would fail).
+        listed = requests.get(f"{second.url}{V1}/jsonldContexts", params={"kind": "Hosted"})
+        assert listed.json() == [f"{second.url}{V1}/jsonldContexts/{hosted_id}"]
+        create(second, {"id": "urn:ngsi-ld:Kiosk:1", "type": "Kiosk"},
+               headers={**JSON, "Link": link_header(hosted.headers["Location"])})
+        assert get_ok(second, "urn:ngsi-ld:Kiosk:1")["type"] == "http://example.org/Kiosk"
     finally:
         contexts.stop()
         first.stop()

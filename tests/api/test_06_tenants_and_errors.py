@@ -12,7 +12,7 @@ import requests
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from citytwin_server import CityTwinServer  # noqa: E402
 from ngsild import (  # noqa: E402
-    JSON, V1, assert_problem, attrs_url, create, entity_url, get, get_ok)
+    CORE_CONTEXT_URL, JSON, V1, assert_problem, attrs_url, create, entity_url, get, get_ok)
 
 
 def thing(entity_id, value=1):
@@ -107,6 +107,34 @@ def test_content_type_with_charset_is_accepted(server):
                              data=json.dumps(thing("urn:ngsi-ld:Thing:charset")),
                              headers={"Content-Type": "application/json; charset=utf-8"})
     assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize("content_type", ["Application/JSON; charset=UTF-8",
+                                          "APPLICATION/JSON", "application/json ;charset=utf-8"])
+def test_content_type_is_case_insensitive(server, content_type):
+    """RFC 9110 clause 8.3.1: media types compare case-insensitively, parameters apart."""
+    entity_id = "urn:ngsi-ld:Thing:ct-" + str(abs(hash(content_type)))
+    response = requests.post(f"{server.url}{V1}/entities", data=json.dumps(thing(entity_id)),
+                             headers={"Content-Type": content_type})
+    assert response.status_code == 201, response.text
+
+
+def test_ld_json_content_type_in_upper_case_takes_the_context_from_the_body(server):
+    entity = {**thing("urn:ngsi-ld:Thing:ld-upper"), "@context": CORE_CONTEXT_URL}
+    response = requests.post(f"{server.url}{V1}/entities", data=json.dumps(entity),
+                             headers={"Content-Type": "Application/LD+JSON; charset=utf-8"})
+    assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize("accept", ["Application/LD+JSON",
+                                    "application/json;q=0.2, application/ld+json; Q=0.9",
+                                    "application/json; charset=utf-8; q=0.1, application/ld+json"])
+def test_accept_is_case_insensitive_and_reads_q_among_parameters(server, accept):
+    requests.post(f"{server.url}{V1}/entities", data=json.dumps(thing("urn:ngsi-ld:Thing:acc")),
+                  headers=JSON)  # 201 the first time, 409 after
+    response = get(server, "urn:ngsi-ld:Thing:acc", headers={"Accept": accept})
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"].split(";")[0] == "application/ld+json"
 
 
 def test_accept_text_html_is_406(server):

@@ -2,6 +2,7 @@
 (GS CIM 009 V1.8.1 clauses 5.7.2, 6.4.3.2, 6.23; q language 4.9, type expressions 4.17,
 scopeQ 4.19). Every expected answer is computed by brute force over the generated city."""
 import datetime
+import http.client
 import re
 
 import pytest
@@ -302,10 +303,88 @@ def test_pages_are_stable_disjoint_and_complete(url, page):
     assert again == seen[:page]
 
 
+def page_links(response):
+    """rel -> target of the pagination Link headers (the @context Link is left out)."""
+    return {rel: link["url"] for rel, link in response.links.items() if rel in ("prev", "next")}
+
+
+@pytest.mark.parametrize("page", [1, 7, 20, 120])
+def test_next_links_walk_the_whole_result_and_prev_links_walk_back(url, page):
+    """Clause 6.3.10: rel="next" while matches remain, rel="prev" after the first page."""
+    params = {"type": "Streetlight,WasteContainer", "q": "location", "limit": page,
+              "count": "true"}
+    matching = expect(lambda e: {"Streetlight", "WasteContainer"} & set(types_of(e)) and
+                      has(e, "location"))
+    response = get(url, params)
+    assert "prev" not in page_links(response)
+    pages = [ids_in_order(response)]
+    while "next" in page_links(response):
+        target = page_links(response)["next"]
+        assert target.startswith(BASE + "/entities?")
+        assert "q=location" in target and "count=true" in target
+        response = requests.get(url + target)
+        assert response.status_code == 200, response.text
+        assert response.headers["NGSILD-Results-Count"] == str(len(matching))
+        pages.append(ids_in_order(response))
+    seen = [i for batch in pages for i in batch]
+    assert sorted(seen) == matching
+    assert len(pages) == -(-len(matching) // page)
+    backwards = []
+    while "prev" in page_links(response):
+        response = requests.get(url + page_links(response)["prev"])
+        backwards.insert(0, ids_in_order(response))
+    assert backwards == pages[:-1]
+
+
+def ids_in_order(response):
+    return [e["id"] for e in response.json()]
+
+
+def test_link_targets_carry_the_query_with_unsafe_characters_escaped(url):
+    """Clients send q with raw '>' and '"' (docs/decisions.md 5); the link must not."""
+    q = 'powerConsumption>5;status!="x"'
+    connection = http.client.HTTPConnection(url.split("//", 1)[1], timeout=10)
+    connection.request("GET", BASE + "/entities?type=Streetlight&q=" + q + "&limit=3&offset=3")
+    response = connection.getresponse()
+    assert response.status == 200
+    response.read()
+    values = [v.strip() for v in ",".join(response.headers.get_all("Link")).split(",")]
+    nexts = [v for v in values if 'rel="next"' in v]
+    prevs = [v for v in values if 'rel="prev"' in v]
+    connection.close()
+    assert len(nexts) == 1 and len(prevs) == 1
+    assert 'type="application/json"' in nexts[0]
+    target = nexts[0][1:nexts[0].index(">")]
+    assert not set(target) & set('<>" ')
+    assert target.endswith("limit=3&offset=6")
+    again = requests.get(url + target)
+    assert again.status_code == 200, again.text
+    direct = get(url, {"type": "Streetlight", "q": q, "limit": 3, "offset": 6})
+    assert ids_in_order(again) == ids_in_order(direct)
+    assert prevs[0][1:prevs[0].index(">")].endswith("limit=3&offset=0")
+
+
+def test_no_pagination_links_on_a_single_page_or_a_count_only_request(url):
+    assert page_links(get(url, {"type": "RoadSegment", "limit": 1000})) == {}
+    assert page_links(get(url, {"type": "RoadSegment", "limit": 0, "count": "true"})) == {}
+    # a page past the end still links back
+    assert set(page_links(get(url, {"type": "RoadSegment", "offset": 40}))) == {"prev"}
+
+
+def test_post_query_has_no_pagination_links(url):
+    body = {"type": "Query", "entities": [{"type": "AirQualityObserved"}]}
+    response = post_query(url, body, {"limit": 10, "offset": 10})
+    assert response.status_code == 200
+    assert page_links(response) == {}
+
+
 def test_default_limit_is_20(url):
     response = get(url, {"type": "Streetlight"})
     assert len(response.json()) == 20
     assert "NGSILD-Results-Count" not in response.headers
+    assert page_links(response)["next"].endswith("limit=20&offset=20")
+    # the @context Link header is still there, next to the pagination links
+    assert "http://www.w3.org/ns/json-ld#context" in response.links
 
 
 def test_count_matches_the_full_result(url):

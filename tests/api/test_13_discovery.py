@@ -28,6 +28,11 @@ def attribute_kind(entity, name):
     return entity[name]["type"]
 
 
+def instance_count(entities, name):
+    """Clause 5.2.28 attributeCount: attribute instances (a multi-attribute counts each)."""
+    return sum(len(e[name]) if isinstance(e[name], list) else 1 for e in entities if name in e)
+
+
 def full_iri(name):
     return CORE_IRIS.get(name, DEFAULT_VOCAB + name)
 
@@ -118,6 +123,7 @@ def test_type_info(url, type_name):
         assert attribute["type"] == "Attribute"
         assert attribute["id"] == full_iri(name)
         assert set(attribute["attributeTypes"]) == kinds[name]
+        assert attribute["attributeCount"] == instance_count(members, name)
 
 
 def test_type_info_by_full_iri(url):
@@ -151,7 +157,7 @@ def test_attribute_list_details(url):
         having = [e for e in ALL if name in e]
         assert item["type"] == "Attribute"
         assert item["id"] == full_iri(name)
-        assert item["attributeCount"] == len(having), name
+        assert item["attributeCount"] == instance_count(having, name), name
         assert set(item["attributeTypes"]) == {attribute_kind(e, name) for e in having}
         assert set(item["typeNames"]) == {t for e in having for t in types_of(e)}
 
@@ -165,7 +171,7 @@ def test_attribute_info(url, name):
     assert body["type"] == "Attribute"
     assert body["attributeName"] == name
     assert body["id"] == full_iri(name)
-    assert body["attributeCount"] == len(having)
+    assert body["attributeCount"] == instance_count(having, name)
     assert set(body["attributeTypes"]) == {attribute_kind(e, name) for e in having}
     assert set(body["typeNames"]) == {t for e in having for t in types_of(e)}
 
@@ -222,6 +228,32 @@ def test_ld_json_responses_carry_the_context(url, user_context):
     body = response.json()
     assert "@context" in body
     assert "Lamp" in body["typeList"]
+
+
+# --- multi-attributes ---------------------------------------------------------------------
+
+
+def test_attribute_count_counts_every_instance_of_a_multi_attribute(url):
+    """Clause 5.2.28: attributeCount is the number of attribute instances, so two entities
+    with three and one instances of "gauge" give 4, not 2."""
+    entities = [
+        {"id": "urn:ngsi-ld:Meter:1", "type": "Meter",
+         "gauge": [prop(1), {**prop(2), "datasetId": "urn:ngsi-ld:Dataset:a"},
+                   {**prop(3), "datasetId": "urn:ngsi-ld:Dataset:b"}]},
+        {"id": "urn:ngsi-ld:Meter:2", "type": "Meter", "gauge": prop(4)},
+    ]
+    for entity in entities:
+        assert requests.post(url + BASE + "/entities", json=entity).status_code == 201
+    try:
+        assert get(url, "/attributes/gauge").json()["attributeCount"] == 4
+        details = get(url, "/attributes", params={"details": "true"}).json()
+        assert next(a for a in details if a["attributeName"] == "gauge")["attributeCount"] == 4
+        meter = get(url, "/types/Meter").json()
+        assert meter["entityCount"] == 2
+        assert meter["attributeDetails"][0]["attributeCount"] == 4
+    finally:
+        for entity in entities:
+            requests.delete(url + BASE + "/entities/" + entity["id"])
 
 
 # --- lifecycle and tenants ---------------------------------------------------------------

@@ -5,11 +5,24 @@
 #include "citytwin/common/json_text.hpp"
 #include "citytwin/model/context_entry.hpp"
 #include "handlers.hpp"
+#include "media_type.hpp"
+#include "public_url.hpp"
 #include "request_env.hpp"
 
 namespace citytwin::http::ngsi {
+namespace {
+
+// Clauses 5.13.3.5 / 5.13.4.5 details, with the URL as this client reaches it.
+boost::json::object details_of(const jsonld::ContextEntry& entry, std::string_view base_url) {
+  boost::json::object details = jsonld::context_entry_details(entry);
+  details["URL"] = public_context_url(entry.url, base_url);
+  return details;
+}
+
+}  // namespace
 
 Response list_contexts(Request& request, NgsiApi& api) {
+  if (auto type = negotiate(request, false); !type) return fail(type.error());
   std::optional<jsonld::ContextKind> kind;
   if (auto text = request.param("kind")) {
     kind = jsonld::parse_context_kind(*text);
@@ -19,25 +32,29 @@ Response list_contexts(Request& request, NgsiApi& api) {
     }
   }
   bool details = request.param("details").value_or("false") == "true";
+  const std::string base_url = request_base_url(request, api.options.base_url);
   boost::json::array body;
   for (const auto& entry : api.registry.list(kind)) {
     if (details) {
-      body.push_back(jsonld::context_entry_details(entry));
+      body.push_back(details_of(entry, base_url));
     } else {
-      body.emplace_back(entry.url);
+      body.emplace_back(public_context_url(entry.url, base_url));
     }
   }
   return Response::with_body(200, "application/json", to_json_text(body));
 }
 
+// The document is served as application/ld+json (also to JSON clients, whose parsers read
+// it); an Accept that takes neither is 406 as on every other resource (clause 6.3.6).
 Response serve_context(Request& request, NgsiApi& api) {
+  if (auto type = negotiate(request, false); !type) return fail(type.error());
   std::string_view id = request.path_param("contextId");
   if (request.param("details").value_or("false") == "true") {
     auto entry = api.registry.peek(id);
     if (!entry)
       return fail(make_error(ErrorKind::kResourceNotFound, "no @context " + std::string(id)));
-    return Response::with_body(200, "application/json",
-                               to_json_text(jsonld::context_entry_details(*entry)));
+    const std::string base_url = request_base_url(request, api.options.base_url);
+    return Response::with_body(200, "application/json", to_json_text(details_of(*entry, base_url)));
   }
   auto entry = api.registry.get(id);
   if (!entry) return fail(entry.error());
@@ -45,15 +62,16 @@ Response serve_context(Request& request, NgsiApi& api) {
 }
 
 Response add_context(Request& request, NgsiApi& api) {
-  auto type = request.header("content-type").value_or("");
-  if (type.substr(0, type.find(';')) != "application/json" &&
-      type.substr(0, type.find(';')) != "application/ld+json") {
+  // Media types compare case-insensitively and without their parameters (RFC 9110 8.3.1).
+  const std::string type = media_type_essence(request.header("content-type").value_or(""));
+  if (type != "application/json" && type != "application/ld+json") {
     return fail(make_error(ErrorKind::kUnsupportedMediaType,
                            "Content-Type must be application/json or application/ld+json"));
   }
   auto entry = api.registry.add_hosted(request.body);
   if (!entry) return fail(entry.error());
-  return Response::empty(201).header("Location", entry->url);
+  return Response::empty(201).header(
+      "Location", public_context_url(entry->url, request_base_url(request, api.options.base_url)));
 }
 
 Response delete_context(Request& request, NgsiApi& api) {

@@ -74,7 +74,7 @@ Response list_types(Request& request, NgsiApi& api) {
     auto info = api.discovery.type_details(env->tenant, type.term);
     if (!info) continue;  // deleted meanwhile
     std::set<std::string> names;
-    for (const auto& [name, kinds_seen] : info->attributes) names.insert(name);
+    for (const auto& [name, usage] : info->attributes) names.insert(name);
     details.push_back(boost::json::object{{"id", type.term},
                                           {"type", "EntityType"},
                                           {"typeName", env->context->compact(type.term)},
@@ -90,12 +90,15 @@ Response type_info(Request& request, NgsiApi& api) {
   std::string type = env->context->expand(request.path_param("type"));
   auto info = api.discovery.type_details(env->tenant, type);
   if (!info) return fail(info.error());
+  // Clause 5.2.26: attributeDetails are Attribute objects (5.2.28); typeNames is left out as
+  // it would only repeat the type asked for, attributeCount counts within that type.
   boost::json::array attributes;
-  for (const auto& [name, kinds_seen] : info->attributes) {
+  for (const auto& [name, usage] : info->attributes) {
     attributes.push_back(boost::json::object{{"id", name},
                                              {"type", "Attribute"},
                                              {"attributeName", env->context->compact(name)},
-                                             {"attributeTypes", kinds(kinds_seen)}});
+                                             {"attributeCount", usage.instance_count},
+                                             {"attributeTypes", kinds(usage.kinds)}});
   }
   return respond(request, api, *env,
                  boost::json::object{{"id", type},
@@ -107,12 +110,14 @@ Response type_info(Request& request, NgsiApi& api) {
 
 namespace {
 
+// Clause 5.2.28: "attributeCount" is the number of attribute instances with this name, not
+// the number of entities having it (they differ for multi-attributes).
 boost::json::object attribute_object(const core::AttributeDetails& info, const RequestEnv& env) {
   return boost::json::object{{"id", info.attribute},
                              {"type", "Attribute"},
                              {"attributeName", env.context->compact(info.attribute)},
-                             {"attributeCount", info.entity_count},
-                             {"attributeTypes", kinds(info.attribute_types)},
+                             {"attributeCount", info.usage.instance_count},
+                             {"attributeTypes", kinds(info.usage.kinds)},
                              {"typeNames", compacted(info.type_names, env)}};
 }
 

@@ -56,7 +56,7 @@ Response query_entities(Request& request, NgsiApi& api) {
   if (!env) return fail(env.error());
   auto query = query_from_parameters(request, *env, api.options);
   if (!query) return fail(query.error());
-  return run_query(request, *env, *query, api);
+  return run_query(request, *env, *query, api, PageLinks::kInclude);
 }
 
 Response retrieve_entity(Request& request, NgsiApi& api) {

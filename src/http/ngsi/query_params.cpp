@@ -5,6 +5,7 @@
 #include "citytwin/model/entity_form.hpp"
 #include "citytwin/model/ngsi_names.hpp"
 #include "output_options.hpp"
+#include "pagination_links.hpp"
 
 namespace citytwin::http::ngsi {
 namespace {
@@ -223,7 +224,7 @@ Result<core::EntityQuery> query_from_body(const boost::json::object& body, const
 }
 
 Response run_query(const Request& request, const RequestEnv& env, const core::EntityQuery& query,
-                   NgsiApi& api) {
+                   NgsiApi& api, PageLinks page_links) {
   auto output = output_options(request, env);
   if (!output) return fail(output.error());
   // Clause 5.7.2: the attributes that select entities are also the ones returned. GET takes
@@ -235,6 +236,12 @@ Response run_query(const Request& request, const RequestEnv& env, const core::En
   Response response =
       json_response(200, render_many(result->entities, *output, env, api), env, api);
   if (result->total) response.header("NGSILD-Results-Count", std::to_string(*result->total));
+  if (page_links == PageLinks::kInclude) {
+    const PageWindow window{query.limit, query.offset, result->more};
+    for (auto& link : pagination_links(request.raw_target, window, response_media_type(env))) {
+      response.header("Link", std::move(link));
+    }
+  }
   return response;
 }
 

@@ -19,8 +19,12 @@ Result<core::EntityQuery> query_from_parameters(const Request& request, const Re
 Result<core::EntityQuery> query_from_body(const boost::json::object& body, const Request& request,
                                           const RequestEnv& env, const NgsiApiOptions& options);
 
+// Whether the answer carries rel="prev"/"next" Link headers (clause 6.3.10). Only GET
+// queries do: a link cannot carry the body of POST /entityOperations/query.
+enum class PageLinks { kNone, kInclude };
+
 // Runs a query and renders the page, with NGSILD-Results-Count when count=true.
 Response run_query(const Request& request, const RequestEnv& env, const core::EntityQuery& query,
-                   NgsiApi& api);
+                   NgsiApi& api, PageLinks page_links = PageLinks::kNone);
 
 }  // namespace citytwin::http::ngsi

@@ -6,51 +6,16 @@
 
 #include "citytwin/http/problem.hpp"
 #include "citytwin/model/core_contexts.hpp"
+#include "media_type.hpp"
+#include "public_url.hpp"
 
 namespace citytwin::http::ngsi {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
   return text;
-}
-
-// "application/ld+json; charset=utf-8" -> "application/ld+json"
-std::string essence(std::string_view media_type) {
-  return lower(trim(media_type.substr(0, media_type.find(';'))));
-}
-
-struct MediaRange {
-  std::string type;
-  double quality = 1.0;
-};
-
-std::vector<MediaRange> parse_accept(std::string_view header) {
-  std::vector<MediaRange> ranges;
-  std::size_t start = 0;
-  while (start <= header.size()) {
-    std::size_t comma = header.find(',', start);
-    if (comma == std::string_view::npos) comma = header.size();
-    std::string_view item = header.substr(start, comma - start);
-    MediaRange range{essence(item), 1.0};
-    std::size_t q = item.find(";q=");
-    if (q == std::string_view::npos) q = item.find("; q=");
-    if (q != std::string_view::npos) {
-      range.quality = std::atof(std::string(item.substr(item.find('=', q) + 1)).c_str());
-    }
-    if (!range.type.empty()) ranges.push_back(range);
-    start = comma + 1;
-  }
-  std::stable_sort(ranges.begin(), ranges.end(),
-                   [](const MediaRange& a, const MediaRange& b) { return a.quality > b.quality; });
-  return ranges;
 }
 
 // The @context URL of a Link header with rel=json-ld#context, or nullopt.
@@ -75,7 +40,9 @@ Result<std::optional<std::string>> link_context(const Request& request) {
 
 bool contexts_are_local(const Request& request, NgsiApi& api) {
   // A JSON-LD body names its @context inside; finding out means parsing it: assume remote.
-  if (essence(request.header("content-type").value_or("")) == "application/ld+json") return false;
+  if (media_type_essence(request.header("content-type").value_or("")) == "application/ld+json") {
+    return false;
+  }
   auto link = link_context(request);
   if (!link.ok() || !link->has_value()) return true;
   return api.resolver.is_cached(boost::json::string(**link));
@@ -133,6 +100,7 @@ Result<RequestEnv> prepare_read(const Request& request, NgsiApi& api, bool allow
   auto tenant = tenant_of(request);
   if (!tenant) return std::move(tenant).error();
   env.tenant = std::move(*tenant);
+  env.base_url = request_base_url(request, api.options.base_url);
   auto type = negotiate(request, allow_geojson);
   if (!type) return std::move(type).error();
   env.response_type = *type;
@@ -149,11 +117,12 @@ Result<WriteRequest> prepare_write(const Request& request, NgsiApi& api, bool al
   auto tenant = tenant_of(request);
   if (!tenant) return std::move(tenant).error();
   write.env.tenant = std::move(*tenant);
+  write.env.base_url = request_base_url(request, api.options.base_url);
   auto type = negotiate(request, false);
   if (!type) return std::move(type).error();
   write.env.response_type = *type;
 
-  std::string content_type = essence(request.header("content-type").value_or(""));
+  std::string content_type = media_type_essence(request.header("content-type").value_or(""));
   if (content_type == "application/ld+json") {
     write.env.request_type = MediaType::kJsonLd;
   } else if (content_type == "application/json" ||
@@ -240,17 +209,27 @@ std::string link_url(const RequestEnv& env, NgsiApi& api) {
   boost::json::object document{{"@context", env.context_value}};
   auto entry = api.registry.add_implicit(to_json_text(document));
   if (!entry) return std::string(jsonld::kDefaultCoreContextUrl);
-  return entry->url;
+  return public_context_url(entry->url, env.base_url);
 }
 
 }  // namespace
 
+std::string_view response_media_type(const RequestEnv& env) {
+  switch (env.response_type) {
+    case MediaType::kJsonLd:
+      return "application/ld+json";
+    case MediaType::kGeoJson:
+      return "application/geo+json";
+    case MediaType::kJson:
+      break;
+  }
+  return "application/json";
+}
+
 Response json_response(int status, const boost::json::value& body, const RequestEnv& env,
                        NgsiApi& api) {
-  std::string content_type = env.response_type == MediaType::kJsonLd    ? "application/ld+json"
-                             : env.response_type == MediaType::kGeoJson ? "application/geo+json"
-                                                                        : "application/json";
-  Response response = Response::with_body(status, content_type, to_json_text(body));
+  Response response =
+      Response::with_body(status, std::string(response_media_type(env)), to_json_text(body));
   if (env.response_type != MediaType::kJsonLd) {
     response.header("Link", "<" + link_url(env, api) + ">; rel=\"" + std::string(kContextRel) +
                                 "\"; type=\"application/ld+json\"");

@@ -22,6 +22,8 @@ struct RequestEnv {
   boost::json::value context_value;
   MediaType response_type = MediaType::kJson;
   MediaType request_type = MediaType::kJson;  // Content-Type of the body, when there is one
+  // "http://host:port" the client reached us by (public_url.hpp), for URLs we hand out.
+  std::string base_url;
 };
 
 inline constexpr std::string_view kContextRel = "http://www.w3.org/ns/json-ld#context";
@@ -56,6 +58,9 @@ Result<WriteRequest> prepare_write(const Request& request, NgsiApi& api,
 Result<std::shared_ptr<const jsonld::Context>> item_context(const RequestEnv& env,
                                                             boost::json::object& item,
                                                             NgsiApi& api);
+
+// "application/json", "application/ld+json" or "application/geo+json".
+std::string_view response_media_type(const RequestEnv& env);
 
 // A JSON response in the negotiated type: Link header for application/json (and geo+json),
 // "@context" members are the caller's business (see context_for_body).

@@ -44,6 +44,7 @@ json::array select_instances(const json::array& instances,
 
 json::value AttributeRenderer::render(const json::array& instances) const {
   if (instances.size() == 1) return render_instance(instances.front().get_object(), true);
+  if (options_.format == RepresentationFormat::kSimplified) return simplified_datasets(instances);
   json::array rendered;
   for (const json::value& instance : instances) {
     rendered.push_back(render_instance(instance.get_object(), false));
@@ -139,15 +140,48 @@ json::value AttributeRenderer::concise(json::object full, bool allow_bare) const
   return full;
 }
 
-// Simplified / keyValues (clause 4.5.3 ...): the attribute's value alone.
+// Simplified / keyValues (clause 4.5.3 ...): a Property, GeoProperty or Relationship is its bare
+// value or object. Every other attribute type keeps its value member as the one key of an object
+// ({"languageMap": ...}, {"vocab": ...}, {"valueList": ...}, {"objectList": ...}, {"json": ...}):
+// the core @context gives those keys the JSON-LD containers and types (@language, @vocab, @list,
+// @json) that make the simplified form expand to the same graph, so a bare value would lose it.
+// A LanguageProperty read with `lang` is a Property (clause 4.15), hence the chosen string alone.
 json::value AttributeRenderer::simplified(const json::object& instance) const {
   const AttributeKind kind = kind_of(instance);
-  const json::value& value = instance.at(value_member(kind));
-  if (kind == AttributeKind::kVocabProperty) return compact_names(value);
-  if (kind == AttributeKind::kLanguageProperty && selects_language()) {
-    if (auto choice = select_language(value.get_object(), options_.lang)) return choice->text;
+  const std::string_view member = value_member(kind);
+  const json::value& value = instance.at(member);
+  switch (kind) {
+    case AttributeKind::kProperty:
+    case AttributeKind::kGeoProperty:
+    case AttributeKind::kRelationship:
+      return value;
+    case AttributeKind::kVocabProperty:
+      return json::object{{member, compact_names(value)}};
+    case AttributeKind::kLanguageProperty:
+      if (selects_language()) {
+        if (auto choice = select_language(value.get_object(), options_.lang)) return choice->text;
+      }
+      break;
+    case AttributeKind::kListProperty:
+    case AttributeKind::kListRelationship:
+    case AttributeKind::kJsonProperty:
+      break;
   }
-  return value;
+  return json::object{{member, value}};
+}
+
+// Simplified multi-attribute (clause 4.5.5): {"dataset": {datasetId: simplified value}}, the
+// default instance under "@none" ("dataset" is an @index container in the core @context).
+json::value AttributeRenderer::simplified_datasets(const json::array& instances) const {
+  json::object by_dataset;
+  for (const json::value& item : instances) {
+    const json::object& instance = item.get_object();
+    const json::value* id = instance.if_contains(form::kDatasetId);
+    const json::string_view key =
+        id != nullptr ? json::string_view(id->get_string()) : json::string_view("@none");
+    by_dataset[key] = simplified(instance);
+  }
+  return json::object{{"dataset", std::move(by_dataset)}};
 }
 
 json::value AttributeRenderer::compact_names(const json::value& iris) const {

@@ -24,7 +24,8 @@ class AttributeRenderer {
       : terms_(terms), options_(options) {}
 
   // One instance -> its rendering; several -> an array of renderings (never bare values in
-  // concise, so that the array still reads as a multi-attribute).
+  // concise, so that the array still reads as a multi-attribute), or in simplified one
+  // {"dataset": {...}} object keyed by datasetId.
   boost::json::value render(const boost::json::array& instances) const;
 
  private:
@@ -34,6 +35,7 @@ class AttributeRenderer {
   void render_metadata(const boost::json::object& instance, boost::json::object& out) const;
   boost::json::value concise(boost::json::object full, bool allow_bare) const;
   boost::json::value simplified(const boost::json::object& instance) const;
+  boost::json::value simplified_datasets(const boost::json::array& instances) const;
   boost::json::value compact_names(const boost::json::value& iris) const;
   bool selects_language() const;
 

@@ -120,7 +120,27 @@ TEST_F(EntityRendererTest, SimplifiedRendersValues) {
       "l":{"languageMap":{"en":"x"}},"v":{"vocab":"w"},"vl":{"valueList":[1]},
       "ol":{"objectList":["urn:b"]},"j":{"json":{"k":1}}})"),
             object_of(R"({"id":"urn:a","type":"T","p":1,"g":{"type":"Point","coordinates":[1,2]},
-      "r":["urn:b","urn:c"],"l":{"en":"x"},"v":"w","vl":[1],"ol":["urn:b"],"j":{"k":1}})"));
+      "r":["urn:b","urn:c"],"l":{"languageMap":{"en":"x"}},"v":{"vocab":"w"},
+      "vl":{"valueList":[1]},"ol":{"objectList":["urn:b"]},"j":{"json":{"k":1}}})"));
+}
+
+// The value members of the newer attribute types stay as keys in simplified form, so that the
+// core @context still expands them (@language, @vocab, @list, @json containers and types).
+TEST_F(EntityRendererTest, SimplifiedKeepsTheValueMemberOfNewerTypes) {
+  options_.format = RepresentationFormat::kSimplified;
+  EXPECT_EQ(render_attr(R"("v":{"vocab":["x","http://o.org/y"]})", "v"),
+            json_of(R"({"vocab":["x","http://o.org/y"]})"));
+  EXPECT_EQ(render_attr(R"("j":{"json":[1,{"type":"raw"}]})", "j"),
+            json_of(R"({"json":[1,{"type":"raw"}]})"));
+  EXPECT_EQ(render_attr(R"("j":{"json":"text"})", "j"), json_of(R"({"json":"text"})"));
+  EXPECT_EQ(render_attr(R"("l":{"languageMap":{"en":"x","@none":"y"},"q":1})", "l"),
+            json_of(R"({"languageMap":{"en":"x","@none":"y"}})"));
+  EXPECT_EQ(render_attr(R"("vl":{"valueList":[]})", "vl"), json_of(R"({"valueList":[]})"));
+  EXPECT_EQ(render_attr(R"("ol":{"objectList":[{"object":"urn:b"},"urn:c"]})", "ol"),
+            json_of(R"({"objectList":["urn:b","urn:c"]})"));
+  options_.lang = "*";
+  EXPECT_EQ(render_attr(R"("l":{"languageMap":{"en":"x"}})", "l"),
+            json_of(R"({"languageMap":{"en":"x"}})"));
 }
 
 TEST_F(EntityRendererTest, MultiAttributesRenderAsArrays) {
@@ -131,7 +151,26 @@ TEST_F(EntityRendererTest, MultiAttributesRenderAsArrays) {
   EXPECT_EQ(render_attr(members, "a"),
             json_of(R"([{"value":1},{"value":2,"datasetId":"urn:ds:2"}])"));
   options_.format = RepresentationFormat::kSimplified;
-  EXPECT_EQ(render_attr(members, "a"), json_of("[1,2]"));
+  EXPECT_EQ(render_attr(members, "a"), json_of(R"({"dataset":{"@none":1,"urn:ds:2":2}})"));
+}
+
+// Clause 4.5.5: a simplified multi-attribute is keyed by datasetId, each entry simplified as a
+// single instance would be; a datasetId filter leaving one instance gives the plain value.
+TEST_F(EntityRendererTest, SimplifiedMultiAttributesAreKeyedByDataset) {
+  options_.format = RepresentationFormat::kSimplified;
+  const std::string members =
+      R"("l":[{"languageMap":{"en":"x"},"datasetId":"urn:ds:1"},)"
+      R"({"languageMap":{"en":"y"},"datasetId":"urn:ds:2"}],)"
+      R"("r":[{"object":"urn:b"},{"object":"urn:c","datasetId":"urn:ds:1"}])";
+  EXPECT_EQ(render_attr(members, "l"),
+            json_of(R"({"dataset":{"urn:ds:1":{"languageMap":{"en":"x"}},)"
+                    R"("urn:ds:2":{"languageMap":{"en":"y"}}}})"));
+  EXPECT_EQ(render_attr(members, "r"),
+            json_of(R"({"dataset":{"@none":"urn:b","urn:ds:1":"urn:c"}})"));
+  options_.lang = "en";
+  EXPECT_EQ(render_attr(members, "l"), json_of(R"({"dataset":{"urn:ds:1":"x","urn:ds:2":"y"}})"));
+  options_.dataset_id = "urn:ds:1";
+  EXPECT_EQ(render_attr(members, "r"), json_of(R"("urn:c")"));
 }
 
 TEST_F(EntityRendererTest, DatasetIdFilter) {

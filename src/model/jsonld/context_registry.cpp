@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include <boost/json/parse.hpp>
 
@@ -16,6 +17,26 @@ std::string quoted(std::string_view text) {
 
 Error not_found(std::string_view id_or_url) {
   return make_error(ErrorKind::kResourceNotFound, "no @context stored as " + quoted(id_or_url));
+}
+
+std::string hosted_url(std::string_view local_id) {
+  return std::string(kHostedContextPath) + std::string(local_id);
+}
+
+// "http://any-host:1234/ngsi-ld/v1/jsonldContexts/{id}" -> "{id}"; "" for any other URL.
+std::string_view hosted_id_of(std::string_view url) {
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return {};
+  const std::string_view scheme = url.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") return {};
+  const std::size_t path = url.find('/', scheme_end + 3);
+  if (path == std::string_view::npos ||
+      url.substr(path, kHostedContextPath.size()) != kHostedContextPath) {
+    return {};
+  }
+  const std::string_view id = url.substr(path + kHostedContextPath.size());
+  if (id.empty() || id.find_first_of("/?#") != std::string_view::npos) return {};
+  return id;
 }
 
 // Least recently used first: never used entries by creation time.
@@ -58,11 +79,25 @@ Status ContextRegistry::restore() {
   for (ContextEntry& entry : *entries) {
     if (find_core_context(entry.url) != nullptr || entry.local_id.empty()) continue;
     entry.core = false;
+    CT_RETURN_IF_ERROR(rebase_legacy_url(entry));
     url_by_id_[entry.local_id] = entry.url;
     by_url_[entry.url] = std::move(entry);
   }
   ++generation_;
   return ok_status();
+}
+
+// Entries saved before hosted URLs became relative carry the host and port of the run that
+// created them; they are saved again under the relative URL (new copy first, then the old key
+// goes), so that a restart on another port serves no stale URL.
+Status ContextRegistry::rebase_legacy_url(ContextEntry& entry) {
+  if (entry.kind == ContextKind::kCached) return ok_status();
+  std::string relative = hosted_url(entry.local_id);
+  if (entry.url == relative) return ok_status();
+  std::string legacy = std::exchange(entry.url, std::move(relative));
+  if (persistence_ == nullptr) return ok_status();
+  CT_RETURN_IF_ERROR(persistence_->save(entry));
+  return persistence_->remove(legacy);
 }
 
 // Clause 5.13.2: the payload is a JSON object with an "@context" member.
@@ -103,9 +138,12 @@ Result<ContextEntry> ContextRegistry::add_implicit(std::string_view document) {
 Result<ContextEntry> ContextRegistry::add_local(ContextKind kind, std::string_view document) {
   CT_RETURN_IF_ERROR(validate(document));
   std::lock_guard lock(mutex_);
+  if (kind == ContextKind::kImplicitlyCreated) {
+    if (const ContextEntry* same = find_implicit(document)) return *same;
+  }
   ContextEntry entry;
   entry.local_id = new_local_id();
-  entry.url = options_.hosted_url_prefix + entry.local_id;
+  entry.url = hosted_url(entry.local_id);
   entry.kind = kind;
   entry.created_at = clock_.now();
   entry.document = std::string(document);
@@ -117,6 +155,11 @@ Result<ContextEntry> ContextRegistry::add_cached(std::string_view url, std::stri
   CT_RETURN_IF_ERROR(validate(document));
   std::lock_guard lock(mutex_);
   ContextEntry entry;
+  if (const ContextEntry* hosted = locate_hosted(url)) {
+    return make_error(ErrorKind::kAlreadyExists, quoted(url) + " names the " +
+                                                     std::string(context_kind_name(hosted->kind)) +
+                                                     " @context " + quoted(hosted->local_id));
+  }
   if (auto it = by_url_.find(std::string(url)); it != by_url_.end()) {
     if (it->second.core || it->second.kind != ContextKind::kCached) {
       return make_error(ErrorKind::kAlreadyExists,
@@ -183,10 +226,12 @@ std::optional<ContextEntry> ContextRegistry::peek(std::string_view id_or_url) co
 std::optional<std::string> ContextRegistry::document_for(std::string_view url) {
   std::lock_guard lock(mutex_);
   auto it = by_url_.find(std::string(url));
-  if (it == by_url_.end()) return std::nullopt;
-  it->second.last_usage = clock_.now();
-  ++it->second.number_of_hits;
-  return it->second.document;
+  ContextEntry* entry =
+      it != by_url_.end() ? &it->second : const_cast<ContextEntry*>(locate_hosted(url));
+  if (entry == nullptr) return std::nullopt;
+  entry->last_usage = clock_.now();
+  ++entry->number_of_hits;
+  return entry->document;
 }
 
 std::vector<ContextEntry> ContextRegistry::list(std::optional<ContextKind> kind) const {
@@ -246,7 +291,29 @@ const ContextEntry* ContextRegistry::locate(std::string_view id_or_url) const {
   std::string key(id_or_url);
   if (auto id = url_by_id_.find(key); id != url_by_id_.end()) key = id->second;
   auto it = by_url_.find(key);
-  return it == by_url_.end() ? nullptr : &it->second;
+  return it != by_url_.end() ? &it->second : locate_hosted(id_or_url);
+}
+
+// Our hosted resource reached through whatever host and port the client used. Local ids are
+// 128 random bits, so another broker's hosted URL cannot name one of ours by accident.
+const ContextEntry* ContextRegistry::locate_hosted(std::string_view url) const {
+  const std::string_view local_id = hosted_id_of(url);
+  if (local_id.empty()) return nullptr;
+  auto id = url_by_id_.find(std::string(local_id));
+  if (id == url_by_id_.end()) return nullptr;
+  auto it = by_url_.find(id->second);
+  if (it == by_url_.end() || it->second.kind == ContextKind::kCached) return nullptr;
+  return &it->second;
+}
+
+// Implicit entries are few (one per distinct inline context), so a scan is enough.
+const ContextEntry* ContextRegistry::find_implicit(std::string_view document) const {
+  for (const auto& [url, entry] : by_url_) {
+    if (entry.kind == ContextKind::kImplicitlyCreated && entry.document == document) {
+      return &entry;
+    }
+  }
+  return nullptr;
 }
 
 // 128 random bits in hex: unique without coordination, and not guessable from a counter.

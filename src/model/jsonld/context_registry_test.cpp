@@ -39,11 +39,7 @@ class MemoryPersistence final : public ContextPersistence {
 
 class ContextRegistryTest : public ::testing::Test {
  protected:
-  ContextRegistryOptions options() {
-    ContextRegistryOptions options;
-    options.hosted_url_prefix = "http://broker.test/ngsi-ld/v1/jsonldContexts/";
-    return options;
-  }
+  ContextRegistryOptions options() { return ContextRegistryOptions{}; }
 
   testing::FakeClock clock_;
   MemoryPersistence persistence_;
@@ -70,7 +66,7 @@ TEST_F(ContextRegistryTest, AddGetListRemoveHosted) {
   ASSERT_TRUE(added.ok());
   EXPECT_EQ(added->kind, ContextKind::kHosted);
   EXPECT_EQ(added->local_id.size(), 32u);
-  EXPECT_EQ(added->url, "http://broker.test/ngsi-ld/v1/jsonldContexts/" + added->local_id);
+  EXPECT_EQ(added->url, "/ngsi-ld/v1/jsonldContexts/" + added->local_id);
   EXPECT_EQ(added->number_of_hits, 0u);
 
   clock_.advance_micros(1000);
@@ -108,6 +104,78 @@ TEST_F(ContextRegistryTest, ImplicitEntriesHaveTheirKind) {
   EXPECT_EQ(added->kind, ContextKind::kImplicitlyCreated);
   EXPECT_EQ(parse_context_kind("ImplicitlyCreated"), ContextKind::kImplicitlyCreated);
   EXPECT_EQ(parse_context_kind("Other"), std::nullopt);
+}
+
+// Every response to a request with an inline context names it by URL: the same document must
+// not add an entry per request (they are never evicted and would fill the registry).
+TEST_F(ContextRegistryTest, TheSameInlineContextIsStoredOnce) {
+  ContextRegistry registry(options(), clock_, &persistence_);
+  auto first = registry.add_implicit(kDocument);
+  auto again = registry.add_implicit(kDocument);
+  ASSERT_TRUE(first.ok() && again.ok());
+  EXPECT_EQ(again->local_id, first->local_id);
+  auto other = registry.add_implicit(R"({"@context": {"b": "https://b.example/b"}})");
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(other->local_id, first->local_id);
+  EXPECT_EQ(registry.list(ContextKind::kImplicitlyCreated).size(), 2u);
+  auto hosted = registry.add_hosted(kDocument);  // a client's explicit add is always new
+  ASSERT_TRUE(hosted.ok());
+  EXPECT_NE(hosted->local_id, first->local_id);
+}
+
+// The host and port a client uses are not part of a hosted entry's identity.
+TEST_F(ContextRegistryTest, HostedEntriesAreFoundThroughAnyHost) {
+  ContextRegistry registry(options(), clock_);
+  auto added = registry.add_hosted(kDocument);
+  ASSERT_TRUE(added.ok());
+  const std::string path = "/ngsi-ld/v1/jsonldContexts/" + added->local_id;
+  for (const std::string& url :
+       {"http://127.0.0.1:1026" + path, "http://broker.test" + path, "https://[::1]:8443" + path}) {
+    auto found = registry.get(url);
+    ASSERT_TRUE(found.ok()) << url;
+    EXPECT_EQ(found->local_id, added->local_id);
+    EXPECT_EQ(registry.document_for(url), std::string(kDocument)) << url;
+  }
+  for (const std::string& url :
+       {std::string("http://h/ngsi-ld/v1/jsonldContexts/unknown"), "http://h/other" + path,
+        "ftp://h" + path, "http://h" + path + "/x",
+        std::string("http://h/ngsi-ld/v1/jsonldContexts/")}) {
+    EXPECT_FALSE(registry.peek(url).has_value()) << url;
+    EXPECT_FALSE(registry.document_for(url).has_value()) << url;
+  }
+  EXPECT_EQ(registry.add_cached("http://other.test" + path, kDocument).error().kind,
+            ErrorKind::kAlreadyExists);
+  ASSERT_TRUE(registry.remove("http://elsewhere:9" + path).ok());
+  EXPECT_FALSE(registry.peek(added->local_id).has_value());
+}
+
+// Before hosted URLs were relative, entries were saved under "http://host:port/...": a restart
+// (on any port) moves them to the relative URL, and the old record does not come back.
+TEST_F(ContextRegistryTest, RestoreRebasesLegacyAbsoluteHostedUrls) {
+  ContextEntry legacy;
+  legacy.local_id = "0123456789abcdef0123456789abcdef";
+  legacy.url = "http://127.0.0.1:40111/ngsi-ld/v1/jsonldContexts/" + legacy.local_id;
+  legacy.kind = ContextKind::kHosted;
+  legacy.document = std::string(kDocument);
+  ASSERT_TRUE(persistence_.save(legacy).ok());
+  ContextEntry cached = legacy;
+  cached.local_id = "c1";
+  cached.url = "http://remote.test/ngsi-ld/v1/jsonldContexts/abc";
+  cached.kind = ContextKind::kCached;
+  ASSERT_TRUE(persistence_.save(cached).ok());
+
+  ContextRegistry registry(options(), clock_, &persistence_);
+  ASSERT_TRUE(registry.restore().ok());
+  auto hosted = registry.peek(legacy.local_id);
+  ASSERT_TRUE(hosted.has_value());
+  EXPECT_EQ(hosted->url, "/ngsi-ld/v1/jsonldContexts/" + legacy.local_id);
+  EXPECT_TRUE(registry.peek(legacy.url).has_value());                // the old URL still names it
+  EXPECT_EQ(registry.peek(cached.url)->kind, ContextKind::kCached);  // remote URLs unchanged
+
+  auto saved = persistence_.load_all();
+  ASSERT_TRUE(saved.ok());
+  ASSERT_EQ(saved->size(), 2u);
+  for (const ContextEntry& entry : *saved) EXPECT_NE(entry.url, legacy.url);
 }
 
 TEST_F(ContextRegistryTest, RejectsInvalidDocuments) {

@@ -14,18 +14,26 @@ namespace citytwin::core {
 
 // What the twin holds, for the discovery endpoints (GS CIM 009 clause 5.7.5-5.7.10).
 // All names are expanded IRIs.
+// How one attribute name is used by a set of entities (clause 5.2.28 Attribute).
+struct AttributeUsage {
+  // "attributeCount": the number of attribute instances with this name, so an entity holding
+  // a multi-attribute (several datasetIds) counts once per instance.
+  std::uint64_t instance_count = 0;
+  std::set<std::string> kinds;  // "attributeTypes": Property, Relationship, ...
+};
+
 struct TypeDetails {
   std::string type;
   std::uint64_t entity_count = 0;
-  // attribute -> the attribute kinds seen (Property, Relationship, ...)
-  std::map<std::string, std::set<std::string>> attributes;
+  // attribute -> its use by the entities of this type
+  std::map<std::string, AttributeUsage> attributes;
 };
 
 struct AttributeDetails {
   std::string attribute;
-  std::uint64_t entity_count = 0;
-  std::set<std::string> attribute_types;  // Property, Relationship, ...
-  std::set<std::string> type_names;       // entity types having it
+  std::uint64_t entity_count = 0;    // entities having it
+  AttributeUsage usage;              // over every entity having it
+  std::set<std::string> type_names;  // entity types having it
 };
 
 // Reads discovery information from the store. Type and attribute lists come straight from

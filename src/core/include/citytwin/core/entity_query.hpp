@@ -51,6 +51,7 @@ struct EntityQuery {
 struct QueryResult {
   std::vector<boost::json::object> entities;
   std::optional<std::uint64_t> total;  // when count was asked
+  bool more = false;  // another match follows this page (offset + limit), for pagination links
 };
 
 }  // namespace citytwin::core

@@ -20,6 +20,9 @@ struct NgsiApiOptions {
   std::size_t max_limit = 1000;
   // Most entities in one batch operation. Default 10000.
   std::size_t max_batch_entities = 10000;
+  // "http://host:port" for URLs handed out (hosted @contexts) when a request has no usable
+  // Host header; the server sets the address it is bound to. Default "http://localhost:1026".
+  std::string base_url = "http://localhost:1026";
 };
 
 // What the NGSI-LD handlers need; owned by the server wiring.

@@ -16,7 +16,8 @@ namespace citytwin::model {
 enum class RepresentationFormat {
   kNormalized,  // every attribute as a full object with "type" (clause 4.5.1)
   kConcise,     // lossless, "type" dropped where the parser infers it back (clause 4.5.2 ...)
-  kSimplified,  // keyValues: each attribute replaced by its value (clause 4.5.3 ...)
+  kSimplified,  // keyValues: each attribute replaced by its value, or {"<value member>": value}
+                // for the types other than Property/GeoProperty/Relationship (clause 4.5.3 ...)
 };
 
 // What render_entity puts in a response body. Names are EXPANDED IRIs, as in the stored form.
@@ -55,7 +56,8 @@ struct RenderOptions {
 // "id", "type", "scope", attributes (stored order), "createdAt", "modifiedAt", "deletedAt",
 // "@context". Types, attribute names, objectType and vocab values are compacted with `terms`;
 // a single type is rendered as a string, several as an array; an attribute with one instance as
-// an object (or bare value in concise), several as an array.
+// an object (or bare value in concise), several as an array (simplified: one object
+// {"dataset": {datasetId or "@none": value}}).
 boost::json::object render_entity(const boost::json::object& stored,
                                   const jsonld::TermMapper& terms, const RenderOptions& options);
 

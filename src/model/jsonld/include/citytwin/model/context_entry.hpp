@@ -26,7 +26,9 @@ std::string_view context_kind_name(ContextKind kind);
 std::optional<ContextKind> parse_context_kind(std::string_view name);
 
 struct ContextEntry {
-  std::string url;  // original URL (Cached) or {base}/ngsi-ld/v1/jsonldContexts/{id}
+  // Original URL (Cached), or the relative "/ngsi-ld/v1/jsonldContexts/{id}" (Hosted,
+  // ImplicitlyCreated; made absolute per request by the HTTP layer).
+  std::string url;
   ContextKind kind = ContextKind::kCached;
   std::string local_id;  // the broker's identifier, the {contextId} path segment
   Instant created_at;

@@ -26,10 +26,14 @@
 
 namespace citytwin::jsonld {
 
+// Hosted and ImplicitlyCreated entries are stored under the relative URL kHostedContextPath +
+// local id (clause 6.30 resource path), not under an absolute URL: the host and port a client
+// reaches the broker by are only known per request and change across restarts, so the HTTP
+// layer makes the URL absolute when it answers. An absolute URL with this path, through any
+// host, finds the entry (see locate()).
+inline constexpr std::string_view kHostedContextPath = "/ngsi-ld/v1/jsonldContexts/";
+
 struct ContextRegistryOptions {
-  // Prefix of the URL of Hosted and ImplicitlyCreated entries; the local id is appended.
-  // Default: "http://localhost:1026/ngsi-ld/v1/jsonldContexts/".
-  std::string hosted_url_prefix = "http://localhost:1026/ngsi-ld/v1/jsonldContexts/";
   // Largest document accepted, in bytes. Default 1 MiB.
   std::size_t max_document_bytes = 1024 * 1024;
   // Most entries kept, core contexts not counted. When full, the least recently used Cached
@@ -43,7 +47,9 @@ class ContextRegistry {
   ContextRegistry(ContextRegistryOptions options, const Clock& clock,
                   ContextPersistence* persistence = nullptr);
 
-  // Loads the persisted entries (start-up). Entries for core URLs are skipped.
+  // Loads the persisted entries (start-up). Entries for core URLs are skipped; Hosted and
+  // ImplicitlyCreated entries saved under an absolute URL (before kHostedContextPath) are
+  // saved again under their relative URL.
   Status restore();
 
   // Clause 5.13.2: stores a client's document {"@context": ...} as a Hosted entry with a new
@@ -51,17 +57,20 @@ class ContextRegistry {
   // "@context"), kPayloadTooLarge, kServiceUnavailable (full), persistence errors.
   Result<ContextEntry> add_hosted(std::string_view document);
   // Like add_hosted, for an inline context the broker decided to store (ImplicitlyCreated).
+  // The same document gives the same entry, so repeating a request does not add entries.
   Result<ContextEntry> add_implicit(std::string_view document);
   // Stores (or replaces) a document downloaded from `url` as a Cached entry.
   // Errors as add_hosted; kAlreadyExists when `url` is a Hosted entry or a core context.
   Result<ContextEntry> add_cached(std::string_view url, std::string_view document);
 
   // Clause 5.13.4: the entry with this local id or URL, counting a hit (numberOfHits,
-  // lastUsage). Errors: kResourceNotFound.
+  // lastUsage). A Hosted or ImplicitlyCreated entry is also found by any absolute URL whose
+  // path is kHostedContextPath + its id. Errors: kResourceNotFound.
   Result<ContextEntry> get(std::string_view id_or_url);
   // The same without counting a hit.
   std::optional<ContextEntry> peek(std::string_view id_or_url) const;
-  // The document stored under exactly this URL, counting a hit; used by ContextResolver.
+  // The document stored under this URL (or hosted under its path), counting a hit; used by
+  // ContextResolver.
   std::optional<std::string> document_for(std::string_view url);
 
   // Clause 5.13.3: all entries, or those of one kind, oldest first.
@@ -87,6 +96,9 @@ class ContextRegistry {
   Status make_room();
   ContextEntry* locate(std::string_view id_or_url);
   const ContextEntry* locate(std::string_view id_or_url) const;
+  const ContextEntry* locate_hosted(std::string_view url) const;
+  const ContextEntry* find_implicit(std::string_view document) const;
+  Status rebase_legacy_url(ContextEntry& entry);
   std::string new_local_id();
   std::size_t user_entry_count() const;
   void add_core_entries();
