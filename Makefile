@@ -4,9 +4,10 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 RELEASE_DIR := build/release
 ASAN_DIR := build/asan
+TSAN_DIR := build/tsan
 CMAKE_COMMON := -G Ninja -DCITYTWIN_BUILD_TESTS=ON
 
-.PHONY: all deps build test demo test-asan bench format clean
+.PHONY: all deps build test demo test-asan test-tsan bench format clean
 
 all: build
 
@@ -31,6 +32,14 @@ test-asan: deps
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS)
+
+# ThreadSanitizer over the whole suite (the black-box tests run the TSan-built server, so the
+# event loops, worker pool and commit queue are exercised under concurrent clients).
+test-tsan: deps
+	cmake -S . -B $(TSAN_DIR) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCITYTWIN_TSAN=ON
+	cmake --build $(TSAN_DIR) -j $(JOBS)
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/scripts/tsan.supp" \
+	  ctest --test-dir $(TSAN_DIR) --output-on-failure -j $(JOBS)
 
 bench: build
 	CITYTWIN_BENCH_DEPS=1 scripts/install-deps.sh

@@ -13,11 +13,13 @@ import requests
 
 
 class CityTwinServer:
-    def __init__(self, data_dir=None, extra_args=None):
+    def __init__(self, data_dir=None, extra_args=None, preexec_fn=None):
+        # preexec_fn runs in the child before exec (resource limits for fault injection).
         self.binary = os.environ.get("CITYTWIN_BIN", "build/release/citytwin")
         self.owns_data = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="citytwin-test-")
         self.extra_args = list(extra_args or [])
+        self.preexec_fn = preexec_fn
         self.process = None
         self.port = None
         self.log_path = None
@@ -36,7 +38,7 @@ class CityTwinServer:
             [self.binary, "serve", "--listen", "127.0.0.1:0", "--data",
              os.path.join(self.data_dir, "db"), "--port-file", port_file,
              "--log-level", "warn", *self.extra_args],
-            stdout=log, stderr=log)
+            stdout=log, stderr=log, preexec_fn=self.preexec_fn)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
