@@ -81,7 +81,13 @@ rocksdb::ColumnFamilyOptions make_family_options(Family family, const RocksDbOpt
   // only ever range-scanned, where a whole-key bloom filter does not help.
   bool point_lookups = family == Family::kEntities || family == Family::kEntityMeta ||
                        family == Family::kCounts || family == Family::kDocuments;
-  if (point_lookups) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  if (point_lookups) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    // A whole-key bloom filter on the memtable too: most looked-up entities are not in the
+    // (16 MiB) memtable, and a skip-list search that misses cost ~12% of a geo query's CPU.
+    cf.memtable_prefix_bloom_size_ratio = 0.05;
+    cf.memtable_whole_key_filtering = true;
+  }
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
   if (family == Family::kCounts) {
