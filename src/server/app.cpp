@@ -137,7 +137,12 @@ int serve(const ServeOptions& options) {
 
   http::Router router;
   http::add_ops_routes(
-      router, http::OpsInfo{std::string(kVersion), [&ready] { return ready.load(); }, &metrics});
+      router,
+      http::OpsInfo{std::string(kVersion),
+                    // Not ready while starting, stopping, or when the disk refused a
+                    // write (the store then refuses all writes until restarted).
+                    [&ready, &store] { return ready.load() && (*store)->write_health().ok(); },
+                    &metrics});
   StoreWriteBarrier write_barrier(**store);
   http::Server server(http_options(options, *address), router, metrics, &write_barrier);
   if (auto status = server.start(); !status.ok()) {

@@ -49,7 +49,9 @@ def test_full_disk_refuses_writes_keeps_reads_and_loses_nothing_acknowledged():
         # ... while reads keep working and the server stays up.
         first = requests.get(f"{url}/urn:ngsi-ld:Blob:{acknowledged[0]}", timeout=30)
         assert first.status_code == 200
-        assert requests.get(server.url + "/health", timeout=5).status_code in (200, 503)
+        health = requests.get(server.url + "/health", timeout=5)
+        assert health.status_code == 503 and health.json()["ready"] is False  # not ready
+        assert health.json()["live"] is True
         server.kill()
 
         server.preexec_fn = None

@@ -46,6 +46,11 @@ std::uint64_t CommitQueue::last_submitted() const {
   return submitted_;
 }
 
+Status CommitQueue::failure() const {
+  std::lock_guard lock(mutex_);
+  return failure_;
+}
+
 Status CommitQueue::wait_durable(std::uint64_t mark) {
   std::unique_lock lock(mutex_);
   progress_.wait(lock, [&] { return durable_ >= mark || !failure_.ok(); });

@@ -54,6 +54,8 @@ class CommitQueue {
   Result<std::uint64_t> submit(const WritePlan& plan, const Fill& fill, AfterCommit after);
 
   std::uint64_t last_submitted() const;
+  // OK, or the sticky failure of a group write.
+  Status failure() const;
   // Blocks until every write up to `mark` is durable, or returns the failure.
   Status wait_durable(std::uint64_t mark);
   // See EntityStore::when_durable.

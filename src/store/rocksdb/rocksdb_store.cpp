@@ -146,6 +146,8 @@ class RocksDbStore final : public EntityStore {
 
   std::uint64_t write_mark() const override { return queue_->last_submitted(); }
 
+  Status write_health() const override { return queue_->failure(); }
+
   void when_durable(std::uint64_t mark, std::function<void(Status)> done) override {
     queue_->when_durable(mark, std::move(done));
   }

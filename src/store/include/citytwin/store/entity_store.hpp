@@ -170,6 +170,9 @@ class EntityStore {
   // every deferred write not yet durable, and every later one (the store needs a restart).
   // Defaults: stores whose apply() is cheap just apply synchronously.
   virtual Status apply_deferred(std::string_view tenant, std::span<const Change> changes);
+  // Whether writes can succeed: after a failed group commit the store refuses every write
+  // until restarted (the error says why). Default: always OK.
+  virtual Status write_health() const;
   // The sequence number of the newest deferred write (0 when there is none).
   virtual std::uint64_t write_mark() const;
   // Calls `done` once every deferred write up to `mark` is durable (OK) or lost (the error);
