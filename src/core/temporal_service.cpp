@@ -10,6 +10,8 @@
 #include "citytwin/common/instant.hpp"
 #include "citytwin/model/entity_form.hpp"
 #include "history_capture.hpp"
+#include "temporal_aggregate.hpp"
+#include "temporal_selection.hpp"
 
 namespace citytwin::core {
 namespace {
@@ -20,11 +22,6 @@ using TimeProperty = TemporalQuery::TimeProperty;
 
 constexpr std::string_view kNullValue = "urn:ngsi-ld:null";  // clause 4.5.4 null marker
 constexpr std::size_t kMaxTypeSamples = 10'000;
-
-struct TimedInstance {
-  std::int64_t time = 0;
-  boost::json::object instance;
-};
 
 bool in_relation(const TemporalQuery& query, std::int64_t time) {
   switch (query.relation) {
@@ -124,8 +121,9 @@ Result<std::optional<TimedInstance>> select(const store::HistorySample& sample,
 
 }  // namespace
 
-Result<boost::json::object> TemporalService::retrieve(std::string_view tenant, std::string_view id,
-                                                      const TemporalQuery& query) const {
+Result<SelectedHistory> TemporalService::select_history(std::string_view tenant,
+                                                        std::string_view id,
+                                                        const TemporalQuery& query) const {
   if (!tenant.empty() && !store_.has_tenant(tenant)) {
     return make_error(ErrorKind::kNonexistentTenant,
                       "tenant " + std::string(tenant) + " does not exist");
@@ -144,28 +142,44 @@ Result<boost::json::object> TemporalService::retrieve(std::string_view tenant, s
   if (!types) return std::move(types).error();
   if (!*types) return make_error(ErrorKind::kResourceNotFound, std::string(id) + " not found");
 
-  std::map<std::string, std::vector<TimedInstance>, std::less<>> selected;
+  SelectedHistory selected{std::move(**types), {}};
   for (const store::HistorySample& sample : *samples) {
     if (sample.attribute == kTypeHistory) continue;
     if (!query.attrs.empty() && !query.attrs.contains(sample.attribute)) continue;
     auto instance = select(sample, query);
     if (!instance) return std::move(instance).error();
-    if (*instance) selected[sample.attribute].push_back(std::move(**instance));
+    if (*instance) selected.attrs[sample.attribute].push_back(std::move(**instance));
   }
-  boost::json::object attrs;
-  for (auto& [name, instances] : selected) {
+  for (auto& [name, instances] : selected.attrs) {
     std::stable_sort(
         instances.begin(), instances.end(),
         [](const TimedInstance& a, const TimedInstance& b) { return a.time < b.time; });
-    std::size_t first = 0;
-    if (query.last_n && instances.size() > *query.last_n) first = instances.size() - *query.last_n;
-    boost::json::array list;
-    for (std::size_t i = first; i < instances.size(); ++i)
-      list.emplace_back(std::move(instances[i].instance));
-    attrs[name] = std::move(list);
+    if (query.last_n && instances.size() > *query.last_n) {
+      instances.erase(instances.begin(),
+                      instances.end() - static_cast<std::ptrdiff_t>(*query.last_n));
+    }
+  }
+  return selected;
+}
+
+Result<boost::json::object> TemporalService::retrieve(std::string_view tenant, std::string_view id,
+                                                      const TemporalQuery& query) const {
+  auto selected = select_history(tenant, id, query);
+  if (!selected) return std::move(selected).error();
+  boost::json::object attrs;
+  if (query.aggregation) {
+    auto aggregated = aggregate_history(selected->attrs, query);
+    if (!aggregated) return std::move(aggregated).error();
+    attrs = std::move(*aggregated);
+  } else {
+    for (auto& [name, instances] : selected->attrs) {
+      boost::json::array list;
+      for (auto& timed : instances) list.emplace_back(std::move(timed.instance));
+      attrs[name] = std::move(list);
+    }
   }
   return boost::json::object{
-      {form::kId, id}, {form::kType, std::move(**types)}, {form::kAttrs, std::move(attrs)}};
+      {form::kId, id}, {form::kType, std::move(selected->types)}, {form::kAttrs, std::move(attrs)}};
 }
 
 // The current types, else the last recorded ones; nullopt when the entity never existed.

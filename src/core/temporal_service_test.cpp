@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "citytwin/common/clock.hpp"
 #include "citytwin/core/entity_service.hpp"
 #include "citytwin/store/memory_store.hpp"
@@ -134,6 +136,93 @@ TEST_F(TemporalServiceTest, UnknownEntityIsNotFound) {
   auto entity = temporal.retrieve("", "urn:ngsi-ld:S:none", {});
   ASSERT_FALSE(entity.ok());
   EXPECT_EQ(entity.error().kind, ErrorKind::kResourceNotFound);
+}
+
+// Aggregated queries (clause 4.5.19) over temperature 20, 21, 22, 23 observed hourly from
+// 08:00, and status "ok".
+class TemporalAggregationTest : public TemporalServiceTest {
+ protected:
+  Result<json::object> aggregate(std::vector<series::AggregationMethod> methods,
+                                 series::PeriodDuration period = {}, bool attrs_named = false) {
+    query.aggregation = TemporalAggregation{std::move(methods), period, 100'000, attrs_named};
+    auto entity = temporal.retrieve("", kId, query);
+    if (!entity) return std::move(entity).error();
+    return entity->at("attrs").as_object();
+  }
+
+  // [[value, start, end], ...] of one method of the attribute's only dataset.
+  static json::array periods(const json::object& attrs, const char* attribute, const char* method) {
+    return attrs.at(attribute).as_array().front().as_object().at(method).as_array();
+  }
+
+  TemporalQuery query;
+};
+
+TEST_F(TemporalAggregationTest, HourlyPeriodsStartAtTimeAt) {
+  query.relation = Relation::kBetween;
+  query.time_at = at("2026-03-01T08:00:00Z");
+  query.end_time_at = at("2026-03-01T12:00:00Z");
+  auto attrs =
+      aggregate({series::AggregationMethod::kAvg}, series::PeriodDuration{0, 7'200'000'000});
+  ASSERT_TRUE(attrs.ok()) << attrs.error().detail;
+  auto avg = periods(*attrs, kTemperature, "avg");
+  ASSERT_EQ(avg.size(), 2u);
+  EXPECT_EQ(avg[0], (json::array{20.5, "2026-03-01T08:00:00.000Z", "2026-03-01T10:00:00.000Z"}));
+  EXPECT_EQ(avg[1], (json::array{22.5, "2026-03-01T10:00:00.000Z", "2026-03-01T12:00:00.000Z"}));
+}
+
+TEST_F(TemporalAggregationTest, ZeroPeriodIsTheWholeSelection) {
+  using M = series::AggregationMethod;
+  query.attrs = {kTemperature};
+  auto attrs = aggregate(
+      {M::kTotalCount, M::kDistinctCount, M::kSum, M::kSumsq, M::kMin, M::kMax, M::kStddev});
+  ASSERT_TRUE(attrs.ok()) << attrs.error().detail;
+  auto first = [&](const char* method) {
+    return periods(*attrs, kTemperature, method)[0].as_array();
+  };
+  EXPECT_EQ(first("totalCount")[0], json::value(4u));
+  EXPECT_EQ(first("distinctCount")[0], json::value(4u));
+  EXPECT_EQ(first("sum")[0].to_number<double>(), 86.0);
+  EXPECT_EQ(first("sumsq")[0].to_number<double>(), 400.0 + 441 + 484 + 529);
+  EXPECT_EQ(first("min")[0].to_number<double>(), 20.0);
+  EXPECT_EQ(first("max")[0].to_number<double>(), 23.0);
+  EXPECT_NEAR(first("stddev")[0].to_number<double>(), std::sqrt(1.25), 1e-12);
+  // From the oldest instance to just after the newest.
+  EXPECT_EQ(first("sum")[1], json::value("2026-03-01T08:00:00.000Z"));
+  EXPECT_EQ(first("sum")[2], json::value("2026-03-01T11:00:00.000001Z"));
+}
+
+TEST_F(TemporalAggregationTest, NumericMethodsSkipTextUnlessTheClientNamedIt) {
+  using M = series::AggregationMethod;
+  query.property = TimeProperty::kModifiedAt;  // status has no observedAt
+  auto attrs = aggregate({M::kTotalCount, M::kSum, M::kMax});
+  ASSERT_TRUE(attrs.ok()) << attrs.error().detail;
+  const auto& status = attrs->at(kStatus).as_array().front().as_object();
+  EXPECT_TRUE(status.contains("totalCount"));
+  EXPECT_TRUE(status.contains("max"));  // text has an order
+  EXPECT_FALSE(status.contains("sum"));
+  EXPECT_EQ(status.at("max").as_array()[0].as_array()[0], json::value("ok"));
+
+  query.attrs = {kStatus};
+  auto named = aggregate({M::kSum}, {}, /*attrs_named=*/true);
+  ASSERT_FALSE(named.ok());
+  EXPECT_EQ(named.error().kind, ErrorKind::kBadRequestData);
+}
+
+TEST_F(TemporalAggregationTest, LastNAppliesBeforeAggregating) {
+  query.last_n = 2;
+  auto attrs = aggregate({series::AggregationMethod::kAvg});
+  ASSERT_TRUE(attrs.ok()) << attrs.error().detail;
+  EXPECT_EQ(periods(*attrs, kTemperature, "avg")[0].as_array()[0].to_number<double>(), 22.5);
+}
+
+TEST_F(TemporalAggregationTest, TooManyPeriodsIsAnError) {
+  query.relation = Relation::kBetween;
+  query.time_at = at("2026-01-01T00:00:00Z");
+  query.end_time_at = at("2027-01-01T00:00:00Z");
+  auto attrs = aggregate({series::AggregationMethod::kAvg}, series::PeriodDuration{0, 1'000'000});
+  ASSERT_FALSE(attrs.ok());
+  EXPECT_EQ(attrs.error().kind, ErrorKind::kTooManyResults);
 }
 
 }  // namespace

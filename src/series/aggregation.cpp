@@ -73,6 +73,13 @@ Result<AggregationMethod> parse_aggregation_method(std::string_view name) {
                     "unknown aggregation method '" + std::string(name) + "'");
 }
 
+std::string_view aggregation_method_name(AggregationMethod method) {
+  for (const auto& [text, candidate] : kMethodNames) {
+    if (candidate == method) return text;
+  }
+  return "totalCount";
+}
+
 struct Aggregator::State {
   explicit State(BucketPlan bucket_plan) : plan(std::move(bucket_plan)) {}
 

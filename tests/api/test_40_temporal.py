@@ -149,3 +149,116 @@ def test_acknowledged_history_survives_sigkill():
         assert values(history(server, entity_id)) == [20, 21, 22]
     finally:
         server.cleanup()
+
+
+def test_aggregated_values_per_period(server):
+    entity_id = sensor_with_history(server, "agg1")
+    body = history(server, entity_id, options="aggregatedValues", aggrMethods="avg,max,totalCount",
+                   aggrPeriodDuration="PT2H", timerel="between", timeAt=observed(8),
+                   endTimeAt=observed(12), attrs="temperature")
+    temperature = body["temperature"]
+    assert temperature["type"] == "Property"
+    assert temperature["avg"] == [[20.5, observed(8), observed(10)],
+                                  [22.5, observed(10), observed(12)]]
+    assert [p[0] for p in temperature["max"]] == [21, 23]
+    assert [p[0] for p in temperature["totalCount"]] == [2, 2]
+    assert "status" not in body
+
+
+def test_aggregated_values_whole_range_and_calendar_periods(server):
+    entity_id = sensor_with_history(server, "agg2")
+    whole = history(server, entity_id, options="aggregatedValues", aggrMethods="sum,min,stddev",
+                    attrs="temperature")["temperature"]
+    assert [p[0] for p in whole["sum"]] == [86]
+    assert [p[0] for p in whole["min"]] == [20]
+    assert abs(whole["stddev"][0][0] - 1.25 ** 0.5) < 1e-9
+    monthly = history(server, entity_id, options="aggregatedValues", aggrMethods="sum",
+                      aggrPeriodDuration="P1M", timerel="between", timeAt="2026-02-15T00:00:00Z",
+                      endTimeAt="2026-05-01T00:00:00Z", attrs="temperature")["temperature"]
+    # Periods start at timeAt; only the one holding values is listed.
+    assert monthly["sum"] == [[86, "2026-02-15T00:00:00.000Z", "2026-03-15T00:00:00.000Z"]]
+
+
+def test_aggregated_values_of_text_attributes(server):
+    entity_id = sensor_with_history(server, "agg3")
+    body = history(server, entity_id, options="aggregatedValues", aggrMethods="totalCount,avg")
+    assert [p[0] for p in body["status"]["totalCount"]] == [1]
+    assert "avg" not in body["status"]  # not asked for by name: left out
+    assert "avg" in body["temperature"]
+    response = requests.get(temporal_url(server, entity_id),
+                            params={"options": "aggregatedValues", "aggrMethods": "avg",
+                                    "attrs": "status"})
+    assert_problem(response, 400, "BadRequestData")
+
+
+def test_aggregated_values_bad_parameters(server):
+    entity_id = sensor_with_history(server, "agg4")
+    for params in (
+        {"options": "aggregatedValues"},  # aggrMethods missing
+        {"options": "aggregatedValues", "aggrMethods": "median"},
+        {"options": "aggregatedValues", "aggrMethods": "avg", "aggrPeriodDuration": "1H"},
+        {"options": "aggregatedValues", "aggrMethods": "avg", "aggrPeriodDuration": "-PT1H"},
+        {"options": "aggregatedValues,temporalValues", "aggrMethods": "avg"},
+        {"options": "aggregatedValues", "aggrMethods": "avg", "aggrPeriodDuration": "PT1S",
+         "timerel": "between", "timeAt": "2000-01-01T00:00:00Z",
+         "endTimeAt": "2026-01-01T00:00:00Z"},  # too many periods
+    ):
+        response = requests.get(temporal_url(server, entity_id), params=params)
+        assert response.status_code in (400, 403), (params, response.text)
+        assert response.headers["Content-Type"].startswith("application/json")
+        assert response.json()["type"].startswith("https://uri.etsi.org/ngsi-ld/errors/")
+
+
+def test_temporal_query_by_type_with_paging(server):
+    ids = [sensor_with_history(server, f"q{i}") for i in range(3)]
+    create(server, {"id": "urn:ngsi-ld:Other:q", "type": "Other",
+                    "temperature": {"type": "Property", "value": 5}})
+    url = f"{server.url}/ngsi-ld/v1/temporal/entities"
+    response = requests.get(url, params={"type": "Sensor", "idPattern": ".*:q[0-9]$",
+                                         "attrs": "temperature", "lastN": "2", "count": "true"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert sorted(e["id"] for e in body) == ids
+    for entity in body:
+        assert [i["value"] for i in entity["temperature"]] == [22, 23]
+        assert "status" not in entity
+    assert response.headers["NGSILD-Results-Count"] == "3"
+
+    first = requests.get(url, params={"type": "Sensor", "idPattern": ".*:q[0-9]$", "limit": "2",
+                                      "options": "temporalValues", "attrs": "temperature"})
+    assert first.status_code == 200
+    assert len(first.json()) == 2
+    assert 'rel="next"' in first.headers.get("Link", "")
+    simplified = first.json()[0]["temperature"]
+    assert [v[0] for v in simplified["values"]] == [20, 21, 22, 23]
+
+
+def test_temporal_query_with_q_and_aggregation(server):
+    hot = sensor_with_history(server, "hot")
+    response = requests.get(f"{server.url}/ngsi-ld/v1/temporal/entities", params={
+        "type": "Sensor", "q": "temperature>=23", "idPattern": "hot$",
+        "options": "aggregatedValues", "aggrMethods": "max", "attrs": "temperature"})
+    assert response.status_code == 200, response.text
+    assert [e["id"] for e in response.json()] == [hot]
+    assert response.json()[0]["temperature"]["max"][0][0] == 23
+
+
+def test_temporal_query_post(server):
+    entity_id = sensor_with_history(server, "post1")
+    url = f"{server.url}/ngsi-ld/v1/temporal/entityOperations/query"
+    body = {"type": "Query", "entities": [{"id": entity_id, "type": "Sensor"}],
+            "attrs": ["temperature"],
+            "temporalQ": {"timerel": "after", "timeAt": observed(9), "lastN": 1}}
+    response = requests.post(url, json=body)
+    assert response.status_code == 200, response.text
+    assert [i["value"] for i in response.json()[0]["temperature"]] == [23]
+    bad = dict(body, temporalQ={"timerel": "between", "timeAt": observed(9)})
+    assert_problem(requests.post(url, json=bad), 400, "BadRequestData")
+    bad = dict(body, temporalQ={"timerel": "after", "timeAt": 5})
+    assert_problem(requests.post(url, json=bad), 400, "BadRequestData")
+
+
+def test_temporal_query_needs_a_selection(server):
+    response = requests.get(f"{server.url}/ngsi-ld/v1/temporal/entities",
+                            params={"timerel": "after", "timeAt": observed(8)})
+    assert_problem(response, 400, "BadRequestData")

@@ -35,6 +35,8 @@ Response list_attributes(Request& request, NgsiApi& api);
 Response attribute_info(Request& request, NgsiApi& api);
 
 Response retrieve_temporal_entity(Request& request, NgsiApi& api);
+Response query_temporal_entities(Request& request, NgsiApi& api);
+Response query_temporal_post(Request& request, NgsiApi& api);
 
 Response list_contexts(Request& request, NgsiApi& api);
 Response serve_context(Request& request, NgsiApi& api);

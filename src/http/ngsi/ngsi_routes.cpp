@@ -35,7 +35,9 @@ void add_ngsi_routes(Router& router, NgsiApi& api) {
   }
   router.add("POST", base + "/entityOperations/query", bind(query_post));
 
+  router.add("GET", base + "/temporal/entities", bind(query_temporal_entities));
   router.add("GET", base + "/temporal/entities/{entityId}", bind(retrieve_temporal_entity));
+  router.add("POST", base + "/temporal/entityOperations/query", bind(query_temporal_post));
 
   router.add("GET", base + "/types", bind(list_types));
   router.add("GET", base + "/types/{type}", bind(type_info));

@@ -67,6 +67,8 @@ Result<OutputOptions> output_options(const Request& request, const RequestEnv& e
       render.sys_attrs = true;
     } else if (temporal && flag == "temporalValues") {
       out.temporal_values = true;
+    } else if (temporal && flag == "aggregatedValues") {
+      // read by temporal_query_params
     } else if (flag == "keyValues" || flag == "concise" || flag == "normalized" ||
                flag == "simplified") {
       CT_RETURN_IF_ERROR(apply_format(flag, render));

@@ -235,14 +235,20 @@ Response run_query(const Request& request, const RequestEnv& env, const core::En
   if (!result) return fail(result.error());
   Response response =
       json_response(200, render_many(result->entities, *output, env, api), env, api);
-  if (result->total) response.header("NGSILD-Results-Count", std::to_string(*result->total));
+  add_page_headers(response, request, env, query, *result, page_links);
+  return response;
+}
+
+void add_page_headers(Response& response, const Request& request, const RequestEnv& env,
+                      const core::EntityQuery& query, const core::QueryResult& result,
+                      PageLinks page_links) {
+  if (result.total) response.header("NGSILD-Results-Count", std::to_string(*result.total));
   if (page_links == PageLinks::kInclude) {
-    const PageWindow window{query.limit, query.offset, result->more};
+    const PageWindow window{query.limit, query.offset, result.more};
     for (auto& link : pagination_links(request.raw_target, window, response_media_type(env))) {
       response.header("Link", std::move(link));
     }
   }
-  return response;
 }
 
 }  // namespace citytwin::http::ngsi

@@ -27,4 +27,9 @@ enum class PageLinks { kNone, kInclude };
 Response run_query(const Request& request, const RequestEnv& env, const core::EntityQuery& query,
                    NgsiApi& api, PageLinks page_links = PageLinks::kNone);
 
+// NGSILD-Results-Count (when counted) and the rel="prev"/"next" links of a query's page.
+void add_page_headers(Response& response, const Request& request, const RequestEnv& env,
+                      const core::EntityQuery& query, const core::QueryResult& result,
+                      PageLinks page_links);
+
 }  // namespace citytwin::http::ngsi

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <boost/json/object.hpp>
+
 #include "citytwin/common/result.hpp"
 #include "citytwin/core/temporal_query.hpp"
 #include "citytwin/http/request.hpp"
@@ -10,6 +12,13 @@ namespace citytwin::http::ngsi {
 // into a TemporalQuery; `attrs` is the caller's (it needs the @context). Bad values,
 // timeAt without timerel, between without endTimeAt and inverted ranges are 400
 // BadRequestData.
+// With options=aggregatedValues also aggrMethods and aggrPeriodDuration (clause 4.5.19).
 Result<core::TemporalQuery> temporal_query_params(const Request& request);
+
+// POST /temporal/entityOperations/query (clause 5.7.4, 5.2.21 TemporalQuery): timerel,
+// timeAt, endTimeAt, timeproperty and lastN from the body's "temporalQ" (lastN and
+// timeproperty may also come in the URL); options and the aggregation from the URL.
+Result<core::TemporalQuery> temporal_query_from_body(const boost::json::object& body,
+                                                     const Request& request);
 
 }  // namespace citytwin::http::ngsi

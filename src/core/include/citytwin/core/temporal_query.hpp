@@ -5,8 +5,27 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
+
+#include "citytwin/series/aggregation.hpp"
+#include "citytwin/series/period_duration.hpp"
 
 namespace citytwin::core {
+
+// options=aggregatedValues (GS CIM 009 clause 4.5.19): aggregates of each attribute's selected
+// instances per period instead of the instances themselves.
+struct TemporalAggregation {
+  // aggrMethods, in the order the client gave them (no duplicates).
+  std::vector<series::AggregationMethod> methods;
+  // aggrPeriodDuration; zero (the default) makes the whole selected time range one period.
+  series::PeriodDuration period;
+  // Most periods one request may ask for; more is TooManyResults (PT1S over ten years).
+  std::size_t max_periods = 100'000;
+  // The attributes the client named in `attrs`: a method that cannot apply to one of them
+  // (sum of text, say) is a client error, while for attributes only reached by "all
+  // attributes" such methods are just left out.
+  bool attrs_named = false;
+};
 
 // The temporal part of a temporal retrieval or query (GS CIM 009 clauses 4.11, 5.7.3):
 // which instances of the entity's history are wanted.
@@ -27,6 +46,8 @@ struct TemporalQuery {
   std::set<std::string, std::less<>> attrs;
   // Most history samples read for one entity; more gives TooManyResults (never a silent cut).
   std::size_t max_samples = 100'000;
+  // Set for aggregated queries.
+  std::optional<TemporalAggregation> aggregation;
 };
 
 }  // namespace citytwin::core

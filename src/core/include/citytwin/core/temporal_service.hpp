@@ -11,6 +11,8 @@
 
 namespace citytwin::core {
 
+struct SelectedHistory;  // temporal_selection.hpp
+
 // Serves the temporal representation of entities (GS CIM 009 clause 4.5.7) from the history
 // every write appends (history_capture.hpp).
 class TemporalService {
@@ -23,10 +25,16 @@ class TemporalService {
   // {"type": "Property", "value": "urn:ngsi-ld:null", "deletedAt": ...}. The entity's types are
   // the current ones, or the last known for a deleted entity. ResourceNotFound when the entity
   // has neither a current state nor a history; TooManyResults past query.max_samples.
+  //
+  // With query.aggregation each attribute instead holds one object per datasetId with the
+  // aggregates per period (clause 4.5.19): {"type", "datasetId"?, "avg": [[value, startAt,
+  // endAt], ...], ...}; see temporal_aggregate.hpp for which periods and methods appear.
   Result<boost::json::object> retrieve(std::string_view tenant, std::string_view id,
                                        const TemporalQuery& query) const;
 
  private:
+  Result<SelectedHistory> select_history(std::string_view tenant, std::string_view id,
+                                         const TemporalQuery& query) const;
   Result<std::optional<boost::json::value>> types_of(std::string_view tenant,
                                                      std::string_view id) const;
 

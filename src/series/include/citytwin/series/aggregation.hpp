@@ -28,6 +28,8 @@ enum class AggregationMethod {
 
 // "totalCount", "distinctCount", ... (the spec's names, case-sensitive).
 Result<AggregationMethod> parse_aggregation_method(std::string_view name);
+// The spec's name of a method ("totalCount", ...).
+std::string_view aggregation_method_name(AggregationMethod method);
 
 // The aggregates of one period. Which samples count:
 // - totalCount: every value in the period; deleted instances (kNull) are not values.

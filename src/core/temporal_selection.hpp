@@ -1,0 +1,25 @@
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace citytwin::core {
+
+// One selected attribute instance of a history and the instant the query looked at.
+struct TimedInstance {
+  std::int64_t time = 0;
+  boost::json::object instance;
+};
+
+// What a temporal query selected of one entity's history: its types and, per expanded
+// attribute name, the instances in time order (lastN already applied).
+struct SelectedHistory {
+  boost::json::value types;
+  std::map<std::string, std::vector<TimedInstance>, std::less<>> attrs;
+};
+
+}  // namespace citytwin::core
