@@ -99,8 +99,9 @@ Result<std::optional<TimedInstance>> select(const store::HistorySample& sample,
   if (query.property == TimeProperty::kDeletedAt) {
     if (!sample.deleted || !in_relation(query, sample.modified_at))
       return std::optional<TimedInstance>();
-    return std::optional<TimedInstance>(
-        TimedInstance{sample.modified_at, deletion_instance(sample)});
+    auto instance = deletion_instance(sample);
+    instance[form::kInstanceId] = instance_id_of(sample);
+    return std::optional<TimedInstance>(TimedInstance{sample.modified_at, std::move(instance)});
   }
   if (sample.deleted) return std::optional<TimedInstance>();
   boost::system::error_code ec;
@@ -116,6 +117,7 @@ Result<std::optional<TimedInstance>> select(const store::HistorySample& sample,
     time = sample.modified_at;
   }
   if (!in_relation(query, *time)) return std::optional<TimedInstance>();
+  parsed.as_object()[form::kInstanceId] = instance_id_of(sample);
   return std::optional<TimedInstance>(TimedInstance{*time, std::move(parsed.as_object())});
 }
 

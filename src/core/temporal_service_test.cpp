@@ -72,7 +72,7 @@ class TemporalServiceTest : public ::testing::Test {
   std::unique_ptr<store::EntityStore> store = store::make_memory_store();
   FixedClock clock;
   EntityService entities{*store, clock};
-  TemporalService temporal{*store};
+  TemporalService temporal{*store, clock};
 };
 
 TEST_F(TemporalServiceTest, WholeHistoryInTimeOrder) {

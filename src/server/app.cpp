@@ -181,7 +181,7 @@ int serve(const ServeOptions& options) {
   // barrier above), so event loops never wait for an fsync.
   core::EntityService entities(**store, clock, core::EntityService::Durability::kDeferToCaller);
   core::Discovery discovery(**store);
-  core::TemporalService temporal(**store);
+  core::TemporalService temporal(**store, clock);
   http::NgsiApiOptions api_options;
   api_options.base_url =
       "http://" + display_host(address->host) + ":" + std::to_string(server.port());

@@ -33,7 +33,12 @@ Status validate_changes(std::span<const Change> changes) {
     if (change.kind == Change::Kind::kPut) {
       CT_RETURN_IF_ERROR(validate_record(change.record));
     } else if (change.id.empty()) {
-      return make_error(ErrorKind::kBadRequestData, "storage: an entity id to delete is empty");
+      return make_error(ErrorKind::kBadRequestData, "storage: an entity id to change is empty");
+    }
+    for (const HistoryErase& erase : change.erase_history) {
+      if ((erase.dataset_id && erase.attribute.empty()) || (erase.sample && !erase.dataset_id)) {
+        return make_error(ErrorKind::kInternalError, "storage: malformed history erase");
+      }
     }
   }
   return ok_status();

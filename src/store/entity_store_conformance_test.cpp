@@ -585,6 +585,20 @@ HistorySample sample(std::string attribute, std::string dataset, std::int64_t at
   return out;
 }
 
+// Reads history with the sequence numbers cleared: they are the store's to choose.
+std::vector<HistorySample> read_history(const EntityStore& store, std::string_view entity,
+                                        std::string_view attribute, const HistoryRange& range,
+                                        std::size_t limit) {
+  auto samples = store.history("t", entity, attribute, range, limit);
+  EXPECT_TRUE(samples.ok());
+  if (!samples.ok()) return {};
+  for (auto& sample : *samples) {
+    EXPECT_NE(sample.sequence, 0u);
+    sample.sequence = 0;
+  }
+  return std::move(*samples);
+}
+
 TYPED_TEST(EntityStoreConformance, HistoryIsAppendedWithTheChangeAndReadByAttributeAndRange) {
   auto& store = *this->store_;
   Change first = Change::put(make_record("urn:1", {kSensor}, {kTemperature}));
@@ -603,27 +617,72 @@ TYPED_TEST(EntityStoreConformance, HistoryIsAppendedWithTheChangeAndReadByAttrib
   gone.history = {deletion};
   ASSERT_TRUE(store.apply("t", std::span<const Change>(&gone, 1)).ok());
 
-  auto all = store.history("t", "urn:1", "", HistoryRange{}, 100);
-  ASSERT_TRUE(all.ok());
+  auto all = read_history(store, "urn:1", "", HistoryRange{}, 100);
   // By attribute, dataset id, then time; the history outlives the entity.
-  ASSERT_EQ(all->size(), 5u);
-  EXPECT_EQ((*all)[0], sample(kHumidity, "", 100, "{\"value\":50}"));
-  EXPECT_EQ((*all)[1], sample(kTemperature, "", 100, "{\"value\":1}"));
-  EXPECT_EQ((*all)[2], observed);
-  EXPECT_EQ((*all)[3], deletion);
-  EXPECT_EQ((*all)[4], other_dataset);
+  ASSERT_EQ(all.size(), 5u);
+  EXPECT_EQ(all[0], sample(kHumidity, "", 100, "{\"value\":50}"));
+  EXPECT_EQ(all[1], sample(kTemperature, "", 100, "{\"value\":1}"));
+  EXPECT_EQ(all[2], observed);
+  EXPECT_EQ(all[3], deletion);
+  EXPECT_EQ(all[4], other_dataset);
 
-  auto window = store.history("t", "urn:1", kTemperature, HistoryRange{150, 300}, 100);
-  ASSERT_TRUE(window.ok());
-  EXPECT_THAT(*window, ElementsAre(observed, other_dataset));
-  auto humidity = store.history("t", "urn:1", kHumidity, HistoryRange{}, 100);
-  ASSERT_TRUE(humidity.ok());
-  EXPECT_THAT(*humidity, ElementsAre(sample(kHumidity, "", 100, "{\"value\":50}")));
-  auto first_two = store.history("t", "urn:1", kTemperature, HistoryRange{}, 2);
-  ASSERT_TRUE(first_two.ok());
-  EXPECT_EQ(first_two->size(), 2u);
+  EXPECT_THAT(read_history(store, "urn:1", kTemperature, HistoryRange{150, 300}, 100),
+              ElementsAre(observed, other_dataset));
+  EXPECT_THAT(read_history(store, "urn:1", kHumidity, HistoryRange{}, 100),
+              ElementsAre(sample(kHumidity, "", 100, "{\"value\":50}")));
+  EXPECT_EQ(read_history(store, "urn:1", kTemperature, HistoryRange{}, 2).size(), 2u);
   EXPECT_TRUE(store.history("other", "urn:1", "", HistoryRange{}, 100)->empty());
   EXPECT_TRUE(store.history("t", "urn:2", "", HistoryRange{}, 100)->empty());
+}
+
+// The temporal API's edits: history-only changes, overwriting one sample by its sequence,
+// and erasing one sample, one instance, one attribute or everything.
+TYPED_TEST(EntityStoreConformance, HistoryOnlyChangesEditAndEraseSamples) {
+  auto& store = *this->store_;
+  Change add = Change::history_only("urn:h");
+  add.history = {sample(kTemperature, "", 100, "{\"value\":1}"),
+                 sample(kTemperature, "", 101, "{\"value\":2}"),
+                 sample(kTemperature, "urn:d", 100, "{\"value\":3}"),
+                 sample(kHumidity, "", 100, "{\"value\":4}")};
+  ASSERT_TRUE(store.apply("t", std::span<const Change>(&add, 1)).ok());
+  EXPECT_FALSE(store.get("t", "urn:h")->has_value());  // no current state was written
+  auto raw = store.history("t", "urn:h", kTemperature, HistoryRange{}, 100);
+  ASSERT_TRUE(raw.ok());
+  ASSERT_EQ(raw->size(), 3u);
+  EXPECT_NE((*raw)[0].sequence, 0u);
+
+  Change edit = Change::history_only("urn:h");
+  HistorySample replacement = (*raw)[1];  // the default instance at 101
+  replacement.instance = "{\"value\":20}";
+  edit.history = {replacement};
+  ASSERT_TRUE(store.apply("t", std::span<const Change>(&edit, 1)).ok());
+  EXPECT_THAT(read_history(store, "urn:h", kTemperature, HistoryRange{}, 100),
+              ElementsAre(sample(kTemperature, "", 100, "{\"value\":1}"),
+                          sample(kTemperature, "", 101, "{\"value\":20}"),
+                          sample(kTemperature, "urn:d", 100, "{\"value\":3}")));
+
+  Change erase_one = Change::history_only("urn:h");
+  erase_one.erase_history = {HistoryErase{
+      kTemperature, "", HistoryErase::Sample{(*raw)[0].modified_at, (*raw)[0].sequence}}};
+  ASSERT_TRUE(store.apply("t", std::span<const Change>(&erase_one, 1)).ok());
+  EXPECT_EQ(read_history(store, "urn:h", kTemperature, HistoryRange{}, 100).size(), 2u);
+
+  Change erase_instance = Change::history_only("urn:h");
+  erase_instance.erase_history = {HistoryErase{kTemperature, "urn:d", std::nullopt}};
+  ASSERT_TRUE(store.apply("t", std::span<const Change>(&erase_instance, 1)).ok());
+  EXPECT_THAT(read_history(store, "urn:h", kTemperature, HistoryRange{}, 100),
+              ElementsAre(sample(kTemperature, "", 101, "{\"value\":20}")));
+
+  Change erase_attribute = Change::history_only("urn:h");
+  erase_attribute.erase_history = {HistoryErase{kTemperature, std::nullopt, std::nullopt}};
+  ASSERT_TRUE(store.apply("t", std::span<const Change>(&erase_attribute, 1)).ok());
+  EXPECT_THAT(read_history(store, "urn:h", "", HistoryRange{}, 100),
+              ElementsAre(sample(kHumidity, "", 100, "{\"value\":4}")));
+
+  Change erase_all = Change::history_only("urn:h");
+  erase_all.erase_history = {HistoryErase{}};
+  ASSERT_TRUE(store.apply("t", std::span<const Change>(&erase_all, 1)).ok());
+  EXPECT_TRUE(store.history("t", "urn:h", "", HistoryRange{}, 100)->empty());
 }
 
 }  // namespace

@@ -262,3 +262,104 @@ def test_temporal_query_needs_a_selection(server):
     response = requests.get(f"{server.url}/ngsi-ld/v1/temporal/entities",
                             params={"timerel": "after", "timeAt": observed(8)})
     assert_problem(response, 400, "BadRequestData")
+
+
+TEMPORAL = "/ngsi-ld/v1/temporal/entities"
+
+
+def test_temporal_create_add_and_query_history(server):
+    entity_id = "urn:ngsi-ld:Sensor:tw1"
+    body = {"id": entity_id, "type": "Sensor",
+            "temperature": [{"type": "Property", "value": v, "observedAt": observed(h)}
+                            for v, h in ((11, 3), (10, 1), (12, 5))],  # out of order
+            "rain": {"type": "Property", "value": 0.5, "observedAt": observed(2),
+                     "datasetId": "urn:ngsi-ld:Dataset:gauge"}}
+    created = requests.post(server.url + TEMPORAL, json=body)
+    assert created.status_code == 201, created.text
+    assert created.headers["Location"] == TEMPORAL + "/" + entity_id
+    # Adding to an existing history: 204; late data lands in time order.
+    again = requests.post(server.url + TEMPORAL, json={
+        "id": entity_id, "type": "Sensor",
+        "temperature": {"type": "Property", "value": 9, "observedAt": observed(0)}})
+    assert again.status_code == 204, again.text
+    appended = requests.post(f"{temporal_url(server, entity_id)}/attrs", json={
+        "temperature": [{"type": "Property", "value": 13, "observedAt": observed(7)}]})
+    assert appended.status_code == 204, appended.text
+
+    got = history(server, entity_id)
+    assert got["type"] == "Sensor"
+    assert values(got) == [9, 10, 11, 12, 13]
+    assert got["rain"][0]["datasetId"] == "urn:ngsi-ld:Dataset:gauge"
+    assert all(i["instanceId"].startswith("urn:ngsi-ld:Instance:") for i in got["temperature"])
+    assert len({i["instanceId"] for i in got["temperature"]}) == 5
+    # The current state is the entity API's: the temporal API did not create one.
+    assert requests.get(entity_url(server, entity_id)).status_code == 404
+    between = history(server, entity_id, timerel="between", timeAt=observed(1),
+                      endTimeAt=observed(5))
+    assert values(between) == [10, 11]
+
+
+def test_temporal_instance_patch_and_delete(server):
+    entity_id = sensor_with_history(server, "tw2")
+    instances = history(server, entity_id)["temperature"]
+    second = instances[1]["instanceId"]
+    url = f"{temporal_url(server, entity_id)}/attrs/temperature/{quote(second)}"
+    patched = requests.patch(url, json={"type": "Property", "value": 99,
+                                        "observedAt": observed(9)})
+    assert patched.status_code == 204, patched.text
+    after = history(server, entity_id)["temperature"]
+    assert [i["value"] for i in after] == [20, 99, 22, 23]
+    assert after[1]["instanceId"] == second  # kept
+    assert requests.delete(url).status_code == 204
+    assert values(history(server, entity_id)) == [20, 22, 23]
+    assert_problem(requests.delete(url), 404, "ResourceNotFound")
+    bogus = f"{temporal_url(server, entity_id)}/attrs/temperature/urn:ngsi-ld:Instance:x"
+    assert_problem(requests.delete(bogus), 400, "BadRequestData")
+
+
+def test_temporal_attribute_and_entity_delete(server):
+    entity_id = sensor_with_history(server, "tw3")
+    url = temporal_url(server, entity_id)
+    assert requests.delete(f"{url}/attrs/temperature").status_code == 204
+    body = history(server, entity_id)
+    assert "temperature" not in body and values(body, "status") == ["ok"]
+    assert_problem(requests.delete(f"{url}/attrs/temperature"), 404, "ResourceNotFound")
+    assert requests.delete(url).status_code == 204
+    # The entity still exists, with no history left.
+    assert requests.get(entity_url(server, entity_id)).status_code == 200
+    assert "status" not in history(server, entity_id)
+    assert_problem(requests.delete(url), 404, "ResourceNotFound")
+
+
+def test_temporal_write_bad_input_writes_nothing(server):
+    entity_id = "urn:ngsi-ld:Sensor:tw4"
+    for body in (
+        {"id": entity_id},  # no type
+        {"id": "not a uri", "type": "Sensor"},
+        {"id": entity_id, "type": "Sensor", "temperature": [
+            {"type": "Property", "value": 1, "observedAt": observed(1)},
+            {"type": "Property", "value": 2, "observedAt": "yesterday"}]},
+        {"id": entity_id, "type": "Sensor", "temperature": []},
+        {"id": entity_id, "type": "Sensor", "temperature": [5]},
+    ):
+        response = requests.post(server.url + TEMPORAL, json=body)
+        assert_problem(response, 400, "BadRequestData")
+    assert requests.get(temporal_url(server, entity_id)).status_code == 404
+    missing = requests.post(f"{temporal_url(server, entity_id)}/attrs",
+                            json={"temperature": {"type": "Property", "value": 1}})
+    assert_problem(missing, 404, "ResourceNotFound")
+
+
+def test_temporal_writes_survive_sigkill():
+    server = CityTwinServer().start()
+    try:
+        response = requests.post(server.url + TEMPORAL, json={
+            "id": "urn:ngsi-ld:Sensor:tw5", "type": "Sensor",
+            "temperature": [{"type": "Property", "value": v, "observedAt": observed(v)}
+                            for v in range(10)]})
+        assert response.status_code == 201
+        server.kill()
+        server.start()
+        assert values(history(server, "urn:ngsi-ld:Sensor:tw5")) == list(range(10))
+    finally:
+        server.cleanup()

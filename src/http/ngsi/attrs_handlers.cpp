@@ -51,29 +51,6 @@ Result<AttrWrite> prepare_attr_write(Request& request, NgsiApi& api, bool partia
                    std::move(instances.as_array())};
 }
 
-// Clause 6.7.3.2 `datasetId`: the instance to delete, a URI (clause 4.5.5). Absent: the default
-// instance.
-Result<std::optional<std::string>> dataset_id_param(const Request& request) {
-  auto value = request.param("datasetId");
-  if (!value) return std::optional<std::string>();
-  if (!model::is_valid_uri(*value)) {
-    return make_error(ErrorKind::kBadRequestData,
-                      "datasetId '" + std::string(*value) + "' is not a URI");
-  }
-  return std::optional<std::string>(std::string(*value));
-}
-
-// A boolean query parameter (`deleteAll`): "true" or "false"; anything else is 400 rather
-// than silently false, which would delete only the default instance.
-Result<bool> boolean_param(const Request& request, std::string_view name) {
-  auto value = request.param(name);
-  if (!value || *value == "false") return false;
-  if (*value == "true") return true;
-  return make_error(
-      ErrorKind::kBadRequestData,
-      std::string(name) + " must be true or false, got '" + std::string(*value) + "'");
-}
-
 }  // namespace
 
 Response append_attributes(Request& request, NgsiApi& api) {

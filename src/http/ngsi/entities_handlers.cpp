@@ -12,21 +12,6 @@ namespace form = model::form;
 
 namespace {
 
-std::string location_of(std::string_view id) {
-  std::string encoded;
-  for (char c : id) {
-    if (c == '/' || c == '?' || c == '#' || c == '%' || c == ' ') {
-      static const char* kHex = "0123456789ABCDEF";
-      encoded += '%';
-      encoded += kHex[(static_cast<unsigned char>(c) >> 4) & 0xF];
-      encoded += kHex[static_cast<unsigned char>(c) & 0xF];
-    } else {
-      encoded += c;
-    }
-  }
-  return "/ngsi-ld/v1/entities/" + encoded;
-}
-
 // Body id/type for PUT must agree with the path (clause 5.6.18).
 Status check_body_id(const boost::json::object& parsed, std::string_view path_id) {
   if (const auto* id = parsed.if_contains(form::kId);
@@ -48,7 +33,7 @@ Response create_entity(Request& request, NgsiApi& api) {
   std::string id(entity->at(form::kId).as_string());
   auto status = api.entities.create(write->env.tenant, std::move(*entity));
   if (!status.ok()) return fail(status.error());
-  return Response::empty(201).header("Location", location_of(id));
+  return Response::empty(201).header("Location", location_of("/ngsi-ld/v1/entities/", id));
 }
 
 Response query_entities(Request& request, NgsiApi& api) {

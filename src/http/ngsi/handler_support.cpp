@@ -52,4 +52,47 @@ Response attribute_outcome_response(const mutation::AttributeOutcome& outcome,
   return Response::with_body(207, "application/json", to_json_text(body));
 }
 
+// Clause 6.7.3.2 `datasetId`: the instance to delete, a URI (clause 4.5.5). Absent: the default
+// instance.
+Result<std::optional<std::string>> dataset_id_param(const Request& request) {
+  auto value = request.param("datasetId");
+  if (!value) return std::optional<std::string>();
+  if (!model::is_valid_uri(*value)) {
+    return make_error(ErrorKind::kBadRequestData,
+                      "datasetId '" + std::string(*value) + "' is not a URI");
+  }
+  return std::optional<std::string>(std::string(*value));
+}
+
+// A boolean query parameter (`deleteAll`): "true" or "false"; anything else is 400 rather
+// than silently false, which would delete only the default instance.
+Result<bool> boolean_param(const Request& request, std::string_view name) {
+  auto value = request.param(name);
+  if (!value || *value == "false") return false;
+  if (*value == "true") return true;
+  return make_error(
+      ErrorKind::kBadRequestData,
+      std::string(name) + " must be true or false, got '" + std::string(*value) + "'");
+}
+
+std::string location_of(std::string_view collection, std::string_view id) {
+  std::string location(collection);
+  for (char c : id) {
+    if (c == '/' || c == '?' || c == '#' || c == '%' || c == ' ') {
+      static const char* kHex = "0123456789ABCDEF";
+      location += '%';
+      location += kHex[(static_cast<unsigned char>(c) >> 4) & 0xF];
+      location += kHex[static_cast<unsigned char>(c) & 0xF];
+    } else {
+      location += c;
+    }
+  }
+  return location;
+}
+
+bool is_entity_member(std::string_view name) {
+  return name == "id" || name == "type" || name == "scope" || name == "@context" ||
+         name == "createdAt" || name == "modifiedAt" || name == "deletedAt";
+}
+
 }  // namespace citytwin::http::ngsi

@@ -37,6 +37,12 @@ Response attribute_info(Request& request, NgsiApi& api);
 Response retrieve_temporal_entity(Request& request, NgsiApi& api);
 Response query_temporal_entities(Request& request, NgsiApi& api);
 Response query_temporal_post(Request& request, NgsiApi& api);
+Response create_temporal_entity(Request& request, NgsiApi& api);
+Response append_temporal_attributes(Request& request, NgsiApi& api);
+Response delete_temporal_entity(Request& request, NgsiApi& api);
+Response delete_temporal_attribute(Request& request, NgsiApi& api);
+Response modify_temporal_instance(Request& request, NgsiApi& api);
+Response delete_temporal_instance(Request& request, NgsiApi& api);
 
 Response list_contexts(Request& request, NgsiApi& api);
 Response serve_context(Request& request, NgsiApi& api);

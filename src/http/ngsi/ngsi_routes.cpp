@@ -38,6 +38,15 @@ void add_ngsi_routes(Router& router, NgsiApi& api) {
   router.add("GET", base + "/temporal/entities", bind(query_temporal_entities));
   router.add("GET", base + "/temporal/entities/{entityId}", bind(retrieve_temporal_entity));
   router.add("POST", base + "/temporal/entityOperations/query", bind(query_temporal_post));
+  const std::string temporal = base + "/temporal/entities";
+  router.add("POST", temporal, bind(create_temporal_entity));
+  router.add("DELETE", temporal + "/{entityId}", bind(delete_temporal_entity));
+  router.add("POST", temporal + "/{entityId}/attrs", bind(append_temporal_attributes));
+  router.add("DELETE", temporal + "/{entityId}/attrs/{attrId}", bind(delete_temporal_attribute));
+  router.add("PATCH", temporal + "/{entityId}/attrs/{attrId}/{instanceId}",
+             bind(modify_temporal_instance));
+  router.add("DELETE", temporal + "/{entityId}/attrs/{attrId}/{instanceId}",
+             bind(delete_temporal_instance));
 
   router.add("GET", base + "/types", bind(list_types));
   router.add("GET", base + "/types/{type}", bind(type_info));

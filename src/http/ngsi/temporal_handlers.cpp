@@ -18,11 +18,6 @@ namespace {
 
 using TimeProperty = core::TemporalQuery::TimeProperty;
 
-bool is_entity_member(std::string_view name) {
-  return name == "id" || name == "type" || name == "scope" || name == "@context" ||
-         name == "createdAt" || name == "modifiedAt" || name == "deletedAt";
-}
-
 std::string_view time_member(TimeProperty property) {
   switch (property) {
     case TimeProperty::kObservedAt:

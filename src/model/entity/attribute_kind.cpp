@@ -33,7 +33,7 @@ constexpr std::array<std::string_view, 7> kGeometryTypes{
 
 constexpr std::array<std::string_view, 8> kMetadataMembers{
     form::kObjectType, form::kObservedAt, form::kUnitCode,  form::kDatasetId,
-    form::kCreatedAt,  form::kModifiedAt, form::kDeletedAt, "instanceId",
+    form::kCreatedAt,  form::kModifiedAt, form::kDeletedAt, form::kInstanceId,
 };
 
 std::string_view string_member(const boost::json::object& object, std::string_view key) {

@@ -114,6 +114,7 @@ void AttributeRenderer::render_metadata(const json::object& instance, json::obje
     out[form::kObjectType] = compact_names(*object_type);
   }
   copy_member(instance, form::kDatasetId, out);
+  copy_member(instance, form::kInstanceId, out);
   copy_member(instance, form::kObservedAt, out);
   copy_member(instance, form::kUnitCode, out);
 }

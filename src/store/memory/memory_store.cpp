@@ -29,7 +29,22 @@ struct State {
   mutable std::shared_mutex mutex;
   std::map<std::string, TenantData, std::less<>> tenants;
   std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> documents;
+  std::uint64_t sequence = 0;  // numbers the writes, as the RocksDB store's commit queue does
 };
+
+bool same_key(const HistorySample& a, const HistorySample& b) {
+  return a.attribute == b.attribute && a.dataset_id == b.dataset_id &&
+         a.modified_at == b.modified_at && a.sequence == b.sequence;
+}
+
+bool erases(const HistoryErase& erase, const HistorySample& sample) {
+  if (erase.attribute.empty()) return true;
+  if (sample.attribute != erase.attribute) return false;
+  if (!erase.dataset_id) return true;
+  if (sample.dataset_id != *erase.dataset_id) return false;
+  return !erase.sample || (sample.modified_at == erase.sample->modified_at &&
+                           sample.sequence == erase.sample->sequence);
+}
 
 template <class T>
 std::vector<T> sorted_unique(std::vector<T> terms) {
@@ -176,14 +191,25 @@ class MemoryStore final : public EntityStore {
     CT_RETURN_IF_ERROR(validate_changes(changes));
     std::unique_lock lock(state_->mutex);
     TenantData& data = state_->tenants[std::string(tenant)];
+    const std::uint64_t sequence = ++state_->sequence;
     for (const Change& change : changes) {
       if (change.kind == Change::Kind::kPut) {
         put_entity(data, change.record);
-      } else {
+      } else if (change.kind == Change::Kind::kDelete) {
         remove_entity(data, change.id);
       }
       auto& history = data.history[change.id];
-      history.insert(history.end(), change.history.begin(), change.history.end());
+      for (const HistoryErase& erase : change.erase_history) {
+        std::erase_if(history, [&](const HistorySample& sample) { return erases(erase, sample); });
+      }
+      for (HistorySample sample : change.history) {
+        if (sample.sequence != 0) {
+          std::erase_if(history, [&](const HistorySample& old) { return same_key(old, sample); });
+        } else {
+          sample.sequence = sequence;
+        }
+        history.push_back(std::move(sample));
+      }
     }
     return ok_status();
   }
@@ -202,9 +228,9 @@ class MemoryStore final : public EntityStore {
       if (sample.modified_at < range.from || sample.modified_at >= range.to) continue;
       samples.push_back(sample);
     }
-    std::stable_sort(samples.begin(), samples.end(), [](const auto& a, const auto& b) {
-      return std::tie(a.attribute, a.dataset_id, a.modified_at) <
-             std::tie(b.attribute, b.dataset_id, b.modified_at);
+    std::sort(samples.begin(), samples.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.attribute, a.dataset_id, a.modified_at, a.sequence) <
+             std::tie(b.attribute, b.dataset_id, b.modified_at, b.sequence);
     });
     if (samples.size() > limit) samples.resize(limit);
     return samples;

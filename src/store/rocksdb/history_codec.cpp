@@ -68,6 +68,7 @@ std::optional<HistoryKeySuffix> decode_history_suffix(std::string_view suffix) {
   decoded.dataset_id = std::move(*dataset);
   decoded.instance_prefix_size = suffix.size() - rest.size();
   decoded.modified_at = unordered(read_be64(rest));
+  decoded.sequence = read_be64(rest.substr(8));
   return decoded;
 }
 

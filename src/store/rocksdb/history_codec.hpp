@@ -30,6 +30,7 @@ struct HistoryKeySuffix {
   std::string attribute;
   std::string dataset_id;
   std::int64_t modified_at = 0;
+  std::uint64_t sequence = 0;
   std::size_t instance_prefix_size = 0;  // bytes of the attribute and dataset components
 };
 std::optional<HistoryKeySuffix> decode_history_suffix(std::string_view suffix);

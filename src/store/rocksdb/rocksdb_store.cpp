@@ -247,6 +247,7 @@ class RocksDbStore final : public EntityStore {
       sample.attribute = std::move(suffix->attribute);
       sample.dataset_id = std::move(suffix->dataset_id);
       sample.modified_at = suffix->modified_at;
+      sample.sequence = suffix->sequence;
       if (!kv::decode_history_value(view(it->value()), sample)) return corruption("history value");
       samples.push_back(std::move(sample));
       it->Next();
@@ -444,15 +445,39 @@ class RocksDbStore final : public EntityStore {
   Status fill_history(std::string_view tenant, std::span<const Change> changes,
                       std::uint64_t sequence, rocksdb::WriteBatch& batch) const {
     for (const Change& change : changes) {
+      for (const HistoryErase& erase : change.erase_history) {
+        CT_RETURN_IF_ERROR(fill_history_erase(tenant, change.id, erase, batch));
+      }
       for (const HistorySample& sample : change.history) {
+        std::uint64_t key_sequence = sample.sequence != 0 ? sample.sequence : sequence;
         CT_RETURN_IF_ERROR(
             kv::to_status(batch.Put(family(Family::kHistory),
-                                    kv::history_key(tenant, change.id, sample, sequence),
+                                    kv::history_key(tenant, change.id, sample, key_sequence),
                                     kv::encode_history_value(sample)),
                           "building the write batch"));
       }
     }
     return ok_status();
+  }
+
+  // A range deletion per erased prefix: one tombstone however long the history is.
+  Status fill_history_erase(std::string_view tenant, std::string_view entity,
+                            const HistoryErase& erase, rocksdb::WriteBatch& batch) const {
+    rocksdb::Status status;
+    if (erase.sample) {
+      HistorySample key_of;
+      key_of.attribute = erase.attribute;
+      key_of.dataset_id = *erase.dataset_id;
+      key_of.modified_at = erase.sample->modified_at;
+      status = batch.Delete(family(Family::kHistory),
+                            kv::history_key(tenant, entity, key_of, erase.sample->sequence));
+    } else {
+      std::string prefix = kv::history_entity_prefix(tenant, entity);
+      if (!erase.attribute.empty()) kv::append_history_attribute(prefix, erase.attribute);
+      if (erase.dataset_id) kv::append_history_dataset(prefix, *erase.dataset_id);
+      status = batch.DeleteRange(family(Family::kHistory), prefix, kv::prefix_successor(prefix));
+    }
+    return kv::to_status(status, "building the write batch");
   }
 
   Status fill_batch(const kv::WritePlan& plan, rocksdb::WriteBatch& batch) const {

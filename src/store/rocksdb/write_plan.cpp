@@ -132,6 +132,7 @@ WritePlan plan_apply(std::string_view tenant, std::span<const Change> changes,
   // The last change of each id decides its final state; nullptr means deleted.
   std::map<std::string_view, const EntityRecord*> after;
   for (const Change& change : changes) {
+    if (change.kind == Change::Kind::kHistory) continue;
     after[change_id(change)] = change.kind == Change::Kind::kPut ? &change.record : nullptr;
   }
   PlanBuilder builder(tenant);

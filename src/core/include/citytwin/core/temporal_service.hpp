@@ -5,6 +5,7 @@
 #include <optional>
 #include <string_view>
 
+#include "citytwin/common/clock.hpp"
 #include "citytwin/common/result.hpp"
 #include "citytwin/core/temporal_query.hpp"
 #include "citytwin/store/entity_store.hpp"
@@ -17,7 +18,7 @@ struct SelectedHistory;  // temporal_selection.hpp
 // every write appends (history_capture.hpp).
 class TemporalService {
  public:
-  explicit TemporalService(const store::EntityStore& store) : store_(store) {}
+  TemporalService(store::EntityStore& store, const Clock& clock) : store_(store), clock_(clock) {}
 
   // The entity's history as a stored-form entity (entity_form.hpp) whose every selected
   // attribute holds all its selected instances in time order (oldest first), each instance
@@ -32,13 +33,52 @@ class TemporalService {
   Result<boost::json::object> retrieve(std::string_view tenant, std::string_view id,
                                        const TemporalQuery& query) const;
 
+  // Writes of the temporal API (clauses 5.6.11-5.6.16). They edit the history only, never
+  // the current state, and return once durable. Instances are stored-form instances; their
+  // modifiedAt is the time of the write (successive instances of one attribute instance
+  // a microsecond apart, so each keeps its own instanceId), observedAt as given.
+  //
+  // POST /temporal/entities: `entity` is a stored-form entity whose attributes may hold any
+  // number of instances, datasetIds repeating. Adds them to its history; true when the entity
+  // had neither a current state nor a history (its types are then recorded with it).
+  Result<bool> add_history(std::string_view tenant, const boost::json::object& entity);
+  // POST /temporal/entities/{id}/attrs: the same for an entity that exists (NotFound else).
+  Status append_history(std::string_view tenant, std::string_view id,
+                        const boost::json::object& attrs);
+  // DELETE /temporal/entities/{id}: its whole history; NotFound when it has none.
+  Status delete_history(std::string_view tenant, std::string_view id);
+  // DELETE /temporal/entities/{id}/attrs/{attrId}: the history of the default instance, of
+  // one datasetId, or (all) of every instance. NotFound when there is none.
+  Status delete_attribute_history(std::string_view tenant, std::string_view id,
+                                  std::string_view attribute,
+                                  const std::optional<std::string>& dataset_id, bool all);
+  // PATCH /temporal/entities/{id}/attrs/{attrId}/{instanceId}: replaces the members of the
+  // recorded instance with those of `instance` (its datasetId and instanceId stay).
+  Status modify_instance(std::string_view tenant, std::string_view id, std::string_view attribute,
+                         std::string_view instance_id, const boost::json::object& instance);
+  // DELETE /temporal/entities/{id}/attrs/{attrId}/{instanceId}.
+  Status delete_instance(std::string_view tenant, std::string_view id, std::string_view attribute,
+                         std::string_view instance_id);
+
  private:
   Result<SelectedHistory> select_history(std::string_view tenant, std::string_view id,
                                          const TemporalQuery& query) const;
   Result<std::optional<boost::json::value>> types_of(std::string_view tenant,
                                                      std::string_view id) const;
 
-  const store::EntityStore& store_;
+  Result<store::HistorySample> find_instance(std::string_view tenant, std::string_view id,
+                                             std::string_view attribute,
+                                             std::string_view instance_id) const;
+  Status write(std::string_view tenant, store::Change change);
+
+  store::EntityStore& store_;
+  const Clock& clock_;
+  // Most samples one edit reads to find what it changes.
+  std::size_t query_limit_ = 1'000'000;
 };
+
+// "urn:ngsi-ld:Instance:<modifiedAt µs>-<sequence>": a recorded sample's instanceId
+// (clause 4.5.7), stable for the life of the sample.
+std::string instance_id_of(const store::HistorySample& sample);
 
 }  // namespace citytwin::core

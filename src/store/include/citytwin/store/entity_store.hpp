@@ -49,19 +49,28 @@ struct EntityRecord {
 
 // One change in an atomic write: create-or-replace an entity, or delete it.
 struct Change {
-  enum class Kind { kPut, kDelete };
+  // kHistory leaves the current state alone and only edits the history (temporal API).
+  enum class Kind { kPut, kDelete, kHistory };
   Kind kind = Kind::kPut;
   EntityRecord record;  // kPut: the full new record
   std::string id;       // kDelete: the entity to remove (absent ids are ignored)
   // Appended to the entity's history in the same atomic write (kept when the entity is
   // deleted: the history of a deleted entity stays queryable).
   std::vector<HistorySample> history;
+  // Removed from the entity's history in the same write, before `history` is appended.
+  std::vector<HistoryErase> erase_history;
 
   static Change put(EntityRecord record) {
     Change change;
     change.kind = Kind::kPut;
     change.id = record.id;
     change.record = std::move(record);
+    return change;
+  }
+  static Change history_only(std::string id) {
+    Change change;
+    change.kind = Kind::kHistory;
+    change.id = std::move(id);
     return change;
   }
   static Change remove(std::string id) {

@@ -4,6 +4,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace citytwin::store {
 
@@ -17,8 +18,25 @@ struct HistorySample {
   std::optional<std::int64_t> observed_at;  // microseconds, when the instance has observedAt
   bool deleted = false;                     // the instance was deleted at modified_at
   std::string instance;                     // stored-form JSON; empty when deleted
+  // Tells apart samples of one instance with the same modified_at; with modified_at it
+  // identifies the sample (the temporal API's instanceId). Reads fill it. Writes: 0 lets the
+  // store number the sample; another value overwrites that sample (PATCH of an instance).
+  std::uint64_t sequence = 0;
 
   friend bool operator==(const HistorySample&, const HistorySample&) = default;
+};
+
+// Recorded history to remove (the temporal API's DELETE operations, GS CIM 009 clause 5.6):
+// the entity's whole history, one attribute's, one instance's (datasetId, "" for the
+// default instance) or one sample's.
+struct HistoryErase {
+  std::string attribute;                  // "": every attribute (and the types)
+  std::optional<std::string> dataset_id;  // with attribute: only this instance
+  struct Sample {
+    std::int64_t modified_at = 0;
+    std::uint64_t sequence = 0;
+  };
+  std::optional<Sample> sample;  // with dataset_id: only this sample
 };
 
 // Samples with modified_at in [from, to).

@@ -62,6 +62,8 @@ inline constexpr std::string_view kJson = "json";
 inline constexpr std::string_view kObservedAt = "observedAt";
 inline constexpr std::string_view kUnitCode = "unitCode";
 inline constexpr std::string_view kDatasetId = "datasetId";
+// Only in temporal representations (clause 4.5.7): which recorded instance this is.
+inline constexpr std::string_view kInstanceId = "instanceId";
 inline constexpr std::string_view kSub = "sub";
 
 inline constexpr std::string_view kProperty = "Property";
