@@ -20,6 +20,7 @@ struct TimedInstance {
 struct SelectedHistory {
   boost::json::value types;
   std::map<std::string, std::vector<TimedInstance>, std::less<>> attrs;
+  std::size_t samples_read = 0;  // store samples read to select them (bounds a query's work)
 };
 
 }  // namespace citytwin::core

@@ -121,6 +121,35 @@ Result<std::optional<TimedInstance>> select(const store::HistorySample& sample,
   return std::optional<TimedInstance>(TimedInstance{*time, std::move(parsed.as_object())});
 }
 
+// Clause 6.3.10: when an attribute has more instances than a page holds, the answer ends at
+// the instant of its page_size-th instance (the earliest such instant over every attribute
+// and entity), so it is complete up to that instant and the client can continue after it.
+// Instances sharing that instant all stay: a page never splits one instant.
+std::optional<TemporalPage::Range> cut_page(
+    std::vector<std::pair<std::string, SelectedHistory>>& selected, const TemporalQuery& query) {
+  if (query.page_size == 0) return std::nullopt;
+  std::optional<std::int64_t> end;
+  std::optional<std::int64_t> oldest;
+  for (const auto& [id, history] : selected) {
+    for (const auto& [name, instances] : history.attrs) {
+      if (!instances.empty()) {
+        oldest = std::min(oldest.value_or(instances.front().time), instances.front().time);
+      }
+      if (instances.size() <= query.page_size) continue;
+      std::int64_t at = instances[query.page_size - 1].time;
+      end = std::min(end.value_or(at), at);
+    }
+  }
+  if (!end) return std::nullopt;
+  for (auto& [id, history] : selected) {
+    for (auto& [name, instances] : history.attrs) {
+      std::erase_if(instances, [&](const TimedInstance& timed) { return timed.time > *end; });
+    }
+  }
+  bool from_time_at = query.relation == Relation::kBetween || query.relation == Relation::kAfter;
+  return TemporalPage::Range{from_time_at ? query.time_at : *oldest, *end};
+}
+
 }  // namespace
 
 Result<SelectedHistory> TemporalService::select_history(std::string_view tenant,
@@ -144,7 +173,7 @@ Result<SelectedHistory> TemporalService::select_history(std::string_view tenant,
   if (!types) return std::move(types).error();
   if (!*types) return make_error(ErrorKind::kResourceNotFound, std::string(id) + " not found");
 
-  SelectedHistory selected{std::move(**types), {}};
+  SelectedHistory selected{std::move(**types), {}, samples->size()};
   for (const store::HistorySample& sample : *samples) {
     if (sample.attribute == kTypeHistory) continue;
     if (!query.attrs.empty() && !query.attrs.contains(sample.attribute)) continue;
@@ -166,22 +195,60 @@ Result<SelectedHistory> TemporalService::select_history(std::string_view tenant,
 
 Result<boost::json::object> TemporalService::retrieve(std::string_view tenant, std::string_view id,
                                                       const TemporalQuery& query) const {
-  auto selected = select_history(tenant, id, query);
-  if (!selected) return std::move(selected).error();
-  boost::json::object attrs;
-  if (query.aggregation) {
-    auto aggregated = aggregate_history(selected->attrs, query);
-    if (!aggregated) return std::move(aggregated).error();
-    attrs = std::move(*aggregated);
-  } else {
-    for (auto& [name, instances] : selected->attrs) {
-      boost::json::array list;
-      for (auto& timed : instances) list.emplace_back(std::move(timed.instance));
-      attrs[name] = std::move(list);
-    }
+  auto page = retrieve_page(tenant, {std::string(id)}, query);
+  if (!page) return std::move(page).error();
+  if (page->entities.empty()) {
+    return make_error(ErrorKind::kResourceNotFound, std::string(id) + " not found");
   }
-  return boost::json::object{
-      {form::kId, id}, {form::kType, std::move(selected->types)}, {form::kAttrs, std::move(attrs)}};
+  return std::move(page->entities.front());
+}
+
+Result<TemporalPage> TemporalService::retrieve_page(std::string_view tenant,
+                                                    const std::vector<std::string>& ids,
+                                                    const TemporalQuery& query) const {
+  if (query.page_size != 0 && query.last_n && *query.last_n > query.page_size) {
+    return make_error(ErrorKind::kTooManyResults,
+                      "lastN may be at most " + std::to_string(query.page_size));
+  }
+  std::vector<std::pair<std::string, SelectedHistory>> selected;
+  std::size_t budget = query.max_samples;
+  for (const std::string& id : ids) {
+    TemporalQuery one = query;
+    one.max_samples = budget;
+    auto history = select_history(tenant, id, one);
+    if (!history) {
+      if (history.error().kind == ErrorKind::kResourceNotFound) continue;
+      if (history.error().kind == ErrorKind::kTooManyResults && ids.size() > 1) {
+        return make_error(ErrorKind::kTooManyResults,
+                          "the selected histories have more than " +
+                              std::to_string(query.max_samples) +
+                              " instances; narrow them with timerel, attrs, lastN or limit");
+      }
+      return std::move(history).error();
+    }
+    budget -= std::min(budget, history->samples_read);
+    selected.emplace_back(id, std::move(*history));
+  }
+  TemporalPage page;
+  if (!query.aggregation) page.partial = cut_page(selected, query);
+  for (auto& [id, history] : selected) {
+    boost::json::object attrs;
+    if (query.aggregation) {
+      auto aggregated = aggregate_history(history.attrs, query);
+      if (!aggregated) return std::move(aggregated).error();
+      attrs = std::move(*aggregated);
+    } else {
+      for (auto& [name, instances] : history.attrs) {
+        boost::json::array list;
+        for (auto& timed : instances) list.emplace_back(std::move(timed.instance));
+        attrs[name] = std::move(list);
+      }
+    }
+    page.entities.push_back(boost::json::object{{form::kId, id},
+                                                {form::kType, std::move(history.types)},
+                                                {form::kAttrs, std::move(attrs)}});
+  }
+  return page;
 }
 
 // The current types, else the last recorded ones; nullopt when the entity never existed.

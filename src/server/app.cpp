@@ -183,6 +183,9 @@ int serve(const ServeOptions& options) {
   core::Discovery discovery(**store);
   core::TemporalService temporal(**store, clock);
   http::NgsiApiOptions api_options;
+  api_options.default_limit = options.default_limit;
+  api_options.max_limit = options.max_limit;
+  api_options.temporal_page_size = options.temporal_page_size;
   api_options.base_url =
       "http://" + display_host(address->host) + ":" + std::to_string(server.port());
   http::NgsiApi ngsi{entities, discovery, temporal, **resolver, registry, loader, api_options};

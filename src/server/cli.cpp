@@ -35,6 +35,10 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
       .add_option("--request-timeout-ms", v.request_timeout_ms,
                   "Time a client has to send a whole request")
       ->default_str(std::to_string(v.request_timeout_ms));
+  serve
+      .add_option("--temporal-page-size", v.temporal_page_size,
+                  "Most instances of one attribute in one temporal answer (206 past it)")
+      ->default_str(std::to_string(v.temporal_page_size));
   serve.add_option("--no-sync", "Do not fsync before acknowledging writes (unsafe)");
 }
 
@@ -53,6 +57,7 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--http-threads")) options.http_threads = v.http_threads;
   if (given("--max-body-bytes")) options.max_body_bytes = v.max_body_bytes;
   if (given("--request-timeout-ms")) options.request_timeout_ms = v.request_timeout_ms;
+  if (given("--temporal-page-size")) options.temporal_page_size = v.temporal_page_size;
   if (given("--no-sync")) options.sync_writes = false;
   return options;
 }

@@ -363,3 +363,35 @@ def test_temporal_writes_survive_sigkill():
         assert values(history(server, "urn:ngsi-ld:Sensor:tw5")) == list(range(10))
     finally:
         server.cleanup()
+
+
+def test_long_histories_are_paged_with_content_range():
+    server = CityTwinServer(extra_args=["--temporal-page-size", "4"]).start()
+    try:
+        entity_id = "urn:ngsi-ld:Sensor:paged"
+        response = requests.post(server.url + TEMPORAL, json={
+            "id": entity_id, "type": "Sensor",
+            "temperature": [{"type": "Property", "value": h, "observedAt": observed(h)}
+                            for h in range(10)],
+            "status": [{"type": "Property", "value": "ok", "observedAt": observed(h)}
+                       for h in (0, 8)]})
+        assert response.status_code == 201, response.text
+        seen = []
+        params = {"timerel": "after", "timeAt": "2026-02-28T00:00:00Z"}
+        for _ in range(5):
+            page = requests.get(temporal_url(server, entity_id), params=params)
+            assert page.status_code in (200, 206), page.text
+            seen += values(page.json())
+            if page.status_code == 200:
+                assert "Content-Range" not in page.headers
+                break
+            unit, rest = page.headers["Content-Range"].split(" ")
+            assert unit == "date-time" and rest.endswith("/*")
+            first, last = rest[:-2].split("Z-")
+            assert first + "Z" <= last
+            params = {"timerel": "after", "timeAt": last}
+        assert seen == list(range(10))  # every instance once, in order
+        over = requests.get(temporal_url(server, entity_id), params={"lastN": "5"})
+        assert_problem(over, 403, "TooManyResults")
+    finally:
+        server.cleanup()

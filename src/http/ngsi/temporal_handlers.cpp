@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "citytwin/common/instant.hpp"
 #include "citytwin/model/entity_form.hpp"
 #include "handler_support.hpp"
 #include "handlers.hpp"
@@ -123,46 +124,40 @@ boost::json::object render_temporal(const boost::json::object& history,
   return rendered;
 }
 
-std::size_t instance_count(const boost::json::object& history) {
-  std::size_t count = 0;
-  for (const auto& [name, instances] : history.at(model::form::kAttrs).as_object()) {
-    if (instances.is_array()) count += instances.as_array().size();
-  }
-  return count;
+// 200 with the entities, or 206 Partial Content with the time range the answer covers when
+// long histories were cut (clause 6.3.10): "Content-Range: date-time <first>-<last>/*".
+Response temporal_response(const boost::json::value& body, const core::TemporalPage& page,
+                           const RequestEnv& env, NgsiApi& api) {
+  if (!page.partial) return json_response(200, body, env, api);
+  Response response = json_response(206, body, env, api);
+  response.header("Content-Range", "date-time " + format_date_time(Instant{page.partial->first}) +
+                                       "-" + format_date_time(Instant{page.partial->last}) + "/*");
+  return response;
 }
 
 // The temporal query (clause 5.7.4): entities are selected by id, idPattern, type, attrs, q,
 // geo and scope on their current state and paged with limit/offset like GET /entities; each
-// then contributes its history. The instances read for the whole page are bounded by
-// query.max_samples together: past it the answer is TooManyResults, never a silent cut.
+// then contributes its history (TemporalService::retrieve_page).
 Response run_temporal_query(const Request& request, const RequestEnv& env,
                             const core::EntityQuery& entities, core::TemporalQuery query,
                             NgsiApi& api, PageLinks page_links) {
   auto output = temporal_output(request, env, query, entities.attrs);
   if (!output) return fail(output.error());
-  auto page = api.entities.query(env.tenant, entities);
+  query.page_size = api.options.temporal_page_size;
+  auto matches = api.entities.query(env.tenant, entities);
+  if (!matches) return fail(matches.error());
+  std::vector<std::string> ids;
+  for (const auto& entity : matches->entities) {
+    ids.emplace_back(entity.at(model::form::kId).as_string());
+  }
+  auto page = api.temporal.retrieve_page(env.tenant, ids, query);
   if (!page) return fail(page.error());
   boost::json::array rendered;
-  std::size_t budget = query.max_samples;
-  for (const auto& entity : page->entities) {
-    core::TemporalQuery one = query;
-    one.max_samples = budget;
-    auto history = api.temporal.retrieve(env.tenant, entity.at(model::form::kId).as_string(), one);
-    if (!history) {
-      if (history.error().kind == ErrorKind::kResourceNotFound) continue;  // deleted meanwhile
-      if (history.error().kind == ErrorKind::kTooManyResults) {
-        return fail(make_error(ErrorKind::kTooManyResults,
-                               "the selected histories have more than " +
-                                   std::to_string(query.max_samples) +
-                                   " instances; narrow them with timerel, attrs, lastN or limit"));
-      }
-      return fail(history.error());
-    }
-    if (!query.aggregation) budget -= std::min(budget, instance_count(*history));
-    rendered.emplace_back(render_temporal(*history, query, *output, env, api));
+  for (const auto& history : page->entities) {
+    rendered.emplace_back(render_temporal(history, query, *output, env, api));
   }
-  Response response = json_response(200, rendered, env, api);
-  add_page_headers(response, request, env, entities, *page, page_links);
+  Response response = temporal_response(rendered, *page, env, api);
+  add_page_headers(response, request, env, entities, *matches, page_links);
   return response;
 }
 
@@ -177,9 +172,14 @@ Response retrieve_temporal_entity(Request& request, NgsiApi& api) {
   if (!query) return fail(query.error());
   auto output = temporal_output(request, *env, *query, {});
   if (!output) return fail(output.error());
-  auto history = api.temporal.retrieve(env->tenant, *id, *query);
-  if (!history) return fail(history.error());
-  return json_response(200, render_temporal(*history, *query, *output, *env, api), *env, api);
+  query->page_size = api.options.temporal_page_size;
+  auto page = api.temporal.retrieve_page(env->tenant, {*id}, *query);
+  if (!page) return fail(page.error());
+  if (page->entities.empty()) {
+    return fail(make_error(ErrorKind::kResourceNotFound, *id + " not found"));
+  }
+  return temporal_response(render_temporal(page->entities.front(), *query, *output, *env, api),
+                           *page, *env, api);
 }
 
 Response query_temporal_entities(Request& request, NgsiApi& api) {

@@ -46,6 +46,10 @@ struct TemporalQuery {
   std::set<std::string, std::less<>> attrs;
   // Most history samples read for one entity; more gives TooManyResults (never a silent cut).
   std::size_t max_samples = 100'000;
+  // Most instances of one attribute in one answer (clause 6.3.10): past it the answer is cut
+  // at an instant and says which time range it covers (TemporalPage::partial). lastN above
+  // it is TooManyResults. 0: no paging.
+  std::size_t page_size = 0;
   // Set for aggregated queries.
   std::optional<TemporalAggregation> aggregation;
 };

@@ -3,7 +3,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "citytwin/common/clock.hpp"
 #include "citytwin/common/result.hpp"
@@ -13,6 +15,19 @@
 namespace citytwin::core {
 
 struct SelectedHistory;  // temporal_selection.hpp
+
+// Temporal representations of one or more entities (clause 6.3.10 paging).
+struct TemporalPage {
+  std::vector<boost::json::object> entities;  // as TemporalService::retrieve returns them
+  // Set when some attribute had more than query.page_size instances: the answer then holds
+  // every selected instance with first <= t <= last, and none after; the client continues
+  // after `last`. first is timeAt (between, after) or the oldest instance.
+  struct Range {
+    std::int64_t first = 0;
+    std::int64_t last = 0;
+  };
+  std::optional<Range> partial;
+};
 
 // Serves the temporal representation of entities (GS CIM 009 clause 4.5.7) from the history
 // every write appends (history_capture.hpp).
@@ -32,6 +47,12 @@ class TemporalService {
   // endAt], ...], ...}; see temporal_aggregate.hpp for which periods and methods appear.
   Result<boost::json::object> retrieve(std::string_view tenant, std::string_view id,
                                        const TemporalQuery& query) const;
+
+  // Several entities at once (the temporal query): entities without history are left out,
+  // query.max_samples bounds the instances read for all of them together, and the page
+  // cut (query.page_size) is one instant for all of them.
+  Result<TemporalPage> retrieve_page(std::string_view tenant, const std::vector<std::string>& ids,
+                                     const TemporalQuery& query) const;
 
   // Writes of the temporal API (clauses 5.6.11-5.6.16). They edit the history only, never
   // the current state, and return once durable. Instances are stored-form instances; their

@@ -20,6 +20,9 @@ struct NgsiApiOptions {
   std::size_t max_limit = 1000;
   // Most entities in one batch operation. Default 10000.
   std::size_t max_batch_entities = 10000;
+  // Most instances of one attribute in one temporal answer; more are paged with 206 and
+  // Content-Range (clause 6.3.10). Default 10000.
+  std::size_t temporal_page_size = 10000;
   // "http://host:port" for URLs handed out (hosted @contexts) when a request has no usable
   // Host header; the server sets the address it is bound to. Default "http://localhost:1026".
   std::string base_url = "http://localhost:1026";

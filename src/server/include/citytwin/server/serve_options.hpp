@@ -39,6 +39,12 @@ struct ServeOptions {
   // RocksDB block cache in MiB.
   std::size_t block_cache_mb = 64;
 
+  // NGSI-LD paging (see http::NgsiApiOptions): entities per page without `limit`, the
+  // largest `limit`, and instances of one attribute per temporal answer (206 past it).
+  std::size_t default_limit = 20;
+  std::size_t max_limit = 1000;
+  std::size_t temporal_page_size = 10000;
+
   // Remote @context download limits.
   std::uint32_t context_fetch_timeout_ms = 5000;
   std::size_t context_max_bytes = 1024 * 1024;
