@@ -186,14 +186,15 @@ bool Dispatcher::route(const std::string& target, Call& call) const {
   return false;
 }
 
-BeastResponse Dispatcher::finish(Call& call) const {
+Outgoing Dispatcher::finish(Call& call) const {
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - call.started).count();
   Labels labels{{"route", call.route}, {"method", call.request.method}};
   metrics.observe_latency("citytwin_http_request_duration_seconds", labels, seconds);
   labels.emplace_back("status", std::to_string(call.response.status));
   metrics.add_counter("citytwin_http_requests_total", labels);
-  return to_beast(std::move(call.response), call.version);
+  std::shared_ptr<BodyStream> stream = std::move(call.response.stream);
+  return Outgoing{to_beast(std::move(call.response), call.version), std::move(stream)};
 }
 
 Session::Session(boost::asio::ip::tcp::socket socket, const Dispatcher& dispatcher)
@@ -290,9 +291,10 @@ void Session::on_body(beast::error_code ec) {
   bool keep_alive = request.keep_alive();
   dispatcher_.dispatch(
       std::move(request), stream_.get_executor(),
-      [self = shared_from_this(), keep_alive](BeastResponse response) {
-        response.keep_alive(keep_alive && !self->dispatcher_.tracker.shutting_down());
-        self->write(std::move(response));
+      [self = shared_from_this(), keep_alive](Outgoing outgoing) {
+        outgoing.response.keep_alive(keep_alive && !self->dispatcher_.tracker.shutting_down());
+        if (outgoing.stream) return self->write_stream(std::move(outgoing));
+        self->write(std::move(outgoing.response));
       });
 }
 
@@ -312,6 +314,68 @@ void Session::write(BeastResponse response) {
                      [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                        self->on_write(keep_alive, ec);
                      });
+}
+
+// Chunked transfer encoding (RFC 9112 7.1): the head, then one chunk per piece, each asked
+// for on a worker thread (producing a piece may read the store) once the previous chunk is
+// written, then the last chunk.
+void Session::write_stream(Outgoing outgoing) {
+  auto head = std::make_shared<bhttp::response<bhttp::empty_body>>(outgoing.response.result(),
+                                                                   outgoing.response.version());
+  for (const auto& field : outgoing.response) head->set(field.name_string(), field.value());
+  head->erase(bhttp::field::content_length);
+  head->keep_alive(outgoing.response.keep_alive());
+  head->chunked(true);
+  auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
+  bool keep_alive = head->keep_alive();
+  stream_.expires_after(dispatcher_.options.request_timeout);
+  bhttp::async_write_header(stream_, *serializer,
+                            [self = shared_from_this(), head, serializer, keep_alive,
+                             body = std::move(outgoing.stream)](beast::error_code ec, std::size_t) {
+                              if (ec) return self->on_write(false, ec);
+                              self->next_piece(body, keep_alive);
+                            });
+}
+
+void Session::next_piece(std::shared_ptr<BodyStream> body, bool keep_alive) {
+  if (dispatcher_.tracker.shutting_down()) return close();  // no final chunk: incomplete
+  auto loop = stream_.get_executor();
+  boost::asio::post(dispatcher_.workers, [self = shared_from_this(), body, keep_alive, loop] {
+    Result<std::optional<std::string>> piece = std::optional<std::string>();
+    try {
+      piece = body->next();
+    } catch (const std::exception& e) {
+      piece = make_error(ErrorKind::kInternalError, e.what());
+    }
+    boost::asio::post(loop, [self, body, keep_alive, piece = std::move(piece)]() mutable {
+      self->write_piece(body, keep_alive, std::move(piece));
+    });
+  });
+}
+
+void Session::write_piece(std::shared_ptr<BodyStream> body, bool keep_alive,
+                          Result<std::optional<std::string>> piece) {
+  if (!piece) {
+    spdlog::error("streamed response failed, closing the connection: {}", piece.error().detail);
+    return close();
+  }
+  stream_.expires_after(dispatcher_.options.request_timeout);
+  if (!*piece) {
+    boost::asio::async_write(
+        stream_, bhttp::make_chunk_last(),
+        [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+          self->on_write(keep_alive, ec);
+        });
+    return;
+  }
+  if ((*piece)->empty()) return next_piece(std::move(body), keep_alive);  // 0 would end it
+  auto data = std::make_shared<std::string>(std::move(**piece));
+  boost::asio::async_write(
+      stream_, bhttp::make_chunk(boost::asio::buffer(*data)),
+      [self = shared_from_this(), data, body, keep_alive](beast::error_code ec, std::size_t) {
+        if (ec) return self->close();
+        self->next_piece(body, keep_alive);
+      });
 }
 
 void Session::on_write(bool keep_alive, beast::error_code ec) {

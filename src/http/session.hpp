@@ -21,8 +21,14 @@ using BeastResponse = beast::http::response<beast::http::string_body>;
 // Turns a Beast request into a response through the router, and records metrics. A route
 // that accepts the request inline runs on the calling event loop; every other handler runs on
 // a worker thread and its response is posted back to the session's loop.
+// A response on its way out: the head (and whole body), or the head of a streamed body.
+struct Outgoing {
+  BeastResponse response;
+  std::shared_ptr<BodyStream> stream;
+};
+
 struct Dispatcher {
-  using Completion = std::function<void(BeastResponse)>;
+  using Completion = std::function<void(Outgoing)>;
 
   const Router& router;
   MetricsRegistry& metrics;
@@ -43,7 +49,7 @@ struct Dispatcher {
   void run_handler(Call& call) const;
   void complete(const std::shared_ptr<Call>& call, const boost::asio::any_io_executor& loop,
                 Completion done) const;
-  BeastResponse finish(Call& call) const;
+  Outgoing finish(Call& call) const;
 };
 
 // One client connection: reads requests (header first, to answer "Expect: 100-continue"),
@@ -62,6 +68,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_body(beast::error_code ec);
   void reject(int status, const char* error_kind, std::string detail);
   void write(BeastResponse response);
+  void write_stream(Outgoing outgoing);
+  void next_piece(std::shared_ptr<BodyStream> body, bool keep_alive);
+  void write_piece(std::shared_ptr<BodyStream> body, bool keep_alive,
+                   Result<std::optional<std::string>> piece);
   void on_write(bool keep_alive, beast::error_code ec);
   void close_if_idle();
   void close();

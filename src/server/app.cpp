@@ -24,6 +24,7 @@
 #include "citytwin/model/context_registry.hpp"
 #include "citytwin/model/context_resolver.hpp"
 #include "citytwin/store/rocksdb_store.hpp"
+#include "store_location.hpp"
 #include "store_write_barrier.hpp"
 #include "version.hpp"
 
@@ -98,8 +99,7 @@ Result<std::unique_ptr<store::EntityStore>> open_store(const ServeOptions& optio
     return make_error(ErrorKind::kInternalError,
                       "cannot create data directory " + options.data_dir + ": " + ec.message());
   }
-  store::RocksDbOptions store_options;
-  store_options.path = (std::filesystem::path(options.data_dir) / "rocksdb").string();
+  store::RocksDbOptions store_options = store_options_for(options.data_dir);
   store_options.sync_writes = options.sync_writes;
   store_options.block_cache_bytes = options.block_cache_mb << 20;
   return store::open_rocksdb_store(store_options);

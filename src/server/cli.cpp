@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "citytwin/server/app.hpp"
+#include "export_command.hpp"
 #include "version.hpp"
 
 namespace citytwin::server {
@@ -40,6 +41,20 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
                   "Most instances of one attribute in one temporal answer (206 past it)")
       ->default_str(std::to_string(v.temporal_page_size));
   serve.add_option("--no-sync", "Do not fsync before acknowledging writes (unsafe)");
+}
+
+void add_export_flags(CLI::App& command, ExportOptions& o) {
+  command.add_option("--data", o.data_dir, "Data directory")->default_str(o.data_dir);
+  command.add_option("--tenant", o.tenant, "Tenant (default: the default tenant)");
+  command.add_option("--type", o.type, "Entity type (NGSI-LD type expression)")->required();
+  command.add_option("--id-pattern", o.id_pattern, "Regular expression on entity ids");
+  command.add_option("--attrs", o.attrs, "Attributes to export (default: all)")->delimiter(',');
+  command.add_option("--from", o.from, "Instances at or after this ISO 8601 instant");
+  command.add_option("--to", o.to, "Instances before this ISO 8601 instant");
+  command.add_option("--time-property", o.time_property, "observedAt, createdAt or modifiedAt")
+      ->default_str(o.time_property);
+  command.add_option("--format", o.format, "csv or jsonl")->default_str(o.format);
+  command.add_option("-o,--output", o.output, "Output file (default: standard output)");
 }
 
 // Config file first, then every flag the user actually gave.
@@ -80,6 +95,10 @@ int run_cli(int argc, char** argv) {
   ServeFlags serve_flags;
   CLI::App* serve = app.add_subcommand("serve", "Run the server");
   add_serve_flags(*serve, serve_flags);
+  ExportOptions export_options;
+  CLI::App* exporter = app.add_subcommand(
+      "export", "Write the recorded history of entities as CSV or JSON Lines (server stopped)");
+  add_export_flags(*exporter, export_options);
 
   try {
     app.parse(argc, argv);
@@ -99,6 +118,7 @@ int run_cli(int argc, char** argv) {
     }
     return citytwin::server::serve(*options);
   }
+  if (exporter->parsed()) return export_history(export_options);
   return 0;
 }
 

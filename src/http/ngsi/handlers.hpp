@@ -38,6 +38,7 @@ Response retrieve_temporal_entity(Request& request, NgsiApi& api);
 Response query_temporal_entities(Request& request, NgsiApi& api);
 Response query_temporal_post(Request& request, NgsiApi& api);
 Response create_temporal_entity(Request& request, NgsiApi& api);
+Response export_history(Request& request, NgsiApi& api);
 Response append_temporal_attributes(Request& request, NgsiApi& api);
 Response delete_temporal_entity(Request& request, NgsiApi& api);
 Response delete_temporal_attribute(Request& request, NgsiApi& api);

@@ -38,6 +38,8 @@ void add_ngsi_routes(Router& router, NgsiApi& api) {
   router.add("GET", base + "/temporal/entities", bind(query_temporal_entities));
   router.add("GET", base + "/temporal/entities/{entityId}", bind(retrieve_temporal_entity));
   router.add("POST", base + "/temporal/entityOperations/query", bind(query_temporal_post));
+  // CityTwin's own API (not NGSI-LD): bulk export of recorded history.
+  router.add("GET", "/citytwin/v1/export", bind(export_history));
   const std::string temporal = base + "/temporal/entities";
   router.add("POST", temporal, bind(create_temporal_entity));
   router.add("DELETE", temporal + "/{entityId}", bind(delete_temporal_entity));

@@ -1,16 +1,33 @@
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "citytwin/common/result.hpp"
+
 namespace citytwin::http {
+
+// A response body produced piece by piece (exports of any size with bounded memory). The
+// server sends it with chunked transfer encoding, asking for the next piece on a worker
+// thread only once the previous one is written, so a slow client slows the producer.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // The next piece, or nullopt at the end. An error can no longer change the status line
+  // already sent: the server logs it and closes the connection without the final chunk, so
+  // the client sees an incomplete body, never a silently truncated one.
+  virtual Result<std::optional<std::string>> next() = 0;
+};
 
 struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  std::shared_ptr<BodyStream> stream;  // when set, the body (`body` is ignored)
 
   Response& header(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));
