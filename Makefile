@@ -7,7 +7,7 @@ ASAN_DIR := build/asan
 TSAN_DIR := build/tsan
 CMAKE_COMMON := -G Ninja -DCITYTWIN_BUILD_TESTS=ON
 
-.PHONY: all deps build test demo test-asan test-tsan bench format clean
+.PHONY: all deps build test demo test-asan test-tsan bench bench-timeseries format clean
 
 all: build
 
@@ -44,6 +44,11 @@ test-tsan: deps
 bench: build
 	CITYTWIN_BENCH_DEPS=1 scripts/install-deps.sh
 	bench/run.sh $(RELEASE_DIR)/citytwin
+
+# Time series against InfluxDB 1.x and VictoriaMetrics (TS_SENSORS, TS_POINTS, TS_THREADS).
+bench-timeseries: build
+	CITYTWIN_BENCH_DEPS=1 scripts/install-deps.sh
+	bench/timeseries/run.sh $(RELEASE_DIR)/citytwin
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

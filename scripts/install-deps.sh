@@ -11,7 +11,7 @@ build_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 test_packages=(python3 python3-pytest python3-requests curl)
-bench_packages=(nginx-light wrk)
+bench_packages=(nginx-light wrk influxdb victoria-metrics)
 
 wanted=("${build_packages[@]}" "${test_packages[@]}")
 if [ "${CITYTWIN_BENCH_DEPS:-0}" = "1" ]; then wanted+=("${bench_packages[@]}"); fi

@@ -70,21 +70,6 @@ std::optional<std::int64_t> instant_member(const boost::json::object& object,
   return instant->micros;
 }
 
-// The instant the query looks at, or nullopt when the instance lacks it.
-std::optional<std::int64_t> time_of(const store::HistorySample& sample,
-                                    const boost::json::object& instance, TimeProperty property) {
-  switch (property) {
-    case TimeProperty::kObservedAt:
-      return sample.observed_at;
-    case TimeProperty::kCreatedAt:
-      return instant_member(instance, form::kCreatedAt);
-    case TimeProperty::kModifiedAt:
-    case TimeProperty::kDeletedAt:
-      return sample.modified_at;
-  }
-  return std::nullopt;
-}
-
 boost::json::object deletion_instance(const store::HistorySample& sample) {
   boost::json::object instance{{form::kType, form::kProperty},
                                {form::kValue, kNullValue},
@@ -93,32 +78,70 @@ boost::json::object deletion_instance(const store::HistorySample& sample) {
   return instance;
 }
 
-// Turns one sample into the instance the query wants, or nullopt when it is not wanted.
-Result<std::optional<TimedInstance>> select(const store::HistorySample& sample,
-                                            const TemporalQuery& query) {
-  if (query.property == TimeProperty::kDeletedAt) {
-    if (!sample.deleted || !in_relation(query, sample.modified_at))
-      return std::optional<TimedInstance>();
-    auto instance = deletion_instance(sample);
-    instance[form::kInstanceId] = instance_id_of(sample);
-    return std::optional<TimedInstance>(TimedInstance{sample.modified_at, std::move(instance)});
-  }
-  if (sample.deleted) return std::optional<TimedInstance>();
+// A sample the query selects, before its instance is built: most selections (time relation,
+// lastN) need only the instants the store already decoded, so JSON is parsed only for the
+// samples that are kept.
+struct Candidate {
+  const store::HistorySample* sample = nullptr;
+  std::int64_t time = 0;
+  std::optional<boost::json::object> parsed;  // when finding `time` needed it (createdAt)
+};
+
+Result<boost::json::object> parse_instance(const store::HistorySample& sample) {
   boost::system::error_code ec;
   auto parsed = boost::json::parse(sample.instance, ec);
   if (ec || !parsed.is_object()) {
     return make_error(ErrorKind::kInternalError,
                       "stored history of " + sample.attribute + " is unreadable");
   }
-  auto time = time_of(sample, parsed.as_object(), query.property);
+  return std::move(parsed.as_object());
+}
+
+// Whether the query wants the sample, and at which instant.
+Result<std::optional<Candidate>> candidate(const store::HistorySample& sample,
+                                           const TemporalQuery& query) {
+  Candidate out{&sample, sample.modified_at, std::nullopt};
+  if (query.property == TimeProperty::kDeletedAt) {
+    if (!sample.deleted || !in_relation(query, sample.modified_at))
+      return std::optional<Candidate>();
+    return std::optional<Candidate>(std::move(out));
+  }
+  if (sample.deleted) return std::optional<Candidate>();
+  std::optional<std::int64_t> time;
+  if (query.property == TimeProperty::kCreatedAt) {
+    auto parsed = parse_instance(sample);
+    if (!parsed) return std::move(parsed).error();
+    time = instant_member(*parsed, form::kCreatedAt);
+    out.parsed = std::move(*parsed);
+  } else {
+    time = query.property == TimeProperty::kObservedAt ? sample.observed_at
+                                                       : std::optional(sample.modified_at);
+  }
   if (!time) {
     // Without the asked-for instant an instance can only be ordered, not selected.
-    if (query.relation != Relation::kNone) return std::optional<TimedInstance>();
+    if (query.relation != Relation::kNone) return std::optional<Candidate>();
     time = sample.modified_at;
   }
-  if (!in_relation(query, *time)) return std::optional<TimedInstance>();
-  parsed.as_object()[form::kInstanceId] = instance_id_of(sample);
-  return std::optional<TimedInstance>(TimedInstance{*time, std::move(parsed.as_object())});
+  if (!in_relation(query, *time)) return std::optional<Candidate>();
+  out.time = *time;
+  return std::optional<Candidate>(std::move(out));
+}
+
+// The instance of a kept candidate, with its instanceId.
+Result<TimedInstance> materialize(Candidate& kept, const TemporalQuery& query) {
+  const store::HistorySample& sample = *kept.sample;
+  boost::json::object instance;
+  if (query.property == TimeProperty::kDeletedAt) {
+    instance = deletion_instance(sample);
+  } else if (kept.parsed) {
+    instance = std::move(*kept.parsed);
+  } else {
+    auto parsed = parse_instance(sample);
+    if (!parsed) return std::move(parsed).error();
+    instance = std::move(*parsed);
+  }
+  instance[form::kInstanceId] = instance_id_of(sample);
+  return TimedInstance{kept.time, std::move(instance)};
 }
 
 // Clause 6.3.10: when an attribute has more instances than a page holds, the answer ends at
@@ -173,21 +196,27 @@ Result<SelectedHistory> TemporalService::select_history(std::string_view tenant,
   if (!types) return std::move(types).error();
   if (!*types) return make_error(ErrorKind::kResourceNotFound, std::string(id) + " not found");
 
-  SelectedHistory selected{std::move(**types), {}, samples->size()};
+  std::map<std::string, std::vector<Candidate>, std::less<>> kept;
   for (const store::HistorySample& sample : *samples) {
     if (sample.attribute == kTypeHistory) continue;
     if (!query.attrs.empty() && !query.attrs.contains(sample.attribute)) continue;
-    auto instance = select(sample, query);
-    if (!instance) return std::move(instance).error();
-    if (*instance) selected.attrs[sample.attribute].push_back(std::move(**instance));
+    auto wanted = candidate(sample, query);
+    if (!wanted) return std::move(wanted).error();
+    if (*wanted) kept[sample.attribute].push_back(std::move(**wanted));
   }
-  for (auto& [name, instances] : selected.attrs) {
-    std::stable_sort(
-        instances.begin(), instances.end(),
-        [](const TimedInstance& a, const TimedInstance& b) { return a.time < b.time; });
-    if (query.last_n && instances.size() > *query.last_n) {
-      instances.erase(instances.begin(),
-                      instances.end() - static_cast<std::ptrdiff_t>(*query.last_n));
+  SelectedHistory selected{std::move(**types), {}, samples->size()};
+  for (auto& [name, candidates] : kept) {
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const Candidate& a, const Candidate& b) { return a.time < b.time; });
+    std::size_t first = 0;
+    if (query.last_n && candidates.size() > *query.last_n)
+      first = candidates.size() - *query.last_n;
+    auto& instances = selected.attrs[name];
+    instances.reserve(candidates.size() - first);
+    for (std::size_t i = first; i < candidates.size(); ++i) {
+      auto instance = materialize(candidates[i], query);
+      if (!instance) return std::move(instance).error();
+      instances.push_back(std::move(*instance));
     }
   }
   return selected;

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Time-series benchmark (issue #3): the same deterministic sensor data (bench/timeseries/
+# tsgen.cpp) loaded into CityTwin, InfluxDB 1.x and VictoriaMetrics (Debian packages) on this
+# machine in the same run, then the same three queries timed on each. 127.0.0.1 only.
+#
+#   bench/timeseries/run.sh [BINARY]     (make bench-timeseries builds and installs the peers)
+#   env: TS_SENSORS (default 1000), TS_POINTS (10000 per sensor), TS_THREADS (4 loaders)
+# Prints a Markdown report on stdout (paste into docs/performance.md).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+binary=$(realpath "${1:-build/release/citytwin}")
+sensors=${TS_SENSORS:-1000}
+points=${TS_POINTS:-10000}
+threads=${TS_THREADS:-4}
+work=$(mktemp -d /tmp/citytwin-tsbench.XXXXXX)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 1 600); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not ready: $1" >&2; exit 1; }
+bytes_of() { du -sb "$1" | awk '{print $1}'; }
+tsbench() { /usr/bin/python3 "$here/tsbench.py" "$@"; }
+
+g++ -O2 -std=c++20 "$here/tsgen.cpp" -o "$work/tsgen"
+"$work/tsgen" "$sensors" "$points" lp > "$work/data.lp"
+"$work/tsgen" "$sensors" "$points" ngsi > "$work/data.ndjson"
+total=$((sensors * points))
+
+# --- CityTwin ------------------------------------------------------------------------------
+ct_port=$(free_port)
+"$binary" serve --listen "127.0.0.1:$ct_port" --data "$work/ct" --log-level warn &
+pids+=($!)
+wait_http "http://127.0.0.1:$ct_port/health"
+# The sensors exist as entities first (their current state), as in a city; only the history
+# load is timed.
+/usr/bin/python3 - "$ct_port" "$sensors" <<'PY'
+import http.client, json, sys
+port, sensors = int(sys.argv[1]), int(sys.argv[2])
+conn = http.client.HTTPConnection("127.0.0.1", port)
+for start in range(0, sensors, 1000):
+    batch = [{"id": f"urn:ngsi-ld:TemperatureSensor:s{i}", "type": "TemperatureSensor",
+              "temperature": {"type": "Property", "value": 0}} for i in range(start, min(start + 1000, sensors))]
+    conn.request("POST", "/ngsi-ld/v1/entityOperations/upsert", json.dumps(batch), {"Content-Type": "application/json"})
+    response = conn.getresponse(); response.read()
+    assert response.status in (201, 204), response.status
+PY
+ct_before=$(bytes_of "$work/ct")
+read -r ct_points ct_seconds < <(tsbench load-ngsi "$ct_port" "$work/data.ndjson" "$threads")
+sleep 2
+ct_bytes=$(( $(bytes_of "$work/ct") - ct_before ))
+ct_queries=$(tsbench query citytwin "$ct_port" "$sensors" "$points")
+
+# --- InfluxDB 1.x ----------------------------------------------------------------------------
+influx_port=$(free_port)
+mkdir -p "$work/influx"
+cat > "$work/influx/influxdb.conf" <<CONF
+reporting-disabled = true
+bind-address = "127.0.0.1:$(free_port)"
+[meta]
+  dir = "$work/influx/meta"
+[data]
+  dir = "$work/influx/data"
+  wal-dir = "$work/influx/wal"
+  query-log-enabled = false
+[http]
+  bind-address = "127.0.0.1:$influx_port"
+  log-enabled = false
+[monitor]
+  store-enabled = false
+CONF
+influxd -config "$work/influx/influxdb.conf" > "$work/influx/log" 2>&1 &
+pids+=($!)
+wait_http "http://127.0.0.1:$influx_port/ping"
+curl -s -XPOST "http://127.0.0.1:$influx_port/query" --data-urlencode "q=CREATE DATABASE bench" >/dev/null
+read -r influx_points influx_seconds < <(tsbench load-lp "$influx_port" "/write?db=bench&precision=s" "$work/data.lp" "$threads")
+sleep 2
+influx_bytes=$(bytes_of "$work/influx")
+influx_queries=$(tsbench query influxdb "$influx_port" "$sensors" "$points")
+
+# --- VictoriaMetrics -------------------------------------------------------------------------
+vm_port=$(free_port)
+victoria-metrics -storageDataPath "$work/vm" -httpListenAddr "127.0.0.1:$vm_port" \
+  -retentionPeriod 5y -loggerLevel ERROR > "$work/vm.log" 2>&1 &
+pids+=($!)
+wait_http "http://127.0.0.1:$vm_port/health"
+read -r vm_points vm_seconds < <(tsbench load-lp "$vm_port" "/write?precision=s" "$work/data.lp" "$threads")
+curl -s "http://127.0.0.1:$vm_port/internal/force_flush" >/dev/null
+sleep 2
+vm_bytes=$(bytes_of "$work/vm")
+vm_queries=$(tsbench query victoriametrics "$vm_port" "$sensors" "$points")
+
+# --- report ---------------------------------------------------------------------------------
+rate() { awk -v p="$1" -v s="$2" 'BEGIN {printf "%.0f", p / s}'; }
+per_point() { awk -v b="$1" -v p="$2" 'BEGIN {printf "%.2f", b / p}'; }
+echo "Time series: $sensors sensors x $points points = $total points, $threads loader threads, $(nproc) cores; citytwin $("$binary" --version | awk '{print $2}'), $(influxd version 2>/dev/null | head -1), VictoriaMetrics $(victoria-metrics -version 2>&1 | head -1)."
+echo
+echo "| system | points loaded | ingest points/s | bytes on disk per point |"
+echo "|---|---|---|---|"
+echo "| citytwin (POST /temporal/entities) | $ct_points | $(rate "$ct_points" "$ct_seconds") | $(per_point "$ct_bytes" "$total") |"
+echo "| InfluxDB (line protocol) | $influx_points | $(rate "$influx_points" "$influx_seconds") | $(per_point "$influx_bytes" "$total") |"
+echo "| VictoriaMetrics (line protocol) | $vm_points | $(rate "$vm_points" "$vm_seconds") | $(per_point "$vm_bytes" "$total") |"
+echo
+echo "| query (median of 5, ms) | citytwin | InfluxDB | VictoriaMetrics |"
+echo "|---|---|---|---|"
+paste <(echo "$ct_queries") <(echo "$influx_queries") <(echo "$vm_queries") |
+  awk -F'\t' '{split($1,a," "); split($2,b," "); split($3,c," "); printf "| %s | %s (%s) | %s (%s) | %s (%s) |\n", a[1], a[2], a[3], b[2], b[3], c[2], c[3]}'
+echo
+echo "(In parentheses: what each answer held: periods or values, a check that all systems answered the same question.)"

@@ -1,0 +1,214 @@
+"""Loads the generated data set into one system and times it, or times the benchmark queries.
+Used by bench/timeseries/run.sh; talks to 127.0.0.1 only.
+
+  tsbench.py load-ngsi PORT FILE THREADS        -> "<points> <seconds>"
+  tsbench.py load-lp PORT PATH FILE THREADS     -> "<points> <seconds>"  (PATH: /write?...)
+  tsbench.py query SYSTEM PORT SENSORS POINTS   -> one line per query: "<name> <median ms> <check>"
+"""
+import concurrent.futures
+import http.client
+import json
+import statistics
+import sys
+import threading
+import time
+import urllib.parse
+
+START = 1767225600  # 2026-01-01T00:00:00Z, as tsgen
+STEP = 60
+LP_BATCH = 10000
+REPEAT = 5
+
+local = threading.local()
+
+
+def connection(port):
+    if getattr(local, "port", None) != port:
+        local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        local.port = port
+    return local.conn
+
+
+def request(port, method, path, body=None, headers=None):
+    conn = connection(port)
+    conn.request(method, path, body=body, headers=headers or {})
+    response = conn.getresponse()
+    data = response.read()
+    if response.status >= 300:
+        raise RuntimeError(f"{method} {path[:80]}: {response.status} {data[:300]!r}")
+    return response.status, data
+
+
+def load(port, bodies, threads, path, content_type):
+    points = sum(count for _, count in bodies)
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+        list(pool.map(lambda item: request(port, "POST", path, item[0],
+                                           {"Content-Type": content_type}), bodies))
+    return points, time.perf_counter() - started
+
+
+def ngsi_bodies(file):
+    with open(file, "rb") as f:
+        return [(line, line.count(b'"observedAt"')) for line in f if line.strip()]
+
+
+def lp_bodies(file):
+    bodies, lines = [], []
+    with open(file, "rb") as f:
+        for line in f:
+            lines.append(line)
+            if len(lines) == LP_BATCH:
+                bodies.append((b"".join(lines), len(lines)))
+                lines = []
+    if lines:
+        bodies.append((b"".join(lines), len(lines)))
+    return bodies
+
+
+def iso(seconds):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
+def timed(fn):
+    samples, check = [], None
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        check = fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples), check
+
+
+# --- the three queries of issue #3, per system -------------------------------------------
+# Q1: avg per P1D over one sensor's whole history; Q2: max per PT1H over every sensor for
+# one day; Q3: the latest value of every sensor. Each returns a number to check.
+
+def ngsi_get(port, path, params):
+    _, data = request(port, "GET", path + "?" + urllib.parse.urlencode(params))
+    return json.loads(data)
+
+
+def ngsi_queries(port, sensors, points):
+    end = START + points * STEP
+    base = "/ngsi-ld/v1/temporal/entities"
+
+    def q1():
+        body = ngsi_get(port, base + "/urn:ngsi-ld:TemperatureSensor:s0",
+                        {"attrs": "temperature", "options": "aggregatedValues",
+                         "aggrMethods": "avg", "aggrPeriodDuration": "P1D", "timerel": "between",
+                         "timeAt": iso(START), "endTimeAt": iso(end)})
+        return len(body["temperature"]["avg"])
+
+    def count(entity):
+        temperature = entity.get("temperature")
+        if temperature is None:
+            return 0
+        if isinstance(temperature, dict):  # aggregated: {"type", "max": [[v, start, end]...]}
+            return len(temperature.get("max", []))
+        return len(temperature)  # instances
+
+    def paged(params, page):
+        total = 0
+        for offset in range(0, sensors, page):
+            body = ngsi_get(port, base, dict(params, type="TemperatureSensor",
+                                             attrs="temperature", limit=page, offset=offset))
+            total += sum(count(entity) for entity in body)
+        return total
+
+    def q2():
+        return paged({"options": "aggregatedValues", "aggrMethods": "max",
+                      "aggrPeriodDuration": "PT1H", "timerel": "between",
+                      "timeAt": iso(START), "endTimeAt": iso(START + 86400)}, 50)
+
+    def q3():
+        return paged({"lastN": "1"}, 10)
+
+    return [("avg-P1D-one-sensor", q1), ("max-PT1H-all-sensors-one-day", q2),
+            ("last-value-all-sensors", q3)]
+
+
+def influx_queries(port, sensors, points):
+    end = START + points * STEP
+
+    def query(q):
+        _, data = request(port, "GET", "/query?" + urllib.parse.urlencode(
+            {"db": "bench", "q": q, "epoch": "s"}))
+        return json.loads(data)
+
+    def rows(body):
+        return sum(len(s.get("values", [])) for r in body["results"] for s in r.get("series", []))
+
+    def q1():
+        return rows(query(f"SELECT mean(value) FROM temperature WHERE sensor='s0' AND time >= "
+                          f"{START}s AND time < {end}s GROUP BY time(1d)"))
+
+    def q2():
+        return rows(query(f"SELECT max(value) FROM temperature WHERE time >= {START}s AND "
+                          f"time < {START + 86400}s GROUP BY time(1h), sensor"))
+
+    def q3():
+        return rows(query("SELECT last(value) FROM temperature GROUP BY sensor"))
+
+    return [("avg-P1D-one-sensor", q1), ("max-PT1H-all-sensors-one-day", q2),
+            ("last-value-all-sensors", q3)]
+
+
+def vm_queries(port, sensors, points):
+    end = START + points * STEP
+
+    def query(path, params):
+        _, data = request(port, "GET", path + "?" + urllib.parse.urlencode(params))
+        return json.loads(data)
+
+    def points_of(body):
+        return sum(len(r.get("values", [r.get("value")])) for r in body["data"]["result"])
+
+    days = -(-points * STEP // 86400)
+
+    def q1():
+        # Each point averages the day that ends at it (VictoriaMetrics looks back).
+        return points_of(query("/api/v1/query_range", {
+            "query": 'avg_over_time(temperature_value{sensor="s0"}[1d])',
+            "start": START + 86400, "end": START + days * 86400, "step": "1d"}))
+
+    def q2():
+        return points_of(query("/api/v1/query_range", {
+            "query": "max_over_time(temperature_value[1h])",
+            "start": START + 3600, "end": START + 86400, "step": "1h"}))
+
+    def q3():
+        return points_of(query("/api/v1/query", {
+            "query": "last_over_time(temperature_value[30d])", "time": end}))
+
+    return [("avg-P1D-one-sensor", q1), ("max-PT1H-all-sensors-one-day", q2),
+            ("last-value-all-sensors", q3)]
+
+
+def main():
+    command = sys.argv[1]
+    if command == "load-ngsi":
+        port, file, threads = int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+        points, seconds = load(port, ngsi_bodies(file), threads, "/ngsi-ld/v1/temporal/entities",
+                               "application/json")
+        print(points, f"{seconds:.3f}")
+    elif command == "load-lp":
+        port, path, file, threads = int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
+        points, seconds = load(port, lp_bodies(file), threads, path, "text/plain")
+        print(points, f"{seconds:.3f}")
+    elif command == "query":
+        system, port = sys.argv[2], int(sys.argv[3])
+        sensors, points = int(sys.argv[4]), int(sys.argv[5])
+        queries = {"citytwin": ngsi_queries, "influxdb": influx_queries,
+                   "victoriametrics": vm_queries}[system](port, sensors, points)
+        for name, fn in queries:
+            try:
+                ms, check = timed(fn)
+                print(name, f"{ms:.1f}", check)
+            except Exception as error:  # a failed query is reported, not hidden
+                print(name, "failed", str(error).replace(" ", "_")[:200])
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
