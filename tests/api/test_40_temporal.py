@@ -395,3 +395,14 @@ def test_long_histories_are_paged_with_content_range():
         assert_problem(over, 403, "TooManyResults")
     finally:
         server.cleanup()
+
+
+def test_format_parameter_selects_temporal_representations(server):
+    entity_id = sensor_with_history(server, "fmt")
+    simplified = history(server, entity_id, attrs="temperature", format="temporalValues")
+    assert [v[0] for v in simplified["temperature"]["values"]] == [20, 21, 22, 23]
+    key_values = history(server, entity_id, attrs="temperature", options="keyValues")
+    assert key_values["temperature"] == simplified["temperature"]
+    aggregated = history(server, entity_id, attrs="temperature", format="aggregatedValues",
+                         aggrMethods="max")
+    assert [p[0] for p in aggregated["temperature"]["max"]] == [23]

@@ -76,7 +76,17 @@ Result<OutputOptions> output_options(const Request& request, const RequestEnv& e
       return make_error(ErrorKind::kBadRequestData, "unknown option '" + flag + "'");
     }
   }
-  if (auto format = request.param("format")) CT_RETURN_IF_ERROR(apply_format(*format, render));
+  if (auto format = request.param("format")) {
+    if (temporal && *format == "temporalValues") {
+      out.temporal_values = true;
+    } else if (!(temporal && *format == "aggregatedValues")) {  // temporal_query_params reads it
+      CT_RETURN_IF_ERROR(apply_format(*format, render));
+    }
+  }
+  // The simplified temporal representation is the temporal API's keyValues (clause 4.5.9).
+  if (temporal && render.format == model::RepresentationFormat::kSimplified) {
+    out.temporal_values = true;
+  }
   if (auto attrs = request.param("attrs")) render.attrs = expanded_names(*attrs, env, false);
   auto pick = request.param("pick");
   auto omit = request.param("omit");

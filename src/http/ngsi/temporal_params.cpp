@@ -82,8 +82,9 @@ Status read_relation(const TemporalParams& params, core::TemporalQuery& query) {
 // options=aggregatedValues with aggrMethods and aggrPeriodDuration (clause 4.5.19).
 Status read_aggregation(const Request& request, core::TemporalQuery& query) {
   auto flags = option_flags(request);
-  if (!flags.contains("aggregatedValues")) return ok_status();
-  if (flags.contains("temporalValues")) {
+  auto format = request.param("format");
+  if (!flags.contains("aggregatedValues") && format != "aggregatedValues") return ok_status();
+  if (flags.contains("temporalValues") || format == "temporalValues") {
     return bad("options temporalValues and aggregatedValues cannot be combined");
   }
   auto methods = request.param("aggrMethods");
