@@ -20,6 +20,8 @@ trap cleanup EXIT
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_http() { for _ in $(seq 1 600); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not ready: $1" >&2; exit 1; }
 bytes_of() { du -sb "$1" | awk '{print $1}'; }
+# Stops a server cleanly (each flushes what it buffers), so its directory then holds all.
+stop() { kill -TERM "$1"; wait "$1" 2>/dev/null || true; }
 tsbench() { /usr/bin/python3 "$here/tsbench.py" "$@"; }
 
 g++ -O2 -std=c++20 "$here/tsgen.cpp" -o "$work/tsgen"
@@ -30,7 +32,8 @@ total=$((sensors * points))
 # --- CityTwin ------------------------------------------------------------------------------
 ct_port=$(free_port)
 "$binary" serve --listen "127.0.0.1:$ct_port" --data "$work/ct" --log-level warn &
-pids+=($!)
+ct_pid=$!
+pids+=($ct_pid)
 wait_http "http://127.0.0.1:$ct_port/health"
 # The sensors exist as entities first (their current state), as in a city; only the history
 # load is timed.
@@ -47,9 +50,9 @@ for start in range(0, sensors, 1000):
 PY
 ct_before=$(bytes_of "$work/ct")
 read -r ct_points ct_seconds < <(tsbench load-ngsi "$ct_port" "$work/data.ndjson" "$threads")
-sleep 2
-ct_bytes=$(( $(bytes_of "$work/ct") - ct_before ))
 ct_queries=$(tsbench query citytwin "$ct_port" "$sensors" "$points")
+stop "$ct_pid"
+ct_bytes=$(( $(bytes_of "$work/ct") - ct_before ))
 
 # --- InfluxDB 1.x ----------------------------------------------------------------------------
 influx_port=$(free_port)
@@ -70,25 +73,27 @@ bind-address = "127.0.0.1:$(free_port)"
   store-enabled = false
 CONF
 influxd -config "$work/influx/influxdb.conf" > "$work/influx/log" 2>&1 &
-pids+=($!)
+influx_pid=$!
+pids+=($influx_pid)
 wait_http "http://127.0.0.1:$influx_port/ping"
 curl -s -XPOST "http://127.0.0.1:$influx_port/query" --data-urlencode "q=CREATE DATABASE bench" >/dev/null
 read -r influx_points influx_seconds < <(tsbench load-lp "$influx_port" "/write?db=bench&precision=s" "$work/data.lp" "$threads")
-sleep 2
-influx_bytes=$(bytes_of "$work/influx")
 influx_queries=$(tsbench query influxdb "$influx_port" "$sensors" "$points")
+stop "$influx_pid"
+influx_bytes=$(bytes_of "$work/influx")
 
 # --- VictoriaMetrics -------------------------------------------------------------------------
 vm_port=$(free_port)
 victoria-metrics -storageDataPath "$work/vm" -httpListenAddr "127.0.0.1:$vm_port" \
   -retentionPeriod 5y -loggerLevel ERROR > "$work/vm.log" 2>&1 &
-pids+=($!)
+vm_pid=$!
+pids+=($vm_pid)
 wait_http "http://127.0.0.1:$vm_port/health"
 read -r vm_points vm_seconds < <(tsbench load-lp "$vm_port" "/write?precision=s" "$work/data.lp" "$threads")
 curl -s "http://127.0.0.1:$vm_port/internal/force_flush" >/dev/null
-sleep 2
-vm_bytes=$(bytes_of "$work/vm")
 vm_queries=$(tsbench query victoriametrics "$vm_port" "$sensors" "$points")
+stop "$vm_pid"
+vm_bytes=$(bytes_of "$work/vm")
 
 # --- report ---------------------------------------------------------------------------------
 rate() { awk -v p="$1" -v s="$2" 'BEGIN {printf "%.0f", p / s}'; }
@@ -106,4 +111,4 @@ echo "|---|---|---|---|"
 paste <(echo "$ct_queries") <(echo "$influx_queries") <(echo "$vm_queries") |
   awk -F'\t' '{split($1,a," "); split($2,b," "); split($3,c," "); printf "| %s | %s (%s) | %s (%s) | %s (%s) |\n", a[1], a[2], a[3], b[2], b[3], c[2], c[3]}'
 echo
-echo "(In parentheses: what each answer held: periods or values, a check that all systems answered the same question.)"
+echo "(In parentheses: what each answer held, periods or values: a check that all systems answered the same question. Bytes: the data directory after a clean stop, CityTwin's minus its size before the history load.)"

@@ -20,7 +20,7 @@ struct TimedInstance {
 struct SelectedHistory {
   boost::json::value types;
   std::map<std::string, std::vector<TimedInstance>, std::less<>> attrs;
-  std::size_t samples_read = 0;  // store samples read to select them (bounds a query's work)
+  std::size_t samples_kept = 0;  // instances selected (bounds a page's memory)
 };
 
 }  // namespace citytwin::core

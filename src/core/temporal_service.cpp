@@ -82,7 +82,7 @@ boost::json::object deletion_instance(const store::HistorySample& sample) {
 // lastN) need only the instants the store already decoded, so JSON is parsed only for the
 // samples that are kept.
 struct Candidate {
-  const store::HistorySample* sample = nullptr;
+  store::HistorySample sample;
   std::int64_t time = 0;
   std::optional<boost::json::object> parsed;  // when finding `time` needed it (createdAt)
 };
@@ -100,7 +100,7 @@ Result<boost::json::object> parse_instance(const store::HistorySample& sample) {
 // Whether the query wants the sample, and at which instant.
 Result<std::optional<Candidate>> candidate(const store::HistorySample& sample,
                                            const TemporalQuery& query) {
-  Candidate out{&sample, sample.modified_at, std::nullopt};
+  Candidate out{{}, sample.modified_at, std::nullopt};
   if (query.property == TimeProperty::kDeletedAt) {
     if (!sample.deleted || !in_relation(query, sample.modified_at))
       return std::optional<Candidate>();
@@ -124,12 +124,24 @@ Result<std::optional<Candidate>> candidate(const store::HistorySample& sample,
   }
   if (!in_relation(query, *time)) return std::optional<Candidate>();
   out.time = *time;
+  out.sample = sample;
   return std::optional<Candidate>(std::move(out));
+}
+
+// lastN (clause 4.11): the newest n by the query's instant; the store walks an instance in
+// modifiedAt order, which need not be observedAt order, so this sorts (stably: equal
+// instants keep the store's order) and trims as it goes.
+void keep_newest(std::vector<Candidate>& candidates, std::size_t n) {
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const Candidate& a, const Candidate& b) { return a.time < b.time; });
+  if (candidates.size() > n) {
+    candidates.erase(candidates.begin(), candidates.end() - static_cast<std::ptrdiff_t>(n));
+  }
 }
 
 // The instance of a kept candidate, with its instanceId.
 Result<TimedInstance> materialize(Candidate& kept, const TemporalQuery& query) {
-  const store::HistorySample& sample = *kept.sample;
+  const store::HistorySample& sample = kept.sample;
   boost::json::object instance;
   if (query.property == TimeProperty::kDeletedAt) {
     instance = deletion_instance(sample);
@@ -182,38 +194,50 @@ Result<SelectedHistory> TemporalService::select_history(std::string_view tenant,
     return make_error(ErrorKind::kNonexistentTenant,
                       "tenant " + std::string(tenant) + " does not exist");
   }
-  std::string_view attribute;  // one attribute: read only its part of the history
-  if (query.attrs.size() == 1) attribute = *query.attrs.begin();
-  auto samples = store_.history(tenant, id, attribute, store_range(query), query.max_samples + 1);
-  if (!samples) return std::move(samples).error();
-  if (samples->size() > query.max_samples) {
-    return make_error(ErrorKind::kTooManyResults,
-                      "the selected history of " + std::string(id) + " has more than " +
-                          std::to_string(query.max_samples) +
-                          " instances; narrow it with timerel, attrs or lastN");
-  }
   auto types = types_of(tenant, id);
   if (!types) return std::move(types).error();
   if (!*types) return make_error(ErrorKind::kResourceNotFound, std::string(id) + " not found");
 
+  // Streamed: only the samples the query keeps are held, and at most max_samples of them.
+  std::string_view attribute;  // one attribute: read only its part of the history
+  if (query.attrs.size() == 1) attribute = *query.attrs.begin();
   std::map<std::string, std::vector<Candidate>, std::less<>> kept;
-  for (const store::HistorySample& sample : *samples) {
-    if (sample.attribute == kTypeHistory) continue;
-    if (!query.attrs.empty() && !query.attrs.contains(sample.attribute)) continue;
+  std::size_t kept_count = 0;
+  Status failure;
+  auto visit = [&](const store::HistorySample& sample) {
+    if (sample.attribute == kTypeHistory) return true;
+    if (!query.attrs.empty() && !query.attrs.contains(sample.attribute)) return true;
     auto wanted = candidate(sample, query);
-    if (!wanted) return std::move(wanted).error();
-    if (*wanted) kept[sample.attribute].push_back(std::move(**wanted));
-  }
-  SelectedHistory selected{std::move(**types), {}, samples->size()};
+    if (!wanted) {
+      failure = std::move(wanted).error();
+      return false;
+    }
+    if (!*wanted) return true;
+    auto& list = kept[sample.attribute];
+    list.push_back(std::move(**wanted));
+    ++kept_count;
+    if (query.last_n && list.size() >= 2 * *query.last_n + 64) {
+      kept_count -= list.size();
+      keep_newest(list, *query.last_n);
+      kept_count += list.size();
+    }
+    if (kept_count > query.max_samples) {
+      failure = make_error(ErrorKind::kTooManyResults,
+                           "the selected history of " + std::string(id) + " has more than " +
+                               std::to_string(query.max_samples) +
+                               " instances; narrow it with timerel, attrs or lastN");
+      return false;
+    }
+    return true;
+  };
+  CT_RETURN_IF_ERROR(store_.visit_history(tenant, id, attribute, store_range(query), visit));
+  CT_RETURN_IF_ERROR(failure);
+  SelectedHistory selected{std::move(**types), {}, kept_count};
   for (auto& [name, candidates] : kept) {
-    std::stable_sort(candidates.begin(), candidates.end(),
-                     [](const Candidate& a, const Candidate& b) { return a.time < b.time; });
-    std::size_t first = 0;
-    if (query.last_n && candidates.size() > *query.last_n)
-      first = candidates.size() - *query.last_n;
+    keep_newest(candidates, query.last_n.value_or(candidates.size()));
     auto& instances = selected.attrs[name];
-    instances.reserve(candidates.size() - first);
-    for (std::size_t i = first; i < candidates.size(); ++i) {
+    instances.reserve(candidates.size());
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
       auto instance = materialize(candidates[i], query);
       if (!instance) return std::move(instance).error();
       instances.push_back(std::move(*instance));
@@ -255,7 +279,7 @@ Result<TemporalPage> TemporalService::retrieve_page(std::string_view tenant,
       }
       return std::move(history).error();
     }
-    budget -= std::min(budget, history->samples_read);
+    budget -= std::min(budget, history->samples_kept);
     selected.emplace_back(id, std::move(*history));
   }
   TemporalPage page;

@@ -1,5 +1,7 @@
 #include "citytwin/store/entity_store.hpp"
 
+#include <limits>
+
 namespace citytwin::store {
 
 // A store without a value index reports every range as too large, which sends the caller to
@@ -13,6 +15,17 @@ Result<ValueScan> EntityStore::scan_values(std::string_view, std::string_view, c
 
 Status EntityStore::apply_deferred(std::string_view tenant, std::span<const Change> changes) {
   return apply(tenant, changes);
+}
+
+Status EntityStore::visit_history(std::string_view tenant, std::string_view entity,
+                                  std::string_view attribute, const HistoryRange& range,
+                                  const HistoryVisitor& visit) const {
+  auto samples = history(tenant, entity, attribute, range, std::numeric_limits<std::size_t>::max());
+  if (!samples) return std::move(samples).error();
+  for (const HistorySample& sample : *samples) {
+    if (!visit(sample)) break;
+  }
+  return ok_status();
 }
 
 Status EntityStore::write_health() const {

@@ -212,13 +212,24 @@ class RocksDbStore final : public EntityStore {
     return scan;
   }
 
-  // Walks the entity's (or attribute's) prefix in key order. Inside one instance samples are
-  // in time order, so the walk seeks past samples before range.from and skips the rest of
-  // the instance once it reaches range.to.
   Result<std::vector<HistorySample>> history(std::string_view tenant, std::string_view entity,
                                              std::string_view attribute, const HistoryRange& range,
                                              std::size_t limit) const override {
     std::vector<HistorySample> samples;
+    if (limit == 0) return samples;
+    CT_RETURN_IF_ERROR(
+        visit_history(tenant, entity, attribute, range, [&](const HistorySample& sample) {
+          samples.push_back(sample);
+          return samples.size() < limit;
+        }));
+    return samples;
+  }
+
+  // Walks the entity's (or attribute's) prefix in key order. Inside one instance samples are
+  // in time order, so the walk seeks past samples before range.from and skips the rest of
+  // the instance once it reaches range.to.
+  Status visit_history(std::string_view tenant, std::string_view entity, std::string_view attribute,
+                       const HistoryRange& range, const HistoryVisitor& visit) const override {
     std::string entity_prefix = kv::history_entity_prefix(tenant, entity);
     std::string prefix = entity_prefix;
     if (!attribute.empty()) kv::append_history_attribute(prefix, attribute);
@@ -228,7 +239,8 @@ class RocksDbStore final : public EntityStore {
     read.iterate_upper_bound = &end_slice;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, family(Family::kHistory)));
     it->Seek(prefix);
-    while (it->Valid() && samples.size() < limit) {
+    HistorySample sample;
+    while (it->Valid()) {
       std::string_view key = view(it->key());
       auto suffix = kv::decode_history_suffix(key.substr(entity_prefix.size()));
       if (!suffix) return corruption("history key");
@@ -243,17 +255,15 @@ class RocksDbStore final : public EntityStore {
         it->Seek(kv::prefix_successor(instance_prefix));
         continue;
       }
-      HistorySample sample;
       sample.attribute = std::move(suffix->attribute);
       sample.dataset_id = std::move(suffix->dataset_id);
       sample.modified_at = suffix->modified_at;
       sample.sequence = suffix->sequence;
       if (!kv::decode_history_value(view(it->value()), sample)) return corruption("history value");
-      samples.push_back(std::move(sample));
+      if (!visit(sample)) return ok_status();
       it->Next();
     }
-    CT_RETURN_IF_ERROR(kv::to_status(it->status(), "reading history"));
-    return samples;
+    return kv::to_status(it->status(), "reading history");
   }
 
   bool has_tenant(std::string_view tenant) const override {

@@ -44,7 +44,8 @@ struct TemporalQuery {
   std::optional<std::size_t> last_n;
   // attrs: expanded attribute names; empty means every attribute.
   std::set<std::string, std::less<>> attrs;
-  // Most history samples read for one entity; more gives TooManyResults (never a silent cut).
+  // Most instances one request selects (before lastN trims them); more gives TooManyResults
+  // (never a silent cut). Samples read but not selected cost time, not memory.
   std::size_t max_samples = 100'000;
   // Most instances of one attribute in one answer (clause 6.3.10): past it the answer is cut
   // at an instant and says which time range it covers (TemporalPage::partial). lastN above

@@ -169,6 +169,13 @@ class EntityStore {
                                                      std::string_view attribute,
                                                      const HistoryRange& range,
                                                      std::size_t limit) const = 0;
+  // The samples history() would return, in the same order, handed one at a time to `visit`
+  // (false stops the walk) instead of collected, so that a selective reader holds only what
+  // it keeps. Default: history() without a limit; stores override it to stream.
+  using HistoryVisitor = std::function<bool(const HistorySample&)>;
+  virtual Status visit_history(std::string_view tenant, std::string_view entity,
+                               std::string_view attribute, const HistoryRange& range,
+                               const HistoryVisitor& visit) const;
 
   // Deferred durability, for a caller that acknowledges many writes asynchronously (the HTTP
   // server): apply_deferred() orders the changes after every earlier write and returns once
