@@ -98,7 +98,7 @@ vm_bytes=$(bytes_of "$work/vm")
 # --- report ---------------------------------------------------------------------------------
 rate() { awk -v p="$1" -v s="$2" 'BEGIN {printf "%.0f", p / s}'; }
 per_point() { awk -v b="$1" -v p="$2" 'BEGIN {printf "%.2f", b / p}'; }
-echo "Time series: $sensors sensors x $points points = $total points, $threads loader threads, $(nproc) cores; citytwin $("$binary" --version | awk '{print $2}'), $(influxd version 2>/dev/null | head -1), VictoriaMetrics $(victoria-metrics -version 2>&1 | head -1)."
+echo "Time series: $sensors sensors x $points points = $total points, $threads loader threads, $(nproc) cores; citytwin $("$binary" --version | awk '{print $2}'), $(influxd version 2>/dev/null | head -1), VictoriaMetrics $(dpkg-query -W -f='${Version}' victoria-metrics)."
 echo
 echo "| system | points loaded | ingest points/s | bytes on disk per point |"
 echo "|---|---|---|---|"
