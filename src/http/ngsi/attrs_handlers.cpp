@@ -94,16 +94,10 @@ Response replace_attribute(Request& request, NgsiApi& api) {
 }
 
 Response delete_attribute(Request& request, NgsiApi& api) {
-  auto env = prepare_read(request, api);
-  if (!env) return fail(env.error());
-  auto id = entity_id_param(request);
-  if (!id) return fail(id.error());
-  auto dataset_id = dataset_id_param(request);
-  if (!dataset_id) return fail(dataset_id.error());
-  auto delete_all = boolean_param(request, "deleteAll");
-  if (!delete_all) return fail(delete_all.error());
-  std::string name = env->context->expand(request.path_param("attrId"));
-  auto status = api.entities.delete_attribute(env->tenant, *id, name, *dataset_id, *delete_all);
+  auto target = attribute_deletion(request, api);
+  if (!target) return fail(target.error());
+  auto status = api.entities.delete_attribute(target->env.tenant, target->id, target->name,
+                                              target->dataset_id, target->all);
   if (!status.ok()) return fail(status.error());
   return Response::empty(204);
 }

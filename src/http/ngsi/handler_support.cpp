@@ -95,4 +95,18 @@ bool is_entity_member(std::string_view name) {
          name == "createdAt" || name == "modifiedAt" || name == "deletedAt";
 }
 
+Result<AttributeDeletion> attribute_deletion(const Request& request, NgsiApi& api) {
+  auto env = prepare_read(request, api);
+  if (!env) return std::move(env).error();
+  auto id = entity_id_param(request);
+  if (!id) return std::move(id).error();
+  auto dataset_id = dataset_id_param(request);
+  if (!dataset_id) return std::move(dataset_id).error();
+  auto delete_all = boolean_param(request, "deleteAll");
+  if (!delete_all) return std::move(delete_all).error();
+  std::string name = env->context->expand(request.path_param("attrId"));
+  return AttributeDeletion{std::move(*env), std::move(*id), std::move(name), std::move(*dataset_id),
+                           *delete_all};
+}
+
 }  // namespace citytwin::http::ngsi

@@ -20,6 +20,17 @@ Result<std::optional<std::string>> dataset_id_param(const Request& request);
 // than silently false, which would delete only the default instance.
 Result<bool> boolean_param(const Request& request, std::string_view name);
 
+// DELETE .../attrs/{attrId} (clause 6.7.3.2, and its temporal twin): which attribute
+// instances, by `datasetId` and `deleteAll`; the name expanded with the request's @context.
+struct AttributeDeletion {
+  RequestEnv env;
+  std::string id;
+  std::string name;
+  std::optional<std::string> dataset_id;
+  bool all = false;
+};
+Result<AttributeDeletion> attribute_deletion(const Request& request, NgsiApi& api);
+
 // A Location header value: `collection` ("/ngsi-ld/v1/entities/") and the id, with the
 // characters that would end a path segment percent-encoded.
 std::string location_of(std::string_view collection, std::string_view id);
