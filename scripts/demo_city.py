@@ -2,17 +2,23 @@
 """Generates and loads CityTwin's demo city: a few hundred Smart Data Models entities.
 
 Streetlights, air-quality stations, waste containers and parking spots spread over the
-districts of a small city, all in NGSI-LD normalized form with locations. Deterministic
-(fixed seed) so the demo and the docs show the same data. Standard library only.
+districts of a small city, all in NGSI-LD normalized form with locations, and a week of
+history before OBSERVED_AT: hourly pm25, no2 and temperature of every air-quality station,
+the filling level of every waste container every 3 hours. Deterministic (fixed seed) so the
+demo and the docs show the same data. Standard library only.
 
     demo_city.py --print            # write the entities as a JSON array to stdout
-    demo_city.py --load URL         # upsert them into a running citytwin (batches of 100)
+    demo_city.py --load URL         # upsert them into a running citytwin (batches of 100) and
+                                    # add their history once (POST /temporal/entities)
 """
 import argparse
+import datetime
 import json
 import math
 import random
 import sys
+import urllib.error
+import urllib.parse
 import urllib.request
 
 CENTER = (2.1734, 41.3851)  # longitude, latitude of the demo city's main square
@@ -110,6 +116,83 @@ def demo_entities():
             *parking_spots(rng, 120)]
 
 
+HISTORY_DAYS = 7
+
+
+def instants(step_hours):
+    end = datetime.datetime.fromisoformat(OBSERVED_AT.replace("Z", "+00:00"))
+    steps = HISTORY_DAYS * 24 // step_hours
+    return [end - datetime.timedelta(hours=step_hours * n) for n in range(steps, 0, -1)]
+
+
+def stamp(instant):
+    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def series(values, unit=None):
+    """Instances of one attribute: [(instant, value), ...] in NGSI-LD normalized form."""
+    extra = {"unitCode": unit} if unit else {}
+    return [prop(value, observedAt=stamp(instant), **extra) for instant, value in values]
+
+
+def station_history(rng, entity):
+    """Traffic-shaped pollution (peaks at 8:00 and 19:00), a daily temperature cycle."""
+    base_pm25, base_no2 = entity["pm25"]["value"], entity["no2"]["value"]
+    pm25, no2, temperature = [], [], []
+    for instant in instants(1):
+        rush = math.exp(-((instant.hour - 8) ** 2) / 4) + math.exp(-((instant.hour - 19) ** 2) / 4)
+        pm25.append((instant, round(max(1.0, base_pm25 * (0.7 + 0.6 * rush) + rng.gauss(0, 1.5)), 1)))
+        no2.append((instant, round(max(2.0, base_no2 * (0.5 + rush) + rng.gauss(0, 3)), 1)))
+        cycle = math.sin((instant.hour - 9) / 24 * 2 * math.pi)
+        temperature.append((instant, round(14 + 6 * cycle + rng.gauss(0, 0.4), 1)))
+    return {"pm25": series(pm25, "GQ"), "no2": series(no2, "GQ"),
+            "temperature": series(temperature, "CEL")}
+
+
+def container_history(rng, entity):
+    """Filling up a little every few hours, emptied when a truck passes."""
+    level, levels = rng.random() * 0.5, []
+    for instant in instants(3):
+        level = 0.05 if level > 0.85 and rng.random() < 0.7 else min(1.0, level + rng.uniform(0.01, 0.06))
+        levels.append((instant, round(level, 2)))
+    return {"fillingLevel": series(levels)}
+
+
+def demo_history(entities):
+    rng = random.Random(20261123)
+    for entity in entities:
+        if entity["type"] == "AirQualityObserved":
+            yield {"id": entity["id"], "type": entity["type"], **station_history(rng, entity)}
+        elif entity["type"] == "WasteContainer":
+            yield {"id": entity["id"], "type": entity["type"], **container_history(rng, entity)}
+
+
+def has_history(base_url, entity_id, attribute):
+    """Whether an earlier --load already added the history (so loading stays idempotent)."""
+    query = urllib.parse.urlencode({"attrs": attribute, "timerel": "before",
+                                    "timeAt": OBSERVED_AT, "lastN": "1"})
+    url = f"{base_url}/ngsi-ld/v1/temporal/entities/{urllib.parse.quote(entity_id, safe=':')}?{query}"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return attribute in json.load(response)
+
+
+def load_history(base_url, entities):
+    base_url = base_url.rstrip("/")
+    added = 0
+    for history in demo_history(entities):
+        first_attribute = next(name for name in history if name not in ("id", "type"))
+        if has_history(base_url, history["id"], first_attribute):
+            continue
+        request = urllib.request.Request(
+            base_url + "/ngsi-ld/v1/temporal/entities", data=json.dumps(history).encode(),
+            method="POST", headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            if response.status not in (201, 204):
+                raise RuntimeError(f"history failed: {response.status} {response.read()[:500]!r}")
+        added += sum(len(v) for k, v in history.items() if k not in ("id", "type"))
+    return added
+
+
 def load(base_url, entities, batch=100):
     url = base_url.rstrip("/") + "/ngsi-ld/v1/entityOperations/upsert"
     for start in range(0, len(entities), batch):
@@ -134,6 +217,7 @@ def main():
         print()
     else:
         print(f"loaded {load(args.load, entities)} demo entities")
+        print(f"added {load_history(args.load, entities)} history instances")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,20 @@ def test_demo_city_loads_and_answers_the_documented_queries(server):
     out = subprocess.run(["/usr/bin/python3", os.path.join(SCRIPTS, "demo_city.py"), "--load", server.url],
                          capture_output=True, text=True, check=True)
     assert "loaded 390 demo entities" in out.stdout
+    # A week of history: 20 stations x 3 attributes x 168 hours, 100 containers x 56 readings.
+    assert "added 15680 history instances" in out.stdout
     base = server.url + "/ngsi-ld/v1"
+
+    daily = requests.get(base + "/temporal/entities", params={
+        "type": "AirQualityObserved", "attrs": "pm25", "options": "aggregatedValues",
+        "aggrMethods": "avg,max", "aggrPeriodDuration": "P1D", "timerel": "between",
+        "timeAt": "2026-11-15T08:00:00Z", "endTimeAt": "2026-11-22T08:00:00Z", "limit": 100})
+    assert daily.status_code == 200, daily.text
+    assert len(daily.json()) == 20
+    for station in daily.json():
+        assert len(station["pm25"]["avg"]) == 7
+        assert all(period[0] <= peak[0] for period, peak in
+                   zip(station["pm25"]["avg"], station["pm25"]["max"]))
 
     types = requests.get(base + "/types").json()["typeList"]
     assert sorted(types) == ["AirQualityObserved", "ParkingSpot", "Streetlight", "WasteContainer"]
@@ -32,8 +45,9 @@ def test_demo_city_loads_and_answers_the_documented_queries(server):
     assert 0 < int(free.headers["NGSILD-Results-Count"]) < 120
 
     # Loading twice is idempotent (upsert), so `make demo` can be rerun on the same data.
-    subprocess.run(["/usr/bin/python3", os.path.join(SCRIPTS, "demo_city.py"), "--load", server.url],
-                   check=True, capture_output=True)
+    again = subprocess.run(["/usr/bin/python3", os.path.join(SCRIPTS, "demo_city.py"), "--load",
+                            server.url], check=True, capture_output=True, text=True)
+    assert "added 0 history instances" in again.stdout
     everything = requests.get(base + "/entities", params={
         "type": "Streetlight,AirQualityObserved,WasteContainer,ParkingSpot", "count": "true", "limit": 0})
     assert everything.headers["NGSILD-Results-Count"] == "390"
