@@ -139,7 +139,7 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
     const State& state = states[id];
     changes.push_back(state ? store::Change::put(make_record(*state)) : store::Change::remove(id));
     const State& old = before.at(id);
-    changes.back().history = history_between(old ? &*old : nullptr, state ? &*state : nullptr, now);
+    record_history(changes.back(), old ? &*old : nullptr, state ? &*state : nullptr, now);
   }
   if (changes.empty()) return outcome;
   auto status = commit(tenant, changes);

@@ -50,7 +50,7 @@ Result<std::optional<boost::json::object>> EntityService::load(std::string_view 
 Status EntityService::save(std::string_view tenant, const boost::json::object* before,
                            const boost::json::object& entity) {
   store::Change change = store::Change::put(make_record(entity));
-  change.history = history_between(before, &entity, clock_.now());
+  record_history(change, before, &entity, clock_.now());
   return commit(tenant, std::span<const store::Change>(&change, 1));
 }
 
@@ -101,7 +101,7 @@ Status EntityService::remove(std::string_view tenant, std::string_view id) {
   if (!existing) return std::move(existing).error();
   if (!existing->has_value()) return not_found(id);
   store::Change change = store::Change::remove(std::string(id));
-  change.history = history_between(&**existing, nullptr, clock_.now());
+  record_history(change, &**existing, nullptr, clock_.now());
   return commit(tenant, std::span<const store::Change>(&change, 1));
 }
 

@@ -1,5 +1,7 @@
 #include "history_capture.hpp"
 
+#include <algorithm>
+
 #include <map>
 #include <string>
 #include <utility>
@@ -103,6 +105,28 @@ std::vector<store::HistorySample> history_between(const boost::json::object* bef
     if (!new_instances.contains(key)) samples.push_back(deletion_of(key, now));
   }
   return samples;
+}
+
+std::vector<std::string> recorded_types(const std::vector<store::HistorySample>& samples) {
+  std::vector<std::string> types;
+  for (const auto& sample : samples) {
+    if (sample.attribute != kTypeHistory || sample.deleted) continue;
+    boost::system::error_code ec;
+    auto parsed = boost::json::parse(sample.instance, ec);
+    if (ec || !parsed.is_array()) continue;
+    for (const auto& type : parsed.as_array()) {
+      if (type.is_string()) types.emplace_back(type.as_string());
+    }
+  }
+  std::sort(types.begin(), types.end());
+  types.erase(std::unique(types.begin(), types.end()), types.end());
+  return types;
+}
+
+void record_history(store::Change& change, const boost::json::object* before,
+                    const boost::json::object* after, Instant now) {
+  change.history = history_between(before, after, now);
+  change.history_types = recorded_types(change.history);
 }
 
 }  // namespace citytwin::core

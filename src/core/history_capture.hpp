@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "citytwin/common/instant.hpp"
+#include "citytwin/store/entity_store.hpp"
 #include "citytwin/store/history.hpp"
 
 namespace citytwin::core {
@@ -21,5 +22,13 @@ inline constexpr std::string_view kTypeHistory = "@type";
 
 std::vector<store::HistorySample> history_between(const boost::json::object* before,
                                                   const boost::json::object* after, Instant now);
+
+// Fills change.history with history_between() and change.history_types with the types that
+// history records (so temporal queries find the entity by type after it is gone).
+void record_history(store::Change& change, const boost::json::object* before,
+                    const boost::json::object* after, Instant now);
+
+// The types recorded by kTypeHistory samples (their instance is a JSON array of types).
+std::vector<std::string> recorded_types(const std::vector<store::HistorySample>& samples);
 
 }  // namespace citytwin::core

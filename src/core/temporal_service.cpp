@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <regex>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -302,6 +304,72 @@ Result<TemporalPage> TemporalService::retrieve_page(std::string_view tenant,
                                                 {form::kAttrs, std::move(attrs)}});
   }
   return page;
+}
+
+Result<QueryResult> TemporalService::match_entities(std::string_view tenant,
+                                                    const EntityQuery& query) const {
+  if (!tenant.empty() && !store_.has_tenant(tenant)) {
+    return make_error(ErrorKind::kNonexistentTenant,
+                      "tenant " + std::string(tenant) + " does not exist");
+  }
+  // Candidates: the ids named, and every entity indexed under a type named, currently or
+  // in its history (an alternative's first type is enough: it must have all of them).
+  std::set<std::string, std::less<>> candidates;
+  std::vector<std::optional<std::regex>> patterns;
+  for (const EntitySelector& selector : query.selectors) {
+    if (selector.ids.empty() && selector.types.empty()) {
+      return make_error(ErrorKind::kBadRequestData,
+                        "a temporal query by idPattern alone needs a type or an id");
+    }
+    candidates.insert(selector.ids.begin(), selector.ids.end());
+    if (selector.ids.empty()) {
+      for (const auto& alternative : selector.types.alternatives) {
+        for (auto kind : {store::IndexSelector::type(alternative.front()),
+                          store::IndexSelector::history_type(alternative.front())}) {
+          auto cursor = store_.scan(tenant, kind);
+          for (; cursor->valid(); cursor->next()) candidates.emplace(cursor->id());
+          CT_RETURN_IF_ERROR(cursor->status());
+        }
+      }
+    }
+    std::optional<std::regex> pattern;
+    if (selector.id_pattern) {
+      try {
+        pattern.emplace(*selector.id_pattern, std::regex::ECMAScript);
+      } catch (const std::regex_error&) {
+        return make_error(ErrorKind::kBadRequestData,
+                          "idPattern is not a valid regular expression");
+      }
+    }
+    patterns.push_back(std::move(pattern));
+  }
+  std::vector<std::string> matched;
+  for (const std::string& id : candidates) {
+    auto types = types_of(tenant, id);
+    if (!types) return std::move(types).error();
+    if (!*types || !(*types)->is_array()) continue;
+    std::vector<std::string> names;
+    for (const auto& type : (*types)->as_array()) {
+      if (type.is_string()) names.emplace_back(type.as_string());
+    }
+    for (std::size_t i = 0; i < query.selectors.size(); ++i) {
+      const EntitySelector& selector = query.selectors[i];
+      bool by_id = selector.ids.empty() ||
+                   std::find(selector.ids.begin(), selector.ids.end(), id) != selector.ids.end();
+      if (by_id && selector.types.matches(names) &&
+          (!patterns[i] || std::regex_search(id, *patterns[i]))) {
+        matched.push_back(id);
+        break;
+      }
+    }
+  }
+  QueryResult result;
+  if (query.count) result.total = matched.size();
+  for (std::size_t i = query.offset; i < matched.size() && i < query.offset + query.limit; ++i) {
+    result.entities.push_back(boost::json::object{{form::kId, matched[i]}});
+  }
+  result.more = query.offset + query.limit < matched.size();
+  return result;
 }
 
 // The current types, else the last recorded ones; nullopt when the entity never existed.

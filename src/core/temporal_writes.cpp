@@ -114,6 +114,7 @@ Result<bool> TemporalService::add_history(std::string_view tenant, const json::o
     type_sample.modified_at = now.micros;
     type_sample.instance = json::serialize(types);
     change.history.push_back(std::move(type_sample));
+    change.history_types = recorded_types(change.history);
   }
   CT_RETURN_IF_ERROR(write(tenant, std::move(change)));
   return !*known;
@@ -136,8 +137,11 @@ Status TemporalService::delete_history(std::string_view tenant, std::string_view
   if (!any) return std::move(any).error();
   if (any->empty())
     return make_error(ErrorKind::kResourceNotFound, std::string(id) + " has no history");
+  auto type_samples = store_.history(tenant, id, kTypeHistory, {}, query_limit_);
+  if (!type_samples) return std::move(type_samples).error();
   store::Change change = store::Change::history_only(std::string(id));
   change.erase_history.push_back(store::HistoryErase{});
+  change.erase_history_types = recorded_types(*type_samples);
   return write(tenant, std::move(change));
 }
 

@@ -685,5 +685,30 @@ TYPED_TEST(EntityStoreConformance, HistoryOnlyChangesEditAndEraseSamples) {
   EXPECT_TRUE(store.history("t", "urn:h", "", HistoryRange{}, 100)->empty());
 }
 
+TYPED_TEST(EntityStoreConformance, HistoryTypesAreIndexedUntilErased) {
+  auto& store = *this->store_;
+  Change add = Change::history_only("urn:h1");
+  add.history_types = {kSensor};
+  Change other = Change::history_only("urn:h2");
+  other.history_types = {kSensor, kRoom};
+  std::vector<Change> both{add, other};
+  ASSERT_TRUE(store.apply("t", both).ok());
+  auto ids = [&](const char* type) {
+    std::vector<std::string> out;
+    auto cursor = store.scan("t", IndexSelector::history_type(type));
+    for (; cursor->valid(); cursor->next()) out.emplace_back(cursor->id());
+    EXPECT_TRUE(cursor->status().ok());
+    return out;
+  };
+  EXPECT_THAT(ids(kSensor), ElementsAre("urn:h1", "urn:h2"));
+  EXPECT_THAT(ids(kRoom), ElementsAre("urn:h2"));
+  EXPECT_TRUE(store.scan("t", IndexSelector::type(kSensor))->valid() == false);  // not current
+  Change erase = Change::history_only("urn:h2");
+  erase.erase_history_types = {kSensor, kRoom};
+  ASSERT_TRUE(store.apply("t", std::span<const Change>(&erase, 1)).ok());
+  EXPECT_THAT(ids(kSensor), ElementsAre("urn:h1"));
+  EXPECT_TRUE(ids(kRoom).empty());
+}
+
 }  // namespace
 }  // namespace citytwin::store

@@ -406,3 +406,34 @@ def test_format_parameter_selects_temporal_representations(server):
     aggregated = history(server, entity_id, attrs="temperature", format="aggregatedValues",
                          aggrMethods="max")
     assert [p[0] for p in aggregated["temperature"]["max"]] == [23]
+
+
+def test_temporal_query_finds_entities_known_only_by_their_history(server):
+    # Imported history (no current state) and a deleted entity are found by type.
+    response = requests.post(server.url + TEMPORAL, json={
+        "id": "urn:ngsi-ld:Gauge:imported", "type": "Gauge",
+        "level": [{"type": "Property", "value": v, "observedAt": observed(h)}
+                  for v, h in ((1.5, 1), (1.7, 2))]})
+    assert response.status_code == 201, response.text
+    create(server, {"id": "urn:ngsi-ld:Gauge:gone", "type": "Gauge",
+                    "level": {"type": "Property", "value": 3.0, "observedAt": observed(3)}})
+    assert requests.delete(entity_url(server, "urn:ngsi-ld:Gauge:gone")).status_code == 204
+    create(server, {"id": "urn:ngsi-ld:Gauge:live", "type": "Gauge",
+                    "level": {"type": "Property", "value": 4.0, "observedAt": observed(4)}})
+
+    url = f"{server.url}/ngsi-ld/v1/temporal/entities"
+    response = requests.get(url, params={"type": "Gauge", "attrs": "level", "count": "true"})
+    assert response.status_code == 200, response.text
+    assert [e["id"] for e in response.json()] == [
+        "urn:ngsi-ld:Gauge:gone", "urn:ngsi-ld:Gauge:imported", "urn:ngsi-ld:Gauge:live"]
+    assert response.headers["NGSILD-Results-Count"] == "3"
+    imported = next(e for e in response.json() if e["id"].endswith("imported"))
+    assert [i["value"] for i in imported["level"]] == [1.5, 1.7]
+    by_pattern = requests.get(url, params={"type": "Gauge", "idPattern": "imp"}).json()
+    assert [e["id"] for e in by_pattern] == ["urn:ngsi-ld:Gauge:imported"]
+    by_id = requests.get(url, params={"id": "urn:ngsi-ld:Gauge:imported"}).json()
+    assert [e["id"] for e in by_id] == ["urn:ngsi-ld:Gauge:imported"]
+    # Erasing the whole history removes it from temporal queries.
+    assert requests.delete(temporal_url(server, "urn:ngsi-ld:Gauge:imported")).status_code == 204
+    after = requests.get(url, params={"type": "Gauge"}).json()
+    assert [e["id"] for e in after] == ["urn:ngsi-ld:Gauge:gone", "urn:ngsi-ld:Gauge:live"]

@@ -144,7 +144,11 @@ Response run_temporal_query(const Request& request, const RequestEnv& env,
   auto output = temporal_output(request, env, query, entities.attrs);
   if (!output) return fail(output.error());
   query.page_size = api.options.temporal_page_size;
-  auto matches = api.entities.query(env.tenant, entities);
+  // By id, idPattern and type alone, the history decides (entities without a current state
+  // included); q, geo and scope select on the current state.
+  bool by_state = entities.q || entities.geo || entities.scope;
+  auto matches = by_state ? api.entities.query(env.tenant, entities)
+                          : api.temporal.match_entities(env.tenant, entities);
   if (!matches) return fail(matches.error());
   std::vector<std::string> ids;
   for (const auto& entity : matches->entities) {

@@ -23,7 +23,19 @@ struct TenantData {
   TermIndex by_attribute;
   ValueIndex by_value;
   std::map<std::string, std::vector<HistorySample>, std::less<>> history;  // by entity, appended
+  TermIndex by_history_type;
 };
+
+const TermIndex& index_of(const TenantData& data, IndexSelector::Kind kind) {
+  switch (kind) {
+    case IndexSelector::Kind::kType:
+      return data.by_type;
+    case IndexSelector::Kind::kHistoryType:
+      return data.by_history_type;
+    default:
+      return data.by_attribute;
+  }
+}
 
 struct State {
   mutable std::shared_mutex mutex;
@@ -152,9 +164,7 @@ class MemoryCursor final : public IdCursor {
       current_ = first(tenant->second.entities, from, after);
       return;
     }
-    const TermIndex& index = selector_.kind == IndexSelector::Kind::kType
-                                 ? tenant->second.by_type
-                                 : tenant->second.by_attribute;
+    const TermIndex& index = index_of(tenant->second, selector_.kind);
     auto ids = index.find(selector_.term);
     if (ids != index.end()) current_ = first(ids->second, from, after);
   }
@@ -201,6 +211,15 @@ class MemoryStore final : public EntityStore {
       auto& history = data.history[change.id];
       for (const HistoryErase& erase : change.erase_history) {
         std::erase_if(history, [&](const HistorySample& sample) { return erases(erase, sample); });
+      }
+      for (const std::string& type : change.erase_history_types) {
+        if (auto found = data.by_history_type.find(type); found != data.by_history_type.end()) {
+          found->second.erase(change.id);
+          if (found->second.empty()) data.by_history_type.erase(found);
+        }
+      }
+      for (const std::string& type : change.history_types) {
+        data.by_history_type[type].insert(change.id);
       }
       for (HistorySample sample : change.history) {
         if (sample.sequence != 0) {
@@ -249,8 +268,10 @@ class MemoryStore final : public EntityStore {
     const TenantData* data = find_tenant(tenant);
     if (data == nullptr) return std::uint64_t{0};
     if (selector.kind == IndexSelector::Kind::kAll) return std::uint64_t{data->entities.size()};
-    const TermIndex& index =
-        selector.kind == IndexSelector::Kind::kType ? data->by_type : data->by_attribute;
+    if (selector.kind == IndexSelector::Kind::kHistoryType) {
+      return make_error(ErrorKind::kOperationNotSupported, "history types are not counted");
+    }
+    const TermIndex& index = index_of(*data, selector.kind);
     auto ids = index.find(selector.term);
     return std::uint64_t{ids == index.end() ? 0 : ids->second.size()};
   }

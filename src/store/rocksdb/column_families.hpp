@@ -19,11 +19,12 @@ enum class Family : std::size_t {
   kDocuments,   // namespace|key -> value
   kValueIndex,  // tenant|attribute|value key|id -> "" (plus the migration marker, key "")
   kHistory,     // tenant|entity|attribute|dataset|modified_at|sequence -> sample (history_codec)
+  kHistoryTypes,  // tenant|type|id -> "": types recorded in entities' histories
 };
 
-inline constexpr std::array<std::string_view, 10> kFamilyNames = {
-    "entities", "entity_meta", "type_index", "attr_index",  "geo",
-    "counts",   "tenants",     "documents",  "value_index", "history",
+inline constexpr std::array<std::string_view, 11> kFamilyNames = {
+    "entities", "entity_meta", "type_index", "attr_index",  "geo",           "counts",
+    "tenants",  "documents",   "value_index", "history",    "history_types",
 };
 
 constexpr std::size_t index_of(Family family) {

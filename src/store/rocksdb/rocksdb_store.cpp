@@ -172,6 +172,8 @@ class RocksDbStore final : public EntityStore {
         return read_counter(kv::count_key(tenant, CountKind::kType, selector.term));
       case IndexSelector::Kind::kAttribute:
         return read_counter(kv::count_key(tenant, CountKind::kAttribute, selector.term));
+      case IndexSelector::Kind::kHistoryType:
+        return make_error(ErrorKind::kOperationNotSupported, "history types are not counted");
     }
     return std::uint64_t{0};
   }
@@ -336,7 +338,14 @@ class RocksDbStore final : public EntityStore {
   rocksdb::ColumnFamilyHandle* family(Family which) const { return handles_[kv::index_of(which)]; }
 
   static Family index_family(const IndexSelector& selector) {
-    return selector.kind == IndexSelector::Kind::kType ? Family::kTypeIndex : Family::kAttrIndex;
+    switch (selector.kind) {
+      case IndexSelector::Kind::kType:
+        return Family::kTypeIndex;
+      case IndexSelector::Kind::kHistoryType:
+        return Family::kHistoryTypes;
+      default:
+        return Family::kAttrIndex;
+    }
   }
 
   // The [begin, end) keys of value_index that hold the value keys of `range` under `prefix`
@@ -457,6 +466,16 @@ class RocksDbStore final : public EntityStore {
     for (const Change& change : changes) {
       for (const HistoryErase& erase : change.erase_history) {
         CT_RETURN_IF_ERROR(fill_history_erase(tenant, change.id, erase, batch));
+      }
+      for (const std::string& type : change.erase_history_types) {
+        CT_RETURN_IF_ERROR(kv::to_status(
+            batch.Delete(family(Family::kHistoryTypes), kv::term_key(tenant, type, change.id)),
+            "building the write batch"));
+      }
+      for (const std::string& type : change.history_types) {
+        CT_RETURN_IF_ERROR(kv::to_status(
+            batch.Put(family(Family::kHistoryTypes), kv::term_key(tenant, type, change.id), ""),
+            "building the write batch"));
       }
       for (const HistorySample& sample : change.history) {
         std::uint64_t key_sequence = sample.sequence != 0 ? sample.sequence : sequence;

@@ -9,6 +9,7 @@
 
 #include "citytwin/common/clock.hpp"
 #include "citytwin/common/result.hpp"
+#include "citytwin/core/entity_query.hpp"
 #include "citytwin/core/temporal_query.hpp"
 #include "citytwin/store/entity_store.hpp"
 
@@ -53,6 +54,14 @@ class TemporalService {
   // cut (query.page_size) is one instant for all of them.
   Result<TemporalPage> retrieve_page(std::string_view tenant, const std::vector<std::string>& ids,
                                      const TemporalQuery& query) const;
+
+  // The entities a temporal query (clause 5.7.4) selects by id, idPattern and type alone:
+  // those with a current state or a recorded history whose types (the current ones, else
+  // the last recorded) match, in id order, paged by query.limit/offset (each entity as
+  // {"id": ...}). Reaches entities known only through their history (created with POST
+  // /temporal/entities, or deleted). Selections with q, geo or scope go through the entity
+  // service instead. A selector needs ids or a type.
+  Result<QueryResult> match_entities(std::string_view tenant, const EntityQuery& query) const;
 
   // Writes of the temporal API (clauses 5.6.11-5.6.16). They edit the history only, never
   // the current state, and return once durable. Instances are stored-form instances; their

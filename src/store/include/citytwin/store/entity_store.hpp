@@ -59,6 +59,11 @@ struct Change {
   std::vector<HistorySample> history;
   // Removed from the entity's history in the same write, before `history` is appended.
   std::vector<HistoryErase> erase_history;
+  // Types the entity's history now records (expanded IRIs), indexed so that temporal
+  // queries find entities by type even without a current state (IndexSelector::history_type);
+  // an entry stays until erase_history_types removes it (the whole history is erased).
+  std::vector<std::string> history_types;
+  std::vector<std::string> erase_history_types;
 
   static Change put(EntityRecord record) {
     Change change;
@@ -83,13 +88,17 @@ struct Change {
 
 // Which index a scan walks.
 struct IndexSelector {
-  enum class Kind { kAll, kType, kAttribute };
+  // kHistoryType: entities whose history records the type (Change::history_types).
+  enum class Kind { kAll, kType, kAttribute, kHistoryType };
   Kind kind = Kind::kAll;
   std::string term;  // the expanded type or attribute IRI for kType / kAttribute
 
   static IndexSelector all() { return {}; }
   static IndexSelector type(std::string iri) { return {Kind::kType, std::move(iri)}; }
   static IndexSelector attribute(std::string iri) { return {Kind::kAttribute, std::move(iri)}; }
+  static IndexSelector history_type(std::string iri) {
+    return {Kind::kHistoryType, std::move(iri)};
+  }
 };
 
 // Walks entity ids of one index in ascending byte order.
