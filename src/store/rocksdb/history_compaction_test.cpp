@@ -363,14 +363,24 @@ TEST(HistoryCompaction, ConcurrentWritesEditsAndCompactionLoseOrDuplicateNothing
       check(now.size() == 60, "edited history keeps its size");
       if (now.size() != 60) return;
       HistorySample target = now[random() % now.size()];
-      HistorySample replacement = temperature("", target.modified_at, 1000 + round);
-      replacement.sequence = target.sequence;
-      Change edit = Change::history_only("urn:edit");
-      edit.history = {replacement};
-      check(store->apply("t", std::span<const Change>(&edit, 1)).ok(), "edit");
-      auto back = read(*store, "urn:edit", kTemperature,
-                       HistoryRange{target.modified_at, target.modified_at + 1});
-      check(back.size() == 1 && back[0] == replacement, "an edit reads back at once");
+      HistoryRange at{target.modified_at, target.modified_at + 1};
+      if (round % 2 == 0) {
+        HistorySample replacement = temperature("", target.modified_at, 1000 + round);
+        replacement.sequence = target.sequence;
+        Change edit = Change::history_only("urn:edit");
+        edit.history = {replacement};
+        check(store->apply("t", std::span<const Change>(&edit, 1)).ok(), "edit");
+        auto back = read(*store, "urn:edit", kTemperature, at);
+        check(back.size() == 1 && back[0] == replacement, "an edit reads back at once");
+      } else {
+        // Erase one sample (a pending erase the compactor must not undo), add a new one.
+        Change erase = Change::history_only("urn:edit");
+        erase.erase_history = {HistoryErase{
+            kTemperature, "", HistoryErase::Sample{target.modified_at, target.sequence}}};
+        check(store->apply("t", std::span<const Change>(&erase, 1)).ok(), "erase");
+        check(read(*store, "urn:edit", kTemperature, at).empty(), "an erase reads back at once");
+        append(*store, "urn:edit", {temperature("", kStart + (1000 + round) * 1000, round)});
+      }
       if (round % 20 == 0) check(store->compact_history().ok(), "explicit pass");
     }
   });
