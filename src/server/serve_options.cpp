@@ -59,6 +59,10 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"http.idle_timeout_ms", integer_setter(o.idle_timeout_ms)},
       {"storage.sync_writes", bool_setter(o.sync_writes)},
       {"storage.block_cache_mb", integer_setter(o.block_cache_mb)},
+      {"storage.history_compact_after_s", integer_setter(o.history_compact_after_s)},
+      {"storage.history_compact_min_samples", integer_setter(o.history_compact_min_samples)},
+      {"storage.history_chunk_samples", integer_setter(o.history_chunk_samples)},
+      {"storage.history_compact_interval_ms", integer_setter(o.history_compact_interval_ms)},
       {"context.fetch_timeout_ms", integer_setter(o.context_fetch_timeout_ms)},
       {"context.max_bytes", integer_setter(o.context_max_bytes)},
   };
