@@ -7,6 +7,7 @@
 
 #include <rocksdb/snapshot.h>
 
+#include "citytwin/series/chunk.hpp"
 #include "history_chunk_codec.hpp"
 #include "history_codec.hpp"
 #include "key_codec.hpp"
@@ -190,11 +191,10 @@ Status fill_explode(const HistoryFamilies& families, std::string_view instance_p
   return ok_status();
 }
 
-Result<std::optional<InstanceCompaction>> plan_instance_compaction(const HistoryFamilies& families,
-                                                                   std::string_view instance_prefix,
-                                                                   std::int64_t cutoff,
-                                                                   std::size_t min_samples,
-                                                                   std::size_t chunk_samples) {
+Result<std::optional<InstanceCompaction>> plan_instance_compaction(
+    const HistoryFamilies& families, std::string_view instance_prefix, std::int64_t cutoff,
+    std::size_t min_samples, std::size_t chunk_samples, std::size_t max_raw_samples) {
+  chunk_samples = std::clamp<std::size_t>(chunk_samples, 1, series::kMaxChunkSamples);
   InstanceCompaction plan;
   struct Source {
     HistorySample sample;
@@ -209,6 +209,10 @@ Result<std::optional<InstanceCompaction>> plan_instance_compaction(const History
     std::unique_ptr<rocksdb::Iterator> it(families.db->NewIterator(read, families.raw));
     for (it->Seek(rocksdb::Slice(instance_prefix.data(), instance_prefix.size())); it->Valid();
          it->Next()) {
+      if (sources.size() >= std::max<std::size_t>(max_raw_samples, 1)) {
+        plan.more = true;
+        break;
+      }
       auto point = decode_history_point(view(it->key()), instance_prefix.size());
       if (!point) return corruption("history key");
       Source source;
@@ -219,7 +223,6 @@ Result<std::optional<InstanceCompaction>> plan_instance_compaction(const History
         return corruption("history value");
       }
       plan.raw_keys.emplace_back(view(it->key()));
-      plan.raw_bytes += it->key().size() + it->value().size();
       sources.push_back(std::move(source));
     }
     CT_RETURN_IF_ERROR(to_status(it->status(), "reading history"));
@@ -269,9 +272,8 @@ Result<std::optional<InstanceCompaction>> plan_instance_compaction(const History
                               return point_of(a.sample) == point_of(b.sample);
                             }),
                 sources.end());
-  std::size_t per_chunk = std::max<std::size_t>(chunk_samples, 1);
-  for (std::size_t begin = 0; begin < sources.size(); begin += per_chunk) {
-    std::size_t end = std::min(sources.size(), begin + per_chunk);
+  for (std::size_t begin = 0; begin < sources.size(); begin += chunk_samples) {
+    std::size_t end = std::min(sources.size(), begin + chunk_samples);
     std::vector<HistorySample> piece;
     piece.reserve(end - begin);
     for (std::size_t i = begin; i < end; ++i) piece.push_back(std::move(sources[i].sample));
@@ -279,7 +281,6 @@ Result<std::optional<InstanceCompaction>> plan_instance_compaction(const History
     if (!bytes.ok()) return std::move(bytes).error();
     std::string key =
         history_sample_key(instance_prefix, piece.front().modified_at, piece.front().sequence);
-    plan.chunk_bytes += key.size() + bytes->size();
     plan.chunks.emplace_back(std::move(key), std::move(bytes).value());
   }
   return std::optional<InstanceCompaction>(std::move(plan));

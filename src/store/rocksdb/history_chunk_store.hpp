@@ -59,19 +59,18 @@ Status fill_explode(const HistoryFamilies& families, std::string_view instance_p
 // The writes that compact one instance: every raw sample older than `cutoff` moves into
 // chunks of at most `chunk_samples`, together with the samples of the chunks it must rewrite
 // (those reaching into the raw samples' time span, and the last older chunk when it is not
-// full). nullopt when fewer than `min_samples` raw samples are old enough.
+// full). nullopt when fewer than `min_samples` raw samples are old enough. At most
+// `max_raw_samples` (the oldest) are taken, which bounds the memory and the batch of one step;
+// `more` then says that older raw samples remain for another step.
 struct InstanceCompaction {
+  bool more = false;
   std::vector<std::string> raw_keys;    // to delete
   std::vector<std::string> chunk_keys;  // to delete (before the puts: a key may be reused)
   std::vector<std::pair<std::string, std::string>> chunks;  // to put
-  std::size_t raw_bytes = 0;    // keys and values of the raw rows removed
-  std::size_t chunk_bytes = 0;  // keys and values of the chunks put
 };
-Result<std::optional<InstanceCompaction>> plan_instance_compaction(const HistoryFamilies& families,
-                                                                   std::string_view instance_prefix,
-                                                                   std::int64_t cutoff,
-                                                                   std::size_t min_samples,
-                                                                   std::size_t chunk_samples);
+Result<std::optional<InstanceCompaction>> plan_instance_compaction(
+    const HistoryFamilies& families, std::string_view instance_prefix, std::int64_t cutoff,
+    std::size_t min_samples, std::size_t chunk_samples, std::size_t max_raw_samples);
 Status fill_compaction(const HistoryFamilies& families, const InstanceCompaction& compaction,
                        rocksdb::WriteBatch& batch);
 

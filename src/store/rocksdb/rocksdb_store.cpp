@@ -549,6 +549,7 @@ class RocksDbStore final : public EntityStore {
     rocksdb::ReadOptions read;
     read.fill_cache = false;  // one pass over the raw rows: do not evict the hot set
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, family(Family::kHistory)));
+    Status first_error = ok_status();
     it->SeekToFirst();
     while (it->Valid() && !compactor_stopping()) {
       std::string_view key = view(it->key());
@@ -567,27 +568,39 @@ class RocksDbStore final : public EntityStore {
         ++old;
       }
       if (old >= std::max<std::size_t>(compaction_.min_samples, 1)) {
-        CT_RETURN_IF_ERROR(compact_instance(*tenant, *entity, instance, cutoff));
+        // One instance's failure (a corrupt chunk) must not starve the others: carry on and
+        // report the first error. A failed commit fails every later write, so stop then.
+        Status compacted = compact_instance(*tenant, *entity, instance, cutoff);
+        if (!compacted.ok() && first_error.ok()) first_error = compacted;
+        if (!queue_->failure().ok()) return queue_->failure();
       }
       it->Seek(kv::prefix_successor(instance));
     }
-    return kv::to_status(it->status(), "scanning history for compaction");
+    CT_RETURN_IF_ERROR(kv::to_status(it->status(), "scanning history for compaction"));
+    return first_error;
   }
 
+  // Compacts one instance in steps of at most 64 chunks of raw samples (bounded memory
+  // and batch size), holding the entity's lock only during a step.
   Status compact_instance(std::string_view tenant, const std::string& entity,
                           std::string_view instance, std::int64_t cutoff) {
-    kv::EntityLocks::Guard guard = locks_.lock(tenant, std::span<const std::string>(&entity, 1));
-    CT_RETURN_IF_ERROR(queue_->wait_durable(queue_->last_submitted()));
-    auto compaction = kv::plan_instance_compaction(
-        history_families(), instance, cutoff, compaction_.min_samples, compaction_.chunk_samples);
-    if (!compaction.ok()) return std::move(compaction).error();
-    if (!*compaction) return ok_status();
-    kv::WritePlan none;
-    auto fill = [&](rocksdb::WriteBatch& batch, std::uint64_t) {
-      return kv::fill_compaction(history_families(), **compaction, batch);
-    };
-    auto sequence = queue_->submit(none, fill, [] {});
-    return sequence.ok() ? ok_status() : Status(std::move(sequence).error());
+    const std::size_t per_step = std::max<std::size_t>(compaction_.chunk_samples, 1) * 64;
+    for (;;) {
+      kv::EntityLocks::Guard guard = locks_.lock(tenant, std::span<const std::string>(&entity, 1));
+      CT_RETURN_IF_ERROR(queue_->wait_durable(queue_->last_submitted()));
+      auto compaction = kv::plan_instance_compaction(history_families(), instance, cutoff,
+                                                     compaction_.min_samples,
+                                                     compaction_.chunk_samples, per_step);
+      if (!compaction.ok()) return std::move(compaction).error();
+      if (!*compaction) return ok_status();
+      kv::WritePlan none;
+      auto fill = [&](rocksdb::WriteBatch& batch, std::uint64_t) {
+        return kv::fill_compaction(history_families(), **compaction, batch);
+      };
+      auto sequence = queue_->submit(none, fill, [] {});
+      if (!sequence.ok()) return std::move(sequence).error();
+      if (!(*compaction)->more || compactor_stopping()) return ok_status();
+    }
   }
 
   void run_compactor() {
