@@ -134,7 +134,7 @@ struct RocksDbCompactingImplementation {
     options.path = dir.path();
     options.history_compaction.background = false;
     options.history_compaction.min_age = std::chrono::seconds(0);
-    options.history_compaction.min_samples = 1;
+    options.history_compaction.min_samples = 0;  // same as 1: compact every instance
     options.history_compaction.chunk_samples = 2;
     auto store = open_rocksdb_store(options);
     EXPECT_TRUE(store.ok());

@@ -55,6 +55,7 @@
 #include <mutex>
 #include <set>
 #include <shared_mutex>
+#include <thread>
 
 #include <rocksdb/db.h>
 #include <rocksdb/snapshot.h>
@@ -538,7 +539,7 @@ class RocksDbStore final : public EntityStore {
 
   // One pass of history compaction: walks the raw samples instance by instance and compacts
   // every instance with at least min_samples samples older than min_age. Passes do not
-  // overlap (compaction_mutex_); writers wait at most for one instance's compaction.
+  // overlap (compaction_mutex_); a writer waits at most for one step of one instance.
   Status compaction_pass() {
     std::lock_guard pass(compaction_mutex_);
     std::int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -549,6 +550,7 @@ class RocksDbStore final : public EntityStore {
     rocksdb::ReadOptions read;
     read.fill_cache = false;  // one pass over the raw rows: do not evict the hot set
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, family(Family::kHistory)));
+    const std::size_t needed = std::max<std::size_t>(compaction_.min_samples, 1);
     Status first_error = ok_status();
     it->SeekToFirst();
     while (it->Valid() && !compactor_stopping()) {
@@ -560,14 +562,13 @@ class RocksDbStore final : public EntityStore {
       if (!suffix) return corruption("history key");
       std::string instance(key.substr(0, key.size() - 16));
       std::size_t old = 0;
-      for (; it->Valid() && view(it->key()).starts_with(instance) && old < compaction_.min_samples;
-           it->Next()) {
+      for (; it->Valid() && view(it->key()).starts_with(instance) && old < needed; it->Next()) {
         auto point = kv::decode_history_point(view(it->key()), instance.size());
         if (!point) return corruption("history key");
         if (point->modified_at >= cutoff) break;
         ++old;
       }
-      if (old >= std::max<std::size_t>(compaction_.min_samples, 1)) {
+      if (old >= needed) {
         // One instance's failure (a corrupt chunk) must not starve the others: carry on and
         // report the first error. A failed commit fails every later write, so stop then.
         Status compacted = compact_instance(*tenant, *entity, instance, cutoff);

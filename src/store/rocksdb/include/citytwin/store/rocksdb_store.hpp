@@ -23,10 +23,10 @@ struct HistoryCompactionOptions {
   // every sample stamped before now.
   std::chrono::seconds min_age{600};
   // An instance is compacted once it has at least this many such samples, so chunks do not
-  // degenerate into a handful of samples each. Default 64.
+  // degenerate into a handful of samples each. Default 64 (0 counts as 1).
   std::size_t min_samples = 64;
   // Samples per chunk, at most. Larger chunks compress a little better but a read or an edit
-  // of one sample decodes (or rewrites) the whole chunk. Default 1024.
+  // of one sample decodes (or rewrites) the whole chunk. Default 1024 (0 counts as 1).
   std::size_t chunk_samples = 1024;
 };
 
