@@ -35,16 +35,23 @@ bool in_instance(const rocksdb::Iterator& it, std::string_view instance_prefix) 
 // Reads one instance's samples in `range` from both iterators, which start at or before the
 // instance's first key, until `out` holds `limit` samples. Chunks are decoded lazily: one is
 // opened only once the next sample to emit could come after its first sample, so a small
-// limit decodes few chunks. The chunk iterator walks every chunk of the instance (their
-// headers are cheap); the raw iterator seeks to range.from.
+// limit decodes few chunks. Both iterators start at range.from (the chunk iterator at the
+// chunk holding it); a chunk that still ends before it is skipped from its header.
 Status read_instance(rocksdb::Iterator& raw, rocksdb::Iterator& chunks,
                      std::string_view instance_prefix, const HistorySample& names,
                      const HistoryRange& range, std::size_t limit,
                      std::vector<HistorySample>& out) {
-  if (range.from != std::numeric_limits<std::int64_t>::min() && in_instance(raw, instance_prefix)) {
-    std::string from(instance_prefix);
-    append_history_instant(from, range.from);
-    raw.Seek(from);
+  if (range.from != std::numeric_limits<std::int64_t>::min()) {
+    std::string from = history_sample_key(instance_prefix, range.from, 0);
+    if (in_instance(raw, instance_prefix)) raw.Seek(from);
+    if (in_instance(chunks, instance_prefix)) {
+      // Chunks never overlap, so every chunk before the last one starting at or before
+      // range.from ends before it: start there instead of walking the instance's chunks.
+      chunks.SeekForPrev(from);
+      if (!in_instance(chunks, instance_prefix)) {
+        chunks.Seek(rocksdb::Slice(instance_prefix.data(), instance_prefix.size()));
+      }
+    }
   }
   std::deque<HistorySample> pending;  // decoded chunk samples in range, in key order
   bool chunks_left = true;
