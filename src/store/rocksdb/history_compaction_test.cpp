@@ -493,7 +493,7 @@ TEST(HistoryCompaction, ACorruptChunkIsAnErrorNotACrash) {
 
 TEST(HistoryCompaction, LargeBacklogsAreCompactedInBoundedSteps) {
   testing::TempDir dir;
-  RocksDbOptions options = compacting_options(dir.path(), 2, 4);  // steps of 128 samples
+  RocksDbOptions options = compacting_options(dir.path(), 2, 4);  // steps of 32 samples
   std::vector<HistorySample> before;
   {
     auto store = open(options);

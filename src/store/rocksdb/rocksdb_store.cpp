@@ -581,11 +581,11 @@ class RocksDbStore final : public EntityStore {
     return first_error;
   }
 
-  // Compacts one instance in steps of at most 64 chunks of raw samples (bounded memory
+  // Compacts one instance in steps of at most 16 chunks of raw samples (bounded memory
   // and batch size), holding the entity's lock only during a step.
   Status compact_instance(std::string_view tenant, const std::string& entity,
                           std::string_view instance, std::int64_t cutoff) {
-    const std::size_t per_step = std::max<std::size_t>(compaction_.chunk_samples, 1) * 64;
+    const std::size_t per_step = std::max<std::size_t>(compaction_.chunk_samples, 1) * 16;
     for (;;) {
       kv::EntityLocks::Guard guard = locks_.lock(tenant, std::span<const std::string>(&entity, 1));
       CT_RETURN_IF_ERROR(queue_->wait_durable(queue_->last_submitted()));
