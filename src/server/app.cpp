@@ -3,7 +3,9 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -102,6 +104,11 @@ Result<std::unique_ptr<store::EntityStore>> open_store(const ServeOptions& optio
   store::RocksDbOptions store_options = store_options_for(options.data_dir);
   store_options.sync_writes = options.sync_writes;
   store_options.block_cache_bytes = options.block_cache_mb << 20;
+  store::HistoryCompactionOptions& compaction = store_options.history_compaction;
+  compaction.min_age = std::chrono::seconds(options.history_compact_after_s);
+  compaction.min_samples = options.history_compact_min_samples;
+  compaction.chunk_samples = std::max<std::size_t>(options.history_chunk_samples, 1);
+  compaction.interval = std::chrono::milliseconds(options.history_compact_interval_ms);
   return store::open_rocksdb_store(store_options);
 }
 

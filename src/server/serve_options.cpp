@@ -62,6 +62,10 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"ngsi.default_limit", integer_setter(o.default_limit)},
       {"ngsi.max_limit", integer_setter(o.max_limit)},
       {"ngsi.temporal_page_size", integer_setter(o.temporal_page_size)},
+      {"storage.history_compact_after_s", integer_setter(o.history_compact_after_s)},
+      {"storage.history_compact_min_samples", integer_setter(o.history_compact_min_samples)},
+      {"storage.history_chunk_samples", integer_setter(o.history_chunk_samples)},
+      {"storage.history_compact_interval_ms", integer_setter(o.history_compact_interval_ms)},
       {"context.fetch_timeout_ms", integer_setter(o.context_fetch_timeout_ms)},
       {"context.max_bytes", integer_setter(o.context_max_bytes)},
   };

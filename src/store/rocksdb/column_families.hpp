@@ -19,12 +19,17 @@ enum class Family : std::size_t {
   kDocuments,   // namespace|key -> value
   kValueIndex,  // tenant|attribute|value key|id -> "" (plus the migration marker, key "")
   kHistory,     // tenant|entity|attribute|dataset|modified_at|sequence -> sample (history_codec)
+  // The same key as kHistory for the first sample of a chunk -> compressed samples of one
+  // instance (history_chunk_codec). Added after the first release: DB::Open creates it
+  // (create_missing_column_families) in an older database, as kHistoryTypes.
+  kHistoryChunks,
   kHistoryTypes,  // tenant|type|id -> "": types recorded in entities' histories
 };
 
-inline constexpr std::array<std::string_view, 11> kFamilyNames = {
-    "entities", "entity_meta", "type_index", "attr_index",  "geo",           "counts",
-    "tenants",  "documents",   "value_index", "history",    "history_types",
+inline constexpr std::array<std::string_view, 12> kFamilyNames = {
+    "entities",    "entity_meta", "type_index",     "attr_index",
+    "geo",         "counts",      "tenants",        "documents",
+    "value_index", "history",     "history_chunks", "history_types",
 };
 
 constexpr std::size_t index_of(Family family) {

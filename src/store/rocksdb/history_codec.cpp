@@ -58,6 +58,21 @@ std::string history_key(std::string_view tenant, std::string_view entity,
   return key;
 }
 
+std::string history_sample_key(std::string_view instance_prefix, std::int64_t modified_at,
+                               std::uint64_t sequence) {
+  std::string key(instance_prefix);
+  append_history_instant(key, modified_at);
+  append_be64(key, sequence);
+  return key;
+}
+
+std::optional<HistoryPoint> decode_history_point(std::string_view key,
+                                                 std::size_t instance_prefix_size) {
+  if (key.size() != instance_prefix_size + 16) return std::nullopt;
+  std::string_view rest = key.substr(instance_prefix_size);
+  return HistoryPoint{unordered(read_be64(rest)), read_be64(rest.substr(8))};
+}
+
 std::optional<HistoryKeySuffix> decode_history_suffix(std::string_view suffix) {
   std::string_view rest = suffix;
   auto attribute = read_component(rest);

@@ -24,6 +24,20 @@ void append_history_dataset(std::string& key, std::string_view dataset_id);
 void append_history_instant(std::string& key, std::int64_t micros);
 std::string history_key(std::string_view tenant, std::string_view entity,
                         const HistorySample& sample, std::uint64_t sequence);
+// The key of a sample (or of the chunk starting with it) under an instance's prefix
+// (tenant|entity|attribute|dataset).
+std::string history_sample_key(std::string_view instance_prefix, std::int64_t modified_at,
+                               std::uint64_t sequence);
+
+// Where a key sits inside its instance: the last 16 bytes of a history or chunk key.
+struct HistoryPoint {
+  std::int64_t modified_at = 0;
+  std::uint64_t sequence = 0;
+  friend auto operator<=>(const HistoryPoint&, const HistoryPoint&) = default;
+};
+// nullopt unless `key` is exactly `instance_prefix_size` bytes plus a point.
+std::optional<HistoryPoint> decode_history_point(std::string_view key,
+                                                 std::size_t instance_prefix_size);
 
 // The part of a key after history_entity_prefix().
 struct HistoryKeySuffix {

@@ -14,6 +14,19 @@
 //   documents    namespace|key            -> value
 //   value_index  tenant|attribute|value key|id -> "" (value keys are opaque, order-preserving
 //                                            bytes computed by core)
+//   history      tenant|entity|attribute|dataset|modified_at|sequence -> one raw sample
+//   history_chunks  the same key, of a chunk's first sample -> compressed samples of one
+//                                            attribute instance (history_chunk_codec.hpp)
+//
+// History compaction: a background thread (HistoryCompactionOptions) moves old raw samples
+// into chunks, one instance at a time, in one atomic batch (delete the raw rows, put the
+// chunks) queued through the CommitQueue like every other write. It holds the entity's lock
+// and first waits until every submitted write is durable, so what it reads is current and no
+// pending erase or overwrite can be undone by it. Reads merge both families from one
+// snapshot; an edit of one compacted sample turns its chunk back into raw rows in the edit's
+// own batch (history_chunk_store.hpp). Crash safety is RocksDB's: a batch is applied whole or
+// not at all after a crash, so a sample is always either raw or in a chunk, never both or
+// neither.
 //
 // Writes: apply() locks the touched entities (striped), reads their old metas (the newest,
 // including writes not yet durable), and adds ONE all-or-nothing set of writes (documents,
@@ -37,9 +50,12 @@
 #include "citytwin/store/rocksdb_store.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <set>
 #include <shared_mutex>
+#include <thread>
 
 #include <rocksdb/db.h>
 #include <rocksdb/snapshot.h>
@@ -52,6 +68,7 @@
 #include "commit_queue.hpp"
 #include "db_options.hpp"
 #include "entity_locks.hpp"
+#include "history_chunk_store.hpp"
 #include "history_codec.hpp"
 #include "key_codec.hpp"
 #include "meta_codec.hpp"
@@ -80,15 +97,21 @@ class RocksDbStore final : public EntityStore {
  public:
   RocksDbStore(const RocksDbOptions& options, std::unique_ptr<rocksdb::DB> db,
                std::vector<rocksdb::ColumnFamilyHandle*> handles)
-      : db_(std::move(db)), handles_(std::move(handles)) {
+      : db_(std::move(db)), handles_(std::move(handles)), compaction_(options.history_compaction) {
     write_options_.sync = options.sync_writes;
     queue_ = std::make_unique<kv::CommitQueue>(*db_, write_options_, kMaxGroupBytes);
+  }
+
+  // Started after load(): the compactor must not race the open-time migrations.
+  void start_compactor() {
+    if (compaction_.background) compactor_ = std::thread([this] { run_compactor(); });
   }
 
   // A clean shutdown flushes the memtables so that the next open has no WAL to replay
   // (seconds for a full write buffer). Failures are ignored: every acknowledged write is in
   // the WAL already and will be replayed instead.
   ~RocksDbStore() override {
+    stop_compactor();
     queue_.reset();  // commits what is queued
     rocksdb::FlushOptions flush;
     flush.wait = true;
@@ -214,58 +237,27 @@ class RocksDbStore final : public EntityStore {
     return scan;
   }
 
+  // Raw rows and chunks merged (history_chunk_store.hpp).
   Result<std::vector<HistorySample>> history(std::string_view tenant, std::string_view entity,
                                              std::string_view attribute, const HistoryRange& range,
                                              std::size_t limit) const override {
-    std::vector<HistorySample> samples;
-    if (limit == 0) return samples;
-    CT_RETURN_IF_ERROR(
-        visit_history(tenant, entity, attribute, range, [&](const HistorySample& sample) {
-          samples.push_back(sample);
-          return samples.size() < limit;
-        }));
-    return samples;
+    std::string entity_prefix = kv::history_entity_prefix(tenant, entity);
+    std::string prefix = entity_prefix;
+    if (!attribute.empty()) kv::append_history_attribute(prefix, attribute);
+    return kv::read_history(history_families(), entity_prefix, prefix, range, limit);
   }
 
-  // Walks the entity's (or attribute's) prefix in key order. Inside one instance samples are
-  // in time order, so the walk seeks past samples before range.from and skips the rest of
-  // the instance once it reaches range.to.
   Status visit_history(std::string_view tenant, std::string_view entity, std::string_view attribute,
                        const HistoryRange& range, const HistoryVisitor& visit) const override {
     std::string entity_prefix = kv::history_entity_prefix(tenant, entity);
     std::string prefix = entity_prefix;
     if (!attribute.empty()) kv::append_history_attribute(prefix, attribute);
-    std::string end = kv::prefix_successor(prefix);
-    rocksdb::Slice end_slice(end);
-    rocksdb::ReadOptions read;
-    read.iterate_upper_bound = &end_slice;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, family(Family::kHistory)));
-    it->Seek(prefix);
-    HistorySample sample;
-    while (it->Valid()) {
-      std::string_view key = view(it->key());
-      auto suffix = kv::decode_history_suffix(key.substr(entity_prefix.size()));
-      if (!suffix) return corruption("history key");
-      std::string instance_prefix(
-          key.substr(0, entity_prefix.size() + suffix->instance_prefix_size));
-      if (suffix->modified_at < range.from) {
-        kv::append_history_instant(instance_prefix, range.from);
-        it->Seek(instance_prefix);
-        continue;
-      }
-      if (suffix->modified_at >= range.to) {
-        it->Seek(kv::prefix_successor(instance_prefix));
-        continue;
-      }
-      sample.attribute = std::move(suffix->attribute);
-      sample.dataset_id = std::move(suffix->dataset_id);
-      sample.modified_at = suffix->modified_at;
-      sample.sequence = suffix->sequence;
-      if (!kv::decode_history_value(view(it->value()), sample)) return corruption("history value");
-      if (!visit(sample)) return ok_status();
-      it->Next();
-    }
-    return kv::to_status(it->status(), "reading history");
+    return kv::visit_history(history_families(), entity_prefix, prefix, range, visit);
+  }
+
+  Status compact_history() override {
+    CT_RETURN_IF_ERROR(compaction_pass());
+    return queue_->wait_durable(queue_->last_submitted());
   }
 
   bool has_tenant(std::string_view tenant) const override {
@@ -398,6 +390,8 @@ class RocksDbStore final : public EntityStore {
     kv::EntityLocks::Guard guard = locks_.lock(tenant, ids);
     auto before = read_metas(tenant, ids);
     if (!before.ok()) return std::move(before).error();
+    auto explode = chunks_to_explode(tenant, changes);
+    if (!explode.ok()) return std::move(explode).error();
     kv::WritePlan plan = kv::plan_apply(tenant, changes, *before);
     auto after_commit = [this, tenant = std::string(tenant), geo = std::move(plan.geo)] {
       spatial_->update(tenant, geo);
@@ -405,6 +399,10 @@ class RocksDbStore final : public EntityStore {
     };
     auto fill = [&](rocksdb::WriteBatch& batch, std::uint64_t sequence) -> Status {
       CT_RETURN_IF_ERROR(fill_batch(plan, batch));
+      // Exploded chunks first: the edits below then apply to their raw rows.
+      for (const auto& [instance, chunk] : *explode) {
+        CT_RETURN_IF_ERROR(kv::fill_explode(history_families(), instance, chunk, batch));
+      }
       return fill_history(tenant, changes, sequence, batch);
     };
     return queue_->submit(plan, fill, std::move(after_commit));
@@ -504,9 +502,160 @@ class RocksDbStore final : public EntityStore {
       std::string prefix = kv::history_entity_prefix(tenant, entity);
       if (!erase.attribute.empty()) kv::append_history_attribute(prefix, erase.attribute);
       if (erase.dataset_id) kv::append_history_dataset(prefix, *erase.dataset_id);
-      status = batch.DeleteRange(family(Family::kHistory), prefix, kv::prefix_successor(prefix));
+      std::string end = kv::prefix_successor(prefix);
+      status = batch.DeleteRange(family(Family::kHistory), prefix, end);
+      if (status.ok()) status = batch.DeleteRange(family(Family::kHistoryChunks), prefix, end);
     }
     return kv::to_status(status, "building the write batch");
+  }
+
+  kv::HistoryFamilies history_families() const {
+    return kv::HistoryFamilies{db_.get(), family(Family::kHistory), family(Family::kHistoryChunks)};
+  }
+
+  // The chunks holding a sample that `changes` erase or overwrite one by one (instance
+  // prefix, chunk). Such an edit must replace the sample where it lives: its chunk is
+  // turned back into raw rows in the same batch ("explode"), and the compactor packs them
+  // again later. Called under the entities' locks; waiting for every submitted write to be
+  // durable first makes the chunks read here current (an earlier edit of this entity may
+  // still be queued), and the locks keep them so until this write is queued.
+  Result<std::vector<std::pair<std::string, kv::ChunkToExplode>>> chunks_to_explode(
+      std::string_view tenant, std::span<const Change> changes) {
+    std::vector<std::pair<std::string, kv::ChunkToExplode>> chunks;
+    struct Target {
+      std::string instance;
+      kv::HistoryPoint point;
+    };
+    std::vector<Target> targets;
+    for (const Change& change : changes) {
+      auto instance_of = [&](std::string_view attribute, std::string_view dataset) {
+        std::string prefix = kv::history_entity_prefix(tenant, change.id);
+        kv::append_history_attribute(prefix, attribute);
+        kv::append_history_dataset(prefix, dataset);
+        return prefix;
+      };
+      for (const HistoryErase& erase : change.erase_history) {
+        if (!erase.sample || !erase.dataset_id) continue;
+        targets.push_back(Target{instance_of(erase.attribute, *erase.dataset_id),
+                                 {erase.sample->modified_at, erase.sample->sequence}});
+      }
+      for (const HistorySample& sample : change.history) {
+        if (sample.sequence == 0) continue;  // a new sample: nothing to replace
+        targets.push_back(Target{instance_of(sample.attribute, sample.dataset_id),
+                                 {sample.modified_at, sample.sequence}});
+      }
+    }
+    if (targets.empty()) return chunks;
+    CT_RETURN_IF_ERROR(queue_->wait_durable(queue_->last_submitted()));
+    for (const Target& target : targets) {
+      bool done = std::any_of(chunks.begin(), chunks.end(), [&](const auto& entry) {
+        return entry.first == target.instance &&
+               std::any_of(entry.second.samples.begin(), entry.second.samples.end(),
+                           [&](const HistorySample& s) {
+                             return kv::HistoryPoint{s.modified_at, s.sequence} == target.point;
+                           });
+      });
+      if (done) continue;
+      auto chunk = kv::find_chunk_holding(history_families(), target.instance,
+                                          target.point.modified_at, target.point.sequence);
+      if (!chunk.ok()) return std::move(chunk).error();
+      if (*chunk) chunks.emplace_back(target.instance, std::move(**chunk));
+    }
+    return chunks;
+  }
+
+  // One pass of history compaction: walks the raw samples instance by instance and compacts
+  // every instance with at least min_samples samples older than min_age. Passes do not
+  // overlap (compaction_mutex_); a writer waits at most for one step of one instance.
+  Status compaction_pass() {
+    std::lock_guard pass(compaction_mutex_);
+    std::int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+    std::int64_t cutoff =
+        now - std::chrono::duration_cast<std::chrono::microseconds>(compaction_.min_age).count();
+    rocksdb::ReadOptions read;
+    read.fill_cache = false;  // one pass over the raw rows: do not evict the hot set
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, family(Family::kHistory)));
+    const std::size_t needed = std::max<std::size_t>(compaction_.min_samples, 1);
+    Status first_error = ok_status();
+    it->SeekToFirst();
+    while (it->Valid() && !compactor_stopping()) {
+      std::string_view key = view(it->key());
+      std::string_view rest = key;
+      auto tenant = kv::read_component(rest);
+      auto entity = tenant ? kv::read_component(rest) : std::nullopt;
+      auto suffix = entity ? kv::decode_history_suffix(rest) : std::nullopt;
+      if (!suffix) return corruption("history key");
+      std::string instance(key.substr(0, key.size() - 16));
+      std::size_t old = 0;
+      for (; it->Valid() && view(it->key()).starts_with(instance) && old < needed; it->Next()) {
+        auto point = kv::decode_history_point(view(it->key()), instance.size());
+        if (!point) return corruption("history key");
+        if (point->modified_at >= cutoff) break;
+        ++old;
+      }
+      if (old >= needed) {
+        // One instance's failure (a corrupt chunk) must not starve the others: carry on and
+        // report the first error. A failed commit fails every later write, so stop then.
+        Status compacted = compact_instance(*tenant, *entity, instance, cutoff);
+        if (!compacted.ok() && first_error.ok()) first_error = compacted;
+        if (!queue_->failure().ok()) return queue_->failure();
+      }
+      it->Seek(kv::prefix_successor(instance));
+    }
+    CT_RETURN_IF_ERROR(kv::to_status(it->status(), "scanning history for compaction"));
+    return first_error;
+  }
+
+  // Compacts one instance in steps of at most 16 chunks of raw samples (bounded memory
+  // and batch size), holding the entity's lock only during a step.
+  Status compact_instance(std::string_view tenant, const std::string& entity,
+                          std::string_view instance, std::int64_t cutoff) {
+    const std::size_t per_step = std::max<std::size_t>(compaction_.chunk_samples, 1) * 16;
+    for (;;) {
+      kv::EntityLocks::Guard guard = locks_.lock(tenant, std::span<const std::string>(&entity, 1));
+      CT_RETURN_IF_ERROR(queue_->wait_durable(queue_->last_submitted()));
+      auto compaction = kv::plan_instance_compaction(history_families(), instance, cutoff,
+                                                     compaction_.min_samples,
+                                                     compaction_.chunk_samples, per_step);
+      if (!compaction.ok()) return std::move(compaction).error();
+      if (!*compaction) return ok_status();
+      kv::WritePlan none;
+      auto fill = [&](rocksdb::WriteBatch& batch, std::uint64_t) {
+        return kv::fill_compaction(history_families(), **compaction, batch);
+      };
+      auto sequence = queue_->submit(none, fill, [] {});
+      if (!sequence.ok()) return std::move(sequence).error();
+      if (!(*compaction)->more || compactor_stopping()) return ok_status();
+    }
+  }
+
+  void run_compactor() {
+    std::unique_lock lock(compactor_mutex_);
+    for (;;) {
+      compactor_wake_.wait_for(lock, compaction_.interval, [&] { return compactor_stop_; });
+      if (compactor_stop_) return;
+      lock.unlock();
+      // A failed pass (a corrupt chunk, a failed commit) is retried at the next interval; the
+      // sticky commit failure is reported by write_health() already.
+      (void)compaction_pass();
+      lock.lock();
+    }
+  }
+
+  bool compactor_stopping() const {
+    std::lock_guard lock(compactor_mutex_);
+    return compactor_stop_;
+  }
+
+  void stop_compactor() {
+    {
+      std::lock_guard lock(compactor_mutex_);
+      compactor_stop_ = true;
+    }
+    compactor_wake_.notify_all();
+    if (compactor_.joinable()) compactor_.join();
   }
 
   Status fill_batch(const kv::WritePlan& plan, rocksdb::WriteBatch& batch) const {
@@ -684,7 +833,13 @@ class RocksDbStore final : public EntityStore {
   kv::EntityLocks locks_;
   mutable std::shared_mutex tenants_mutex_;
   std::set<std::string, std::less<>> tenants_;
-  std::unique_ptr<kv::CommitQueue> queue_;  // last: its thread uses the members above
+  const HistoryCompactionOptions compaction_;
+  std::mutex compaction_mutex_;  // one compaction pass at a time
+  mutable std::mutex compactor_mutex_;
+  std::condition_variable compactor_wake_;
+  bool compactor_stop_ = false;
+  std::unique_ptr<kv::CommitQueue> queue_;  // its thread uses the members above
+  std::thread compactor_;                   // last: started by start_compactor(), stopped first
 };
 
 }  // namespace
@@ -702,6 +857,7 @@ Result<std::unique_ptr<EntityStore>> open_rocksdb_store(const RocksDbOptions& op
   auto store = std::make_unique<RocksDbStore>(options, std::unique_ptr<rocksdb::DB>(raw),
                                               std::move(handles));
   CT_RETURN_IF_ERROR(store->load());
+  store->start_compactor();
   return std::unique_ptr<EntityStore>(std::move(store));
 }
 

@@ -38,6 +38,14 @@ struct ServeOptions {
   bool sync_writes = true;
   // RocksDB block cache in MiB.
   std::size_t block_cache_mb = 64;
+  // History compaction (store::HistoryCompactionOptions, docs/storage.md): samples older than
+  // this many seconds are moved into compressed chunks once an instance has
+  // history_compact_min_samples of them, in chunks of at most history_chunk_samples; the
+  // compactor looks for work every history_compact_interval_ms.
+  std::uint64_t history_compact_after_s = 600;
+  std::size_t history_compact_min_samples = 64;
+  std::size_t history_chunk_samples = 1024;
+  std::uint64_t history_compact_interval_ms = 60000;
 
   // NGSI-LD paging (see http::NgsiApiOptions): entities per page without `limit`, the
   // largest `limit`, and instances of one attribute per temporal answer (206 past it).

@@ -237,6 +237,11 @@ class EntityStore {
 
   virtual StoreStats stats() const = 0;
 
+  // Runs one pass of history compaction now and waits for it to be durable: a store that
+  // keeps history compressed (RocksDB) moves eligible old samples into chunks. history()
+  // returns the same before and after. Default: nothing to do (history stays raw).
+  virtual Status compact_history();
+
   // Small durable documents that are not entities (cached @contexts, subscriptions, ...),
   // grouped by namespace. Not tenant-scoped: callers put the tenant in the key if needed.
   virtual Status put_document(std::string_view ns, std::string_view key,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -8,6 +9,26 @@
 #include "citytwin/store/entity_store.hpp"
 
 namespace citytwin::store {
+
+// When the RocksDB store moves old raw history samples into compressed chunks
+// (docs/storage.md, "History"). Compaction never changes what history() returns.
+struct HistoryCompactionOptions {
+  // Run the background compactor thread. Default true; false leaves history raw unless
+  // EntityStore::compact_history() is called.
+  bool background = true;
+  // How often the background compactor looks for work. Default 60 s.
+  std::chrono::milliseconds interval{60'000};
+  // Only samples with modified_at older than now minus this are compacted: recent samples,
+  // the ones most likely to be edited or read, stay raw. Default 10 minutes; 0 compacts
+  // every sample stamped before now.
+  std::chrono::seconds min_age{600};
+  // An instance is compacted once it has at least this many such samples, so chunks do not
+  // degenerate into a handful of samples each. Default 64 (0 counts as 1).
+  std::size_t min_samples = 64;
+  // Samples per chunk, at most. Larger chunks compress a little better but a read or an edit
+  // of one sample decodes (or rewrites) the whole chunk. Default 1024 (0 counts as 1).
+  std::size_t chunk_samples = 1024;
+};
 
 // How the RocksDB store opens its database. The defaults suit a small machine (2 cores,
 // a few GiB of RAM); docs/storage.md explains the on-disk layout and the durability model.
@@ -29,6 +50,8 @@ struct RocksDbOptions {
   // Table files kept open (each costs a file descriptor and some index memory); -1 means
   // unbounded. Default 512.
   int max_open_files = 512;
+  // Compression of the history (see HistoryCompactionOptions).
+  HistoryCompactionOptions history_compaction;
 };
 
 // Opens (or creates) the database at options.path and rebuilds the in-memory spatial index

@@ -1,0 +1,462 @@
+#include "history_chunk_codec.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <optional>
+
+#include "citytwin/common/instant.hpp"
+#include "citytwin/series/byte_io.hpp"
+#include "citytwin/series/chunk.hpp"
+#include "citytwin/series/crc32c.hpp"
+#include "citytwin/series/text_column.hpp"
+#include "citytwin/series/timestamp_column.hpp"
+
+namespace citytwin::store::kv {
+namespace {
+
+using series::ValueKind;
+
+// Slots of a residual: the members whose value was taken out of the instance's JSON text.
+constexpr char kValueSlot = 'v';
+constexpr char kObservedSlot = 'o';
+constexpr char kModifiedSlot = 'm';
+// How a kNumber value is written back.
+constexpr char kIntegerStyle = 'i';  // an int64 (Boost.JSON writes int64 values so)
+constexpr char kDoubleStyle = 'd';   // Ryu's shortest scientific form (Boost.JSON's doubles)
+constexpr char kNoStyle = '-';
+// Integers up to 2^53 are exact doubles.
+constexpr double kMaxExactInteger = 9007199254740992.0;
+
+Error corrupt(const std::string& what) {
+  return make_error(ErrorKind::kInternalError, "storage: corrupt history chunk: " + what);
+}
+
+// ---- A minimal scanner of the instance's top-level JSON object --------------------------
+// It only needs the byte spans of the top-level members; anything it does not understand
+// leaves the instance whole in the residual, which is always exact.
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+std::size_t skip_space(std::string_view text, std::size_t pos) {
+  while (pos < text.size() && is_space(text[pos])) ++pos;
+  return pos;
+}
+
+// The end of the string starting at text[pos] == '"', or npos.
+std::size_t skip_string(std::string_view text, std::size_t pos) {
+  for (++pos; pos < text.size(); ++pos) {
+    if (text[pos] == '\\') {
+      ++pos;
+    } else if (text[pos] == '"') {
+      return pos + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+std::size_t skip_value(std::string_view text, std::size_t pos) {
+  if (pos >= text.size()) return std::string_view::npos;
+  if (text[pos] == '"') return skip_string(text, pos);
+  if (text[pos] == '{' || text[pos] == '[') {
+    int depth = 0;
+    while (pos < text.size()) {
+      char c = text[pos];
+      if (c == '"') {
+        pos = skip_string(text, pos);
+        if (pos == std::string_view::npos) return pos;
+        continue;
+      }
+      if (c == '{' || c == '[') ++depth;
+      if (c == '}' || c == ']') {
+        if (--depth == 0) return pos + 1;
+      }
+      ++pos;
+    }
+    return std::string_view::npos;
+  }
+  std::size_t start = pos;
+  while (pos < text.size() && text[pos] != ',' && text[pos] != '}' && text[pos] != ']' &&
+         !is_space(text[pos])) {
+    ++pos;
+  }
+  return pos == start ? std::string_view::npos : pos;
+}
+
+struct Member {
+  std::string_view key;  // raw text between the quotes
+  std::size_t value_begin = 0;
+  std::size_t value_end = 0;
+};
+
+std::optional<std::vector<Member>> top_level_members(std::string_view text) {
+  std::vector<Member> members;
+  std::size_t pos = skip_space(text, 0);
+  if (pos >= text.size() || text[pos] != '{') return std::nullopt;
+  pos = skip_space(text, pos + 1);
+  if (pos < text.size() && text[pos] == '}') {
+    return skip_space(text, pos + 1) == text.size() ? std::optional(members) : std::nullopt;
+  }
+  for (;;) {
+    if (pos >= text.size() || text[pos] != '"') return std::nullopt;
+    std::size_t key_end = skip_string(text, pos);
+    if (key_end == std::string_view::npos) return std::nullopt;
+    Member member;
+    member.key = text.substr(pos + 1, key_end - pos - 2);
+    pos = skip_space(text, key_end);
+    if (pos >= text.size() || text[pos] != ':') return std::nullopt;
+    pos = skip_space(text, pos + 1);
+    member.value_begin = pos;
+    member.value_end = skip_value(text, pos);
+    if (member.value_end == std::string_view::npos) return std::nullopt;
+    members.push_back(member);
+    pos = skip_space(text, member.value_end);
+    if (pos >= text.size()) return std::nullopt;
+    if (text[pos] == '}') break;
+    if (text[pos] != ',') return std::nullopt;
+    pos = skip_space(text, pos + 1);
+  }
+  if (skip_space(text, pos + 1) != text.size()) return std::nullopt;
+  return members;
+}
+
+// ---- Number formats -----------------------------------------------------------------------
+
+std::string format_integer(std::int64_t value) {
+  char buffer[24];
+  auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
+}
+
+// Ryu's d2s output, which Boost.JSON writes for doubles: shortest round-trip digits in
+// scientific form with "E" and no exponent padding or '+' (2.15E1, 1E0, -0E0, 5E-324).
+// libstdc++'s to_chars is Ryu too, so the digits agree; encode verifies anyway.
+std::string format_double(double value) {
+  char buffer[40];
+  auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+  std::string_view text(buffer, static_cast<std::size_t>(result.ptr - buffer));
+  std::size_t e = text.find('e');
+  if (e == std::string_view::npos) return std::string(text);  // inf/nan: never from JSON
+  std::string out(text.substr(0, e));
+  out.push_back('E');
+  std::string_view exponent = text.substr(e + 1);
+  if (!exponent.empty() && exponent.front() == '-') out.push_back('-');
+  if (!exponent.empty() && (exponent.front() == '-' || exponent.front() == '+')) {
+    exponent.remove_prefix(1);
+  }
+  while (exponent.size() > 1 && exponent.front() == '0') exponent.remove_prefix(1);
+  out.append(exponent);
+  return out;
+}
+
+struct Classified {
+  ValueKind kind = ValueKind::kNull;
+  char style = kNoStyle;
+  double number = 0;
+  bool boolean = false;
+  std::string text;
+};
+
+Classified classify(std::string_view value) {
+  Classified out;
+  if (value.size() >= 2 && value.front() == '"' && value.back() == '"' &&
+      value.substr(1, value.size() - 2).find('\\') == std::string_view::npos) {
+    out.kind = ValueKind::kString;
+    out.text = std::string(value.substr(1, value.size() - 2));
+    return out;
+  }
+  if (value == "true" || value == "false") {
+    out.kind = ValueKind::kBool;
+    out.boolean = value == "true";
+    return out;
+  }
+  const char* end = value.data() + value.size();
+  std::int64_t integer = 0;
+  auto parsed_integer = std::from_chars(value.data(), end, integer);
+  if (parsed_integer.ec == std::errc() && parsed_integer.ptr == end &&
+      std::abs(static_cast<double>(integer)) <= kMaxExactInteger &&
+      format_integer(integer) == value) {
+    out.kind = ValueKind::kNumber;
+    out.style = kIntegerStyle;
+    out.number = static_cast<double>(integer);
+    return out;
+  }
+  double number = 0;
+  auto parsed_double = std::from_chars(value.data(), end, number);
+  if (parsed_double.ec == std::errc() && parsed_double.ptr == end && std::isfinite(number) &&
+      format_double(number) == value) {
+    out.kind = ValueKind::kNumber;
+    out.style = kDoubleStyle;
+    out.number = number;
+    return out;
+  }
+  out.kind = ValueKind::kJson;
+  out.text = std::string(value);
+  return out;
+}
+
+std::string quoted_instant(std::int64_t micros) {
+  return "\"" + format_date_time(Instant{micros}) + "\"";
+}
+
+// ---- Residuals ------------------------------------------------------------------------------
+//   u8 slot count, per slot: u8 slot kind + varint offset into the text (ascending),
+//   u8 number style, then the instance's text with the slots' values cut out.
+
+struct Split {
+  Classified value;
+  std::string residual;
+};
+
+Split split_instance(const HistorySample& sample) {
+  Split split;
+  auto raw = [&] {
+    split.value = Classified{};
+    split.residual.assign(1, '\0');
+    split.residual.push_back(kNoStyle);
+    split.residual.append(sample.instance);
+    return split;
+  };
+  if (sample.deleted) return raw();
+  auto members = top_level_members(sample.instance);
+  if (!members) return raw();
+  struct Cut {
+    char slot;
+    std::size_t begin;
+    std::size_t end;
+  };
+  std::vector<Cut> cuts;
+  bool have_value = false;
+  bool have_observed = false;
+  bool have_modified = false;
+  for (const Member& member : *members) {
+    std::string_view text = std::string_view(sample.instance)
+                                .substr(member.value_begin, member.value_end - member.value_begin);
+    if (member.key == "value" && !have_value) {
+      have_value = true;
+      split.value = classify(text);
+      cuts.push_back({kValueSlot, member.value_begin, member.value_end});
+    } else if (member.key == "observedAt" && !have_observed && sample.observed_at &&
+               text == quoted_instant(*sample.observed_at)) {
+      have_observed = true;
+      cuts.push_back({kObservedSlot, member.value_begin, member.value_end});
+    } else if (member.key == "modifiedAt" && !have_modified &&
+               text == quoted_instant(sample.modified_at)) {
+      have_modified = true;
+      cuts.push_back({kModifiedSlot, member.value_begin, member.value_end});
+    }
+  }
+  split.residual.push_back(static_cast<char>(cuts.size()));
+  std::string rest;
+  std::size_t copied = 0;
+  for (const Cut& cut : cuts) {  // members come in text order, so cuts are ascending
+    rest.append(sample.instance, copied, cut.begin - copied);
+    split.residual.push_back(cut.slot);
+    series::append_varint(split.residual, rest.size());
+    copied = cut.end;
+  }
+  rest.append(sample.instance, copied);
+  split.residual.push_back(split.value.style);
+  split.residual.append(rest);
+  return split;
+}
+
+Status restore_instance(std::string_view residual, const series::ChunkColumns& columns,
+                        std::size_t index, HistorySample& sample) {
+  series::ByteReader in(residual);
+  std::uint8_t slots = 0;
+  if (!in.read_u8(slots) || slots > 3) return corrupt("bad residual slot count");
+  struct Slot {
+    char kind;
+    std::uint64_t offset;
+  };
+  Slot cuts[3];
+  for (std::uint8_t i = 0; i < slots; ++i) {
+    std::uint8_t kind = 0;
+    if (!in.read_u8(kind) || !in.read_varint(cuts[i].offset)) return corrupt("bad residual slot");
+    cuts[i].kind = static_cast<char>(kind);
+  }
+  std::uint8_t style = 0;
+  std::string_view rest;
+  if (!in.read_u8(style) || !in.read_bytes(in.remaining(), rest)) {
+    return corrupt("truncated residual");
+  }
+  std::string instance;
+  instance.reserve(rest.size() + 64);
+  std::uint64_t copied = 0;
+  for (std::uint8_t i = 0; i < slots; ++i) {
+    if (cuts[i].offset < copied || cuts[i].offset > rest.size()) {
+      return corrupt("residual slot out of order");
+    }
+    instance.append(rest.substr(copied, cuts[i].offset - copied));
+    copied = cuts[i].offset;
+    switch (cuts[i].kind) {
+      case kObservedSlot:
+        if (!sample.observed_at) return corrupt("observedAt slot without observed_at");
+        instance.append(quoted_instant(*sample.observed_at));
+        break;
+      case kModifiedSlot:
+        instance.append(quoted_instant(sample.modified_at));
+        break;
+      case kValueSlot:
+        switch (columns.kinds[index]) {
+          case ValueKind::kNumber: {
+            double number = columns.numbers[index];
+            if (style == kDoubleStyle && std::isfinite(number)) {
+              instance.append(format_double(number));
+            } else if (style == kIntegerStyle && std::abs(number) <= kMaxExactInteger &&
+                       std::trunc(number) == number) {
+              instance.append(format_integer(static_cast<std::int64_t>(number)));
+            } else {
+              return corrupt("number without a valid style");
+            }
+            break;
+          }
+          case ValueKind::kBool:
+            instance.append(columns.numbers[index] != 0 ? "true" : "false");
+            break;
+          case ValueKind::kString:
+            instance.push_back('"');
+            instance.append(columns.dictionary[columns.text_indices[index]]);
+            instance.push_back('"');
+            break;
+          case ValueKind::kJson:
+            instance.append(columns.dictionary[columns.text_indices[index]]);
+            break;
+          case ValueKind::kNull:
+            return corrupt("value slot without a value");
+        }
+        break;
+      default:
+        return corrupt("unknown residual slot");
+    }
+  }
+  instance.append(rest.substr(copied));
+  sample.instance = std::move(instance);
+  return ok_status();
+}
+
+bool key_less(const HistorySample& a, const HistorySample& b) {
+  return a.modified_at != b.modified_at ? a.modified_at < b.modified_at : a.sequence < b.sequence;
+}
+
+}  // namespace
+
+Result<std::string> encode_history_chunk(std::span<const HistorySample> samples) {
+  if (samples.size() > series::kMaxChunkSamples) {
+    return make_error(ErrorKind::kInternalError, "storage: history chunk too large");
+  }
+  // The series builder sorts by time (stably); sorted input keeps every column aligned.
+  for (std::size_t i = 1; i < samples.size(); ++i) {
+    if (key_less(samples[i], samples[i - 1])) {
+      return make_error(ErrorKind::kInternalError, "storage: history chunk samples not sorted");
+    }
+  }
+  series::ChunkBuilder builder;
+  std::vector<std::int64_t> sequences;
+  std::string deleted((samples.size() + 7) / 8, '\0');
+  bool any_deleted = false;
+  std::vector<std::string> residuals;
+  sequences.reserve(samples.size());
+  residuals.reserve(samples.size());
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const HistorySample& sample = samples[i];
+    Split split = split_instance(sample);
+    series::Sample point;
+    point.time = sample.modified_at;
+    point.time2 = sample.observed_at;
+    point.kind = split.value.kind;
+    point.number = split.value.number;
+    point.boolean = split.value.boolean;
+    point.text = std::move(split.value.text);
+    builder.add(std::move(point));
+    sequences.push_back(static_cast<std::int64_t>(sample.sequence));
+    if (sample.deleted) {
+      any_deleted = true;
+      deleted[i / 8] = static_cast<char>(deleted[i / 8] | (1 << (i % 8)));
+    }
+    residuals.push_back(std::move(split.residual));
+  }
+  auto chunk = builder.finish();
+  if (!chunk.ok()) return std::move(chunk).error();
+  std::vector<std::string_view> residual_views(residuals.begin(), residuals.end());
+  std::string out;
+  series::append_u8(out, kHistoryChunkVersion);
+  series::append_section(out, *chunk);
+  series::append_section(out, series::encode_timestamps(sequences));
+  series::append_section(out, any_deleted ? deleted : std::string());
+  series::append_section(out, series::encode_text_column(series::make_text_column(residual_views)));
+  series::append_u32(out, series::crc32c(out));
+  return out;
+}
+
+namespace {
+
+Result<std::string_view> series_section(std::string_view bytes) {
+  series::ByteReader in(bytes);
+  std::uint8_t version = 0;
+  std::string_view chunk;
+  if (!in.read_u8(version)) return corrupt("empty");
+  if (version != kHistoryChunkVersion) return corrupt("unknown version");
+  if (!in.read_section(chunk)) return corrupt("truncated series chunk");
+  return chunk;
+}
+
+}  // namespace
+
+Result<HistoryChunkSummary> peek_history_chunk(std::string_view bytes) {
+  auto chunk = series_section(bytes);
+  if (!chunk.ok()) return std::move(chunk).error();
+  auto header = series::peek_chunk_header(*chunk);
+  if (!header.ok()) return std::move(header).error();
+  return HistoryChunkSummary{header->count, header->min_time, header->max_time};
+}
+
+Result<std::vector<HistorySample>> decode_history_chunk(std::string_view bytes,
+                                                        std::string_view attribute,
+                                                        std::string_view dataset_id) {
+  if (bytes.size() < 4) return corrupt("truncated");
+  std::string_view body = bytes.substr(0, bytes.size() - 4);
+  series::ByteReader trailer(bytes.substr(bytes.size() - 4));
+  std::uint32_t stored_crc = 0;
+  if (!trailer.read_u32(stored_crc) || stored_crc != series::crc32c(body)) {
+    return corrupt("checksum mismatch");
+  }
+  series::ByteReader in(body);
+  std::uint8_t version = 0;
+  std::string_view chunk_bytes, sequence_bytes, deleted, residual_bytes;
+  if (!in.read_u8(version) || version != kHistoryChunkVersion) return corrupt("unknown version");
+  if (!in.read_section(chunk_bytes) || !in.read_section(sequence_bytes) ||
+      !in.read_section(deleted) || !in.read_section(residual_bytes) || in.remaining() != 0) {
+    return corrupt("bad sections");
+  }
+  auto reader = series::ChunkReader::open(chunk_bytes);
+  if (!reader.ok()) return std::move(reader).error();
+  const series::ChunkColumns& columns = reader->columns();
+  std::size_t count = columns.size();
+  auto sequences = series::decode_timestamps(sequence_bytes, count);
+  if (!sequences.ok()) return std::move(sequences).error();
+  if (!deleted.empty() && deleted.size() != (count + 7) / 8) return corrupt("bad deleted flags");
+  auto residuals = series::decode_text_column(residual_bytes, count);
+  if (!residuals.ok()) return std::move(residuals).error();
+  if (residuals->indices.size() != count) return corrupt("bad residual count");
+  std::vector<HistorySample> samples(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    HistorySample& sample = samples[i];
+    sample.attribute = std::string(attribute);
+    sample.dataset_id = std::string(dataset_id);
+    sample.modified_at = columns.times[i];
+    if (!columns.times2.empty() && columns.time2_present[i]) sample.observed_at = columns.times2[i];
+    sample.sequence = static_cast<std::uint64_t>((*sequences)[i]);
+    sample.deleted =
+        !deleted.empty() && (static_cast<unsigned char>(deleted[i / 8]) >> (i % 8) & 1) != 0;
+    std::uint32_t residual = residuals->indices[i];
+    if (residual >= residuals->dictionary.size()) return corrupt("bad residual index");
+    CT_RETURN_IF_ERROR(restore_instance(residuals->dictionary[residual], columns, i, sample));
+  }
+  return samples;
+}
+
+}  // namespace citytwin::store::kv

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "citytwin/common/result.hpp"
+#include "citytwin/store/history.hpp"
+
+// Values of the `history_chunks` column family (docs/storage.md, "History"): the samples of
+// one attribute instance over a stretch of time, compressed column by column. The key is the
+// history key (history_codec.hpp) of the chunk's first sample, so one instance's chunks sort
+// by time next to its raw samples' prefix.
+//
+//   u8      format version (1)
+//   section a series chunk (src/series, docs/timeseries.md): time = modified_at,
+//           time2 = observed_at, value = the instance's "value" member as a number, boolean,
+//           string or JSON text (kNull when the sample has no value member or is a deletion)
+//   section the sequences, delta-of-delta encoded (series::encode_timestamps)
+//   section the deleted flags: empty when no sample is a deletion, else a bitmap
+//   section the residuals (series text column): each instance's JSON minus its value and
+//           minus observedAt/modifiedAt when they are exactly the canonical text of time2/time,
+//           prefixed with where to put them back; within one instance it is nearly always the
+//           same text, so the dictionary stores it once and each sample costs a few bits
+//   u32     CRC-32C of everything above
+//
+// Numbers are kept as doubles only when formatting the double back gives the original text
+// byte for byte (Boost.JSON's formats: integers as such, other doubles in Ryu's shortest
+// "2.15E1" form); anything else stays JSON text. So decoding always rebuilds every
+// HistorySample exactly: decode(encode(samples)) == samples.
+namespace citytwin::store::kv {
+
+inline constexpr std::uint8_t kHistoryChunkVersion = 1;
+
+// Encodes samples of ONE instance sorted by (modified_at, sequence); their attribute and
+// dataset_id are not stored (they are in the key). Fails on unsorted input or more samples
+// than a series chunk holds.
+Result<std::string> encode_history_chunk(std::span<const HistorySample> samples);
+
+// What peek_history_chunk reads without decoding: enough to skip a chunk outside a range.
+struct HistoryChunkSummary {
+  std::uint32_t count = 0;
+  std::int64_t min_modified_at = 0;
+  std::int64_t max_modified_at = 0;
+};
+Result<HistoryChunkSummary> peek_history_chunk(std::string_view bytes);
+
+// Rebuilds the samples, filling attribute and dataset_id from the arguments. Corrupt bytes
+// are an Error (kInternalError), never a crash.
+Result<std::vector<HistorySample>> decode_history_chunk(std::string_view bytes,
+                                                        std::string_view attribute,
+                                                        std::string_view dataset_id);
+
+}  // namespace citytwin::store::kv

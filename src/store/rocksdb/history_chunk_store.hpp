@@ -1,0 +1,84 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include "citytwin/common/result.hpp"
+#include "citytwin/store/entity_store.hpp"
+#include "citytwin/store/history.hpp"
+
+// History kept in two column families (docs/storage.md, "History"): raw samples in `history`
+// and compressed chunks in `history_chunks`, both keyed tenant|entity|attribute|dataset|
+// modified_at|sequence (a chunk by its first sample). This file reads the two as one and
+// plans the writes that move samples between them; the store does the locking and queueing.
+//
+// Invariants the compactor keeps: the chunks of one instance never overlap in key order
+// (compaction rewrites every chunk reaching into the samples it compacts), so a sample is in
+// at most one chunk, the last chunk whose key is <= the sample's key. A raw row and a chunk
+// sample never share a key either, except when a fresh write reuses one (same microsecond and
+// commit sequence after a restart): then the raw row is the newer write and wins.
+namespace citytwin::store::kv {
+
+struct HistoryFamilies {
+  rocksdb::DB* db = nullptr;
+  rocksdb::ColumnFamilyHandle* raw = nullptr;
+  rocksdb::ColumnFamilyHandle* chunks = nullptr;
+};
+
+// The samples under `prefix` (an entity's or an attribute's history prefix, which starts
+// with `entity_prefix`) in `range`, in key order, at most `limit`: raw rows and chunk samples
+// merged, both read from one snapshot so a concurrent compaction shows every sample once.
+// Chunks wholly outside the range are skipped from their header.
+Result<std::vector<HistorySample>> read_history(const HistoryFamilies& families,
+                                                std::string_view entity_prefix,
+                                                std::string_view prefix, const HistoryRange& range,
+                                                std::size_t limit);
+// The same walk, handing each sample to `visit` (false stops it): memory stays bounded by a
+// chunk's samples, however long the history.
+using HistoryVisitor = EntityStore::HistoryVisitor;
+Status visit_history(const HistoryFamilies& families, std::string_view entity_prefix,
+                     std::string_view prefix, const HistoryRange& range,
+                     const HistoryVisitor& visit);
+
+// A chunk to be turned back into raw rows (an edit of one of its samples).
+struct ChunkToExplode {
+  std::string key;
+  std::vector<HistorySample> samples;
+};
+// The chunk of the instance at `instance_prefix` holding the sample at `point`, or nullopt.
+// Reads the current database: the caller holds the entity's lock and has waited for every
+// submitted write to be durable.
+Result<std::optional<ChunkToExplode>> find_chunk_holding(const HistoryFamilies& families,
+                                                         std::string_view instance_prefix,
+                                                         std::int64_t modified_at,
+                                                         std::uint64_t sequence);
+// Deletes the chunk and puts its samples back as raw rows.
+Status fill_explode(const HistoryFamilies& families, std::string_view instance_prefix,
+                    const ChunkToExplode& chunk, rocksdb::WriteBatch& batch);
+
+// The writes that compact one instance: every raw sample older than `cutoff` moves into
+// chunks of at most `chunk_samples`, together with the samples of the chunks it must rewrite
+// (those reaching into the raw samples' time span, and the last older chunk when it is not
+// full). nullopt when fewer than `min_samples` raw samples are old enough. At most
+// `max_raw_samples` (the oldest) are taken, which bounds the memory and the batch of one step;
+// `more` then says that older raw samples remain for another step.
+struct InstanceCompaction {
+  bool more = false;
+  std::vector<std::string> raw_keys;    // to delete
+  std::vector<std::string> chunk_keys;  // to delete (before the puts: a key may be reused)
+  std::vector<std::pair<std::string, std::string>> chunks;  // to put
+};
+Result<std::optional<InstanceCompaction>> plan_instance_compaction(
+    const HistoryFamilies& families, std::string_view instance_prefix, std::int64_t cutoff,
+    std::size_t min_samples, std::size_t chunk_samples, std::size_t max_raw_samples);
+Status fill_compaction(const HistoryFamilies& families, const InstanceCompaction& compaction,
+                       rocksdb::WriteBatch& batch);
+
+}  // namespace citytwin::store::kv
