@@ -13,12 +13,14 @@ import requests
 
 
 class CityTwinServer:
-    def __init__(self, data_dir=None, extra_args=None, preexec_fn=None):
+    def __init__(self, data_dir=None, extra_args=None, preexec_fn=None, auth=False):
         # preexec_fn runs in the child before exec (resource limits for fault injection).
+        # auth=False starts with --auth off (loopback only), so tests of the data API need no
+        # keys; tests/api/test_60_security.py starts with auth=True (the default of the binary).
         self.binary = os.environ.get("CITYTWIN_BIN", "build/release/citytwin")
         self.owns_data = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="citytwin-test-")
-        self.extra_args = list(extra_args or [])
+        self.extra_args = ([] if auth else ["--auth", "off"]) + list(extra_args or [])
         self.preexec_fn = preexec_fn
         self.process = None
         self.port = None
