@@ -11,6 +11,7 @@ districts of a small city, all in NGSI-LD normalized form with locations. Determ
 import argparse
 import json
 import math
+import os
 import random
 import sys
 import urllib.request
@@ -110,12 +111,14 @@ def demo_entities():
             *parking_spots(rng, 120)]
 
 
-def load(base_url, entities, batch=100):
+def load(base_url, entities, batch=100, key=None):
     url = base_url.rstrip("/") + "/ngsi-ld/v1/entityOperations/upsert"
+    headers = {"Content-Type": "application/json"}
+    if key:
+        headers["Authorization"] = "Bearer " + key
     for start in range(0, len(entities), batch):
         body = json.dumps(entities[start:start + batch]).encode()
-        request = urllib.request.Request(url, data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(url, data=body, method="POST", headers=headers)
         with urllib.request.urlopen(request, timeout=30) as response:
             if response.status not in (201, 204):
                 raise RuntimeError(f"upsert failed: {response.status} {response.read()[:500]!r}")
@@ -133,7 +136,9 @@ def main():
         json.dump(entities, sys.stdout, indent=1)
         print()
     else:
-        print(f"loaded {load(args.load, entities)} demo entities")
+        # The key comes from the environment, not the command line, so `ps` does not show it.
+        key = os.environ.get("CITYTWIN_KEY")
+        print(f"loaded {load(args.load, entities, key=key)} demo entities")
 
 
 if __name__ == "__main__":
