@@ -44,6 +44,7 @@ std::string encode(const ApiKey& key, const std::string& hash) {
                           {"createdBy", key.created_by}};
   if (key.expires_at) doc["expiresAt"] = key.expires_at->micros;
   if (key.revoked_at) doc["revokedAt"] = key.revoked_at->micros;
+  if (!key.revoked_by.empty()) doc["revokedBy"] = key.revoked_by;
   return to_json_text(doc);
 }
 
@@ -77,6 +78,7 @@ Result<std::pair<ApiKey, std::string>> decode(std::string_view text) {
   key.expires_at = instant_of("expiresAt");
   key.revoked_at = instant_of("revokedAt");
   if (const auto* by = string_of("createdBy")) key.created_by = std::string(*by);
+  if (const auto* by = string_of("revokedBy")) key.revoked_by = std::string(*by);
   return std::pair{std::move(key), std::string(*hash)};
 }
 
@@ -177,13 +179,13 @@ Result<ApiKey> KeyService::get(std::string_view id) const {
 }
 
 Result<ApiKey> KeyService::revoke(std::string_view id, std::string_view revoked_by) {
-  (void)revoked_by;  // recorded by the caller's audit log line
   auto loaded = load(id);
   if (!loaded) return std::move(loaded).error();
   if (!*loaded) return make_error(ErrorKind::kResourceNotFound, "no API key " + std::string(id));
   auto& [key, hash] = **loaded;
   if (!key.revoked_at) {
     key.revoked_at = clock_.now();
+    key.revoked_by = std::string(revoked_by);
     CT_RETURN_IF_ERROR(save(key, hash));
   }
   std::unique_lock lock(mutex_);

@@ -96,6 +96,7 @@ TEST_F(KeyServiceTest, RevocationTakesEffectAtOnceDespiteTheCache) {
   auto revoked = keys_.revoke(created.key.id, "admin");
   ASSERT_TRUE(revoked.ok());
   EXPECT_TRUE(revoked->revoked_at.has_value());
+  EXPECT_EQ(revoked->revoked_by, "admin");
   auto result = keys_.authenticate(created.secret);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().kind, ErrorKind::kUnauthorized);

@@ -237,6 +237,7 @@ def test_revoked_key_is_refused_at_once(secured):
     listed = requests.get(secured.url + KEYS + "/" + created["id"],
                           headers=auth(secured.global_key)).json()
     assert "revokedAt" in listed
+    assert listed["revokedBy"] == secured.global_key[3:15]
     assert_problem(requests.delete(secured.url + KEYS + "/0123456789ab",
                                    headers=auth(secured.global_key)), 404, "ResourceNotFound")
 
@@ -319,6 +320,16 @@ def test_cli_create_list_revoke(tmp_path):
         assert out.returncode == 1 and "server running" in out.stderr
     finally:
         server.stop()
+
+
+def test_start_without_an_admin_key_says_how_to_make_one(tmp_path):
+    server = CityTwinServer(data_dir=str(tmp_path), auth=True).start()
+    try:
+        assert_problem(requests.get(server.url + V1 + "/types"), 401, "Unauthorized")
+    finally:
+        server.stop()
+    log = open(server.log_path).read()
+    assert "no usable admin key exists" in log and "citytwin keys create" in log
 
 
 def test_auth_off_on_a_network_address_refuses_to_start(tmp_path):

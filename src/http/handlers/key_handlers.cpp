@@ -25,6 +25,7 @@ boost::json::object describe(const ApiKey& key) {
                           {"createdBy", key.created_by}};
   if (key.expires_at) out["expiresAt"] = format_date_time(*key.expires_at);
   if (key.revoked_at) out["revokedAt"] = format_date_time(*key.revoked_at);
+  if (!key.revoked_by.empty()) out["revokedBy"] = key.revoked_by;
   return out;
 }
 

@@ -28,6 +28,7 @@ struct ApiKey {
   std::optional<Instant> expires_at;
   std::optional<Instant> revoked_at;
   std::string created_by;  // id of the key that created it, "cli" when made offline
+  std::string revoked_by;  // likewise for the revocation; "" while not revoked
 };
 
 // What an admin asks for.
