@@ -92,7 +92,8 @@ std::string_view trim_spaces(std::string_view text) {
 }
 
 // The API key of a request: "Authorization: Bearer <key>" (RFC 6750 section 2.1) or
-// "X-API-Key: <key>" (the header FIWARE tools and API gateways commonly use).
+// "X-API-Key: <key>" (an API-gateway convention, for clients that cannot set Authorization).
+// When both are sent, a Bearer Authorization wins.
 std::optional<std::string_view> presented_key(const Request& request) {
   if (auto authorization = request.header("authorization")) {
     std::string_view value = trim_spaces(*authorization);
@@ -232,11 +233,10 @@ Status Dispatcher::admit(Request& request, Permission permission) const {
   }
   auto principal = keys->authenticate(*key);
   if (!principal) return std::move(principal).error();
-  // An invalid NGSILD-Tenant is compared as sent: it matches no tenant-scoped key, and a key
-  // of every tenant passes so that the handler reports the bad header (400).
+  // An invalid NGSILD-Tenant names no tenant a scoped key could hold: only a key of every
+  // tenant gets past (its role still checked), and the handler then answers 400.
   auto tenant = ngsi::tenant_of(request);
-  std::string scope =
-      tenant ? std::move(*tenant) : std::string(request.header("ngsild-tenant").value_or("\n"));
+  const std::string scope = tenant ? std::move(*tenant) : std::string(security::kAllTenants);
   CT_RETURN_IF_ERROR(security::authorize(*principal, permission, scope));
   request.principal = std::move(*principal);
   return ok_status();

@@ -216,6 +216,11 @@ def test_tenant_isolation(secured):
                 answers.append(response.text)
             # The same answer whether the tenant exists or not: nothing to learn about b.
             assert answers[0] == answers[1], (method, path)
+    # An invalid tenant name is no way around the scope; a key of every tenant gets the 400.
+    assert_problem(requests.get(url + "/types", headers=auth(a_admin, "bad tenant!")), 403,
+                   "Forbidden")
+    assert_problem(requests.get(url + "/types", headers=auth(g, "bad tenant!")), 400,
+                   "BadRequestData")
     # Tenant b is untouched, and a tenant admin cannot manage keys.
     response = requests.get(url + "/entities/urn:ngsi-ld:Thing:b1", headers=auth(g, "b"))
     assert response.json()["temperature"]["value"] == 1
