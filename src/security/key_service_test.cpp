@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include "citytwin/store/memory_store.hpp"
 #include "secret_crypto.hpp"
@@ -105,6 +108,37 @@ TEST_F(KeyServiceTest, RevocationTakesEffectAtOnceDespiteTheCache) {
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_TRUE((*listed)[0].revoked_at.has_value());
   EXPECT_EQ(keys_.revoke("0123456789ab", "admin").error().kind, ErrorKind::kResourceNotFound);
+}
+
+// Many threads verify the key (filling and hitting the cache) while it is revoked: no
+// verification that starts after revoke() returned may succeed.
+TEST_F(KeyServiceTest, NoVerificationSucceedsAfterRevokeReturns) {
+  for (int round = 0; round < 20; ++round) {
+    auto created = create(Role::kViewer, "");
+    std::atomic<bool> revoked{false};
+    std::atomic<int> late_successes{0};
+    std::atomic<int> successes{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&] {
+        for (int i = 0; i < 300; ++i) {
+          bool after = revoked.load();
+          bool ok = keys_.authenticate(created.secret).ok();
+          if (ok) ++successes;
+          if (ok && after) ++late_successes;
+        }
+      });
+    }
+    for (int spins = 0; successes.load() == 0 && spins < 10'000'000; ++spins) {
+      std::this_thread::yield();
+    }
+    EXPECT_GT(successes.load(), 0);
+    ASSERT_TRUE(keys_.revoke(created.key.id, "admin").ok());
+    revoked = true;
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(late_successes.load(), 0) << "round " << round;
+    EXPECT_FALSE(keys_.authenticate(created.secret).ok());
+  }
 }
 
 TEST_F(KeyServiceTest, ExpiryIsCheckedOnEveryRequest) {
