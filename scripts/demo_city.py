@@ -15,6 +15,7 @@ import argparse
 import datetime
 import json
 import math
+import os
 import random
 import sys
 import urllib.error
@@ -167,25 +168,30 @@ def demo_history(entities):
             yield {"id": entity["id"], "type": entity["type"], **container_history(rng, entity)}
 
 
-def has_history(base_url, entity_id, attribute):
+def auth_headers(key):
+    return {"Authorization": "Bearer " + key} if key else {}
+
+
+def has_history(base_url, entity_id, attribute, key=None):
     """Whether an earlier --load already added the history (so loading stays idempotent)."""
     query = urllib.parse.urlencode({"attrs": attribute, "timerel": "before",
                                     "timeAt": OBSERVED_AT, "lastN": "1"})
     url = f"{base_url}/ngsi-ld/v1/temporal/entities/{urllib.parse.quote(entity_id, safe=':')}?{query}"
-    with urllib.request.urlopen(url, timeout=30) as response:
+    request = urllib.request.Request(url, headers=auth_headers(key))
+    with urllib.request.urlopen(request, timeout=30) as response:
         return attribute in json.load(response)
 
 
-def load_history(base_url, entities):
+def load_history(base_url, entities, key=None):
     base_url = base_url.rstrip("/")
     added = 0
     for history in demo_history(entities):
         first_attribute = next(name for name in history if name not in ("id", "type"))
-        if has_history(base_url, history["id"], first_attribute):
+        if has_history(base_url, history["id"], first_attribute, key):
             continue
         request = urllib.request.Request(
             base_url + "/ngsi-ld/v1/temporal/entities", data=json.dumps(history).encode(),
-            method="POST", headers={"Content-Type": "application/json"})
+            method="POST", headers={"Content-Type": "application/json", **auth_headers(key)})
         with urllib.request.urlopen(request, timeout=30) as response:
             if response.status not in (201, 204):
                 raise RuntimeError(f"history failed: {response.status} {response.read()[:500]!r}")
@@ -193,12 +199,14 @@ def load_history(base_url, entities):
     return added
 
 
-def load(base_url, entities, batch=100):
+def load(base_url, entities, batch=100, key=None):
     url = base_url.rstrip("/") + "/ngsi-ld/v1/entityOperations/upsert"
+    headers = {"Content-Type": "application/json"}
+    if key:
+        headers["Authorization"] = "Bearer " + key
     for start in range(0, len(entities), batch):
         body = json.dumps(entities[start:start + batch]).encode()
-        request = urllib.request.Request(url, data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(url, data=body, method="POST", headers=headers)
         with urllib.request.urlopen(request, timeout=30) as response:
             if response.status not in (201, 204):
                 raise RuntimeError(f"upsert failed: {response.status} {response.read()[:500]!r}")
@@ -216,8 +224,10 @@ def main():
         json.dump(entities, sys.stdout, indent=1)
         print()
     else:
-        print(f"loaded {load(args.load, entities)} demo entities")
-        print(f"added {load_history(args.load, entities)} history instances")
+        # The key comes from the environment, not the command line, so `ps` does not show it.
+        key = os.environ.get("CITYTWIN_KEY")
+        print(f"loaded {load(args.load, entities, key=key)} demo entities")
+        print(f"added {load_history(args.load, entities, key=key)} history instances")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ total=$((sensors * points))
 
 # --- CityTwin ------------------------------------------------------------------------------
 ct_port=$(free_port)
-"$binary" serve --listen "127.0.0.1:$ct_port" --data "$work/ct" --log-level warn &
+"$binary" serve --listen "127.0.0.1:$ct_port" --data "$work/ct" --log-level warn --auth off &
 ct_pid=$!
 pids+=($ct_pid)
 wait_http "http://127.0.0.1:$ct_port/health"

@@ -50,15 +50,22 @@ bool percent_decode(std::string_view in, std::string& out) {
   return true;
 }
 
-void Router::add(std::string method, std::string pattern, Handler handler,
+void Router::add(std::string method, std::string pattern, Permission permission, Handler handler,
                  InlinePredicate may_run_inline) {
   Route route;
   route.method = std::move(method);
+  route.permission = permission;
   for (auto segment : split_path(pattern)) route.segments.emplace_back(segment);
   route.pattern = std::move(pattern);
   route.handler = std::move(handler);
   route.may_run_inline = std::move(may_run_inline);
   routes_.push_back(std::move(route));
+}
+
+std::vector<Router::RouteInfo> Router::routes() const {
+  std::vector<RouteInfo> out;
+  for (const auto& route : routes_) out.push_back({route.method, route.pattern, route.permission});
+  return out;
 }
 
 Router::Match Router::match(Request& request) const {
@@ -87,6 +94,7 @@ Router::Match Router::match(Request& request) const {
     if (route.method == request.method && result.handler == nullptr) {
       result.handler = &route.handler;
       result.route = route.pattern;
+      result.permission = route.permission;
       request.path_params = std::move(params);
       result.run_inline = route.may_run_inline && route.may_run_inline(request);
     }

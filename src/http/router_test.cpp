@@ -11,7 +11,7 @@ Response ok(Request&) {
 
 TEST(Router, MatchesParametersAndDecodesThem) {
   Router router;
-  router.add("GET", "/ngsi-ld/v1/entities/{entityId}", ok);
+  router.add("GET", "/ngsi-ld/v1/entities/{entityId}", Permission::kRead, ok);
   Request request;
   request.method = "GET";
   request.path = "/ngsi-ld/v1/entities/urn%3Angsi-ld%3AX%2F1";
@@ -23,8 +23,8 @@ TEST(Router, MatchesParametersAndDecodesThem) {
 
 TEST(Router, ReportsAllowedMethodsForKnownPath) {
   Router router;
-  router.add("GET", "/a/{id}", ok);
-  router.add("DELETE", "/a/{id}", ok);
+  router.add("GET", "/a/{id}", Permission::kRead, ok);
+  router.add("DELETE", "/a/{id}", Permission::kRead, ok);
   Request request;
   request.method = "POST";
   request.path = "/a/1";
@@ -36,7 +36,7 @@ TEST(Router, ReportsAllowedMethodsForKnownPath) {
 
 TEST(Router, UnknownPathAndEmptyParameter) {
   Router router;
-  router.add("GET", "/a/{id}", ok);
+  router.add("GET", "/a/{id}", Permission::kRead, ok);
   Request request;
   request.method = "GET";
   request.path = "/b/1";

@@ -23,10 +23,12 @@ using tcp = asio::ip::tcp;
 // loops.
 class Server::Impl {
  public:
-  Impl(ServerOptions options, const Router& router, MetricsRegistry& metrics, WriteBarrier* barrier)
+  Impl(ServerOptions options, const Router& router, MetricsRegistry& metrics, WriteBarrier* barrier,
+       security::KeyService* keys)
       : options_(std::move(options)), workers_(worker_count()), dispatcher_{router,   metrics,
                                                                             options_, tracker_,
-                                                                            workers_, barrier} {
+                                                                            workers_, barrier,
+                                                                            keys} {
     for (unsigned i = 0; i < io_thread_count(); ++i) {
       loops_.push_back(std::make_unique<asio::io_context>(1));
       keep_running_.push_back(asio::make_work_guard(*loops_.back()));
@@ -121,8 +123,8 @@ class Server::Impl {
 };
 
 Server::Server(ServerOptions options, const Router& router, MetricsRegistry& metrics,
-               WriteBarrier* barrier)
-    : impl_(std::make_unique<Impl>(std::move(options), router, metrics, barrier)) {}
+               WriteBarrier* barrier, security::KeyService* keys)
+    : impl_(std::make_unique<Impl>(std::move(options), router, metrics, barrier, keys)) {}
 Server::~Server() = default;
 Status Server::start() {
   return impl_->start();

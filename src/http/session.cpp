@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "citytwin/http/problem.hpp"
+#include "ngsi/request_env.hpp"
 
 namespace citytwin::http {
 namespace {
@@ -82,6 +83,27 @@ BeastResponse to_beast(Response&& response, unsigned version) {
   out.body() = std::move(response.body);
   out.prepare_payload();
   return out;
+}
+
+std::string_view trim_spaces(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// The API key of a request: "Authorization: Bearer <key>" (RFC 6750 section 2.1) or
+// "X-API-Key: <key>" (an API-gateway convention, for clients that cannot set Authorization).
+// When both are sent, a Bearer Authorization wins.
+std::optional<std::string_view> presented_key(const Request& request) {
+  if (auto authorization = request.header("authorization")) {
+    std::string_view value = trim_spaces(*authorization);
+    constexpr std::string_view kScheme = "bearer ";
+    if (value.size() > kScheme.size() && beast::iequals(value.substr(0, kScheme.size()), kScheme)) {
+      return trim_spaces(value.substr(kScheme.size()));
+    }
+  }
+  if (auto api_key = request.header("x-api-key")) return trim_spaces(*api_key);
+  return std::nullopt;
 }
 
 }  // namespace
@@ -170,6 +192,19 @@ bool Dispatcher::route(const std::string& target, Call& call) const {
     auto match = router.match(request);
     if (match.handler != nullptr) {
       call.route = match.route;
+      if (keys != nullptr && match.permission != Permission::kPublic) {
+        if (auto admitted = admit(request, match.permission); !admitted.ok()) {
+          response = problem_response(admitted.error());
+          if (admitted.error().kind == ErrorKind::kUnauthorized) {
+            // RFC 6750 section 3: the scheme, and invalid_token when a key was sent.
+            response.header("WWW-Authenticate",
+                            presented_key(request)
+                                ? "Bearer realm=\"citytwin\", error=\"invalid_token\""
+                                : "Bearer realm=\"citytwin\"");
+          }
+          return false;
+        }
+      }
       call.handler = match.handler;
       return match.run_inline;
     } else if (match.path_known) {
@@ -184,6 +219,27 @@ bool Dispatcher::route(const std::string& target, Call& call) const {
     }
   }
   return false;
+}
+
+// Authentication, then authorization of the route's permission in the request's tenant. Runs
+// before the handler and before anything is looked up, so a denied request learns nothing
+// about the tenant or the resource. Every failure is 401 or 403 (or 500 if the store fails).
+Status Dispatcher::admit(Request& request, Permission permission) const {
+  auto key = presented_key(request);
+  if (!key || key->empty()) {
+    return make_error(ErrorKind::kUnauthorized,
+                      "an API key is required: send 'Authorization: Bearer <key>' or "
+                      "'X-API-Key: <key>'");
+  }
+  auto principal = keys->authenticate(*key);
+  if (!principal) return std::move(principal).error();
+  // An invalid NGSILD-Tenant names no tenant a scoped key could hold: only a key of every
+  // tenant gets past (its role still checked), and the handler then answers 400.
+  auto tenant = ngsi::tenant_of(request);
+  const std::string scope = tenant ? std::move(*tenant) : std::string(security::kAllTenants);
+  CT_RETURN_IF_ERROR(security::authorize(*principal, permission, scope));
+  request.principal = std::move(*principal);
+  return ok_status();
 }
 
 Outgoing Dispatcher::finish(Call& call) const {

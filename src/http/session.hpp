@@ -10,6 +10,7 @@
 #include "citytwin/common/metrics.hpp"
 #include "citytwin/http/router.hpp"
 #include "citytwin/http/server.hpp"
+#include "citytwin/security/key_service.hpp"
 #include "connection_tracker.hpp"
 
 namespace citytwin::http {
@@ -35,7 +36,8 @@ struct Dispatcher {
   const ServerOptions& options;
   ConnectionTracker& tracker;
   boost::asio::thread_pool& workers;
-  WriteBarrier* barrier;  // null: handlers' writes are durable when they return
+  WriteBarrier* barrier;       // null: handlers' writes are durable when they return
+  security::KeyService* keys;  // null: authentication is off, every route is open
 
   // Calls `done` with the response, on `loop` (directly when the handler ran inline).
   void dispatch(BeastRequest&& request, const boost::asio::any_io_executor& loop,
@@ -46,6 +48,7 @@ struct Dispatcher {
  private:
   struct Call;
   bool route(const std::string& target, Call& call) const;
+  Status admit(Request& request, Permission permission) const;
   void run_handler(Call& call) const;
   void complete(const std::shared_ptr<Call>& call, const boost::asio::any_io_executor& loop,
                 Completion done) const;

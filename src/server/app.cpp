@@ -18,6 +18,7 @@
 #include "citytwin/core/entity_service.hpp"
 #include "citytwin/core/temporal_service.hpp"
 #include "citytwin/http/http_context_loader.hpp"
+#include "citytwin/http/key_routes.hpp"
 #include "citytwin/http/ngsi_routes.hpp"
 #include "citytwin/http/ops_routes.hpp"
 #include "citytwin/http/router.hpp"
@@ -25,6 +26,7 @@
 #include "citytwin/model/context_dir.hpp"
 #include "citytwin/model/context_registry.hpp"
 #include "citytwin/model/context_resolver.hpp"
+#include "citytwin/security/key_service.hpp"
 #include "citytwin/store/rocksdb_store.hpp"
 #include "store_location.hpp"
 #include "store_write_barrier.hpp"
@@ -125,6 +127,10 @@ int serve(const ServeOptions& options) {
     spdlog::error("{}", address.error().detail);
     return 2;
   }
+  if (auto status = check_security_options(options, *address); !status.ok()) {
+    spdlog::error("{}", status.error().detail);
+    return 2;
+  }
   sigset_t signals = block_shutdown_signals();
 
   MetricsRegistry metrics;
@@ -142,6 +148,28 @@ int serve(const ServeOptions& options) {
                                               std::chrono::steady_clock::now() - started)
                                               .count());
 
+  SystemClock clock;
+  // Authentication (docs/security.md): with auth required the dispatcher checks every
+  // non-public route's permission; with auth off the keys API is not served either, so no
+  // one can mint a key while the door is open that would still work once it is closed.
+  const bool auth_required = options.auth == "required";
+  security::KeyService keys(**store, clock);
+  if (auth_required) {
+    auto has_admin = keys.has_usable_global_admin();
+    if (!has_admin) {
+      spdlog::error("cannot read API keys: {}", has_admin.error().detail);
+      return 1;
+    }
+    if (!*has_admin) {
+      spdlog::warn(
+          "authentication is required and no usable admin key exists: stop the server and run "
+          "'citytwin keys create --data {} --role admin --tenant \"*\"'",
+          options.data_dir);
+    }
+  } else {
+    spdlog::warn("authentication is off: anyone who can connect may read and change every tenant");
+  }
+
   http::Router router;
   http::add_ops_routes(
       router,
@@ -151,7 +179,9 @@ int serve(const ServeOptions& options) {
                     [&ready, &store] { return ready.load() && (*store)->write_health().ok(); },
                     &metrics});
   StoreWriteBarrier write_barrier(**store);
-  http::Server server(http_options(options, *address), router, metrics, &write_barrier);
+  if (auth_required) http::add_key_routes(router, keys);
+  http::Server server(http_options(options, *address), router, metrics, &write_barrier,
+                      auth_required ? &keys : nullptr);
   if (auto status = server.start(); !status.ok()) {
     spdlog::error("{}", status.error().detail);
     return 1;
@@ -160,7 +190,6 @@ int serve(const ServeOptions& options) {
   // Hosted-context URLs are made from each request's Host header; the address actually bound
   // (port 0 picks one) is the fallback, so the NGSI-LD routes are added after binding and
   // before the event loop runs.
-  SystemClock clock;
   core::StoreContextPersistence context_persistence(**store);
   jsonld::ContextRegistryOptions registry_options;
   registry_options.max_document_bytes = options.context_max_bytes;
@@ -202,8 +231,8 @@ int serve(const ServeOptions& options) {
     return 1;
   }
   ready = true;
-  spdlog::info("citytwin {} listening on http://{}:{} (data in {})", kVersion,
-               display_host(address->host), server.port(), options.data_dir);
+  spdlog::info("citytwin {} listening on http://{}:{} (data in {}, auth {})", kVersion,
+               display_host(address->host), server.port(), options.data_dir, options.auth);
 
   std::atomic<bool> finished{false};
   std::thread signal_waiter([&] {

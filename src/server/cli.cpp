@@ -5,6 +5,7 @@
 
 #include "citytwin/server/app.hpp"
 #include "export_command.hpp"
+#include "keys_command.hpp"
 #include "version.hpp"
 
 namespace citytwin::server {
@@ -41,6 +42,37 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
                   "Most instances of one attribute in one temporal answer (206 past it)")
       ->default_str(std::to_string(v.temporal_page_size));
   serve.add_option("--no-sync", "Do not fsync before acknowledging writes (unsafe)");
+  serve.add_option("--auth", v.auth, "API key authentication: required or off")
+      ->default_str(v.auth);
+  serve.add_flag("--insecure-allow-remote", v.insecure_allow_remote,
+                 "Allow --auth off on an address other than loopback (unsafe)");
+}
+
+// `citytwin keys create|list|revoke`.
+struct KeysCommands {
+  KeysOptions options;
+  CLI::App* create = nullptr;
+  CLI::App* list = nullptr;
+  CLI::App* revoke = nullptr;
+};
+
+void add_keys_commands(CLI::App& keys, KeysCommands& commands) {
+  KeysOptions& o = commands.options;
+  keys.require_subcommand(1);
+  commands.create = keys.add_subcommand("create", "Create an API key and print it (once)");
+  commands.list = keys.add_subcommand("list", "List API keys (never their secrets)");
+  commands.revoke = keys.add_subcommand("revoke", "Revoke an API key by id");
+  for (CLI::App* command : {commands.create, commands.list, commands.revoke}) {
+    command->add_option("--data", o.data_dir, "Data directory")->default_str(o.data_dir);
+  }
+  commands.create->add_option("--role", o.role, "admin, editor or viewer")->required();
+  commands.create->add_option("--tenant", o.tenant,
+                              "Tenant the key is valid for ('*' = every tenant, admins only; "
+                              "default: the default tenant)");
+  commands.create->add_option("--name", o.name, "A label for people");
+  commands.create->add_option("--expires-at", o.expires_at,
+                              "ISO 8601 date-time after which the key is refused");
+  commands.revoke->add_option("id", o.id, "Key id (see citytwin keys list)")->required();
 }
 
 void add_export_flags(CLI::App& command, ExportOptions& o) {
@@ -74,6 +106,8 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--request-timeout-ms")) options.request_timeout_ms = v.request_timeout_ms;
   if (given("--temporal-page-size")) options.temporal_page_size = v.temporal_page_size;
   if (given("--no-sync")) options.sync_writes = false;
+  if (given("--auth")) options.auth = v.auth;
+  if (given("--insecure-allow-remote")) options.insecure_allow_remote = true;
   return options;
 }
 
@@ -99,6 +133,10 @@ int run_cli(int argc, char** argv) {
   CLI::App* exporter = app.add_subcommand(
       "export", "Write the recorded history of entities as CSV or JSON Lines (server stopped)");
   add_export_flags(*exporter, export_options);
+  KeysCommands keys_commands;
+  CLI::App* keys = app.add_subcommand(
+      "keys", "Create, list and revoke API keys of a data directory (server stopped)");
+  add_keys_commands(*keys, keys_commands);
 
   try {
     app.parse(argc, argv);
@@ -119,6 +157,9 @@ int run_cli(int argc, char** argv) {
     return citytwin::server::serve(*options);
   }
   if (exporter->parsed()) return export_history(export_options);
+  if (keys_commands.create->parsed()) return keys_create(keys_commands.options);
+  if (keys_commands.list->parsed()) return keys_list(keys_commands.options);
+  if (keys_commands.revoke->parsed()) return keys_revoke(keys_commands.options);
   return 0;
 }
 

@@ -1,5 +1,6 @@
 #include "citytwin/server/serve_options.hpp"
 
+#include <arpa/inet.h>
 #include <toml++/toml.h>
 
 #include <charconv>
@@ -66,6 +67,8 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"storage.history_compact_min_samples", integer_setter(o.history_compact_min_samples)},
       {"storage.history_chunk_samples", integer_setter(o.history_chunk_samples)},
       {"storage.history_compact_interval_ms", integer_setter(o.history_compact_interval_ms)},
+      {"security.auth", string_setter(o.auth)},
+      {"security.insecure_allow_remote", bool_setter(o.insecure_allow_remote)},
       {"context.fetch_timeout_ms", integer_setter(o.context_fetch_timeout_ms)},
       {"context.max_bytes", integer_setter(o.context_max_bytes)},
   };
@@ -123,6 +126,38 @@ Result<ListenAddress> parse_listen_address(const std::string& text) {
   }
   address.port = static_cast<std::uint16_t>(port);
   return address;
+}
+
+}  // namespace citytwin::server
+
+namespace citytwin::server {
+
+bool is_loopback_host(const std::string& host) {
+  if (host == "localhost") return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    // ::ffff:127.x.x.x, an IPv4 loopback address written as IPv6.
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+  }
+  return false;
+}
+
+Status check_security_options(const ServeOptions& options, const ListenAddress& address) {
+  if (options.auth != "required" && options.auth != "off") {
+    return make_error(ErrorKind::kInvalidRequest,
+                      "security.auth must be \"required\" or \"off\", got '" + options.auth + "'");
+  }
+  if (options.auth == "off" && !is_loopback_host(address.host) && !options.insecure_allow_remote) {
+    return make_error(ErrorKind::kInvalidRequest,
+                      "refusing to listen on " + address.host +
+                          " with authentication off: anyone on the network could read and change "
+                          "every tenant's data. Use --auth required (the default) with API keys, "
+                          "listen on 127.0.0.1, or pass --insecure-allow-remote to force it");
+  }
+  return ok_status();
 }
 
 }  // namespace citytwin::server

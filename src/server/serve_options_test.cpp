@@ -62,5 +62,41 @@ TEST(ServeOptions, ParsesListenAddresses) {
   EXPECT_FALSE(parse_listen_address("host:12ab"));
 }
 
+TEST(ServeOptions, SecurityKeysAndDefaults) {
+  ServeOptions defaults;
+  EXPECT_EQ(defaults.auth, "required");
+  EXPECT_FALSE(defaults.insecure_allow_remote);
+  auto path = write_temp("[security]\nauth = \"off\"\ninsecure_allow_remote = true\n");
+  ServeOptions options;
+  ASSERT_TRUE(load_config_file(path, options).ok());
+  EXPECT_EQ(options.auth, "off");
+  EXPECT_TRUE(options.insecure_allow_remote);
+  std::remove(path.c_str());
+}
+
+TEST(ServeOptions, LoopbackHosts) {
+  for (const char* host : {"127.0.0.1", "127.1.2.3", "::1", "localhost", "::ffff:127.0.0.1"}) {
+    EXPECT_TRUE(is_loopback_host(host)) << host;
+  }
+  for (const char* host :
+       {"0.0.0.0", "::", "10.0.0.1", "192.168.1.5", "128.0.0.1", "fe80::1", "example.org", ""}) {
+    EXPECT_FALSE(is_loopback_host(host)) << host;
+  }
+}
+
+TEST(ServeOptions, AuthOffOnTheNetworkNeedsToBeForced) {
+  ServeOptions options;
+  ListenAddress any{"0.0.0.0", 1026};
+  ListenAddress local{"127.0.0.1", 1026};
+  EXPECT_TRUE(check_security_options(options, any).ok());  // auth required: fine anywhere
+  options.auth = "off";
+  EXPECT_TRUE(check_security_options(options, local).ok());
+  EXPECT_FALSE(check_security_options(options, any).ok());
+  options.insecure_allow_remote = true;
+  EXPECT_TRUE(check_security_options(options, any).ok());
+  options.auth = "maybe";
+  EXPECT_FALSE(check_security_options(options, local).ok());
+}
+
 }  // namespace
 }  // namespace citytwin::server

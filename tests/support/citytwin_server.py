@@ -13,13 +13,17 @@ import requests
 
 
 class CityTwinServer:
-    def __init__(self, data_dir=None, extra_args=None, preexec_fn=None):
+    def __init__(self, data_dir=None, extra_args=None, preexec_fn=None, auth=False,
+                 log_level="warn"):
         # preexec_fn runs in the child before exec (resource limits for fault injection).
+        # auth=False starts with --auth off (loopback only), so tests of the data API need no
+        # keys; tests/api/test_60_security.py starts with auth=True (the default of the binary).
         self.binary = os.environ.get("CITYTWIN_BIN", "build/release/citytwin")
         self.owns_data = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="citytwin-test-")
-        self.extra_args = list(extra_args or [])
+        self.extra_args = ([] if auth else ["--auth", "off"]) + list(extra_args or [])
         self.preexec_fn = preexec_fn
+        self.log_level = log_level
         self.process = None
         self.port = None
         self.log_path = None
@@ -37,7 +41,7 @@ class CityTwinServer:
         self.process = subprocess.Popen(
             [self.binary, "serve", "--listen", "127.0.0.1:0", "--data",
              os.path.join(self.data_dir, "db"), "--port-file", port_file,
-             "--log-level", "warn", *self.extra_args],
+             "--log-level", self.log_level, *self.extra_args],
             stdout=log, stderr=log, preexec_fn=self.preexec_fn)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -7,7 +7,7 @@ namespace citytwin::http {
 
 void add_ops_routes(Router& router, OpsInfo info) {
   router.add(
-      "GET", "/health",
+      "GET", "/health", Permission::kPublic,
       [ready = info.ready](Request&) {
         bool is_ready = ready ? ready() : true;
         boost::json::object body{
@@ -16,14 +16,15 @@ void add_ops_routes(Router& router, OpsInfo info) {
       },
       always_inline);
   router.add(
-      "GET", "/version",
+      "GET", "/version", Permission::kPublic,
       [version = info.version](Request&) {
         boost::json::object body{
             {"citytwin", version}, {"ngsi-ld", "1.8.1"}, {"compiler", __VERSION__}};
         return Response::with_body(200, "application/json", to_json_text(body));
       },
       always_inline);
-  router.add("GET", "/metrics", [metrics = info.metrics](Request&) {
+  // Metrics name every tenant and count its entities: only for admins of every tenant.
+  router.add("GET", "/metrics", Permission::kGlobalAdmin, [metrics = info.metrics](Request&) {
     return Response::with_body(200, "text/plain; version=0.0.4; charset=utf-8",
                                metrics != nullptr ? metrics->render() : std::string());
   });

@@ -16,49 +16,60 @@ void add_ngsi_routes(Router& router, NgsiApi& api) {
   // event loop unless they need a remote @context not cached yet: a download must not stall
   // the loop. Queries and batches may take long; they run on worker threads.
   auto local = [&api](const Request& request) { return ngsi::contexts_are_local(request, api); };
-  router.add("POST", base + "/entities", bind(create_entity), local);
-  router.add("GET", base + "/entities", bind(query_entities));
-  router.add("GET", base + "/entities/{entityId}", bind(retrieve_entity), local);
-  router.add("DELETE", base + "/entities/{entityId}", bind(delete_entity), local);
-  router.add("PUT", base + "/entities/{entityId}", bind(replace_entity), local);
-  router.add("PATCH", base + "/entities/{entityId}", bind(merge_entity), local);
-  router.add("POST", base + "/entities/{entityId}/attrs", bind(append_attributes), local);
-  router.add("PATCH", base + "/entities/{entityId}/attrs", bind(update_attributes), local);
-  router.add("PATCH", base + "/entities/{entityId}/attrs/{attrId}", bind(patch_attribute), local);
-  router.add("PUT", base + "/entities/{entityId}/attrs/{attrId}", bind(replace_attribute), local);
-  router.add("DELETE", base + "/entities/{entityId}/attrs/{attrId}", bind(delete_attribute), local);
+  router.add("POST", base + "/entities", Permission::kWrite, bind(create_entity), local);
+  router.add("GET", base + "/entities", Permission::kRead, bind(query_entities));
+  router.add("GET", base + "/entities/{entityId}", Permission::kRead, bind(retrieve_entity), local);
+  router.add("DELETE", base + "/entities/{entityId}", Permission::kWrite, bind(delete_entity),
+             local);
+  router.add("PUT", base + "/entities/{entityId}", Permission::kWrite, bind(replace_entity), local);
+  router.add("PATCH", base + "/entities/{entityId}", Permission::kWrite, bind(merge_entity), local);
+  router.add("POST", base + "/entities/{entityId}/attrs", Permission::kWrite,
+             bind(append_attributes), local);
+  router.add("PATCH", base + "/entities/{entityId}/attrs", Permission::kWrite,
+             bind(update_attributes), local);
+  router.add("PATCH", base + "/entities/{entityId}/attrs/{attrId}", Permission::kWrite,
+             bind(patch_attribute), local);
+  router.add("PUT", base + "/entities/{entityId}/attrs/{attrId}", Permission::kWrite,
+             bind(replace_attribute), local);
+  router.add("DELETE", base + "/entities/{entityId}/attrs/{attrId}", Permission::kWrite,
+             bind(delete_attribute), local);
 
   for (const char* operation : {"create", "upsert", "update", "delete", "merge"}) {
     router.add(
-        "POST", base + "/entityOperations/" + operation,
+        "POST", base + "/entityOperations/" + operation, Permission::kWrite,
         [&api, operation](Request& request) { return batch_operation(request, api, operation); });
   }
-  router.add("POST", base + "/entityOperations/query", bind(query_post));
+  router.add("POST", base + "/entityOperations/query", Permission::kRead, bind(query_post));
 
-  router.add("GET", base + "/temporal/entities", bind(query_temporal_entities));
-  router.add("GET", base + "/temporal/entities/{entityId}", bind(retrieve_temporal_entity));
-  router.add("POST", base + "/temporal/entityOperations/query", bind(query_temporal_post));
+  router.add("GET", base + "/temporal/entities", Permission::kRead, bind(query_temporal_entities));
+  router.add("GET", base + "/temporal/entities/{entityId}", Permission::kRead,
+             bind(retrieve_temporal_entity));
+  router.add("POST", base + "/temporal/entityOperations/query", Permission::kRead,
+             bind(query_temporal_post));
   // CityTwin's own API (not NGSI-LD): bulk export of recorded history.
-  router.add("GET", "/citytwin/v1/export", bind(export_history));
+  router.add("GET", "/citytwin/v1/export", Permission::kRead, bind(export_history));
   const std::string temporal = base + "/temporal/entities";
-  router.add("POST", temporal, bind(create_temporal_entity));
-  router.add("DELETE", temporal + "/{entityId}", bind(delete_temporal_entity));
-  router.add("POST", temporal + "/{entityId}/attrs", bind(append_temporal_attributes));
-  router.add("DELETE", temporal + "/{entityId}/attrs/{attrId}", bind(delete_temporal_attribute));
-  router.add("PATCH", temporal + "/{entityId}/attrs/{attrId}/{instanceId}",
+  router.add("POST", temporal, Permission::kWrite, bind(create_temporal_entity));
+  router.add("DELETE", temporal + "/{entityId}", Permission::kWrite, bind(delete_temporal_entity));
+  router.add("POST", temporal + "/{entityId}/attrs", Permission::kWrite,
+             bind(append_temporal_attributes));
+  router.add("DELETE", temporal + "/{entityId}/attrs/{attrId}", Permission::kWrite,
+             bind(delete_temporal_attribute));
+  router.add("PATCH", temporal + "/{entityId}/attrs/{attrId}/{instanceId}", Permission::kWrite,
              bind(modify_temporal_instance));
-  router.add("DELETE", temporal + "/{entityId}/attrs/{attrId}/{instanceId}",
+  router.add("DELETE", temporal + "/{entityId}/attrs/{attrId}/{instanceId}", Permission::kWrite,
              bind(delete_temporal_instance));
 
-  router.add("GET", base + "/types", bind(list_types));
-  router.add("GET", base + "/types/{type}", bind(type_info));
-  router.add("GET", base + "/attributes", bind(list_attributes));
-  router.add("GET", base + "/attributes/{attrId}", bind(attribute_info));
+  router.add("GET", base + "/types", Permission::kRead, bind(list_types));
+  router.add("GET", base + "/types/{type}", Permission::kRead, bind(type_info));
+  router.add("GET", base + "/attributes", Permission::kRead, bind(list_attributes));
+  router.add("GET", base + "/attributes/{attrId}", Permission::kRead, bind(attribute_info));
 
-  router.add("GET", base + "/jsonldContexts", bind(list_contexts));
-  router.add("POST", base + "/jsonldContexts", bind(add_context));
-  router.add("GET", base + "/jsonldContexts/{contextId}", bind(serve_context));
-  router.add("DELETE", base + "/jsonldContexts/{contextId}", bind(delete_context));
+  router.add("GET", base + "/jsonldContexts", Permission::kRead, bind(list_contexts));
+  router.add("POST", base + "/jsonldContexts", Permission::kWrite, bind(add_context));
+  router.add("GET", base + "/jsonldContexts/{contextId}", Permission::kRead, bind(serve_context));
+  router.add("DELETE", base + "/jsonldContexts/{contextId}", Permission::kGlobalAdmin,
+             bind(delete_context));
 }
 
 }  // namespace citytwin::http

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "citytwin/security/access.hpp"
+
 namespace citytwin::http {
 
 // A parsed HTTP request as handlers see it: no Beast types, so handlers stay testable.
@@ -17,6 +19,9 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   std::map<std::string, std::string> path_params;  // filled by the router, decoded
+  // The key that authenticated the request; set by the dispatcher when authentication is on
+  // and the route is not public.
+  std::optional<security::Principal> principal;
 
   // First header with this (lower-case) name.
   std::optional<std::string_view> header(std::string_view lower_name) const;

@@ -7,10 +7,12 @@
 
 #include "citytwin/http/request.hpp"
 #include "citytwin/http/response.hpp"
+#include "citytwin/security/access.hpp"
 
 namespace citytwin::http {
 
 using Handler = std::function<Response(Request&)>;
+using security::Permission;
 
 // Says whether a matched request may run on the network event loop instead of a worker
 // thread: only handlers that never wait on the network or an fsync qualify (reading the
@@ -22,7 +24,9 @@ inline bool always_inline(const Request&) {
   return true;
 }
 
-// A declarative route table: "METHOD /path/{param}/..." -> handler. Matching splits the raw
+// A declarative route table: "METHOD /path/{param}/..." -> permission and handler. The
+// permission is declared with the route and enforced once, by the dispatcher, before the
+// handler runs (docs/security.md); handlers never check it. Matching splits the raw
 // (still percent-encoded) path on '/', so an encoded '/' inside an entity id stays in its
 // segment; each parameter is decoded after matching.
 class Router {
@@ -33,11 +37,21 @@ class Router {
     bool path_known = false;           // path matched some route but not with this method
     std::vector<std::string> allowed;  // methods allowed for the path (for 405 Allow)
     bool run_inline = false;           // the route's InlinePredicate accepted the request
+    Permission permission = Permission::kGlobalAdmin;  // what the matched route requires
+  };
+
+  // A route as declared, for tests that review the whole table.
+  struct RouteInfo {
+    std::string method;
+    std::string pattern;
+    Permission permission;
   };
 
   // Without `may_run_inline`, the handler always runs on a worker thread.
-  void add(std::string method, std::string pattern, Handler handler,
+  void add(std::string method, std::string pattern, Permission permission, Handler handler,
            InlinePredicate may_run_inline = {});
+
+  std::vector<RouteInfo> routes() const;
 
   // Finds the handler for request.method and request.path and fills request.path_params.
   Match match(Request& request) const;
@@ -47,6 +61,7 @@ class Router {
     std::string method;
     std::string pattern;
     std::vector<std::string> segments;  // "{name}" marks a parameter
+    Permission permission;
     Handler handler;
     InlinePredicate may_run_inline;
   };

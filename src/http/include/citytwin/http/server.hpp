@@ -10,6 +10,7 @@
 #include "citytwin/common/result.hpp"
 #include "citytwin/http/router.hpp"
 #include "citytwin/http/write_barrier.hpp"
+#include "citytwin/security/key_service.hpp"
 
 namespace citytwin::http {
 
@@ -42,11 +43,13 @@ struct ServerOptions {
 
 // An HTTP/1.1 server (Boost.Beast) dispatching to a Router. Records request counts and
 // latencies per route into the metrics registry. With a `barrier`, the response to any
-// request but GET/HEAD waits until the writes it made are durable (write_barrier.hpp).
+// request but GET/HEAD waits until the writes it made are durable (write_barrier.hpp). With
+// `keys`, every route but the public ones needs an API key allowing its permission
+// (docs/security.md); without, authentication is off.
 class Server {
  public:
   Server(ServerOptions options, const Router& router, MetricsRegistry& metrics,
-         WriteBarrier* barrier = nullptr);
+         WriteBarrier* barrier = nullptr, security::KeyService* keys = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -53,6 +53,15 @@ struct ServeOptions {
   std::size_t max_limit = 1000;
   std::size_t temporal_page_size = 10000;
 
+  // Security (docs/security.md). "required": every route but GET /health and GET /version
+  // needs an API key (made with `citytwin keys create`, or POST /citytwin/v1/keys by an admin).
+  // "off": no authentication and no keys API, for tests and isolated machines. Default
+  // "required".
+  std::string auth = "required";
+  // Let auth = "off" listen on an address other than loopback. Default false: the server
+  // refuses to start, so an open API is never exposed to the network by accident.
+  bool insecure_allow_remote = false;
+
   // Remote @context download limits.
   std::uint32_t context_fetch_timeout_ms = 5000;
   std::size_t context_max_bytes = 1024 * 1024;
@@ -66,5 +75,13 @@ struct ListenAddress {
   std::uint16_t port = 0;
 };
 Result<ListenAddress> parse_listen_address(const std::string& text);
+
+// Whether a listen host only accepts connections from this machine (127.0.0.0/8, ::1,
+// localhost). 0.0.0.0 and :: listen on every interface and are not loopback.
+bool is_loopback_host(const std::string& host);
+
+// The start-up checks of the security settings: a known auth mode, and no open API on a
+// network address unless insecure_allow_remote. Fails with kInvalidRequest saying why.
+Status check_security_options(const ServeOptions& options, const ListenAddress& address);
 
 }  // namespace citytwin::server

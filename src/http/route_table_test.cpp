@@ -1,0 +1,151 @@
+// The security review of the route table: every route the server registers must appear
+// below with the permission it was reviewed for. A new route (say, subscriptions) fails this
+// test until its permission is added here, so no route can ship unclassified; a changed
+// permission fails it too. docs/security.md explains the policy.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "citytwin/common/clock.hpp"
+#include "citytwin/core/discovery.hpp"
+#include "citytwin/core/entity_service.hpp"
+#include "citytwin/core/temporal_service.hpp"
+#include "citytwin/http/key_routes.hpp"
+#include "citytwin/http/ngsi_routes.hpp"
+#include "citytwin/http/ops_routes.hpp"
+#include "citytwin/model/context_loader.hpp"
+#include "citytwin/model/context_registry.hpp"
+#include "citytwin/model/context_resolver.hpp"
+#include "citytwin/security/key_service.hpp"
+#include "citytwin/store/memory_store.hpp"
+
+namespace citytwin::http {
+namespace {
+
+using P = Permission;
+
+class NoDownloads final : public jsonld::ContextLoader {
+ public:
+  Result<std::string> load(std::string_view) override {
+    return make_error(ErrorKind::kLdContextNotAvailable, "no downloads in tests");
+  }
+};
+
+const std::string kNgsi = "/ngsi-ld/v1";
+
+// Reviewed permissions, "METHOD pattern" -> permission.
+std::map<std::string, P> reviewed() {
+  std::map<std::string, P> table = {
+      {"GET /health", P::kPublic},
+      {"GET /version", P::kPublic},
+      {"GET /metrics", P::kGlobalAdmin},  // names and sizes every tenant
+      {"POST /citytwin/v1/keys", P::kGlobalAdmin},
+      {"GET /citytwin/v1/keys", P::kGlobalAdmin},
+      {"GET /citytwin/v1/keys/{keyId}", P::kGlobalAdmin},
+      {"DELETE /citytwin/v1/keys/{keyId}", P::kGlobalAdmin},
+      {"GET /citytwin/v1/export", P::kRead},
+      {"POST " + kNgsi + "/entities", P::kWrite},
+      {"GET " + kNgsi + "/entities", P::kRead},
+      {"GET " + kNgsi + "/entities/{entityId}", P::kRead},
+      {"DELETE " + kNgsi + "/entities/{entityId}", P::kWrite},
+      {"PUT " + kNgsi + "/entities/{entityId}", P::kWrite},
+      {"PATCH " + kNgsi + "/entities/{entityId}", P::kWrite},
+      {"POST " + kNgsi + "/entities/{entityId}/attrs", P::kWrite},
+      {"PATCH " + kNgsi + "/entities/{entityId}/attrs", P::kWrite},
+      {"PATCH " + kNgsi + "/entities/{entityId}/attrs/{attrId}", P::kWrite},
+      {"PUT " + kNgsi + "/entities/{entityId}/attrs/{attrId}", P::kWrite},
+      {"DELETE " + kNgsi + "/entities/{entityId}/attrs/{attrId}", P::kWrite},
+      {"POST " + kNgsi + "/entityOperations/create", P::kWrite},
+      {"POST " + kNgsi + "/entityOperations/upsert", P::kWrite},
+      {"POST " + kNgsi + "/entityOperations/update", P::kWrite},
+      {"POST " + kNgsi + "/entityOperations/delete", P::kWrite},
+      {"POST " + kNgsi + "/entityOperations/merge", P::kWrite},
+      {"POST " + kNgsi + "/entityOperations/query", P::kRead},  // a read with a body
+      {"GET " + kNgsi + "/temporal/entities", P::kRead},
+      {"GET " + kNgsi + "/temporal/entities/{entityId}", P::kRead},
+      {"POST " + kNgsi + "/temporal/entityOperations/query", P::kRead},  // a read with a body
+      {"POST " + kNgsi + "/temporal/entities", P::kWrite},
+      {"DELETE " + kNgsi + "/temporal/entities/{entityId}", P::kWrite},
+      {"POST " + kNgsi + "/temporal/entities/{entityId}/attrs", P::kWrite},
+      {"DELETE " + kNgsi + "/temporal/entities/{entityId}/attrs/{attrId}", P::kWrite},
+      {"PATCH " + kNgsi + "/temporal/entities/{entityId}/attrs/{attrId}/{instanceId}", P::kWrite},
+      {"DELETE " + kNgsi + "/temporal/entities/{entityId}/attrs/{attrId}/{instanceId}", P::kWrite},
+      {"GET " + kNgsi + "/types", P::kRead},
+      {"GET " + kNgsi + "/types/{type}", P::kRead},
+      {"GET " + kNgsi + "/attributes", P::kRead},
+      {"GET " + kNgsi + "/attributes/{attrId}", P::kRead},
+      {"GET " + kNgsi + "/jsonldContexts", P::kRead},
+      {"POST " + kNgsi + "/jsonldContexts", P::kWrite},
+      {"GET " + kNgsi + "/jsonldContexts/{contextId}", P::kRead},
+      // The @context registry is shared by every tenant.
+      {"DELETE " + kNgsi + "/jsonldContexts/{contextId}", P::kGlobalAdmin},
+  };
+  return table;
+}
+
+// The route table exactly as src/server/app.cpp builds it.
+class RouteTableTest : public ::testing::Test {
+ protected:
+  SystemClock clock_;
+  std::unique_ptr<store::EntityStore> store_ = store::make_memory_store();
+  core::EntityService entities_{*store_, clock_};
+  core::Discovery discovery_{*store_};
+  core::TemporalService temporal_{*store_, clock_};
+  jsonld::ContextRegistry registry_{{}, clock_};
+  NoDownloads loader_;
+  std::unique_ptr<jsonld::ContextResolver> resolver_ =
+      std::move(jsonld::ContextResolver::create(registry_, loader_).value());
+  security::KeyService keys_{*store_, clock_};
+  NgsiApi api_{entities_, discovery_, temporal_, *resolver_, registry_, loader_, {}};
+  Router router_;
+
+  void SetUp() override {
+    add_ops_routes(router_, OpsInfo{"test", {}, nullptr});
+    add_key_routes(router_, keys_);
+    add_ngsi_routes(router_, api_);
+  }
+};
+
+TEST_F(RouteTableTest, EveryRouteHasItsReviewedPermission) {
+  auto expected = reviewed();
+  std::set<std::string> seen;
+  for (const auto& route : router_.routes()) {
+    std::string name = route.method + " " + route.pattern;
+    EXPECT_TRUE(seen.insert(name).second) << "route declared twice: " << name;
+    auto it = expected.find(name);
+    if (it == expected.end()) {
+      ADD_FAILURE() << "route without a reviewed permission: " << name << " (declared "
+                    << security::permission_name(route.permission)
+                    << "); add it to reviewed() in route_table_test.cpp";
+      continue;
+    }
+    EXPECT_EQ(route.permission, it->second)
+        << name << " requires " << security::permission_name(route.permission) << ", reviewed "
+        << security::permission_name(it->second);
+  }
+  for (const auto& [name, permission] : expected) {
+    EXPECT_TRUE(seen.count(name)) << "reviewed route no longer registered: " << name;
+  }
+}
+
+// Independent of the table above: whatever is added, a method that changes state is never
+// open to viewers (except the two query POSTs) and only the probes are public.
+TEST_F(RouteTableTest, WritesNeedAtLeastEditorAndOnlyProbesArePublic) {
+  const std::set<std::string> read_posts = {kNgsi + "/entityOperations/query",
+                                            kNgsi + "/temporal/entityOperations/query"};
+  for (const auto& route : router_.routes()) {
+    std::string name = route.method + " " + route.pattern;
+    if (route.permission == P::kPublic) {
+      EXPECT_TRUE(route.pattern == "/health" || route.pattern == "/version") << name;
+    }
+    bool reads = route.method == "GET" || route.method == "HEAD" ||
+                 (route.method == "POST" && read_posts.count(route.pattern));
+    if (!reads) {
+      EXPECT_NE(route.permission, P::kRead) << name << " changes state";
+    }
+  }
+}
+
+}  // namespace
+}  // namespace citytwin::http

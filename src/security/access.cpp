@@ -1,0 +1,83 @@
+#include "citytwin/security/access.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace citytwin::security {
+
+std::string_view role_name(Role role) {
+  switch (role) {
+    case Role::kViewer:
+      return "viewer";
+    case Role::kEditor:
+      return "editor";
+    case Role::kAdmin:
+      return "admin";
+  }
+  return "viewer";
+}
+
+std::optional<Role> parse_role(std::string_view text) {
+  if (text == "viewer") return Role::kViewer;
+  if (text == "editor") return Role::kEditor;
+  if (text == "admin") return Role::kAdmin;
+  return std::nullopt;
+}
+
+std::string_view permission_name(Permission permission) {
+  switch (permission) {
+    case Permission::kPublic:
+      return "public";
+    case Permission::kRead:
+      return "read";
+    case Permission::kWrite:
+      return "write";
+    case Permission::kAdmin:
+      return "admin";
+    case Permission::kGlobalAdmin:
+      return "global-admin";
+  }
+  return "global-admin";
+}
+
+bool valid_tenant_scope(std::string_view tenant) {
+  if (tenant.size() > 64) return false;
+  return std::all_of(tenant.begin(), tenant.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  });
+}
+
+Status authorize(const Principal& principal, Permission permission, std::string_view tenant) {
+  Role needed = Role::kViewer;
+  switch (permission) {
+    case Permission::kPublic:
+      return ok_status();
+    case Permission::kRead:
+      needed = Role::kViewer;
+      break;
+    case Permission::kWrite:
+      needed = Role::kEditor;
+      break;
+    case Permission::kAdmin:
+    case Permission::kGlobalAdmin:
+      needed = Role::kAdmin;
+      break;
+  }
+  bool all_tenants = principal.tenant == kAllTenants;
+  if (permission == Permission::kGlobalAdmin && !all_tenants) {
+    return make_error(ErrorKind::kForbidden,
+                      "this operation needs an admin key scoped to every tenant (\"*\")");
+  }
+  if (!all_tenants && principal.tenant != tenant) {
+    // Same answer whether or not the tenant exists (no tenant enumeration).
+    return make_error(ErrorKind::kForbidden, "the API key is not valid for the requested tenant");
+  }
+  if (static_cast<int>(principal.role) < static_cast<int>(needed)) {
+    return make_error(ErrorKind::kForbidden, "the API key's role (" +
+                                                 std::string(role_name(principal.role)) +
+                                                 ") does not allow this operation");
+  }
+  return ok_status();
+}
+
+}  // namespace citytwin::security
