@@ -36,6 +36,20 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
                   "Time a client has to send a whole request")
       ->default_str(std::to_string(v.request_timeout_ms));
   serve.add_option("--no-sync", "Do not fsync before acknowledging writes (unsafe)");
+  serve
+      .add_option("--notify-timeout-ms", v.notify_timeout_ms,
+                  "Time a notification receiver has to answer")
+      ->default_str(std::to_string(v.notify_timeout_ms));
+  serve
+      .add_option("--notify-retry-initial-ms", v.notify_retry_initial_ms,
+                  "First retry delay of a failed notification (doubles up to the max)")
+      ->default_str(std::to_string(v.notify_retry_initial_ms));
+  serve.add_option("--notify-retry-max-ms", v.notify_retry_max_ms, "Longest retry delay")
+      ->default_str(std::to_string(v.notify_retry_max_ms));
+  serve
+      .add_option("--notify-max-attempts", v.notify_max_attempts,
+                  "Attempts per notification before it is dropped")
+      ->default_str(std::to_string(v.notify_max_attempts));
 }
 
 // Config file first, then every flag the user actually gave.
@@ -54,6 +68,12 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--max-body-bytes")) options.max_body_bytes = v.max_body_bytes;
   if (given("--request-timeout-ms")) options.request_timeout_ms = v.request_timeout_ms;
   if (given("--no-sync")) options.sync_writes = false;
+  if (given("--notify-timeout-ms")) options.notify_timeout_ms = v.notify_timeout_ms;
+  if (given("--notify-retry-initial-ms")) {
+    options.notify_retry_initial_ms = v.notify_retry_initial_ms;
+  }
+  if (given("--notify-retry-max-ms")) options.notify_retry_max_ms = v.notify_retry_max_ms;
+  if (given("--notify-max-attempts")) options.notify_max_attempts = v.notify_max_attempts;
   return options;
 }
 

@@ -36,6 +36,12 @@ Response attribute_info(Request& request, NgsiApi& api);
 
 Response retrieve_temporal_entity(Request& request, NgsiApi& api);
 
+Response create_subscription(Request& request, NgsiApi& api);
+Response query_subscriptions(Request& request, NgsiApi& api);
+Response retrieve_subscription(Request& request, NgsiApi& api);
+Response update_subscription(Request& request, NgsiApi& api);
+Response delete_subscription(Request& request, NgsiApi& api);
+
 Response list_contexts(Request& request, NgsiApi& api);
 Response serve_context(Request& request, NgsiApi& api);
 Response add_context(Request& request, NgsiApi& api);

@@ -42,6 +42,14 @@ void add_ngsi_routes(Router& router, NgsiApi& api) {
   router.add("GET", base + "/attributes", bind(list_attributes));
   router.add("GET", base + "/attributes/{attrId}", bind(attribute_info));
 
+  // Subscriptions write a small document synchronously (and may download a jsonldContext):
+  // worker threads, not the event loop.
+  router.add("POST", base + "/subscriptions", bind(create_subscription));
+  router.add("GET", base + "/subscriptions", bind(query_subscriptions));
+  router.add("GET", base + "/subscriptions/{subscriptionId}", bind(retrieve_subscription));
+  router.add("PATCH", base + "/subscriptions/{subscriptionId}", bind(update_subscription));
+  router.add("DELETE", base + "/subscriptions/{subscriptionId}", bind(delete_subscription));
+
   router.add("GET", base + "/jsonldContexts", bind(list_contexts));
   router.add("POST", base + "/jsonldContexts", bind(add_context));
   router.add("GET", base + "/jsonldContexts/{contextId}", bind(serve_context));

@@ -1,0 +1,423 @@
+#include "citytwin/core/subscription_service.hpp"
+
+#include <cstdio>
+#include <random>
+
+#include <boost/json.hpp>
+
+#include "citytwin/common/json_text.hpp"
+#include "citytwin/core/subscription_match.hpp"
+#include "citytwin/model/core_contexts.hpp"
+#include "citytwin/model/ngsi_names.hpp"
+
+namespace citytwin::core {
+namespace json = boost::json;
+namespace {
+
+constexpr std::string_view kSubscriptions = "subscriptions";
+constexpr std::string_view kStatus = "subscription-status";
+constexpr char kSeparator = '\x1f';
+constexpr std::string_view kContextRel = "http://www.w3.org/ns/json-ld#context";
+
+std::string key_of(std::string_view tenant, std::string_view id) {
+  std::string key(tenant);
+  key += kSeparator;
+  key += id;
+  return key;
+}
+
+std::string random_hex() {
+  std::random_device device;
+  std::uint64_t high = (static_cast<std::uint64_t>(device()) << 32) | device();
+  std::uint64_t low = (static_cast<std::uint64_t>(device()) << 32) | device();
+  char text[33];
+  std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(high),
+                static_cast<unsigned long long>(low));
+  return text;
+}
+
+Error not_found(std::string_view id) {
+  return make_error(ErrorKind::kResourceNotFound, "subscription " + std::string(id) + " not found");
+}
+
+std::optional<Instant> instant_member(const json::object& object, std::string_view name) {
+  const auto* value = object.if_contains(name);
+  if (value == nullptr || !value->is_string()) return std::nullopt;
+  return parse_date_time(value->as_string());
+}
+
+json::object stats_to_json(const DeliveryStats& stats) {
+  json::object out;
+  out["timesSent"] = stats.times_sent;
+  out["timesFailed"] = stats.times_failed;
+  if (stats.last_notification) out["lastNotification"] = format_date_time(*stats.last_notification);
+  if (stats.last_success) out["lastSuccess"] = format_date_time(*stats.last_success);
+  if (stats.last_failure) out["lastFailure"] = format_date_time(*stats.last_failure);
+  out["failing"] = stats.failing;
+  return out;
+}
+
+DeliveryStats stats_from_json(const json::object& object) {
+  DeliveryStats stats;
+  if (const auto* sent = object.if_contains("timesSent"); sent && sent->is_number()) {
+    stats.times_sent = sent->to_number<std::uint64_t>();
+  }
+  if (const auto* failed = object.if_contains("timesFailed"); failed && failed->is_number()) {
+    stats.times_failed = failed->to_number<std::uint64_t>();
+  }
+  stats.last_notification = instant_member(object, "lastNotification");
+  stats.last_success = instant_member(object, "lastSuccess");
+  stats.last_failure = instant_member(object, "lastFailure");
+  if (const auto* failing = object.if_contains("failing"); failing && failing->is_bool()) {
+    stats.failing = failing->as_bool();
+  }
+  return stats;
+}
+
+// Members the broker owns (clause 5.2.12 "provided by the system"): a client may send them
+// back from a GET, but they are not part of what it asked for.
+void strip_system_members(json::object& payload) {
+  for (std::string_view member : {"status", "timesSent", "timesFailed", "lastNotification",
+                                  "lastSuccess", "lastFailure", "createdAt", "modifiedAt"}) {
+    payload.erase(member);
+  }
+  if (auto* notification = payload.if_contains("notification");
+      notification && notification->is_object()) {
+    for (std::string_view member :
+         {"status", "timesSent", "timesFailed", "lastNotification", "lastSuccess", "lastFailure"}) {
+      notification->as_object().erase(member);
+    }
+  }
+}
+
+std::string link_header(const Subscription& subscription) {
+  const json::value& context = subscription.notification_context;
+  std::string url = context.is_string() ? std::string(context.as_string())
+                                        : std::string(jsonld::kDefaultCoreContextUrl);
+  return "<" + url + ">; rel=\"" + std::string(kContextRel) + "\"; type=\"application/ld+json\"";
+}
+
+}  // namespace
+
+SubscriptionService::SubscriptionService(store::EntityStore& store, const Clock& clock,
+                                         ContextResolveFn resolve, NotificationSender& sender,
+                                         NotifierOptions options)
+    : store_(store),
+      clock_(clock),
+      resolve_(std::move(resolve)),
+      notifier_(sender, clock, options, [this](const std::string& key, const DeliveryStats& stats) {
+        save_stats(key, stats);
+      }) {}
+
+SubscriptionService::~SubscriptionService() {
+  stop();
+}
+
+Result<std::vector<std::string>> SubscriptionService::restore() {
+  auto documents = store_.list_documents(kSubscriptions);
+  if (!documents) return std::move(documents).error();
+  auto statuses = store_.list_documents(kStatus);
+  if (!statuses) return std::move(statuses).error();
+  std::map<std::string, DeliveryStats> stats;
+  for (const auto& [key, text] : *statuses) {
+    boost::system::error_code ec;
+    auto parsed = json::parse(text, ec);
+    if (!ec && parsed.is_object()) stats[key] = stats_from_json(parsed.as_object());
+  }
+  std::vector<std::string> problems;
+  for (const auto& [key, text] : *documents) {
+    std::size_t separator = key.find(kSeparator);
+    boost::system::error_code ec;
+    auto parsed = json::parse(text, ec);
+    if (separator == std::string::npos || ec || !parsed.is_object()) {
+      problems.push_back("unreadable stored subscription " + key);
+      continue;
+    }
+    auto& document = parsed.as_object();
+    const auto* payload = document.if_contains("payload");
+    if (payload == nullptr || !payload->is_object()) {
+      problems.push_back("unreadable stored subscription " + key);
+      continue;
+    }
+    json::value context = document.contains("context") ? document.at("context") : json::value();
+    // Compiled as of its creation time: an expiresAt that has passed since is kept (and
+    // reported as expired), not rejected.
+    Instant created = instant_member(document, "createdAt").value_or(Instant{});
+    auto subscription =
+        compile_subscription(key.substr(separator + 1), key.substr(0, separator),
+                             payload->as_object(), std::move(context), resolve_, created);
+    if (!subscription) {
+      problems.push_back("stored subscription " + key +
+                         " no longer compiles: " + subscription.error().detail);
+      continue;
+    }
+    subscription->created_at = created;
+    subscription->modified_at = instant_member(document, "modifiedAt").value_or(created);
+    notifier_.add(key, stats[key]);
+    std::string tenant = subscription->tenant;
+    std::string id = subscription->id;
+    auto shared = std::make_shared<const Subscription>(std::move(*subscription));
+    std::unique_lock lock(subscriptions_mutex_);
+    subscriptions_[tenant][id] = std::move(shared);
+  }
+  return problems;
+}
+
+void SubscriptionService::start() {
+  notifier_.start();
+  std::lock_guard lock(incoming_mutex_);
+  if (!dispatcher_.joinable()) dispatcher_ = std::thread([this] { dispatch(); });
+}
+
+void SubscriptionService::stop() {
+  {
+    std::lock_guard lock(incoming_mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  incoming_ready_.notify_all();
+  if (dispatcher_.joinable()) dispatcher_.join();
+  notifier_.stop();
+  for (const auto& [key, stats] : notifier_.all_stats()) save_stats(key, stats);
+}
+
+Status SubscriptionService::save(const Subscription& subscription) {
+  json::object document;
+  document["payload"] = subscription.payload;
+  document["context"] = subscription.context;
+  document["createdAt"] = format_date_time(subscription.created_at);
+  document["modifiedAt"] = format_date_time(subscription.modified_at);
+  return store_.put_document(kSubscriptions, key_of(subscription.tenant, subscription.id),
+                             to_json_text(document));
+}
+
+void SubscriptionService::save_stats(const Key& key, const DeliveryStats& stats) {
+  // Best effort: losing a counter update is not worth failing a delivery thread for.
+  (void)store_.put_document(kStatus, key, to_json_text(stats_to_json(stats)));
+}
+
+std::shared_ptr<const Subscription> SubscriptionService::find(std::string_view tenant,
+                                                              std::string_view id) const {
+  std::shared_lock lock(subscriptions_mutex_);
+  auto by_tenant = subscriptions_.find(tenant);
+  if (by_tenant == subscriptions_.end()) return nullptr;
+  auto found = by_tenant->second.find(std::string(id));
+  return found == by_tenant->second.end() ? nullptr : found->second;
+}
+
+Result<std::string> SubscriptionService::create(std::string_view tenant, json::object payload,
+                                                const json::value& context) {
+  std::string id;
+  if (const auto* given = payload.if_contains("id")) {
+    if (!given->is_string() || !model::is_valid_uri(given->as_string())) {
+      return make_error(ErrorKind::kBadRequestData, "id must be a URI");
+    }
+    id = std::string(given->as_string());
+  } else {
+    id = "urn:ngsi-ld:Subscription:" + random_hex();
+  }
+  strip_system_members(payload);
+  payload.erase("id");
+  auto subscription = compile_subscription(id, std::string(tenant), std::move(payload), context,
+                                           resolve_, clock_.now());
+  if (!subscription) return std::move(subscription).error();
+
+  std::unique_lock lock(subscriptions_mutex_);
+  auto& by_id = subscriptions_[std::string(tenant)];
+  if (by_id.contains(id)) {
+    return make_error(ErrorKind::kAlreadyExists, "subscription " + id + " already exists");
+  }
+  CT_RETURN_IF_ERROR(save(*subscription));
+  std::string key = key_of(tenant, id);
+  save_stats(key, DeliveryStats{});
+  notifier_.add(key, DeliveryStats{});
+  by_id[id] = std::make_shared<const Subscription>(std::move(*subscription));
+  return id;
+}
+
+json::object SubscriptionService::render(const Subscription& subscription,
+                                         const jsonld::TermMapper& terms) const {
+  json::object out;
+  out["id"] = subscription.id;
+  out["type"] = "Subscription";
+  for (const auto& [name, value] :
+       translate_names(subscription.payload, *subscription.terms, terms)) {
+    if (name != "type") out[name] = value;
+  }
+  DeliveryStats stats = notifier_.stats(key_of(subscription.tenant, subscription.id));
+  // Clause 5.2.12 status: expired wins over paused, which wins over the delivery state.
+  std::string_view status = "active";
+  if (subscription.expires_at && *subscription.expires_at <= clock_.now()) {
+    status = "expired";
+  } else if (!subscription.active) {
+    status = "paused";
+  } else if (stats.failing) {
+    status = "failed";
+  }
+  out["status"] = status;
+  // Clause 5.2.14: the delivery statistics are members of NotificationParams.
+  if (auto* notification = out.if_contains("notification");
+      notification && notification->is_object()) {
+    auto& params = notification->as_object();
+    params["status"] = stats.failing ? "failed" : "ok";
+    params["timesSent"] = stats.times_sent;
+    params["timesFailed"] = stats.times_failed;
+    if (stats.last_notification)
+      params["lastNotification"] = format_date_time(*stats.last_notification);
+    if (stats.last_success) params["lastSuccess"] = format_date_time(*stats.last_success);
+    if (stats.last_failure) params["lastFailure"] = format_date_time(*stats.last_failure);
+  }
+  return out;
+}
+
+Result<json::object> SubscriptionService::get(std::string_view tenant, std::string_view id,
+                                              const jsonld::TermMapper& terms) const {
+  auto subscription = find(tenant, id);
+  if (!subscription) return not_found(id);
+  return render(*subscription, terms);
+}
+
+Result<SubscriptionPage> SubscriptionService::list(std::string_view tenant, std::size_t limit,
+                                                   std::size_t offset,
+                                                   const jsonld::TermMapper& terms) const {
+  std::vector<std::shared_ptr<const Subscription>> all;
+  {
+    std::shared_lock lock(subscriptions_mutex_);
+    if (auto by_tenant = subscriptions_.find(tenant); by_tenant != subscriptions_.end()) {
+      for (const auto& [id, subscription] : by_tenant->second) all.push_back(subscription);
+    }
+  }
+  SubscriptionPage page;
+  page.total = all.size();
+  for (std::size_t i = offset; i < all.size() && page.items.size() < limit; ++i) {
+    page.items.push_back(render(*all[i], terms));
+  }
+  return page;
+}
+
+Status SubscriptionService::update(std::string_view tenant, std::string_view id,
+                                   const json::object& fragment, const jsonld::TermMapper& terms) {
+  if (const auto* type = fragment.if_contains("type");
+      type && (!type->is_string() || type->as_string() != "Subscription")) {
+    return make_error(ErrorKind::kBadRequestData, "type must be \"Subscription\"");
+  }
+  if (const auto* given = fragment.if_contains("id");
+      given && (!given->is_string() || given->as_string() != id)) {
+    return make_error(ErrorKind::kBadRequestData, "the id of a subscription cannot be changed");
+  }
+  std::unique_lock lock(subscriptions_mutex_);
+  auto by_tenant = subscriptions_.find(tenant);
+  if (by_tenant == subscriptions_.end()) return not_found(id);
+  auto found = by_tenant->second.find(std::string(id));
+  if (found == by_tenant->second.end()) return not_found(id);
+  const Subscription& current = *found->second;
+  json::object cleaned = fragment;
+  strip_system_members(cleaned);
+  json::object translated = translate_names(cleaned, terms, *current.terms);
+  json::object payload = patch_payload(current.payload, translated);
+  auto updated = compile_subscription(current.id, current.tenant, std::move(payload),
+                                      current.context, resolve_, clock_.now());
+  if (!updated) return std::move(updated).error();
+  updated->created_at = current.created_at;
+  updated->modified_at = clock_.now();
+  CT_RETURN_IF_ERROR(save(*updated));
+  found->second = std::make_shared<const Subscription>(std::move(*updated));
+  return ok_status();
+}
+
+Status SubscriptionService::remove(std::string_view tenant, std::string_view id) {
+  std::unique_lock lock(subscriptions_mutex_);
+  auto by_tenant = subscriptions_.find(tenant);
+  if (by_tenant == subscriptions_.end()) return not_found(id);
+  auto found = by_tenant->second.find(std::string(id));
+  if (found == by_tenant->second.end()) return not_found(id);
+  std::string key = key_of(tenant, id);
+  CT_RETURN_IF_ERROR(store_.delete_document(kSubscriptions, key));
+  (void)store_.delete_document(kStatus, key);
+  by_tenant->second.erase(found);
+  if (by_tenant->second.empty()) subscriptions_.erase(by_tenant);
+  notifier_.remove(key);
+  return ok_status();
+}
+
+bool SubscriptionService::wants(std::string_view tenant) const {
+  std::shared_lock lock(subscriptions_mutex_);
+  return subscriptions_.find(tenant) != subscriptions_.end();
+}
+
+std::uint64_t SubscriptionService::next_sequence() {
+  std::lock_guard lock(incoming_mutex_);
+  return next_sequence_++;
+}
+
+void SubscriptionService::committed(std::uint64_t sequence, std::string tenant,
+                                    std::vector<EntityChange> changes, Instant at, bool durable) {
+  {
+    std::lock_guard lock(incoming_mutex_);
+    incoming_.emplace(sequence, Batch{std::move(tenant), std::move(changes), at, durable});
+  }
+  incoming_ready_.notify_one();
+}
+
+void SubscriptionService::dispatch() {
+  std::unique_lock lock(incoming_mutex_);
+  for (;;) {
+    incoming_ready_.wait(lock, [&] {
+      return stopping_ || (!incoming_.empty() && incoming_.begin()->first == next_dispatch_);
+    });
+    if (stopping_) return;
+    Batch batch = std::move(incoming_.begin()->second);
+    incoming_.erase(incoming_.begin());
+    ++next_dispatch_;
+    lock.unlock();
+    // A write the store lost was never acknowledged: nothing to tell anyone.
+    if (batch.durable) notify(batch);
+    lock.lock();
+  }
+}
+
+void SubscriptionService::notify(const Batch& batch) {
+  std::vector<std::shared_ptr<const Subscription>> candidates;
+  {
+    std::shared_lock lock(subscriptions_mutex_);
+    auto by_tenant = subscriptions_.find(batch.tenant);
+    if (by_tenant == subscriptions_.end()) return;
+    for (const auto& [id, subscription] : by_tenant->second) candidates.push_back(subscription);
+  }
+  for (const auto& subscription : candidates) {
+    if (!subscription->active) continue;  // clause 5.2.12 isActive false: paused
+    if (subscription->expires_at && *subscription->expires_at <= batch.at) continue;
+    Key key = key_of(subscription->tenant, subscription->id);
+    for (const auto& change : batch.changes) {
+      auto trigger = match_change(*subscription, change);
+      if (!trigger) continue;
+      // Throttling (clause 5.2.12): a change within the period after the last notification
+      // is not notified.
+      Instant now = clock_.now();
+      if (subscription->throttling_seconds > 0) {
+        auto last = last_notified_.find(key);
+        auto period = static_cast<std::int64_t>(subscription->throttling_seconds * 1e6);
+        if (last != last_notified_.end() && now.micros - last->second.micros < period) continue;
+      }
+      last_notified_[key] = now;
+      std::string notification_id = "urn:ngsi-ld:Notification:" + random_hex();
+      json::object body = make_notification(*subscription, change, *trigger, now, notification_id);
+      OutgoingNotification outgoing;
+      outgoing.uri = subscription->notification.uri;
+      outgoing.headers.emplace_back("Content-Type", subscription->notification.accept);
+      if (subscription->notification.accept == "application/json") {
+        outgoing.headers.emplace_back("Link", link_header(*subscription));
+      }
+      if (!subscription->tenant.empty()) {
+        outgoing.headers.emplace_back("NGSILD-Tenant", subscription->tenant);
+      }
+      for (const auto& header : subscription->notification.receiver_info) {
+        outgoing.headers.push_back(header);
+      }
+      outgoing.body = to_json_text(body);
+      notifier_.enqueue(key, std::move(outgoing));
+    }
+  }
+}
+
+}  // namespace citytwin::core

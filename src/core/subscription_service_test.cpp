@@ -1,0 +1,204 @@
+// Subscription CRUD, persistence and change dispatch (GS CIM 009 V1.8.1 clauses 5.8, 5.11),
+// with the memory store and the real EntityService.
+#include "citytwin/core/subscription_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "citytwin/core/entity_service.hpp"
+#include "citytwin/store/memory_store.hpp"
+#include "subscription_test_support.hpp"
+
+namespace citytwin::core {
+namespace {
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using testing::Contexts;
+using testing::ManualClock;
+using testing::RecordingSender;
+
+json::object payload(std::string_view extra = "{}") {
+  json::object out = json::parse(R"({
+    "type": "Subscription", "entities": [{"type": "Streetlight"}],
+    "notification": {"endpoint": {"uri": "http://127.0.0.1:9/notify"}}})")
+                         .as_object();
+  json::value parsed_extra = json::parse(extra);
+  for (const auto& [key, value] : parsed_extra.as_object()) out[key] = value;
+  return out;
+}
+
+// A stored-form Streetlight with power (built from text, see subscription_match_test.cpp).
+json::object light(std::string_view id, std::string_view power) {
+  return json::parse(R"({"id": ")" + std::string(id) +
+                     R"(", "type": ["https://example.org/Streetlight"], "attrs": {)" +
+                     R"("https://example.org/power": [{"type": "Property", "value": ")" +
+                     std::string(power) + R"("}]}})")
+      .as_object();
+}
+
+class SubscriptionServiceTest : public ::testing::Test {
+ protected:
+  SubscriptionServiceTest() : store_(store::make_memory_store()) {}
+
+  std::unique_ptr<SubscriptionService> make_service() {
+    NotifierOptions options;
+    options.retry_initial = 5ms;
+    options.retry_max = 10ms;
+    return std::make_unique<SubscriptionService>(*store_, clock_, contexts_.resolve_fn(), sender_,
+                                                 options);
+  }
+
+  Contexts contexts_;
+  ManualClock clock_;
+  RecordingSender sender_;
+  std::unique_ptr<store::EntityStore> store_;
+};
+
+TEST_F(SubscriptionServiceTest, CrudRoundTrip) {
+  auto service = make_service();
+  auto core = contexts_.resolve(json::value());
+  auto id = service->create("", payload(R"({"id": "urn:ngsi-ld:Subscription:one"})"),
+                            Contexts::example());
+  ASSERT_TRUE(id.ok()) << id.error().detail;
+  EXPECT_EQ(*id, "urn:ngsi-ld:Subscription:one");
+  auto again = service->create("", payload(R"({"id": "urn:ngsi-ld:Subscription:one"})"),
+                               Contexts::example());
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().kind, ErrorKind::kAlreadyExists);
+
+  // Retrieved with another context, names come back as full IRIs.
+  auto got = service->get("", *id, *core);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->at("type"), "Subscription");
+  EXPECT_EQ(got->at("status"), "active");
+  EXPECT_EQ(got->at("entities").as_array()[0].as_object().at("type"),
+            "https://example.org/Streetlight");
+  EXPECT_EQ(got->at("notification").as_object().at("timesSent"), 0);
+  auto example = contexts_.resolve(Contexts::example());
+  EXPECT_EQ(service->get("", *id, *example)->at("entities").as_array()[0].as_object().at("type"),
+            "Streetlight");
+  EXPECT_EQ(service->get("other", *id, *core).error().kind, ErrorKind::kResourceNotFound);
+
+  ASSERT_TRUE(
+      service->update("", *id, json::parse(R"({"isActive": false})").as_object(), *core).ok());
+  EXPECT_EQ(service->get("", *id, *core)->at("status"), "paused");
+  auto bad = service->update("", *id, json::parse(R"({"throttling": -3})").as_object(), *core);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind, ErrorKind::kBadRequestData);
+  EXPECT_FALSE(service->get("", *id, *core)->contains("throttling"));
+
+  auto second = service->create("", payload(), json::value());
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->rfind("urn:ngsi-ld:Subscription:", 0), 0u);
+  auto page = service->list("", 1, 0, *core);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->total, 2u);
+  EXPECT_EQ(page->items.size(), 1u);
+
+  ASSERT_TRUE(service->remove("", *id).ok());
+  EXPECT_EQ(service->remove("", *id).error().kind, ErrorKind::kResourceNotFound);
+  EXPECT_EQ(service->list("", 10, 0, *core)->total, 1u);
+}
+
+TEST_F(SubscriptionServiceTest, SubscriptionsSurviveARestart) {
+  auto core = contexts_.resolve(json::value());
+  {
+    auto service = make_service();
+    ASSERT_TRUE(service
+                    ->create("t1", payload(R"({"id": "urn:s:1", "q": "power==\"on\""})"),
+                             Contexts::example())
+                    .ok());
+  }
+  auto service = make_service();
+  auto problems = service->restore();
+  ASSERT_TRUE(problems.ok());
+  EXPECT_TRUE(problems->empty());
+  auto got = service->get("t1", "urn:s:1", *core);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->at("q"), "power==\"on\"");
+  EXPECT_TRUE(service->wants("t1"));
+  EXPECT_FALSE(service->wants(""));
+}
+
+TEST_F(SubscriptionServiceTest, DurableChangesAreNotifiedInSequenceOrder) {
+  auto service = make_service();
+  ASSERT_TRUE(service->create("", payload(R"({"id": "urn:s:1"})"), Contexts::example()).ok());
+  service->start();
+  auto s0 = service->next_sequence();
+  auto s1 = service->next_sequence();
+  auto s2 = service->next_sequence();
+  // Reported out of order; a lost write (s1) is skipped.
+  service->committed(s2, "", {{light("urn:a", "on"), light("urn:a", "off")}}, clock_.now(), true);
+  service->committed(s1, "", {{light("urn:a", "x"), light("urn:a", "y")}}, clock_.now(), false);
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(sender_.attempts(), 0u);  // waits for s0
+  service->committed(s0, "", {{std::nullopt, light("urn:a", "on")}}, clock_.now(), true);
+  auto sent = sender_.wait_for(2);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_NE(sent[0].body.find("attributeCreated"), std::string::npos);
+  EXPECT_NE(sent[1].body.find("\"off\""), std::string::npos);
+  EXPECT_EQ(sent[0].uri, "http://127.0.0.1:9/notify");
+  service->stop();
+}
+
+TEST_F(SubscriptionServiceTest, PausedExpiredAndThrottledSubscriptionsStayQuiet) {
+  auto service = make_service();
+  auto core = contexts_.resolve(json::value());
+  ASSERT_TRUE(
+      service
+          ->create("", payload(R"({"id": "urn:s:paused", "isActive": false})"), Contexts::example())
+          .ok());
+  auto soon = format_date_time(Instant{clock_.now().micros + 1'000'000});
+  ASSERT_TRUE(service
+                  ->create("", payload(R"({"id": "urn:s:expiring", "expiresAt": ")" + soon + "\"}"),
+                           Contexts::example())
+                  .ok());
+  ASSERT_TRUE(service
+                  ->create("", payload(R"({"id": "urn:s:throttled", "throttling": 10})"),
+                           Contexts::example())
+                  .ok());
+  service->start();
+  clock_.advance_seconds(2);
+  EXPECT_EQ(service->get("", "urn:s:expiring", *core)->at("status"), "expired");
+  for (int i = 0; i < 3; ++i) {
+    service->committed(service->next_sequence(), "",
+                       {{light("urn:a", std::to_string(i)), light("urn:a", std::to_string(i + 1))}},
+                       clock_.now(), true);
+  }
+  auto sent = sender_.wait_for(1);
+  std::this_thread::sleep_for(50ms);
+  sent = sender_.wait_for(1);
+  ASSERT_EQ(sent.size(), 1u);  // throttled: only the first of three
+  EXPECT_NE(sent[0].body.find("urn:s:throttled"), std::string::npos);
+  clock_.advance_seconds(11);
+  service->committed(service->next_sequence(), "", {{light("urn:a", "3"), light("urn:a", "4")}},
+                     clock_.now(), true);
+  EXPECT_EQ(sender_.wait_for(2).size(), 2u);
+  service->stop();
+}
+
+TEST_F(SubscriptionServiceTest, EntityServiceFeedsTheListenerAfterWrites) {
+  auto service = make_service();
+  ASSERT_TRUE(service
+                  ->create("", payload(R"({"id": "urn:s:1",
+      "notificationTrigger": ["entityCreated", "entityDeleted", "attributeUpdated"]})"),
+                           Contexts::example())
+                  .ok());
+  service->start();
+  EntityService entities(*store_, clock_, EntityService::Durability::kWaitForDisk, service.get());
+  ASSERT_TRUE(entities.create("", light("urn:a", "on")).ok());
+  auto update =
+      json::parse(R"({"https://example.org/power": [{"type": "Property", "value": "off"}]})");
+  ASSERT_TRUE(entities.update_attributes("", "urn:a", update.as_object()).ok());
+  ASSERT_TRUE(entities.remove("", "urn:a").ok());
+  auto sent = sender_.wait_for(3);
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_NE(sent[0].body.find("entityCreated"), std::string::npos);
+  EXPECT_NE(sent[1].body.find("attributeUpdated"), std::string::npos);
+  EXPECT_NE(sent[2].body.find("entityDeleted"), std::string::npos);
+  service->stop();
+}
+
+}  // namespace
+}  // namespace citytwin::core

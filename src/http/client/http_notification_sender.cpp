@@ -1,0 +1,151 @@
+#include "citytwin/http/http_notification_sender.hpp"
+
+#include <exception>
+#include <optional>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+
+namespace citytwin::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace urls = boost::urls;
+using tcp = asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+struct Target {
+  std::string host;
+  std::string port;
+  std::string host_header;
+  std::string path;
+};
+
+Error failed(std::string detail) {
+  return make_error(ErrorKind::kServiceUnavailable, std::move(detail));
+}
+
+Result<Target> parse_target(std::string_view uri) {
+  auto parsed = urls::parse_uri(uri);
+  if (!parsed) return failed("not an absolute URL: " + std::string(uri));
+  if (parsed->scheme_id() != urls::scheme::http) {
+    return failed("only http:// endpoints are supported: " + std::string(uri));
+  }
+  if (!parsed->has_authority() || parsed->encoded_host().empty()) {
+    return failed("the endpoint URL has no host: " + std::string(uri));
+  }
+  Target target;
+  target.host = parsed->host_address();
+  target.port = parsed->has_port() ? std::string(parsed->port()) : "80";
+  target.host_header = std::string(parsed->encoded_host_and_port());
+  target.path = std::string(parsed->encoded_target());
+  if (target.path.empty() || target.path.front() != '/') target.path.insert(0, "/");
+  return target;
+}
+
+class Delivery {
+ public:
+  Delivery(const HttpNotificationSenderOptions& options, SteadyClock::time_point deadline)
+      : options_(options), deadline_(deadline) {}
+
+  asio::awaitable<void> run(const Target& target, const core::OutgoingNotification& notification,
+                            std::optional<unsigned>& status, std::string& error) {
+    auto executor = co_await asio::this_coro::executor;
+    beast::error_code ec;
+    tcp::resolver resolver(executor);
+    auto endpoints = co_await resolver.async_resolve(target.host, target.port,
+                                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      error = "cannot resolve " + target.host + ": " + ec.message();
+      co_return;
+    }
+    beast::tcp_stream stream(executor);
+    stream.expires_at(deadline_);
+    co_await stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      error = "cannot connect to " + target.host_header + ": " + describe(ec);
+      co_return;
+    }
+    bhttp::request<bhttp::string_body> request{bhttp::verb::post, target.path, 11};
+    request.set(bhttp::field::host, target.host_header);
+    request.set(bhttp::field::user_agent, options_.user_agent);
+    request.set(bhttp::field::connection, "close");
+    for (const auto& [name, value] : notification.headers) request.set(name, value);
+    request.body() = notification.body;
+    request.prepare_payload();
+    co_await bhttp::async_write(stream, request, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      error = "cannot send the notification: " + describe(ec);
+      co_return;
+    }
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(options_.max_response_bytes);
+    beast::flat_buffer buffer;
+    co_await bhttp::async_read(stream, buffer, parser,
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      error = "no valid HTTP answer: " + describe(ec);
+      co_return;
+    }
+    status = parser.get().result_int();
+  }
+
+ private:
+  std::string describe(const beast::error_code& ec) const {
+    if (ec == beast::error::timeout) {
+      return "timed out after " + std::to_string(options_.timeout.count()) + " ms";
+    }
+    return ec.message();
+  }
+
+  const HttpNotificationSenderOptions& options_;
+  SteadyClock::time_point deadline_;
+};
+
+}  // namespace
+
+HttpNotificationSender::HttpNotificationSender(HttpNotificationSenderOptions options)
+    : options_(std::move(options)) {}
+
+Status HttpNotificationSender::send(const core::OutgoingNotification& notification) {
+  try {
+    auto target = parse_target(notification.uri);
+    if (!target) return std::move(target).error();
+    std::optional<unsigned> status;
+    std::string error;
+    bool done = false;
+    auto deadline = SteadyClock::now() + options_.timeout;
+    {
+      asio::io_context io;
+      Delivery delivery(options_, deadline);
+      asio::co_spawn(io, delivery.run(*target, notification, status, error),
+                     [&](std::exception_ptr exception) {
+                       done = true;
+                       if (exception) error = "internal error in the HTTP client";
+                     });
+      // Bounded even if name resolution, which the stream timeout does not cover, hangs.
+      io.run_until(deadline + std::chrono::milliseconds(100));
+    }
+    if (!done) {
+      return failed("timed out after " + std::to_string(options_.timeout.count()) + " ms");
+    }
+    if (!status) return failed(error);
+    if (*status < 200 || *status > 299) {
+      return failed("the receiver answered HTTP " + std::to_string(*status));
+    }
+    return ok_status();
+  } catch (const std::exception& exception) {
+    return failed(std::string("internal error: ") + exception.what());
+  }
+}
+
+}  // namespace citytwin::http
