@@ -104,13 +104,19 @@ void Notifier::enqueue(const std::string& key, OutgoingNotification notification
 DeliveryStats Notifier::stats(const std::string& key) const {
   std::lock_guard lock(mutex_);
   auto found = channels_.find(key);
-  return found == channels_.end() ? DeliveryStats{} : found->second->stats;
+  if (found == channels_.end()) return DeliveryStats{};
+  DeliveryStats stats = found->second->stats;
+  stats.queued = found->second->queue.size();
+  return stats;
 }
 
 std::vector<std::pair<std::string, DeliveryStats>> Notifier::all_stats() const {
   std::lock_guard lock(mutex_);
   std::vector<std::pair<std::string, DeliveryStats>> out;
-  for (const auto& [key, channel] : channels_) out.emplace_back(key, channel->stats);
+  for (const auto& [key, channel] : channels_) {
+    out.emplace_back(key, channel->stats);
+    out.back().second.queued = channel->queue.size();
+  }
   return out;
 }
 

@@ -222,16 +222,19 @@ Result<std::string> SubscriptionService::create(std::string_view tenant, json::o
                                            resolve_, clock_.now());
   if (!subscription) return std::move(subscription).error();
 
-  std::unique_lock lock(subscriptions_mutex_);
-  auto& by_id = subscriptions_[std::string(tenant)];
-  if (by_id.contains(id)) {
+  // Mutations are serialized; the map itself is locked only to look up and to swap in, so
+  // the disk write below never holds up the writers that ask wants().
+  std::lock_guard mutation(mutations_mutex_);
+  if (find(tenant, id)) {
     return make_error(ErrorKind::kAlreadyExists, "subscription " + id + " already exists");
   }
   CT_RETURN_IF_ERROR(save(*subscription));
   std::string key = key_of(tenant, id);
   save_stats(key, DeliveryStats{});
   notifier_.add(key, DeliveryStats{});
-  by_id[id] = std::make_shared<const Subscription>(std::move(*subscription));
+  auto shared = std::make_shared<const Subscription>(std::move(*subscription));
+  std::unique_lock lock(subscriptions_mutex_);
+  subscriptions_[std::string(tenant)][id] = std::move(shared);
   return id;
 }
 
@@ -305,12 +308,10 @@ Status SubscriptionService::update(std::string_view tenant, std::string_view id,
       given && (!given->is_string() || given->as_string() != id)) {
     return make_error(ErrorKind::kBadRequestData, "the id of a subscription cannot be changed");
   }
-  std::unique_lock lock(subscriptions_mutex_);
-  auto by_tenant = subscriptions_.find(tenant);
-  if (by_tenant == subscriptions_.end()) return not_found(id);
-  auto found = by_tenant->second.find(std::string(id));
-  if (found == by_tenant->second.end()) return not_found(id);
-  const Subscription& current = *found->second;
+  std::lock_guard mutation(mutations_mutex_);
+  auto found = find(tenant, id);
+  if (!found) return not_found(id);
+  const Subscription& current = *found;
   json::object cleaned = fragment;
   strip_system_members(cleaned);
   json::object translated = translate_names(cleaned, terms, *current.terms);
@@ -321,23 +322,37 @@ Status SubscriptionService::update(std::string_view tenant, std::string_view id,
   updated->created_at = current.created_at;
   updated->modified_at = clock_.now();
   CT_RETURN_IF_ERROR(save(*updated));
-  found->second = std::make_shared<const Subscription>(std::move(*updated));
+  auto shared = std::make_shared<const Subscription>(std::move(*updated));
+  std::unique_lock lock(subscriptions_mutex_);
+  subscriptions_[std::string(tenant)][std::string(id)] = std::move(shared);
   return ok_status();
 }
 
 Status SubscriptionService::remove(std::string_view tenant, std::string_view id) {
-  std::unique_lock lock(subscriptions_mutex_);
-  auto by_tenant = subscriptions_.find(tenant);
-  if (by_tenant == subscriptions_.end()) return not_found(id);
-  auto found = by_tenant->second.find(std::string(id));
-  if (found == by_tenant->second.end()) return not_found(id);
+  std::lock_guard mutation(mutations_mutex_);
+  if (!find(tenant, id)) return not_found(id);
   std::string key = key_of(tenant, id);
   CT_RETURN_IF_ERROR(store_.delete_document(kSubscriptions, key));
   (void)store_.delete_document(kStatus, key);
-  by_tenant->second.erase(found);
-  if (by_tenant->second.empty()) subscriptions_.erase(by_tenant);
+  {
+    std::unique_lock lock(subscriptions_mutex_);
+    auto by_tenant = subscriptions_.find(tenant);
+    by_tenant->second.erase(std::string(id));
+    if (by_tenant->second.empty()) subscriptions_.erase(by_tenant);
+  }
   notifier_.remove(key);
   return ok_status();
+}
+
+std::vector<SubscriptionDelivery> SubscriptionService::deliveries() const {
+  std::vector<SubscriptionDelivery> out;
+  for (auto& [key, stats] : notifier_.all_stats()) {
+    std::size_t separator = key.find(kSeparator);
+    if (separator == std::string::npos) continue;
+    out.push_back(SubscriptionDelivery{key.substr(0, separator), key.substr(separator + 1),
+                                       std::move(stats)});
+  }
+  return out;
 }
 
 bool SubscriptionService::wants(std::string_view tenant) const {

@@ -108,6 +108,29 @@ Result<std::unique_ptr<store::EntityStore>> open_store(const ServeOptions& optio
   return store::open_rocksdb_store(store_options);
 }
 
+// Per-subscription delivery figures (docs/subscriptions.md), computed at scrape time.
+void add_subscription_gauges(MetricsRegistry& metrics, const core::SubscriptionService& service) {
+  using Figure = double (*)(const core::DeliveryStats&);
+  const std::pair<const char*, Figure> kFigures[] = {
+      {"sent", [](const core::DeliveryStats& s) { return static_cast<double>(s.times_sent); }},
+      {"failed", [](const core::DeliveryStats& s) { return static_cast<double>(s.times_failed); }},
+      {"dropped", [](const core::DeliveryStats& s) { return static_cast<double>(s.dropped); }},
+      {"queued", [](const core::DeliveryStats& s) { return static_cast<double>(s.queued); }},
+  };
+  for (const auto& [what, figure] : kFigures) {
+    metrics.add_gauge(
+        std::string("citytwin_subscription_notifications_") + what,
+        std::string("Notifications ") + what + " per subscription", [&service, figure] {
+          std::vector<std::pair<Labels, double>> samples;
+          for (const auto& delivery : service.deliveries()) {
+            samples.push_back({Labels{{"tenant", delivery.tenant}, {"subscription", delivery.id}},
+                               figure(delivery.stats)});
+          }
+          return samples;
+        });
+  }
+}
+
 std::string display_host(const std::string& host) {
   if (host == "0.0.0.0" || host == "::") return "localhost";
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
@@ -199,6 +222,7 @@ int serve(const ServeOptions& options) {
   }
   for (const auto& problem : *restored) spdlog::warn("{}", problem);
   subscriptions.start();
+  add_subscription_gauges(metrics, subscriptions);
   // Handlers order their writes and the server acknowledges them once durable (the write
   // barrier above), so event loops never wait for an fsync.
   core::EntityService entities(**store, clock, core::EntityService::Durability::kDeferToCaller,

@@ -332,6 +332,11 @@ def test_entity_creation_notifies_with_the_spec_body_and_headers(server, receive
                        ["timesSent"] == 1 and s)
     assert stats["notification"]["timesFailed"] == 0
     assert "lastSuccess" in stats["notification"] and "lastNotification" in stats["notification"]
+    metrics = requests.get(f"{server.url}/metrics").text
+    labels = f'{{tenant="{tenant["NGSILD-Tenant"]}",subscription="{sub_id}"}}'
+    assert f"citytwin_subscription_notifications_sent{labels} 1" in metrics
+    assert f"citytwin_subscription_notifications_failed{labels} 0" in metrics
+    assert f"citytwin_subscription_notifications_queued{labels} 0" in metrics
 
 
 def test_each_trigger(server, receiver):

@@ -49,6 +49,7 @@ struct DeliveryStats {
   std::string last_failure_reason;
   bool failing = false;       // the latest attempt failed
   std::uint64_t dropped = 0;  // dropped for the queue limit or after max_attempts (not persisted)
+  std::size_t queued = 0;     // waiting or in flight now (reported, not persisted)
 };
 
 // Per-subscription delivery queues served by a pool of threads. One notification of a

@@ -24,6 +24,13 @@
 
 namespace citytwin::core {
 
+// Delivery figures of one subscription, for /metrics.
+struct SubscriptionDelivery {
+  std::string tenant;
+  std::string id;
+  DeliveryStats stats;
+};
+
 struct SubscriptionPage {
   std::vector<boost::json::object> items;
   std::size_t total = 0;
@@ -67,6 +74,9 @@ class SubscriptionService final : public ChangeListener {
   // Delete Subscription (clause 5.8.5).
   Status remove(std::string_view tenant, std::string_view id);
 
+  // Delivery statistics of every subscription.
+  std::vector<SubscriptionDelivery> deliveries() const;
+
   // ChangeListener.
   bool wants(std::string_view tenant) const override;
   std::uint64_t next_sequence() override;
@@ -95,6 +105,7 @@ class SubscriptionService final : public ChangeListener {
   ContextResolveFn resolve_;
   Notifier notifier_;
 
+  std::mutex mutations_mutex_;  // serializes create/update/remove (and their disk writes)
   mutable std::shared_mutex subscriptions_mutex_;
   // tenant -> id -> subscription; replaced, never changed in place, so readers may keep one.
   std::map<std::string, std::map<std::string, std::shared_ptr<const Subscription>>, std::less<>>
