@@ -50,8 +50,8 @@ Result<bool> optional_bool(const json::object& object, std::string_view name, bo
   return value->as_bool();
 }
 
-// throttling and timeInterval: numbers >= 1 (clause 5.2.12: "strictly positive"; the
-// OpenAPI schema says minimum 1). 0 when absent.
+// throttling and timeInterval: positive numbers of seconds (clause 5.2.12), fractions allowed
+// (the OpenAPI schema's minimum of 1 is not enforced). 0 when absent.
 Result<double> positive_seconds(const json::object& object, std::string_view name) {
   const auto* value = object.if_contains(name);
   if (value == nullptr) return 0.0;
@@ -289,11 +289,13 @@ Status parse_timing(const json::object& payload, Instant now, Subscription& out)
   if (*throttling > 0 && *interval > 0) {
     return bad("throttling and timeInterval cannot both be given (clause 5.2.12)");
   }
-  if (*interval > 0) {
-    return make_error(ErrorKind::kOperationNotSupported,
-                      "periodic subscriptions (timeInterval) are not supported yet");
+  // The OpenAPI schema of V1.6+ makes a subscription either Subscription.OnChange (with
+  // watchedAttributes and throttling) or Subscription.Periodic (with timeInterval).
+  if (*interval > 0 && payload.contains("watchedAttributes")) {
+    return bad("watchedAttributes cannot be combined with timeInterval (clause 5.2.12)");
   }
   out.throttling_seconds = *throttling;
+  out.time_interval_seconds = *interval;
   return ok_status();
 }
 

@@ -116,14 +116,37 @@ std::optional<Trigger> match_change(const Subscription& subscription, const Enti
   return trigger;
 }
 
-json::object make_notification(const Subscription& subscription, const EntityChange& change,
-                               Trigger trigger, Instant now, const std::string& notification_id) {
-  const jsonld::TermMapper& terms = *subscription.notification_terms;
+namespace {
+
+model::RenderOptions render_options(const Subscription& subscription) {
   model::RenderOptions render;
   render.format = subscription.notification.format;
   render.sys_attrs = subscription.notification.sys_attrs;
   render.attrs = subscription.notification.attributes;
   render.lang = subscription.lang;
+  return render;
+}
+
+json::object envelope(const Subscription& subscription, json::array data, Instant now,
+                      const std::string& notification_id) {
+  json::object notification;
+  notification["id"] = notification_id;
+  notification["type"] = "Notification";
+  notification["subscriptionId"] = subscription.id;
+  notification["notifiedAt"] = format_date_time(now);
+  notification["data"] = std::move(data);
+  if (subscription.notification.accept == "application/ld+json") {
+    notification["@context"] = subscription.notification_context;
+  }
+  return notification;
+}
+
+}  // namespace
+
+json::object make_notification(const Subscription& subscription, const EntityChange& change,
+                               Trigger trigger, Instant now, const std::string& notification_id) {
+  const jsonld::TermMapper& terms = *subscription.notification_terms;
+  model::RenderOptions render = render_options(subscription);
 
   json::object entity;
   if (change.after) {
@@ -139,20 +162,23 @@ json::object make_notification(const Subscription& subscription, const EntityCha
     entity = model::render_entity(*change.before, terms, minimal);
     entity["deletedAt"] = format_date_time(now);
   }
-
-  json::object notification;
-  notification["id"] = notification_id;
-  notification["type"] = "Notification";
-  notification["subscriptionId"] = subscription.id;
-  notification["notifiedAt"] = format_date_time(now);
-  notification["triggerReason"] = trigger_name(trigger);
   json::array data;
   data.emplace_back(std::move(entity));
-  notification["data"] = std::move(data);
-  if (subscription.notification.accept == "application/ld+json") {
-    notification["@context"] = subscription.notification_context;
-  }
+  json::object notification = envelope(subscription, std::move(data), now, notification_id);
+  notification["triggerReason"] = trigger_name(trigger);
   return notification;
+}
+
+json::object make_periodic_notification(const Subscription& subscription,
+                                        const std::vector<json::object>& entities, Instant now,
+                                        const std::string& notification_id) {
+  const jsonld::TermMapper& terms = *subscription.notification_terms;
+  model::RenderOptions render = render_options(subscription);
+  json::array data;
+  data.reserve(entities.size());
+  for (const auto& entity : entities)
+    data.emplace_back(model::render_entity(entity, terms, render));
+  return envelope(subscription, std::move(data), now, notification_id);
 }
 
 }  // namespace citytwin::core

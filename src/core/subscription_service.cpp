@@ -17,6 +17,8 @@ namespace {
 constexpr std::string_view kSubscriptions = "subscriptions";
 constexpr std::string_view kStatus = "subscription-status";
 constexpr char kSeparator = '\x1f';
+// Most entities in one periodic notification.
+constexpr std::size_t kPeriodicMaxEntities = 1000;
 constexpr std::string_view kContextRel = "http://www.w3.org/ns/json-ld#context";
 
 std::string key_of(std::string_view tenant, std::string_view id) {
@@ -163,10 +165,15 @@ Result<std::vector<std::string>> SubscriptionService::restore() {
   return problems;
 }
 
+void SubscriptionService::set_entity_source(EntitySource source) {
+  entity_source_ = std::move(source);
+}
+
 void SubscriptionService::start() {
   notifier_.start();
   std::lock_guard lock(incoming_mutex_);
   if (!dispatcher_.joinable()) dispatcher_ = std::thread([this] { dispatch(); });
+  if (!ticker_.joinable() && entity_source_) ticker_ = std::thread([this] { tick(); });
 }
 
 void SubscriptionService::stop() {
@@ -176,7 +183,9 @@ void SubscriptionService::stop() {
     stopping_ = true;
   }
   incoming_ready_.notify_all();
+  ticker_wake_.notify_all();
   if (dispatcher_.joinable()) dispatcher_.join();
+  if (ticker_.joinable()) ticker_.join();
   notifier_.stop();
   for (const auto& [key, stats] : notifier_.all_stats()) save_stats(key, stats);
 }
@@ -400,7 +409,8 @@ void SubscriptionService::notify(const Batch& batch) {
     for (const auto& [id, subscription] : by_tenant->second) candidates.push_back(subscription);
   }
   for (const auto& subscription : candidates) {
-    if (!subscription->active) continue;  // clause 5.2.12 isActive false: paused
+    if (subscription->periodic()) continue;  // notified by tick(), not on changes
+    if (!subscription->active) continue;     // clause 5.2.12 isActive false: paused
     if (subscription->expires_at && *subscription->expires_at <= batch.at) continue;
     Key key = key_of(subscription->tenant, subscription->id);
     for (const auto& change : batch.changes) {
@@ -416,23 +426,78 @@ void SubscriptionService::notify(const Batch& batch) {
       }
       last_notified_[key] = now;
       std::string notification_id = "urn:ngsi-ld:Notification:" + random_hex();
-      json::object body = make_notification(*subscription, change, *trigger, now, notification_id);
-      OutgoingNotification outgoing;
-      outgoing.uri = subscription->notification.uri;
-      outgoing.headers.emplace_back("Content-Type", subscription->notification.accept);
-      if (subscription->notification.accept == "application/json") {
-        outgoing.headers.emplace_back("Link", link_header(*subscription));
-      }
-      if (!subscription->tenant.empty()) {
-        outgoing.headers.emplace_back("NGSILD-Tenant", subscription->tenant);
-      }
-      for (const auto& header : subscription->notification.receiver_info) {
-        outgoing.headers.push_back(header);
-      }
-      outgoing.body = to_json_text(body);
-      notifier_.enqueue(key, std::move(outgoing));
+      enqueue(*subscription,
+              make_notification(*subscription, change, *trigger, now, notification_id));
     }
   }
+}
+
+void SubscriptionService::enqueue(const Subscription& subscription, const json::object& body) {
+  OutgoingNotification outgoing;
+  outgoing.uri = subscription.notification.uri;
+  outgoing.headers.emplace_back("Content-Type", subscription.notification.accept);
+  if (subscription.notification.accept == "application/json") {
+    outgoing.headers.emplace_back("Link", link_header(subscription));
+  }
+  if (!subscription.tenant.empty()) {
+    outgoing.headers.emplace_back("NGSILD-Tenant", subscription.tenant);
+  }
+  for (const auto& header : subscription.notification.receiver_info) {
+    outgoing.headers.push_back(header);
+  }
+  outgoing.body = to_json_text(body);
+  notifier_.enqueue(key_of(subscription.tenant, subscription.id), std::move(outgoing));
+}
+
+// Periodic subscriptions (timeInterval, clause 5.2.12): checked every 100 ms, each notified
+// one interval after it was created or loaded and then every interval, with every matching
+// entity. Steady time, so a wall-clock jump neither floods nor starves receivers.
+void SubscriptionService::tick() {
+  constexpr auto kResolution = std::chrono::milliseconds(100);
+  std::unique_lock lock(incoming_mutex_);
+  while (!ticker_wake_.wait_for(lock, kResolution, [&] { return stopping_; })) {
+    lock.unlock();
+    std::vector<std::shared_ptr<const Subscription>> periodic;
+    {
+      std::shared_lock subscriptions_lock(subscriptions_mutex_);
+      for (const auto& [tenant, by_id] : subscriptions_) {
+        for (const auto& [id, subscription] : by_id) {
+          if (subscription->periodic()) periodic.push_back(subscription);
+        }
+      }
+    }
+    auto now = std::chrono::steady_clock::now();
+    std::map<Key, std::chrono::steady_clock::time_point> next_due;
+    for (const auto& subscription : periodic) {
+      Key key = key_of(subscription->tenant, subscription->id);
+      auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::duration<double>(subscription->time_interval_seconds));
+      auto found = next_due_.find(key);
+      auto due = found == next_due_.end() ? now + interval : found->second;
+      if (due <= now) {
+        notify_periodic(*subscription);
+        due = std::max(due + interval, now);
+      }
+      next_due[key] = due;
+    }
+    next_due_ = std::move(next_due);  // forgets deleted subscriptions
+    lock.lock();
+  }
+}
+
+void SubscriptionService::notify_periodic(const Subscription& subscription) {
+  Instant now = clock_.now();
+  if (!subscription.active) return;
+  if (subscription.expires_at && *subscription.expires_at <= now) return;
+  EntityQuery query = subscription.matcher->query();
+  query.offset = 0;
+  query.limit = kPeriodicMaxEntities;
+  query.count = false;
+  auto entities = entity_source_(subscription.tenant, query);
+  // Nothing matches (or the tenant has no entities yet): nothing to tell.
+  if (!entities || entities->empty()) return;
+  std::string notification_id = "urn:ngsi-ld:Notification:" + random_hex();
+  enqueue(subscription, make_periodic_notification(subscription, *entities, now, notification_id));
 }
 
 }  // namespace citytwin::core

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include <boost/json.hpp>
 
 #include "citytwin/core/entity_service.hpp"
@@ -198,6 +200,45 @@ TEST_F(SubscriptionServiceTest, EntityServiceFeedsTheListenerAfterWrites) {
   EXPECT_NE(sent[1].body.find("attributeUpdated"), std::string::npos);
   EXPECT_NE(sent[2].body.find("entityDeleted"), std::string::npos);
   service->stop();
+}
+
+TEST_F(SubscriptionServiceTest, PeriodicSubscriptionsSendEveryMatchingEntity) {
+  auto service = make_service();
+  std::atomic<int> queries{0};
+  service->set_entity_source(
+      [&](std::string_view tenant, const EntityQuery& query) -> Result<std::vector<json::object>> {
+        ++queries;
+        EXPECT_EQ(tenant, "t");
+        EXPECT_EQ(query.selectors.size(), 1u);
+        return std::vector<json::object>{light("urn:a", "on"), light("urn:b", "off")};
+      });
+  ASSERT_TRUE(
+      service
+          ->create("t", payload(R"({"id": "urn:s:p", "timeInterval": 0.2})"), Contexts::example())
+          .ok());
+  ASSERT_TRUE(service
+                  ->create("t", payload(R"({"id": "urn:s:quiet", "timeInterval": 0.2,
+                                               "isActive": false})"),
+                           Contexts::example())
+                  .ok());
+  service->start();
+  auto sent = sender_.wait_for(2);
+  ASSERT_GE(sent.size(), 2u);
+  for (const auto& notification : sent) {
+    auto body = json::parse(notification.body).as_object();
+    EXPECT_EQ(body.at("subscriptionId"), "urn:s:p");
+    EXPECT_EQ(body.at("data").as_array().size(), 2u);
+    EXPECT_FALSE(body.contains("triggerReason"));
+  }
+  // Changes do not notify periodic subscriptions.
+  auto before = sender_.attempts();
+  service->committed(service->next_sequence(), "t", {{std::nullopt, light("urn:c", "on")}},
+                     clock_.now(), true);
+  service->stop();
+  EXPECT_LE(sender_.attempts(), before + 1);  // at most one more tick, never the change
+  for (const auto& notification : sender_.wait_for(0)) {
+    EXPECT_EQ(notification.body.find("urn:c"), std::string::npos);
+  }
 }
 
 }  // namespace

@@ -185,12 +185,18 @@ TEST_F(SubscriptionCompile, TimingMembersAreValidated) {
   EXPECT_EQ(subscription->expires_at, parse_date_time("2030-01-01T00:00:00Z"));
 }
 
-TEST_F(SubscriptionCompile, PeriodicSubscriptionsAreNotSupportedYet) {
+TEST_F(SubscriptionCompile, PeriodicSubscriptionsTakeNoWatchedAttributes) {
   auto payload = valid();
   payload["timeInterval"] = 10;
-  auto result = compile(payload);
-  ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error().kind, ErrorKind::kOperationNotSupported);
+  auto subscription = compile(payload);
+  ASSERT_TRUE(subscription.ok()) << subscription.error().detail;
+  EXPECT_TRUE(subscription->periodic());
+  EXPECT_DOUBLE_EQ(subscription->time_interval_seconds, 10);
+  payload["watchedAttributes"] = json::array{"power"};
+  expect_bad(payload, "watchedAttributes cannot be combined with timeInterval");
+  payload.erase("watchedAttributes");
+  payload["timeInterval"] = 0;
+  expect_bad(payload, "timeInterval");
 }
 
 TEST(SubscriptionNames, TranslateMapsEveryNameBetweenContexts) {

@@ -221,12 +221,19 @@ int serve(const ServeOptions& options) {
     return 1;
   }
   for (const auto& problem : *restored) spdlog::warn("{}", problem);
-  subscriptions.start();
   add_subscription_gauges(metrics, subscriptions);
   // Handlers order their writes and the server acknowledges them once durable (the write
   // barrier above), so event loops never wait for an fsync.
   core::EntityService entities(**store, clock, core::EntityService::Durability::kDeferToCaller,
                                &subscriptions);
+  subscriptions.set_entity_source(
+      [&entities](std::string_view tenant,
+                  const core::EntityQuery& query) -> Result<std::vector<boost::json::object>> {
+        auto result = entities.query(tenant, query);
+        if (!result) return std::move(result).error();
+        return std::move(result->entities);
+      });
+  subscriptions.start();
   core::Discovery discovery(**store);
   core::TemporalService temporal(**store);
   http::NgsiApiOptions api_options;

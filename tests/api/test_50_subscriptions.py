@@ -1,6 +1,7 @@
 """Subscriptions and notifications (GS CIM 009 V1.8.1 clauses 5.2.12, 5.3, 5.8, 5.11): CRUD,
-validation, every trigger, every format, showChanges, throttling, expiry, pausing, a receiver
-that is down then up, receivers that hang or answer garbage, and restart.
+validation, every trigger, every format, showChanges, throttling, periodic notifications,
+expiry, pausing, a receiver that is down then up, receivers that hang or answer garbage, and
+restart.
 
 Notifications go to a real HTTP receiver on 127.0.0.1 started by the test (Receiver below)."""
 import http.server
@@ -143,8 +144,9 @@ def get_sub(server, sub_id, headers=None):
     return response.json()
 
 
-def patch_sub(server, sub_id, fragment, expect=204):
-    response = requests.patch(sub_url(server, sub_id), data=json.dumps(fragment), headers=JSON)
+def patch_sub(server, sub_id, fragment, expect=204, headers=None):
+    response = requests.patch(sub_url(server, sub_id), data=json.dumps(fragment),
+                              headers={**JSON, **(headers or {})})
     assert response.status_code == expect, response.text
     return response
 
@@ -302,10 +304,34 @@ def test_invalid_patch_is_400_and_changes_nothing(server, receiver):
     assert get_sub(server, sub_id) == before
 
 
-def test_periodic_subscriptions_are_refused_for_now(server, receiver):
+def test_periodic_subscription_sends_matching_entities_every_interval(server, receiver):
+    tenant = {"NGSILD-Tenant": unique("periodic")}
+    headers = {**JSON, **tenant}
+    ids = ["urn:ngsi-ld:Streetlight:" + unique("per") for _ in range(2)]
+    for entity_id in ids:
+        create(server, light(entity_id), headers=headers)
+    sub_id = subscribe(server, subscription(receiver, timeInterval=1, q="luminosity>5",
+                                            notification={"format": "keyValues"}),
+                       headers=headers)
+    started = time.monotonic()
+    first, second = receiver.wait_for(2, timeout=6)
+    assert time.monotonic() - started >= 1.5  # one interval each, not a burst
+    for notification in (first, second):
+        body = notification["body"]
+        assert body["subscriptionId"] == sub_id
+        assert sorted(e["id"] for e in body["data"]) == sorted(ids)
+        assert "triggerReason" not in body
+    # Pausing stops it.
+    patch_sub(server, sub_id, {"isActive": False}, headers=tenant)
+    time.sleep(0.3)
+    count = len(receiver.received())
+    time.sleep(1.5)
+    assert len(receiver.received()) == count
     response = requests.post(f"{server.url}{SUBS}",
-                             data=json.dumps(subscription(receiver, timeInterval=10)), headers=JSON)
-    assert_problem(response, 422, "OperationNotSupported")
+                             data=json.dumps(subscription(receiver, timeInterval=5,
+                                                          watchedAttributes=["luminosity"])),
+                             headers=headers)
+    assert_problem(response, 400, "BadRequestData")
 
 
 # --- notifications -----------------------------------------------------------------------

@@ -68,11 +68,15 @@ struct Subscription {
   bool active = true;                          // isActive
   std::optional<Instant> expires_at;           // expiresAt
   double throttling_seconds = 0;               // throttling; 0: none
-  std::string lang;                            // lang (clause 4.15)
+  // timeInterval: a periodic subscription, notified every so many seconds with every matching
+  // entity instead of on changes. 0: notified on changes.
+  double time_interval_seconds = 0;
+  std::string lang;  // lang (clause 4.15)
   NotificationParams notification;
   Instant created_at;
   Instant modified_at;
 
+  bool periodic() const { return time_interval_seconds > 0; }
   bool has(Trigger trigger) const { return (triggers & static_cast<unsigned>(trigger)) != 0; }
 };
 

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/json/object.hpp>
 
@@ -32,5 +33,11 @@ std::optional<Trigger> match_change(const Subscription& subscription, const Enti
 boost::json::object make_notification(const Subscription& subscription, const EntityChange& change,
                                       Trigger trigger, Instant now,
                                       const std::string& notification_id);
+
+// The Notification of a periodic subscription (timeInterval, clause 5.2.12): every entity
+// that matches now, in "data", rendered as for make_notification; no triggerReason.
+boost::json::object make_periodic_notification(const Subscription& subscription,
+                                               const std::vector<boost::json::object>& entities,
+                                               Instant now, const std::string& notification_id);
 
 }  // namespace citytwin::core

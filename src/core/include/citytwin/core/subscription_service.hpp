@@ -1,8 +1,10 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,6 +51,12 @@ class SubscriptionService final : public ChangeListener {
   SubscriptionService(store::EntityStore& store, const Clock& clock, ContextResolveFn resolve,
                       NotificationSender& sender, NotifierOptions options = {});
   ~SubscriptionService() override;
+
+  // Where periodic subscriptions (timeInterval) read the entities that match them (the
+  // EntityService's query). Set before start(); without it periodic subscriptions stay silent.
+  using EntitySource = std::function<Result<std::vector<boost::json::object>>(
+      std::string_view tenant, const EntityQuery& query)>;
+  void set_entity_source(EntitySource source);
 
   // Loads the stored subscriptions (call before start()). A stored subscription that no longer
   // compiles (for example its @context became unavailable) is logged in the returned list of
@@ -99,6 +107,9 @@ class SubscriptionService final : public ChangeListener {
                              const jsonld::TermMapper& terms) const;
   void dispatch();
   void notify(const Batch& batch);
+  void tick();
+  void notify_periodic(const Subscription& subscription);
+  void enqueue(const Subscription& subscription, const boost::json::object& body);
 
   store::EntityStore& store_;
   const Clock& clock_;
@@ -120,6 +131,12 @@ class SubscriptionService final : public ChangeListener {
   std::thread dispatcher_;
   // Dispatcher thread only: when each subscription last notified, for throttling.
   std::map<Key, Instant> last_notified_;
+
+  EntitySource entity_source_;
+  std::thread ticker_;  // periodic subscriptions; stops with stopping_ (incoming_mutex_)
+  std::condition_variable ticker_wake_;
+  // Ticker thread only: when each periodic subscription is next due.
+  std::map<Key, std::chrono::steady_clock::time_point> next_due_;
 };
 
 }  // namespace citytwin::core
