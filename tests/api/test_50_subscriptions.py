@@ -247,6 +247,28 @@ def test_names_are_expanded_with_the_context_and_compacted_on_get(server, receiv
         contexts.stop()
 
 
+def test_inline_context_is_hosted_and_named_in_notifications(server, receiver):
+    tenant = {"NGSILD-Tenant": unique("inline")}
+    inline = {"lum": "https://example.org/luminosity", "Light": "https://example.org/Light"}
+    body = subscription(receiver, entities=[{"type": "Light"}], watchedAttributes=["lum"])
+    body["@context"] = inline
+    sub_id = subscribe(server, body, headers={**LD_JSON, **tenant})
+    assert get_sub(server, sub_id, headers=tenant)["watchedAttributes"] == [
+        "https://example.org/luminosity"]
+    entity = {"id": "urn:ngsi-ld:Light:" + unique("i"), "type": "https://example.org/Light",
+              "https://example.org/luminosity": {"type": "Property", "value": 3}}
+    create(server, entity, headers={**JSON, **tenant})
+    [got] = receiver.wait_for(1)
+    assert got["body"]["data"][0]["type"] == "Light"
+    assert got["body"]["data"][0]["lum"]["value"] == 3
+    link = {k.lower(): v for k, v in got["headers"].items()}["link"]
+    url = link[link.index("<") + 1:link.index(">")]
+    assert f"{V1}/jsonldContexts/" in url
+    served = requests.get(url)
+    assert served.status_code == 200
+    assert served.json()["@context"] == inline
+
+
 def _valid(receiver):
     return subscription(receiver)
 

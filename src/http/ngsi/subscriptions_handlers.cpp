@@ -2,6 +2,7 @@
 // clauses 5.8 and 6.10, 6.11).
 #include <charconv>
 
+#include "citytwin/model/core_contexts.hpp"
 #include "citytwin/model/ngsi_names.hpp"
 #include "handler_support.hpp"
 #include "handlers.hpp"
@@ -61,7 +62,16 @@ Response create_subscription(Request& request, NgsiApi& api) {
   if (!write) return fail(write.error());
   auto body = body_object(*write);
   if (!body) return fail(body.error());
-  auto id = api.subscriptions.create(write->env.tenant, **body, write->env.context_value);
+  // An inline @context is kept as an ImplicitlyCreated /jsonldContexts entry (clause 5.13) and
+  // the subscription refers to it by URL, so notifications in application/json can name it
+  // in their Link header.
+  boost::json::value context = write->env.context_value;
+  if (context.is_object() || context.is_array()) {
+    std::string url = link_url(write->env, api);
+    // The core URL means the entry could not be stored: keep the inline context then.
+    if (url != jsonld::kDefaultCoreContextUrl) context = boost::json::string(url);
+  }
+  auto id = api.subscriptions.create(write->env.tenant, **body, context);
   if (!id) return fail(id.error());
   return Response::empty(201).header("Location", location_of(*id));
 }
