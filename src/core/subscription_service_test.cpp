@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
+#include <thread>
 
 #include <boost/json.hpp>
 
@@ -239,6 +241,54 @@ TEST_F(SubscriptionServiceTest, PeriodicSubscriptionsSendEveryMatchingEntity) {
   for (const auto& notification : sender_.wait_for(0)) {
     EXPECT_EQ(notification.body.find("urn:c"), std::string::npos);
   }
+}
+
+// Concurrent writers to different entities: every change is notified once, and each entity's
+// notifications arrive in the order of its writes (clause 5.11 ordering, per subscription).
+TEST_F(SubscriptionServiceTest, ConcurrentWritesAreNotifiedInPerEntityOrder) {
+  auto service = make_service();
+  ASSERT_TRUE(service
+                  ->create("", payload(R"({"id": "urn:s:order",
+      "notificationTrigger": ["entityCreated", "attributeUpdated"],
+      "notification": {"format": "keyValues", "endpoint": {"uri": "http://127.0.0.1:9/n"}}})"),
+                           Contexts::example())
+                  .ok());
+  service->start();
+  EntityService entities(*store_, clock_, EntityService::Durability::kWaitForDisk, service.get());
+  constexpr int kWriters = 6;
+  constexpr int kUpdates = 40;
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      std::string id = "urn:w:" + std::to_string(w);
+      ASSERT_TRUE(entities.create("", light(id, "0")).ok());
+      for (int i = 1; i <= kUpdates; ++i) {
+        auto update =
+            json::parse(R"({"https://example.org/power": [{"type": "Property", "value": ")" +
+                        std::to_string(i) + R"("}]})");
+        ASSERT_TRUE(entities.update_attributes("", id, update.as_object()).ok());
+      }
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  auto sent = sender_.wait_for(kWriters * (kUpdates + 1));
+  ASSERT_EQ(sent.size(), static_cast<std::size_t>(kWriters * (kUpdates + 1)));
+  std::map<std::string, int> last;
+  for (const auto& notification : sent) {
+    auto body = json::parse(notification.body);
+    const auto& entity = body.at("data").as_array()[0].as_object();
+    std::string id(entity.at("id").as_string());
+    int value = std::stoi(std::string(entity.at("power").as_string()));
+    auto found = last.find(id);
+    if (found == last.end()) {
+      EXPECT_EQ(value, 0) << id;
+    } else {
+      EXPECT_EQ(value, found->second + 1) << id;
+    }
+    last[id] = value;
+  }
+  EXPECT_EQ(last.size(), static_cast<std::size_t>(kWriters));
+  service->stop();
 }
 
 }  // namespace
