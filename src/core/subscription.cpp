@@ -118,11 +118,16 @@ Status parse_endpoint(const json::value& value, NotificationParams& out) {
   if (!uri) return std::move(uri).error();
   if (!*uri) return bad("notification.endpoint.uri is required");
   if (!model::is_valid_uri(**uri)) return bad("notification.endpoint.uri must be a URI");
-  // Clause 5.2.15 allows any scheme the broker supports; this version delivers over plain
-  // HTTP only, so anything else is refused up front rather than failing every notification.
-  if ((*uri)->substr(0, 7) != "http://" || (*uri)->size() <= 7) {
-    return bad("notification.endpoint.uri: only http:// endpoints are supported, got '" +
-               std::string(**uri) + "'");
+  // Clause 5.2.15 allows any scheme the broker supports; this version delivers over HTTP and
+  // HTTPS only, so anything else is refused up front rather than failing every notification.
+  std::string_view text = **uri;
+  bool http = text.substr(0, 7) == "http://" && text.size() > 7;
+  bool https = text.substr(0, 8) == "https://" && text.size() > 8;
+  if (!http && !https) {
+    return bad(
+        "notification.endpoint.uri: only http:// and https:// endpoints are supported, "
+        "got '" +
+        std::string(text) + "'");
   }
   out.uri = std::string(**uri);
   auto accept = optional_string(*endpoint, "accept", "notification.endpoint.");

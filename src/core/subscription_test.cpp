@@ -123,14 +123,16 @@ TEST_F(SubscriptionCompile, BadQAndGeoQAreRejected) {
   EXPECT_TRUE(compile(payload).ok());
 }
 
-TEST_F(SubscriptionCompile, OnlyHttpEndpointsAreAccepted) {
+TEST_F(SubscriptionCompile, OnlyHttpAndHttpsEndpointsAreAccepted) {
   for (std::string_view uri :
-       {"https://127.0.0.1/x", "mqtt://127.0.0.1/topic", "ftp://x/y", "not a uri", "http://"}) {
+       {"mqtt://127.0.0.1/topic", "ftp://x/y", "not a uri", "http://", "https://"}) {
     auto payload = valid();
     payload["notification"].as_object()["endpoint"].as_object()["uri"] = uri;
     expect_bad(payload, "endpoint.uri");
   }
   auto payload = valid();
+  payload["notification"].as_object()["endpoint"].as_object()["uri"] = "https://127.0.0.1:9/x";
+  EXPECT_TRUE(compile(payload).ok());
   payload["notification"].as_object()["endpoint"].as_object().erase("uri");
   expect_bad(payload, "endpoint.uri is required");
 }

@@ -201,6 +201,7 @@ int serve(const ServeOptions& options) {
   // Subscriptions are told about entity writes once durable and notify on their own threads.
   http::HttpNotificationSenderOptions sender_options;
   sender_options.timeout = std::chrono::milliseconds(options.notify_timeout_ms);
+  sender_options.ca_file = options.notify_ca_file;
   http::HttpNotificationSender notification_sender(sender_options);
   core::NotifierOptions notifier_options;
   notifier_options.threads = options.notify_threads;

@@ -50,6 +50,8 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
       .add_option("--notify-max-attempts", v.notify_max_attempts,
                   "Attempts per notification before it is dropped")
       ->default_str(std::to_string(v.notify_max_attempts));
+  serve.add_option("--notify-ca-file", v.notify_ca_file,
+                   "PEM CA certificates trusted for https:// notification receivers");
 }
 
 // Config file first, then every flag the user actually gave.
@@ -74,6 +76,7 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   }
   if (given("--notify-retry-max-ms")) options.notify_retry_max_ms = v.notify_retry_max_ms;
   if (given("--notify-max-attempts")) options.notify_max_attempts = v.notify_max_attempts;
+  if (given("--notify-ca-file")) options.notify_ca_file = v.notify_ca_file;
   return options;
 }
 

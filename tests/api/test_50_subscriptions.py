@@ -7,8 +7,12 @@ Notifications go to a real HTTP receiver on 127.0.0.1 started by the test (Recei
 import http.server
 import json
 import os
+import shutil
 import socket
+import ssl
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -31,7 +35,7 @@ FAST_RETRIES = ["--notify-retry-initial-ms", "100", "--notify-retry-max-ms", "30
 class Receiver:
     """An HTTP server on 127.0.0.1 that records every notification POSTed to it."""
 
-    def __init__(self, port=0, status=204):
+    def __init__(self, port=0, status=204, tls=None):
         self.notifications = []
         self.status = status
         self.condition = threading.Condition()
@@ -54,12 +58,18 @@ class Receiver:
                 pass
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.scheme = "http"
+        if tls is not None:  # (certificate file, key file)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = "https"
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
     def url(self, path="/notify"):
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
 
     def wait_for(self, count, timeout=10.0, path=None):
         """The first `count` notifications (to `path` when given); fails after `timeout`."""
@@ -293,7 +303,6 @@ def _valid(receiver):
     {"notification": None},
     {"notification": {"format": "pretty", "endpoint": {"uri": "http://127.0.0.1:9/x"}}},
     {"notification": {"endpoint": {"uri": "ftp://127.0.0.1/x"}}},
-    {"notification": {"endpoint": {"uri": "https://127.0.0.1:9/x"}}},
     {"notification": {"endpoint": {"uri": "mqtt://127.0.0.1:1883/topic"}}},
     {"notification": {"endpoint": {}}},
     {"notification": {"endpoint": {"uri": "http://127.0.0.1:9/x", "accept": "text/html"}}},
@@ -716,3 +725,46 @@ def test_subscriptions_survive_restart(receiver):
         assert_problem(requests.get(sub_url(instance, sub_id), headers=tenant), 404)
     finally:
         instance.cleanup()
+
+
+@pytest.fixture(scope="module")
+def certificate():
+    """A self-signed certificate for 127.0.0.1 (subjectAltName IP), made with the openssl CLI."""
+    directory = tempfile.mkdtemp(prefix="citytwin-tls-")
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    yield cert, key
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_https_receiver_with_a_trusted_certificate(certificate):
+    receiver = Receiver(tls=certificate)
+    instance = CityTwinServer(extra_args=FAST_RETRIES + ["--notify-ca-file", certificate[0]])
+    try:
+        instance.start()
+        sub_id = subscribe(instance, subscription(receiver))
+        assert receiver.url().startswith("https://")
+        create(instance, light("urn:ngsi-ld:Streetlight:tls-1"))
+        [got] = receiver.wait_for(1)
+        assert got["body"]["subscriptionId"] == sub_id
+        assert got["body"]["data"][0]["id"] == "urn:ngsi-ld:Streetlight:tls-1"
+    finally:
+        instance.cleanup()
+        receiver.stop()
+
+
+def test_https_receiver_with_an_untrusted_certificate_fails(server, certificate):
+    """Certificate verification is on by default: the module server does not trust it."""
+    receiver = Receiver(tls=certificate)
+    try:
+        tenant = {"NGSILD-Tenant": unique("untrusted")}
+        sub_id = subscribe(server, subscription(receiver), headers={**JSON, **tenant})
+        create(server, light("urn:ngsi-ld:Streetlight:" + unique("u")), headers={**JSON, **tenant})
+        failed = eventually(lambda: (s := get_sub(server, sub_id, headers=tenant))["status"]
+                            == "failed" and s)
+        assert failed, get_sub(server, sub_id, headers=tenant)
+        assert receiver.received() == []
+    finally:
+        receiver.stop()

@@ -50,6 +50,8 @@ struct ServeOptions {
   std::uint32_t notify_retry_initial_ms = 500;
   std::uint32_t notify_retry_max_ms = 30000;
   unsigned notify_max_attempts = 5;
+  // PEM file of CA certificates trusted for https:// receivers; empty: the system store.
+  std::string notify_ca_file;
 };
 
 // Reads a TOML file into `options`. Unknown keys are errors so typos do not pass silently.
