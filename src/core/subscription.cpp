@@ -111,6 +111,17 @@ Result<model::RepresentationFormat> format_of(std::string_view text) {
              std::string(text) + "'");
 }
 
+// Headers that frame the HTTP message or that the notifier owns (clause 5.3: Content-Type and
+// Link follow endpoint.accept); a receiverInfo pair may not replace them.
+bool is_reserved_header(std::string_view name) {
+  constexpr std::array<std::string_view, 7> kReserved{
+      "host",         "content-length", "transfer-encoding", "connection",
+      "content-type", "link",           "ngsild-tenant"};
+  std::string lower;
+  for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return std::find(kReserved.begin(), kReserved.end(), lower) != kReserved.end();
+}
+
 Status parse_endpoint(const json::value& value, NotificationParams& out) {
   const auto* endpoint = value.if_object();
   if (endpoint == nullptr) return bad("notification.endpoint must be an object");
@@ -163,6 +174,10 @@ Status parse_endpoint(const json::value& value, NotificationParams& out) {
         std::string_view text = val->as_string();
         if (!token || text.find_first_of("\r\n") != std::string_view::npos) {
           return bad("notification.endpoint.receiverInfo must name valid HTTP headers");
+        }
+        if (is_reserved_header(header)) {
+          return bad("notification.endpoint.receiverInfo cannot set " + std::string(header) +
+                     ": the notifier sets it");
         }
         out.receiver_info.emplace_back(std::string(header), std::string(text));
       }

@@ -150,6 +150,9 @@ TEST_F(SubscriptionCompile, NotificationParametersAreValidated) {
       json::parse(R"([{"key": "X-Bad Header", "value": "1"}])");
   expect_bad(payload, "receiverInfo");
   notification["endpoint"].as_object()["receiverInfo"] =
+      json::parse(R"([{"key": "content-LENGTH", "value": "1"}])");
+  expect_bad(payload, "receiverInfo cannot set");
+  notification["endpoint"].as_object()["receiverInfo"] =
       json::parse(R"([{"key": "X-Auth", "value": "secret"}])");
   notification["showChanges"] = "yes";
   expect_bad(payload, "showChanges");

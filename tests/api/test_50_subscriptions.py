@@ -309,6 +309,8 @@ def _valid(receiver):
     {"notification": {"attributes": [], "endpoint": {"uri": "http://127.0.0.1:9/x"}}},
     {"notification": {"endpoint": {"uri": "http://127.0.0.1:9/x",
                                    "receiverInfo": [{"key": "Bad Header", "value": "1"}]}}},
+    {"notification": {"endpoint": {"uri": "http://127.0.0.1:9/x",
+                                   "receiverInfo": [{"key": "Content-Type", "value": "x/y"}]}}},
 ])
 def test_invalid_subscriptions_are_400_and_nothing_is_stored(server, receiver, change):
     tenant = {"NGSILD-Tenant": unique("bad")}
@@ -677,6 +679,21 @@ def test_hanging_and_garbage_receivers_do_not_stall_others(server, receiver):
     finally:
         for b in bad:
             b.stop()
+
+
+def test_redirecting_receiver_is_a_failed_delivery(server):
+    """A 3xx is not followed, so a receiver that redirects forever cannot hold a thread."""
+    tenant = {"NGSILD-Tenant": unique("redirect")}
+    receiver = Receiver(status=307)
+    try:
+        sub_id = subscribe(server, subscription(receiver), headers={**JSON, **tenant})
+        create(server, light("urn:ngsi-ld:Streetlight:" + unique("r")), headers={**JSON, **tenant})
+        failed = eventually(lambda: (s := get_sub(server, sub_id, headers=tenant))["status"]
+                            == "failed" and s)
+        assert failed, get_sub(server, sub_id, headers=tenant)
+        assert len(receiver.received()) >= 1
+    finally:
+        receiver.stop()
 
 
 def test_writes_do_not_wait_for_receivers(server):
