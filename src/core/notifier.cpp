@@ -120,6 +120,19 @@ std::vector<std::pair<std::string, DeliveryStats>> Notifier::all_stats() const {
   return out;
 }
 
+std::vector<std::pair<std::string, std::vector<OutgoingNotification>>> Notifier::take_pending() {
+  std::lock_guard lock(mutex_);
+  std::vector<std::pair<std::string, std::vector<OutgoingNotification>>> out;
+  for (auto& [key, channel] : channels_) {
+    if (channel->queue.empty()) continue;
+    std::vector<OutgoingNotification> items;
+    for (auto& item : channel->queue) items.push_back(std::move(item.notification));
+    channel->queue.clear();
+    out.emplace_back(key, std::move(items));
+  }
+  return out;
+}
+
 std::chrono::milliseconds Notifier::backoff(unsigned failures) const {
   auto delay = options_.retry_initial;
   for (unsigned i = 1; i < failures && delay < options_.retry_max; ++i) delay *= 2;

@@ -16,6 +16,8 @@ namespace {
 
 constexpr std::string_view kSubscriptions = "subscriptions";
 constexpr std::string_view kStatus = "subscription-status";
+// Notifications still queued at a clean shutdown, sent after the next start.
+constexpr std::string_view kOutbox = "subscription-outbox";
 constexpr char kSeparator = '\x1f';
 // Most entities in one periodic notification.
 constexpr std::size_t kPeriodicMaxEntities = 1000;
@@ -162,7 +164,56 @@ Result<std::vector<std::string>> SubscriptionService::restore() {
     std::unique_lock lock(subscriptions_mutex_);
     subscriptions_[tenant][id] = std::move(shared);
   }
+  CT_RETURN_IF_ERROR(restore_outbox());
   return problems;
+}
+
+Status SubscriptionService::restore_outbox() {
+  auto saved = store_.list_documents(kOutbox);
+  if (!saved) return std::move(saved).error();
+  for (const auto& [key, text] : *saved) {
+    boost::system::error_code ec;
+    auto parsed = json::parse(text, ec);
+    if (!ec && parsed.is_array()) {
+      for (const auto& item : parsed.as_array()) {
+        const auto* object = item.if_object();
+        const auto* uri = object ? object->if_contains("uri") : nullptr;
+        const auto* body = object ? object->if_contains("body") : nullptr;
+        const auto* headers = object ? object->if_contains("headers") : nullptr;
+        if (uri == nullptr || !uri->is_string() || body == nullptr || !body->is_string() ||
+            headers == nullptr || !headers->is_array()) {
+          continue;
+        }
+        OutgoingNotification notification;
+        notification.uri = std::string(uri->as_string());
+        notification.body = std::string(body->as_string());
+        for (const auto& header : headers->as_array()) {
+          const auto* pair = header.if_array();
+          if (pair && pair->size() == 2 && (*pair)[0].is_string() && (*pair)[1].is_string()) {
+            notification.headers.emplace_back(std::string((*pair)[0].as_string()),
+                                              std::string((*pair)[1].as_string()));
+          }
+        }
+        // A subscription deleted since is not registered: enqueue ignores it.
+        notifier_.enqueue(key, std::move(notification));
+      }
+    }
+    CT_RETURN_IF_ERROR(store_.delete_document(kOutbox, key));
+  }
+  return ok_status();
+}
+
+void SubscriptionService::save_outbox() {
+  for (auto& [key, items] : notifier_.take_pending()) {
+    json::array saved;
+    for (const auto& item : items) {
+      json::array headers;
+      for (const auto& [name, value] : item.headers) headers.push_back(json::array{name, value});
+      saved.push_back(
+          json::object{{"uri", item.uri}, {"headers", std::move(headers)}, {"body", item.body}});
+    }
+    (void)store_.put_document(kOutbox, key, to_json_text(saved));
+  }
 }
 
 void SubscriptionService::set_entity_source(EntitySource source) {
@@ -187,6 +238,7 @@ void SubscriptionService::stop() {
   if (dispatcher_.joinable()) dispatcher_.join();
   if (ticker_.joinable()) ticker_.join();
   notifier_.stop();
+  save_outbox();
   for (const auto& [key, stats] : notifier_.all_stats()) save_stats(key, stats);
 }
 
@@ -389,7 +441,9 @@ void SubscriptionService::dispatch() {
     incoming_ready_.wait(lock, [&] {
       return stopping_ || (!incoming_.empty() && incoming_.begin()->first == next_dispatch_);
     });
-    if (stopping_) return;
+    // At shutdown the changes already reported are still dispatched (their notifications are
+    // then saved with the queues); a gap means a write never reported, so stop there.
+    if (incoming_.empty() || incoming_.begin()->first != next_dispatch_) return;
     Batch batch = std::move(incoming_.begin()->second);
     incoming_.erase(incoming_.begin());
     ++next_dispatch_;

@@ -45,8 +45,9 @@ class SubscriptionServiceTest : public ::testing::Test {
  protected:
   SubscriptionServiceTest() : store_(store::make_memory_store()) {}
 
-  std::unique_ptr<SubscriptionService> make_service() {
+  std::unique_ptr<SubscriptionService> make_service(unsigned max_attempts = 5) {
     NotifierOptions options;
+    options.max_attempts = max_attempts;
     options.retry_initial = 5ms;
     options.retry_max = 10ms;
     return std::make_unique<SubscriptionService>(*store_, clock_, contexts_.resolve_fn(), sender_,
@@ -288,6 +289,33 @@ TEST_F(SubscriptionServiceTest, ConcurrentWritesAreNotifiedInPerEntityOrder) {
     last[id] = value;
   }
   EXPECT_EQ(last.size(), static_cast<std::size_t>(kWriters));
+  service->stop();
+}
+
+// A clean shutdown keeps what could not be delivered yet; the next run sends it, in order.
+TEST_F(SubscriptionServiceTest, QueuedNotificationsSurviveACleanRestart) {
+  {
+    auto service = make_service(1000000);  // never gives up while the test runs
+    ASSERT_TRUE(service->create("", payload(R"({"id": "urn:s:1"})"), Contexts::example()).ok());
+    sender_.set_failing(true);
+    service->start();
+    service->committed(service->next_sequence(), "", {{std::nullopt, light("urn:a", "1")}},
+                       clock_.now(), true);
+    service->committed(service->next_sequence(), "", {{light("urn:a", "1"), light("urn:a", "2")}},
+                       clock_.now(), true);
+    service->stop();
+  }
+  EXPECT_EQ(store_->list_documents("subscription-outbox")->size(), 1u);
+  sender_.set_failing(false);
+  auto service = make_service();
+  ASSERT_TRUE(service->restore().ok());
+  EXPECT_TRUE(store_->list_documents("subscription-outbox")->empty());
+  service->start();
+  auto sent = sender_.wait_for(2);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_NE(sent[0].body.find("\"1\""), std::string::npos);
+  EXPECT_NE(sent[1].body.find("\"2\""), std::string::npos);
+  EXPECT_EQ(sent[0].headers.front().first, "Content-Type");
   service->stop();
 }
 

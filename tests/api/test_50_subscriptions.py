@@ -785,3 +785,26 @@ def test_https_receiver_with_an_untrusted_certificate_fails(server, certificate)
         assert receiver.received() == []
     finally:
         receiver.stop()
+
+
+def test_notifications_pending_at_a_clean_shutdown_are_sent_after_restart():
+    port = free_port()
+    instance = CityTwinServer(extra_args=FAST_RETRIES).start()
+    receiver = None
+    try:
+        sub_id = subscribe(instance, {"type": "Subscription",
+                                      "entities": [{"type": "Streetlight"}],
+                                      "notification": {"endpoint": {
+                                          "uri": f"http://127.0.0.1:{port}/notify"}}})
+        create(instance, light("urn:ngsi-ld:Streetlight:pending-1"))   # receiver is down
+        assert eventually(lambda: get_sub(instance, sub_id)["notification"]["timesFailed"] >= 1)
+        assert instance.stop() == 0                                     # SIGTERM: clean
+        receiver = Receiver(port=port)
+        instance.start()
+        [got] = receiver.wait_for(1)
+        assert got["body"]["subscriptionId"] == sub_id
+        assert got["body"]["data"][0]["id"] == "urn:ngsi-ld:Streetlight:pending-1"
+    finally:
+        instance.cleanup()
+        if receiver is not None:
+            receiver.stop()

@@ -77,6 +77,9 @@ class Notifier {
   DeliveryStats stats(const std::string& key) const;
   // Every registered key with its statistics.
   std::vector<std::pair<std::string, DeliveryStats>> all_stats() const;
+  // Removes and returns every waiting notification (the head first), per key. After stop(),
+  // to save them for the next run.
+  std::vector<std::pair<std::string, std::vector<OutgoingNotification>>> take_pending();
 
  private:
   struct Channel;

@@ -63,7 +63,8 @@ class SubscriptionService final : public ChangeListener {
   // problems and skipped, not fatal.
   Result<std::vector<std::string>> restore();
   void start();
-  // Stops delivering and saves the delivery statistics.
+  // Stops delivering; saves the notifications still queued (sent after the next restore())
+  // and the delivery statistics.
   void stop();
 
   // Create Subscription (clause 5.8.1). `payload` without "@context"; `context` the request's
@@ -102,6 +103,8 @@ class SubscriptionService final : public ChangeListener {
 
   Status save(const Subscription& subscription);
   void save_stats(const Key& key, const DeliveryStats& stats);
+  Status restore_outbox();
+  void save_outbox();
   std::shared_ptr<const Subscription> find(std::string_view tenant, std::string_view id) const;
   boost::json::object render(const Subscription& subscription,
                              const jsonld::TermMapper& terms) const;
