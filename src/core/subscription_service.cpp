@@ -377,8 +377,12 @@ Status SubscriptionService::update(std::string_view tenant, std::string_view id,
   strip_system_members(cleaned);
   json::object translated = translate_names(cleaned, terms, *current.terms);
   json::object payload = patch_payload(current.payload, translated);
+  // Only a new expiresAt must lie in the future; one that passed since creation stays valid
+  // (the subscription is then reported expired), so an expired subscription can still be
+  // changed, for example given a later expiresAt.
+  Instant reference = translated.contains("expiresAt") ? clock_.now() : current.created_at;
   auto updated = compile_subscription(current.id, current.tenant, std::move(payload),
-                                      current.context, resolve_, clock_.now());
+                                      current.context, resolve_, reference);
   if (!updated) return std::move(updated).error();
   updated->created_at = current.created_at;
   updated->modified_at = clock_.now();

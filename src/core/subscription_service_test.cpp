@@ -166,6 +166,16 @@ TEST_F(SubscriptionServiceTest, PausedExpiredAndThrottledSubscriptionsStayQuiet)
   service->start();
   clock_.advance_seconds(2);
   EXPECT_EQ(service->get("", "urn:s:expiring", *core)->at("status"), "expired");
+  // Still changeable once expired; a new expiresAt must be in the future.
+  EXPECT_TRUE(service
+                  ->update("", "urn:s:expiring",
+                           json::parse(R"({"description": "old"})").as_object(), *core)
+                  .ok());
+  EXPECT_FALSE(service
+                   ->update("", "urn:s:expiring",
+                            json::parse(R"({"expiresAt": "2020-01-01T00:00:00Z"})").as_object(),
+                            *core)
+                   .ok());
   for (int i = 0; i < 3; ++i) {
     service->committed(service->next_sequence(), "",
                        {{light("urn:a", std::to_string(i)), light("urn:a", std::to_string(i + 1))}},
