@@ -514,6 +514,47 @@ def test_attributes_and_json_ld_accept(server, receiver):
     assert got["body"]["data"] == [{"id": entity_id, "type": "Streetlight", "luminosity": 10}]
 
 
+def test_sys_attrs_and_geo_q(server, receiver):
+    tenant = {"NGSILD-Tenant": unique("geo")}
+    headers = {**JSON, **tenant}
+    subscribe(server, subscription(receiver, notification={"sysAttrs": True}, geoQ={
+        "georel": "near;maxDistance==1000", "geometry": "Point",
+        "coordinates": [-3.7038, 40.4168]}), headers=headers)
+    near, far = ("urn:ngsi-ld:Streetlight:" + unique("g") for _ in range(2))
+    for entity_id, point in ((far, [2.1734, 41.3851]), (near, [-3.7040, 40.4170])):
+        entity = light(entity_id)
+        entity["location"] = {"type": "GeoProperty",
+                              "value": {"type": "Point", "coordinates": point}}
+        create(server, entity, headers=headers)
+    [got] = receiver.wait_for(1)
+    data = got["body"]["data"][0]
+    assert data["id"] == near
+    assert "createdAt" in data and "modifiedAt" in data
+    assert "createdAt" in data["luminosity"]
+    time.sleep(0.3)
+    assert len(receiver.received()) == 1
+
+
+def test_jsonld_context_member_compacts_notifications(server, receiver):
+    contexts = ContextHttpServer()
+    try:
+        tenant = {"NGSILD-Tenant": unique("jsonldctx")}
+        url = contexts.url("dataModel.Environment-context.jsonld")
+        subscribe(server, subscription(receiver, entities=[{"type": ENV + "AirQualityObserved"}],
+                                       jsonldContext=url), headers={**JSON, **tenant})
+        entity = {"id": "urn:ngsi-ld:AirQualityObserved:" + unique("a"),
+                  "type": ENV + "AirQualityObserved",
+                  ENV + "temperature": {"type": "Property", "value": 12.5}}
+        create(server, entity, headers={**JSON, **tenant})
+        [got] = receiver.wait_for(1)
+        data = got["body"]["data"][0]
+        assert data["type"] == "AirQualityObserved"
+        assert data["temperature"]["value"] == 12.5
+        assert {k.lower(): v for k, v in got["headers"].items()}["link"] == link_header(url)
+    finally:
+        contexts.stop()
+
+
 def test_show_changes_gives_previous_values(server, receiver):
     tenant = {"NGSILD-Tenant": unique("changes")}
     headers = {**JSON, **tenant}
