@@ -146,7 +146,7 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
   if (observed(tenant)) {
     for (const auto& id : dirty) events.push_back(EntityChange{before.at(id), states[id]});
   }
-  auto status = commit(tenant, changes, std::move(events));
+  auto status = commit(tenant, std::move(changes), std::move(events));
   if (!status.ok()) {
     for (std::size_t i : succeeded) {
       outcome.items[i].error = status.error();

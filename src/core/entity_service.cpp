@@ -58,23 +58,35 @@ Status EntityService::save(std::string_view tenant, const boost::json::object* b
     events.push_back(EntityChange{
         before != nullptr ? std::optional<boost::json::object>(*before) : std::nullopt, entity});
   }
-  return commit(tenant, std::span<const store::Change>(&change, 1), std::move(events));
+  std::vector<store::Change> changes;
+  changes.push_back(std::move(change));
+  return commit(tenant, std::move(changes), std::move(events));
 }
 
 bool EntityService::observed(std::string_view tenant) const {
   return listener_ != nullptr && listener_->wants(tenant);
 }
 
-Status EntityService::commit(std::string_view tenant, std::span<const store::Change> changes,
+Status EntityService::commit(std::string_view tenant, std::vector<store::Change> changes,
                              std::vector<EntityChange> events) {
+  bool notify = !events.empty() && listener_ != nullptr && !changes.empty();
+  std::uint64_t sequence = 0;
+  Instant at = clock_.now();
+  if (notify) {
+    // Called under the entity locks, so one entity's sequence numbers follow its writes. The
+    // listener's record of the change goes into the same atomic write: it survives a crash
+    // exactly when the change does (the notification outbox).
+    sequence = listener_->next_sequence();
+    if (auto record = listener_->record(sequence, tenant, events, at)) {
+      changes.front().documents.push_back(std::move(*record));
+    }
+  }
   Status status = durability_ == Durability::kDeferToCaller ? store_.apply_deferred(tenant, changes)
                                                             : store_.apply(tenant, changes);
-  if (!status.ok() || events.empty() || listener_ == nullptr) return status;
-  // Called under the entity locks, so one entity's sequence numbers follow its writes.
-  std::uint64_t sequence = listener_->next_sequence();
-  Instant at = clock_.now();
-  if (durability_ == Durability::kWaitForDisk) {
-    listener_->committed(sequence, std::string(tenant), std::move(events), at, true);
+  if (!notify) return status;
+  if (!status.ok() || durability_ == Durability::kWaitForDisk) {
+    // Every sequence number is reported, a lost write's too, so the listener never waits.
+    listener_->committed(sequence, std::string(tenant), std::move(events), at, status.ok());
     return status;
   }
   // Deferred: tell the listener only once the write is durable (or lost), never before.
@@ -132,7 +144,9 @@ Status EntityService::remove(std::string_view tenant, std::string_view id) {
   change.history = history_between(&**existing, nullptr, clock_.now());
   std::vector<EntityChange> events;
   if (observed(tenant)) events.push_back(EntityChange{std::move(**existing), std::nullopt});
-  return commit(tenant, std::span<const store::Change>(&change, 1), std::move(events));
+  std::vector<store::Change> changes;
+  changes.push_back(std::move(change));
+  return commit(tenant, std::move(changes), std::move(events));
 }
 
 Status EntityService::replace(std::string_view tenant, std::string_view id,

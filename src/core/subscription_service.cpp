@@ -1,6 +1,7 @@
 #include "citytwin/core/subscription_service.hpp"
 
 #include <cstdio>
+#include <functional>
 #include <random>
 
 #include <boost/json.hpp>
@@ -18,6 +19,10 @@ constexpr std::string_view kSubscriptions = "subscriptions";
 constexpr std::string_view kStatus = "subscription-status";
 // Notifications still queued at a clean shutdown, sent after the next start.
 constexpr std::string_view kOutbox = "subscription-outbox";
+// Entity changes (before/after) of tenants with subscriptions, written in the same atomic
+// batch as the change and deleted once every notification made from it is handled: what a
+// crash interrupted is dispatched again at the next start.
+constexpr std::string_view kChangeRecords = "change-outbox";
 constexpr char kSeparator = '\x1f';
 // Most entities in one periodic notification.
 constexpr std::size_t kPeriodicMaxEntities = 1000;
@@ -94,6 +99,46 @@ void strip_system_members(json::object& payload) {
   }
 }
 
+std::string hex16(std::uint64_t value) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
+  return text;
+}
+
+json::value change_to_json(const EntityChange& change) {
+  json::object out;
+  if (change.before) out["before"] = *change.before;
+  if (change.after) out["after"] = *change.after;
+  return out;
+}
+
+std::optional<EntityChange> change_from_json(const json::value& value) {
+  const auto* object = value.if_object();
+  if (object == nullptr) return std::nullopt;
+  EntityChange change;
+  if (const auto* before = object->if_contains("before"); before && before->is_object()) {
+    change.before = before->as_object();
+  }
+  if (const auto* after = object->if_contains("after"); after && after->is_object()) {
+    change.after = after->as_object();
+  }
+  return change;
+}
+
+// Releases a change record once the last notification made from it lets go.
+class RecordCompletion {
+ public:
+  RecordCompletion(std::function<void(std::string)> retire, std::string key)
+      : retire_(std::move(retire)), key_(std::move(key)) {}
+  ~RecordCompletion() { retire_(std::move(key_)); }
+  RecordCompletion(const RecordCompletion&) = delete;
+  RecordCompletion& operator=(const RecordCompletion&) = delete;
+
+ private:
+  std::function<void(std::string)> retire_;
+  std::string key_;
+};
+
 std::string link_header(const Subscription& subscription) {
   const json::value& context = subscription.notification_context;
   std::string url = context.is_string() ? std::string(context.as_string())
@@ -109,6 +154,7 @@ SubscriptionService::SubscriptionService(store::EntityStore& store, const Clock&
     : store_(store),
       clock_(clock),
       resolve_(std::move(resolve)),
+      run_prefix_(hex16(static_cast<std::uint64_t>(clock.now().micros))),
       notifier_(sender, clock, options, [this](const std::string& key, const DeliveryStats& stats) {
         save_stats(key, stats);
       }) {}
@@ -165,7 +211,51 @@ Result<std::vector<std::string>> SubscriptionService::restore() {
     subscriptions_[tenant][id] = std::move(shared);
   }
   CT_RETURN_IF_ERROR(restore_outbox());
+  CT_RETURN_IF_ERROR(replay_records());
   return problems;
+}
+
+// Changes durably written but not (wholly) notified when the previous run ended: dispatched
+// again, before any new change, in the order they were written. Notifications that were
+// delivered before a crash are sent again (at-least-once).
+Status SubscriptionService::replay_records() {
+  auto records = store_.list_documents(kChangeRecords);
+  if (!records) return std::move(records).error();
+  std::lock_guard lock(incoming_mutex_);
+  for (const auto& [key, text] : *records) {
+    boost::system::error_code ec;
+    auto parsed = json::parse(text, ec);
+    const auto* object = ec ? nullptr : parsed.if_object();
+    const auto* tenant = object ? object->if_contains("tenant") : nullptr;
+    const auto* changes = object ? object->if_contains("changes") : nullptr;
+    Batch batch;
+    batch.record_key = key;
+    batch.durable = true;
+    if (tenant != nullptr && tenant->is_string() && changes != nullptr && changes->is_array()) {
+      batch.tenant = std::string(tenant->as_string());
+      batch.at = instant_member(*object, "at").value_or(clock_.now());
+      for (const auto& item : changes->as_array()) {
+        if (auto change = change_from_json(item)) batch.changes.push_back(std::move(*change));
+      }
+    }
+    // An unreadable record becomes an empty batch: dispatched, it is simply retired.
+    incoming_.emplace(next_sequence_++, std::move(batch));
+  }
+  return ok_status();
+}
+
+std::string SubscriptionService::record_key(std::uint64_t sequence) const {
+  return run_prefix_ + hex16(sequence);
+}
+
+void SubscriptionService::delete_retired() {
+  std::vector<std::string> keys;
+  {
+    std::lock_guard lock(retired_->mutex);
+    keys.swap(retired_->keys);
+  }
+  // A failed delete only means the change is notified again after a restart.
+  for (const auto& key : keys) (void)store_.delete_document(kChangeRecords, key);
 }
 
 Status SubscriptionService::restore_outbox() {
@@ -224,7 +314,7 @@ void SubscriptionService::start() {
   notifier_.start();
   std::lock_guard lock(incoming_mutex_);
   if (!dispatcher_.joinable()) dispatcher_ = std::thread([this] { dispatch(); });
-  if (!ticker_.joinable() && entity_source_) ticker_ = std::thread([this] { tick(); });
+  if (!ticker_.joinable()) ticker_ = std::thread([this] { tick(); });
 }
 
 void SubscriptionService::stop() {
@@ -238,7 +328,10 @@ void SubscriptionService::stop() {
   if (dispatcher_.joinable()) dispatcher_.join();
   if (ticker_.joinable()) ticker_.join();
   notifier_.stop();
+  // The queued notifications are saved first; only then are the change records they came
+  // from released (a crash in between sends them twice, never zero times).
   save_outbox();
+  delete_retired();
   for (const auto& [key, stats] : notifier_.all_stats()) save_stats(key, stats);
 }
 
@@ -430,11 +523,23 @@ std::uint64_t SubscriptionService::next_sequence() {
   return next_sequence_++;
 }
 
+std::optional<store::DocumentWrite> SubscriptionService::record(
+    std::uint64_t sequence, std::string_view tenant, const std::vector<EntityChange>& changes,
+    Instant at) {
+  json::array items;
+  for (const auto& change : changes) items.push_back(change_to_json(change));
+  json::object record{{"tenant", tenant}, {"at", format_date_time(at)}};
+  record["changes"] = std::move(items);
+  return store::DocumentWrite{std::string(kChangeRecords), record_key(sequence),
+                              to_json_text(record)};
+}
+
 void SubscriptionService::committed(std::uint64_t sequence, std::string tenant,
                                     std::vector<EntityChange> changes, Instant at, bool durable) {
   {
     std::lock_guard lock(incoming_mutex_);
-    incoming_.emplace(sequence, Batch{std::move(tenant), std::move(changes), at, durable});
+    incoming_.emplace(
+        sequence, Batch{std::move(tenant), std::move(changes), at, durable, record_key(sequence)});
   }
   incoming_ready_.notify_one();
 }
@@ -459,6 +564,16 @@ void SubscriptionService::dispatch() {
 }
 
 void SubscriptionService::notify(const Batch& batch) {
+  // The change record goes once this batch's notifications are all handled (at the end of
+  // this function when it made none).
+  auto completion = std::make_shared<const RecordCompletion>(
+      [retired = std::weak_ptr<Retired>(retired_)](std::string key) {
+        if (auto alive = retired.lock()) {
+          std::lock_guard lock(alive->mutex);
+          alive->keys.push_back(std::move(key));
+        }
+      },
+      batch.record_key);
   std::vector<std::shared_ptr<const Subscription>> candidates;
   {
     std::shared_lock lock(subscriptions_mutex_);
@@ -485,13 +600,15 @@ void SubscriptionService::notify(const Batch& batch) {
       last_notified_[key] = now;
       std::string notification_id = "urn:ngsi-ld:Notification:" + random_hex();
       enqueue(*subscription,
-              make_notification(*subscription, change, *trigger, now, notification_id));
+              make_notification(*subscription, change, *trigger, now, notification_id), completion);
     }
   }
 }
 
-void SubscriptionService::enqueue(const Subscription& subscription, const json::object& body) {
+void SubscriptionService::enqueue(const Subscription& subscription, const json::object& body,
+                                  std::shared_ptr<const void> completion) {
   OutgoingNotification outgoing;
+  outgoing.completion = std::move(completion);
   outgoing.uri = subscription.notification.uri;
   outgoing.headers.emplace_back("Content-Type", subscription.notification.accept);
   if (subscription.notification.accept == "application/json") {
@@ -515,6 +632,7 @@ void SubscriptionService::tick() {
   std::unique_lock lock(incoming_mutex_);
   while (!ticker_wake_.wait_for(lock, kResolution, [&] { return stopping_; })) {
     lock.unlock();
+    delete_retired();
     std::vector<std::shared_ptr<const Subscription>> periodic;
     {
       std::shared_lock subscriptions_lock(subscriptions_mutex_);
@@ -544,6 +662,7 @@ void SubscriptionService::tick() {
 }
 
 void SubscriptionService::notify_periodic(const Subscription& subscription) {
+  if (!entity_source_) return;
   Instant now = clock_.now();
   if (!subscription.active) return;
   if (subscription.expires_at && *subscription.expires_at <= now) return;

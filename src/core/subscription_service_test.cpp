@@ -329,5 +329,45 @@ TEST_F(SubscriptionServiceTest, QueuedNotificationsSurviveACleanRestart) {
   service->stop();
 }
 
+// Each change to a tenant with subscriptions is recorded in the same store write; the record
+// goes once its notifications are delivered. What a crash leaves is notified by the next run.
+TEST_F(SubscriptionServiceTest, ChangeRecordsAreDeletedWhenHandledAndReplayedAfterACrash) {
+  auto records = [&] { return store_->list_documents("change-outbox")->size(); };
+  // A first run whose receiver is down and that never shuts down cleanly.
+  RecordingSender down;
+  down.set_failing(true);
+  NotifierOptions patient;
+  patient.retry_initial = 5ms;
+  patient.max_attempts = 1000000;
+  auto crashed =
+      std::make_unique<SubscriptionService>(*store_, clock_, contexts_.resolve_fn(), down, patient);
+  ASSERT_TRUE(crashed->create("", payload(R"({"id": "urn:s:1"})"), Contexts::example()).ok());
+  crashed->start();
+  {
+    EntityService entities(*store_, clock_, EntityService::Durability::kWaitForDisk, crashed.get());
+    ASSERT_TRUE(entities.create("", light("urn:a", "on")).ok());
+    ASSERT_TRUE(entities.create("", light("urn:b", "on")).ok());
+  }
+  EXPECT_EQ(records(), 2u);
+  // The next run (same store) replays both records, in order, and deletes them once sent.
+  auto service = make_service();
+  ASSERT_TRUE(service->restore().ok());
+  service->start();
+  auto sent = sender_.wait_for(2);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_NE(sent[0].body.find("urn:a"), std::string::npos);
+  EXPECT_NE(sent[1].body.find("urn:b"), std::string::npos);
+  for (int i = 0; i < 100 && records() > 0; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(records(), 0u);
+  // A change that notifies nobody leaves no record behind either.
+  EntityService entities(*store_, clock_, EntityService::Durability::kWaitForDisk, service.get());
+  auto other = json::parse(R"({"id": "urn:x", "type": ["https://example.org/Other"]})");
+  ASSERT_TRUE(entities.create("", other.as_object()).ok());
+  for (int i = 0; i < 100 && records() > 0; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(records(), 0u);
+  service->stop();
+  crashed.reset();
+}
+
 }  // namespace
 }  // namespace citytwin::core

@@ -77,6 +77,7 @@ class RecordingSender final : public NotificationSender {
     ++attempts_;
     if (failing_) return make_error(ErrorKind::kServiceUnavailable, "receiver down");
     sent_.push_back(notification);
+    sent_.back().completion.reset();  // a real receiver keeps nothing of the notifier's
     changed_.notify_all();
     return ok_status();
   }

@@ -358,6 +358,19 @@ TYPED_TEST(EntityStoreConformance, TenantExistsOnceWrittenTo) {
   EXPECT_THAT(this->store_->tenants(), ElementsAre("", "city"));
 }
 
+TYPED_TEST(EntityStoreConformance, DocumentsOfAChangeAreWrittenWithIt) {
+  std::vector<Change> changes{Change::put(make_record("urn:a", {kSensor}, {}, {}, "{}")),
+                              Change::remove("urn:absent")};
+  changes[0].documents.push_back(DocumentWrite{"outbox", "k1", "first"});
+  changes[1].documents.push_back(DocumentWrite{"outbox", "k2", "second"});
+  ASSERT_TRUE(this->store_->apply("t", changes).ok());
+  auto listed = this->store_->list_documents("outbox");
+  ASSERT_TRUE(listed.ok());
+  EXPECT_THAT(*listed, ElementsAre(std::pair<std::string, std::string>("k1", "first"),
+                                   std::pair<std::string, std::string>("k2", "second")));
+  EXPECT_EQ(this->get("t", "urn:a"), "{}");
+}
+
 TYPED_TEST(EntityStoreConformance, DocumentsAreGroupedByNamespace) {
   EntityStore& store = *this->store_;
   ASSERT_TRUE(store.put_document("contexts", "https://b", "B").ok());

@@ -849,3 +849,32 @@ def test_notifications_pending_at_a_clean_shutdown_are_sent_after_restart():
         instance.cleanup()
         if receiver is not None:
             receiver.stop()
+
+
+def test_notifications_due_at_a_crash_are_sent_after_restart():
+    port = free_port()
+    instance = CityTwinServer(extra_args=FAST_RETRIES).start()
+    receiver = None
+    try:
+        sub_id = subscribe(instance, {"type": "Subscription",
+                                      "entities": [{"type": "Streetlight"}],
+                                      "notification": {"endpoint": {
+                                          "uri": f"http://127.0.0.1:{port}/notify"}}})
+        create(instance, light("urn:ngsi-ld:Streetlight:crash-1"))     # receiver is down
+        assert eventually(lambda: get_sub(instance, sub_id)["notification"]["timesFailed"] >= 1)
+        instance.kill()                                                  # kill -9
+        receiver = Receiver(port=port)
+        instance.start()
+        [got] = receiver.wait_for(1)
+        assert got["body"]["subscriptionId"] == sub_id
+        assert got["body"]["data"][0]["id"] == "urn:ngsi-ld:Streetlight:crash-1"
+        # Delivered once: a further restart sends nothing again.
+        time.sleep(0.5)
+        assert instance.stop() == 0
+        instance.start()
+        time.sleep(1)
+        assert len(receiver.received()) == 1
+    finally:
+        instance.cleanup()
+        if receiver is not None:
+            receiver.stop()

@@ -184,6 +184,9 @@ class MemoryStore final : public EntityStore {
       }
       auto& history = data.history[change.id];
       history.insert(history.end(), change.history.begin(), change.history.end());
+      for (const DocumentWrite& document : change.documents) {
+        state_->documents[document.ns][document.key] = document.value;
+      }
     }
     return ok_status();
   }

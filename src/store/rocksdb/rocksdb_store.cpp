@@ -383,6 +383,7 @@ class RocksDbStore final : public EntityStore {
     };
     auto fill = [&](rocksdb::WriteBatch& batch, std::uint64_t sequence) -> Status {
       CT_RETURN_IF_ERROR(fill_batch(plan, batch));
+      CT_RETURN_IF_ERROR(fill_documents(changes, batch));
       return fill_history(tenant, changes, sequence, batch);
     };
     return queue_->submit(plan, fill, std::move(after_commit));
@@ -435,6 +436,18 @@ class RocksDbStore final : public EntityStore {
       metas.emplace(ids[i], std::move(meta));
     }
     return metas;
+  }
+
+  Status fill_documents(std::span<const Change> changes, rocksdb::WriteBatch& batch) const {
+    for (const Change& change : changes) {
+      for (const DocumentWrite& document : change.documents) {
+        CT_RETURN_IF_ERROR(
+            kv::to_status(batch.Put(family(Family::kDocuments),
+                                    kv::document_key(document.ns, document.key), document.value),
+                          "building the write batch"));
+      }
+    }
+    return ok_status();
   }
 
   // History samples are keyed by the write's sequence number too: two samples of one

@@ -9,6 +9,7 @@
 #include <boost/json/object.hpp>
 
 #include "citytwin/common/instant.hpp"
+#include "citytwin/store/entity_store.hpp"
 
 namespace citytwin::core {
 
@@ -34,6 +35,13 @@ class ChangeListener {
   // Whether changes in the tenant are wanted at all (false: the service skips the copies).
   virtual bool wants(std::string_view tenant) const = 0;
   virtual std::uint64_t next_sequence() = 0;
+  // A record of the changes, written in the same atomic store write as they are (nullopt:
+  // none), so that what was durably written but not yet handled at a crash can be handled
+  // after the restart.
+  virtual std::optional<store::DocumentWrite> record(std::uint64_t sequence,
+                                                     std::string_view tenant,
+                                                     const std::vector<EntityChange>& changes,
+                                                     Instant at) = 0;
   // Must be quick: it may run on the store's commit thread.
   virtual void committed(std::uint64_t sequence, std::string tenant,
                          std::vector<EntityChange> changes, Instant at, bool durable) = 0;

@@ -112,7 +112,7 @@ class EntityService {
               const boost::json::object& entity);
   // Applies `changes`; once they are durable, `events` (empty when nobody listens) go to the
   // listener.
-  Status commit(std::string_view tenant, std::span<const store::Change> changes,
+  Status commit(std::string_view tenant, std::vector<store::Change> changes,
                 std::vector<EntityChange> events = {});
   bool observed(std::string_view tenant) const;
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,6 +14,10 @@ struct OutgoingNotification {
   std::string uri;                                           // endpoint.uri
   std::vector<std::pair<std::string, std::string>> headers;  // Content-Type, Link, tenant, ...
   std::string body;                                          // the Notification JSON
+  // Held until the notification is delivered or given up (dropped, or its subscription
+  // deleted); the last holder's release tells the sender of the change it came from that it
+  // is handled. Null when nobody waits for it.
+  std::shared_ptr<const void> completion;
 };
 
 // Delivers a notification to its receiver. Implemented over HTTP in src/http/client (Beast

@@ -89,6 +89,9 @@ class SubscriptionService final : public ChangeListener {
   // ChangeListener.
   bool wants(std::string_view tenant) const override;
   std::uint64_t next_sequence() override;
+  std::optional<store::DocumentWrite> record(std::uint64_t sequence, std::string_view tenant,
+                                             const std::vector<EntityChange>& changes,
+                                             Instant at) override;
   void committed(std::uint64_t sequence, std::string tenant, std::vector<EntityChange> changes,
                  Instant at, bool durable) override;
 
@@ -98,6 +101,7 @@ class SubscriptionService final : public ChangeListener {
     std::vector<EntityChange> changes;
     Instant at;
     bool durable = false;
+    std::string record_key;  // its record in the change outbox
   };
   using Key = std::string;  // tenant '\x1f' id
 
@@ -112,11 +116,25 @@ class SubscriptionService final : public ChangeListener {
   void notify(const Batch& batch);
   void tick();
   void notify_periodic(const Subscription& subscription);
-  void enqueue(const Subscription& subscription, const boost::json::object& body);
+  void enqueue(const Subscription& subscription, const boost::json::object& body,
+               std::shared_ptr<const void> completion = nullptr);
+  std::string record_key(std::uint64_t sequence) const;
+  Status replay_records();
+  // Deletes the change records whose notifications are all handled (ticker thread).
+  void delete_retired();
 
   store::EntityStore& store_;
   const Clock& clock_;
   ContextResolveFn resolve_;
+  // Change records whose notifications are all handled, waiting to be deleted. Shared with
+  // the completions in the notifier's queues (by weak reference: a completion released after
+  // the service is gone does nothing).
+  struct Retired {
+    std::mutex mutex;
+    std::vector<std::string> keys;
+  };
+  std::shared_ptr<Retired> retired_ = std::make_shared<Retired>();
+  std::string run_prefix_;  // orders change records of this run after those of earlier runs
   Notifier notifier_;
 
   std::mutex mutations_mutex_;  // serializes create/update/remove (and their disk writes)

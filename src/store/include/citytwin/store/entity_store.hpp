@@ -47,6 +47,13 @@ struct EntityRecord {
   std::string document;                 // serialized stored form (JSON)
 };
 
+// A small document (see EntityStore::put_document) written together with an entity change.
+struct DocumentWrite {
+  std::string ns;
+  std::string key;
+  std::string value;
+};
+
 // One change in an atomic write: create-or-replace an entity, or delete it.
 struct Change {
   enum class Kind { kPut, kDelete };
@@ -56,6 +63,9 @@ struct Change {
   // Appended to the entity's history in the same atomic write (kept when the entity is
   // deleted: the history of a deleted entity stays queryable).
   std::vector<HistorySample> history;
+  // Put in the document family in the same atomic write (core's notification outbox: a
+  // record of the change that survives a crash exactly when the change does).
+  std::vector<DocumentWrite> documents;
 
   static Change put(EntityRecord record) {
     Change change;
