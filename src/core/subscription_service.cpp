@@ -254,8 +254,9 @@ void SubscriptionService::delete_retired() {
     std::lock_guard lock(retired_->mutex);
     keys.swap(retired_->keys);
   }
-  // A failed delete only means the change is notified again after a restart.
-  for (const auto& key : keys) (void)store_.delete_document(kChangeRecords, key);
+  // One store write for all of them. A failed delete only means the changes are notified
+  // again after a restart.
+  (void)store_.delete_documents(kChangeRecords, keys);
 }
 
 Status SubscriptionService::restore_outbox() {

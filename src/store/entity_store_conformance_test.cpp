@@ -371,6 +371,16 @@ TYPED_TEST(EntityStoreConformance, DocumentsOfAChangeAreWrittenWithIt) {
   EXPECT_EQ(this->get("t", "urn:a"), "{}");
 }
 
+TYPED_TEST(EntityStoreConformance, DeleteDocumentsRemovesEveryKeyGiven) {
+  auto& store = *this->store_;
+  for (const char* key : {"a", "b", "c"}) ASSERT_TRUE(store.put_document("ns", key, key).ok());
+  std::vector<std::string> keys{"a", "c", "missing"};
+  ASSERT_TRUE(store.delete_documents("ns", keys).ok());
+  auto listed = store.list_documents("ns");
+  ASSERT_TRUE(listed.ok());
+  EXPECT_THAT(*listed, ElementsAre(std::pair<std::string, std::string>("b", "b")));
+}
+
 TYPED_TEST(EntityStoreConformance, DocumentsAreGroupedByNamespace) {
   EntityStore& store = *this->store_;
   ASSERT_TRUE(store.put_document("contexts", "https://b", "B").ok());

@@ -296,6 +296,16 @@ class RocksDbStore final : public EntityStore {
         "delete_document");
   }
 
+  Status delete_documents(std::string_view ns, std::span<const std::string> keys) override {
+    if (keys.empty()) return ok_status();
+    rocksdb::WriteBatch batch;
+    for (const auto& key : keys) {
+      CT_RETURN_IF_ERROR(kv::to_status(
+          batch.Delete(family(Family::kDocuments), kv::document_key(ns, key)), "delete_documents"));
+    }
+    return kv::to_status(db_->Write(write_options_, &batch), "delete_documents");
+  }
+
   Result<std::optional<std::string>> get_document(std::string_view ns,
                                                   std::string_view key) const override {
     std::string value;

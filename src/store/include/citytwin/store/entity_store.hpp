@@ -224,6 +224,9 @@ class EntityStore {
   virtual Status put_document(std::string_view ns, std::string_view key,
                               std::string_view value) = 0;
   virtual Status delete_document(std::string_view ns, std::string_view key) = 0;
+  // Deletes several documents in one write (one fsync where the store syncs). Default: one
+  // delete_document() each.
+  virtual Status delete_documents(std::string_view ns, std::span<const std::string> keys);
   virtual Result<std::optional<std::string>> get_document(std::string_view ns,
                                                           std::string_view key) const = 0;
   virtual Result<std::vector<std::pair<std::string, std::string>>> list_documents(
