@@ -142,7 +142,11 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
     record_history(changes.back(), old ? &*old : nullptr, state ? &*state : nullptr, now);
   }
   if (changes.empty()) return outcome;
-  auto status = commit(tenant, changes);
+  std::vector<EntityChange> events;
+  if (observed(tenant)) {
+    for (const auto& id : dirty) events.push_back(EntityChange{before.at(id), states[id]});
+  }
+  auto status = commit(tenant, std::move(changes), std::move(events));
   if (!status.ok()) {
     for (std::size_t i : succeeded) {
       outcome.items[i].error = status.error();

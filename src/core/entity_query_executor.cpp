@@ -5,14 +5,13 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "citytwin/core/entity_matcher.hpp"
 #include "citytwin/core/entity_service.hpp"
 #include "citytwin/core/value_index_plan.hpp"
 #include "citytwin/model/entity_form.hpp"
-#include "citytwin/model/query/id_pattern.hpp"
 #include "merged_cursor.hpp"
 
 namespace citytwin::core {
-namespace form = model::form;
 
 namespace {
 
@@ -113,42 +112,6 @@ Result<std::vector<std::unique_ptr<store::IdCursor>>> choose_cursors(
   return cursors;
 }
 
-std::vector<std::string> types_of(const boost::json::object& entity) {
-  std::vector<std::string> types;
-  if (const auto* value = entity.if_contains(form::kType); value && value->is_array()) {
-    for (const auto& type : value->as_array()) {
-      if (type.is_string()) types.emplace_back(type.as_string());
-    }
-  }
-  return types;
-}
-
-const boost::json::object* attrs_of(const boost::json::object& entity) {
-  const auto* attrs = entity.if_contains(form::kAttrs);
-  return attrs != nullptr && attrs->is_object() ? &attrs->as_object() : nullptr;
-}
-
-bool has_any_attribute(const boost::json::object& entity, const std::vector<std::string>& names) {
-  const auto* attrs = attrs_of(entity);
-  if (attrs == nullptr) return false;
-  return std::any_of(names.begin(), names.end(),
-                     [attrs](const std::string& name) { return attrs->contains(name); });
-}
-
-bool matches_geo(const boost::json::object& entity, const EntityQuery& query) {
-  const auto* attrs = attrs_of(entity);
-  if (attrs == nullptr) return false;
-  const auto* instances = attrs->if_contains(query.geoproperty_iri);
-  if (instances == nullptr || !instances->is_array()) return false;
-  for (const auto& instance : instances->as_array()) {
-    const auto* object = instance.if_object();
-    if (object == nullptr) continue;
-    const auto* value = object->if_contains(form::kValue);
-    if (value != nullptr && query.geo->matches(*value)) return true;
-  }
-  return false;
-}
-
 bool next_batch(MergedCursor& cursor, std::vector<std::string>& batch) {
   batch.clear();
   while (cursor.valid() && batch.size() < kFetchBatch) {
@@ -158,64 +121,11 @@ bool next_batch(MergedCursor& cursor, std::vector<std::string>& batch) {
   return !batch.empty();
 }
 
-class Matcher {
- public:
-  static Result<Matcher> create(const EntityQuery& query) {
-    Matcher matcher(query);
-    for (const auto& selector : query.selectors) {
-      std::optional<query::IdPattern> pattern;
-      if (selector.id_pattern) {
-        auto compiled = query::IdPattern::compile(*selector.id_pattern);
-        if (!compiled) return std::move(compiled).error();
-        pattern = std::move(*compiled);
-      }
-      matcher.patterns_.push_back(std::move(pattern));
-    }
-    return matcher;
-  }
-
-  bool matches(const boost::json::object& entity) const {
-    const auto* id_value = entity.if_contains(form::kId);
-    if (id_value == nullptr || !id_value->is_string()) return false;
-    if (!matches_selectors(id_value->as_string(), entity)) return false;
-    if (!query_.attrs.empty() && !has_any_attribute(entity, query_.attrs)) return false;
-    if (query_.q && !query_.q->matches(entity)) return false;
-    if (query_.scope && !query_.scope->matches(entity)) return false;
-    if (query_.geo && !matches_geo(entity, query_)) return false;
-    return true;
-  }
-
- private:
-  explicit Matcher(const EntityQuery& query) : query_(query) {}
-
-  bool matches_selectors(std::string_view id, const boost::json::object& entity) const {
-    if (query_.selectors.empty()) return true;
-    std::vector<std::string> types = types_of(entity);
-    for (std::size_t i = 0; i < query_.selectors.size(); ++i) {
-      const auto& selector = query_.selectors[i];
-      if (!selector.ids.empty() &&
-          std::find(selector.ids.begin(), selector.ids.end(), id) == selector.ids.end()) {
-        continue;
-      }
-      // Clause 5.2.33 EntitySelector: "id takes precedence over idPattern".
-      if (selector.ids.empty() && patterns_[i] && !patterns_[i]->matches(id)) {
-        continue;
-      }
-      if (!selector.types.matches(types)) continue;
-      return true;
-    }
-    return false;
-  }
-
-  const EntityQuery& query_;
-  std::vector<std::optional<query::IdPattern>> patterns_;
-};
-
 }  // namespace
 
 Result<QueryResult> EntityService::query(std::string_view tenant, const EntityQuery& query) const {
   CT_RETURN_IF_ERROR(require_tenant(tenant));
-  auto matcher = Matcher::create(query);
+  auto matcher = EntityMatcher::create(query);
   if (!matcher) return std::move(matcher).error();
   auto cursors = choose_cursors(store_, tenant, query);
   if (!cursors) return std::move(cursors).error();

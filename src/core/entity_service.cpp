@@ -24,10 +24,12 @@ std::string id_of(const boost::json::object& entity) {
 
 }  // namespace
 
-EntityService::EntityService(store::EntityStore& store, const Clock& clock, Durability durability)
+EntityService::EntityService(store::EntityStore& store, const Clock& clock, Durability durability,
+                             ChangeListener* listener)
     : store_(store),
       clock_(clock),
       durability_(durability),
+      listener_(listener),
       locks_(std::make_unique<EntityLocks>()) {}
 
 EntityService::~EntityService() = default;
@@ -51,12 +53,50 @@ Status EntityService::save(std::string_view tenant, const boost::json::object* b
                            const boost::json::object& entity) {
   store::Change change = store::Change::put(make_record(entity));
   record_history(change, before, &entity, clock_.now());
-  return commit(tenant, std::span<const store::Change>(&change, 1));
+  std::vector<EntityChange> events;
+  if (observed(tenant)) {
+    events.push_back(EntityChange{
+        before != nullptr ? std::optional<boost::json::object>(*before) : std::nullopt, entity});
+  }
+  std::vector<store::Change> changes;
+  changes.push_back(std::move(change));
+  return commit(tenant, std::move(changes), std::move(events));
 }
 
-Status EntityService::commit(std::string_view tenant, std::span<const store::Change> changes) {
-  return durability_ == Durability::kDeferToCaller ? store_.apply_deferred(tenant, changes)
-                                                   : store_.apply(tenant, changes);
+bool EntityService::observed(std::string_view tenant) const {
+  return listener_ != nullptr && listener_->wants(tenant);
+}
+
+Status EntityService::commit(std::string_view tenant, std::vector<store::Change> changes,
+                             std::vector<EntityChange> events) {
+  bool notify = !events.empty() && listener_ != nullptr && !changes.empty();
+  std::uint64_t sequence = 0;
+  Instant at = clock_.now();
+  if (notify) {
+    // Called under the entity locks, so one entity's sequence numbers follow its writes. The
+    // listener's record of the change goes into the same atomic write: it survives a crash
+    // exactly when the change does (the notification outbox).
+    sequence = listener_->next_sequence();
+    if (auto record = listener_->record(sequence, tenant, events, at)) {
+      changes.front().documents.push_back(std::move(*record));
+    }
+  }
+  Status status = durability_ == Durability::kDeferToCaller ? store_.apply_deferred(tenant, changes)
+                                                            : store_.apply(tenant, changes);
+  if (!notify) return status;
+  if (!status.ok() || durability_ == Durability::kWaitForDisk) {
+    // Every sequence number is reported, a lost write's too, so the listener never waits.
+    listener_->committed(sequence, std::string(tenant), std::move(events), at, status.ok());
+    return status;
+  }
+  // Deferred: tell the listener only once the write is durable (or lost), never before.
+  auto shared = std::make_shared<std::vector<EntityChange>>(std::move(events));
+  store_.when_durable(
+      store_.write_mark(),
+      [listener = listener_, sequence, tenant = std::string(tenant), shared, at](Status durable) {
+        listener->committed(sequence, tenant, std::move(*shared), at, durable.ok());
+      });
+  return status;
 }
 
 template <class Fn>
@@ -102,7 +142,11 @@ Status EntityService::remove(std::string_view tenant, std::string_view id) {
   if (!existing->has_value()) return not_found(id);
   store::Change change = store::Change::remove(std::string(id));
   record_history(change, &**existing, nullptr, clock_.now());
-  return commit(tenant, std::span<const store::Change>(&change, 1));
+  std::vector<EntityChange> events;
+  if (observed(tenant)) events.push_back(EntityChange{std::move(**existing), std::nullopt});
+  std::vector<store::Change> changes;
+  changes.push_back(std::move(change));
+  return commit(tenant, std::move(changes), std::move(events));
 }
 
 Status EntityService::replace(std::string_view tenant, std::string_view id,

@@ -10,6 +10,8 @@
 #include "citytwin/common/clock.hpp"
 #include "citytwin/core/discovery.hpp"
 #include "citytwin/core/entity_service.hpp"
+#include "citytwin/core/notification_sender.hpp"
+#include "citytwin/core/subscription_service.hpp"
 #include "citytwin/core/temporal_service.hpp"
 #include "citytwin/http/key_routes.hpp"
 #include "citytwin/http/ngsi_routes.hpp"
@@ -75,6 +77,12 @@ std::map<std::string, P> reviewed() {
       {"GET " + kNgsi + "/types/{type}", P::kRead},
       {"GET " + kNgsi + "/attributes", P::kRead},
       {"GET " + kNgsi + "/attributes/{attrId}", P::kRead},
+      // Creating a subscription makes the broker send the tenant's data where it says.
+      {"POST " + kNgsi + "/subscriptions", P::kWrite},
+      {"GET " + kNgsi + "/subscriptions", P::kRead},
+      {"GET " + kNgsi + "/subscriptions/{subscriptionId}", P::kRead},
+      {"PATCH " + kNgsi + "/subscriptions/{subscriptionId}", P::kWrite},
+      {"DELETE " + kNgsi + "/subscriptions/{subscriptionId}", P::kWrite},
       {"GET " + kNgsi + "/jsonldContexts", P::kRead},
       {"POST " + kNgsi + "/jsonldContexts", P::kWrite},
       {"GET " + kNgsi + "/jsonldContexts/{contextId}", P::kRead},
@@ -83,6 +91,14 @@ std::map<std::string, P> reviewed() {
   };
   return table;
 }
+
+// Notifications are not sent in this test: only routes are inspected.
+class RefusingSender final : public core::NotificationSender {
+ public:
+  Status send(const core::OutgoingNotification&) override {
+    return make_error(ErrorKind::kServiceUnavailable, "not sending in this test");
+  }
+};
 
 // The route table exactly as src/server/app.cpp builds it.
 class RouteTableTest : public ::testing::Test {
@@ -97,7 +113,12 @@ class RouteTableTest : public ::testing::Test {
   std::unique_ptr<jsonld::ContextResolver> resolver_ =
       std::move(jsonld::ContextResolver::create(registry_, loader_).value());
   security::KeyService keys_{*store_, clock_};
-  NgsiApi api_{entities_, discovery_, temporal_, *resolver_, registry_, loader_, {}};
+  RefusingSender sender_;
+  core::SubscriptionService subscriptions_{
+      *store_, clock_,
+      [this](const boost::json::value& context) { return resolver_->resolve(context); }, sender_};
+  NgsiApi api_{entities_,  discovery_, temporal_, subscriptions_,
+               *resolver_, registry_,  loader_,   {}};
   Router router_;
 
   void SetUp() override {

@@ -9,6 +9,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <thread>
 
 #include "citytwin/common/clock.hpp"
@@ -16,8 +17,10 @@
 #include "citytwin/core/context_documents.hpp"
 #include "citytwin/core/discovery.hpp"
 #include "citytwin/core/entity_service.hpp"
+#include "citytwin/core/subscription_service.hpp"
 #include "citytwin/core/temporal_service.hpp"
 #include "citytwin/http/http_context_loader.hpp"
+#include "citytwin/http/http_notification_sender.hpp"
 #include "citytwin/http/key_routes.hpp"
 #include "citytwin/http/ngsi_routes.hpp"
 #include "citytwin/http/ops_routes.hpp"
@@ -112,6 +115,29 @@ Result<std::unique_ptr<store::EntityStore>> open_store(const ServeOptions& optio
   compaction.chunk_samples = std::max<std::size_t>(options.history_chunk_samples, 1);
   compaction.interval = std::chrono::milliseconds(options.history_compact_interval_ms);
   return store::open_rocksdb_store(store_options);
+}
+
+// Per-subscription delivery figures (docs/subscriptions.md), computed at scrape time.
+void add_subscription_gauges(MetricsRegistry& metrics, const core::SubscriptionService& service) {
+  using Figure = double (*)(const core::DeliveryStats&);
+  const std::pair<const char*, Figure> kFigures[] = {
+      {"sent", [](const core::DeliveryStats& s) { return static_cast<double>(s.times_sent); }},
+      {"failed", [](const core::DeliveryStats& s) { return static_cast<double>(s.times_failed); }},
+      {"dropped", [](const core::DeliveryStats& s) { return static_cast<double>(s.dropped); }},
+      {"queued", [](const core::DeliveryStats& s) { return static_cast<double>(s.queued); }},
+  };
+  for (const auto& [what, figure] : kFigures) {
+    metrics.add_gauge(
+        std::string("citytwin_subscription_notifications_") + what,
+        std::string("Notifications ") + what + " per subscription", [&service, figure] {
+          std::vector<std::pair<Labels, double>> samples;
+          for (const auto& delivery : service.deliveries()) {
+            samples.push_back({Labels{{"tenant", delivery.tenant}, {"subscription", delivery.id}},
+                               figure(delivery.stats)});
+          }
+          return samples;
+        });
+  }
 }
 
 std::string display_host(const std::string& host) {
@@ -213,9 +239,43 @@ int serve(const ServeOptions& options) {
     spdlog::error("{}", resolver.error().detail);
     return 1;
   }
+  // Subscriptions are told about entity writes once durable and notify on their own threads.
+  http::HttpNotificationSenderOptions sender_options;
+  sender_options.timeout = std::chrono::milliseconds(options.notify_timeout_ms);
+  sender_options.ca_file = options.notify_ca_file;
+  http::HttpNotificationSender notification_sender(sender_options);
+  core::NotifierOptions notifier_options;
+  notifier_options.threads = options.notify_threads;
+  notifier_options.queue_limit = options.notify_queue_limit;
+  notifier_options.retry_initial = std::chrono::milliseconds(options.notify_retry_initial_ms);
+  notifier_options.retry_max = std::chrono::milliseconds(options.notify_retry_max_ms);
+  notifier_options.max_attempts = options.notify_max_attempts;
+  jsonld::ContextResolver& context_resolver = **resolver;
+  core::SubscriptionService subscriptions(
+      **store, clock,
+      [&context_resolver](const boost::json::value& context) {
+        return context_resolver.resolve(context);
+      },
+      notification_sender, notifier_options);
+  auto restored = subscriptions.restore();
+  if (!restored) {
+    spdlog::error("cannot restore subscriptions: {}", restored.error().detail);
+    return 1;
+  }
+  for (const auto& problem : *restored) spdlog::warn("{}", problem);
+  add_subscription_gauges(metrics, subscriptions);
   // Handlers order their writes and the server acknowledges them once durable (the write
   // barrier above), so event loops never wait for an fsync.
-  core::EntityService entities(**store, clock, core::EntityService::Durability::kDeferToCaller);
+  core::EntityService entities(**store, clock, core::EntityService::Durability::kDeferToCaller,
+                               &subscriptions);
+  subscriptions.set_entity_source(
+      [&entities](std::string_view tenant,
+                  const core::EntityQuery& query) -> Result<std::vector<boost::json::object>> {
+        auto result = entities.query(tenant, query);
+        if (!result) return std::move(result).error();
+        return std::move(result->entities);
+      });
+  subscriptions.start();
   core::Discovery discovery(**store);
   core::TemporalService temporal(**store, clock);
   http::NgsiApiOptions api_options;
@@ -224,7 +284,8 @@ int serve(const ServeOptions& options) {
   api_options.temporal_page_size = options.temporal_page_size;
   api_options.base_url =
       "http://" + display_host(address->host) + ":" + std::to_string(server.port());
-  http::NgsiApi ngsi{entities, discovery, temporal, **resolver, registry, loader, api_options};
+  http::NgsiApi ngsi{entities,   discovery, temporal, subscriptions,
+                     **resolver, registry,  loader,   api_options};
   http::add_ngsi_routes(router, ngsi);
   if (auto status = write_port_file(options.port_file, server.port()); !status.ok()) {
     spdlog::error("{}", status.error().detail);
@@ -251,6 +312,12 @@ int serve(const ServeOptions& options) {
   server.run();
   finished = true;
   signal_waiter.join();
+  // The store reports durability to the subscription service from its commit thread: wait for
+  // the last write's report before the service goes away.
+  std::promise<void> drained;
+  (**store).when_durable((**store).write_mark(), [&drained](Status) { drained.set_value(); });
+  drained.get_future().wait();
+  subscriptions.stop();
   spdlog::info("stopped cleanly");
   return 0;
 }

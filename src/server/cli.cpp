@@ -42,6 +42,22 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
                   "Most instances of one attribute in one temporal answer (206 past it)")
       ->default_str(std::to_string(v.temporal_page_size));
   serve.add_option("--no-sync", "Do not fsync before acknowledging writes (unsafe)");
+  serve
+      .add_option("--notify-timeout-ms", v.notify_timeout_ms,
+                  "Time a notification receiver has to answer")
+      ->default_str(std::to_string(v.notify_timeout_ms));
+  serve
+      .add_option("--notify-retry-initial-ms", v.notify_retry_initial_ms,
+                  "First retry delay of a failed notification (doubles up to the max)")
+      ->default_str(std::to_string(v.notify_retry_initial_ms));
+  serve.add_option("--notify-retry-max-ms", v.notify_retry_max_ms, "Longest retry delay")
+      ->default_str(std::to_string(v.notify_retry_max_ms));
+  serve
+      .add_option("--notify-max-attempts", v.notify_max_attempts,
+                  "Attempts per notification before it is dropped")
+      ->default_str(std::to_string(v.notify_max_attempts));
+  serve.add_option("--notify-ca-file", v.notify_ca_file,
+                   "PEM CA certificates trusted for https:// notification receivers");
   serve.add_option("--auth", v.auth, "API key authentication: required or off")
       ->default_str(v.auth);
   serve.add_flag("--insecure-allow-remote", v.insecure_allow_remote,
@@ -108,6 +124,13 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--no-sync")) options.sync_writes = false;
   if (given("--auth")) options.auth = v.auth;
   if (given("--insecure-allow-remote")) options.insecure_allow_remote = true;
+  if (given("--notify-timeout-ms")) options.notify_timeout_ms = v.notify_timeout_ms;
+  if (given("--notify-retry-initial-ms")) {
+    options.notify_retry_initial_ms = v.notify_retry_initial_ms;
+  }
+  if (given("--notify-retry-max-ms")) options.notify_retry_max_ms = v.notify_retry_max_ms;
+  if (given("--notify-max-attempts")) options.notify_max_attempts = v.notify_max_attempts;
+  if (given("--notify-ca-file")) options.notify_ca_file = v.notify_ca_file;
   return options;
 }
 

@@ -71,6 +71,13 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"security.insecure_allow_remote", bool_setter(o.insecure_allow_remote)},
       {"context.fetch_timeout_ms", integer_setter(o.context_fetch_timeout_ms)},
       {"context.max_bytes", integer_setter(o.context_max_bytes)},
+      {"notify.threads", integer_setter(o.notify_threads)},
+      {"notify.timeout_ms", integer_setter(o.notify_timeout_ms)},
+      {"notify.queue_limit", integer_setter(o.notify_queue_limit)},
+      {"notify.retry_initial_ms", integer_setter(o.notify_retry_initial_ms)},
+      {"notify.retry_max_ms", integer_setter(o.notify_retry_max_ms)},
+      {"notify.max_attempts", integer_setter(o.notify_max_attempts)},
+      {"notify.ca_file", string_setter(o.notify_ca_file)},
   };
 }
 

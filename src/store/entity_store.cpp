@@ -54,4 +54,9 @@ Result<std::vector<std::optional<std::string>>> EntityStore::multi_get_latest(
   return multi_get(tenant, ids);
 }
 
+Status EntityStore::delete_documents(std::string_view ns, std::span<const std::string> keys) {
+  for (const auto& key : keys) CT_RETURN_IF_ERROR(delete_document(ns, key));
+  return ok_status();
+}
+
 }  // namespace citytwin::store

@@ -462,6 +462,29 @@ TYPED_TEST(EntityStoreConformance, TenantExistsOnceWrittenTo) {
   EXPECT_THAT(this->store_->tenants(), ElementsAre("", "city"));
 }
 
+TYPED_TEST(EntityStoreConformance, DocumentsOfAChangeAreWrittenWithIt) {
+  std::vector<Change> changes{Change::put(make_record("urn:a", {kSensor}, {}, {}, "{}")),
+                              Change::remove("urn:absent")};
+  changes[0].documents.push_back(DocumentWrite{"outbox", "k1", "first"});
+  changes[1].documents.push_back(DocumentWrite{"outbox", "k2", "second"});
+  ASSERT_TRUE(this->store_->apply("t", changes).ok());
+  auto listed = this->store_->list_documents("outbox");
+  ASSERT_TRUE(listed.ok());
+  EXPECT_THAT(*listed, ElementsAre(std::pair<std::string, std::string>("k1", "first"),
+                                   std::pair<std::string, std::string>("k2", "second")));
+  EXPECT_EQ(this->get("t", "urn:a"), "{}");
+}
+
+TYPED_TEST(EntityStoreConformance, DeleteDocumentsRemovesEveryKeyGiven) {
+  auto& store = *this->store_;
+  for (const char* key : {"a", "b", "c"}) ASSERT_TRUE(store.put_document("ns", key, key).ok());
+  std::vector<std::string> keys{"a", "c", "missing"};
+  ASSERT_TRUE(store.delete_documents("ns", keys).ok());
+  auto listed = store.list_documents("ns");
+  ASSERT_TRUE(listed.ok());
+  EXPECT_THAT(*listed, ElementsAre(std::pair<std::string, std::string>("b", "b")));
+}
+
 TYPED_TEST(EntityStoreConformance, DocumentsAreGroupedByNamespace) {
   EntityStore& store = *this->store_;
   ASSERT_TRUE(store.put_document("contexts", "https://b", "B").ok());

@@ -45,6 +45,12 @@ Response delete_temporal_attribute(Request& request, NgsiApi& api);
 Response modify_temporal_instance(Request& request, NgsiApi& api);
 Response delete_temporal_instance(Request& request, NgsiApi& api);
 
+Response create_subscription(Request& request, NgsiApi& api);
+Response query_subscriptions(Request& request, NgsiApi& api);
+Response retrieve_subscription(Request& request, NgsiApi& api);
+Response update_subscription(Request& request, NgsiApi& api);
+Response delete_subscription(Request& request, NgsiApi& api);
+
 Response list_contexts(Request& request, NgsiApi& api);
 Response serve_context(Request& request, NgsiApi& api);
 Response add_context(Request& request, NgsiApi& api);

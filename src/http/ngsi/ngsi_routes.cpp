@@ -65,6 +65,18 @@ void add_ngsi_routes(Router& router, NgsiApi& api) {
   router.add("GET", base + "/attributes", Permission::kRead, bind(list_attributes));
   router.add("GET", base + "/attributes/{attrId}", Permission::kRead, bind(attribute_info));
 
+  // Subscriptions write a small document synchronously (and may download a jsonldContext):
+  // worker threads, not the event loop. Creating one is a write: it makes the broker send
+  // the tenant's data to the endpoint it names.
+  router.add("POST", base + "/subscriptions", Permission::kWrite, bind(create_subscription));
+  router.add("GET", base + "/subscriptions", Permission::kRead, bind(query_subscriptions));
+  router.add("GET", base + "/subscriptions/{subscriptionId}", Permission::kRead,
+             bind(retrieve_subscription));
+  router.add("PATCH", base + "/subscriptions/{subscriptionId}", Permission::kWrite,
+             bind(update_subscription));
+  router.add("DELETE", base + "/subscriptions/{subscriptionId}", Permission::kWrite,
+             bind(delete_subscription));
+
   router.add("GET", base + "/jsonldContexts", Permission::kRead, bind(list_contexts));
   router.add("POST", base + "/jsonldContexts", Permission::kWrite, bind(add_context));
   router.add("GET", base + "/jsonldContexts/{contextId}", Permission::kRead, bind(serve_context));

@@ -199,8 +199,6 @@ boost::json::value context_for_body(const RequestEnv& env, NgsiApi&) {
   return env.context_value;
 }
 
-namespace {
-
 // The URL a Link header names for the request's context: the client's URL, or for an inline
 // context an ImplicitlyCreated registry entry that serves it (clause 5.13).
 std::string link_url(const RequestEnv& env, NgsiApi& api) {
@@ -211,8 +209,6 @@ std::string link_url(const RequestEnv& env, NgsiApi& api) {
   if (!entry) return std::string(jsonld::kDefaultCoreContextUrl);
   return public_context_url(entry->url, env.base_url);
 }
-
-}  // namespace
 
 std::string_view response_media_type(const RequestEnv& env) {
   switch (env.response_type) {

@@ -229,6 +229,9 @@ class MemoryStore final : public EntityStore {
         }
         history.push_back(std::move(sample));
       }
+      for (const DocumentWrite& document : change.documents) {
+        state_->documents[document.ns][document.key] = document.value;
+      }
     }
     return ok_status();
   }

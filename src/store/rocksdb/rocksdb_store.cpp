@@ -303,6 +303,16 @@ class RocksDbStore final : public EntityStore {
         "delete_document");
   }
 
+  Status delete_documents(std::string_view ns, std::span<const std::string> keys) override {
+    if (keys.empty()) return ok_status();
+    rocksdb::WriteBatch batch;
+    for (const auto& key : keys) {
+      CT_RETURN_IF_ERROR(kv::to_status(
+          batch.Delete(family(Family::kDocuments), kv::document_key(ns, key)), "delete_documents"));
+    }
+    return kv::to_status(db_->Write(write_options_, &batch), "delete_documents");
+  }
+
   Result<std::optional<std::string>> get_document(std::string_view ns,
                                                   std::string_view key) const override {
     std::string value;
@@ -403,6 +413,7 @@ class RocksDbStore final : public EntityStore {
       for (const auto& [instance, chunk] : *explode) {
         CT_RETURN_IF_ERROR(kv::fill_explode(history_families(), instance, chunk, batch));
       }
+      CT_RETURN_IF_ERROR(fill_documents(changes, batch));
       return fill_history(tenant, changes, sequence, batch);
     };
     return queue_->submit(plan, fill, std::move(after_commit));
@@ -455,6 +466,18 @@ class RocksDbStore final : public EntityStore {
       metas.emplace(ids[i], std::move(meta));
     }
     return metas;
+  }
+
+  Status fill_documents(std::span<const Change> changes, rocksdb::WriteBatch& batch) const {
+    for (const Change& change : changes) {
+      for (const DocumentWrite& document : change.documents) {
+        CT_RETURN_IF_ERROR(
+            kv::to_status(batch.Put(family(Family::kDocuments),
+                                    kv::document_key(document.ns, document.key), document.value),
+                          "building the write batch"));
+      }
+    }
+    return ok_status();
   }
 
   // History samples are keyed by the write's sequence number too: two samples of one

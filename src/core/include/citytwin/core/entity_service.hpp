@@ -9,6 +9,7 @@
 
 #include "citytwin/common/clock.hpp"
 #include "citytwin/common/result.hpp"
+#include "citytwin/core/change_listener.hpp"
 #include "citytwin/core/entity_query.hpp"
 #include "citytwin/model/mutation/attribute_outcome.hpp"
 #include "citytwin/model/mutation/merge.hpp"
@@ -63,8 +64,11 @@ class EntityService {
     kDeferToCaller,
   };
 
+  // `listener` (may be null) is told about every write once it is durable; it must outlive
+  // the service.
   EntityService(store::EntityStore& store, const Clock& clock,
-                Durability durability = Durability::kWaitForDisk);
+                Durability durability = Durability::kWaitForDisk,
+                ChangeListener* listener = nullptr);
   ~EntityService();
 
   Status create(std::string_view tenant, boost::json::object entity);
@@ -106,11 +110,16 @@ class EntityService {
   // Writes `entity` with the history of what changed since `before` (null: new entity).
   Status save(std::string_view tenant, const boost::json::object* before,
               const boost::json::object& entity);
-  Status commit(std::string_view tenant, std::span<const store::Change> changes);
+  // Applies `changes`; once they are durable, `events` (empty when nobody listens) go to the
+  // listener.
+  Status commit(std::string_view tenant, std::vector<store::Change> changes,
+                std::vector<EntityChange> events = {});
+  bool observed(std::string_view tenant) const;
 
   store::EntityStore& store_;
   const Clock& clock_;
   Durability durability_;
+  ChangeListener* listener_;
   std::unique_ptr<EntityLocks> locks_;
 };
 

@@ -5,6 +5,7 @@
 
 #include "citytwin/core/discovery.hpp"
 #include "citytwin/core/entity_service.hpp"
+#include "citytwin/core/subscription_service.hpp"
 #include "citytwin/core/temporal_service.hpp"
 #include "citytwin/http/router.hpp"
 #include "citytwin/model/context_loader.hpp"
@@ -33,6 +34,7 @@ struct NgsiApi {
   core::EntityService& entities;
   core::Discovery& discovery;
   core::TemporalService& temporal;
+  core::SubscriptionService& subscriptions;
   jsonld::ContextResolver& resolver;
   jsonld::ContextRegistry& registry;
   jsonld::ContextLoader& loader;

@@ -65,6 +65,16 @@ struct ServeOptions {
   // Remote @context download limits.
   std::uint32_t context_fetch_timeout_ms = 5000;
   std::size_t context_max_bytes = 1024 * 1024;
+
+  // Notification delivery (docs/subscriptions.md; core::NotifierOptions says what each does).
+  unsigned notify_threads = 16;
+  std::uint32_t notify_timeout_ms = 5000;
+  std::size_t notify_queue_limit = 1000;
+  std::uint32_t notify_retry_initial_ms = 500;
+  std::uint32_t notify_retry_max_ms = 30000;
+  unsigned notify_max_attempts = 5;
+  // PEM file of CA certificates trusted for https:// receivers; empty: the system store.
+  std::string notify_ca_file;
 };
 
 // Reads a TOML file into `options`. Unknown keys are errors so typos do not pass silently.

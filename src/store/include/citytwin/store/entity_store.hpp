@@ -47,6 +47,13 @@ struct EntityRecord {
   std::string document;                 // serialized stored form (JSON)
 };
 
+// A small document (see EntityStore::put_document) written together with an entity change.
+struct DocumentWrite {
+  std::string ns;
+  std::string key;
+  std::string value;
+};
+
 // One change in an atomic write: create-or-replace an entity, or delete it.
 struct Change {
   // kHistory leaves the current state alone and only edits the history (temporal API).
@@ -64,6 +71,9 @@ struct Change {
   // an entry stays until erase_history_types removes it (the whole history is erased).
   std::vector<std::string> history_types;
   std::vector<std::string> erase_history_types;
+  // Put in the document family in the same atomic write (core's notification outbox: a
+  // record of the change that survives a crash exactly when the change does).
+  std::vector<DocumentWrite> documents;
 
   static Change put(EntityRecord record) {
     Change change;
@@ -247,6 +257,9 @@ class EntityStore {
   virtual Status put_document(std::string_view ns, std::string_view key,
                               std::string_view value) = 0;
   virtual Status delete_document(std::string_view ns, std::string_view key) = 0;
+  // Deletes several documents in one write (one fsync where the store syncs). Default: one
+  // delete_document() each.
+  virtual Status delete_documents(std::string_view ns, std::span<const std::string> keys);
   virtual Result<std::optional<std::string>> get_document(std::string_view ns,
                                                           std::string_view key) const = 0;
   virtual Result<std::vector<std::pair<std::string, std::string>>> list_documents(

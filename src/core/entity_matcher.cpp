@@ -1,0 +1,94 @@
+#include "citytwin/core/entity_matcher.hpp"
+
+#include <algorithm>
+
+#include "citytwin/model/entity_form.hpp"
+
+namespace citytwin::core {
+namespace form = model::form;
+namespace {
+
+const boost::json::object* attrs_of(const boost::json::object& entity) {
+  const auto* attrs = entity.if_contains(form::kAttrs);
+  return attrs != nullptr && attrs->is_object() ? &attrs->as_object() : nullptr;
+}
+
+bool has_any_attribute(const boost::json::object& entity, const std::vector<std::string>& names) {
+  const auto* attrs = attrs_of(entity);
+  if (attrs == nullptr) return false;
+  return std::any_of(names.begin(), names.end(),
+                     [attrs](const std::string& name) { return attrs->contains(name); });
+}
+
+bool matches_geo(const boost::json::object& entity, const EntityQuery& query) {
+  const auto* attrs = attrs_of(entity);
+  if (attrs == nullptr) return false;
+  const auto* instances = attrs->if_contains(query.geoproperty_iri);
+  if (instances == nullptr || !instances->is_array()) return false;
+  for (const auto& instance : instances->as_array()) {
+    const auto* object = instance.if_object();
+    if (object == nullptr) continue;
+    const auto* value = object->if_contains(form::kValue);
+    if (value != nullptr && query.geo->matches(*value)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string> entity_types(const boost::json::object& entity) {
+  std::vector<std::string> types;
+  if (const auto* value = entity.if_contains(form::kType); value && value->is_array()) {
+    for (const auto& type : value->as_array()) {
+      if (type.is_string()) types.emplace_back(type.as_string());
+    }
+  }
+  return types;
+}
+
+Result<EntityMatcher> EntityMatcher::create(EntityQuery query) {
+  EntityMatcher matcher(std::move(query));
+  for (const auto& selector : matcher.query_.selectors) {
+    std::optional<query::IdPattern> pattern;
+    if (selector.id_pattern) {
+      auto compiled = query::IdPattern::compile(*selector.id_pattern);
+      if (!compiled) return std::move(compiled).error();
+      pattern = std::move(*compiled);
+    }
+    matcher.patterns_.push_back(std::move(pattern));
+  }
+  return matcher;
+}
+
+bool EntityMatcher::matches(const boost::json::object& entity) const {
+  const auto* id_value = entity.if_contains(form::kId);
+  if (id_value == nullptr || !id_value->is_string()) return false;
+  if (!matches_selectors(id_value->as_string(), entity)) return false;
+  if (!query_.attrs.empty() && !has_any_attribute(entity, query_.attrs)) return false;
+  if (query_.q && !query_.q->matches(entity)) return false;
+  if (query_.scope && !query_.scope->matches(entity)) return false;
+  if (query_.geo && !matches_geo(entity, query_)) return false;
+  return true;
+}
+
+bool EntityMatcher::matches_selectors(std::string_view id,
+                                      const boost::json::object& entity) const {
+  if (query_.selectors.empty()) return true;
+  std::vector<std::string> types = entity_types(entity);
+  for (std::size_t i = 0; i < query_.selectors.size(); ++i) {
+    const auto& selector = query_.selectors[i];
+    if (!selector.ids.empty() &&
+        std::find(selector.ids.begin(), selector.ids.end(), id) == selector.ids.end()) {
+      continue;
+    }
+    // Clause 5.2.33 EntitySelector: "id takes precedence over idPattern".
+    if (selector.ids.empty() && patterns_[i] && !patterns_[i]->matches(id)) {
+      continue;
+    }
+    if (!selector.types.matches(types)) continue;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace citytwin::core

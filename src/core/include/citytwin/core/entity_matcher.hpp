@@ -1,0 +1,39 @@
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "citytwin/common/result.hpp"
+#include "citytwin/core/entity_query.hpp"
+#include "citytwin/model/query/id_pattern.hpp"
+
+namespace citytwin::core {
+
+// Decides whether one entity (stored form) satisfies every filter of an EntityQuery: the
+// entity selectors (id, idPattern, type expression; clause 5.2.33), attrs, q (clause 4.9),
+// scopeQ (clause 4.19) and the geo-query (clause 4.10). Shared by Query Entities (which feeds
+// it index candidates) and subscriptions (which feed it each changed entity). Owns a copy of
+// the query, so it may outlive the one it was made from. Thread-safe for concurrent matches().
+class EntityMatcher {
+ public:
+  // Errors: those of IdPattern::compile (an invalid or too complex idPattern).
+  static Result<EntityMatcher> create(EntityQuery query);
+
+  bool matches(const boost::json::object& entity) const;
+
+  const EntityQuery& query() const { return query_; }
+
+ private:
+  explicit EntityMatcher(EntityQuery query) : query_(std::move(query)) {}
+  bool matches_selectors(std::string_view id, const boost::json::object& entity) const;
+
+  EntityQuery query_;
+  std::vector<std::optional<query::IdPattern>> patterns_;  // one per selector
+};
+
+// The expanded type IRIs of a stored entity.
+std::vector<std::string> entity_types(const boost::json::object& entity);
+
+}  // namespace citytwin::core

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "citytwin/common/result.hpp"
+
+namespace citytwin::core {
+
+// One notification ready to go (GS CIM 009 V1.8.1 clause 5.3.1 and, for HTTP, 7.2).
+struct OutgoingNotification {
+  std::string uri;                                           // endpoint.uri
+  std::vector<std::pair<std::string, std::string>> headers;  // Content-Type, Link, tenant, ...
+  std::string body;                                          // the Notification JSON
+  // Held until the notification is delivered or given up (dropped, or its subscription
+  // deleted); the last holder's release tells the sender of the change it came from that it
+  // is handled. Null when nobody waits for it.
+  std::shared_ptr<const void> completion;
+};
+
+// Delivers a notification to its receiver. Implemented over HTTP in src/http/client (Beast
+// stays out of core) and by fakes in tests. send() blocks the calling notifier thread until
+// the receiver answered or the implementation's timeout passed; it must be safe to call from
+// several threads at once. OK means the receiver answered 2xx; any other answer, a timeout or
+// a network error is an error whose detail says which.
+class NotificationSender {
+ public:
+  virtual ~NotificationSender() = default;
+  virtual Status send(const OutgoingNotification& notification) = 0;
+};
+
+}  // namespace citytwin::core

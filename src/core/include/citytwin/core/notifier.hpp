@@ -1,0 +1,105 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "citytwin/common/clock.hpp"
+#include "citytwin/core/notification_sender.hpp"
+
+namespace citytwin::core {
+
+struct NotifierOptions {
+  // Threads delivering notifications. A receiver that hangs holds one of them for at most the
+  // sender's timeout (one notification of a subscription is in flight at a time); the others
+  // keep serving other subscriptions. Default 16.
+  unsigned threads = 16;
+  // Notifications waiting per subscription; when full the OLDEST waiting one is dropped (and
+  // counted), so a dead receiver costs bounded memory and, when it comes back, gets the most
+  // recent changes. Default 1000.
+  std::size_t queue_limit = 1000;
+  // Delay before the first retry of a failed notification; doubled at each further failure
+  // up to retry_max. Defaults 500 ms and 30 s.
+  std::chrono::milliseconds retry_initial{500};
+  std::chrono::milliseconds retry_max{30000};
+  // Attempts per notification (the first one included) before it is dropped; later
+  // notifications are still tried (with the backoff), so delivery resumes by itself when the
+  // receiver comes back. Default 5.
+  unsigned max_attempts = 5;
+};
+
+// What the subscription status reports (clause 5.2.12 timesSent, timesFailed,
+// lastNotification, lastSuccess, lastFailure; status "failed").
+struct DeliveryStats {
+  std::uint64_t times_sent = 0;    // attempts, successful or not
+  std::uint64_t times_failed = 0;  // attempts that failed
+  std::optional<Instant> last_notification;
+  std::optional<Instant> last_success;
+  std::optional<Instant> last_failure;
+  std::string last_failure_reason;
+  bool failing = false;       // the latest attempt failed
+  std::uint64_t dropped = 0;  // dropped for the queue limit or after max_attempts (not persisted)
+  std::size_t queued = 0;     // waiting or in flight now (reported, not persisted)
+};
+
+// Per-subscription delivery queues served by a pool of threads. One notification of a
+// subscription is in flight at a time and they go in the order enqueued, so a receiver sees
+// a subscription's notifications in order (clause 5.11); a retry keeps its place at the head.
+// Thread-safe.
+class Notifier {
+ public:
+  // Called (on a notifier thread, without locks held) when a subscription's `failing` flips,
+  // so the caller can persist the status.
+  using StatusChanged = std::function<void(const std::string& key, const DeliveryStats& stats)>;
+
+  Notifier(NotificationSender& sender, const Clock& clock, NotifierOptions options,
+           StatusChanged on_status_change);
+  ~Notifier();  // stops the threads; waiting notifications are discarded
+
+  void start();
+  void stop();
+
+  // Registers a subscription (key: tenant and id) with its persisted statistics.
+  void add(const std::string& key, DeliveryStats stats);
+  // Forgets it; a notification in flight finishes but is not retried.
+  void remove(const std::string& key);
+  void enqueue(const std::string& key, OutgoingNotification notification);
+  DeliveryStats stats(const std::string& key) const;
+  // Every registered key with its statistics.
+  std::vector<std::pair<std::string, DeliveryStats>> all_stats() const;
+  // Removes and returns every waiting notification (the head first), per key. After stop(),
+  // to save them for the next run.
+  std::vector<std::pair<std::string, std::vector<OutgoingNotification>>> take_pending();
+
+ private:
+  struct Channel;
+  using SteadyTime = std::chrono::steady_clock::time_point;
+  void work();
+  void schedule(const std::string& key, Channel& channel);
+  std::chrono::milliseconds backoff(unsigned failures) const;
+
+  NotificationSender& sender_;
+  const Clock& clock_;
+  NotifierOptions options_;
+  StatusChanged on_status_change_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::map<std::string, std::shared_ptr<Channel>> channels_;
+  std::deque<std::string> ready_;                 // keys with a notification to send now
+  std::multimap<SteadyTime, std::string> retry_;  // keys waiting for a backoff to pass
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace citytwin::core

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "citytwin/common/instant.hpp"
+#include "citytwin/core/change_listener.hpp"
+#include "citytwin/core/subscription.hpp"
+
+namespace citytwin::core {
+
+// The trigger a change fires for a subscription, or nullopt (GS CIM 009 V1.8.1 clause
+// 5.2.12, notificationTrigger and watchedAttributes; clause 5.11 Notification behaviour):
+// - a new entity fires entityCreated, else attributeCreated when it has an attribute of
+//   interest (a watched one, or any when watchedAttributes is absent);
+// - a deleted entity fires entityDeleted;
+// - an update compares the attributes of interest (every instance member, system attributes
+//   included, so rewriting a value counts as an update): attributeCreated / attributeUpdated
+//   / attributeDeleted for the kind of change, entityUpdated for any of them.
+// The entity (after the change; before it for a deletion) must also satisfy entities, q,
+// scopeQ and geoQ. isActive, expiresAt and throttling are the caller's business.
+std::optional<Trigger> match_change(const Subscription& subscription, const EntityChange& change);
+
+// The Notification (clause 5.3.1) for one change: {"id", "type": "Notification",
+// "subscriptionId", "notifiedAt", "triggerReason", "data": [entity]} with the entity rendered
+// in notification.format with notification.attributes and sysAttrs, compacted with the
+// notification context; "@context" added for application/ld+json. showChanges (normalized
+// format) adds previousValue / previousObject / ... to updated single-instance attributes
+// (clause 4.5.x "previous" members). A deleted entity is reported as its id and type.
+boost::json::object make_notification(const Subscription& subscription, const EntityChange& change,
+                                      Trigger trigger, Instant now,
+                                      const std::string& notification_id);
+
+// The Notification of a periodic subscription (timeInterval, clause 5.2.12): every entity
+// that matches now, in "data", rendered as for make_notification; no triggerReason.
+boost::json::object make_periodic_notification(const Subscription& subscription,
+                                               const std::vector<boost::json::object>& entities,
+                                               Instant now, const std::string& notification_id);
+
+}  // namespace citytwin::core

@@ -1,0 +1,218 @@
+#include "citytwin/core/notifier.hpp"
+
+#include <algorithm>
+
+namespace citytwin::core {
+namespace {
+// Notifications one thread sends for a subscription before serving another.
+constexpr unsigned kBurst = 32;
+}  // namespace
+
+struct Notifier::Channel {
+  struct Item {
+    std::uint64_t number = 0;
+    OutgoingNotification notification;
+  };
+  std::deque<Item> queue;
+  std::uint64_t next_number = 0;
+  bool in_flight = false;
+  bool scheduled = false;  // in ready_ or retry_
+  bool removed = false;
+  unsigned failures = 0;  // consecutive failures of the head notification
+  SteadyTime retry_at{};
+  DeliveryStats stats;
+};
+
+Notifier::Notifier(NotificationSender& sender, const Clock& clock, NotifierOptions options,
+                   StatusChanged on_status_change)
+    : sender_(sender),
+      clock_(clock),
+      options_(options),
+      on_status_change_(std::move(on_status_change)) {
+  options_.threads = std::max(1u, options_.threads);
+  options_.queue_limit = std::max<std::size_t>(1, options_.queue_limit);
+  options_.max_attempts = std::max(1u, options_.max_attempts);
+}
+
+Notifier::~Notifier() {
+  stop();
+}
+
+void Notifier::start() {
+  std::lock_guard lock(mutex_);
+  if (!threads_.empty()) return;
+  for (unsigned i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { work(); });
+}
+
+void Notifier::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& thread : threads_) thread.join();
+  threads_.clear();
+}
+
+void Notifier::add(const std::string& key, DeliveryStats stats) {
+  std::lock_guard lock(mutex_);
+  auto& channel = channels_[key];
+  if (!channel) channel = std::make_shared<Channel>();
+  channel->stats = std::move(stats);
+}
+
+void Notifier::remove(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  auto found = channels_.find(key);
+  if (found == channels_.end()) return;
+  found->second->removed = true;
+  found->second->queue.clear();
+  channels_.erase(found);
+}
+
+// Puts a channel with work in ready_ (or retry_ while it backs off). Needs mutex_.
+void Notifier::schedule(const std::string& key, Channel& channel) {
+  if (channel.scheduled || channel.in_flight || channel.queue.empty()) return;
+  channel.scheduled = true;
+  if (channel.retry_at > std::chrono::steady_clock::now()) {
+    retry_.emplace(channel.retry_at, key);
+  } else {
+    ready_.push_back(key);
+  }
+  wake_.notify_one();
+}
+
+void Notifier::enqueue(const std::string& key, OutgoingNotification notification) {
+  std::lock_guard lock(mutex_);
+  auto found = channels_.find(key);
+  if (found == channels_.end()) return;
+  Channel& channel = *found->second;
+  if (channel.queue.size() >= options_.queue_limit) {
+    // Drop the oldest waiting notification; the head is not waiting while it is in flight.
+    auto oldest = channel.in_flight && channel.queue.size() > 1 ? channel.queue.begin() + 1
+                                                                : channel.queue.begin();
+    if (!(channel.in_flight && channel.queue.size() == 1)) {
+      channel.queue.erase(oldest);
+      ++channel.stats.dropped;
+      if (oldest == channel.queue.begin()) channel.failures = 0;
+    }
+  }
+  channel.queue.push_back(Channel::Item{channel.next_number++, std::move(notification)});
+  schedule(key, channel);
+}
+
+DeliveryStats Notifier::stats(const std::string& key) const {
+  std::lock_guard lock(mutex_);
+  auto found = channels_.find(key);
+  if (found == channels_.end()) return DeliveryStats{};
+  DeliveryStats stats = found->second->stats;
+  stats.queued = found->second->queue.size();
+  return stats;
+}
+
+std::vector<std::pair<std::string, DeliveryStats>> Notifier::all_stats() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::pair<std::string, DeliveryStats>> out;
+  for (const auto& [key, channel] : channels_) {
+    out.emplace_back(key, channel->stats);
+    out.back().second.queued = channel->queue.size();
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::vector<OutgoingNotification>>> Notifier::take_pending() {
+  std::lock_guard lock(mutex_);
+  std::vector<std::pair<std::string, std::vector<OutgoingNotification>>> out;
+  for (auto& [key, channel] : channels_) {
+    if (channel->queue.empty()) continue;
+    std::vector<OutgoingNotification> items;
+    for (auto& item : channel->queue) items.push_back(std::move(item.notification));
+    channel->queue.clear();
+    out.emplace_back(key, std::move(items));
+  }
+  return out;
+}
+
+std::chrono::milliseconds Notifier::backoff(unsigned failures) const {
+  auto delay = options_.retry_initial;
+  for (unsigned i = 1; i < failures && delay < options_.retry_max; ++i) delay *= 2;
+  return std::min(delay, options_.retry_max);
+}
+
+void Notifier::work() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    auto now = std::chrono::steady_clock::now();
+    while (!retry_.empty() && retry_.begin()->first <= now) {
+      ready_.push_back(retry_.begin()->second);
+      retry_.erase(retry_.begin());
+    }
+    if (ready_.empty()) {
+      if (retry_.empty()) {
+        wake_.wait(lock);
+      } else {
+        wake_.wait_until(lock, retry_.begin()->first);
+      }
+      continue;
+    }
+    std::string key = std::move(ready_.front());
+    ready_.pop_front();
+    auto found = channels_.find(key);
+    if (found == channels_.end()) continue;
+    std::shared_ptr<Channel> channel = found->second;
+    channel->scheduled = false;
+    if (channel->in_flight || channel->queue.empty()) continue;
+    channel->in_flight = true;
+    bool was_failing = channel->stats.failing;
+    // While the receiver keeps answering, send a burst of the channel's notifications before
+    // giving the thread to another subscription: a busy subscription drains quickly and the
+    // others still get a turn.
+    for (unsigned burst = 0; burst < kBurst && !stopping_; ++burst) {
+      Channel::Item item = channel->queue.front();
+      lock.unlock();
+      Status sent = sender_.send(item.notification);
+      Instant at = clock_.now();
+      lock.lock();
+      if (channel->removed) break;
+      DeliveryStats& stats = channel->stats;
+      ++stats.times_sent;
+      stats.last_notification = at;
+      bool finished = true;
+      if (sent.ok()) {
+        stats.last_success = at;
+        stats.failing = false;
+        channel->failures = 0;
+        channel->retry_at = {};
+      } else {
+        ++stats.times_failed;
+        stats.last_failure = at;
+        stats.last_failure_reason = sent.error().detail;
+        stats.failing = true;
+        ++channel->failures;
+        channel->retry_at = std::chrono::steady_clock::now() + backoff(channel->failures);
+        if (channel->failures < options_.max_attempts) {
+          finished = false;  // retried later, in its place at the head
+        } else {
+          ++stats.dropped;
+          channel->failures = 0;
+        }
+      }
+      if (finished && !channel->queue.empty() && channel->queue.front().number == item.number) {
+        channel->queue.pop_front();
+      }
+      if (!sent.ok() || channel->queue.empty()) break;
+    }
+    channel->in_flight = false;
+    if (channel->removed) continue;
+    const DeliveryStats& stats = channel->stats;
+    schedule(key, *channel);
+    if (was_failing != stats.failing && on_status_change_) {
+      DeliveryStats snapshot = stats;
+      lock.unlock();
+      on_status_change_(key, snapshot);
+      lock.lock();
+    }
+  }
+}
+
+}  // namespace citytwin::core

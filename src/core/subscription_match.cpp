@@ -1,0 +1,184 @@
+#include "citytwin/core/subscription_match.hpp"
+
+#include <array>
+
+#include "citytwin/common/json_text.hpp"
+#include "citytwin/model/entity_form.hpp"
+
+namespace citytwin::core {
+namespace json = boost::json;
+namespace form = model::form;
+namespace {
+
+const json::object* attrs_of(const json::object& entity) {
+  const auto* attrs = entity.if_contains(form::kAttrs);
+  return attrs != nullptr && attrs->is_object() ? &attrs->as_object() : nullptr;
+}
+
+bool of_interest(const Subscription& subscription, std::string_view name) {
+  return subscription.watched.empty() || subscription.watched.contains(name);
+}
+
+struct AttributeDiff {
+  bool created = false;
+  bool updated = false;
+  bool deleted = false;
+};
+
+AttributeDiff diff(const Subscription& subscription, const json::object& before,
+                   const json::object& after) {
+  static const json::object kNone;
+  const json::object& old_attrs = attrs_of(before) ? *attrs_of(before) : kNone;
+  const json::object& new_attrs = attrs_of(after) ? *attrs_of(after) : kNone;
+  AttributeDiff out;
+  for (const auto& [name, instances] : new_attrs) {
+    if (!of_interest(subscription, name)) continue;
+    const auto* old = old_attrs.if_contains(name);
+    if (old == nullptr) {
+      out.created = true;
+    } else if (*old != instances) {
+      out.updated = true;
+    }
+  }
+  for (const auto& [name, instances] : old_attrs) {
+    if (of_interest(subscription, name) && !new_attrs.contains(name)) out.deleted = true;
+  }
+  return out;
+}
+
+bool has_attribute_of_interest(const Subscription& subscription, const json::object& entity) {
+  const auto* attrs = attrs_of(entity);
+  if (attrs == nullptr) return false;
+  for (const auto& [name, instances] : *attrs) {
+    if (of_interest(subscription, name)) return true;
+  }
+  return false;
+}
+
+std::optional<Trigger> fired(const Subscription& s, const EntityChange& change) {
+  if (!change.before && change.after) {
+    if (s.has(Trigger::kEntityCreated)) return Trigger::kEntityCreated;
+    if (s.has(Trigger::kAttributeCreated) && has_attribute_of_interest(s, *change.after)) {
+      return Trigger::kAttributeCreated;
+    }
+    return std::nullopt;
+  }
+  if (change.before && !change.after) {
+    if (s.has(Trigger::kEntityDeleted)) return Trigger::kEntityDeleted;
+    return std::nullopt;
+  }
+  if (!change.before || !change.after) return std::nullopt;
+  AttributeDiff d = diff(s, *change.before, *change.after);
+  if (d.created && s.has(Trigger::kAttributeCreated)) return Trigger::kAttributeCreated;
+  if (d.updated && s.has(Trigger::kAttributeUpdated)) return Trigger::kAttributeUpdated;
+  if (d.deleted && s.has(Trigger::kAttributeDeleted)) return Trigger::kAttributeDeleted;
+  if ((d.created || d.updated || d.deleted) && s.has(Trigger::kEntityUpdated)) {
+    return Trigger::kEntityUpdated;
+  }
+  return std::nullopt;
+}
+
+// The value member of a normalized attribute and its "previous" counterpart (clause 4.5:
+// previousValue, previousObject, previousLanguageMap, previousVocab, previousValueList,
+// previousObjectList, previousJson).
+constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kPreviousMembers{{
+    {"value", "previousValue"},
+    {"object", "previousObject"},
+    {"languageMap", "previousLanguageMap"},
+    {"vocab", "previousVocab"},
+    {"valueList", "previousValueList"},
+    {"objectList", "previousObjectList"},
+    {"json", "previousJson"},
+}};
+
+void add_previous_values(json::object& rendered, const json::object& rendered_before) {
+  for (auto& [name, attribute] : rendered) {
+    auto* now = attribute.if_object();
+    const auto* old_value = rendered_before.if_contains(name);
+    const auto* old = old_value ? old_value->if_object() : nullptr;
+    if (now == nullptr || old == nullptr || !now->contains("type")) continue;
+    for (const auto& [member, previous] : kPreviousMembers) {
+      if (const auto* value = old->if_contains(member)) {
+        (*now)[previous] = *value;
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<Trigger> match_change(const Subscription& subscription, const EntityChange& change) {
+  auto trigger = fired(subscription, change);
+  if (!trigger) return std::nullopt;
+  const json::object& entity = change.after ? *change.after : *change.before;
+  if (subscription.matcher && !subscription.matcher->matches(entity)) return std::nullopt;
+  return trigger;
+}
+
+namespace {
+
+model::RenderOptions render_options(const Subscription& subscription) {
+  model::RenderOptions render;
+  render.format = subscription.notification.format;
+  render.sys_attrs = subscription.notification.sys_attrs;
+  render.attrs = subscription.notification.attributes;
+  render.lang = subscription.lang;
+  return render;
+}
+
+json::object envelope(const Subscription& subscription, json::array data, Instant now,
+                      const std::string& notification_id) {
+  json::object notification;
+  notification["id"] = notification_id;
+  notification["type"] = "Notification";
+  notification["subscriptionId"] = subscription.id;
+  notification["notifiedAt"] = format_date_time(now);
+  notification["data"] = std::move(data);
+  if (subscription.notification.accept == "application/ld+json") {
+    notification["@context"] = subscription.notification_context;
+  }
+  return notification;
+}
+
+}  // namespace
+
+json::object make_notification(const Subscription& subscription, const EntityChange& change,
+                               Trigger trigger, Instant now, const std::string& notification_id) {
+  const jsonld::TermMapper& terms = *subscription.notification_terms;
+  model::RenderOptions render = render_options(subscription);
+
+  json::object entity;
+  if (change.after) {
+    entity = model::render_entity(*change.after, terms, render);
+    if (subscription.notification.show_changes && change.before &&
+        render.format == model::RepresentationFormat::kNormalized) {
+      add_previous_values(entity, model::render_entity(*change.before, terms, render));
+    }
+  } else if (change.before) {
+    // Clause 5.11: a deleted entity is notified by its id and type only.
+    model::RenderOptions minimal;
+    minimal.pick = {std::string(form::kId), std::string(form::kType)};
+    entity = model::render_entity(*change.before, terms, minimal);
+    entity["deletedAt"] = format_date_time(now);
+  }
+  json::array data;
+  data.emplace_back(std::move(entity));
+  json::object notification = envelope(subscription, std::move(data), now, notification_id);
+  notification["triggerReason"] = trigger_name(trigger);
+  return notification;
+}
+
+json::object make_periodic_notification(const Subscription& subscription,
+                                        const std::vector<json::object>& entities, Instant now,
+                                        const std::string& notification_id) {
+  const jsonld::TermMapper& terms = *subscription.notification_terms;
+  model::RenderOptions render = render_options(subscription);
+  json::array data;
+  data.reserve(entities.size());
+  for (const auto& entity : entities)
+    data.emplace_back(model::render_entity(entity, terms, render));
+  return envelope(subscription, std::move(data), now, notification_id);
+}
+
+}  // namespace citytwin::core

@@ -1,0 +1,160 @@
+// Which changes fire which triggers, and what the notification says (GS CIM 009 V1.8.1
+// clauses 5.2.12, 5.3.1, 5.11).
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "citytwin/core/subscription_match.hpp"
+#include "subscription_test_support.hpp"
+
+namespace citytwin::core {
+namespace {
+namespace json = boost::json;
+using testing::Contexts;
+
+const Instant kNow{1'800'000'000'000'000};
+
+// A stored-form Streetlight with Property power, and level when given. Built from text:
+// nested initializer lists of boost::json trip GCC 12's -Wdangling-pointer.
+json::object light(std::string_view id, std::string_view power, std::optional<int> level = 10) {
+  std::string text = R"({"id": ")" + std::string(id) +
+                     R"(", "type": ["https://example.org/Streetlight"], "attrs": {)" +
+                     R"("https://example.org/power": [{"type": "Property", "value": ")" +
+                     std::string(power) + R"("}])";
+  if (level) {
+    text += R"(, "https://example.org/level": [{"type": "Property", "value": )" +
+            std::to_string(*level) + "}]";
+  }
+  return json::parse(text + "}}").as_object();
+}
+
+class SubscriptionMatch : public ::testing::Test {
+ protected:
+  Subscription make(std::string_view extra) {
+    json::object payload = json::parse(R"({
+      "type": "Subscription", "entities": [{"type": "Streetlight"}],
+      "notification": {"endpoint": {"uri": "http://127.0.0.1:9/notify"}}})")
+                               .as_object();
+    json::value parsed_extra = json::parse(extra);
+    for (const auto& [key, value] : parsed_extra.as_object()) {
+      if (key == "notification") {
+        for (const auto& [member, inner] : value.as_object()) {
+          payload["notification"].as_object()[member] = inner;
+        }
+      } else {
+        payload[key] = value;
+      }
+    }
+    auto compiled = compile_subscription("urn:ngsi-ld:Subscription:m", "", payload,
+                                         Contexts::example(), contexts_.resolve_fn(), kNow);
+    EXPECT_TRUE(compiled.ok()) << compiled.error().detail;
+    return std::move(*compiled);
+  }
+  Contexts contexts_;
+};
+
+TEST_F(SubscriptionMatch, DefaultTriggersFireOnCreationAndUpdateButNotDeletion) {
+  auto s = make("{}");
+  EXPECT_EQ(match_change(s, {std::nullopt, light("urn:a", "on")}), Trigger::kAttributeCreated);
+  EXPECT_EQ(match_change(s, {light("urn:a", "on"), light("urn:a", "off")}),
+            Trigger::kAttributeUpdated);
+  EXPECT_EQ(match_change(s, {light("urn:a", "on"), std::nullopt}), std::nullopt);
+  // Only an attribute removed: attributeDeleted is not subscribed by default.
+  EXPECT_EQ(match_change(s, {light("urn:a", "on"), light("urn:a", "on", std::nullopt)}),
+            std::nullopt);
+  // Nothing changed at all.
+  EXPECT_EQ(match_change(s, {light("urn:a", "on"), light("urn:a", "on")}), std::nullopt);
+}
+
+TEST_F(SubscriptionMatch, EachTriggerFiresForItsKindOfChange) {
+  auto entity = make(R"({"notificationTrigger": ["entityCreated", "entityDeleted"]})");
+  EXPECT_EQ(match_change(entity, {std::nullopt, light("urn:a", "on")}), Trigger::kEntityCreated);
+  EXPECT_EQ(match_change(entity, {light("urn:a", "on"), std::nullopt}), Trigger::kEntityDeleted);
+  EXPECT_EQ(match_change(entity, {light("urn:a", "on"), light("urn:a", "off")}), std::nullopt);
+
+  auto updated = make(R"({"notificationTrigger": ["entityUpdated"]})");
+  EXPECT_EQ(match_change(updated, {light("urn:a", "on"), light("urn:a", "on", std::nullopt)}),
+            Trigger::kEntityUpdated);
+  EXPECT_EQ(match_change(updated, {std::nullopt, light("urn:a", "on")}), std::nullopt);
+
+  auto deleted = make(R"({"notificationTrigger": ["attributeDeleted"]})");
+  EXPECT_EQ(match_change(deleted, {light("urn:a", "on"), light("urn:a", "on", std::nullopt)}),
+            Trigger::kAttributeDeleted);
+  EXPECT_EQ(match_change(deleted, {light("urn:a", "on"), light("urn:a", "off")}), std::nullopt);
+
+  auto created = make(R"({"notificationTrigger": ["attributeCreated"]})");
+  EXPECT_EQ(match_change(created, {light("urn:a", "on", std::nullopt), light("urn:a", "on")}),
+            Trigger::kAttributeCreated);
+  EXPECT_EQ(match_change(created, {light("urn:a", "on"), light("urn:a", "off")}), std::nullopt);
+}
+
+TEST_F(SubscriptionMatch, WatchedAttributesLimitWhatCounts) {
+  auto s = make(R"({"watchedAttributes": ["level"]})");
+  EXPECT_EQ(match_change(s, {light("urn:a", "on", 1), light("urn:a", "off", 1)}), std::nullopt);
+  EXPECT_EQ(match_change(s, {light("urn:a", "on", 1), light("urn:a", "on", 2)}),
+            Trigger::kAttributeUpdated);
+  EXPECT_EQ(match_change(s, {std::nullopt, light("urn:a", "on", std::nullopt)}), std::nullopt);
+}
+
+TEST_F(SubscriptionMatch, EntitiesAndQFilter) {
+  auto s = make(R"({"entities": [{"type": "Lamp"}, {"type": "Streetlight", "idPattern": "^urn:ok"}],
+                    "q": "level>5"})");
+  EXPECT_EQ(match_change(s, {std::nullopt, light("urn:ok:1", "on", 10)}),
+            Trigger::kAttributeCreated);
+  EXPECT_EQ(match_change(s, {std::nullopt, light("urn:no:1", "on", 10)}), std::nullopt);
+  EXPECT_EQ(match_change(s, {std::nullopt, light("urn:ok:1", "on", 3)}), std::nullopt);
+}
+
+TEST_F(SubscriptionMatch, NotificationCarriesTheEntityInTheChosenFormat) {
+  auto s = make(R"({"notification": {"format": "keyValues", "attributes": ["level"]}})");
+  auto body = make_notification(s, {std::nullopt, light("urn:a", "on", 7)},
+                                Trigger::kAttributeCreated, kNow, "urn:ngsi-ld:Notification:1");
+  EXPECT_EQ(body.at("type"), "Notification");
+  EXPECT_EQ(body.at("id"), "urn:ngsi-ld:Notification:1");
+  EXPECT_EQ(body.at("subscriptionId"), "urn:ngsi-ld:Subscription:m");
+  EXPECT_EQ(body.at("notifiedAt"), json::value(format_date_time(kNow)));
+  EXPECT_EQ(body.at("triggerReason"), "attributeCreated");
+  EXPECT_FALSE(body.contains("@context"));
+  const auto& data = body.at("data").as_array();
+  ASSERT_EQ(data.size(), 1u);
+  EXPECT_EQ(data[0], json::parse(R"({"id": "urn:a", "type": "Streetlight", "level": 7})"));
+}
+
+TEST_F(SubscriptionMatch, JsonLdNotificationsCarryTheContext) {
+  auto s = make(R"({"notification": {"format": "concise",
+                    "endpoint": {"uri": "http://127.0.0.1:9/n", "accept": "application/ld+json"}}})");
+  auto body = make_notification(s, {std::nullopt, light("urn:a", "on", std::nullopt)},
+                                Trigger::kAttributeCreated, kNow, "urn:ngsi-ld:Notification:1");
+  EXPECT_EQ(body.at("@context"), Contexts::example());
+  EXPECT_EQ(body.at("data").as_array()[0],
+            json::parse(R"({"id": "urn:a", "type": "Streetlight", "power": "on"})"));
+}
+
+TEST_F(SubscriptionMatch, ShowChangesAddsPreviousValues) {
+  auto s = make(R"({"notification": {"showChanges": true}})");
+  auto body = make_notification(s, {light("urn:a", "on", 1), light("urn:a", "off", 1)},
+                                Trigger::kAttributeUpdated, kNow, "urn:ngsi-ld:Notification:1");
+  const auto& entity = body.at("data").as_array()[0].as_object();
+  EXPECT_EQ(entity.at("power"),
+            json::parse(R"({"type": "Property", "value": "off", "previousValue": "on"})"));
+  EXPECT_EQ(entity.at("level").as_object().at("previousValue"), 1);
+
+  auto without = make("{}");
+  auto plain = make_notification(without, {light("urn:a", "on", 1), light("urn:a", "off", 1)},
+                                 Trigger::kAttributeUpdated, kNow, "urn:ngsi-ld:Notification:2");
+  EXPECT_FALSE(
+      plain.at("data").as_array()[0].as_object().at("power").as_object().contains("previousValue"));
+}
+
+TEST_F(SubscriptionMatch, DeletedEntityIsNotifiedByIdAndType) {
+  auto s = make(R"({"notificationTrigger": ["entityDeleted"]})");
+  auto body = make_notification(s, {light("urn:a", "on"), std::nullopt}, Trigger::kEntityDeleted,
+                                kNow, "urn:ngsi-ld:Notification:1");
+  const auto& entity = body.at("data").as_array()[0].as_object();
+  EXPECT_EQ(entity.at("id"), "urn:a");
+  EXPECT_EQ(entity.at("type"), "Streetlight");
+  EXPECT_FALSE(entity.contains("power"));
+}
+
+}  // namespace
+}  // namespace citytwin::core

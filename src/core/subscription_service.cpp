@@ -1,0 +1,681 @@
+#include "citytwin/core/subscription_service.hpp"
+
+#include <cstdio>
+#include <functional>
+#include <random>
+
+#include <boost/json.hpp>
+
+#include "citytwin/common/json_text.hpp"
+#include "citytwin/core/subscription_match.hpp"
+#include "citytwin/model/core_contexts.hpp"
+#include "citytwin/model/ngsi_names.hpp"
+
+namespace citytwin::core {
+namespace json = boost::json;
+namespace {
+
+constexpr std::string_view kSubscriptions = "subscriptions";
+constexpr std::string_view kStatus = "subscription-status";
+// Notifications still queued at a clean shutdown, sent after the next start.
+constexpr std::string_view kOutbox = "subscription-outbox";
+// Entity changes (before/after) of tenants with subscriptions, written in the same atomic
+// batch as the change and deleted once every notification made from it is handled: what a
+// crash interrupted is dispatched again at the next start.
+constexpr std::string_view kChangeRecords = "change-outbox";
+constexpr char kSeparator = '\x1f';
+// Most entities in one periodic notification.
+constexpr std::size_t kPeriodicMaxEntities = 1000;
+constexpr std::string_view kContextRel = "http://www.w3.org/ns/json-ld#context";
+
+std::string key_of(std::string_view tenant, std::string_view id) {
+  std::string key(tenant);
+  key += kSeparator;
+  key += id;
+  return key;
+}
+
+std::string random_hex() {
+  std::random_device device;
+  std::uint64_t high = (static_cast<std::uint64_t>(device()) << 32) | device();
+  std::uint64_t low = (static_cast<std::uint64_t>(device()) << 32) | device();
+  char text[33];
+  std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(high),
+                static_cast<unsigned long long>(low));
+  return text;
+}
+
+Error not_found(std::string_view id) {
+  return make_error(ErrorKind::kResourceNotFound, "subscription " + std::string(id) + " not found");
+}
+
+std::optional<Instant> instant_member(const json::object& object, std::string_view name) {
+  const auto* value = object.if_contains(name);
+  if (value == nullptr || !value->is_string()) return std::nullopt;
+  return parse_date_time(value->as_string());
+}
+
+json::object stats_to_json(const DeliveryStats& stats) {
+  json::object out;
+  out["timesSent"] = stats.times_sent;
+  out["timesFailed"] = stats.times_failed;
+  if (stats.last_notification) out["lastNotification"] = format_date_time(*stats.last_notification);
+  if (stats.last_success) out["lastSuccess"] = format_date_time(*stats.last_success);
+  if (stats.last_failure) out["lastFailure"] = format_date_time(*stats.last_failure);
+  out["failing"] = stats.failing;
+  return out;
+}
+
+DeliveryStats stats_from_json(const json::object& object) {
+  DeliveryStats stats;
+  if (const auto* sent = object.if_contains("timesSent"); sent && sent->is_number()) {
+    stats.times_sent = sent->to_number<std::uint64_t>();
+  }
+  if (const auto* failed = object.if_contains("timesFailed"); failed && failed->is_number()) {
+    stats.times_failed = failed->to_number<std::uint64_t>();
+  }
+  stats.last_notification = instant_member(object, "lastNotification");
+  stats.last_success = instant_member(object, "lastSuccess");
+  stats.last_failure = instant_member(object, "lastFailure");
+  if (const auto* failing = object.if_contains("failing"); failing && failing->is_bool()) {
+    stats.failing = failing->as_bool();
+  }
+  return stats;
+}
+
+// Members the broker owns (clause 5.2.12 "provided by the system"): a client may send them
+// back from a GET, but they are not part of what it asked for.
+void strip_system_members(json::object& payload) {
+  for (std::string_view member : {"status", "timesSent", "timesFailed", "lastNotification",
+                                  "lastSuccess", "lastFailure", "createdAt", "modifiedAt"}) {
+    payload.erase(member);
+  }
+  if (auto* notification = payload.if_contains("notification");
+      notification && notification->is_object()) {
+    for (std::string_view member :
+         {"status", "timesSent", "timesFailed", "lastNotification", "lastSuccess", "lastFailure"}) {
+      notification->as_object().erase(member);
+    }
+  }
+}
+
+std::string hex16(std::uint64_t value) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
+  return text;
+}
+
+json::value change_to_json(const EntityChange& change) {
+  json::object out;
+  if (change.before) out["before"] = *change.before;
+  if (change.after) out["after"] = *change.after;
+  return out;
+}
+
+std::optional<EntityChange> change_from_json(const json::value& value) {
+  const auto* object = value.if_object();
+  if (object == nullptr) return std::nullopt;
+  EntityChange change;
+  if (const auto* before = object->if_contains("before"); before && before->is_object()) {
+    change.before = before->as_object();
+  }
+  if (const auto* after = object->if_contains("after"); after && after->is_object()) {
+    change.after = after->as_object();
+  }
+  return change;
+}
+
+// Releases a change record once the last notification made from it lets go.
+class RecordCompletion {
+ public:
+  RecordCompletion(std::function<void(std::string)> retire, std::string key)
+      : retire_(std::move(retire)), key_(std::move(key)) {}
+  ~RecordCompletion() { retire_(std::move(key_)); }
+  RecordCompletion(const RecordCompletion&) = delete;
+  RecordCompletion& operator=(const RecordCompletion&) = delete;
+
+ private:
+  std::function<void(std::string)> retire_;
+  std::string key_;
+};
+
+std::string link_header(const Subscription& subscription) {
+  const json::value& context = subscription.notification_context;
+  std::string url = context.is_string() ? std::string(context.as_string())
+                                        : std::string(jsonld::kDefaultCoreContextUrl);
+  return "<" + url + ">; rel=\"" + std::string(kContextRel) + "\"; type=\"application/ld+json\"";
+}
+
+}  // namespace
+
+SubscriptionService::SubscriptionService(store::EntityStore& store, const Clock& clock,
+                                         ContextResolveFn resolve, NotificationSender& sender,
+                                         NotifierOptions options)
+    : store_(store),
+      clock_(clock),
+      resolve_(std::move(resolve)),
+      run_prefix_(hex16(static_cast<std::uint64_t>(clock.now().micros))),
+      notifier_(sender, clock, options, [this](const std::string& key, const DeliveryStats& stats) {
+        save_stats(key, stats);
+      }) {}
+
+SubscriptionService::~SubscriptionService() {
+  stop();
+}
+
+Result<std::vector<std::string>> SubscriptionService::restore() {
+  auto documents = store_.list_documents(kSubscriptions);
+  if (!documents) return std::move(documents).error();
+  auto statuses = store_.list_documents(kStatus);
+  if (!statuses) return std::move(statuses).error();
+  std::map<std::string, DeliveryStats> stats;
+  for (const auto& [key, text] : *statuses) {
+    boost::system::error_code ec;
+    auto parsed = json::parse(text, ec);
+    if (!ec && parsed.is_object()) stats[key] = stats_from_json(parsed.as_object());
+  }
+  std::vector<std::string> problems;
+  for (const auto& [key, text] : *documents) {
+    std::size_t separator = key.find(kSeparator);
+    boost::system::error_code ec;
+    auto parsed = json::parse(text, ec);
+    if (separator == std::string::npos || ec || !parsed.is_object()) {
+      problems.push_back("unreadable stored subscription " + key);
+      continue;
+    }
+    auto& document = parsed.as_object();
+    const auto* payload = document.if_contains("payload");
+    if (payload == nullptr || !payload->is_object()) {
+      problems.push_back("unreadable stored subscription " + key);
+      continue;
+    }
+    json::value context = document.contains("context") ? document.at("context") : json::value();
+    // Compiled as of its creation time: an expiresAt that has passed since is kept (and
+    // reported as expired), not rejected.
+    Instant created = instant_member(document, "createdAt").value_or(Instant{});
+    auto subscription =
+        compile_subscription(key.substr(separator + 1), key.substr(0, separator),
+                             payload->as_object(), std::move(context), resolve_, created);
+    if (!subscription) {
+      problems.push_back("stored subscription " + key +
+                         " no longer compiles: " + subscription.error().detail);
+      continue;
+    }
+    subscription->created_at = created;
+    subscription->modified_at = instant_member(document, "modifiedAt").value_or(created);
+    notifier_.add(key, stats[key]);
+    std::string tenant = subscription->tenant;
+    std::string id = subscription->id;
+    auto shared = std::make_shared<const Subscription>(std::move(*subscription));
+    std::unique_lock lock(subscriptions_mutex_);
+    subscriptions_[tenant][id] = std::move(shared);
+  }
+  CT_RETURN_IF_ERROR(restore_outbox());
+  CT_RETURN_IF_ERROR(replay_records());
+  return problems;
+}
+
+// Changes durably written but not (wholly) notified when the previous run ended: dispatched
+// again, before any new change, in the order they were written. Notifications that were
+// delivered before a crash are sent again (at-least-once).
+Status SubscriptionService::replay_records() {
+  auto records = store_.list_documents(kChangeRecords);
+  if (!records) return std::move(records).error();
+  std::lock_guard lock(incoming_mutex_);
+  for (const auto& [key, text] : *records) {
+    boost::system::error_code ec;
+    auto parsed = json::parse(text, ec);
+    const auto* object = ec ? nullptr : parsed.if_object();
+    const auto* tenant = object ? object->if_contains("tenant") : nullptr;
+    const auto* changes = object ? object->if_contains("changes") : nullptr;
+    Batch batch;
+    batch.record_key = key;
+    batch.durable = true;
+    if (tenant != nullptr && tenant->is_string() && changes != nullptr && changes->is_array()) {
+      batch.tenant = std::string(tenant->as_string());
+      batch.at = instant_member(*object, "at").value_or(clock_.now());
+      for (const auto& item : changes->as_array()) {
+        if (auto change = change_from_json(item)) batch.changes.push_back(std::move(*change));
+      }
+    }
+    // An unreadable record becomes an empty batch: dispatched, it is simply retired.
+    incoming_.emplace(next_sequence_++, std::move(batch));
+  }
+  return ok_status();
+}
+
+std::string SubscriptionService::record_key(std::uint64_t sequence) const {
+  return run_prefix_ + hex16(sequence);
+}
+
+void SubscriptionService::delete_retired() {
+  std::vector<std::string> keys;
+  {
+    std::lock_guard lock(retired_->mutex);
+    keys.swap(retired_->keys);
+  }
+  // One store write for all of them. A failed delete only means the changes are notified
+  // again after a restart.
+  (void)store_.delete_documents(kChangeRecords, keys);
+}
+
+Status SubscriptionService::restore_outbox() {
+  auto saved = store_.list_documents(kOutbox);
+  if (!saved) return std::move(saved).error();
+  for (const auto& [key, text] : *saved) {
+    boost::system::error_code ec;
+    auto parsed = json::parse(text, ec);
+    if (!ec && parsed.is_array()) {
+      for (const auto& item : parsed.as_array()) {
+        const auto* object = item.if_object();
+        const auto* uri = object ? object->if_contains("uri") : nullptr;
+        const auto* body = object ? object->if_contains("body") : nullptr;
+        const auto* headers = object ? object->if_contains("headers") : nullptr;
+        if (uri == nullptr || !uri->is_string() || body == nullptr || !body->is_string() ||
+            headers == nullptr || !headers->is_array()) {
+          continue;
+        }
+        OutgoingNotification notification;
+        notification.uri = std::string(uri->as_string());
+        notification.body = std::string(body->as_string());
+        for (const auto& header : headers->as_array()) {
+          const auto* pair = header.if_array();
+          if (pair && pair->size() == 2 && (*pair)[0].is_string() && (*pair)[1].is_string()) {
+            notification.headers.emplace_back(std::string((*pair)[0].as_string()),
+                                              std::string((*pair)[1].as_string()));
+          }
+        }
+        // A subscription deleted since is not registered: enqueue ignores it.
+        notifier_.enqueue(key, std::move(notification));
+      }
+    }
+    CT_RETURN_IF_ERROR(store_.delete_document(kOutbox, key));
+  }
+  return ok_status();
+}
+
+void SubscriptionService::save_outbox() {
+  for (auto& [key, items] : notifier_.take_pending()) {
+    json::array saved;
+    for (const auto& item : items) {
+      json::array headers;
+      for (const auto& [name, value] : item.headers) headers.push_back(json::array{name, value});
+      saved.push_back(
+          json::object{{"uri", item.uri}, {"headers", std::move(headers)}, {"body", item.body}});
+    }
+    (void)store_.put_document(kOutbox, key, to_json_text(saved));
+  }
+}
+
+void SubscriptionService::set_entity_source(EntitySource source) {
+  entity_source_ = std::move(source);
+}
+
+void SubscriptionService::start() {
+  notifier_.start();
+  std::lock_guard lock(incoming_mutex_);
+  if (!dispatcher_.joinable()) dispatcher_ = std::thread([this] { dispatch(); });
+  if (!ticker_.joinable()) ticker_ = std::thread([this] { tick(); });
+}
+
+void SubscriptionService::stop() {
+  {
+    std::lock_guard lock(incoming_mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  incoming_ready_.notify_all();
+  ticker_wake_.notify_all();
+  if (dispatcher_.joinable()) dispatcher_.join();
+  if (ticker_.joinable()) ticker_.join();
+  notifier_.stop();
+  // The queued notifications are saved first; only then are the change records they came
+  // from released (a crash in between sends them twice, never zero times).
+  save_outbox();
+  delete_retired();
+  for (const auto& [key, stats] : notifier_.all_stats()) save_stats(key, stats);
+}
+
+Status SubscriptionService::save(const Subscription& subscription) {
+  json::object document;
+  document["payload"] = subscription.payload;
+  document["context"] = subscription.context;
+  document["createdAt"] = format_date_time(subscription.created_at);
+  document["modifiedAt"] = format_date_time(subscription.modified_at);
+  return store_.put_document(kSubscriptions, key_of(subscription.tenant, subscription.id),
+                             to_json_text(document));
+}
+
+void SubscriptionService::save_stats(const Key& key, const DeliveryStats& stats) {
+  // Best effort: losing a counter update is not worth failing a delivery thread for.
+  (void)store_.put_document(kStatus, key, to_json_text(stats_to_json(stats)));
+}
+
+std::shared_ptr<const Subscription> SubscriptionService::find(std::string_view tenant,
+                                                              std::string_view id) const {
+  std::shared_lock lock(subscriptions_mutex_);
+  auto by_tenant = subscriptions_.find(tenant);
+  if (by_tenant == subscriptions_.end()) return nullptr;
+  auto found = by_tenant->second.find(std::string(id));
+  return found == by_tenant->second.end() ? nullptr : found->second;
+}
+
+Result<std::string> SubscriptionService::create(std::string_view tenant, json::object payload,
+                                                const json::value& context) {
+  std::string id;
+  if (const auto* given = payload.if_contains("id")) {
+    if (!given->is_string() || !model::is_valid_uri(given->as_string())) {
+      return make_error(ErrorKind::kBadRequestData, "id must be a URI");
+    }
+    id = std::string(given->as_string());
+  } else {
+    id = "urn:ngsi-ld:Subscription:" + random_hex();
+  }
+  strip_system_members(payload);
+  payload.erase("id");
+  auto subscription = compile_subscription(id, std::string(tenant), std::move(payload), context,
+                                           resolve_, clock_.now());
+  if (!subscription) return std::move(subscription).error();
+
+  // Mutations are serialized; the map itself is locked only to look up and to swap in, so
+  // the disk write below never holds up the writers that ask wants().
+  std::lock_guard mutation(mutations_mutex_);
+  if (find(tenant, id)) {
+    return make_error(ErrorKind::kAlreadyExists, "subscription " + id + " already exists");
+  }
+  CT_RETURN_IF_ERROR(save(*subscription));
+  std::string key = key_of(tenant, id);
+  save_stats(key, DeliveryStats{});
+  notifier_.add(key, DeliveryStats{});
+  auto shared = std::make_shared<const Subscription>(std::move(*subscription));
+  std::unique_lock lock(subscriptions_mutex_);
+  subscriptions_[std::string(tenant)][id] = std::move(shared);
+  return id;
+}
+
+json::object SubscriptionService::render(const Subscription& subscription,
+                                         const jsonld::TermMapper& terms) const {
+  json::object out;
+  out["id"] = subscription.id;
+  out["type"] = "Subscription";
+  for (const auto& [name, value] :
+       translate_names(subscription.payload, *subscription.terms, terms)) {
+    if (name != "type") out[name] = value;
+  }
+  DeliveryStats stats = notifier_.stats(key_of(subscription.tenant, subscription.id));
+  // Clause 5.2.12 status: expired wins over paused, which wins over the delivery state.
+  std::string_view status = "active";
+  if (subscription.expires_at && *subscription.expires_at <= clock_.now()) {
+    status = "expired";
+  } else if (!subscription.active) {
+    status = "paused";
+  } else if (stats.failing) {
+    status = "failed";
+  }
+  out["status"] = status;
+  // Clause 5.2.14: the delivery statistics are members of NotificationParams.
+  if (auto* notification = out.if_contains("notification");
+      notification && notification->is_object()) {
+    auto& params = notification->as_object();
+    params["status"] = stats.failing ? "failed" : "ok";
+    params["timesSent"] = stats.times_sent;
+    params["timesFailed"] = stats.times_failed;
+    if (stats.last_notification)
+      params["lastNotification"] = format_date_time(*stats.last_notification);
+    if (stats.last_success) params["lastSuccess"] = format_date_time(*stats.last_success);
+    if (stats.last_failure) params["lastFailure"] = format_date_time(*stats.last_failure);
+  }
+  return out;
+}
+
+Result<json::object> SubscriptionService::get(std::string_view tenant, std::string_view id,
+                                              const jsonld::TermMapper& terms) const {
+  auto subscription = find(tenant, id);
+  if (!subscription) return not_found(id);
+  return render(*subscription, terms);
+}
+
+Result<SubscriptionPage> SubscriptionService::list(std::string_view tenant, std::size_t limit,
+                                                   std::size_t offset,
+                                                   const jsonld::TermMapper& terms) const {
+  std::vector<std::shared_ptr<const Subscription>> all;
+  {
+    std::shared_lock lock(subscriptions_mutex_);
+    if (auto by_tenant = subscriptions_.find(tenant); by_tenant != subscriptions_.end()) {
+      for (const auto& [id, subscription] : by_tenant->second) all.push_back(subscription);
+    }
+  }
+  SubscriptionPage page;
+  page.total = all.size();
+  for (std::size_t i = offset; i < all.size() && page.items.size() < limit; ++i) {
+    page.items.push_back(render(*all[i], terms));
+  }
+  return page;
+}
+
+Status SubscriptionService::update(std::string_view tenant, std::string_view id,
+                                   const json::object& fragment, const jsonld::TermMapper& terms) {
+  if (const auto* type = fragment.if_contains("type");
+      type && (!type->is_string() || type->as_string() != "Subscription")) {
+    return make_error(ErrorKind::kBadRequestData, "type must be \"Subscription\"");
+  }
+  if (const auto* given = fragment.if_contains("id");
+      given && (!given->is_string() || given->as_string() != id)) {
+    return make_error(ErrorKind::kBadRequestData, "the id of a subscription cannot be changed");
+  }
+  std::lock_guard mutation(mutations_mutex_);
+  auto found = find(tenant, id);
+  if (!found) return not_found(id);
+  const Subscription& current = *found;
+  json::object cleaned = fragment;
+  strip_system_members(cleaned);
+  json::object translated = translate_names(cleaned, terms, *current.terms);
+  json::object payload = patch_payload(current.payload, translated);
+  // Only a new expiresAt must lie in the future; one that passed since creation stays valid
+  // (the subscription is then reported expired), so an expired subscription can still be
+  // changed, for example given a later expiresAt.
+  Instant reference = translated.contains("expiresAt") ? clock_.now() : current.created_at;
+  auto updated = compile_subscription(current.id, current.tenant, std::move(payload),
+                                      current.context, resolve_, reference);
+  if (!updated) return std::move(updated).error();
+  updated->created_at = current.created_at;
+  updated->modified_at = clock_.now();
+  CT_RETURN_IF_ERROR(save(*updated));
+  auto shared = std::make_shared<const Subscription>(std::move(*updated));
+  std::unique_lock lock(subscriptions_mutex_);
+  subscriptions_[std::string(tenant)][std::string(id)] = std::move(shared);
+  return ok_status();
+}
+
+Status SubscriptionService::remove(std::string_view tenant, std::string_view id) {
+  std::lock_guard mutation(mutations_mutex_);
+  if (!find(tenant, id)) return not_found(id);
+  std::string key = key_of(tenant, id);
+  CT_RETURN_IF_ERROR(store_.delete_document(kSubscriptions, key));
+  (void)store_.delete_document(kStatus, key);
+  {
+    std::unique_lock lock(subscriptions_mutex_);
+    auto by_tenant = subscriptions_.find(tenant);
+    by_tenant->second.erase(std::string(id));
+    if (by_tenant->second.empty()) subscriptions_.erase(by_tenant);
+  }
+  notifier_.remove(key);
+  return ok_status();
+}
+
+std::vector<SubscriptionDelivery> SubscriptionService::deliveries() const {
+  std::vector<SubscriptionDelivery> out;
+  for (auto& [key, stats] : notifier_.all_stats()) {
+    std::size_t separator = key.find(kSeparator);
+    if (separator == std::string::npos) continue;
+    out.push_back(SubscriptionDelivery{key.substr(0, separator), key.substr(separator + 1),
+                                       std::move(stats)});
+  }
+  return out;
+}
+
+bool SubscriptionService::wants(std::string_view tenant) const {
+  std::shared_lock lock(subscriptions_mutex_);
+  return subscriptions_.find(tenant) != subscriptions_.end();
+}
+
+std::uint64_t SubscriptionService::next_sequence() {
+  std::lock_guard lock(incoming_mutex_);
+  return next_sequence_++;
+}
+
+std::optional<store::DocumentWrite> SubscriptionService::record(
+    std::uint64_t sequence, std::string_view tenant, const std::vector<EntityChange>& changes,
+    Instant at) {
+  json::array items;
+  for (const auto& change : changes) items.push_back(change_to_json(change));
+  json::object record{{"tenant", tenant}, {"at", format_date_time(at)}};
+  record["changes"] = std::move(items);
+  return store::DocumentWrite{std::string(kChangeRecords), record_key(sequence),
+                              to_json_text(record)};
+}
+
+void SubscriptionService::committed(std::uint64_t sequence, std::string tenant,
+                                    std::vector<EntityChange> changes, Instant at, bool durable) {
+  {
+    std::lock_guard lock(incoming_mutex_);
+    incoming_.emplace(
+        sequence, Batch{std::move(tenant), std::move(changes), at, durable, record_key(sequence)});
+  }
+  incoming_ready_.notify_one();
+}
+
+void SubscriptionService::dispatch() {
+  std::unique_lock lock(incoming_mutex_);
+  for (;;) {
+    incoming_ready_.wait(lock, [&] {
+      return stopping_ || (!incoming_.empty() && incoming_.begin()->first == next_dispatch_);
+    });
+    // At shutdown the changes already reported are still dispatched (their notifications are
+    // then saved with the queues); a gap means a write never reported, so stop there.
+    if (incoming_.empty() || incoming_.begin()->first != next_dispatch_) return;
+    Batch batch = std::move(incoming_.begin()->second);
+    incoming_.erase(incoming_.begin());
+    ++next_dispatch_;
+    lock.unlock();
+    // A write the store lost was never acknowledged: nothing to tell anyone.
+    if (batch.durable) notify(batch);
+    lock.lock();
+  }
+}
+
+void SubscriptionService::notify(const Batch& batch) {
+  // The change record goes once this batch's notifications are all handled (at the end of
+  // this function when it made none).
+  auto completion = std::make_shared<const RecordCompletion>(
+      [retired = std::weak_ptr<Retired>(retired_)](std::string key) {
+        if (auto alive = retired.lock()) {
+          std::lock_guard lock(alive->mutex);
+          alive->keys.push_back(std::move(key));
+        }
+      },
+      batch.record_key);
+  std::vector<std::shared_ptr<const Subscription>> candidates;
+  {
+    std::shared_lock lock(subscriptions_mutex_);
+    auto by_tenant = subscriptions_.find(batch.tenant);
+    if (by_tenant == subscriptions_.end()) return;
+    for (const auto& [id, subscription] : by_tenant->second) candidates.push_back(subscription);
+  }
+  for (const auto& subscription : candidates) {
+    if (subscription->periodic()) continue;  // notified by tick(), not on changes
+    if (!subscription->active) continue;     // clause 5.2.12 isActive false: paused
+    if (subscription->expires_at && *subscription->expires_at <= batch.at) continue;
+    Key key = key_of(subscription->tenant, subscription->id);
+    for (const auto& change : batch.changes) {
+      auto trigger = match_change(*subscription, change);
+      if (!trigger) continue;
+      // Throttling (clause 5.2.12): a change within the period after the last notification
+      // is not notified.
+      Instant now = clock_.now();
+      if (subscription->throttling_seconds > 0) {
+        auto last = last_notified_.find(key);
+        auto period = static_cast<std::int64_t>(subscription->throttling_seconds * 1e6);
+        if (last != last_notified_.end() && now.micros - last->second.micros < period) continue;
+      }
+      last_notified_[key] = now;
+      std::string notification_id = "urn:ngsi-ld:Notification:" + random_hex();
+      enqueue(*subscription,
+              make_notification(*subscription, change, *trigger, now, notification_id), completion);
+    }
+  }
+}
+
+void SubscriptionService::enqueue(const Subscription& subscription, const json::object& body,
+                                  std::shared_ptr<const void> completion) {
+  OutgoingNotification outgoing;
+  outgoing.completion = std::move(completion);
+  outgoing.uri = subscription.notification.uri;
+  outgoing.headers.emplace_back("Content-Type", subscription.notification.accept);
+  if (subscription.notification.accept == "application/json") {
+    outgoing.headers.emplace_back("Link", link_header(subscription));
+  }
+  if (!subscription.tenant.empty()) {
+    outgoing.headers.emplace_back("NGSILD-Tenant", subscription.tenant);
+  }
+  for (const auto& header : subscription.notification.receiver_info) {
+    outgoing.headers.push_back(header);
+  }
+  outgoing.body = to_json_text(body);
+  notifier_.enqueue(key_of(subscription.tenant, subscription.id), std::move(outgoing));
+}
+
+// Periodic subscriptions (timeInterval, clause 5.2.12): checked every 100 ms, each notified
+// one interval after it was created or loaded and then every interval, with every matching
+// entity. Steady time, so a wall-clock jump neither floods nor starves receivers.
+void SubscriptionService::tick() {
+  constexpr auto kResolution = std::chrono::milliseconds(100);
+  std::unique_lock lock(incoming_mutex_);
+  while (!ticker_wake_.wait_for(lock, kResolution, [&] { return stopping_; })) {
+    lock.unlock();
+    delete_retired();
+    std::vector<std::shared_ptr<const Subscription>> periodic;
+    {
+      std::shared_lock subscriptions_lock(subscriptions_mutex_);
+      for (const auto& [tenant, by_id] : subscriptions_) {
+        for (const auto& [id, subscription] : by_id) {
+          if (subscription->periodic()) periodic.push_back(subscription);
+        }
+      }
+    }
+    auto now = std::chrono::steady_clock::now();
+    std::map<Key, std::chrono::steady_clock::time_point> next_due;
+    for (const auto& subscription : periodic) {
+      Key key = key_of(subscription->tenant, subscription->id);
+      auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          std::chrono::duration<double>(subscription->time_interval_seconds));
+      auto found = next_due_.find(key);
+      auto due = found == next_due_.end() ? now + interval : found->second;
+      if (due <= now) {
+        notify_periodic(*subscription);
+        due = std::max(due + interval, now);
+      }
+      next_due[key] = due;
+    }
+    next_due_ = std::move(next_due);  // forgets deleted subscriptions
+    lock.lock();
+  }
+}
+
+void SubscriptionService::notify_periodic(const Subscription& subscription) {
+  if (!entity_source_) return;
+  Instant now = clock_.now();
+  if (!subscription.active) return;
+  if (subscription.expires_at && *subscription.expires_at <= now) return;
+  EntityQuery query = subscription.matcher->query();
+  query.offset = 0;
+  query.limit = kPeriodicMaxEntities;
+  query.count = false;
+  auto entities = entity_source_(subscription.tenant, query);
+  // Nothing matches (or the tenant has no entities yet): nothing to tell.
+  if (!entities || entities->empty()) return;
+  std::string notification_id = "urn:ngsi-ld:Notification:" + random_hex();
+  enqueue(subscription, make_periodic_notification(subscription, *entities, now, notification_id));
+}
+
+}  // namespace citytwin::core
