@@ -1,0 +1,131 @@
+// HTTP request handling without sockets: the server's target parser, route table and every
+// NGSI-LD and operations handler, over an in-memory store. An input is a short session of up
+// to kMaxRequests requests separated by a line "---"; each request is
+//
+//   METHOD /target?query
+//   header-name: value        (any number of lines)
+//                             (an empty line)
+//   body
+//
+// State is fresh for every input (store, @context registry), so that a crash replays from its
+// input alone, and requests within one input see each other's writes (create, then query).
+// Handlers must never throw and never answer 500 (internal error): malformed input is the
+// client's error. 503 is expected here: remote @context URLs cannot be loaded (no network).
+
+#include <memory>
+
+#include "citytwin/common/clock.hpp"
+#include "citytwin/common/metrics.hpp"
+#include "citytwin/core/discovery.hpp"
+#include "citytwin/core/entity_service.hpp"
+#include "citytwin/core/temporal_service.hpp"
+#include "citytwin/http/ngsi_routes.hpp"
+#include "citytwin/http/ops_routes.hpp"
+#include "citytwin/http/request.hpp"
+#include "citytwin/http/router.hpp"
+#include "citytwin/model/context_loader.hpp"
+#include "citytwin/model/context_registry.hpp"
+#include "citytwin/model/context_resolver.hpp"
+#include "citytwin/store/memory_store.hpp"
+#include "fuzz_support.hpp"
+
+namespace {
+
+using namespace citytwin;
+
+constexpr std::size_t kMaxRequests = 8;
+
+class NoNetwork final : public jsonld::ContextLoader {
+ public:
+  Result<std::string> load(std::string_view) override {
+    return make_error(ErrorKind::kLdContextNotAvailable, "no network in the fuzz target");
+  }
+};
+
+// Moves forward a microsecond per reading, like a real clock, but the same for every run.
+class SteppingClock final : public Clock {
+ public:
+  Instant now() const override { return Instant{next_++}; }
+
+ private:
+  mutable std::int64_t next_ = 1'800'000'000'000'000;
+};
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// One request of the input; false when its first line has no method and target.
+bool read_request(std::string_view text, http::Request& request, std::string& target) {
+  std::size_t end_of_line = text.find('\n');
+  std::string_view line = text.substr(0, end_of_line);
+  std::size_t space = line.find(' ');
+  if (space == std::string_view::npos || space == 0) return false;
+  request.method = std::string(line.substr(0, space));
+  target = std::string(line.substr(space + 1));
+  text = end_of_line == std::string_view::npos ? std::string_view{} : text.substr(end_of_line + 1);
+  while (!text.empty()) {
+    end_of_line = text.find('\n');
+    line = text.substr(0, end_of_line);
+    text =
+        end_of_line == std::string_view::npos ? std::string_view{} : text.substr(end_of_line + 1);
+    if (line.empty()) break;
+    std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    request.headers.emplace_back(lower(line.substr(0, colon)), std::string(value));
+  }
+  request.body = std::string(text);
+  return true;
+}
+
+// What the server wires up in src/server/app.cpp, with a memory store and no network.
+struct Server {
+  SteppingClock clock;
+  MetricsRegistry metrics;
+  std::unique_ptr<store::EntityStore> store = store::make_memory_store();
+  jsonld::ContextRegistry registry{jsonld::ContextRegistryOptions{}, clock};
+  NoNetwork loader;
+  std::unique_ptr<jsonld::ContextResolver> resolver;
+  core::EntityService entities{*store, clock};
+  core::Discovery discovery{*store};
+  core::TemporalService temporal{*store};
+  std::unique_ptr<http::NgsiApi> api;
+  http::Router router;
+
+  Server() {
+    auto created = jsonld::ContextResolver::create(registry, loader);
+    if (!created.ok()) fuzz::fail("the core context does not load");
+    resolver = std::move(*created);
+    api = std::make_unique<http::NgsiApi>(http::NgsiApi{entities, discovery, temporal, *resolver,
+                                                        registry, loader, http::NgsiApiOptions{}});
+    http::add_ops_routes(router, http::OpsInfo{"fuzz", [] { return true; }, &metrics});
+    http::add_ngsi_routes(router, *api);
+  }
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view text = fuzz::as_text(data, size);
+  Server server;
+  for (std::size_t n = 0; n < kMaxRequests && !text.empty(); ++n) {
+    std::size_t separator = text.find("\n---\n");
+    std::string_view one = text.substr(0, separator);
+    text = separator == std::string_view::npos ? std::string_view{} : text.substr(separator + 5);
+    http::Request request;
+    std::string target;
+    if (!read_request(one, request, target)) continue;
+    if (!http::parse_request_target(target, request)) continue;  // 400 in the server
+    auto match = server.router.match(request);
+    if (match.handler == nullptr) continue;  // 404 or 405 in the server
+    // An exception escaping a handler terminates the process here: libFuzzer reports it.
+    http::Response response = (*match.handler)(request);
+    if (response.status < 100 || response.status > 599) fuzz::fail("bad status", one);
+    if (response.status == 500) fuzz::fail("500 for a client's request", response.body);
+  }
+  return 0;
+}
