@@ -112,11 +112,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static FixedClock clock;
   static NoNetwork loader;
   static jsonld::ContextRegistry registry(jsonld::ContextRegistryOptions{}, clock);
-  static auto resolver = jsonld::ContextResolver::create(registry, loader);
-  if (!resolver.ok()) fuzz::fail("the core context does not load");
-  std::shared_ptr<const jsonld::Context> context = (*resolver)->core();
+  // Built once (it parses the core context); no resolved context is cached, so every input's
+  // @context is processed in full.
+  static auto resolver = [] {
+    jsonld::ContextResolverOptions resolver_options;
+    resolver_options.cache_capacity = 0;
+    auto created = jsonld::ContextResolver::create(registry, loader, resolver_options);
+    if (!created.ok()) fuzz::fail("the core context does not load");
+    return std::move(*created);
+  }();
+  std::shared_ptr<const jsonld::Context> context = resolver->core();
   if (const auto* local = payload.if_contains("@context")) {
-    auto resolved = (*resolver)->resolve(*local);
+    auto resolved = resolver->resolve(*local);
     if (resolved.ok()) context = *resolved;
   }
 

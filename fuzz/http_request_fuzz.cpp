@@ -7,7 +7,7 @@
 //                             (an empty line)
 //   body
 //
-// State is fresh for every input (store, @context registry), so that a crash replays from its
+// State is fresh for every input (store, stored @contexts), so that a crash replays from its
 // input alone, and requests within one input see each other's writes (create, then query).
 // Handlers must never throw and never answer 500 (internal error): malformed input is the
 // client's error. 503 is expected here: remote @context URLs cannot be loaded (no network).
@@ -82,36 +82,58 @@ bool read_request(std::string_view text, http::Request& request, std::string& ta
   return true;
 }
 
-// What the server wires up in src/server/app.cpp, with a memory store and no network.
-struct Server {
+// The @context machinery lives as long as the process: building the resolver parses the
+// NGSI-LD core context, which would cost more than most requests. What requests store in it
+// (hosted and implicitly created contexts) is removed after every input (Contexts::reset), so
+// each input still starts from the same state.
+struct Contexts {
   SteppingClock clock;
-  MetricsRegistry metrics;
-  std::unique_ptr<store::EntityStore> store = store::make_memory_store();
   jsonld::ContextRegistry registry{jsonld::ContextRegistryOptions{}, clock};
   NoNetwork loader;
   std::unique_ptr<jsonld::ContextResolver> resolver;
+
+  Contexts() {
+    auto created = jsonld::ContextResolver::create(registry, loader);
+    if (!created.ok()) fuzz::fail("the core context does not load");
+    resolver = std::move(*created);
+  }
+  void reset() {
+    for (const auto& entry : registry.list()) {
+      if (entry.core) continue;  // the embedded core contexts stay (and cannot be removed)
+      if (!registry.remove(entry.local_id).ok()) fuzz::fail("a stored @context stays", entry.url);
+    }
+  }
+};
+
+// What the server wires up in src/server/app.cpp, with a memory store and no network; fresh
+// for every input.
+struct Server {
+  explicit Server(Contexts& contexts) : contexts(contexts) {
+    api = std::make_unique<http::NgsiApi>(http::NgsiApi{entities, discovery, temporal,
+                                                        *contexts.resolver, contexts.registry,
+                                                        contexts.loader, http::NgsiApiOptions{}});
+    http::add_ops_routes(router, http::OpsInfo{"fuzz", [] { return true; }, &metrics});
+    http::add_ngsi_routes(router, *api);
+  }
+  ~Server() { contexts.reset(); }
+
+  Contexts& contexts;
+  SteppingClock clock;
+  MetricsRegistry metrics;
+  std::unique_ptr<store::EntityStore> store = store::make_memory_store();
   core::EntityService entities{*store, clock};
   core::Discovery discovery{*store};
   core::TemporalService temporal{*store};
   std::unique_ptr<http::NgsiApi> api;
   http::Router router;
-
-  Server() {
-    auto created = jsonld::ContextResolver::create(registry, loader);
-    if (!created.ok()) fuzz::fail("the core context does not load");
-    resolver = std::move(*created);
-    api = std::make_unique<http::NgsiApi>(http::NgsiApi{entities, discovery, temporal, *resolver,
-                                                        registry, loader, http::NgsiApiOptions{}});
-    http::add_ops_routes(router, http::OpsInfo{"fuzz", [] { return true; }, &metrics});
-    http::add_ngsi_routes(router, *api);
-  }
 };
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text = fuzz::as_text(data, size);
-  Server server;
+  static Contexts contexts;
+  Server server(contexts);
   for (std::size_t n = 0; n < kMaxRequests && !text.empty(); ++n) {
     std::size_t separator = text.find("\n---\n");
     std::string_view one = text.substr(0, separator);
@@ -124,6 +146,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (match.handler == nullptr) continue;  // 404 or 405 in the server
     // An exception escaping a handler terminates the process here: libFuzzer reports it.
     http::Response response = (*match.handler)(request);
+    // CITYTWIN_FUZZ_VERBOSE=1 prints each answer, to check what a seed reaches.
+    static const bool verbose = std::getenv("CITYTWIN_FUZZ_VERBOSE") != nullptr;
+    if (verbose) {
+      std::fprintf(stderr, "%s %s -> %d %.200s\n", request.method.c_str(), target.c_str(),
+                   response.status, response.body.c_str());
+    }
     if (response.status < 100 || response.status > 599) fuzz::fail("bad status", one);
     if (response.status == 500) fuzz::fail("500 for a client's request", response.body);
   }

@@ -64,20 +64,37 @@ void exercise(const jsonld::Context& context, const boost::json::value& input) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text = fuzz::as_text(data, size);
-  // Fresh state per input, so that a crash replays from its input alone.
-  FixedClock clock;
-  MemoryLoader loader;
-  jsonld::ContextRegistry registry(jsonld::ContextRegistryOptions{}, clock);
+  // Built once: creating a resolver parses the core context, which would cost more than the
+  // input. No resolved context is cached (capacity 0) and stored documents are removed after
+  // each input, so every input is processed in full from the same state.
+  static FixedClock clock;
+  static MemoryLoader loader;
+  static jsonld::ContextRegistry registry(jsonld::ContextRegistryOptions{}, clock);
+  static auto resolver = [] {
+    jsonld::ContextResolverOptions options;
+    options.cache_capacity = 0;
+    auto created = jsonld::ContextResolver::create(registry, loader, options);
+    if (!created.ok()) fuzz::fail("the core context does not load");
+    return std::move(*created);
+  }();
+  struct Reset {
+    ~Reset() {
+      for (const auto& entry : registry.list()) {
+        if (!entry.core && !registry.remove(entry.local_id).ok()) {
+          fuzz::fail("a stored @context stays", entry.url);
+        }
+      }
+    }
+  } reset;
+
   (void)registry.add_hosted(text);
   boost::system::error_code ec;
   boost::json::value input = boost::json::parse(text, ec);
   if (ec) return 0;
-  auto resolver = jsonld::ContextResolver::create(registry, loader);
-  if (!resolver.ok()) fuzz::fail("the core context does not load");
   // As a request body's "@context" member, and as a whole document's "@context".
-  if (auto context = (*resolver)->resolve(input); context.ok()) exercise(**context, input);
+  if (auto context = resolver->resolve(input); context.ok()) exercise(**context, input);
   if (const auto* object = input.if_object(); object != nullptr && object->contains("@context")) {
-    if (auto context = (*resolver)->resolve(object->at("@context")); context.ok()) {
+    if (auto context = resolver->resolve(object->at("@context")); context.ok()) {
       exercise(**context, input);
     }
   }
