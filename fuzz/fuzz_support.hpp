@@ -36,8 +36,9 @@ inline std::vector<std::string_view> split_lines(std::string_view text, std::siz
 
 // A property the target checks failed: print it and abort, so libFuzzer saves the input.
 [[noreturn]] inline void fail(const char* what, std::string_view detail = {}) {
-  std::fprintf(stderr, "fuzz invariant violated: %s: %.*s\n", what, static_cast<int>(detail.size()),
-               detail.data());
+  std::string message = std::string("fuzz invariant violated: ") + what + ": ";
+  message.append(detail).push_back('\n');
+  std::fputs(message.c_str(), stderr);
   std::abort();
 }
 
