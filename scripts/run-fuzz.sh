@@ -40,10 +40,14 @@ for target in "${targets[@]}"; do
   echo "run-fuzz: $target for ${seconds}s"
   # -timeout: one input taking longer than 10 s is a hang and reported as a crash.
   # -rss_limit_mb: a single input allocating more is reported as out-of-memory.
+  # A dictionary of the grammar's tokens, when the target has one, helps mutations reach past
+  # the tokenizer.
+  dict=()
+  [ -f "fuzz/dict/$target.dict" ] && dict=(-dict="fuzz/dict/$target.dict")
   status=0
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="$artifacts/$target-" "$corpus" >"$log" 2>&1 || status=$?
+    -artifact_prefix="$artifacts/$target-" "${dict[@]}" "$corpus" >"$log" 2>&1 || status=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   per_second=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   entries=$(find "$corpus" -type f | wc -l)
