@@ -5,13 +5,16 @@
 // 5.6 (append, update, merge, replace and partial update of an attribute).
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "citytwin/common/clock.hpp"
 #include "citytwin/model/context_loader.hpp"
 #include "citytwin/model/context_registry.hpp"
 #include "citytwin/model/context_resolver.hpp"
 #include "citytwin/model/entity_parser.hpp"
+#include "citytwin/model/entity_renderer.hpp"
 #include "citytwin/model/geo/validation.hpp"
+#include "citytwin/model/geojson_renderer.hpp"
 #include "citytwin/model/mutation.hpp"
 #include "citytwin/model/query/scope_filter.hpp"
 #include "fuzz_support.hpp"
@@ -100,6 +103,37 @@ void apply_fragment(const boost::json::object& fragment) {
   (void)mutation::merge_entity(entity, fragment, kNow);
 }
 
+// The representations of clause 4.5 a GET answers with. Normalized and concise are lossless
+// (entity_renderer.hpp): parsing either rendering must give back the stored entity.
+void check_representations(const boost::json::object& stored, const jsonld::TermMapper& terms) {
+  for (auto format :
+       {model::RepresentationFormat::kNormalized, model::RepresentationFormat::kConcise}) {
+    model::RenderOptions render_options;
+    render_options.format = format;
+    auto rendered = model::render_entity(stored, terms, render_options);
+    auto again = model::parse_entity(rendered, terms, options(true, true, false));
+    if (!again.ok()) {
+      fuzz::fail("a rendered entity does not parse",
+                 boost::json::serialize(rendered) + " -> " + again.error().detail);
+    }
+    if (*again != stored) {
+      fuzz::fail("rendering is lossy", boost::json::serialize(stored) + " -> " +
+                                           boost::json::serialize(rendered) + " -> " +
+                                           boost::json::serialize(*again));
+    }
+  }
+  // The other outputs, for crashes only.
+  model::RenderOptions simplified;
+  simplified.format = model::RepresentationFormat::kSimplified;
+  simplified.sys_attrs = true;
+  (void)model::render_entity(stored, terms, simplified);
+  model::RenderOptions language;
+  language.lang = "es,en;q=0.5";
+  language.dataset_id = "@none";
+  (void)model::render_entity(stored, terms, language);
+  (void)model::render_feature(stored, terms, model::RenderOptions{});
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -131,6 +165,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto entity = model::parse_entity(payload, *context, options(true, true, false));
       entity.ok()) {
     if (!entity->contains("attrs")) fuzz::fail("parsed entity without attrs", text);
+    check_representations(*entity, *context);
   }
   auto fragment = model::parse_entity(payload, *context, options(false, false, true));
   auto attrs = model::parse_attributes(payload, *context, options(false, false, false));
