@@ -14,6 +14,8 @@
 
 #include <memory>
 
+#include <boost/json/parse.hpp>
+
 #include "citytwin/common/clock.hpp"
 #include "citytwin/common/metrics.hpp"
 #include "citytwin/core/discovery.hpp"
@@ -128,6 +130,20 @@ struct Server {
   http::Router router;
 };
 
+// A body announced as JSON (application/json, ld+json, geo+json, problem+json) must be JSON
+// text a client can parse, whatever the request put into it.
+void check_body(const http::Response& response, std::string_view request) {
+  if (response.body.empty()) return;
+  for (const auto& [name, value] : response.headers) {
+    if (lower(name) != "content-type" || value.find("json") == std::string::npos) continue;
+    boost::system::error_code ec;
+    (void)boost::json::parse(response.body, ec);
+    if (ec)
+      fuzz::fail("a JSON response body does not parse",
+                 response.body + "\nfor\n" + std::string(request));
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -154,6 +170,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (response.status < 100 || response.status > 599) fuzz::fail("bad status", one);
     if (response.status == 500) fuzz::fail("500 for a client's request", response.body);
+    check_body(response, one);
   }
   return 0;
 }

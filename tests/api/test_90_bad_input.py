@@ -7,8 +7,9 @@ replaced with hostile text, headers are dropped or garbled, methods and paths ar
 A second pass writes malformed HTTP/1.1 straight to the socket. The random generator has a
 fixed seed, so a failure names a request that the next run sends again.
 
-Asserted: no answer is a 5xx, every request is answered within the timeout (no hang), and the
-server is alive and answering /health after each batch and at the end.
+Asserted: no answer is a 5xx, every JSON body is UTF-8 JSON text, every request is answered
+within the timeout (no hang), and the server is alive and answering /health after each batch
+and at the end.
 
 Only 127.0.0.1 is contacted. A mutated request that names any URL other than the NGSI-LD core
 context (which the server answers locally) is not sent, so the server never tries to
@@ -29,8 +30,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from citytwin_server import CityTwinServer  # noqa: E402
 
 SEED = int(os.environ.get("CITYTWIN_BAD_INPUT_SEED", "20261204"))
-REQUESTS = int(os.environ.get("CITYTWIN_BAD_INPUT_REQUESTS", "4000"))
-RAW_REQUESTS = int(os.environ.get("CITYTWIN_BAD_INPUT_RAW", "400"))
+REQUESTS = int(os.environ.get("CITYTWIN_BAD_INPUT_REQUESTS", "10000"))
+RAW_REQUESTS = int(os.environ.get("CITYTWIN_BAD_INPUT_RAW", "1000"))
 TIMEOUT = 10.0  # seconds for one answer; longer counts as a hang
 
 V1 = "/ngsi-ld/v1"
@@ -338,6 +339,16 @@ def encode_query(params):
 
 # --- the run --------------------------------------------------------------------------------
 
+def assert_json_body(response, what):
+    """A body sent as JSON must be UTF-8 JSON text (RFC 8259), whatever the request held."""
+    if not response.content or "json" not in response.headers.get("Content-Type", ""):
+        return
+    try:
+        json.loads(response.content.decode("utf-8"))
+    except ValueError as error:  # UnicodeDecodeError is a ValueError too
+        raise AssertionError(f"{error} in body {response.content[:300]!r} for {what}")
+
+
 def assert_alive(server):
     assert server.process.poll() is None, "server died: " + server.log()
     response = requests.get(server.url + "/health", timeout=TIMEOUT)
@@ -380,6 +391,7 @@ def test_mutated_requests_get_no_5xx_and_no_hang():
                 sent += 1
                 continue
             assert response.status_code < 500, f"{response.status_code} {response.text[:500]} for {what}"
+            assert_json_body(response, what)
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             sent += 1
             if sent % 500 == 0:
