@@ -144,6 +144,31 @@ void check_body(const http::Response& response, std::string_view request) {
   }
 }
 
+// An entity acknowledged with 201 can be read back at its Location (clause 5.6.1), in the
+// same tenant, right away.
+void check_created(const Server& server, const http::Request& create,
+                   const http::Response& response, std::string_view text) {
+  std::string location;
+  for (const auto& [name, value] : response.headers) {
+    if (name == "Location") location = value;
+  }
+  if (!location.starts_with("/ngsi-ld/v1/entities/")) return;  // e.g. a hosted @context
+  http::Request read;
+  read.method = "GET";
+  if (auto tenant = create.header("ngsild-tenant")) {
+    read.headers.emplace_back("ngsild-tenant", std::string(*tenant));
+  }
+  if (!http::parse_request_target(location, read)) fuzz::fail("bad Location", location);
+  auto match = server.router.match(read);
+  if (match.handler == nullptr) fuzz::fail("Location matches no route", location);
+  http::Response answer = (*match.handler)(read);
+  if (answer.status != 200) {
+    fuzz::fail("a created entity cannot be read at its Location",
+               location + " -> " + std::to_string(answer.status) + " " + answer.body + "\nfor\n" +
+                   std::string(text));
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -171,6 +196,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (response.status < 100 || response.status > 599) fuzz::fail("bad status", one);
     if (response.status == 500) fuzz::fail("500 for a client's request", response.body);
     check_body(response, one);
+    if (response.status == 201) check_created(server, request, response, one);
   }
   return 0;
 }
