@@ -11,6 +11,8 @@
 // input alone, and requests within one input see each other's writes (create, then query).
 // Handlers must never throw and never answer 500 (internal error): malformed input is the
 // client's error. 503 is expected here: remote @context URLs cannot be loaded (no network).
+// Every body sent as JSON must parse, and an entity answered 201 must be readable at its
+// Location.
 
 #include <memory>
 
