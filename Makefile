@@ -5,9 +5,13 @@ JOBS ?= $(shell nproc)
 RELEASE_DIR := build/release
 ASAN_DIR := build/asan
 TSAN_DIR := build/tsan
+FUZZ_DIR := build/fuzz
+# Seconds each fuzz target runs in `make fuzz`; `make fuzz-smoke` runs each for FUZZ_SMOKE_SECONDS.
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
 CMAKE_COMMON := -G Ninja -DCITYTWIN_BUILD_TESTS=ON
 
-.PHONY: all deps build test demo test-asan test-tsan bench bench-timeseries format clean
+.PHONY: all deps build test demo test-asan test-tsan fuzz fuzz-build fuzz-smoke bench bench-timeseries format clean
 
 all: build
 
@@ -40,6 +44,23 @@ test-tsan: deps
 	cmake --build $(TSAN_DIR) -j $(JOBS)
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/scripts/tsan.supp" \
 	  ctest --test-dir $(TSAN_DIR) --output-on-failure -j $(JOBS)
+
+# libFuzzer targets (fuzz/, docs/reliability.md), built with clang-14 and ASan/UBSan in
+# $(FUZZ_DIR). Only the fuzz targets and the libraries they use are built: no server binary.
+# -O1 with line tables: fast enough to fuzz, quicker to build than -O2 with full debug info.
+fuzz-build:
+	CITYTWIN_FUZZ_DEPS=1 scripts/install-deps.sh
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_DIR) -G Ninja -DCITYTWIN_FUZZ=ON \
+	  -DCITYTWIN_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE= "-DCMAKE_CXX_FLAGS=-O1 -gline-tables-only"
+	cmake --build $(FUZZ_DIR) --target fuzz_targets -j $(JOBS)
+
+# Every target for FUZZ_SECONDS against a copy of its corpus; prints executions per target.
+fuzz: fuzz-build
+	scripts/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_DIR)
+
+# The short pass for CI: FUZZ_SMOKE_SECONDS per target.
+fuzz-smoke: fuzz-build
+	scripts/run-fuzz.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_DIR)
 
 bench: build
 	CITYTWIN_BENCH_DEPS=1 scripts/install-deps.sh

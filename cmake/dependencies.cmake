@@ -9,7 +9,7 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
 # jemalloc for the server binary (docs/decisions.md: glibc malloc's consolidation cost up to
 # half the time of a geo query). Sanitizer builds keep the allocator the sanitizers intercept.
-if(NOT CITYTWIN_SANITIZE AND NOT CITYTWIN_TSAN)
+if(NOT CITYTWIN_SANITIZE AND NOT CITYTWIN_TSAN AND NOT CITYTWIN_FUZZ)
   pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
 endif()
 find_library(ROCKSDB_LIBRARY rocksdb REQUIRED)

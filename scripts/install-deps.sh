@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian package CityTwin needs to build, test and benchmark.
+# Installs every Debian package CityTwin needs to build, test and benchmark
+# (CITYTWIN_BENCH_DEPS=1: benchmark tools; CITYTWIN_FUZZ_DEPS=1: clang for the fuzz targets).
 # Idempotent: packages already present are skipped quickly.
 set -euo pipefail
 
@@ -12,9 +13,13 @@ build_packages=(
 )
 test_packages=(python3 python3-pytest python3-requests curl)
 bench_packages=(nginx-light wrk influxdb victoria-metrics)
+# clang and its runtime libraries (libFuzzer, ASan, UBSan) for `make fuzz`; the normal build
+# uses g++ only.
+fuzz_packages=(clang-14 libclang-rt-14-dev)
 
 wanted=("${build_packages[@]}" "${test_packages[@]}")
 if [ "${CITYTWIN_BENCH_DEPS:-0}" = "1" ]; then wanted+=("${bench_packages[@]}"); fi
+if [ "${CITYTWIN_FUZZ_DEPS:-0}" = "1" ]; then wanted+=("${fuzz_packages[@]}"); fi
 
 missing=()
 for pkg in "${wanted[@]}"; do

@@ -7,10 +7,35 @@
 namespace citytwin {
 namespace {
 
+// Length of the well-formed UTF-8 sequence at the start of `text` (Unicode 15 table 3-7: no
+// overlong forms, no surrogates, nothing above U+10FFFF), or 0 when it is not one.
+std::size_t utf8_sequence_length(std::string_view text) {
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  unsigned char lead = byte(0);
+  std::size_t length = lead < 0xC2 ? 0 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : lead < 0xF5 ? 4 : 0;
+  if (length == 0 || text.size() < length) return 0;
+  // The second byte's range depends on the lead byte; later ones are plain continuations.
+  unsigned char low = 0x80, high = 0xBF;
+  if (lead == 0xE0) low = 0xA0;
+  if (lead == 0xED) high = 0x9F;
+  if (lead == 0xF0) low = 0x90;
+  if (lead == 0xF4) high = 0x8F;
+  if (byte(1) < low || byte(1) > high) return 0;
+  for (std::size_t i = 2; i < length; ++i) {
+    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
+  }
+  return length;
+}
+
+// JSON text must be UTF-8 (RFC 8259 clause 8.1), but not every string reaches here through
+// the JSON parser: paths, query parameters and headers are echoed in error details and may hold
+// any bytes. Each byte that does not start a well-formed sequence becomes U+FFFD, so clients
+// can always parse the answer.
 void append_escaped(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
-  for (char c : text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
     auto byte = static_cast<unsigned char>(c);
     switch (c) {
       case '"':
@@ -39,8 +64,13 @@ void append_escaped(std::string& out, std::string_view text) {
           out += "\\u00";
           out.push_back(kHex[byte >> 4]);
           out.push_back(kHex[byte & 0xF]);
-        } else {
+        } else if (byte < 0x80) {
           out.push_back(c);
+        } else if (std::size_t length = utf8_sequence_length(text.substr(i)); length > 0) {
+          out.append(text.substr(i, length));
+          i += length - 1;
+        } else {
+          out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
         }
     }
   }

@@ -21,6 +21,29 @@ TEST(JsonText, RoundTripsEveryKindAndEscapes) {
   EXPECT_NE(text.find("\\u0001"), std::string::npos);
 }
 
+// Found by fuzz/http_request_fuzz: a 404 detail echoing a path with the bytes 0xFF 0xFE was
+// not UTF-8, so the client could not parse the answer.
+TEST(JsonText, InvalidUtf8BecomesReplacementCharacter) {
+  const std::string replacement = "\xEF\xBF\xBD";
+  boost::json::object object;
+  object["detail"] = "e\xFF\xFE";
+  object["k\x80"] =
+      "overlong \xC0\xAF surrogate \xED\xA0\x80 too high \xF4\x90\x80\x80 cut \xE2\x82";
+  object["valid"] = "\xC3\xA9 \xE4\xB8\xAD \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF";
+  std::string text = to_json_text(object);
+  boost::system::error_code ec;
+  auto parsed = boost::json::parse(text, ec);
+  ASSERT_FALSE(ec) << text;
+  EXPECT_EQ(parsed.at("detail").as_string(), "e" + replacement + replacement);
+  EXPECT_TRUE(parsed.as_object().contains("k" + replacement));
+  const std::string bad(parsed.at("k\xEF\xBF\xBD").as_string());
+  EXPECT_EQ(bad, "overlong " + replacement + replacement + " surrogate " + replacement +
+                     replacement + replacement + " too high " + replacement + replacement +
+                     replacement + replacement + " cut " + replacement + replacement);
+  // Well-formed sequences, up to U+10FFFF, are kept as they are.
+  EXPECT_EQ(parsed.at("valid"), object.at("valid"));
+}
+
 TEST(JsonText, NonFiniteBecomesNull) {
   EXPECT_EQ(to_json_text(boost::json::value(std::numeric_limits<double>::infinity())), "null");
 }

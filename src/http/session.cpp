@@ -21,42 +21,6 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-// Fills path and query from an origin-form request target ("/path?query"). Deliberately
-// lenient: NGSI-LD clients commonly send q expressions with raw '<', '>', '"' or spaces that a
-// strict RFC 3986 parser rejects. Values are percent-decoded and '+' means a space (HTML form
-// encoding, used by most HTTP libraries) except in scopeQ, where a raw '+' is the
-// single-level wildcard of clause 4.19 (send %2B or %20 there to be unambiguous).
-bool parse_target(std::string_view target, Request& request) {
-  if (target.empty() || target.front() != '/') return false;
-  target = target.substr(0, target.find('#'));
-  std::size_t question = target.find('?');
-  request.raw_target = std::string(target);
-  request.path = std::string(target.substr(0, question));
-  if (question == std::string_view::npos) return true;
-  std::string_view query = target.substr(question + 1);
-  std::size_t start = 0;
-  while (start <= query.size()) {
-    std::size_t amp = query.find('&', start);
-    if (amp == std::string_view::npos) amp = query.size();
-    std::string_view pair = query.substr(start, amp - start);
-    start = amp + 1;
-    if (pair.empty()) continue;
-    std::size_t equals = pair.find('=');
-    std::string key, value;
-    if (!percent_decode(pair.substr(0, equals), key)) return false;
-    if (equals != std::string_view::npos && !percent_decode(pair.substr(equals + 1), value)) {
-      return false;
-    }
-    if (key != "scopeQ") {
-      std::string raw(pair.substr(equals == std::string_view::npos ? pair.size() : equals + 1));
-      std::replace(raw.begin(), raw.end(), '+', ' ');
-      if (!percent_decode(raw, value)) return false;
-    }
-    request.query.emplace(std::move(key), std::move(value));
-  }
-  return true;
-}
-
 Request to_request(BeastRequest& beast_request) {
   Request request;
   request.method = std::string(beast_request.method_string());
@@ -186,7 +150,7 @@ bool Dispatcher::route(const std::string& target, Call& call) const {
   if (target.size() > options.max_url_bytes) {
     response = problem_response(make_error(ErrorKind::kInvalidRequest, "request URL too long"));
     response.status = 414;
-  } else if (!parse_target(target, request)) {
+  } else if (!parse_request_target(target, request)) {
     response = problem_response(make_error(ErrorKind::kInvalidRequest, "malformed request target"));
   } else {
     auto match = router.match(request);

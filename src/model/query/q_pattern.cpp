@@ -76,6 +76,19 @@ bool compile_into(const std::string& text, std::regex::flag_type flags, std::reg
   return false;
 }
 
+// True when the pattern holds a backreference \1 to \9 (also inside a class). The polynomial
+// executor refuses them anyway, but only after libstdc++'s compiler has read the digits into a
+// long with no overflow check: a long run such as "\55555555555555555555" is undefined
+// behaviour (found by fuzz/q_query_fuzz), so they never reach std::regex.
+bool has_backreference(std::string_view p) {
+  for (std::size_t i = 0; i + 1 < p.size(); ++i) {
+    if (p[i] != '\\') continue;
+    if (p[i + 1] >= '1' && p[i + 1] <= '9') return true;
+    ++i;  // the escaped character, e.g. the second backslash of "\\1"
+  }
+  return false;
+}
+
 }  // namespace
 
 std::size_t estimate_pattern_cost(std::string_view p) {
@@ -127,6 +140,10 @@ Result<std::shared_ptr<const std::regex>> compile_pattern(std::string_view patte
   }
   if (estimate_pattern_cost(pattern) > kMaxPatternCost) {
     return make_error(ErrorKind::kTooComplexQuery, "pattern too complex (counted repetitions)");
+  }
+  if (has_backreference(pattern)) {
+    return make_error(ErrorKind::kInvalidRequest,
+                      "invalid regular expression: backreferences are not supported (\\1 to \\9)");
   }
   // Validate the pattern alone first: wrapped, an unbalanced ')' could pair with the wrapper.
   std::string why;

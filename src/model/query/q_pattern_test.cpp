@@ -62,5 +62,22 @@ TEST(QPattern, Errors) {
   EXPECT_FALSE(compile_pattern("a{2,1}").ok());
 }
 
+// Found by fuzz/q_query_fuzz: libstdc++ reads a backreference's digits into a long without an
+// overflow check (undefined behaviour, caught by UBSan), so backreferences are refused first.
+TEST(QPattern, BackreferencesAreRefusedBeforeStdRegexReadsThem) {
+  for (std::string_view pattern : {"(tn55555555555\\555555555555555555555555555a", "(a)\\1",
+                                   "[\\5]", "x\\99999999999999999999"}) {
+    auto compiled = compile_pattern(pattern);
+    ASSERT_FALSE(compiled.ok()) << pattern;
+    EXPECT_EQ(compiled.error().kind, ErrorKind::kInvalidRequest);
+    EXPECT_NE(compiled.error().detail.find("backreferences are not supported (\\1 to \\9)"),
+              std::string::npos)
+        << compiled.error().detail;
+  }
+  // An escaped backslash followed by a digit, and \0, are not backreferences.
+  EXPECT_TRUE(search("a\\\\1", "xa\\1"));
+  EXPECT_TRUE(compile_pattern("a\\0").ok());
+}
+
 }  // namespace
 }  // namespace citytwin::query

@@ -32,4 +32,10 @@ struct Request {
   std::string_view path_param(std::string_view name) const;
 };
 
+// Fills request.path, raw_target and query from an origin-form request target
+// ("/path?query"; a '#fragment' is dropped). The path stays percent-encoded (the router
+// decodes each segment); query keys and values are decoded. False when the target does not
+// start with '/' or holds a malformed %-escape.
+bool parse_request_target(std::string_view target, Request& request);
+
 }  // namespace citytwin::http
