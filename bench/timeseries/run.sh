@@ -31,7 +31,15 @@ total=$((sensors * points))
 
 # --- CityTwin ------------------------------------------------------------------------------
 ct_port=$(free_port)
-"$binary" serve --listen "127.0.0.1:$ct_port" --data "$work/ct" --log-level warn --auth off &
+# History is compacted into chunks as soon as it is written (the default waits 10 minutes),
+# so the queries and the disk figure are those of compacted history.
+cat > "$work/citytwin.toml" <<CONF
+[storage]
+history_compact_after_s = 0
+history_compact_interval_ms = 1000
+CONF
+"$binary" serve --config "$work/citytwin.toml" --listen "127.0.0.1:$ct_port" --data "$work/ct" \
+  --log-level warn --auth off &
 ct_pid=$!
 pids+=($ct_pid)
 wait_http "http://127.0.0.1:$ct_port/health"
@@ -49,7 +57,13 @@ for start in range(0, sensors, 1000):
     assert response.status in (201, 204), response.status
 PY
 ct_before=$(bytes_of "$work/ct")
+passes() { curl -s "http://127.0.0.1:$ct_port/metrics" | awk '/^citytwin_history_compaction_passes / {print $2}'; }
 read -r ct_points ct_seconds < <(tsbench load-ngsi "$ct_port" "$work/data.ndjson" "$threads")
+# Two more completed passes: the second started after the load, so everything is in chunks.
+compact_start=$(date +%s.%N)
+target=$(( $(passes) + 2 ))
+while [ "$(passes)" -lt "$target" ]; do sleep 0.5; done
+ct_compact_seconds=$(awk -v s="$compact_start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f", e - s}')
 ct_queries=$(tsbench query citytwin "$ct_port" "$sensors" "$points")
 stop "$ct_pid"
 ct_bytes=$(( $(bytes_of "$work/ct") - ct_before ))
@@ -102,7 +116,7 @@ echo "Time series: $sensors sensors x $points points = $total points, $threads l
 echo
 echo "| system | points loaded | ingest points/s | bytes on disk per point |"
 echo "|---|---|---|---|"
-echo "| citytwin (POST /temporal/entities) | $ct_points | $(rate "$ct_points" "$ct_seconds") | $(per_point "$ct_bytes" "$total") |"
+echo "| citytwin (POST /temporal/entities; chunks after ${ct_compact_seconds} s of compaction) | $ct_points | $(rate "$ct_points" "$ct_seconds") | $(per_point "$ct_bytes" "$total") |"
 echo "| InfluxDB (line protocol) | $influx_points | $(rate "$influx_points" "$influx_seconds") | $(per_point "$influx_bytes" "$total") |"
 echo "| VictoriaMetrics (line protocol) | $vm_points | $(rate "$vm_points" "$vm_seconds") | $(per_point "$vm_bytes" "$total") |"
 echo

@@ -140,11 +140,11 @@ def influx_queries(port, sensors, points):
 
     def q1():
         return rows(query(f"SELECT mean(value) FROM temperature WHERE sensor='s0' AND time >= "
-                          f"{START}s AND time < {end}s GROUP BY time(1d)"))
+                          f"{START}s AND time < {end}s GROUP BY time(1d) fill(none)"))
 
     def q2():
         return rows(query(f"SELECT max(value) FROM temperature WHERE time >= {START}s AND "
-                          f"time < {START + 86400}s GROUP BY time(1h), sensor"))
+                          f"time < {START + 86400}s GROUP BY time(1h), sensor fill(none)"))
 
     def q3():
         return rows(query("SELECT last(value) FROM temperature GROUP BY sensor"))

@@ -92,6 +92,11 @@ void add_store_gauges(MetricsRegistry& metrics, const store::EntityStore& store)
     }
     return samples;
   });
+  metrics.add_gauge("citytwin_history_compaction_passes",
+                    "History compaction passes completed since start (docs/storage.md)", [&store] {
+                      return std::vector<std::pair<Labels, double>>{
+                          {Labels{}, static_cast<double>(store.stats().history_compaction_passes)}};
+                    });
   metrics.add_gauge("citytwin_storage_bytes", "Bytes on disk used by the embedded database",
                     [&store] {
                       return std::vector<std::pair<Labels, double>>{

@@ -50,6 +50,7 @@
 #include "citytwin/store/rocksdb_store.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -281,6 +282,7 @@ class RocksDbStore final : public EntityStore {
   // Best effort: a counter that cannot be read counts as 0 (stats() cannot fail).
   StoreStats stats() const override {
     StoreStats stats;
+    stats.history_compaction_passes = compaction_passes_.load(std::memory_order_relaxed);
     for (const std::string& tenant : tenants()) {
       auto entities = read_counter(kv::count_key(tenant, CountKind::kEntities, {}));
       std::uint64_t count = entities.ok() ? *entities : 0;
@@ -628,6 +630,7 @@ class RocksDbStore final : public EntityStore {
       it->Seek(kv::prefix_successor(instance));
     }
     CT_RETURN_IF_ERROR(kv::to_status(it->status(), "scanning history for compaction"));
+    compaction_passes_.fetch_add(1, std::memory_order_relaxed);
     return first_error;
   }
 
@@ -858,6 +861,7 @@ class RocksDbStore final : public EntityStore {
   std::set<std::string, std::less<>> tenants_;
   const HistoryCompactionOptions compaction_;
   std::mutex compaction_mutex_;  // one compaction pass at a time
+  std::atomic<std::uint64_t> compaction_passes_{0};
   mutable std::mutex compactor_mutex_;
   std::condition_variable compactor_wake_;
   bool compactor_stop_ = false;

@@ -158,6 +158,9 @@ struct StoreStats {
   std::uint64_t entities = 0;         // over all tenants
   std::uint64_t bytes_on_disk = 0;    // live SST + WAL files
   std::vector<TermCount> per_tenant;  // entity count per tenant ("" is the default tenant)
+  // History compaction passes completed since the store opened (0 where history is not
+  // compacted): one that starts after a write has compacted what that write left eligible.
+  std::uint64_t history_compaction_passes = 0;
 };
 
 // The narrow storage boundary below core. Implementations: rocksdb/ (production) and
