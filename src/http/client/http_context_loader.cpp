@@ -1,4 +1,5 @@
 #include "citytwin/http/http_context_loader.hpp"
+#include "client_tls.hpp"
 
 #include <exception>
 #include <optional>
@@ -168,28 +169,13 @@ class Fetcher {
 }  // namespace
 
 struct HttpContextLoader::Tls {
-  ssl::context context{ssl::context::tls_client};
+  std::unique_ptr<ssl::context> context;
 };
 
 HttpContextLoader::HttpContextLoader(HttpContextLoaderOptions options)
     : options_(std::move(options)) {
-  try {
-    auto tls = std::make_unique<Tls>();
-    boost::system::error_code ec;
-    tls->context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                                 ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                                 ssl::context::no_tlsv1_1,
-                             ec);
-    tls->context.set_verify_mode(ssl::verify_peer, ec);
-    if (options_.ca_file.empty()) {
-      tls->context.set_default_verify_paths(ec);
-    } else {
-      tls->context.load_verify_file(options_.ca_file, ec);
-    }
-    if (!ec) tls_ = std::move(tls);
-  } catch (const std::exception&) {
-    tls_.reset();  // https loads then fail with "TLS is not available"
-  }
+  auto context = make_client_tls(options_.ca_file);
+  if (context) tls_ = std::make_unique<Tls>(Tls{std::move(context)});
 }
 
 HttpContextLoader::~HttpContextLoader() = default;
@@ -225,7 +211,7 @@ Result<std::string> HttpContextLoader::load(std::string_view url) {
     for (int hop = 0;; ++hop) {
       auto target = parse_target(hop == 0 ? url : std::string_view(current.buffer()));
       if (!target) return std::move(target).error();
-      auto reply = fetch_once(*target, url, options_, tls_ ? &tls_->context : nullptr);
+      auto reply = fetch_once(*target, url, options_, tls_ ? tls_->context.get() : nullptr);
       if (!reply) return std::move(reply).error();
       if (is_redirect(reply->status)) {
         if (hop >= options_.max_redirects) {

@@ -1,4 +1,5 @@
 #include "citytwin/http/http_notification_sender.hpp"
+#include "client_tls.hpp"
 
 #include <exception>
 #include <optional>
@@ -164,28 +165,13 @@ class Delivery {
 }  // namespace
 
 struct HttpNotificationSender::Tls {
-  ssl::context context{ssl::context::tls_client};
+  std::unique_ptr<ssl::context> context;
 };
 
 HttpNotificationSender::HttpNotificationSender(HttpNotificationSenderOptions options)
     : options_(std::move(options)) {
-  try {
-    auto tls = std::make_unique<Tls>();
-    boost::system::error_code ec;
-    tls->context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                                 ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                                 ssl::context::no_tlsv1_1,
-                             ec);
-    tls->context.set_verify_mode(ssl::verify_peer, ec);
-    if (options_.ca_file.empty()) {
-      tls->context.set_default_verify_paths(ec);
-    } else {
-      tls->context.load_verify_file(options_.ca_file, ec);
-    }
-    if (!ec) tls_ = std::move(tls);
-  } catch (const std::exception&) {
-    tls_.reset();  // https deliveries then fail with "TLS is not available"
-  }
+  auto context = make_client_tls(options_.ca_file);
+  if (context) tls_ = std::make_unique<Tls>(Tls{std::move(context)});
 }
 
 HttpNotificationSender::~HttpNotificationSender() = default;
@@ -200,7 +186,7 @@ Status HttpNotificationSender::send(const core::OutgoingNotification& notificati
     auto deadline = SteadyClock::now() + options_.timeout;
     {
       asio::io_context io;
-      Delivery delivery(options_, tls_ ? &tls_->context : nullptr, deadline);
+      Delivery delivery(options_, tls_ ? tls_->context.get() : nullptr, deadline);
       asio::co_spawn(io, delivery.run(*target, notification, status, error),
                      [&](std::exception_ptr exception) {
                        done = true;
