@@ -151,7 +151,10 @@ void Notifier::work() {
       if (retry_.empty()) {
         wake_.wait(lock);
       } else {
-        wake_.wait_until(lock, retry_.begin()->first);
+        // A copy: wait_until keeps reading its deadline while unlocked, and another worker
+        // may erase this entry meanwhile (found by AddressSanitizer).
+        const auto until = retry_.begin()->first;
+        wake_.wait_until(lock, until);
       }
       continue;
     }
