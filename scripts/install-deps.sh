@@ -11,7 +11,7 @@ build_packages=(
   libspdlog-dev libfmt-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-test_packages=(python3 python3-pytest python3-requests curl)
+test_packages=(python3 python3-pytest python3-requests curl openssl)
 bench_packages=(nginx-light wrk influxdb victoria-metrics)
 # clang and its runtime libraries (libFuzzer, ASan, UBSan) for `make fuzz`; the normal build
 # uses g++ only.
