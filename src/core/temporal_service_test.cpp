@@ -225,5 +225,60 @@ TEST_F(TemporalAggregationTest, TooManyPeriodsIsAnError) {
   EXPECT_EQ(attrs.error().kind, ErrorKind::kTooManyResults);
 }
 
+// Clause 6.3.10: a page ends at one instant for every attribute, never splitting it.
+TEST_F(TemporalServiceTest, PagesCutEveryAttributeAtOneInstant) {
+  TemporalQuery query;
+  query.page_size = 2;
+  query.attrs = {kTemperature};
+  auto page = temporal.retrieve_page("", {kId}, query);
+  ASSERT_TRUE(page.ok()) << page.error().detail;
+  ASSERT_TRUE(page->partial.has_value());
+  EXPECT_EQ(page->partial->first, at("2026-03-01T08:00:00Z"));
+  EXPECT_EQ(page->partial->last, at("2026-03-01T09:00:00Z"));
+  const auto& instances =
+      page->entities.front().at("attrs").as_object().at(kTemperature).as_array();
+  EXPECT_EQ(instances.size(), 2u);
+
+  query.relation = Relation::kAfter;  // the next page starts after the last instant
+  query.time_at = page->partial->last;
+  auto next = temporal.retrieve_page("", {kId}, query);
+  ASSERT_TRUE(next.ok());
+  EXPECT_FALSE(next->partial.has_value());  // 22 and 23: fits
+  EXPECT_THAT(values(query), ::testing::ElementsAre(22, 23));
+
+  query = {};
+  query.page_size = 2;
+  query.last_n = 3;  // more than a page holds
+  auto too_many = temporal.retrieve_page("", {kId}, query);
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_EQ(too_many.error().kind, ErrorKind::kTooManyResults);
+}
+
+TEST_F(TemporalServiceTest, EntitiesKnownOnlyByTheirHistoryAreMatchedByType) {
+  json::object imported{
+      {"id", "urn:ngsi-ld:S:imported"},
+      {"type", json::array{"https://example.org/S"}},
+      {"attrs", json::object{{kTemperature,
+                              json::array{json::object{{"type", "Property"},
+                                                       {"value", 5},
+                                                       {"observedAt", "2026-03-01T07:00:00Z"}}}}}}};
+  auto created = temporal.add_history("", imported);
+  ASSERT_TRUE(created.ok()) << created.error().detail;
+  EXPECT_TRUE(*created);
+  EntityQuery query;
+  EntitySelector selector;
+  selector.types.alternatives = {{"https://example.org/S"}};
+  query.selectors.push_back(selector);
+  query.count = true;
+  auto matched = temporal.match_entities("", query);
+  ASSERT_TRUE(matched.ok()) << matched.error().detail;
+  ASSERT_EQ(matched->entities.size(), 2u);  // the live one and the imported one, by id
+  EXPECT_EQ(matched->entities[0].at("id"), json::value(kId));
+  EXPECT_EQ(matched->entities[1].at("id"), json::value("urn:ngsi-ld:S:imported"));
+  EXPECT_EQ(matched->total, 2u);
+  ASSERT_TRUE(temporal.delete_history("", "urn:ngsi-ld:S:imported").ok());
+  EXPECT_EQ(temporal.match_entities("", query)->entities.size(), 1u);
+}
+
 }  // namespace
 }  // namespace citytwin::core
