@@ -38,11 +38,13 @@ test-asan: deps
 	  ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS)
 
 # ThreadSanitizer over the whole suite (the black-box tests run the TSan-built server, so the
-# event loops, worker pool and commit queue are exercised under concurrent clients).
+# event loops, worker pool and commit queue are exercised under concurrent clients). Its
+# deadlock detector is off: it tracks at most 64 locks held at once, and a batch holds more
+# (one per entity); lock ordering is by sorted stripe, see core/entity_locks.
 test-tsan: deps
 	cmake -S . -B $(TSAN_DIR) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCITYTWIN_TSAN=ON
 	cmake --build $(TSAN_DIR) -j $(JOBS)
-	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/scripts/tsan.supp" \
+	TSAN_OPTIONS="halt_on_error=1 detect_deadlocks=0 suppressions=$(CURDIR)/scripts/tsan.supp" \
 	  ctest --test-dir $(TSAN_DIR) --output-on-failure -j $(JOBS)
 
 # libFuzzer targets (fuzz/, docs/reliability.md), built with clang-14 and ASan/UBSan in
