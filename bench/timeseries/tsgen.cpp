@@ -4,8 +4,9 @@
 // 10% are stepped (a thermostat set point changing every few hours). The same seed gives the
 // same data, so every system in a run and every run get identical input.
 //
-//   tsgen SENSORS POINTS lp   > data.lp     (InfluxDB line protocol, for InfluxDB and VictoriaMetrics)
-//   tsgen SENSORS POINTS ngsi > data.ndjson (one POST /temporal/entities body per line, up to
+//   tsgen SENSORS POINTS lp   > data.lp     (InfluxDB line protocol, for InfluxDB and
+//   VictoriaMetrics) tsgen SENSORS POINTS ngsi > data.ndjson (one POST /temporal/entities body per
+//   line, up to
 //                                            BATCH points of one sensor each)
 #include <cmath>
 #include <cstdint>
@@ -40,7 +41,7 @@ struct Random {
 
 double value_at(int sensor, std::int64_t i, Random& random) {
   int shape = sensor % 10;
-  if (shape >= 7 && shape <= 8) return 20.0 + sensor % 5;  // flat
+  if (shape >= 7 && shape <= 8) return 20.0 + sensor % 5;     // flat
   if (shape == 9) return ((i / 180) % 4 == 0) ? 17.0 : 21.0;  // stepped every 3 hours
   double phase = (sensor % 97) / 97.0 * 2.0 * M_PI;
   double day = 2.0 * M_PI * static_cast<double>(i * kStep) / 86400.0;
@@ -80,8 +81,7 @@ int main(int argc, char** argv) {
         if (std::strtod(number, nullptr) == v) break;
       }
       if (!ngsi) {
-        std::printf("temperature,sensor=s%d value=%s %lld\n", s, number,
-                    static_cast<long long>(t));
+        std::printf("temperature,sensor=s%d value=%s %lld\n", s, number, static_cast<long long>(t));
         continue;
       }
       if (i % kBatch == 0) {
