@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "citytwin/store/history_columns_builder.hpp"
+
 namespace citytwin::store {
 
 // A store without a value index reports every range as too large, which sends the caller to
@@ -25,6 +27,18 @@ Status EntityStore::visit_history(std::string_view tenant, std::string_view enti
   for (const HistorySample& sample : *samples) {
     if (!visit(sample)) break;
   }
+  return ok_status();
+}
+
+Status EntityStore::visit_history_columns(std::string_view tenant, std::string_view entity,
+                                          std::string_view attribute, const HistoryRange& range,
+                                          const HistoryColumnsVisitor& visit) const {
+  HistoryColumnsBuilder builder(visit);
+  CT_RETURN_IF_ERROR(visit_history(tenant, entity, attribute, range,
+                                   [&builder](const HistorySample& sample) {
+                                     return builder.add_sample(sample);
+                                   }));
+  builder.flush();
   return ok_status();
 }
 

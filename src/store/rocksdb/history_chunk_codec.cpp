@@ -11,6 +11,7 @@
 #include "citytwin/series/crc32c.hpp"
 #include "citytwin/series/text_column.hpp"
 #include "citytwin/series/timestamp_column.hpp"
+#include "citytwin/store/instance_text.hpp"
 
 namespace citytwin::store::kv {
 namespace {
@@ -21,180 +22,13 @@ using series::ValueKind;
 constexpr char kValueSlot = 'v';
 constexpr char kObservedSlot = 'o';
 constexpr char kModifiedSlot = 'm';
-// How a kNumber value is written back.
-constexpr char kIntegerStyle = 'i';  // an int64 (Boost.JSON writes int64 values so)
-constexpr char kDoubleStyle = 'd';   // Ryu's shortest scientific form (Boost.JSON's doubles)
-constexpr char kNoStyle = '-';
-// Integers up to 2^53 are exact doubles.
-constexpr double kMaxExactInteger = 9007199254740992.0;
+// How a kNumber value is written back (NumberStyle's characters).
+constexpr char kIntegerStyle = static_cast<char>(NumberStyle::kInteger);
+constexpr char kDoubleStyle = static_cast<char>(NumberStyle::kDouble);
+constexpr char kNoStyle = static_cast<char>(NumberStyle::kNone);
 
 Error corrupt(const std::string& what) {
   return make_error(ErrorKind::kInternalError, "storage: corrupt history chunk: " + what);
-}
-
-// ---- A minimal scanner of the instance's top-level JSON object --------------------------
-// It only needs the byte spans of the top-level members; anything it does not understand
-// leaves the instance whole in the residual, which is always exact.
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-std::size_t skip_space(std::string_view text, std::size_t pos) {
-  while (pos < text.size() && is_space(text[pos])) ++pos;
-  return pos;
-}
-
-// The end of the string starting at text[pos] == '"', or npos.
-std::size_t skip_string(std::string_view text, std::size_t pos) {
-  for (++pos; pos < text.size(); ++pos) {
-    if (text[pos] == '\\') {
-      ++pos;
-    } else if (text[pos] == '"') {
-      return pos + 1;
-    }
-  }
-  return std::string_view::npos;
-}
-
-std::size_t skip_value(std::string_view text, std::size_t pos) {
-  if (pos >= text.size()) return std::string_view::npos;
-  if (text[pos] == '"') return skip_string(text, pos);
-  if (text[pos] == '{' || text[pos] == '[') {
-    int depth = 0;
-    while (pos < text.size()) {
-      char c = text[pos];
-      if (c == '"') {
-        pos = skip_string(text, pos);
-        if (pos == std::string_view::npos) return pos;
-        continue;
-      }
-      if (c == '{' || c == '[') ++depth;
-      if (c == '}' || c == ']') {
-        if (--depth == 0) return pos + 1;
-      }
-      ++pos;
-    }
-    return std::string_view::npos;
-  }
-  std::size_t start = pos;
-  while (pos < text.size() && text[pos] != ',' && text[pos] != '}' && text[pos] != ']' &&
-         !is_space(text[pos])) {
-    ++pos;
-  }
-  return pos == start ? std::string_view::npos : pos;
-}
-
-struct Member {
-  std::string_view key;  // raw text between the quotes
-  std::size_t value_begin = 0;
-  std::size_t value_end = 0;
-};
-
-std::optional<std::vector<Member>> top_level_members(std::string_view text) {
-  std::vector<Member> members;
-  std::size_t pos = skip_space(text, 0);
-  if (pos >= text.size() || text[pos] != '{') return std::nullopt;
-  pos = skip_space(text, pos + 1);
-  if (pos < text.size() && text[pos] == '}') {
-    return skip_space(text, pos + 1) == text.size() ? std::optional(members) : std::nullopt;
-  }
-  for (;;) {
-    if (pos >= text.size() || text[pos] != '"') return std::nullopt;
-    std::size_t key_end = skip_string(text, pos);
-    if (key_end == std::string_view::npos) return std::nullopt;
-    Member member;
-    member.key = text.substr(pos + 1, key_end - pos - 2);
-    pos = skip_space(text, key_end);
-    if (pos >= text.size() || text[pos] != ':') return std::nullopt;
-    pos = skip_space(text, pos + 1);
-    member.value_begin = pos;
-    member.value_end = skip_value(text, pos);
-    if (member.value_end == std::string_view::npos) return std::nullopt;
-    members.push_back(member);
-    pos = skip_space(text, member.value_end);
-    if (pos >= text.size()) return std::nullopt;
-    if (text[pos] == '}') break;
-    if (text[pos] != ',') return std::nullopt;
-    pos = skip_space(text, pos + 1);
-  }
-  if (skip_space(text, pos + 1) != text.size()) return std::nullopt;
-  return members;
-}
-
-// ---- Number formats -----------------------------------------------------------------------
-
-std::string format_integer(std::int64_t value) {
-  char buffer[24];
-  auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
-}
-
-// Ryu's d2s output, which Boost.JSON writes for doubles: shortest round-trip digits in
-// scientific form with "E" and no exponent padding or '+' (2.15E1, 1E0, -0E0, 5E-324).
-// libstdc++'s to_chars is Ryu too, so the digits agree; encode verifies anyway.
-std::string format_double(double value) {
-  char buffer[40];
-  auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
-  std::string_view text(buffer, static_cast<std::size_t>(result.ptr - buffer));
-  std::size_t e = text.find('e');
-  if (e == std::string_view::npos) return std::string(text);  // inf/nan: never from JSON
-  std::string out(text.substr(0, e));
-  out.push_back('E');
-  std::string_view exponent = text.substr(e + 1);
-  if (!exponent.empty() && exponent.front() == '-') out.push_back('-');
-  if (!exponent.empty() && (exponent.front() == '-' || exponent.front() == '+')) {
-    exponent.remove_prefix(1);
-  }
-  while (exponent.size() > 1 && exponent.front() == '0') exponent.remove_prefix(1);
-  out.append(exponent);
-  return out;
-}
-
-struct Classified {
-  ValueKind kind = ValueKind::kNull;
-  char style = kNoStyle;
-  double number = 0;
-  bool boolean = false;
-  std::string text;
-};
-
-Classified classify(std::string_view value) {
-  Classified out;
-  if (value.size() >= 2 && value.front() == '"' && value.back() == '"' &&
-      value.substr(1, value.size() - 2).find('\\') == std::string_view::npos) {
-    out.kind = ValueKind::kString;
-    out.text = std::string(value.substr(1, value.size() - 2));
-    return out;
-  }
-  if (value == "true" || value == "false") {
-    out.kind = ValueKind::kBool;
-    out.boolean = value == "true";
-    return out;
-  }
-  const char* end = value.data() + value.size();
-  std::int64_t integer = 0;
-  auto parsed_integer = std::from_chars(value.data(), end, integer);
-  if (parsed_integer.ec == std::errc() && parsed_integer.ptr == end &&
-      std::abs(static_cast<double>(integer)) <= kMaxExactInteger &&
-      format_integer(integer) == value) {
-    out.kind = ValueKind::kNumber;
-    out.style = kIntegerStyle;
-    out.number = static_cast<double>(integer);
-    return out;
-  }
-  double number = 0;
-  auto parsed_double = std::from_chars(value.data(), end, number);
-  if (parsed_double.ec == std::errc() && parsed_double.ptr == end && std::isfinite(number) &&
-      format_double(number) == value) {
-    out.kind = ValueKind::kNumber;
-    out.style = kDoubleStyle;
-    out.number = number;
-    return out;
-  }
-  out.kind = ValueKind::kJson;
-  out.text = std::string(value);
-  return out;
 }
 
 std::string quoted_instant(std::int64_t micros) {
@@ -206,14 +40,14 @@ std::string quoted_instant(std::int64_t micros) {
 //   u8 number style, then the instance's text with the slots' values cut out.
 
 struct Split {
-  Classified value;
+  ScalarValue value;
   std::string residual;
 };
 
 Split split_instance(const HistorySample& sample) {
   Split split;
   auto raw = [&] {
-    split.value = Classified{};
+    split.value = ScalarValue{};
     split.residual.assign(1, '\0');
     split.residual.push_back(kNoStyle);
     split.residual.append(sample.instance);
@@ -231,12 +65,12 @@ Split split_instance(const HistorySample& sample) {
   bool have_value = false;
   bool have_observed = false;
   bool have_modified = false;
-  for (const Member& member : *members) {
+  for (const InstanceMember& member : *members) {
     std::string_view text = std::string_view(sample.instance)
                                 .substr(member.value_begin, member.value_end - member.value_begin);
     if (member.key == "value" && !have_value) {
       have_value = true;
-      split.value = classify(text);
+      split.value = classify_value_text(text);
       cuts.push_back({kValueSlot, member.value_begin, member.value_end});
     } else if (member.key == "observedAt" && !have_observed && sample.observed_at &&
                text == quoted_instant(*sample.observed_at)) {
@@ -258,7 +92,7 @@ Split split_instance(const HistorySample& sample) {
     copied = cut.end;
   }
   rest.append(sample.instance, copied);
-  split.residual.push_back(split.value.style);
+  split.residual.push_back(static_cast<char>(split.value.style));
   split.residual.append(rest);
   return split;
 }
@@ -414,9 +248,7 @@ Result<HistoryChunkSummary> peek_history_chunk(std::string_view bytes) {
   return HistoryChunkSummary{header->count, header->min_time, header->max_time};
 }
 
-Result<std::vector<HistorySample>> decode_history_chunk(std::string_view bytes,
-                                                        std::string_view attribute,
-                                                        std::string_view dataset_id) {
+Result<DecodedHistoryChunk> DecodedHistoryChunk::open(std::string_view bytes) {
   if (bytes.size() < 4) return corrupt("truncated");
   std::string_view body = bytes.substr(0, bytes.size() - 4);
   series::ByteReader trailer(bytes.substr(bytes.size() - 4));
@@ -434,27 +266,58 @@ Result<std::vector<HistorySample>> decode_history_chunk(std::string_view bytes,
   }
   auto reader = series::ChunkReader::open(chunk_bytes);
   if (!reader.ok()) return std::move(reader).error();
-  const series::ChunkColumns& columns = reader->columns();
-  std::size_t count = columns.size();
+  std::size_t count = reader->size();
   auto sequences = series::decode_timestamps(sequence_bytes, count);
   if (!sequences.ok()) return std::move(sequences).error();
   if (!deleted.empty() && deleted.size() != (count + 7) / 8) return corrupt("bad deleted flags");
   auto residuals = series::decode_text_column(residual_bytes, count);
   if (!residuals.ok()) return std::move(residuals).error();
   if (residuals->indices.size() != count) return corrupt("bad residual count");
-  std::vector<HistorySample> samples(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    HistorySample& sample = samples[i];
-    sample.attribute = std::string(attribute);
-    sample.dataset_id = std::string(dataset_id);
-    sample.modified_at = columns.times[i];
-    if (!columns.times2.empty() && columns.time2_present[i]) sample.observed_at = columns.times2[i];
-    sample.sequence = static_cast<std::uint64_t>((*sequences)[i]);
-    sample.deleted =
-        !deleted.empty() && (static_cast<unsigned char>(deleted[i / 8]) >> (i % 8) & 1) != 0;
-    std::uint32_t residual = residuals->indices[i];
+  for (std::uint32_t residual : residuals->indices) {
     if (residual >= residuals->dictionary.size()) return corrupt("bad residual index");
-    CT_RETURN_IF_ERROR(restore_instance(residuals->dictionary[residual], columns, i, sample));
+  }
+  DecodedHistoryChunk out;
+  out.columns_ = std::move(*reader).columns();
+  out.sequences_ = std::move(*sequences);
+  out.deleted_ = std::string(deleted);
+  out.residuals_ = std::move(*residuals);
+  return out;
+}
+
+bool DecodedHistoryChunk::deleted(std::size_t index) const {
+  return !deleted_.empty() &&
+         (static_cast<unsigned char>(deleted_[index / 8]) >> (index % 8) & 1) != 0;
+}
+
+std::optional<std::int64_t> DecodedHistoryChunk::observed_at(std::size_t index) const {
+  if (columns_.times2.empty() || !columns_.time2_present[index]) return std::nullopt;
+  return columns_.times2[index];
+}
+
+Result<HistorySample> DecodedHistoryChunk::sample(std::size_t index) const {
+  HistorySample sample;
+  sample.modified_at = columns_.times[index];
+  sample.observed_at = observed_at(index);
+  sample.sequence = sequence(index);
+  sample.deleted = deleted(index);
+  const std::string& residual = residuals_.dictionary[residuals_.indices[index]];
+  CT_RETURN_IF_ERROR(restore_instance(residual, columns_, index, sample));
+  return sample;
+}
+
+Result<std::vector<HistorySample>> decode_history_chunk(std::string_view bytes,
+                                                        std::string_view attribute,
+                                                        std::string_view dataset_id) {
+  auto chunk = DecodedHistoryChunk::open(bytes);
+  if (!chunk.ok()) return std::move(chunk).error();
+  std::vector<HistorySample> samples;
+  samples.reserve(chunk->size());
+  for (std::size_t i = 0; i < chunk->size(); ++i) {
+    auto sample = chunk->sample(i);
+    if (!sample.ok()) return std::move(sample).error();
+    sample->attribute = std::string(attribute);
+    sample->dataset_id = std::string(dataset_id);
+    samples.push_back(std::move(*sample));
   }
   return samples;
 }

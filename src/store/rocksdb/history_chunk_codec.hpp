@@ -1,13 +1,17 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "citytwin/common/result.hpp"
+#include "citytwin/series/chunk.hpp"
+#include "citytwin/series/text_column.hpp"
 #include "citytwin/store/history.hpp"
+#include "citytwin/store/history_columns_builder.hpp"
 
 // Values of the `history_chunks` column family (docs/storage.md, "History"): the samples of
 // one attribute instance over a stretch of time, compressed column by column. The key is the
@@ -46,6 +50,34 @@ struct HistoryChunkSummary {
   std::int64_t max_modified_at = 0;
 };
 Result<HistoryChunkSummary> peek_history_chunk(std::string_view bytes);
+
+// A chunk opened for reading: checksum verified and every column decoded, each sample's
+// instance rebuilt only when asked (a columnar reader needs the values, not the JSON).
+class DecodedHistoryChunk : public HistorySampleSource {
+ public:
+  // Corrupt bytes are an Error (kInternalError), never a crash.
+  static Result<DecodedHistoryChunk> open(std::string_view bytes);
+
+  std::size_t size() const { return columns_.size(); }
+  // times = modified_at, times2/time2_present = observed_at, and the value columns hold each
+  // instance's "value" member (instance_text.hpp's classification); kNull for a deletion or
+  // an instance without a "value" member, whose value stays in the rebuilt instance.
+  const series::ChunkColumns& columns() const { return columns_; }
+  std::int64_t modified_at(std::size_t index) const { return columns_.times[index]; }
+  std::uint64_t sequence(std::size_t index) const {
+    return static_cast<std::uint64_t>(sequences_[index]);
+  }
+  std::optional<std::int64_t> observed_at(std::size_t index) const;
+  bool deleted(std::size_t index) const;
+  // Sample `index` whole; attribute and dataset_id are left empty (they are in the key).
+  Result<HistorySample> sample(std::size_t index) const override;
+
+ private:
+  series::ChunkColumns columns_;
+  std::vector<std::int64_t> sequences_;
+  std::string deleted_;  // bitmap, empty when no sample is a deletion
+  series::TextColumn residuals_;
+};
 
 // Rebuilds the samples, filling attribute and dataset_id from the arguments. Corrupt bytes
 // are an Error (kInternalError), never a crash.

@@ -32,14 +32,67 @@ bool in_instance(const rocksdb::Iterator& it, std::string_view instance_prefix) 
   return it.Valid() && view(it.key()).starts_with(instance_prefix);
 }
 
+// Where a walk's samples go: whole samples to a HistoryVisitor, or columns to a
+// HistoryColumnsBuilder. Each call returns false once the reader wants no more.
+class InstanceSink {
+ public:
+  virtual ~InstanceSink() = default;
+  // A raw row, decoded (attribute and dataset_id filled).
+  virtual Result<bool> raw(HistorySample sample) = 0;
+  // Sample `index` of a decoded chunk of the instance named by `names`.
+  virtual Result<bool> chunked(const std::shared_ptr<const DecodedHistoryChunk>& chunk,
+                               std::size_t index, const HistorySample& names) = 0;
+};
+
+class SampleSink final : public InstanceSink {
+ public:
+  explicit SampleSink(const HistoryVisitor& visit) : visit_(visit) {}
+  Result<bool> raw(HistorySample sample) override { return visit_(sample); }
+  Result<bool> chunked(const std::shared_ptr<const DecodedHistoryChunk>& chunk, std::size_t index,
+                       const HistorySample& names) override {
+    auto sample = chunk->sample(index);
+    if (!sample.ok()) return std::move(sample).error();
+    sample->attribute = names.attribute;
+    sample->dataset_id = names.dataset_id;
+    return visit_(*sample);
+  }
+
+ private:
+  const HistoryVisitor& visit_;
+};
+
+class ColumnsSink final : public InstanceSink {
+ public:
+  explicit ColumnsSink(HistoryColumnsBuilder& builder) : builder_(builder) {}
+  Result<bool> raw(HistorySample sample) override { return builder_.add_sample(std::move(sample)); }
+  Result<bool> chunked(const std::shared_ptr<const DecodedHistoryChunk>& chunk, std::size_t index,
+                       const HistorySample& names) override {
+    return builder_.add_entry(names.attribute, names.dataset_id, chunk, chunk->columns(), index,
+                              chunk->deleted(index), chunk->sequence(index));
+  }
+
+ private:
+  HistoryColumnsBuilder& builder_;
+};
+
+// A sample of a decoded chunk waiting to be handed over.
+struct ChunkSample {
+  std::shared_ptr<const DecodedHistoryChunk> chunk;
+  std::size_t index = 0;
+  HistoryPoint point() const {
+    return HistoryPoint{chunk->modified_at(index), chunk->sequence(index)};
+  }
+};
+
 // Reads one instance's samples in `range` from both iterators, which start at or before the
-// instance's first key, until `out` holds `limit` samples. Chunks are decoded lazily: one is
-// opened only once the next sample to emit could come after its first sample, so a small
-// limit decodes few chunks. Both iterators start at range.from (the chunk iterator at the
-// chunk holding it); a chunk that still ends before it is skipped from its header.
+// instance's first key, handing them to `sink` in key order. Chunks are decoded lazily: one
+// is opened only once the next sample to emit could come after its first sample, so a
+// reader that stops early decodes few chunks. Both iterators start at range.from (the chunk
+// iterator at the chunk holding it); a chunk that still ends before it is skipped from its
+// header.
 Status read_instance(rocksdb::Iterator& raw, rocksdb::Iterator& chunks,
                      std::string_view instance_prefix, const HistorySample& names,
-                     const HistoryRange& range, const HistoryVisitor& visit, bool& stopped) {
+                     const HistoryRange& range, InstanceSink& sink, bool& stopped) {
   if (range.from != std::numeric_limits<std::int64_t>::min()) {
     std::string from = history_sample_key(instance_prefix, range.from, 0);
     if (in_instance(raw, instance_prefix)) raw.Seek(from);
@@ -52,7 +105,7 @@ Status read_instance(rocksdb::Iterator& raw, rocksdb::Iterator& chunks,
       }
     }
   }
-  std::deque<HistorySample> pending;  // decoded chunk samples in range, in key order
+  std::deque<ChunkSample> pending;  // decoded chunk samples in range, in key order
   bool chunks_left = true;
   for (;;) {
     if (stopped) return ok_status();
@@ -63,8 +116,8 @@ Status read_instance(rocksdb::Iterator& raw, rocksdb::Iterator& chunks,
       if (raw_point->modified_at >= range.to) raw_point.reset();
     }
     std::optional<HistoryPoint> next = raw_point;
-    if (!pending.empty() && (!next || point_of(pending.front()) < *next)) {
-      next = point_of(pending.front());
+    if (!pending.empty() && (!next || pending.front().point() < *next)) {
+      next = pending.front().point();
     }
     if (chunks_left && in_instance(chunks, instance_prefix)) {
       auto first = decode_history_point(view(chunks.key()), instance_prefix.size());
@@ -75,23 +128,20 @@ Status read_instance(rocksdb::Iterator& raw, rocksdb::Iterator& chunks,
         auto summary = peek_history_chunk(view(chunks.value()));
         if (!summary.ok()) return std::move(summary).error();
         if (summary->max_modified_at >= range.from) {
-          auto decoded =
-              decode_history_chunk(view(chunks.value()), names.attribute, names.dataset_id);
+          auto decoded = DecodedHistoryChunk::open(view(chunks.value()));
           if (!decoded.ok()) return std::move(decoded).error();
-          std::deque<HistorySample> merged;
-          auto in_range = [&](const HistorySample& s) {
-            return s.modified_at >= range.from && s.modified_at < range.to;
-          };
-          auto less = [](const HistorySample& a, const HistorySample& b) {
-            return point_of(a) < point_of(b);
-          };
-          std::vector<HistorySample> kept;
-          for (HistorySample& sample : *decoded) {
-            if (in_range(sample)) kept.push_back(std::move(sample));
+          auto chunk = std::make_shared<const DecodedHistoryChunk>(std::move(*decoded));
+          std::vector<ChunkSample> kept;
+          for (std::size_t i = 0; i < chunk->size(); ++i) {
+            std::int64_t at = chunk->modified_at(i);
+            if (at >= range.from && at < range.to) kept.push_back({chunk, i});
           }
-          std::merge(std::make_move_iterator(pending.begin()),
-                     std::make_move_iterator(pending.end()), std::make_move_iterator(kept.begin()),
-                     std::make_move_iterator(kept.end()), std::back_inserter(merged), less);
+          std::deque<ChunkSample> merged;
+          std::merge(
+              std::make_move_iterator(pending.begin()), std::make_move_iterator(pending.end()),
+              std::make_move_iterator(kept.begin()), std::make_move_iterator(kept.end()),
+              std::back_inserter(merged),
+              [](const ChunkSample& a, const ChunkSample& b) { return a.point() < b.point(); });
           pending = std::move(merged);
         }
         chunks.Next();
@@ -101,43 +151,30 @@ Status read_instance(rocksdb::Iterator& raw, rocksdb::Iterator& chunks,
       chunks_left = false;
     }
     if (!next) return ok_status();
+    Result<bool> more = true;
     if (raw_point && *raw_point == *next) {
       // A raw row wins over a chunk sample with the same key: it is the newer write.
-      if (!pending.empty() && point_of(pending.front()) == *raw_point) pending.pop_front();
+      if (!pending.empty() && pending.front().point() == *raw_point) pending.pop_front();
       HistorySample sample;
       sample.attribute = names.attribute;
       sample.dataset_id = names.dataset_id;
       sample.modified_at = raw_point->modified_at;
       sample.sequence = raw_point->sequence;
       if (!decode_history_value(view(raw.value()), sample)) return corruption("history value");
-      stopped = !visit(sample);
+      more = sink.raw(std::move(sample));
       raw.Next();
     } else {
-      stopped = !visit(pending.front());
+      more = sink.chunked(pending.front().chunk, pending.front().index, names);
       pending.pop_front();
     }
+    if (!more.ok()) return std::move(more).error();
+    stopped = !*more;
   }
 }
 
-}  // namespace
-
-Result<std::vector<HistorySample>> read_history(const HistoryFamilies& families,
-                                                std::string_view entity_prefix,
-                                                std::string_view prefix, const HistoryRange& range,
-                                                std::size_t limit) {
-  std::vector<HistorySample> samples;
-  if (limit == 0) return samples;
-  CT_RETURN_IF_ERROR(
-      visit_history(families, entity_prefix, prefix, range, [&](const HistorySample& sample) {
-        samples.push_back(sample);
-        return samples.size() < limit;
-      }));
-  return samples;
-}
-
-Status visit_history(const HistoryFamilies& families, std::string_view entity_prefix,
-                     std::string_view prefix, const HistoryRange& range,
-                     const HistoryVisitor& visit) {
+// Walks every instance under `prefix`, handing each one's samples to `sink`.
+Status walk_history(const HistoryFamilies& families, std::string_view entity_prefix,
+                    std::string_view prefix, const HistoryRange& range, InstanceSink& sink) {
   if (range.from >= range.to) return ok_status();
   rocksdb::ManagedSnapshot snapshot(families.db);
   std::string end = prefix_successor(prefix);
@@ -164,13 +201,46 @@ Status visit_history(const HistoryFamilies& families, std::string_view entity_pr
     HistorySample names;
     names.attribute = std::move(suffix->attribute);
     names.dataset_id = std::move(suffix->dataset_id);
-    CT_RETURN_IF_ERROR(read_instance(*raw, *chunks, instance, names, range, visit, stopped));
+    CT_RETURN_IF_ERROR(read_instance(*raw, *chunks, instance, names, range, sink, stopped));
     std::string next = prefix_successor(instance);
     if (in_instance(*raw, instance)) raw->Seek(next);
     if (in_instance(*chunks, instance)) chunks->Seek(next);
   }
   CT_RETURN_IF_ERROR(to_status(raw->status(), "reading history"));
   return to_status(chunks->status(), "reading history chunks");
+}
+
+}  // namespace
+
+Result<std::vector<HistorySample>> read_history(const HistoryFamilies& families,
+                                                std::string_view entity_prefix,
+                                                std::string_view prefix, const HistoryRange& range,
+                                                std::size_t limit) {
+  std::vector<HistorySample> samples;
+  if (limit == 0) return samples;
+  CT_RETURN_IF_ERROR(
+      visit_history(families, entity_prefix, prefix, range, [&](const HistorySample& sample) {
+        samples.push_back(sample);
+        return samples.size() < limit;
+      }));
+  return samples;
+}
+
+Status visit_history(const HistoryFamilies& families, std::string_view entity_prefix,
+                     std::string_view prefix, const HistoryRange& range,
+                     const HistoryVisitor& visit) {
+  SampleSink sink(visit);
+  return walk_history(families, entity_prefix, prefix, range, sink);
+}
+
+Status visit_history_columns(const HistoryFamilies& families, std::string_view entity_prefix,
+                             std::string_view prefix, const HistoryRange& range,
+                             const HistoryColumnsVisitor& visit) {
+  HistoryColumnsBuilder builder(visit);
+  ColumnsSink sink(builder);
+  CT_RETURN_IF_ERROR(walk_history(families, entity_prefix, prefix, range, sink));
+  builder.flush();
+  return ok_status();
 }
 
 Result<std::optional<ChunkToExplode>> find_chunk_holding(const HistoryFamilies& families,

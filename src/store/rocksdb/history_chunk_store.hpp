@@ -47,6 +47,12 @@ Status visit_history(const HistoryFamilies& families, std::string_view entity_pr
                      std::string_view prefix, const HistoryRange& range,
                      const HistoryVisitor& visit);
 
+// The same walk as columns (EntityStore::visit_history_columns): chunk samples are handed
+// over from their decoded columns, their instances rebuilt only when the visitor asks.
+Status visit_history_columns(const HistoryFamilies& families, std::string_view entity_prefix,
+                             std::string_view prefix, const HistoryRange& range,
+                             const HistoryColumnsVisitor& visit);
+
 // A chunk to be turned back into raw rows (an edit of one of its samples).
 struct ChunkToExplode {
   std::string key;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -19,6 +20,8 @@
 #include <rocksdb/db.h>
 
 #include "citytwin/common/instant.hpp"
+#include "citytwin/store/history_columns_builder.hpp"
+#include "citytwin/store/instance_text.hpp"
 #include "citytwin/store/memory_store.hpp"
 #include "citytwin/store/rocksdb_store.hpp"
 #include "column_families.hpp"
@@ -319,6 +322,122 @@ TEST(HistoryCompaction, EditsOfCompactedSamplesExplodeTheirChunkUntilTheNextPass
   counts = key_counts(dir.path());
   EXPECT_EQ(counts["history"], 1u);
   EXPECT_EQ(counts["history_chunks"], 0u);
+}
+
+// One sample as visit_history_columns hands it over.
+struct ColumnEntry {
+  HistorySample rebuilt;
+  series::ValueKind kind = series::ValueKind::kNull;
+  double number = 0;
+  std::string text;
+  std::optional<std::int64_t> observed_at;
+  bool deleted = false;
+  std::uint64_t sequence = 0;
+};
+
+std::vector<ColumnEntry> read_columns(
+    const EntityStore& store, std::string_view entity, std::string_view attribute,
+    HistoryRange range, std::size_t stop_after = std::numeric_limits<std::size_t>::max()) {
+  std::vector<ColumnEntry> entries;
+  std::size_t batches = 0;
+  Status status =
+      store.visit_history_columns("t", entity, attribute, range, [&](const HistoryColumns& batch) {
+        ++batches;
+        EXPECT_LE(batch.size(), HistoryColumnsBuilder::kBatchSamples);
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+          ColumnEntry entry;
+          auto rebuilt = batch.sample(i);
+          EXPECT_TRUE(rebuilt.ok());
+          if (rebuilt.ok()) entry.rebuilt = std::move(*rebuilt);
+          EXPECT_EQ(entry.rebuilt.attribute, batch.attribute);
+          EXPECT_EQ(entry.rebuilt.dataset_id, batch.dataset_id);
+          EXPECT_EQ(entry.rebuilt.modified_at, batch.values.times[i]);
+          entry.kind = batch.values.kinds[i];
+          entry.number = batch.values.numbers[i];
+          if (entry.kind == series::ValueKind::kString || entry.kind == series::ValueKind::kJson) {
+            entry.text = batch.values.dictionary.at(batch.values.text_indices[i]);
+          }
+          if (batch.values.time2_present[i]) entry.observed_at = batch.values.times2[i];
+          entry.deleted = batch.deleted[i] != 0;
+          entry.sequence = batch.sequences[i];
+          entries.push_back(std::move(entry));
+        }
+        return entries.size() < stop_after;
+      });
+  EXPECT_TRUE(status.ok()) << (status.ok() ? "" : status.error().detail);
+  return entries;
+}
+
+// What the columns must say of each sample visit_history() returns.
+void expect_columns_match(const std::vector<ColumnEntry>& entries,
+                          const std::vector<HistorySample>& samples) {
+  ASSERT_EQ(entries.size(), samples.size());
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const HistorySample& sample = samples[i];
+    const ColumnEntry& entry = entries[i];
+    EXPECT_EQ(entry.rebuilt, sample) << i;
+    EXPECT_EQ(entry.observed_at, sample.observed_at) << i;
+    EXPECT_EQ(entry.deleted, sample.deleted) << i;
+    EXPECT_EQ(entry.sequence, sample.sequence) << i;
+    ScalarValue value;
+    if (!sample.deleted) value = classify_value_member(sample.instance);
+    EXPECT_EQ(entry.kind, value.kind) << i << " " << sample.instance;
+    if (value.kind == series::ValueKind::kNumber) {
+      EXPECT_EQ(entry.number, value.number) << i;
+    }
+    if (value.kind == series::ValueKind::kBool) {
+      EXPECT_EQ(entry.number, value.boolean ? 1 : 0);
+    }
+    if (value.kind == series::ValueKind::kString || value.kind == series::ValueKind::kJson) {
+      EXPECT_EQ(entry.text, value.text) << i;
+    }
+  }
+}
+
+// The columnar walk hands over exactly the samples of the sample walk, from raw rows, from
+// chunks, and from both mixed (late samples inside compacted spans, a raw row overwriting a
+// chunk sample), with their values classified as the chunk encoder classifies them; the
+// default implementation (the memory store) does the same.
+TEST(HistoryCompaction, ColumnsCarryTheSamplesOfTheSampleWalk) {
+  testing::TempDir dir;
+  auto store = open(compacting_options(dir.path(), 16, 4));
+  ASSERT_NE(store, nullptr);
+  auto memory = make_memory_store();
+  auto both = [&](std::vector<HistorySample> samples) {
+    append(*store, "urn:c", samples);
+    append(*memory, "urn:c", std::move(samples));
+  };
+  std::vector<HistorySample> samples;
+  for (int i = 0; i < 3000; ++i) {
+    std::int64_t at = kStart + i * kMinute;
+    samples.push_back(temperature(i % 3 == 0 ? "urn:d" : "", at, i % 17 * 0.5));
+    HistorySample integer = state(at, "x");
+    integer.instance = R"({"type":"Property","value":)" + std::to_string(i) + "}";
+    samples.push_back(integer);
+    samples.push_back(state(at + 1, i % 5 == 0 ? R"(with \"escape\")" : "plain", i % 11 == 10));
+    HistorySample relationship = state(at + 2, "");
+    relationship.attribute = "https://example.org/near";
+    relationship.instance =
+        R"({"type":"Relationship","object":"urn:x:)" + std::to_string(i % 4) + R"("})";
+    samples.push_back(relationship);
+  }
+  both(samples);
+  ASSERT_TRUE(store->compact_history().ok());
+  // Late samples inside the compacted span stay raw until the next pass.
+  both({temperature("", kStart + 5 * kMinute + 3, 42.25), state(kStart + 7 * kMinute + 5, "late")});
+  for (const HistoryRange& range :
+       {HistoryRange{}, HistoryRange{kStart + 100 * kMinute, kStart + 1234 * kMinute + 1},
+        HistoryRange{kStart + 5 * kMinute, kStart + 8 * kMinute}}) {
+    for (std::string_view attribute : {"", kTemperature, kState}) {
+      auto expected = read(*store, "urn:c", attribute, range, 100'000'000);
+      SCOPED_TRACE(std::string(attribute) + " " + std::to_string(expected.size()));
+      expect_columns_match(read_columns(*store, "urn:c", attribute, range), expected);
+      expect_columns_match(read_columns(*memory, "urn:c", attribute, range),
+                           read(*memory, "urn:c", attribute, range, 100'000'000));
+    }
+  }
+  // A visitor that stops is not called again.
+  EXPECT_EQ(read_columns(*store, "urn:c", "", {}, 1).size(), HistoryColumnsBuilder::kBatchSamples);
 }
 
 // Writers append to their own entities and to a shared one, an editor overwrites samples of

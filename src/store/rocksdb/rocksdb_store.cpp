@@ -256,6 +256,15 @@ class RocksDbStore final : public EntityStore {
     return kv::visit_history(history_families(), entity_prefix, prefix, range, visit);
   }
 
+  Status visit_history_columns(std::string_view tenant, std::string_view entity,
+                               std::string_view attribute, const HistoryRange& range,
+                               const HistoryColumnsVisitor& visit) const override {
+    std::string entity_prefix = kv::history_entity_prefix(tenant, entity);
+    std::string prefix = entity_prefix;
+    if (!attribute.empty()) kv::append_history_attribute(prefix, attribute);
+    return kv::visit_history_columns(history_families(), entity_prefix, prefix, range, visit);
+  }
+
   Status compact_history() override {
     CT_RETURN_IF_ERROR(compaction_pass());
     return queue_->wait_durable(queue_->last_submitted());

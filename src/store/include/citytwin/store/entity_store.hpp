@@ -12,6 +12,7 @@
 
 #include "citytwin/common/result.hpp"
 #include "citytwin/store/history.hpp"
+#include "citytwin/store/history_columns.hpp"
 
 namespace citytwin::store {
 
@@ -198,6 +199,14 @@ class EntityStore {
   virtual Status visit_history(std::string_view tenant, std::string_view entity,
                                std::string_view attribute, const HistoryRange& range,
                                const HistoryVisitor& visit) const;
+
+  // The samples visit_history() would walk, in the same order, as columns: batches of one
+  // instance's consecutive samples (an instance may come in several batches). Batches hold
+  // only samples in `range`. Default: visit_history() with each instance's value classified
+  // from its text; stores that keep chunks override it to hand over decoded columns.
+  virtual Status visit_history_columns(std::string_view tenant, std::string_view entity,
+                                       std::string_view attribute, const HistoryRange& range,
+                                       const HistoryColumnsVisitor& visit) const;
 
   // Deferred durability, for a caller that acknowledges many writes asynchronously (the HTTP
   // server): apply_deferred() orders the changes after every earlier write and returns once

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "citytwin/common/result.hpp"
+#include "citytwin/series/chunk.hpp"
+#include "citytwin/store/history_columns.hpp"
+
+namespace citytwin::store {
+
+// Where a sample handed over as columns can be rebuilt whole (a decoded chunk).
+class HistorySampleSource {
+ public:
+  virtual ~HistorySampleSource() = default;
+  virtual Result<HistorySample> sample(std::size_t index) const = 0;
+};
+
+// For store implementations: gathers the samples of a history walk into HistoryColumns
+// batches of at most kBatchSamples, one instance at a time, and hands them to the visitor.
+class HistoryColumnsBuilder {
+ public:
+  static constexpr std::size_t kBatchSamples = 1024;
+
+  explicit HistoryColumnsBuilder(const HistoryColumnsVisitor& visit) : visit_(visit) {}
+
+  // Each add returns false once the visitor has stopped the walk.
+  // A sample whose instance is JSON text (a raw row): its "value" member is classified.
+  bool add_sample(HistorySample sample);
+  // Entry `index` of a source's decoded columns, rebuilt from `source` only when asked.
+  bool add_entry(const std::string& attribute, const std::string& dataset_id,
+                 const std::shared_ptr<const HistorySampleSource>& source,
+                 const series::ChunkColumns& columns, std::size_t index, bool deleted,
+                 std::uint64_t sequence);
+  // Hands over what is gathered; false when the visitor stopped.
+  bool flush();
+
+ private:
+  struct Origin {
+    std::uint32_t source = 0;  // 0: raw_samples_, k: sources_[k - 1]
+    std::uint32_t index = 0;
+  };
+
+  bool switch_instance(const std::string& attribute, const std::string& dataset_id);
+  std::uint32_t intern(std::string_view text);
+  void push(std::int64_t modified_at, std::optional<std::int64_t> observed_at, bool deleted,
+            std::uint64_t sequence, series::ValueKind kind, double number, std::uint32_t text);
+  bool after_push();
+  Result<HistorySample> rebuild(std::size_t index) const;
+
+  const HistoryColumnsVisitor& visit_;
+  bool stopped_ = false;
+  HistoryColumns batch_;
+  std::vector<Origin> origins_;
+  std::vector<HistorySample> raw_samples_;
+  std::vector<std::shared_ptr<const HistorySampleSource>> sources_;
+  std::unordered_map<std::string, std::uint32_t> dictionary_index_;
+};
+
+}  // namespace citytwin::store
