@@ -22,11 +22,7 @@ using Relation = TemporalQuery::Relation;
 
 constexpr std::string_view kNullValue = "urn:ngsi-ld:null";  // clause 4.5.4 null marker
 
-struct Value {
-  ValueKind kind = ValueKind::kNull;
-  double number = 0;
-  std::string text;
-};
+using Value = AggregatedValue;
 
 Value classify(const json::value& value) {
   switch (value.kind()) {
@@ -64,76 +60,37 @@ Value value_of(const json::object& instance) {
   return {};
 }
 
-// One datasetId's instances as decoded-chunk columns, which is what series::Aggregator reads.
-struct DatasetSeries {
-  json::value type = "Property";
-  series::ChunkColumns columns;
-  std::unordered_map<std::string, std::uint32_t> dictionary_index;
-  bool has_number = false;
-  bool has_string = false;
+}  // namespace
 
-  void add(std::int64_t time, Value value) {
-    columns.times.push_back(time);
-    columns.kinds.push_back(value.kind);
-    columns.numbers.push_back(value.number);
-    std::uint32_t index = 0;
-    if (value.kind == ValueKind::kString || value.kind == ValueKind::kJson) {
-      auto [slot, added] = dictionary_index.emplace(
-          value.text, static_cast<std::uint32_t>(columns.dictionary.size()));
-      if (added) columns.dictionary.push_back(std::move(value.text));
-      index = slot->second;
-    }
-    columns.text_indices.push_back(index);
-    has_number = has_number || value.kind == ValueKind::kNumber;
-    has_string = has_string || value.kind == ValueKind::kString;
-  }
-};
-
-std::map<std::string, DatasetSeries> by_dataset(const std::vector<TimedInstance>& instances) {
-  std::map<std::string, DatasetSeries> out;
-  for (const auto& [time, instance] : instances) {
-    const auto* dataset = instance.if_contains("datasetId");
-    auto& series =
-        out[dataset != nullptr && dataset->is_string() ? std::string(dataset->get_string()) : ""];
-    if (const auto* type = instance.if_contains("type")) series.type = *type;
-    series.add(time, value_of(instance));
-  }
-  return out;
-}
-
-struct Range {
-  std::int64_t from = 0;
-  std::int64_t to = 0;
-};
-
-std::optional<Range> aggregation_range(
-    const std::map<std::string, std::vector<TimedInstance>, std::less<>>& attrs,
+std::optional<std::pair<std::int64_t, std::int64_t>> aggregation_range(
+    std::optional<std::int64_t> oldest, std::optional<std::int64_t> newest,
     const TemporalQuery& query) {
-  std::int64_t oldest = std::numeric_limits<std::int64_t>::max();
-  std::int64_t newest = std::numeric_limits<std::int64_t>::min();
-  for (const auto& [name, instances] : attrs) {
-    if (instances.empty()) continue;
-    oldest = std::min(oldest, instances.front().time);
-    newest = std::max(newest, instances.back().time);
-  }
   // A `between` range is known without data: its periods are checked even when empty.
-  if (query.relation == Relation::kBetween) return Range{query.time_at, query.end_time_at};
-  if (oldest > newest) return std::nullopt;
+  if (query.relation == Relation::kBetween) return std::pair{query.time_at, query.end_time_at};
+  if (!oldest || !newest) return std::nullopt;
   std::int64_t after_newest =
-      newest == std::numeric_limits<std::int64_t>::max() ? newest : newest + 1;
+      *newest == std::numeric_limits<std::int64_t>::max() ? *newest : *newest + 1;
   switch (query.relation) {
     case Relation::kAfter:
-      return Range{query.time_at, after_newest};
+      return std::pair{query.time_at, after_newest};
     case Relation::kBefore:
-      return Range{oldest, query.time_at};
+      return std::pair{*oldest, query.time_at};
     case Relation::kBetween:
     case Relation::kNone:
       break;
   }
-  return Range{oldest, after_newest};
+  return std::pair{*oldest, after_newest};
 }
 
-bool applies(AggregationMethod method, const DatasetSeries& series) {
+namespace {
+
+// What the aggregation of one datasetId has seen.
+struct DatasetSeen {
+  bool has_number = false;
+  bool has_string = false;
+};
+
+bool applies(AggregationMethod method, const DatasetSeen& series) {
   switch (method) {
     case AggregationMethod::kTotalCount:
     case AggregationMethod::kDistinctCount:
@@ -188,58 +145,152 @@ std::optional<json::value> method_value(AggregationMethod method,
   return std::nullopt;
 }
 
-Result<json::object> aggregate_dataset(std::string_view attribute, std::string_view dataset,
-                                       const DatasetSeries& series, const series::BucketPlan& plan,
-                                       const TemporalAggregation& aggregation) {
-  series::Aggregator aggregator(plan, aggregation.methods);
-  aggregator.add(series.columns);
-  auto periods = aggregator.finish();
-  json::object out{{"type", series.type}};
-  if (!dataset.empty()) out["datasetId"] = dataset;
-  for (AggregationMethod method : aggregation.methods) {
-    std::string_view name = series::aggregation_method_name(method);
-    if (!applies(method, series)) {
-      if (!aggregation.attrs_named) continue;
-      return make_error(ErrorKind::kBadRequestData,
-                        "aggregation method " + std::string(name) + " does not apply to " +
-                            std::string(attribute) +
-                            ": it has no values of a kind it can aggregate in the selected range");
+}  // namespace
+
+// Values are gathered into columns, which is what series::Aggregator reads, and handed
+// over a batch at a time.
+struct HistoryAggregator::Series::State {
+  static constexpr std::size_t kBatch = 1024;
+
+  State(const series::BucketPlan& plan, const TemporalAggregation& aggregation)
+      : aggregator(plan, aggregation.methods) {}
+
+  series::Aggregator aggregator;
+  series::ChunkColumns pending;
+  std::unordered_map<std::string, std::uint32_t> dictionary_index;
+  DatasetSeen seen;
+
+  void flush() {
+    if (pending.size() == 0) return;
+    aggregator.add(pending);
+    pending = series::ChunkColumns();
+    dictionary_index.clear();
+  }
+};
+
+HistoryAggregator::Series::Series(const series::BucketPlan& plan,
+                                  const TemporalAggregation& aggregation)
+    : state_(std::make_unique<State>(plan, aggregation)) {}
+
+HistoryAggregator::Series::~Series() = default;
+
+void HistoryAggregator::Series::add(std::int64_t time, AggregatedValue value) {
+  series::ChunkColumns& pending = state_->pending;
+  pending.times.push_back(time);
+  pending.kinds.push_back(value.kind);
+  pending.numbers.push_back(value.number);
+  std::uint32_t index = 0;
+  if (value.kind == ValueKind::kString || value.kind == ValueKind::kJson) {
+    auto [slot, added] = state_->dictionary_index.emplace(
+        value.text, static_cast<std::uint32_t>(pending.dictionary.size()));
+    if (added) pending.dictionary.push_back(std::move(value.text));
+    index = slot->second;
+  }
+  pending.text_indices.push_back(index);
+  DatasetSeen& seen = state_->seen;
+  seen.has_number = seen.has_number || value.kind == ValueKind::kNumber;
+  seen.has_string = seen.has_string || value.kind == ValueKind::kString;
+  if (pending.size() >= State::kBatch) state_->flush();
+}
+
+void HistoryAggregator::Series::set_type(std::int64_t time, boost::json::value type) {
+  if (!wants_type(time)) return;
+  type_time_ = time;
+  type_ = std::move(type);
+}
+
+HistoryAggregator::HistoryAggregator(const TemporalAggregation& aggregation,
+                                     series::BucketPlan plan)
+    : aggregation_(aggregation), plan_(std::move(plan)) {}
+
+HistoryAggregator::~HistoryAggregator() = default;
+
+HistoryAggregator::Series& HistoryAggregator::series(std::string_view attribute,
+                                                     std::string_view dataset_id) {
+  auto datasets = attrs_.find(attribute);
+  if (datasets == attrs_.end()) datasets = attrs_.try_emplace(std::string(attribute)).first;
+  auto found = datasets->second.find(dataset_id);
+  if (found == datasets->second.end()) {
+    found = datasets->second
+                .emplace(std::string(dataset_id), std::make_unique<Series>(plan_, aggregation_))
+                .first;
+  }
+  return *found->second;
+}
+
+Result<json::object> HistoryAggregator::finish() {
+  json::object out;
+  for (auto& [attribute, datasets] : attrs_) {
+    json::array list;
+    for (auto& [dataset_id, series] : datasets) {
+      series->state_->flush();
+      auto periods = series->state_->aggregator.finish();
+      json::object entry{{"type", series->type_}};
+      if (!dataset_id.empty()) entry["datasetId"] = dataset_id;
+      for (AggregationMethod method : aggregation_.methods) {
+        std::string_view name = series::aggregation_method_name(method);
+        if (!applies(method, series->state_->seen)) {
+          if (!aggregation_.attrs_named) continue;
+          return make_error(
+              ErrorKind::kBadRequestData,
+              "aggregation method " + std::string(name) + " does not apply to " + attribute +
+                  ": it has no values of a kind it can aggregate in the selected range");
+        }
+        json::array entries;
+        for (const auto& period : periods) {
+          if (period.total_count == 0) continue;
+          auto value = method_value(method, period);
+          if (!value) continue;
+          entries.emplace_back(json::array{std::move(*value),
+                                           format_date_time(Instant{period.start}),
+                                           format_date_time(Instant{period.end})});
+        }
+        entry[name] = std::move(entries);
+      }
+      list.emplace_back(std::move(entry));
     }
-    json::array entries;
-    for (const auto& period : periods) {
-      if (period.total_count == 0) continue;
-      auto value = method_value(method, period);
-      if (!value) continue;
-      entries.emplace_back(json::array{std::move(*value), format_date_time(Instant{period.start}),
-                                       format_date_time(Instant{period.end})});
-    }
-    out[name] = std::move(entries);
+    if (!list.empty()) out[attribute] = std::move(list);
   }
   return out;
 }
 
-}  // namespace
+AggregatedValue aggregated_value(const json::value& value) {
+  return classify(value);
+}
+
+AggregatedValue aggregated_value_of(const json::object& instance) {
+  return value_of(instance);
+}
 
 Result<json::object> aggregate_history(
     const std::map<std::string, std::vector<TimedInstance>, std::less<>>& attrs,
     const TemporalQuery& query) {
-  const TemporalAggregation& aggregation = *query.aggregation;
-  json::object out;
-  auto range = aggregation_range(attrs, query);
-  if (!range) return out;
-  auto plan = series::BucketPlan::create(range->from, range->to, aggregation.period,
-                                         aggregation.max_periods);
-  if (!plan) return std::move(plan).error();
+  std::optional<std::int64_t> oldest;
+  std::optional<std::int64_t> newest;
   for (const auto& [name, instances] : attrs) {
-    json::array datasets;
-    for (const auto& [dataset, series] : by_dataset(instances)) {
-      auto aggregated = aggregate_dataset(name, dataset, series, *plan, aggregation);
-      if (!aggregated) return std::move(aggregated).error();
-      datasets.emplace_back(std::move(*aggregated));
-    }
-    if (!datasets.empty()) out[name] = std::move(datasets);
+    if (instances.empty()) continue;
+    oldest = std::min(oldest.value_or(instances.front().time), instances.front().time);
+    newest = std::max(newest.value_or(instances.back().time), instances.back().time);
   }
-  return out;
+  auto range = aggregation_range(oldest, newest, query);
+  if (!range) return json::object();
+  auto plan = series::BucketPlan::create(range->first, range->second, query.aggregation->period,
+                                         query.aggregation->max_periods);
+  if (!plan) return std::move(plan).error();
+  HistoryAggregator aggregator(*query.aggregation, std::move(*plan));
+  for (const auto& [name, instances] : attrs) {
+    for (const auto& [time, instance] : instances) {
+      const auto* dataset = instance.if_contains("datasetId");
+      std::string_view dataset_id = dataset != nullptr && dataset->is_string()
+                                        ? std::string_view(dataset->get_string())
+                                        : std::string_view();
+      auto& series = aggregator.series(name, dataset_id);
+      series.add(time, value_of(instance));
+      // Instances come in time order: the last one's type is the newest.
+      if (const auto* type = instance.if_contains("type")) series.set_type(time, *type);
+    }
+  }
+  return aggregator.finish();
 }
 
 }  // namespace citytwin::core

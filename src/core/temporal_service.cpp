@@ -13,6 +13,7 @@
 #include "citytwin/model/entity_form.hpp"
 #include "history_capture.hpp"
 #include "temporal_aggregate.hpp"
+#include "temporal_column_aggregation.hpp"
 #include "temporal_selection.hpp"
 
 namespace citytwin::core {
@@ -265,6 +266,7 @@ Result<TemporalPage> TemporalService::retrieve_page(std::string_view tenant,
     return make_error(ErrorKind::kTooManyResults,
                       "lastN may be at most " + std::to_string(query.page_size));
   }
+  if (aggregates_from_columns(query)) return aggregate_page(tenant, ids, query);
   std::vector<std::pair<std::string, SelectedHistory>> selected;
   std::size_t budget = query.max_samples;
   for (const std::string& id : ids) {
@@ -302,6 +304,29 @@ Result<TemporalPage> TemporalService::retrieve_page(std::string_view tenant,
     page.entities.push_back(boost::json::object{{form::kId, id},
                                                 {form::kType, std::move(history.types)},
                                                 {form::kAttrs, std::move(attrs)}});
+  }
+  return page;
+}
+
+// Aggregations the store's columns can answer are streamed entity by entity: memory holds
+// one entity's periods, and no sample budget applies (nothing is kept per sample).
+Result<TemporalPage> TemporalService::aggregate_page(std::string_view tenant,
+                                                     const std::vector<std::string>& ids,
+                                                     const TemporalQuery& query) const {
+  if (!tenant.empty() && !store_.has_tenant(tenant)) {
+    return make_error(ErrorKind::kNonexistentTenant,
+                      "tenant " + std::string(tenant) + " does not exist");
+  }
+  TemporalPage page;
+  for (const std::string& id : ids) {
+    auto types = types_of(tenant, id);
+    if (!types) return std::move(types).error();
+    if (!*types) continue;
+    auto attrs = aggregate_from_columns(store_, tenant, id, query);
+    if (!attrs) return std::move(attrs).error();
+    page.entities.push_back(boost::json::object{{form::kId, id},
+                                                {form::kType, std::move(**types)},
+                                                {form::kAttrs, std::move(*attrs)}});
   }
   return page;
 }

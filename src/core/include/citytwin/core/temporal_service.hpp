@@ -51,7 +51,9 @@ class TemporalService {
 
   // Several entities at once (the temporal query): entities without history are left out,
   // query.max_samples bounds the instances read for all of them together, and the page
-  // cut (query.page_size) is one instant for all of them.
+  // cut (query.page_size) is one instant for all of them. Aggregations by observedAt or
+  // modifiedAt without lastN are computed from the store's history columns instead
+  // (temporal_column_aggregation.hpp): no sample bound, no page cut.
   Result<TemporalPage> retrieve_page(std::string_view tenant, const std::vector<std::string>& ids,
                                      const TemporalQuery& query) const;
 
@@ -93,6 +95,8 @@ class TemporalService {
  private:
   Result<SelectedHistory> select_history(std::string_view tenant, std::string_view id,
                                          const TemporalQuery& query) const;
+  Result<TemporalPage> aggregate_page(std::string_view tenant, const std::vector<std::string>& ids,
+                                      const TemporalQuery& query) const;
   Result<std::optional<boost::json::value>> types_of(std::string_view tenant,
                                                      std::string_view id) const;
 
