@@ -36,7 +36,8 @@ Status validate_changes(std::span<const Change> changes) {
       return make_error(ErrorKind::kBadRequestData, "storage: an entity id to change is empty");
     }
     for (const HistoryErase& erase : change.erase_history) {
-      if ((erase.dataset_id && erase.attribute.empty()) || (erase.sample && !erase.dataset_id)) {
+      if ((erase.dataset_id && erase.attribute.empty()) || (erase.sample && !erase.dataset_id) ||
+          (erase.sample && erase.before)) {
         return make_error(ErrorKind::kInternalError, "storage: malformed history erase");
       }
     }

@@ -789,19 +789,21 @@ TYPED_TEST(EntityStoreConformance, HistoryOnlyChangesEditAndEraseSamples) {
                           sample(kTemperature, "urn:d", 100, "{\"value\":3}")));
 
   Change erase_one = Change::history_only("urn:h");
-  erase_one.erase_history = {HistoryErase{
-      kTemperature, "", HistoryErase::Sample{(*raw)[0].modified_at, (*raw)[0].sequence}}};
+  erase_one.erase_history = {
+      HistoryErase{kTemperature, "",
+                   HistoryErase::Sample{(*raw)[0].modified_at, (*raw)[0].sequence}, std::nullopt}};
   ASSERT_TRUE(store.apply("t", std::span<const Change>(&erase_one, 1)).ok());
   EXPECT_EQ(read_history(store, "urn:h", kTemperature, HistoryRange{}, 100).size(), 2u);
 
   Change erase_instance = Change::history_only("urn:h");
-  erase_instance.erase_history = {HistoryErase{kTemperature, "urn:d", std::nullopt}};
+  erase_instance.erase_history = {HistoryErase{kTemperature, "urn:d", std::nullopt, std::nullopt}};
   ASSERT_TRUE(store.apply("t", std::span<const Change>(&erase_instance, 1)).ok());
   EXPECT_THAT(read_history(store, "urn:h", kTemperature, HistoryRange{}, 100),
               ElementsAre(sample(kTemperature, "", 101, "{\"value\":20}")));
 
   Change erase_attribute = Change::history_only("urn:h");
-  erase_attribute.erase_history = {HistoryErase{kTemperature, std::nullopt, std::nullopt}};
+  erase_attribute.erase_history = {
+      HistoryErase{kTemperature, std::nullopt, std::nullopt, std::nullopt}};
   ASSERT_TRUE(store.apply("t", std::span<const Change>(&erase_attribute, 1)).ok());
   EXPECT_THAT(read_history(store, "urn:h", "", HistoryRange{}, 100),
               ElementsAre(sample(kHumidity, "", 100, "{\"value\":4}")));

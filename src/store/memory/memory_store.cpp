@@ -50,6 +50,7 @@ bool same_key(const HistorySample& a, const HistorySample& b) {
 }
 
 bool erases(const HistoryErase& erase, const HistorySample& sample) {
+  if (erase.before && sample.modified_at >= *erase.before) return false;
   if (erase.attribute.empty()) return true;
   if (sample.attribute != erase.attribute) return false;
   if (!erase.dataset_id) return true;

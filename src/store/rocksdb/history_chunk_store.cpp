@@ -279,6 +279,87 @@ Status fill_explode(const HistoryFamilies& families, std::string_view instance_p
   return ok_status();
 }
 
+namespace {
+
+// The straddling chunk of an instance: the last one starting before the cutoff, when it
+// reaches past it.
+Result<std::optional<ChunkToExplode>> straddling_chunk(rocksdb::Iterator& chunks,
+                                                       std::string_view instance_prefix,
+                                                       std::int64_t cutoff) {
+  chunks.SeekForPrev(history_sample_key(instance_prefix, cutoff, 0));
+  if (!in_instance(chunks, instance_prefix)) return std::optional<ChunkToExplode>();
+  auto summary = peek_history_chunk(view(chunks.value()));
+  if (!summary.ok()) return std::move(summary).error();
+  if (summary->max_modified_at < cutoff) return std::optional<ChunkToExplode>();
+  auto samples = decode_history_chunk(view(chunks.value()), {}, {});
+  if (!samples.ok()) return std::move(samples).error();
+  std::erase_if(*samples, [cutoff](const HistorySample& s) { return s.modified_at < cutoff; });
+  return std::optional<ChunkToExplode>(
+      ChunkToExplode{std::string(view(chunks.key())), std::move(samples).value()});
+}
+
+// Whether the instance's first raw row or first chunk is older than the cutoff.
+bool starts_before(rocksdb::Iterator& it, std::string_view instance_prefix, std::int64_t cutoff) {
+  it.Seek(rocksdb::Slice(instance_prefix.data(), instance_prefix.size()));
+  if (!in_instance(it, instance_prefix)) return false;
+  auto point = decode_history_point(view(it.key()), instance_prefix.size());
+  return point && point->modified_at < cutoff;
+}
+
+}  // namespace
+
+Result<std::vector<InstanceTrim>> plan_trims(const HistoryFamilies& families,
+                                             std::string_view entity_prefix,
+                                             std::string_view prefix, std::int64_t cutoff) {
+  std::vector<InstanceTrim> trims;
+  std::string end = prefix_successor(prefix);
+  rocksdb::Slice end_slice(end);
+  rocksdb::ReadOptions read;
+  read.iterate_upper_bound = &end_slice;
+  std::unique_ptr<rocksdb::Iterator> raw(families.db->NewIterator(read, families.raw));
+  std::unique_ptr<rocksdb::Iterator> chunks(families.db->NewIterator(read, families.chunks));
+  // Instances are found in both families, jumping from one instance to the next.
+  std::string next(prefix);
+  for (;;) {
+    raw->Seek(next);
+    chunks->Seek(next);
+    if (!raw->Valid() && !chunks->Valid()) break;
+    std::string_view raw_key = raw->Valid() ? view(raw->key()) : std::string_view();
+    std::string_view chunk_key = chunks->Valid() ? view(chunks->key()) : std::string_view();
+    std::string_view key = !raw->Valid()                             ? chunk_key
+                           : !chunks->Valid() || raw_key < chunk_key ? raw_key
+                                                                     : chunk_key;
+    auto suffix = decode_history_suffix(key.substr(entity_prefix.size()));
+    if (!suffix) return corruption("history key");
+    std::string instance(key.substr(0, entity_prefix.size() + suffix->instance_prefix_size));
+    next = prefix_successor(instance);
+    if (!starts_before(*raw, instance, cutoff) && !starts_before(*chunks, instance, cutoff)) {
+      continue;
+    }
+    auto straddling = straddling_chunk(*chunks, instance, cutoff);
+    if (!straddling.ok()) return std::move(straddling).error();
+    trims.push_back(InstanceTrim{std::move(instance), std::move(*straddling)});
+  }
+  CT_RETURN_IF_ERROR(to_status(raw->status(), "reading history"));
+  CT_RETURN_IF_ERROR(to_status(chunks->status(), "reading history chunks"));
+  return trims;
+}
+
+Status fill_trim(const HistoryFamilies& families, const InstanceTrim& trim, std::int64_t cutoff,
+                 rocksdb::WriteBatch& batch) {
+  std::string end = history_sample_key(trim.instance_prefix, cutoff, 0);
+  CT_RETURN_IF_ERROR(
+      to_status(batch.DeleteRange(families.raw, trim.instance_prefix, end), "building the batch"));
+  CT_RETURN_IF_ERROR(to_status(batch.DeleteRange(families.chunks, trim.instance_prefix, end),
+                               "building the batch"));
+  // The straddling chunk's key is before the cutoff, so the range took it: its newer
+  // samples come back as raw rows.
+  if (trim.straddling) {
+    CT_RETURN_IF_ERROR(fill_explode(families, trim.instance_prefix, *trim.straddling, batch));
+  }
+  return ok_status();
+}
+
 Result<std::optional<InstanceCompaction>> plan_instance_compaction(
     const HistoryFamilies& families, std::string_view instance_prefix, std::int64_t cutoff,
     std::size_t min_samples, std::size_t chunk_samples, std::size_t max_raw_samples) {

@@ -69,6 +69,21 @@ Result<std::optional<ChunkToExplode>> find_chunk_holding(const HistoryFamilies& 
 Status fill_explode(const HistoryFamilies& families, std::string_view instance_prefix,
                     const ChunkToExplode& chunk, rocksdb::WriteBatch& batch);
 
+// Retention: erasing the samples older than a cutoff from every instance under a prefix.
+// Raw rows and whole chunks go by range deletions; a chunk straddling the cutoff is replaced
+// by its newer samples as raw rows (the compactor packs them again), so exactly the older
+// samples go. Planned from the current database: the caller holds the entity's lock and has
+// waited for every submitted write to be durable.
+struct InstanceTrim {
+  std::string instance_prefix;
+  std::optional<ChunkToExplode> straddling;  // its samples at or after the cutoff
+};
+Result<std::vector<InstanceTrim>> plan_trims(const HistoryFamilies& families,
+                                             std::string_view entity_prefix,
+                                             std::string_view prefix, std::int64_t cutoff);
+Status fill_trim(const HistoryFamilies& families, const InstanceTrim& trim, std::int64_t cutoff,
+                 rocksdb::WriteBatch& batch);
+
 // The writes that compact one instance: every raw sample older than `cutoff` moves into
 // chunks of at most `chunk_samples`, together with the samples of the chunks it must rewrite
 // (those reaching into the raw samples' time span, and the last older chunk when it is not

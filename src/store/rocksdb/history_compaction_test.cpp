@@ -249,7 +249,7 @@ TEST(HistoryCompaction, MatchesTheMemoryStoreThroughRandomEditsAndCompactions) {
         Change change = Change::history_only("urn:r");
         change.erase_history = {
             HistoryErase{target.attribute, target.dataset_id,
-                         HistoryErase::Sample{found.modified_at, found.sequence}}};
+                         HistoryErase::Sample{found.modified_at, found.sequence}, std::nullopt}};
         ASSERT_TRUE(in.apply("t", std::span<const Change>(&change, 1)).ok());
       };
       erase_in(*store);
@@ -257,7 +257,16 @@ TEST(HistoryCompaction, MatchesTheMemoryStoreThroughRandomEditsAndCompactions) {
     } else if (action == 8 && pick(4) == 0) {
       Change change = Change::history_only("urn:r");
       change.erase_history = {
-          HistoryErase{kTemperature, datasets[pick(datasets.size())], std::nullopt}};
+          HistoryErase{kTemperature, datasets[pick(datasets.size())], std::nullopt, std::nullopt}};
+      both(std::move(change));
+    } else if (action == 9 && pick(4) == 0 && !existing.empty()) {
+      // Retention: everything of the entity (or of one attribute) older than a cutoff.
+      Change change = Change::history_only("urn:r");
+      HistoryErase trim;
+      if (pick(2) == 0) trim.attribute = kTemperature;
+      trim.before =
+          existing[pick(existing.size())].modified_at + static_cast<std::int64_t>(pick(2));
+      change.erase_history = {trim};
       both(std::move(change));
     } else {
       ASSERT_TRUE(store->compact_history().ok());
@@ -273,6 +282,54 @@ TEST(HistoryCompaction, MatchesTheMemoryStoreThroughRandomEditsAndCompactions) {
           << "step " << step;
     }
   }
+}
+
+// Retention erases exactly the samples older than the cutoff, in raw rows, in whole chunks and
+// in the chunk straddling the cutoff (whose newer samples stay), and it lasts a reopen.
+TEST(HistoryCompaction, RetentionErasesExactlyTheOlderSamples) {
+  testing::TempDir dir;
+  RocksDbOptions options = compacting_options(dir.path(), 10, 4);
+  std::int64_t cutoff = kStart + 25 * kMinute + 30'000'000;  // inside the third chunk
+  std::vector<HistorySample> expected;
+  {
+    auto store = open(options);
+    ASSERT_NE(store, nullptr);
+    std::vector<HistorySample> samples;
+    for (int i = 0; i < 40; ++i) {
+      samples.push_back(temperature("", kStart + i * kMinute, i));
+      samples.push_back(temperature("urn:d", kStart + i * kMinute + 5, -i));
+    }
+    append(*store, "urn:k", samples);
+    ASSERT_TRUE(store->compact_history().ok());
+    // Late raw rows on both sides of the cutoff, beside the chunks.
+    append(*store, "urn:k",
+           {temperature("", kStart + 3 * kMinute + 1, 100),
+            temperature("", kStart + 33 * kMinute + 1, 101)});
+    append(*store, "urn:other", {temperature("", kStart, 1)});
+    for (const HistorySample& sample : read(*store, "urn:k")) {
+      if (sample.modified_at >= cutoff) expected.push_back(sample);
+    }
+    ASSERT_EQ(expected.size(), 2u * 14 + 1);
+    Change trim = Change::history_only("urn:k");
+    trim.erase_history = {HistoryErase{"", std::nullopt, std::nullopt, cutoff}};
+    ASSERT_TRUE(store->apply("t", std::span<const Change>(&trim, 1)).ok());
+    EXPECT_EQ(read(*store, "urn:k"), expected);
+    EXPECT_EQ(read(*store, "urn:other").size(), 1u);
+    ASSERT_TRUE(store->compact_history().ok());
+    EXPECT_EQ(without_sequences(read(*store, "urn:k")), without_sequences(expected));
+  }
+  auto store = open(options);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(without_sequences(read(*store, "urn:k")), without_sequences(expected));
+  // A cutoff older than everything erases nothing; one past everything erases all.
+  Change none = Change::history_only("urn:k");
+  none.erase_history = {HistoryErase{"", std::nullopt, std::nullopt, kStart}};
+  ASSERT_TRUE(store->apply("t", std::span<const Change>(&none, 1)).ok());
+  EXPECT_EQ(read(*store, "urn:k").size(), expected.size());
+  Change all = Change::history_only("urn:k");
+  all.erase_history = {HistoryErase{"", std::nullopt, std::nullopt, kStart + 1000 * kMinute}};
+  ASSERT_TRUE(store->apply("t", std::span<const Change>(&all, 1)).ok());
+  EXPECT_TRUE(read(*store, "urn:k").empty());
 }
 
 TEST(HistoryCompaction, EditsOfCompactedSamplesExplodeTheirChunkUntilTheNextPass) {
@@ -294,7 +351,8 @@ TEST(HistoryCompaction, EditsOfCompactedSamplesExplodeTheirChunkUntilTheNextPass
     replacement.sequence = compacted[13].sequence;
     edit.history = {replacement};
     edit.erase_history = {HistoryErase{
-        kTemperature, "", HistoryErase::Sample{compacted[15].modified_at, compacted[15].sequence}}};
+        kTemperature, "", HistoryErase::Sample{compacted[15].modified_at, compacted[15].sequence},
+        std::nullopt}};
     ASSERT_TRUE(store->apply("t", std::span<const Change>(&edit, 1)).ok());
     expected = compacted;
     expected[13] = replacement;
@@ -313,7 +371,7 @@ TEST(HistoryCompaction, EditsOfCompactedSamplesExplodeTheirChunkUntilTheNextPass
     EXPECT_EQ(read(*store, "urn:e"), expected);
     // Erasing the instance removes its chunks too.
     Change erase = Change::history_only("urn:e");
-    erase.erase_history = {HistoryErase{kTemperature, "", std::nullopt}};
+    erase.erase_history = {HistoryErase{kTemperature, "", std::nullopt, std::nullopt}};
     append(*store, "urn:other", {temperature("", kStart, 1)});
     ASSERT_TRUE(store->apply("t", std::span<const Change>(&erase, 1)).ok());
     EXPECT_TRUE(read(*store, "urn:e").empty());
@@ -494,8 +552,9 @@ TEST(HistoryCompaction, ConcurrentWritesEditsAndCompactionLoseOrDuplicateNothing
       } else {
         // Erase one sample (a pending erase the compactor must not undo), add a new one.
         Change erase = Change::history_only("urn:edit");
-        erase.erase_history = {HistoryErase{
-            kTemperature, "", HistoryErase::Sample{target.modified_at, target.sequence}}};
+        erase.erase_history = {
+            HistoryErase{kTemperature, "",
+                         HistoryErase::Sample{target.modified_at, target.sequence}, std::nullopt}};
         check(store->apply("t", std::span<const Change>(&erase, 1)).ok(), "erase");
         check(read(*store, "urn:edit", kTemperature, at).empty(), "an erase reads back at once");
         append(*store, "urn:edit", {temperature("", kStart + (1000 + round) * 1000, round)});

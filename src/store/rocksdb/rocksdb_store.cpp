@@ -413,6 +413,8 @@ class RocksDbStore final : public EntityStore {
     if (!before.ok()) return std::move(before).error();
     auto explode = chunks_to_explode(tenant, changes);
     if (!explode.ok()) return std::move(explode).error();
+    auto trims = history_trims(tenant, changes);
+    if (!trims.ok()) return std::move(trims).error();
     kv::WritePlan plan = kv::plan_apply(tenant, changes, *before);
     auto after_commit = [this, tenant = std::string(tenant), geo = std::move(plan.geo)] {
       spatial_->update(tenant, geo);
@@ -423,6 +425,9 @@ class RocksDbStore final : public EntityStore {
       // Exploded chunks first: the edits below then apply to their raw rows.
       for (const auto& [instance, chunk] : *explode) {
         CT_RETURN_IF_ERROR(kv::fill_explode(history_families(), instance, chunk, batch));
+      }
+      for (const auto& [cutoff, trim] : *trims) {
+        CT_RETURN_IF_ERROR(kv::fill_trim(history_families(), trim, cutoff, batch));
       }
       CT_RETURN_IF_ERROR(fill_documents(changes, batch));
       return fill_history(tenant, changes, sequence, batch);
@@ -525,6 +530,7 @@ class RocksDbStore final : public EntityStore {
   Status fill_history_erase(std::string_view tenant, std::string_view entity,
                             const HistoryErase& erase, rocksdb::WriteBatch& batch) const {
     rocksdb::Status status;
+    if (erase.before) return ok_status();  // planned by history_trims()
     if (erase.sample) {
       HistorySample key_of;
       key_of.attribute = erase.attribute;
@@ -545,6 +551,31 @@ class RocksDbStore final : public EntityStore {
 
   kv::HistoryFamilies history_families() const {
     return kv::HistoryFamilies{db_.get(), family(Family::kHistory), family(Family::kHistoryChunks)};
+  }
+
+  // The erasures of samples older than a cutoff (retention) in `changes`, per instance with
+  // the cutoff. Planned like chunks_to_explode(), from the current database.
+  Result<std::vector<std::pair<std::int64_t, kv::InstanceTrim>>> history_trims(
+      std::string_view tenant, std::span<const Change> changes) {
+    std::vector<std::pair<std::int64_t, kv::InstanceTrim>> trims;
+    bool waited = false;
+    for (const Change& change : changes) {
+      for (const HistoryErase& erase : change.erase_history) {
+        if (!erase.before) continue;
+        if (!waited) {
+          CT_RETURN_IF_ERROR(queue_->wait_durable(queue_->last_submitted()));
+          waited = true;
+        }
+        std::string entity_prefix = kv::history_entity_prefix(tenant, change.id);
+        std::string prefix = entity_prefix;
+        if (!erase.attribute.empty()) kv::append_history_attribute(prefix, erase.attribute);
+        if (erase.dataset_id) kv::append_history_dataset(prefix, *erase.dataset_id);
+        auto planned = kv::plan_trims(history_families(), entity_prefix, prefix, *erase.before);
+        if (!planned.ok()) return std::move(planned).error();
+        for (auto& trim : *planned) trims.emplace_back(*erase.before, std::move(trim));
+      }
+    }
+    return trims;
   }
 
   // The chunks holding a sample that `changes` erase or overwrite one by one (instance

@@ -26,9 +26,10 @@ struct HistorySample {
   friend bool operator==(const HistorySample&, const HistorySample&) = default;
 };
 
-// Recorded history to remove (the temporal API's DELETE operations, GS CIM 009 clause 5.6):
-// the entity's whole history, one attribute's, one instance's (datasetId, "" for the
-// default instance) or one sample's.
+// Recorded history to remove (the temporal API's DELETE operations, GS CIM 009 clause 5.6,
+// and retention): the entity's whole history, one attribute's, one instance's (datasetId, ""
+// for the default instance) or one sample's; with `before`, only the samples of that scope
+// modified before it.
 struct HistoryErase {
   std::string attribute;                  // "": every attribute (and the types)
   std::optional<std::string> dataset_id;  // with attribute: only this instance
@@ -37,6 +38,8 @@ struct HistoryErase {
     std::uint64_t sequence = 0;
   };
   std::optional<Sample> sample;  // with dataset_id: only this sample
+  // Not with `sample`: only samples with modified_at < before (µs since the epoch).
+  std::optional<std::int64_t> before;
 };
 
 // Samples with modified_at in [from, to).
