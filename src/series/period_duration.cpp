@@ -1,5 +1,7 @@
 #include "citytwin/series/period_duration.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <string>
 
 namespace citytwin::series {
@@ -141,6 +143,48 @@ class Parser {
 
 Result<PeriodDuration> parse_period_duration(std::string_view text) {
   return Parser(text).run();
+}
+
+namespace {
+
+// Calendar arithmetic stays inside what std::chrono::year represents (±32767).
+constexpr std::int64_t kMaxCalendarMonths = 30'000 * 12;
+
+std::int64_t floor_div_micros(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+}  // namespace
+
+// `time` moved by `months` calendar months (UTC), the day clamped to the target month.
+// Returns false when the date leaves the supported years.
+bool add_calendar_months(std::int64_t time, std::int64_t months, std::int64_t& out) {
+  using namespace std::chrono;
+  std::int64_t days = floor_div_micros(time, kDay);
+  if (days < -kMaxCalendarMonths * 31 || days > kMaxCalendarMonths * 31) return false;
+  std::int64_t time_of_day = time - days * kDay;  // no overflow once days is in range
+  year_month_day date{sys_days{std::chrono::days{days}}};
+  std::int64_t total = static_cast<std::int64_t>(static_cast<int>(date.year())) * 12 +
+                       static_cast<unsigned>(date.month()) - 1 + months;
+  if (total < -kMaxCalendarMonths || total > kMaxCalendarMonths) return false;
+  std::int64_t year_number = floor_div_micros(total, 12);
+  auto month_number = static_cast<unsigned>(total - year_number * 12 + 1);
+  std::chrono::year target_year{static_cast<int>(year_number)};
+  std::chrono::month target_month{month_number};
+  std::chrono::day last = year_month_day_last{target_year, month_day_last{target_month}}.day();
+  std::chrono::day day = std::min(date.day(), last);
+  std::int64_t target_days =
+      sys_days{year_month_day{target_year, target_month, day}}.time_since_epoch().count();
+  out = target_days * kDay + time_of_day;
+  return true;
+}
+
+std::optional<std::int64_t> before_by(std::int64_t time, const PeriodDuration& period) {
+  std::int64_t moved = 0;
+  if (!add_calendar_months(time, -period.months, moved)) return std::nullopt;
+  if (__builtin_sub_overflow(moved, period.micros, &moved)) return std::nullopt;
+  return moved;
 }
 
 }  // namespace citytwin::series

@@ -1,5 +1,7 @@
 #include "citytwin/series/period_duration.hpp"
 
+#include "citytwin/common/instant.hpp"
+
 #include <gtest/gtest.h>
 
 namespace citytwin::series {
@@ -69,6 +71,18 @@ TEST(PeriodDuration, RejectsMalformedInput) {
       EXPECT_EQ(result.error().kind, ErrorKind::kBadRequestData);
     }
   }
+}
+
+TEST(PeriodDuration, MovesBackByCalendarMonthsThenFixedTime) {
+  auto at = [](const char* text) { return parse_date_time(text)->micros; };
+  auto back = [](std::int64_t time, const char* period) {
+    return before_by(time, *parse_period_duration(period));
+  };
+  EXPECT_EQ(back(at("2026-03-31T10:00:00Z"), "P1M"), at("2026-02-28T10:00:00Z"));
+  EXPECT_EQ(back(at("2024-02-29T00:00:00Z"), "P1Y"), at("2023-02-28T00:00:00Z"));
+  EXPECT_EQ(back(at("2026-01-15T00:00:00Z"), "P2Y1MT1H"), at("2023-12-14T23:00:00Z"));
+  EXPECT_EQ(back(at("2026-01-01T00:00:00Z"), "P730D"), at("2024-01-02T00:00:00Z"));
+  EXPECT_FALSE(back(at("2026-01-01T00:00:00Z"), "P40000Y").has_value());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "citytwin/common/result.hpp"
@@ -25,5 +26,13 @@ struct PeriodDuration {
 // up to 6 digits. Negative durations and the alternative date-time form (P0001-02-03...)
 // are rejected, as the specification says. Errors are kBadRequestData with the reason.
 Result<PeriodDuration> parse_period_duration(std::string_view text);
+
+// `time` (µs since the epoch, UTC) moved by `months` calendar months, the day of month
+// clamped to the target month's last day (Jan 31 + 1 month = Feb 28 or 29). false when the
+// date leaves the years ±30000.
+bool add_calendar_months(std::int64_t time, std::int64_t months, std::int64_t& out);
+// `time` moved back by `period`: its months by the calendar, then its fixed part. nullopt
+// outside the supported years.
+std::optional<std::int64_t> before_by(std::int64_t time, const PeriodDuration& period);
 
 }  // namespace citytwin::series
