@@ -430,6 +430,9 @@ class FailingWrites final : public store::EntityStore {
   Result<std::vector<store::TermCount>> attribute_counts(std::string_view t) const override {
     return inner_.attribute_counts(t);
   }
+  Result<std::vector<std::string>> history_types(std::string_view t) const override {
+    return inner_.history_types(t);
+  }
   store::StoreStats stats() const override { return inner_.stats(); }
   Status put_document(std::string_view, std::string_view, std::string_view) override {
     return make_error(ErrorKind::kServiceUnavailable, "disk full");

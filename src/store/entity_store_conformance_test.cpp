@@ -106,6 +106,9 @@ class CompactingStore final : public EntityStore {
   Result<std::vector<TermCount>> attribute_counts(std::string_view tenant) const override {
     return inner_->attribute_counts(tenant);
   }
+  Result<std::vector<std::string>> history_types(std::string_view tenant) const override {
+    return inner_->history_types(tenant);
+  }
   StoreStats stats() const override { return inner_->stats(); }
   Status compact_history() override { return inner_->compact_history(); }
   Status put_document(std::string_view ns, std::string_view key, std::string_view value) override {
@@ -831,12 +834,18 @@ TYPED_TEST(EntityStoreConformance, HistoryTypesAreIndexedUntilErased) {
   };
   EXPECT_THAT(ids(kSensor), ElementsAre("urn:h1", "urn:h2"));
   EXPECT_THAT(ids(kRoom), ElementsAre("urn:h2"));
+  auto types = store.history_types("t");
+  ASSERT_TRUE(types.ok());
+  EXPECT_THAT(*types, ElementsAre(std::min<std::string>(kSensor, kRoom),
+                                  std::max<std::string>(kSensor, kRoom)));
+  EXPECT_TRUE(store.history_types("other")->empty());
   EXPECT_TRUE(store.scan("t", IndexSelector::type(kSensor))->valid() == false);  // not current
   Change erase = Change::history_only("urn:h2");
   erase.erase_history_types = {kSensor, kRoom};
   ASSERT_TRUE(store.apply("t", std::span<const Change>(&erase, 1)).ok());
   EXPECT_THAT(ids(kSensor), ElementsAre("urn:h1"));
   EXPECT_TRUE(ids(kRoom).empty());
+  EXPECT_THAT(*store.history_types("t"), ElementsAre(kSensor));
 }
 
 }  // namespace

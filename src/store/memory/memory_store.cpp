@@ -344,6 +344,15 @@ class MemoryStore final : public EntityStore {
     return data ? term_counts(data->by_attribute) : std::vector<TermCount>();
   }
 
+  Result<std::vector<std::string>> history_types(std::string_view tenant) const override {
+    std::shared_lock lock(state_->mutex);
+    std::vector<std::string> types;
+    if (const TenantData* data = find_tenant(tenant)) {
+      for (const auto& [type, ids] : data->by_history_type) types.push_back(type);
+    }
+    return types;
+  }
+
   StoreStats stats() const override {
     std::shared_lock lock(state_->mutex);
     StoreStats stats;

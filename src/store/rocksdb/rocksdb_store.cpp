@@ -288,6 +288,26 @@ class RocksDbStore final : public EntityStore {
     return read_counts(kv::count_prefix(tenant, CountKind::kAttribute));
   }
 
+  // Walks the index's terms, jumping from one to the next over their ids.
+  Result<std::vector<std::string>> history_types(std::string_view tenant) const override {
+    std::vector<std::string> types;
+    std::string prefix = kv::tenant_prefix(tenant);
+    std::string end = kv::prefix_successor(prefix);
+    rocksdb::Slice end_slice(end);
+    rocksdb::ReadOptions read;
+    read.iterate_upper_bound = &end_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, family(Family::kHistoryTypes)));
+    for (it->Seek(prefix); it->Valid();) {
+      std::string_view rest(it->key().data() + prefix.size(), it->key().size() - prefix.size());
+      auto type = kv::read_component(rest);
+      if (!type) return corruption("history type key");
+      it->Seek(kv::prefix_successor(kv::term_prefix(tenant, *type)));
+      types.push_back(std::move(*type));
+    }
+    CT_RETURN_IF_ERROR(kv::to_status(it->status(), "reading history types"));
+    return types;
+  }
+
   // Best effort: a counter that cannot be read counts as 0 (stats() cannot fail).
   StoreStats stats() const override {
     StoreStats stats;

@@ -256,6 +256,10 @@ class EntityStore {
   // Every type / attribute IRI in use in the tenant with its number of entities.
   virtual Result<std::vector<TermCount>> type_counts(std::string_view tenant) const = 0;
   virtual Result<std::vector<TermCount>> attribute_counts(std::string_view tenant) const = 0;
+  // Every type IRI of the tenant's history-types index (the types of entities with a
+  // recorded history, deleted ones included), ascending: with scan(history_type(t)) it
+  // reaches every entity that has history.
+  virtual Result<std::vector<std::string>> history_types(std::string_view tenant) const = 0;
 
   virtual StoreStats stats() const = 0;
 
