@@ -1,0 +1,82 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "citytwin/common/clock.hpp"
+#include "citytwin/common/result.hpp"
+#include "citytwin/series/period_duration.hpp"
+#include "citytwin/store/entity_store.hpp"
+
+namespace citytwin::core {
+
+// How long a tenant keeps the history of its entities (docs/timeseries.md, "Retention").
+struct RetentionRule {
+  std::string type;  // expanded type IRI; "" is the tenant's default for every other entity
+  std::string keep;  // the ISO 8601 duration as given, e.g. "P2Y"
+  series::PeriodDuration period;  // `keep` parsed
+};
+
+// A tenant's rules: at most one per type and one default. An entity follows the rules of
+// its types (current, else last recorded); with several, the longest keep wins, so no rule
+// ever loses what another keeps. An entity no type rule names follows the default; without
+// a default its history is kept for ever.
+struct RetentionPolicy {
+  std::vector<RetentionRule> rules;
+};
+
+// Rules from (type, keep) pairs: keep must be a non-zero duration, types unique.
+Result<RetentionPolicy> make_retention_policy(
+    const std::vector<std::pair<std::string, std::string>>& rules);
+
+struct RetentionPassReport {
+  std::size_t tenants = 0;   // tenants with a policy
+  std::size_t entities = 0;  // entities whose history was trimmed to their cutoff (if older)
+};
+
+// Keeps the policies (durable documents) and applies them: a pass erases, for every entity
+// a rule covers, the samples modified before now minus its keep (EntityStore's HistoryErase
+// `before`). A pass runs in the background every `interval`, in small writes of a few
+// entities, so writers are never blocked for long; run_pass() runs one now.
+class RetentionService {
+ public:
+  RetentionService(store::EntityStore& store, const Clock& clock) : store_(store), clock_(clock) {}
+  ~RetentionService();
+  RetentionService(const RetentionService&) = delete;
+  RetentionService& operator=(const RetentionService&) = delete;
+
+  // The tenant's policy (no rules when none was set).
+  Result<RetentionPolicy> policy(std::string_view tenant) const;
+  // Replaces the tenant's policy; no rules removes it.
+  Status set_policy(std::string_view tenant, const RetentionPolicy& policy);
+
+  Result<RetentionPassReport> run_pass();
+
+  // Runs a pass every `interval` on its own thread until stop() (or destruction), telling
+  // `on_pass` how each went.
+  using PassListener = std::function<void(const Result<RetentionPassReport>&)>;
+  void start(std::chrono::milliseconds interval, PassListener on_pass = {});
+  void stop();
+
+ private:
+  Result<std::size_t> apply_policy(std::string_view tenant, const RetentionPolicy& policy);
+  Status trim(std::string_view tenant, std::vector<std::pair<std::string, std::int64_t>>& batch);
+
+  store::EntityStore& store_;
+  const Clock& clock_;
+  std::mutex pass_mutex_;  // one pass at a time (the background one, or run_pass())
+  std::mutex wake_mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread worker_;
+};
+
+}  // namespace citytwin::core

@@ -1,0 +1,220 @@
+#include "citytwin/core/retention_service.hpp"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+
+namespace citytwin::core {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kNamespace = "retention";
+// Entities trimmed per store write: small writes keep every write's wait short.
+constexpr std::size_t kTrimBatch = 32;
+
+std::string encode_policy(const RetentionPolicy& policy) {
+  json::array rules;
+  for (const RetentionRule& rule : policy.rules) {
+    json::object entry{{"keep", rule.keep}};
+    if (!rule.type.empty()) entry["type"] = rule.type;
+    rules.push_back(std::move(entry));
+  }
+  return json::serialize(json::object{{"rules", std::move(rules)}});
+}
+
+Result<RetentionPolicy> decode_policy(std::string_view text) {
+  boost::system::error_code ec;
+  auto parsed = json::parse(text, ec);
+  const json::array* rules = nullptr;
+  if (!ec && parsed.is_object()) {
+    if (const auto* found = parsed.as_object().if_contains("rules")) rules = found->if_array();
+  }
+  if (rules == nullptr) {
+    return make_error(ErrorKind::kInternalError, "stored retention policy is unreadable");
+  }
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& rule : *rules) {
+    const auto* object = rule.if_object();
+    const json::value* keep = object ? object->if_contains("keep") : nullptr;
+    const json::value* type = object ? object->if_contains("type") : nullptr;
+    if (keep == nullptr || !keep->is_string() || (type != nullptr && !type->is_string())) {
+      return make_error(ErrorKind::kInternalError, "stored retention policy is unreadable");
+    }
+    pairs.emplace_back(type ? std::string(type->get_string()) : "", keep->get_string());
+  }
+  return make_retention_policy(pairs);
+}
+
+// Ids of the entities indexed under a type now or in their history.
+Status visit_ids_of_type(const store::EntityStore& store, std::string_view tenant,
+                         const std::string& type,
+                         const std::function<Status(const std::string&)>& visit) {
+  for (auto selector :
+       {store::IndexSelector::type(type), store::IndexSelector::history_type(type)}) {
+    auto cursor = store.scan(tenant, selector);
+    for (; cursor->valid(); cursor->next()) CT_RETURN_IF_ERROR(visit(std::string(cursor->id())));
+    CT_RETURN_IF_ERROR(cursor->status());
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Result<RetentionPolicy> make_retention_policy(
+    const std::vector<std::pair<std::string, std::string>>& rules) {
+  RetentionPolicy policy;
+  std::set<std::string> seen;
+  for (const auto& [type, keep] : rules) {
+    auto period = series::parse_period_duration(keep);
+    if (!period) {
+      return make_error(ErrorKind::kBadRequestData, "invalid retention 'keep' '" + keep +
+                                                        "': an ISO 8601 duration such as "
+                                                        "P2Y, P90D or PT12H is expected");
+    }
+    if (period->is_zero()) {
+      return make_error(ErrorKind::kBadRequestData, "retention 'keep' must not be zero");
+    }
+    if (!seen.insert(type).second) {
+      return make_error(ErrorKind::kBadRequestData,
+                        type.empty() ? std::string("more than one default retention rule")
+                                     : "more than one retention rule for type " + type);
+    }
+    policy.rules.push_back(RetentionRule{type, keep, *period});
+  }
+  return policy;
+}
+
+RetentionService::~RetentionService() {
+  stop();
+}
+
+Result<RetentionPolicy> RetentionService::policy(std::string_view tenant) const {
+  auto stored = store_.get_document(kNamespace, tenant);
+  if (!stored) return std::move(stored).error();
+  if (!*stored) return RetentionPolicy{};
+  return decode_policy(**stored);
+}
+
+Status RetentionService::set_policy(std::string_view tenant, const RetentionPolicy& policy) {
+  if (policy.rules.empty()) return store_.delete_document(kNamespace, tenant);
+  return store_.put_document(kNamespace, tenant, encode_policy(policy));
+}
+
+Result<RetentionPassReport> RetentionService::run_pass() {
+  std::lock_guard pass(pass_mutex_);
+  auto policies = store_.list_documents(kNamespace);
+  if (!policies) return std::move(policies).error();
+  RetentionPassReport report;
+  for (const auto& [tenant, text] : *policies) {
+    auto policy = decode_policy(text);
+    if (!policy) return std::move(policy).error();
+    ++report.tenants;
+    // A tenant named in a policy but never written to has nothing to trim.
+    if (!tenant.empty() && !store_.has_tenant(tenant)) continue;
+    auto trimmed = apply_policy(tenant, *policy);
+    if (!trimmed) return std::move(trimmed).error();
+    report.entities += *trimmed;
+  }
+  return report;
+}
+
+Result<std::size_t> RetentionService::apply_policy(std::string_view tenant,
+                                                   const RetentionPolicy& policy) {
+  std::int64_t now = clock_.now().micros;
+  auto cutoff_of = [now](const RetentionRule& rule) {
+    // A keep reaching before year -30000 keeps everything.
+    return series::before_by(now, rule.period).value_or(std::numeric_limits<std::int64_t>::min());
+  };
+  // Entities a type rule covers, with the earliest cutoff (the longest keep) of their rules.
+  std::map<std::string, std::int64_t, std::less<>> by_type;
+  const RetentionRule* fallback = nullptr;
+  for (const RetentionRule& rule : policy.rules) {
+    if (rule.type.empty()) {
+      fallback = &rule;
+      continue;
+    }
+    std::int64_t cutoff = cutoff_of(rule);
+    CT_RETURN_IF_ERROR(visit_ids_of_type(store_, tenant, rule.type, [&](const std::string& id) {
+      auto [slot, added] = by_type.try_emplace(id, cutoff);
+      if (!added) slot->second = std::min(slot->second, cutoff);
+      return ok_status();
+    }));
+  }
+  std::size_t trimmed = 0;
+  std::vector<std::pair<std::string, std::int64_t>> batch;
+  for (const auto& [id, cutoff] : by_type) {
+    batch.emplace_back(id, cutoff);
+    if (batch.size() >= kTrimBatch) CT_RETURN_IF_ERROR(trim(tenant, batch));
+    ++trimmed;
+  }
+  if (fallback != nullptr) {
+    std::int64_t cutoff = cutoff_of(*fallback);
+    auto types = store_.history_types(tenant);
+    if (!types) return std::move(types).error();
+    // Every entity with history is under one of its history types (one with several types
+    // is trimmed once per type: the same cutoff, so the later ones find nothing).
+    std::set<std::string, std::less<>> done;
+    for (const std::string& type : *types) {
+      auto cursor = store_.scan(tenant, store::IndexSelector::history_type(type));
+      for (; cursor->valid(); cursor->next()) {
+        std::string id(cursor->id());
+        if (by_type.contains(id)) continue;
+        batch.emplace_back(std::move(id), cutoff);
+        if (batch.size() >= kTrimBatch) CT_RETURN_IF_ERROR(trim(tenant, batch));
+        ++trimmed;
+      }
+      CT_RETURN_IF_ERROR(cursor->status());
+    }
+  }
+  CT_RETURN_IF_ERROR(trim(tenant, batch));
+  return trimmed;
+}
+
+Status RetentionService::trim(std::string_view tenant,
+                              std::vector<std::pair<std::string, std::int64_t>>& batch) {
+  if (batch.empty()) return ok_status();
+  std::vector<store::Change> changes;
+  changes.reserve(batch.size());
+  for (auto& [id, cutoff] : batch) {
+    store::Change change = store::Change::history_only(std::move(id));
+    store::HistoryErase erase;
+    erase.before = cutoff;
+    change.erase_history.push_back(std::move(erase));
+    changes.push_back(std::move(change));
+  }
+  batch.clear();
+  return store_.apply(tenant, changes);
+}
+
+void RetentionService::start(std::chrono::milliseconds interval, PassListener on_pass) {
+  stop();
+  {
+    std::lock_guard lock(wake_mutex_);
+    stopping_ = false;
+  }
+  worker_ = std::thread([this, interval, on_pass = std::move(on_pass)] {
+    std::unique_lock lock(wake_mutex_);
+    while (!wake_.wait_for(lock, interval, [this] { return stopping_; })) {
+      lock.unlock();
+      auto report = run_pass();
+      if (on_pass) on_pass(report);
+      lock.lock();
+    }
+  });
+}
+
+void RetentionService::stop() {
+  {
+    std::lock_guard lock(wake_mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+}  // namespace citytwin::core
