@@ -11,6 +11,7 @@
 #include "citytwin/core/discovery.hpp"
 #include "citytwin/core/entity_service.hpp"
 #include "citytwin/core/notification_sender.hpp"
+#include "citytwin/core/retention_service.hpp"
 #include "citytwin/core/subscription_service.hpp"
 #include "citytwin/core/temporal_service.hpp"
 #include "citytwin/http/key_routes.hpp"
@@ -47,6 +48,10 @@ std::map<std::string, P> reviewed() {
       {"GET /citytwin/v1/keys/{keyId}", P::kGlobalAdmin},
       {"DELETE /citytwin/v1/keys/{keyId}", P::kGlobalAdmin},
       {"GET /citytwin/v1/export", P::kRead},
+      // Retention erases history: the tenant's admins set it; a pass covers every tenant.
+      {"GET /citytwin/v1/retention", P::kAdmin},
+      {"PUT /citytwin/v1/retention", P::kAdmin},
+      {"POST /citytwin/v1/retention/passes", P::kGlobalAdmin},
       {"POST " + kNgsi + "/entities", P::kWrite},
       {"GET " + kNgsi + "/entities", P::kRead},
       {"GET " + kNgsi + "/entities/{entityId}", P::kRead},
@@ -117,8 +122,9 @@ class RouteTableTest : public ::testing::Test {
   core::SubscriptionService subscriptions_{
       *store_, clock_,
       [this](const boost::json::value& context) { return resolver_->resolve(context); }, sender_};
-  NgsiApi api_{entities_,  discovery_, temporal_, subscriptions_,
-               *resolver_, registry_,  loader_,   {}};
+  core::RetentionService retention_{*store_, clock_};
+  NgsiApi api_{entities_, discovery_, temporal_, subscriptions_, *resolver_,
+               registry_, loader_,    {},        &retention_};
   Router router_;
 
   void SetUp() override {

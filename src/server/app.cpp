@@ -17,6 +17,7 @@
 #include "citytwin/core/context_documents.hpp"
 #include "citytwin/core/discovery.hpp"
 #include "citytwin/core/entity_service.hpp"
+#include "citytwin/core/retention_service.hpp"
 #include "citytwin/core/subscription_service.hpp"
 #include "citytwin/core/temporal_service.hpp"
 #include "citytwin/http/http_context_loader.hpp"
@@ -289,8 +290,21 @@ int serve(const ServeOptions& options) {
   api_options.temporal_page_size = options.temporal_page_size;
   api_options.base_url =
       "http://" + display_host(address->host) + ":" + std::to_string(server.port());
-  http::NgsiApi ngsi{entities,   discovery, temporal, subscriptions,
-                     **resolver, registry,  loader,   api_options};
+  // History retention (docs/timeseries.md): rules per tenant and type, applied by passes.
+  core::RetentionService retention(**store, clock);
+  if (options.retention_interval_s > 0) {
+    retention.start(std::chrono::seconds(options.retention_interval_s),
+                    [](const Result<core::RetentionPassReport>& report) {
+                      if (!report) {
+                        spdlog::warn("retention pass failed: {}", report.error().detail);
+                      } else if (report->tenants > 0) {
+                        spdlog::info("retention pass: {} entities of {} tenants trimmed",
+                                     report->entities, report->tenants);
+                      }
+                    });
+  }
+  http::NgsiApi ngsi{entities, discovery, temporal,    subscriptions, **resolver,
+                     registry, loader,    api_options, &retention};
   http::add_ngsi_routes(router, ngsi);
   if (auto status = write_port_file(options.port_file, server.port()); !status.ok()) {
     spdlog::error("{}", status.error().detail);
@@ -322,6 +336,7 @@ int serve(const ServeOptions& options) {
   std::promise<void> drained;
   (**store).when_durable((**store).write_mark(), [&drained](Status) { drained.set_value(); });
   drained.get_future().wait();
+  retention.stop();
   subscriptions.stop();
   spdlog::info("stopped cleanly");
   return 0;

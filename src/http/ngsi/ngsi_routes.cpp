@@ -48,6 +48,13 @@ void add_ngsi_routes(Router& router, NgsiApi& api) {
              bind(query_temporal_post));
   // CityTwin's own API (not NGSI-LD): bulk export of recorded history.
   router.add("GET", "/citytwin/v1/export", Permission::kRead, bind(export_history));
+  // History retention rules of the request's tenant; a pass now covers every tenant.
+  if (api.retention != nullptr) {
+    router.add("GET", "/citytwin/v1/retention", Permission::kAdmin, bind(retrieve_retention));
+    router.add("PUT", "/citytwin/v1/retention", Permission::kAdmin, bind(replace_retention));
+    router.add("POST", "/citytwin/v1/retention/passes", Permission::kGlobalAdmin,
+               bind(run_retention_pass));
+  }
   const std::string temporal = base + "/temporal/entities";
   router.add("POST", temporal, Permission::kWrite, bind(create_temporal_entity));
   router.add("DELETE", temporal + "/{entityId}", Permission::kWrite, bind(delete_temporal_entity));

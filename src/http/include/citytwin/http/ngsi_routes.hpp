@@ -5,6 +5,7 @@
 
 #include "citytwin/core/discovery.hpp"
 #include "citytwin/core/entity_service.hpp"
+#include "citytwin/core/retention_service.hpp"
 #include "citytwin/core/subscription_service.hpp"
 #include "citytwin/core/temporal_service.hpp"
 #include "citytwin/http/router.hpp"
@@ -39,6 +40,8 @@ struct NgsiApi {
   jsonld::ContextRegistry& registry;
   jsonld::ContextLoader& loader;
   NgsiApiOptions options;
+  // History retention rules (/citytwin/v1/retention); the routes are left out without it.
+  core::RetentionService* retention = nullptr;
 };
 
 // Registers every /ngsi-ld/v1/ route.

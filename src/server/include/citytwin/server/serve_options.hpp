@@ -46,6 +46,9 @@ struct ServeOptions {
   std::size_t history_compact_min_samples = 64;
   std::size_t history_chunk_samples = 1024;
   std::uint64_t history_compact_interval_ms = 60000;
+  // Seconds between history retention passes (core::RetentionService; the rules are set per
+  // tenant through /citytwin/v1/retention). 0: no background passes. Default 3600.
+  std::uint64_t retention_interval_s = 3600;
 
   // NGSI-LD paging (see http::NgsiApiOptions): entities per page without `limit`, the
   // largest `limit`, and instances of one attribute per temporal answer (206 past it).
