@@ -23,7 +23,7 @@ const artifacts = resolve(process.env.CITYTWIN_E2E_ARTIFACTS ?? 'build/e2e-artif
 mkdirSync(artifacts, { recursive: true });
 
 const STATION = 'urn:ngsi-ld:AirQualityObserved:demo:001';
-let server;
+const servers = [];
 let dataDir;
 let base;
 let browser;
@@ -31,11 +31,12 @@ let page;
 const foreignRequests = [];
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
-async function startServer() {
-  dataDir = mkdtempSync(join(tmpdir(), 'citytwin-e2e-'));
-  const portFile = join(dataDir, 'port');
-  server = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--data', join(dataDir, 'db'),
-    '--port-file', portFile, '--auth', 'off', '--log-level', 'warn'], { stdio: ['ignore', 'inherit', 'inherit'] });
+// Starts citytwin in a new data directory; returns its base URL. `auth`: API keys required.
+async function startServer(directory, auth = 'off') {
+  const portFile = join(directory, 'port');
+  const server = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--data', join(directory, 'db'),
+    '--port-file', portFile, '--auth', auth, '--log-level', 'warn'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  servers.push(server);
   for (let i = 0; i < 1000; i++) {
     if (server.exitCode !== null) throw new Error(`citytwin exited with ${server.exitCode}`);
     if (existsSync(portFile)) {
@@ -92,7 +93,9 @@ async function shot(name) {
 let entities;
 
 before(async () => {
-  base = await startServer();
+  dataDir = mkdtempSync(join(tmpdir(), 'citytwin-e2e-'));
+  mkdirSync(join(dataDir, 'open'));
+  base = await startServer(join(dataDir, 'open'));
   entities = await loadCity();
   browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -113,7 +116,8 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
+  for (const server of servers) {
+    if (server.exitCode !== null) continue;
     server.kill('SIGTERM');
     await new Promise((done) => server.once('exit', done));
   }
@@ -166,7 +170,29 @@ test('map: every located entity, click one for its card', async () => {
   await page.waitForURL(`**/entities/${encodeURIComponent(STATION)}`);
 });
 
+test('keyboard: skip link first, entities in view open their card with Enter', async () => {
+  await page.goto(base + '/');
+  await page.waitForSelector('#map[data-state="ready"]', { timeout: 60_000 });
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'skip-link');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+  // The side panel lists what the map shows, as buttons: the map's entities without a mouse.
+  const first = await page.waitForSelector('.in-view button', { timeout: 20_000 });
+  const id = await first.getAttribute('data-entity-id');
+  await first.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`.card[data-entity-id="${id}"]`);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'card-title');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');  // the card's close button
+  await page.waitForSelector('.card', { state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.entityId), id);
+});
+
 test('entity: every attribute and its history chart, raw and aggregated', async () => {
+  // Opened by its URL: the server's single-page-app fallback serves the shell there.
+  await page.goto(`${base}/entities/${encodeURIComponent(STATION)}`);
   await page.waitForSelector('figure.chart[data-state="ready"]', { timeout: 30_000 });
   // A week of hourly values (demo_city.py), the first numeric attribute in the list.
   assert.ok(Number(await page.getAttribute('figure.chart', 'data-points')) >= 100);
@@ -202,6 +228,24 @@ test('Arabic: right-to-left layout, translated, still accessible', async () => {
   assert.equal(await page.textContent('nav a[href="/map"]'), 'الخريطة');
   await shot('map-ar');
   await axeCheck('map in Arabic');
+});
+
+test('with API keys required the console asks for one and then shows the data', async () => {
+  const secured = join(dataDir, 'secured');
+  mkdirSync(secured);
+  const key = execFileSync(binary, ['keys', 'create', '--data', join(secured, 'db'), '--role', 'viewer', '--name', 'e2e'],
+    { encoding: 'utf8' }).trim();
+  const securedBase = await startServer(secured, 'required');
+  await page.goto(securedBase + '/entities');
+  const field = await page.waitForSelector('#auth-key');
+  await field.fill(key);
+  await page.click('.auth-form button[type="submit"]');
+  await page.waitForSelector('.auth-form', { state: 'detached' });
+  // An empty city: the query ran with the key (a 401 would bring the form back).
+  await page.waitForSelector('.results p:has-text("No entity matches.")');
+  assert.equal(await page.$('#auth-key'), null);
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('citytwin.apiKey')), key);
+  await axeCheck('API key prompt');
 });
 
 test('the browser reached no address but 127.0.0.1', () => {

@@ -19,6 +19,7 @@ const navItems: Array<{ path: string; key: MessageKey }> = [
 ];
 
 let currentView: View | undefined;
+let renderedLocation = '';
 
 function main(): HTMLElement {
   return document.getElementById('main') as HTMLElement;
@@ -30,6 +31,7 @@ async function route(): Promise<void> {
   const container = main();
   container.replaceChildren();
   const path = location.pathname;
+  renderedLocation = path + location.search;
   renderNav(path);
   const entityMatch = path.match(/^\/entities\/(.+)$/);
   if (path === '/' || path === '/map') {
@@ -129,7 +131,10 @@ function start(): void {
     event.preventDefault();
     navigate(link.getAttribute('href') ?? '/');
   });
-  window.addEventListener('popstate', () => void route());
+  // A fragment change (the skip link) also fires popstate: only a new path renders anew.
+  window.addEventListener('popstate', () => {
+    if (location.pathname + location.search !== renderedLocation) void route();
+  });
   window.addEventListener(UNAUTHORIZED_EVENT, showKeyPrompt);
   void route().then(() => {
     const heading = main().querySelector('h1');
