@@ -218,6 +218,32 @@ test('entities: filter by type and q', async () => {
   await axeCheck('entities list');
 });
 
+test('subscriptions: create one, pause it, delete it', async () => {
+  await page.goto(base + '/subscriptions');
+  await page.waitForSelector('.results p:has-text("No subscription yet.")');
+  await page.fill('#sub-name', 'e2e watch');
+  await page.waitForSelector('#sub-type option[value="WasteContainer"]', { state: 'attached' });
+  await page.selectOption('#sub-type', 'WasteContainer');
+  await page.fill('#sub-watched', 'fillingLevel');
+  // Never notified: nothing is written after it is made.
+  await page.fill('#sub-endpoint', 'http://127.0.0.1:9/notify');
+  await page.click('form[aria-labelledby="create-title"] button[type="submit"]');
+  const row = 'tr:has(th:text-is("e2e watch"))';
+  await page.waitForSelector(`${row} td[data-status="active"]`);
+  assert.match(await page.textContent(row), /WasteContainer.*fillingLevel/);
+  const listed = await (await fetch(base + '/ngsi-ld/v1/subscriptions')).json();
+  assert.equal(listed.length, 1);
+  assert.deepEqual(listed[0].watchedAttributes, ['fillingLevel']);
+  await axeCheck('subscriptions');
+  await page.click(`${row} button:text-is("Pause")`);
+  await page.waitForSelector(`${row} td[data-status="paused"]`);
+  await shot('subscriptions');
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.click(`${row} button:text-is("Delete")`);
+  await page.waitForSelector('.results p:has-text("No subscription yet.")');
+  assert.deepEqual(await (await fetch(base + '/ngsi-ld/v1/subscriptions')).json(), []);
+});
+
 test('Arabic: right-to-left layout, translated, still accessible', async () => {
   await page.goto(base + '/');
   await page.waitForSelector('#map[data-state="ready"]', { timeout: 60_000 });

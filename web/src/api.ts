@@ -21,18 +21,37 @@ export interface ApiResponse<T> {
 
 export const UNAUTHORIZED_EVENT = 'citytwin:unauthorized';
 
+function headers(): Record<string, string> {
+  const result: Record<string, string> = { Accept: 'application/json' };
+  const key = settings.apiKey();
+  if (key) result.Authorization = `Bearer ${key}`;
+  const tenant = settings.tenant();
+  if (tenant) result['NGSILD-Tenant'] = tenant;
+  return result;
+}
+
 export async function apiGet<T>(path: string, params: Params = {}): Promise<ApiResponse<T>> {
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(params)) {
     if (value !== undefined && value !== '') query.set(name, String(value));
   }
   const url = path + (query.toString() ? `?${query}` : '');
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  const key = settings.apiKey();
-  if (key) headers.Authorization = `Bearer ${key}`;
-  const tenant = settings.tenant();
-  if (tenant) headers['NGSILD-Tenant'] = tenant;
-  const response = await fetch(url, { headers });
+  const response = await checked(await fetch(url, { headers: headers() }));
+  return { body: (await response.json()) as T, headers: response.headers, status: response.status };
+}
+
+// A write (POST, PATCH, DELETE) with an optional JSON body; resolves once the server
+// acknowledged it (durably, docs/storage.md).
+export async function apiSend(method: string, path: string, body?: unknown): Promise<Response> {
+  const init: RequestInit = { method, headers: headers() };
+  if (body !== undefined) {
+    init.headers = { ...headers(), 'Content-Type': 'application/json' };
+    init.body = JSON.stringify(body);
+  }
+  return checked(await fetch(path, init));
+}
+
+async function checked(response: Response): Promise<Response> {
   if (response.status === 401) window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT));
   if (!response.ok) {
     let message = `${response.status} ${response.statusText}`;
@@ -44,7 +63,7 @@ export async function apiGet<T>(path: string, params: Params = {}): Promise<ApiR
     }
     throw new ApiError(response.status, message);
   }
-  return { body: (await response.json()) as T, headers: response.headers, status: response.status };
+  return response;
 }
 
 export const NGSI = '/ngsi-ld/v1';

@@ -10,11 +10,13 @@ import { settings } from './settings';
 import { renderEntities } from './views/entities';
 import { renderEntity } from './views/entity';
 import { renderSettings } from './views/settings';
+import { renderSubscriptions } from './views/subscriptions';
 
 
 const navItems: Array<{ path: string; key: MessageKey }> = [
   { path: '/map', key: 'navMap' },
   { path: '/entities', key: 'navEntities' },
+  { path: '/subscriptions', key: 'navSubscriptions' },
   { path: '/settings', key: 'navSettings' },
 ];
 
@@ -42,6 +44,8 @@ async function route(): Promise<void> {
     currentView = renderEntities(container, new URLSearchParams(location.search));
   } else if (entityMatch) {
     currentView = renderEntity(container, decodeURIComponent(entityMatch[1]));
+  } else if (path === '/subscriptions') {
+    currentView = renderSubscriptions(container);
   } else if (path === '/settings') {
     currentView = renderSettings(container);
   } else {
@@ -72,7 +76,7 @@ function renderNav(path: string): void {
       h('li', {}, h('a', { href: item.path, 'data-link': true, 'aria-current': active ? 'page' : undefined }, t(item.key))),
     );
   }
-  nav.setAttribute('aria-label', t('navMap') + ', ' + t('navEntities'));
+  nav.setAttribute('aria-label', t('mainNavigation'));
   nav.replaceChildren(list);
 }
 

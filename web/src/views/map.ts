@@ -125,7 +125,9 @@ export function renderMap(container: HTMLElement): View {
       items.push(h('li', {}, button));
     }
     inView.replaceChildren(...items);
-    inViewNote.textContent = seen.size > IN_VIEW_LIMIT || features.length === 0 ? t('inViewMore') : '';
+    // Entities inside a cluster are not listed one by one: zooming in splits the clusters.
+    const clustered = map.queryRenderedFeatures({ layers: ['clusters'] }).length > 0;
+    inViewNote.textContent = seen.size > IN_VIEW_LIMIT || clustered ? t('inViewMore') : '';
   };
 
   const load = async () => {
