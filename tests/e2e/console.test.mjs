@@ -6,11 +6,13 @@
 //   CITYTWIN_BIN=build/release/citytwin node tests/e2e/console.test.mjs
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { crc32, deflateSync } from 'node:zlib';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const webModules = join(root, 'web/node_modules');
@@ -242,6 +244,54 @@ test('subscriptions: create one, pause it, delete it', async () => {
   await page.click(`${row} button:text-is("Delete")`);
   await page.waitForSelector('.results p:has-text("No subscription yet.")');
   assert.deepEqual(await (await fetch(base + '/ngsi-ld/v1/subscriptions')).json(), []);
+});
+
+// A 256×256 PNG of one colour: what a raster tile server sends.
+function pngTile() {
+  const chunk = (type, data) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(256, 0);
+  header.writeUInt32BE(256, 4);
+  header.set([8, 2, 0, 0, 0], 8);  // 8-bit RGB
+  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(256 * 3, 0xc8)]);
+  const pixels = Buffer.concat(Array.from({ length: 256 }, () => row));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header), chunk('IDAT', deflateSync(pixels)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+test('settings: a tile URL adds a raster basemap from that server', async () => {
+  const tile = pngTile();
+  const requested = [];
+  const tiles = createServer((request, response) => {
+    requested.push(request.url);
+    response.writeHead(200, { 'Content-Type': 'image/png', 'Access-Control-Allow-Origin': '*' });
+    response.end(tile);
+  });
+  await new Promise((done) => tiles.listen(0, '127.0.0.1', done));
+  try {
+    await page.goto(base + '/settings');
+    await page.fill('#settings-tiles', `http://127.0.0.1:${tiles.address().port}/{z}/{x}/{y}.png`);
+    await page.click('form.settings button[type="submit"]');
+    await page.waitForSelector('form.settings p[role="status"]:has-text("Saved.")');
+    await axeCheck('settings');
+    await page.click('nav a[href="/map"]');
+    await page.waitForSelector('#map[data-state="ready"]', { timeout: 60_000 });
+    await page.waitForFunction(() => window.citytwinConsole.map.loaded() && window.citytwinConsole.map.getLayer('basemap'));
+    assert.ok(requested.some((url) => /^\/\d+\/\d+\/\d+\.png$/.test(url)), `tile requests: ${requested}`);
+    await shot('map-basemap');
+  } finally {
+    await page.goto(base + '/settings');
+    await page.fill('#settings-tiles', '');
+    await page.click('form.settings button[type="submit"]');
+    tiles.close();
+  }
 });
 
 test('Arabic: right-to-left layout, translated, still accessible', async () => {

@@ -75,13 +75,15 @@ const StaticAsset* find_asset(std::span<const StaticAsset> assets, std::string_v
   return it == assets.end() ? nullptr : &*it;
 }
 
-// The shell loads only its own files; map tiles and API calls may go to a tile server the
-// user names in the settings, hence https: for images and connections. MapLibre runs its
-// worker from a blob: URL and sets inline styles on its controls.
+// Scripts come only from the console's own files. Map tiles may come from the tile server
+// the user names in the settings (a city's own may be plain http on its network), hence
+// http: and https: for images and connections. MapLibre runs its worker from a blob: URL
+// and sets inline styles on its controls.
 constexpr std::string_view kContentSecurityPolicy =
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob: https:; connect-src 'self' https:; worker-src 'self' blob:; "
-    "child-src blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+    "img-src 'self' data: blob: http: https:; connect-src 'self' http: https:; "
+    "worker-src 'self' blob:; child-src blob:; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'";
 
 }  // namespace
 
