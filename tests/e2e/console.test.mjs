@@ -218,6 +218,12 @@ test('entities: filter by type and q', async () => {
   assert.match(await page.textContent('.results caption'), new RegExp(`^${expected} `));
   await shot('entities');
   await axeCheck('entities list');
+
+  // A relationship is a link to the entity it names.
+  const spot = entities.find((e) => e.type === 'ParkingSpot');
+  await page.goto(`${base}/entities/${encodeURIComponent(spot.id)}`);
+  const link = await page.waitForSelector('tr[data-attribute="refParkingSite"] a');
+  assert.equal(await link.getAttribute('href'), `/entities/${encodeURIComponent(spot.refParkingSite.object)}`);
 });
 
 test('subscriptions: create one, pause it, delete it', async () => {
