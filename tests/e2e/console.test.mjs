@@ -192,6 +192,30 @@ test('keyboard: skip link first, entities in view open their card with Enter', a
   assert.equal(await page.evaluate(() => document.activeElement.dataset.entityId), id);
 });
 
+test('map to entities: list the entities of the area the map shows', async () => {
+  await page.goto(base + '/');
+  await page.waitForSelector('#map[data-state="ready"]', { timeout: 60_000 });
+  await page.evaluate(async () => {
+    const map = window.citytwinConsole.map;
+    map.jumpTo({ center: [2.1734, 41.3851], zoom: 14 });
+    await new Promise((done) => map.once('idle', done));
+  });
+  await page.click('#list-area');
+  await page.waitForURL(/\/entities\?bbox=/);
+  const [west, south, east, north] = new URL(page.url()).searchParams.get('bbox').split(',').map(Number);
+  const inside = ([x, y]) => x > west && x < east && y > south && y < north;
+  const flatten = (c) => (typeof c[0] === 'number' ? [c] : c.flatMap(flatten));
+  const expected = entities.filter((e) => e.location && flatten(e.location.value.coordinates).every(inside)).length;
+  assert.ok(expected > 0 && expected < entities.length, `entities in the box: ${expected}`);
+  await page.waitForSelector('.results caption');
+  assert.match(await page.textContent('.results caption'), new RegExp(`^${expected} `));
+  await axeCheck('entities in an area');
+  await page.click('.area-filter button');
+  await page.waitForURL((url) => !url.search.includes('bbox'));
+  await page.waitForSelector('.results caption');
+  assert.match(await page.textContent('.results caption'), new RegExp(`^${entities.length} `));
+});
+
 test('entity: every attribute and its history chart, raw and aggregated', async () => {
   // Opened by its URL: the server's single-page-app fallback serves the shell there.
   await page.goto(`${base}/entities/${encodeURIComponent(STATION)}`);

@@ -97,4 +97,7 @@ export const ar: Messages = {
   deleted: 'تم حذف الاشتراك.',
   updated: 'تم تحديث الاشتراك.',
   mainNavigation: 'التنقل الرئيسي',
+  listInArea: 'عرض كيانات هذه المنطقة',
+  area: 'المنطقة',
+  removeArea: 'إزالة تصفية المنطقة',
 };

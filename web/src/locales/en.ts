@@ -96,6 +96,9 @@ export const en = {
   deleted: 'Subscription deleted.',
   updated: 'Subscription updated.',
   mainNavigation: 'Main',
+  listInArea: 'List the entities in this area',
+  area: 'Area',
+  removeArea: 'Remove the area filter',
 };
 
 export type Messages = typeof en;

@@ -97,4 +97,7 @@ export const es: Messages = {
   deleted: 'Suscripción eliminada.',
   updated: 'Suscripción actualizada.',
   mainNavigation: 'Principal',
+  listInArea: 'Listar las entidades de esta zona',
+  area: 'Zona',
+  removeArea: 'Quitar el filtro de zona',
 };

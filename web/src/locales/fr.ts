@@ -97,4 +97,7 @@ export const fr: Messages = {
   deleted: 'Abonnement supprimé.',
   updated: 'Abonnement modifié.',
   mainNavigation: 'Principale',
+  listInArea: 'Lister les entités de cette zone',
+  area: 'Zone',
+  removeArea: 'Retirer le filtre de zone',
 };

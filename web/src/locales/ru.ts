@@ -97,4 +97,7 @@ export const ru: Messages = {
   deleted: 'Подписка удалена.',
   updated: 'Подписка изменена.',
   mainNavigation: 'Основная навигация',
+  listInArea: 'Показать объекты этой области',
+  area: 'Область',
+  removeArea: 'Убрать фильтр по области',
 };

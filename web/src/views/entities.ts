@@ -7,6 +7,22 @@ import { attributeRows, type NgsiEntity } from './attributes';
 
 const PAGE = 20;
 
+// The area filter: bbox=west,south,east,north (from the map's "list the entities in this
+// area"), queried as georel=within a polygon (clause 4.10).
+export function parseBbox(value: string | null): [number, number, number, number] | undefined {
+  const numbers = (value ?? '').split(',').map(Number);
+  if (numbers.length !== 4 || numbers.some((n) => !Number.isFinite(n))) return undefined;
+  const [west, south, east, north] = numbers;
+  return west < east && south < north ? [west, south, east, north] : undefined;
+}
+
+function areaParams(bbox: [number, number, number, number] | undefined) {
+  if (!bbox) return {};
+  const [west, south, east, north] = bbox;
+  const ring = [[west, south], [east, south], [east, north], [west, north], [west, south]];
+  return { georel: 'within', geometry: 'Polygon', coordinates: JSON.stringify([ring]) };
+}
+
 export function renderEntities(container: HTMLElement, params: URLSearchParams): View {
   const typeSelect = h('select', { id: 'filter-type', name: 'type' }, h('option', { value: '' }, t('anyType')));
   const q = h('input', { id: 'filter-q', name: 'q', type: 'text', value: params.get('q') ?? '', 'aria-describedby': 'filter-q-help', dir: 'ltr' });
@@ -19,7 +35,17 @@ export function renderEntities(container: HTMLElement, params: URLSearchParams):
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('search'))),
   );
   const results = h('div', { class: 'results', 'aria-live': 'polite' });
-  append(container, h('h1', { tabindex: -1 }, t('entitiesTitle')), form, results);
+  const bbox = parseBbox(params.get('bbox'));
+  const area = bbox
+    ? h('p', { class: 'area-filter' }, `${t('area')}: `, h('span', { dir: 'ltr' }, bbox.map((n) => n.toFixed(4)).join(', ')), ' ',
+      h('button', { type: 'button', class: 'secondary', onclick: () => {
+        const next = new URLSearchParams(params);
+        next.delete('bbox');
+        next.delete('page');
+        navigate(`/entities${next.toString() ? `?${next}` : ''}`);
+      } }, t('removeArea')))
+    : null;
+  append(container, h('h1', { tabindex: -1 }, t('entitiesTitle')), form, area, results);
 
   const page = Math.max(1, Number(params.get('page') ?? '1') || 1);
   form.addEventListener('submit', (event) => {
@@ -27,6 +53,7 @@ export function renderEntities(container: HTMLElement, params: URLSearchParams):
     const next = new URLSearchParams();
     if (typeSelect.value) next.set('type', typeSelect.value);
     if (q.value.trim()) next.set('q', q.value.trim());
+    if (bbox) next.set('bbox', bbox.join(','));
     navigate(`/entities${next.toString() ? `?${next}` : ''}`);
   });
 
@@ -45,6 +72,7 @@ export function renderEntities(container: HTMLElement, params: URLSearchParams):
       results.replaceChildren(h('p', {}, t('loading')));
       const { body, headers } = await apiGet<NgsiEntity[]>(`${NGSI}/entities`, {
         type, q: params.get('q') ?? undefined, limit: PAGE, offset: (page - 1) * PAGE, count: 'true',
+        ...areaParams(bbox),
       });
       const total = Number(headers.get('NGSILD-Results-Count') ?? body.length);
       results.replaceChildren(...table(body, total, page, params));

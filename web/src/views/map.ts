@@ -8,6 +8,7 @@ import { entityTypes, queryAll } from '../api';
 import { typeColors } from '../colors';
 import { append, h } from '../dom';
 import { t } from '../i18n';
+import { navigate } from '../navigation';
 import { settings } from '../settings';
 import { entityCard } from './card';
 import type { View } from '../navigation';
@@ -51,6 +52,8 @@ export function renderMap(container: HTMLElement): View {
   const cardSlot = h('div', { class: 'card-slot' });
   const inView = h('ul', { class: 'in-view' });
   const inViewNote = h('p', { class: 'help' });
+  // The entities view filtered to what the map shows (georel=within the visible box).
+  const listArea = h('button', { type: 'button', class: 'secondary', id: 'list-area' }, t('listInArea'));
   const side = h(
     'aside',
     { class: 'map-side', 'aria-label': t('legend') },
@@ -58,6 +61,7 @@ export function renderMap(container: HTMLElement): View {
     h('h2', { id: 'legend-title' }, t('legend')),
     legend,
     h('h2', { id: 'in-view-title' }, t('inView')),
+    listArea,
     inViewNote,
     inView,
   );
@@ -82,6 +86,11 @@ export function renderMap(container: HTMLElement): View {
     return {};
   }
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  listArea.addEventListener('click', () => {
+    const bounds = map.getBounds();
+    const box = [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()].map((n) => n.toFixed(5));
+    navigate(`/entities?bbox=${box.join(',')}`);
+  });
   (window as unknown as { citytwinConsole?: object }).citytwinConsole = { map };
   const hidden = new Set<string>();
 
