@@ -14,7 +14,6 @@ export const ru: Messages = {
   legend: 'Типы объектов',
   inView: 'Объекты в видимой области',
   inViewMore: 'Приблизьте карту, чтобы увидеть больше',
-  cluster: 'Группа из {count} объектов',
   close: 'Закрыть',
   openDetails: 'Подробнее',
   entitiesTitle: 'Объекты',

@@ -14,7 +14,6 @@ export const zh: Messages = {
   legend: '实体类型',
   inView: '视图中的实体',
   inViewMore: '放大以列出更多',
-  cluster: '{count} 个实体的组',
   close: '关闭',
   openDetails: '查看详情',
   entitiesTitle: '实体',
