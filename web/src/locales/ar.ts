@@ -99,4 +99,5 @@ export const ar: Messages = {
   listInArea: 'عرض كيانات هذه المنطقة',
   area: 'المنطقة',
   removeArea: 'إزالة تصفية المنطقة',
+  partialHistory: 'سجل طويل: أرسل الخادم جزءًا من الفترة فقط ({range}). ضيّق الفترة أو استخدم التجميع.',
 };

@@ -98,6 +98,7 @@ export const en = {
   listInArea: 'List the entities in this area',
   area: 'Area',
   removeArea: 'Remove the area filter',
+  partialHistory: 'Long history: the server sent part of the range only ({range}). Narrow the range or aggregate.',
 };
 
 export type Messages = typeof en;

@@ -99,4 +99,5 @@ export const es: Messages = {
   listInArea: 'Listar las entidades de esta zona',
   area: 'Zona',
   removeArea: 'Quitar el filtro de zona',
+  partialHistory: 'Historial largo: el servidor envió solo parte del intervalo ({range}). Acote el intervalo o agregue.',
 };

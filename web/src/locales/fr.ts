@@ -99,4 +99,5 @@ export const fr: Messages = {
   listInArea: 'Lister les entités de cette zone',
   area: 'Zone',
   removeArea: 'Retirer le filtre de zone',
+  partialHistory: 'Historique long : le serveur n’a envoyé qu’une partie de la période ({range}). Réduisez la période ou agrégez.',
 };

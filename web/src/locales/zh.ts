@@ -99,4 +99,5 @@ export const zh: Messages = {
   listInArea: '列出此区域中的实体',
   area: '区域',
   removeArea: '移除区域筛选',
+  partialHistory: '历史较长：服务器只返回了部分时间范围（{range}）。请缩小范围或使用聚合。',
 };

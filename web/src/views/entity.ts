@@ -83,7 +83,7 @@ function historyForm(section: HTMLElement, id: string, attributes: string[], end
     const name = attribute.value;
     const aggregated = method.value !== '';
     try {
-      const { body } = await apiGet<Record<string, TemporalAttribute | TemporalAttribute[]>>(
+      const { body, status, headers } = await apiGet<Record<string, TemporalAttribute | TemporalAttribute[]>>(
         `${NGSI}/temporal/entities/${encodeURIComponent(id)}`, {
           attrs: name, timerel: 'between', timeAt: fromInput(from.value), endTimeAt: fromInput(to.value),
           options: aggregated ? 'aggregatedValues' : 'temporalValues',
@@ -106,6 +106,11 @@ function historyForm(section: HTMLElement, id: string, attributes: string[], end
       const { drawChart } = await import('../chart');
       const label = aggregated ? `${name} (${method.selectedOptions[0].textContent})` : name;
       dispose = drawChart(figure, label, points);
+      // 206: the history was longer than one answer holds (clause 6.3.10, Content-Range).
+      if (status === 206) {
+        const range = (headers.get('Content-Range') ?? '').replace(/^date-time\s+/, '').replace(/\/\*$/, '');
+        figure.append(h('p', { class: 'help', role: 'note' }, t('partialHistory', { range })));
+      }
       figure.dataset.state = 'ready';
       figure.dataset.points = String(points.length);
     } catch (error) {
