@@ -12,12 +12,15 @@ build_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 test_packages=(python3 python3-pytest python3-requests curl openssl)
+# The web console (web/): built with Node.js and npm at build time, tested end to end in
+# Debian's headless Chromium (tests/e2e/).
+web_packages=(nodejs chromium)
 bench_packages=(nginx-light wrk influxdb victoria-metrics)
 # clang and its runtime libraries (libFuzzer, ASan, UBSan) for `make fuzz`; the normal build
 # uses g++ only.
 fuzz_packages=(clang-14 libclang-rt-14-dev)
 
-wanted=("${build_packages[@]}" "${test_packages[@]}")
+wanted=("${build_packages[@]}" "${test_packages[@]}" "${web_packages[@]}")
 if [ "${CITYTWIN_BENCH_DEPS:-0}" = "1" ]; then wanted+=("${bench_packages[@]}"); fi
 if [ "${CITYTWIN_FUZZ_DEPS:-0}" = "1" ]; then wanted+=("${fuzz_packages[@]}"); fi
 
@@ -25,6 +28,8 @@ missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+# Debian's nodejs comes without npm (a package of its own); NodeSource's carries it.
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#wanted[@]} packages present"
   exit 0

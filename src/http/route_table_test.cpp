@@ -4,6 +4,7 @@
 // permission fails it too. docs/security.md explains the policy.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -14,6 +15,7 @@
 #include "citytwin/core/retention_service.hpp"
 #include "citytwin/core/subscription_service.hpp"
 #include "citytwin/core/temporal_service.hpp"
+#include "citytwin/http/console_routes.hpp"
 #include "citytwin/http/key_routes.hpp"
 #include "citytwin/http/ngsi_routes.hpp"
 #include "citytwin/http/ops_routes.hpp"
@@ -37,11 +39,25 @@ class NoDownloads final : public jsonld::ContextLoader {
 
 const std::string kNgsi = "/ngsi-ld/v1";
 
+// A console build of two files: the routes do not depend on which files there are.
+const StaticAsset kConsoleAssets[] = {
+    {"index.html", "text/html; charset=utf-8", "\"i\"", "<html></html>", "", false},
+    {"assets/app.js", "text/javascript; charset=utf-8", "\"a\"", "", "", true},
+};
+
 // Reviewed permissions, "METHOD pattern" -> permission.
 std::map<std::string, P> reviewed() {
   std::map<std::string, P> table = {
       {"GET /health", P::kPublic},
       {"GET /version", P::kPublic},
+      // The web console's shell and files hold no data (docs/console.md).
+      {"GET /", P::kPublic},
+      {"GET /map", P::kPublic},
+      {"GET /entities", P::kPublic},
+      {"GET /entities/{entityId}", P::kPublic},
+      {"GET /subscriptions", P::kPublic},
+      {"GET /settings", P::kPublic},
+      {"GET /assets/{file}", P::kPublic},
       {"GET /metrics", P::kGlobalAdmin},  // names and sizes every tenant
       {"POST /citytwin/v1/keys", P::kGlobalAdmin},
       {"GET /citytwin/v1/keys", P::kGlobalAdmin},
@@ -129,6 +145,7 @@ class RouteTableTest : public ::testing::Test {
 
   void SetUp() override {
     add_ops_routes(router_, OpsInfo{"test", {}, nullptr});
+    add_console_routes(router_, kConsoleAssets);
     add_key_routes(router_, keys_);
     add_ngsi_routes(router_, api_);
   }
@@ -157,14 +174,20 @@ TEST_F(RouteTableTest, EveryRouteHasItsReviewedPermission) {
 }
 
 // Independent of the table above: whatever is added, a method that changes state is never
-// open to viewers (except the two query POSTs) and only the probes are public.
+// open to viewers (except the two query POSTs) and only the probes and the console's shell
+// and files are public.
 TEST_F(RouteTableTest, WritesNeedAtLeastEditorAndOnlyProbesArePublic) {
   const std::set<std::string> read_posts = {kNgsi + "/entityOperations/query",
                                             kNgsi + "/temporal/entityOperations/query"};
   for (const auto& route : router_.routes()) {
     std::string name = route.method + " " + route.pattern;
     if (route.permission == P::kPublic) {
-      EXPECT_TRUE(route.pattern == "/health" || route.pattern == "/version") << name;
+      bool console = route.pattern == "/" || route.pattern.starts_with("/assets/") ||
+                     std::find(std::begin(kConsoleClientRoutes), std::end(kConsoleClientRoutes),
+                               route.pattern) != std::end(kConsoleClientRoutes);
+      EXPECT_TRUE(route.pattern == "/health" || route.pattern == "/version" ||
+                  (console && route.method == "GET"))
+          << name;
     }
     bool reads = route.method == "GET" || route.method == "HEAD" ||
                  (route.method == "POST" && read_posts.count(route.pattern));

@@ -20,6 +20,7 @@
 #include "citytwin/core/retention_service.hpp"
 #include "citytwin/core/subscription_service.hpp"
 #include "citytwin/core/temporal_service.hpp"
+#include "citytwin/http/console_routes.hpp"
 #include "citytwin/http/http_context_loader.hpp"
 #include "citytwin/http/http_notification_sender.hpp"
 #include "citytwin/http/key_routes.hpp"
@@ -32,6 +33,7 @@
 #include "citytwin/model/context_resolver.hpp"
 #include "citytwin/security/key_service.hpp"
 #include "citytwin/store/rocksdb_store.hpp"
+#include "citytwin/web/console_assets.hpp"
 #include "store_location.hpp"
 #include "store_write_barrier.hpp"
 #include "version.hpp"
@@ -212,6 +214,8 @@ int serve(const ServeOptions& options) {
                     &metrics});
   StoreWriteBarrier write_barrier(**store);
   if (auth_required) http::add_key_routes(router, keys);
+  // The web console's shell and files (docs/console.md), embedded at build time.
+  http::add_console_routes(router, web::console_assets());
   http::Server server(http_options(options, *address), router, metrics, &write_barrier,
                       auth_required ? &keys : nullptr);
   if (auto status = server.start(); !status.ok()) {
