@@ -411,8 +411,19 @@ Result<std::vector<IntegrityLog::Report>> KpiService::verify(
     std::map<std::string, std::string> digests;
     for (const auto& batch : *batches) digests[batch.id] = batch.digest;
     std::set<std::string> logged;
-    auto check = [&digests, &logged](const boost::json::object& body) -> std::string {
+    // entity id -> (seq, logged value) of the newest result record for it
+    std::map<std::string, std::pair<std::uint64_t, boost::json::value>> published;
+    auto check = [&digests, &logged, &published](const boost::json::object& body) -> std::string {
       const auto* kind = body.if_contains("kind");
+      if (kind != nullptr && *kind == "result") {
+        const auto* id = body.if_contains("entityId");
+        const auto* value = body.if_contains("value");
+        if (id != nullptr && id->is_string() && value != nullptr) {
+          published[std::string(id->as_string())] = {
+              static_cast<std::uint64_t>(body.at("seq").as_int64()), *value};
+        }
+        return {};
+      }
       if (kind == nullptr || *kind != "input-batch") return {};
       const auto* id = body.if_contains("importId");
       const auto* digest = body.if_contains("digest");
@@ -429,6 +440,26 @@ Result<std::vector<IntegrityLog::Report>> KpiService::verify(
     };
     auto report = log_.verify(name, check);
     if (!report) return std::move(report).error();
+    // The entity must still say what the log says was published.
+    for (const auto& [id, logged_result] : published) {
+      auto entity = entities_.get(name, id);
+      std::string problem;
+      if (!entity) {
+        problem = "published result " + id + " is no longer stored";
+      } else {
+        auto view = result_view(*entity);
+        const auto* value = view.if_contains("kpiValue");
+        const boost::json::value& expected = logged_result.second;
+        bool same = expected.is_null() ? value == nullptr
+                                       : value != nullptr && value->is_number() &&
+                                             value->to_number<double>() ==
+                                                 expected.to_number<double>();
+        if (!same) problem = "result " + id + " differs from the published value";
+      }
+      if (!problem.empty()) {
+        report->problems.push_back({logged_result.first, "result-mismatch", problem});
+      }
+    }
     for (const auto& [id, _] : digests) {
       if (!logged.count(id)) {
         report->problems.push_back(

@@ -195,6 +195,23 @@ TEST_F(KpiServiceTest, VerifyFindsAnInputBatchChangedInTheStore) {
   EXPECT_EQ(reports->at(0).problems[0].seq, 1u);
 }
 
+TEST_F(KpiServiceTest, VerifyFindsAResultEntityChangedAfterPublication) {
+  import_csv(kHeader +
+             "demo,2025,households_with_internet,45000,count,Stats\n"
+             "demo,2025,households_total,60000,count,Stats\n");
+  ASSERT_TRUE(service_->verify(std::string())->at(0).ok());
+  boost::json::object fragment{
+      {vocab_iri("kpiValue"),
+       boost::json::array{boost::json::object{{"type", "Property"}, {"value", 99}}}}};
+  ASSERT_TRUE(entities_.update_attributes("", result_entity_id("demo", "2025", "EC.ICT.ICT.1C"),
+                                          fragment)
+                  .ok());
+  auto reports = service_->verify(std::string());
+  ASSERT_TRUE(reports.ok());
+  ASSERT_EQ(reports->at(0).problems.size(), 1u);
+  EXPECT_EQ(reports->at(0).problems[0].what, "result-mismatch");
+}
+
 TEST_F(KpiServiceTest, ResultsFilterByCityAndDimension) {
   import_csv(kHeader +
              "demo,2025,households_with_internet,45000,count,Stats\n"
