@@ -24,7 +24,7 @@ std::string formula_text(const Formula& formula) {
   };
   std::string text = name(formula.numerator);
   if (formula.denominator) text += " / " + name(*formula.denominator);
-  if (formula.multiplier != 1) text += " x " + to_json_text(boost::json::value(formula.multiplier));
+  if (formula.multiplier != 1) text += " x " + to_json_text(multiplier_json(formula.multiplier));
   return text;
 }
 
@@ -450,10 +450,10 @@ Result<std::vector<IntegrityLog::Report>> KpiService::verify(
         auto view = result_view(*entity);
         const auto* value = view.if_contains("kpiValue");
         const boost::json::value& expected = logged_result.second;
-        bool same = expected.is_null() ? value == nullptr
-                                       : value != nullptr && value->is_number() &&
-                                             value->to_number<double>() ==
-                                                 expected.to_number<double>();
+        bool same = expected.is_null()
+                        ? value == nullptr
+                        : value != nullptr && value->is_number() &&
+                              value->to_number<double>() == expected.to_number<double>();
         if (!same) problem = "result " + id + " differs from the published value";
       }
       if (!problem.empty()) {

@@ -200,12 +200,11 @@ TEST_F(KpiServiceTest, VerifyFindsAResultEntityChangedAfterPublication) {
              "demo,2025,households_with_internet,45000,count,Stats\n"
              "demo,2025,households_total,60000,count,Stats\n");
   ASSERT_TRUE(service_->verify(std::string())->at(0).ok());
-  boost::json::object fragment{
-      {vocab_iri("kpiValue"),
-       boost::json::array{boost::json::object{{"type", "Property"}, {"value", 99}}}}};
-  ASSERT_TRUE(entities_.update_attributes("", result_entity_id("demo", "2025", "EC.ICT.ICT.1C"),
-                                          fragment)
-                  .ok());
+  boost::json::object fragment{{vocab_iri("kpiValue"), boost::json::array{boost::json::object{
+                                                           {"type", "Property"}, {"value", 99}}}}};
+  ASSERT_TRUE(
+      entities_.update_attributes("", result_entity_id("demo", "2025", "EC.ICT.ICT.1C"), fragment)
+          .ok());
   auto reports = service_->verify(std::string());
   ASSERT_TRUE(reports.ok());
   ASSERT_EQ(reports->at(0).problems.size(), 1u);

@@ -40,4 +40,7 @@ boost::json::object formula_to_json(const Formula& formula);
 
 bool valid_variable_name(std::string_view name);
 
+// A multiplier as JSON: whole numbers as integers (100000, not 1e+05).
+boost::json::value multiplier_json(double multiplier);
+
 }  // namespace citytwin::kpi
