@@ -13,6 +13,7 @@ namespace citytwin::kpi {
 namespace {
 
 constexpr char kSeparator = '\x1f';
+constexpr std::size_t kPublishSlice = 500;  // result entities per store write
 
 std::string definition_key(std::string_view tenant, std::string_view code) {
   return std::string(tenant) + kSeparator + std::string(code);
@@ -334,15 +335,25 @@ Result<std::size_t> KpiService::publish(std::string_view tenant, const Definitio
       records.push_back(std::move(record));
     }
   }
-  auto outcome = entities_.batch(tenant, core::BatchKind::kUpsertReplace, std::move(items));
-  for (const auto& item : outcome.items) {
-    if (item.error) return *item.error;
+  // Written in slices so that a large import does not build one huge store write; each
+  // result stands alone, so they need not be atomic together.
+  for (std::size_t start = 0; start < items.size(); start += kPublishSlice) {
+    std::size_t end = std::min(items.size(), start + kPublishSlice);
+    std::vector<core::BatchItem> slice(std::make_move_iterator(items.begin() + start),
+                                       std::make_move_iterator(items.begin() + end));
+    auto outcome = entities_.batch(tenant, core::BatchKind::kUpsertReplace, std::move(slice));
+    for (const auto& item : outcome.items) {
+      if (item.error) return *item.error;
+    }
   }
-  for (auto& record : records) {
-    auto logged = log_.append(tenant, "result", record);
-    if (!logged) return std::move(logged).error();
-  }
-  return records.size();
+  // One log record for the whole publication: one durable write, however many results.
+  const std::size_t count = records.size();
+  boost::json::array published;
+  published.reserve(count);
+  for (auto& record : records) published.push_back(std::move(record));
+  auto logged = log_.append(tenant, "results", {{"results", std::move(published)}});
+  if (!logged) return std::move(logged).error();
+  return count;
 }
 
 Result<boost::json::array> KpiService::inputs(std::string_view tenant,
@@ -415,12 +426,18 @@ Result<std::vector<IntegrityLog::Report>> KpiService::verify(
     std::map<std::string, std::pair<std::uint64_t, boost::json::value>> published;
     auto check = [&digests, &logged, &published](const boost::json::object& body) -> std::string {
       const auto* kind = body.if_contains("kind");
-      if (kind != nullptr && *kind == "result") {
-        const auto* id = body.if_contains("entityId");
-        const auto* value = body.if_contains("value");
-        if (id != nullptr && id->is_string() && value != nullptr) {
-          published[std::string(id->as_string())] = {
-              static_cast<std::uint64_t>(body.at("seq").as_int64()), *value};
+      if (kind != nullptr && *kind == "results") {
+        const auto* results = body.if_contains("results");
+        if (results == nullptr || !results->is_array()) return "results record without results";
+        auto seq = static_cast<std::uint64_t>(body.at("seq").as_int64());
+        for (const auto& item : results->as_array()) {
+          const auto* result = item.if_object();
+          if (result == nullptr) continue;
+          const auto* id = result->if_contains("entityId");
+          const auto* value = result->if_contains("value");
+          if (id != nullptr && id->is_string() && value != nullptr) {
+            published[std::string(id->as_string())] = {seq, *value};
+          }
         }
         return {};
       }
