@@ -1,9 +1,13 @@
 """U4SSC KPI engine (issue #8, docs/kpi.md): the catalogue, local definitions, statistical
 inputs (whole file or nothing), results as NGSI-LD KeyPerformanceIndicator entities, and the
 integrity log, through the HTTP API and the offline `citytwin kpi` commands."""
+import http.server
+import json
 import os
 import subprocess
 import sys
+import threading
+import time
 
 import requests
 
@@ -248,3 +252,67 @@ def test_offline_import_and_verify(tmp_path):
         assert len(inputs) == 2
     finally:
         server.cleanup()
+
+
+class Receiver:
+    """Records notifications POSTed to it on 127.0.0.1."""
+
+    def __init__(self):
+        self.bodies = []
+        self.condition = threading.Condition()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with receiver.condition:
+                    receiver.bodies.append(json.loads(body))
+                    receiver.condition.notify_all()
+                self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def url(self):
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/notify"
+
+    def wait_for_entity(self, entity_id, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        with self.condition:
+            while True:
+                for body in self.bodies:
+                    for entity in body.get("data", []):
+                        if entity["id"] == entity_id:
+                            return entity
+                remaining = deadline - time.monotonic()
+                assert remaining > 0, f"no notification for {entity_id}: {self.bodies}"
+                self.condition.wait(remaining)
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_subscriptions_are_notified_of_results(server):
+    receiver = Receiver()
+    try:
+        tenant = {"NGSILD-Tenant": "subscribed"}
+        subscription = {"type": "Subscription", "entities": [{"type": "KeyPerformanceIndicator"}],
+                        "notification": {"endpoint": {"uri": receiver.url()}}}
+        response = requests.post(server.url + NGSI + "/subscriptions", json=subscription,
+                                 headers=tenant)
+        assert response.status_code == 201, response.text
+        post_csv(server, HEADER +
+                 "subtown,2025,smart_electricity_meters,52000,count,Utility,,\n"
+                 "subtown,2025,electricity_meters_total,65000,count,Utility,,\n",
+                 tenant="subscribed").raise_for_status()
+        entity = receiver.wait_for_entity(entity_id("subtown", "2025", "EC.ICT.ES.1C"))
+        assert entity["type"] == "KeyPerformanceIndicator"
+        assert entity["kpiValue"]["value"] == 80  # 52000 / 65000 x 100
+    finally:
+        receiver.stop()
