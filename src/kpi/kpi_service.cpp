@@ -58,11 +58,12 @@ DefinitionLookup KpiService::Definitions::lookup() const {
 }
 
 KpiService::KpiService(store::EntityStore& store, core::EntityService& entities, const Clock& clock,
-                       Catalogue catalogue)
+                       Catalogue catalogue, const core::TemporalService* temporal)
     : store_(store),
       entities_(entities),
       clock_(clock),
       catalogue_(std::move(catalogue)),
+      temporal_(temporal),
       inputs_(store),
       log_(store, clock) {}
 
@@ -254,13 +255,19 @@ Result<ImportOutcome> KpiService::import(std::string_view tenant, InputFormat fo
     outcome.errors.push_back({0, "", "the file holds no inputs"});
     return outcome;
   }
+  return accept(tenant, *definitions, std::move(parsed.rows));
+}
+
+Result<ImportOutcome> KpiService::accept(std::string_view tenant, const Definitions& definitions,
+                                         std::vector<InputRow> rows) {
+  ImportOutcome outcome;
   std::set<std::string> variables;
   std::map<Place, std::set<std::string>> place_variables;
-  for (const auto& row : parsed.rows) {
+  for (const auto& row : rows) {
     variables.insert(row.variable);
     place_variables[Place{row.city, row.period}].insert(row.variable);
   }
-  auto batch = inputs_.save(tenant, std::move(parsed.rows), format_date_time(clock_.now()));
+  auto batch = inputs_.save(tenant, std::move(rows), format_date_time(clock_.now()));
   if (!batch) return std::move(batch).error();
   boost::json::array variable_list;
   for (const auto& name : variables) variable_list.emplace_back(name);
@@ -274,9 +281,9 @@ Result<ImportOutcome> KpiService::import(std::string_view tenant, InputFormat fo
   outcome.import_id = batch->id;
   outcome.rows = batch->rows.size();
   // For each city and period of the file: every KPI that uses one of its variables there.
-  auto lookup = definitions->lookup();
+  auto lookup = definitions.lookup();
   std::map<std::string, std::set<std::string>> uses;  // code -> variables it needs
-  for (const auto& [code, definition] : definitions->by_code) {
+  for (const auto& [code, definition] : definitions.by_code) {
     uses[code] = variables_used(definition, lookup);
   }
   std::map<Place, std::vector<std::string>> work;
@@ -288,7 +295,7 @@ Result<ImportOutcome> KpiService::import(std::string_view tenant, InputFormat fo
       if (affected) work[place].push_back(code);
     }
   }
-  auto published = publish(tenant, *definitions, work);
+  auto published = publish(tenant, definitions, work);
   if (!published) return std::move(published).error();
   outcome.results = *published;
   return outcome;
@@ -373,6 +380,98 @@ Result<boost::json::array> KpiService::inputs(std::string_view tenant,
     }
   }
   return out;
+}
+
+Result<std::vector<SensorRule>> KpiService::load_rules(std::string_view tenant) const {
+  auto listed = store_.list_documents(kRules);
+  if (!listed) return std::move(listed).error();
+  std::vector<SensorRule> out;
+  const std::string prefix = std::string(tenant) + kSeparator;
+  for (const auto& [key, value] : *listed) {
+    if (key.compare(0, prefix.size(), prefix) != 0) continue;
+    boost::system::error_code ec;
+    auto json = boost::json::parse(value, ec);
+    if (ec) return make_error(ErrorKind::kInternalError, "stored KPI rule is not JSON: " + key);
+    auto rule = parse_sensor_rule(key.substr(prefix.size()), json);
+    if (!rule) return std::move(rule).error();
+    out.push_back(std::move(*rule));
+  }
+  return out;
+}
+
+Result<boost::json::object> KpiService::put_rule(std::string_view tenant, std::string_view variable,
+                                                 const boost::json::value& body) {
+  auto rule = parse_sensor_rule(variable, body);
+  if (!rule) return std::move(rule).error();
+  std::lock_guard lock(write_mutex_);
+  auto definitions = effective(tenant);
+  if (!definitions) return std::move(definitions).error();
+  auto expected = variable_unit(*definitions, rule->variable);
+  if (!expected) {
+    return make_error(ErrorKind::kBadRequestData,
+                      "unknown variable '" + rule->variable +
+                          "' (not used by the catalogue or a local definition)");
+  }
+  if (!convert_unit(1, rule->unit, *expected)) {
+    return make_error(ErrorKind::kBadRequestData,
+                      "variable " + rule->variable + " is expected in '" + *expected +
+                          "'; the rule's unit '" + rule->unit + "' does not convert to it");
+  }
+  CT_RETURN_IF_ERROR(store_.put_document(kRules, definition_key(tenant, rule->variable),
+                                         to_json_text(rule->json)));
+  auto logged = log_.append(tenant, "rule", {{"variable", rule->variable}, {"rule", rule->json}});
+  if (!logged) return std::move(logged).error();
+  boost::json::object out = rule->json;
+  out["variable"] = rule->variable;
+  return out;
+}
+
+Result<boost::json::array> KpiService::list_rules(std::string_view tenant) const {
+  auto rules = load_rules(tenant);
+  if (!rules) return std::move(rules).error();
+  boost::json::array out;
+  for (const auto& rule : *rules) {
+    boost::json::object item = rule.json;
+    item["variable"] = rule.variable;
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+Result<KpiService::RuleEvaluation> KpiService::evaluate_rules(std::string_view tenant,
+                                                              std::string_view city,
+                                                              std::string_view period) {
+  if (temporal_ == nullptr) {
+    return make_error(ErrorKind::kOperationNotSupported, "no temporal store to evaluate rules on");
+  }
+  if (!valid_city(city) || !valid_period(period)) {
+    return make_error(
+        ErrorKind::kBadRequestData,
+        "city (1-64 letters, digits, -_.:) and period (YYYY, YYYY-Qn, YYYY-MM) are required");
+  }
+  std::lock_guard lock(write_mutex_);
+  auto rules = load_rules(tenant);
+  if (!rules) return std::move(rules).error();
+  RuleEvaluation evaluation;
+  std::vector<InputRow> rows;
+  for (const auto& rule : *rules) {
+    if (rule.city != city) continue;
+    auto row = evaluate_sensor_rule(rule, period, tenant, entities_, *temporal_);
+    if (!row) {
+      if (row.error().kind != ErrorKind::kResourceNotFound) return std::move(row).error();
+      evaluation.skipped.emplace_back(rule.variable, row.error().detail);
+      continue;
+    }
+    row->row = rows.size() + 1;
+    rows.push_back(std::move(*row));
+  }
+  if (rows.empty()) return evaluation;
+  auto definitions = effective(tenant);
+  if (!definitions) return std::move(definitions).error();
+  auto accepted = accept(tenant, *definitions, std::move(rows));
+  if (!accepted) return std::move(accepted).error();
+  evaluation.imported = std::move(*accepted);
+  return evaluation;
 }
 
 Result<boost::json::array> KpiService::results(std::string_view tenant,

@@ -16,6 +16,7 @@
 #include "citytwin/kpi/input_rows.hpp"
 #include "citytwin/kpi/input_store.hpp"
 #include "citytwin/kpi/integrity_log.hpp"
+#include "citytwin/kpi/sensor_rule.hpp"
 
 namespace citytwin::kpi {
 
@@ -51,8 +52,11 @@ class KpiService {
  public:
   static constexpr std::string_view kDefinitions = "kpi-definitions";
 
+  static constexpr std::string_view kRules = "kpi-rules";
+
+  // `temporal` (may be null: no sensor-derived inputs) reads the sensors' history.
   KpiService(store::EntityStore& store, core::EntityService& entities, const Clock& clock,
-             Catalogue catalogue);
+             Catalogue catalogue, const core::TemporalService* temporal = nullptr);
 
   const Catalogue& catalogue() const { return catalogue_; }
 
@@ -75,6 +79,20 @@ class KpiService {
                                const Progress& progress = {});
 
   Result<boost::json::array> inputs(std::string_view tenant, const InputFilter& filter) const;
+
+  // Sensor-derived inputs (sensor_rule.hpp): a rule per variable, checked against the
+  // variable's unit; evaluate_rules computes every rule of a city for a period and imports
+  // the values like a file (logged, recomputed). Rules without samples are listed in
+  // `skipped` with the reason, and give no input.
+  Result<boost::json::object> put_rule(std::string_view tenant, std::string_view variable,
+                                       const boost::json::value& body);
+  Result<boost::json::array> list_rules(std::string_view tenant) const;
+  struct RuleEvaluation {
+    ImportOutcome imported;  // accepted = false and no errors when no rule gave a value
+    std::vector<std::pair<std::string, std::string>> skipped;  // (variable, reason)
+  };
+  Result<RuleEvaluation> evaluate_rules(std::string_view tenant, std::string_view city,
+                                        std::string_view period);
   Result<boost::json::array> results(std::string_view tenant, const ResultFilter& filter) const;
 
   // The integrity log of one tenant, or of every tenant with a log when `tenant` is nullopt.
@@ -92,6 +110,9 @@ class KpiService {
                                            std::string_view name) const;
   Status check_definition(const Definitions& definitions, const Definition& candidate) const;
   using Place = std::pair<std::string, std::string>;  // (city, period)
+  Result<ImportOutcome> accept(std::string_view tenant, const Definitions& definitions,
+                               std::vector<InputRow> rows);
+  Result<std::vector<SensorRule>> load_rules(std::string_view tenant) const;
   // Computes the listed codes for each (city, period), publishes the results as entities in
   // one write and logs each; returns how many.
   Result<std::size_t> publish(std::string_view tenant, const Definitions& definitions,
@@ -101,6 +122,7 @@ class KpiService {
   core::EntityService& entities_;
   const Clock& clock_;
   Catalogue catalogue_;
+  const core::TemporalService* temporal_;
   InputStore inputs_;
   mutable IntegrityLog log_;
   std::mutex write_mutex_;
