@@ -98,6 +98,9 @@ std::map<std::string, P> reviewed() {
       {"GET /kpi/v1/inputs", P::kRead},
       {"GET /kpi/v1/results", P::kRead},
       {"GET /kpi/v1/integrity", P::kRead},
+      {"GET /kpi/v1/rules", P::kRead},
+      {"PUT /kpi/v1/rules/{variable}", P::kWrite},
+      {"POST /kpi/v1/rules/evaluate", P::kWrite},
   };
   return table;
 }

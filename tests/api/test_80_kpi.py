@@ -316,3 +316,44 @@ def test_subscriptions_are_notified_of_results(server):
         assert entity["kpiValue"]["value"] == 80  # 52000 / 65000 x 100
     finally:
         receiver.stop()
+
+
+def test_sensor_rule_feeds_a_local_definition(server):
+    tenant = {"NGSILD-Tenant": "sensors"}
+    stations = {"urn:ngsi-ld:AirQualityObserved:s1": ([0.5, 0.5], [10, 20, 30]),
+                "urn:ngsi-ld:AirQualityObserved:s2": ([0.2, 0.8], [40]),
+                "urn:ngsi-ld:AirQualityObserved:far": ([5.0, 5.0], [1000])}
+    for station_id, (point, values) in stations.items():
+        requests.post(server.url + NGSI + "/entities", headers=tenant, json={
+            "id": station_id, "type": "AirQualityObserved",
+            "location": {"type": "GeoProperty",
+                         "value": {"type": "Point", "coordinates": point}}}).raise_for_status()
+        history = {"id": station_id, "type": "AirQualityObserved",
+                   "pm25": [{"type": "Property", "value": v,
+                             "observedAt": f"2025-03-0{i + 1}T12:00:00Z"}
+                            for i, v in enumerate(values)]}
+        requests.post(server.url + NGSI + "/temporal/entities", headers=tenant,
+                      json=history).raise_for_status()
+    definition = {"numerator": {"name": "pm25_annual_mean", "unit": "ug/m3"}, "unit": "ug/m3"}
+    requests.put(server.url + KPI + "/definitions/EN.EN.AQ.1C", json=definition,
+                 headers=tenant).raise_for_status()
+    rule = {"city": "square", "entityType": "AirQualityObserved", "attribute": "pm25",
+            "aggregation": "mean", "unit": "ug/m3",
+            "geoQ": {"geometry": "Polygon", "georel": "within",
+                     "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}}
+    response = requests.put(server.url + KPI + "/rules/pm25_annual_mean", json=rule,
+                            headers=tenant)
+    assert response.status_code == 200, response.text
+    evaluated = requests.post(server.url + KPI + "/rules/evaluate", headers=tenant,
+                              json={"city": "square", "period": "2025"})
+    assert evaluated.status_code == 200, evaluated.text
+    assert evaluated.json()["rows"] == 1
+    result = requests.get(server.url + KPI + "/results", headers=tenant,
+                          params={"code": "EN.EN.AQ.1C"}).json()[0]
+    assert result["kpiValue"] == 25  # (10 + 20 + 30 + 40) / 4, the far station left out
+    assert result["provenance"][0]["source"].startswith("sensor rule: 2 AirQualityObserved")
+    empty = requests.post(server.url + KPI + "/rules/evaluate", headers=tenant,
+                          json={"city": "square", "period": "2023"}).json()
+    assert "importId" not in empty and empty["skipped"][0]["variable"] == "pm25_annual_mean"
+    bad = requests.put(server.url + KPI + "/rules/unknown_variable", json=rule, headers=tenant)
+    assert bad.status_code == 400

@@ -123,6 +123,63 @@ Response get_results(Request& request, KpiService& service) {
   return json(200, *listed);
 }
 
+Result<boost::json::value> json_body(const Request& request) {
+  if (ngsi::media_type_essence(request.header("content-type").value_or("")) != "application/json") {
+    return make_error(ErrorKind::kUnsupportedMediaType, "Content-Type must be application/json");
+  }
+  boost::system::error_code ec;
+  auto body = boost::json::parse(request.body, ec);
+  if (ec) return make_error(ErrorKind::kInvalidRequest, "the body is not JSON");
+  return body;
+}
+
+Response put_rule(Request& request, KpiService& service) {
+  auto tenant = ngsi::tenant_of(request);
+  if (!tenant) return problem_response(tenant.error());
+  auto body = json_body(request);
+  if (!body) return problem_response(body.error());
+  auto stored = service.put_rule(*tenant, request.path_param("variable"), *body);
+  if (!stored) return problem_response(stored.error());
+  return json(200, *stored);
+}
+
+Response list_rules(Request& request, KpiService& service) {
+  auto tenant = ngsi::tenant_of(request);
+  if (!tenant) return problem_response(tenant.error());
+  auto listed = service.list_rules(*tenant);
+  if (!listed) return problem_response(listed.error());
+  return json(200, *listed);
+}
+
+// {"city", "period"}: computes the city's sensor-derived inputs for the period and imports
+// them (then recomputes the KPIs that use them).
+Response evaluate_rules(Request& request, KpiService& service) {
+  auto tenant = ngsi::tenant_of(request);
+  if (!tenant) return problem_response(tenant.error());
+  auto body = json_body(request);
+  if (!body) return problem_response(body.error());
+  const auto* object = body->if_object();
+  const auto* city = object ? object->if_contains("city") : nullptr;
+  const auto* period = object ? object->if_contains("period") : nullptr;
+  if (city == nullptr || period == nullptr || !city->is_string() || !period->is_string()) {
+    return problem_response(make_error(ErrorKind::kBadRequestData,
+                                       "the body must be {\"city\": ..., \"period\": ...}"));
+  }
+  auto evaluation = service.evaluate_rules(*tenant, city->as_string(), period->as_string());
+  if (!evaluation) return problem_response(evaluation.error());
+  boost::json::array skipped;
+  for (const auto& [variable, reason] : evaluation->skipped) {
+    skipped.push_back({{"variable", variable}, {"reason", reason}});
+  }
+  boost::json::object out{{"skipped", std::move(skipped)}};
+  if (evaluation->imported.accepted) {
+    out["importId"] = evaluation->imported.import_id;
+    out["rows"] = evaluation->imported.rows;
+    out["results"] = evaluation->imported.results;
+  }
+  return json(200, out);
+}
+
 Response get_integrity(Request& request, KpiService& service) {
   auto tenant = ngsi::tenant_of(request);
   if (!tenant) return problem_response(tenant.error());
@@ -146,6 +203,9 @@ void add_kpi_routes(Router& router, KpiService& service) {
   router.add("GET", base + "/inputs", Permission::kRead, bind(get_inputs));
   router.add("GET", base + "/results", Permission::kRead, bind(get_results));
   router.add("GET", base + "/integrity", Permission::kRead, bind(get_integrity));
+  router.add("GET", base + "/rules", Permission::kRead, bind(list_rules));
+  router.add("PUT", base + "/rules/{variable}", Permission::kWrite, bind(put_rule));
+  router.add("POST", base + "/rules/evaluate", Permission::kWrite, bind(evaluate_rules));
 }
 
 }  // namespace citytwin::http

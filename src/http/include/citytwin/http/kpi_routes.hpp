@@ -14,6 +14,9 @@ namespace citytwin::http {
 //   GET  /kpi/v1/inputs                ?city, period, variable
 //   GET  /kpi/v1/results               ?city, period, dimension, code
 //   GET  /kpi/v1/integrity             verifies the tenant's hash-chained log
+//   GET  /kpi/v1/rules                 sensor-derived input rules
+//   PUT  /kpi/v1/rules/{variable}      a rule computing `variable` from sensor history
+//   POST /kpi/v1/rules/evaluate        {"city", "period"}: evaluate and import
 void add_kpi_routes(Router& router, kpi::KpiService& service);
 
 }  // namespace citytwin::http
