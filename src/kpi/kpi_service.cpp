@@ -375,6 +375,7 @@ Result<boost::json::array> KpiService::inputs(std::string_view tenant,
       if (!filter.variable.empty() && row.variable != filter.variable) continue;
       auto item = row.to_json();
       item["importId"] = batch.id;
+      item["row"] = row.row;
       item["acceptedAt"] = batch.accepted_at;
       out.push_back(std::move(item));
     }
