@@ -26,8 +26,9 @@ void collect_variables(const Definition& definition, const DefinitionLookup& def
 }  // namespace
 
 boost::json::object ProvenanceItem::to_json() const {
-  boost::json::object out{{"term", term}, {"variable", variable}, {"value", value},
-                          {"unit", unit}, {"used", used},         {"importId", import_id}};
+  boost::json::object out{
+      {"term", term}, {"variable", variable},      {"value", number_json(value)},
+      {"unit", unit}, {"used", number_json(used)}, {"importId", import_id}};
   if (row != 0) out["row"] = row;
   if (!source.empty()) out["source"] = source;
   if (!method.empty()) out["method"] = method;

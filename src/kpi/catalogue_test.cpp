@@ -79,3 +79,16 @@ TEST(CatalogueParse, RefusesAComputableEntryWithoutDefinition) {
 
 }  // namespace
 }  // namespace citytwin::kpi
+
+namespace citytwin::kpi {
+namespace {
+
+TEST(NumberJson, WholeNumbersAreIntegersOthersStayDoubles) {
+  EXPECT_TRUE(number_json(100000.0).is_int64());
+  EXPECT_EQ(number_json(100000.0).as_int64(), 100000);
+  EXPECT_TRUE(number_json(22.5).is_double());
+  EXPECT_TRUE(number_json(1e300).is_double());
+}
+
+}  // namespace
+}  // namespace citytwin::kpi

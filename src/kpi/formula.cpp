@@ -52,12 +52,11 @@ boost::json::object term_to_json(const Term& term) {
 
 }  // namespace
 
-boost::json::value multiplier_json(double multiplier) {
-  // Whole multipliers (100, 100000) as integers: "100000", not "1e+05".
-  if (std::trunc(multiplier) == multiplier && std::abs(multiplier) < 1e15) {
-    return static_cast<std::int64_t>(multiplier);
+boost::json::value number_json(double number) {
+  if (std::trunc(number) == number && std::abs(number) < 1e15) {
+    return static_cast<std::int64_t>(number);
   }
-  return multiplier;
+  return number;
 }
 
 std::vector<const Term*> Formula::terms() const {
@@ -116,7 +115,7 @@ boost::json::object formula_to_json(const Formula& formula) {
   boost::json::object out{{"numerator", term_to_json(formula.numerator)}};
   out["denominator"] =
       formula.denominator ? boost::json::value(term_to_json(*formula.denominator)) : nullptr;
-  out["multiplier"] = multiplier_json(formula.multiplier);
+  out["multiplier"] = number_json(formula.multiplier);
   out["unit"] = formula.unit;
   return out;
 }

@@ -7,6 +7,7 @@
 #include <map>
 #include <tuple>
 
+#include "citytwin/kpi/formula.hpp"
 #include "citytwin/kpi/units.hpp"
 
 namespace citytwin::kpi {
@@ -158,8 +159,9 @@ std::string trim(std::string text) {
 }  // namespace
 
 boost::json::object InputRow::to_json() const {
-  boost::json::object out{{"city", city},   {"period", period}, {"variable", variable},
-                          {"value", value}, {"unit", unit},     {"source", source}};
+  boost::json::object out{{"city", city},         {"period", period},
+                          {"variable", variable}, {"value", number_json(value)},
+                          {"unit", unit},         {"source", source}};
   if (!method.empty()) out["method"] = method;
   if (confidence) out["confidence"] = *confidence;
   return out;

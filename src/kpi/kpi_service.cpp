@@ -25,7 +25,7 @@ std::string formula_text(const Formula& formula) {
   };
   std::string text = name(formula.numerator);
   if (formula.denominator) text += " / " + name(*formula.denominator);
-  if (formula.multiplier != 1) text += " x " + to_json_text(multiplier_json(formula.multiplier));
+  if (formula.multiplier != 1) text += " x " + to_json_text(number_json(formula.multiplier));
   return text;
 }
 
@@ -334,7 +334,7 @@ Result<std::size_t> KpiService::publish(std::string_view tenant, const Definitio
                                  {"unit", result.unit},
                                  {"inputs", std::move(import_list)}};
       if (result.value) {
-        record["value"] = *result.value;
+        record["value"] = number_json(*result.value);
       } else {
         record["value"] = nullptr;
         record["reason"] = result.reason;

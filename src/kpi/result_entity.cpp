@@ -93,7 +93,7 @@ boost::json::object result_entity(const KpiResult& result, const KpiEntry& entry
   }
   if (!result.unit.empty()) set("unit", result.unit);
   if (result.value) {
-    set("kpiValue", *result.value);
+    set("kpiValue", number_json(*result.value));
     set("dataStatus", "ok");
   } else {
     set("dataStatus", "noData");

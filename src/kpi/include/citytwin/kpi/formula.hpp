@@ -40,7 +40,8 @@ boost::json::object formula_to_json(const Formula& formula);
 
 bool valid_variable_name(std::string_view name);
 
-// A multiplier as JSON: whole numbers as integers (100000, not 1e+05).
-boost::json::value multiplier_json(double multiplier);
+// A number as JSON: whole numbers as integers, so that clients read 100000, not 1e+05
+// (the shortest form of the double).
+boost::json::value number_json(double number);
 
 }  // namespace citytwin::kpi
