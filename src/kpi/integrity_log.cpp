@@ -188,6 +188,8 @@ Result<IntegrityLog::Report> IntegrityLog::verify(std::string_view tenant,
     }
     hashes[key_seq] = stored->hash;
     previous = stored->hash;
+    report.head_seq = key_seq;
+    report.head_hash = stored->hash;
   }
   auto checkpoints = store_.list_documents(kCheckpoints);
   if (!checkpoints) return std::move(checkpoints).error();
@@ -227,6 +229,7 @@ boost::json::object IntegrityLog::Report::to_json() const {
           {"ok", ok()},
           {"records", records},
           {"checkpoints", checkpoints},
+          {"head", {{"seq", head_seq}, {"hash", head_hash}}},
           {"problems", std::move(list)}};
 }
 

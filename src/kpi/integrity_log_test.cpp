@@ -58,6 +58,8 @@ TEST_F(IntegrityLogTest, IntactLogVerifies) {
   EXPECT_TRUE(report.ok()) << report.problems[0].detail;
   EXPECT_EQ(report.records, 10u);
   EXPECT_EQ(report.checkpoints, 2u);  // after records 4 and 8
+  EXPECT_EQ(report.head_seq, 10u);
+  EXPECT_EQ(report.head_hash.size(), 64u);
 }
 
 TEST_F(IntegrityLogTest, EditedRecordIsReportedByItsNumber) {

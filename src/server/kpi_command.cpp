@@ -116,6 +116,9 @@ int verify(const KpiOptions& options) {
     std::string name = report.tenant.empty() ? "(default tenant)" : report.tenant;
     std::cout << name << ": " << report.records << " records, " << report.checkpoints
               << " checkpoints: " << (report.ok() ? "intact" : "TAMPERED") << "\n";
+    if (report.head_seq != 0) {
+      std::cout << "  head: record " << report.head_seq << " " << report.head_hash << "\n";
+    }
     for (const auto& problem : report.problems) {
       std::cout << "  record " << problem.seq << " " << problem.what << ": " << problem.detail
                 << "\n";

@@ -213,6 +213,7 @@ def test_integrity_endpoint_reports_an_intact_log(server):
                           headers={"NGSILD-Tenant": "logged"}).json()
     assert report["ok"] is True
     assert report["records"] > 1 and report["problems"] == []
+    assert report["head"]["seq"] == report["records"] and len(report["head"]["hash"]) == 64
 
 
 def run_cli(*args):

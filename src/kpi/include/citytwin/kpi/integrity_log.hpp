@@ -42,6 +42,10 @@ class IntegrityLog {
     std::string tenant;
     std::uint64_t records = 0;
     std::uint64_t checkpoints = 0;
+    // The newest record's seq and hash: publish them elsewhere (a web page, a notary) so
+    // that even a rewrite of the whole store can be caught by comparing later.
+    std::uint64_t head_seq = 0;
+    std::string head_hash;
     std::vector<Problem> problems;
     bool ok() const { return problems.empty(); }
     boost::json::object to_json() const;
