@@ -17,6 +17,7 @@
 #include "citytwin/core/temporal_service.hpp"
 #include "citytwin/http/console_routes.hpp"
 #include "citytwin/http/key_routes.hpp"
+#include "citytwin/http/kpi_routes.hpp"
 #include "citytwin/http/ngsi_routes.hpp"
 #include "citytwin/http/ops_routes.hpp"
 #include "citytwin/model/context_loader.hpp"
@@ -109,6 +110,18 @@ std::map<std::string, P> reviewed() {
       {"GET " + kNgsi + "/jsonldContexts/{contextId}", P::kRead},
       // The @context registry is shared by every tenant.
       {"DELETE " + kNgsi + "/jsonldContexts/{contextId}", P::kGlobalAdmin},
+      // U4SSC KPIs (docs/kpi.md): per tenant; changing definitions or inputs is a write.
+      {"GET /kpi/v1/catalogue", P::kRead},
+      {"GET /kpi/v1/catalogue/{code}", P::kRead},
+      {"GET /kpi/v1/definitions", P::kRead},
+      {"PUT /kpi/v1/definitions/{code}", P::kWrite},
+      {"POST /kpi/v1/inputs", P::kWrite},
+      {"GET /kpi/v1/inputs", P::kRead},
+      {"GET /kpi/v1/results", P::kRead},
+      {"GET /kpi/v1/integrity", P::kRead},
+      {"GET /kpi/v1/rules", P::kRead},
+      {"PUT /kpi/v1/rules/{variable}", P::kWrite},
+      {"POST /kpi/v1/rules/evaluate", P::kWrite},
   };
   return table;
 }
@@ -141,6 +154,7 @@ class RouteTableTest : public ::testing::Test {
   core::RetentionService retention_{*store_, clock_};
   NgsiApi api_{entities_, discovery_, temporal_, subscriptions_, *resolver_,
                registry_, loader_,    {},        &retention_};
+  kpi::KpiService kpi_{*store_, entities_, clock_, std::move(kpi::Catalogue::embedded().value())};
   Router router_;
 
   void SetUp() override {
@@ -148,6 +162,7 @@ class RouteTableTest : public ::testing::Test {
     add_console_routes(router_, kConsoleAssets);
     add_key_routes(router_, keys_);
     add_ngsi_routes(router_, api_);
+    add_kpi_routes(router_, kpi_);
   }
 };
 

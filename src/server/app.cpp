@@ -24,10 +24,12 @@
 #include "citytwin/http/http_context_loader.hpp"
 #include "citytwin/http/http_notification_sender.hpp"
 #include "citytwin/http/key_routes.hpp"
+#include "citytwin/http/kpi_routes.hpp"
 #include "citytwin/http/ngsi_routes.hpp"
 #include "citytwin/http/ops_routes.hpp"
 #include "citytwin/http/router.hpp"
 #include "citytwin/http/server.hpp"
+#include "citytwin/kpi/kpi_service.hpp"
 #include "citytwin/model/context_dir.hpp"
 #include "citytwin/model/context_registry.hpp"
 #include "citytwin/model/context_resolver.hpp"
@@ -310,6 +312,15 @@ int serve(const ServeOptions& options) {
   http::NgsiApi ngsi{entities, discovery, temporal,    subscriptions, **resolver,
                      registry, loader,    api_options, &retention};
   http::add_ngsi_routes(router, ngsi);
+  // U4SSC KPIs (docs/kpi.md): results are written through `entities`, so NGSI-LD queries and
+  // subscriptions see them; the catalogue is compiled into the binary.
+  auto kpi_catalogue = kpi::Catalogue::embedded();
+  if (!kpi_catalogue) {
+    spdlog::error("KPI catalogue: {}", kpi_catalogue.error().detail);
+    return 1;
+  }
+  kpi::KpiService kpis(**store, entities, clock, std::move(*kpi_catalogue), &temporal);
+  http::add_kpi_routes(router, kpis);
   if (auto status = write_port_file(options.port_file, server.port()); !status.ok()) {
     spdlog::error("{}", status.error().detail);
     return 1;

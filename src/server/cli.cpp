@@ -6,6 +6,7 @@
 #include "citytwin/server/app.hpp"
 #include "export_command.hpp"
 #include "keys_command.hpp"
+#include "kpi_command.hpp"
 #include "version.hpp"
 
 namespace citytwin::server {
@@ -160,6 +161,10 @@ int run_cli(int argc, char** argv) {
   CLI::App* keys = app.add_subcommand(
       "keys", "Create, list and revoke API keys of a data directory (server stopped)");
   add_keys_commands(*keys, keys_commands);
+  KpiCommands kpi_commands;
+  CLI::App* kpi = app.add_subcommand(
+      "kpi", "Import U4SSC KPI inputs and verify the KPI integrity log (server stopped)");
+  add_kpi_commands(*kpi, kpi_commands);
 
   try {
     app.parse(argc, argv);
@@ -183,6 +188,7 @@ int run_cli(int argc, char** argv) {
   if (keys_commands.create->parsed()) return keys_create(keys_commands.options);
   if (keys_commands.list->parsed()) return keys_list(keys_commands.options);
   if (keys_commands.revoke->parsed()) return keys_revoke(keys_commands.options);
+  if (auto code = run_kpi_command(kpi_commands)) return *code;
   return 0;
 }
 

@@ -1,0 +1,270 @@
+#include "citytwin/kpi/sensor_rule.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "citytwin/common/instant.hpp"
+#include "citytwin/kpi/formula.hpp"
+#include "citytwin/kpi/result_entity.hpp"
+#include "citytwin/kpi/units.hpp"
+#include "citytwin/model/entity_form.hpp"
+#include "citytwin/model/geo/geo_query.hpp"
+
+namespace citytwin::kpi {
+namespace {
+
+namespace form = model::form;
+
+constexpr std::int64_t kMicrosPerDay = 86'400'000'000;
+
+Error bad(std::string detail) {
+  return make_error(ErrorKind::kBadRequestData, std::move(detail));
+}
+
+std::string expand(std::string_view name) {
+  if (name.find(':') != std::string_view::npos) return std::string(name);
+  return vocab_iri(name);
+}
+
+std::string short_name(const std::string& iri) {
+  const std::string prefix(form::kDefaultVocab);
+  return iri.compare(0, prefix.size(), prefix) == 0 ? iri.substr(prefix.size()) : iri;
+}
+
+std::int64_t month_start(int year, int month) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%04d-%02d-01", year, month);
+  return parse_date(text)->micros;
+}
+
+struct Sample {
+  std::int64_t at = 0;
+  double value = 0;
+};
+
+const char* aggregation_name(SensorRule::Aggregation aggregation) {
+  switch (aggregation) {
+    case SensorRule::Aggregation::kMean:
+      return "mean";
+    case SensorRule::Aggregation::kSum:
+      return "sum";
+    case SensorRule::Aggregation::kMin:
+      return "min";
+    case SensorRule::Aggregation::kMax:
+      return "max";
+    case SensorRule::Aggregation::kCount:
+      return "count";
+    case SensorRule::Aggregation::kShareOfDaysAbove:
+      return "shareOfDaysAbove";
+  }
+  return "";
+}
+
+// Share of UTC days with samples whose mean of all samples that day is above `threshold`.
+double share_of_days_above(const std::vector<Sample>& samples, double threshold) {
+  std::map<std::int64_t, std::pair<double, std::size_t>> days;  // day -> (sum, count)
+  for (const auto& sample : samples) {
+    auto day = sample.at >= 0 ? sample.at / kMicrosPerDay : (sample.at + 1) / kMicrosPerDay - 1;
+    auto& [sum, count] = days[day];
+    sum += sample.value;
+    ++count;
+  }
+  std::size_t above = 0;
+  for (const auto& [_, day] : days) {
+    if (day.first / static_cast<double>(day.second) > threshold) ++above;
+  }
+  return static_cast<double>(above) / static_cast<double>(days.size());
+}
+
+Result<double> aggregate(const SensorRule& rule, const std::vector<Sample>& samples) {
+  switch (rule.aggregation) {
+    case SensorRule::Aggregation::kCount:
+      return static_cast<double>(samples.size());
+    case SensorRule::Aggregation::kShareOfDaysAbove:
+      return convert_unit(share_of_days_above(samples, rule.threshold), "ratio", rule.unit);
+    default:
+      break;
+  }
+  double sum = 0;
+  double low = std::numeric_limits<double>::infinity();
+  double high = -low;
+  for (const auto& sample : samples) {
+    sum += sample.value;
+    low = std::min(low, sample.value);
+    high = std::max(high, sample.value);
+  }
+  if (rule.aggregation == SensorRule::Aggregation::kSum) return sum;
+  if (rule.aggregation == SensorRule::Aggregation::kMin) return low;
+  if (rule.aggregation == SensorRule::Aggregation::kMax) return high;
+  return sum / static_cast<double>(samples.size());
+}
+
+}  // namespace
+
+std::pair<std::int64_t, std::int64_t> period_window(std::string_view period) {
+  int year = std::stoi(std::string(period.substr(0, 4)));
+  int first = 1;
+  int months = 12;
+  if (period.size() == 7 && period[5] == 'Q') {
+    first = (period[6] - '0' - 1) * 3 + 1;
+    months = 3;
+  } else if (period.size() == 7) {
+    first = std::stoi(std::string(period.substr(5, 2)));
+    months = 1;
+  }
+  int end_month = first + months;
+  int end_year = year;
+  if (end_month > 12) {
+    end_month -= 12;
+    ++end_year;
+  }
+  return {month_start(year, first), month_start(end_year, end_month)};
+}
+
+Result<SensorRule> parse_sensor_rule(std::string_view variable, const boost::json::value& json) {
+  const auto* object = json.if_object();
+  if (object == nullptr) return bad("a rule must be a JSON object");
+  SensorRule rule;
+  rule.variable = std::string(variable);
+  if (!valid_variable_name(rule.variable)) {
+    return bad("the rule's variable must be lower case letters, digits and '_'");
+  }
+  auto text = [object](std::string_view key) -> std::string {
+    const auto* value = object->if_contains(key);
+    return value != nullptr && value->is_string() ? std::string(value->as_string()) : "";
+  };
+  for (const auto& [key, _] : *object) {
+    static const std::set<std::string_view> kKnown = {"city", "entityType",  "attribute",
+                                                      "geoQ", "aggregation", "threshold",
+                                                      "unit", "description"};
+    if (!kKnown.count(key)) return bad("unknown member '" + std::string(key) + "' in a rule");
+  }
+  rule.city = text("city");
+  if (!valid_city(rule.city)) return bad("city is required (1-64 letters, digits, -_.:)");
+  if (text("entityType").empty()) return bad("entityType is required");
+  if (text("attribute").empty()) return bad("attribute is required");
+  rule.entity_type = expand(text("entityType"));
+  rule.attribute = expand(text("attribute"));
+  if (const auto* geo = object->if_contains("geoQ"); geo != nullptr && !geo->is_null()) {
+    auto parsed = geo::GeoQuery::from_json(*geo);
+    if (!parsed) return bad("geoQ: " + parsed.error().detail);
+    rule.geo_q = *geo;
+  }
+  static const std::map<std::string, SensorRule::Aggregation, std::less<>> kAggregations = {
+      {"mean", SensorRule::Aggregation::kMean},
+      {"sum", SensorRule::Aggregation::kSum},
+      {"min", SensorRule::Aggregation::kMin},
+      {"max", SensorRule::Aggregation::kMax},
+      {"count", SensorRule::Aggregation::kCount},
+      {"shareOfDaysAbove", SensorRule::Aggregation::kShareOfDaysAbove}};
+  auto aggregation = kAggregations.find(text("aggregation"));
+  if (aggregation == kAggregations.end()) {
+    return bad("aggregation must be mean, sum, min, max, count or shareOfDaysAbove");
+  }
+  rule.aggregation = aggregation->second;
+  if (rule.aggregation == SensorRule::Aggregation::kShareOfDaysAbove) {
+    const auto* threshold = object->if_contains("threshold");
+    if (threshold == nullptr || !threshold->is_number()) {
+      return bad("shareOfDaysAbove needs a numeric threshold");
+    }
+    rule.threshold = threshold->to_number<double>();
+  }
+  auto unit = find_unit(text("unit"));
+  if (!unit) return bad("unit: " + unit.error().detail);
+  rule.unit = unit->code;
+  if (rule.aggregation == SensorRule::Aggregation::kShareOfDaysAbove &&
+      unit->dimension != "share") {
+    return bad("shareOfDaysAbove gives a share: unit must be percent, ratio or per_mille");
+  }
+  if (rule.aggregation == SensorRule::Aggregation::kCount && unit->dimension != "count") {
+    return bad("count gives a number of samples: unit must be count");
+  }
+  rule.json = *object;
+  return rule;
+}
+
+Result<InputRow> evaluate_sensor_rule(const SensorRule& rule, std::string_view period,
+                                      std::string_view tenant, const core::EntityService& entities,
+                                      const core::TemporalService& temporal) {
+  auto [from, to] = period_window(period);
+  core::EntityQuery query;
+  core::EntitySelector selector;
+  selector.types.alternatives.push_back({rule.entity_type});
+  query.selectors.push_back(std::move(selector));
+  if (rule.geo_q) {
+    auto geo = geo::GeoQuery::from_json(*rule.geo_q);
+    if (!geo) return std::move(geo).error();
+    query.geo = *geo;
+    query.geoproperty_iri = std::string(form::kLocationIri);
+  }
+  query.limit = 1000;
+  std::vector<std::string> ids;
+  while (true) {
+    auto page = entities.query(tenant, query);
+    if (!page) return std::move(page).error();
+    for (const auto& entity : page->entities) ids.emplace_back(entity.at(form::kId).as_string());
+    if (!page->more) break;
+    query.offset += query.limit;
+  }
+  core::TemporalQuery window;
+  window.relation = core::TemporalQuery::Relation::kBetween;
+  window.time_at = from;
+  window.end_time_at = to;
+  window.attrs.insert(rule.attribute);
+  window.max_samples = 100'000'000;
+  std::vector<Sample> samples;
+  std::size_t sensors = 0;
+  for (const auto& id : ids) {
+    auto history = temporal.retrieve(tenant, id, window);
+    if (!history) {
+      if (history.error().kind == ErrorKind::kResourceNotFound) continue;
+      return std::move(history).error();
+    }
+    const auto* attrs = history->if_contains(form::kAttrs);
+    const auto* instances = attrs != nullptr && attrs->is_object()
+                                ? attrs->as_object().if_contains(rule.attribute)
+                                : nullptr;
+    if (instances == nullptr || !instances->is_array()) continue;
+    std::size_t before = samples.size();
+    for (const auto& instance : instances->as_array()) {
+      const auto* object = instance.if_object();
+      if (object == nullptr) continue;
+      const auto* value = object->if_contains(form::kValue);
+      const auto* observed = object->if_contains(form::kObservedAt);
+      if (value == nullptr || !value->is_number() || observed == nullptr ||
+          !observed->is_string()) {
+        continue;
+      }
+      auto at = parse_date_time(observed->as_string());
+      if (!at) continue;
+      samples.push_back({at->micros, value->to_number<double>()});
+    }
+    if (samples.size() > before) ++sensors;
+  }
+  std::string window_text =
+      format_date_time(Instant{from}) + " .. " + format_date_time(Instant{to});
+  if (samples.empty()) {
+    return make_error(ErrorKind::kResourceNotFound, "no numeric " + short_name(rule.attribute) +
+                                                        " sample observed in " + window_text +
+                                                        " on " + std::to_string(ids.size()) + " " +
+                                                        short_name(rule.entity_type) + " entities");
+  }
+  auto value = aggregate(rule, samples);
+  if (!value) return std::move(value).error();
+  InputRow row;
+  row.city = rule.city;
+  row.period = std::string(period);
+  row.variable = rule.variable;
+  row.value = *value;
+  row.unit = rule.unit;
+  row.source = "sensor rule: " + std::to_string(sensors) + " " + short_name(rule.entity_type) +
+               " entities, " + std::to_string(samples.size()) + " samples";
+  row.method = std::string(aggregation_name(rule.aggregation)) + " of " +
+               short_name(rule.attribute) + " observed in [" + window_text + ")";
+  return row;
+}
+
+}  // namespace citytwin::kpi

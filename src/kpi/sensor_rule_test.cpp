@@ -1,0 +1,208 @@
+// Sensor-derived inputs against a naive reference computed here from the same samples.
+#include "citytwin/kpi/sensor_rule.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <cstdio>
+#include <map>
+
+#include "citytwin/kpi/kpi_service.hpp"
+#include "citytwin/kpi/result_entity.hpp"
+#include "citytwin/model/entity_form.hpp"
+#include "citytwin/store/memory_store.hpp"
+
+namespace citytwin::kpi {
+namespace {
+
+namespace form = model::form;
+
+class FixedClock final : public Clock {
+ public:
+  Instant now() const override { return Instant{1'767'225'600'000'000}; }  // 2026-01-01
+};
+
+struct Station {
+  std::string id;
+  double lon;
+  double lat;
+  // (day of 2025 from 1, hour, pm25)
+  std::vector<std::tuple<int, int, double>> samples;
+};
+
+// Two stations inside the city square [0,1]x[0,1], one outside; a sample in 2024 and one in
+// 2026 that the 2025 window must leave out.
+const std::vector<Station> kStations = {
+    {"urn:ngsi-ld:AirQualityObserved:in1",
+     0.5,
+     0.5,
+     {{1, 8, 10}, {1, 20, 30}, {2, 8, 12}, {3, 8, 40}, {0, 8, 500}}},
+    {"urn:ngsi-ld:AirQualityObserved:in2", 0.2, 0.7, {{1, 9, 20}, {2, 9, 14}, {366, 9, 700}}},
+    {"urn:ngsi-ld:AirQualityObserved:out", 5.0, 5.0, {{1, 9, 1000}, {2, 9, 1000}}},
+};
+
+std::string observed(int day, int hour) {
+  // day 0 = 2024-12-31, day 1 = 2025-01-01, day 366 = 2026-01-01
+  std::int64_t micros = period_window("2025").first +
+                        (static_cast<std::int64_t>(day - 1) * 24 + hour) * 3'600'000'000LL;
+  return format_date_time(Instant{micros});
+}
+
+// The naive reference: every sample of the stations inside the square in 2025.
+std::vector<std::pair<int, double>> reference_samples() {
+  std::vector<std::pair<int, double>> out;
+  for (const auto& station : kStations) {
+    bool inside = station.lon >= 0 && station.lon <= 1 && station.lat >= 0 && station.lat <= 1;
+    if (!inside) continue;
+    for (const auto& [day, hour, value] : station.samples) {
+      if (day >= 1 && day <= 365) out.emplace_back(day, value);
+    }
+  }
+  return out;
+}
+
+class SensorRuleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const auto& station : kStations) {
+      boost::json::object location{
+          {form::kType, form::kGeoProperty},
+          {form::kValue,
+           boost::json::object{{"type", "Point"}, {"coordinates", {station.lon, station.lat}}}}};
+      boost::json::object entity{
+          {form::kId, station.id},
+          {form::kType, boost::json::array{vocab_iri("AirQualityObserved")}},
+          {form::kAttrs, boost::json::object{{form::kLocationIri, boost::json::array{location}}}}};
+      ASSERT_TRUE(entities_.create("", entity).ok());
+      boost::json::array instances;
+      for (const auto& [day, hour, value] : station.samples) {
+        instances.push_back(boost::json::object{{form::kType, form::kProperty},
+                                                {form::kValue, value},
+                                                {form::kObservedAt, observed(day, hour)}});
+      }
+      ASSERT_TRUE(
+          temporal_
+              .append_history("", station.id, boost::json::object{{vocab_iri("pm25"), instances}})
+              .ok());
+    }
+  }
+
+  SensorRule rule(const std::string& aggregation, const std::string& unit,
+                  const std::string& extra = "") {
+    auto parsed = parse_sensor_rule(
+        "pm25_annual_mean",
+        boost::json::parse(R"({"city": "square", "entityType": "AirQualityObserved",
+          "attribute": "pm25", "aggregation": ")" +
+                           aggregation + R"(", "unit": ")" + unit +
+                           R"(", "geoQ": {"geometry": "Polygon", "georel": "within",
+          "coordinates": [[[0,0],[1,0],[1,1],[0,1],[0,0]]]})" +
+                           extra + "}"));
+    EXPECT_TRUE(parsed.ok()) << parsed.error().detail;
+    return *parsed;
+  }
+
+  FixedClock clock_;
+  std::unique_ptr<store::EntityStore> store_ = store::make_memory_store();
+  core::EntityService entities_{*store_, clock_};
+  core::TemporalService temporal_{*store_, clock_};
+};
+
+TEST_F(SensorRuleTest, MeanMinMaxSumCountMatchTheNaiveReference) {
+  auto samples = reference_samples();
+  ASSERT_EQ(samples.size(), 6u);
+  double sum = 0;
+  double low = 1e300;
+  double high = -1e300;
+  for (const auto& [_, value] : samples) {
+    sum += value;
+    low = std::min(low, value);
+    high = std::max(high, value);
+  }
+  const std::map<std::string, double> expected = {
+      {"mean", sum / samples.size()}, {"sum", sum}, {"min", low}, {"max", high}};
+  for (const auto& [aggregation, value] : expected) {
+    auto row = evaluate_sensor_rule(rule(aggregation, "ug/m3"), "2025", "", entities_, temporal_);
+    ASSERT_TRUE(row.ok()) << row.error().detail;
+    EXPECT_NEAR(row->value, value, 1e-9) << aggregation;
+    EXPECT_EQ(row->source, "sensor rule: 2 AirQualityObserved entities, 6 samples");
+  }
+  auto count = evaluate_sensor_rule(rule("count", "count"), "2025", "", entities_, temporal_);
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(count->value, 6);
+}
+
+TEST_F(SensorRuleTest, ShareOfDaysAboveMatchesTheNaiveReference) {
+  std::map<int, std::pair<double, int>> days;
+  for (const auto& [day, value] : reference_samples()) {
+    days[day].first += value;
+    ++days[day].second;
+  }
+  int above = 0;
+  for (const auto& [_, day] : days) above += day.first / day.second > 15;
+  double share = 100.0 * above / days.size();  // day 1: mean 20, day 2: 13, day 3: 40 -> 2/3
+  auto row = evaluate_sensor_rule(rule("shareOfDaysAbove", "percent", R"(, "threshold": 15)"),
+                                  "2025", "", entities_, temporal_);
+  ASSERT_TRUE(row.ok()) << row.error().detail;
+  EXPECT_NEAR(row->value, share, 1e-9);
+  EXPECT_NEAR(row->value, 200.0 / 3, 1e-9);
+}
+
+TEST_F(SensorRuleTest, EmptyWindowGivesNoValue) {
+  auto row = evaluate_sensor_rule(rule("mean", "ug/m3"), "2023", "", entities_, temporal_);
+  ASSERT_FALSE(row.ok());
+  EXPECT_EQ(row.error().kind, ErrorKind::kResourceNotFound);
+}
+
+TEST_F(SensorRuleTest, InvalidRulesAreRefused) {
+  auto parse = [](const char* text) {
+    return parse_sensor_rule("pm25_annual_mean", boost::json::parse(text));
+  };
+  EXPECT_FALSE(
+      parse(R"({"city": "x", "attribute": "pm25", "aggregation": "mean", "unit": "ug/m3"})").ok());
+  EXPECT_FALSE(
+      parse(
+          R"({"city": "x", "entityType": "A", "attribute": "pm25", "aggregation": "median", "unit": "ug/m3"})")
+          .ok());
+  EXPECT_FALSE(
+      parse(
+          R"({"city": "x", "entityType": "A", "attribute": "pm25", "aggregation": "shareOfDaysAbove", "unit": "percent"})")
+          .ok());
+  EXPECT_FALSE(
+      parse(
+          R"({"city": "x", "entityType": "A", "attribute": "pm25", "aggregation": "shareOfDaysAbove", "threshold": 1, "unit": "ug/m3"})")
+          .ok());
+  EXPECT_FALSE(
+      parse(
+          R"({"city": "x", "entityType": "A", "attribute": "pm25", "aggregation": "mean", "unit": "ug/m3", "geoQ": {"georel": "within"}})")
+          .ok());
+}
+
+TEST_F(SensorRuleTest, EvaluatedRulesFeedALocalDefinition) {
+  auto catalogue = Catalogue::embedded();
+  ASSERT_TRUE(catalogue.ok());
+  KpiService service(*store_, entities_, clock_, std::move(*catalogue), &temporal_);
+  // The city measures air pollution as the annual mean concentration from its stations.
+  ASSERT_TRUE(service
+                  .put_definition("", "EN.EN.AQ.1C", boost::json::parse(R"({
+                      "numerator": {"name": "pm25_annual_mean", "unit": "ug/m3"},
+                      "unit": "ug/m3"})"))
+                  .ok());
+  auto stored = service.put_rule("", "pm25_annual_mean", rule("mean", "ug/m3").json);
+  ASSERT_TRUE(stored.ok()) << stored.error().detail;
+  EXPECT_FALSE(service.put_rule("", "no_such_variable", rule("mean", "ug/m3").json).ok());
+  auto evaluation = service.evaluate_rules("", "square", "2025");
+  ASSERT_TRUE(evaluation.ok()) << evaluation.error().detail;
+  ASSERT_TRUE(evaluation->imported.accepted);
+  auto entity = entities_.get("", result_entity_id("square", "2025", "EN.EN.AQ.1C"));
+  ASSERT_TRUE(entity.ok());
+  auto view = result_view(*entity);
+  EXPECT_NEAR(view.at("kpiValue").to_number<double>(), (10 + 30 + 12 + 40 + 20 + 14) / 6.0, 1e-9);
+  EXPECT_EQ(view.at("definitionOrigin"), "local");
+  auto none = service.evaluate_rules("", "square", "2023");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->imported.accepted);
+  ASSERT_EQ(none->skipped.size(), 1u);
+}
+
+}  // namespace
+}  // namespace citytwin::kpi
