@@ -62,24 +62,23 @@ Value value_of(const json::object& instance) {
 
 }  // namespace
 
-std::optional<std::pair<std::int64_t, std::int64_t>> aggregation_range(
-    std::optional<std::int64_t> oldest, std::optional<std::int64_t> newest,
-    const TemporalQuery& query) {
+Result<std::optional<series::BucketPlan>> aggregation_plan(std::optional<std::int64_t> oldest,
+                                                           std::optional<std::int64_t> newest,
+                                                           const TemporalQuery& query) {
+  std::int64_t from = query.time_at;
+  std::int64_t to = query.end_time_at;
   // A `between` range is known without data: its periods are checked even when empty.
-  if (query.relation == Relation::kBetween) return std::pair{query.time_at, query.end_time_at};
-  if (!oldest || !newest) return std::nullopt;
-  std::int64_t after_newest =
-      *newest == std::numeric_limits<std::int64_t>::max() ? *newest : *newest + 1;
-  switch (query.relation) {
-    case Relation::kAfter:
-      return std::pair{query.time_at, after_newest};
-    case Relation::kBefore:
-      return std::pair{*oldest, query.time_at};
-    case Relation::kBetween:
-    case Relation::kNone:
-      break;
+  if (query.relation != Relation::kBetween) {
+    if (!oldest || !newest) return std::optional<series::BucketPlan>();
+    std::int64_t after_newest =
+        *newest == std::numeric_limits<std::int64_t>::max() ? *newest : *newest + 1;
+    from = query.relation == Relation::kAfter ? query.time_at : *oldest;
+    to = query.relation == Relation::kBefore ? query.time_at : after_newest;
   }
-  return std::pair{*oldest, after_newest};
+  auto plan = series::BucketPlan::create(from, to, query.aggregation->period,
+                                         query.aggregation->max_periods);
+  if (!plan) return std::move(plan).error();
+  return std::optional<series::BucketPlan>(std::move(*plan));
 }
 
 namespace {
@@ -272,12 +271,10 @@ Result<json::object> aggregate_history(
     oldest = std::min(oldest.value_or(instances.front().time), instances.front().time);
     newest = std::max(newest.value_or(instances.back().time), instances.back().time);
   }
-  auto range = aggregation_range(oldest, newest, query);
-  if (!range) return json::object();
-  auto plan = series::BucketPlan::create(range->first, range->second, query.aggregation->period,
-                                         query.aggregation->max_periods);
+  auto plan = aggregation_plan(oldest, newest, query);
   if (!plan) return std::move(plan).error();
-  HistoryAggregator aggregator(*query.aggregation, std::move(*plan));
+  if (!*plan) return json::object();
+  HistoryAggregator aggregator(*query.aggregation, std::move(**plan));
   for (const auto& [name, instances] : attrs) {
     for (const auto& [time, instance] : instances) {
       const auto* dataset = instance.if_contains("datasetId");

@@ -32,14 +32,14 @@ AggregatedValue aggregated_value(const boost::json::value& value);
 // languageMap, vocab, valueList, objectList, json; clause 4.5).
 AggregatedValue aggregated_value_of(const boost::json::object& instance);
 
-// The periods of an aggregation (GS CIM 009 clause 4.5.19), [first, second), given the
-// oldest and newest selected instants (nullopt when nothing is selected): they start at
-// timeAt for `between` and `after`, else at the oldest instant; they end at endTimeAt
-// (`between`), timeAt (`before`), else just after the newest instant. nullopt: no range
-// (nothing selected and not `between`).
-std::optional<std::pair<std::int64_t, std::int64_t>> aggregation_range(
-    std::optional<std::int64_t> oldest, std::optional<std::int64_t> newest,
-    const TemporalQuery& query);
+// The periods of an aggregation (GS CIM 009 clause 4.5.19) given the oldest and newest
+// selected instants (nullopt when nothing is selected): they start at timeAt for `between`
+// and `after`, else at the oldest instant; they end at endTimeAt (`between`), timeAt
+// (`before`), else just after the newest instant. nullopt: nothing to aggregate (nothing
+// selected and not `between`). More than max_periods periods: TooManyResults.
+Result<std::optional<series::BucketPlan>> aggregation_plan(std::optional<std::int64_t> oldest,
+                                                           std::optional<std::int64_t> newest,
+                                                           const TemporalQuery& query);
 
 // Accumulates the aggregated representation of selected instances, one at a time, in any
 // order, holding only a batch of values per datasetId (so a year of samples costs the

@@ -7,6 +7,7 @@
 
 #include "history_capture.hpp"
 #include "temporal_aggregate.hpp"
+#include "temporal_selection.hpp"
 
 namespace citytwin::core {
 namespace {
@@ -17,20 +18,6 @@ using Relation = TemporalQuery::Relation;
 using TimeProperty = TemporalQuery::TimeProperty;
 
 constexpr std::string_view kNullValue = "urn:ngsi-ld:null";  // clause 4.5.4 null marker
-
-bool in_relation(const TemporalQuery& query, std::int64_t time) {
-  switch (query.relation) {
-    case Relation::kNone:
-      return true;
-    case Relation::kBefore:
-      return time < query.time_at;
-    case Relation::kAfter:
-      return time > query.time_at;
-    case Relation::kBetween:
-      return time >= query.time_at && time < query.end_time_at;
-  }
-  return false;
-}
 
 // The instant the query looks at for sample `index`, when the query selects it. Deletions
 // are not instances here; an instance without observedAt can only be ordered (by
@@ -50,27 +37,6 @@ std::optional<std::int64_t> selected_time(const store::HistoryColumns& batch, st
   return time;
 }
 
-// Only modifiedAt narrows what the store reads (its samples are ordered by it).
-store::HistoryRange store_range(const TemporalQuery& query) {
-  store::HistoryRange range;
-  if (query.property != TimeProperty::kModifiedAt) return range;
-  switch (query.relation) {
-    case Relation::kNone:
-      break;
-    case Relation::kBefore:
-      range.to = query.time_at;
-      break;
-    case Relation::kAfter:
-      range.from = query.time_at + 1;
-      break;
-    case Relation::kBetween:
-      range.from = query.time_at;
-      range.to = query.end_time_at;
-      break;
-  }
-  return range;
-}
-
 bool wanted_attribute(const store::HistoryColumns& batch, const TemporalQuery& query) {
   if (batch.attribute == kTypeHistory) return false;
   return query.attrs.empty() || query.attrs.contains(batch.attribute);
@@ -80,7 +46,7 @@ Status walk(const store::EntityStore& store, std::string_view tenant, std::strin
             const TemporalQuery& query, const store::HistoryColumnsVisitor& visit) {
   std::string_view attribute;  // one attribute: read only its part of the history
   if (query.attrs.size() == 1) attribute = *query.attrs.begin();
-  return store.visit_history_columns(tenant, id, attribute, store_range(query), visit);
+  return store.visit_history_columns(tenant, id, attribute, history_range(query), visit);
 }
 
 Result<json::object> rebuild_instance(const store::HistoryColumns& batch, std::size_t index) {
@@ -203,12 +169,10 @@ Result<json::object> aggregate_from_columns(const store::EntityStore& store,
   if (query.relation != Relation::kBetween) {
     CT_RETURN_IF_ERROR(find_range(store, tenant, id, query, oldest, newest));
   }
-  auto range = aggregation_range(oldest, newest, query);
-  if (!range) return json::object();
-  auto plan = series::BucketPlan::create(range->first, range->second, query.aggregation->period,
-                                         query.aggregation->max_periods);
+  auto plan = aggregation_plan(oldest, newest, query);
   if (!plan) return std::move(plan).error();
-  HistoryAggregator aggregator(*query.aggregation, std::move(*plan));
+  if (!*plan) return json::object();
+  HistoryAggregator aggregator(*query.aggregation, std::move(**plan));
   Status failure;
   CT_RETURN_IF_ERROR(walk(store, tenant, id, query, [&](const store::HistoryColumns& batch) {
     if (!wanted_attribute(batch, query)) return true;

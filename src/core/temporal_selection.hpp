@@ -7,7 +7,18 @@
 #include <string>
 #include <vector>
 
+#include "citytwin/core/temporal_query.hpp"
+#include "citytwin/store/history.hpp"
+
 namespace citytwin::core {
+
+// Whether `time` satisfies the query's timerel (clause 4.11): before t < timeAt; after
+// t > timeAt; between timeAt <= t < endTimeAt; none: always.
+bool in_relation(const TemporalQuery& query, std::int64_t time);
+
+// The store range that holds every wanted sample: samples are ordered by modifiedAt, so only
+// modifiedAt and deletedAt (a deletion's modifiedAt) narrow the read.
+store::HistoryRange history_range(const TemporalQuery& query);
 
 // One selected attribute instance of a history and the instant the query looked at.
 struct TimedInstance {

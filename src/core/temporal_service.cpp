@@ -26,44 +26,6 @@ using TimeProperty = TemporalQuery::TimeProperty;
 constexpr std::string_view kNullValue = "urn:ngsi-ld:null";  // clause 4.5.4 null marker
 constexpr std::size_t kMaxTypeSamples = 10'000;
 
-bool in_relation(const TemporalQuery& query, std::int64_t time) {
-  switch (query.relation) {
-    case Relation::kNone:
-      return true;
-    case Relation::kBefore:
-      return time < query.time_at;
-    case Relation::kAfter:
-      return time > query.time_at;
-    case Relation::kBetween:
-      return time >= query.time_at && time < query.end_time_at;
-  }
-  return false;
-}
-
-// The store range that holds every wanted sample: samples are ordered by modifiedAt, so only
-// modifiedAt and deletedAt (a deletion's modifiedAt) narrow the read.
-store::HistoryRange store_range(const TemporalQuery& query) {
-  store::HistoryRange range;
-  if (query.property != TimeProperty::kModifiedAt && query.property != TimeProperty::kDeletedAt) {
-    return range;
-  }
-  switch (query.relation) {
-    case Relation::kNone:
-      break;
-    case Relation::kBefore:
-      range.to = query.time_at;
-      break;
-    case Relation::kAfter:
-      range.from = query.time_at + 1;
-      break;
-    case Relation::kBetween:
-      range.from = query.time_at;
-      range.to = query.end_time_at;
-      break;
-  }
-  return range;
-}
-
 std::optional<std::int64_t> instant_member(const boost::json::object& object,
                                            std::string_view name) {
   const auto* member = object.if_contains(name);
@@ -233,7 +195,7 @@ Result<SelectedHistory> TemporalService::select_history(std::string_view tenant,
     }
     return true;
   };
-  CT_RETURN_IF_ERROR(store_.visit_history(tenant, id, attribute, store_range(query), visit));
+  CT_RETURN_IF_ERROR(store_.visit_history(tenant, id, attribute, history_range(query), visit));
   CT_RETURN_IF_ERROR(failure);
   SelectedHistory selected{std::move(**types), {}, kept_count};
   for (auto& [name, candidates] : kept) {
@@ -324,9 +286,8 @@ Result<TemporalPage> TemporalService::aggregate_page(std::string_view tenant,
     if (!*types) continue;
     auto attrs = aggregate_from_columns(store_, tenant, id, query);
     if (!attrs) return std::move(attrs).error();
-    page.entities.push_back(boost::json::object{{form::kId, id},
-                                                {form::kType, std::move(**types)},
-                                                {form::kAttrs, std::move(*attrs)}});
+    page.entities.push_back(boost::json::object{
+        {form::kId, id}, {form::kType, std::move(**types)}, {form::kAttrs, std::move(*attrs)}});
   }
   return page;
 }

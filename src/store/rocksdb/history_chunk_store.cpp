@@ -32,6 +32,31 @@ bool in_instance(const rocksdb::Iterator& it, std::string_view instance_prefix) 
   return it.Valid() && view(it.key()).starts_with(instance_prefix);
 }
 
+// The instance under the smaller of the two iterators' current keys: its key prefix and
+// names; nullopt when both are exhausted. Components are prefix-free, so instance prefixes
+// compare like the keys under them.
+struct InstanceAt {
+  std::string prefix;
+  HistorySample names;  // attribute and dataset_id
+};
+Result<std::optional<InstanceAt>> instance_at(const rocksdb::Iterator& raw,
+                                              const rocksdb::Iterator& chunks,
+                                              std::string_view entity_prefix) {
+  if (!raw.Valid() && !chunks.Valid()) return std::optional<InstanceAt>();
+  std::string_view raw_key = raw.Valid() ? view(raw.key()) : std::string_view();
+  std::string_view chunk_key = chunks.Valid() ? view(chunks.key()) : std::string_view();
+  std::string_view key = !raw.Valid()                             ? chunk_key
+                         : !chunks.Valid() || raw_key < chunk_key ? raw_key
+                                                                  : chunk_key;
+  auto suffix = decode_history_suffix(key.substr(entity_prefix.size()));
+  if (!suffix) return corruption("history key");
+  InstanceAt at;
+  at.prefix = std::string(key.substr(0, entity_prefix.size() + suffix->instance_prefix_size));
+  at.names.attribute = std::move(suffix->attribute);
+  at.names.dataset_id = std::move(suffix->dataset_id);
+  return std::optional<InstanceAt>(std::move(at));
+}
+
 // Where a walk's samples go: whole samples to a HistoryVisitor, or columns to a
 // HistoryColumnsBuilder. Each call returns false once the reader wants no more.
 class InstanceSink {
@@ -187,21 +212,12 @@ Status walk_history(const HistoryFamilies& families, std::string_view entity_pre
   raw->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
   chunks->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
   bool stopped = false;
-  while (!stopped && (raw->Valid() || chunks->Valid())) {
-    // The next instance is the smaller of the two iterators' instances: components are
-    // prefix-free, so instance prefixes compare like the keys under them.
-    std::string_view raw_key = raw->Valid() ? view(raw->key()) : std::string_view();
-    std::string_view chunk_key = chunks->Valid() ? view(chunks->key()) : std::string_view();
-    std::string_view key = !raw->Valid()                             ? chunk_key
-                           : !chunks->Valid() || raw_key < chunk_key ? raw_key
-                                                                     : chunk_key;
-    auto suffix = decode_history_suffix(key.substr(entity_prefix.size()));
-    if (!suffix) return corruption("history key");
-    std::string instance(key.substr(0, entity_prefix.size() + suffix->instance_prefix_size));
-    HistorySample names;
-    names.attribute = std::move(suffix->attribute);
-    names.dataset_id = std::move(suffix->dataset_id);
-    CT_RETURN_IF_ERROR(read_instance(*raw, *chunks, instance, names, range, sink, stopped));
+  while (!stopped) {
+    auto at = instance_at(*raw, *chunks, entity_prefix);
+    if (!at.ok()) return std::move(at).error();
+    if (!*at) break;
+    const std::string& instance = (*at)->prefix;
+    CT_RETURN_IF_ERROR(read_instance(*raw, *chunks, instance, (*at)->names, range, sink, stopped));
     std::string next = prefix_successor(instance);
     if (in_instance(*raw, instance)) raw->Seek(next);
     if (in_instance(*chunks, instance)) chunks->Seek(next);
@@ -323,15 +339,10 @@ Result<std::vector<InstanceTrim>> plan_trims(const HistoryFamilies& families,
   for (;;) {
     raw->Seek(next);
     chunks->Seek(next);
-    if (!raw->Valid() && !chunks->Valid()) break;
-    std::string_view raw_key = raw->Valid() ? view(raw->key()) : std::string_view();
-    std::string_view chunk_key = chunks->Valid() ? view(chunks->key()) : std::string_view();
-    std::string_view key = !raw->Valid()                             ? chunk_key
-                           : !chunks->Valid() || raw_key < chunk_key ? raw_key
-                                                                     : chunk_key;
-    auto suffix = decode_history_suffix(key.substr(entity_prefix.size()));
-    if (!suffix) return corruption("history key");
-    std::string instance(key.substr(0, entity_prefix.size() + suffix->instance_prefix_size));
+    auto at = instance_at(*raw, *chunks, entity_prefix);
+    if (!at.ok()) return std::move(at).error();
+    if (!*at) break;
+    std::string instance = std::move((*at)->prefix);
     next = prefix_successor(instance);
     if (!starts_before(*raw, instance, cutoff) && !starts_before(*chunks, instance, cutoff)) {
       continue;
