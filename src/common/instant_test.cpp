@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
+#include <random>
+
 namespace citytwin {
 namespace {
 
@@ -45,4 +49,43 @@ TEST(Instant, ParsesDateAndTime) {
 }
 
 }  // namespace
+// The hand-written formatter agrees with a printf-based one (the former implementation) on
+// instants across and beyond ISO 8601's four-digit years.
+TEST(Instant, FormattingMatchesAPrintfReference) {
+  auto reference = [](std::int64_t micros) {
+    using namespace std::chrono;
+    constexpr std::int64_t kDay = 86400LL * 1000000LL;
+    std::int64_t days = micros / kDay;
+    std::int64_t rest = micros % kDay;
+    if (rest < 0) {
+      rest += kDay;
+      --days;
+    }
+    year_month_day ymd{sys_days{std::chrono::days{days}}};
+    std::int64_t seconds = rest / 1000000;
+    std::int64_t fraction = rest % 1000000;
+    char buffer[64];
+    int length = std::snprintf(
+        buffer, sizeof buffer, "%04d-%02u-%02uT%02lld:%02lld:%02lld", static_cast<int>(ymd.year()),
+        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+        static_cast<long long>(seconds / 3600), static_cast<long long>(seconds / 60 % 60),
+        static_cast<long long>(seconds % 60));
+    length += fraction % 1000 == 0
+                  ? std::snprintf(buffer + length, sizeof buffer - length, ".%03lldZ",
+                                  static_cast<long long>(fraction / 1000))
+                  : std::snprintf(buffer + length, sizeof buffer - length, ".%06lldZ",
+                                  static_cast<long long>(fraction));
+    return std::string(buffer, length);
+  };
+  std::mt19937_64 random(5);
+  for (int i = 0; i < 200'000; ++i) {
+    // Years about -30000 to +30000, and every granularity of fraction.
+    std::int64_t micros = static_cast<std::int64_t>(random() % 1'900'000'000'000'000'000ULL) -
+                          950'000'000'000'000'000LL;
+    if (i % 3 == 0) micros -= micros % 1000;
+    if (i % 7 == 0) micros -= micros % 1'000'000;
+    ASSERT_EQ(format_date_time(Instant{micros}), reference(micros)) << micros;
+  }
+}
+
 }  // namespace citytwin
