@@ -11,8 +11,9 @@ build_packages=(
   libspdlog-dev libfmt-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-test_packages=(python3 python3-pytest python3-requests curl openssl)
-bench_packages=(nginx-light wrk influxdb victoria-metrics)
+test_packages=(python3 python3-pytest python3-requests curl openssl
+  mosquitto-clients python3-paho-mqtt)
+bench_packages=(nginx-light wrk influxdb victoria-metrics mosquitto)
 # clang and its runtime libraries (libFuzzer, ASan, UBSan) for `make fuzz`; the normal build
 # uses g++ only.
 fuzz_packages=(clang-14 libclang-rt-14-dev)

@@ -352,18 +352,19 @@ void Connection::handle_publish(Publish& publish) {
   pending_.push_back(std::move(entry));
   const PendingPublish& stored = pending_.back();
   auto once = std::make_shared<std::atomic<bool>>(false);
-  std::weak_ptr<Connection> weak = weak_from_this();
-  auto done = [weak, loop = loop_, sequence = stored.sequence, once](Status status) {
+  // Holds the connection until the hook answers, so a message received just before the
+  // client went away is still forwarded once accepted.
+  auto done = [self = shared_from_this(), sequence = stored.sequence, once](Status status) {
     if (once->exchange(true)) return;  // the contract is exactly once; ignore repeats
-    asio::post(*loop, [weak, sequence, status = std::move(status)]() mutable {
-      if (auto self = weak.lock()) self->on_publish_done(sequence, std::move(status));
+    asio::post(*self->loop_, [self, sequence, status = std::move(status)]() mutable {
+      self->on_publish_done(sequence, std::move(status));
     });
   };
   core_.hooks().on_publish(identity_, stored.message, std::move(done));
 }
 
 void Connection::on_publish_done(std::uint64_t sequence, Status status) {
-  if (state_ == State::kClosed || pending_.empty()) return;
+  if (pending_.empty()) return;
   std::uint64_t first = pending_.front().sequence;
   if (sequence < first || sequence - first >= pending_.size()) return;
   pending_[sequence - first].result = std::move(status);
@@ -372,12 +373,19 @@ void Connection::on_publish_done(std::uint64_t sequence, Status status) {
 
 // Completes inbound publishes in arrival order, so subscribers see one client's messages in
 // the order it sent them (clause 4.6) whatever order on_publish finishes in.
+// After the connection closed, accepted messages are still forwarded (they were received
+// before the client left) but nothing is written back.
 void Connection::finish_pending() {
-  while (!pending_.empty() && pending_.front().result && state_ != State::kClosed) {
+  while (!pending_.empty() && pending_.front().result) {
     PendingPublish entry = std::move(pending_.front());
     pending_.pop_front();
     const Status& result = *entry.result;
     std::uint8_t qos = entry.message.qos;
+    const bool closed = state_ == State::kClosed;
+    if (!result.ok() && closed) {
+      core_.stats().publishes_refused.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
     if (!result.ok()) {
       core_.stats().publishes_refused.fetch_add(1, std::memory_order_relaxed);
       spdlog::info("mqtt {}: PUBLISH from '{}' to '{}' refused: {}", identity_.peer,
@@ -403,6 +411,7 @@ void Connection::finish_pending() {
       message.origin_client_id = identity_.client_id;
       core_.route(message);
     }
+    if (closed) continue;
     if (qos == 1) send(PublishResponse{PacketType::kPuback, entry.packet_id, 0, {}});
     if (qos == 2) {
       session_->remember_inbound_qos2(entry.packet_id);
@@ -630,7 +639,6 @@ void Connection::close(std::optional<std::uint8_t> v5_reason, bool with_will) {
     core_.stats().connections_open.fetch_sub(1, std::memory_order_relaxed);
     core_.hooks().on_disconnect(identity_);
   }
-  pending_.clear();
   timer_.cancel();
   if (!write_in_progress_ && pending_out_.empty()) {
     close_socket();

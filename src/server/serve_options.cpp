@@ -78,6 +78,15 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"notify.retry_max_ms", integer_setter(o.notify_retry_max_ms)},
       {"notify.max_attempts", integer_setter(o.notify_max_attempts)},
       {"notify.ca_file", string_setter(o.notify_ca_file)},
+      {"mqtt.listen", string_setter(o.mqtt_listen)},
+      {"mqtt.port_file", string_setter(o.mqtt_port_file)},
+      {"mqtt.threads", integer_setter(o.mqtt_threads)},
+      {"mqtt.max_packet_bytes", integer_setter(o.mqtt_max_packet_bytes)},
+      {"mqtt.max_inflight", integer_setter(o.mqtt_max_inflight)},
+      {"mqtt.session_queue_limit", integer_setter(o.mqtt_session_queue_limit)},
+      {"mqtt.keep_alive_max_s", integer_setter(o.mqtt_keep_alive_max_s)},
+      {"mqtt.session_expiry_max_s", integer_setter(o.mqtt_session_expiry_max_s)},
+      {"mqtt.max_connections", integer_setter(o.mqtt_max_connections)},
   };
 }
 
@@ -152,10 +161,26 @@ bool is_loopback_host(const std::string& host) {
   return false;
 }
 
+bool mqtt_enabled(const ServeOptions& options) {
+  return !options.mqtt_listen.empty() && options.mqtt_listen != "off";
+}
+
 Status check_security_options(const ServeOptions& options, const ListenAddress& address) {
   if (options.auth != "required" && options.auth != "off") {
     return make_error(ErrorKind::kInvalidRequest,
                       "security.auth must be \"required\" or \"off\", got '" + options.auth + "'");
+  }
+  // The MQTT endpoint takes the same API keys: open on the network only when forced too.
+  if (mqtt_enabled(options)) {
+    auto mqtt_address = parse_listen_address(options.mqtt_listen);
+    if (!mqtt_address) return std::move(mqtt_address).error();
+    if (options.auth == "off" && !is_loopback_host(mqtt_address->host) &&
+        !options.insecure_allow_remote) {
+      return make_error(ErrorKind::kInvalidRequest,
+                        "refusing MQTT on " + mqtt_address->host +
+                            " with authentication off; use --auth required, a loopback "
+                            "address, or --insecure-allow-remote");
+    }
   }
   if (options.auth == "off" && !is_loopback_host(address.host) && !options.insecure_allow_remote) {
     return make_error(ErrorKind::kInvalidRequest,
