@@ -179,7 +179,9 @@ class Broker::Impl {
 
   void admit(tcp::socket socket, const std::shared_ptr<asio::io_context>& loop) {
     std::lock_guard lock(connections_mutex_);
-    std::erase_if(connections_, [](const auto& entry) { return entry.second.expired(); });
+    if (connections_.size() >= options_.max_connections) {
+      std::erase_if(connections_, [](const auto& entry) { return entry.second.expired(); });
+    }
     if (connections_.size() >= options_.max_connections) {
       core_.stats().connections_refused.fetch_add(1, std::memory_order_relaxed);
       boost::system::error_code ignored;
