@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 CMAKE_COMMON := -G Ninja -DCITYTWIN_BUILD_TESTS=ON
 
-.PHONY: all deps build test demo test-asan test-tsan fuzz fuzz-build fuzz-smoke bench bench-timeseries format clean
+.PHONY: all deps build test demo test-asan test-tsan fuzz fuzz-build fuzz-smoke bench bench-timeseries bench-mqtt format clean
 
 all: build
 
@@ -72,6 +72,11 @@ bench: build
 bench-timeseries: build
 	CITYTWIN_BENCH_DEPS=1 scripts/install-deps.sh
 	bench/timeseries/run.sh $(RELEASE_DIR)/citytwin
+
+# MQTT forwarding: the built-in broker against Mosquitto (MQTT_SCENARIOS, docs/performance.md).
+bench-mqtt: build
+	CITYTWIN_BENCH_DEPS=1 scripts/install-deps.sh
+	bench/mqtt/run.sh $(RELEASE_DIR)/citytwin
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
