@@ -193,6 +193,7 @@ TEST_F(BrokerTest, RefusedPublishGetsAReasonCodeInMqtt5) {
   auto puback = client.expect<PublishResponse>();
   EXPECT_EQ(puback.packet_id, 9);
   EXPECT_EQ(puback.reason_code, reason::kNotAuthorized);
+  EXPECT_EQ(puback.properties.reason_string, "refused by test");
   client.publish("t", "x", 2, 10);
   auto pubrec = client.expect<PublishResponse>();
   EXPECT_EQ(pubrec.type, PacketType::kPubrec);
@@ -213,7 +214,9 @@ TEST_F(BrokerTest, RefusedPublishClosesAn311Connection) {
 TEST_F(BrokerTest, RefusedCredentials) {
   start();
   TestClient v5(port(), kMqtt5);
-  EXPECT_EQ(v5.connect("c1", true, "wrong").reason_code, reason::kBadUserNameOrPassword);
+  auto refused = v5.connect("c1", true, "wrong");
+  EXPECT_EQ(refused.reason_code, reason::kBadUserNameOrPassword);
+  EXPECT_EQ(refused.properties.reason_string, "wrong");
   EXPECT_EQ(v5.receive(), std::nullopt);
   TestClient v311(port(), kMqtt311);
   EXPECT_EQ(v311.connect("c2", true, "wrong").reason_code, 4);
@@ -275,6 +278,7 @@ TEST_F(BrokerTest, OversizedPacketClosesTheConnection) {
   client.publish("t", std::string(100, 'x'), 0, 0);
   auto disconnect = client.expect<Disconnect>();
   EXPECT_EQ(disconnect.reason_code, reason::kPacketTooLarge);
+  EXPECT_EQ(disconnect.properties.reason_string, "packet of 106 bytes over the limit of 64");
   EXPECT_EQ(client.receive(), std::nullopt);
   EXPECT_NE(metrics_.render().find("citytwin_mqtt_rejected{cause=\"packet_too_large\"} 1"),
             std::string::npos);

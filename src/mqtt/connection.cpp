@@ -125,7 +125,9 @@ void Connection::process_input() {
       // [MQTT-3.2.2-15]: a packet over the Maximum Packet Size is answered with 0x95.
       core_.stats().too_large.fetch_add(1, std::memory_order_relaxed);
       spdlog::debug("mqtt {}: packet of {} bytes over the limit", identity_.peer, total);
-      close(reason::kPacketTooLarge, true);
+      close(reason::kPacketTooLarge, true,
+            "packet of " + std::to_string(total) + " bytes over the limit of " +
+                std::to_string(core_.options().max_packet_bytes));
       break;
     }
     if (rest.size() < total) break;
@@ -163,7 +165,7 @@ void Connection::close_for_error(const Error& error) {
                                                            : core_.stats().malformed;
   counter.fetch_add(1, std::memory_order_relaxed);
   spdlog::debug("mqtt {} ({}): {}", identity_.peer, identity_.client_id, error.detail);
-  close(reason_code_of(error), true);
+  close(reason_code_of(error), true, error.detail);
 }
 
 void Connection::dispatch(Packet& packet) {
@@ -200,9 +202,13 @@ void Connection::dispatch(Packet& packet) {
 
 // ---- CONNECT ------------------------------------------------------------------------------
 
-bool Connection::refuse_connect(std::uint8_t v5_code, std::uint8_t v311_code) {
+bool Connection::refuse_connect(std::uint8_t v5_code, std::uint8_t v311_code,
+                                std::string reason_text) {
   Connack connack;
   connack.reason_code = version_ == kMqtt5 ? v5_code : v311_code;
+  if (version_ == kMqtt5 && !reason_text.empty()) {
+    connack.properties.reason_string = std::move(reason_text);
+  }
   send(connack);
   close(std::nullopt, false);
   return false;
@@ -242,7 +248,7 @@ void Connection::handle_connect(Connect& connect) {
     spdlog::info("mqtt {}: client '{}' refused: {}", identity_.peer, identity_.client_id,
                  status.error().detail);
     auto [v5_code, v311_code] = connack_codes_for(status.error());
-    refuse_connect(v5_code, v311_code);
+    refuse_connect(v5_code, v311_code, status.error().detail);
     return;
   }
 
@@ -264,6 +270,7 @@ void Connection::handle_connect(Connect& connect) {
   outbound_inflight_limit_ = std::min<std::size_t>(
       options.max_outbound_inflight, connect.properties.receive_maximum.value_or(65535));
   client_max_packet_ = connect.properties.maximum_packet_size.value_or(0);
+  problem_information_ = connect.properties.request_problem_information.value_or(1) == 1;
   will_ = std::move(connect.will);
 
   std::weak_ptr<Connection> weak = weak_from_this();
@@ -396,7 +403,9 @@ void Connection::finish_pending() {
       }
       if (qos > 0) {
         PacketType type = qos == 1 ? PacketType::kPuback : PacketType::kPubrec;
-        send(PublishResponse{type, entry.packet_id, puback_code_for(result.error()), {}});
+        PublishResponse refusal{type, entry.packet_id, puback_code_for(result.error()), {}};
+        if (problem_information_) refusal.properties.reason_string = result.error().detail;
+        send(refusal);
       }
       continue;
     }
@@ -624,13 +633,15 @@ void Connection::arm_keep_alive() {
   });
 }
 
-void Connection::close(std::optional<std::uint8_t> v5_reason, bool with_will) {
+void Connection::close(std::optional<std::uint8_t> v5_reason, bool with_will,
+                       std::string reason_text) {
   if (state_ == State::kClosed) return;
   bool was_connected = state_ == State::kConnected;
   state_ = State::kClosed;
   if (was_connected && v5_reason && version_ == kMqtt5) {
     Disconnect disconnect;
     disconnect.reason_code = *v5_reason;
+    if (!reason_text.empty()) disconnect.properties.reason_string = std::move(reason_text);
     send(disconnect);
   }
   if (was_connected) {

@@ -43,7 +43,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void dispatch(Packet& packet);
 
   void handle_connect(Connect& connect);
-  bool refuse_connect(std::uint8_t v5_code, std::uint8_t v311_code);
+  bool refuse_connect(std::uint8_t v5_code, std::uint8_t v311_code, std::string reason_text = {});
   void handle_publish(Publish& publish);
   void handle_response(const PublishResponse& response);
   void handle_subscribe(const Subscribe& subscribe);
@@ -64,7 +64,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void arm_keep_alive();
   // Ends the connection. An MQTT 5 client is told `v5_reason` with DISCONNECT first (only
   // after CONNACK, [MQTT-3.14.0-1]); `with_will` publishes the will (clause 3.1.2.5).
-  void close(std::optional<std::uint8_t> v5_reason, bool with_will);
+  void close(std::optional<std::uint8_t> v5_reason, bool with_will, std::string reason_text = {});
   void close_for_error(const Error& error);
   void publish_will();
   void close_socket();
@@ -84,6 +84,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::chrono::steady_clock::time_point last_received_;
   std::size_t outbound_inflight_limit_ = 0;
   std::size_t client_max_packet_ = 0;  // 0: no limit from the client
+  // MQTT 5 Request Problem Information (clause 3.1.2.11.7): whether reason strings may be
+  // sent in packets other than CONNACK and DISCONNECT.
+  bool problem_information_ = true;
   std::map<std::uint16_t, std::string> topic_aliases_;
 
   std::string input_;
