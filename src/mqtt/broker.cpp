@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -61,7 +62,8 @@ void add_broker_metrics(MetricsRegistry& metrics, BrokerCore& core) {
             {Labels{{"cause", "keep_alive_timeout"}}, load(s.keep_alive_timeouts)},
             {Labels{{"cause", "auth_failed"}}, load(s.auth_failures)},
             {Labels{{"cause", "publish_refused"}}, load(s.publishes_refused)},
-            {Labels{{"cause", "retained_over_limit"}}, load(s.retained_refused)}};
+            {Labels{{"cause", "retained_over_limit"}}, load(s.retained_refused)},
+            {Labels{{"cause", "tls_handshake_failed"}}, load(s.tls_failures)}};
       });
   metrics.add_gauge("citytwin_mqtt_messages",
                     "MQTT application messages since start: in (accepted from publishers), out "
@@ -92,6 +94,7 @@ class Broker::Impl {
       loops_.push_back(std::make_shared<asio::io_context>(1));
     }
     acceptor_.emplace(*loops_.front());
+    tls_acceptor_.emplace(*loops_.front());
     sweep_timer_.emplace(*loops_.front());
     add_broker_metrics(metrics, core_);
   }
@@ -99,28 +102,21 @@ class Broker::Impl {
   ~Impl() { stop(); }
 
   Status start() {
-    boost::system::error_code ec;
-    auto address = asio::ip::make_address(options_.host, ec);
-    if (ec) return make_error(ErrorKind::kInvalidRequest, "invalid MQTT host: " + options_.host);
-    tcp::endpoint endpoint{address, options_.port};
-    acceptor_->open(endpoint.protocol(), ec);
-    if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_->bind(endpoint, ec);
-    if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      return make_error(ErrorKind::kServiceUnavailable,
-                        "cannot listen for MQTT on " + options_.host + ":" +
-                            std::to_string(options_.port) + ": " + ec.message());
+    CT_RETURN_IF_ERROR(listen(*acceptor_, options_.host, options_.port, port_));
+    if (!options_.tls_host.empty()) {
+      CT_RETURN_IF_ERROR(make_tls_context());
+      CT_RETURN_IF_ERROR(listen(*tls_acceptor_, options_.tls_host, options_.tls_port, tls_port_));
     }
-    port_ = acceptor_->local_endpoint().port();
     for (auto& loop : loops_) guards_.push_back(asio::make_work_guard(*loop));
-    accept();
+    accept(*acceptor_, nullptr);
+    if (tls_context_) accept(*tls_acceptor_, tls_context_.get());
     sweep();
     for (auto& loop : loops_) threads_.emplace_back([loop] { loop->run(); });
     return ok_status();
   }
 
   std::uint16_t port() const { return port_; }
+  std::uint16_t tls_port() const { return tls_port_; }
 
   void stop() {
     std::lock_guard stop_lock(stop_mutex_);
@@ -128,6 +124,7 @@ class Broker::Impl {
     asio::post(*loops_.front(), [this] {
       boost::system::error_code ignored;
       acceptor_->close(ignored);
+      tls_acceptor_->close(ignored);
       sweep_timer_->cancel();
     });
     std::vector<std::shared_ptr<Connection>> open;
@@ -168,16 +165,57 @@ class Broker::Impl {
   }
 
  private:
-  void accept() {
-    auto& loop = loops_[next_loop_++ % loops_.size()];
-    acceptor_->async_accept(*loop, [this, loop](boost::system::error_code ec, tcp::socket socket) {
-      if (ec == asio::error::operation_aborted || !acceptor_->is_open()) return;
-      if (!ec) admit(std::move(socket), loop);
-      accept();
-    });
+  static Status listen(tcp::acceptor& acceptor, const std::string& host, std::uint16_t port,
+                       std::uint16_t& bound) {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(host, ec);
+    if (ec) return make_error(ErrorKind::kInvalidRequest, "invalid MQTT host: " + host);
+    tcp::endpoint endpoint{address, port};
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return make_error(
+          ErrorKind::kServiceUnavailable,
+          "cannot listen for MQTT on " + host + ":" + std::to_string(port) + ": " + ec.message());
+    }
+    bound = acceptor.local_endpoint().port();
+    return ok_status();
   }
 
-  void admit(tcp::socket socket, const std::shared_ptr<asio::io_context>& loop) {
+  // TLS 1.2 or newer with the configured certificate chain and key (both PEM).
+  Status make_tls_context() {
+    namespace ssl = asio::ssl;
+    auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
+    boost::system::error_code ec;
+    context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                             ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                             ssl::context::no_tlsv1_1 | ssl::context::single_dh_use,
+                         ec);
+    if (!ec) context->use_certificate_chain_file(options_.tls_cert_file, ec);
+    if (!ec) context->use_private_key_file(options_.tls_key_file, ssl::context::pem, ec);
+    if (ec) {
+      return make_error(ErrorKind::kInvalidRequest,
+                        "MQTT TLS: cannot use certificate '" + options_.tls_cert_file +
+                            "' and key '" + options_.tls_key_file + "': " + ec.message());
+    }
+    tls_context_ = std::move(context);
+    return ok_status();
+  }
+
+  void accept(tcp::acceptor& acceptor, asio::ssl::context* tls) {
+    auto& loop = loops_[next_loop_++ % loops_.size()];
+    acceptor.async_accept(
+        *loop, [this, &acceptor, tls, loop](boost::system::error_code ec, tcp::socket socket) {
+          if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+          if (!ec) admit(std::move(socket), loop, tls);
+          accept(acceptor, tls);
+        });
+  }
+
+  void admit(tcp::socket socket, const std::shared_ptr<asio::io_context>& loop,
+             asio::ssl::context* tls) {
     std::lock_guard lock(connections_mutex_);
     if (connections_.size() >= options_.max_connections) {
       std::erase_if(connections_, [](const auto& entry) { return entry.second.expired(); });
@@ -190,7 +228,7 @@ class Broker::Impl {
     }
     core_.stats().connections_accepted.fetch_add(1, std::memory_order_relaxed);
     std::uint64_t id = next_connection_id_++;
-    auto connection = std::make_shared<Connection>(std::move(socket), loop, core_, id);
+    auto connection = std::make_shared<Connection>(std::move(socket), loop, core_, id, tls);
     connections_.emplace(id, connection);
     // The socket belongs to `loop`: start the connection there.
     asio::post(*loop, [connection] { connection->start(); });
@@ -211,6 +249,9 @@ class Broker::Impl {
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
   std::vector<std::thread> threads_;
   std::optional<tcp::acceptor> acceptor_;
+  std::optional<tcp::acceptor> tls_acceptor_;
+  std::unique_ptr<asio::ssl::context> tls_context_;
+  std::uint16_t tls_port_ = 0;
   std::optional<asio::steady_timer> sweep_timer_;
   std::uint16_t port_ = 0;
   std::size_t next_loop_ = 0;
@@ -230,6 +271,9 @@ Status Broker::start() {
 }
 std::uint16_t Broker::port() const {
   return impl_->port();
+}
+std::uint16_t Broker::tls_port() const {
+  return impl_->tls_port();
 }
 void Broker::stop() {
   impl_->stop();

@@ -23,6 +23,7 @@ struct BrokerStats {
   std::atomic<std::uint64_t> messages_received{0};  // inbound PUBLISH accepted for routing
   std::atomic<std::uint64_t> messages_sent{0};      // PUBLISH written to subscribers
   std::atomic<std::uint64_t> messages_dropped{0};   // session queue full, or too large
+  std::atomic<std::uint64_t> tls_failures{0};       // TLS handshakes that failed
   std::atomic<std::uint64_t> retained_refused{0};   // over max_retained
 };
 

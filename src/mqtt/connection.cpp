@@ -57,9 +57,19 @@ std::uint8_t puback_code_for(const Error& error) {
 }  // namespace
 
 Connection::Connection(Tcp::socket socket, std::shared_ptr<asio::io_context> loop, BrokerCore& core,
-                       std::uint64_t id)
+                       std::uint64_t id, asio::ssl::context* tls)
     : socket_(std::move(socket)), loop_(std::move(loop)), core_(core), id_(id), timer_(*loop_) {
   identity_.peer = peer_of(socket_);
+  if (tls != nullptr) tls_ = std::make_unique<asio::ssl::stream<Tcp::socket&>>(socket_, *tls);
+}
+
+template <class Handler>
+void Connection::async_read_some(asio::mutable_buffer buffer, Handler&& handler) {
+  if (tls_) {
+    tls_->async_read_some(buffer, std::forward<Handler>(handler));
+  } else {
+    socket_.async_read_some(buffer, std::forward<Handler>(handler));
+  }
 }
 
 void Connection::start() {
@@ -70,9 +80,26 @@ void Connection::start() {
   // The CONNECT must arrive within connect_timeout (clause 3.1: the first packet).
   timer_.expires_after(core_.options().connect_timeout);
   timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (!ec && self->state_ == State::kAwaitConnect) self->close(std::nullopt, false);
+    if (!ec && self->state_ == State::kAwaitConnect) {
+      self->close(std::nullopt, false);
+      self->close_socket();  // also ends a TLS handshake that never finishes
+    }
   });
-  read_more();
+  if (!tls_) {
+    read_more();
+    return;
+  }
+  tls_->async_handshake(
+      asio::ssl::stream_base::server, [self = shared_from_this()](boost::system::error_code ec) {
+        if (self->state_ == State::kClosed) return;
+        if (ec) {
+          spdlog::debug("mqtt {}: TLS handshake failed: {}", self->identity_.peer, ec.message());
+          self->core_.stats().tls_failures.fetch_add(1);
+          self->close(std::nullopt, false);
+          return;
+        }
+        self->read_more();
+      });
 }
 
 void Connection::shut_down() {
@@ -87,20 +114,20 @@ void Connection::shut_down() {
 void Connection::read_more() {
   if (reading_ || paused_ || state_ == State::kClosed) return;
   reading_ = true;
-  socket_.async_read_some(
-      asio::buffer(read_chunk_),
-      [self = shared_from_this()](boost::system::error_code ec, std::size_t bytes) {
-        self->reading_ = false;
-        if (self->state_ == State::kClosed) return;
-        if (ec) {
-          // The peer went away without DISCONNECT: an abnormal end, the will is published.
-          self->close(std::nullopt, true);
-          return;
-        }
-        self->input_.append(self->read_chunk_.data(), bytes);
-        self->process_input();
-        self->read_more();
-      });
+  async_read_some(asio::buffer(read_chunk_),
+                  [self = shared_from_this()](boost::system::error_code ec, std::size_t bytes) {
+                    self->reading_ = false;
+                    if (self->state_ == State::kClosed) return;
+                    if (ec) {
+                      // The peer went away without DISCONNECT: an abnormal end, the will is
+                      // published.
+                      self->close(std::nullopt, true);
+                      return;
+                    }
+                    self->input_.append(self->read_chunk_.data(), bytes);
+                    self->process_input();
+                    self->read_more();
+                  });
 }
 
 bool Connection::should_pause() const {
@@ -590,27 +617,31 @@ void Connection::flush() {
   write_in_progress_ = true;
   writing_.swap(pending_out_);
   pending_out_.clear();
-  asio::async_write(socket_, asio::buffer(writing_),
-                    [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                      self->write_in_progress_ = false;
-                      self->writing_.clear();
-                      if (ec) {
-                        self->close(std::nullopt, true);
-                        self->close_socket();
-                        return;
-                      }
-                      if (self->state_ == State::kClosed) {
-                        if (self->pending_out_.empty()) {
-                          self->close_socket();
-                        } else {
-                          self->flush();
-                        }
-                        return;
-                      }
-                      self->flush();
-                      self->pump();
-                      self->resume_reading();
-                    });
+  auto on_written = [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+    self->write_in_progress_ = false;
+    self->writing_.clear();
+    if (ec) {
+      self->close(std::nullopt, true);
+      self->close_socket();
+      return;
+    }
+    if (self->state_ == State::kClosed) {
+      if (self->pending_out_.empty()) {
+        self->close_socket();
+      } else {
+        self->flush();
+      }
+      return;
+    }
+    self->flush();
+    self->pump();
+    self->resume_reading();
+  };
+  if (tls_) {
+    asio::async_write(*tls_, asio::buffer(writing_), std::move(on_written));
+  } else {
+    asio::async_write(socket_, asio::buffer(writing_), std::move(on_written));
+  }
 }
 
 // ---- Keep-alive and closing ---------------------------------------------------------------

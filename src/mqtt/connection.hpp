@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -19,8 +20,9 @@ namespace citytwin::mqtt {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   using Tcp = boost::asio::ip::tcp;
+  // `tls`: the server context when the connection came in on the TLS listener.
   Connection(Tcp::socket socket, std::shared_ptr<boost::asio::io_context> loop, BrokerCore& core,
-             std::uint64_t id);
+             std::uint64_t id, boost::asio::ssl::context* tls = nullptr);
 
   void start();
   // Closes without will (broker shutdown). Safe from any thread.
@@ -37,6 +39,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::optional<Status> result;
   };
 
+  void begin();  // after the TLS handshake, if any
+  template <class Handler>
+  void async_read_some(boost::asio::mutable_buffer buffer, Handler&& handler);
   void read_more();
   void process_input();
   bool process_packet(std::uint8_t first_byte, std::string_view body);
@@ -70,6 +75,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close_socket();
 
   Tcp::socket socket_;
+  // TLS layered over socket_ (MQTT 5.0 clause 4.2: TLS is a supported network connection).
+  std::unique_ptr<boost::asio::ssl::stream<Tcp::socket&>> tls_;
   std::shared_ptr<boost::asio::io_context> loop_;
   BrokerCore& core_;
   const std::uint64_t id_;

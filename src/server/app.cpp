@@ -65,6 +65,13 @@ mqtt::BrokerOptions mqtt_options(const ServeOptions& options, const ListenAddres
   out.keep_alive_max = options.mqtt_keep_alive_max_s;
   out.session_expiry_max_s = options.mqtt_session_expiry_max_s;
   out.max_connections = options.mqtt_max_connections;
+  if (mqtt_tls_enabled(options)) {
+    auto tls_address = parse_listen_address(options.mqtt_tls_listen);  // checked at start-up
+    out.tls_host = tls_address->host;
+    out.tls_port = tls_address->port;
+    out.tls_cert_file = options.mqtt_tls_cert_file;
+    out.tls_key_file = options.mqtt_tls_key_file;
+  }
   return out;
 }
 
@@ -326,6 +333,9 @@ int serve(const ServeOptions& options) {
     }
     spdlog::info("MQTT broker listening on {}:{}", display_host(mqtt_address->host),
                  mqtt_broker->port());
+    if (mqtt_broker->tls_port() != 0) {
+      spdlog::info("MQTT over TLS listening on port {}", mqtt_broker->tls_port());
+    }
   }
   if (auto status = write_port_file(options.port_file, server.port()); !status.ok()) {
     spdlog::error("{}", status.error().detail);

@@ -83,6 +83,10 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
       .add_option("--mqtt-keep-alive-max", v.mqtt_keep_alive_max_s,
                   "Longest MQTT keep-alive in seconds (0 = the client's)")
       ->default_str(std::to_string(v.mqtt_keep_alive_max_s));
+  serve.add_option("--mqtt-tls-listen", v.mqtt_tls_listen,
+                   "MQTT over TLS listen address HOST:PORT (off by default)");
+  serve.add_option("--mqtt-tls-cert", v.mqtt_tls_cert_file, "PEM certificate chain for MQTT TLS");
+  serve.add_option("--mqtt-tls-key", v.mqtt_tls_key_file, "PEM private key for MQTT TLS");
 }
 
 // `citytwin keys create|list|revoke`.
@@ -161,6 +165,9 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
     options.mqtt_session_queue_limit = v.mqtt_session_queue_limit;
   }
   if (given("--mqtt-keep-alive-max")) options.mqtt_keep_alive_max_s = v.mqtt_keep_alive_max_s;
+  if (given("--mqtt-tls-listen")) options.mqtt_tls_listen = v.mqtt_tls_listen;
+  if (given("--mqtt-tls-cert")) options.mqtt_tls_cert_file = v.mqtt_tls_cert_file;
+  if (given("--mqtt-tls-key")) options.mqtt_tls_key_file = v.mqtt_tls_key_file;
   return options;
 }
 

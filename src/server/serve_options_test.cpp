@@ -124,6 +124,16 @@ TEST(ServeOptions, MqttKeysAndTheOpenBrokerCheck) {
   EXPECT_TRUE(check_security_options(options, local).ok());
   options.mqtt_listen = "nonsense";
   EXPECT_FALSE(check_security_options(options, local).ok());
+  // TLS needs its certificate and key, and obeys the same loopback rule.
+  options.mqtt_listen = "127.0.0.1:1883";
+  options.mqtt_tls_listen = "127.0.0.1:8883";
+  EXPECT_TRUE(mqtt_tls_enabled(options));
+  EXPECT_FALSE(check_security_options(options, local).ok());
+  options.mqtt_tls_cert_file = "cert.pem";
+  options.mqtt_tls_key_file = "key.pem";
+  EXPECT_TRUE(check_security_options(options, local).ok());
+  options.mqtt_tls_listen = "0.0.0.0:8883";
+  EXPECT_FALSE(check_security_options(options, local).ok());
 }
 
 }  // namespace

@@ -398,3 +398,46 @@ def test_mqtt_can_be_turned_off():
         assert "citytwin_mqtt_connections" not in requests.get(instance.url + "/metrics").text
     finally:
         instance.cleanup()
+
+
+# ---- TLS ----------------------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def test_mqtt_over_tls(tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    tls_port = free_port()
+    instance = CityTwinServer(extra_args=[
+        "--mqtt-tls-listen", f"{HOST}:{tls_port}", "--mqtt-tls-cert", str(cert),
+        "--mqtt-tls-key", str(key)]).start()
+    try:
+        topic = unique("/tls") + "/attrs"
+        # A plain subscriber receives what a TLS publisher sends: one broker, two listeners.
+        sub = mosquitto_sub(instance.mqtt_port, "-t", topic, "-q", "1", count=2)
+        wait_subscribed(instance, 1)
+        out = mosquitto_pub(tls_port, "-t", topic, "-m", "secret", "-q", "1",
+                            "--cafile", str(cert))
+        assert out.returncode == 0, out.stderr
+        paho_tls = PahoClient(tls_port, unique("tls"), paho.MQTTv5)
+        paho_tls.client.tls_set(ca_certs=str(cert))
+        _, rc = paho_tls.connect()
+        assert rc == 0
+        paho_tls.publish(topic, b"paho", 1)
+        paho_tls.close()
+        received, err = sub.communicate(timeout=WAIT + 5)
+        assert received.splitlines() == [f"0 1 {topic} secret", f"0 1 {topic} paho"], err
+        # Plain MQTT on the TLS port is a failed handshake: closed and counted.
+        sock = socket.create_connection((HOST, tls_port), timeout=WAIT)
+        sock.sendall(raw_connect("plain"))
+        assert closed_by_server(sock)
+        assert metric(instance, "citytwin_mqtt_rejected", '{cause="tls_handshake_failed"}') == 1
+    finally:
+        instance.cleanup()

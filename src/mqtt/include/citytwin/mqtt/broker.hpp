@@ -62,6 +62,13 @@ struct BrokerOptions {
   // messages out of its session queue (slow readers fill their bounded queue, not memory).
   // Default 1 MiB.
   std::size_t write_buffer_bytes = 1024 * 1024;
+  // MQTT over TLS (port 8883 by convention) on a second listener, same broker and sessions.
+  // Off while tls_host is empty. The certificate chain and private key are PEM files; TLS 1.2
+  // or newer; clients are not asked for certificates (they authenticate with CONNECT).
+  std::string tls_host;
+  std::uint16_t tls_port = 8883;
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 // Who is on a connection, as told in CONNECT.
@@ -115,8 +122,9 @@ class Broker {
 
   // Binds and starts the event loops; kServiceUnavailable when the address cannot be bound.
   Status start();
-  // The bound port (after start()).
+  // The bound ports (after start()); tls_port() is 0 without TLS.
   std::uint16_t port() const;
+  std::uint16_t tls_port() const;
   // Closes every connection (wills are not published: the broker is going away) and joins
   // the threads. Persistent sessions live in memory only and end with the process.
   void stop();

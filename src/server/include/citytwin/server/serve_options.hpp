@@ -89,10 +89,16 @@ struct ServeOptions {
   std::uint16_t mqtt_keep_alive_max_s = 0;
   std::uint32_t mqtt_session_expiry_max_s = 7 * 24 * 3600;
   std::size_t mqtt_max_connections = 10000;
+  // MQTT over TLS on a second address HOST:PORT (8883 by convention); "" (default) or "off":
+  // none. Needs the PEM certificate chain and private key files.
+  std::string mqtt_tls_listen;
+  std::string mqtt_tls_cert_file;
+  std::string mqtt_tls_key_file;
 };
 
 // Whether the MQTT broker is enabled by `mqtt_listen`.
 bool mqtt_enabled(const ServeOptions& options);
+bool mqtt_tls_enabled(const ServeOptions& options);
 
 // Reads a TOML file into `options`. Unknown keys are errors so typos do not pass silently.
 Status load_config_file(const std::string& path, ServeOptions& options);
