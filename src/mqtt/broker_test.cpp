@@ -8,6 +8,7 @@
 
 #include <boost/asio.hpp>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 
 namespace citytwin::mqtt {
@@ -312,6 +313,42 @@ TEST_F(BrokerTest, TopicAliasIsResolvedInbound) {
   auto aliased = subscriber.expect<Publish>();
   EXPECT_EQ(aliased.topic, "x/y");
   EXPECT_EQ(aliased.payload, "2");
+}
+
+TEST_F(BrokerTest, RoutesAcrossEventLoops) {
+  BrokerOptions options;
+  options.threads = 4;  // connections land on different loops
+  start(options);
+  std::vector<std::unique_ptr<TestClient>> subscribers;
+  for (int i = 0; i < 4; ++i) {
+    subscribers.push_back(std::make_unique<TestClient>(port(), kMqtt5));
+    subscribers.back()->connect("sub" + std::to_string(i));
+    subscribers.back()->send(Subscribe{1, {}, {{"loop/#", 1, false, false, 0}}});
+    subscribers.back()->expect<Suback>();
+  }
+  std::vector<std::unique_ptr<TestClient>> publishers;
+  for (int i = 0; i < 3; ++i) {
+    publishers.push_back(std::make_unique<TestClient>(port(), kMqtt311));
+    publishers.back()->connect("pub" + std::to_string(i));
+  }
+  constexpr int kEach = 50;
+  for (int n = 0; n < kEach; ++n) {
+    for (std::size_t p = 0; p < publishers.size(); ++p) {
+      publishers[p]->publish("loop/" + std::to_string(p), std::to_string(n), 1,
+                             static_cast<std::uint16_t>(n + 1));
+    }
+  }
+  for (auto& publisher : publishers) {
+    for (int n = 0; n < kEach; ++n) publisher->expect<PublishResponse>();
+  }
+  for (auto& subscriber : subscribers) {
+    std::map<std::string, int> next;  // per publisher topic, messages arrive in order
+    for (int k = 0; k < kEach * 3; ++k) {
+      auto message = subscriber->expect<Publish>();
+      EXPECT_EQ(message.payload, std::to_string(next[message.topic]++));
+      subscriber->send(PublishResponse{PacketType::kPuback, message.packet_id, 0, {}});
+    }
+  }
 }
 
 }  // namespace

@@ -286,6 +286,25 @@ def test_persistent_session_receives_while_offline(server, version):
         fresh.close()
 
 
+def test_mqtt5_session_expiry_ends_an_offline_session(server):
+    short, long = unique("expiring"), unique("kept")
+    for client_id, expiry in ((short, 1), (long, 300)):
+        device = PahoClient(server.mqtt_port, client_id, paho.MQTTv5, clean=False,
+                            session_expiry=expiry)
+        device.connect()
+        device.subscribe(f"/key/{client_id}/cmd", 1)
+        device.close()
+    # Well past the 1 s expiry and the broker's once-a-second sweep.
+    time.sleep(3)
+    for client_id, present in ((short, 0), (long, 1)):
+        back = PahoClient(server.mqtt_port, client_id, paho.MQTTv5, clean=False,
+                          session_expiry=300)
+        flags, rc = back.connect()
+        back.close()
+        assert rc == 0
+        assert flags["session present"] == present, client_id
+
+
 def test_keep_alive_expiry_closes_and_publishes_the_will(server):
     topic = unique("/ka") + "/status"
     watcher = PahoClient(server.mqtt_port, unique("watch"))
