@@ -26,6 +26,7 @@ BrokerCore::Attached BrokerCore::attach(const std::string& client_id, bool clean
   auto it = sessions_.find(client_id);
   if (it != sessions_.end() && it->second.owner != 0 && it->second.evict) it->second.evict();
   if (it != sessions_.end() && clean_start) {
+    it->second.session->cancel_deferred_will();  // the client is back before the delay
     end_session_locked(client_id);
     it = sessions_.end();
   }

@@ -315,6 +315,40 @@ TEST_F(BrokerTest, TopicAliasIsResolvedInbound) {
   EXPECT_EQ(aliased.payload, "2");
 }
 
+// MQTT 5 Will Delay Interval: the will waits, and is dropped when the client comes back.
+TEST_F(BrokerTest, DelayedWillIsSentLaterOrNotAtAll) {
+  start();
+  TestClient watcher(port(), kMqtt5);
+  watcher.connect("watcher");
+  watcher.send(Subscribe{1, {}, {{"status/#", 0, false, false, 0}}});
+  watcher.expect<Suback>();
+  auto connect_with_will = [&](TestClient& client, const std::string& id, std::uint32_t delay) {
+    Connect connect;
+    connect.client_id = id;
+    connect.clean_start = false;
+    connect.properties.session_expiry_interval = 60;
+    Will will;
+    will.topic = "status/" + id;
+    will.payload = "gone";
+    will.properties.will_delay_interval = delay;
+    connect.will = will;
+    client.send(connect);
+    return client.expect<Connack>();
+  };
+  {
+    TestClient returning(port(), kMqtt5);
+    connect_with_will(returning, "returning", 3600);
+  }  // closed without DISCONNECT: its will waits an hour
+  TestClient back(port(), kMqtt5);
+  EXPECT_TRUE(connect_with_will(back, "returning", 3600).session_present);
+  {
+    TestClient leaving(port(), kMqtt5);
+    connect_with_will(leaving, "leaving", 1);
+  }
+  auto will = watcher.expect<Publish>();  // after about a second; "returning" never comes
+  EXPECT_EQ(will.topic, "status/leaving");
+}
+
 TEST_F(BrokerTest, RoutesAcrossEventLoops) {
   BrokerOptions options;
   options.threads = 4;  // connections land on different loops

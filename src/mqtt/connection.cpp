@@ -701,21 +701,35 @@ void Connection::publish_will() {
   will->payload = std::move(will_->payload);
   will->qos = will_->qos;
   will->retain = will_->retain;
-  // Will Delay Interval is not honoured: the will is published at once (docs/mqtt.md).
   will->properties = forwarded_properties(will_->properties);
+  // MQTT 5 Will Delay Interval (clause 3.1.3.2.2): sent once the delay has passed or the
+  // session ends, whichever comes first, and not at all if the client comes back first.
+  std::uint32_t delay =
+      std::min(will_->properties.will_delay_interval.value_or(0), session_->expiry());
   will_.reset();
   BrokerCore* core = &core_;
-  std::string origin = identity_.client_id;
-  core_.hooks().on_publish(identity_, *will, [core, will, origin](Status status) {
-    if (!status.ok()) return;
-    Message message;
-    message.topic = will->topic;
-    message.payload = std::make_shared<const std::string>(will->payload);
-    message.qos = will->qos;
-    message.retain = will->retain;
-    message.properties = will->properties;
-    message.origin_client_id = origin;
-    core->route(message);
+  auto send = [core, identity = identity_, will] {
+    core->hooks().on_publish(identity, *will,
+                             [core, will, origin = identity.client_id](Status status) {
+                               if (!status.ok()) return;
+                               Message message;
+                               message.topic = will->topic;
+                               message.payload = std::make_shared<const std::string>(will->payload);
+                               message.qos = will->qos;
+                               message.retain = will->retain;
+                               message.properties = will->properties;
+                               message.origin_client_id = origin;
+                               core->route(message);
+                             });
+  };
+  if (delay == 0) {
+    send();
+    return;
+  }
+  auto cancelled = session_->defer_will();
+  auto timer = std::make_shared<asio::steady_timer>(*loop_, std::chrono::seconds(delay));
+  timer->async_wait([timer, cancelled, send](boost::system::error_code ec) {
+    if (!ec && !cancelled->load()) send();
   });
 }
 

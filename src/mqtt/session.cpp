@@ -16,8 +16,23 @@ bool Session::enqueue(Message message, std::size_t limit) {
   return true;
 }
 
+std::shared_ptr<std::atomic<bool>> Session::defer_will() {
+  std::lock_guard lock(mutex_);
+  if (deferred_will_cancelled_) deferred_will_cancelled_->store(true);
+  deferred_will_cancelled_ = std::make_shared<std::atomic<bool>>(false);
+  return deferred_will_cancelled_;
+}
+
+void Session::cancel_deferred_will() {
+  std::lock_guard lock(mutex_);
+  if (deferred_will_cancelled_) deferred_will_cancelled_->store(true);
+  deferred_will_cancelled_.reset();
+}
+
 void Session::attach(std::uint64_t owner, std::function<void()> wake) {
   std::lock_guard lock(mutex_);
+  if (deferred_will_cancelled_) deferred_will_cancelled_->store(true);
+  deferred_will_cancelled_.reset();
   owner_ = owner;
   wake_ = std::move(wake);
   wake_pending_ = false;

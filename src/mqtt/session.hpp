@@ -1,10 +1,12 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -38,6 +40,10 @@ class Session {
   // Releases it when `owner` still holds it; false when another connection took over.
   bool detach(std::uint64_t owner, std::chrono::steady_clock::time_point now);
   bool attached() const;
+  // A will waiting for its Will Delay Interval: the returned flag is set when a connection
+  // takes the session back (attach) or the session is replaced, and the will is then dropped.
+  std::shared_ptr<std::atomic<bool>> defer_will();
+  void cancel_deferred_will();
 
   struct Outgoing {
     std::uint16_t packet_id = 0;  // 0 for QoS 0
@@ -102,6 +108,7 @@ class Session {
   bool wake_pending_ = false;
   std::uint32_t expiry_seconds_ = 0;
   std::optional<std::chrono::steady_clock::time_point> detached_at_;
+  std::shared_ptr<std::atomic<bool>> deferred_will_cancelled_;
 };
 
 }  // namespace citytwin::mqtt

@@ -106,6 +106,19 @@ TEST(Session, DetachDropsQueuedQos0AndExpires) {
   EXPECT_TRUE(session.expired(now + std::chrono::seconds(10)));
 }
 
+TEST(Session, DeferredWillIsCancelledWhenTheClientReturns) {
+  Session session("c");
+  session.attach(1, [] {});
+  ASSERT_TRUE(session.detach(1, std::chrono::steady_clock::now()));
+  auto first = session.defer_will();
+  EXPECT_FALSE(first->load());
+  session.attach(2, [] {});
+  EXPECT_TRUE(first->load());
+  auto second = session.defer_will();
+  session.cancel_deferred_will();
+  EXPECT_TRUE(second->load());
+}
+
 TEST(Session, InboundQos2Identifiers) {
   Session session("c");
   EXPECT_FALSE(session.inbound_qos2_seen(5));
