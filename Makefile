@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 CMAKE_COMMON := -G Ninja -DCITYTWIN_BUILD_TESTS=ON
 
-.PHONY: all deps build test demo test-asan test-tsan fuzz fuzz-build fuzz-smoke bench bench-timeseries bench-console format clean
+.PHONY: all deps build test demo test-asan test-tsan fuzz fuzz-build fuzz-smoke bench bench-timeseries bench-console bench-mqtt format clean
 
 all: build
 
@@ -76,6 +76,11 @@ bench-timeseries: build
 # The web console's map with 50,000 points in headless Chromium (docs/performance.md).
 bench-console: build
 	CITYTWIN_BIN=$(RELEASE_DIR)/citytwin node bench/console/map_50k.mjs 50000
+
+# MQTT forwarding: the built-in broker against Mosquitto (MQTT_SCENARIOS, docs/performance.md).
+bench-mqtt: build
+	CITYTWIN_BENCH_DEPS=1 scripts/install-deps.sh
+	bench/mqtt/run.sh $(RELEASE_DIR)/citytwin
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -11,11 +11,12 @@ build_packages=(
   libspdlog-dev libfmt-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-test_packages=(python3 python3-pytest python3-requests curl openssl)
+test_packages=(python3 python3-pytest python3-requests curl openssl
+  mosquitto-clients python3-paho-mqtt)
 # The web console (web/): built with Node.js and npm at build time, tested end to end in
 # Debian's headless Chromium (tests/e2e/).
 web_packages=(nodejs chromium)
-bench_packages=(nginx-light wrk influxdb victoria-metrics)
+bench_packages=(nginx-light wrk influxdb victoria-metrics mosquitto)
 # clang and its runtime libraries (libFuzzer, ASan, UBSan) for `make fuzz`; the normal build
 # uses g++ only.
 fuzz_packages=(clang-14 libclang-rt-14-dev)

@@ -33,9 +33,11 @@
 #include "citytwin/model/context_dir.hpp"
 #include "citytwin/model/context_registry.hpp"
 #include "citytwin/model/context_resolver.hpp"
+#include "citytwin/mqtt/broker.hpp"
 #include "citytwin/security/key_service.hpp"
 #include "citytwin/store/rocksdb_store.hpp"
 #include "citytwin/web/console_assets.hpp"
+#include "mqtt_hooks.hpp"
 #include "store_location.hpp"
 #include "store_write_barrier.hpp"
 #include "version.hpp"
@@ -54,6 +56,27 @@ http::ServerOptions http_options(const ServeOptions& options, const ListenAddres
   out.max_url_bytes = options.max_url_bytes;
   out.request_timeout = std::chrono::milliseconds(options.request_timeout_ms);
   out.idle_timeout = std::chrono::milliseconds(options.idle_timeout_ms);
+  return out;
+}
+
+mqtt::BrokerOptions mqtt_options(const ServeOptions& options, const ListenAddress& address) {
+  mqtt::BrokerOptions out;
+  out.host = address.host;
+  out.port = address.port;
+  out.threads = std::max(1u, options.mqtt_threads);
+  out.max_packet_bytes = options.mqtt_max_packet_bytes;
+  out.max_inflight = std::max<std::uint16_t>(1, options.mqtt_max_inflight);
+  out.session_queue_limit = options.mqtt_session_queue_limit;
+  out.keep_alive_max = options.mqtt_keep_alive_max_s;
+  out.session_expiry_max_s = options.mqtt_session_expiry_max_s;
+  out.max_connections = options.mqtt_max_connections;
+  if (mqtt_tls_enabled(options)) {
+    auto tls_address = parse_listen_address(options.mqtt_tls_listen);  // checked at start-up
+    out.tls_host = tls_address->host;
+    out.tls_port = tls_address->port;
+    out.tls_cert_file = options.mqtt_tls_cert_file;
+    out.tls_key_file = options.mqtt_tls_key_file;
+  }
   return out;
 }
 
@@ -321,6 +344,29 @@ int serve(const ServeOptions& options) {
   }
   kpi::KpiService kpis(**store, entities, clock, std::move(*kpi_catalogue), &temporal);
   http::add_kpi_routes(router, kpis);
+
+  // The built-in MQTT broker (docs/mqtt.md). Its hooks only check credentials and forward
+  // for now; ingestion into the twin is wired there later (mqtt_hooks.hpp).
+  MqttHooks mqtt_hooks(auth_required ? &keys : nullptr);
+  std::unique_ptr<mqtt::Broker> mqtt_broker;
+  if (mqtt_enabled(options)) {
+    auto mqtt_address = parse_listen_address(options.mqtt_listen);  // checked at start-up
+    mqtt_broker =
+        std::make_unique<mqtt::Broker>(mqtt_options(options, *mqtt_address), mqtt_hooks, metrics);
+    if (auto status = mqtt_broker->start(); !status.ok()) {
+      spdlog::error("{}", status.error().detail);
+      return 1;
+    }
+    if (auto status = write_port_file(options.mqtt_port_file, mqtt_broker->port()); !status.ok()) {
+      spdlog::error("{}", status.error().detail);
+      return 1;
+    }
+    spdlog::info("MQTT broker listening on {}:{}", display_host(mqtt_address->host),
+                 mqtt_broker->port());
+    if (mqtt_broker->tls_port() != 0) {
+      spdlog::info("MQTT over TLS listening on port {}", mqtt_broker->tls_port());
+    }
+  }
   if (auto status = write_port_file(options.port_file, server.port()); !status.ok()) {
     spdlog::error("{}", status.error().detail);
     return 1;
@@ -346,6 +392,7 @@ int serve(const ServeOptions& options) {
   server.run();
   finished = true;
   signal_waiter.join();
+  if (mqtt_broker) mqtt_broker->stop();
   // The store reports durability to the subscription service from its commit thread: wait for
   // the last write's report before the service goes away.
   std::promise<void> drained;

@@ -63,6 +63,31 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
       ->default_str(v.auth);
   serve.add_flag("--insecure-allow-remote", v.insecure_allow_remote,
                  "Allow --auth off on an address other than loopback (unsafe)");
+  serve.add_option("--mqtt-listen", v.mqtt_listen, "MQTT listen address HOST:PORT, or off")
+      ->default_str(v.mqtt_listen);
+  serve.add_option("--mqtt-port-file", v.mqtt_port_file, "Write the MQTT port to this file");
+  serve.add_option("--mqtt-threads", v.mqtt_threads, "MQTT event-loop threads")
+      ->default_str(std::to_string(v.mqtt_threads));
+  serve
+      .add_option("--mqtt-max-packet-bytes", v.mqtt_max_packet_bytes,
+                  "Largest MQTT packet accepted (the connection is closed above)")
+      ->default_str(std::to_string(v.mqtt_max_packet_bytes));
+  serve
+      .add_option("--mqtt-max-inflight", v.mqtt_max_inflight,
+                  "Inbound PUBLISHes per connection awaiting storage before reading pauses")
+      ->default_str(std::to_string(v.mqtt_max_inflight));
+  serve
+      .add_option("--mqtt-session-queue-limit", v.mqtt_session_queue_limit,
+                  "Messages queued per MQTT session (offline or slow clients)")
+      ->default_str(std::to_string(v.mqtt_session_queue_limit));
+  serve
+      .add_option("--mqtt-keep-alive-max", v.mqtt_keep_alive_max_s,
+                  "Longest MQTT keep-alive in seconds (0 = the client's)")
+      ->default_str(std::to_string(v.mqtt_keep_alive_max_s));
+  serve.add_option("--mqtt-tls-listen", v.mqtt_tls_listen,
+                   "MQTT over TLS listen address HOST:PORT (off by default)");
+  serve.add_option("--mqtt-tls-cert", v.mqtt_tls_cert_file, "PEM certificate chain for MQTT TLS");
+  serve.add_option("--mqtt-tls-key", v.mqtt_tls_key_file, "PEM private key for MQTT TLS");
 }
 
 // `citytwin keys create|list|revoke`.
@@ -132,6 +157,18 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--notify-retry-max-ms")) options.notify_retry_max_ms = v.notify_retry_max_ms;
   if (given("--notify-max-attempts")) options.notify_max_attempts = v.notify_max_attempts;
   if (given("--notify-ca-file")) options.notify_ca_file = v.notify_ca_file;
+  if (given("--mqtt-listen")) options.mqtt_listen = v.mqtt_listen;
+  if (given("--mqtt-port-file")) options.mqtt_port_file = v.mqtt_port_file;
+  if (given("--mqtt-threads")) options.mqtt_threads = v.mqtt_threads;
+  if (given("--mqtt-max-packet-bytes")) options.mqtt_max_packet_bytes = v.mqtt_max_packet_bytes;
+  if (given("--mqtt-max-inflight")) options.mqtt_max_inflight = v.mqtt_max_inflight;
+  if (given("--mqtt-session-queue-limit")) {
+    options.mqtt_session_queue_limit = v.mqtt_session_queue_limit;
+  }
+  if (given("--mqtt-keep-alive-max")) options.mqtt_keep_alive_max_s = v.mqtt_keep_alive_max_s;
+  if (given("--mqtt-tls-listen")) options.mqtt_tls_listen = v.mqtt_tls_listen;
+  if (given("--mqtt-tls-cert")) options.mqtt_tls_cert_file = v.mqtt_tls_cert_file;
+  if (given("--mqtt-tls-key")) options.mqtt_tls_key_file = v.mqtt_tls_key_file;
   return options;
 }
 

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <functional>
 #include <map>
+#include <vector>
 
 namespace citytwin::server {
 namespace {
@@ -79,6 +80,18 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"notify.retry_max_ms", integer_setter(o.notify_retry_max_ms)},
       {"notify.max_attempts", integer_setter(o.notify_max_attempts)},
       {"notify.ca_file", string_setter(o.notify_ca_file)},
+      {"mqtt.listen", string_setter(o.mqtt_listen)},
+      {"mqtt.port_file", string_setter(o.mqtt_port_file)},
+      {"mqtt.threads", integer_setter(o.mqtt_threads)},
+      {"mqtt.max_packet_bytes", integer_setter(o.mqtt_max_packet_bytes)},
+      {"mqtt.max_inflight", integer_setter(o.mqtt_max_inflight)},
+      {"mqtt.session_queue_limit", integer_setter(o.mqtt_session_queue_limit)},
+      {"mqtt.keep_alive_max_s", integer_setter(o.mqtt_keep_alive_max_s)},
+      {"mqtt.session_expiry_max_s", integer_setter(o.mqtt_session_expiry_max_s)},
+      {"mqtt.max_connections", integer_setter(o.mqtt_max_connections)},
+      {"mqtt.tls_listen", string_setter(o.mqtt_tls_listen)},
+      {"mqtt.tls_cert_file", string_setter(o.mqtt_tls_cert_file)},
+      {"mqtt.tls_key_file", string_setter(o.mqtt_tls_key_file)},
   };
 }
 
@@ -153,10 +166,40 @@ bool is_loopback_host(const std::string& host) {
   return false;
 }
 
+bool mqtt_enabled(const ServeOptions& options) {
+  return !options.mqtt_listen.empty() && options.mqtt_listen != "off";
+}
+
+bool mqtt_tls_enabled(const ServeOptions& options) {
+  return mqtt_enabled(options) && !options.mqtt_tls_listen.empty() &&
+         options.mqtt_tls_listen != "off";
+}
+
 Status check_security_options(const ServeOptions& options, const ListenAddress& address) {
   if (options.auth != "required" && options.auth != "off") {
     return make_error(ErrorKind::kInvalidRequest,
                       "security.auth must be \"required\" or \"off\", got '" + options.auth + "'");
+  }
+  // The MQTT endpoint takes the same API keys: open on the network only when forced too.
+  std::vector<std::string> mqtt_addresses;
+  if (mqtt_enabled(options)) mqtt_addresses.push_back(options.mqtt_listen);
+  if (mqtt_tls_enabled(options)) {
+    if (options.mqtt_tls_cert_file.empty() || options.mqtt_tls_key_file.empty()) {
+      return make_error(ErrorKind::kInvalidRequest,
+                        "mqtt.tls_listen needs mqtt.tls_cert_file and mqtt.tls_key_file");
+    }
+    mqtt_addresses.push_back(options.mqtt_tls_listen);
+  }
+  for (const auto& text : mqtt_addresses) {
+    auto mqtt_address = parse_listen_address(text);
+    if (!mqtt_address) return std::move(mqtt_address).error();
+    if (options.auth == "off" && !is_loopback_host(mqtt_address->host) &&
+        !options.insecure_allow_remote) {
+      return make_error(ErrorKind::kInvalidRequest,
+                        "refusing MQTT on " + mqtt_address->host +
+                            " with authentication off; use --auth required, a loopback "
+                            "address, or --insecure-allow-remote");
+    }
   }
   if (options.auth == "off" && !is_loopback_host(address.host) && !options.insecure_allow_remote) {
     return make_error(ErrorKind::kInvalidRequest,

@@ -98,5 +98,43 @@ TEST(ServeOptions, AuthOffOnTheNetworkNeedsToBeForced) {
   EXPECT_FALSE(check_security_options(options, local).ok());
 }
 
+TEST(ServeOptions, MqttKeysAndTheOpenBrokerCheck) {
+  ServeOptions defaults;
+  EXPECT_EQ(defaults.mqtt_listen, "127.0.0.1:1883");
+  EXPECT_TRUE(mqtt_enabled(defaults));
+  auto path = write_temp(
+      "[mqtt]\nlisten = \"off\"\nthreads = 2\nmax_packet_bytes = 4096\nmax_inflight = 8\n"
+      "session_queue_limit = 50\nkeep_alive_max_s = 120\n");
+  ServeOptions options;
+  ASSERT_TRUE(load_config_file(path, options).ok());
+  EXPECT_FALSE(mqtt_enabled(options));
+  EXPECT_EQ(options.mqtt_threads, 2u);
+  EXPECT_EQ(options.mqtt_max_packet_bytes, 4096u);
+  EXPECT_EQ(options.mqtt_max_inflight, 8);
+  EXPECT_EQ(options.mqtt_session_queue_limit, 50u);
+  EXPECT_EQ(options.mqtt_keep_alive_max_s, 120);
+  std::remove(path.c_str());
+
+  // With auth off the MQTT endpoint may not face the network either, unless forced.
+  ListenAddress local{"127.0.0.1", 1026};
+  options.auth = "off";
+  options.mqtt_listen = "0.0.0.0:1883";
+  EXPECT_FALSE(check_security_options(options, local).ok());
+  options.mqtt_listen = "127.0.0.1:1883";
+  EXPECT_TRUE(check_security_options(options, local).ok());
+  options.mqtt_listen = "nonsense";
+  EXPECT_FALSE(check_security_options(options, local).ok());
+  // TLS needs its certificate and key, and obeys the same loopback rule.
+  options.mqtt_listen = "127.0.0.1:1883";
+  options.mqtt_tls_listen = "127.0.0.1:8883";
+  EXPECT_TRUE(mqtt_tls_enabled(options));
+  EXPECT_FALSE(check_security_options(options, local).ok());
+  options.mqtt_tls_cert_file = "cert.pem";
+  options.mqtt_tls_key_file = "key.pem";
+  EXPECT_TRUE(check_security_options(options, local).ok());
+  options.mqtt_tls_listen = "0.0.0.0:8883";
+  EXPECT_FALSE(check_security_options(options, local).ok());
+}
+
 }  // namespace
 }  // namespace citytwin::server

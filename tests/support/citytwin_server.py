@@ -26,6 +26,7 @@ class CityTwinServer:
         self.log_level = log_level
         self.process = None
         self.port = None
+        self.mqtt_port = None  # the built-in MQTT broker's port (always on a free port here)
         self.log_path = None
 
     @property
@@ -34,14 +35,18 @@ class CityTwinServer:
 
     def start(self, timeout=20.0):
         port_file = os.path.join(self.data_dir, "port")
-        if os.path.exists(port_file):
-            os.remove(port_file)
+        mqtt_port_file = os.path.join(self.data_dir, "mqtt-port")
+        for stale in (port_file, mqtt_port_file):
+            if os.path.exists(stale):
+                os.remove(stale)
         self.log_path = os.path.join(self.data_dir, "server.log")
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [self.binary, "serve", "--listen", "127.0.0.1:0", "--data",
              os.path.join(self.data_dir, "db"), "--port-file", port_file,
-             "--log-level", self.log_level, *self.extra_args],
+             "--log-level", self.log_level, "--mqtt-port-file", mqtt_port_file,
+             *([] if "--mqtt-listen" in self.extra_args else ["--mqtt-listen", "127.0.0.1:0"]),
+             *self.extra_args],
             stdout=log, stderr=log, preexec_fn=self.preexec_fn)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -49,6 +54,9 @@ class CityTwinServer:
                 raise RuntimeError(f"citytwin exited with {self.process.returncode}: {self.log()}")
             if os.path.exists(port_file):
                 self.port = int(open(port_file).read().strip())
+                # Written before the HTTP port file when the broker is on.
+                if os.path.exists(mqtt_port_file):
+                    self.mqtt_port = int(open(mqtt_port_file).read().strip())
                 try:
                     if requests.get(self.url + "/health", timeout=2).status_code == 200:
                         return self

@@ -78,7 +78,30 @@ struct ServeOptions {
   unsigned notify_max_attempts = 5;
   // PEM file of CA certificates trusted for https:// receivers; empty: the system store.
   std::string notify_ca_file;
+
+  // Built-in MQTT broker (docs/mqtt.md; mqtt::BrokerOptions says what each limit does).
+  // Listen address HOST:PORT; "" or "off" disables it. Port 0 picks a free port. Default
+  // 127.0.0.1:1883.
+  std::string mqtt_listen = "127.0.0.1:1883";
+  // Write the MQTT port to this file once listening (tests and scripts, with port 0).
+  std::string mqtt_port_file;
+  unsigned mqtt_threads = 1;
+  std::size_t mqtt_max_packet_bytes = 1024 * 1024;
+  std::uint16_t mqtt_max_inflight = 64;
+  std::size_t mqtt_session_queue_limit = 1000;
+  std::uint16_t mqtt_keep_alive_max_s = 0;
+  std::uint32_t mqtt_session_expiry_max_s = 7 * 24 * 3600;
+  std::size_t mqtt_max_connections = 10000;
+  // MQTT over TLS on a second address HOST:PORT (8883 by convention); "" (default) or "off":
+  // none. Needs the PEM certificate chain and private key files.
+  std::string mqtt_tls_listen;
+  std::string mqtt_tls_cert_file;
+  std::string mqtt_tls_key_file;
 };
+
+// Whether the MQTT broker is enabled by `mqtt_listen`.
+bool mqtt_enabled(const ServeOptions& options);
+bool mqtt_tls_enabled(const ServeOptions& options);
 
 // Reads a TOML file into `options`. Unknown keys are errors so typos do not pass silently.
 Status load_config_file(const std::string& path, ServeOptions& options);

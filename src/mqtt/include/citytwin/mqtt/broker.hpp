@@ -1,0 +1,142 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "citytwin/common/metrics.hpp"
+#include "citytwin/common/result.hpp"
+#include "citytwin/mqtt/packet.hpp"
+
+namespace citytwin::mqtt {
+
+struct BrokerOptions {
+  // Address to listen on; port 0 picks a free port (see Broker::port()). Default
+  // 127.0.0.1:1883, the IANA port of unencrypted MQTT.
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 1883;
+  // Event loops, each run by one thread; connections are spread over them. Default 1.
+  unsigned threads = 1;
+  // Largest packet accepted, fixed header included. A larger one closes the connection
+  // (MQTT 5: DISCONNECT 0x95 first) and is counted. Advertised to MQTT 5 clients as Maximum
+  // Packet Size. Default 1 MiB.
+  std::size_t max_packet_bytes = 1024 * 1024;
+  // Inbound PUBLISH packets of one connection waiting for BrokerHooks::on_publish to finish.
+  // At this many the broker stops reading that connection until one finishes (back-pressure;
+  // memory per connection stays bounded). Advertised to MQTT 5 clients as Receive Maximum.
+  // Default 64.
+  std::uint16_t max_inflight = 64;
+  // Outbound QoS 1/2 messages sent to one client and not yet acknowledged; lowered to the
+  // client's MQTT 5 Receive Maximum. Default 64.
+  std::uint16_t max_outbound_inflight = 64;
+  // Messages queued for one session beyond those in flight (offline persistent sessions and
+  // slow readers); past it new messages for that session are dropped and counted.
+  // Default 1000.
+  std::size_t session_queue_limit = 1000;
+  // Longest keep-alive accepted, in seconds; MQTT 5 clients asking for more (or for none)
+  // are told this value with Server Keep Alive. 0: no limit. 3.1.1 clients cannot be told,
+  // so their own value is enforced. Default 0.
+  std::uint16_t keep_alive_max = 0;
+  // How long a new connection may take to send CONNECT. Default 10 s.
+  std::chrono::milliseconds connect_timeout{10000};
+  // Longest a persistent session survives its connection: caps the MQTT 5 Session Expiry
+  // Interval and is the expiry of 3.1.1 clean_session=0 sessions. Default 7 days.
+  std::uint32_t session_expiry_max_s = 7 * 24 * 3600;
+  // Connections accepted at once; more are closed right after accept. Default 10000.
+  std::size_t max_connections = 10000;
+  // Subscriptions one session may hold; more are refused in SUBACK (0x97 / 0x80).
+  // Default 1000.
+  std::size_t max_subscriptions_per_session = 1000;
+  // Topic aliases an MQTT 5 client may define on one connection (Topic Alias Maximum).
+  // Default 64.
+  std::uint16_t topic_alias_max = 64;
+  // Retained messages kept (one per topic); a new topic past this is not retained (the
+  // message is still delivered) and counted. Default 100000.
+  std::size_t max_retained = 100000;
+  // Bytes waiting in a connection's socket buffer before the broker stops taking more
+  // messages out of its session queue (slow readers fill their bounded queue, not memory).
+  // Default 1 MiB.
+  std::size_t write_buffer_bytes = 1024 * 1024;
+  // MQTT over TLS (port 8883 by convention) on a second listener, same broker and sessions.
+  // Off while tls_host is empty. The certificate chain and private key are PEM files; TLS 1.2
+  // or newer; clients are not asked for certificates (they authenticate with CONNECT).
+  std::string tls_host;
+  std::uint16_t tls_port = 8883;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+};
+
+// Who is on a connection, as told in CONNECT.
+struct ClientIdentity {
+  std::string client_id;
+  std::string username;  // "" when none was given
+  std::string peer;      // "address:port"
+  int protocol_version = kMqtt5;
+};
+
+// An inbound application message, valid until `done` is called.
+struct InboundPublish {
+  std::string topic;  // topic aliases already resolved
+  std::string payload;
+  std::uint8_t qos = 0;
+  bool retain = false;
+  Properties properties;  // MQTT 5 properties (empty for 3.1.1)
+};
+
+// How CityTwin plugs into the broker. Called from broker threads: must not block.
+class BrokerHooks {
+ public:
+  virtual ~BrokerHooks() = default;
+  // CONNECT credentials. OK accepts; an error refuses with CONNACK: kUnauthorized ->
+  // 3.1.1 code 4 / MQTT 5 0x86 (bad user name or password), kForbidden -> 5 / 0x87 (not
+  // authorized), kServiceUnavailable -> 3 / 0x88, anything else -> 5 / 0x87.
+  virtual Status authenticate(const ClientIdentity& client,
+                              std::optional<std::string_view> password) = 0;
+  // An inbound PUBLISH (and a will message being published). `done` must be called exactly
+  // once, from any thread. The QoS 1 PUBACK (QoS 2 PUBREC) is sent only after done(OK), so
+  // call it once the data is durable. On an error an MQTT 5 client gets a PUBACK/PUBREC with
+  // a reason code (kForbidden/kUnauthorized -> 0x87, kInvalidRequest/kBadRequestData ->
+  // 0x99, kPayloadTooLarge/kServiceUnavailable -> 0x97, else 0x80); MQTT 3.1.1 has no
+  // negative acknowledgement, so its connection is closed ([MQTT-3.3.5-2]). Only accepted
+  // messages are forwarded to subscribers and retained.
+  virtual void on_publish(const ClientIdentity& client, const InboundPublish& message,
+                          std::function<void(Status)> done) = 0;
+  // Whether the client may subscribe to the filter; false answers 0x87 / 0x80 in SUBACK.
+  virtual bool may_subscribe(const ClientIdentity& client, std::string_view topic_filter) = 0;
+  // The connection ended (any reason), after its will, if any, was handed to on_publish.
+  virtual void on_disconnect(const ClientIdentity& client) { (void)client; }
+};
+
+// An MQTT 3.1.1 and 5.0 broker over TCP (docs/mqtt.md). Owns its event-loop threads.
+class Broker {
+ public:
+  Broker(BrokerOptions options, BrokerHooks& hooks, MetricsRegistry& metrics);
+  ~Broker();  // stops
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  // Binds and starts the event loops; kServiceUnavailable when the address cannot be bound.
+  Status start();
+  // The bound ports (after start()); tls_port() is 0 without TLS.
+  std::uint16_t port() const;
+  std::uint16_t tls_port() const;
+  // Closes every connection (wills are not published: the broker is going away) and joins
+  // the threads. Persistent sessions live in memory only and end with the process.
+  void stop();
+
+  // Publishes to subscribers as the broker itself (for commands to devices on
+  // /{apikey}/{device_id}/cmd); not passed to on_publish. kBadRequestData for an invalid
+  // topic name or a QoS above 2.
+  Status publish(std::string topic, std::string payload, std::uint8_t qos, bool retain);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace citytwin::mqtt
