@@ -13,6 +13,7 @@
 #include "citytwin/core/notification_sender.hpp"
 #include "citytwin/core/subscription_service.hpp"
 #include "citytwin/core/temporal_service.hpp"
+#include "citytwin/http/iot_routes.hpp"
 #include "citytwin/http/key_routes.hpp"
 #include "citytwin/http/ngsi_routes.hpp"
 #include "citytwin/http/ops_routes.hpp"
@@ -88,6 +89,18 @@ std::map<std::string, P> reviewed() {
       {"GET " + kNgsi + "/jsonldContexts/{contextId}", P::kRead},
       // The @context registry is shared by every tenant.
       {"DELETE " + kNgsi + "/jsonldContexts/{contextId}", P::kGlobalAdmin},
+      // IoT Agent provisioning decides who writes into the tenant: its admins only.
+      {"POST /iot/services", P::kAdmin},
+      {"GET /iot/services", P::kAdmin},
+      {"PUT /iot/services", P::kAdmin},
+      {"DELETE /iot/services", P::kAdmin},
+      {"POST /iot/devices", P::kAdmin},
+      {"GET /iot/devices", P::kAdmin},
+      {"GET /iot/devices/{deviceId}", P::kAdmin},
+      {"PUT /iot/devices/{deviceId}", P::kAdmin},
+      {"DELETE /iot/devices/{deviceId}", P::kAdmin},
+      {"POST /iot/json", P::kWrite},
+      {"POST /iot/d", P::kWrite},
   };
   return table;
 }
@@ -119,12 +132,16 @@ class RouteTableTest : public ::testing::Test {
       [this](const boost::json::value& context) { return resolver_->resolve(context); }, sender_};
   NgsiApi api_{entities_,  discovery_, temporal_, subscriptions_,
                *resolver_, registry_,  loader_,   {}};
+  ingest::DeviceRegistry devices_{*store_};
+  ingest::IngestService ingest_{
+      devices_, entities_, std::move(resolver_->resolve(boost::json::value()).value()), clock_};
   Router router_;
 
   void SetUp() override {
     add_ops_routes(router_, OpsInfo{"test", {}, nullptr});
     add_key_routes(router_, keys_);
     add_ngsi_routes(router_, api_);
+    add_iot_routes(router_, devices_, ingest_);
   }
 };
 

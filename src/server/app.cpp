@@ -21,11 +21,14 @@
 #include "citytwin/core/temporal_service.hpp"
 #include "citytwin/http/http_context_loader.hpp"
 #include "citytwin/http/http_notification_sender.hpp"
+#include "citytwin/http/iot_routes.hpp"
 #include "citytwin/http/key_routes.hpp"
 #include "citytwin/http/ngsi_routes.hpp"
 #include "citytwin/http/ops_routes.hpp"
 #include "citytwin/http/router.hpp"
 #include "citytwin/http/server.hpp"
+#include "citytwin/ingest/device_registry.hpp"
+#include "citytwin/ingest/ingest_service.hpp"
 #include "citytwin/model/context_dir.hpp"
 #include "citytwin/model/context_registry.hpp"
 #include "citytwin/model/context_resolver.hpp"
@@ -292,6 +295,22 @@ int serve(const ServeOptions& options) {
   http::NgsiApi ngsi{entities,   discovery, temporal, subscriptions,
                      **resolver, registry,  loader,   api_options};
   http::add_ngsi_routes(router, ngsi);
+  // Devices in (docs/ingest.md): IoT Agent provisioning and the HTTP southbound; measures
+  // are named with the NGSI-LD core @context.
+  ingest::DeviceRegistry devices(**store);
+  auto restored_devices = devices.restore();
+  if (!restored_devices) {
+    spdlog::error("cannot restore IoT provisioning: {}", restored_devices.error().detail);
+    return 1;
+  }
+  for (const auto& problem : *restored_devices) spdlog::warn("{}", problem);
+  auto core_terms = context_resolver.resolve(boost::json::value());
+  if (!core_terms) {
+    spdlog::error("{}", core_terms.error().detail);
+    return 1;
+  }
+  ingest::IngestService ingest_service(devices, entities, *core_terms, clock, &metrics);
+  http::add_iot_routes(router, devices, ingest_service);
   if (auto status = write_port_file(options.port_file, server.port()); !status.ok()) {
     spdlog::error("{}", status.error().detail);
     return 1;
