@@ -310,9 +310,12 @@ Result<boost::json::value> Expression::evaluate(const Fields& fields) const {
     error.detail = "expression \"" + text_ + "\": " + error.detail;
     return error;
   }
-  if (auto x = number_of(*result); x && !std::isfinite(*x)) {
-    return make_error(ErrorKind::kBadRequestData,
-                      "expression \"" + text_ + "\": result is not a finite number");
+  if (auto x = number_of(*result)) {
+    if (!std::isfinite(*x)) {
+      return make_error(ErrorKind::kBadRequestData,
+                        "expression \"" + text_ + "\": result is not a finite number");
+    }
+    return number_value(*x);  // integral numbers as integers, whatever produced them
   }
   return result;
 }
