@@ -93,7 +93,8 @@ Result<std::vector<boost::json::object>> DeviceMapping::entities(
   auto put = [&](const AttributeMapping& mapping, const boost::json::value& raw) -> Status {
     boost::json::value value = raw;
     if (!mapping.expression.empty()) {
-      auto evaluated = evaluate(mapping.expression, fields);
+      auto evaluated = mapping.compiled_expression ? mapping.compiled_expression->evaluate(fields)
+                                                   : evaluate(mapping.expression, fields);
       if (!evaluated) {
         return make_error(ErrorKind::kBadRequestData,
                           "attribute " + mapping.name + ": " + evaluated.error().detail);
@@ -112,9 +113,13 @@ Result<std::vector<boost::json::object>> DeviceMapping::entities(
       target_type = mapping.entity_type.empty() ? entity_type_ : mapping.entity_type;
       // IoT Agent multi-entity names may be expressions; a name that does not evaluate to a
       // string is taken literally.
-      auto named = evaluate(mapping.entity_name, fields);
-      std::string name =
-          named && named->is_string() ? std::string(named->as_string()) : mapping.entity_name;
+      std::string name = mapping.entity_name;
+      if (mapping.compiled_entity_name) {
+        auto named = mapping.compiled_entity_name->evaluate(fields);
+        if (named && named->is_string() && !named->as_string().empty()) {
+          name = std::string(named->as_string());
+        }
+      }
       target = entity_uri(name, target_type);
     }
     Target& entry = targets[target];

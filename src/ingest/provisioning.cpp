@@ -118,6 +118,7 @@ Result<AttributeMapping> parse_mapping(const boost::json::value& value, const st
     } else if (key == "expression") {
       auto compiled = Expression::compile(*text);
       if (!compiled) return bad(where + ".expression: " + compiled.error().detail);
+      mapping.compiled_expression = std::make_shared<const Expression>(std::move(*compiled));
       mapping.expression = std::move(*text);
     } else if (key == "entity_name" && !command) {
       mapping.entity_name = std::move(*text);
@@ -133,8 +134,13 @@ Result<AttributeMapping> parse_mapping(const boost::json::value& value, const st
   }
   // entity_name may be an expression over the measures (IoT Agent multi-entity); it is
   // checked as a name only when it cannot be one.
-  if (!mapping.entity_name.empty() && !Expression::compile(mapping.entity_name).ok()) {
-    CT_RETURN_IF_ERROR(check_entity_name(mapping.entity_name, where + ".entity_name"));
+  if (!mapping.entity_name.empty()) {
+    auto compiled = Expression::compile(mapping.entity_name);
+    if (compiled) {
+      mapping.compiled_entity_name = std::make_shared<const Expression>(std::move(*compiled));
+    } else {
+      CT_RETURN_IF_ERROR(check_entity_name(mapping.entity_name, where + ".entity_name"));
+    }
   }
   if (!mapping.entity_type.empty() && !model::is_valid_name(mapping.entity_type)) {
     return bad(where + ".entity_type is not a valid NGSI-LD type name");

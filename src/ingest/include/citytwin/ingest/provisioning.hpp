@@ -7,12 +7,14 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "citytwin/common/result.hpp"
+#include "citytwin/ingest/expression.hpp"
 
 namespace citytwin::ingest {
 
@@ -32,6 +34,10 @@ struct AttributeMapping {
   std::string entity_name;  // multi-entity: another entity receives the value ("" = the device's)
   std::string entity_type;  // type of that other entity ("" = the device's entity type)
   boost::json::object metadata;  // e.g. {"unitCode": {"type": "Text", "value": "CEL"}}
+  // `expression` and `entity_name` compiled once at provisioning (null: none, or an
+  // entity_name that is not an expression), so measurements do not parse them again.
+  std::shared_ptr<const Expression> compiled_expression;
+  std::shared_ptr<const Expression> compiled_entity_name;
 
   const std::string& field() const { return object_id.empty() ? name : object_id; }
 };
