@@ -46,6 +46,15 @@ struct Target {
 
 }  // namespace
 
+std::string device_entity_id(const ServiceScope& scope, std::string_view device_id) {
+  std::string path;
+  if (scope.servicepath != "/") {
+    for (char c : scope.servicepath.substr(1)) path.push_back(c == '/' ? ':' : c);
+    path.push_back(':');
+  }
+  return "urn:ngsi-ld:Device:" + path + std::string(device_id);
+}
+
 std::string entity_uri(std::string_view name, std::string_view type) {
   if (model::is_valid_uri(name)) return std::string(name);
   return "urn:ngsi-ld:" + std::string(type) + ":" + std::string(name);
@@ -59,12 +68,8 @@ DeviceMapping::DeviceMapping(const ServiceGroup& group, const DeviceConfig& devi
   if (entity_type_.empty()) entity_type_ = "Thing";
   entity_id_ =
       entity_uri(device.entity_name.empty() ? device.device_id : device.entity_name, entity_type_);
-  std::string path;
-  if (device.scope.servicepath != "/") {
-    for (char c : device.scope.servicepath.substr(1)) path.push_back(c == '/' ? ':' : c);
-    path.push_back(':');
-  }
-  device_entity_id_ = "urn:ngsi-ld:Device:" + path + device.device_id;
+  device_entity_id_ = ingest::device_entity_id(device.scope, device.device_id);
+  expected_period_s_ = own.expected_period_s ? own.expected_period_s : shared.expected_period_s;
   // Device settings win over the group's for the same field / attribute name.
   attributes_ = own.attributes;
   for (const auto& mapping : shared.attributes) {
@@ -82,8 +87,8 @@ DeviceMapping::DeviceMapping(const ServiceGroup& group, const DeviceConfig& devi
 }
 
 Result<std::vector<boost::json::object>> DeviceMapping::entities(
-    const MeasureGroup& measures, Instant now, bool with_statics,
-    std::string_view device_transport) const {
+    const MeasureGroup& measures, Instant now, bool with_statics, std::string_view device_transport,
+    std::string_view device_state) const {
   Instant observed = measures.observed_at.value_or(now);
   auto context = context_of(device_.scope, device_.device_id, entity_type_);
   Expression::Fields fields = fields_of(measures, context);
@@ -180,6 +185,10 @@ Result<std::vector<boost::json::object>> DeviceMapping::entities(
     for (char& c : protocol) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     attrs["supportedProtocol"] =
         boost::json::object{{"type", "Property"}, {"value", boost::json::array{protocol}}};
+    if (!device_state.empty()) {
+      attrs["deviceState"] = boost::json::object{
+          {"type", "Property"}, {"value", device_state}, {"observedAt", format_date_time(now)}};
+    }
     const boost::json::object& measured_attrs = targets[entity_id_].attrs;
     for (std::string_view name : {"batteryLevel", "rssi"}) {
       if (const auto* found = measured_attrs.if_contains(name)) attrs[name] = *found;

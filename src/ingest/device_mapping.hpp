@@ -1,6 +1,8 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,9 +31,14 @@ class DeviceMapping {
   // device's entity, multi-entity targets, and, when `device_transport` is non-empty, the
   // Device entity with dateLastValueReported = `now`. Observations are stamped with the
   // group's timestamp, else `now`. `with_statics` adds the static attributes.
+  // `device_state`, when non-empty, is written as the Device entity's deviceState.
   Result<std::vector<boost::json::object>> entities(const MeasureGroup& measures, Instant now,
                                                     bool with_statics,
-                                                    std::string_view device_transport) const;
+                                                    std::string_view device_transport,
+                                                    std::string_view device_state = {}) const;
+
+  // Seconds within which the device should report (its own setting, else its group's).
+  std::optional<std::int64_t> expected_period_s() const { return expected_period_s_; }
 
  private:
   const ServiceGroup& group_;
@@ -42,7 +49,11 @@ class DeviceMapping {
   std::vector<AttributeMapping> attributes_;
   std::vector<StaticAttribute> statics_;
   bool explicit_attrs_ = false;
+  std::optional<std::int64_t> expected_period_s_;
 };
+
+// The id of a device's NGSI-LD Device entity: urn:ngsi-ld:Device:[<path>:]<device_id>.
+std::string device_entity_id(const ServiceScope& scope, std::string_view device_id);
 
 // An entity name given in provisioning as an NGSI-LD entity id.
 std::string entity_uri(std::string_view name, std::string_view type);

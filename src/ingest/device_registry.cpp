@@ -288,6 +288,30 @@ Result<ServiceGroup> DeviceRegistry::find_group(std::string_view apikey,
                     (resource.empty() ? std::string() : " for resource " + std::string(resource)));
 }
 
+std::vector<DeviceRegistry::WatchedDevice> DeviceRegistry::watched_devices() const {
+  std::shared_lock lock(mutex_);
+  std::vector<WatchedDevice> out;
+  for (const auto& [key, device] : devices_) {
+    std::optional<std::int64_t> period = device.mapping.expected_period_s;
+    if (!period) {
+      const ServiceGroup* only = nullptr;
+      std::size_t in_scope_count = 0;
+      for (const auto& [group_key, group] : groups_) {
+        if (group.scope.tenant != device.scope.tenant ||
+            group.scope.servicepath != device.scope.servicepath) {
+          continue;
+        }
+        ++in_scope_count;
+        if (device.apikey.empty() ? true : group.apikey == device.apikey) only = &group;
+      }
+      bool unambiguous = !device.apikey.empty() || in_scope_count == 1;
+      if (only != nullptr && unambiguous) period = only->mapping.expected_period_s;
+    }
+    if (period) out.push_back(WatchedDevice{device.scope, device.device_id, *period});
+  }
+  return out;
+}
+
 std::uint64_t DeviceRegistry::version() const {
   std::shared_lock lock(mutex_);
   return version_;

@@ -12,6 +12,7 @@
 #include "citytwin/model/ngsi_names.hpp"
 #include "citytwin/model/query/scope_filter.hpp"
 #include "device_mapping.hpp"
+#include "device_state.hpp"
 
 namespace citytwin::ingest {
 
@@ -187,13 +188,22 @@ Result<IngestReceipt> IngestService::write_resolved(const Measurement& measureme
     with_statics = it == statics_written_.end() || it->second != version;
   }
   Instant now = clock_.now();
+  // A watched device that was flagged silent (or never had a state) is "ok" again.
+  std::string_view device_state;
+  if (mapping.expected_period_s()) {
+    auto current = entities_.get(tenant, mapping.device_entity_id());
+    if (!current.ok() || device_report(*current, *terms_).state != kDeviceStateOk) {
+      device_state = kDeviceStateOk;
+    }
+  }
   // Everything is mapped and validated before the first write: bad input writes nothing.
   std::vector<std::vector<core::BatchItem>> writes;
   model::ParseOptions options = parse_options();
   for (std::size_t i = 0; i < resolved.groups.size(); ++i) {
     bool last = i + 1 == resolved.groups.size();
     auto entities = mapping.entities(resolved.groups[i], now, with_statics && i == 0,
-                                     last ? measurement.transport : std::string_view());
+                                     last ? measurement.transport : std::string_view(),
+                                     last ? device_state : std::string_view());
     if (!entities) return std::move(entities).error();
     std::vector<core::BatchItem> items;
     for (const auto& entity : *entities) {

@@ -218,6 +218,12 @@ Result<bool> parse_mapping_member(std::string_view key, const boost::json::value
     auto statics = parse_statics(member);
     if (!statics) return std::move(statics).error();
     mapping.static_attributes = std::move(*statics);
+  } else if (key == "expectedPeriod") {
+    constexpr std::int64_t kYear = 366LL * 24 * 3600;
+    if (!member.is_int64() || member.get_int64() <= 0 || member.get_int64() > kYear) {
+      return bad("expectedPeriod must be a whole number of seconds between 1 and one year");
+    }
+    mapping.expected_period_s = member.get_int64();
   } else if (key == "explicitAttrs") {
     auto flag = bool_member(member, key);
     if (!flag) return std::move(flag).error();
@@ -257,6 +263,7 @@ void mapping_to_json(const MappingConfig& mapping, boost::json::object& out) {
   }
   out["static_attributes"] = std::move(statics);
   if (mapping.explicit_attrs) out["explicitAttrs"] = *mapping.explicit_attrs;
+  if (mapping.expected_period_s) out["expectedPeriod"] = *mapping.expected_period_s;
 }
 
 }  // namespace

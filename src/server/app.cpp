@@ -27,6 +27,7 @@
 #include "citytwin/http/ops_routes.hpp"
 #include "citytwin/http/router.hpp"
 #include "citytwin/http/server.hpp"
+#include "citytwin/ingest/device_monitor.hpp"
 #include "citytwin/ingest/device_registry.hpp"
 #include "citytwin/ingest/ingest_service.hpp"
 #include "citytwin/model/context_dir.hpp"
@@ -311,6 +312,9 @@ int serve(const ServeOptions& options) {
   }
   ingest::IngestService ingest_service(devices, entities, *core_terms, clock, &metrics);
   http::add_iot_routes(router, devices, ingest_service);
+  ingest::DeviceMonitor device_monitor(devices, entities, *core_terms, clock, &metrics);
+  device_monitor.start(
+      std::chrono::milliseconds(std::max<std::uint32_t>(options.device_check_interval_ms, 1)));
   if (auto status = write_port_file(options.port_file, server.port()); !status.ok()) {
     spdlog::error("{}", status.error().detail);
     return 1;
@@ -336,6 +340,7 @@ int serve(const ServeOptions& options) {
   server.run();
   finished = true;
   signal_waiter.join();
+  device_monitor.stop();  // its writes must be ordered before the drain below
   // The store reports durability to the subscription service from its commit thread: wait for
   // the last write's report before the service goes away.
   std::promise<void> drained;

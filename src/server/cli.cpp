@@ -58,6 +58,10 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
       ->default_str(std::to_string(v.notify_max_attempts));
   serve.add_option("--notify-ca-file", v.notify_ca_file,
                    "PEM CA certificates trusted for https:// notification receivers");
+  serve
+      .add_option("--device-check-interval-ms", v.device_check_interval_ms,
+                  "How often devices with an expected period are checked for silence")
+      ->default_str(std::to_string(v.device_check_interval_ms));
   serve.add_option("--auth", v.auth, "API key authentication: required or off")
       ->default_str(v.auth);
   serve.add_flag("--insecure-allow-remote", v.insecure_allow_remote,
@@ -131,6 +135,9 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--notify-retry-max-ms")) options.notify_retry_max_ms = v.notify_retry_max_ms;
   if (given("--notify-max-attempts")) options.notify_max_attempts = v.notify_max_attempts;
   if (given("--notify-ca-file")) options.notify_ca_file = v.notify_ca_file;
+  if (given("--device-check-interval-ms")) {
+    options.device_check_interval_ms = v.device_check_interval_ms;
+  }
   return options;
 }
 

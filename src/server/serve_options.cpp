@@ -78,6 +78,7 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"notify.retry_max_ms", integer_setter(o.notify_retry_max_ms)},
       {"notify.max_attempts", integer_setter(o.notify_max_attempts)},
       {"notify.ca_file", string_setter(o.notify_ca_file)},
+      {"ingest.device_check_interval_ms", integer_setter(o.device_check_interval_ms)},
   };
 }
 

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 import requests
 
@@ -354,3 +355,35 @@ def test_keys_must_cover_the_groups_tenant():
             server.stop()
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def test_silent_devices_are_flagged_and_cleared_by_their_next_measure():
+    server = CityTwinServer(extra_args=["--device-check-interval-ms", "100"]).start()
+    try:
+        provision_group(server, {"apikey": "watch", "resource": "/iot/d", "entity_type": "Bin",
+                                 "expectedPeriod": 1}, service="waste")
+        bad = requests.post(server.url + "/iot/services", headers=fiware("waste"),
+                            json={"services": [{"apikey": "w2", "expectedPeriod": 0}]})
+        assert bad.status_code == 400, bad.text
+        assert post_ul(server, "watch", "bin1", "f|10").status_code == 200
+        device_id = "urn:ngsi-ld:Device:bin1"
+        assert entity(server, device_id, tenant="waste").json()["deviceState"]["value"] == "ok"
+
+        # Waits (up to a generous deadline, no timing assertion) for the monitor to notice.
+        deadline = time.monotonic() + 30
+        state = "ok"
+        while state == "ok" and time.monotonic() < deadline:
+            time.sleep(0.2)
+            state = entity(server, device_id, tenant="waste").json()["deviceState"]["value"]
+        assert state == "silent"
+
+        assert post_ul(server, "watch", "bin1", "f|11").status_code == 200
+        body = entity(server, device_id, tenant="waste").json()
+        assert body["deviceState"]["value"] in ("ok", "silent")  # the monitor may run again
+        history = temporal(server, device_id, tenant="waste", attrs="deviceState",
+                           timerel="after", timeAt="2000-01-01T00:00:00Z")
+        values = [i["value"] for i in sorted(history["deviceState"],
+                                             key=lambda i: i["observedAt"])]
+        assert values[:3] == ["ok", "silent", "ok"]
+    finally:
+        server.cleanup()

@@ -62,6 +62,15 @@ class DeviceRegistry {
   // Adds `device` unless one with its id exists; returns the device now registered.
   Result<DeviceConfig> add_if_absent(DeviceConfig device);
 
+  // A device with an expected reporting period (its own "expectedPeriod", else its group's:
+  // the group of its apikey in its scope, or the only group of its scope).
+  struct WatchedDevice {
+    ServiceScope scope;
+    std::string device_id;
+    std::int64_t expected_period_s = 0;
+  };
+  std::vector<WatchedDevice> watched_devices() const;
+
   // Increases on every provisioning change (lets ingestion refresh static attributes).
   std::uint64_t version() const;
 

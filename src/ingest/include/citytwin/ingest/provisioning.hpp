@@ -7,6 +7,7 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,9 @@ struct MappingConfig {
   std::vector<AttributeMapping> commands;  // stored and validated; not sent yet
   std::vector<StaticAttribute> static_attributes;
   std::optional<bool> explicit_attrs;  // only mapped attributes are written
+  // CityTwin extension "expectedPeriod": seconds within which the device reports; a device
+  // silent for longer is flagged deviceState "silent" (docs/ingest.md). nullopt: not watched.
+  std::optional<std::int64_t> expected_period_s;
 };
 
 // A service group ("config group"): the template devices with its apikey follow.

@@ -75,6 +75,9 @@ struct ServeOptions {
   unsigned notify_max_attempts = 5;
   // PEM file of CA certificates trusted for https:// receivers; empty: the system store.
   std::string notify_ca_file;
+
+  // How often devices with an expected period are checked for silence (docs/ingest.md).
+  std::uint32_t device_check_interval_ms = 10000;
 };
 
 // Reads a TOML file into `options`. Unknown keys are errors so typos do not pass silently.
