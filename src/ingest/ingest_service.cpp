@@ -147,8 +147,9 @@ Result<IngestService::Resolved> IngestService::resolve(const Measurement& measur
     resolved.device.scope = scope;
     resolved.device.device_id = measurement.device_id;
     resolved.device.apikey = measurement.apikey;
-    resolved.device.transport = measurement.transport;
-    for (char& c : resolved.device.transport) c = static_cast<char>(std::toupper(c));
+    std::string transport = measurement.transport;
+    for (char& c : transport) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (is_known_transport(transport)) resolved.device.transport = std::move(transport);
     resolved.device.protocol = measurement.format == PayloadFormat::kJson ? "IoTA-JSON" : "IoTA-UL";
     resolved.device.autoprovisioned = true;
     if (!resolved.group.entity_name_exp.empty()) {
@@ -157,6 +158,9 @@ Result<IngestService::Resolved> IngestService::resolve(const Measurement& measur
       if (!name) return std::move(name).error();
       resolved.device.entity_name = std::move(*name);
     }
+    // What is registered must read back at the next start-up: the same checks as the API.
+    auto checked = parse_device(device_to_json(resolved.device), scope);
+    if (!checked) return std::move(checked).error();
   }
   return resolved;
 }

@@ -194,3 +194,30 @@ TEST_F(IngestServiceTest, IngestCallsDoneOnceDurable) {
 
 }  // namespace
 }  // namespace citytwin::ingest
+
+namespace citytwin::ingest {
+namespace {
+
+TEST_F(IngestServiceTest, AutoprovisionedDevicesReadBackAfterRestart) {
+  ASSERT_TRUE(ingest_.write(ul("r5", "t|1")).ok());
+  DeviceRegistry reopened(*store_);
+  auto problems = reopened.restore();
+  ASSERT_TRUE(problems.ok());
+  EXPECT_TRUE(problems->empty()) << problems->front();
+  auto device = reopened.find_device({"city", "/b1"}, "r5");
+  ASSERT_TRUE(device.has_value());
+  EXPECT_TRUE(device->autoprovisioned);
+  EXPECT_EQ(device->transport, "");  // "test" is no transport a device can name
+}
+
+TEST_F(IngestServiceTest, EntityNameExpGivingAnInvalidNameRejectsTheMeasure) {
+  provision_group(R"J({"apikey": "sp", "resource": "/iot/d", "entityNameExp": "'a b' + id"})J",
+                  ServiceScope{});
+  auto result = ingest_.write(ul("x1", "t|1", "sp"));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().kind, ErrorKind::kBadRequestData);
+  EXPECT_FALSE(registry_.find_device({}, "x1").has_value());
+}
+
+}  // namespace
+}  // namespace citytwin::ingest

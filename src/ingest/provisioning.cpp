@@ -291,6 +291,12 @@ bool is_valid_device_id(std::string_view id) {
   return is_token(id, "_-.:@");
 }
 
+bool is_known_transport(std::string_view transport) {
+  constexpr std::array<std::string_view, 5> kTransports = {"HTTP", "MQTT", "AMQP", "COAP",
+                                                           "LORAWAN"};
+  return is_known(transport, kTransports);
+}
+
 Result<ServiceGroup> parse_service_group(const boost::json::object& json, ServiceScope scope) {
   ServiceGroup group;
   group.scope = std::move(scope);
@@ -360,9 +366,7 @@ Result<DeviceConfig> parse_device(const boost::json::object& json, ServiceScope 
     } else if (key == "transport") {
       std::string upper = *text;
       for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      constexpr std::array<std::string_view, 5> kTransports = {"HTTP", "MQTT", "AMQP", "COAP",
-                                                               "LORAWAN"};
-      if (!is_known(upper, kTransports)) {
+      if (!is_known_transport(upper)) {
         return bad("transport must be one of HTTP, MQTT, AMQP, COAP, LORAWAN");
       }
       device.transport = std::move(upper);

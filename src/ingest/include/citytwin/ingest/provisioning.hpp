@@ -102,5 +102,7 @@ boost::json::object device_to_json(const DeviceConfig& device);
 bool is_valid_servicepath(std::string_view path);
 bool is_valid_apikey(std::string_view apikey);
 bool is_valid_device_id(std::string_view id);
+// HTTP, MQTT, AMQP, COAP or LORAWAN (upper case), the transports a device may name.
+bool is_known_transport(std::string_view transport);
 
 }  // namespace citytwin::ingest
