@@ -51,6 +51,7 @@ boost::json::value as_text(const boost::json::value& value) {
 
 // "lat, lon" (the IoT Agent's geo:point) -> a GeoJSON Point, whose coordinates are lon, lat.
 Result<boost::json::value> point_of(std::string_view type, const boost::json::value& value) {
+  if (value.is_object()) return value;  // already GeoJSON (a JSON device may send it)
   const auto* text = value.if_string();
   if (text == nullptr) return mismatch(type, value);
   std::string_view s = *text;

@@ -156,6 +156,12 @@ TEST_F(IngestServiceTest, ProvisionedDeviceWithMultiEntityAndExplicitAttrs) {
       meter.at("attrs").at(model::form::kLocationIri).as_array().at(0).as_object();
   EXPECT_EQ(location.at("value").at("coordinates"), (boost::json::array{-3.7, 40.4}));
   EXPECT_FALSE(meter.at("attrs").as_object().contains(vocab("ignored")));
+  // Invalid GeoJSON from a device is rejected by the NGSI-LD geometry checks.
+  Measurement json = ul("m1", R"({"p": {"type": "Point", "coordinates": [500, 1]}})");
+  json.format = PayloadFormat::kJson;
+  auto bad_point = ingest_.write(json);
+  ASSERT_FALSE(bad_point.ok());
+  EXPECT_EQ(bad_point.error().kind, ErrorKind::kBadRequestData);
   auto water = entity("city", "urn:ngsi-ld:WaterMeter:A");
   EXPECT_EQ(attr(water, "volume").at("value"), boost::json::value(7));
 }

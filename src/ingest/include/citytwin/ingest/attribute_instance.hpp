@@ -15,8 +15,9 @@ namespace citytwin::ingest {
 //   Number/Float/Integer/Double -> Property with a number (numeric text is converted),
 //   Boolean -> Property with true/false ("true"/"false", 1/0 accepted),
 //   Text/String -> Property with a string, DateTime -> Property with a DateTime value,
-//   geo:point ("lat, lon") and geo:json/GeoProperty/Point/... (GeoJSON) -> GeoProperty,
-//   Relationship -> Relationship to the URI, anything else -> Property with the value as is.
+//   geo:point ("lat, lon", or a GeoJSON object) and geo:json/GeoProperty/Point/... (GeoJSON) ->
+//   GeoProperty, Relationship -> Relationship to the URI, anything else -> Property with the value
+//   as is.
 // `metadata` entries become sub-properties, except unitCode which becomes the unitCode
 // member. Errors: kBadRequestData when the value does not fit the type.
 Result<boost::json::object> attribute_instance(std::string_view type,
