@@ -56,6 +56,7 @@ Result<std::vector<std::string>> DeviceRegistry::restore() {
   if (!groups) return std::move(groups).error();
   auto devices = store_.list_documents(kDeviceNamespace);
   if (!devices) return std::move(devices).error();
+  std::lock_guard writer(write_mutex_);
   std::unique_lock lock(mutex_);
   for (const auto& [key, text] : *groups) {
     boost::system::error_code ec;
@@ -102,7 +103,7 @@ Status DeviceRegistry::persist_device(const DeviceConfig& device) {
 }
 
 Status DeviceRegistry::add_groups(std::vector<ServiceGroup> groups) {
-  std::unique_lock lock(mutex_);
+  std::lock_guard writer(write_mutex_);
   for (std::size_t i = 0; i < groups.size(); ++i) {
     const ServiceGroup& group = groups[i];
     bool clash =
@@ -119,8 +120,9 @@ Status DeviceRegistry::add_groups(std::vector<ServiceGroup> groups) {
                         group.resource + "' already exists");
     }
   }
+  for (const auto& group : groups) CT_RETURN_IF_ERROR(persist_group(group));
+  std::unique_lock lock(mutex_);
   for (auto& group : groups) {
-    CT_RETURN_IF_ERROR(persist_group(group));
     groups_.emplace(group_key(group.scope, group.apikey, group.resource), std::move(group));
   }
   ++version_;
@@ -138,7 +140,7 @@ std::vector<ServiceGroup> DeviceRegistry::groups(const ServiceScope& scope) cons
 
 Status DeviceRegistry::update_group(const ServiceScope& scope, std::string_view apikey,
                                     std::string_view resource, const boost::json::object& changes) {
-  std::unique_lock lock(mutex_);
+  std::lock_guard writer(write_mutex_);
   auto it = groups_.find(group_key(scope, apikey, resource));
   if (it == groups_.end()) {
     return titled(ErrorKind::kResourceNotFound, kGroupNotFound,
@@ -155,6 +157,7 @@ Status DeviceRegistry::update_group(const ServiceScope& scope, std::string_view 
   auto updated = parse_service_group(merged, scope);
   if (!updated) return std::move(updated).error();
   CT_RETURN_IF_ERROR(persist_group(*updated));
+  std::unique_lock lock(mutex_);
   it->second = std::move(*updated);
   ++version_;
   return ok_status();
@@ -162,7 +165,7 @@ Status DeviceRegistry::update_group(const ServiceScope& scope, std::string_view 
 
 Status DeviceRegistry::remove_group(const ServiceScope& scope, std::string_view apikey,
                                     std::string_view resource) {
-  std::unique_lock lock(mutex_);
+  std::lock_guard writer(write_mutex_);
   std::string key = group_key(scope, apikey, resource);
   if (!groups_.contains(key)) {
     return titled(ErrorKind::kResourceNotFound, kGroupNotFound,
@@ -170,20 +173,22 @@ Status DeviceRegistry::remove_group(const ServiceScope& scope, std::string_view 
                       std::string(resource) + "' in " + describe(scope));
   }
   CT_RETURN_IF_ERROR(store_.delete_document(kGroupNamespace, key));
+  std::unique_lock lock(mutex_);
   groups_.erase(key);
   ++version_;
   return ok_status();
 }
 
-Status DeviceRegistry::add_device_locked(const DeviceConfig& device) {
+Status DeviceRegistry::add_device_as_writer(const DeviceConfig& device) {
   CT_RETURN_IF_ERROR(persist_device(device));
+  std::unique_lock lock(mutex_);
   devices_.emplace(device_key(device.scope, device.device_id), device);
   ++version_;
   return ok_status();
 }
 
 Status DeviceRegistry::add_devices(std::vector<DeviceConfig> devices) {
-  std::unique_lock lock(mutex_);
+  std::lock_guard writer(write_mutex_);
   std::set<std::string> keys;
   for (const auto& device : devices) {
     std::string key = device_key(device.scope, device.device_id);
@@ -192,15 +197,15 @@ Status DeviceRegistry::add_devices(std::vector<DeviceConfig> devices) {
                     "device " + device.device_id + " already exists in " + describe(device.scope));
     }
   }
-  for (const auto& device : devices) CT_RETURN_IF_ERROR(add_device_locked(device));
+  for (const auto& device : devices) CT_RETURN_IF_ERROR(add_device_as_writer(device));
   return ok_status();
 }
 
 Result<DeviceConfig> DeviceRegistry::add_if_absent(DeviceConfig device) {
-  std::unique_lock lock(mutex_);
+  std::lock_guard writer(write_mutex_);
   auto it = devices_.find(device_key(device.scope, device.device_id));
   if (it != devices_.end()) return it->second;
-  CT_RETURN_IF_ERROR(add_device_locked(device));
+  CT_RETURN_IF_ERROR(add_device_as_writer(device));
   return device;
 }
 
@@ -233,7 +238,7 @@ std::optional<DeviceConfig> DeviceRegistry::find_device(const ServiceScope& scop
 
 Status DeviceRegistry::update_device(const ServiceScope& scope, std::string_view device_id,
                                      const boost::json::object& changes) {
-  std::unique_lock lock(mutex_);
+  std::lock_guard writer(write_mutex_);
   auto it = devices_.find(device_key(scope, device_id));
   if (it == devices_.end()) {
     return titled(ErrorKind::kResourceNotFound, kDeviceNotFound,
@@ -248,19 +253,21 @@ Status DeviceRegistry::update_device(const ServiceScope& scope, std::string_view
   auto updated = parse_device(merged, scope);
   if (!updated) return std::move(updated).error();
   CT_RETURN_IF_ERROR(persist_device(*updated));
+  std::unique_lock lock(mutex_);
   it->second = std::move(*updated);
   ++version_;
   return ok_status();
 }
 
 Status DeviceRegistry::remove_device(const ServiceScope& scope, std::string_view device_id) {
-  std::unique_lock lock(mutex_);
+  std::lock_guard writer(write_mutex_);
   std::string key = device_key(scope, device_id);
   if (!devices_.contains(key)) {
     return titled(ErrorKind::kResourceNotFound, kDeviceNotFound,
                   "no device " + std::string(device_id) + " in " + describe(scope));
   }
   CT_RETURN_IF_ERROR(store_.delete_document(kDeviceNamespace, key));
+  std::unique_lock lock(mutex_);
   devices_.erase(key);
   ++version_;
   return ok_status();
@@ -310,6 +317,13 @@ std::vector<DeviceRegistry::WatchedDevice> DeviceRegistry::watched_devices() con
     if (period) out.push_back(WatchedDevice{device.scope, device.device_id, *period});
   }
   return out;
+}
+
+bool DeviceRegistry::settled(std::string_view apikey, std::string_view resource,
+                             std::string_view device_id) const {
+  auto group = find_group(apikey, resource);
+  if (!group || !group->autoprovision) return true;
+  return find_device(group->scope, device_id).has_value();
 }
 
 std::uint64_t DeviceRegistry::version() const {

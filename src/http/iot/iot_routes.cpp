@@ -24,12 +24,27 @@ void add_iot_routes(Router& router, ingest::DeviceRegistry& registry,
     router.add(method, pattern, Permission::kAdmin,
                [&registry, handler](Request& request) { return handler(request, registry); });
   }
-  router.add("POST", "/iot/json", Permission::kWrite, [&ingest](Request& request) {
-    return iot::post_measures(request, ingest, ingest::PayloadFormat::kJson, "/iot/json");
-  });
-  router.add("POST", "/iot/d", Permission::kWrite, [&ingest](Request& request) {
-    return iot::post_measures(request, ingest, ingest::PayloadFormat::kUltraLight, "/iot/d");
-  });
+  // A measure of a registered device only reads and orders writes (no fsync: the write
+  // barrier waits for it), so it may run on the event loop; one that would autoprovision
+  // persists the new device synchronously and goes to a worker.
+  auto settled = [&registry](std::string_view resource) {
+    return [&registry, resource](const Request& request) {
+      return registry.settled(request.param("k").value_or(""), resource,
+                              request.param("i").value_or(""));
+    };
+  };
+  router.add(
+      "POST", "/iot/json", Permission::kWrite,
+      [&ingest](Request& request) {
+        return iot::post_measures(request, ingest, ingest::PayloadFormat::kJson, "/iot/json");
+      },
+      settled("/iot/json"));
+  router.add(
+      "POST", "/iot/d", Permission::kWrite,
+      [&ingest](Request& request) {
+        return iot::post_measures(request, ingest, ingest::PayloadFormat::kUltraLight, "/iot/d");
+      },
+      settled("/iot/d"));
 }
 
 }  // namespace citytwin::http

@@ -3,6 +3,7 @@
 #include <boost/json/object.hpp>
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -59,6 +60,10 @@ class DeviceRegistry {
   Result<ServiceGroup> find_group(std::string_view apikey, std::string_view resource) const;
   std::optional<DeviceConfig> find_device(const ServiceScope& scope,
                                           std::string_view device_id) const;
+  // Whether a measurement (apikey, resource, device_id) would need no provisioning change:
+  // its device is registered, or its group is unknown or does not autoprovision (it fails).
+  bool settled(std::string_view apikey, std::string_view resource,
+               std::string_view device_id) const;
   // Adds `device` unless one with its id exists; returns the device now registered.
   Result<DeviceConfig> add_if_absent(DeviceConfig device);
 
@@ -80,9 +85,13 @@ class DeviceRegistry {
   static std::string device_key(const ServiceScope& scope, std::string_view device_id);
   Status persist_group(const ServiceGroup& group);
   Status persist_device(const DeviceConfig& device);
-  Status add_device_locked(const DeviceConfig& device);
+  Status add_device_as_writer(const DeviceConfig& device);  // holds write_mutex_
 
   store::EntityStore& store_;
+  // Changes hold write_mutex_ while they persist (an fsync) and mutex_ only to swap the
+  // in-memory maps, so lookups on the measurement path never wait for the disk. Only
+  // holders of write_mutex_ change the maps, so they may read them without mutex_.
+  std::mutex write_mutex_;
   mutable std::shared_mutex mutex_;
   std::map<std::string, ServiceGroup> groups_;   // by group_key
   std::map<std::string, DeviceConfig> devices_;  // by device_key
