@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
+#include <thread>
 
 #include "citytwin/store/memory_store.hpp"
 
@@ -96,6 +98,45 @@ TEST_F(DeviceRegistryTest, RestoreReadsWhatWasPersisted) {
   EXPECT_FALSE(reopened.find_device({}, "d2").has_value());
   ASSERT_TRUE(reopened.remove_group({"city", "/env"}, "k", "/iot/d").ok());
   EXPECT_FALSE(reopened.find_group("k", "/iot/d").ok());
+}
+
+}  // namespace
+}  // namespace citytwin::ingest
+
+namespace citytwin::ingest {
+namespace {
+
+// Lookups (the measurement path) run while provisioning changes: every lookup sees a whole
+// group, and the changes all land.
+TEST_F(DeviceRegistryTest, LookupsRunWhileProvisioningChanges) {
+  ASSERT_TRUE(registry_.add_groups({group("k", "/iot/d")}).ok());
+  std::atomic<bool> done{false};
+  std::atomic<int> lookups{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&] {
+      do {
+        auto found = registry_.find_group("k", "/iot/d");
+        ASSERT_TRUE(found.ok());
+        EXPECT_EQ(found->apikey, "k");
+        registry_.settled("k", "/iot/d", "d1");
+        registry_.watched_devices();
+        ++lookups;
+      } while (!done);
+    });
+  }
+  while (lookups == 0) std::this_thread::yield();  // the changes below overlap lookups
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(registry_.add_devices({device("d" + std::to_string(i))}).ok());
+    ASSERT_TRUE(
+        registry_.update_group({}, "k", "/iot/d", boost::json::object{{"expectedPeriod", i + 1}})
+            .ok());
+  }
+  done = true;
+  for (auto& reader : readers) reader.join();
+  EXPECT_GE(lookups.load(), 3);
+  EXPECT_EQ(registry_.devices({}).size(), 50u);
+  EXPECT_EQ(registry_.find_group("k", "/iot/d")->mapping.expected_period_s, 50);
 }
 
 }  // namespace
