@@ -16,6 +16,7 @@
 #include "citytwin/core/subscription_service.hpp"
 #include "citytwin/core/temporal_service.hpp"
 #include "citytwin/http/console_routes.hpp"
+#include "citytwin/http/iot_routes.hpp"
 #include "citytwin/http/key_routes.hpp"
 #include "citytwin/http/kpi_routes.hpp"
 #include "citytwin/http/ngsi_routes.hpp"
@@ -122,6 +123,18 @@ std::map<std::string, P> reviewed() {
       {"GET /kpi/v1/rules", P::kRead},
       {"PUT /kpi/v1/rules/{variable}", P::kWrite},
       {"POST /kpi/v1/rules/evaluate", P::kWrite},
+      // IoT Agent provisioning decides who writes into the tenant: its admins only.
+      {"POST /iot/services", P::kAdmin},
+      {"GET /iot/services", P::kAdmin},
+      {"PUT /iot/services", P::kAdmin},
+      {"DELETE /iot/services", P::kAdmin},
+      {"POST /iot/devices", P::kAdmin},
+      {"GET /iot/devices", P::kAdmin},
+      {"GET /iot/devices/{deviceId}", P::kAdmin},
+      {"PUT /iot/devices/{deviceId}", P::kAdmin},
+      {"DELETE /iot/devices/{deviceId}", P::kAdmin},
+      {"POST /iot/json", P::kWrite},
+      {"POST /iot/d", P::kWrite},
   };
   return table;
 }
@@ -155,6 +168,9 @@ class RouteTableTest : public ::testing::Test {
   NgsiApi api_{entities_, discovery_, temporal_, subscriptions_, *resolver_,
                registry_, loader_,    {},        &retention_};
   kpi::KpiService kpi_{*store_, entities_, clock_, std::move(kpi::Catalogue::embedded().value())};
+  ingest::DeviceRegistry devices_{*store_};
+  ingest::IngestService ingest_{
+      devices_, entities_, std::move(resolver_->resolve(boost::json::value()).value()), clock_};
   Router router_;
 
   void SetUp() override {
@@ -163,6 +179,7 @@ class RouteTableTest : public ::testing::Test {
     add_key_routes(router_, keys_);
     add_ngsi_routes(router_, api_);
     add_kpi_routes(router_, kpi_);
+    add_iot_routes(router_, devices_, ingest_);
   }
 };
 

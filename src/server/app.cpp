@@ -23,12 +23,16 @@
 #include "citytwin/http/console_routes.hpp"
 #include "citytwin/http/http_context_loader.hpp"
 #include "citytwin/http/http_notification_sender.hpp"
+#include "citytwin/http/iot_routes.hpp"
 #include "citytwin/http/key_routes.hpp"
 #include "citytwin/http/kpi_routes.hpp"
 #include "citytwin/http/ngsi_routes.hpp"
 #include "citytwin/http/ops_routes.hpp"
 #include "citytwin/http/router.hpp"
 #include "citytwin/http/server.hpp"
+#include "citytwin/ingest/device_monitor.hpp"
+#include "citytwin/ingest/device_registry.hpp"
+#include "citytwin/ingest/ingest_service.hpp"
 #include "citytwin/kpi/kpi_service.hpp"
 #include "citytwin/model/context_dir.hpp"
 #include "citytwin/model/context_registry.hpp"
@@ -335,6 +339,26 @@ int serve(const ServeOptions& options) {
   http::NgsiApi ngsi{entities, discovery, temporal,    subscriptions, **resolver,
                      registry, loader,    api_options, &retention};
   http::add_ngsi_routes(router, ngsi);
+  // Devices in (docs/ingest.md): IoT Agent provisioning and the HTTP southbound; measures
+  // are named with the NGSI-LD core @context.
+  ingest::DeviceRegistry devices(**store);
+  auto restored_devices = devices.restore();
+  if (!restored_devices) {
+    spdlog::error("cannot restore IoT provisioning: {}", restored_devices.error().detail);
+    return 1;
+  }
+  for (const auto& problem : *restored_devices) spdlog::warn("{}", problem);
+  auto core_terms = context_resolver.resolve(boost::json::value());
+  if (!core_terms) {
+    spdlog::error("{}", core_terms.error().detail);
+    return 1;
+  }
+  ingest::IngestService ingest_service(devices, entities, *core_terms, clock, &metrics);
+  http::add_iot_routes(router, devices, ingest_service);
+  ingest::DeviceMonitor device_monitor(devices, entities, *core_terms, clock, &metrics);
+  device_monitor.start(
+      std::chrono::milliseconds(std::max<std::uint32_t>(options.device_check_interval_ms, 1)));
+
   // U4SSC KPIs (docs/kpi.md): results are written through `entities`, so NGSI-LD queries and
   // subscriptions see them; the catalogue is compiled into the binary.
   auto kpi_catalogue = kpi::Catalogue::embedded();
@@ -392,6 +416,8 @@ int serve(const ServeOptions& options) {
   server.run();
   finished = true;
   signal_waiter.join();
+  device_monitor.stop();  // its writes must be ordered before the drain below
+
   if (mqtt_broker) mqtt_broker->stop();
   // The store reports durability to the subscription service from its commit thread: wait for
   // the last write's report before the service goes away.

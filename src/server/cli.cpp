@@ -59,6 +59,10 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
       ->default_str(std::to_string(v.notify_max_attempts));
   serve.add_option("--notify-ca-file", v.notify_ca_file,
                    "PEM CA certificates trusted for https:// notification receivers");
+  serve
+      .add_option("--device-check-interval-ms", v.device_check_interval_ms,
+                  "How often devices with an expected period are checked for silence")
+      ->default_str(std::to_string(v.device_check_interval_ms));
   serve.add_option("--auth", v.auth, "API key authentication: required or off")
       ->default_str(v.auth);
   serve.add_flag("--insecure-allow-remote", v.insecure_allow_remote,
@@ -169,6 +173,9 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--mqtt-tls-listen")) options.mqtt_tls_listen = v.mqtt_tls_listen;
   if (given("--mqtt-tls-cert")) options.mqtt_tls_cert_file = v.mqtt_tls_cert_file;
   if (given("--mqtt-tls-key")) options.mqtt_tls_key_file = v.mqtt_tls_key_file;
+  if (given("--device-check-interval-ms")) {
+    options.device_check_interval_ms = v.device_check_interval_ms;
+  }
   return options;
 }
 

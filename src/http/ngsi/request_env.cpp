@@ -68,12 +68,20 @@ Status resolve_into(RequestEnv& env, boost::json::value context_value, NgsiApi& 
 }  // namespace
 
 Result<std::string> tenant_of(const Request& request) {
+  // Fiware-Service names the tenant for FIWARE clients (IoT Agent provisioning, Orion-LD
+  // compatibility, docs/ingest.md); NGSILD-Tenant wins when both are sent.
   auto header = request.header("ngsild-tenant");
+  std::string_view name = "NGSILD-Tenant";
+  if (!header) {
+    header = request.header("fiware-service");
+    name = "Fiware-Service";
+  }
   if (!header) return std::string();
   std::string tenant(trim(*header));
   if (!valid_tenant_name(tenant)) {
-    return make_error(ErrorKind::kBadRequestData,
-                      "NGSILD-Tenant must be 1-64 characters of letters, digits, '_', '-' or '.'");
+    return make_error(
+        ErrorKind::kBadRequestData,
+        std::string(name) + " must be 1-64 characters of letters, digits, '_', '-' or '.'");
   }
   return tenant;
 }

@@ -28,7 +28,8 @@ struct RequestEnv {
 
 inline constexpr std::string_view kContextRel = "http://www.w3.org/ns/json-ld#context";
 
-// NGSILD-Tenant (clause 6.3.14); "" when absent. Invalid names are 400.
+// NGSILD-Tenant (clause 6.3.14), else Fiware-Service; "" when both are absent. Invalid
+// names are 400.
 Result<std::string> tenant_of(const Request& request);
 
 // Accept negotiation (clause 6.3.6): JSON unless the client prefers JSON-LD (or GeoJSON where

@@ -97,6 +97,8 @@ struct ServeOptions {
   std::string mqtt_tls_listen;
   std::string mqtt_tls_cert_file;
   std::string mqtt_tls_key_file;
+  // How often devices with an expected period are checked for silence (docs/ingest.md).
+  std::uint32_t device_check_interval_ms = 10000;
 };
 
 // Whether the MQTT broker is enabled by `mqtt_listen`.

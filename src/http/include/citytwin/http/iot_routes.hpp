@@ -1,0 +1,19 @@
+#pragma once
+
+#include "citytwin/http/router.hpp"
+#include "citytwin/ingest/device_registry.hpp"
+#include "citytwin/ingest/ingest_service.hpp"
+
+namespace citytwin::http {
+
+// The FIWARE IoT Agent northbound provisioning API and HTTP southbound (docs/ingest.md):
+//   POST/GET/PUT/DELETE /iot/services           service groups (admin of the tenant)
+//   POST/GET /iot/devices, GET/PUT/DELETE /iot/devices/{deviceId}   devices (admin)
+//   POST /iot/json?k={apikey}&i={device_id}     IoT Agent JSON measures (editor)
+//   POST /iot/d?k={apikey}&i={device_id}        UltraLight 2.0 measures (editor)
+// Fiware-Service (or NGSILD-Tenant) names the tenant, Fiware-ServicePath the service path.
+// Errors are IoT Agent bodies {"name", "message"} with the NGSI-LD status of their kind.
+void add_iot_routes(Router& router, ingest::DeviceRegistry& registry,
+                    ingest::IngestService& ingest);
+
+}  // namespace citytwin::http

@@ -1,0 +1,50 @@
+#include "citytwin/http/iot_routes.hpp"
+
+#include "iot_handlers.hpp"
+
+namespace citytwin::http {
+
+// Provisioning decides which apikeys write into a tenant and how: it needs an admin of the
+// tenant (docs/ingest.md, "Permissions"); posting measures is an editor's write.
+void add_iot_routes(Router& router, ingest::DeviceRegistry& registry,
+                    ingest::IngestService& ingest) {
+  using Handler = Response (*)(const Request&, ingest::DeviceRegistry&);
+  const std::tuple<const char*, const char*, Handler> kProvisioning[] = {
+      {"POST", "/iot/services", iot::create_groups},
+      {"GET", "/iot/services", iot::list_groups},
+      {"PUT", "/iot/services", iot::update_group},
+      {"DELETE", "/iot/services", iot::delete_group},
+      {"POST", "/iot/devices", iot::create_devices},
+      {"GET", "/iot/devices", iot::list_devices},
+      {"GET", "/iot/devices/{deviceId}", iot::get_device},
+      {"PUT", "/iot/devices/{deviceId}", iot::update_device},
+      {"DELETE", "/iot/devices/{deviceId}", iot::delete_device},
+  };
+  for (const auto& [method, pattern, handler] : kProvisioning) {
+    router.add(method, pattern, Permission::kAdmin,
+               [&registry, handler](Request& request) { return handler(request, registry); });
+  }
+  // A measure of a registered device only reads and orders writes (no fsync: the write
+  // barrier waits for it), so it may run on the event loop; one that would autoprovision
+  // persists the new device synchronously and goes to a worker.
+  auto settled = [&registry](std::string_view resource) {
+    return [&registry, resource](const Request& request) {
+      return registry.settled(request.param("k").value_or(""), resource,
+                              request.param("i").value_or(""));
+    };
+  };
+  router.add(
+      "POST", "/iot/json", Permission::kWrite,
+      [&ingest](Request& request) {
+        return iot::post_measures(request, ingest, ingest::PayloadFormat::kJson, "/iot/json");
+      },
+      settled("/iot/json"));
+  router.add(
+      "POST", "/iot/d", Permission::kWrite,
+      [&ingest](Request& request) {
+        return iot::post_measures(request, ingest, ingest::PayloadFormat::kUltraLight, "/iot/d");
+      },
+      settled("/iot/d"));
+}
+
+}  // namespace citytwin::http

@@ -1,0 +1,98 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "citytwin/common/clock.hpp"
+#include "citytwin/common/metrics.hpp"
+#include "citytwin/common/result.hpp"
+#include "citytwin/core/entity_service.hpp"
+#include "citytwin/ingest/device_registry.hpp"
+#include "citytwin/ingest/measures.hpp"
+#include "citytwin/model/term_mapper.hpp"
+
+namespace citytwin::ingest {
+
+enum class PayloadFormat { kJson, kUltraLight };
+
+// One message from a device, as any transport (HTTP, MQTT, ...) received it.
+struct Measurement {
+  std::string transport;  // "http", "mqtt", ...: metrics label and the Device entity
+  std::string apikey;
+  std::string device_id;
+  // The path the measurement came by ("/iot/json", "/iot/d"), to pick among groups sharing
+  // an apikey; "" for transports without paths.
+  std::string resource;
+  PayloadFormat format = PayloadFormat::kJson;
+  std::string payload;
+  // Non-empty: `payload` is the bare value of this one field (MQTT ".../attrs/{object_id}").
+  std::string object_id;
+  // Called with the tenant the measurement resolves to, before anything is written; an error
+  // rejects it (the HTTP transport checks the caller's API key here). May be empty.
+  std::function<Status(std::string_view tenant)> authorize;
+};
+
+// What a successful measurement wrote.
+struct IngestReceipt {
+  std::string tenant;
+  std::string entity_id;         // the device's entity
+  std::string device_entity_id;  // its NGSI-LD Device entity
+  std::size_t groups = 0;        // measure groups written
+  bool autoprovisioned = false;  // the device was created by this measurement
+};
+
+struct IngestOptions {
+  // Largest payload accepted, in bytes. Default 1 MiB.
+  std::size_t max_payload_bytes = 1 << 20;
+  // Limits of the payload codecs (groups per payload, fields per group).
+  DecodeLimits decode;
+};
+
+// The transport-independent ingestion pipeline (docs/ingest.md): resolves the service
+// group and device, decodes the payload, applies the attribute mappings and expressions, and
+// writes the device's entity (current state and history in one store write per measure
+// group), any multi-entity targets, and the device's NGSI-LD Device entity through
+// core::EntityService. Everything is decoded and validated before the first write, so bad
+// input writes nothing. Thread-safe.
+//
+// Outcomes are counted in citytwin_ingest_measurements_total{transport,outcome}.
+class IngestService {
+ public:
+  // `terms` expands attribute and type names (the NGSI-LD core @context in the server).
+  IngestService(DeviceRegistry& registry, core::EntityService& entities,
+                std::shared_ptr<const jsonld::TermMapper> terms, const Clock& clock,
+                MetricsRegistry* metrics = nullptr, IngestOptions options = {});
+
+  // Orders the writes of one measurement and returns; they are durable once
+  // EntityStore::when_durable(write_mark()) reports OK (with an EntityService that waits for
+  // the disk, on return). For transports with their own write barrier (the HTTP server).
+  Result<IngestReceipt> write(const Measurement& measurement);
+
+  // write(), then `done` once the writes are durable (or with the error that rejected or lost
+  // them): on the calling thread when that is known at once, else on the store's commit
+  // thread, so `done` must be quick. This is what MQTT, CoAP, ... acknowledge on.
+  void ingest(const Measurement& measurement, std::function<void(Result<IngestReceipt>)> done);
+
+ private:
+  struct Resolved;
+  Result<Resolved> resolve(const Measurement& measurement);
+  Result<IngestReceipt> write_resolved(const Measurement& measurement, Resolved& resolved);
+  void count(const Measurement& measurement, std::string_view outcome);
+
+  DeviceRegistry& registry_;
+  core::EntityService& entities_;
+  std::shared_ptr<const jsonld::TermMapper> terms_;
+  const Clock& clock_;
+  MetricsRegistry* metrics_;
+  IngestOptions options_;
+  // Registry version whose static attributes each entity has received ("tenant|id").
+  std::mutex statics_mutex_;
+  std::map<std::string, std::uint64_t> statics_written_;
+};
+
+}  // namespace citytwin::ingest
