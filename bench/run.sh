@@ -59,7 +59,7 @@ pids+=($!)
 
 # --- citytwin with the benchmark data set -------------------------------------------------
 ct_port=$(free_port)
-"$binary" serve --data "$work/ct" --listen "127.0.0.1:$ct_port" --log-level warn --auth off &
+"$binary" serve --data "$work/ct" --listen "127.0.0.1:$ct_port" --mqtt-listen off --log-level warn --auth off &
 ct_pid=$!
 pids+=($ct_pid)
 ct="http://127.0.0.1:$ct_port"
@@ -111,7 +111,7 @@ kill -TERM $ct_pid; wait $ct_pid 2>/dev/null || true
 # --- one million entities: RSS and restart time -------------------------------------------
 if [ "$million" = "1" ]; then
   port=$(free_port)
-  "$binary" serve --data "$work/million" --listen "127.0.0.1:$port" --log-level warn --auth off &
+  "$binary" serve --data "$work/million" --listen "127.0.0.1:$port" --mqtt-listen off --log-level warn --auth off &
   pid=$!
   wait_ready "http://127.0.0.1:$port"
   line=$(/usr/bin/python3 "$here/load_entities.py" "http://127.0.0.1:$port" 1000000)
@@ -119,7 +119,7 @@ if [ "$million" = "1" ]; then
   rss_loaded=$(rss_mib $pid)
   kill -TERM $pid; wait $pid 2>/dev/null || true
   started=$(date +%s.%N)
-  "$binary" serve --data "$work/million" --listen "127.0.0.1:$port" --log-level warn --auth off &
+  "$binary" serve --data "$work/million" --listen "127.0.0.1:$port" --mqtt-listen off --log-level warn --auth off &
   pid=$!
   pids+=($pid)
   wait_ready "http://127.0.0.1:$port"

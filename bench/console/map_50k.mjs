@@ -20,7 +20,7 @@ const types = ['Streetlight', 'ParkingSpot', 'WasteContainer', 'AirQualityObserv
 
 const dataDir = mkdtempSync(join(tmpdir(), 'citytwin-map-bench-'));
 const portFile = join(dataDir, 'port');
-const server = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--data', join(dataDir, 'db'),
+const server = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--mqtt-listen', 'off', '--data', join(dataDir, 'db'),
   '--port-file', portFile, '--auth', 'off', '--log-level', 'error'], { stdio: ['ignore', 'inherit', 'inherit'] });
 let base;
 for (let i = 0; i < 1000 && !base; i++) {

@@ -38,7 +38,7 @@ cat > "$work/citytwin.toml" <<CONF
 history_compact_after_s = 0
 history_compact_interval_ms = 1000
 CONF
-"$binary" serve --config "$work/citytwin.toml" --listen "127.0.0.1:$ct_port" --data "$work/ct" \
+"$binary" serve --config "$work/citytwin.toml" --listen "127.0.0.1:$ct_port" --mqtt-listen off --data "$work/ct" \
   --log-level warn --auth off &
 ct_pid=$!
 pids+=($ct_pid)

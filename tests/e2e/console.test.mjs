@@ -36,7 +36,7 @@ const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 // Starts citytwin in a new data directory; returns its base URL. `auth`: API keys required.
 async function startServer(directory, auth = 'off', extra = []) {
   const portFile = join(directory, 'port');
-  const server = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--data', join(directory, 'db'),
+  const server = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--mqtt-listen', 'off', '--data', join(directory, 'db'),
     '--port-file', portFile, '--auth', auth, '--log-level', 'warn', ...extra], { stdio: ['ignore', 'inherit', 'inherit'] });
   servers.push(server);
   for (let i = 0; i < 1000; i++) {
