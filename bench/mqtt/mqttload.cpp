@@ -164,7 +164,7 @@ class Publisher : public Peer {
         window_(window),
         payload_bytes_(std::max(8, payload_bytes)),
         stats_(stats),
-        topic_("bench/" + std::to_string(index) + "/attrs") {}
+        topic_("bench/" + std::to_string(index) + "/data") {}
   void start() {
     write(connect_packet("bench-pub-" + std::to_string(index_)));
     read();

@@ -369,9 +369,9 @@ int serve(const ServeOptions& options) {
   kpi::KpiService kpis(**store, entities, clock, std::move(*kpi_catalogue), &temporal);
   http::add_kpi_routes(router, kpis);
 
-  // The built-in MQTT broker (docs/mqtt.md). Its hooks only check credentials and forward
-  // for now; ingestion into the twin is wired there later (mqtt_hooks.hpp).
-  MqttHooks mqtt_hooks(auth_required ? &keys : nullptr);
+  // The built-in MQTT broker (docs/mqtt.md): device topics are measurements, ingested and
+  // acknowledged once durable (mqtt_hooks.hpp).
+  MqttHooks mqtt_hooks(auth_required ? &keys : nullptr, ingest_service);
   std::unique_ptr<mqtt::Broker> mqtt_broker;
   if (mqtt_enabled(options)) {
     auto mqtt_address = parse_listen_address(options.mqtt_listen);  // checked at start-up

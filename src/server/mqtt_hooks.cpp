@@ -1,10 +1,11 @@
 #include "mqtt_hooks.hpp"
 
+#include "mqtt_topic.hpp"
+
 namespace citytwin::server {
 
 Status MqttHooks::authenticate(const mqtt::ClientIdentity& client,
                                std::optional<std::string_view> password) {
-  (void)client;
   if (keys_ == nullptr) return ok_status();
   if (!password || password->empty()) {
     return make_error(ErrorKind::kUnauthorized, "an API key is required as the MQTT password");
@@ -15,16 +16,52 @@ Status MqttHooks::authenticate(const mqtt::ClientIdentity& client,
   // own tenant (an all-tenant admin key passes for the default tenant).
   std::string_view tenant =
       principal->tenant == security::kAllTenants ? std::string_view{} : principal->tenant;
-  return security::authorize(*principal, security::Permission::kWrite, tenant);
+  CT_RETURN_IF_ERROR(security::authorize(*principal, security::Permission::kWrite, tenant));
+  std::lock_guard lock(principals_mutex_);
+  principals_[client.client_id] = std::move(*principal);
+  return ok_status();
+}
+
+std::optional<security::Principal> MqttHooks::principal_of(const std::string& client_id) {
+  std::lock_guard lock(principals_mutex_);
+  auto found = principals_.find(client_id);
+  if (found == principals_.end()) return std::nullopt;
+  return found->second;
+}
+
+void MqttHooks::on_disconnect(const mqtt::ClientIdentity& client) {
+  std::lock_guard lock(principals_mutex_);
+  principals_.erase(client.client_id);
 }
 
 void MqttHooks::on_publish(const mqtt::ClientIdentity& client, const mqtt::InboundPublish& message,
                            std::function<void(Status)> done) {
-  (void)client;
-  (void)message;
-  // Forwarding only: ingestion is not wired yet (see the class comment), so there is no
-  // write to wait for.
-  done(ok_status());
+  auto topic = parse_device_topic(message.topic);
+  // Plain MQTT traffic, and command results (commands are not sent yet): forwarded only.
+  if (!topic || topic->kind != DeviceTopic::Kind::kMeasures) {
+    done(ok_status());
+    return;
+  }
+  ingest::Measurement measurement;
+  measurement.transport = "mqtt";
+  measurement.apikey = topic->apikey;
+  measurement.device_id = topic->device_id;
+  measurement.object_id = topic->object_id;
+  measurement.format = payload_format(*topic, message.payload);
+  measurement.payload = message.payload;
+  if (keys_ != nullptr) {
+    auto principal = principal_of(client.client_id);
+    if (!principal) {
+      done(make_error(ErrorKind::kUnauthorized, "the MQTT client is not authenticated"));
+      return;
+    }
+    measurement.authorize = [principal = std::move(*principal)](std::string_view tenant) {
+      return security::authorize(principal, security::Permission::kWrite, tenant);
+    };
+  }
+  ingest_.ingest(measurement, [done = std::move(done)](Result<ingest::IngestReceipt> receipt) {
+    done(receipt ? ok_status() : Status(std::move(receipt).error()));
+  });
 }
 
 bool MqttHooks::may_subscribe(const mqtt::ClientIdentity& client, std::string_view topic_filter) {

@@ -1,5 +1,11 @@
 #pragma once
 
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "citytwin/ingest/ingest_service.hpp"
 #include "citytwin/mqtt/broker.hpp"
 #include "citytwin/security/key_service.hpp"
 
@@ -11,24 +17,33 @@ namespace citytwin::server {
 // password must be a CityTwin API key (security::KeyService) of an editor or admin, since
 // devices write. The user name is free (IoT Agent clients put the service there).
 //
-// Publishes: FORWARDING ONLY for now. Ingestion (issue #4: device registry, payload parsing,
-// measurements written to the twin) is not wired into on_publish yet, so nothing is stored
-// and a message is acknowledged as soon as it is accepted for forwarding to subscribers. When
-// ingestion is wired, on_publish must call `done` only once the measurement is durable
-// (EntityStore::write_mark() + when_durable()).
+// Publishes on device topics (mqtt_topic.hpp: the IoT Agent conventions) are measurements:
+// they go through the ingestion pipeline (ingest::IngestService) and are acknowledged (QoS 1
+// PUBACK, QoS 2 PUBREC) only once durable in the twin and its history; a rejected one is
+// refused (MQTT 5 reason code, 3.1.1 connection closed) and not forwarded. With keys, the
+// measurement's tenant must be one the client's key may write to. Other topics are plain
+// MQTT traffic, forwarded to subscribers as any broker does.
 class MqttHooks : public mqtt::BrokerHooks {
  public:
   // `keys` null: authentication is off.
-  explicit MqttHooks(security::KeyService* keys) : keys_(keys) {}
+  MqttHooks(security::KeyService* keys, ingest::IngestService& ingest)
+      : keys_(keys), ingest_(ingest) {}
 
   Status authenticate(const mqtt::ClientIdentity& client,
                       std::optional<std::string_view> password) override;
   void on_publish(const mqtt::ClientIdentity& client, const mqtt::InboundPublish& message,
                   std::function<void(Status)> done) override;
   bool may_subscribe(const mqtt::ClientIdentity& client, std::string_view topic_filter) override;
+  void on_disconnect(const mqtt::ClientIdentity& client) override;
 
  private:
+  std::optional<security::Principal> principal_of(const std::string& client_id);
+
   security::KeyService* keys_;
+  ingest::IngestService& ingest_;
+  // The key each connected client authenticated with (client id -> principal).
+  std::mutex principals_mutex_;
+  std::map<std::string, security::Principal> principals_;
 };
 
 }  // namespace citytwin::server

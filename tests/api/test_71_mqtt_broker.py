@@ -178,7 +178,7 @@ def closed_by_server(sock):
 
 @pytest.mark.parametrize("version", [paho.MQTTv311, paho.MQTTv5])
 def test_qos_0_1_2_delivery_with_downgrade(server, version):
-    topic = unique("/key/dev") + "/attrs"
+    topic = unique("/key/dev") + "/data"
     subscriber = PahoClient(server.mqtt_port, unique("sub"), version)
     publisher = PahoClient(server.mqtt_port, unique("pub"), version)
     low = PahoClient(server.mqtt_port, unique("low"), version)
@@ -202,17 +202,17 @@ def test_qos_0_1_2_delivery_with_downgrade(server, version):
 
 def test_mosquitto_clients_with_wildcards(server):
     prefix = unique("/w")
-    sub = mosquitto_sub(server.mqtt_port, "-t", f"{prefix}/+/attrs/#", "-q", "1", count=2)
+    sub = mosquitto_sub(server.mqtt_port, "-t", f"{prefix}/+/data/#", "-q", "1", count=2)
     wait_subscribed(server, 1)
     # Not matching: a different level-2 shape and another prefix.
     assert mosquitto_pub(server.mqtt_port, "-t", f"{prefix}/d1/cmd", "-m", "no").returncode == 0
-    assert mosquitto_pub(server.mqtt_port, "-t", f"{prefix}/d1/attrs", "-m", "a",
+    assert mosquitto_pub(server.mqtt_port, "-t", f"{prefix}/d1/data", "-m", "a",
                          "-q", "1").returncode == 0
-    assert mosquitto_pub(server.mqtt_port, "-t", f"{prefix}/d2/attrs/t", "-m", "b",
+    assert mosquitto_pub(server.mqtt_port, "-t", f"{prefix}/d2/data/t", "-m", "b",
                          "-q", "2", "-V", "mqttv5").returncode == 0
     out, err = sub.communicate(timeout=WAIT + 5)
     assert sub.returncode == 0, err
-    assert out.splitlines() == [f"0 1 {prefix}/d1/attrs a", f"0 1 {prefix}/d2/attrs/t b"]
+    assert out.splitlines() == [f"0 1 {prefix}/d1/data a", f"0 1 {prefix}/d2/data/t b"]
 
 
 def test_retained_message_reaches_later_subscribers_and_can_be_cleared(server):
@@ -438,7 +438,7 @@ def test_mqtt_over_tls(tmp_path):
         "--mqtt-tls-listen", f"{HOST}:{tls_port}", "--mqtt-tls-cert", str(cert),
         "--mqtt-tls-key", str(key)]).start()
     try:
-        topic = unique("/tls") + "/attrs"
+        topic = unique("/tls") + "/data"
         # A plain subscriber receives what a TLS publisher sends: one broker, two listeners.
         sub = mosquitto_sub(instance.mqtt_port, "-t", topic, "-q", "1", count=2)
         wait_subscribed(instance, 1)
