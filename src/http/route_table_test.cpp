@@ -122,6 +122,12 @@ std::map<std::string, P> reviewed() {
       {"GET /kpi/v1/rules", P::kRead},
       {"PUT /kpi/v1/rules/{variable}", P::kWrite},
       {"POST /kpi/v1/rules/evaluate", P::kWrite},
+      {"GET /kpi/v1/targets", P::kRead},
+      {"PUT /kpi/v1/targets", P::kWrite},
+      {"GET /kpi/v1/targets/{code}", P::kRead},
+      {"PUT /kpi/v1/targets/{code}", P::kWrite},
+      {"GET /kpi/v1/assessment", P::kRead},
+      {"GET /kpi/v1/comparison", P::kRead},
   };
   return table;
 }
