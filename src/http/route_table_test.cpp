@@ -128,6 +128,7 @@ std::map<std::string, P> reviewed() {
       {"PUT /kpi/v1/targets/{code}", P::kWrite},
       {"GET /kpi/v1/assessment", P::kRead},
       {"GET /kpi/v1/comparison", P::kRead},
+      {"GET /kpi/v1/report", P::kRead},
   };
   return table;
 }

@@ -3,6 +3,7 @@
 #include "citytwin/common/json_text.hpp"
 #include "citytwin/http/kpi_routes.hpp"
 #include "citytwin/http/problem.hpp"
+#include "citytwin/kpi/report.hpp"
 #include "ngsi/media_type.hpp"
 #include "ngsi/request_env.hpp"
 
@@ -254,6 +255,21 @@ Response get_comparison(Request& request, KpiService& service) {
   return json(200, *compared);
 }
 
+// The self-assessment report. PDF runs headless Chromium for a few seconds on this request's
+// worker thread: reports are rare, and the server stays responsive on its other workers.
+Response get_report(Request& request, KpiService& service) {
+  auto tenant = ngsi::tenant_of(request);
+  if (!tenant) return problem_response(tenant.error());
+  kpi::ReportRequest wanted{param(request, "city"), param(request, "period"),
+                            param(request, "format"), param(request, "lang")};
+  if (wanted.format.empty()) wanted.format = "html";
+  if (wanted.lang.empty()) wanted.lang = "en";
+  auto rendered = kpi::make_report(service, *tenant, wanted);
+  if (!rendered) return problem_response(rendered.error());
+  Response response = Response::with_body(200, rendered->content_type, std::move(rendered->body));
+  return response;
+}
+
 Response get_integrity(Request& request, KpiService& service) {
   auto tenant = ngsi::tenant_of(request);
   if (!tenant) return problem_response(tenant.error());
@@ -283,6 +299,7 @@ void add_kpi_routes(Router& router, KpiService& service) {
   router.add("PUT", base + "/targets/{code}", Permission::kWrite, bind(put_target));
   router.add("GET", base + "/assessment", Permission::kRead, bind(get_assessment));
   router.add("GET", base + "/comparison", Permission::kRead, bind(get_comparison));
+  router.add("GET", base + "/report", Permission::kRead, bind(get_report));
   router.add("GET", base + "/rules", Permission::kRead, bind(list_rules));
   router.add("PUT", base + "/rules/{variable}", Permission::kWrite, bind(put_rule));
   router.add("POST", base + "/rules/evaluate", Permission::kWrite, bind(evaluate_rules));

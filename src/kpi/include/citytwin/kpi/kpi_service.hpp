@@ -61,6 +61,7 @@ class KpiService {
              Catalogue catalogue, const core::TemporalService* temporal = nullptr);
 
   const Catalogue& catalogue() const { return catalogue_; }
+  const Clock& clock() const { return clock_; }
 
   // Catalogue entries with the tenant's effective definition and its origin.
   Result<boost::json::array> list_catalogue(std::string_view tenant,
