@@ -190,6 +190,7 @@ void indicators(std::string& html, const Assessment& a, const Messages& m) {
               escape(kpi.entry->name) + "<span class=\"why\">" +
               escape(m.text(kpi.entry->core_or_advanced == "core" ? "core" : "advanced")) + " · " +
               escape(m.text(key_of("direction", kpi.entry->direction))) +
+              (kpi.origin == "local" ? " · " + escape(m.text("originLocal")) : std::string()) +
               "</span></td><td class=\"num\">" + (kpi.value ? format_number(*kpi.value) : "—") +
               "</td><td>" + escape(unit_text(kpi.unit)) + "</td><td>" + target_text(kpi, m) +
               "</td>" + status_cell(kpi, m) + "<td>" +
