@@ -58,12 +58,11 @@ DefinitionLookup KpiService::Definitions::lookup() const {
 }
 
 KpiService::KpiService(store::EntityStore& store, core::EntityService& entities, const Clock& clock,
-                       Catalogue catalogue, const core::TemporalService* temporal)
+                       Catalogue catalogue)
     : store_(store),
       entities_(entities),
       clock_(clock),
       catalogue_(std::move(catalogue)),
-      temporal_(temporal),
       inputs_(store),
       targets_(store),
       log_(store, clock) {}
@@ -443,9 +442,6 @@ Result<boost::json::array> KpiService::list_rules(std::string_view tenant) const
 Result<KpiService::RuleEvaluation> KpiService::evaluate_rules(std::string_view tenant,
                                                               std::string_view city,
                                                               std::string_view period) {
-  if (temporal_ == nullptr) {
-    return make_error(ErrorKind::kOperationNotSupported, "no temporal store to evaluate rules on");
-  }
   if (!valid_city(city) || !valid_period(period)) {
     return make_error(
         ErrorKind::kBadRequestData,
@@ -458,7 +454,7 @@ Result<KpiService::RuleEvaluation> KpiService::evaluate_rules(std::string_view t
   std::vector<InputRow> rows;
   for (const auto& rule : *rules) {
     if (rule.city != city) continue;
-    auto row = evaluate_sensor_rule(rule, period, tenant, entities_, *temporal_);
+    auto row = evaluate_sensor_rule(rule, period, tenant, entities_, store_);
     if (!row) {
       if (row.error().kind != ErrorKind::kResourceNotFound) return std::move(row).error();
       evaluation.skipped.emplace_back(rule.variable, row.error().detail);

@@ -319,7 +319,7 @@ int serve(const ServeOptions& options) {
     spdlog::error("KPI catalogue: {}", kpi_catalogue.error().detail);
     return 1;
   }
-  kpi::KpiService kpis(**store, entities, clock, std::move(*kpi_catalogue), &temporal);
+  kpi::KpiService kpis(**store, entities, clock, std::move(*kpi_catalogue));
   http::add_kpi_routes(router, kpis);
   if (auto status = write_port_file(options.port_file, server.port()); !status.ok()) {
     spdlog::error("{}", status.error().detail);

@@ -56,9 +56,9 @@ class KpiService {
 
   static constexpr std::string_view kRules = "kpi-rules";
 
-  // `temporal` (may be null: no sensor-derived inputs) reads the sensors' history.
+  // Sensor-derived inputs read the sensors' history straight from `store`'s columns.
   KpiService(store::EntityStore& store, core::EntityService& entities, const Clock& clock,
-             Catalogue catalogue, const core::TemporalService* temporal = nullptr);
+             Catalogue catalogue);
 
   const Catalogue& catalogue() const { return catalogue_; }
   const Clock& clock() const { return clock_; }
@@ -145,7 +145,6 @@ class KpiService {
   core::EntityService& entities_;
   const Clock& clock_;
   Catalogue catalogue_;
-  const core::TemporalService* temporal_;
   InputStore inputs_;
   TargetStore targets_;
   mutable IntegrityLog log_;
