@@ -35,15 +35,24 @@ BOUNDARY = [[[WEST, SOUTH], [EAST, SOUTH], [EAST, NORTH], [WEST, NORTH], [WEST, 
 local = threading.local()
 
 
-def request(port, method, path, body=None, content_type="application/json"):
+def exchange(port, method, path, body, headers):
     if getattr(local, "conn", None) is None:
         local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=3600)
+    local.conn.request(method, path, body=body, headers=headers)
+    response = local.conn.getresponse()
+    return response, response.read()
+
+
+def request(port, method, path, body=None, content_type="application/json"):
     headers = {"Content-Type": content_type} if body is not None else {}
     if isinstance(body, (dict, list)):
         body = json.dumps(body)
-    local.conn.request(method, path, body=body, headers=headers)
-    response = local.conn.getresponse()
-    data = response.read()
+    try:
+        response, data = exchange(port, method, path, body, headers)
+    except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+        # The server closes keep-alive connections left idle (during the long load).
+        local.conn = None
+        response, data = exchange(port, method, path, body, headers)
     if response.status >= 300:
         raise RuntimeError(f"{method} {path[:80]}: {response.status} {data[:300]!r}")
     return json.loads(data) if data else None
