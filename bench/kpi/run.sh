@@ -17,8 +17,11 @@ cat > "$work/citytwin.toml" <<CONF
 history_compact_after_s = 0
 history_compact_interval_ms = 1000
 CONF
+# Binaries with the built-in MQTT broker keep it off here (port 1883 is the demo's).
+extra=()
+if "$binary" serve --help 2>&1 | grep -q -- --mqtt-listen; then extra+=(--mqtt-listen off); fi
 "$binary" serve --config "$work/citytwin.toml" --listen "127.0.0.1:$port" --data "$work/db" \
-  --log-level warn --auth off --max-body-bytes 67108864 &
+  --log-level warn --auth off "${extra[@]}" &
 server=$!
 for _ in $(seq 1 600); do curl -s -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 0.1; done
 /usr/bin/python3 "$here/kpi_bench.py" "$port" "${KPI_SENSORS:-10000}" "${KPI_SAMPLES_PER_DAY:-24}" \
