@@ -57,6 +57,7 @@ Then try:
   curl -s -H "X-API-Key: \$CITYTWIN_KEY" '$url/metrics' | grep citytwin_entities
   # U4SSC KPIs: the assessment (status against the city's targets, trends), the report as PDF
   curl -s -H "X-API-Key: \$CITYTWIN_KEY" '$url/kpi/v1/assessment?city=demo&period=2025' | head -c 600
+  curl -s -H "X-API-Key: \$CITYTWIN_KEY" '$url/kpi/v1/comparison?cities=demo:north,demo:south&period=2025' | head -c 600
   curl -s -H "X-API-Key: \$CITYTWIN_KEY" '$url/kpi/v1/report?city=demo&period=2025&format=pdf&lang=fr' -o report-fr.pdf
   # A read-only key for a dashboard (admins only):
   curl -s -H "Authorization: Bearer \$CITYTWIN_KEY" -X POST '$url/citytwin/v1/keys' \\

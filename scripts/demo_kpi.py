@@ -221,10 +221,32 @@ def value_in(variable, year):
     return round(scaled) if unit == "count" else round(scaled, 4)
 
 
+# Two districts with a few statistics each (2024 and 2025), so that GET /kpi/v1/comparison
+# has something to compare: district -> (share of the city's population, and for some
+# variables a factor on that share: the north is better connected, the south greener).
+DISTRICTS = {
+    "demo:north": (0.55, {"households_with_internet": 1.04, "fixed_broadband_subscriptions": 1.08,
+                          "green_area_ha": 0.6, "labour_force_unemployed": 0.8,
+                          "population_below_poverty": 0.75}),
+    "demo:south": (0.45, {"households_with_internet": 0.95, "fixed_broadband_subscriptions": 0.9,
+                          "green_area_ha": 1.5, "labour_force_unemployed": 1.25,
+                          "population_below_poverty": 1.3}),
+}
+DISTRICT_VARIABLES = ["population", "households_total", "households_with_internet",
+                      "fixed_broadband_subscriptions", "green_area_ha", "labour_force",
+                      "labour_force_unemployed", "population_below_poverty"]
+
+
 def rows():
     for year in YEARS:
         for variable, (_, unit, _, source) in INPUTS.items():
             yield CITY, str(year), variable, value_in(variable, year), unit, source
+    for district, (share, factors) in DISTRICTS.items():
+        for year in (2024, 2025):
+            for variable in DISTRICT_VARIABLES:
+                _, unit, _, source = INPUTS[variable]
+                value = value_in(variable, year) * share * factors.get(variable, 1.0)
+                yield district, str(year), variable, round(value) if unit == "count" else round(value, 2), unit, source
 
 
 def csv_text():

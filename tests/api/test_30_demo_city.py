@@ -14,7 +14,7 @@ def test_demo_city_loads_and_answers_the_documented_queries(server):
     assert "loaded 390 demo entities" in out.stdout
     # A week of history: 20 stations x 3 attributes x 168 hours, 100 containers x 56 readings.
     assert "added 15680 history instances" in out.stdout
-    assert "19 local KPI definitions, 388 KPI inputs" in out.stdout
+    assert "19 local KPI definitions, 420 KPI inputs" in out.stdout
 
     # The U4SSC statistics (demo_kpi.py): every core KPI with an official or a local
     # definition has a value for 2025; the three core KPIs still pending have none.
@@ -34,6 +34,13 @@ def test_demo_city_loads_and_answers_the_documented_queries(server):
                           params={"city": "demo", "period": "2025", "lang": "en"}).text
     assert f"Advanced KPIs without data: {len(advanced_without)}." in report
     assert "Core KPIs without data: 3." in report
+    # Two districts side by side: the north is better connected (EC.ICT.ICT.1C, higher is
+    # better).
+    compared = requests.get(server.url + "/kpi/v1/comparison",
+                            params={"cities": "demo:north,demo:south", "period": "2025"}).json()
+    internet = next(k for k in compared["kpis"] if k["code"] == "EC.ICT.ICT.1C")
+    assert internet["best"] == "demo:north"
+    assert internet["values"]["demo:north"]["value"] > internet["values"]["demo:south"]["value"]
     base = server.url + "/ngsi-ld/v1"
 
     daily = requests.get(base + "/temporal/entities", params={
