@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 CMAKE_COMMON := -G Ninja -DCITYTWIN_BUILD_TESTS=ON
 
-.PHONY: all deps build test demo test-asan test-tsan fuzz fuzz-build fuzz-smoke bench bench-timeseries bench-console bench-mqtt format clean
+.PHONY: all deps build test demo test-asan test-tsan fuzz fuzz-build fuzz-smoke bench bench-timeseries bench-console bench-mqtt bench-kpi format clean
 
 all: build
 
@@ -74,6 +74,10 @@ bench-timeseries: build
 	bench/timeseries/run.sh $(RELEASE_DIR)/citytwin
 
 # The web console's map with 50,000 points in headless Chromium (docs/performance.md).
+# U4SSC KPIs of a city with 10,000 sensors and a year of history (bench/kpi/, docs/performance.md).
+bench-kpi: build
+	bench/kpi/run.sh $(RELEASE_DIR)/citytwin
+
 bench-console: build
 	CITYTWIN_BIN=$(RELEASE_DIR)/citytwin node bench/console/map_50k.mjs 50000
 

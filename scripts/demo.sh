@@ -33,6 +33,12 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 CITYTWIN_KEY="$key" /usr/bin/python3 "$here/demo_city.py" --load "$url"
+# The demo city's U4SSC self-assessment report (docs/kpi.md), HTML in English.
+report="$data/kpi-report-demo-2025.html"
+if curl -sf -H "Authorization: Bearer $key" -o "$report" \
+     "$url/kpi/v1/report?city=demo&period=2025&lang=en"; then
+  echo "U4SSC self-assessment report of the demo city: $report"
+fi
 
 cat <<TXT
 
@@ -49,6 +55,10 @@ Then try:
        --data-urlencode 'coordinates=[2.1734,41.3851]' --data-urlencode 'options=keyValues'
   curl -s -H "X-API-Key: \$CITYTWIN_KEY" '$url/ngsi-ld/v1/entities?type=ParkingSpot&q=status==%22free%22&count=true&limit=0' -D - -o /dev/null
   curl -s -H "X-API-Key: \$CITYTWIN_KEY" '$url/metrics' | grep citytwin_entities
+  # U4SSC KPIs: the assessment (status against the city's targets, trends), the report as PDF
+  curl -s -H "X-API-Key: \$CITYTWIN_KEY" '$url/kpi/v1/assessment?city=demo&period=2025' | head -c 600
+  curl -s -H "X-API-Key: \$CITYTWIN_KEY" '$url/kpi/v1/comparison?cities=demo:north,demo:south&period=2025' | head -c 600
+  curl -s -H "X-API-Key: \$CITYTWIN_KEY" '$url/kpi/v1/report?city=demo&period=2025&format=pdf&lang=fr' -o report-fr.pdf
   # A read-only key for a dashboard (admins only):
   curl -s -H "Authorization: Bearer \$CITYTWIN_KEY" -X POST '$url/citytwin/v1/keys' \\
        -H 'Content-Type: application/json' -d '{"role": "viewer", "name": "dashboard"}'

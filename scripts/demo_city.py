@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Generates and loads CityTwin's demo city: a few hundred Smart Data Models entities.
 
+Also the city's U4SSC KPI statistics, local definitions and targets (demo_kpi.py).
+
 Streetlights, air-quality stations, waste containers and parking spots spread over the
 districts of a small city, all in NGSI-LD normalized form with locations, and a week of
 history before OBSERVED_AT: hourly pm25, no2 and temperature of every air-quality station,
@@ -21,6 +23,9 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import demo_kpi  # noqa: E402  (the demo city's U4SSC statistics, beside this script)
 
 CENTER = (2.1734, 41.3851)  # longitude, latitude of the demo city's main square
 DISTRICTS = ["Centre", "Harbour", "Old Town", "University", "Riverside", "Hillside"]
@@ -228,6 +233,7 @@ def main():
         key = os.environ.get("CITYTWIN_KEY")
         print(f"loaded {load(args.load, entities, key=key)} demo entities")
         print(f"added {load_history(args.load, entities, key=key)} history instances")
+        print(f"loaded {demo_kpi.load(args.load, key=key)}")
 
 
 if __name__ == "__main__":

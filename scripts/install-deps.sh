@@ -11,17 +11,21 @@ build_packages=(
   libspdlog-dev libfmt-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-test_packages=(python3 python3-pytest python3-requests curl openssl
+test_packages=(python3 python3-pytest python3-requests curl openssl poppler-utils
   mosquitto-clients python3-paho-mqtt)
 # The web console (web/): built with Node.js and npm at build time, tested end to end in
 # Debian's headless Chromium (tests/e2e/).
 web_packages=(nodejs chromium)
+# The KPI self-assessment report (docs/kpi.md): Chromium prints it to PDF; Noto fonts cover
+# the six UN languages (Latin, Cyrillic and Arabic in fonts-noto-core, Chinese in
+# fonts-noto-cjk).
+report_packages=(fonts-noto-core fonts-noto-cjk)
 bench_packages=(nginx-light wrk influxdb victoria-metrics mosquitto)
 # clang and its runtime libraries (libFuzzer, ASan, UBSan) for `make fuzz`; the normal build
 # uses g++ only.
 fuzz_packages=(clang-14 libclang-rt-14-dev)
 
-wanted=("${build_packages[@]}" "${test_packages[@]}" "${web_packages[@]}")
+wanted=("${build_packages[@]}" "${test_packages[@]}" "${web_packages[@]}" "${report_packages[@]}")
 if [ "${CITYTWIN_BENCH_DEPS:-0}" = "1" ]; then wanted+=("${bench_packages[@]}"); fi
 if [ "${CITYTWIN_FUZZ_DEPS:-0}" = "1" ]; then wanted+=("${fuzz_packages[@]}"); fi
 

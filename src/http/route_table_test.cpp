@@ -135,6 +135,13 @@ std::map<std::string, P> reviewed() {
       {"DELETE /iot/devices/{deviceId}", P::kAdmin},
       {"POST /iot/json", P::kWrite},
       {"POST /iot/d", P::kWrite},
+      {"GET /kpi/v1/targets", P::kRead},
+      {"PUT /kpi/v1/targets", P::kWrite},
+      {"GET /kpi/v1/targets/{code}", P::kRead},
+      {"PUT /kpi/v1/targets/{code}", P::kWrite},
+      {"GET /kpi/v1/assessment", P::kRead},
+      {"GET /kpi/v1/comparison", P::kRead},
+      {"GET /kpi/v1/report", P::kRead},
   };
   return table;
 }

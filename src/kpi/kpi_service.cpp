@@ -58,13 +58,13 @@ DefinitionLookup KpiService::Definitions::lookup() const {
 }
 
 KpiService::KpiService(store::EntityStore& store, core::EntityService& entities, const Clock& clock,
-                       Catalogue catalogue, const core::TemporalService* temporal)
+                       Catalogue catalogue)
     : store_(store),
       entities_(entities),
       clock_(clock),
       catalogue_(std::move(catalogue)),
-      temporal_(temporal),
       inputs_(store),
+      targets_(store),
       log_(store, clock) {}
 
 Result<std::map<std::string, Definition, std::less<>>> KpiService::load_local(
@@ -442,9 +442,6 @@ Result<boost::json::array> KpiService::list_rules(std::string_view tenant) const
 Result<KpiService::RuleEvaluation> KpiService::evaluate_rules(std::string_view tenant,
                                                               std::string_view city,
                                                               std::string_view period) {
-  if (temporal_ == nullptr) {
-    return make_error(ErrorKind::kOperationNotSupported, "no temporal store to evaluate rules on");
-  }
   if (!valid_city(city) || !valid_period(period)) {
     return make_error(
         ErrorKind::kBadRequestData,
@@ -457,7 +454,7 @@ Result<KpiService::RuleEvaluation> KpiService::evaluate_rules(std::string_view t
   std::vector<InputRow> rows;
   for (const auto& rule : *rules) {
     if (rule.city != city) continue;
-    auto row = evaluate_sensor_rule(rule, period, tenant, entities_, *temporal_);
+    auto row = evaluate_sensor_rule(rule, period, tenant, entities_, store_);
     if (!row) {
       if (row.error().kind != ErrorKind::kResourceNotFound) return std::move(row).error();
       evaluation.skipped.emplace_back(rule.variable, row.error().detail);
@@ -505,6 +502,131 @@ Result<boost::json::array> KpiService::results(std::string_view tenant,
   return out;
 }
 
+Result<std::vector<Target>> KpiService::store_targets(std::string_view tenant,
+                                                      std::vector<Target> targets) {
+  const std::string now = format_date_time(clock_.now());
+  for (auto& target : targets) {
+    if (target.set_at.empty()) target.set_at = now;
+  }
+  auto digest = targets_.save(tenant, targets);
+  if (!digest) return std::move(digest).error();
+  boost::json::array list;
+  for (const auto& target : targets) list.push_back(target.to_json());
+  auto logged = log_.append(tenant, "targets", {{"digest", *digest}, {"targets", std::move(list)}});
+  if (!logged) return std::move(logged).error();
+  return targets;
+}
+
+Result<boost::json::object> KpiService::put_target(std::string_view tenant, std::string_view code,
+                                                   const boost::json::value& body) {
+  if (catalogue_.find(code) == nullptr) {
+    return make_error(ErrorKind::kResourceNotFound,
+                      "no KPI " + std::string(code) + " in the catalogue");
+  }
+  auto target = parse_target(code, body);
+  if (!target) return std::move(target).error();
+  target->set_at.clear();
+  std::lock_guard lock(write_mutex_);
+  auto loaded = targets_.load(tenant);
+  if (!loaded) return std::move(loaded).error();
+  std::vector<Target> all;
+  for (auto& other : loaded->targets) {
+    if (other.code != target->code || other.city != target->city) all.push_back(std::move(other));
+  }
+  all.push_back(*target);
+  auto stored = store_targets(tenant, std::move(all));
+  if (!stored) return std::move(stored).error();
+  return find_target(*stored, target->code, target->city)->to_json();
+}
+
+Result<boost::json::array> KpiService::put_targets(std::string_view tenant,
+                                                   const boost::json::value& body) {
+  const auto* list = body.if_array();
+  if (list == nullptr) {
+    return make_error(ErrorKind::kBadRequestData,
+                      "the body must be an array of targets {\"code\", \"value\", \"year\"}");
+  }
+  std::vector<Target> all;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& item : *list) {
+    const auto* object = item.if_object();
+    const auto* code = object ? object->if_contains("code") : nullptr;
+    if (code == nullptr || !code->is_string() || catalogue_.find(code->as_string()) == nullptr) {
+      return make_error(ErrorKind::kBadRequestData,
+                        "target " + std::to_string(all.size() + 1) +
+                            ": \"code\" must be a code of the catalogue");
+    }
+    auto target = parse_target(code->as_string(), item);
+    if (!target) return std::move(target).error();
+    target->set_at.clear();
+    if (!seen.emplace(target->code, target->city).second) {
+      return make_error(
+          ErrorKind::kBadRequestData,
+          "two targets for " + target->code + (target->city.empty() ? "" : " in " + target->city));
+    }
+    all.push_back(std::move(*target));
+  }
+  std::lock_guard lock(write_mutex_);
+  auto stored = store_targets(tenant, std::move(all));
+  if (!stored) return std::move(stored).error();
+  boost::json::array out;
+  for (const auto& target : *stored) out.push_back(target.to_json());
+  return out;
+}
+
+Result<std::vector<Target>> KpiService::targets(std::string_view tenant) const {
+  auto loaded = targets_.load(tenant);
+  if (!loaded) return std::move(loaded).error();
+  return std::move(loaded->targets);
+}
+
+Result<AssessmentSources> KpiService::assessment_sources(std::string_view tenant) const {
+  AssessmentSources sources;
+  sources.catalogue = &catalogue_;
+  auto definitions = effective(tenant);
+  if (!definitions) return std::move(definitions).error();
+  auto lookup = definitions->lookup();
+  for (const auto& [code, definition] : definitions->by_code) {
+    sources.origin[code] = definition.local ? "local" : "official";
+    auto used = variables_used(definition, lookup);
+    sources.variables[code] = std::vector<std::string>(used.begin(), used.end());
+  }
+  auto loaded = targets_.load(tenant);
+  if (!loaded) return std::move(loaded).error();
+  sources.targets = std::move(loaded->targets);
+  return sources;
+}
+
+Result<Assessment> KpiService::assessment(std::string_view tenant, std::string_view city,
+                                          std::string_view period) const {
+  if (!valid_city(city) || !valid_period(period)) {
+    return make_error(
+        ErrorKind::kBadRequestData,
+        "city (1-64 letters, digits, -_.:) and period (YYYY, YYYY-Qn, YYYY-MM) are required");
+  }
+  auto sources = assessment_sources(tenant);
+  if (!sources) return std::move(sources).error();
+  auto listed = results(tenant, ResultFilter{std::string(city), "", "", ""});
+  if (!listed) return std::move(listed).error();
+  for (auto& item : *listed) sources->results.push_back(std::move(item.as_object()));
+  return assess(*sources, city, period);
+}
+
+Result<boost::json::object> KpiService::comparison(std::string_view tenant,
+                                                   const std::vector<std::string>& cities,
+                                                   std::string_view period) const {
+  if (cities.size() < 2) {
+    return make_error(ErrorKind::kBadRequestData, "cities must name at least two cities");
+  }
+  std::vector<Assessment> assessments;
+  for (const auto& city : cities) {
+    auto one = assessment(tenant, city, period);
+    if (!one) return std::move(one).error();
+    assessments.push_back(std::move(*one));
+  }
+  return compare(assessments);
+}
+
 Result<std::vector<IntegrityLog::Report>> KpiService::verify(
     std::optional<std::string> tenant) const {
   std::vector<std::string> tenants;
@@ -524,7 +646,10 @@ Result<std::vector<IntegrityLog::Report>> KpiService::verify(
     std::set<std::string> logged;
     // entity id -> (seq, logged value) of the newest result record for it
     std::map<std::string, std::pair<std::uint64_t, boost::json::value>> published;
-    auto check = [&digests, &logged, &published](const boost::json::object& body) -> std::string {
+    // (seq, digest) of the newest targets record: the stored set must still match it.
+    std::pair<std::uint64_t, std::string> last_targets{0, ""};
+    auto check = [&digests, &logged, &published,
+                  &last_targets](const boost::json::object& body) -> std::string {
       const auto* kind = body.if_contains("kind");
       if (kind != nullptr && *kind == "results") {
         const auto* results = body.if_contains("results");
@@ -538,6 +663,14 @@ Result<std::vector<IntegrityLog::Report>> KpiService::verify(
           if (id != nullptr && id->is_string() && value != nullptr) {
             published[std::string(id->as_string())] = {seq, *value};
           }
+        }
+        return {};
+      }
+      if (kind != nullptr && *kind == "targets") {
+        const auto* digest = body.if_contains("digest");
+        if (digest != nullptr && digest->is_string()) {
+          last_targets = {static_cast<std::uint64_t>(body.at("seq").as_int64()),
+                          std::string(digest->as_string())};
         }
         return {};
       }
@@ -576,6 +709,14 @@ Result<std::vector<IntegrityLog::Report>> KpiService::verify(
       if (!problem.empty()) {
         report->problems.push_back({logged_result.first, "result-mismatch", problem});
       }
+    }
+    auto stored_targets = targets_.load(name);
+    if (!stored_targets) return std::move(stored_targets).error();
+    if (stored_targets->digest != last_targets.second) {
+      report->problems.push_back(
+          {last_targets.first, last_targets.first == 0 ? "unlogged" : "content-mismatch",
+           last_targets.first == 0 ? "targets are in the store but not in the log"
+                                   : "targets were changed after they were logged"});
     }
     for (const auto& [id, _] : digests) {
       if (!logged.count(id)) {

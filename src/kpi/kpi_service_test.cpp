@@ -232,5 +232,57 @@ TEST_F(KpiServiceTest, ResultsFilterByCityAndDimension) {
   EXPECT_EQ(listed->size(), 4u);
 }
 
+TEST_F(KpiServiceTest, TargetsAreStoredLoggedAndDriveTheAssessment) {
+  import_csv(kHeader +
+             "demo,2024,households_with_internet,42000,count,Stats\n"
+             "demo,2024,households_total,60000,count,Stats\n"
+             "demo,2025,households_with_internet,45000,count,Stats\n"
+             "demo,2025,households_total,60000,count,Stats\n");
+  auto stored = service_->put_target("", "EC.ICT.ICT.1C",
+                                     boost::json::parse(R"({"value": 90, "year": 2030})"));
+  ASSERT_TRUE(stored.ok()) << stored.error().detail;
+  EXPECT_FALSE(
+      service_->put_target("", "EC.ICT.ICT.1C", boost::json::parse(R"({"value": 90})")).ok());
+  EXPECT_FALSE(
+      service_->put_target("", "NO.SUCH", boost::json::parse(R"({"value": 1, "year": 2030})"))
+          .ok());
+  auto assessment = service_->assessment("", "demo", "2025");
+  ASSERT_TRUE(assessment.ok()) << assessment.error().detail;
+  EXPECT_EQ(assessment->kpis.size(), service_->catalogue().entries().size());
+  const KpiAssessment* internet = nullptr;
+  for (const auto& kpi : assessment->kpis) {
+    if (kpi.entry->code == "EC.ICT.ICT.1C") internet = &kpi;
+  }
+  ASSERT_NE(internet, nullptr);
+  // 70 % in 2024, 75 % in 2025: +5 points a year, 75 + 5 x 5 = 100 % by 2030 >= 90.
+  EXPECT_EQ(*internet->value, 75);
+  EXPECT_EQ(*internet->change, 5);
+  EXPECT_EQ(internet->status.status, KpiStatus::kOnTrack);
+  EXPECT_EQ(internet->status.reason, StatusReason::kProjectedToMeet);
+
+  // A bulk replacement with one bad target stores nothing.
+  EXPECT_FALSE(service_
+                   ->put_targets("", boost::json::parse(R"([{"code": "EC.ICT.ICT.1C", "value": 1,
+                     "year": 2030}, {"code": "EC.ICT.ICT.1C", "value": 2, "year": 2031}])"))
+                   .ok());
+  auto targets = service_->targets("");
+  ASSERT_TRUE(targets.ok());
+  ASSERT_EQ(targets->size(), 1u);
+  EXPECT_EQ(targets->at(0).value, 90);
+
+  auto intact = service_->verify(std::string());
+  ASSERT_TRUE(intact.ok());
+  EXPECT_TRUE(intact->at(0).ok());
+  // Editing the stored targets behind the service's back is caught.
+  ASSERT_TRUE(store_
+                  ->put_document(TargetStore::kNamespace, "t:",
+                                 R"({"targets":[{"code":"EC.ICT.ICT.1C","value":70,"year":2030}]})")
+                  .ok());
+  auto reports = service_->verify(std::string());
+  ASSERT_TRUE(reports.ok());
+  ASSERT_EQ(reports->at(0).problems.size(), 1u);
+  EXPECT_EQ(reports->at(0).problems[0].what, "content-mismatch");
+}
+
 }  // namespace
 }  // namespace citytwin::kpi

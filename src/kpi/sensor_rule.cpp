@@ -12,6 +12,7 @@
 #include "citytwin/kpi/units.hpp"
 #include "citytwin/model/entity_form.hpp"
 #include "citytwin/model/geo/geo_query.hpp"
+#include "citytwin/store/history_columns.hpp"
 
 namespace citytwin::kpi {
 namespace {
@@ -40,11 +41,6 @@ std::int64_t month_start(int year, int month) {
   return parse_date(text)->micros;
 }
 
-struct Sample {
-  std::int64_t at = 0;
-  double value = 0;
-};
-
 const char* aggregation_name(SensorRule::Aggregation aggregation) {
   switch (aggregation) {
     case SensorRule::Aggregation::kMean:
@@ -63,44 +59,53 @@ const char* aggregation_name(SensorRule::Aggregation aggregation) {
   return "";
 }
 
-// Share of UTC days with samples whose mean of all samples that day is above `threshold`.
-double share_of_days_above(const std::vector<Sample>& samples, double threshold) {
-  std::map<std::int64_t, std::pair<double, std::size_t>> days;  // day -> (sum, count)
-  for (const auto& sample : samples) {
-    auto day = sample.at >= 0 ? sample.at / kMicrosPerDay : (sample.at + 1) / kMicrosPerDay - 1;
-    auto& [sum, count] = days[day];
-    sum += sample.value;
-    ++count;
-  }
-  std::size_t above = 0;
-  for (const auto& [_, day] : days) {
-    if (day.first / static_cast<double>(day.second) > threshold) ++above;
-  }
-  return static_cast<double>(above) / static_cast<double>(days.size());
-}
-
-Result<double> aggregate(const SensorRule& rule, const std::vector<Sample>& samples) {
-  switch (rule.aggregation) {
-    case SensorRule::Aggregation::kCount:
-      return static_cast<double>(samples.size());
-    case SensorRule::Aggregation::kShareOfDaysAbove:
-      return convert_unit(share_of_days_above(samples, rule.threshold), "ratio", rule.unit);
-    default:
-      break;
-  }
+// Every aggregation of a rule, accumulated sample by sample: count, sum, extremes, and per
+// UTC day (sum, count) for shareOfDaysAbove (at most 366 days in a yearly window).
+struct Aggregate {
+  std::size_t count = 0;
   double sum = 0;
   double low = std::numeric_limits<double>::infinity();
-  double high = -low;
-  for (const auto& sample : samples) {
-    sum += sample.value;
-    low = std::min(low, sample.value);
-    high = std::max(high, sample.value);
+  double high = -std::numeric_limits<double>::infinity();
+  std::map<std::int64_t, std::pair<double, std::size_t>> days;
+
+  void add(std::int64_t at, double value) {
+    ++count;
+    sum += value;
+    low = std::min(low, value);
+    high = std::max(high, value);
+    auto day = at >= 0 ? at / kMicrosPerDay : (at + 1) / kMicrosPerDay - 1;
+    auto& [day_sum, day_count] = days[day];
+    day_sum += value;
+    ++day_count;
   }
-  if (rule.aggregation == SensorRule::Aggregation::kSum) return sum;
-  if (rule.aggregation == SensorRule::Aggregation::kMin) return low;
-  if (rule.aggregation == SensorRule::Aggregation::kMax) return high;
-  return sum / static_cast<double>(samples.size());
-}
+
+  // Share of UTC days with samples whose mean of all samples that day is above `threshold`.
+  double share_of_days_above(double threshold) const {
+    std::size_t above = 0;
+    for (const auto& [_, day] : days) {
+      if (day.first / static_cast<double>(day.second) > threshold) ++above;
+    }
+    return static_cast<double>(above) / static_cast<double>(days.size());
+  }
+
+  Result<double> result(const SensorRule& rule) const {
+    switch (rule.aggregation) {
+      case SensorRule::Aggregation::kCount:
+        return static_cast<double>(count);
+      case SensorRule::Aggregation::kShareOfDaysAbove:
+        return convert_unit(share_of_days_above(rule.threshold), "ratio", rule.unit);
+      case SensorRule::Aggregation::kSum:
+        return sum;
+      case SensorRule::Aggregation::kMin:
+        return low;
+      case SensorRule::Aggregation::kMax:
+        return high;
+      case SensorRule::Aggregation::kMean:
+        break;
+    }
+    return sum / static_cast<double>(count);
+  }
+};
 
 }  // namespace
 
@@ -188,7 +193,7 @@ Result<SensorRule> parse_sensor_rule(std::string_view variable, const boost::jso
 
 Result<InputRow> evaluate_sensor_rule(const SensorRule& rule, std::string_view period,
                                       std::string_view tenant, const core::EntityService& entities,
-                                      const core::TemporalService& temporal) {
+                                      const store::EntityStore& store) {
   auto [from, to] = period_window(period);
   core::EntityQuery query;
   core::EntitySelector selector;
@@ -209,50 +214,41 @@ Result<InputRow> evaluate_sensor_rule(const SensorRule& rule, std::string_view p
     if (!page->more) break;
     query.offset += query.limit;
   }
-  core::TemporalQuery window;
-  window.relation = core::TemporalQuery::Relation::kBetween;
-  window.time_at = from;
-  window.end_time_at = to;
-  window.attrs.insert(rule.attribute);
-  window.max_samples = 100'000'000;
-  std::vector<Sample> samples;
+  // Straight from the store's history columns (EntityStore::visit_history_columns): a
+  // year of minute readings of thousands of sensors is aggregated as it is decoded, never
+  // rebuilt as JSON instances nor held in memory. The window is on observedAt (the time of
+  // the measurement), which does not order the store's samples, so each entity's history of
+  // the attribute is walked whole.
+  Aggregate total;
   std::size_t sensors = 0;
   for (const auto& id : ids) {
-    auto history = temporal.retrieve(tenant, id, window);
-    if (!history) {
-      if (history.error().kind == ErrorKind::kResourceNotFound) continue;
-      return std::move(history).error();
-    }
-    const auto* attrs = history->if_contains(form::kAttrs);
-    const auto* instances = attrs != nullptr && attrs->is_object()
-                                ? attrs->as_object().if_contains(rule.attribute)
-                                : nullptr;
-    if (instances == nullptr || !instances->is_array()) continue;
-    std::size_t before = samples.size();
-    for (const auto& instance : instances->as_array()) {
-      const auto* object = instance.if_object();
-      if (object == nullptr) continue;
-      const auto* value = object->if_contains(form::kValue);
-      const auto* observed = object->if_contains(form::kObservedAt);
-      if (value == nullptr || !value->is_number() || observed == nullptr ||
-          !observed->is_string()) {
-        continue;
-      }
-      auto at = parse_date_time(observed->as_string());
-      if (!at) continue;
-      samples.push_back({at->micros, value->to_number<double>()});
-    }
-    if (samples.size() > before) ++sensors;
+    const std::size_t before = total.count;
+    auto walked = store.visit_history_columns(
+        tenant, id, rule.attribute, store::HistoryRange{},
+        [&total, from = from, to = to](const store::HistoryColumns& batch) {
+          for (std::size_t i = 0; i < batch.size(); ++i) {
+            if (batch.deleted[i] != 0 || batch.values.time2_present[i] == 0 ||
+                batch.values.kinds[i] != series::ValueKind::kNumber) {
+              continue;
+            }
+            const std::int64_t at = batch.values.times2[i];
+            if (at < from || at >= to) continue;
+            total.add(at, batch.values.numbers[i]);
+          }
+          return true;
+        });
+    if (!walked.ok()) return walked.error();
+    if (total.count > before) ++sensors;
   }
   std::string window_text =
       format_date_time(Instant{from}) + " .. " + format_date_time(Instant{to});
-  if (samples.empty()) {
+  if (total.count == 0) {
     return make_error(ErrorKind::kResourceNotFound, "no numeric " + short_name(rule.attribute) +
                                                         " sample observed in " + window_text +
                                                         " on " + std::to_string(ids.size()) + " " +
                                                         short_name(rule.entity_type) + " entities");
   }
-  auto value = aggregate(rule, samples);
+  auto value = total.result(rule);
   if (!value) return std::move(value).error();
   InputRow row;
   row.city = rule.city;
@@ -261,7 +257,7 @@ Result<InputRow> evaluate_sensor_rule(const SensorRule& rule, std::string_view p
   row.value = *value;
   row.unit = rule.unit;
   row.source = "sensor rule: " + std::to_string(sensors) + " " + short_name(rule.entity_type) +
-               " entities, " + std::to_string(samples.size()) + " samples";
+               " entities, " + std::to_string(total.count) + " samples";
   row.method = std::string(aggregation_name(rule.aggregation)) + " of " +
                short_name(rule.attribute) + " observed in [" + window_text + ")";
   return row;

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <map>
 
+#include "citytwin/core/temporal_service.hpp"
 #include "citytwin/kpi/kpi_service.hpp"
 #include "citytwin/kpi/result_entity.hpp"
 #include "citytwin/model/entity_form.hpp"
@@ -121,12 +122,12 @@ TEST_F(SensorRuleTest, MeanMinMaxSumCountMatchTheNaiveReference) {
   const std::map<std::string, double> expected = {
       {"mean", sum / samples.size()}, {"sum", sum}, {"min", low}, {"max", high}};
   for (const auto& [aggregation, value] : expected) {
-    auto row = evaluate_sensor_rule(rule(aggregation, "ug/m3"), "2025", "", entities_, temporal_);
+    auto row = evaluate_sensor_rule(rule(aggregation, "ug/m3"), "2025", "", entities_, *store_);
     ASSERT_TRUE(row.ok()) << row.error().detail;
     EXPECT_NEAR(row->value, value, 1e-9) << aggregation;
     EXPECT_EQ(row->source, "sensor rule: 2 AirQualityObserved entities, 6 samples");
   }
-  auto count = evaluate_sensor_rule(rule("count", "count"), "2025", "", entities_, temporal_);
+  auto count = evaluate_sensor_rule(rule("count", "count"), "2025", "", entities_, *store_);
   ASSERT_TRUE(count.ok());
   EXPECT_EQ(count->value, 6);
 }
@@ -141,14 +142,14 @@ TEST_F(SensorRuleTest, ShareOfDaysAboveMatchesTheNaiveReference) {
   for (const auto& [_, day] : days) above += day.first / day.second > 15;
   double share = 100.0 * above / days.size();  // day 1: mean 20, day 2: 13, day 3: 40 -> 2/3
   auto row = evaluate_sensor_rule(rule("shareOfDaysAbove", "percent", R"(, "threshold": 15)"),
-                                  "2025", "", entities_, temporal_);
+                                  "2025", "", entities_, *store_);
   ASSERT_TRUE(row.ok()) << row.error().detail;
   EXPECT_NEAR(row->value, share, 1e-9);
   EXPECT_NEAR(row->value, 200.0 / 3, 1e-9);
 }
 
 TEST_F(SensorRuleTest, EmptyWindowGivesNoValue) {
-  auto row = evaluate_sensor_rule(rule("mean", "ug/m3"), "2023", "", entities_, temporal_);
+  auto row = evaluate_sensor_rule(rule("mean", "ug/m3"), "2023", "", entities_, *store_);
   ASSERT_FALSE(row.ok());
   EXPECT_EQ(row.error().kind, ErrorKind::kResourceNotFound);
 }
@@ -180,7 +181,7 @@ TEST_F(SensorRuleTest, InvalidRulesAreRefused) {
 TEST_F(SensorRuleTest, EvaluatedRulesFeedALocalDefinition) {
   auto catalogue = Catalogue::embedded();
   ASSERT_TRUE(catalogue.ok());
-  KpiService service(*store_, entities_, clock_, std::move(*catalogue), &temporal_);
+  KpiService service(*store_, entities_, clock_, std::move(*catalogue));
   // The city measures air pollution as the annual mean concentration from its stations.
   ASSERT_TRUE(service
                   .put_definition("", "EN.EN.AQ.1C", boost::json::parse(R"({

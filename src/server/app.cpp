@@ -366,7 +366,7 @@ int serve(const ServeOptions& options) {
     spdlog::error("KPI catalogue: {}", kpi_catalogue.error().detail);
     return 1;
   }
-  kpi::KpiService kpis(**store, entities, clock, std::move(*kpi_catalogue), &temporal);
+  kpi::KpiService kpis(**store, entities, clock, std::move(*kpi_catalogue));
   http::add_kpi_routes(router, kpis);
 
   // The built-in MQTT broker (docs/mqtt.md): device topics are measurements, ingested and

@@ -207,7 +207,8 @@ int run_cli(int argc, char** argv) {
   add_keys_commands(*keys, keys_commands);
   KpiCommands kpi_commands;
   CLI::App* kpi = app.add_subcommand(
-      "kpi", "Import U4SSC KPI inputs and verify the KPI integrity log (server stopped)");
+      "kpi",
+      "U4SSC KPIs: import inputs, verify the integrity log, write the report (server stopped)");
   add_kpi_commands(*kpi, kpi_commands);
 
   try {

@@ -8,6 +8,7 @@
 #include "citytwin/common/clock.hpp"
 #include "citytwin/core/entity_service.hpp"
 #include "citytwin/kpi/kpi_service.hpp"
+#include "citytwin/kpi/report.hpp"
 #include "store_location.hpp"
 
 namespace citytwin::server {
@@ -129,6 +130,44 @@ int verify(const KpiOptions& options) {
   return intact ? 0 : 1;
 }
 
+int report(const KpiOptions& options) {
+  kpi::ReportRequest request{options.city, options.period, options.report_format, options.lang};
+  if (request.format.empty()) {
+    request.format = std::filesystem::path(options.out).extension() == ".pdf" ? "pdf" : "html";
+  }
+  auto opened = open(options);
+  if (!opened) {
+    std::cerr << "citytwin kpi report: " << opened.error().detail << "\n";
+    return 1;
+  }
+  kpi::PdfOptions pdf{options.chromium, options.timeout_s};
+  auto rendered = kpi::make_report(*(*opened)->service, options.tenant, request, pdf);
+  if (!rendered) {
+    std::cerr << "citytwin kpi report: " << rendered.error().detail << "\n";
+    return rendered.error().kind == ErrorKind::kBadRequestData ? 2 : 1;
+  }
+  // Written beside the target and renamed: a failed run never leaves half a report.
+  const std::string partial = options.out + ".partial";
+  {
+    std::ofstream file(partial, std::ios::binary | std::ios::trunc);
+    file.write(rendered->body.data(), static_cast<std::streamsize>(rendered->body.size()));
+    if (!file) {
+      std::cerr << "citytwin kpi report: cannot write " << options.out << "\n";
+      return 1;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(partial, options.out, ec);
+  if (ec) {
+    std::cerr << "citytwin kpi report: cannot write " << options.out << ": " << ec.message()
+              << "\n";
+    return 1;
+  }
+  std::cout << "wrote " << options.out << " (" << request.format << ", " << request.lang << ", "
+            << rendered->body.size() << " bytes)\n";
+  return 0;
+}
+
 }  // namespace
 
 void add_kpi_commands(CLI::App& kpi, KpiCommands& commands) {
@@ -138,12 +177,25 @@ void add_kpi_commands(CLI::App& kpi, KpiCommands& commands) {
       "import", "Import statistical KPI inputs (CSV or JSON): the whole file or nothing");
   commands.verify = kpi.add_subcommand(
       "verify", "Check the KPI integrity log (hash chain and checkpoints) for tampering");
-  for (CLI::App* command : {commands.import, commands.verify}) {
+  commands.report = kpi.add_subcommand(
+      "report", "Write the U4SSC self-assessment report of a city (HTML or PDF, six languages)");
+  for (CLI::App* command : {commands.import, commands.verify, commands.report}) {
     command->add_option("--data", o.data_dir, "Data directory")->default_str(o.data_dir);
   }
   commands.import->add_option("file", o.file, "CSV or JSON file of inputs")->required();
   commands.import->add_option("--tenant", o.tenant, "Tenant (default: the default tenant)");
   commands.import->add_option("--format", o.format, "csv or json (default: by extension)");
+  commands.report->add_option("--city", o.city, "City or district")->required();
+  commands.report->add_option("--period", o.period, "Period: YYYY, YYYY-Qn or YYYY-MM")->required();
+  commands.report->add_option("--format", o.report_format, "html or pdf (default: by --out)")
+      ->check(CLI::IsMember({"html", "pdf"}));
+  commands.report->add_option("--lang", o.lang, "en, fr, es, ar, ru or zh")->default_str(o.lang);
+  commands.report->add_option("--out", o.out, "Output file")->required();
+  commands.report->add_option("--tenant", o.tenant, "Tenant (default: the default tenant)");
+  commands.report->add_option("--chromium", o.chromium, "Chromium executable (PDF)")
+      ->default_str(o.chromium);
+  commands.report->add_option("--timeout", o.timeout_s, "Seconds Chromium may take (PDF)")
+      ->default_str(std::to_string(o.timeout_s));
   commands.verify
       ->add_option("--tenant", o.tenant, "Only this tenant (default: every tenant with a log)")
       ->each([&o](const std::string&) { o.tenant_given = true; });
@@ -152,6 +204,7 @@ void add_kpi_commands(CLI::App& kpi, KpiCommands& commands) {
 std::optional<int> run_kpi_command(const KpiCommands& commands) {
   if (commands.import != nullptr && commands.import->parsed()) return import(commands.options);
   if (commands.verify != nullptr && commands.verify->parsed()) return verify(commands.options);
+  if (commands.report != nullptr && commands.report->parsed()) return report(commands.options);
   return std::nullopt;
 }
 

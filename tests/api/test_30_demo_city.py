@@ -14,6 +14,33 @@ def test_demo_city_loads_and_answers_the_documented_queries(server):
     assert "loaded 390 demo entities" in out.stdout
     # A week of history: 20 stations x 3 attributes x 168 hours, 100 containers x 56 readings.
     assert "added 15680 history instances" in out.stdout
+    assert "19 local KPI definitions, 420 KPI inputs" in out.stdout
+
+    # The U4SSC statistics (demo_kpi.py): every core KPI with an official or a local
+    # definition has a value for 2025; the three core KPIs still pending have none.
+    assessment = requests.get(server.url + "/kpi/v1/assessment",
+                              params={"city": "demo", "period": "2025"}).json()
+    core = [k for k in assessment["kpis"] if k["coreOrAdvanced"] == "core"]
+    assert len(core) == 55
+    assert sorted(k["code"] for k in core if k["value"] is None) == [
+        "EC.ICT.ICT.4C", "EN.EN.WS.3C", "EN.EN.WS.4C"]
+    assert all(k["definitionOrigin"] == "none" for k in core if k["value"] is None)
+    assert all(len(k["trend"]) == 4 for k in core if k["value"] is not None)
+    statuses = assessment["summary"]["byStatus"]
+    assert statuses["onTrack"] > 0 and statuses["offTrack"] > 0
+    advanced_without = [k["code"] for k in assessment["kpis"]
+                        if k["coreOrAdvanced"] == "advanced" and k["value"] is None]
+    report = requests.get(server.url + "/kpi/v1/report",
+                          params={"city": "demo", "period": "2025", "lang": "en"}).text
+    assert f"Advanced KPIs without data: {len(advanced_without)}." in report
+    assert "Core KPIs without data: 3." in report
+    # Two districts side by side: the north is better connected (EC.ICT.ICT.1C, higher is
+    # better).
+    compared = requests.get(server.url + "/kpi/v1/comparison",
+                            params={"cities": "demo:north,demo:south", "period": "2025"}).json()
+    internet = next(k for k in compared["kpis"] if k["code"] == "EC.ICT.ICT.1C")
+    assert internet["best"] == "demo:north"
+    assert internet["values"]["demo:north"]["value"] > internet["values"]["demo:south"]["value"]
     base = server.url + "/ngsi-ld/v1"
 
     daily = requests.get(base + "/temporal/entities", params={
@@ -28,7 +55,8 @@ def test_demo_city_loads_and_answers_the_documented_queries(server):
                    zip(station["pm25"]["avg"], station["pm25"]["max"]))
 
     types = requests.get(base + "/types").json()["typeList"]
-    assert sorted(types) == ["AirQualityObserved", "ParkingSpot", "Streetlight", "WasteContainer"]
+    assert sorted(types) == ["AirQualityObserved", "KeyPerformanceIndicator", "ParkingSpot",
+                             "Streetlight", "WasteContainer"]
 
     polluted = requests.get(base + "/entities", params={
         "type": "AirQualityObserved", "q": "pm25>15", "options": "keyValues", "limit": 100}).json()

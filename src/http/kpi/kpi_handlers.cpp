@@ -3,6 +3,7 @@
 #include "citytwin/common/json_text.hpp"
 #include "citytwin/http/kpi_routes.hpp"
 #include "citytwin/http/problem.hpp"
+#include "citytwin/kpi/report.hpp"
 #include "ngsi/media_type.hpp"
 #include "ngsi/request_env.hpp"
 
@@ -180,6 +181,95 @@ Response evaluate_rules(Request& request, KpiService& service) {
   return json(200, out);
 }
 
+Response put_targets(Request& request, KpiService& service) {
+  auto tenant = ngsi::tenant_of(request);
+  if (!tenant) return problem_response(tenant.error());
+  auto body = json_body(request);
+  if (!body) return problem_response(body.error());
+  auto stored = service.put_targets(*tenant, *body);
+  if (!stored) return problem_response(stored.error());
+  return json(200, *stored);
+}
+
+Response put_target(Request& request, KpiService& service) {
+  auto tenant = ngsi::tenant_of(request);
+  if (!tenant) return problem_response(tenant.error());
+  auto body = json_body(request);
+  if (!body) return problem_response(body.error());
+  auto stored = service.put_target(*tenant, request.path_param("code"), *body);
+  if (!stored) return problem_response(stored.error());
+  return json(200, *stored);
+}
+
+// ?code= and ?city= filter; a city-specific target and the tenant-wide one are both listed.
+Response list_targets(Request& request, KpiService& service) {
+  auto tenant = ngsi::tenant_of(request);
+  if (!tenant) return problem_response(tenant.error());
+  auto targets = service.targets(*tenant);
+  if (!targets) return problem_response(targets.error());
+  const std::string city = param(request, "city");
+  boost::json::array out;
+  for (const auto& target : *targets) {
+    if (!city.empty() && !target.city.empty() && target.city != city) continue;
+    out.push_back(target.to_json());
+  }
+  return json(200, out);
+}
+
+// The target that applies to one KPI (in ?city= when given: the city's own, else the
+// tenant-wide one); 404 when there is none.
+Response get_target(Request& request, KpiService& service) {
+  auto tenant = ngsi::tenant_of(request);
+  if (!tenant) return problem_response(tenant.error());
+  auto targets = service.targets(*tenant);
+  if (!targets) return problem_response(targets.error());
+  std::string code(request.path_param("code"));
+  const kpi::Target* target = kpi::find_target(*targets, code, param(request, "city"));
+  if (target == nullptr) {
+    return problem_response(make_error(ErrorKind::kResourceNotFound, "no target for " + code));
+  }
+  return json(200, target->to_json());
+}
+
+Response get_assessment(Request& request, KpiService& service) {
+  auto tenant = ngsi::tenant_of(request);
+  if (!tenant) return problem_response(tenant.error());
+  auto assessment = service.assessment(*tenant, param(request, "city"), param(request, "period"));
+  if (!assessment) return problem_response(assessment.error());
+  return json(200, assessment->to_json());
+}
+
+Response get_comparison(Request& request, KpiService& service) {
+  auto tenant = ngsi::tenant_of(request);
+  if (!tenant) return problem_response(tenant.error());
+  std::vector<std::string> cities;
+  std::string list = param(request, "cities");
+  for (std::size_t start = 0; start <= list.size();) {
+    std::size_t end = list.find(',', start);
+    if (end == std::string::npos) end = list.size();
+    if (end > start) cities.push_back(list.substr(start, end - start));
+    start = end + 1;
+  }
+  auto compared = service.comparison(*tenant, cities, param(request, "period"));
+  if (!compared) return problem_response(compared.error());
+  return json(200, *compared);
+}
+
+// The self-assessment report. PDF runs headless Chromium for a few seconds on this request's
+// worker thread: reports are rare, and the server stays responsive on its other workers.
+Response get_report(Request& request, KpiService& service) {
+  auto tenant = ngsi::tenant_of(request);
+  if (!tenant) return problem_response(tenant.error());
+  kpi::ReportRequest wanted{param(request, "city"), param(request, "period"),
+                            param(request, "format"), param(request, "lang")};
+  if (wanted.format.empty()) wanted.format = "html";
+  if (wanted.lang.empty()) wanted.lang = "en";
+  auto rendered = kpi::make_report(service, *tenant, wanted);
+  if (!rendered) return problem_response(rendered.error());
+  Response response = Response::with_body(200, rendered->content_type, std::move(rendered->body));
+  return response;
+}
+
 Response get_integrity(Request& request, KpiService& service) {
   auto tenant = ngsi::tenant_of(request);
   if (!tenant) return problem_response(tenant.error());
@@ -203,6 +293,13 @@ void add_kpi_routes(Router& router, KpiService& service) {
   router.add("GET", base + "/inputs", Permission::kRead, bind(get_inputs));
   router.add("GET", base + "/results", Permission::kRead, bind(get_results));
   router.add("GET", base + "/integrity", Permission::kRead, bind(get_integrity));
+  router.add("GET", base + "/targets", Permission::kRead, bind(list_targets));
+  router.add("PUT", base + "/targets", Permission::kWrite, bind(put_targets));
+  router.add("GET", base + "/targets/{code}", Permission::kRead, bind(get_target));
+  router.add("PUT", base + "/targets/{code}", Permission::kWrite, bind(put_target));
+  router.add("GET", base + "/assessment", Permission::kRead, bind(get_assessment));
+  router.add("GET", base + "/comparison", Permission::kRead, bind(get_comparison));
+  router.add("GET", base + "/report", Permission::kRead, bind(get_report));
   router.add("GET", base + "/rules", Permission::kRead, bind(list_rules));
   router.add("PUT", base + "/rules/{variable}", Permission::kWrite, bind(put_rule));
   router.add("POST", base + "/rules/evaluate", Permission::kWrite, bind(evaluate_rules));

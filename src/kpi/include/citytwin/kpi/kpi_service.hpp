@@ -11,12 +11,14 @@
 #include "citytwin/common/clock.hpp"
 #include "citytwin/common/result.hpp"
 #include "citytwin/core/entity_service.hpp"
+#include "citytwin/kpi/assessment.hpp"
 #include "citytwin/kpi/calculator.hpp"
 #include "citytwin/kpi/catalogue.hpp"
 #include "citytwin/kpi/input_rows.hpp"
 #include "citytwin/kpi/input_store.hpp"
 #include "citytwin/kpi/integrity_log.hpp"
 #include "citytwin/kpi/sensor_rule.hpp"
+#include "citytwin/kpi/targets.hpp"
 
 namespace citytwin::kpi {
 
@@ -54,11 +56,12 @@ class KpiService {
 
   static constexpr std::string_view kRules = "kpi-rules";
 
-  // `temporal` (may be null: no sensor-derived inputs) reads the sensors' history.
+  // Sensor-derived inputs read the sensors' history straight from `store`'s columns.
   KpiService(store::EntityStore& store, core::EntityService& entities, const Clock& clock,
-             Catalogue catalogue, const core::TemporalService* temporal = nullptr);
+             Catalogue catalogue);
 
   const Catalogue& catalogue() const { return catalogue_; }
+  const Clock& clock() const { return clock_; }
 
   // Catalogue entries with the tenant's effective definition and its origin.
   Result<boost::json::array> list_catalogue(std::string_view tenant,
@@ -95,6 +98,24 @@ class KpiService {
                                         std::string_view period);
   Result<boost::json::array> results(std::string_view tenant, const ResultFilter& filter) const;
 
+  // Targets (docs/kpi.md, "Assessment"): the tenant's whole set is one document, logged in
+  // the integrity chain with its digest. put_target sets one KPI's target (for one city, or
+  // tenant-wide without "city"); put_targets replaces the whole set (an array of targets with
+  // "code"), validated whole: one bad target stores nothing.
+  Result<boost::json::object> put_target(std::string_view tenant, std::string_view code,
+                                         const boost::json::value& body);
+  Result<boost::json::array> put_targets(std::string_view tenant, const boost::json::value& body);
+  Result<std::vector<Target>> targets(std::string_view tenant) const;
+
+  // The assessment of a city (or district) for a period: every catalogue KPI with value,
+  // target, direction-aware status, trend and the per-dimension summary.
+  Result<Assessment> assessment(std::string_view tenant, std::string_view city,
+                                std::string_view period) const;
+  // Several cities side by side (assessment.hpp, compare()).
+  Result<boost::json::object> comparison(std::string_view tenant,
+                                         const std::vector<std::string>& cities,
+                                         std::string_view period) const;
+
   // The integrity log of one tenant, or of every tenant with a log when `tenant` is nullopt.
   Result<std::vector<IntegrityLog::Report>> verify(std::optional<std::string> tenant) const;
 
@@ -112,6 +133,8 @@ class KpiService {
   using Place = std::pair<std::string, std::string>;  // (city, period)
   Result<ImportOutcome> accept(std::string_view tenant, const Definitions& definitions,
                                std::vector<InputRow> rows);
+  Result<std::vector<Target>> store_targets(std::string_view tenant, std::vector<Target> targets);
+  Result<AssessmentSources> assessment_sources(std::string_view tenant) const;
   Result<std::vector<SensorRule>> load_rules(std::string_view tenant) const;
   // Computes the listed codes for each (city, period), publishes the results as entities in
   // one write and logs each; returns how many.
@@ -122,8 +145,8 @@ class KpiService {
   core::EntityService& entities_;
   const Clock& clock_;
   Catalogue catalogue_;
-  const core::TemporalService* temporal_;
   InputStore inputs_;
+  TargetStore targets_;
   mutable IntegrityLog log_;
   std::mutex write_mutex_;
 };

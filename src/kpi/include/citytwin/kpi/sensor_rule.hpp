@@ -7,8 +7,8 @@
 
 #include "citytwin/common/result.hpp"
 #include "citytwin/core/entity_service.hpp"
-#include "citytwin/core/temporal_service.hpp"
 #include "citytwin/kpi/input_rows.hpp"
+#include "citytwin/store/entity_store.hpp"
 
 namespace citytwin::kpi {
 
@@ -41,7 +41,7 @@ Result<SensorRule> parse_sensor_rule(std::string_view variable, const boost::jso
 // sample in the window: kResourceNotFound (no value is better than a made-up one).
 Result<InputRow> evaluate_sensor_rule(const SensorRule& rule, std::string_view period,
                                       std::string_view tenant, const core::EntityService& entities,
-                                      const core::TemporalService& temporal);
+                                      const store::EntityStore& store);
 
 // [from, to) of a period in microseconds since the epoch (UTC).
 std::pair<std::int64_t, std::int64_t> period_window(std::string_view period);
