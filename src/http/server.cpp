@@ -11,6 +11,7 @@
 
 #include "connection_tracker.hpp"
 #include "session.hpp"
+#include "tls_server_context.hpp"
 
 namespace citytwin::http {
 
@@ -37,6 +38,15 @@ class Server::Impl {
   }
 
   Status start() {
+    if (options_.tls_enabled()) {
+      if (options_.tls_key_file.empty()) {
+        return make_error(ErrorKind::kInvalidRequest, "a TLS certificate needs a TLS key file");
+      }
+      tls_.emplace(options_.tls_cert_file, options_.tls_key_file);
+      CT_RETURN_IF_ERROR(tls_->reload());
+    } else if (!options_.tls_key_file.empty()) {
+      return make_error(ErrorKind::kInvalidRequest, "a TLS key needs a TLS certificate file");
+    }
     boost::system::error_code ec;
     auto address = asio::ip::make_address(options_.host, ec);
     if (ec) return make_error(ErrorKind::kInvalidRequest, "invalid listen host: " + options_.host);
@@ -56,6 +66,8 @@ class Server::Impl {
   }
 
   std::uint16_t port() const { return port_; }
+
+  Status reload_tls() { return tls_ ? tls_->reload() : ok_status(); }
 
   void run() {
     std::vector<std::thread> threads;
@@ -104,13 +116,26 @@ class Server::Impl {
         socket.close(ignored);
       } else {
         socket.set_option(tcp::no_delay(true), ec);
-        std::make_shared<Session>(std::move(socket), dispatcher_)->start();
+        start_session(std::move(socket));
       }
       if (!stopping_) accept();
     });
   }
 
+  void start_session(tcp::socket socket) {
+    if (!tls_) {
+      std::make_shared<Session<PlainStream>>(PlainStream(std::move(socket)), nullptr, dispatcher_)
+          ->start();
+      return;
+    }
+    auto context = tls_->current();
+    TlsStream stream(std::move(socket), *context);
+    std::make_shared<Session<TlsStream>>(std::move(stream), std::move(context), dispatcher_)
+        ->start();
+  }
+
   ServerOptions options_;
+  std::optional<TlsServerContext> tls_;  // set by start() when TLS is configured
   std::vector<std::unique_ptr<asio::io_context>> loops_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running_;
   std::size_t next_loop_ = 0;  // touched only by the accepting loop
@@ -128,6 +153,9 @@ Server::Server(ServerOptions options, const Router& router, MetricsRegistry& met
 Server::~Server() = default;
 Status Server::start() {
   return impl_->start();
+}
+Status Server::reload_tls() {
+  return impl_->reload_tls();
 }
 std::uint16_t Server::port() const {
   return impl_->port();

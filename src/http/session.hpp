@@ -1,8 +1,10 @@
 #pragma once
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -44,6 +46,7 @@ struct Dispatcher {
                 Completion done) const;
   BeastResponse error_response(unsigned version, int status, const char* error_kind,
                                std::string detail) const;
+  void add_transport_headers(BeastResponse& response) const;
 
  private:
   struct Call;
@@ -55,15 +58,24 @@ struct Dispatcher {
   Outgoing finish(Call& call) const;
 };
 
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
 // One client connection: reads requests (header first, to answer "Expect: 100-continue"),
 // dispatches them, writes responses, keeps the connection alive while the client wants.
-class Session : public std::enable_shared_from_this<Session> {
+// `Stream` is PlainStream or TlsStream (session.cpp instantiates both); a TLS session first
+// completes the handshake, within request_timeout, with the context it was given, which it
+// keeps alive for its whole life (a certificate reload affects new connections only).
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(boost::asio::ip::tcp::socket socket, const Dispatcher& dispatcher);
+  Session(Stream stream, std::shared_ptr<boost::asio::ssl::context> tls,
+          const Dispatcher& dispatcher);
   ~Session();
   void start();
 
  private:
+  void handshake();
   void read_header();
   void wait_for_request();
   void on_header(beast::error_code ec);
@@ -79,7 +91,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void close_if_idle();
   void close();
 
-  beast::tcp_stream stream_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;  // before stream_: outlives it
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
   std::shared_ptr<BeastResponse> pending_;

@@ -54,6 +54,8 @@ http::ServerOptions http_options(const ServeOptions& options, const ListenAddres
   out.max_url_bytes = options.max_url_bytes;
   out.request_timeout = std::chrono::milliseconds(options.request_timeout_ms);
   out.idle_timeout = std::chrono::milliseconds(options.idle_timeout_ms);
+  out.tls_cert_file = options.tls_cert;
+  out.tls_key_file = options.tls_key;
   return out;
 }
 
@@ -64,13 +66,15 @@ void describe_metrics(MetricsRegistry& metrics) {
                    "HTTP request latency by route and method");
 }
 
-// Blocks SIGINT/SIGTERM in every thread started after this call, so that only the waiter
-// thread below receives them (with sigwait), never an arbitrary worker.
+// Blocks SIGINT/SIGTERM (and SIGHUP, which reloads the TLS pair) in every thread started
+// after this call, so that only the waiter thread below receives them (with sigwait), never
+// an arbitrary worker.
 sigset_t block_shutdown_signals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
 }
@@ -294,8 +298,8 @@ int serve(const ServeOptions& options) {
   api_options.default_limit = options.default_limit;
   api_options.max_limit = options.max_limit;
   api_options.temporal_page_size = options.temporal_page_size;
-  api_options.base_url =
-      "http://" + display_host(address->host) + ":" + std::to_string(server.port());
+  const char* scheme = options.tls_cert.empty() ? "http://" : "https://";
+  api_options.base_url = scheme + display_host(address->host) + ":" + std::to_string(server.port());
   // History retention (docs/timeseries.md): rules per tenant and type, applied by passes.
   core::RetentionService retention(**store, clock);
   if (options.retention_interval_s > 0) {
@@ -326,7 +330,7 @@ int serve(const ServeOptions& options) {
     return 1;
   }
   ready = true;
-  spdlog::info("citytwin {} listening on http://{}:{} (data in {}, auth {})", kVersion,
+  spdlog::info("citytwin {} listening on {}{}:{} (data in {}, auth {})", kVersion, scheme,
                display_host(address->host), server.port(), options.data_dir, options.auth);
 
   std::atomic<bool> finished{false};
@@ -335,6 +339,16 @@ int serve(const ServeOptions& options) {
     timespec poll_interval{0, 200 * 1000 * 1000};
     while (!finished) {
       int signal_number = sigtimedwait(&signals, nullptr, &poll_interval);
+      if (signal_number == SIGHUP) {
+        // docs/security.md: new handshakes use the new pair, open connections stay.
+        if (auto status = server.reload_tls(); !status.ok()) {
+          spdlog::error("SIGHUP: TLS reload failed, keeping the old certificate: {}",
+                        status.error().detail);
+        } else if (!options.tls_cert.empty()) {
+          spdlog::info("SIGHUP: TLS certificate and key reloaded");
+        }
+        continue;
+      }
       if (signal_number > 0) {
         spdlog::info("received signal {}, shutting down", signal_number);
         ready = false;

@@ -63,6 +63,9 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
       ->default_str(v.auth);
   serve.add_flag("--insecure-allow-remote", v.insecure_allow_remote,
                  "Allow --auth off on an address other than loopback (unsafe)");
+  serve.add_option("--tls-cert", v.tls_cert,
+                   "PEM certificate chain: serve HTTPS only (reloaded on SIGHUP)");
+  serve.add_option("--tls-key", v.tls_key, "PEM private key of --tls-cert");
 }
 
 // `citytwin keys create|list|revoke`.
@@ -125,6 +128,8 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--no-sync")) options.sync_writes = false;
   if (given("--auth")) options.auth = v.auth;
   if (given("--insecure-allow-remote")) options.insecure_allow_remote = true;
+  if (given("--tls-cert")) options.tls_cert = v.tls_cert;
+  if (given("--tls-key")) options.tls_key = v.tls_key;
   if (given("--notify-timeout-ms")) options.notify_timeout_ms = v.notify_timeout_ms;
   if (given("--notify-retry-initial-ms")) {
     options.notify_retry_initial_ms = v.notify_retry_initial_ms;

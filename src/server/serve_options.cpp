@@ -70,6 +70,8 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"storage.retention_interval_s", integer_setter(o.retention_interval_s)},
       {"security.auth", string_setter(o.auth)},
       {"security.insecure_allow_remote", bool_setter(o.insecure_allow_remote)},
+      {"security.tls_cert", string_setter(o.tls_cert)},
+      {"security.tls_key", string_setter(o.tls_key)},
       {"context.fetch_timeout_ms", integer_setter(o.context_fetch_timeout_ms)},
       {"context.max_bytes", integer_setter(o.context_max_bytes)},
       {"notify.threads", integer_setter(o.notify_threads)},

@@ -39,6 +39,13 @@ struct ServerOptions {
   std::chrono::milliseconds shutdown_grace{10000};
   // Most simultaneous connections; more are accepted and closed at once.
   std::size_t max_connections = 10000;
+  // HTTPS (docs/security.md): PEM certificate chain and private key. Both empty (default):
+  // plain HTTP. Both set: TLS 1.2+ only on this port, plain HTTP refused, and every response
+  // carries Strict-Transport-Security. Server::reload_tls() reads them again.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+
+  bool tls_enabled() const { return !tls_cert_file.empty(); }
 };
 
 // An HTTP/1.1 server (Boost.Beast) dispatching to a Router. Records request counts and
@@ -54,8 +61,13 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and listens; fails with a clear message when the address is in use.
+  // Binds and listens; fails with a clear message when the address is in use or the TLS
+  // certificate or key cannot be used.
   Status start();
+  // Reads the TLS certificate and key files again: connections opened from now on handshake
+  // with the new pair, established ones are not dropped. On failure the old pair stays.
+  // No-op without TLS. Safe to call from any thread.
+  Status reload_tls();
   std::uint16_t port() const;
   // Runs the worker threads until stop(); returns when all have finished.
   void run();

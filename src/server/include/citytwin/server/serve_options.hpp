@@ -64,6 +64,10 @@ struct ServeOptions {
   // Let auth = "off" listen on an address other than loopback. Default false: the server
   // refuses to start, so an open API is never exposed to the network by accident.
   bool insecure_allow_remote = false;
+  // HTTPS: PEM certificate chain and private key files. Both empty (default): plain HTTP.
+  // Both set: the listener speaks TLS 1.2+ only; SIGHUP reads the files again.
+  std::string tls_cert;
+  std::string tls_key;
 
   // Remote @context download limits.
   std::uint32_t context_fetch_timeout_ms = 5000;
