@@ -246,7 +246,14 @@ int serve(const ServeOptions& options) {
       return 1;
     }
   }
+  // SSRF protection for every URL the server fetches or calls (docs/security.md).
+  auto outbound = http::OutboundPolicy::from_allowlist(options.outbound_allow);
+  if (!outbound) {
+    spdlog::error("{}", outbound.error().detail);
+    return 2;
+  }
   http::HttpContextLoaderOptions loader_options;
+  loader_options.outbound = *outbound;
   loader_options.timeout = std::chrono::milliseconds(options.context_fetch_timeout_ms);
   loader_options.max_body_bytes = options.context_max_bytes;
   http::HttpContextLoader loader(loader_options);
@@ -259,6 +266,7 @@ int serve(const ServeOptions& options) {
   http::HttpNotificationSenderOptions sender_options;
   sender_options.timeout = std::chrono::milliseconds(options.notify_timeout_ms);
   sender_options.ca_file = options.notify_ca_file;
+  sender_options.outbound = *outbound;
   http::HttpNotificationSender notification_sender(sender_options);
   core::NotifierOptions notifier_options;
   notifier_options.threads = options.notify_threads;
@@ -313,8 +321,12 @@ int serve(const ServeOptions& options) {
                       }
                     });
   }
-  http::NgsiApi ngsi{entities, discovery, temporal,    subscriptions, **resolver,
-                     registry, loader,    api_options, &retention};
+  http::NgsiApi ngsi{
+      entities,   discovery,
+      temporal,   subscriptions,
+      **resolver, registry,
+      loader,     api_options,
+      &retention, [&outbound](std::string_view url) { return outbound->check_url(url); }};
   http::add_ngsi_routes(router, ngsi);
   // U4SSC KPIs (docs/kpi.md): results are written through `entities`, so NGSI-LD queries and
   // subscriptions see them; the catalogue is compiled into the binary.

@@ -66,6 +66,9 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
   serve.add_option("--tls-cert", v.tls_cert,
                    "PEM certificate chain: serve HTTPS only (reloaded on SIGHUP)");
   serve.add_option("--tls-key", v.tls_key, "PEM private key of --tls-cert");
+  serve.add_option("--outbound-allow", v.outbound_allow,
+                   "Allow outgoing requests to this network, address or host:port "
+                   "(repeatable; non-public addresses are refused otherwise)");
 }
 
 // `citytwin keys create|list|revoke`.
@@ -130,6 +133,7 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--insecure-allow-remote")) options.insecure_allow_remote = true;
   if (given("--tls-cert")) options.tls_cert = v.tls_cert;
   if (given("--tls-key")) options.tls_key = v.tls_key;
+  if (given("--outbound-allow")) options.outbound_allow = v.outbound_allow;
   if (given("--notify-timeout-ms")) options.notify_timeout_ms = v.notify_timeout_ms;
   if (given("--notify-retry-initial-ms")) {
     options.notify_retry_initial_ms = v.notify_retry_initial_ms;

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "citytwin/common/result.hpp"
 
@@ -68,6 +69,10 @@ struct ServeOptions {
   // Both set: the listener speaks TLS 1.2+ only; SIGHUP reads the files again.
   std::string tls_cert;
   std::string tls_key;
+  // Outgoing requests (notifications, remote @contexts) to loopback, private, link-local and
+  // other non-public addresses are refused unless one of these allows them: a network
+  // ("10.0.0.0/8"), an address, or "host:port". Default: none (docs/security.md).
+  std::vector<std::string> outbound_allow;
 
   // Remote @context download limits.
   std::uint32_t context_fetch_timeout_ms = 5000;
