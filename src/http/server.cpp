@@ -25,11 +25,13 @@ using tcp = asio::ip::tcp;
 class Server::Impl {
  public:
   Impl(ServerOptions options, const Router& router, MetricsRegistry& metrics, WriteBarrier* barrier,
-       security::KeyService* keys)
-      : options_(std::move(options)), workers_(worker_count()), dispatcher_{router,   metrics,
-                                                                            options_, tracker_,
-                                                                            workers_, barrier,
-                                                                            keys} {
+       security::KeyService* keys, const security::JwtVerifier* tokens)
+      : options_(std::move(options)),
+        workers_(worker_count()),
+        ip_limiter_(limiter_for(options_.ip_rate_limit)),
+        key_limiter_(limiter_for(options_.key_rate_limit)),
+        dispatcher_{router,  metrics, options_,          tracker_,           workers_,
+                    barrier, keys,    ip_limiter_.get(), key_limiter_.get(), tokens} {
     for (unsigned i = 0; i < io_thread_count(); ++i) {
       loops_.push_back(std::make_unique<asio::io_context>(1));
       keep_running_.push_back(asio::make_work_guard(*loops_.back()));
@@ -97,6 +99,10 @@ class Server::Impl {
   }
 
  private:
+  static std::unique_ptr<RateLimiter> limiter_for(const RateLimit& limit) {
+    return limit.enabled() ? std::make_unique<RateLimiter>(limit) : nullptr;
+  }
+
   unsigned io_thread_count() const {
     if (options_.io_threads != 0) return options_.io_threads;
     return std::max(1u, std::thread::hardware_concurrency());
@@ -142,14 +148,17 @@ class Server::Impl {
   asio::thread_pool workers_;
   std::optional<tcp::acceptor> acceptor_;
   ConnectionTracker tracker_;
+  std::unique_ptr<RateLimiter> ip_limiter_;
+  std::unique_ptr<RateLimiter> key_limiter_;
   Dispatcher dispatcher_;
   std::uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
 };
 
 Server::Server(ServerOptions options, const Router& router, MetricsRegistry& metrics,
-               WriteBarrier* barrier, security::KeyService* keys)
-    : impl_(std::make_unique<Impl>(std::move(options), router, metrics, barrier, keys)) {}
+               WriteBarrier* barrier, security::KeyService* keys,
+               const security::JwtVerifier* tokens)
+    : impl_(std::make_unique<Impl>(std::move(options), router, metrics, barrier, keys, tokens)) {}
 Server::~Server() = default;
 Status Server::start() {
   return impl_->start();

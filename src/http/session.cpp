@@ -99,13 +99,15 @@ struct Dispatcher::Call {
   unsigned version = 11;
   Request request;
   std::string route = "unmatched";
+  std::string client_address;
   const Handler* handler = nullptr;
   Response response;
 };
 
-void Dispatcher::dispatch(BeastRequest&& beast_request, const boost::asio::any_io_executor& loop,
-                          Completion done) const {
+void Dispatcher::dispatch(BeastRequest&& beast_request, std::string_view client_address,
+                          const boost::asio::any_io_executor& loop, Completion done) const {
   auto call = std::make_shared<Call>();
+  call->client_address = client_address;
   call->version = beast_request.version();
   std::string target(beast_request.target());
   call->request = to_request(beast_request);
@@ -167,6 +169,12 @@ bool Dispatcher::route(const std::string& target, Call& call) const {
     auto match = router.match(request);
     if (match.handler != nullptr) {
       call.route = match.route;
+      // Public routes (probes, console files) are never limited: a load balancer's probes
+      // share one address.
+      if (match.permission != Permission::kPublic &&
+          over_limit(ip_limiter, call.client_address, "ip", response)) {
+        return false;
+      }
       if (keys != nullptr && match.permission != Permission::kPublic) {
         if (auto admitted = admit(request, match.permission); !admitted.ok()) {
           response = problem_response(admitted.error());
@@ -179,6 +187,7 @@ bool Dispatcher::route(const std::string& target, Call& call) const {
           }
           return false;
         }
+        if (over_limit(key_limiter, request.principal->key_id, "key", response)) return false;
       }
       call.handler = match.handler;
       return match.run_inline;
@@ -206,7 +215,10 @@ Status Dispatcher::admit(Request& request, Permission permission) const {
                       "an API key is required: send 'Authorization: Bearer <key>' or "
                       "'X-API-Key: <key>'");
   }
-  auto principal = keys->authenticate(*key);
+  // OAuth2/OIDC access tokens (JWT) map to the same principal shape as API keys.
+  auto principal = tokens != nullptr && security::JwtVerifier::looks_like_jwt(*key)
+                       ? tokens->verify(*key)
+                       : keys->authenticate(*key);
   if (!principal) return std::move(principal).error();
   // An invalid NGSILD-Tenant names no tenant a scoped key could hold: only a key of every
   // tenant gets past (its role still checked), and the handler then answers 400.
@@ -215,6 +227,23 @@ Status Dispatcher::admit(Request& request, Permission permission) const {
   CT_RETURN_IF_ERROR(security::authorize(*principal, permission, scope));
   request.principal = std::move(*principal);
   return ok_status();
+}
+
+// 429 with Retry-After in whole seconds (RFC 6585 clause 4, RFC 9110 clause 10.2.3), and a
+// count per kind of limit in /metrics.
+bool Dispatcher::over_limit(RateLimiter* limiter, std::string_view client, const char* by,
+                            Response& response) const {
+  if (limiter == nullptr) return false;
+  auto wait = limiter->acquire(client, std::chrono::steady_clock::now());
+  if (!wait) return false;
+  long long seconds = std::max<long long>(1, (wait->count() + 999) / 1000);
+  const std::string who = std::string_view(by) == "key" ? "API key" : "client address";
+  response = problem_response(make_error(
+      ErrorKind::kTooManyRequests,
+      "rate limit of this " + who + " exceeded; retry after " + std::to_string(seconds) + " s"));
+  response.header("Retry-After", std::to_string(seconds));
+  metrics.add_counter("citytwin_http_rate_limited_total", Labels{{"by", by}});
+  return true;
 }
 
 Outgoing Dispatcher::finish(Call& call) const {
@@ -242,6 +271,9 @@ Session<Stream>::~Session() {
 
 template <class Stream>
 void Session<Stream>::start() {
+  boost::system::error_code ec;
+  auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+  if (!ec) client_address_ = peer.address().to_string();
   std::weak_ptr<Session> weak = this->shared_from_this();
   auto executor = stream_.get_executor();
   tracker_id_ = dispatcher_.tracker.add([weak, executor] {
@@ -349,7 +381,7 @@ void Session<Stream>::on_body(beast::error_code ec) {
   BeastRequest request = parser_->release();
   bool keep_alive = request.keep_alive();
   dispatcher_.dispatch(
-      std::move(request), stream_.get_executor(),
+      std::move(request), client_address_, stream_.get_executor(),
       [self = this->shared_from_this(), keep_alive](Outgoing outgoing) {
         outgoing.response.keep_alive(keep_alive && !self->dispatcher_.tracker.shutting_down());
         if (outgoing.stream) return self->write_stream(std::move(outgoing));

@@ -14,6 +14,7 @@
 #include "citytwin/http/server.hpp"
 #include "citytwin/security/key_service.hpp"
 #include "connection_tracker.hpp"
+#include "rate_limiter.hpp"
 
 namespace citytwin::http {
 
@@ -38,12 +39,15 @@ struct Dispatcher {
   const ServerOptions& options;
   ConnectionTracker& tracker;
   boost::asio::thread_pool& workers;
-  WriteBarrier* barrier;       // null: handlers' writes are durable when they return
-  security::KeyService* keys;  // null: authentication is off, every route is open
+  WriteBarrier* barrier;                // null: handlers' writes are durable when they return
+  security::KeyService* keys;           // null: authentication is off, every route is open
+  RateLimiter* ip_limiter;              // null: no limit per client address
+  RateLimiter* key_limiter;             // null: no limit per API key
+  const security::JwtVerifier* tokens;  // null: bearer JWTs are not accepted
 
   // Calls `done` with the response, on `loop` (directly when the handler ran inline).
-  void dispatch(BeastRequest&& request, const boost::asio::any_io_executor& loop,
-                Completion done) const;
+  void dispatch(BeastRequest&& request, std::string_view client_address,
+                const boost::asio::any_io_executor& loop, Completion done) const;
   BeastResponse error_response(unsigned version, int status, const char* error_kind,
                                std::string detail) const;
   void add_transport_headers(BeastResponse& response) const;
@@ -52,6 +56,8 @@ struct Dispatcher {
   struct Call;
   bool route(const std::string& target, Call& call) const;
   Status admit(Request& request, Permission permission) const;
+  bool over_limit(RateLimiter* limiter, std::string_view client, const char* by,
+                  Response& response) const;
   void run_handler(Call& call) const;
   void complete(const std::shared_ptr<Call>& call, const boost::asio::any_io_executor& loop,
                 Completion done) const;
@@ -97,6 +103,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
   std::shared_ptr<BeastResponse> pending_;
   const Dispatcher& dispatcher_;
+  std::string client_address_;  // the peer's IP address, for per-address rate limits
   std::size_t tracker_id_ = 0;
   bool busy_ = false;
   bool closed_ = false;

@@ -33,6 +33,7 @@
 #include "citytwin/model/context_dir.hpp"
 #include "citytwin/model/context_registry.hpp"
 #include "citytwin/model/context_resolver.hpp"
+#include "citytwin/security/jwt_verifier.hpp"
 #include "citytwin/security/key_service.hpp"
 #include "citytwin/store/rocksdb_store.hpp"
 #include "citytwin/web/console_assets.hpp"
@@ -56,6 +57,8 @@ http::ServerOptions http_options(const ServeOptions& options, const ListenAddres
   out.idle_timeout = std::chrono::milliseconds(options.idle_timeout_ms);
   out.tls_cert_file = options.tls_cert;
   out.tls_key_file = options.tls_key;
+  out.key_rate_limit = {options.rate_limit_per_s, options.rate_burst};
+  out.ip_rate_limit = {options.ip_rate_limit_per_s, options.ip_rate_burst};
   return out;
 }
 
@@ -64,6 +67,8 @@ void describe_metrics(MetricsRegistry& metrics) {
                    "HTTP requests by route, method and status");
   metrics.describe("citytwin_http_request_duration_seconds", "histogram",
                    "HTTP request latency by route and method");
+  metrics.describe("citytwin_http_rate_limited_total", "counter",
+                   "Requests refused with 429, by limit (key or ip)");
 }
 
 // Blocks SIGINT/SIGTERM (and SIGHUP, which reloads the TLS pair) in every thread started
@@ -159,6 +164,30 @@ std::string display_host(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
+Result<std::unique_ptr<security::JwtVerifier>> load_jwt_verifier(const ServeOptions& options,
+                                                                 const Clock& clock) {
+  std::ifstream in(options.jwks_file, std::ios::binary);
+  std::string jwks((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in && !in.eof()) {
+    return make_error(ErrorKind::kInvalidRequest, "cannot read JWKS file " + options.jwks_file);
+  }
+  security::JwtOptions jwt;
+  jwt.issuer = options.jwt_issuer;
+  jwt.audience = options.jwt_audience;
+  jwt.roles_claim = options.jwt_roles_claim;
+  jwt.tenant_claim = options.jwt_tenant_claim;
+  jwt.clock_skew = std::chrono::seconds(options.jwt_clock_skew_s);
+  auto verifier = security::JwtVerifier::create(std::move(jwt), jwks, clock);
+  if (!verifier) {
+    return make_error(ErrorKind::kInvalidRequest,
+                      options.jwks_file + ": " + verifier.error().detail);
+  }
+  spdlog::info("bearer tokens accepted: {} keys from {}, issuer {}, audience {}",
+               (*verifier)->key_count(), options.jwks_file, options.jwt_issuer,
+               options.jwt_audience);
+  return verifier;
+}
+
 }  // namespace
 
 int serve(const ServeOptions& options) {
@@ -210,6 +239,18 @@ int serve(const ServeOptions& options) {
     spdlog::warn("authentication is off: anyone who can connect may read and change every tenant");
   }
 
+  // Bearer JWTs (docs/security.md): only with auth required, from a JWKS file read at start.
+  std::unique_ptr<security::JwtVerifier> tokens;
+  if (!options.jwks_file.empty()) {
+    auto verifier = load_jwt_verifier(options, clock);
+    if (!verifier) {
+      spdlog::error("{}", verifier.error().detail);
+      return 2;
+    }
+    tokens = std::move(*verifier);
+    if (!auth_required) spdlog::warn("authentication is off: bearer tokens are not checked");
+  }
+
   http::Router router;
   http::add_ops_routes(
       router,
@@ -223,7 +264,7 @@ int serve(const ServeOptions& options) {
   // The web console's shell and files (docs/console.md), embedded at build time.
   http::add_console_routes(router, web::console_assets());
   http::Server server(http_options(options, *address), router, metrics, &write_barrier,
-                      auth_required ? &keys : nullptr);
+                      auth_required ? &keys : nullptr, auth_required ? tokens.get() : nullptr);
   if (auto status = server.start(); !status.ok()) {
     spdlog::error("{}", status.error().detail);
     return 1;
