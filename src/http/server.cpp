@@ -25,7 +25,7 @@ using tcp = asio::ip::tcp;
 class Server::Impl {
  public:
   Impl(ServerOptions options, const Router& router, MetricsRegistry& metrics, WriteBarrier* barrier,
-       security::KeyService* keys, const security::JwtVerifier* tokens)
+       security::KeyService* keys, const security::JwtVerifierSlot* tokens)
       : options_(std::move(options)),
         workers_(worker_count()),
         ip_limiter_(limiter_for(options_.ip_rate_limit)),
@@ -157,7 +157,7 @@ class Server::Impl {
 
 Server::Server(ServerOptions options, const Router& router, MetricsRegistry& metrics,
                WriteBarrier* barrier, security::KeyService* keys,
-               const security::JwtVerifier* tokens)
+               const security::JwtVerifierSlot* tokens)
     : impl_(std::make_unique<Impl>(std::move(options), router, metrics, barrier, keys, tokens)) {}
 Server::~Server() = default;
 Status Server::start() {

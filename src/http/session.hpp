@@ -39,11 +39,11 @@ struct Dispatcher {
   const ServerOptions& options;
   ConnectionTracker& tracker;
   boost::asio::thread_pool& workers;
-  WriteBarrier* barrier;                // null: handlers' writes are durable when they return
-  security::KeyService* keys;           // null: authentication is off, every route is open
-  RateLimiter* ip_limiter;              // null: no limit per client address
-  RateLimiter* key_limiter;             // null: no limit per API key
-  const security::JwtVerifier* tokens;  // null: bearer JWTs are not accepted
+  WriteBarrier* barrier;                    // null: handlers' writes are durable when they return
+  security::KeyService* keys;               // null: authentication is off, every route is open
+  RateLimiter* ip_limiter;                  // null: no limit per client address
+  RateLimiter* key_limiter;                 // null: no limit per API key
+  const security::JwtVerifierSlot* tokens;  // null: bearer JWTs are not accepted
 
   // Calls `done` with the response, on `loop` (directly when the handler ran inline).
   void dispatch(BeastRequest&& request, std::string_view client_address,

@@ -240,14 +240,14 @@ int serve(const ServeOptions& options) {
   }
 
   // Bearer JWTs (docs/security.md): only with auth required, from a JWKS file read at start.
-  std::unique_ptr<security::JwtVerifier> tokens;
+  security::JwtVerifierSlot tokens;
   if (!options.jwks_file.empty()) {
     auto verifier = load_jwt_verifier(options, clock);
     if (!verifier) {
       spdlog::error("{}", verifier.error().detail);
       return 2;
     }
-    tokens = std::move(*verifier);
+    tokens.set(std::move(*verifier));
     if (!auth_required) spdlog::warn("authentication is off: bearer tokens are not checked");
   }
 
@@ -264,7 +264,8 @@ int serve(const ServeOptions& options) {
   // The web console's shell and files (docs/console.md), embedded at build time.
   http::add_console_routes(router, web::console_assets());
   http::Server server(http_options(options, *address), router, metrics, &write_barrier,
-                      auth_required ? &keys : nullptr, auth_required ? tokens.get() : nullptr);
+                      auth_required ? &keys : nullptr,
+                      auth_required && !options.jwks_file.empty() ? &tokens : nullptr);
   if (auto status = server.start(); !status.ok()) {
     spdlog::error("{}", status.error().detail);
     return 1;
@@ -399,6 +400,16 @@ int serve(const ServeOptions& options) {
                         status.error().detail);
         } else if (!options.tls_cert.empty()) {
           spdlog::info("SIGHUP: TLS certificate and key reloaded");
+        }
+        if (!options.jwks_file.empty()) {
+          // Key rotation at the identity provider: tokens signed with the new keys are
+          // accepted from now on; a bad file keeps the old keys.
+          if (auto verifier = load_jwt_verifier(options, clock); verifier) {
+            tokens.set(std::move(*verifier));
+          } else {
+            spdlog::error("SIGHUP: JWKS reload failed, keeping the old keys: {}",
+                          verifier.error().detail);
+          }
         }
         continue;
       }

@@ -181,3 +181,42 @@ def test_missing_issuer_refuses_to_start(tmp_path):
     with pytest.raises(RuntimeError, match="jwt_issuer is required"):
         instance.start(timeout=10)
     instance.cleanup()
+
+
+def test_sighup_reads_a_rotated_jwks(tmp_path):
+    import signal
+    jwks_path = tmp_path / "jwks.json"
+    jwks_path.write_text(json.dumps(jwks()))
+    instance = CityTwinServer(auth=True, log_level="info", extra_args=[
+        "--jwks-file", str(jwks_path), "--jwt-issuer", ISSUER, "--jwt-audience", AUDIENCE])
+    instance.start()
+    try:
+        url = instance.url + ENTITIES + "?type=Thing"
+        old_token = sign(claims(roles="viewer"))
+        assert requests.get(url, headers=bearer(old_token)).status_code == 200
+        # The provider rotates to a new RSA key under a new kid.
+        new_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        numbers = new_key.public_key().public_numbers()
+        jwks_path.write_text(json.dumps({"keys": [
+            {"kty": "RSA", "kid": "r2", "n": int_b64(numbers.n), "e": int_b64(numbers.e)}]}))
+        header = b64(json.dumps({"alg": "RS256", "kid": "r2"}))
+        payload = b64(json.dumps(claims(roles="viewer")))
+        signature = new_key.sign(f"{header}.{payload}".encode(), padding.PKCS1v15(),
+                                 hashes.SHA256())
+        new_token = f"{header}.{payload}.{b64(signature)}"
+        assert requests.get(url, headers=bearer(new_token)).status_code == 401
+        instance.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 15
+        while requests.get(url, headers=bearer(new_token)).status_code != 200:
+            assert time.monotonic() < deadline, instance.log()
+            time.sleep(0.05)
+        assert requests.get(url, headers=bearer(old_token)).status_code == 401
+        # A broken file on the next SIGHUP keeps the keys in use.
+        jwks_path.write_text("{broken")
+        instance.process.send_signal(signal.SIGHUP)
+        while "JWKS reload failed" not in instance.log():
+            assert time.monotonic() < deadline + 15, instance.log()
+            time.sleep(0.05)
+        assert requests.get(url, headers=bearer(new_token)).status_code == 200
+    finally:
+        instance.cleanup()

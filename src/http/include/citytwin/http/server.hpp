@@ -74,7 +74,7 @@ class Server {
  public:
   Server(ServerOptions options, const Router& router, MetricsRegistry& metrics,
          WriteBarrier* barrier = nullptr, security::KeyService* keys = nullptr,
-         const security::JwtVerifier* tokens = nullptr);
+         const security::JwtVerifierSlot* tokens = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

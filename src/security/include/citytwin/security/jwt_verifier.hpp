@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -64,6 +65,24 @@ class JwtVerifier {
   JwtOptions options_;
   std::unique_ptr<Keys> keys_;
   const Clock& clock_;
+};
+
+// The verifier in use, swapped when the JWKS file is read again (SIGHUP): requests already
+// verifying keep the one they took. Thread-safe.
+class JwtVerifierSlot {
+ public:
+  void set(std::shared_ptr<const JwtVerifier> verifier) {
+    std::lock_guard lock(mutex_);
+    current_ = std::move(verifier);
+  }
+  std::shared_ptr<const JwtVerifier> get() const {
+    std::lock_guard lock(mutex_);
+    return current_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const JwtVerifier> current_;
 };
 
 }  // namespace citytwin::security
