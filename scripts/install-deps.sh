@@ -11,8 +11,8 @@ build_packages=(
   libspdlog-dev libfmt-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-test_packages=(python3 python3-pytest python3-requests curl openssl poppler-utils
-  mosquitto-clients python3-paho-mqtt)
+test_packages=(python3 python3-pytest python3-requests python3-cryptography curl openssl
+  poppler-utils mosquitto-clients python3-paho-mqtt)
 # The web console (web/): built with Node.js and npm at build time, tested end to end in
 # Debian's headless Chromium (tests/e2e/).
 web_packages=(nodejs chromium)

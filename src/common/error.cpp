@@ -34,6 +34,8 @@ std::string_view error_kind_name(ErrorKind kind) {
       return "Unauthorized";
     case ErrorKind::kForbidden:
       return "Forbidden";
+    case ErrorKind::kTooManyRequests:
+      return "TooManyRequests";
     case ErrorKind::kServiceUnavailable:
       return "ServiceUnavailable";
     case ErrorKind::kInternalError:
@@ -89,6 +91,9 @@ Error make_error(ErrorKind kind, std::string detail) {
       break;
     case ErrorKind::kForbidden:
       title = "Forbidden";
+      break;
+    case ErrorKind::kTooManyRequests:
+      title = "Too many requests";
       break;
     case ErrorKind::kServiceUnavailable:
       title = "Service unavailable";

@@ -37,6 +37,8 @@ int status_for(ErrorKind kind) {
       return 401;
     case ErrorKind::kForbidden:
       return 403;
+    case ErrorKind::kTooManyRequests:
+      return 429;
     case ErrorKind::kServiceUnavailable:
       return 503;
     case ErrorKind::kInternalError:

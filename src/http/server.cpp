@@ -11,6 +11,7 @@
 
 #include "connection_tracker.hpp"
 #include "session.hpp"
+#include "tls_server_context.hpp"
 
 namespace citytwin::http {
 
@@ -24,11 +25,13 @@ using tcp = asio::ip::tcp;
 class Server::Impl {
  public:
   Impl(ServerOptions options, const Router& router, MetricsRegistry& metrics, WriteBarrier* barrier,
-       security::KeyService* keys)
-      : options_(std::move(options)), workers_(worker_count()), dispatcher_{router,   metrics,
-                                                                            options_, tracker_,
-                                                                            workers_, barrier,
-                                                                            keys} {
+       security::KeyService* keys, const security::JwtVerifierSlot* tokens)
+      : options_(std::move(options)),
+        workers_(worker_count()),
+        ip_limiter_(limiter_for(options_.ip_rate_limit)),
+        key_limiter_(limiter_for(options_.key_rate_limit)),
+        dispatcher_{router,  metrics, options_,          tracker_,           workers_,
+                    barrier, keys,    ip_limiter_.get(), key_limiter_.get(), tokens} {
     for (unsigned i = 0; i < io_thread_count(); ++i) {
       loops_.push_back(std::make_unique<asio::io_context>(1));
       keep_running_.push_back(asio::make_work_guard(*loops_.back()));
@@ -37,6 +40,15 @@ class Server::Impl {
   }
 
   Status start() {
+    if (options_.tls_enabled()) {
+      if (options_.tls_key_file.empty()) {
+        return make_error(ErrorKind::kInvalidRequest, "a TLS certificate needs a TLS key file");
+      }
+      tls_.emplace(options_.tls_cert_file, options_.tls_key_file);
+      CT_RETURN_IF_ERROR(tls_->reload());
+    } else if (!options_.tls_key_file.empty()) {
+      return make_error(ErrorKind::kInvalidRequest, "a TLS key needs a TLS certificate file");
+    }
     boost::system::error_code ec;
     auto address = asio::ip::make_address(options_.host, ec);
     if (ec) return make_error(ErrorKind::kInvalidRequest, "invalid listen host: " + options_.host);
@@ -56,6 +68,8 @@ class Server::Impl {
   }
 
   std::uint16_t port() const { return port_; }
+
+  Status reload_tls() { return tls_ ? tls_->reload() : ok_status(); }
 
   void run() {
     std::vector<std::thread> threads;
@@ -85,6 +99,10 @@ class Server::Impl {
   }
 
  private:
+  static std::unique_ptr<RateLimiter> limiter_for(const RateLimit& limit) {
+    return limit.enabled() ? std::make_unique<RateLimiter>(limit) : nullptr;
+  }
+
   unsigned io_thread_count() const {
     if (options_.io_threads != 0) return options_.io_threads;
     return std::max(1u, std::thread::hardware_concurrency());
@@ -104,30 +122,49 @@ class Server::Impl {
         socket.close(ignored);
       } else {
         socket.set_option(tcp::no_delay(true), ec);
-        std::make_shared<Session>(std::move(socket), dispatcher_)->start();
+        start_session(std::move(socket));
       }
       if (!stopping_) accept();
     });
   }
 
+  void start_session(tcp::socket socket) {
+    if (!tls_) {
+      std::make_shared<Session<PlainStream>>(PlainStream(std::move(socket)), nullptr, dispatcher_)
+          ->start();
+      return;
+    }
+    auto context = tls_->current();
+    TlsStream stream(std::move(socket), *context);
+    std::make_shared<Session<TlsStream>>(std::move(stream), std::move(context), dispatcher_)
+        ->start();
+  }
+
   ServerOptions options_;
+  std::optional<TlsServerContext> tls_;  // set by start() when TLS is configured
   std::vector<std::unique_ptr<asio::io_context>> loops_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running_;
   std::size_t next_loop_ = 0;  // touched only by the accepting loop
   asio::thread_pool workers_;
   std::optional<tcp::acceptor> acceptor_;
   ConnectionTracker tracker_;
+  std::unique_ptr<RateLimiter> ip_limiter_;
+  std::unique_ptr<RateLimiter> key_limiter_;
   Dispatcher dispatcher_;
   std::uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
 };
 
 Server::Server(ServerOptions options, const Router& router, MetricsRegistry& metrics,
-               WriteBarrier* barrier, security::KeyService* keys)
-    : impl_(std::make_unique<Impl>(std::move(options), router, metrics, barrier, keys)) {}
+               WriteBarrier* barrier, security::KeyService* keys,
+               const security::JwtVerifierSlot* tokens)
+    : impl_(std::make_unique<Impl>(std::move(options), router, metrics, barrier, keys, tokens)) {}
 Server::~Server() = default;
 Status Server::start() {
   return impl_->start();
+}
+Status Server::reload_tls() {
+  return impl_->reload_tls();
 }
 std::uint16_t Server::port() const {
   return impl_->port();

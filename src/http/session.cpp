@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
+#include <type_traits>
 
 #include "citytwin/http/problem.hpp"
 #include "ngsi/request_env.hpp"
@@ -79,7 +80,17 @@ BeastResponse Dispatcher::error_response(unsigned version, int status, const cha
       {"title", error_kind},
       {"status", status},
       {"detail", std::move(detail)}};
-  return to_beast(Response::with_body(status, "application/json", to_json_text(body)), version);
+  auto response =
+      to_beast(Response::with_body(status, "application/json", to_json_text(body)), version);
+  add_transport_headers(response);
+  return response;
+}
+
+// RFC 6797: over HTTPS, tell browsers to use HTTPS only for this host for a year.
+void Dispatcher::add_transport_headers(BeastResponse& response) const {
+  if (options.tls_enabled()) {
+    response.set(bhttp::field::strict_transport_security, "max-age=31536000");
+  }
 }
 
 // One request on its way through the dispatcher (shared with the worker thread).
@@ -88,13 +99,15 @@ struct Dispatcher::Call {
   unsigned version = 11;
   Request request;
   std::string route = "unmatched";
+  std::string client_address;
   const Handler* handler = nullptr;
   Response response;
 };
 
-void Dispatcher::dispatch(BeastRequest&& beast_request, const boost::asio::any_io_executor& loop,
-                          Completion done) const {
+void Dispatcher::dispatch(BeastRequest&& beast_request, std::string_view client_address,
+                          const boost::asio::any_io_executor& loop, Completion done) const {
   auto call = std::make_shared<Call>();
+  call->client_address = client_address;
   call->version = beast_request.version();
   std::string target(beast_request.target());
   call->request = to_request(beast_request);
@@ -156,6 +169,12 @@ bool Dispatcher::route(const std::string& target, Call& call) const {
     auto match = router.match(request);
     if (match.handler != nullptr) {
       call.route = match.route;
+      // Public routes (probes, console files) are never limited: a load balancer's probes
+      // share one address.
+      if (match.permission != Permission::kPublic &&
+          over_limit(ip_limiter, call.client_address, "ip", response)) {
+        return false;
+      }
       if (keys != nullptr && match.permission != Permission::kPublic) {
         if (auto admitted = admit(request, match.permission); !admitted.ok()) {
           response = problem_response(admitted.error());
@@ -168,6 +187,7 @@ bool Dispatcher::route(const std::string& target, Call& call) const {
           }
           return false;
         }
+        if (over_limit(key_limiter, request.principal->key_id, "key", response)) return false;
       }
       call.handler = match.handler;
       return match.run_inline;
@@ -195,7 +215,10 @@ Status Dispatcher::admit(Request& request, Permission permission) const {
                       "an API key is required: send 'Authorization: Bearer <key>' or "
                       "'X-API-Key: <key>'");
   }
-  auto principal = keys->authenticate(*key);
+  // OAuth2/OIDC access tokens (JWT) map to the same principal shape as API keys.
+  auto verifier =
+      tokens != nullptr && security::JwtVerifier::looks_like_jwt(*key) ? tokens->get() : nullptr;
+  auto principal = verifier ? verifier->verify(*key) : keys->authenticate(*key);
   if (!principal) return std::move(principal).error();
   // An invalid NGSILD-Tenant names no tenant a scoped key could hold: only a key of every
   // tenant gets past (its role still checked), and the handler then answers 400.
@@ -206,6 +229,23 @@ Status Dispatcher::admit(Request& request, Permission permission) const {
   return ok_status();
 }
 
+// 429 with Retry-After in whole seconds (RFC 6585 clause 4, RFC 9110 clause 10.2.3), and a
+// count per kind of limit in /metrics.
+bool Dispatcher::over_limit(RateLimiter* limiter, std::string_view client, const char* by,
+                            Response& response) const {
+  if (limiter == nullptr) return false;
+  auto wait = limiter->acquire(client, std::chrono::steady_clock::now());
+  if (!wait) return false;
+  long long seconds = std::max<long long>(1, (wait->count() + 999) / 1000);
+  const std::string who = std::string_view(by) == "key" ? "API key" : "client address";
+  response = problem_response(make_error(
+      ErrorKind::kTooManyRequests,
+      "rate limit of this " + who + " exceeded; retry after " + std::to_string(seconds) + " s"));
+  response.header("Retry-After", std::to_string(seconds));
+  metrics.add_counter("citytwin_http_rate_limited_total", Labels{{"by", by}});
+  return true;
+}
+
 Outgoing Dispatcher::finish(Call& call) const {
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - call.started).count();
@@ -214,28 +254,54 @@ Outgoing Dispatcher::finish(Call& call) const {
   labels.emplace_back("status", std::to_string(call.response.status));
   metrics.add_counter("citytwin_http_requests_total", labels);
   std::shared_ptr<BodyStream> stream = std::move(call.response.stream);
-  return Outgoing{to_beast(std::move(call.response), call.version), std::move(stream)};
+  Outgoing outgoing{to_beast(std::move(call.response), call.version), std::move(stream)};
+  add_transport_headers(outgoing.response);
+  return outgoing;
 }
 
-Session::Session(boost::asio::ip::tcp::socket socket, const Dispatcher& dispatcher)
-    : stream_(std::move(socket)), dispatcher_(dispatcher) {}
+template <class Stream>
+Session<Stream>::Session(Stream stream, std::shared_ptr<boost::asio::ssl::context> tls,
+                         const Dispatcher& dispatcher)
+    : tls_(std::move(tls)), stream_(std::move(stream)), dispatcher_(dispatcher) {}
 
-Session::~Session() {
+template <class Stream>
+Session<Stream>::~Session() {
   dispatcher_.tracker.remove(tracker_id_);
 }
 
-void Session::start() {
-  std::weak_ptr<Session> weak = shared_from_this();
+template <class Stream>
+void Session<Stream>::start() {
+  boost::system::error_code ec;
+  auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+  if (!ec) client_address_ = peer.address().to_string();
+  std::weak_ptr<Session> weak = this->shared_from_this();
   auto executor = stream_.get_executor();
   tracker_id_ = dispatcher_.tracker.add([weak, executor] {
     boost::asio::post(executor, [weak] {
       if (auto self = weak.lock()) self->close_if_idle();
     });
   });
-  boost::asio::dispatch(executor, [self = shared_from_this()] { self->read_header(); });
+  boost::asio::dispatch(executor, [self = this->shared_from_this()] { self->handshake(); });
 }
 
-void Session::read_header() {
+// TLS: the handshake must finish within request_timeout; a client speaking plain HTTP to the
+// TLS port fails it and is disconnected without an answer.
+template <class Stream>
+void Session<Stream>::handshake() {
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    beast::get_lowest_layer(stream_).expires_after(dispatcher_.options.request_timeout);
+    stream_.async_handshake(boost::asio::ssl::stream_base::server,
+                            [self = this->shared_from_this()](beast::error_code ec) {
+                              if (ec) return self->close();
+                              self->read_header();
+                            });
+  } else {
+    read_header();
+  }
+}
+
+template <class Stream>
+void Session<Stream>::read_header() {
   if (closed_ || dispatcher_.tracker.shutting_down()) return close();
   if (buffer_.size() == 0) return wait_for_request();
   parser_.emplace();
@@ -243,24 +309,27 @@ void Session::read_header() {
   parser_->body_limit(dispatcher_.options.max_body_bytes);
   // From its first byte, the whole request must arrive within request_timeout (slow clients
   // that trickle headers are cut off).
-  stream_.expires_after(dispatcher_.options.request_timeout);
-  bhttp::async_read_header(
-      stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  beast::get_lowest_layer(stream_).expires_after(dispatcher_.options.request_timeout);
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                             self->on_header(ec);
+                           });
 }
 
 // An idle keep-alive connection may wait up to idle_timeout for the next request to start.
-void Session::wait_for_request() {
-  stream_.expires_after(dispatcher_.options.idle_timeout);
-  stream_.async_read_some(buffer_.prepare(4096),
-                          [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
-                            if (ec) return self->close();
-                            self->buffer_.commit(bytes);
-                            self->read_header();
-                          });
+template <class Stream>
+void Session<Stream>::wait_for_request() {
+  beast::get_lowest_layer(stream_).expires_after(dispatcher_.options.idle_timeout);
+  stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](
+                                                     beast::error_code ec, std::size_t bytes) {
+    if (ec) return self->close();
+    self->buffer_.commit(bytes);
+    self->read_header();
+  });
 }
 
-void Session::on_header(beast::error_code ec) {
+template <class Stream>
+void Session<Stream>::on_header(beast::error_code ec) {
   if (ec == bhttp::error::header_limit) {
     return reject(431, "InvalidRequest", "request headers too large");
   }
@@ -275,14 +344,14 @@ void Session::on_header(beast::error_code ec) {
   }
   busy_ = true;
   dispatcher_.tracker.set_busy(tracker_id_, true);
-  stream_.expires_after(dispatcher_.options.request_timeout);
+  beast::get_lowest_layer(stream_).expires_after(dispatcher_.options.request_timeout);
   auto& header = parser_->get();
   if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
     auto continue_response = std::make_shared<bhttp::response<bhttp::empty_body>>(
         bhttp::status::continue_, header.version());
     bhttp::async_write(
         stream_, *continue_response,
-        [self = shared_from_this(), continue_response](beast::error_code wec, std::size_t) {
+        [self = this->shared_from_this(), continue_response](beast::error_code wec, std::size_t) {
           if (wec) return self->close();
           self->read_body();
         });
@@ -291,13 +360,15 @@ void Session::on_header(beast::error_code ec) {
   read_body();
 }
 
-void Session::read_body() {
+template <class Stream>
+void Session<Stream>::read_body() {
   bhttp::async_read(
       stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
+      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
 }
 
-void Session::on_body(beast::error_code ec) {
+template <class Stream>
+void Session<Stream>::on_body(beast::error_code ec) {
   if (ec == bhttp::error::body_limit) {
     return reject(413, "PayloadTooLarge", "request body larger than the configured limit");
   }
@@ -310,15 +381,16 @@ void Session::on_body(beast::error_code ec) {
   BeastRequest request = parser_->release();
   bool keep_alive = request.keep_alive();
   dispatcher_.dispatch(
-      std::move(request), stream_.get_executor(),
-      [self = shared_from_this(), keep_alive](Outgoing outgoing) {
+      std::move(request), client_address_, stream_.get_executor(),
+      [self = this->shared_from_this(), keep_alive](Outgoing outgoing) {
         outgoing.response.keep_alive(keep_alive && !self->dispatcher_.tracker.shutting_down());
         if (outgoing.stream) return self->write_stream(std::move(outgoing));
         self->write(std::move(outgoing.response));
       });
 }
 
-void Session::reject(int status, const char* error_kind, std::string detail) {
+template <class Stream>
+void Session<Stream>::reject(int status, const char* error_kind, std::string detail) {
   busy_ = true;
   dispatcher_.tracker.set_busy(tracker_id_, true);
   auto response = dispatcher_.error_response(11, status, error_kind, std::move(detail));
@@ -326,20 +398,21 @@ void Session::reject(int status, const char* error_kind, std::string detail) {
   write(std::move(response));
 }
 
-void Session::write(BeastResponse response) {
+template <class Stream>
+void Session<Stream>::write(BeastResponse response) {
   pending_ = std::make_shared<BeastResponse>(std::move(response));
   bool keep_alive = pending_->keep_alive();
-  stream_.expires_after(dispatcher_.options.request_timeout);
+  beast::get_lowest_layer(stream_).expires_after(dispatcher_.options.request_timeout);
   bhttp::async_write(stream_, *pending_,
-                     [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                       self->on_write(keep_alive, ec);
-                     });
+                     [self = this->shared_from_this(), keep_alive](
+                         beast::error_code ec, std::size_t) { self->on_write(keep_alive, ec); });
 }
 
 // Chunked transfer encoding (RFC 9112 7.1): the head, then one chunk per piece, each asked
 // for on a worker thread (producing a piece may read the store) once the previous chunk is
 // written, then the last chunk.
-void Session::write_stream(Outgoing outgoing) {
+template <class Stream>
+void Session<Stream>::write_stream(Outgoing outgoing) {
   auto head = std::make_shared<bhttp::response<bhttp::empty_body>>(outgoing.response.result(),
                                                                    outgoing.response.version());
   for (const auto& field : outgoing.response) head->set(field.name_string(), field.value());
@@ -348,19 +421,20 @@ void Session::write_stream(Outgoing outgoing) {
   head->chunked(true);
   auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*head);
   bool keep_alive = head->keep_alive();
-  stream_.expires_after(dispatcher_.options.request_timeout);
+  beast::get_lowest_layer(stream_).expires_after(dispatcher_.options.request_timeout);
   bhttp::async_write_header(stream_, *serializer,
-                            [self = shared_from_this(), head, serializer, keep_alive,
+                            [self = this->shared_from_this(), head, serializer, keep_alive,
                              body = std::move(outgoing.stream)](beast::error_code ec, std::size_t) {
                               if (ec) return self->on_write(false, ec);
                               self->next_piece(body, keep_alive);
                             });
 }
 
-void Session::next_piece(std::shared_ptr<BodyStream> body, bool keep_alive) {
+template <class Stream>
+void Session<Stream>::next_piece(std::shared_ptr<BodyStream> body, bool keep_alive) {
   if (dispatcher_.tracker.shutting_down()) return close();  // no final chunk: incomplete
   auto loop = stream_.get_executor();
-  boost::asio::post(dispatcher_.workers, [self = shared_from_this(), body, keep_alive, loop] {
+  boost::asio::post(dispatcher_.workers, [self = this->shared_from_this(), body, keep_alive, loop] {
     Result<std::optional<std::string>> piece = std::optional<std::string>();
     try {
       piece = body->next();
@@ -373,17 +447,18 @@ void Session::next_piece(std::shared_ptr<BodyStream> body, bool keep_alive) {
   });
 }
 
-void Session::write_piece(std::shared_ptr<BodyStream> body, bool keep_alive,
-                          Result<std::optional<std::string>> piece) {
+template <class Stream>
+void Session<Stream>::write_piece(std::shared_ptr<BodyStream> body, bool keep_alive,
+                                  Result<std::optional<std::string>> piece) {
   if (!piece) {
     spdlog::error("streamed response failed, closing the connection: {}", piece.error().detail);
     return close();
   }
-  stream_.expires_after(dispatcher_.options.request_timeout);
+  beast::get_lowest_layer(stream_).expires_after(dispatcher_.options.request_timeout);
   if (!*piece) {
     boost::asio::async_write(
         stream_, bhttp::make_chunk_last(),
-        [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+        [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
           self->on_write(keep_alive, ec);
         });
     return;
@@ -392,13 +467,14 @@ void Session::write_piece(std::shared_ptr<BodyStream> body, bool keep_alive,
   auto data = std::make_shared<std::string>(std::move(**piece));
   boost::asio::async_write(
       stream_, bhttp::make_chunk(boost::asio::buffer(*data)),
-      [self = shared_from_this(), data, body, keep_alive](beast::error_code ec, std::size_t) {
+      [self = this->shared_from_this(), data, body, keep_alive](beast::error_code ec, std::size_t) {
         if (ec) return self->close();
         self->next_piece(body, keep_alive);
       });
 }
 
-void Session::on_write(bool keep_alive, beast::error_code ec) {
+template <class Stream>
+void Session<Stream>::on_write(bool keep_alive, beast::error_code ec) {
   pending_.reset();
   busy_ = false;
   dispatcher_.tracker.set_busy(tracker_id_, false);
@@ -406,16 +482,22 @@ void Session::on_write(bool keep_alive, beast::error_code ec) {
   read_header();
 }
 
-void Session::close_if_idle() {
+template <class Stream>
+void Session<Stream>::close_if_idle() {
   if (!busy_) close();
 }
 
-void Session::close() {
+template <class Stream>
+void Session<Stream>::close() {
   if (closed_) return;
   closed_ = true;
   beast::error_code ignored;
-  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-  stream_.socket().close(ignored);
+  auto& socket = beast::get_lowest_layer(stream_).socket();
+  socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
 }
+
+template class Session<PlainStream>;
+template class Session<TlsStream>;
 
 }  // namespace citytwin::http

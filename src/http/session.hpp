@@ -1,8 +1,10 @@
 #pragma once
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -12,6 +14,7 @@
 #include "citytwin/http/server.hpp"
 #include "citytwin/security/key_service.hpp"
 #include "connection_tracker.hpp"
+#include "rate_limiter.hpp"
 
 namespace citytwin::http {
 
@@ -36,34 +39,49 @@ struct Dispatcher {
   const ServerOptions& options;
   ConnectionTracker& tracker;
   boost::asio::thread_pool& workers;
-  WriteBarrier* barrier;       // null: handlers' writes are durable when they return
-  security::KeyService* keys;  // null: authentication is off, every route is open
+  WriteBarrier* barrier;                    // null: handlers' writes are durable when they return
+  security::KeyService* keys;               // null: authentication is off, every route is open
+  RateLimiter* ip_limiter;                  // null: no limit per client address
+  RateLimiter* key_limiter;                 // null: no limit per API key
+  const security::JwtVerifierSlot* tokens;  // null: bearer JWTs are not accepted
 
   // Calls `done` with the response, on `loop` (directly when the handler ran inline).
-  void dispatch(BeastRequest&& request, const boost::asio::any_io_executor& loop,
-                Completion done) const;
+  void dispatch(BeastRequest&& request, std::string_view client_address,
+                const boost::asio::any_io_executor& loop, Completion done) const;
   BeastResponse error_response(unsigned version, int status, const char* error_kind,
                                std::string detail) const;
+  void add_transport_headers(BeastResponse& response) const;
 
  private:
   struct Call;
   bool route(const std::string& target, Call& call) const;
   Status admit(Request& request, Permission permission) const;
+  bool over_limit(RateLimiter* limiter, std::string_view client, const char* by,
+                  Response& response) const;
   void run_handler(Call& call) const;
   void complete(const std::shared_ptr<Call>& call, const boost::asio::any_io_executor& loop,
                 Completion done) const;
   Outgoing finish(Call& call) const;
 };
 
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
 // One client connection: reads requests (header first, to answer "Expect: 100-continue"),
 // dispatches them, writes responses, keeps the connection alive while the client wants.
-class Session : public std::enable_shared_from_this<Session> {
+// `Stream` is PlainStream or TlsStream (session.cpp instantiates both); a TLS session first
+// completes the handshake, within request_timeout, with the context it was given, which it
+// keeps alive for its whole life (a certificate reload affects new connections only).
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(boost::asio::ip::tcp::socket socket, const Dispatcher& dispatcher);
+  Session(Stream stream, std::shared_ptr<boost::asio::ssl::context> tls,
+          const Dispatcher& dispatcher);
   ~Session();
   void start();
 
  private:
+  void handshake();
   void read_header();
   void wait_for_request();
   void on_header(beast::error_code ec);
@@ -79,11 +97,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void close_if_idle();
   void close();
 
-  beast::tcp_stream stream_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;  // before stream_: outlives it
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
   std::shared_ptr<BeastResponse> pending_;
   const Dispatcher& dispatcher_;
+  std::string client_address_;  // the peer's IP address, for per-address rate limits
   std::size_t tracker_id_ = 0;
   bool busy_ = false;
   bool closed_ = false;

@@ -38,6 +38,7 @@
 #include "citytwin/model/context_registry.hpp"
 #include "citytwin/model/context_resolver.hpp"
 #include "citytwin/mqtt/broker.hpp"
+#include "citytwin/security/jwt_verifier.hpp"
 #include "citytwin/security/key_service.hpp"
 #include "citytwin/store/rocksdb_store.hpp"
 #include "citytwin/web/console_assets.hpp"
@@ -60,6 +61,10 @@ http::ServerOptions http_options(const ServeOptions& options, const ListenAddres
   out.max_url_bytes = options.max_url_bytes;
   out.request_timeout = std::chrono::milliseconds(options.request_timeout_ms);
   out.idle_timeout = std::chrono::milliseconds(options.idle_timeout_ms);
+  out.tls_cert_file = options.tls_cert;
+  out.tls_key_file = options.tls_key;
+  out.key_rate_limit = {options.rate_limit_per_s, options.rate_burst};
+  out.ip_rate_limit = {options.ip_rate_limit_per_s, options.ip_rate_burst};
   return out;
 }
 
@@ -89,15 +94,19 @@ void describe_metrics(MetricsRegistry& metrics) {
                    "HTTP requests by route, method and status");
   metrics.describe("citytwin_http_request_duration_seconds", "histogram",
                    "HTTP request latency by route and method");
+  metrics.describe("citytwin_http_rate_limited_total", "counter",
+                   "Requests refused with 429, by limit (key or ip)");
 }
 
-// Blocks SIGINT/SIGTERM in every thread started after this call, so that only the waiter
-// thread below receives them (with sigwait), never an arbitrary worker.
+// Blocks SIGINT/SIGTERM (and SIGHUP, which reloads the TLS pair) in every thread started
+// after this call, so that only the waiter thread below receives them (with sigwait), never
+// an arbitrary worker.
 sigset_t block_shutdown_signals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
 }
@@ -182,6 +191,30 @@ std::string display_host(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
+Result<std::unique_ptr<security::JwtVerifier>> load_jwt_verifier(const ServeOptions& options,
+                                                                 const Clock& clock) {
+  std::ifstream in(options.jwks_file, std::ios::binary);
+  std::string jwks((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in && !in.eof()) {
+    return make_error(ErrorKind::kInvalidRequest, "cannot read JWKS file " + options.jwks_file);
+  }
+  security::JwtOptions jwt;
+  jwt.issuer = options.jwt_issuer;
+  jwt.audience = options.jwt_audience;
+  jwt.roles_claim = options.jwt_roles_claim;
+  jwt.tenant_claim = options.jwt_tenant_claim;
+  jwt.clock_skew = std::chrono::seconds(options.jwt_clock_skew_s);
+  auto verifier = security::JwtVerifier::create(std::move(jwt), jwks, clock);
+  if (!verifier) {
+    return make_error(ErrorKind::kInvalidRequest,
+                      options.jwks_file + ": " + verifier.error().detail);
+  }
+  spdlog::info("bearer tokens accepted: {} keys from {}, issuer {}, audience {}",
+               (*verifier)->key_count(), options.jwks_file, options.jwt_issuer,
+               options.jwt_audience);
+  return verifier;
+}
+
 }  // namespace
 
 int serve(const ServeOptions& options) {
@@ -233,6 +266,18 @@ int serve(const ServeOptions& options) {
     spdlog::warn("authentication is off: anyone who can connect may read and change every tenant");
   }
 
+  // Bearer JWTs (docs/security.md): only with auth required, from a JWKS file read at start.
+  security::JwtVerifierSlot tokens;
+  if (!options.jwks_file.empty()) {
+    auto verifier = load_jwt_verifier(options, clock);
+    if (!verifier) {
+      spdlog::error("{}", verifier.error().detail);
+      return 2;
+    }
+    tokens.set(std::move(*verifier));
+    if (!auth_required) spdlog::warn("authentication is off: bearer tokens are not checked");
+  }
+
   http::Router router;
   http::add_ops_routes(
       router,
@@ -246,7 +291,8 @@ int serve(const ServeOptions& options) {
   // The web console's shell and files (docs/console.md), embedded at build time.
   http::add_console_routes(router, web::console_assets());
   http::Server server(http_options(options, *address), router, metrics, &write_barrier,
-                      auth_required ? &keys : nullptr);
+                      auth_required ? &keys : nullptr,
+                      auth_required && !options.jwks_file.empty() ? &tokens : nullptr);
   if (auto status = server.start(); !status.ok()) {
     spdlog::error("{}", status.error().detail);
     return 1;
@@ -269,7 +315,14 @@ int serve(const ServeOptions& options) {
       return 1;
     }
   }
+  // SSRF protection for every URL the server fetches or calls (docs/security.md).
+  auto outbound = http::OutboundPolicy::from_allowlist(options.outbound_allow);
+  if (!outbound) {
+    spdlog::error("{}", outbound.error().detail);
+    return 2;
+  }
   http::HttpContextLoaderOptions loader_options;
+  loader_options.outbound = *outbound;
   loader_options.timeout = std::chrono::milliseconds(options.context_fetch_timeout_ms);
   loader_options.max_body_bytes = options.context_max_bytes;
   http::HttpContextLoader loader(loader_options);
@@ -282,6 +335,7 @@ int serve(const ServeOptions& options) {
   http::HttpNotificationSenderOptions sender_options;
   sender_options.timeout = std::chrono::milliseconds(options.notify_timeout_ms);
   sender_options.ca_file = options.notify_ca_file;
+  sender_options.outbound = *outbound;
   http::HttpNotificationSender notification_sender(sender_options);
   core::NotifierOptions notifier_options;
   notifier_options.threads = options.notify_threads;
@@ -321,8 +375,8 @@ int serve(const ServeOptions& options) {
   api_options.default_limit = options.default_limit;
   api_options.max_limit = options.max_limit;
   api_options.temporal_page_size = options.temporal_page_size;
-  api_options.base_url =
-      "http://" + display_host(address->host) + ":" + std::to_string(server.port());
+  const char* scheme = options.tls_cert.empty() ? "http://" : "https://";
+  api_options.base_url = scheme + display_host(address->host) + ":" + std::to_string(server.port());
   // History retention (docs/timeseries.md): rules per tenant and type, applied by passes.
   core::RetentionService retention(**store, clock);
   if (options.retention_interval_s > 0) {
@@ -336,8 +390,12 @@ int serve(const ServeOptions& options) {
                       }
                     });
   }
-  http::NgsiApi ngsi{entities, discovery, temporal,    subscriptions, **resolver,
-                     registry, loader,    api_options, &retention};
+  http::NgsiApi ngsi{
+      entities,   discovery,
+      temporal,   subscriptions,
+      **resolver, registry,
+      loader,     api_options,
+      &retention, [&outbound](std::string_view url) { return outbound->check_url(url); }};
   http::add_ngsi_routes(router, ngsi);
   // Devices in (docs/ingest.md): IoT Agent provisioning and the HTTP southbound; measures
   // are named with the NGSI-LD core @context.
@@ -396,7 +454,7 @@ int serve(const ServeOptions& options) {
     return 1;
   }
   ready = true;
-  spdlog::info("citytwin {} listening on http://{}:{} (data in {}, auth {})", kVersion,
+  spdlog::info("citytwin {} listening on {}{}:{} (data in {}, auth {})", kVersion, scheme,
                display_host(address->host), server.port(), options.data_dir, options.auth);
 
   std::atomic<bool> finished{false};
@@ -405,6 +463,26 @@ int serve(const ServeOptions& options) {
     timespec poll_interval{0, 200 * 1000 * 1000};
     while (!finished) {
       int signal_number = sigtimedwait(&signals, nullptr, &poll_interval);
+      if (signal_number == SIGHUP) {
+        // docs/security.md: new handshakes use the new pair, open connections stay.
+        if (auto status = server.reload_tls(); !status.ok()) {
+          spdlog::error("SIGHUP: TLS reload failed, keeping the old certificate: {}",
+                        status.error().detail);
+        } else if (!options.tls_cert.empty()) {
+          spdlog::info("SIGHUP: TLS certificate and key reloaded");
+        }
+        if (!options.jwks_file.empty()) {
+          // Key rotation at the identity provider: tokens signed with the new keys are
+          // accepted from now on; a bad file keeps the old keys.
+          if (auto verifier = load_jwt_verifier(options, clock); verifier) {
+            tokens.set(std::move(*verifier));
+          } else {
+            spdlog::error("SIGHUP: JWKS reload failed, keeping the old keys: {}",
+                          verifier.error().detail);
+          }
+        }
+        continue;
+      }
       if (signal_number > 0) {
         spdlog::info("received signal {}, shutting down", signal_number);
         ready = false;

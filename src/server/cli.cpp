@@ -92,6 +92,27 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
                    "MQTT over TLS listen address HOST:PORT (off by default)");
   serve.add_option("--mqtt-tls-cert", v.mqtt_tls_cert_file, "PEM certificate chain for MQTT TLS");
   serve.add_option("--mqtt-tls-key", v.mqtt_tls_key_file, "PEM private key for MQTT TLS");
+  serve.add_option("--tls-cert", v.tls_cert,
+                   "PEM certificate chain: serve HTTPS only (reloaded on SIGHUP)");
+  serve.add_option("--tls-key", v.tls_key, "PEM private key of --tls-cert");
+  serve.add_option("--outbound-allow", v.outbound_allow,
+                   "Allow outgoing requests to this network, address or host:port "
+                   "(repeatable; non-public addresses are refused otherwise)");
+  serve.add_option("--rate-limit-per-s", v.rate_limit_per_s,
+                   "Requests per second per API key (0 = no limit)");
+  serve.add_option("--rate-burst", v.rate_burst, "Burst per API key (0 = one second's worth)");
+  serve.add_option("--ip-rate-limit-per-s", v.ip_rate_limit_per_s,
+                   "Requests per second per client IP address (0 = no limit)");
+  serve.add_option("--ip-rate-burst", v.ip_rate_burst,
+                   "Burst per client IP address (0 = one second's worth)");
+  serve.add_option("--jwks-file", v.jwks_file,
+                   "JSON Web Key Set file: accept OAuth2/OIDC bearer JWTs (RS256, ES256)");
+  serve.add_option("--jwt-issuer", v.jwt_issuer, "Required 'iss' of bearer JWTs");
+  serve.add_option("--jwt-audience", v.jwt_audience, "Required 'aud' of bearer JWTs");
+  serve.add_option("--jwt-roles-claim", v.jwt_roles_claim, "Claim naming the role")
+      ->default_str(v.jwt_roles_claim);
+  serve.add_option("--jwt-tenant-claim", v.jwt_tenant_claim, "Claim naming the tenant")
+      ->default_str(v.jwt_tenant_claim);
 }
 
 // `citytwin keys create|list|revoke`.
@@ -154,6 +175,18 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--no-sync")) options.sync_writes = false;
   if (given("--auth")) options.auth = v.auth;
   if (given("--insecure-allow-remote")) options.insecure_allow_remote = true;
+  if (given("--tls-cert")) options.tls_cert = v.tls_cert;
+  if (given("--tls-key")) options.tls_key = v.tls_key;
+  if (given("--outbound-allow")) options.outbound_allow = v.outbound_allow;
+  if (given("--rate-limit-per-s")) options.rate_limit_per_s = v.rate_limit_per_s;
+  if (given("--rate-burst")) options.rate_burst = v.rate_burst;
+  if (given("--ip-rate-limit-per-s")) options.ip_rate_limit_per_s = v.ip_rate_limit_per_s;
+  if (given("--ip-rate-burst")) options.ip_rate_burst = v.ip_rate_burst;
+  if (given("--jwks-file")) options.jwks_file = v.jwks_file;
+  if (given("--jwt-issuer")) options.jwt_issuer = v.jwt_issuer;
+  if (given("--jwt-audience")) options.jwt_audience = v.jwt_audience;
+  if (given("--jwt-roles-claim")) options.jwt_roles_claim = v.jwt_roles_claim;
+  if (given("--jwt-tenant-claim")) options.jwt_tenant_claim = v.jwt_tenant_claim;
   if (given("--notify-timeout-ms")) options.notify_timeout_ms = v.notify_timeout_ms;
   if (given("--notify-retry-initial-ms")) {
     options.notify_retry_initial_ms = v.notify_retry_initial_ms;

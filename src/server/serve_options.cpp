@@ -44,6 +44,21 @@ std::function<Status(const toml::node&)> bool_setter(bool& field) {
   };
 }
 
+std::function<Status(const toml::node&)> string_list_setter(std::vector<std::string>& field) {
+  return [&field](const toml::node& node) -> Status {
+    const auto* array = node.as_array();
+    if (array == nullptr) return make_error(ErrorKind::kInvalidRequest, "expected an array");
+    std::vector<std::string> values;
+    for (const auto& element : *array) {
+      auto value = element.value<std::string>();
+      if (!value) return make_error(ErrorKind::kInvalidRequest, "expected an array of strings");
+      values.push_back(*value);
+    }
+    field = std::move(values);
+    return ok_status();
+  };
+}
+
 // Dotted key ("http.threads") -> how to store it.
 std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOptions& o) {
   return {
@@ -71,6 +86,19 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"storage.retention_interval_s", integer_setter(o.retention_interval_s)},
       {"security.auth", string_setter(o.auth)},
       {"security.insecure_allow_remote", bool_setter(o.insecure_allow_remote)},
+      {"security.tls_cert", string_setter(o.tls_cert)},
+      {"security.tls_key", string_setter(o.tls_key)},
+      {"security.outbound_allow", string_list_setter(o.outbound_allow)},
+      {"security.rate_limit_per_s", integer_setter(o.rate_limit_per_s)},
+      {"security.rate_burst", integer_setter(o.rate_burst)},
+      {"security.ip_rate_limit_per_s", integer_setter(o.ip_rate_limit_per_s)},
+      {"security.ip_rate_burst", integer_setter(o.ip_rate_burst)},
+      {"security.jwks_file", string_setter(o.jwks_file)},
+      {"security.jwt_issuer", string_setter(o.jwt_issuer)},
+      {"security.jwt_audience", string_setter(o.jwt_audience)},
+      {"security.jwt_roles_claim", string_setter(o.jwt_roles_claim)},
+      {"security.jwt_tenant_claim", string_setter(o.jwt_tenant_claim)},
+      {"security.jwt_clock_skew_s", integer_setter(o.jwt_clock_skew_s)},
       {"context.fetch_timeout_ms", integer_setter(o.context_fetch_timeout_ms)},
       {"context.max_bytes", integer_setter(o.context_max_bytes)},
       {"notify.threads", integer_setter(o.notify_threads)},

@@ -34,6 +34,36 @@ TEST(ServeOptions, LoadsEveryKindOfKey) {
   std::remove(path.c_str());
 }
 
+TEST(ServeOptions, LoadsTheSecurityKeys) {
+  auto path = write_temp(
+      "[security]\ntls_cert = \"/c.pem\"\ntls_key = \"/k.pem\"\n"
+      "outbound_allow = [\"10.0.0.0/8\", \"receiver.internal:8080\"]\n"
+      "rate_limit_per_s = 5\nrate_burst = 20\nip_rate_limit_per_s = 7\n"
+      "jwks_file = \"/jwks.json\"\njwt_issuer = \"https://idp\"\njwt_audience = \"ct\"\n"
+      "jwt_roles_claim = \"realm_access.roles\"\njwt_clock_skew_s = 30\n");
+  ServeOptions options;
+  auto status = load_config_file(path, options);
+  ASSERT_TRUE(status.ok()) << status.error().detail;
+  EXPECT_EQ(options.tls_cert, "/c.pem");
+  EXPECT_EQ(options.tls_key, "/k.pem");
+  EXPECT_EQ(options.outbound_allow,
+            (std::vector<std::string>{"10.0.0.0/8", "receiver.internal:8080"}));
+  EXPECT_EQ(options.rate_limit_per_s, 5u);
+  EXPECT_EQ(options.rate_burst, 20u);
+  EXPECT_EQ(options.ip_rate_limit_per_s, 7u);
+  EXPECT_EQ(options.ip_rate_burst, 0u);  // untouched default
+  EXPECT_EQ(options.jwks_file, "/jwks.json");
+  EXPECT_EQ(options.jwt_issuer, "https://idp");
+  EXPECT_EQ(options.jwt_audience, "ct");
+  EXPECT_EQ(options.jwt_roles_claim, "realm_access.roles");
+  EXPECT_EQ(options.jwt_tenant_claim, "tenant");
+  EXPECT_EQ(options.jwt_clock_skew_s, 30u);
+  std::remove(path.c_str());
+  auto mixed = write_temp("[security]\noutbound_allow = [\"10.0.0.0/8\", 3]\n");
+  EXPECT_FALSE(load_config_file(mixed, options).ok());
+  std::remove(mixed.c_str());
+}
+
 TEST(ServeOptions, RejectsUnknownKeysAndWrongTypes) {
   ServeOptions options;
   auto unknown = write_temp("lisen = \"x\"\n");

@@ -14,7 +14,7 @@ import requests
 
 class CityTwinServer:
     def __init__(self, data_dir=None, extra_args=None, preexec_fn=None, auth=False,
-                 log_level="warn"):
+                 log_level="warn", tls_ca=None, outbound_allow=("127.0.0.0/8", "::1")):
         # preexec_fn runs in the child before exec (resource limits for fault injection).
         # auth=False starts with --auth off (loopback only), so tests of the data API need no
         # keys; tests/api/test_60_security.py starts with auth=True (the default of the binary).
@@ -22,6 +22,14 @@ class CityTwinServer:
         self.owns_data = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="citytwin-test-")
         self.extra_args = ([] if auth else ["--auth", "off"]) + list(extra_args or [])
+        # The server refuses outgoing requests to loopback by default (SSRF protection,
+        # docs/security.md); the tests' notification receivers and @context servers listen on
+        # 127.0.0.1, so loopback is allowed explicitly unless a test says otherwise.
+        for entry in outbound_allow or ():
+            self.extra_args += ["--outbound-allow", entry]
+        # tls_ca: the server was given --tls-cert/--tls-key (in extra_args) signed by this CA
+        # file; the URL is then https and the readiness probe verifies against it.
+        self.tls_ca = tls_ca
         self.preexec_fn = preexec_fn
         self.log_level = log_level
         self.process = None
@@ -31,7 +39,8 @@ class CityTwinServer:
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.tls_ca else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def start(self, timeout=20.0):
         port_file = os.path.join(self.data_dir, "port")
@@ -58,7 +67,8 @@ class CityTwinServer:
                 if os.path.exists(mqtt_port_file):
                     self.mqtt_port = int(open(mqtt_port_file).read().strip())
                 try:
-                    if requests.get(self.url + "/health", timeout=2).status_code == 200:
+                    if requests.get(self.url + "/health", timeout=2,
+                                    verify=self.tls_ca or True).status_code == 200:
                         return self
                 except requests.ConnectionError:
                     pass

@@ -98,6 +98,11 @@ class Fetcher {
     auto endpoints = co_await resolver.async_resolve(target.host, target.port,
                                                      asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return fail(out, "cannot resolve " + target.host + ": " + ec.message());
+    // SSRF guard: every address is checked and only these checked addresses are connected to.
+    for (const auto& entry : endpoints) {
+      auto allowed = options_.outbound.check(target.host, target.port, entry.endpoint().address());
+      if (!allowed.ok()) co_return fail(out, allowed.error().detail);
+    }
     if (!target.https) {
       beast::tcp_stream stream(executor);
       stream.expires_at(deadline_);

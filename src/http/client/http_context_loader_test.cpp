@@ -46,6 +46,11 @@ class TestServer {
   }
   unsigned short port() const { return port_; }
 
+  int requests_seen() {
+    std::lock_guard lock(mutex_);
+    return requests_seen_;
+  }
+
   std::string last_accept() {
     std::lock_guard lock(mutex_);
     return last_accept_;
@@ -72,6 +77,7 @@ class TestServer {
     {
       std::lock_guard lock(mutex_);
       last_accept_ = std::string(request[bhttp::field::accept]);
+      ++requests_seen_;
     }
     bhttp::response<bhttp::string_body> response{bhttp::status::ok, 11};
     std::string_view target = request.target();
@@ -81,6 +87,10 @@ class TestServer {
     } else if (target == "/moved") {
       response.result(bhttp::status::moved_permanently);
       response.set(bhttp::field::location, "/context.jsonld");
+    } else if (target == "/to-other-loopback") {
+      response.result(bhttp::status::found);
+      response.set(bhttp::field::location,
+                   "http://127.0.0.2:" + std::to_string(port_) + "/context.jsonld");
     } else if (target == "/loop") {
       response.result(bhttp::status::found);
       response.set(bhttp::field::location, url("/loop"));
@@ -107,11 +117,14 @@ class TestServer {
   std::mutex mutex_;
   std::vector<std::thread> connections_;
   std::string last_accept_;
+  int requests_seen_ = 0;
 };
 
+// The test server is on loopback, which the default outbound policy refuses.
 HttpContextLoaderOptions fast_options() {
   HttpContextLoaderOptions options;
   options.timeout = std::chrono::milliseconds(500);
+  options.outbound = *OutboundPolicy::from_allowlist({"127.0.0.0/8"});
   return options;
 }
 
@@ -183,6 +196,42 @@ TEST(HttpContextLoader, HttpsToAPlainServerFailsTheHandshake) {
   expect_unavailable(
       loader.load("https://127.0.0.1:" + std::to_string(server.port()) + "/context.jsonld"),
       "TLS handshake failed");
+}
+
+TEST(HttpContextLoader, DefaultPolicyRefusesLoopbackWithoutContactingIt) {
+  TestServer server;
+  HttpContextLoaderOptions options = fast_options();
+  options.outbound = OutboundPolicy();
+  HttpContextLoader loader(options);
+  expect_unavailable(loader.load(server.url("/context.jsonld")),
+                     "refused to connect to 127.0.0.1: it is a loopback address");
+  EXPECT_EQ(server.requests_seen(), 0);
+}
+
+TEST(HttpContextLoader, RedirectsAreCheckedLikeTheFirstRequest) {
+  TestServer server;
+  HttpContextLoaderOptions options = fast_options();
+  // Only this host:port is allowed; the redirect goes to another loopback address.
+  options.outbound =
+      *OutboundPolicy::from_allowlist({"127.0.0.1:" + std::to_string(server.port())});
+  HttpContextLoader loader(options);
+  ASSERT_TRUE(loader.load(server.url("/context.jsonld")).ok());
+  expect_unavailable(loader.load(server.url("/to-other-loopback")),
+                     "refused to connect to 127.0.0.2");
+  EXPECT_EQ(server.requests_seen(), 2);  // the direct load and the redirecting answer only
+}
+
+TEST(HttpContextLoader, HostPortEntryAllowsAHostByName) {
+  TestServer server;
+  HttpContextLoaderOptions options = fast_options();
+  options.outbound =
+      *OutboundPolicy::from_allowlist({"localhost:" + std::to_string(server.port())});
+  HttpContextLoader loader(options);
+  auto document =
+      loader.load("http://localhost:" + std::to_string(server.port()) + "/context.jsonld");
+  ASSERT_TRUE(document.ok()) << document.error().detail;
+  // Another port of the same host is not allowed.
+  expect_unavailable(loader.load("http://localhost:9/context.jsonld"), "loopback address");
 }
 
 TEST(HttpContextLoader, RejectsOtherSchemesAndBadUrls) {

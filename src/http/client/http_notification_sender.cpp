@@ -1,6 +1,8 @@
 #include "citytwin/http/http_notification_sender.hpp"
 #include "client_tls.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <exception>
 #include <optional>
 
@@ -82,6 +84,16 @@ class Delivery {
     if (ec) {
       error = "cannot resolve " + target.host + ": " + ec.message();
       co_return;
+    }
+    // SSRF guard: every address is checked and only these checked addresses are connected to.
+    for (const auto& entry : endpoints) {
+      auto allowed = options_.outbound.check(target.host, target.port, entry.endpoint().address());
+      if (!allowed.ok()) {
+        spdlog::warn("notification to {}:{} not sent: {}", target.host, target.port,
+                     allowed.error().detail);
+        error = allowed.error().detail;
+        co_return;
+      }
     }
     if (!target.https) {
       beast::tcp_stream stream(executor);

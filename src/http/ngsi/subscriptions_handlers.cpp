@@ -55,6 +55,26 @@ boost::json::object with_context(boost::json::object subscription, const Request
   return subscription;
 }
 
+// SSRF protection (docs/security.md): an endpoint the outbound policy refuses is refused when
+// the subscription is made or changed, where the client sees why, instead of failing every
+// notification later. Host names are judged when resolved, at delivery.
+Status check_endpoint(const boost::json::object& body, const NgsiApi& api) {
+  if (!api.check_outbound_url) return ok_status();
+  const auto* notification = body.if_contains("notification");
+  const auto* endpoint = notification && notification->is_object()
+                             ? notification->as_object().if_contains("endpoint")
+                             : nullptr;
+  const auto* uri =
+      endpoint && endpoint->is_object() ? endpoint->as_object().if_contains("uri") : nullptr;
+  if (uri == nullptr || !uri->is_string()) return ok_status();  // validated by the service
+  auto allowed = api.check_outbound_url(std::string_view(uri->as_string()));
+  if (!allowed.ok()) {
+    return make_error(ErrorKind::kBadRequestData,
+                      "notification.endpoint.uri: " + allowed.error().detail);
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 Response create_subscription(Request& request, NgsiApi& api) {
@@ -62,6 +82,7 @@ Response create_subscription(Request& request, NgsiApi& api) {
   if (!write) return fail(write.error());
   auto body = body_object(*write);
   if (!body) return fail(body.error());
+  CT_RETURN_IF_ERROR_RESPONSE(check_endpoint(**body, api));
   // An inline @context is kept as an ImplicitlyCreated /jsonldContexts entry (clause 5.13) and
   // the subscription refers to it by URL, so notifications in application/json can name it
   // in their Link header.
@@ -120,6 +141,7 @@ Response update_subscription(Request& request, NgsiApi& api) {
   if (!id) return fail(id.error());
   auto body = body_object(*write);
   if (!body) return fail(body.error());
+  CT_RETURN_IF_ERROR_RESPONSE(check_endpoint(**body, api));
   CT_RETURN_IF_ERROR_RESPONSE(
       api.subscriptions.update(write->env.tenant, *id, **body, *write->env.context));
   return Response::empty(204);

@@ -24,6 +24,7 @@ enum class ErrorKind {
   kMethodNotAllowed,       // 405
   kUnauthorized,           // 401
   kForbidden,              // 403
+  kTooManyRequests,        // 429: a rate limit was exceeded (RFC 6585 clause 4)
   kServiceUnavailable,     // 503 (storage full, shutting down)
   kInternalError,          // 500: a bug or an I/O failure the server cannot explain to the client
 };

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <functional>
+#include <string_view>
+
 #include <cstddef>
 #include <string>
 
@@ -42,6 +45,9 @@ struct NgsiApi {
   NgsiApiOptions options;
   // History retention rules (/citytwin/v1/retention); the routes are left out without it.
   core::RetentionService* retention = nullptr;
+  // The outbound (SSRF) policy's check of a notification endpoint URL, without DNS
+  // (http::OutboundPolicy::check_url); empty: endpoints are judged at delivery only.
+  std::function<Status(std::string_view url)> check_outbound_url = nullptr;
 };
 
 // Registers every /ngsi-ld/v1/ route.

@@ -10,9 +10,20 @@
 #include "citytwin/common/result.hpp"
 #include "citytwin/http/router.hpp"
 #include "citytwin/http/write_barrier.hpp"
+#include "citytwin/security/jwt_verifier.hpp"
 #include "citytwin/security/key_service.hpp"
 
 namespace citytwin::http {
+
+// A token-bucket rate limit (docs/security.md, "Rate limits"): `per_second` requests per
+// second on average, bursts of `burst`. per_second 0 = no limit; burst 0 = per_second.
+struct RateLimit {
+  unsigned per_second = 0;
+  unsigned burst = 0;
+
+  bool enabled() const { return per_second > 0; }
+  unsigned effective_burst() const { return burst != 0 ? burst : per_second; }
+};
 
 struct ServerOptions {
   // Address and port to listen on; port 0 picks a free port (see Server::port()).
@@ -39,23 +50,42 @@ struct ServerOptions {
   std::chrono::milliseconds shutdown_grace{10000};
   // Most simultaneous connections; more are accepted and closed at once.
   std::size_t max_connections = 10000;
+  // HTTPS (docs/security.md): PEM certificate chain and private key. Both empty (default):
+  // plain HTTP. Both set: TLS 1.2+ only on this port, plain HTTP refused, and every response
+  // carries Strict-Transport-Security. Server::reload_tls() reads them again.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+
+  bool tls_enabled() const { return !tls_cert_file.empty(); }
+  // Rate limits of non-public routes, answered 429 with Retry-After when exceeded: per
+  // authenticated API key or token subject (after authentication) and per client IP address
+  // (before it, so floods of bad keys are limited too). Default: both off.
+  RateLimit key_rate_limit;
+  RateLimit ip_rate_limit;
 };
 
 // An HTTP/1.1 server (Boost.Beast) dispatching to a Router. Records request counts and
 // latencies per route into the metrics registry. With a `barrier`, the response to any
 // request but GET/HEAD waits until the writes it made are durable (write_barrier.hpp). With
 // `keys`, every route but the public ones needs an API key allowing its permission
-// (docs/security.md); without, authentication is off.
+// (docs/security.md); without, authentication is off. With `tokens` too, a bearer credential
+// shaped like a JWT is checked as an OAuth2/OIDC token instead of as an API key.
 class Server {
  public:
   Server(ServerOptions options, const Router& router, MetricsRegistry& metrics,
-         WriteBarrier* barrier = nullptr, security::KeyService* keys = nullptr);
+         WriteBarrier* barrier = nullptr, security::KeyService* keys = nullptr,
+         const security::JwtVerifierSlot* tokens = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and listens; fails with a clear message when the address is in use.
+  // Binds and listens; fails with a clear message when the address is in use or the TLS
+  // certificate or key cannot be used.
   Status start();
+  // Reads the TLS certificate and key files again: connections opened from now on handshake
+  // with the new pair, established ones are not dropped. On failure the old pair stays.
+  // No-op without TLS. Safe to call from any thread.
+  Status reload_tls();
   std::uint16_t port() const;
   // Runs the worker threads until stop(); returns when all have finished.
   void run();

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "citytwin/common/result.hpp"
 
@@ -64,6 +65,30 @@ struct ServeOptions {
   // Let auth = "off" listen on an address other than loopback. Default false: the server
   // refuses to start, so an open API is never exposed to the network by accident.
   bool insecure_allow_remote = false;
+  // HTTPS: PEM certificate chain and private key files. Both empty (default): plain HTTP.
+  // Both set: the listener speaks TLS 1.2+ only; SIGHUP reads the files again.
+  std::string tls_cert;
+  std::string tls_key;
+  // Outgoing requests (notifications, remote @contexts) to loopback, private, link-local and
+  // other non-public addresses are refused unless one of these allows them: a network
+  // ("10.0.0.0/8"), an address, or "host:port". Default: none (docs/security.md).
+  std::vector<std::string> outbound_allow;
+  // Rate limits (docs/security.md), token buckets answered 429 + Retry-After: requests per
+  // second and burst per API key (or token subject), and per client IP address. 0 = off
+  // (default for both); a burst of 0 means one second's worth of requests.
+  unsigned rate_limit_per_s = 0;
+  unsigned rate_burst = 0;
+  unsigned ip_rate_limit_per_s = 0;
+  unsigned ip_rate_burst = 0;
+  // OAuth2 / OpenID Connect bearer tokens (security::JwtOptions says what each does): a JWKS
+  // file turns them on (with auth required); issuer and audience are then required. Tokens
+  // must name a role in jwt_roles_claim and may name a tenant in jwt_tenant_claim.
+  std::string jwks_file;
+  std::string jwt_issuer;
+  std::string jwt_audience;
+  std::string jwt_roles_claim = "roles";
+  std::string jwt_tenant_claim = "tenant";
+  std::uint32_t jwt_clock_skew_s = 60;
 
   // Remote @context download limits.
   std::uint32_t context_fetch_timeout_ms = 5000;

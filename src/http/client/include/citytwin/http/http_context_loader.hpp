@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "citytwin/common/result.hpp"
+#include "citytwin/http/outbound_policy.hpp"
 #include "citytwin/model/context_loader.hpp"
 
 namespace citytwin::http {
@@ -32,6 +33,9 @@ struct HttpContextLoaderOptions {
   std::string ca_file;
   // Sent as User-Agent. Default "CityTwin".
   std::string user_agent = "CityTwin";
+  // Which destinations may be fetched from (SSRF protection, outbound_policy.hpp). Default:
+  // public addresses only; redirects are checked like the first request.
+  OutboundPolicy outbound;
 };
 
 class HttpContextLoader final : public jsonld::ContextLoader {

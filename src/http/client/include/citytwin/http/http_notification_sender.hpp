@@ -14,6 +14,7 @@
 #include <string>
 
 #include "citytwin/core/notification_sender.hpp"
+#include "citytwin/http/outbound_policy.hpp"
 
 namespace citytwin::http {
 
@@ -26,6 +27,9 @@ struct HttpNotificationSenderOptions {
   std::string user_agent = "CityTwin";
   // PEM file of trusted CA certificates for https:// receivers; empty means the system store.
   std::string ca_file;
+  // Which receivers may be called (SSRF protection, outbound_policy.hpp). Default: public
+  // addresses only.
+  OutboundPolicy outbound;
 };
 
 class HttpNotificationSender final : public core::NotificationSender {
