@@ -139,6 +139,20 @@ class RecordCompletion {
   std::string key_;
 };
 
+// [[name, value], ...] as saved by save_outbox.
+std::vector<std::pair<std::string, std::string>> string_pairs(const json::value& value) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const auto* array = value.if_array();
+  if (array == nullptr) return out;
+  for (const auto& item : *array) {
+    const auto* pair = item.if_array();
+    if (pair && pair->size() == 2 && (*pair)[0].is_string() && (*pair)[1].is_string()) {
+      out.emplace_back(std::string((*pair)[0].as_string()), std::string((*pair)[1].as_string()));
+    }
+  }
+  return out;
+}
+
 std::string link_header(const Subscription& subscription) {
   const json::value& context = subscription.notification_context;
   std::string url = context.is_string() ? std::string(context.as_string())
@@ -278,12 +292,9 @@ Status SubscriptionService::restore_outbox() {
         OutgoingNotification notification;
         notification.uri = std::string(uri->as_string());
         notification.body = std::string(body->as_string());
-        for (const auto& header : headers->as_array()) {
-          const auto* pair = header.if_array();
-          if (pair && pair->size() == 2 && (*pair)[0].is_string() && (*pair)[1].is_string()) {
-            notification.headers.emplace_back(std::string((*pair)[0].as_string()),
-                                              std::string((*pair)[1].as_string()));
-          }
+        notification.headers = string_pairs(*headers);
+        if (const auto* info = object->if_contains("notifierInfo")) {
+          notification.notifier_info = string_pairs(*info);
         }
         // A subscription deleted since is not registered: enqueue ignores it.
         notifier_.enqueue(key, std::move(notification));
@@ -300,8 +311,14 @@ void SubscriptionService::save_outbox() {
     for (const auto& item : items) {
       json::array headers;
       for (const auto& [name, value] : item.headers) headers.push_back(json::array{name, value});
-      saved.push_back(
-          json::object{{"uri", item.uri}, {"headers", std::move(headers)}, {"body", item.body}});
+      json::array notifier_info;
+      for (const auto& [key, value] : item.notifier_info) {
+        notifier_info.push_back(json::array{key, value});
+      }
+      saved.push_back(json::object{{"uri", item.uri},
+                                   {"headers", std::move(headers)},
+                                   {"notifierInfo", std::move(notifier_info)},
+                                   {"body", item.body}});
     }
     (void)store_.put_document(kOutbox, key, to_json_text(saved));
   }
@@ -621,6 +638,7 @@ void SubscriptionService::enqueue(const Subscription& subscription, const json::
   for (const auto& header : subscription.notification.receiver_info) {
     outgoing.headers.push_back(header);
   }
+  outgoing.notifier_info = subscription.notification.notifier_info;
   outgoing.body = to_json_text(body);
   notifier_.enqueue(key_of(subscription.tenant, subscription.id), std::move(outgoing));
 }
