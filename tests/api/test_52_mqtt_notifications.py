@@ -67,8 +67,9 @@ class Mosquitto:
         self.process = None
 
     def start(self):
+        log = os.path.join(self.directory, "mosquitto.log")
         self.process = subprocess.Popen(["mosquitto", "-c", self.config],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                        stdout=subprocess.DEVNULL, stderr=open(log, "ab"))
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -76,7 +77,7 @@ class Mosquitto:
                 return self
             except OSError:
                 if self.process.poll() is not None:
-                    raise RuntimeError(self.process.stderr.read().decode())
+                    raise RuntimeError(open(log).read())
                 time.sleep(0.05)
         raise RuntimeError("mosquitto did not start")
 

@@ -193,7 +193,8 @@ Status MqttBrokerConnection::connect(SteadyTime deadline) {
   return ok_status();
 }
 
-Status MqttBrokerConnection::publish(const std::string& payload, int qos, SteadyTime deadline) {
+Status MqttBrokerConnection::publish(const std::string& topic, const std::string& payload, int qos,
+                                     SteadyTime deadline) {
   std::lock_guard lock(mutex_);
   auto now = std::chrono::steady_clock::now();
   // The broker drops a client silent for 1.5 keep-alive periods (MQTT clause 3.1.2.10); a
@@ -206,9 +207,8 @@ Status MqttBrokerConnection::publish(const std::string& payload, int qos, Steady
   }
   if (handle_ == nullptr || !connected_) CT_RETURN_IF_ERROR(connect(deadline));
   int mid = 0;
-  int rc =
-      mosquitto_publish_v5(handle_, &mid, endpoint_.topic.c_str(), static_cast<int>(payload.size()),
-                           payload.data(), qos, false, nullptr);
+  int rc = mosquitto_publish_v5(handle_, &mid, topic.c_str(), static_cast<int>(payload.size()),
+                                payload.data(), qos, false, nullptr);
   if (rc != MOSQ_ERR_SUCCESS) {
     std::string reason = describe(rc);
     close();

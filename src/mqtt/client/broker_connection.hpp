@@ -26,9 +26,11 @@ class MqttBrokerConnection {
   MqttBrokerConnection(const MqttBrokerConnection&) = delete;
   MqttBrokerConnection& operator=(const MqttBrokerConnection&) = delete;
 
-  // Publishes `payload` to the endpoint's topic and waits for the acknowledgement of `qos`,
-  // connecting first when needed; fails at once while a failed connection backs off.
-  Status publish(const std::string& payload, int qos, SteadyTime deadline);
+  // Publishes `payload` to `topic` and waits for the acknowledgement of `qos`, connecting first
+  // when needed; fails at once while a failed connection backs off. The connection is shared
+  // by every endpoint on the same broker, so the topic comes with each message.
+  Status publish(const std::string& topic, const std::string& payload, int qos,
+                 SteadyTime deadline);
 
   // No publish for longer than `idle` (and none running now).
   bool idle_for(std::chrono::steady_clock::duration idle);
@@ -48,7 +50,7 @@ class MqttBrokerConnection {
   void close();
   std::string name() const;
 
-  core::MqttEndpoint endpoint_;
+  core::MqttEndpoint endpoint_;  // broker and credentials; its topic is not used
   core::MqttVersion version_;
   const MqttNotificationSenderOptions& options_;
 

@@ -92,7 +92,8 @@ Status MqttNotificationSender::send(const core::OutgoingNotification& notificati
       }
       connection = slot;
     }
-    return connection->publish(mqtt_notification_payload(notification), publish->qos, deadline);
+    return connection->publish(endpoint->topic, mqtt_notification_payload(notification),
+                               publish->qos, deadline);
   } catch (const std::exception& exception) {
     return make_error(ErrorKind::kServiceUnavailable,
                       std::string("internal error in the MQTT client: ") + exception.what());
