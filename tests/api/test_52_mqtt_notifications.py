@@ -24,8 +24,10 @@ from ngsild import CORE_CONTEXT_URL, JSON, V1, assert_problem, create, quote  # 
 
 SUBS = f"{V1}/subscriptions"
 HOST = "127.0.0.1"
+# Fast retries so that a broker coming back is noticed quickly; a generous timeout so that a
+# loaded machine does not turn a slow CONNACK into a failure.
 FAST_RETRIES = ["--notify-retry-initial-ms", "100", "--notify-retry-max-ms", "300",
-                "--notify-max-attempts", "1000", "--notify-timeout-ms", "1000"]
+                "--notify-max-attempts", "1000", "--notify-timeout-ms", "5000"]
 _counter = [0]
 
 
@@ -298,7 +300,7 @@ def test_broker_down_then_up_retries_and_recovers(server):
         # The notification is retried with backoff until the broker is back.
         broker.start()
         subscriber = Subscriber(broker, topic)
-        [message] = subscriber.wait_for(1, timeout=20)
+        [message] = subscriber.wait_for(1, timeout=40)
         assert message["payload"]["body"]["data"][0]["id"] == entity_id
         recovered = eventually(lambda: (s := get_sub(server, sub_id))["status"] == "active" and s)
         assert recovered, get_sub(server, sub_id)
@@ -318,7 +320,7 @@ def test_broker_down_then_up_retries_and_recovers(server):
         assert eventually(lambda: get_sub(server, sub_id)["status"] == "failed")
         broker.start()
         subscriber = Subscriber(broker, topic)
-        [message] = subscriber.wait_for(1, timeout=20)
+        [message] = subscriber.wait_for(1, timeout=40)
         assert message["payload"]["body"]["data"][0]["luminosity"]["value"] == 3
     finally:
         if subscriber:
