@@ -297,6 +297,7 @@ def test_broker_down_then_up_retries_and_recovers(server):
         assert failed["notification"]["timesFailed"] >= 1
         assert "lastFailure" in failed["notification"]
         assert "lastSuccess" not in failed["notification"]
+        assert HOST in failed["notification"]["lastFailureReason"]
         # The notification is retried with backoff until the broker is back.
         broker.start()
         subscriber = Subscriber(broker, topic)
@@ -306,6 +307,7 @@ def test_broker_down_then_up_retries_and_recovers(server):
         assert recovered, get_sub(server, sub_id)
         assert recovered["notification"]["status"] == "ok"
         assert "lastSuccess" in recovered["notification"]
+        assert "lastFailureReason" not in recovered["notification"]
         # And the cached connection carries later notifications.
         requests.patch(f"{server.url}{V1}/entities/{quote(entity_id)}/attrs", headers=JSON,
                        data=json.dumps({"luminosity": {"type": "Property", "value": 2}}))
@@ -340,6 +342,7 @@ def test_credentials_in_the_uri(server):
         assert message["payload"]["body"]["subscriptionId"] == right
         refused = eventually(lambda: (s := get_sub(server, wrong))["status"] == "failed" and s)
         assert refused, get_sub(server, wrong)
+        assert "refused the connection" in refused["notification"]["lastFailureReason"]
         time.sleep(0.5)
         assert len(subscriber.messages) == 1
     finally:
@@ -388,6 +391,8 @@ def test_mqtts_with_an_untrusted_certificate_fails(server, certificate):
         create(server, light("urn:ngsi-ld:Streetlight:" + unique("untrusted")))
         failed = eventually(lambda: (s := get_sub(server, sub_id))["status"] == "failed" and s)
         assert failed, get_sub(server, sub_id)
+        reason = failed["notification"]["lastFailureReason"]
+        assert "TLS" in reason or "SSL" in reason or "certificate" in reason, reason
         time.sleep(0.5)
         assert subscriber.messages == []
     finally:
