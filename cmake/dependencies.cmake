@@ -7,6 +7,8 @@ find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
+# libmosquitto: the client of mqtt:// notification endpoints (src/mqtt/client).
+pkg_check_modules(MOSQUITTO REQUIRED IMPORTED_TARGET libmosquitto)
 # jemalloc for the server binary (docs/decisions.md: glibc malloc's consolidation cost up to
 # half the time of a geo query). Sanitizer builds keep the allocator the sanitizers intercept.
 if(NOT CITYTWIN_SANITIZE AND NOT CITYTWIN_TSAN AND NOT CITYTWIN_FUZZ)

@@ -9,10 +9,10 @@ build_packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   librocksdb-dev libssl-dev libcli11-dev libtomlplusplus-dev
   libspdlog-dev libfmt-dev libjemalloc-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libmosquitto-dev
 )
 test_packages=(python3 python3-pytest python3-requests python3-cryptography curl openssl
-  poppler-utils mosquitto-clients python3-paho-mqtt)
+  poppler-utils mosquitto-clients python3-paho-mqtt mosquitto)
 # The web console (web/): built with Node.js and npm at build time, tested end to end in
 # Debian's headless Chromium (tests/e2e/).
 web_packages=(nodejs chromium)

@@ -15,7 +15,7 @@ using testing::ManualClock;
 using testing::RecordingSender;
 
 OutgoingNotification note(int n) {
-  return OutgoingNotification{"http://h/x", {}, std::to_string(n), nullptr};
+  return OutgoingNotification{"http://h/x", {}, std::to_string(n), nullptr, {}};
 }
 
 NotifierOptions fast() {
@@ -147,8 +147,8 @@ TEST(Notifier, HangingReceiverDoesNotStallOthers) {
   notifier.add("slow", {});
   notifier.add("fast", {});
   notifier.start();
-  notifier.enqueue("slow", OutgoingNotification{"http://hang/", {}, "x", nullptr});
-  notifier.enqueue("slow", OutgoingNotification{"http://hang/", {}, "y", nullptr});
+  notifier.enqueue("slow", OutgoingNotification{"http://hang/", {}, "x", nullptr, {}});
+  notifier.enqueue("slow", OutgoingNotification{"http://hang/", {}, "y", nullptr, {}});
   for (int i = 0; i < 20; ++i) notifier.enqueue("fast", note(i));
   EXPECT_TRUE(eventually([&] { return sender.delivered_ == 20; }));
   sender.release();

@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 
 #include "citytwin/common/json_text.hpp"
+#include "citytwin/core/mqtt_endpoint.hpp"
 #include "citytwin/model/core_contexts.hpp"
 #include "citytwin/model/entity_form.hpp"
 #include "citytwin/model/ngsi_names.hpp"
@@ -129,16 +130,22 @@ Status parse_endpoint(const json::value& value, NotificationParams& out) {
   if (!uri) return std::move(uri).error();
   if (!*uri) return bad("notification.endpoint.uri is required");
   if (!model::is_valid_uri(**uri)) return bad("notification.endpoint.uri must be a URI");
-  // Clause 5.2.15 allows any scheme the broker supports; this version delivers over HTTP and
-  // HTTPS only, so anything else is refused up front rather than failing every notification.
+  // Clause 5.2.15 allows any scheme the broker supports; CityTwin delivers over HTTP(S) and
+  // MQTT(S) (clause 7.2), so anything else is refused up front rather than failing every
+  // notification.
   std::string_view text = **uri;
   bool http = text.substr(0, 7) == "http://" && text.size() > 7;
   bool https = text.substr(0, 8) == "https://" && text.size() > 8;
-  if (!http && !https) {
+  bool mqtt = is_mqtt_uri(text);
+  if (!http && !https && !mqtt) {
     return bad(
-        "notification.endpoint.uri: only http:// and https:// endpoints are supported, "
-        "got '" +
+        "notification.endpoint.uri: only http://, https://, mqtt:// and mqtts:// endpoints are "
+        "supported, got '" +
         std::string(text) + "'");
+  }
+  if (mqtt) {
+    auto endpoint = parse_mqtt_endpoint(text);
+    if (!endpoint) return std::move(endpoint).error();
   }
   out.uri = std::string(**uri);
   auto accept = optional_string(*endpoint, "accept", "notification.endpoint.");
@@ -164,9 +171,12 @@ Status parse_endpoint(const json::value& value, NotificationParams& out) {
         return bad("notification.endpoint." + std::string(member) +
                    " items must be {\"key\": string, \"value\": string} (clause 5.2.22)");
       }
-      // receiverInfo becomes HTTP headers of each notification (clause 5.2.15); notifierInfo
-      // configures the notifier and has no meaning for HTTP endpoints yet.
-      if (member == "receiverInfo") {
+      // receiverInfo becomes HTTP headers of each notification (or MQTT metadata, clause
+      // 7.2); notifierInfo configures the notifier (MQTT-QoS, MQTT-Version).
+      if (member == "notifierInfo") {
+        out.notifier_info.emplace_back(std::string(key->as_string()),
+                                       std::string(val->as_string()));
+      } else {
         std::string_view header = key->as_string();
         bool token = std::all_of(header.begin(), header.end(), [](char c) {
           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
@@ -183,6 +193,10 @@ Status parse_endpoint(const json::value& value, NotificationParams& out) {
       }
     }
   }
+  // MQTT-QoS and MQTT-Version are checked whatever the scheme, so that a subscription later
+  // PATCHed to an mqtt:// endpoint cannot carry a value the MQTT notifier would refuse.
+  auto mqtt_options = parse_mqtt_notifier_info(out.notifier_info);
+  if (!mqtt_options) return std::move(mqtt_options).error();
   return ok_status();
 }
 

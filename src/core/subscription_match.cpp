@@ -109,11 +109,13 @@ void add_previous_values(json::object& rendered, const json::object& rendered_be
 }  // namespace
 
 std::optional<Trigger> match_change(const Subscription& subscription, const EntityChange& change) {
-  auto trigger = fired(subscription, change);
-  if (!trigger) return std::nullopt;
+  if (!change.after && !change.before) return std::nullopt;
+  // The entity filter first: with many subscriptions most are for other entities or types,
+  // and their id/type test is far cheaper than the attribute diff that fired() computes
+  // (bench/subscriptions: 1,000 subscriptions, each change compared against all of them).
   const json::object& entity = change.after ? *change.after : *change.before;
   if (subscription.matcher && !subscription.matcher->matches(entity)) return std::nullopt;
-  return trigger;
+  return fired(subscription, change);
 }
 
 namespace {

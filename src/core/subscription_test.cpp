@@ -123,9 +123,9 @@ TEST_F(SubscriptionCompile, BadQAndGeoQAreRejected) {
   EXPECT_TRUE(compile(payload).ok());
 }
 
-TEST_F(SubscriptionCompile, OnlyHttpAndHttpsEndpointsAreAccepted) {
-  for (std::string_view uri :
-       {"mqtt://127.0.0.1/topic", "ftp://x/y", "not a uri", "http://", "https://"}) {
+TEST_F(SubscriptionCompile, OnlyHttpAndMqttEndpointsAreAccepted) {
+  for (std::string_view uri : {"ftp://x/y", "not a uri", "http://", "https://", "mqtt://h",
+                               "mqtt://h/a/#", "mqtts://h:99999/t", "ws://h/t"}) {
     auto payload = valid();
     payload["notification"].as_object()["endpoint"].as_object()["uri"] = uri;
     expect_bad(payload, "endpoint.uri");
@@ -133,6 +133,10 @@ TEST_F(SubscriptionCompile, OnlyHttpAndHttpsEndpointsAreAccepted) {
   auto payload = valid();
   payload["notification"].as_object()["endpoint"].as_object()["uri"] = "https://127.0.0.1:9/x";
   EXPECT_TRUE(compile(payload).ok());
+  for (std::string_view uri : {"mqtt://127.0.0.1/topic", "mqtts://u:p@broker:8884/a/b"}) {
+    payload["notification"].as_object()["endpoint"].as_object()["uri"] = uri;
+    EXPECT_TRUE(compile(payload).ok()) << uri;
+  }
   payload["notification"].as_object()["endpoint"].as_object().erase("uri");
   expect_bad(payload, "endpoint.uri is required");
 }
@@ -164,6 +168,23 @@ TEST_F(SubscriptionCompile, NotificationParametersAreValidated) {
   ASSERT_EQ(subscription->notification.receiver_info.size(), 1u);
   EXPECT_EQ(subscription->notification.receiver_info[0].first, "X-Auth");
   EXPECT_TRUE(subscription->notification.show_changes);
+}
+
+TEST_F(SubscriptionCompile, MqttNotifierInfoIsValidatedAndKept) {
+  auto payload = valid();
+  auto& endpoint = payload["notification"].as_object()["endpoint"].as_object();
+  endpoint["uri"] = "mqtt://127.0.0.1:1883/city";
+  endpoint["notifierInfo"] = json::parse(R"([{"key": "MQTT-QoS", "value": "5"}])");
+  expect_bad(payload, "MQTT-QoS");
+  endpoint["notifierInfo"] = json::parse(R"([{"key": "MQTT-Version", "value": "3"}])");
+  expect_bad(payload, "MQTT-Version");
+  endpoint["notifierInfo"] = json::parse(
+      R"([{"key": "MQTT-QoS", "value": "1"}, {"key": "MQTT-Version", "value": "mqtt3.1.1"}])");
+  auto subscription = compile(payload);
+  ASSERT_TRUE(subscription.ok()) << subscription.error().detail;
+  ASSERT_EQ(subscription->notification.notifier_info.size(), 2u);
+  EXPECT_EQ(subscription->notification.notifier_info[0].first, "MQTT-QoS");
+  EXPECT_EQ(subscription->notification.notifier_info[0].second, "1");
 }
 
 TEST_F(SubscriptionCompile, TimingMembersAreValidated) {

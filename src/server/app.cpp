@@ -17,6 +17,7 @@
 #include "citytwin/core/context_documents.hpp"
 #include "citytwin/core/discovery.hpp"
 #include "citytwin/core/entity_service.hpp"
+#include "citytwin/core/notification_router.hpp"
 #include "citytwin/core/retention_service.hpp"
 #include "citytwin/core/subscription_service.hpp"
 #include "citytwin/core/temporal_service.hpp"
@@ -38,6 +39,7 @@
 #include "citytwin/model/context_registry.hpp"
 #include "citytwin/model/context_resolver.hpp"
 #include "citytwin/mqtt/broker.hpp"
+#include "citytwin/mqtt/mqtt_notification_sender.hpp"
 #include "citytwin/security/jwt_verifier.hpp"
 #include "citytwin/security/key_service.hpp"
 #include "citytwin/store/rocksdb_store.hpp"
@@ -336,7 +338,21 @@ int serve(const ServeOptions& options) {
   sender_options.timeout = std::chrono::milliseconds(options.notify_timeout_ms);
   sender_options.ca_file = options.notify_ca_file;
   sender_options.outbound = *outbound;
-  http::HttpNotificationSender notification_sender(sender_options);
+  http::HttpNotificationSender http_notification_sender(sender_options);
+  // mqtt:// and mqtts:// endpoints (clause 7.2): same timeout and trust store; a broker that
+  // cannot be reached is dialled again with the notification retry backoff.
+  mqtt::MqttNotificationSenderOptions mqtt_sender_options;
+  mqtt_sender_options.timeout = sender_options.timeout;
+  mqtt_sender_options.ca_file = options.notify_ca_file;
+  mqtt_sender_options.reconnect_initial =
+      std::chrono::milliseconds(options.notify_retry_initial_ms);
+  mqtt_sender_options.reconnect_max = std::chrono::milliseconds(options.notify_retry_max_ms);
+  mqtt::MqttNotificationSender mqtt_notification_sender(mqtt_sender_options);
+  core::NotificationRouter notification_sender;
+  notification_sender.route("http", http_notification_sender);
+  notification_sender.route("https", http_notification_sender);
+  notification_sender.route("mqtt", mqtt_notification_sender);
+  notification_sender.route("mqtts", mqtt_notification_sender);
   core::NotifierOptions notifier_options;
   notifier_options.threads = options.notify_threads;
   notifier_options.queue_limit = options.notify_queue_limit;

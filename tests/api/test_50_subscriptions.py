@@ -303,7 +303,8 @@ def _valid(receiver):
     {"notification": None},
     {"notification": {"format": "pretty", "endpoint": {"uri": "http://127.0.0.1:9/x"}}},
     {"notification": {"endpoint": {"uri": "ftp://127.0.0.1/x"}}},
-    {"notification": {"endpoint": {"uri": "mqtt://127.0.0.1:1883/topic"}}},
+    {"notification": {"endpoint": {"uri": "mqtt://127.0.0.1:1883"}}},  # no topic
+    {"notification": {"endpoint": {"uri": "mqtt://127.0.0.1:1883/a/#"}}},
     {"notification": {"endpoint": {}}},
     {"notification": {"endpoint": {"uri": "http://127.0.0.1:9/x", "accept": "text/html"}}},
     {"notification": {"attributes": [], "endpoint": {"uri": "http://127.0.0.1:9/x"}}},
@@ -331,7 +332,7 @@ def test_invalid_patch_is_400_and_changes_nothing(server, receiver):
     sub_id = subscribe(server, subscription(receiver, q="luminosity>1"))
     before = get_sub(server, sub_id)
     for fragment in ({"q": "(("}, {"notificationTrigger": ["nope"]}, {"throttling": -1},
-                     {"notification": {"endpoint": {"uri": "mqtt://x/y"}}}):
+                     {"notification": {"endpoint": {"uri": "mqtt://x/y/+"}}}):
         response = requests.patch(sub_url(server, sub_id), data=json.dumps(fragment), headers=JSON)
         assert_problem(response, 400, ("BadRequestData", "InvalidRequest"))
     assert get_sub(server, sub_id) == before

@@ -18,10 +18,13 @@ struct OutgoingNotification {
   // deleted); the last holder's release tells the sender of the change it came from that it
   // is handled. Null when nobody waits for it.
   std::shared_ptr<const void> completion;
+  // endpoint.notifierInfo pairs (clause 5.2.15): how to deliver, e.g. MQTT-QoS/MQTT-Version.
+  std::vector<std::pair<std::string, std::string>> notifier_info;
 };
 
 // Delivers a notification to its receiver. Implemented over HTTP in src/http/client (Beast
-// stays out of core) and by fakes in tests. send() blocks the calling notifier thread until
+// stays out of core), over MQTT in src/mqtt/client (clause 7.2: `headers` become the message's
+// "metadata"), and by fakes in tests. send() blocks the calling notifier thread until
 // the receiver answered or the implementation's timeout passed; it must be safe to call from
 // several threads at once. OK means the receiver answered 2xx; any other answer, a timeout or
 // a network error is an error whose detail says which.

@@ -42,9 +42,10 @@ struct NotificationParams {
   model::RepresentationFormat format = model::RepresentationFormat::kNormalized;
   bool sys_attrs = false;
   bool show_changes = false;
-  std::string uri;                                                 // endpoint.uri (http:// only)
+  std::string uri;  // endpoint.uri: http, https, mqtt or mqtts (clauses 5.2.15, 7.2)
   std::string accept = "application/json";                         // or application/ld+json
   std::vector<std::pair<std::string, std::string>> receiver_info;  // extra HTTP headers
+  std::vector<std::pair<std::string, std::string>> notifier_info;  // MQTT-QoS, MQTT-Version
 };
 
 // A validated subscription, ready for matching (clause 5.2.12). The client's own members are

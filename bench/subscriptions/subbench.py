@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""Subscription benchmark (issue #5): S subscriptions, updates offered at R entity updates/s
+for D seconds; measures notifications/s delivered, p50/p99 latency from the update's send
+time to its receipt, and the write throughput with and without the subscriptions.
+
+Everything on 127.0.0.1: CityTwin (release binary, temporary data directory), a Mosquitto
+broker started here, and `mosquitto_sub` as the receiver (C, so the receiver is not the
+bottleneck); notifications go to mqtt://127.0.0.1:<port>/bench/<n> with QoS 0. Each entity is
+watched by `--fanout` subscriptions, so each update makes that many notifications.
+
+Usage: bench/subscriptions/subbench.py [--subscriptions 1000] [--rate 10000] [--duration 10]
+"""
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import requests
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "support"))
+from citytwin_server import CityTwinServer  # noqa: E402
+
+JSON = {"Content-Type": "application/json"}
+V1 = "/ngsi-ld/v1"
+TYPE = "BenchSensor"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def entity_id(i):
+    return f"urn:ngsi-ld:{TYPE}:{i}"
+
+
+def batch(ids, stamp):
+    return [{"id": entity_id(i), "type": TYPE,
+             "sentAt": {"type": "Property", "value": stamp}} for i in ids]
+
+
+def write_load(server, entities, rate, duration, threads=4, batch_size=100):
+    """Sends batch updates (batch_size entities each) at `rate` updates/s in total (0: as fast
+    as possible) for `duration` s; returns the updates acknowledged."""
+    done = [0] * threads
+    stop_at = time.monotonic() + duration
+    url = f"{server.url}{V1}/entityOperations/upsert?options=update"
+
+    def worker(n):
+        session = requests.Session()
+        per_thread = rate / threads if rate else 0
+        start = time.monotonic()
+        sent = 0
+        cursor = n * batch_size
+        while time.monotonic() < stop_at:
+            if per_thread:
+                due = start + sent / per_thread
+                delay = due - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+            ids = [(cursor + k) % entities for k in range(batch_size)]
+            cursor += batch_size * threads
+            response = session.post(url, headers=JSON,
+                                    data=json.dumps(batch(ids, time.time())))
+            if response.status_code in (201, 204):
+                done[n] += batch_size
+            sent += batch_size
+
+    workers = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    begin = time.monotonic()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return sum(done), time.monotonic() - begin
+
+
+def percentile(values, p):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100.0 * len(ordered)))]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--subscriptions", type=int, default=1000)
+    parser.add_argument("--entities", type=int, default=1000)
+    parser.add_argument("--fanout", type=int, default=5)
+    parser.add_argument("--rate", type=int, default=10000)
+    parser.add_argument("--duration", type=float, default=10)
+    args = parser.parse_args()
+
+    directory = tempfile.mkdtemp(prefix="citytwin-subbench-")
+    broker_port = free_port()
+    config = os.path.join(directory, "mosquitto.conf")
+    with open(config, "w") as out:
+        out.write(f"listener {broker_port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                  "max_queued_messages 1000000\n")
+    broker = subprocess.Popen(["mosquitto", "-c", config], stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    received = []  # (receipt time, sentAt)
+    receiver = subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(broker_port),
+                                 "-t", "bench/#", "-q", "0"], stdout=subprocess.PIPE)
+
+    def read_receipts():
+        for line in receiver.stdout:
+            now = time.time()
+            received.append((now, line))
+
+    reader = threading.Thread(target=read_receipts, daemon=True)
+    reader.start()
+    server = CityTwinServer().start()
+    try:
+        session = requests.Session()
+        url = f"{server.url}{V1}/entityOperations/upsert"
+        for start in range(0, args.entities, 500):
+            ids = range(start, min(args.entities, start + 500))
+            assert session.post(url, headers=JSON, data=json.dumps(batch(ids, 0))).status_code \
+                in (201, 204)
+        # Baseline write throughput, no subscription yet.
+        base_done, base_elapsed = write_load(server, args.entities, 0, args.duration)
+        stride = max(1, args.entities // args.fanout)
+        for j in range(args.subscriptions):
+            watched = sorted({(j + stride * m) % args.entities for m in range(args.fanout)})
+            body = {"type": "Subscription",
+                    "entities": [{"id": entity_id(i), "type": TYPE} for i in watched],
+                    "watchedAttributes": ["sentAt"],
+                    "notification": {"format": "keyValues", "attributes": ["sentAt"],
+                                     "endpoint": {"uri":
+                                                  f"mqtt://127.0.0.1:{broker_port}/bench/{j}"}}}
+            response = session.post(f"{server.url}{V1}/subscriptions", headers=JSON,
+                                    data=json.dumps(body))
+            assert response.status_code == 201, response.text
+        time.sleep(1)
+        received.clear()
+        cpu_before = cpu_seconds(server.process.pid)
+        done, elapsed = write_load(server, args.entities, args.rate, args.duration)
+        # Drain: wait until receipts stop growing.
+        last = -1
+        while len(received) != last:
+            last = len(received)
+            time.sleep(1.0)
+        cpu_used = cpu_seconds(server.process.pid) - cpu_before
+        window_end = received[-1][0] if received else time.time()
+        latencies = []
+        first = None
+        for at, line in received:
+            try:
+                body = json.loads(line)["body"]
+                sent = body["data"][0]["sentAt"]
+            except (ValueError, KeyError, IndexError):
+                continue
+            if sent:
+                latencies.append((at - sent) * 1000.0)
+                first = first or at
+        delivered = len(latencies)
+        span = (window_end - first) if first else float("nan")
+        # Closed-loop write throughput with the subscriptions in place.
+        with_done, with_elapsed = write_load(server, args.entities, 0, args.duration)
+        result = {
+            "subscriptions": args.subscriptions, "fanout": args.fanout,
+            "offered_updates_per_s": args.rate, "duration_s": args.duration,
+            "updates_acknowledged_per_s": round(done / elapsed),
+            "notifications_expected": done * args.fanout,
+            "notifications_delivered": delivered,
+            "notifications_per_s": round(delivered / span) if first else 0,
+            "latency_p50_ms": round(percentile(latencies, 50), 1),
+            "latency_p99_ms": round(percentile(latencies, 99), 1),
+            "server_cpu_us_per_notification": round(cpu_used * 1e6 / delivered, 1)
+            if delivered else None,
+            "max_writes_per_s_without_subscriptions": round(base_done / base_elapsed),
+            "max_writes_per_s_with_subscriptions": round(with_done / with_elapsed),
+            "load_average": os.getloadavg(),
+        }
+        print(json.dumps(result, indent=2))
+    finally:
+        server.cleanup()
+        receiver.terminate()
+        broker.terminate()
+        broker.wait()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+// The MQTT notifier without a broker: the message layout (clause 7.2) and the connection
+// backoff. Delivery through a real broker is tested black-box (tests/api/test_52_*).
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+
+#include "citytwin/mqtt/mqtt_notification_sender.hpp"
+
+namespace citytwin::mqtt {
+namespace {
+
+// A loopback port nobody listens on (bound, then released).
+int closed_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+TEST(MqttNotificationPayload, HeadersBecomeMetadataAndTheNotificationTheBody) {
+  core::OutgoingNotification notification;
+  notification.headers = {{"Content-Type", "application/json"}, {"X-Key", "v"}};
+  notification.body = R"({"id":"urn:n:1","type":"Notification","data":[]})";
+  auto parsed = boost::json::parse(mqtt_notification_payload(notification)).as_object();
+  EXPECT_EQ(parsed.at("metadata").at("Content-Type"), "application/json");
+  EXPECT_EQ(parsed.at("metadata").at("X-Key"), "v");
+  EXPECT_EQ(parsed.at("body").at("type"), "Notification");
+}
+
+TEST(MqttNotificationSender, UnreachableBrokerFailsThenBacksOff) {
+  MqttNotificationSenderOptions options;
+  options.timeout = std::chrono::milliseconds(2000);
+  options.reconnect_initial = std::chrono::milliseconds(60000);
+  MqttNotificationSender sender(options);
+  core::OutgoingNotification notification;
+  notification.uri = "mqtt://127.0.0.1:" + std::to_string(closed_port()) + "/city";
+  notification.body = "{}";
+  auto first = sender.send(notification);
+  ASSERT_FALSE(first.ok());
+  EXPECT_NE(first.error().detail.find("127.0.0.1"), std::string::npos) << first.error().detail;
+  auto second = sender.send(notification);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.error().detail.find("next connection attempt"), std::string::npos)
+      << second.error().detail;
+  EXPECT_EQ(sender.connection_count(), 1u);
+}
+
+TEST(MqttNotificationSender, RefusesMalformedEndpointsWithoutConnecting) {
+  MqttNotificationSender sender;
+  core::OutgoingNotification notification;
+  notification.uri = "mqtt://127.0.0.1:1/a/#";
+  EXPECT_FALSE(sender.send(notification).ok());
+  notification.uri = "mqtt://127.0.0.1:1/a";
+  notification.notifier_info = {{"MQTT-QoS", "7"}};
+  EXPECT_FALSE(sender.send(notification).ok());
+  EXPECT_EQ(sender.connection_count(), 0u);
+}
+
+}  // namespace
+}  // namespace citytwin::mqtt
