@@ -5,7 +5,6 @@
 // within 0..1) and every error names a row of the file; an accepted file, rendered as JSON
 // (InputRow::to_json, what the API answers), imports again to the same rows.
 
-#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <cmath>
@@ -44,7 +43,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   kpi::VariableUnits units = [](std::string_view name) { return catalogue().variable_unit(name); };
   kpi::ParsedInputs parsed =
       json ? kpi::parse_inputs_json(file, units) : kpi::parse_inputs_csv(file, units);
-  std::size_t lines = static_cast<std::size_t>(std::count(file.begin(), file.end(), '\n')) + 1;
+  // Line breaks as the CSV reader counts them: LF, CRLF, and a lone CR (old Mac files).
+  std::size_t lines = 1;
+  for (std::size_t i = 0; i < file.size(); ++i) {
+    if (file[i] == '\n' || (file[i] == '\r' && (i + 1 == file.size() || file[i + 1] != '\n'))) {
+      ++lines;
+    }
+  }
   for (const auto& error : parsed.errors) {
     if (error.reason.empty()) fuzz::fail("row error without a reason");
     if (!json && error.row > lines) fuzz::fail("CSV error names a line past the end");
