@@ -4,7 +4,7 @@ naming its context fail with 503 LdContextNotAvailable once the configured fetch
 (context.fetch_timeout_ms) has passed, with a detail that says so; requests that do not need
 it are served meanwhile, even with several hanging downloads in flight; nothing is written by
 a refused request; and once the context server answers again, the same requests succeed,
-without a restart. 127.0.0.1 only."""
+without a restart. /metrics counts the failed and successful downloads. 127.0.0.1 only."""
 import json
 import socket
 import threading
@@ -87,6 +87,14 @@ def setup(tmp_path):
     server.cleanup()
 
 
+def downloads(server, outcome):
+    prefix = f'citytwin_context_downloads_total{{outcome="{outcome}"}} '
+    for line in requests.get(server.url + "/metrics", timeout=10).text.splitlines():
+        if line.startswith(prefix):
+            return int(line[len(prefix):])
+    return 0
+
+
 def link(url):
     return f'<{url}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"'
 
@@ -150,6 +158,9 @@ def test_hanging_context_server_times_out_clearly_stalls_nothing_and_recovers(se
     response = requests.get(f"{server.url}{V1}/entities", params={"type": "Car"},
                             headers={"Link": link(hanging.url)}, timeout=60)
     assert response.status_code == 503, response.text
+    # The operator sees the failures in /metrics: one per download the hanging server saw.
+    assert downloads(server, "failed") == hanging.requests >= 2
+    assert downloads(server, "ok") == 0
 
     # The context server answers again: the same requests succeed, without a restart.
     hanging.hang = False
@@ -162,4 +173,5 @@ def test_hanging_context_server_times_out_clearly_stalls_nothing_and_recovers(se
     listed = requests.get(f"{server.url}{V1}/entities", params={"type": "Car"},
                           headers={"Link": link(hanging.url)}, timeout=30)
     assert listed.status_code == 200 and [e["id"] for e in listed.json()] == ["urn:ngsi-ld:Car:100"]
+    assert downloads(server, "ok") >= 1
     requests.get(server.url + "/health", timeout=10).raise_for_status()
