@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 CMAKE_COMMON := -G Ninja -DCITYTWIN_BUILD_TESTS=ON
 
-.PHONY: all deps build test demo test-asan test-tsan fuzz fuzz-build fuzz-smoke bench bench-timeseries bench-console bench-mqtt bench-kpi format clean
+.PHONY: all deps build test demo test-asan test-tsan fuzz fuzz-build fuzz-smoke soak bench bench-timeseries bench-console bench-mqtt bench-kpi format clean
 
 all: build
 
@@ -63,6 +63,14 @@ fuzz: fuzz-build
 # The short pass for CI: FUZZ_SMOKE_SECONDS per target.
 fuzz-smoke: fuzz-build
 	scripts/run-fuzz.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_DIR)
+
+# Soak run, not in CI (bench/soak/soak.py, docs/reliability.md): mixed HTTP + MQTT load at
+# SOAK_RATE operations/s for SOAK_SECONDS, RSS and latency percentiles every minute.
+SOAK_RATE ?= 200
+SOAK_SECONDS ?= 3600
+soak: build
+	/usr/bin/python3 bench/soak/soak.py --binary $(RELEASE_DIR)/citytwin --rate $(SOAK_RATE) \
+	  --duration $(SOAK_SECONDS)
 
 bench: build
 	CITYTWIN_BENCH_DEPS=1 scripts/install-deps.sh

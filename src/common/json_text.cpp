@@ -1,4 +1,5 @@
 #include "citytwin/common/json_text.hpp"
+#include "citytwin/common/utf8.hpp"
 
 #include <boost/json.hpp>
 #include <charconv>
@@ -93,6 +94,20 @@ void append_double(std::string& out, double number) {
 }
 
 }  // namespace
+
+std::size_t valid_utf8_prefix(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      ++i;
+    } else if (std::size_t length = utf8_sequence_length(text.substr(i)); length > 0) {
+      i += length;
+    } else {
+      break;
+    }
+  }
+  return i;
+}
 
 void append_json_text(std::string& out, const boost::json::value& value) {
   switch (value.kind()) {

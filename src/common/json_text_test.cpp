@@ -1,4 +1,5 @@
 #include "citytwin/common/json_text.hpp"
+#include "citytwin/common/utf8.hpp"
 
 #include <gtest/gtest.h>
 
@@ -23,6 +24,15 @@ TEST(JsonText, RoundTripsEveryKindAndEscapes) {
 
 // Found by fuzz/http_request_fuzz: a 404 detail echoing a path with the bytes 0xFF 0xFE was
 // not UTF-8, so the client could not parse the answer.
+TEST(JsonText, ValidUtf8PrefixStopsAtTheFirstIllFormedByte) {
+  EXPECT_EQ(valid_utf8_prefix(""), 0u);
+  EXPECT_EQ(valid_utf8_prefix("plain \xC3\xA9 \xF0\x9F\x98\x80"), 13u);
+  EXPECT_EQ(valid_utf8_prefix("ab\xFF"), 2u);
+  EXPECT_EQ(valid_utf8_prefix("a\xC0\xAF"), 1u);      // overlong
+  EXPECT_EQ(valid_utf8_prefix("a\xED\xA0\x80"), 1u);  // surrogate
+  EXPECT_EQ(valid_utf8_prefix("a\xE2\x82"), 1u);      // cut
+}
+
 TEST(JsonText, InvalidUtf8BecomesReplacementCharacter) {
   const std::string replacement = "\xEF\xBF\xBD";
   boost::json::object object;

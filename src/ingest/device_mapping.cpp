@@ -61,7 +61,7 @@ std::string entity_uri(std::string_view name, std::string_view type) {
 }
 
 DeviceMapping::DeviceMapping(const ServiceGroup& group, const DeviceConfig& device)
-    : group_(group), device_(device) {
+    : device_(device) {
   const MappingConfig& own = device.mapping;
   const MappingConfig& shared = group.mapping;
   entity_type_ = !own.entity_type.empty() ? own.entity_type : shared.entity_type;

@@ -41,7 +41,6 @@ class DeviceMapping {
   std::optional<std::int64_t> expected_period_s() const { return expected_period_s_; }
 
  private:
-  const ServiceGroup& group_;
   const DeviceConfig& device_;
   std::string entity_type_;
   std::string entity_id_;

@@ -7,6 +7,7 @@
 #include <map>
 #include <tuple>
 
+#include "citytwin/common/utf8.hpp"
 #include "citytwin/kpi/formula.hpp"
 #include "citytwin/kpi/units.hpp"
 
@@ -193,6 +194,15 @@ bool valid_city(std::string_view city) {
 ParsedInputs parse_inputs_csv(std::string_view text, const VariableUnits& variables,
                               const Progress& progress) {
   ParsedInputs out;
+  // Imported text ends up in JSON (rows, results, the integrity log), which must be UTF-8
+  // (RFC 8259 clause 8.1); the JSON import gets this check from its parser.
+  if (std::size_t valid = valid_utf8_prefix(text); valid < text.size()) {
+    auto line = static_cast<std::size_t>(std::count(text.begin(), text.begin() + valid, '\n'));
+    out.errors.push_back(
+        {line + 1, "",
+         "the file is not UTF-8 text (invalid byte " + std::to_string(valid + 1) + ")"});
+    return out;
+  }
   std::vector<CsvRecord> records;
   if (!split_csv(text, records)) {
     out.errors.push_back({0, "", "unterminated double quote"});

@@ -75,6 +75,17 @@ TEST(InputCsv, HeaderProblemsAreReportedOnLineOne) {
   EXPECT_FALSE(quote.errors.empty());
 }
 
+TEST(InputCsv, TextThatIsNotUtf8IsRefusedWithItsLine) {
+  // Found by kpi_input_rows_fuzz: such bytes were accepted and made the rows' JSON invalid.
+  auto parsed = parse_inputs_csv(kHeader + "demo,2025,population,1,count,Stats\xC8\x04,,\n", units);
+  ASSERT_EQ(parsed.errors.size(), 1u);
+  EXPECT_EQ(parsed.errors[0].row, 2u);
+  EXPECT_TRUE(parsed.rows.empty());
+  auto accented =
+      parse_inputs_csv(kHeader + "demo,2025,population,1,count,Estad\xC3\xADstica,,\n", units);
+  EXPECT_TRUE(accented.errors.empty());
+}
+
 TEST(InputCsv, ReportsProgress) {
   std::size_t last_done = 0;
   std::size_t last_total = 0;

@@ -287,7 +287,10 @@ Result<ImportOutcome> KpiService::accept(std::string_view tenant, const Definiti
     uses[code] = variables_used(definition, lookup);
   }
   std::map<Place, std::vector<std::string>> work;
-  for (const auto& [place, imported] : place_variables) {
+  for (const auto& [place, variables] : place_variables) {
+    // A named reference, not the structured binding, is captured: clang 14 (the fuzz build)
+    // does not implement capturing structured bindings (P1091R3).
+    const auto& imported = variables;
     for (const auto& [code, needed] : uses) {
       bool affected =
           std::any_of(needed.begin(), needed.end(),

@@ -27,6 +27,7 @@
 #include "citytwin/http/iot_routes.hpp"
 #include "citytwin/http/key_routes.hpp"
 #include "citytwin/http/kpi_routes.hpp"
+#include "citytwin/http/metered_context_loader.hpp"
 #include "citytwin/http/ngsi_routes.hpp"
 #include "citytwin/http/ops_routes.hpp"
 #include "citytwin/http/router.hpp"
@@ -327,7 +328,8 @@ int serve(const ServeOptions& options) {
   loader_options.outbound = *outbound;
   loader_options.timeout = std::chrono::milliseconds(options.context_fetch_timeout_ms);
   loader_options.max_body_bytes = options.context_max_bytes;
-  http::HttpContextLoader loader(loader_options);
+  http::HttpContextLoader http_loader(loader_options);
+  http::MeteredContextLoader loader(http_loader, metrics);
   auto resolver = jsonld::ContextResolver::create(registry, loader);
   if (!resolver) {
     spdlog::error("{}", resolver.error().detail);
