@@ -37,7 +37,10 @@ const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 async function startServer(directory, auth = 'off', extra = []) {
   const portFile = join(directory, 'port');
   const server = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--mqtt-listen', 'off', '--data', join(directory, 'db'),
-    '--port-file', portFile, '--auth', auth, '--log-level', 'warn', ...extra], { stdio: ['ignore', 'inherit', 'inherit'] });
+    '--port-file', portFile, '--auth', auth, '--log-level', 'warn',
+    // Subscriptions made here point at loopback, which the server refuses by default (SSRF
+    // protection, docs/security.md).
+    '--outbound-allow', '127.0.0.0/8', '--outbound-allow', '::1', ...extra], { stdio: ['ignore', 'inherit', 'inherit'] });
   servers.push(server);
   for (let i = 0; i < 1000; i++) {
     if (server.exitCode !== null) throw new Error(`citytwin exited with ${server.exitCode}`);
