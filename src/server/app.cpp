@@ -30,6 +30,7 @@
 #include "citytwin/http/metered_context_loader.hpp"
 #include "citytwin/http/ngsi_routes.hpp"
 #include "citytwin/http/ops_routes.hpp"
+#include "citytwin/http/outbound_checked_sender.hpp"
 #include "citytwin/http/router.hpp"
 #include "citytwin/http/server.hpp"
 #include "citytwin/ingest/device_monitor.hpp"
@@ -353,8 +354,10 @@ int serve(const ServeOptions& options) {
   core::NotificationRouter notification_sender;
   notification_sender.route("http", http_notification_sender);
   notification_sender.route("https", http_notification_sender);
-  notification_sender.route("mqtt", mqtt_notification_sender);
-  notification_sender.route("mqtts", mqtt_notification_sender);
+  // The MQTT client connects by host name: the outbound policy is applied before it does.
+  http::OutboundCheckedSender checked_mqtt_sender(*outbound, mqtt_notification_sender);
+  notification_sender.route("mqtt", checked_mqtt_sender);
+  notification_sender.route("mqtts", checked_mqtt_sender);
   core::NotifierOptions notifier_options;
   notifier_options.threads = options.notify_threads;
   notifier_options.queue_limit = options.notify_queue_limit;

@@ -1,5 +1,8 @@
 #include "citytwin/http/outbound_policy.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
 #include <algorithm>
 #include <array>
 #include <boost/url/parse.hpp>
@@ -213,8 +216,7 @@ Status OutboundPolicy::check_url(std::string_view url) const {
   }
   std::string host = parsed->host_address();
   std::string port = parsed->has_port() ? std::string(parsed->port())
-                     : parsed->scheme_id() == boost::urls::scheme::https ? "443"
-                                                                         : "80";
+                                        : std::string(default_port(parsed->scheme()));
   boost::system::error_code ec;
   auto literal = ip::make_address(host, ec);
   if (!ec) return check(host, port, literal);
@@ -223,6 +225,34 @@ Status OutboundPolicy::check_url(std::string_view url) const {
     CT_RETURN_IF_ERROR(check(host, port, ip::make_address("127.0.0.1")));
     return check(host, port, ip::make_address("::1"));
   }
+  return ok_status();
+}
+
+std::string_view default_port(std::string_view scheme) {
+  std::string name = lower(scheme);
+  if (name == "https") return "443";
+  if (name == "mqtt") return "1883";
+  if (name == "mqtts") return "8883";
+  return "80";
+}
+
+Status OutboundPolicy::check_resolved_url(std::string_view url) const {
+  CT_RETURN_IF_ERROR(check_url(url));
+  auto parsed = boost::urls::parse_uri(url);
+  std::string host = parsed->host_address();
+  std::string port = parsed->has_port() ? std::string(parsed->port())
+                                        : std::string(default_port(parsed->scheme()));
+  boost::system::error_code ec;
+  ip::make_address(host, ec);
+  if (!ec) return ok_status();  // a literal: check_url judged it
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::resolver resolver(io);
+  auto results = resolver.resolve(host, port, ec);
+  if (ec) {
+    return make_error(ErrorKind::kBadRequestData, "cannot resolve " + host + ": " + ec.message());
+  }
+  for (const auto& entry : results)
+    CT_RETURN_IF_ERROR(check(host, port, entry.endpoint().address()));
   return ok_status();
 }
 

@@ -1,8 +1,10 @@
 #include "citytwin/http/outbound_policy.hpp"
 
+#include "citytwin/http/outbound_checked_sender.hpp"
+
 #include <gtest/gtest.h>
 
-// Literal addresses only: nothing here resolves a name or opens a connection.
+// Literal addresses, and "localhost" from the hosts file: nothing here opens a connection.
 namespace citytwin::http {
 namespace {
 
@@ -104,6 +106,44 @@ TEST(OutboundPolicy, ChecksUrlsWithoutDns) {
   auto loopback = OutboundPolicy::from_allowlist({"127.0.0.0/8", "::1"});
   EXPECT_TRUE(loopback->check_url("http://localhost:8080/notify").ok());
   EXPECT_TRUE(loopback->check_url("http://127.0.0.1:8080/notify").ok());
+}
+
+// The MQTT notification client gets the policy through OutboundCheckedSender: a refused
+// broker is never handed the notification. Only loopback and literal addresses here: the
+// names resolved are "localhost" (the hosts file), nothing is sent anywhere.
+TEST(OutboundPolicy, CheckedSenderRefusesBeforeTheInnerSenderSeesIt) {
+  class Recording final : public core::NotificationSender {
+   public:
+    Status send(const core::OutgoingNotification&) override {
+      ++sent;
+      return ok_status();
+    }
+    int sent = 0;
+  };
+  EXPECT_EQ(default_port("mqtt"), "1883");
+  EXPECT_EQ(default_port("MQTTS"), "8883");
+  Recording inner;
+  OutboundPolicy refusing;
+  OutboundCheckedSender refused(refusing, inner);
+  core::OutgoingNotification notification;
+  for (const char* uri : {"mqtt://127.0.0.1:1883/city/lights", "mqtts://localhost/t",
+                          "mqtt://[::1]/t", "mqtt://10.1.2.3/t"}) {
+    notification.uri = uri;
+    Status status = refused.send(notification);
+    EXPECT_FALSE(status.ok()) << uri;
+  }
+  EXPECT_EQ(inner.sent, 0);
+  auto loopback = OutboundPolicy::from_allowlist({"127.0.0.0/8", "::1"});
+  OutboundCheckedSender allowed(*loopback, inner);
+  notification.uri = "mqtt://localhost:1883/city/lights";
+  EXPECT_TRUE(allowed.send(notification).ok());
+  notification.uri = "mqtt://127.0.0.1/city/lights";
+  EXPECT_TRUE(allowed.send(notification).ok());
+  EXPECT_EQ(inner.sent, 2);
+  // A port-scoped allowance counts mqtt's default port.
+  auto broker = OutboundPolicy::from_allowlist({"127.0.0.1:1883"});
+  EXPECT_TRUE(broker->check_url("mqtt://127.0.0.1/t").ok());
+  EXPECT_FALSE(broker->check_url("mqtts://127.0.0.1/t").ok());
 }
 
 }  // namespace

@@ -27,6 +27,10 @@ namespace citytwin::http {
 // (2002::/16) IPv6 addresses are judged by the IPv4 address they carry.
 std::optional<std::string_view> restricted_address_kind(const boost::asio::ip::address& address);
 
+// The port a URL of `scheme` means without one: 443 (https), 1883 (mqtt), 8883 (mqtts), else
+// 80.
+std::string_view default_port(std::string_view scheme);
+
 class OutboundPolicy {
  public:
   // Refuses every restricted address; allows nothing extra.
@@ -48,6 +52,12 @@ class OutboundPolicy {
   // judged now; any other host name passes here and is judged when resolved (check()).
   // Fails with kBadRequestData for a refused destination or a URL without host.
   Status check_url(std::string_view url) const;
+
+  // check_url(), then for a host name: resolves it (blocking) and checks every address. For
+  // clients that cannot be handed checked addresses (the MQTT notification client connects
+  // by name and resolves again, so a rebinding DNS server could still answer differently
+  // for that second lookup).
+  Status check_resolved_url(std::string_view url) const;
 
  private:
   struct Network {
