@@ -1,4 +1,5 @@
 #include "citytwin/kpi/report_html.hpp"
+#include "html_escape.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -6,33 +7,10 @@
 #include <set>
 
 #include "citytwin/kpi/trend_chart.hpp"
+#include "html_escape.hpp"
 
 namespace citytwin::kpi {
 namespace {
-
-std::string escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // "onTrack" -> "OnTrack": message keys are a prefix and the capitalized code.
 std::string key_of(std::string_view prefix, std::string_view code) {
@@ -96,16 +74,16 @@ std::string status_cell(const KpiAssessment& kpi, const Messages& m) {
   std::string status(status_name(kpi.status.status));
   std::map<std::string, std::string> params;
   if (kpi.target) params["year"] = std::to_string(kpi.target->year);
-  return "<td class=\"status " + status + "\">" + escape(m.text(key_of("status", status))) +
+  return "<td class=\"status " + status + "\">" + html_escape(m.text(key_of("status", status))) +
          "<span class=\"why\">" +
-         escape(m.text(key_of("reason", status_reason_name(kpi.status.reason)), params)) +
+         html_escape(m.text(key_of("reason", status_reason_name(kpi.status.reason)), params)) +
          "</span></td>";
 }
 
 std::string target_text(const KpiAssessment& kpi, const Messages& m) {
-  if (!kpi.target) return escape(m.text("none"));
-  return escape(m.text("targetBy", {{"value", format_number(kpi.target->value)},
-                                    {"year", std::to_string(kpi.target->year)}}));
+  if (!kpi.target) return html_escape(m.text("none"));
+  return html_escape(m.text("targetBy", {{"value", format_number(kpi.target->value)},
+                                         {"year", std::to_string(kpi.target->year)}}));
 }
 
 std::string change_text(const KpiAssessment& kpi, const Messages& m) {
@@ -115,41 +93,45 @@ std::string change_text(const KpiAssessment& kpi, const Messages& m) {
     text += " (" + std::string(*kpi.change_percent > 0 ? "+" : "") +
             format_number(std::round(*kpi.change_percent * 10) / 10) + " %)";
   }
-  if (!kpi.trend_word.empty()) text += "<br>" + escape(m.text(key_of("trend", kpi.trend_word)));
+  if (!kpi.trend_word.empty())
+    text += "<br>" + html_escape(m.text(key_of("trend", kpi.trend_word)));
   return text;
 }
 
 void cover(std::string& html, const Assessment& a, const ReportContext& context,
            const Messages& m) {
-  html += "<section class=\"cover\"><h1>" + escape(m.text("title")) + "</h1>";
-  html += "<p class=\"subtitle\">" + escape(m.text("subtitle")) + "</p>";
-  html += "<dl class=\"facts\"><dt>" + escape(m.text("city")) + "</dt><dd>" + escape(a.city) +
-          "</dd><dt>" + escape(m.text("period")) + "</dt><dd>" + escape(a.period) + "</dd><dt>" +
-          escape(m.text("generated")) + "</dt><dd>" + escape(context.generated_at) + "</dd></dl>";
+  html += "<section class=\"cover\"><h1>" + html_escape(m.text("title")) + "</h1>";
+  html += "<p class=\"subtitle\">" + html_escape(m.text("subtitle")) + "</p>";
+  html += "<dl class=\"facts\"><dt>" + html_escape(m.text("city")) + "</dt><dd>" +
+          html_escape(a.city) + "</dd><dt>" + html_escape(m.text("period")) + "</dt><dd>" +
+          html_escape(a.period) + "</dd><dt>" + html_escape(m.text("generated")) + "</dt><dd>" +
+          html_escape(context.generated_at) + "</dd></dl>";
   html += "<p>" +
-          escape(m.text("coverSummary", {{"withValue", std::to_string(a.total.with_value)},
-                                         {"kpis", std::to_string(a.total.kpis)},
-                                         {"coreWithValue", std::to_string(a.total.core_with_value)},
-                                         {"core", std::to_string(a.total.core)}})) +
+          html_escape(
+              m.text("coverSummary", {{"withValue", std::to_string(a.total.with_value)},
+                                      {"kpis", std::to_string(a.total.kpis)},
+                                      {"coreWithValue", std::to_string(a.total.core_with_value)},
+                                      {"core", std::to_string(a.total.core)}})) +
           "</p>";
-  html += "<p class=\"note\">" + escape(m.text("coverNote")) + "</p>";
-  html += "<h2>" + escape(m.text("contents")) + "</h2><ol>";
+  html += "<p class=\"note\">" + html_escape(m.text("coverNote")) + "</p>";
+  html += "<h2>" + html_escape(m.text("contents")) + "</h2><ol>";
   for (auto [anchor, key] : {std::pair{"summary", "sectionSummary"},
                              {"kpis", "sectionKpis"},
                              {"sdg", "sectionSdg"},
                              {"completeness", "sectionCompleteness"},
                              {"provenance", "sectionProvenance"}}) {
-    html += "<li><a href=\"#" + std::string(anchor) + "\">" + escape(m.text(key)) + "</a></li>";
+    html +=
+        "<li><a href=\"#" + std::string(anchor) + "\">" + html_escape(m.text(key)) + "</a></li>";
   }
   html += "</ol></section>";
 }
 
 void summary(std::string& html, const Assessment& a, const Messages& m) {
-  html +=
-      "<section id=\"summary\"><h2>" + escape(m.text("sectionSummary")) + "</h2><table><thead><tr>";
+  html += "<section id=\"summary\"><h2>" + html_escape(m.text("sectionSummary")) +
+          "</h2><table><thead><tr>";
   for (auto key : {"colDimension", "colKpis", "colWithValue", "colCompleteness", "colCore",
                    "statusOnTrack", "statusOffTrack", "statusNoStatus", "statusNoData"}) {
-    html += "<th>" + escape(m.text(key)) + "</th>";
+    html += "<th>" + html_escape(m.text(key)) + "</th>";
   }
   html += "</tr></thead><tbody>";
   auto row = [&](const DimensionSummary& s, bool total) {
@@ -158,7 +140,7 @@ void summary(std::string& html, const Assessment& a, const Messages& m) {
       return std::to_string(it == s.by_status.end() ? 0 : it->second);
     };
     html += std::string(total ? "<tr class=\"total\"><th>" : "<tr><td>") +
-            escape(m.text(dimension_key(s.dimension))) + (total ? "</th>" : "</td>");
+            html_escape(m.text(dimension_key(s.dimension))) + (total ? "</th>" : "</td>");
     html += "<td class=\"num\">" + std::to_string(s.kpis) + "</td><td class=\"num\">" +
             std::to_string(s.with_value) + "</td><td class=\"num\">" + percent(s.completeness()) +
             "</td><td class=\"num\">" + std::to_string(s.core_with_value) + " / " +
@@ -174,25 +156,26 @@ void summary(std::string& html, const Assessment& a, const Messages& m) {
 }
 
 void indicators(std::string& html, const Assessment& a, const Messages& m) {
-  html += "<section id=\"kpis\"><h2>" + escape(m.text("sectionKpis")) + "</h2>";
+  html += "<section id=\"kpis\"><h2>" + html_escape(m.text("sectionKpis")) + "</h2>";
   for (const auto& dimension : a.dimensions) {
-    html += "<h3>" + escape(m.text(dimension_key(dimension.dimension))) + "</h3><table><thead><tr>";
+    html += "<h3>" + html_escape(m.text(dimension_key(dimension.dimension))) +
+            "</h3><table><thead><tr>";
     for (auto key : {"colCode", "colName", "colValue", "colUnit", "colTarget", "colStatus",
                      "colTrend", "colChange"}) {
-      html += "<th>" + escape(m.text(key)) + "</th>";
+      html += "<th>" + html_escape(m.text(key)) + "</th>";
     }
     html += "</tr></thead><tbody>";
     for (const auto& kpi : a.kpis) {
       if (kpi.entry->dimension != dimension.dimension) continue;
       std::optional<double> target;
       if (kpi.target) target = kpi.target->value;
-      html += "<tr><td class=\"code\">" + escape(kpi.entry->code) + "</td><td>" +
-              escape(kpi.entry->name) + "<span class=\"why\">" +
-              escape(m.text(kpi.entry->core_or_advanced == "core" ? "core" : "advanced")) + " · " +
-              escape(m.text(key_of("direction", kpi.entry->direction))) +
-              (kpi.origin == "local" ? " · " + escape(m.text("originLocal")) : std::string()) +
+      html += "<tr><td class=\"code\">" + html_escape(kpi.entry->code) + "</td><td>" +
+              html_escape(kpi.entry->name) + "<span class=\"why\">" +
+              html_escape(m.text(kpi.entry->core_or_advanced == "core" ? "core" : "advanced")) +
+              " · " + html_escape(m.text(key_of("direction", kpi.entry->direction))) +
+              (kpi.origin == "local" ? " · " + html_escape(m.text("originLocal")) : std::string()) +
               "</span></td><td class=\"num\">" + (kpi.value ? format_number(*kpi.value) : "—") +
-              "</td><td>" + escape(unit_text(kpi.unit)) + "</td><td>" + target_text(kpi, m) +
+              "</td><td>" + html_escape(unit_text(kpi.unit)) + "</td><td>" + target_text(kpi, m) +
               "</td>" + status_cell(kpi, m) + "<td>" +
               trend_chart_svg(kpi.trend, target, kpi.entry->code) + "</td><td class=\"num\">" +
               change_text(kpi, m) + "</td></tr>";
@@ -203,10 +186,11 @@ void indicators(std::string& html, const Assessment& a, const Messages& m) {
 }
 
 void sdg_mapping(std::string& html, const Assessment& a, const Messages& m) {
-  html += "<section id=\"sdg\"><h2>" + escape(m.text("sectionSdg")) + "</h2><p>" +
-          escape(m.text("sdgIntro")) + "</p><table><thead><tr><th>" + escape(m.text("colGoal")) +
-          "</th><th>" + escape(m.text("colCode")) + "</th><th>" + escape(m.text("colName")) +
-          "</th><th>" + escape(m.text("colSdg")) + "</th><th>" + escape(m.text("colStatus")) +
+  html += "<section id=\"sdg\"><h2>" + html_escape(m.text("sectionSdg")) + "</h2><p>" +
+          html_escape(m.text("sdgIntro")) + "</p><table><thead><tr><th>" +
+          html_escape(m.text("colGoal")) + "</th><th>" + html_escape(m.text("colCode")) +
+          "</th><th>" + html_escape(m.text("colName")) + "</th><th>" +
+          html_escape(m.text("colSdg")) + "</th><th>" + html_escape(m.text("colStatus")) +
           "</th></tr></thead><tbody>";
   // goal number -> KPIs referring to one of its targets or indicators
   std::map<int, std::vector<const KpiAssessment*>> by_goal;
@@ -231,17 +215,17 @@ void sdg_mapping(std::string& html, const Assessment& a, const Messages& m) {
       html += "<tr>";
       if (first) {
         html += "<th rowspan=\"" + std::to_string(kpis.size()) + "\">" +
-                escape(m.text("sdgGoal", {{"goal", std::to_string(goal)}})) + "</th>";
+                html_escape(m.text("sdgGoal", {{"goal", std::to_string(goal)}})) + "</th>";
       }
       first = false;
-      html += "<td class=\"code\">" + escape(kpi->entry->code) + "</td><td>" +
-              escape(kpi->entry->name) + "</td><td class=\"code\">" + escape(refs) +
+      html += "<td class=\"code\">" + html_escape(kpi->entry->code) + "</td><td>" +
+              html_escape(kpi->entry->name) + "</td><td class=\"code\">" + html_escape(refs) +
               "</td><td class=\"status " + status + "\">" +
-              escape(m.text(key_of("status", status))) + "</td></tr>";
+              html_escape(m.text(key_of("status", status))) + "</td></tr>";
     }
   }
-  html += "</tbody></table><p>" + escape(m.text("sdgNone", {{"count", std::to_string(without)}})) +
-          "</p></section>";
+  html += "</tbody></table><p>" +
+          html_escape(m.text("sdgNone", {{"count", std::to_string(without)}})) + "</p></section>";
 }
 
 void completeness(std::string& html, const Assessment& a, const Messages& m) {
@@ -252,20 +236,22 @@ void completeness(std::string& html, const Assessment& a, const Messages& m) {
     origins[kpi.origin] += 1;
     if (!kpi.value) ++(kpi.entry->core_or_advanced == "core" ? core_lacking : advanced_lacking);
   }
-  html += "<section id=\"completeness\"><h2>" + escape(m.text("sectionCompleteness")) + "</h2>";
   html +=
-      "<p>" +
-      escape(m.text("definitionsCount", {{"official", std::to_string(origins["official"])},
-                                         {"local", std::to_string(origins["local"])},
-                                         {"pending", std::to_string(origins["none"])}})) +
-      "</p><p>" +
-      escape(core_lacking == 0 ? m.text("allCoreCovered")
-                               : m.text("coreLacking", {{"count", std::to_string(core_lacking)}})) +
-      "</p><p>" + escape(m.text("advancedLacking", {{"count", std::to_string(advanced_lacking)}})) +
-      "</p><p>" + escape(m.text("completenessIntro")) + "</p>";
+      "<section id=\"completeness\"><h2>" + html_escape(m.text("sectionCompleteness")) + "</h2>";
+  html += "<p>" +
+          html_escape(m.text("definitionsCount", {{"official", std::to_string(origins["official"])},
+                                                  {"local", std::to_string(origins["local"])},
+                                                  {"pending", std::to_string(origins["none"])}})) +
+          "</p><p>" +
+          html_escape(core_lacking == 0
+                          ? m.text("allCoreCovered")
+                          : m.text("coreLacking", {{"count", std::to_string(core_lacking)}})) +
+          "</p><p>" +
+          html_escape(m.text("advancedLacking", {{"count", std::to_string(advanced_lacking)}})) +
+          "</p><p>" + html_escape(m.text("completenessIntro")) + "</p>";
   html += "<table><thead><tr>";
   for (auto key : {"colCode", "colName", "colType", "colDefinition", "colMissing"}) {
-    html += "<th>" + escape(m.text(key)) + "</th>";
+    html += "<th>" + html_escape(m.text(key)) + "</th>";
   }
   html += "</tr></thead><tbody>";
   // Core KPIs first: they are the ones a U4SSC verification requires.
@@ -274,18 +260,19 @@ void completeness(std::string& html, const Assessment& a, const Messages& m) {
       if (kpi.value || kpi.entry->core_or_advanced != kind) continue;
       std::string missing;
       if (kpi.origin == "none") {
-        missing = escape(m.text("noDefinition"));
+        missing = html_escape(m.text("noDefinition"));
       } else if (!kpi.missing.empty()) {
         for (const auto& name : kpi.missing) {
-          missing +=
-              (missing.empty() ? "" : ", ") + ("<span class=\"code\">" + escape(name) + "</span>");
+          missing += (missing.empty() ? "" : ", ") +
+                     ("<span class=\"code\">" + html_escape(name) + "</span>");
         }
       } else {
-        missing = escape(kpi.no_data_reason.empty() ? m.text("noInputs") : kpi.no_data_reason);
+        missing = html_escape(kpi.no_data_reason.empty() ? m.text("noInputs") : kpi.no_data_reason);
       }
-      html += "<tr><td class=\"code\">" + escape(kpi.entry->code) + "</td><td>" +
-              escape(kpi.entry->name) + "</td><td>" + escape(m.text(kind)) + "</td><td>" +
-              escape(m.text(key_of("origin", kpi.origin))) + "</td><td>" + missing + "</td></tr>";
+      html += "<tr><td class=\"code\">" + html_escape(kpi.entry->code) + "</td><td>" +
+              html_escape(kpi.entry->name) + "</td><td>" + html_escape(m.text(kind)) + "</td><td>" +
+              html_escape(m.text(key_of("origin", kpi.origin))) + "</td><td>" + missing +
+              "</td></tr>";
     }
   }
   html += "</tbody></table>";
@@ -293,11 +280,11 @@ void completeness(std::string& html, const Assessment& a, const Messages& m) {
   std::string local;
   for (const auto& kpi : a.kpis) {
     if (kpi.origin == "local")
-      local += "<li><span class=\"code\">" + escape(kpi.entry->code) + "</span> " +
-               escape(kpi.entry->name) + "</li>";
+      local += "<li><span class=\"code\">" + html_escape(kpi.entry->code) + "</span> " +
+               html_escape(kpi.entry->name) + "</li>";
   }
   if (!local.empty()) {
-    html += "<h3>" + escape(m.text("originLocal")) + "</h3><ul>" + local + "</ul>";
+    html += "<h3>" + html_escape(m.text("originLocal")) + "</h3><ul>" + local + "</ul>";
   }
   html += "</section>";
 }
@@ -312,11 +299,11 @@ std::string member(const boost::json::object& object, std::string_view key) {
 
 void provenance(std::string& html, const Assessment& a, const ReportContext& context,
                 const Messages& m) {
-  html += "<section id=\"provenance\"><h2>" + escape(m.text("sectionProvenance")) + "</h2><p>" +
-          escape(m.text("provenanceIntro")) + "</p><table><thead><tr>";
+  html += "<section id=\"provenance\"><h2>" + html_escape(m.text("sectionProvenance")) +
+          "</h2><p>" + html_escape(m.text("provenanceIntro")) + "</p><table><thead><tr>";
   for (auto key :
        {"colCode", "colInput", "colValue", "colUnit", "colSource", "colMethod", "colImport"}) {
-    html += "<th>" + escape(m.text(key)) + "</th>";
+    html += "<th>" + html_escape(m.text(key)) + "</th>";
   }
   html += "</tr></thead><tbody>";
   for (const auto& kpi : a.kpis) {
@@ -326,21 +313,23 @@ void provenance(std::string& html, const Assessment& a, const ReportContext& con
       if (object == nullptr) continue;
       std::string import = member(*object, "importId");
       if (auto row = member(*object, "row"); !row.empty()) import += " #" + row;
-      html += "<tr><td class=\"code\">" + escape(kpi.entry->code) + "</td><td class=\"code\">" +
-              escape(member(*object, "variable")) + "</td><td class=\"num\">" +
-              escape(member(*object, "value")) + "</td><td>" +
-              escape(unit_text(member(*object, "unit"))) + "</td><td>" +
-              escape(member(*object, "source")) + "</td><td>" + escape(member(*object, "method")) +
-              "</td><td class=\"code\">" + escape(import) + "</td></tr>";
+      html += "<tr><td class=\"code\">" + html_escape(kpi.entry->code) +
+              "</td><td class=\"code\">" + html_escape(member(*object, "variable")) +
+              "</td><td class=\"num\">" + html_escape(member(*object, "value")) + "</td><td>" +
+              html_escape(unit_text(member(*object, "unit"))) + "</td><td>" +
+              html_escape(member(*object, "source")) + "</td><td>" +
+              html_escape(member(*object, "method")) + "</td><td class=\"code\">" +
+              html_escape(import) + "</td></tr>";
     }
   }
-  html += "</tbody></table><h3>" + escape(m.text("integrity")) + "</h3><p>";
+  html += "</tbody></table><h3>" + html_escape(m.text("integrity")) + "</h3><p>";
   if (context.log_records) {
-    html += escape(context.log_problems == 0
-                       ? m.text("integrityOk", {{"records", std::to_string(*context.log_records)},
-                                                {"seq", std::to_string(context.head_seq)},
-                                                {"hash", context.head_hash}})
-                       : m.text("integrityBad", {{"count", std::to_string(context.log_problems)}}));
+    html += html_escape(
+        context.log_problems == 0
+            ? m.text("integrityOk", {{"records", std::to_string(*context.log_records)},
+                                     {"seq", std::to_string(context.head_seq)},
+                                     {"hash", context.head_hash}})
+            : m.text("integrityBad", {{"count", std::to_string(context.log_problems)}}));
   }
   html += "</p></section>";
 }
@@ -367,9 +356,10 @@ std::string render_report_html(const Assessment& assessment, const ReportContext
                                const Messages& messages) {
   std::string html = "<!DOCTYPE html>\n<html lang=\"" + messages.lang() + "\" dir=\"" +
                      (messages.right_to_left() ? "rtl" : "ltr") +
-                     "\"><head><meta charset=\"utf-8\"><title>" + escape(messages.text("title")) +
-                     " — " + escape(assessment.city) + " " + escape(assessment.period) +
-                     "</title><style>" + std::string(kStyle) + "</style></head><body>";
+                     "\"><head><meta charset=\"utf-8\"><title>" +
+                     html_escape(messages.text("title")) + " — " + html_escape(assessment.city) +
+                     " " + html_escape(assessment.period) + "</title><style>" +
+                     std::string(kStyle) + "</style></head><body>";
   cover(html, assessment, context, messages);
   summary(html, assessment, messages);
   indicators(html, assessment, messages);

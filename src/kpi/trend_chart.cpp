@@ -1,7 +1,10 @@
 #include "citytwin/kpi/trend_chart.hpp"
+#include "html_escape.hpp"
 
 #include <algorithm>
 #include <cstdio>
+
+#include "html_escape.hpp"
 
 namespace citytwin::kpi {
 namespace {
@@ -16,29 +19,6 @@ std::string fixed(double number) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.1f", number);
   return buffer;
-}
-
-std::string escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -72,7 +52,7 @@ std::string trend_chart_svg(const std::vector<TrendPoint>& points, std::optional
   std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"" +
                     fixed(kWidth) + "\" height=\"" + fixed(kHeight) + "\" viewBox=\"0 0 " +
                     fixed(kWidth) + " " + fixed(kHeight) + "\" role=\"img\" aria-label=\"" +
-                    escape(aria_label) + "\">";
+                    html_escape(aria_label) + "\">";
   svg += "<line class=\"axis\" x1=\"0\" x2=\"" + fixed(kWidth) + "\" y1=\"" +
          fixed(kHeight - kPadBottom) + "\" y2=\"" + fixed(kHeight - kPadBottom) +
          "\" stroke=\"#bbb\" stroke-width=\"0.5\"/>";
@@ -97,7 +77,7 @@ std::string trend_chart_svg(const std::vector<TrendPoint>& points, std::optional
   auto label = [&](const TrendPoint& point, std::string_view anchor) {
     return "<text x=\"" + fixed(x_of(point.position)) + "\" y=\"" + fixed(kHeight - 2) +
            "\" font-size=\"8\" text-anchor=\"" + std::string(anchor) + "\" fill=\"#555\">" +
-           escape(point.period) + "</text>";
+           html_escape(point.period) + "</text>";
   };
   if (points.size() == 1) {
     svg += label(points.front(), "middle");

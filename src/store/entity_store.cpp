@@ -34,10 +34,9 @@ Status EntityStore::visit_history_columns(std::string_view tenant, std::string_v
                                           std::string_view attribute, const HistoryRange& range,
                                           const HistoryColumnsVisitor& visit) const {
   HistoryColumnsBuilder builder(visit);
-  CT_RETURN_IF_ERROR(visit_history(tenant, entity, attribute, range,
-                                   [&builder](const HistorySample& sample) {
-                                     return builder.add_sample(sample);
-                                   }));
+  CT_RETURN_IF_ERROR(visit_history(
+      tenant, entity, attribute, range,
+      [&builder](const HistorySample& sample) { return builder.add_sample(sample); }));
   builder.flush();
   return ok_status();
 }
