@@ -1,5 +1,4 @@
 #include "citytwin/kpi/trend_chart.hpp"
-#include "html_escape.hpp"
 
 #include <algorithm>
 #include <cstdio>
