@@ -1,5 +1,4 @@
 #include "citytwin/kpi/report_html.hpp"
-#include "html_escape.hpp"
 
 #include <cmath>
 #include <cstdio>
