@@ -11,6 +11,7 @@ import time
 import requests
 
 from citytwin_server import CityTwinServer
+from crash_cycle import kill_and_restart
 
 THREADS = 6
 CYCLES = 4
@@ -132,16 +133,7 @@ def test_acknowledged_writes_survive_sigkill(tmp_path):
     try:
         for cycle in range(CYCLES):
             writers = [Writer(server.url, i, cycle, rng.random()) for i in range(THREADS)]
-            for writer in writers:
-                writer.start()
-            time.sleep(rng.uniform(0.5, 2.0))
-            server.kill()
-            for writer in writers:
-                writer.stop = True
-                writer.join(timeout=30)
-            started = time.monotonic()
-            server.start()
-            restart_times.append(time.monotonic() - started)
+            restart_times.append(kill_and_restart(server, writers, rng, 0.5, 2.0))
             crash_tests += sum(len(w.created) for w in writers)
             batches += sum(len(w.batches) * BATCH for w in writers)
             acknowledged += sum(w.acknowledged for w in writers)

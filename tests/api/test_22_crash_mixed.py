@@ -20,6 +20,7 @@ import time
 import requests
 
 from citytwin_server import CityTwinServer
+from crash_cycle import kill_and_restart
 from mqtt_raw import RawPublisher
 from test_20_crash import BATCH, Writer, count, fetch, verify
 
@@ -186,16 +187,7 @@ def test_mixed_acknowledged_writes_survive_sigkill(tmp_path):
             for publisher in publishers:
                 publisher.port = server.mqtt_port
             threads = writers + publishers + subscribers
-            for thread in threads:
-                thread.start()
-            time.sleep(rng.uniform(0.5, 2.5))
-            server.kill()
-            for thread in threads:
-                thread.stop = True
-                thread.join(timeout=30)
-            started = time.monotonic()
-            server.start()
-            restart_times.append(time.monotonic() - started)
+            restart_times.append(kill_and_restart(server, threads, rng, 0.5, 2.5))
 
             crash_tests += sum(len(w.created) for w in writers)
             batches += sum(len(w.batches) * BATCH for w in writers)
