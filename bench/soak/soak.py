@@ -12,9 +12,11 @@ rate):
   - MQTT QoS 1 measurements on the IoT Agent topic of provisioned devices (PUBACK waited for)
   - a subscription on the pool's type notifying a local receiver in this script
 Every --interval seconds it prints one line: elapsed time, server RSS (VmRSS of the process),
-operations, errors, p50/p95/p99/max latency of the interval, notifications received. At the
-end, a summary: RSS at start and end, its least-squares slope over the second half of the run
-in MiB per hour, and the latency percentiles of the whole run.
+operations, errors, p50/p95/p99/max latency of the interval, notifications received, and from
+the server's /metrics: RocksDB's memory (memtables, block cache, table readers: bounded by
+configuration), the allocator's live bytes, and their difference ("other", where a leak shows).
+At the end, a summary: RSS at start and end, the least-squares slopes of RSS, allocated and
+other memory over the second half of the run in MiB per hour, and the latency percentiles.
 
   bench/soak/soak.py [--binary build/release/citytwin] [--rate 200] [--duration 3600]
                      [--interval 60] [--pool 2000] [--threads 16] [--json out.json]
@@ -266,7 +268,8 @@ def drive(load, args, pid):
     n = 0
     dropped = 0
     print(f"{'t_s':>6} {'rss_mib':>8} {'ops':>7} {'ops/s':>7} {'errors':>6} {'p50_ms':>7} "
-          f"{'p95_ms':>7} {'p99_ms':>7} {'max_ms':>8} {'notif':>6}", flush=True)
+          f"{'p95_ms':>7} {'p99_ms':>7} {'max_ms':>8} {'notif':>6} {'rocks_mb':>8} {'alloc_mb':>8} "
+          f"{'other_mb':>8}", flush=True)
     start_rss = rss_mib(pid) if pid else float("nan")
     while not stop.is_set():
         now = time.monotonic()
@@ -283,18 +286,49 @@ def drive(load, args, pid):
             n += 1
         if time.monotonic() >= next_report:
             rows.append(report_line(results, results_lock, started, pid, args.interval,
-                                    all_latencies))
+                                    all_latencies, load.url))
             next_report += args.interval
     for _ in workers:
         work.put(None)
     for thread in workers:
         thread.join(timeout=120)
     if rows == [] or time.monotonic() - started - rows[-1]["t_s"] > 1:
-        rows.append(report_line(results, results_lock, started, pid, args.interval, all_latencies))
+        rows.append(report_line(results, results_lock, started, pid, args.interval, all_latencies,
+                                load.url))
     return summarize(rows, all_latencies, start_rss, dropped, args)
 
 
-def report_line(results, lock, started, pid, interval, all_latencies):
+def memory_breakdown(url):
+    """The server's own memory gauges (MiB): RocksDB's bounded components and the allocator's
+    live bytes; `other_mib` is what is neither cache nor memtable, where a leak would show."""
+    try:
+        text = requests.get(url + "/metrics", timeout=10).text
+    except requests.RequestException:
+        return {}
+    storage = allocated = 0.0
+    for line in text.splitlines():
+        if line.startswith("citytwin_storage_memory_bytes{") and 'pinned_blocks' not in line:
+            storage += float(line.rsplit(" ", 1)[1])
+        elif line.startswith("citytwin_allocator_bytes{") and 'state="allocated"' in line:
+            allocated = float(line.rsplit(" ", 1)[1])
+    mib = 1024.0 * 1024.0
+    return {"storage_mib": storage / mib, "allocated_mib": allocated / mib,
+            "other_mib": (allocated - storage) / mib}
+
+
+def slope_per_hour(rows, key):
+    """Least-squares slope of rows[key] over the second half of the run, per hour."""
+    half = [r for r in rows[len(rows) // 2:] if r.get(key) is not None]
+    if len(half) < 2:
+        return None
+    xs = [r["t_s"] / 3600 for r in half]
+    ys = [r[key] for r in half]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    var = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / var if var else None
+
+
+def report_line(results, lock, started, pid, interval, all_latencies, url):
     with lock:
         batch = list(results)
         results.clear()
@@ -306,29 +340,26 @@ def report_line(results, lock, started, pid, interval, all_latencies):
            "p95_ms": percentile(latencies, 0.95), "p99_ms": percentile(latencies, 0.99),
            "max_ms": latencies[-1] if latencies else float("nan"),
            "notifications": Receiver.received}
+    row.update(memory_breakdown(url))
     print(f"{row['t_s']:>6} {row['rss_mib'] or float('nan'):>8.1f} {row['ops']:>7} "
           f"{row['ops'] / interval:>7.1f} {errors:>6} {row['p50_ms']:>7.2f} {row['p95_ms']:>7.2f} "
-          f"{row['p99_ms']:>7.2f} {row['max_ms']:>8.1f} {Receiver.received:>6}", flush=True)
+          f"{row['p99_ms']:>7.2f} {row['max_ms']:>8.1f} {Receiver.received:>6} "
+          f"{row.get('storage_mib', float('nan')):>8.1f} {row.get('allocated_mib', float('nan')):>8.1f} "
+          f"{row.get('other_mib', float('nan')):>8.1f}", flush=True)
     return row
 
 
 def summarize(rows, all_latencies, start_rss, dropped, args):
     all_latencies.sort()
-    half = [r for r in rows[len(rows) // 2:] if r["rss_mib"] is not None]
-    slope = None
-    if len(half) >= 2:
-        xs = [r["t_s"] / 3600 for r in half]
-        ys = [r["rss_mib"] for r in half]
-        mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-        var = sum((x - mx) ** 2 for x in xs)
-        slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / var if var else None
     summary = {
         "rate": args.rate, "duration_s": args.duration, "pool": args.pool,
         "ops": len(all_latencies), "errors": sum(r["errors"] for r in rows),
         "dropped_by_client": dropped, "notifications": Receiver.received,
         "rss_start_mib": start_rss, "rss_end_mib": rows[-1]["rss_mib"] if rows else None,
         "rss_max_mib": max((r["rss_mib"] for r in rows if r["rss_mib"] is not None), default=None),
-        "rss_slope_second_half_mib_per_h": slope,
+        "rss_slope_second_half_mib_per_h": slope_per_hour(rows, "rss_mib"),
+        "allocated_slope_second_half_mib_per_h": slope_per_hour(rows, "allocated_mib"),
+        "other_slope_second_half_mib_per_h": slope_per_hour(rows, "other_mib"),
         "p50_ms": percentile(all_latencies, 0.50), "p95_ms": percentile(all_latencies, 0.95),
         "p99_ms": percentile(all_latencies, 0.99),
         "max_ms": all_latencies[-1] if all_latencies else None, "intervals": rows}

@@ -12,6 +12,7 @@
 #include <future>
 #include <thread>
 
+#include "allocator_stats.hpp"
 #include "citytwin/common/clock.hpp"
 #include "citytwin/common/metrics.hpp"
 #include "citytwin/core/context_documents.hpp"
@@ -147,6 +148,33 @@ void add_store_gauges(MetricsRegistry& metrics, const store::EntityStore& store)
                       return std::vector<std::pair<Labels, double>>{
                           {Labels{}, static_cast<double>(store.stats().bytes_on_disk)}};
                     });
+  metrics.add_gauge(
+      "citytwin_storage_memory_bytes",
+      "Memory held by the embedded database, by component (bounded by configuration)", [&store] {
+        const store::StoreMemory memory = store.stats().memory;
+        auto sample = [](const char* component, std::uint64_t bytes) {
+          return std::pair<Labels, double>{Labels{{"component", component}},
+                                           static_cast<double>(bytes)};
+        };
+        return std::vector<std::pair<Labels, double>>{
+            sample("memtables", memory.memtables), sample("block_cache", memory.block_cache),
+            sample("pinned_blocks", memory.pinned_blocks),
+            sample("table_readers", memory.table_readers)};
+      });
+}
+
+void add_allocator_gauges(MetricsRegistry& metrics) {
+  metrics.add_gauge(
+      "citytwin_allocator_bytes", "The memory allocator's view of the process heap, by state", [] {
+        const AllocatorStats stats = read_allocator_stats();
+        auto sample = [&stats](const char* state, std::uint64_t bytes) {
+          return std::pair<Labels, double>{Labels{{"allocator", stats.allocator}, {"state", state}},
+                                           static_cast<double>(bytes)};
+        };
+        return std::vector<std::pair<Labels, double>>{sample("allocated", stats.allocated),
+                                                      sample("resident", stats.resident),
+                                                      sample("retained", stats.retained)};
+      });
 }
 
 Result<std::unique_ptr<store::EntityStore>> open_store(const ServeOptions& options) {
@@ -244,6 +272,7 @@ int serve(const ServeOptions& options) {
     return 1;
   }
   add_store_gauges(metrics, **store);
+  add_allocator_gauges(metrics);
   spdlog::info("storage opened in {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                                               std::chrono::steady_clock::now() - started)
                                               .count());

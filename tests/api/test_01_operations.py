@@ -27,6 +27,20 @@ def test_metrics_exposes_request_counters_in_prometheus_format(server):
     assert "citytwin_http_request_duration_seconds_bucket" in text
 
 
+def test_metrics_exposes_storage_and_allocator_memory(server):
+    text = requests.get(server.url + "/metrics").text
+    samples = {}
+    for line in text.splitlines():
+        if line.startswith(("citytwin_storage_memory_bytes{", "citytwin_allocator_bytes{")):
+            name, value = line.rsplit(" ", 1)
+            samples[name] = float(value)
+    for component in ("memtables", "block_cache", "pinned_blocks", "table_readers"):
+        assert f'citytwin_storage_memory_bytes{{component="{component}"}}' in samples
+    allocated = [v for k, v in samples.items() if 'state="allocated"' in k]
+    # A running server has a heap: the allocator reports live bytes.
+    assert len(allocated) == 1 and allocated[0] > 0
+
+
 def test_unknown_path_is_problem_details_404(server):
     response = requests.get(server.url + "/no/such/thing")
     assert response.status_code == 404

@@ -319,6 +319,7 @@ class RocksDbStore final : public EntityStore {
       stats.per_tenant.push_back(TermCount{tenant, count});
     }
     stats.bytes_on_disk = sst_bytes() + live_wal_bytes();
+    stats.memory = memory();
     return stats;
   }
 
@@ -892,14 +893,31 @@ class RocksDbStore final : public EntityStore {
   }
 
   std::uint64_t sst_bytes() const {
+    return summed_property(rocksdb::DB::Properties::kTotalSstFilesSize);
+  }
+
+  std::uint64_t summed_property(const std::string& property) const {
     std::uint64_t total = 0;
     for (rocksdb::ColumnFamilyHandle* handle : handles_) {
       std::uint64_t bytes = 0;
-      if (db_->GetIntProperty(handle, rocksdb::DB::Properties::kTotalSstFilesSize, &bytes)) {
-        total += bytes;
-      }
+      if (db_->GetIntProperty(handle, property, &bytes)) total += bytes;
     }
     return total;
+  }
+
+  StoreMemory memory() const {
+    StoreMemory memory;
+    memory.memtables = summed_property(rocksdb::DB::Properties::kCurSizeAllMemTables);
+    memory.table_readers = summed_property(rocksdb::DB::Properties::kEstimateTableReadersMem);
+    // Every family shares one block cache: ask once.
+    std::uint64_t bytes = 0;
+    if (db_->GetIntProperty(rocksdb::DB::Properties::kBlockCacheUsage, &bytes)) {
+      memory.block_cache = bytes;
+    }
+    if (db_->GetIntProperty(rocksdb::DB::Properties::kBlockCachePinnedUsage, &bytes)) {
+      memory.pinned_blocks = bytes;
+    }
+    return memory;
   }
 
   std::uint64_t live_wal_bytes() const {

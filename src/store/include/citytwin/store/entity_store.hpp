@@ -155,6 +155,16 @@ struct TermCount {
   std::uint64_t count = 0;
 };
 
+// Memory the storage engine holds, by component (0 where an implementation has none). These
+// are bounded by configuration (docs/storage.md): they are exported so a soak run can tell
+// caches filling up from a leak.
+struct StoreMemory {
+  std::uint64_t memtables = 0;      // write buffers not yet flushed, all families
+  std::uint64_t block_cache = 0;    // data, index and filter blocks in the shared cache
+  std::uint64_t pinned_blocks = 0;  // the part of block_cache that cannot be evicted now
+  std::uint64_t table_readers = 0;  // open SST readers outside the cache
+};
+
 struct StoreStats {
   std::uint64_t entities = 0;         // over all tenants
   std::uint64_t bytes_on_disk = 0;    // live SST + WAL files
@@ -162,6 +172,7 @@ struct StoreStats {
   // History compaction passes completed since the store opened (0 where history is not
   // compacted): one that starts after a write has compacted what that write left eligible.
   std::uint64_t history_compaction_passes = 0;
+  StoreMemory memory;
 };
 
 // The narrow storage boundary below core. Implementations: rocksdb/ (production) and
