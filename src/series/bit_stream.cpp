@@ -36,23 +36,8 @@ std::string BitWriter::finish() {
   return out;
 }
 
-std::uint64_t BitReader::read(int bits) {
-  if (bits == 0) return 0;
-  std::size_t byte = pos_ / 8;
-  // Fast path: one unaligned 8-byte big-endian load covers up to 57 bits.
-  if (bits <= 56 && byte + 8 <= bytes_.size()) {
-    std::uint64_t word = 0;
-    for (int i = 0; i < 8; ++i) {
-      word = (word << 8) | static_cast<std::uint8_t>(bytes_[byte + i]);
-    }
-    int offset = static_cast<int>(pos_ % 8);
-    pos_ += bits;
-    return (word << offset) >> (64 - bits);
-  }
-  return read_slow(bits);
-}
-
 std::uint64_t BitReader::read_slow(int bits) {
+  if (bits == 0) return 0;
   if (overrun_ || pos_ + bits > size_bits_) {
     overrun_ = true;
     pos_ = size_bits_;

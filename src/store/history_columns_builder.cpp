@@ -1,5 +1,6 @@
 #include "citytwin/store/history_columns_builder.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "citytwin/store/instance_text.hpp"
@@ -59,23 +60,46 @@ bool HistoryColumnsBuilder::add_sample(HistorySample sample) {
   return after_push();
 }
 
-bool HistoryColumnsBuilder::add_entry(const std::string& attribute, const std::string& dataset_id,
-                                      const std::shared_ptr<const HistorySampleSource>& source,
-                                      const series::ChunkColumns& columns, std::size_t index,
-                                      bool deleted, std::uint64_t sequence) {
-  if (!switch_instance(attribute, dataset_id)) return false;
-  if (sources_.empty() || sources_.back() != source) sources_.push_back(source);
-  ValueKind kind = columns.kinds[index];
-  std::uint32_t text = 0;
-  if (kind == ValueKind::kString || kind == ValueKind::kJson) {
-    text = intern(columns.dictionary[columns.text_indices[index]]);
+bool HistoryColumnsBuilder::add_entries(const std::string& attribute, const std::string& dataset_id,
+                                        const SourceEntries& entries) {
+  const series::ChunkColumns& from = *entries.columns;
+  std::size_t begin = entries.begin;
+  while (begin < entries.end) {
+    if (!switch_instance(attribute, dataset_id)) return false;
+    if (sources_.empty() || sources_.back() != entries.source) sources_.push_back(entries.source);
+    const std::size_t count = std::min(entries.end - begin, kBatchSamples - batch_.size());
+    const std::size_t end = begin + count;
+    series::ChunkColumns& to = batch_.values;
+    to.times.insert(to.times.end(), from.times.begin() + begin, from.times.begin() + end);
+    if (from.times2.empty()) {
+      to.times2.resize(to.times2.size() + count, 0);
+      to.time2_present.resize(to.time2_present.size() + count, 0);
+    } else {
+      to.times2.insert(to.times2.end(), from.times2.begin() + begin, from.times2.begin() + end);
+      to.time2_present.insert(to.time2_present.end(), from.time2_present.begin() + begin,
+                              from.time2_present.begin() + end);
+    }
+    const auto source_index = static_cast<std::uint32_t>(sources_.size());
+    for (std::size_t i = begin; i < end; ++i) {
+      const bool deleted =
+          !entries.deleted_bitmap.empty() &&
+          (static_cast<unsigned char>(entries.deleted_bitmap[i / 8]) >> (i % 8) & 1) != 0;
+      const ValueKind kind = deleted ? ValueKind::kNull : from.kinds[i];
+      std::uint32_t text = 0;
+      if (kind == ValueKind::kString || kind == ValueKind::kJson) {
+        text = intern(from.dictionary[from.text_indices[i]]);
+      }
+      to.kinds.push_back(kind);
+      to.numbers.push_back(deleted ? 0 : from.numbers[i]);
+      to.text_indices.push_back(text);
+      batch_.deleted.push_back(deleted ? 1 : 0);
+      batch_.sequences.push_back(static_cast<std::uint64_t>(entries.sequences[i]));
+      origins_.push_back({source_index, static_cast<std::uint32_t>(i)});
+    }
+    begin = end;
+    if (!after_push()) return false;
   }
-  std::optional<std::int64_t> observed_at;
-  if (!columns.times2.empty() && columns.time2_present[index]) observed_at = columns.times2[index];
-  push(columns.times[index], observed_at, deleted, sequence, kind, columns.numbers[index], text);
-  origins_.push_back(
-      {static_cast<std::uint32_t>(sources_.size()), static_cast<std::uint32_t>(index)});
-  return after_push();
+  return !stopped_;
 }
 
 Result<HistorySample> HistoryColumnsBuilder::rebuild(std::size_t index) const {

@@ -264,7 +264,9 @@ Result<DecodedHistoryChunk> DecodedHistoryChunk::open(std::string_view bytes) {
       !in.read_section(deleted) || !in.read_section(residual_bytes) || in.remaining() != 0) {
     return corrupt("bad sections");
   }
-  auto reader = series::ChunkReader::open(chunk_bytes);
+  // The history chunk's checksum above covers the embedded series chunk.
+  auto reader =
+      series::ChunkReader::open(chunk_bytes, series::ChunkReader::Checksum::kCoveredByCaller);
   if (!reader.ok()) return std::move(reader).error();
   std::size_t count = reader->size();
   auto sequences = series::decode_timestamps(sequence_bytes, count);

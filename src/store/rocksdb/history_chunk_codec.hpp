@@ -69,6 +69,9 @@ class DecodedHistoryChunk : public HistorySampleSource {
   }
   std::optional<std::int64_t> observed_at(std::size_t index) const;
   bool deleted(std::size_t index) const;
+  std::span<const std::int64_t> sequences() const { return sequences_; }
+  // Bit i set: sample i records a deletion; empty when none does.
+  std::string_view deleted_bitmap() const { return deleted_; }
   // Sample `index` whole; attribute and dataset_id are left empty (they are in the key).
   Result<HistorySample> sample(std::size_t index) const override;
 

@@ -57,6 +57,31 @@ Result<std::optional<InstanceAt>> instance_at(const rocksdb::Iterator& raw,
   return std::optional<InstanceAt>(std::move(at));
 }
 
+// Samples [begin, end) of a decoded chunk, in key order, waiting to be handed over.
+struct ChunkRun {
+  std::shared_ptr<const DecodedHistoryChunk> chunk;
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  HistoryPoint point(std::size_t index) const {
+    return HistoryPoint{chunk->modified_at(index), chunk->sequence(index)};
+  }
+  HistoryPoint front() const { return point(begin); }
+  // The first index of the run whose sample is not before `limit`.
+  std::size_t first_not_before(const HistoryPoint& limit) const {
+    std::size_t low = begin;
+    std::size_t high = end;
+    while (low < high) {
+      std::size_t middle = low + (high - low) / 2;
+      if (point(middle) < limit) {
+        low = middle + 1;
+      } else {
+        high = middle;
+      }
+    }
+    return low;
+  }
+};
+
 // Where a walk's samples go: whole samples to a HistoryVisitor, or columns to a
 // HistoryColumnsBuilder. Each call returns false once the reader wants no more.
 class InstanceSink {
@@ -64,22 +89,23 @@ class InstanceSink {
   virtual ~InstanceSink() = default;
   // A raw row, decoded (attribute and dataset_id filled).
   virtual Result<bool> raw(HistorySample sample) = 0;
-  // Sample `index` of a decoded chunk of the instance named by `names`.
-  virtual Result<bool> chunked(const std::shared_ptr<const DecodedHistoryChunk>& chunk,
-                               std::size_t index, const HistorySample& names) = 0;
+  // The run's samples, of the instance named by `names`.
+  virtual Result<bool> chunked(const ChunkRun& run, const HistorySample& names) = 0;
 };
 
 class SampleSink final : public InstanceSink {
  public:
   explicit SampleSink(const HistoryVisitor& visit) : visit_(visit) {}
   Result<bool> raw(HistorySample sample) override { return visit_(sample); }
-  Result<bool> chunked(const std::shared_ptr<const DecodedHistoryChunk>& chunk, std::size_t index,
-                       const HistorySample& names) override {
-    auto sample = chunk->sample(index);
-    if (!sample.ok()) return std::move(sample).error();
-    sample->attribute = names.attribute;
-    sample->dataset_id = names.dataset_id;
-    return visit_(*sample);
+  Result<bool> chunked(const ChunkRun& run, const HistorySample& names) override {
+    for (std::size_t index = run.begin; index < run.end; ++index) {
+      auto sample = run.chunk->sample(index);
+      if (!sample.ok()) return std::move(sample).error();
+      sample->attribute = names.attribute;
+      sample->dataset_id = names.dataset_id;
+      if (!visit_(*sample)) return false;
+    }
+    return true;
   }
 
  private:
@@ -90,31 +116,57 @@ class ColumnsSink final : public InstanceSink {
  public:
   explicit ColumnsSink(HistoryColumnsBuilder& builder) : builder_(builder) {}
   Result<bool> raw(HistorySample sample) override { return builder_.add_sample(std::move(sample)); }
-  Result<bool> chunked(const std::shared_ptr<const DecodedHistoryChunk>& chunk, std::size_t index,
-                       const HistorySample& names) override {
-    return builder_.add_entry(names.attribute, names.dataset_id, chunk, chunk->columns(), index,
-                              chunk->deleted(index), chunk->sequence(index));
+  Result<bool> chunked(const ChunkRun& run, const HistorySample& names) override {
+    return builder_.add_entries(
+        names.attribute, names.dataset_id,
+        SourceEntries{run.chunk, &run.chunk->columns(), run.chunk->sequences(),
+                      run.chunk->deleted_bitmap(), run.begin, run.end});
   }
 
  private:
   HistoryColumnsBuilder& builder_;
 };
 
-// A sample of a decoded chunk waiting to be handed over.
-struct ChunkSample {
-  std::shared_ptr<const DecodedHistoryChunk> chunk;
-  std::size_t index = 0;
-  HistoryPoint point() const {
-    return HistoryPoint{chunk->modified_at(index), chunk->sequence(index)};
+// Adds a chunk's run to the pending ones. Chunks never overlap, so pending is normally
+// empty here and the run is kept whole; overlapping chunks (never written by this store) are
+// still merged correctly, sample by sample.
+void add_run(std::deque<ChunkRun>& pending, ChunkRun run) {
+  if (pending.empty()) {
+    pending.push_back(std::move(run));
+    return;
   }
-};
+  std::vector<ChunkRun> singles;
+  for (const ChunkRun& from : pending) {
+    for (std::size_t i = from.begin; i < from.end; ++i) singles.push_back({from.chunk, i, i + 1});
+  }
+  const std::size_t middle = singles.size();
+  for (std::size_t i = run.begin; i < run.end; ++i) singles.push_back({run.chunk, i, i + 1});
+  std::inplace_merge(singles.begin(), singles.begin() + static_cast<std::ptrdiff_t>(middle),
+                     singles.end(),
+                     [](const ChunkRun& a, const ChunkRun& b) { return a.front() < b.front(); });
+  pending.assign(singles.begin(), singles.end());
+}
+
+// Opens the chunk under `chunks` and returns its samples in `range` (an empty run when none).
+Result<ChunkRun> open_run(const rocksdb::Iterator& chunks, const HistoryRange& range) {
+  auto decoded = DecodedHistoryChunk::open(view(chunks.value()));
+  if (!decoded.ok()) return std::move(decoded).error();
+  ChunkRun run;
+  run.chunk = std::make_shared<const DecodedHistoryChunk>(std::move(*decoded));
+  const std::vector<std::int64_t>& times = run.chunk->columns().times;  // ascending
+  run.begin = static_cast<std::size_t>(std::lower_bound(times.begin(), times.end(), range.from) -
+                                       times.begin());
+  run.end = static_cast<std::size_t>(std::lower_bound(times.begin(), times.end(), range.to) -
+                                     times.begin());
+  return run;
+}
 
 // Reads one instance's samples in `range` from both iterators, which start at or before the
 // instance's first key, handing them to `sink` in key order. Chunks are decoded lazily: one
 // is opened only once the next sample to emit could come after its first sample, so a
 // reader that stops early decodes few chunks. Both iterators start at range.from (the chunk
 // iterator at the chunk holding it); a chunk that still ends before it is skipped from its
-// header.
+// header. Runs of chunk samples between two raw rows go to the sink together.
 Status read_instance(rocksdb::Iterator& raw, rocksdb::Iterator& chunks,
                      std::string_view instance_prefix, const HistorySample& names,
                      const HistoryRange& range, InstanceSink& sink, bool& stopped) {
@@ -130,7 +182,7 @@ Status read_instance(rocksdb::Iterator& raw, rocksdb::Iterator& chunks,
       }
     }
   }
-  std::deque<ChunkSample> pending;  // decoded chunk samples in range, in key order
+  std::deque<ChunkRun> pending;  // decoded chunk samples in range, in key order
   bool chunks_left = true;
   for (;;) {
     if (stopped) return ok_status();
@@ -141,9 +193,10 @@ Status read_instance(rocksdb::Iterator& raw, rocksdb::Iterator& chunks,
       if (raw_point->modified_at >= range.to) raw_point.reset();
     }
     std::optional<HistoryPoint> next = raw_point;
-    if (!pending.empty() && (!next || pending.front().point() < *next)) {
-      next = pending.front().point();
+    if (!pending.empty() && (!next || pending.front().front() < *next)) {
+      next = pending.front().front();
     }
+    std::optional<HistoryPoint> next_chunk;  // the first sample of the next unopened chunk
     if (chunks_left && in_instance(chunks, instance_prefix)) {
       auto first = decode_history_point(view(chunks.key()), instance_prefix.size());
       if (!first) return corruption("history chunk key");
@@ -153,24 +206,14 @@ Status read_instance(rocksdb::Iterator& raw, rocksdb::Iterator& chunks,
         auto summary = peek_history_chunk(view(chunks.value()));
         if (!summary.ok()) return std::move(summary).error();
         if (summary->max_modified_at >= range.from) {
-          auto decoded = DecodedHistoryChunk::open(view(chunks.value()));
-          if (!decoded.ok()) return std::move(decoded).error();
-          auto chunk = std::make_shared<const DecodedHistoryChunk>(std::move(*decoded));
-          std::vector<ChunkSample> kept;
-          for (std::size_t i = 0; i < chunk->size(); ++i) {
-            std::int64_t at = chunk->modified_at(i);
-            if (at >= range.from && at < range.to) kept.push_back({chunk, i});
-          }
-          std::deque<ChunkSample> merged;
-          std::merge(
-              std::make_move_iterator(pending.begin()), std::make_move_iterator(pending.end()),
-              std::make_move_iterator(kept.begin()), std::make_move_iterator(kept.end()),
-              std::back_inserter(merged),
-              [](const ChunkSample& a, const ChunkSample& b) { return a.point() < b.point(); });
-          pending = std::move(merged);
+          auto run = open_run(chunks, range);
+          if (!run.ok()) return std::move(run).error();
+          if (run->begin < run->end) add_run(pending, std::move(*run));
         }
         chunks.Next();
         continue;
+      } else {
+        next_chunk = *first;
       }
     } else {
       chunks_left = false;
@@ -179,7 +222,9 @@ Status read_instance(rocksdb::Iterator& raw, rocksdb::Iterator& chunks,
     Result<bool> more = true;
     if (raw_point && *raw_point == *next) {
       // A raw row wins over a chunk sample with the same key: it is the newer write.
-      if (!pending.empty() && pending.front().point() == *raw_point) pending.pop_front();
+      if (!pending.empty() && pending.front().front() == *raw_point) {
+        if (++pending.front().begin == pending.front().end) pending.pop_front();
+      }
       HistorySample sample;
       sample.attribute = names.attribute;
       sample.dataset_id = names.dataset_id;
@@ -189,8 +234,15 @@ Status read_instance(rocksdb::Iterator& raw, rocksdb::Iterator& chunks,
       more = sink.raw(std::move(sample));
       raw.Next();
     } else {
-      more = sink.chunked(pending.front().chunk, pending.front().index, names);
-      pending.pop_front();
+      // Every sample of the front run before the next raw row and the next unopened chunk.
+      ChunkRun& run = pending.front();
+      std::optional<HistoryPoint> limit = raw_point;
+      if (next_chunk && (!limit || *next_chunk < *limit)) limit = next_chunk;
+      ChunkRun part = run;
+      if (limit) part.end = run.first_not_before(*limit);
+      more = sink.chunked(part, names);
+      run.begin = part.end;
+      if (run.begin == run.end) pending.pop_front();
     }
     if (!more.ok()) return std::move(more).error();
     stopped = !*more;
@@ -402,7 +454,8 @@ Result<std::optional<InstanceCompaction>> plan_instance_compaction(
       if (!decode_history_value(view(it->value()), source.sample)) {
         return corruption("history value");
       }
-      plan.raw_keys.emplace_back(view(it->key()));
+      if (plan.raw_count++ == 0) plan.raw_first.assign(view(it->key()));
+      plan.raw_last.assign(view(it->key()));
       sources.push_back(std::move(source));
     }
     CT_RETURN_IF_ERROR(to_status(it->status(), "reading history"));
@@ -468,8 +521,17 @@ Result<std::optional<InstanceCompaction>> plan_instance_compaction(
 
 Status fill_compaction(const HistoryFamilies& families, const InstanceCompaction& compaction,
                        rocksdb::WriteBatch& batch) {
-  for (const std::string& key : compaction.raw_keys) {
-    CT_RETURN_IF_ERROR(to_status(batch.Delete(families.raw, key), "building the batch"));
+  // One range tombstone instead of a point tombstone per row: a reader that later walks the
+  // instance skips the packed rows in one step, where point tombstones (until RocksDB's own
+  // compaction drops them) cost one skip each and made aggregating a freshly compacted year
+  // several times slower. The range holds exactly the rows read into the plan: they are
+  // contiguous from the instance's first key, and the entity's lock keeps new rows out
+  // (a write's rows are newer than the cutoff anyway).
+  if (compaction.raw_count != 0) {
+    std::string end = compaction.raw_last;
+    end.push_back('\0');  // the smallest key after raw_last
+    CT_RETURN_IF_ERROR(to_status(batch.DeleteRange(families.raw, compaction.raw_first, end),
+                                 "building the batch"));
   }
   for (const std::string& key : compaction.chunk_keys) {
     CT_RETURN_IF_ERROR(to_status(batch.Delete(families.chunks, key), "building the batch"));

@@ -92,7 +92,11 @@ Status fill_trim(const HistoryFamilies& families, const InstanceTrim& trim, std:
 // `more` then says that older raw samples remain for another step.
 struct InstanceCompaction {
   bool more = false;
-  std::vector<std::string> raw_keys;    // to delete
+  // The raw rows packed into `chunks`: every raw row of the instance from raw_first up to
+  // and including raw_last (a contiguous key range, deleted with one range tombstone).
+  std::string raw_first;
+  std::string raw_last;
+  std::size_t raw_count = 0;
   std::vector<std::string> chunk_keys;  // to delete (before the puts: a key may be reused)
   std::vector<std::pair<std::string, std::string>> chunks;  // to put
 };

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -30,8 +32,21 @@ class BitReader {
  public:
   explicit BitReader(std::string_view bytes) : bytes_(bytes), size_bits_(bytes.size() * 8) {}
 
-  // Reads `bits` bits (0..64) as an unsigned value.
-  std::uint64_t read(int bits);
+  // Reads `bits` bits (0..64) as an unsigned value. Inline: the column decoders call it for
+  // every field of every sample, and the call itself was most of its cost.
+  std::uint64_t read(int bits) {
+    const std::size_t byte = pos_ / 8;
+    // Fast path: one unaligned 8-byte big-endian load covers up to 57 bits.
+    if (bits > 0 && bits <= 56 && byte + 8 <= bytes_.size()) {
+      std::uint64_t word;
+      std::memcpy(&word, bytes_.data() + byte, sizeof(word));
+      if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
+      const int offset = static_cast<int>(pos_ % 8);
+      pos_ += static_cast<std::size_t>(bits);
+      return (word << offset) >> (64 - bits);
+    }
+    return read_slow(bits);
+  }
   bool read_bit() { return read(1) != 0; }
 
   bool ok() const { return !overrun_; }

@@ -74,7 +74,11 @@ Result<ChunkHeader> peek_chunk_header(std::string_view bytes);
 // a torn write) is an Error value, never a crash or undefined behaviour.
 class ChunkReader {
  public:
-  static Result<ChunkReader> open(std::string_view bytes);
+  // kCoveredByCaller: the caller has verified a checksum over these bytes already (a
+  // container format that embeds the chunk), so the chunk's own is not computed again. The
+  // columns are still decoded defensively.
+  enum class Checksum { kVerify, kCoveredByCaller };
+  static Result<ChunkReader> open(std::string_view bytes, Checksum checksum = Checksum::kVerify);
 
   const ChunkHeader& header() const { return header_; }
   const ChunkColumns& columns() const& { return columns_; }

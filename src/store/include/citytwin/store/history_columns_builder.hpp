@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -21,6 +22,16 @@ class HistorySampleSource {
   virtual Result<HistorySample> sample(std::size_t index) const = 0;
 };
 
+// Entries [begin, end) of a source's decoded columns, handed over together.
+struct SourceEntries {
+  std::shared_ptr<const HistorySampleSource> source;  // rebuilds an entry whole when asked
+  const series::ChunkColumns* columns = nullptr;
+  std::span<const std::int64_t> sequences;  // one per entry of `columns`
+  std::string_view deleted_bitmap;          // bit i: entry i records a deletion; empty: none
+  std::size_t begin = 0;
+  std::size_t end = 0;
+};
+
 // For store implementations: gathers the samples of a history walk into HistoryColumns
 // batches of at most kBatchSamples, one instance at a time, and hands them to the visitor.
 class HistoryColumnsBuilder {
@@ -32,11 +43,11 @@ class HistoryColumnsBuilder {
   // Each add returns false once the visitor has stopped the walk.
   // A sample whose instance is JSON text (a raw row): its "value" member is classified.
   bool add_sample(HistorySample sample);
-  // Entry `index` of a source's decoded columns, rebuilt from `source` only when asked.
-  bool add_entry(const std::string& attribute, const std::string& dataset_id,
-                 const std::shared_ptr<const HistorySampleSource>& source,
-                 const series::ChunkColumns& columns, std::size_t index, bool deleted,
-                 std::uint64_t sequence);
+  // Entries [begin, end) of a source's decoded columns (rebuilt from the source only when
+  // asked), copied as column ranges: a compacted instance's chunks reach the visitor without
+  // per-sample work.
+  bool add_entries(const std::string& attribute, const std::string& dataset_id,
+                   const SourceEntries& entries);
   // Hands over what is gathered; false when the visitor stopped.
   bool flush();
 
