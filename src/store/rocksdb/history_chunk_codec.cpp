@@ -22,6 +22,11 @@ using series::ValueKind;
 constexpr char kValueSlot = 'v';
 constexpr char kObservedSlot = 'o';
 constexpr char kModifiedSlot = 'm';
+// A createdAt equal to the sample's modified_at: an instance appended through the temporal
+// API is created when it is written. Left in the text, that instant made every residual
+// unique (a hundred bytes a sample to store, checksum, decompress and allocate).
+constexpr char kCreatedSlot = 'c';
+constexpr std::uint8_t kMaxSlots = 4;
 // How a kNumber value is written back (NumberStyle's characters).
 constexpr char kIntegerStyle = static_cast<char>(NumberStyle::kInteger);
 constexpr char kDoubleStyle = static_cast<char>(NumberStyle::kDouble);
@@ -65,6 +70,8 @@ Split split_instance(const HistorySample& sample) {
   bool have_value = false;
   bool have_observed = false;
   bool have_modified = false;
+  bool have_created = false;
+  const std::string modified_text = quoted_instant(sample.modified_at);
   for (const InstanceMember& member : *members) {
     std::string_view text = std::string_view(sample.instance)
                                 .substr(member.value_begin, member.value_end - member.value_begin);
@@ -76,10 +83,12 @@ Split split_instance(const HistorySample& sample) {
                text == quoted_instant(*sample.observed_at)) {
       have_observed = true;
       cuts.push_back({kObservedSlot, member.value_begin, member.value_end});
-    } else if (member.key == "modifiedAt" && !have_modified &&
-               text == quoted_instant(sample.modified_at)) {
+    } else if (member.key == "modifiedAt" && !have_modified && text == modified_text) {
       have_modified = true;
       cuts.push_back({kModifiedSlot, member.value_begin, member.value_end});
+    } else if (member.key == "createdAt" && !have_created && text == modified_text) {
+      have_created = true;
+      cuts.push_back({kCreatedSlot, member.value_begin, member.value_end});
     }
   }
   split.residual.push_back(static_cast<char>(cuts.size()));
@@ -101,12 +110,12 @@ Status restore_instance(std::string_view residual, const series::ChunkColumns& c
                         std::size_t index, HistorySample& sample) {
   series::ByteReader in(residual);
   std::uint8_t slots = 0;
-  if (!in.read_u8(slots) || slots > 3) return corrupt("bad residual slot count");
+  if (!in.read_u8(slots) || slots > kMaxSlots) return corrupt("bad residual slot count");
   struct Slot {
     char kind;
     std::uint64_t offset;
   };
-  Slot cuts[3];
+  Slot cuts[kMaxSlots];
   for (std::uint8_t i = 0; i < slots; ++i) {
     std::uint8_t kind = 0;
     if (!in.read_u8(kind) || !in.read_varint(cuts[i].offset)) return corrupt("bad residual slot");
@@ -132,6 +141,7 @@ Status restore_instance(std::string_view residual, const series::ChunkColumns& c
         instance.append(quoted_instant(*sample.observed_at));
         break;
       case kModifiedSlot:
+      case kCreatedSlot:
         instance.append(quoted_instant(sample.modified_at));
         break;
       case kValueSlot:
