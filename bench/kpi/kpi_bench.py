@@ -140,13 +140,29 @@ def statistics_csv():
                                     if line.startswith("demo,")]) + "\n"
 
 
+def server_cpu_seconds():
+    """User + system CPU time of the server (KPI_SERVER_PID), or None: on a shared machine the
+    wall time of a timed call includes waiting for the CPU, its CPU time does not."""
+    pid = os.environ.get("KPI_SERVER_PID")
+    if not pid:
+        return None
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def timed(fn, repeat):
-    runs, result = [], None
+    """Median wall seconds and median server CPU seconds (None without a pid) of `repeat`
+    runs, and the last result."""
+    runs, cpu, result = [], [], None
     for _ in range(repeat):
+        cpu_before = server_cpu_seconds()
         started = time.perf_counter()
         result = fn()
         runs.append(time.perf_counter() - started)
-    return statistics.median(runs), result
+        if cpu_before is not None:
+            cpu.append(server_cpu_seconds() - cpu_before)
+    return statistics.median(runs), (statistics.median(cpu) if cpu else None), result
 
 
 def main():
@@ -159,11 +175,11 @@ def main():
     request(port, "POST", "/kpi/v1/inputs", csv, "text/csv")  # earlier years, untimed
     csv_2025 = "\n".join(line for line in csv.splitlines()
                          if line.startswith("city,") or ",2025," in line) + "\n"
-    rules_s, evaluation = timed(lambda: request(port, "POST", "/kpi/v1/rules/evaluate",
+    rules_s, rules_cpu, evaluation = timed(lambda: request(port, "POST", "/kpi/v1/rules/evaluate",
                                                 {"city": CITY, "period": "2025"}), repeat)
-    import_s, imported = timed(lambda: request(port, "POST", "/kpi/v1/inputs", csv_2025,
+    import_s, import_cpu, imported = timed(lambda: request(port, "POST", "/kpi/v1/inputs", csv_2025,
                                                "text/csv"), repeat)
-    assess_s, assessment = timed(lambda: request(port, "GET",
+    assess_s, assess_cpu, assessment = timed(lambda: request(port, "GET",
                                                  f"/kpi/v1/assessment?city={CITY}&period=2025"),
                                  repeat)
     assert not evaluation["skipped"], evaluation
@@ -174,7 +190,11 @@ def main():
     print(f"| {sensors:,} | {samples:,} | {samples / load_seconds:,.0f} | {rules_s:.2f} | "
           f"{import_s:.2f} | {assess_s:.2f} | {rules_s + import_s + assess_s:.2f} | "
           f"{sum(v is not None for v in values.values())} of {len(values)} |")
-    print(f"\nhistory compaction after the load: {compact_seconds:.1f} s")
+    print(f"\nhistory compaction after the load: {compact_seconds:.1f} s; load average "
+          f"{os.getloadavg()[0]:.1f}")
+    if rules_cpu is not None:
+        print(f"server CPU seconds (median): rules {rules_cpu:.2f}, import {import_cpu:.2f}, "
+              f"assessment {assess_cpu:.2f}, total {rules_cpu + import_cpu + assess_cpu:.2f}")
     print(f"rules: {evaluation['rows']} inputs, {evaluation['results']} results; import: "
           f"{imported['rows']} rows, {imported['results']} results; EN.EN.AQ.1C = "
           f"{values['EN.EN.AQ.1C']}, EN.EN.EQ.2A = {values['EN.EN.EQ.2A']}")

@@ -24,5 +24,5 @@ if "$binary" serve --help 2>&1 | grep -q -- --mqtt-listen; then extra+=(--mqtt-l
   --log-level warn --auth off "${extra[@]}" &
 server=$!
 for _ in $(seq 1 600); do curl -s -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 0.1; done
-/usr/bin/python3 "$here/kpi_bench.py" "$port" "${KPI_SENSORS:-10000}" "${KPI_SAMPLES_PER_DAY:-24}" \
+KPI_SERVER_PID=$server /usr/bin/python3 "$here/kpi_bench.py" "$port" "${KPI_SENSORS:-10000}" "${KPI_SAMPLES_PER_DAY:-24}" \
   "${KPI_REPEAT:-3}"
