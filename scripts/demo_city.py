@@ -6,7 +6,8 @@ Also the city's U4SSC KPI statistics, local definitions and targets (demo_kpi.py
 Streetlights, air-quality stations, waste containers and parking spots spread over the
 districts of a small city, all in NGSI-LD normalized form with locations, and a week of
 history before OBSERVED_AT: hourly pm25, no2 and temperature of every air-quality station,
-the filling level of every waste container every 3 hours. Deterministic (fixed seed) so the
+the filling level of every waste container every 3 hours; plus a year (2025) of hourly pm25
+of every station, from which the KPI engine's sensor rule computes the annual mean. Deterministic (fixed seed) so the
 demo and the docs show the same data. Standard library only.
 
     demo_city.py --print            # write the entities as a JSON array to stdout
@@ -164,6 +165,33 @@ def container_history(rng, entity):
     return {"fillingLevel": series(levels)}
 
 
+# A year of hourly PM2.5 readings of every station, for the KPI period 2025: the demo's
+# sensor rule (demo_kpi.SENSOR_RULES) computes the city's annual mean from it.
+SENSOR_YEAR = 2025
+
+
+def station_year(rng, entity):
+    """Hourly PM2.5 through SENSOR_YEAR: rush hours, a winter high, weather noise."""
+    base = entity["pm25"]["value"]
+    start = datetime.datetime(SENSOR_YEAR, 1, 1, tzinfo=datetime.timezone.utc)
+    hours = (datetime.datetime(SENSOR_YEAR + 1, 1, 1, tzinfo=datetime.timezone.utc) - start)
+    readings = []
+    for n in range(int(hours.total_seconds()) // 3600):
+        instant = start + datetime.timedelta(hours=n)
+        rush = math.exp(-((instant.hour - 8) ** 2) / 4) + math.exp(-((instant.hour - 19) ** 2) / 4)
+        winter = 1 + 0.3 * math.cos((instant.timetuple().tm_yday - 15) / 365 * 2 * math.pi)
+        value = base * winter * (0.7 + 0.6 * rush) + rng.gauss(0, 1.5)
+        readings.append((instant, round(max(1.0, value), 1)))
+    return {"pm25": series(readings, "GQ")}
+
+
+def demo_sensor_year(entities):
+    rng = random.Random(20250101)
+    for entity in entities:
+        if entity["type"] == "AirQualityObserved":
+            yield {"id": entity["id"], "type": entity["type"], **station_year(rng, entity)}
+
+
 def demo_history(entities):
     rng = random.Random(20261123)
     for entity in entities:
@@ -177,10 +205,11 @@ def auth_headers(key):
     return {"Authorization": "Bearer " + key} if key else {}
 
 
-def has_history(base_url, entity_id, attribute, key=None):
+def has_history(base_url, entity_id, attribute, key=None, after=None, before=OBSERVED_AT):
     """Whether an earlier --load already added the history (so loading stays idempotent)."""
-    query = urllib.parse.urlencode({"attrs": attribute, "timerel": "before",
-                                    "timeAt": OBSERVED_AT, "lastN": "1"})
+    window = ({"timerel": "between", "timeAt": after, "endTimeAt": before} if after
+              else {"timerel": "before", "timeAt": before})
+    query = urllib.parse.urlencode({"attrs": attribute, **window, "lastN": "1"})
     url = f"{base_url}/ngsi-ld/v1/temporal/entities/{urllib.parse.quote(entity_id, safe=':')}?{query}"
     request = urllib.request.Request(url, headers=auth_headers(key))
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -188,16 +217,20 @@ def has_history(base_url, entity_id, attribute, key=None):
 
 
 def load_history(base_url, entities, key=None):
+    """The week before OBSERVED_AT, then the year SENSOR_YEAR; each only once."""
     base_url = base_url.rstrip("/")
+    year = {"after": f"{SENSOR_YEAR}-01-01T00:00:00Z", "before": f"{SENSOR_YEAR + 1}-01-01T00:00:00Z"}
+    pieces = [(history, {}) for history in demo_history(entities)]
+    pieces += [(history, year) for history in demo_sensor_year(entities)]
     added = 0
-    for history in demo_history(entities):
+    for history, window in pieces:
         first_attribute = next(name for name in history if name not in ("id", "type"))
-        if has_history(base_url, history["id"], first_attribute, key):
+        if has_history(base_url, history["id"], first_attribute, key, **window):
             continue
         request = urllib.request.Request(
             base_url + "/ngsi-ld/v1/temporal/entities", data=json.dumps(history).encode(),
             method="POST", headers={"Content-Type": "application/json", **auth_headers(key)})
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=120) as response:
             if response.status not in (201, 204):
                 raise RuntimeError(f"history failed: {response.status} {response.read()[:500]!r}")
         added += sum(len(v) for k, v in history.items() if k not in ("id", "type"))

@@ -274,6 +274,40 @@ def request(base_url, method, path, body=None, content_type="application/json", 
         return json.load(response)
 
 
+# Sensor-derived inputs (docs/kpi.md): the city's air-quality stations measure the PM2.5
+# concentration that U4SSC EN.EN.AQ.1C asks for ("annual mean ambient concentration"), so
+# the demo city defines that KPI locally from the stations' year of hourly readings
+# (demo_city.py loads them) instead of the official formula's manual samples (mass over
+# sampled volume). The rule averages every station inside the city's boundary.
+CENTER = (2.1734, 41.3851)
+BOUNDARY = [[[CENTER[0] - 0.06, CENTER[1] - 0.045], [CENTER[0] + 0.06, CENTER[1] - 0.045],
+             [CENTER[0] + 0.06, CENTER[1] + 0.045], [CENTER[0] - 0.06, CENTER[1] + 0.045],
+             [CENTER[0] - 0.06, CENTER[1] - 0.045]]]
+SENSOR_DEFINITIONS = {
+    "EN.EN.AQ.1C": {"numerator": term("pm25_annual_mean", "ug/m3"), "unit": "ug/m3"},
+}
+SENSOR_RULES = {
+    "pm25_annual_mean": {"city": CITY, "entityType": "AirQualityObserved", "attribute": "pm25",
+                         "geoQ": {"geometry": "Polygon", "georel": "within",
+                                  "coordinates": BOUNDARY},
+                         "aggregation": "mean", "unit": "ug/m3"},
+}
+
+
+def load_sensor_inputs(base_url, key=None):
+    """The sensor definitions and rules, and one evaluation of the rules for 2025."""
+    for code, definition in SENSOR_DEFINITIONS.items():
+        request(base_url, "PUT", "/kpi/v1/definitions/" + code, definition, key=key)
+    for variable, rule in SENSOR_RULES.items():
+        request(base_url, "PUT", "/kpi/v1/rules/" + variable, rule, key=key)
+    query = urllib.parse.urlencode({"city": CITY, "period": "2025", "variable": "pm25_annual_mean"})
+    if request(base_url, "GET", "/kpi/v1/inputs?" + query, key=key):
+        return f"{len(SENSOR_RULES)} sensor rule"
+    evaluated = request(base_url, "POST", "/kpi/v1/rules/evaluate",
+                        {"city": CITY, "period": "2025"}, key=key)
+    return f"{len(SENSOR_RULES)} sensor rule ({evaluated['rows']} input from the stations' 2025 history)"
+
+
 def load(base_url, key=None):
     """Local definitions, then the inputs (which need the definitions' variables), then the
     targets; each step only once, so a restarted demo does not import the same file again."""
@@ -290,6 +324,7 @@ def load(base_url, key=None):
     if not request(base_url, "GET", "/kpi/v1/targets", key=key):
         request(base_url, "PUT", "/kpi/v1/targets", targets(), key=key)
     done.append(f"{len(TARGETS)} KPI targets")
+    done.append(load_sensor_inputs(base_url, key=key))
     return ", ".join(done)
 
 

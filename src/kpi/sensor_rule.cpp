@@ -1,10 +1,12 @@
 #include "citytwin/kpi/sensor_rule.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <map>
 #include <set>
+#include <vector>
 
 #include "citytwin/common/instant.hpp"
 #include "citytwin/kpi/formula.hpp"
@@ -55,37 +57,77 @@ const char* aggregation_name(SensorRule::Aggregation aggregation) {
       return "count";
     case SensorRule::Aggregation::kShareOfDaysAbove:
       return "shareOfDaysAbove";
+    case SensorRule::Aggregation::kIncrease:
+      return "increase";
   }
   return "";
 }
 
-// Every aggregation of a rule, accumulated sample by sample: count, sum, extremes, and per
-// UTC day (sum, count) for shareOfDaysAbove (at most 366 days in a yearly window).
+// Every aggregation of a rule, accumulated sample by sample: count, sum, extremes, and, for
+// shareOfDaysAbove only, per UTC day of the window (sum, count): at most 366 days a year,
+// indexed by day so that a sample costs no lookup.
 struct Aggregate {
   std::size_t count = 0;
   double sum = 0;
   double low = std::numeric_limits<double>::infinity();
   double high = -std::numeric_limits<double>::infinity();
-  std::map<std::int64_t, std::pair<double, std::size_t>> days;
+  std::int64_t first_day = 0;
+  std::vector<std::pair<double, std::size_t>> days;  // empty unless per-day sums are needed
+  bool cumulative = false;  // increase: the current entity's readings, then their increase
+  std::vector<std::pair<std::int64_t, double>> readings;
+  double increase = 0;
 
+  static std::int64_t day_of(std::int64_t at) {
+    return at >= 0 ? at / kMicrosPerDay : (at + 1) / kMicrosPerDay - 1;
+  }
+
+  Aggregate(const SensorRule& rule, std::int64_t from, std::int64_t to) {
+    if (rule.aggregation == SensorRule::Aggregation::kShareOfDaysAbove) {
+      first_day = day_of(from);
+      days.resize(static_cast<std::size_t>(day_of(to - 1) - first_day + 1));
+    }
+    cumulative = rule.aggregation == SensorRule::Aggregation::kIncrease;
+  }
+
+  // After each entity: a meter's readings are a cumulative counter, so its consumption in
+  // the window is the sum of the rises between consecutive readings (by observedAt, which
+  // need not be the store's order). A reading below the previous one is a reset (a new or
+  // reset meter counting from zero): it adds its own value.
+  void end_entity() {
+    if (!cumulative) return;
+    std::sort(readings.begin(), readings.end());
+    for (std::size_t i = 1; i < readings.size(); ++i) {
+      const double previous = readings[i - 1].second;
+      const double current = readings[i].second;
+      increase += current >= previous ? current - previous : current;
+    }
+    readings.clear();
+  }
+
+  // `at` lies in the window the aggregate was made for.
   void add(std::int64_t at, double value) {
     ++count;
     sum += value;
     low = std::min(low, value);
     high = std::max(high, value);
-    auto day = at >= 0 ? at / kMicrosPerDay : (at + 1) / kMicrosPerDay - 1;
-    auto& [day_sum, day_count] = days[day];
-    day_sum += value;
-    ++day_count;
+    if (!days.empty()) {
+      auto& [day_sum, day_count] = days[static_cast<std::size_t>(day_of(at) - first_day)];
+      day_sum += value;
+      ++day_count;
+    }
+    if (cumulative) readings.emplace_back(at, value);
   }
 
   // Share of UTC days with samples whose mean of all samples that day is above `threshold`.
   double share_of_days_above(double threshold) const {
     std::size_t above = 0;
-    for (const auto& [_, day] : days) {
-      if (day.first / static_cast<double>(day.second) > threshold) ++above;
+    std::size_t observed = 0;
+    for (const auto& [day_sum, day_count] : days) {
+      if (day_count == 0) continue;
+      ++observed;
+      if (day_sum / static_cast<double>(day_count) > threshold) ++above;
     }
-    return static_cast<double>(above) / static_cast<double>(days.size());
+    return static_cast<double>(above) / static_cast<double>(observed);
   }
 
   Result<double> result(const SensorRule& rule) const {
@@ -100,6 +142,8 @@ struct Aggregate {
         return low;
       case SensorRule::Aggregation::kMax:
         return high;
+      case SensorRule::Aggregation::kIncrease:
+        return increase;
       case SensorRule::Aggregation::kMean:
         break;
     }
@@ -164,10 +208,11 @@ Result<SensorRule> parse_sensor_rule(std::string_view variable, const boost::jso
       {"min", SensorRule::Aggregation::kMin},
       {"max", SensorRule::Aggregation::kMax},
       {"count", SensorRule::Aggregation::kCount},
-      {"shareOfDaysAbove", SensorRule::Aggregation::kShareOfDaysAbove}};
+      {"shareOfDaysAbove", SensorRule::Aggregation::kShareOfDaysAbove},
+      {"increase", SensorRule::Aggregation::kIncrease}};
   auto aggregation = kAggregations.find(text("aggregation"));
   if (aggregation == kAggregations.end()) {
-    return bad("aggregation must be mean, sum, min, max, count or shareOfDaysAbove");
+    return bad("aggregation must be mean, sum, min, max, count, shareOfDaysAbove or increase");
   }
   rule.aggregation = aggregation->second;
   if (rule.aggregation == SensorRule::Aggregation::kShareOfDaysAbove) {
@@ -219,7 +264,7 @@ Result<InputRow> evaluate_sensor_rule(const SensorRule& rule, std::string_view p
   // rebuilt as JSON instances nor held in memory. The window is on observedAt (the time of
   // the measurement), which does not order the store's samples, so each entity's history of
   // the attribute is walked whole.
-  Aggregate total;
+  Aggregate total(rule, from, to);
   std::size_t sensors = 0;
   for (const auto& id : ids) {
     const std::size_t before = total.count;
@@ -238,6 +283,7 @@ Result<InputRow> evaluate_sensor_rule(const SensorRule& rule, std::string_view p
           return true;
         });
     if (!walked.ok()) return walked.error();
+    total.end_entity();
     if (total.count > before) ++sensors;
   }
   std::string window_text =

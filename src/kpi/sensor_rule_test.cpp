@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <cstdio>
 #include <map>
@@ -146,6 +147,32 @@ TEST_F(SensorRuleTest, ShareOfDaysAboveMatchesTheNaiveReference) {
   ASSERT_TRUE(row.ok()) << row.error().detail;
   EXPECT_NEAR(row->value, share, 1e-9);
   EXPECT_NEAR(row->value, 200.0 / 3, 1e-9);
+}
+
+// "increase" reads each entity's samples as a cumulative meter: the sum of the rises between
+// consecutive readings by observedAt, a drop counting as a reset from zero.
+TEST_F(SensorRuleTest, IncreaseMatchesTheNaiveReference) {
+  double expected = 0;
+  for (const auto& station : kStations) {
+    if (station.lon > 1 || station.lat > 1) continue;
+    std::vector<std::tuple<int, int, double>> readings;
+    for (const auto& sample : station.samples) {
+      if (std::get<0>(sample) >= 1 && std::get<0>(sample) <= 365) readings.push_back(sample);
+    }
+    std::sort(readings.begin(), readings.end());
+    for (std::size_t i = 1; i < readings.size(); ++i) {
+      double previous = std::get<2>(readings[i - 1]);
+      double current = std::get<2>(readings[i]);
+      expected += current >= previous ? current - previous : current;
+    }
+  }
+  // in1: 10 -> 30 -> 12 (reset) -> 40: 20 + 12 + 28; in2: 20 -> 14 (reset): 14.
+  EXPECT_NEAR(expected, 74, 1e-9);
+  auto row = evaluate_sensor_rule(rule("increase", "ug/m3"), "2025", "", entities_, *store_);
+  ASSERT_TRUE(row.ok()) << row.error().detail;
+  EXPECT_NEAR(row->value, expected, 1e-9);
+  EXPECT_EQ(row->method.rfind("increase of pm25 observed in [2025-01-01T00:00:00", 0), 0u)
+      << row->method;
 }
 
 TEST_F(SensorRuleTest, EmptyWindowGivesNoValue) {

@@ -148,19 +148,21 @@ void add_store_gauges(MetricsRegistry& metrics, const store::EntityStore& store)
                       return std::vector<std::pair<Labels, double>>{
                           {Labels{}, static_cast<double>(store.stats().bytes_on_disk)}};
                     });
-  metrics.add_gauge(
-      "citytwin_storage_memory_bytes",
-      "Memory held by the embedded database, by component (bounded by configuration)", [&store] {
-        const store::StoreMemory memory = store.stats().memory;
-        auto sample = [](const char* component, std::uint64_t bytes) {
-          return std::pair<Labels, double>{Labels{{"component", component}},
-                                           static_cast<double>(bytes)};
-        };
-        return std::vector<std::pair<Labels, double>>{
-            sample("memtables", memory.memtables), sample("block_cache", memory.block_cache),
-            sample("pinned_blocks", memory.pinned_blocks),
-            sample("table_readers", memory.table_readers)};
-      });
+  metrics.add_gauge("citytwin_storage_memory_bytes",
+                    "Memory held by the embedded database, by component (bounded by configuration)",
+                    [&store] {
+                      const store::StoreMemory memory = store.stats().memory;
+                      auto sample = [](const char* component, std::uint64_t bytes) {
+                        return std::pair<Labels, double>{Labels{{"component", component}},
+                                                         static_cast<double>(bytes)};
+                      };
+                      return std::vector<std::pair<Labels, double>>{
+                          sample("memtables", memory.memtables),
+                          sample("pinned_memtables", memory.pinned_memtables),
+                          sample("block_cache", memory.block_cache),
+                          sample("pinned_blocks", memory.pinned_blocks),
+                          sample("table_readers", memory.table_readers)};
+                    });
 }
 
 void add_allocator_gauges(MetricsRegistry& metrics) {

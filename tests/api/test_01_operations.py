@@ -34,7 +34,8 @@ def test_metrics_exposes_storage_and_allocator_memory(server):
         if line.startswith(("citytwin_storage_memory_bytes{", "citytwin_allocator_bytes{")):
             name, value = line.rsplit(" ", 1)
             samples[name] = float(value)
-    for component in ("memtables", "block_cache", "pinned_blocks", "table_readers"):
+    for component in ("memtables", "pinned_memtables", "block_cache", "pinned_blocks",
+                      "table_readers"):
         assert f'citytwin_storage_memory_bytes{{component="{component}"}}' in samples
     allocated = [v for k, v in samples.items() if 'state="allocated"' in k]
     # A running server has a heap: the allocator reports live bytes.

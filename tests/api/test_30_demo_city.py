@@ -12,9 +12,11 @@ def test_demo_city_loads_and_answers_the_documented_queries(server):
     out = subprocess.run(["/usr/bin/python3", os.path.join(SCRIPTS, "demo_city.py"), "--load", server.url],
                          capture_output=True, text=True, check=True)
     assert "loaded 390 demo entities" in out.stdout
-    # A week of history: 20 stations x 3 attributes x 168 hours, 100 containers x 56 readings.
-    assert "added 15680 history instances" in out.stdout
+    # A week of history: 20 stations x 3 attributes x 168 hours, 100 containers x 56 readings;
+    # and a year (2025) of hourly pm25: 20 stations x 8760 hours.
+    assert "added 190880 history instances" in out.stdout
     assert "19 local KPI definitions, 420 KPI inputs" in out.stdout
+    assert "1 sensor rule (1 input from the stations' 2025 history)" in out.stdout
 
     # The U4SSC statistics (demo_kpi.py): every core KPI with an official or a local
     # definition has a value for 2025; the three core KPIs still pending have none.
@@ -25,7 +27,26 @@ def test_demo_city_loads_and_answers_the_documented_queries(server):
     assert sorted(k["code"] for k in core if k["value"] is None) == [
         "EC.ICT.ICT.4C", "EN.EN.WS.3C", "EN.EN.WS.4C"]
     assert all(k["definitionOrigin"] == "none" for k in core if k["value"] is None)
-    assert all(len(k["trend"]) == 4 for k in core if k["value"] is not None)
+    # Four years of statistics; EN.EN.AQ.1C comes from the stations, which have one year.
+    assert all(len(k["trend"]) == (1 if k["code"] == "EN.EN.AQ.1C" else 4)
+               for k in core if k["value"] is not None)
+    # EN.EN.AQ.1C comes from the stations' year of readings (a sensor rule), checked here
+    # against the mean of the same readings read back through the temporal API.
+    air = next(k for k in core if k["code"] == "EN.EN.AQ.1C")
+    assert air["definitionOrigin"] == "local"
+    readings = []
+    for offset in (0, 10):  # 10 stations a page: one answer holds at most 100,000 instances
+        year = requests.get(server.url + "/ngsi-ld/v1/temporal/entities", params={
+            "type": "AirQualityObserved", "attrs": "pm25", "options": "temporalValues",
+            "timerel": "between", "timeAt": "2025-01-01T00:00:00Z",
+            "endTimeAt": "2026-01-01T00:00:00Z", "timeproperty": "observedAt", "limit": 10,
+            "offset": offset})
+        assert year.status_code == 200, year.text[:500]
+        for station in year.json():
+            readings += [value for value, _ in station["pm25"]["values"]]
+    assert len(readings) == 20 * 8760
+    assert abs(air["value"] - sum(readings) / len(readings)) < 1e-6
+
     statuses = assessment["summary"]["byStatus"]
     assert statuses["onTrack"] > 0 and statuses["offTrack"] > 0
     advanced_without = [k["code"] for k in assessment["kpis"]

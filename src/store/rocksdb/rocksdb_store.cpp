@@ -908,6 +908,9 @@ class RocksDbStore final : public EntityStore {
   StoreMemory memory() const {
     StoreMemory memory;
     memory.memtables = summed_property(rocksdb::DB::Properties::kCurSizeAllMemTables);
+    const std::uint64_t all_memtables = summed_property(rocksdb::DB::Properties::kSizeAllMemTables);
+    memory.pinned_memtables =
+        all_memtables > memory.memtables ? all_memtables - memory.memtables : 0;
     memory.table_readers = summed_property(rocksdb::DB::Properties::kEstimateTableReadersMem);
     // Every family shares one block cache: ask once.
     std::uint64_t bytes = 0;

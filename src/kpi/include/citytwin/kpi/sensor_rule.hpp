@@ -16,13 +16,14 @@ namespace citytwin::kpi {
 // for a city and period from the recorded history of the city's sensors, as data:
 //   {"city": "demo", "entityType": "AirQualityObserved", "attribute": "pm25",
 //    "geoQ": {"geometry": "Polygon", "coordinates": [...], "georel": "within"},   (optional)
-//    "aggregation": "mean" | "sum" | "min" | "max" | "count" | "shareOfDaysAbove",
+//    "aggregation": "mean" | "sum" | "min" | "max" | "count" | "shareOfDaysAbove" |
+//                   "increase" (cumulative meter readings: the consumption in the window),
 //    "threshold": 25,  (shareOfDaysAbove only)
 //    "unit": "ug/m3"}
 // The time window is the period's span (observedAt, UTC). Entity type and attribute are full
 // IRIs or terms of the NGSI-LD default vocabulary (what the core @context gives them).
 struct SensorRule {
-  enum class Aggregation { kMean, kSum, kMin, kMax, kCount, kShareOfDaysAbove };
+  enum class Aggregation { kMean, kSum, kMin, kMax, kCount, kShareOfDaysAbove, kIncrease };
   std::string variable;
   std::string city;
   std::string entity_type;  // expanded IRI

@@ -159,10 +159,11 @@ struct TermCount {
 // are bounded by configuration (docs/storage.md): they are exported so a soak run can tell
 // caches filling up from a leak.
 struct StoreMemory {
-  std::uint64_t memtables = 0;      // write buffers not yet flushed, all families
-  std::uint64_t block_cache = 0;    // data, index and filter blocks in the shared cache
-  std::uint64_t pinned_blocks = 0;  // the part of block_cache that cannot be evicted now
-  std::uint64_t table_readers = 0;  // open SST readers outside the cache
+  std::uint64_t memtables = 0;         // write buffers not yet flushed, all families
+  std::uint64_t pinned_memtables = 0;  // flushed write buffers still held by a reader
+  std::uint64_t block_cache = 0;       // data, index and filter blocks in the shared cache
+  std::uint64_t pinned_blocks = 0;     // the part of block_cache that cannot be evicted now
+  std::uint64_t table_readers = 0;     // open SST readers outside the cache
 };
 
 struct StoreStats {
