@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
@@ -13,6 +14,7 @@
 #include "citytwin/kpi/result_entity.hpp"
 #include "citytwin/kpi/units.hpp"
 #include "citytwin/model/entity_form.hpp"
+#include "citytwin/model/geo/area_coverage.hpp"
 #include "citytwin/model/geo/geo_query.hpp"
 #include "citytwin/store/history_columns.hpp"
 
@@ -30,6 +32,24 @@ Error bad(std::string detail) {
 std::string expand(std::string_view name) {
   if (name.find(':') != std::string_view::npos) return std::string(name);
   return vocab_iri(name);
+}
+
+// GeoProperty names: the core @context's own (location, observationSpace, operationSpace)
+// are NGSI-LD core IRIs, not default-vocabulary terms.
+std::string expand_geoproperty(std::string_view name) {
+  for (std::string_view core : {"location", "observationSpace", "operationSpace"}) {
+    if (name == core) return "https://uri.etsi.org/ngsi-ld/" + std::string(core);
+  }
+  return expand(name);
+}
+
+// Whether a (valid) geoQ's geometry is an area: a Polygon or MultiPolygon.
+bool is_region(const boost::json::value& geo_q) {
+  auto query = geo::GeoQuery::from_json(geo_q);
+  if (!query) return false;
+  const auto* type = query->geometry().if_contains("type");
+  return type != nullptr && type->is_string() &&
+         (type->as_string() == "Polygon" || type->as_string() == "MultiPolygon");
 }
 
 std::string short_name(const std::string& iri) {
@@ -59,6 +79,8 @@ const char* aggregation_name(SensorRule::Aggregation aggregation) {
       return "shareOfDaysAbove";
     case SensorRule::Aggregation::kIncrease:
       return "increase";
+    case SensorRule::Aggregation::kAreaShare:
+      return "areaShare";
   }
   return "";
 }
@@ -144,6 +166,8 @@ struct Aggregate {
         return high;
       case SensorRule::Aggregation::kIncrease:
         return increase;
+      case SensorRule::Aggregation::kAreaShare:
+        break;  // not a sample aggregate: evaluate_area_share()
       case SensorRule::Aggregation::kMean:
         break;
     }
@@ -209,12 +233,21 @@ Result<SensorRule> parse_sensor_rule(std::string_view variable, const boost::jso
       {"max", SensorRule::Aggregation::kMax},
       {"count", SensorRule::Aggregation::kCount},
       {"shareOfDaysAbove", SensorRule::Aggregation::kShareOfDaysAbove},
-      {"increase", SensorRule::Aggregation::kIncrease}};
+      {"increase", SensorRule::Aggregation::kIncrease},
+      {"areaShare", SensorRule::Aggregation::kAreaShare}};
   auto aggregation = kAggregations.find(text("aggregation"));
   if (aggregation == kAggregations.end()) {
-    return bad("aggregation must be mean, sum, min, max, count, shareOfDaysAbove or increase");
+    return bad(
+        "aggregation must be mean, sum, min, max, count, shareOfDaysAbove, increase or "
+        "areaShare");
   }
   rule.aggregation = aggregation->second;
+  if (rule.aggregation == SensorRule::Aggregation::kAreaShare) {
+    rule.attribute = expand_geoproperty(text("attribute"));
+    if (!rule.geo_q || !is_region(*rule.geo_q)) {
+      return bad("areaShare needs a geoQ whose geometry (the region) is a Polygon or MultiPolygon");
+    }
+  }
   if (rule.aggregation == SensorRule::Aggregation::kShareOfDaysAbove) {
     const auto* threshold = object->if_contains("threshold");
     if (threshold == nullptr || !threshold->is_number()) {
@@ -225,9 +258,11 @@ Result<SensorRule> parse_sensor_rule(std::string_view variable, const boost::jso
   auto unit = find_unit(text("unit"));
   if (!unit) return bad("unit: " + unit.error().detail);
   rule.unit = unit->code;
-  if (rule.aggregation == SensorRule::Aggregation::kShareOfDaysAbove &&
+  if ((rule.aggregation == SensorRule::Aggregation::kShareOfDaysAbove ||
+       rule.aggregation == SensorRule::Aggregation::kAreaShare) &&
       unit->dimension != "share") {
-    return bad("shareOfDaysAbove gives a share: unit must be percent, ratio or per_mille");
+    return bad(std::string(aggregation_name(rule.aggregation)) +
+               " gives a share: unit must be percent, ratio or per_mille");
   }
   if (rule.aggregation == SensorRule::Aggregation::kCount && unit->dimension != "count") {
     return bad("count gives a number of samples: unit must be count");
@@ -236,10 +271,12 @@ Result<SensorRule> parse_sensor_rule(std::string_view variable, const boost::jso
   return rule;
 }
 
-Result<InputRow> evaluate_sensor_rule(const SensorRule& rule, std::string_view period,
-                                      std::string_view tenant, const core::EntityService& entities,
-                                      const store::EntityStore& store) {
-  auto [from, to] = period_window(period);
+namespace {
+
+// The entities of the rule's type (and geoQ), each handed to `visit` in the stored form.
+Status for_each_entity(const SensorRule& rule, std::string_view tenant,
+                       const core::EntityService& entities,
+                       const std::function<void(const boost::json::object&)>& visit) {
   core::EntityQuery query;
   core::EntitySelector selector;
   selector.types.alternatives.push_back({rule.entity_type});
@@ -251,14 +288,89 @@ Result<InputRow> evaluate_sensor_rule(const SensorRule& rule, std::string_view p
     query.geoproperty_iri = std::string(form::kLocationIri);
   }
   query.limit = 1000;
-  std::vector<std::string> ids;
   while (true) {
     auto page = entities.query(tenant, query);
     if (!page) return std::move(page).error();
-    for (const auto& entity : page->entities) ids.emplace_back(entity.at(form::kId).as_string());
+    for (const auto& entity : page->entities) visit(entity);
     if (!page->more) break;
     query.offset += query.limit;
   }
+  return ok_status();
+}
+
+InputRow rule_row(const SensorRule& rule, std::string_view period, double value) {
+  InputRow row;
+  row.city = rule.city;
+  row.period = std::string(period);
+  row.variable = rule.variable;
+  row.value = value;
+  row.unit = rule.unit;
+  return row;
+}
+
+// areaShare: the share of the geoQ's region covered by the current geometries of the
+// entities (for example parks' polygons: the green-area share of the city). Not a window of
+// history: the geometries as they are when the rule is evaluated.
+Result<InputRow> evaluate_area_share(const SensorRule& rule, std::string_view period,
+                                     std::string_view tenant, const core::EntityService& entities) {
+  std::vector<boost::json::value> geometries;
+  std::size_t without = 0;
+  CT_RETURN_IF_ERROR(
+      for_each_entity(rule, tenant, entities, [&](const boost::json::object& entity) {
+        const auto* attrs = entity.if_contains(form::kAttrs);
+        const auto* instances = attrs != nullptr && attrs->is_object()
+                                    ? attrs->as_object().if_contains(rule.attribute)
+                                    : nullptr;
+        if (instances == nullptr || !instances->is_array() || instances->as_array().empty() ||
+            !instances->as_array().front().is_object()) {
+          ++without;
+          return;
+        }
+        const auto* value = instances->as_array().front().as_object().if_contains(form::kValue);
+        if (value == nullptr) {
+          ++without;
+          return;
+        }
+        geometries.push_back(*value);
+      }));
+  auto region = geo::GeoQuery::from_json(*rule.geo_q);
+  if (!region) return std::move(region).error();
+  auto coverage = geo::area_coverage(boost::json::value(region->geometry()), geometries);
+  if (!coverage) return std::move(coverage).error();
+  if (coverage->polygons == 0) {
+    return make_error(ErrorKind::kResourceNotFound,
+                      "no " + short_name(rule.entity_type) + " entity has a polygon " +
+                          short_name(rule.attribute) + " in the region");
+  }
+  auto value = convert_unit(coverage->share(), "ratio", rule.unit);
+  if (!value) return std::move(value).error();
+  InputRow row = rule_row(rule, period, *value);
+  row.source = "sensor rule: " + std::to_string(coverage->polygons) + " polygons of " +
+               short_name(rule.entity_type) + " entities (" +
+               std::to_string(coverage->without_area + without) + " without an area, " +
+               std::to_string(coverage->invalid) + " invalid)";
+  char areas[128];
+  std::snprintf(areas, sizeof areas, "%.0f m2 of %.0f m2", coverage->covered_m2,
+                coverage->region_m2);
+  row.method = "areaShare of " + short_name(rule.attribute) + " in the geoQ region: " + areas +
+               ", current geometries";
+  return row;
+}
+
+}  // namespace
+
+Result<InputRow> evaluate_sensor_rule(const SensorRule& rule, std::string_view period,
+                                      std::string_view tenant, const core::EntityService& entities,
+                                      const store::EntityStore& store) {
+  if (rule.aggregation == SensorRule::Aggregation::kAreaShare) {
+    return evaluate_area_share(rule, period, tenant, entities);
+  }
+  auto [from, to] = period_window(period);
+  std::vector<std::string> ids;
+  CT_RETURN_IF_ERROR(
+      for_each_entity(rule, tenant, entities, [&ids](const boost::json::object& entity) {
+        ids.emplace_back(entity.at(form::kId).as_string());
+      }));
   // Straight from the store's history columns (EntityStore::visit_history_columns): a
   // year of minute readings of thousands of sensors is aggregated as it is decoded, never
   // rebuilt as JSON instances nor held in memory. The window is on observedAt (the time of
@@ -296,12 +408,7 @@ Result<InputRow> evaluate_sensor_rule(const SensorRule& rule, std::string_view p
   }
   auto value = total.result(rule);
   if (!value) return std::move(value).error();
-  InputRow row;
-  row.city = rule.city;
-  row.period = std::string(period);
-  row.variable = rule.variable;
-  row.value = *value;
-  row.unit = rule.unit;
+  InputRow row = rule_row(rule, period, *value);
   row.source = "sensor rule: " + std::to_string(sensors) + " " + short_name(rule.entity_type) +
                " entities, " + std::to_string(total.count) + " samples";
   row.method = std::string(aggregation_name(rule.aggregation)) + " of " +

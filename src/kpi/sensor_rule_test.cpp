@@ -175,6 +175,43 @@ TEST_F(SensorRuleTest, IncreaseMatchesTheNaiveReference) {
       << row->method;
 }
 
+// "areaShare": the share of the geoQ's region covered by the entities' current polygons,
+// overlaps counted once; a park outside the region does not count.
+TEST_F(SensorRuleTest, AreaShareCountsOverlapsOnce) {
+  auto park = [this](const std::string& id, double west, double south, double east, double north) {
+    boost::json::array ring{
+        {west, south}, {east, south}, {east, north}, {west, north}, {west, south}};
+    boost::json::object location{
+        {form::kType, form::kGeoProperty},
+        {form::kValue,
+         boost::json::object{{"type", "Polygon"}, {"coordinates", boost::json::array{ring}}}}};
+    boost::json::object entity{
+        {form::kId, "urn:ngsi-ld:Park:" + id},
+        {form::kType, boost::json::array{vocab_iri("Park")}},
+        {form::kAttrs, boost::json::object{{form::kLocationIri, boost::json::array{location}}}}};
+    ASSERT_TRUE(entities_.create("", entity).ok());
+  };
+  park("a", 0, 0, 0.5, 0.5);          // a quarter of the square
+  park("b", 0.25, 0.25, 0.75, 0.75);  // a quarter, a sixteenth shared with a
+  park("far", 2, 2, 3, 3);            // outside
+  auto parsed = parse_sensor_rule("green_area_share", boost::json::parse(R"({
+      "city": "square", "entityType": "Park", "attribute": "location",
+      "aggregation": "areaShare", "unit": "percent",
+      "geoQ": {"geometry": "Polygon", "georel": "intersects",
+               "coordinates": [[[0,0],[1,0],[1,1],[0,1],[0,0]]]}})"));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().detail;
+  auto row = evaluate_sensor_rule(*parsed, "2025", "", entities_, *store_);
+  ASSERT_TRUE(row.ok()) << row.error().detail;
+  EXPECT_NEAR(row->value, 100.0 * 7 / 16, 1e-6);
+  EXPECT_EQ(row->source, "sensor rule: 2 polygons of Park entities (0 without an area, 0 invalid)");
+  // A region that is not an area is refused when the rule is declared.
+  auto point = parse_sensor_rule("green_area_share", boost::json::parse(R"({
+      "city": "square", "entityType": "Park", "attribute": "location",
+      "aggregation": "areaShare", "unit": "percent",
+      "geoQ": {"geometry": "Point", "georel": "near;maxDistance==10", "coordinates": [0,0]}})"));
+  ASSERT_FALSE(point.ok());
+}
+
 TEST_F(SensorRuleTest, EmptyWindowGivesNoValue) {
   auto row = evaluate_sensor_rule(rule("mean", "ug/m3"), "2023", "", entities_, *store_);
   ASSERT_FALSE(row.ok());

@@ -17,13 +17,24 @@ namespace citytwin::kpi {
 //   {"city": "demo", "entityType": "AirQualityObserved", "attribute": "pm25",
 //    "geoQ": {"geometry": "Polygon", "coordinates": [...], "georel": "within"},   (optional)
 //    "aggregation": "mean" | "sum" | "min" | "max" | "count" | "shareOfDaysAbove" |
-//                   "increase" (cumulative meter readings: the consumption in the window),
+//                   "increase" (cumulative meter readings: the consumption in the window) |
+//                   "areaShare" (share of the geoQ's Polygon covered by the entities' current
+//                   polygons in `attribute`, a GeoProperty: e.g. green areas),
 //    "threshold": 25,  (shareOfDaysAbove only)
 //    "unit": "ug/m3"}
 // The time window is the period's span (observedAt, UTC). Entity type and attribute are full
 // IRIs or terms of the NGSI-LD default vocabulary (what the core @context gives them).
 struct SensorRule {
-  enum class Aggregation { kMean, kSum, kMin, kMax, kCount, kShareOfDaysAbove, kIncrease };
+  enum class Aggregation {
+    kMean,
+    kSum,
+    kMin,
+    kMax,
+    kCount,
+    kShareOfDaysAbove,
+    kIncrease,
+    kAreaShare
+  };
   std::string variable;
   std::string city;
   std::string entity_type;  // expanded IRI
