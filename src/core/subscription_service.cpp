@@ -332,6 +332,10 @@ void SubscriptionService::set_entity_source(EntitySource source) {
   entity_source_ = std::move(source);
 }
 
+void SubscriptionService::set_observer(ChangeObserver* observer) {
+  observer_ = observer;
+}
+
 void SubscriptionService::start() {
   notifier_.start();
   std::lock_guard lock(incoming_mutex_);
@@ -542,6 +546,7 @@ std::vector<SubscriptionDelivery> SubscriptionService::deliveries() const {
 }
 
 bool SubscriptionService::wants(std::string_view tenant) const {
+  if (observer_ != nullptr && observer_->wants(tenant)) return true;
   std::shared_lock lock(subscriptions_mutex_);
   return subscriptions_.find(tenant) != subscriptions_.end();
 }
@@ -586,7 +591,10 @@ void SubscriptionService::dispatch() {
     ++next_dispatch_;
     lock.unlock();
     // A write the store lost was never acknowledged: nothing to tell anyone.
-    if (batch.durable) notify(batch);
+    if (batch.durable) {
+      notify(batch);
+      if (observer_ != nullptr) observer_->observe(batch.tenant, batch.changes, batch.at);
+    }
     lock.lock();
   }
 }

@@ -257,6 +257,70 @@ test('entities: filter by type and q', async () => {
   assert.equal(await link.getAttribute('href'), `/entities/${encodeURIComponent(spot.refParkingSite.object)}`);
 });
 
+async function patchAttrs(id, attrs) {
+  const response = await fetch(`${base}/ngsi-ld/v1/entities/${encodeURIComponent(id)}/attrs`, {
+    method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(attrs) });
+  assert.equal(response.status, 204, await response.text());
+}
+
+test('live: entity page, entity table and map card update in place without reloading', async () => {
+  await page.goto(`${base}/entities/${encodeURIComponent(STATION)}`);
+  await page.waitForSelector('tr[data-attribute="pm25"]');
+  await page.waitForSelector('#live-state[data-state="on"]', { timeout: 20_000 });
+  await page.evaluate(() => { window.notReloaded = true; });
+  await patchAttrs(STATION, { pm25: { type: 'Property', value: 777, unitCode: 'GQ' } });
+  await page.waitForFunction(() => document.querySelector('tr[data-attribute="pm25"] td.value')?.textContent === '777',
+    null, { timeout: 20_000 });
+  // A new attribute appears as a new row.
+  await patchAttrs(STATION, { pm25: { type: 'Property', value: 778 } });
+  const added = await fetch(`${base}/ngsi-ld/v1/entities/${encodeURIComponent(STATION)}/attrs`, { method: 'POST',
+    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ liveProbe: { type: 'Property', value: 'seen' } }) });
+  assert.equal(added.status, 204);
+  await page.waitForSelector('tr[data-attribute="liveProbe"]', { timeout: 20_000 });
+  assert.equal(await page.textContent('tr[data-attribute="pm25"] td.value'), '778');
+  assert.equal(await page.evaluate(() => window.notReloaded), true);
+  await shot('live-entity');
+  await axeCheck('entity with live updates');
+
+  // The entity table: the row's attribute count and last change follow the entity.
+  await page.goto(`${base}/entities?type=AirQualityObserved`);
+  const row = `tr[data-entity-id="${STATION}"]`;
+  await page.waitForSelector(row);
+  await page.waitForSelector('#live-state[data-state="on"]', { timeout: 20_000 });
+  const before = Number(await page.textContent(`${row} td.number`));
+  await page.evaluate(() => { window.notReloaded = true; });
+  await fetch(`${base}/ngsi-ld/v1/entities/${encodeURIComponent(STATION)}/attrs`, { method: 'POST',
+    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ secondProbe: { type: 'Property', value: 1 } }) });
+  await page.waitForFunction(([selector, count]) => document.querySelector(`${selector} td.number`)?.textContent === String(count),
+    [row, before + 1], { timeout: 20_000 });
+  assert.equal(await page.evaluate(() => window.notReloaded), true);
+
+  // The map: the open card shows the new value, and the marker moves.
+  await page.goto(base + '/');
+  await page.waitForSelector('#map[data-state="ready"]', { timeout: 60_000 });
+  await page.waitForSelector('#live-state[data-state="on"]', { timeout: 20_000 });
+  const station = entities.find((e) => e.id === STATION);
+  const point = await page.evaluate(async (coordinates) => {
+    const map = window.citytwinConsole.map;
+    map.jumpTo({ center: coordinates, zoom: 17 });
+    await new Promise((done) => map.once('idle', done));
+    const { x, y } = map.project(coordinates);
+    const box = map.getCanvas().getBoundingClientRect();
+    return { x: box.left + x, y: box.top + y };
+  }, station.location.value.coordinates);
+  await page.mouse.click(point.x, point.y);
+  await page.waitForSelector(`.card[data-entity-id="${STATION}"]`, { timeout: 20_000 });
+  await patchAttrs(STATION, { pm25: { type: 'Property', value: 779, unitCode: 'GQ' } });
+  await page.waitForSelector('.card dd:has-text("779 GQ")', { timeout: 20_000 });
+  await patchAttrs(STATION, { location: { type: 'GeoProperty', value: { type: 'Point', coordinates: [2.2, 41.45] } } });
+  await page.waitForFunction(async (station) => {
+    const data = await window.citytwinConsole.map.getSource('points').getData();
+    const feature = data.features.find((f) => f.properties.id === station);
+    return feature && feature.geometry.coordinates[0] === 2.2 && feature.geometry.coordinates[1] === 41.45;
+  }, STATION, { timeout: 20_000 });
+  await shot('live-map-card');
+});
+
 test('subscriptions: create one, pause it, delete it', async () => {
   await page.goto(base + '/subscriptions');
   await page.waitForSelector('.results p:has-text("No subscription yet.")');

@@ -100,4 +100,9 @@ export const ar: Messages = {
   area: 'المنطقة',
   removeArea: 'إزالة تصفية المنطقة',
   partialHistory: 'سجل طويل: أرسل الخادم جزءًا من الفترة فقط ({range}). ضيّق الفترة أو استخدم التجميع.',
+  liveOn: "مباشر",
+  liveConnecting: "جارٍ الاتصال…",
+  liveOff: "غير مباشر",
+  liveLabel: "التحديثات المباشرة",
+  lastChange: "آخر تغيير",
 };

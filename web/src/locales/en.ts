@@ -99,6 +99,11 @@ export const en = {
   area: 'Area',
   removeArea: 'Remove the area filter',
   partialHistory: 'Long history: the server sent part of the range only ({range}). Narrow the range or aggregate.',
+  liveOn: "Live",
+  liveConnecting: "Connecting…",
+  liveOff: "Not live",
+  liveLabel: "Live updates",
+  lastChange: "Last change",
 };
 
 export type Messages = typeof en;

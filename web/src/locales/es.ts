@@ -100,4 +100,9 @@ export const es: Messages = {
   area: 'Zona',
   removeArea: 'Quitar el filtro de zona',
   partialHistory: 'Historial largo: el servidor envió solo parte del intervalo ({range}). Acote el intervalo o agregue.',
+  liveOn: "En vivo",
+  liveConnecting: "Conectando…",
+  liveOff: "Sin conexión en vivo",
+  liveLabel: "Actualizaciones en vivo",
+  lastChange: "Último cambio",
 };

@@ -100,4 +100,9 @@ export const fr: Messages = {
   area: 'Zone',
   removeArea: 'Retirer le filtre de zone',
   partialHistory: 'Historique long : le serveur n’a envoyé qu’une partie de la période ({range}). Réduisez la période ou agrégez.',
+  liveOn: "En direct",
+  liveConnecting: "Connexion…",
+  liveOff: "Hors direct",
+  liveLabel: "Mises à jour en direct",
+  lastChange: "Dernière modification",
 };

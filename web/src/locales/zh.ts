@@ -100,4 +100,9 @@ export const zh: Messages = {
   area: '区域',
   removeArea: '移除区域筛选',
   partialHistory: '历史较长：服务器只返回了部分时间范围（{range}）。请缩小范围或使用聚合。',
+  liveOn: "实时",
+  liveConnecting: "正在连接…",
+  liveOff: "未实时",
+  liveLabel: "实时更新",
+  lastChange: "最后更改",
 };
