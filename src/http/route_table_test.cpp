@@ -60,6 +60,9 @@ std::map<std::string, P> reviewed() {
       {"GET /entities/{entityId}", P::kPublic},
       {"GET /subscriptions", P::kPublic},
       {"GET /settings", P::kPublic},
+      {"GET /devices", P::kPublic},
+      {"GET /kpis", P::kPublic},
+      {"GET /import", P::kPublic},
       {"GET /assets/{file}", P::kPublic},
       {"GET /metrics", P::kGlobalAdmin},  // names and sizes every tenant
       {"POST /citytwin/v1/keys", P::kGlobalAdmin},

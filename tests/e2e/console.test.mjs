@@ -321,6 +321,38 @@ test('live: entity page, entity table and map card update in place without reloa
   await shot('live-map-card');
 });
 
+test('devices: provision a group and a device, its first measurement appears live', async () => {
+  await page.goto(base + '/devices');
+  await page.waitForSelector('#device-list p:has-text("No device provisioned yet.")');
+  await page.fill('#group-apikey', 'e2ekey');
+  await page.selectOption('#group-resource', '/iot/json');
+  await page.fill('#group-type', 'E2ESensor');
+  await page.fill('#group-attributes', 't temperature Number\nb batteryLevel Number');
+  await page.fill('#group-period', '3600');
+  await page.click('form[aria-labelledby="new-group-title"] button[type="submit"]');
+  await page.waitForSelector('#group-list tr[data-apikey="e2ekey"]');
+  await page.waitForSelector('#device-apikey option[value="e2ekey"]', { state: 'attached' });
+  await page.fill('#device-id', 'e2e-dev-1');
+  await page.selectOption('#device-apikey', 'e2ekey');
+  await page.click('form[aria-labelledby="new-device-title"] button[type="submit"]');
+  const row = 'tr[data-device-id="e2e-dev-1"]';
+  await page.waitForSelector(row);
+  assert.equal((await page.textContent(`${row} td.measurement`)).trim(), '');
+  await page.waitForSelector('#live-state[data-state="on"]', { timeout: 20_000 });
+  await page.evaluate(() => { window.notReloaded = true; });
+  // The device's first measure, as a device sends it (IoT Agent JSON).
+  const measure = await fetch(`${base}/iot/json?k=e2ekey&i=e2e-dev-1`, { method: 'POST',
+    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ t: 23.5, b: 0.9 }) });
+  assert.equal(measure.status, 200, await measure.text());
+  await page.waitForSelector(`${row} td.measurement:has-text("temperature 23.5")`, { timeout: 20_000 });
+  await page.waitForFunction((selector) => document.querySelector(selector)?.cells[4].dataset.state === 'ok', row, { timeout: 20_000 });
+  assert.equal((await page.textContent(`${row} td:nth-of-type(5)`)).trim(), '0.9');
+  assert.notEqual((await page.textContent(`${row} td:nth-of-type(3)`)).trim(), '');
+  assert.equal(await page.evaluate(() => window.notReloaded), true);
+  await shot('devices');
+  await axeCheck('devices');
+});
+
 test('subscriptions: create one, pause it, delete it', async () => {
   await page.goto(base + '/subscriptions');
   await page.waitForSelector('.results p:has-text("No subscription yet.")');

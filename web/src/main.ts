@@ -7,6 +7,7 @@ import { initLanguage, language, languages, onLanguageChange, setLanguage, t, ty
 import type { MessageKey } from './locales/en';
 import { setNavigator, type View } from './navigation';
 import { settings } from './settings';
+import { renderDevices } from './views/devices';
 import { renderEntities } from './views/entities';
 import { renderEntity } from './views/entity';
 import { renderSettings } from './views/settings';
@@ -16,6 +17,7 @@ import { renderSubscriptions } from './views/subscriptions';
 const navItems: Array<{ path: string; key: MessageKey }> = [
   { path: '/map', key: 'navMap' },
   { path: '/entities', key: 'navEntities' },
+  { path: '/devices', key: 'navDevices' },
   { path: '/subscriptions', key: 'navSubscriptions' },
   { path: '/settings', key: 'navSettings' },
 ];
@@ -44,6 +46,8 @@ async function route(): Promise<void> {
     currentView = renderEntities(container, new URLSearchParams(location.search));
   } else if (entityMatch) {
     currentView = renderEntity(container, decodeURIComponent(entityMatch[1]));
+  } else if (path === '/devices') {
+    currentView = renderDevices(container);
   } else if (path === '/subscriptions') {
     currentView = renderSubscriptions(container);
   } else if (path === '/settings') {
