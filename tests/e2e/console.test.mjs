@@ -353,6 +353,58 @@ test('devices: provision a group and a device, its first measurement appears liv
   await axeCheck('devices');
 });
 
+// KPI inputs of a small city (docs/kpi.md): two years of the household variables, so one KPI
+// has a value, a trend and, with a target, a status.
+async function loadKpis() {
+  const csv = ['city,period,variable,value,unit,source',
+    'e2e,2024,households_total,1000,count,e2e survey', 'e2e,2024,households_with_internet,800,count,e2e survey',
+    'e2e,2025,households_total,1000,count,e2e survey', 'e2e,2025,households_with_internet,900,count,e2e survey'].join('\n');
+  const imported = await fetch(base + '/kpi/v1/inputs', { method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: csv });
+  assert.equal(imported.status, 201, await imported.text());
+  const target = await fetch(base + '/kpi/v1/targets/EC.ICT.ICT.1C', { method: 'PUT', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ value: 95, year: 2030, city: 'e2e' }) });
+  assert.ok([200, 201, 204].includes(target.status), await target.text());
+}
+
+test('KPIs: overview by dimension, table with trends, SDGs, completeness, report with progress', async () => {
+  await loadKpis();
+  await page.goto(base + '/kpis');
+  await page.waitForSelector('.kpi-body[data-state="ready"]', { timeout: 30_000 });
+  assert.equal(await page.inputValue('#kpi-city'), 'e2e');
+  assert.equal(await page.inputValue('#kpi-period'), '2025');
+  const expected = await (await fetch(base + '/kpi/v1/assessment?city=e2e&period=2025')).json();
+  for (const summary of expected.dimensions) {
+    const card = await page.textContent(`.dimension-card[data-dimension="${summary.dimension}"]`);
+    assert.match(card, new RegExp(`${summary.withValue} of ${summary.kpis} KPIs with a value`));
+  }
+  const row = 'tr[data-code="EC.ICT.ICT.1C"]';
+  assert.match(await page.textContent(`${row} td:nth-of-type(2)`), /^90$/);
+  assert.equal(await page.getAttribute(`${row} td[data-status]`, 'data-status'), 'onTrack');
+  assert.match(await page.textContent(`${row} td.trend`), /improving \(\+12\.5 %\)/);
+  assert.ok(await page.$(`${row} svg.sparkline polyline`));
+  await page.selectOption('#kpi-dimension', 'Environment');
+  assert.equal(await page.$(row), null);
+  assert.ok((await page.$$('table.kpis tbody tr[data-dimension="Environment"]')).length > 0);
+  assert.ok(await page.$('table.sdg tr[data-goal="17"]'));
+  assert.match(await page.textContent('#kpi-completeness'), /Core KPIs with a value: 1 of \d+/);
+  assert.equal(await page.textContent('#kpi-completeness summary'),
+    `KPIs without a value: ${expected.summary.kpis - expected.summary.withValue}`);
+  assert.equal(await page.textContent('tr[data-code="EN.EN.AQ.1C"] td:nth-of-type(2)'), '—');
+  await shot('kpis');
+  await axeCheck('KPIs');
+
+  await page.selectOption('#report-format', 'html');
+  await page.click('#report-button');
+  const link = await page.waitForSelector('#report-link', { timeout: 60_000 });
+  assert.equal(await link.getAttribute('download'), 'kpi-report-e2e-2025.html');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#report-link')]);
+  const report = readFileSync(await download.path(), 'utf8');
+  assert.match(report, /^<!DOCTYPE html>/i);
+  assert.match(report, /EC\.ICT\.ICT\.1C/);
+  assert.equal(await page.isHidden('#report-progress'), true);
+  await shot('kpi-report');
+});
+
 test('subscriptions: create one, pause it, delete it', async () => {
   await page.goto(base + '/subscriptions');
   await page.waitForSelector('.results p:has-text("No subscription yet.")');

@@ -21,6 +21,10 @@ export interface ApiResponse<T> {
 
 export const UNAUTHORIZED_EVENT = 'citytwin:unauthorized';
 
+export function authHeaders(): Record<string, string> {
+  return headers();
+}
+
 function headers(): Record<string, string> {
   const result: Record<string, string> = { Accept: 'application/json' };
   const key = settings.apiKey();

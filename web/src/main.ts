@@ -10,6 +10,7 @@ import { settings } from './settings';
 import { renderDevices } from './views/devices';
 import { renderEntities } from './views/entities';
 import { renderEntity } from './views/entity';
+import { renderKpis } from './views/kpis';
 import { renderSettings } from './views/settings';
 import { renderSubscriptions } from './views/subscriptions';
 
@@ -18,6 +19,7 @@ const navItems: Array<{ path: string; key: MessageKey }> = [
   { path: '/map', key: 'navMap' },
   { path: '/entities', key: 'navEntities' },
   { path: '/devices', key: 'navDevices' },
+  { path: '/kpis', key: 'navKpis' },
   { path: '/subscriptions', key: 'navSubscriptions' },
   { path: '/settings', key: 'navSettings' },
 ];
@@ -48,6 +50,8 @@ async function route(): Promise<void> {
     currentView = renderEntity(container, decodeURIComponent(entityMatch[1]));
   } else if (path === '/devices') {
     currentView = renderDevices(container);
+  } else if (path === '/kpis') {
+    currentView = renderKpis(container, new URLSearchParams(location.search));
   } else if (path === '/subscriptions') {
     currentView = renderSubscriptions(container);
   } else if (path === '/settings') {
