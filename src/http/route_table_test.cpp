@@ -70,6 +70,7 @@ std::map<std::string, P> reviewed() {
       {"GET /citytwin/v1/keys/{keyId}", P::kGlobalAdmin},
       {"DELETE /citytwin/v1/keys/{keyId}", P::kGlobalAdmin},
       {"GET /citytwin/v1/export", P::kRead},
+      {"POST /citytwin/v1/import/entities", P::kWrite},
       // Retention erases history: the tenant's admins set it; a pass covers every tenant.
       {"GET /citytwin/v1/retention", P::kAdmin},
       {"PUT /citytwin/v1/retention", P::kAdmin},

@@ -405,6 +405,40 @@ test('KPIs: overview by dimension, table with trends, SDGs, completeness, report
   await shot('kpi-report');
 });
 
+test('import: entities and KPI inputs from CSV, progress and row-level errors', async () => {
+  await page.goto(base + '/import');
+  await page.selectOption('#import-kind', 'entities');
+  // 2,500 rows: sent in two parts; line 2,300 (in the second part) is bad.
+  const lines = ['id,type,level[MTR],longitude,latitude'];
+  for (let i = 2; i <= 2501; i++) {
+    lines.push(i === 2300 ? 'not-a-uri,Tank,1,2.1,41.3' : `urn:ngsi-ld:Tank:csv${i},Tank,${i},2.1,41.3`);
+  }
+  await page.setInputFiles('#import-file', { name: 'tanks.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n') + '\n') });
+  await page.click('#import-button');
+  await page.waitForSelector('#import-summary', { timeout: 60_000 });
+  assert.equal(await page.textContent('#import-summary'), '2,499 of 2,500 rows written; 1 rejected.');
+  assert.deepEqual(await page.$$eval('.import-errors tbody tr', (rows) => rows.map((r) => r.dataset.row)), ['2300']);
+  assert.equal(await page.evaluate(() => document.querySelector('#import-progress').value), 2500);
+  const tank = await (await fetch(`${base}/ngsi-ld/v1/entities/urn:ngsi-ld:Tank:csv2501`)).json();
+  assert.deepEqual(tank.level, { type: 'Property', value: 2501, unitCode: 'MTR' });
+  await shot('import-entities');
+  await axeCheck('import with errors');
+
+  // KPI inputs: the whole file or nothing; a bad variable refuses it with its line.
+  await page.selectOption('#import-kind', 'kpi');
+  const kpiFile = (rows) => ({ name: 'inputs.csv', mimeType: 'text/csv', buffer: Buffer.from(['city,period,variable,value,unit,source', ...rows].join('\n')) });
+  await page.setInputFiles('#import-file', kpiFile(['csvtown,2025,households_total,500,count,e2e', 'csvtown,2025,no_such_variable,1,count,e2e']));
+  await page.click('#import-button');
+  await page.waitForSelector('#import-summary:has-text("Nothing imported")');
+  assert.deepEqual(await page.$$eval('.import-errors tbody tr', (rows) => rows.map((r) => r.dataset.row)), ['3']);
+  assert.deepEqual(await (await fetch(`${base}/kpi/v1/inputs?city=csvtown`)).json(), []);
+  await page.setInputFiles('#import-file', kpiFile(['csvtown,2025,households_total,500,count,e2e', 'csvtown,2025,households_with_internet,400,count,e2e']));
+  await page.click('#import-button');
+  await page.waitForSelector('#import-summary:has-text("Imported 2 rows")');
+  assert.equal((await (await fetch(`${base}/kpi/v1/inputs?city=csvtown`)).json()).length, 2);
+  await shot('import-kpi');
+});
+
 test('subscriptions: create one, pause it, delete it', async () => {
   await page.goto(base + '/subscriptions');
   await page.waitForSelector('.results p:has-text("No subscription yet.")');

@@ -10,6 +10,7 @@ import { settings } from './settings';
 import { renderDevices } from './views/devices';
 import { renderEntities } from './views/entities';
 import { renderEntity } from './views/entity';
+import { renderImport } from './views/import';
 import { renderKpis } from './views/kpis';
 import { renderSettings } from './views/settings';
 import { renderSubscriptions } from './views/subscriptions';
@@ -20,6 +21,7 @@ const navItems: Array<{ path: string; key: MessageKey }> = [
   { path: '/entities', key: 'navEntities' },
   { path: '/devices', key: 'navDevices' },
   { path: '/kpis', key: 'navKpis' },
+  { path: '/import', key: 'navImport' },
   { path: '/subscriptions', key: 'navSubscriptions' },
   { path: '/settings', key: 'navSettings' },
 ];
@@ -52,6 +54,8 @@ async function route(): Promise<void> {
     currentView = renderDevices(container);
   } else if (path === '/kpis') {
     currentView = renderKpis(container, new URLSearchParams(location.search));
+  } else if (path === '/import') {
+    currentView = renderImport(container);
   } else if (path === '/subscriptions') {
     currentView = renderSubscriptions(container);
   } else if (path === '/settings') {
