@@ -523,6 +523,17 @@ test('Arabic: right-to-left layout, translated, still accessible', async () => {
   assert.equal(await page.textContent('nav a[href="/map"]'), 'الخريطة');
   await shot('map-ar');
   await axeCheck('map in Arabic');
+  // The newer views in Arabic too: translated, right to left, accessible.
+  for (const [path, heading, ready] of [['/devices', 'الأجهزة', '#device-list table'],
+    ['/kpis', 'مؤشرات الأداء الرئيسية (U4SSC)', '.kpi-body[data-state="ready"]'],
+    ['/import', 'استيراد ملف CSV', '#import-file']]) {
+    await page.click(`nav a[href="${path}"]`);
+    await page.waitForSelector(ready, { timeout: 30_000 });
+    assert.equal(await page.textContent('main h1'), heading);
+    assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl');
+    await shot(`${path.slice(1)}-ar`);
+    await axeCheck(`${path} in Arabic`);
+  }
 });
 
 test('with API keys required the console asks for one and then shows the data', async () => {

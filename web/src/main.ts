@@ -7,11 +7,8 @@ import { initLanguage, language, languages, onLanguageChange, setLanguage, t, ty
 import type { MessageKey } from './locales/en';
 import { setNavigator, type View } from './navigation';
 import { settings } from './settings';
-import { renderDevices } from './views/devices';
 import { renderEntities } from './views/entities';
 import { renderEntity } from './views/entity';
-import { renderImport } from './views/import';
-import { renderKpis } from './views/kpis';
 import { renderSettings } from './views/settings';
 import { renderSubscriptions } from './views/subscriptions';
 
@@ -51,10 +48,14 @@ async function route(): Promise<void> {
   } else if (entityMatch) {
     currentView = renderEntity(container, decodeURIComponent(entityMatch[1]));
   } else if (path === '/devices') {
+    // Views used less often than the map and the entities come with their code on first use.
+    const { renderDevices } = await import('./views/devices');
     currentView = renderDevices(container);
   } else if (path === '/kpis') {
+    const { renderKpis } = await import('./views/kpis');
     currentView = renderKpis(container, new URLSearchParams(location.search));
   } else if (path === '/import') {
+    const { renderImport } = await import('./views/import');
     currentView = renderImport(container);
   } else if (path === '/subscriptions') {
     currentView = renderSubscriptions(container);
