@@ -95,6 +95,20 @@ async function shot(name) {
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 }
 
+// Zooms past the clustering limit onto the station, then clicks where MapLibre draws it.
+async function clickStation() {
+  const station = entities.find((e) => e.id === STATION);
+  const point = await page.evaluate(async (coordinates) => {
+    const map = window.citytwinConsole.map;
+    map.jumpTo({ center: coordinates, zoom: 17 });
+    await new Promise((done) => map.once('idle', done));
+    const { x, y } = map.project(coordinates);
+    const box = map.getCanvas().getBoundingClientRect();
+    return { x: box.left + x, y: box.top + y };
+  }, station.location.value.coordinates);
+  await page.mouse.click(point.x, point.y);
+}
+
 let entities;
 
 before(async () => {
@@ -156,17 +170,7 @@ test('map: every located entity, click one for its card', async () => {
   await page.waitForFunction(() => window.citytwinConsole.map.loaded());
   await shot('map');
 
-  // Zoom past the clustering limit onto the station, then click where MapLibre draws it.
-  const station = entities.find((e) => e.id === STATION);
-  const point = await page.evaluate(async (coordinates) => {
-    const map = window.citytwinConsole.map;
-    map.jumpTo({ center: coordinates, zoom: 17 });
-    await new Promise((done) => map.once('idle', done));
-    const { x, y } = map.project(coordinates);
-    const box = map.getCanvas().getBoundingClientRect();
-    return { x: box.left + x, y: box.top + y };
-  }, station.location.value.coordinates);
-  await page.mouse.click(point.x, point.y);
+  await clickStation();
   const card = await page.waitForSelector(`.card[data-entity-id="${STATION}"]`, { timeout: 20_000 });
   assert.match(await card.textContent(), /pm25/);
   await shot('map-card');
@@ -299,16 +303,7 @@ test('live: entity page, entity table and map card update in place without reloa
   await page.goto(base + '/');
   await page.waitForSelector('#map[data-state="ready"]', { timeout: 60_000 });
   await page.waitForSelector('#live-state[data-state="on"]', { timeout: 20_000 });
-  const station = entities.find((e) => e.id === STATION);
-  const point = await page.evaluate(async (coordinates) => {
-    const map = window.citytwinConsole.map;
-    map.jumpTo({ center: coordinates, zoom: 17 });
-    await new Promise((done) => map.once('idle', done));
-    const { x, y } = map.project(coordinates);
-    const box = map.getCanvas().getBoundingClientRect();
-    return { x: box.left + x, y: box.top + y };
-  }, station.location.value.coordinates);
-  await page.mouse.click(point.x, point.y);
+  await clickStation();
   await page.waitForSelector(`.card[data-entity-id="${STATION}"]`, { timeout: 20_000 });
   await patchAttrs(STATION, { pm25: { type: 'Property', value: 779, unitCode: 'GQ' } });
   await page.waitForSelector('.card dd:has-text("779 GQ")', { timeout: 20_000 });
