@@ -144,7 +144,9 @@ void LiveEvents::observe(std::string_view tenant, const std::vector<core::Entity
     for (const auto& stream : streams) {
       if (!passes(stream->filter(), id->get_string(), types)) continue;
       if (event.empty()) event = render_change(change, terms_, at);
-      (stream->push(event) ? queued : dropped) += 1;
+      std::size_t lost = stream->push(event);
+      queued += lost == 0 ? 1 : 0;
+      dropped += lost;
     }
   }
   count("queued", queued);

@@ -107,11 +107,14 @@ TEST_F(LiveEventsTest, SlowClientIsToldToResyncInsteadOfQueueingWithoutBound) {
   EXPECT_NE(piece.find("event: resync"), std::string::npos) << piece;
   EXPECT_EQ(piece.find("urn:s0"), std::string::npos) << "dropped events are not sent";
   EXPECT_EQ(piece.find("event: ready"), std::string::npos);
+  EXPECT_EQ(piece.find("event: resync"), 0u) << "the resync goes first";
+  EXPECT_NE(piece.find("urn:s4"), std::string::npos) << "changes after the drop are kept";
   // Changes after the resync flow again.
   update(events, "", "urn:later", "Sensor", 7);
   EXPECT_NE(take(**stream).find("urn:later"), std::string::npos);
+  // The opening event and s0, s1 were waiting when s2 came: four dropped.
   std::string scrape = metrics_.render();
-  EXPECT_NE(scrape.find("citytwin_live_events_total{outcome=\"dropped\"}"), std::string::npos)
+  EXPECT_NE(scrape.find("citytwin_live_events_total{outcome=\"dropped\"} 4"), std::string::npos)
       << scrape;
 }
 

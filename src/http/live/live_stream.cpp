@@ -16,20 +16,23 @@ LiveStream::LiveStream(std::string tenant, LiveFilter filter, std::size_t queue_
       queue_limit_(std::max<std::size_t>(queue_limit, 1)),
       deadline_(deadline) {}
 
-bool LiveStream::push(std::string event) {
+std::size_t LiveStream::push(std::string event) {
   std::unique_lock lock(mutex_);
-  if (ended_) return true;
-  bool kept = queue_.size() < queue_limit_;
-  if (!kept) {
-    // Older events are worthless once some are missing: the client re-reads instead.
+  if (ended_) return 0;
+  std::size_t dropped = 0;
+  if (queue_.size() >= queue_limit_) {
+    // Older events are worthless once some are missing: the client re-reads instead. The
+    // resync goes out before whatever is queued after it, and takes no place in the queue,
+    // so the changes that follow it are kept.
+    dropped = queue_.size() + 1;
     queue_.clear();
-    queue_.emplace_back(kResync);
+    resync_ = true;
   } else {
     queue_.push_back(std::move(event));
   }
   quiet_ = false;
   wake(lock);
-  return kept;
+  return dropped;
 }
 
 void LiveStream::beat(SteadyTime now) {
@@ -37,7 +40,7 @@ void LiveStream::beat(SteadyTime now) {
   if (ended_) return;
   if (now >= deadline_) {
     ended_ = true;
-  } else if (quiet_ && queue_.empty()) {
+  } else if (quiet_ && queue_.empty() && !resync_) {
     queue_.emplace_back(kHeartbeat);
   }
   quiet_ = true;
@@ -52,12 +55,13 @@ void LiveStream::end() {
 
 Result<std::optional<std::string>> LiveStream::next() {
   std::lock_guard lock(mutex_);
-  if (queue_.empty()) {
+  if (queue_.empty() && !resync_) {
     if (ended_) return std::optional<std::string>();
     return std::optional<std::string>(std::string());  // woken spuriously: wait again
   }
   // Everything waiting goes in one chunk: fewer writes when a burst arrives.
-  std::string piece;
+  std::string piece(resync_ ? kResync : "");
+  resync_ = false;
   for (auto& event : queue_) piece += event;
   queue_.clear();
   return std::optional<std::string>(std::move(piece));
@@ -66,7 +70,7 @@ Result<std::optional<std::string>> LiveStream::next() {
 void LiveStream::wait(std::function<void()> ready) {
   std::unique_lock lock(mutex_);
   ready_ = std::move(ready);
-  if (!queue_.empty() || ended_) wake(lock);
+  if (!queue_.empty() || resync_ || ended_) wake(lock);
 }
 
 void LiveStream::cancel() {

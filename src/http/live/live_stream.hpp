@@ -23,9 +23,9 @@ class LiveStream final : public BodyStream {
   const std::string& tenant() const { return tenant_; }
   const LiveFilter& filter() const { return filter_; }
 
-  // Queues one event; false when the queue was full, so the waiting events were replaced by
-  // a resync event (the caller counts the drop).
-  bool push(std::string event);
+  // Queues one event. When the queue is full, the waiting events and this one are dropped
+  // for a resync event instead; returns how many were dropped (0: queued).
+  std::size_t push(std::string event);
   // A comment line if nothing was written since the last beat; ends the stream past its
   // deadline.
   void beat(SteadyTime now);
@@ -49,6 +49,7 @@ class LiveStream final : public BodyStream {
 
   std::mutex mutex_;
   std::deque<std::string> queue_;
+  bool resync_ = false;  // events were dropped: a resync event goes out next
   bool ended_ = false;
   bool quiet_ = true;  // nothing queued since the last beat
   std::function<void()> ready_;

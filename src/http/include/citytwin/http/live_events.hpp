@@ -24,7 +24,7 @@ struct LiveEventsOptions {
   // connection and a small queue, never a thread. Default 64.
   std::size_t max_streams = 64;
   // Events waiting to be written to one client. When a slow client lets it fill, its waiting
-  // events are dropped and it gets one "resync" event instead (it re-reads what it shows),
+  // events are dropped and it gets one "resync" event before the next ones (it re-reads),
   // so a slow client costs bounded memory and never holds up the others. Default 256.
   std::size_t queue_limit = 256;
   // A comment line is sent to a stream that has been quiet this long, so proxies keep the
