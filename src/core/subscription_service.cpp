@@ -559,6 +559,12 @@ std::uint64_t SubscriptionService::next_sequence() {
 std::optional<store::DocumentWrite> SubscriptionService::record(
     std::uint64_t sequence, std::string_view tenant, const std::vector<EntityChange>& changes,
     Instant at) {
+  {
+    // Changes are also wanted while only the observer (live views) watches the tenant; they
+    // need no record for a restart then.
+    std::shared_lock lock(subscriptions_mutex_);
+    if (subscriptions_.find(tenant) == subscriptions_.end()) return std::nullopt;
+  }
   json::array items;
   for (const auto& change : changes) items.push_back(change_to_json(change));
   json::object record{{"tenant", tenant}, {"at", format_date_time(at)}};
