@@ -98,7 +98,7 @@ function renderLanguageSelect(): void {
   select.replaceChildren(
     ...languages.map((l) => h('option', { value: l.code, lang: l.code, selected: l.code === language() }, l.name)),
   );
-  select.onchange = () => setLanguage(select.value as Language);
+  select.onchange = () => void setLanguage(select.value as Language);
 }
 
 // Shown when the server answered 401: a login field for the API key.
@@ -130,9 +130,9 @@ function translateStatic(): void {
   }
 }
 
-function start(): void {
+async function start(): Promise<void> {
   setNavigator(navigate);
-  initLanguage();
+  await initLanguage();
   translateStatic();
   renderLanguageSelect();
   onLanguageChange(() => {
@@ -159,4 +159,4 @@ function start(): void {
   });
 }
 
-start();
+void start();
