@@ -547,6 +547,9 @@ test('with API keys required the console asks for one and then shows the data', 
   assert.equal(await page.$('#auth-key'), null);
   assert.equal(await page.evaluate(() => sessionStorage.getItem('citytwin.apiKey')), key);
   await axeCheck('API key prompt');
+  // Live updates with keys: the console trades its key for a one-time stream ticket.
+  await page.click('nav a[href="/map"]');
+  await page.waitForSelector('#live-state[data-state="on"]', { timeout: 20_000 });
 });
 
 test('the browser reached no address but 127.0.0.1', () => {
