@@ -332,6 +332,10 @@ void SubscriptionService::set_entity_source(EntitySource source) {
   entity_source_ = std::move(source);
 }
 
+void SubscriptionService::set_observer(ChangeObserver* observer) {
+  observer_ = observer;
+}
+
 void SubscriptionService::start() {
   notifier_.start();
   std::lock_guard lock(incoming_mutex_);
@@ -542,6 +546,7 @@ std::vector<SubscriptionDelivery> SubscriptionService::deliveries() const {
 }
 
 bool SubscriptionService::wants(std::string_view tenant) const {
+  if (observer_ != nullptr && observer_->wants(tenant)) return true;
   std::shared_lock lock(subscriptions_mutex_);
   return subscriptions_.find(tenant) != subscriptions_.end();
 }
@@ -554,6 +559,12 @@ std::uint64_t SubscriptionService::next_sequence() {
 std::optional<store::DocumentWrite> SubscriptionService::record(
     std::uint64_t sequence, std::string_view tenant, const std::vector<EntityChange>& changes,
     Instant at) {
+  {
+    // Changes are also wanted while only the observer (live views) watches the tenant; they
+    // need no record for a restart then.
+    std::shared_lock lock(subscriptions_mutex_);
+    if (subscriptions_.find(tenant) == subscriptions_.end()) return std::nullopt;
+  }
   json::array items;
   for (const auto& change : changes) items.push_back(change_to_json(change));
   json::object record{{"tenant", tenant}, {"at", format_date_time(at)}};
@@ -586,7 +597,10 @@ void SubscriptionService::dispatch() {
     ++next_dispatch_;
     lock.unlock();
     // A write the store lost was never acknowledged: nothing to tell anyone.
-    if (batch.durable) notify(batch);
+    if (batch.durable) {
+      notify(batch);
+      if (observer_ != nullptr) observer_->observe(batch.tenant, batch.changes, batch.at);
+    }
     lock.lock();
   }
 }

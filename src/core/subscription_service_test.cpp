@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -367,6 +368,48 @@ TEST_F(SubscriptionServiceTest, ChangeRecordsAreDeletedWhenHandledAndReplayedAft
   EXPECT_EQ(records(), 0u);
   service->stop();
   crashed.reset();
+}
+
+// Watches one tenant, records the ids it is shown, in order.
+class RecordingObserver final : public ChangeObserver {
+ public:
+  bool wants(std::string_view tenant) const override { return tenant == "watched"; }
+  void observe(std::string_view tenant, const std::vector<EntityChange>& changes,
+               Instant) override {
+    std::lock_guard lock(mutex_);
+    for (const auto& change : changes) {
+      const json::object& entity = change.after ? *change.after : *change.before;
+      seen_.push_back(std::string(tenant) + " " + std::string(entity.at("id").as_string()) +
+                      (change.after ? "" : " deleted"));
+    }
+  }
+  std::vector<std::string> seen() const {
+    std::lock_guard lock(mutex_);
+    return seen_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> seen_;
+};
+
+TEST_F(SubscriptionServiceTest, ObserverSeesDurableChangesInOrderWithoutChangeRecords) {
+  auto service = make_service();
+  RecordingObserver observer;
+  service->set_observer(&observer);
+  service->start();
+  {
+    EntityService entities(*store_, clock_, EntityService::Durability::kWaitForDisk, service.get());
+    ASSERT_TRUE(entities.create("watched", light("urn:a", "on")).ok());
+    ASSERT_TRUE(entities.create("other", light("urn:b", "on")).ok());
+    ASSERT_TRUE(entities.create("watched", light("urn:c", "on")).ok());
+    ASSERT_TRUE(entities.remove("watched", "urn:a").ok());
+  }
+  // Nobody subscribed: the observer alone needs no record for a restart.
+  EXPECT_EQ(store_->list_documents("change-outbox")->size(), 0u);
+  service->stop();  // dispatches what was reported
+  EXPECT_EQ(observer.seen(),
+            (std::vector<std::string>{"watched urn:a", "watched urn:c", "watched urn:a deleted"}));
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "citytwin/http/iot_routes.hpp"
 #include "citytwin/http/key_routes.hpp"
 #include "citytwin/http/kpi_routes.hpp"
+#include "citytwin/http/live_routes.hpp"
 #include "citytwin/http/ngsi_routes.hpp"
 #include "citytwin/http/ops_routes.hpp"
 #include "citytwin/model/context_loader.hpp"
@@ -59,6 +60,9 @@ std::map<std::string, P> reviewed() {
       {"GET /entities/{entityId}", P::kPublic},
       {"GET /subscriptions", P::kPublic},
       {"GET /settings", P::kPublic},
+      {"GET /devices", P::kPublic},
+      {"GET /kpis", P::kPublic},
+      {"GET /import", P::kPublic},
       {"GET /assets/{file}", P::kPublic},
       {"GET /metrics", P::kGlobalAdmin},  // names and sizes every tenant
       {"POST /citytwin/v1/keys", P::kGlobalAdmin},
@@ -66,6 +70,7 @@ std::map<std::string, P> reviewed() {
       {"GET /citytwin/v1/keys/{keyId}", P::kGlobalAdmin},
       {"DELETE /citytwin/v1/keys/{keyId}", P::kGlobalAdmin},
       {"GET /citytwin/v1/export", P::kRead},
+      {"POST /citytwin/v1/import/entities", P::kWrite},
       // Retention erases history: the tenant's admins set it; a pass covers every tenant.
       {"GET /citytwin/v1/retention", P::kAdmin},
       {"PUT /citytwin/v1/retention", P::kAdmin},
@@ -142,6 +147,10 @@ std::map<std::string, P> reviewed() {
       {"GET /kpi/v1/assessment", P::kRead},
       {"GET /kpi/v1/comparison", P::kRead},
       {"GET /kpi/v1/report", P::kRead},
+      // Console live updates (docs/security.md): a viewer mints a one-time ticket for its
+      // tenant; the stream route checks that ticket itself (EventSource sends no headers).
+      {"POST /citytwin/v1/events/tickets", P::kRead},
+      {"GET /citytwin/v1/events", P::kPublic},
   };
   return table;
 }
@@ -178,6 +187,10 @@ class RouteTableTest : public ::testing::Test {
   ingest::DeviceRegistry devices_{*store_};
   ingest::IngestService ingest_{
       devices_, entities_, std::move(resolver_->resolve(boost::json::value()).value()), clock_};
+  std::shared_ptr<const jsonld::Context> core_terms_ =
+      std::move(resolver_->resolve(boost::json::value()).value());
+  LiveEvents live_{*core_terms_, {}, nullptr};
+  security::StreamTickets tickets_{clock_};
   Router router_;
 
   void SetUp() override {
@@ -187,6 +200,7 @@ class RouteTableTest : public ::testing::Test {
     add_ngsi_routes(router_, api_);
     add_kpi_routes(router_, kpi_);
     add_iot_routes(router_, devices_, ingest_);
+    add_live_routes(router_, live_, tickets_, true);
   }
 };
 
@@ -213,18 +227,21 @@ TEST_F(RouteTableTest, EveryRouteHasItsReviewedPermission) {
 }
 
 // Independent of the table above: whatever is added, a method that changes state is never
-// open to viewers (except the two query POSTs) and only the probes and the console's shell
-// and files are public.
+// open to viewers (except the two query POSTs and the stream ticket, which only lets its
+// holder read) and only the probes, the console's shell and files, and the event stream
+// (which checks its own ticket) are public.
 TEST_F(RouteTableTest, WritesNeedAtLeastEditorAndOnlyProbesArePublic) {
   const std::set<std::string> read_posts = {kNgsi + "/entityOperations/query",
-                                            kNgsi + "/temporal/entityOperations/query"};
+                                            kNgsi + "/temporal/entityOperations/query",
+                                            "/citytwin/v1/events/tickets"};
   for (const auto& route : router_.routes()) {
     std::string name = route.method + " " + route.pattern;
     if (route.permission == P::kPublic) {
       bool console = route.pattern == "/" || route.pattern.starts_with("/assets/") ||
                      std::find(std::begin(kConsoleClientRoutes), std::end(kConsoleClientRoutes),
                                route.pattern) != std::end(kConsoleClientRoutes);
-      EXPECT_TRUE(route.pattern == "/health" || route.pattern == "/version" ||
+      bool own_check = route.pattern == "/citytwin/v1/events" && route.method == "GET";
+      EXPECT_TRUE(route.pattern == "/health" || route.pattern == "/version" || own_check ||
                   (console && route.method == "GET"))
           << name;
     }

@@ -433,6 +433,7 @@ void Session<Stream>::write_stream(Outgoing outgoing) {
 template <class Stream>
 void Session<Stream>::next_piece(std::shared_ptr<BodyStream> body, bool keep_alive) {
   if (dispatcher_.tracker.shutting_down()) return close();  // no final chunk: incomplete
+  if (body->event_driven()) return wait_for_event(std::move(body), keep_alive);
   auto loop = stream_.get_executor();
   boost::asio::post(dispatcher_.workers, [self = this->shared_from_this(), body, keep_alive, loop] {
     Result<std::optional<std::string>> piece = std::optional<std::string>();
@@ -442,6 +443,28 @@ void Session<Stream>::next_piece(std::shared_ptr<BodyStream> body, bool keep_ali
       piece = make_error(ErrorKind::kInternalError, e.what());
     }
     boost::asio::post(loop, [self, body, keep_alive, piece = std::move(piece)]() mutable {
+      self->write_piece(body, keep_alive, std::move(piece));
+    });
+  });
+}
+
+// An event stream holds no worker while it waits: the stream calls back when it has a piece.
+// The write timeout still applies to each piece, so a client that stops reading is cut off
+// once the socket's buffers are full.
+template <class Stream>
+void Session<Stream>::wait_for_event(std::shared_ptr<BodyStream> body, bool keep_alive) {
+  waiting_ = body;
+  auto loop = stream_.get_executor();
+  body->wait([self = this->shared_from_this(), body, keep_alive, loop] {
+    boost::asio::post(loop, [self, body, keep_alive] {
+      if (self->waiting_ != body) return;  // cancelled meanwhile
+      self->waiting_.reset();
+      Result<std::optional<std::string>> piece = std::optional<std::string>();
+      try {
+        piece = body->next();
+      } catch (const std::exception& e) {
+        piece = make_error(ErrorKind::kInternalError, e.what());
+      }
       self->write_piece(body, keep_alive, std::move(piece));
     });
   });
@@ -484,6 +507,14 @@ void Session<Stream>::on_write(bool keep_alive, beast::error_code ec) {
 
 template <class Stream>
 void Session<Stream>::close_if_idle() {
+  if (waiting_) {
+    // An event stream never ends by itself: at shutdown it is closed like an idle connection.
+    auto body = std::move(waiting_);
+    body->cancel();
+    busy_ = false;
+    dispatcher_.tracker.set_busy(tracker_id_, false);
+    return close();
+  }
   if (!busy_) close();
 }
 

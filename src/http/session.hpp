@@ -91,6 +91,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void write(BeastResponse response);
   void write_stream(Outgoing outgoing);
   void next_piece(std::shared_ptr<BodyStream> body, bool keep_alive);
+  void wait_for_event(std::shared_ptr<BodyStream> body, bool keep_alive);
   void write_piece(std::shared_ptr<BodyStream> body, bool keep_alive,
                    Result<std::optional<std::string>> piece);
   void on_write(bool keep_alive, beast::error_code ec);
@@ -107,6 +108,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::size_t tracker_id_ = 0;
   bool busy_ = false;
   bool closed_ = false;
+  // The event stream this session waits on (BodyStream::event_driven), so that a shutdown
+  // can close it although the session is busy.
+  std::shared_ptr<BodyStream> waiting_;
 };
 
 }  // namespace citytwin::http

@@ -7,6 +7,7 @@
 #include <map>
 #include <tuple>
 
+#include "citytwin/common/csv.hpp"
 #include "citytwin/common/utf8.hpp"
 #include "citytwin/kpi/formula.hpp"
 #include "citytwin/kpi/units.hpp"
@@ -97,58 +98,6 @@ class RowValidator {
   ParsedInputs& out_;
   std::map<std::tuple<std::string, std::string, std::string>, std::size_t> seen_;
 };
-
-// Splits CSV text into records of fields (RFC 4180). Returns false on an unterminated quote.
-struct CsvRecord {
-  std::size_t line = 0;
-  std::vector<std::string> fields;
-};
-
-bool split_csv(std::string_view text, std::vector<CsvRecord>& records) {
-  std::size_t line = 1;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    CsvRecord record;
-    record.line = line;
-    std::string field;
-    bool end_of_record = false;
-    while (!end_of_record) {
-      field.clear();
-      if (i < text.size() && text[i] == '"') {
-        ++i;
-        while (true) {
-          if (i >= text.size()) return false;
-          if (text[i] == '"') {
-            if (i + 1 < text.size() && text[i + 1] == '"') {
-              field.push_back('"');
-              i += 2;
-              continue;
-            }
-            ++i;
-            break;
-          }
-          if (text[i] == '\n') ++line;
-          field.push_back(text[i++]);
-        }
-      }
-      while (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
-        field.push_back(text[i++]);
-      }
-      record.fields.push_back(field);
-      if (i < text.size() && text[i] == ',') {
-        ++i;
-        continue;
-      }
-      if (i < text.size() && text[i] == '\r') ++i;
-      if (i < text.size() && text[i] == '\n') ++i;
-      ++line;
-      end_of_record = true;
-    }
-    bool blank = record.fields.size() == 1 && record.fields[0].empty();
-    if (!blank) records.push_back(std::move(record));
-  }
-  return true;
-}
 
 std::string trim(std::string text) {
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.pop_back();

@@ -28,6 +28,7 @@
 #include "citytwin/http/iot_routes.hpp"
 #include "citytwin/http/key_routes.hpp"
 #include "citytwin/http/kpi_routes.hpp"
+#include "citytwin/http/live_routes.hpp"
 #include "citytwin/http/metered_context_loader.hpp"
 #include "citytwin/http/ngsi_routes.hpp"
 #include "citytwin/http/ops_routes.hpp"
@@ -45,6 +46,7 @@
 #include "citytwin/mqtt/mqtt_notification_sender.hpp"
 #include "citytwin/security/jwt_verifier.hpp"
 #include "citytwin/security/key_service.hpp"
+#include "citytwin/security/stream_tickets.hpp"
 #include "citytwin/store/rocksdb_store.hpp"
 #include "citytwin/web/console_assets.hpp"
 #include "mqtt_hooks.hpp"
@@ -367,6 +369,24 @@ int serve(const ServeOptions& options) {
     spdlog::error("{}", resolver.error().detail);
     return 1;
   }
+  // The console's live updates (docs/console.md): fed by the subscription service's ordered
+  // change feed, named with the core @context; declared after the server so that sessions
+  // still waiting on a stream are gone before the server is.
+  auto live_terms = (*resolver)->resolve(boost::json::value());
+  if (!live_terms) {
+    spdlog::error("{}", live_terms.error().detail);
+    return 1;
+  }
+  http::LiveEventsOptions live_options;
+  live_options.max_streams = options.live_max_streams;
+  live_options.queue_limit = options.live_queue_limit;
+  live_options.heartbeat =
+      std::chrono::milliseconds(std::max<std::uint32_t>(options.live_heartbeat_ms, 1));
+  live_options.max_age = std::chrono::seconds(options.live_max_age_s);
+  http::LiveEvents live_events(**live_terms, live_options, &metrics);
+  security::StreamTickets stream_tickets(clock);
+  http::add_live_routes(router, live_events, stream_tickets, auth_required);
+  live_events.start();
   // Subscriptions are told about entity writes once durable and notify on their own threads.
   http::HttpNotificationSenderOptions sender_options;
   sender_options.timeout = std::chrono::milliseconds(options.notify_timeout_ms);
@@ -409,6 +429,7 @@ int serve(const ServeOptions& options) {
   }
   for (const auto& problem : *restored) spdlog::warn("{}", problem);
   add_subscription_gauges(metrics, subscriptions);
+  subscriptions.set_observer(&live_events);
   // Handlers order their writes and the server acknowledges them once durable (the write
   // barrier above), so event loops never wait for an fsync.
   core::EntityService entities(**store, clock, core::EntityService::Durability::kDeferToCaller,

@@ -67,6 +67,16 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
       ->default_str(v.auth);
   serve.add_flag("--insecure-allow-remote", v.insecure_allow_remote,
                  "Allow --auth off on an address other than loopback (unsafe)");
+  serve.add_option("--live-max-streams", v.live_max_streams, "Console event streams open at once")
+      ->default_str(std::to_string(v.live_max_streams));
+  serve
+      .add_option("--live-queue-limit", v.live_queue_limit,
+                  "Events waiting per console stream before it is told to resync")
+      ->default_str(std::to_string(v.live_queue_limit));
+  serve
+      .add_option("--live-heartbeat-ms", v.live_heartbeat_ms,
+                  "Milliseconds of quiet before a console stream gets a keep-alive comment")
+      ->default_str(std::to_string(v.live_heartbeat_ms));
   serve.add_option("--mqtt-listen", v.mqtt_listen, "MQTT listen address HOST:PORT, or off")
       ->default_str(v.mqtt_listen);
   serve.add_option("--mqtt-port-file", v.mqtt_port_file, "Write the MQTT port to this file");
@@ -194,6 +204,9 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--notify-retry-max-ms")) options.notify_retry_max_ms = v.notify_retry_max_ms;
   if (given("--notify-max-attempts")) options.notify_max_attempts = v.notify_max_attempts;
   if (given("--notify-ca-file")) options.notify_ca_file = v.notify_ca_file;
+  if (given("--live-max-streams")) options.live_max_streams = v.live_max_streams;
+  if (given("--live-queue-limit")) options.live_queue_limit = v.live_queue_limit;
+  if (given("--live-heartbeat-ms")) options.live_heartbeat_ms = v.live_heartbeat_ms;
   if (given("--mqtt-listen")) options.mqtt_listen = v.mqtt_listen;
   if (given("--mqtt-port-file")) options.mqtt_port_file = v.mqtt_port_file;
   if (given("--mqtt-threads")) options.mqtt_threads = v.mqtt_threads;

@@ -95,6 +95,20 @@ async function shot(name) {
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 }
 
+// Zooms past the clustering limit onto the station, then clicks where MapLibre draws it.
+async function clickStation() {
+  const station = entities.find((e) => e.id === STATION);
+  const point = await page.evaluate(async (coordinates) => {
+    const map = window.citytwinConsole.map;
+    map.jumpTo({ center: coordinates, zoom: 17 });
+    await new Promise((done) => map.once('idle', done));
+    const { x, y } = map.project(coordinates);
+    const box = map.getCanvas().getBoundingClientRect();
+    return { x: box.left + x, y: box.top + y };
+  }, station.location.value.coordinates);
+  await page.mouse.click(point.x, point.y);
+}
+
 let entities;
 
 before(async () => {
@@ -156,17 +170,7 @@ test('map: every located entity, click one for its card', async () => {
   await page.waitForFunction(() => window.citytwinConsole.map.loaded());
   await shot('map');
 
-  // Zoom past the clustering limit onto the station, then click where MapLibre draws it.
-  const station = entities.find((e) => e.id === STATION);
-  const point = await page.evaluate(async (coordinates) => {
-    const map = window.citytwinConsole.map;
-    map.jumpTo({ center: coordinates, zoom: 17 });
-    await new Promise((done) => map.once('idle', done));
-    const { x, y } = map.project(coordinates);
-    const box = map.getCanvas().getBoundingClientRect();
-    return { x: box.left + x, y: box.top + y };
-  }, station.location.value.coordinates);
-  await page.mouse.click(point.x, point.y);
+  await clickStation();
   const card = await page.waitForSelector(`.card[data-entity-id="${STATION}"]`, { timeout: 20_000 });
   assert.match(await card.textContent(), /pm25/);
   await shot('map-card');
@@ -257,6 +261,179 @@ test('entities: filter by type and q', async () => {
   assert.equal(await link.getAttribute('href'), `/entities/${encodeURIComponent(spot.refParkingSite.object)}`);
 });
 
+async function patchAttrs(id, attrs) {
+  const response = await fetch(`${base}/ngsi-ld/v1/entities/${encodeURIComponent(id)}/attrs`, {
+    method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(attrs) });
+  assert.equal(response.status, 204, await response.text());
+}
+
+test('live: entity page, entity table and map card update in place without reloading', async () => {
+  await page.goto(`${base}/entities/${encodeURIComponent(STATION)}`);
+  await page.waitForSelector('tr[data-attribute="pm25"]');
+  await page.waitForSelector('#live-state[data-state="on"]', { timeout: 20_000 });
+  await page.evaluate(() => { window.notReloaded = true; });
+  await patchAttrs(STATION, { pm25: { type: 'Property', value: 777, unitCode: 'GQ' } });
+  await page.waitForFunction(() => document.querySelector('tr[data-attribute="pm25"] td.value')?.textContent === '777',
+    null, { timeout: 20_000 });
+  // A new attribute appears as a new row.
+  await patchAttrs(STATION, { pm25: { type: 'Property', value: 778 } });
+  const added = await fetch(`${base}/ngsi-ld/v1/entities/${encodeURIComponent(STATION)}/attrs`, { method: 'POST',
+    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ liveProbe: { type: 'Property', value: 'seen' } }) });
+  assert.equal(added.status, 204);
+  await page.waitForSelector('tr[data-attribute="liveProbe"]', { timeout: 20_000 });
+  assert.equal(await page.textContent('tr[data-attribute="pm25"] td.value'), '778');
+  assert.equal(await page.evaluate(() => window.notReloaded), true);
+  await shot('live-entity');
+  await axeCheck('entity with live updates');
+
+  // The entity table: the row's attribute count and last change follow the entity.
+  await page.goto(`${base}/entities?type=AirQualityObserved`);
+  const row = `tr[data-entity-id="${STATION}"]`;
+  await page.waitForSelector(row);
+  await page.waitForSelector('#live-state[data-state="on"]', { timeout: 20_000 });
+  const before = Number(await page.textContent(`${row} td.number`));
+  await page.evaluate(() => { window.notReloaded = true; });
+  await fetch(`${base}/ngsi-ld/v1/entities/${encodeURIComponent(STATION)}/attrs`, { method: 'POST',
+    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ secondProbe: { type: 'Property', value: 1 } }) });
+  await page.waitForFunction(([selector, count]) => document.querySelector(`${selector} td.number`)?.textContent === String(count),
+    [row, before + 1], { timeout: 20_000 });
+  assert.equal(await page.evaluate(() => window.notReloaded), true);
+
+  // The map: the open card shows the new value, and the marker moves.
+  await page.goto(base + '/');
+  await page.waitForSelector('#map[data-state="ready"]', { timeout: 60_000 });
+  await page.waitForSelector('#live-state[data-state="on"]', { timeout: 20_000 });
+  await clickStation();
+  await page.waitForSelector(`.card[data-entity-id="${STATION}"]`, { timeout: 20_000 });
+  await patchAttrs(STATION, { pm25: { type: 'Property', value: 779, unitCode: 'GQ' } });
+  await page.waitForSelector('.card dd:has-text("779 GQ")', { timeout: 20_000 });
+  await patchAttrs(STATION, { location: { type: 'GeoProperty', value: { type: 'Point', coordinates: [2.2, 41.45] } } });
+  await page.waitForFunction(async (station) => {
+    const data = await window.citytwinConsole.map.getSource('points').getData();
+    const feature = data.features.find((f) => f.properties.id === station);
+    return feature && feature.geometry.coordinates[0] === 2.2 && feature.geometry.coordinates[1] === 41.45;
+  }, STATION, { timeout: 20_000 });
+  await shot('live-map-card');
+});
+
+test('devices: provision a group and a device, its first measurement appears live', async () => {
+  await page.goto(base + '/devices');
+  await page.waitForSelector('#device-list p:has-text("No device provisioned yet.")');
+  await page.fill('#group-apikey', 'e2ekey');
+  await page.selectOption('#group-resource', '/iot/json');
+  await page.fill('#group-type', 'E2ESensor');
+  await page.fill('#group-attributes', 't temperature Number\nb batteryLevel Number');
+  await page.fill('#group-period', '3600');
+  await page.click('form[aria-labelledby="new-group-title"] button[type="submit"]');
+  await page.waitForSelector('#group-list tr[data-apikey="e2ekey"]');
+  await page.waitForSelector('#device-apikey option[value="e2ekey"]', { state: 'attached' });
+  await page.fill('#device-id', 'e2e-dev-1');
+  await page.selectOption('#device-apikey', 'e2ekey');
+  await page.click('form[aria-labelledby="new-device-title"] button[type="submit"]');
+  const row = 'tr[data-device-id="e2e-dev-1"]';
+  await page.waitForSelector(row);
+  assert.equal((await page.textContent(`${row} td.measurement`)).trim(), '');
+  await page.waitForSelector('#live-state[data-state="on"]', { timeout: 20_000 });
+  await page.evaluate(() => { window.notReloaded = true; });
+  // The device's first measure, as a device sends it (IoT Agent JSON).
+  const measure = await fetch(`${base}/iot/json?k=e2ekey&i=e2e-dev-1`, { method: 'POST',
+    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ t: 23.5, b: 0.9 }) });
+  assert.equal(measure.status, 200, await measure.text());
+  await page.waitForSelector(`${row} td.measurement:has-text("temperature 23.5")`, { timeout: 20_000 });
+  await page.waitForFunction((selector) => document.querySelector(selector)?.cells[4].dataset.state === 'ok', row, { timeout: 20_000 });
+  assert.equal((await page.textContent(`${row} td:nth-of-type(5)`)).trim(), '0.9');
+  assert.notEqual((await page.textContent(`${row} td:nth-of-type(3)`)).trim(), '');
+  assert.equal(await page.evaluate(() => window.notReloaded), true);
+  await shot('devices');
+  await axeCheck('devices');
+});
+
+// KPI inputs of a small city (docs/kpi.md): two years of the household variables, so one KPI
+// has a value, a trend and, with a target, a status.
+async function loadKpis() {
+  const csv = ['city,period,variable,value,unit,source',
+    'e2e,2024,households_total,1000,count,e2e survey', 'e2e,2024,households_with_internet,800,count,e2e survey',
+    'e2e,2025,households_total,1000,count,e2e survey', 'e2e,2025,households_with_internet,900,count,e2e survey'].join('\n');
+  const imported = await fetch(base + '/kpi/v1/inputs', { method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: csv });
+  assert.equal(imported.status, 201, await imported.text());
+  const target = await fetch(base + '/kpi/v1/targets/EC.ICT.ICT.1C', { method: 'PUT', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ value: 95, year: 2030, city: 'e2e' }) });
+  assert.ok([200, 201, 204].includes(target.status), await target.text());
+}
+
+test('KPIs: overview by dimension, table with trends, SDGs, completeness, report with progress', async () => {
+  await loadKpis();
+  await page.goto(base + '/kpis');
+  await page.waitForSelector('.kpi-body[data-state="ready"]', { timeout: 30_000 });
+  assert.equal(await page.inputValue('#kpi-city'), 'e2e');
+  assert.equal(await page.inputValue('#kpi-period'), '2025');
+  const expected = await (await fetch(base + '/kpi/v1/assessment?city=e2e&period=2025')).json();
+  for (const summary of expected.dimensions) {
+    const card = await page.textContent(`.dimension-card[data-dimension="${summary.dimension}"]`);
+    assert.match(card, new RegExp(`${summary.withValue} of ${summary.kpis} KPIs with a value`));
+  }
+  const row = 'tr[data-code="EC.ICT.ICT.1C"]';
+  assert.match(await page.textContent(`${row} td:nth-of-type(2)`), /^90$/);
+  assert.equal(await page.getAttribute(`${row} td[data-status]`, 'data-status'), 'onTrack');
+  assert.match(await page.textContent(`${row} td.trend`), /improving \(\+12\.5 %\)/);
+  assert.ok(await page.$(`${row} svg.sparkline polyline`));
+  await page.selectOption('#kpi-dimension', 'Environment');
+  assert.equal(await page.$(row), null);
+  assert.ok((await page.$$('table.kpis tbody tr[data-dimension="Environment"]')).length > 0);
+  assert.ok(await page.$('table.sdg tr[data-goal="17"]'));
+  assert.match(await page.textContent('#kpi-completeness'), /Core KPIs with a value: 1 of \d+/);
+  assert.equal(await page.textContent('#kpi-completeness summary'),
+    `KPIs without a value: ${expected.summary.kpis - expected.summary.withValue}`);
+  assert.equal(await page.textContent('tr[data-code="EN.EN.AQ.1C"] td:nth-of-type(2)'), '—');
+  await shot('kpis');
+  await axeCheck('KPIs');
+
+  await page.selectOption('#report-format', 'html');
+  await page.click('#report-button');
+  const link = await page.waitForSelector('#report-link', { timeout: 60_000 });
+  assert.equal(await link.getAttribute('download'), 'kpi-report-e2e-2025.html');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#report-link')]);
+  const report = readFileSync(await download.path(), 'utf8');
+  assert.match(report, /^<!DOCTYPE html>/i);
+  assert.match(report, /EC\.ICT\.ICT\.1C/);
+  assert.equal(await page.isHidden('#report-progress'), true);
+  await shot('kpi-report');
+});
+
+test('import: entities and KPI inputs from CSV, progress and row-level errors', async () => {
+  await page.goto(base + '/import');
+  await page.selectOption('#import-kind', 'entities');
+  // 2,500 rows: sent in two parts; line 2,300 (in the second part) is bad.
+  const lines = ['id,type,level[MTR],longitude,latitude'];
+  for (let i = 2; i <= 2501; i++) {
+    lines.push(i === 2300 ? 'not-a-uri,Tank,1,2.1,41.3' : `urn:ngsi-ld:Tank:csv${i},Tank,${i},2.1,41.3`);
+  }
+  await page.setInputFiles('#import-file', { name: 'tanks.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n') + '\n') });
+  await page.click('#import-button');
+  await page.waitForSelector('#import-summary', { timeout: 60_000 });
+  assert.equal(await page.textContent('#import-summary'), '2,499 of 2,500 rows written; 1 rejected.');
+  assert.deepEqual(await page.$$eval('.import-errors tbody tr', (rows) => rows.map((r) => r.dataset.row)), ['2300']);
+  assert.equal(await page.evaluate(() => document.querySelector('#import-progress').value), 2500);
+  const tank = await (await fetch(`${base}/ngsi-ld/v1/entities/urn:ngsi-ld:Tank:csv2501`)).json();
+  assert.deepEqual(tank.level, { type: 'Property', value: 2501, unitCode: 'MTR' });
+  await shot('import-entities');
+  await axeCheck('import with errors');
+
+  // KPI inputs: the whole file or nothing; a bad variable refuses it with its line.
+  await page.selectOption('#import-kind', 'kpi');
+  const kpiFile = (rows) => ({ name: 'inputs.csv', mimeType: 'text/csv', buffer: Buffer.from(['city,period,variable,value,unit,source', ...rows].join('\n')) });
+  await page.setInputFiles('#import-file', kpiFile(['csvtown,2025,households_total,500,count,e2e', 'csvtown,2025,no_such_variable,1,count,e2e']));
+  await page.click('#import-button');
+  await page.waitForSelector('#import-summary:has-text("Nothing imported")');
+  assert.deepEqual(await page.$$eval('.import-errors tbody tr', (rows) => rows.map((r) => r.dataset.row)), ['3']);
+  assert.deepEqual(await (await fetch(`${base}/kpi/v1/inputs?city=csvtown`)).json(), []);
+  await page.setInputFiles('#import-file', kpiFile(['csvtown,2025,households_total,500,count,e2e', 'csvtown,2025,households_with_internet,400,count,e2e']));
+  await page.click('#import-button');
+  await page.waitForSelector('#import-summary:has-text("Imported 2 rows")');
+  assert.equal((await (await fetch(`${base}/kpi/v1/inputs?city=csvtown`)).json()).length, 2);
+  await shot('import-kpi');
+});
+
 test('subscriptions: create one, pause it, delete it', async () => {
   await page.goto(base + '/subscriptions');
   await page.waitForSelector('.results p:has-text("No subscription yet.")');
@@ -341,6 +518,17 @@ test('Arabic: right-to-left layout, translated, still accessible', async () => {
   assert.equal(await page.textContent('nav a[href="/map"]'), 'الخريطة');
   await shot('map-ar');
   await axeCheck('map in Arabic');
+  // The newer views in Arabic too: translated, right to left, accessible.
+  for (const [path, heading, ready] of [['/devices', 'الأجهزة', '#device-list table'],
+    ['/kpis', 'مؤشرات الأداء الرئيسية (U4SSC)', '.kpi-body[data-state="ready"]'],
+    ['/import', 'استيراد ملف CSV', '#import-file']]) {
+    await page.click(`nav a[href="${path}"]`);
+    await page.waitForSelector(ready, { timeout: 30_000 });
+    assert.equal(await page.textContent('main h1'), heading);
+    assert.equal(await page.evaluate(() => document.documentElement.dir), 'rtl');
+    await shot(`${path.slice(1)}-ar`);
+    await axeCheck(`${path} in Arabic`);
+  }
 });
 
 test('with API keys required the console asks for one and then shows the data', async () => {
@@ -359,6 +547,9 @@ test('with API keys required the console asks for one and then shows the data', 
   assert.equal(await page.$('#auth-key'), null);
   assert.equal(await page.evaluate(() => sessionStorage.getItem('citytwin.apiKey')), key);
   await axeCheck('API key prompt');
+  // Live updates with keys: the console trades its key for a one-time stream ticket.
+  await page.click('nav a[href="/map"]');
+  await page.waitForSelector('#live-state[data-state="on"]', { timeout: 20_000 });
 });
 
 test('the browser reached no address but 127.0.0.1', () => {

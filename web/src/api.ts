@@ -21,6 +21,10 @@ export interface ApiResponse<T> {
 
 export const UNAUTHORIZED_EVENT = 'citytwin:unauthorized';
 
+export function authHeaders(): Record<string, string> {
+  return headers();
+}
+
 function headers(): Record<string, string> {
   const result: Record<string, string> = { Accept: 'application/json' };
   const key = settings.apiKey();
@@ -30,22 +34,24 @@ function headers(): Record<string, string> {
   return result;
 }
 
-export async function apiGet<T>(path: string, params: Params = {}): Promise<ApiResponse<T>> {
+export async function apiGet<T>(path: string, params: Params = {},
+  extraHeaders: Record<string, string> = {}): Promise<ApiResponse<T>> {
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(params)) {
     if (value !== undefined && value !== '') query.set(name, String(value));
   }
   const url = path + (query.toString() ? `?${query}` : '');
-  const response = await checked(await fetch(url, { headers: headers() }));
+  const response = await checked(await fetch(url, { headers: { ...headers(), ...extraHeaders } }));
   return { body: (await response.json()) as T, headers: response.headers, status: response.status };
 }
 
 // A write (POST, PATCH, DELETE) with an optional JSON body; resolves once the server
 // acknowledged it (durably, docs/storage.md).
-export async function apiSend(method: string, path: string, body?: unknown): Promise<Response> {
-  const init: RequestInit = { method, headers: headers() };
+export async function apiSend(method: string, path: string, body?: unknown,
+  extraHeaders: Record<string, string> = {}): Promise<Response> {
+  const init: RequestInit = { method, headers: { ...headers(), ...extraHeaders } };
   if (body !== undefined) {
-    init.headers = { ...headers(), 'Content-Type': 'application/json' };
+    init.headers = { ...headers(), 'Content-Type': 'application/json', ...extraHeaders };
     init.body = JSON.stringify(body);
   }
   return checked(await fetch(path, init));

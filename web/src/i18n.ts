@@ -1,11 +1,6 @@
 // Message catalogues of the six UN languages; the language comes from the browser the first
 // time and from the user's choice after (localStorage). Arabic is laid out right to left.
-import { ar } from './locales/ar';
 import { en, type MessageKey, type Messages } from './locales/en';
-import { es } from './locales/es';
-import { fr } from './locales/fr';
-import { ru } from './locales/ru';
-import { zh } from './locales/zh';
 
 export const languages = [
   { code: 'ar', name: 'العربية', dir: 'rtl' },
@@ -17,7 +12,20 @@ export const languages = [
 ] as const;
 export type Language = (typeof languages)[number]['code'];
 
-const catalogues: Record<Language, Messages> = { ar, zh, en, fr, ru, es };
+// English is in the shell; each other catalogue is its own file, fetched when first chosen
+// (the shell would otherwise carry all six).
+const catalogues: Partial<Record<Language, Messages>> = { en };
+const loaders: Record<Exclude<Language, 'en'>, () => Promise<Messages>> = {
+  ar: () => import('./locales/ar').then((m) => m.ar),
+  zh: () => import('./locales/zh').then((m) => m.zh),
+  fr: () => import('./locales/fr').then((m) => m.fr),
+  ru: () => import('./locales/ru').then((m) => m.ru),
+  es: () => import('./locales/es').then((m) => m.es),
+};
+
+async function loadCatalogue(code: Language): Promise<void> {
+  if (code !== 'en' && !catalogues[code]) catalogues[code] = await loaders[code]();
+}
 const STORAGE_KEY = 'citytwin.language';
 
 function isLanguage(code: string): code is Language {
@@ -36,16 +44,21 @@ export function browserLanguage(preferred: readonly string[]): Language {
 let current: Language = 'en';
 const listeners: Array<() => void> = [];
 
-export function initLanguage(): void {
+export async function initLanguage(): Promise<void> {
   const stored = localStorage.getItem(STORAGE_KEY);
-  setLanguage(stored && isLanguage(stored) ? stored : browserLanguage(navigator.languages), false);
+  await setLanguage(stored && isLanguage(stored) ? stored : browserLanguage(navigator.languages), false);
 }
 
 export function language(): Language {
   return current;
 }
 
-export function setLanguage(code: Language, remember = true): void {
+export async function setLanguage(code: Language, remember = true): Promise<void> {
+  try {
+    await loadCatalogue(code);
+  } catch {
+    code = 'en';  // the file could not be fetched: stay readable
+  }
   current = code;
   if (remember) localStorage.setItem(STORAGE_KEY, code);
   const root = document.documentElement;
@@ -60,7 +73,7 @@ export function onLanguageChange(listener: () => void): void {
 
 // The message for `key` with {name} placeholders filled.
 export function t(key: MessageKey, values: Record<string, string | number> = {}): string {
-  const template = catalogues[current][key] ?? en[key];
+  const template = catalogues[current]?.[key] ?? en[key];
   return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in values ? formatValue(values[name]) : whole,
   );

@@ -16,6 +16,9 @@ import { renderSubscriptions } from './views/subscriptions';
 const navItems: Array<{ path: string; key: MessageKey }> = [
   { path: '/map', key: 'navMap' },
   { path: '/entities', key: 'navEntities' },
+  { path: '/devices', key: 'navDevices' },
+  { path: '/kpis', key: 'navKpis' },
+  { path: '/import', key: 'navImport' },
   { path: '/subscriptions', key: 'navSubscriptions' },
   { path: '/settings', key: 'navSettings' },
 ];
@@ -44,6 +47,16 @@ async function route(): Promise<void> {
     currentView = renderEntities(container, new URLSearchParams(location.search));
   } else if (entityMatch) {
     currentView = renderEntity(container, decodeURIComponent(entityMatch[1]));
+  } else if (path === '/devices') {
+    // Views used less often than the map and the entities come with their code on first use.
+    const { renderDevices } = await import('./views/devices');
+    currentView = renderDevices(container);
+  } else if (path === '/kpis') {
+    const { renderKpis } = await import('./views/kpis');
+    currentView = renderKpis(container, new URLSearchParams(location.search));
+  } else if (path === '/import') {
+    const { renderImport } = await import('./views/import');
+    currentView = renderImport(container);
   } else if (path === '/subscriptions') {
     currentView = renderSubscriptions(container);
   } else if (path === '/settings') {
@@ -85,7 +98,7 @@ function renderLanguageSelect(): void {
   select.replaceChildren(
     ...languages.map((l) => h('option', { value: l.code, lang: l.code, selected: l.code === language() }, l.name)),
   );
-  select.onchange = () => setLanguage(select.value as Language);
+  select.onchange = () => void setLanguage(select.value as Language);
 }
 
 // Shown when the server answered 401: a login field for the API key.
@@ -117,9 +130,9 @@ function translateStatic(): void {
   }
 }
 
-function start(): void {
+async function start(): Promise<void> {
   setNavigator(navigate);
-  initLanguage();
+  await initLanguage();
   translateStatic();
   renderLanguageSelect();
   onLanguageChange(() => {
@@ -146,4 +159,4 @@ function start(): void {
   });
 }
 
-start();
+void start();

@@ -39,6 +39,7 @@ Response query_temporal_entities(Request& request, NgsiApi& api);
 Response query_temporal_post(Request& request, NgsiApi& api);
 Response create_temporal_entity(Request& request, NgsiApi& api);
 Response export_history(Request& request, NgsiApi& api);
+Response import_entities(Request& request, NgsiApi& api);
 Response retrieve_retention(Request& request, NgsiApi& api);
 Response replace_retention(Request& request, NgsiApi& api);
 Response run_retention_pass(Request& request, NgsiApi& api);

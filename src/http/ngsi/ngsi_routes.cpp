@@ -48,6 +48,8 @@ void add_ngsi_routes(Router& router, NgsiApi& api) {
              bind(query_temporal_post));
   // CityTwin's own API (not NGSI-LD): bulk export of recorded history.
   router.add("GET", "/citytwin/v1/export", Permission::kRead, bind(export_history));
+  // Entities from a CSV file, row by row (the console's Import view).
+  router.add("POST", "/citytwin/v1/import/entities", Permission::kWrite, bind(import_entities));
   // History retention rules of the request's tenant; a pass now covers every tenant.
   if (api.retention != nullptr) {
     router.add("GET", "/citytwin/v1/retention", Permission::kAdmin, bind(retrieve_retention));

@@ -1,7 +1,8 @@
 // Entities: filter by type and an NGSI-LD query (q, clause 4.9), paged with the result count.
 import { NGSI, apiGet, entityTypes } from '../api';
 import { append, h } from '../dom';
-import { formatValue, t } from '../i18n';
+import { formatDateTime, formatValue, t } from '../i18n';
+import { flash, openLive, type LiveConnection } from '../live';
 import { navigate, type View } from '../navigation';
 import { attributeRows, type NgsiEntity } from './attributes';
 
@@ -48,6 +49,7 @@ export function renderEntities(container: HTMLElement, params: URLSearchParams):
   append(container, h('h1', { tabindex: -1 }, t('entitiesTitle')), form, area, results);
 
   const page = Math.max(1, Number(params.get('page') ?? '1') || 1);
+  let live: LiveConnection | undefined;
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const next = new URLSearchParams();
@@ -72,27 +74,42 @@ export function renderEntities(container: HTMLElement, params: URLSearchParams):
       results.replaceChildren(h('p', {}, t('loading')));
       const { body, headers } = await apiGet<NgsiEntity[]>(`${NGSI}/entities`, {
         type, q: params.get('q') ?? undefined, limit: PAGE, offset: (page - 1) * PAGE, count: 'true',
-        ...areaParams(bbox),
+        options: 'sysAttrs', ...areaParams(bbox),
       });
       const total = Number(headers.get('NGSILD-Results-Count') ?? body.length);
       results.replaceChildren(...table(body, total, page, params));
+      // Live: the page's entities keep their attribute count and last change current.
+      if (body.length > 0) {
+        live = openLive({ ids: body.map((entity) => entity.id) }, {
+          update: (entity) => {
+            const row = results.querySelector<HTMLTableRowElement>(`tr[data-entity-id="${CSS.escape(entity.id)}"]`);
+            if (!row) return;
+            row.replaceChildren(...entityRow(entity).childNodes);
+            flash(row);
+          },
+        });
+      }
     } catch (error) {
       results.replaceChildren(h('p', { role: 'alert', class: 'error' }, t('error', { message: (error as Error).message })));
     }
   })();
-  return {};
+  return { dispose: () => live?.close() };
+}
+
+function entityRow(entity: NgsiEntity): HTMLTableRowElement {
+  const modified = typeof entity.modifiedAt === 'string' ? formatDateTime(entity.modifiedAt) : '';
+  return h('tr', { 'data-entity-id': entity.id },
+    h('td', {}, h('a', { href: `/entities/${encodeURIComponent(entity.id)}`, 'data-link': true }, entity.id)),
+    h('td', {}, entity.type),
+    h('td', { class: 'number' }, formatValue(attributeRows(entity).length)),
+    h('td', {}, modified));
 }
 
 function table(entities: NgsiEntity[], total: number, page: number, params: URLSearchParams): HTMLElement[] {
   if (entities.length === 0) return [h('p', {}, t('noResults'))];
   const pages = Math.max(1, Math.ceil(total / PAGE));
   const caption = t('results', { count: total });
-  const rows = entities.map((entity) =>
-    h('tr', {},
-      h('td', {}, h('a', { href: `/entities/${encodeURIComponent(entity.id)}`, 'data-link': true }, entity.id)),
-      h('td', {}, entity.type),
-      h('td', { class: 'number' }, formatValue(attributeRows(entity).length))),
-  );
+  const rows = entities.map(entityRow);
   const pageLink = (target: number, label: string) => {
     const next = new URLSearchParams(params);
     next.set('page', String(target));
@@ -101,7 +118,7 @@ function table(entities: NgsiEntity[], total: number, page: number, params: URLS
   return [
     h('table', {},
       h('caption', {}, caption),
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('id')), h('th', { scope: 'col' }, t('type')), h('th', { scope: 'col' }, t('attributes')))),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('id')), h('th', { scope: 'col' }, t('type')), h('th', { scope: 'col' }, t('attributes')), h('th', { scope: 'col' }, t('lastChange')))),
       h('tbody', {}, ...rows)),
     h('nav', { class: 'pager', 'aria-label': t('page', { page, pages }) },
       page > 1 ? pageLink(page - 1, t('previous')) : null,

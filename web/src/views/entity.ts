@@ -5,8 +5,9 @@
 import { NGSI, apiGet, entityPath } from '../api';
 import { append, h } from '../dom';
 import { t } from '../i18n';
+import { flash, openLive, type LiveConnection } from '../live';
 import type { View } from '../navigation';
-import { attributeRows, latestObservation, type NgsiEntity } from './attributes';
+import { attributeRows, latestObservation, type AttributeRow, type NgsiEntity } from './attributes';
 
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 
@@ -23,6 +24,7 @@ export function renderEntity(container: HTMLElement, id: string): View {
   const body = h('div', {}, h('p', {}, t('loading')));
   append(container, heading, body);
   let disposeChart: (() => void) | undefined;
+  let live: LiveConnection | undefined;
 
   void (async () => {
     try {
@@ -33,21 +35,63 @@ export function renderEntity(container: HTMLElement, id: string): View {
       const table = h('table', { class: 'attributes' },
         h('caption', {}, t('attributes')),
         h('thead', {}, h('tr', {}, ...[t('attribute'), t('value'), t('unit'), t('observedAt')].map((label) => h('th', { scope: 'col' }, label)))),
-        h('tbody', {}, ...rows.map((row) => h('tr', { 'data-attribute': row.name },
-          h('th', { scope: 'row' }, row.name, row.kind === 'relationship' ? h('span', { class: 'badge' }, t('relationship')) : null),
-          h('td', {}, row.valueNode()),
-          h('td', {}, row.unit),
-          h('td', {}, row.observedAt)))));
+        h('tbody', {}, ...rows.map(attributeRow)));
       const numeric = [...new Set(rows.filter((row) => row.numeric).map((row) => row.name))];
       const history = h('section', { class: 'history', 'aria-labelledby': 'history-title' }, h('h2', { id: 'history-title' }, t('history')));
       if (numeric.length === 0) history.append(h('p', {}, t('noNumeric')));
       else disposeChart = historyForm(history, id, numeric, latestObservation(entity) ?? new Date());
       body.replaceChildren(table, history);
+      // Live: each change of this entity updates its rows where they are (no reload).
+      live = openLive({ ids: [id] }, {
+        update: (changed) => updateRows(table.tBodies[0], attributeRows(changed)),
+        resync: () => void apiGet<NgsiEntity>(entityPath(id)).then(({ body: again }) =>
+          updateRows(table.tBodies[0], attributeRows(again))),
+      });
     } catch (error) {
       body.replaceChildren(h('p', { role: 'alert', class: 'error' }, t('error', { message: (error as Error).message })));
     }
   })();
-  return { dispose: () => disposeChart?.() };
+  return {
+    dispose: () => {
+      disposeChart?.();
+      live?.close();
+    },
+  };
+}
+
+function rowKey(row: AttributeRow): string {
+  return `${row.name}\u001f${row.datasetId}`;
+}
+
+function attributeRow(row: AttributeRow): HTMLTableRowElement {
+  return h('tr', { 'data-attribute': row.name, 'data-key': rowKey(row) },
+    h('th', { scope: 'row' }, row.name, row.kind === 'relationship' ? h('span', { class: 'badge' }, t('relationship')) : null),
+    h('td', { class: 'value' }, row.valueNode()),
+    h('td', {}, row.unit),
+    h('td', {}, row.observedAt));
+}
+
+// Replaces the cells whose text changed and adds rows for new attributes; a changed row is
+// marked for a moment.
+function updateRows(tbody: HTMLTableSectionElement, rows: AttributeRow[]): void {
+  const existing = new Map([...tbody.rows].map((tr) => [tr.dataset.key ?? '', tr]));
+  for (const row of rows) {
+    const fresh = attributeRow(row);
+    const current = existing.get(rowKey(row));
+    if (!current) {
+      tbody.append(fresh);
+      flash(fresh);
+      continue;
+    }
+    let changed = false;
+    for (let cell = 1; cell < fresh.cells.length; cell += 1) {
+      if (current.cells[cell].textContent !== fresh.cells[cell].textContent) {
+        current.cells[cell].replaceChildren(...fresh.cells[cell].childNodes);
+        changed = true;
+      }
+    }
+    if (changed) flash(current);
+  }
 }
 
 type TemporalAttribute = { values?: Array<[number, string]> } & Record<string, unknown>;

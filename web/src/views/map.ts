@@ -10,7 +10,8 @@ import { append, h } from '../dom';
 import { t } from '../i18n';
 import { navigate } from '../navigation';
 import { settings } from '../settings';
-import { entityCard } from './card';
+import { openLive } from '../live';
+import { entityCard, updateCard } from './card';
 import type { View } from '../navigation';
 
 type Geometry = GeoJSON.Geometry;
@@ -194,6 +195,35 @@ export function renderMap(container: HTMLElement): View {
     mapElement.dataset.entities = String(pointFeatures.length + shapes.length);
   };
 
+  // Live: a moved entity moves on the map, and the open card shows the new values. Point
+  // updates are applied together, at most a few times a second (setData re-clusters).
+  const moved = new Map<string, Geometry>();
+  let redraw: number | undefined;
+  const applyMoves = () => {
+    redraw = undefined;
+    let changed = false;
+    for (const feature of pointFeatures) {
+      const geometry = moved.get(feature.properties.id);
+      if (geometry) {
+        feature.geometry = geometry;
+        changed = true;
+      }
+    }
+    moved.clear();
+    if (changed) applyFilter();
+  };
+  const live = openLive({}, {
+    update: (entity) => {
+      const card = cardSlot.querySelector<HTMLElement>('.card');
+      if (card) updateCard(card, entity);
+      const geometry = geometryOf(entity as Located);
+      if (geometry?.type === 'Point' && map.getSource('points')) {
+        moved.set(entity.id, geometry);
+        redraw ??= window.setTimeout(applyMoves, 250);
+      }
+    },
+  });
+
   map.on('load', () => {
     load().catch((error: Error) => {
       status.textContent = t('error', { message: error.message });
@@ -223,6 +253,8 @@ export function renderMap(container: HTMLElement): View {
 
   return {
     dispose: () => {
+      live.close();
+      window.clearTimeout(redraw);
       map.remove();
       delete (window as unknown as { citytwinConsole?: object }).citytwinConsole;
     },

@@ -20,6 +20,7 @@
 #include "citytwin/common/clock.hpp"
 #include "citytwin/common/result.hpp"
 #include "citytwin/core/change_listener.hpp"
+#include "citytwin/core/change_observer.hpp"
 #include "citytwin/core/notifier.hpp"
 #include "citytwin/core/subscription.hpp"
 #include "citytwin/store/entity_store.hpp"
@@ -57,6 +58,9 @@ class SubscriptionService final : public ChangeListener {
   using EntitySource = std::function<Result<std::vector<boost::json::object>>(
       std::string_view tenant, const EntityQuery& query)>;
   void set_entity_source(EntitySource source);
+  // Also shows every durable change, in write order, to `observer` (may be null; set before
+  // start(), must outlive stop()).
+  void set_observer(ChangeObserver* observer);
 
   // Loads the stored subscriptions (call before start()). A stored subscription that no longer
   // compiles (for example its @context became unavailable) is logged in the returned list of
@@ -154,6 +158,7 @@ class SubscriptionService final : public ChangeListener {
   std::map<Key, Instant> last_notified_;
 
   EntitySource entity_source_;
+  ChangeObserver* observer_ = nullptr;
   std::thread ticker_;  // periodic subscriptions; stops with stopping_ (incoming_mutex_)
   std::condition_variable ticker_wake_;
   // Ticker thread only: when each periodic subscription is next due.

@@ -23,7 +23,8 @@ struct StaticAsset {
 // Listed one by one instead of a catch-all so the console can never shadow an API path
 // (/ngsi-ld/, /health, /metrics, /version, /citytwin/, /iot/, /kpi/).
 inline constexpr std::string_view kConsoleClientRoutes[] = {
-    "/map", "/entities", "/entities/{entityId}", "/subscriptions", "/settings"};
+    "/map",  "/entities", "/entities/{entityId}", "/subscriptions", "/settings", "/devices",
+    "/kpis", "/import"};
 
 // GET / and the client routes (index.html), GET /assets/{file}. Public: the shell holds no
 // data; the console then calls the API with the user's key. Adds nothing when `assets` has

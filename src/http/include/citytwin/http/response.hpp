@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,14 @@ class BodyStream {
   // already sent: the server logs it and closes the connection without the final chunk, so
   // the client sees an incomplete body, never a silently truncated one.
   virtual Result<std::optional<std::string>> next() = 0;
+
+  // An event stream (Server-Sent Events) has its pieces when something happens, not on
+  // demand: the server then never runs next() on a worker to wait, it calls wait() and the
+  // stream calls `ready` once, on any thread, when next() has a piece (or the end) to return
+  // without blocking. cancel() (the connection closed) drops a `ready` not yet called.
+  virtual bool event_driven() const { return false; }
+  virtual void wait(std::function<void()> ready) { ready(); }
+  virtual void cancel() {}
 };
 
 struct Response {

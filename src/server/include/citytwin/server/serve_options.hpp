@@ -104,6 +104,12 @@ struct ServeOptions {
   // PEM file of CA certificates trusted for https:// receivers; empty: the system store.
   std::string notify_ca_file;
 
+  // Console live updates (docs/console.md; http::LiveEventsOptions says what each does).
+  std::size_t live_max_streams = 64;
+  std::size_t live_queue_limit = 256;
+  std::uint32_t live_heartbeat_ms = 15000;
+  std::uint32_t live_max_age_s = 900;
+
   // Built-in MQTT broker (docs/mqtt.md; mqtt::BrokerOptions says what each limit does).
   // Listen address HOST:PORT; "" or "off" disables it. Port 0 picks a free port. Default
   // 127.0.0.1:1883.
