@@ -201,7 +201,8 @@ TARGETS = [
     ("EC.I.ES.1C", 0.4, 2030, "Grid resilience plan"),
     ("EC.I.ES.2C", 60, 2030, "Grid resilience plan"),
     ("EC.I.ES.3C", 99, 2025, "Universal access"),
-    ("EN.EN.AQ.2C", 2.5, 2030, "Climate plan: a share of the 2030 reduction"),
+    # The catalogue leaves this KPI's direction unknown: the city states it with the target.
+    ("EN.EN.AQ.2C", 2.5, 2030, "Climate plan: a share of the 2030 reduction", "lower"),
     ("SC.EH.ED.1C", 95, 2030, "Schools digital plan"),
     ("SC.EH.ED.2C", 98, 2030, "Education plan"),
     ("SC.EH.ED.3C", 30000, 2030, "Education plan"),
@@ -257,8 +258,13 @@ def csv_text():
 
 
 def targets():
-    return [{"code": code, "value": value, "year": year, "note": note}
-            for code, value, year, note in TARGETS]
+    out = []
+    for code, value, year, note, *direction in TARGETS:
+        target = {"code": code, "value": value, "year": year, "note": note}
+        if direction:
+            target["direction"] = direction[0]
+        out.append(target)
+    return out
 
 
 def request(base_url, method, path, body=None, content_type="application/json", key=None):

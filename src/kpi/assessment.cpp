@@ -167,15 +167,17 @@ std::string trend_word(std::string_view direction, const std::vector<TrendPoint>
 }
 
 boost::json::object KpiAssessment::to_json() const {
-  boost::json::object out{{"code", entry->code},
-                          {"name", entry->name},
-                          {"dimension", entry->dimension},
-                          {"subDimension", entry->sub_dimension},
-                          {"coreOrAdvanced", entry->core_or_advanced},
-                          {"direction", entry->direction},
-                          {"definitionOrigin", origin},
-                          {"value", optional_number(value)},
-                          {"unit", unit}};
+  boost::json::object out{
+      {"code", entry->code},
+      {"name", entry->name},
+      {"dimension", entry->dimension},
+      {"subDimension", entry->sub_dimension},
+      {"coreOrAdvanced", entry->core_or_advanced},
+      {"direction", direction},
+      {"directionSource", direction == entry->direction ? "catalogue" : "target"},
+      {"definitionOrigin", origin},
+      {"value", optional_number(value)},
+      {"unit", unit}};
   boost::json::array sdg;
   for (const auto& ref : entry->sdg) sdg.emplace_back(ref);
   out["sdg"] = std::move(sdg);
@@ -297,13 +299,14 @@ Assessment assess(const AssessmentSources& sources, std::string_view city,
     if (has_value && (kpi.trend.empty() || kpi.trend.back().period != period)) kpi.trend.clear();
     const Target* target = find_target(sources.targets, entry.code, city);
     if (target != nullptr) kpi.target = *target;
-    kpi.status = assess_status(entry.direction, has_value ? kpi.trend : std::vector<TrendPoint>{},
+    kpi.direction = effective_direction(entry.direction, target);
+    kpi.status = assess_status(kpi.direction, has_value ? kpi.trend : std::vector<TrendPoint>{},
                                has_value, target);
     if (has_value && kpi.trend.size() >= 2) {
       double previous = kpi.trend[kpi.trend.size() - 2].value;
       kpi.change = *kpi.value - previous;
       if (previous != 0) kpi.change_percent = *kpi.change / std::fabs(previous) * 100;
-      kpi.trend_word = trend_word(entry.direction, kpi.trend, target);
+      kpi.trend_word = trend_word(kpi.direction, kpi.trend, target);
     }
     for (DimensionSummary* summary : {&summary_of(entry.dimension), &out.total}) {
       summary->kpis += 1;
@@ -344,9 +347,9 @@ boost::json::object compare(const std::vector<Assessment>& assessments) {
         const KpiAssessment& kpi = assessment.kpis[i];
         values[assessment.city] = boost::json::object{{"value", optional_number(kpi.value)},
                                                       {"status", status_name(kpi.status.status)}};
-        if (!kpi.value || (entry.direction != "higher" && entry.direction != "lower")) continue;
-        bool better = !best_value || (entry.direction == "higher" ? *kpi.value > *best_value
-                                                                  : *kpi.value < *best_value);
+        if (!kpi.value || (kpi.direction != "higher" && kpi.direction != "lower")) continue;
+        bool better = !best_value || (kpi.direction == "higher" ? *kpi.value > *best_value
+                                                                : *kpi.value < *best_value);
         if (better) {
           best_value = kpi.value;
           best = assessment.city;

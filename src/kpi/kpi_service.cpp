@@ -520,6 +520,19 @@ Result<std::vector<Target>> KpiService::store_targets(std::string_view tenant,
   return targets;
 }
 
+// A target may state the direction of a KPI whose catalogue direction is unknown; one that
+// contradicts a direction the catalogue states is a mistake, refused.
+Status KpiService::check_direction(const Target& target) const {
+  const KpiEntry* entry = catalogue_.find(target.code);
+  if (target.direction.empty() || entry == nullptr || entry->direction == "unknown" ||
+      entry->direction == target.direction) {
+    return ok_status();
+  }
+  return make_error(ErrorKind::kBadRequestData,
+                    "target of " + target.code + ": direction " + target.direction +
+                        " contradicts the catalogue's (" + entry->direction + ")");
+}
+
 Result<boost::json::object> KpiService::put_target(std::string_view tenant, std::string_view code,
                                                    const boost::json::value& body) {
   if (catalogue_.find(code) == nullptr) {
@@ -528,6 +541,7 @@ Result<boost::json::object> KpiService::put_target(std::string_view tenant, std:
   }
   auto target = parse_target(code, body);
   if (!target) return std::move(target).error();
+  CT_RETURN_IF_ERROR(check_direction(*target));
   target->set_at.clear();
   std::lock_guard lock(write_mutex_);
   auto loaded = targets_.load(tenant);
@@ -561,6 +575,7 @@ Result<boost::json::array> KpiService::put_targets(std::string_view tenant,
     }
     auto target = parse_target(code->as_string(), item);
     if (!target) return std::move(target).error();
+    CT_RETURN_IF_ERROR(check_direction(*target));
     target->set_at.clear();
     if (!seen.emplace(target->code, target->city).second) {
       return make_error(

@@ -284,5 +284,52 @@ TEST_F(KpiServiceTest, TargetsAreStoredLoggedAndDriveTheAssessment) {
   EXPECT_EQ(reports->at(0).problems[0].what, "content-mismatch");
 }
 
+// The catalogue leaves the direction of most KPIs unknown (the reference does not say); a
+// city states it with its target, and the assessment then gives a status. A direction that
+// contradicts the catalogue's is refused.
+TEST_F(KpiServiceTest, ATargetStatesTheDirectionTheCatalogueLeavesUnknown) {
+  ASSERT_EQ(service_->catalogue().find("EC.P.EM.2C")->direction, "unknown");
+  import_csv(kHeader +
+             "demo,2024,youth_unemployed,3000,count,Stats\n"
+             "demo,2024,youth_labour_force,20000,count,Stats\n"
+             "demo,2025,youth_unemployed,2600,count,Stats\n"
+             "demo,2025,youth_labour_force,20000,count,Stats\n");
+  auto youth = [this]() -> KpiAssessment {
+    auto assessment = service_->assessment("", "demo", "2025");
+    EXPECT_TRUE(assessment.ok());
+    for (const auto& kpi : assessment->kpis) {
+      if (kpi.entry->code == "EC.P.EM.2C") return kpi;
+    }
+    return {};
+  };
+  ASSERT_TRUE(
+      service_->put_target("", "EC.P.EM.2C", boost::json::parse(R"({"value": 10, "year": 2030})"))
+          .ok());
+  EXPECT_EQ(youth().status.reason, StatusReason::kDirectionUnknown);
+  ASSERT_TRUE(
+      service_
+          ->put_target("", "EC.P.EM.2C",
+                       boost::json::parse(R"({"value": 10, "year": 2030, "direction": "lower"})"))
+          .ok());
+  // 15 % in 2024, 13 % in 2025: -2 points a year, 13 - 2 x 5 = 3 % by 2030 <= 10.
+  KpiAssessment kpi = youth();
+  EXPECT_EQ(kpi.direction, "lower");
+  EXPECT_EQ(kpi.status.status, KpiStatus::kOnTrack);
+  EXPECT_EQ(kpi.status.reason, StatusReason::kProjectedToMeet);
+  EXPECT_EQ(kpi.trend_word, "improving");
+  EXPECT_EQ(kpi.to_json().at("directionSource"), "target");
+  // EC.ICT.ICT.1C: the reference says higher is better.
+  auto contradicting = service_->put_target(
+      "", "EC.ICT.ICT.1C",
+      boost::json::parse(R"({"value": 90, "year": 2030, "direction": "lower"})"));
+  ASSERT_FALSE(contradicting.ok());
+  EXPECT_EQ(contradicting.error().kind, ErrorKind::kBadRequestData);
+  EXPECT_FALSE(
+      service_
+          ->put_target("", "EC.P.EM.2C",
+                       boost::json::parse(R"({"value": 10, "year": 2030, "direction": "down"})"))
+          .ok());
+}
+
 }  // namespace
 }  // namespace citytwin::kpi

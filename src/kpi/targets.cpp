@@ -31,6 +31,7 @@ boost::json::object Target::to_json() const {
   boost::json::object out{{"code", code}, {"value", number_json(value)}, {"year", year}};
   if (!city.empty()) out["city"] = city;
   if (!note.empty()) out["note"] = note;
+  if (!direction.empty()) out["direction"] = direction;
   if (!set_at.empty()) out["setAt"] = set_at;
   return out;
 }
@@ -43,7 +44,7 @@ Result<Target> parse_target(std::string_view code, const boost::json::value& jso
   }
   for (const auto& [key, _] : *object) {
     if (key != "value" && key != "year" && key != "city" && key != "note" && key != "code" &&
-        key != "setAt") {
+        key != "setAt" && key != "direction") {
       return make_error(ErrorKind::kBadRequestData,
                         "unknown member '" + std::string(key) + "' in a target");
     }
@@ -72,8 +73,23 @@ Result<Target> parse_target(std::string_view code, const boost::json::value& jso
     }
   }
   target.note = text_member(*object, "note");
+  if (object->contains("direction")) {
+    target.direction = text_member(*object, "direction");
+    if (target.direction != "higher" && target.direction != "lower" &&
+        target.direction != "target") {
+      return make_error(ErrorKind::kBadRequestData,
+                        "target of " + target.code + ": direction must be higher, lower or target");
+    }
+  }
   target.set_at = text_member(*object, "setAt");
   return target;
+}
+
+std::string effective_direction(std::string_view catalogue_direction, const Target* target) {
+  if (catalogue_direction != "unknown" || target == nullptr || target->direction.empty()) {
+    return std::string(catalogue_direction);
+  }
+  return target->direction;
 }
 
 const Target* find_target(const std::vector<Target>& targets, std::string_view code,

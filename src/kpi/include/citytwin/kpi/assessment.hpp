@@ -70,6 +70,7 @@ struct KpiAssessment {
   std::string no_data_reason;        // from the result, or why there is no result
   std::vector<std::string> missing;  // inputs without a value
   std::optional<Target> target;
+  std::string direction;  // effective_direction(): the catalogue's, or the target's if unknown
   StatusOutcome status;
   std::vector<TrendPoint> trend;  // oldest first, up to the period
   std::optional<double> change;   // value minus the previous period's

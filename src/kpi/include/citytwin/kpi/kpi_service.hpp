@@ -120,6 +120,7 @@ class KpiService {
   Result<std::vector<IntegrityLog::Report>> verify(std::optional<std::string> tenant) const;
 
  private:
+  Status check_direction(const Target& target) const;
   struct Definitions {
     std::map<std::string, Definition, std::less<>> by_code;
     const Definition* find(std::string_view code) const;

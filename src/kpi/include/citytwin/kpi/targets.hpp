@@ -18,15 +18,23 @@ struct Target {
   std::string city;
   double value = 0;
   int year = 0;
-  std::string note;    // why this target (a plan, a council decision), for people
+  std::string note;  // why this target (a plan, a council decision), for people
+  // "higher", "lower" or "target": which way is better, stated by the city for a KPI whose
+  // direction the catalogue leaves unknown (the reference does not say for most KPIs); empty
+  // otherwise. A direction that contradicts the catalogue's is refused (KpiService).
+  std::string direction;
   std::string set_at;  // ISO 8601, when it was stored
 
   boost::json::object to_json() const;
 };
 
-// Parses {"value": n, "year": YYYY, "city"?: "...", "note"?: "..."} for `code` (the code is
-// checked against the catalogue by the caller).
+// Parses {"value": n, "year": YYYY, "city"?: "...", "note"?: "...", "direction"?: "higher" |
+// "lower" | "target"} for `code` (the code is checked against the catalogue by the caller).
 Result<Target> parse_target(std::string_view code, const boost::json::value& json);
+
+// Which way is better for a KPI: the catalogue's direction, else the one the applying target
+// states, else "unknown".
+std::string effective_direction(std::string_view catalogue_direction, const Target* target);
 
 // The target that applies to `code` in `city`: the city's own, else the tenant-wide one.
 const Target* find_target(const std::vector<Target>& targets, std::string_view code,
