@@ -176,6 +176,11 @@ Result<LorawanUplink> parse_lorawan_uplink(LorawanNetwork network, std::string_v
   const Layout& layout = layout_of(network);
 
   LorawanUplink uplink;
+  // The Things Stack posts every message type of a webhook to its base URL by default.
+  if (network == LorawanNetwork::kTheThingsStack && !root.contains("uplink_message")) {
+    uplink.is_uplink = false;
+    return uplink;
+  }
   auto device_id = text_at(root, layout.device_id, "the device id");
   if (!device_id) return std::move(device_id).error();
   uplink.device_id = std::move(*device_id);

@@ -120,6 +120,15 @@ TEST(LorawanUplinkTest, BadBodiesAreErrorsNamingTheMember) {
             ErrorKind::kPayloadTooLarge);
 }
 
+TEST(LorawanUplinkTest, TheThingsStackOtherMessagesAreNotUplinks) {
+  auto join = parse_lorawan_uplink(
+      LorawanNetwork::kTheThingsStack,
+      R"({"end_device_ids": {"device_id": "d1"}, "join_accept": {"session_key_id": "AX"}})");
+  ASSERT_TRUE(join.ok()) << join.error().detail;
+  EXPECT_FALSE(join->is_uplink);
+  EXPECT_TRUE(join->measures.fields.empty());
+}
+
 TEST(LorawanUplinkTest, ProfileSegment) {
   EXPECT_EQ(lorawan_profile_segment("Dragino LHT65 (v1.8)"), "Dragino_LHT65__v1_8_");
   EXPECT_EQ(lorawan_profile_segment("air_quality"), "air_quality");

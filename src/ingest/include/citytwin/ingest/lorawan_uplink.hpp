@@ -18,6 +18,9 @@ namespace citytwin::ingest {
 enum class LorawanNetwork { kChirpStack, kTheThingsStack };
 
 struct LorawanUplink {
+  // false: the body is another event of the webhook (a The Things Stack join-accept, location
+  // solution, ...), not an uplink; nothing else is set.
+  bool is_uplink = true;
   std::string device_id;       // the network server's name for the device
   std::string dev_eui;         // the DevEUI, 16 lower-case hex digits
   std::string device_profile;  // ChirpStack device profile name; TTS end-device model id
