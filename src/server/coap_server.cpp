@@ -115,6 +115,17 @@ std::uint16_t port_of(const char* endpoint) {
   return static_cast<std::uint16_t>(std::atoi(std::string(text.substr(colon + 1)).c_str()));
 }
 
+// libcoap's own messages go to the server log, not to stderr in libcoap's format.
+void log_coap(coap_log_t level, const char* message) {
+  std::string_view text = message == nullptr ? std::string_view() : message;
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  if (level <= LOG_ERR) {
+    spdlog::error("coap: {}", text);
+  } else {
+    spdlog::warn("coap: {}", text);
+  }
+}
+
 }  // namespace
 
 struct CoapServer::Impl {
@@ -317,6 +328,7 @@ CoapServer::~CoapServer() {
 Status CoapServer::start() {
   coap_startup();
   coap_set_log_level(LOG_WARNING);
+  coap_set_log_handler(log_coap);
   auto address = resolve(impl_->options.host, impl_->options.port);
   if (!address) return std::move(address).error();
   impl_->context = coap_new_context(nullptr);

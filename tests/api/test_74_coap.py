@@ -97,6 +97,16 @@ def test_ultralight_and_non_confirmable(server):
     assert entity(server, "urn:ngsi-ld:WeatherObserved:ws2").json()["temperature"]["value"] == 19
 
 
+def test_block_wise_body(server):
+    # RFC 7959: a body sent in 64-byte blocks is reassembled before it is decoded.
+    body = '{"t": 7, "note": "' + "n" * 300 + '"}'
+    code, _, log = coap_post(server.coap_port, "iot/json?k=cj&i=ws6", body, "-b", "64")
+    assert code == "2.04", log
+    stored = entity(server, "urn:ngsi-ld:WeatherObserved:ws6").json()
+    assert stored["temperature"]["value"] == 7
+    assert stored["note"]["value"] == "n" * 300
+
+
 def test_history_keeps_every_measure(server):
     for value in (1, 2, 3):
         code, _, log = coap_post(server.coap_port, "iot/json?k=cj&i=ws3", f'{{"t": {value}}}')
