@@ -159,10 +159,7 @@ Status read_payload(const boost::json::object& root, const Layout& layout,
   return ok_status();
 }
 
-}  // namespace
-
-Result<LorawanUplink> parse_lorawan_uplink(LorawanNetwork network, std::string_view body,
-                                           const LorawanLimits& limits) {
+Result<boost::json::value> parse_body(std::string_view body, const LorawanLimits& limits) {
   if (body.size() > limits.max_body_bytes) {
     return make_error(
         ErrorKind::kPayloadTooLarge,
@@ -172,15 +169,11 @@ Result<LorawanUplink> parse_lorawan_uplink(LorawanNetwork network, std::string_v
   boost::json::value parsed = boost::json::parse(body, ec);
   if (ec) return make_error(ErrorKind::kInvalidRequest, "the webhook body is not JSON");
   if (!parsed.is_object()) return bad("the webhook body must be a JSON object");
-  const boost::json::object& root = parsed.as_object();
-  const Layout& layout = layout_of(network);
+  return parsed;
+}
 
-  LorawanUplink uplink;
-  // The Things Stack posts every message type of a webhook to its base URL by default.
-  if (network == LorawanNetwork::kTheThingsStack && !root.contains("uplink_message")) {
-    uplink.is_uplink = false;
-    return uplink;
-  }
+// The device, its profile and the reception time, common to every event of the device.
+Status read_identity(const boost::json::object& root, const Layout& layout, LorawanUplink& uplink) {
   auto device_id = text_at(root, layout.device_id, "the device id");
   if (!device_id) return std::move(device_id).error();
   uplink.device_id = std::move(*device_id);
@@ -190,7 +183,7 @@ Result<LorawanUplink> parse_lorawan_uplink(LorawanNetwork network, std::string_v
   if (!dev_eui) return std::move(dev_eui).error();
   uplink.dev_eui = std::move(*dev_eui);
   if (uplink.device_id.empty() && uplink.dev_eui.empty()) {
-    return bad("the uplink names no device (device id or DevEUI)");
+    return bad("the event names no device (device id or DevEUI)");
   }
   auto profile = text_at(root, layout.profile, "the device profile");
   if (!profile) return std::move(profile).error();
@@ -201,6 +194,26 @@ Result<LorawanUplink> parse_lorawan_uplink(LorawanNetwork network, std::string_v
     uplink.received_at = parse_date_time(*time);
     if (!uplink.received_at) return bad("the reception time is not an ISO 8601 date-time");
   }
+  uplink.measures.observed_at = uplink.received_at;
+  return ok_status();
+}
+
+}  // namespace
+
+Result<LorawanUplink> parse_lorawan_uplink(LorawanNetwork network, std::string_view body,
+                                           const LorawanLimits& limits) {
+  auto parsed = parse_body(body, limits);
+  if (!parsed) return std::move(parsed).error();
+  const boost::json::object& root = parsed->as_object();
+  const Layout& layout = layout_of(network);
+
+  LorawanUplink uplink;
+  // The Things Stack posts every message type of a webhook to its base URL by default.
+  if (network == LorawanNetwork::kTheThingsStack && !root.contains("uplink_message")) {
+    uplink.is_uplink = false;
+    return uplink;
+  }
+  CT_RETURN_IF_ERROR(read_identity(root, layout, uplink));
   CT_RETURN_IF_ERROR(read_payload(root, layout, limits, uplink));
   best_reception(member_at(root, layout.receptions), uplink);
   auto add_if_absent = [&uplink](std::string_view name, std::optional<double> value) {
@@ -214,6 +227,25 @@ Result<LorawanUplink> parse_lorawan_uplink(LorawanNetwork network, std::string_v
   add_if_absent("snr", uplink.snr);
   uplink.measures.observed_at = uplink.received_at;
   return uplink;
+}
+
+Result<LorawanUplink> parse_chirpstack_status(std::string_view body, const LorawanLimits& limits) {
+  auto parsed = parse_body(body, limits);
+  if (!parsed) return std::move(parsed).error();
+  const boost::json::object& root = parsed->as_object();
+  LorawanUplink status;
+  CT_RETURN_IF_ERROR(read_identity(root, layout_of(LorawanNetwork::kChirpStack), status));
+  // integration.StatusEvent: batteryLevel is a percentage. An absent one (which protobuf JSON
+  // also makes of 0) is not reported rather than reported empty.
+  auto flag = [&root](std::string_view name) {
+    const auto* value = root.if_contains(name);
+    return value != nullptr && value->is_bool() && value->get_bool();
+  };
+  auto level = number_of(root.if_contains("batteryLevel"));
+  if (flag("externalPowerSource") || flag("batteryLevelUnavailable")) level.reset();
+  if (level && (*level < 0 || *level > 100)) return bad("batteryLevel must be 0-100");
+  if (level) status.measures.fields.emplace_back("batteryLevel", *level);
+  return status;
 }
 
 std::string lorawan_measures_json(const LorawanUplink& uplink) {

@@ -129,6 +129,24 @@ TEST(LorawanUplinkTest, TheThingsStackOtherMessagesAreNotUplinks) {
   EXPECT_TRUE(join->measures.fields.empty());
 }
 
+TEST(LorawanUplinkTest, ChirpStackStatusIsTheBatteryLevel) {
+  auto status = parse_chirpstack_status(
+      R"({"time": "2026-12-04T10:00:00Z", "deviceInfo": {"devEui": "0101010101010101"},
+          "margin": 7, "batteryLevel": 87.5})");
+  ASSERT_TRUE(status.ok()) << status.error().detail;
+  EXPECT_EQ(status->dev_eui, "0101010101010101");
+  EXPECT_EQ(field(*status, "batteryLevel"), boost::json::value(87.5));
+  auto mains = parse_chirpstack_status(
+      R"({"deviceInfo": {"devEui": "0101010101010101"}, "externalPowerSource": true,
+          "batteryLevel": 0})");
+  ASSERT_TRUE(mains.ok());
+  EXPECT_TRUE(mains->measures.fields.empty());
+  EXPECT_FALSE(parse_chirpstack_status(
+                   R"({"deviceInfo": {"devEui": "0101010101010101"}, "batteryLevel": 101})")
+                   .ok());
+  EXPECT_FALSE(parse_chirpstack_status(R"({"batteryLevel": 50})").ok());
+}
+
 TEST(LorawanUplinkTest, ProfileSegment) {
   EXPECT_EQ(lorawan_profile_segment("Dragino LHT65 (v1.8)"), "Dragino_LHT65__v1_8_");
   EXPECT_EQ(lorawan_profile_segment("air_quality"), "air_quality");

@@ -147,6 +147,16 @@ def test_the_things_stack_decoded_payload(server):
     assert body["snr"]["value"] == 9.75
 
 
+def test_chirpstack_status_event_is_the_device_battery(server):
+    status = {"deduplicationId": "5d7bd3e2-3b0c-4a8e-9b7c-0c6a0a1e2f31",
+              "time": "2026-12-04T10:30:00Z",
+              "deviceInfo": copy.deepcopy(recorded("chirpstack_up_cayenne.json")["deviceInfo"]),
+              "margin": 9, "batteryLevel": 87.5}
+    assert post(server, CHIRPSTACK, status, event="status").status_code == 200
+    device = entity(server, "urn:ngsi-ld:Device:0101010101010101")
+    assert device["batteryLevel"]["value"] == 87.5
+
+
 def test_other_events_are_acknowledged_and_not_written(server):
     join = {"deviceInfo": {"devEui": "0202020202020202", "deviceName": "new"},
             "devAddr": "01020304"}

@@ -46,6 +46,12 @@ struct LorawanLimits {
 Result<LorawanUplink> parse_lorawan_uplink(LorawanNetwork network, std::string_view body,
                                            const LorawanLimits& limits = {});
 
+// A ChirpStack v4 "status" event (integration.StatusEvent, event=status): the device's
+// battery as the measure "batteryLevel" (percent; none when it is mains powered or cannot
+// tell), which the Device entity takes. Errors as for uplinks; a level outside 0-100 too.
+Result<LorawanUplink> parse_chirpstack_status(std::string_view body,
+                                              const LorawanLimits& limits = {});
+
 // The IoT Agent JSON object of an uplink's measures (with "TimeInstant" when it has a
 // reception time), what the ingestion pipeline decodes.
 std::string lorawan_measures_json(const LorawanUplink& uplink);
