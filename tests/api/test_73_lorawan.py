@@ -14,6 +14,7 @@ import requests
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from citytwin_server import CityTwinServer  # noqa: E402
+from ingest_metrics import ingest_outcomes  # noqa: E402
 from ngsild import V1, quote  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(__file__), "data", "lorawan")
@@ -82,11 +83,7 @@ def history(server, entity_id, attribute):
 
 
 def outcomes(server, outcome):
-    prefix = f'citytwin_ingest_measurements_total{{transport="lorawan",outcome="{outcome}"}} '
-    for line in requests.get(server.url + "/metrics").text.splitlines():
-        if line.startswith(prefix):
-            return int(line[len(prefix):])
-    return 0
+    return ingest_outcomes(server, "lorawan", outcome)
 
 
 def test_chirpstack_cayenne_uplink_autoprovisions_by_dev_eui(server):

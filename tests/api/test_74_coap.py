@@ -15,6 +15,7 @@ import requests
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from citytwin_server import CityTwinServer  # noqa: E402
+from ingest_metrics import ingest_outcomes  # noqa: E402
 from ngsild import V1, quote  # noqa: E402
 
 BINARY = os.environ.get("CITYTWIN_BIN", "build/release/citytwin")
@@ -68,11 +69,7 @@ def entity(server, entity_id):
 
 
 def outcomes(server, outcome):
-    prefix = f'citytwin_ingest_measurements_total{{transport="coap",outcome="{outcome}"}} '
-    for line in requests.get(server.url + "/metrics").text.splitlines():
-        if line.startswith(prefix):
-            return int(line[len(prefix):])
-    return 0
+    return ingest_outcomes(server, "coap", outcome)
 
 
 def test_confirmable_json_measure_is_answered_separately_once_durable(server):
