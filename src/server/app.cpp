@@ -480,6 +480,13 @@ int serve(const ServeOptions& options) {
     coap_options.port = coap_address->port;
     coap_options.max_pending = std::max<std::size_t>(1, options.coap_max_pending);
     coap_options.max_payload_bytes = options.coap_max_payload_bytes;
+    if (coap_dtls_enabled(options)) {
+      auto dtls_address = parse_listen_address(options.coap_dtls_listen);  // checked at start-up
+      coap_options.dtls_host = dtls_address->host;
+      coap_options.dtls_port = dtls_address->port;
+      coap_options.dtls_cert_file = options.coap_dtls_cert_file;
+      coap_options.dtls_key_file = options.coap_dtls_key_file;
+    }
     coap_server =
         std::make_unique<CoapServer>(coap_options, ingest_service, auth_required ? &keys : nullptr);
     if (auto status = coap_server->start(); !status.ok()) {
@@ -492,6 +499,9 @@ int serve(const ServeOptions& options) {
     }
     spdlog::info("CoAP listening on {}:{} (UDP)", display_host(coap_address->host),
                  coap_server->port());
+    if (coap_server->dtls_port() != 0) {
+      spdlog::info("CoAP over DTLS listening on port {}", coap_server->dtls_port());
+    }
   }
   if (auto status = write_port_file(options.port_file, server.port()); !status.ok()) {
     spdlog::error("{}", status.error().detail);

@@ -103,6 +103,10 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
       .add_option("--coap-max-payload-bytes", v.coap_max_payload_bytes,
                   "Largest CoAP request body (4.13 above)")
       ->default_str(std::to_string(v.coap_max_payload_bytes));
+  serve.add_option("--coap-dtls-listen", v.coap_dtls_listen,
+                   "CoAP over DTLS listen address HOST:PORT (off by default)");
+  serve.add_option("--coap-dtls-cert", v.coap_dtls_cert_file, "PEM certificate chain for DTLS");
+  serve.add_option("--coap-dtls-key", v.coap_dtls_key_file, "PEM private key for DTLS");
   serve.add_option("--tls-cert", v.tls_cert,
                    "PEM certificate chain: serve HTTPS only (reloaded on SIGHUP)");
   serve.add_option("--tls-key", v.tls_key, "PEM private key of --tls-cert");
@@ -223,6 +227,9 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--coap-max-payload-bytes")) {
     options.coap_max_payload_bytes = v.coap_max_payload_bytes;
   }
+  if (given("--coap-dtls-listen")) options.coap_dtls_listen = v.coap_dtls_listen;
+  if (given("--coap-dtls-cert")) options.coap_dtls_cert_file = v.coap_dtls_cert_file;
+  if (given("--coap-dtls-key")) options.coap_dtls_key_file = v.coap_dtls_key_file;
   if (given("--device-check-interval-ms")) {
     options.device_check_interval_ms = v.device_check_interval_ms;
   }

@@ -115,6 +115,19 @@ std::uint16_t port_of(const char* endpoint) {
   return static_cast<std::uint16_t>(std::atoi(std::string(text.substr(colon + 1)).c_str()));
 }
 
+// Binds an endpoint; returns its port (the chosen one when `port` is 0).
+Result<std::uint16_t> listen_on(coap_context_t* context, const std::string& host,
+                                std::uint16_t port, coap_proto_t protocol) {
+  auto address = resolve(host, port);
+  if (!address) return std::move(address).error();
+  coap_endpoint_t* endpoint = coap_new_endpoint(context, &*address, protocol);
+  if (endpoint == nullptr) {
+    return make_error(ErrorKind::kInternalError,
+                      "cannot listen for CoAP on " + host + ":" + std::to_string(port));
+  }
+  return port_of(coap_endpoint_str(endpoint));
+}
+
 // libcoap's own messages go to the server log, not to stderr in libcoap's format.
 void log_coap(coap_log_t level, const char* message) {
   std::string_view text = message == nullptr ? std::string_view() : message;
@@ -154,6 +167,12 @@ struct CoapServer::Impl {
                                              const coap_string_t* query);
   void deliver(std::uint64_t id, Outcome outcome);
   void run();
+  // Frees the context of a start() that failed half-way.
+  Status fail(Error error) {
+    coap_free_context(context);
+    context = nullptr;
+    return error;
+  }
 
   CoapServerOptions options;
   ingest::IngestService& ingest;
@@ -161,6 +180,7 @@ struct CoapServer::Impl {
   std::shared_ptr<Completions> completions = std::make_shared<Completions>();
   coap_context_t* context = nullptr;
   std::uint16_t port = 0;
+  std::uint16_t dtls_port = 0;
   std::thread thread;
   std::atomic<bool> stopping{false};
   std::map<std::uint64_t, Waiting> waiting;
@@ -329,8 +349,7 @@ Status CoapServer::start() {
   coap_startup();
   coap_set_log_level(LOG_WARNING);
   coap_set_log_handler(log_coap);
-  auto address = resolve(impl_->options.host, impl_->options.port);
-  if (!address) return std::move(address).error();
+  const CoapServerOptions& options = impl_->options;
   impl_->context = coap_new_context(nullptr);
   if (impl_->context == nullptr) {
     return make_error(ErrorKind::kInternalError, "cannot create the CoAP context");
@@ -338,15 +357,27 @@ Status CoapServer::start() {
   coap_set_app_data(impl_->context, impl_.get());
   // RFC 7959 block-wise transfers: libcoap reassembles a large body before the handler runs.
   coap_context_set_block_mode(impl_->context, COAP_BLOCK_USE_LIBCOAP | COAP_BLOCK_SINGLE_BODY);
-  coap_endpoint_t* endpoint = coap_new_endpoint(impl_->context, &*address, COAP_PROTO_UDP);
-  if (endpoint == nullptr) {
-    coap_free_context(impl_->context);
-    impl_->context = nullptr;
-    return make_error(ErrorKind::kInternalError, "cannot listen for CoAP on " +
-                                                     impl_->options.host + ":" +
-                                                     std::to_string(impl_->options.port));
+  auto port = listen_on(impl_->context, options.host, options.port, COAP_PROTO_UDP);
+  if (!port) return impl_->fail(std::move(port).error());
+  impl_->port = *port;
+  if (!options.dtls_host.empty()) {
+    coap_dtls_pki_t pki{};
+    pki.version = COAP_DTLS_PKI_SETUP_VERSION;
+    pki.verify_peer_cert = 0;  // devices authenticate with API keys, not certificates
+    pki.pki_key.key_type = COAP_PKI_KEY_PEM;
+    pki.pki_key.key.pem.public_cert = options.dtls_cert_file.c_str();
+    pki.pki_key.key.pem.private_key = options.dtls_key_file.c_str();
+    if (!coap_dtls_is_supported() || coap_context_set_pki(impl_->context, &pki) == 0) {
+      return impl_->fail(
+          make_error(ErrorKind::kInvalidRequest, "cannot use the CoAP DTLS certificate " +
+                                                     options.dtls_cert_file + " and key " +
+                                                     options.dtls_key_file));
+    }
+    auto dtls_port =
+        listen_on(impl_->context, options.dtls_host, options.dtls_port, COAP_PROTO_DTLS);
+    if (!dtls_port) return impl_->fail(std::move(dtls_port).error());
+    impl_->dtls_port = *dtls_port;
   }
-  impl_->port = port_of(coap_endpoint_str(endpoint));
   for (const char* path : {"iot/json", "iot/d"}) {
     coap_resource_t* resource = coap_resource_init(
         coap_new_str_const(reinterpret_cast<const std::uint8_t*>(path), std::strlen(path)),
@@ -360,6 +391,10 @@ Status CoapServer::start() {
 
 std::uint16_t CoapServer::port() const {
   return impl_->port;
+}
+
+std::uint16_t CoapServer::dtls_port() const {
+  return impl_->dtls_port;
 }
 
 void CoapServer::stop() {

@@ -22,6 +22,14 @@ struct CoapServerOptions {
   // Largest request body, in bytes, after block-wise reassembly (RFC 7959); a larger one gets
   // 4.13 Request Entity Too Large with Size1 saying the limit. Default 64 KiB.
   std::size_t max_payload_bytes = 64 * 1024;
+  // CoAP over DTLS (RFC 7252 section 9.1, "coaps") on a second UDP address, with the server
+  // certificate chain and private key in PEM files; dtls_port 0 picks a free port. Devices are
+  // not asked for certificates: they authenticate with their API key as over plain CoAP, which
+  // DTLS now keeps confidential. Empty host (default): no DTLS listener.
+  std::string dtls_host;
+  std::uint16_t dtls_port = 5684;
+  std::string dtls_cert_file;
+  std::string dtls_key_file;
 };
 
 // The CoAP southbound (RFC 7252, libcoap; docs/ingest.md "CoAP"): POST coap://host/iot/json
@@ -47,8 +55,9 @@ class CoapServer {
 
   // Binds the address and starts the I/O thread.
   Status start();
-  // The bound UDP port (after start()).
+  // The bound UDP ports (after start()); dtls_port() is 0 without DTLS.
   std::uint16_t port() const;
+  std::uint16_t dtls_port() const;
   // Stops the I/O thread; responses still waiting for durability are not sent.
   void stop();
 

@@ -125,6 +125,9 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"coap.port_file", string_setter(o.coap_port_file)},
       {"coap.max_pending", integer_setter(o.coap_max_pending)},
       {"coap.max_payload_bytes", integer_setter(o.coap_max_payload_bytes)},
+      {"coap.dtls_listen", string_setter(o.coap_dtls_listen)},
+      {"coap.dtls_cert_file", string_setter(o.coap_dtls_cert_file)},
+      {"coap.dtls_key_file", string_setter(o.coap_dtls_key_file)},
   };
 }
 
@@ -207,6 +210,11 @@ bool coap_enabled(const ServeOptions& options) {
   return !options.coap_listen.empty() && options.coap_listen != "off";
 }
 
+bool coap_dtls_enabled(const ServeOptions& options) {
+  return coap_enabled(options) && !options.coap_dtls_listen.empty() &&
+         options.coap_dtls_listen != "off";
+}
+
 bool mqtt_tls_enabled(const ServeOptions& options) {
   return mqtt_enabled(options) && !options.mqtt_tls_listen.empty() &&
          options.mqtt_tls_listen != "off";
@@ -222,6 +230,13 @@ Status check_security_options(const ServeOptions& options, const ListenAddress& 
   std::vector<std::pair<std::string, std::string>> device_addresses;
   if (mqtt_enabled(options)) device_addresses.emplace_back("MQTT", options.mqtt_listen);
   if (coap_enabled(options)) device_addresses.emplace_back("CoAP", options.coap_listen);
+  if (coap_dtls_enabled(options)) {
+    if (options.coap_dtls_cert_file.empty() || options.coap_dtls_key_file.empty()) {
+      return make_error(ErrorKind::kInvalidRequest,
+                        "coap.dtls_listen needs coap.dtls_cert_file and coap.dtls_key_file");
+    }
+    device_addresses.emplace_back("CoAP", options.coap_dtls_listen);
+  }
   if (mqtt_tls_enabled(options)) {
     if (options.mqtt_tls_cert_file.empty() || options.mqtt_tls_key_file.empty()) {
       return make_error(ErrorKind::kInvalidRequest,

@@ -192,6 +192,17 @@ TEST(ServeOptions, CoapKeysAndTheOpenListenerCheck) {
   EXPECT_TRUE(check_security_options(options, local).ok());
   options.coap_listen = "nonsense";
   EXPECT_FALSE(check_security_options(options, local).ok());
+  // DTLS needs its certificate and key, and obeys the same loopback rule.
+  options.coap_listen = "127.0.0.1:5683";
+  options.insecure_allow_remote = false;
+  options.coap_dtls_listen = "127.0.0.1:5684";
+  EXPECT_TRUE(coap_dtls_enabled(options));
+  EXPECT_FALSE(check_security_options(options, local).ok());
+  options.coap_dtls_cert_file = "cert.pem";
+  options.coap_dtls_key_file = "key.pem";
+  EXPECT_TRUE(check_security_options(options, local).ok());
+  options.coap_dtls_listen = "0.0.0.0:5684";
+  EXPECT_FALSE(check_security_options(options, local).ok());
 }
 
 }  // namespace

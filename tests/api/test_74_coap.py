@@ -6,6 +6,7 @@ input, unknown devices, oversized bodies and missing keys get their 4.xx codes, 
 and write nothing. 127.0.0.1 only."""
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -20,6 +21,7 @@ from ngsild import V1, quote  # noqa: E402
 
 BINARY = os.environ.get("CITYTWIN_BIN", "build/release/citytwin")
 COAP_CLIENT = shutil.which("coap-client") or shutil.which("coap-client-notls")
+COAPS_CLIENT = shutil.which("coap-client-openssl")
 MAX_PAYLOAD = 512
 
 
@@ -50,11 +52,12 @@ def server():
     instance.cleanup()
 
 
-def coap_post(port, path, payload, *flags):
+def coap_post(port, path, payload, *flags, scheme="coap"):
     """Runs coap-client; returns (response code or None, diagnostic text, verbose log)."""
-    assert COAP_CLIENT, "coap-client (libcoap3-bin) is not installed"
-    out = subprocess.run([COAP_CLIENT, "-B", "5", "-v", "7", "-m", "post", *flags, "-e", payload,
-                          f"coap://127.0.0.1:{port}/{path}"],
+    client = COAPS_CLIENT if scheme == "coaps" else COAP_CLIENT
+    assert client, "coap-client (libcoap3-bin) is not installed"
+    out = subprocess.run([client, "-B", "5", "-v", "7", "-m", "post", *flags, "-e", payload,
+                          f"{scheme}://127.0.0.1:{port}/{path}"],
                          capture_output=True, text=True, timeout=30)
     # The response as the client saw it: "v:1 t:CON c:2.04 ..." lines in the debug output;
     # an error's diagnostic payload goes to stdout after its code.
@@ -186,5 +189,48 @@ def test_keys_required_when_authentication_is_on():
         assert code == "4.01", log
         code, _, log = coap_post(port, f"iot/d?k=sec&i=d1&key={key}", "t|1")
         assert code == "2.04", log
+    finally:
+        instance.cleanup()
+
+
+def self_signed(directory, name):
+    """A self-signed P-256 certificate for 127.0.0.1 (its own trust anchor) and its key."""
+    cert, key = os.path.join(directory, name + ".pem"), os.path.join(directory, name + ".key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert, "-days",
+                    "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_dtls_listener_with_a_verified_server_certificate():
+    directory = tempfile.mkdtemp(prefix="citytwin-coaps-")
+    cert, key = self_signed(directory, "server")
+    dtls_port = free_udp_port()
+    port_file = os.path.join(directory, "coap-port")
+    instance = CityTwinServer(extra_args=[
+        "--coap-listen", "127.0.0.1:0", "--coap-port-file", port_file,
+        "--coap-dtls-listen", f"127.0.0.1:{dtls_port}", "--coap-dtls-cert", cert,
+        "--coap-dtls-key", key])
+    instance.start()
+    try:
+        response = requests.post(instance.url + "/iot/services", json={"services": [
+            {"apikey": "sec", "resource": "/iot/json", "entity_type": "Meter"}]})
+        assert response.status_code == 201, response.text
+        code, _, log = coap_post(dtls_port, "iot/json?k=sec&i=m7", '{"v": 5}', "-R", cert,
+                                 scheme="coaps")
+        assert code == "2.04", log
+        assert " DTLS: " in log  # the request went through the DTLS session
+        assert entity(instance, "urn:ngsi-ld:Meter:m7").json()["v"]["value"] == 5
+        # Plain CoAP to the DTLS port gets no answer: the listener speaks DTLS only.
+        code, _, log = coap_post(dtls_port, "iot/json?k=sec&i=m8", '{"v": 6}')
+        assert code is None, log
+        assert entity(instance, "urn:ngsi-ld:Meter:m8").status_code == 404
     finally:
         instance.cleanup()

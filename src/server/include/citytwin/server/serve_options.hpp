@@ -133,6 +133,12 @@ struct ServeOptions {
   std::string coap_port_file;
   std::size_t coap_max_pending = 1024;
   std::size_t coap_max_payload_bytes = 64 * 1024;
+  // CoAP over DTLS ("coaps") on a second UDP address HOST:PORT (5684 by convention); "" or
+  // "off" (default): none. Needs the PEM certificate chain and private key files, and
+  // coap_listen on (both share one CoAP context).
+  std::string coap_dtls_listen = "off";
+  std::string coap_dtls_cert_file;
+  std::string coap_dtls_key_file;
 };
 
 // Whether the MQTT broker is enabled by `mqtt_listen`.
@@ -140,6 +146,7 @@ bool mqtt_enabled(const ServeOptions& options);
 bool mqtt_tls_enabled(const ServeOptions& options);
 // Whether the CoAP listener is enabled by `coap_listen`.
 bool coap_enabled(const ServeOptions& options);
+bool coap_dtls_enabled(const ServeOptions& options);
 
 // Reads a TOML file into `options`. Unknown keys are errors so typos do not pass silently.
 Status load_config_file(const std::string& path, ServeOptions& options);
