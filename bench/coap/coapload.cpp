@@ -25,6 +25,7 @@ struct Client {
   coap_session_t* session = nullptr;
   int index = 0;
   int sent = 0;
+  bool ready = false;  // its response arrived: send the next measure from the main loop
   Clock::time_point started;
 };
 
@@ -74,11 +75,8 @@ coap_response_t on_response(coap_session_t* session, const coap_pdu_t* /*sent*/,
   std::chrono::duration<double, std::milli> took = Clock::now() - client.started;
   load->latencies_ms.push_back(took.count());
   if (code != COAP_RESPONSE_CODE_CHANGED) ++load->refused;
-  if (client.sent < load->per_client) {
-    send_next(client);
-  } else {
-    ++load->finished;
-  }
+  // Not from inside the handler: libcoap acknowledges the separate response after it returns.
+  client.ready = true;
   return COAP_RESPONSE_OK;
 }
 
@@ -86,12 +84,7 @@ void on_nack(coap_session_t* session, const coap_pdu_t*, coap_nack_reason_t, con
   auto found = load->by_session.find(session);
   if (found == load->by_session.end()) return;
   ++load->refused;
-  Client& client = *found->second;
-  if (client.sent < load->per_client) {
-    send_next(client);
-  } else {
-    ++load->finished;
-  }
+  found->second->ready = true;
 }
 
 double percentile(std::vector<double>& sorted, double p) {
@@ -139,7 +132,18 @@ int main(int argc, char** argv) {
   auto started = Clock::now();
   for (auto& client : state.clients) send_next(client);
   auto deadline = started + std::chrono::minutes(5);
-  while (state.finished < clients && Clock::now() < deadline) coap_io_process(context, 100);
+  while (state.finished < clients && Clock::now() < deadline) {
+    coap_io_process(context, 100);
+    for (auto& client : state.clients) {
+      if (!client.ready) continue;
+      client.ready = false;
+      if (client.sent < state.per_client) {
+        send_next(client);
+      } else {
+        ++state.finished;
+      }
+    }
+  }
   std::chrono::duration<double> elapsed = Clock::now() - started;
   std::sort(state.latencies_ms.begin(), state.latencies_ms.end());
   std::size_t done = state.latencies_ms.size();

@@ -7,6 +7,7 @@
 #
 #   bench/coap/run.sh [BINARY]        (make bench-coap builds and installs wrk)
 #   env: COAP_CLIENTS: concurrent clients per scenario (default "8 32 128");
+#        COAP_CONFIRMABLE_RESPONSES: the server's --coap-confirmable-responses (default true);
 #        COAP_MEASURES: measures per scenario (default 20000); HTTP_SECONDS (default 10)
 # Prints a Markdown table on stdout (paste into docs/performance.md).
 set -euo pipefail
@@ -26,7 +27,8 @@ g++ -O2 -std=c++20 "$here/coapload.cpp" -o "$work/coapload" \
   $(pkg-config --cflags --libs libcoap-3-notls)
 
 "$binary" serve --data "$work/db" --listen 127.0.0.1:0 --port-file "$work/port" --auth off \
-  --log-level warn --mqtt-listen off --coap-listen 127.0.0.1:0 --coap-port-file "$work/coap-port" &
+  --log-level warn --mqtt-listen off --coap-listen 127.0.0.1:0 --coap-port-file "$work/coap-port" \
+  --coap-confirmable-responses "${COAP_CONFIRMABLE_RESPONSES:-true}" &
 server_pid=$!
 for _ in $(seq 1 100); do [ -s "$work/port" ] && [ -s "$work/coap-port" ] && break; sleep 0.1; done
 http_port=$(cat "$work/port")
@@ -42,17 +44,21 @@ devices=$(/usr/bin/python3 -c 'import json; print(json.dumps({"devices": [{"devi
 curl -sf -X POST "$url/iot/devices" -H 'Content-Type: application/json' -d "$devices" >/dev/null
 "$work/coapload" "$coap_port" 4 100 bench 1000 >/dev/null  # warm-up
 
-echo "| clients | transport | measures | measures/s | p50 ms | p99 ms |"
-echo "| ---: | --- | ---: | ---: | ---: | ---: |"
+response_type=CON
+[ "${COAP_CONFIRMABLE_RESPONSES:-true}" = "false" ] && response_type=NON
+echo "| clients | transport | measures | measures/s | p50 ms | p99 ms | max ms |"
+echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"
 for clients in $client_counts; do
   result=$("$work/coapload" "$coap_port" "$clients" $((measures / clients)) bench 1000)
   if [ "$(field "$result" refused)" != "0" ]; then echo "CoAP refusals: $result" >&2; fi
-  echo "| $clients | CoAP (CON, separate 2.04) | $(field "$result" measures) |" \
-    "$(field "$result" measures_per_s) | $(field "$result" p50_ms) | $(field "$result" p99_ms) |"
+  echo "| $clients | CoAP (2.04 $response_type) | $(field "$result" measures) |" \
+    "$(field "$result" measures_per_s) | $(field "$result" p50_ms) | $(field "$result" p99_ms) |" \
+    "$(field "$result" max_ms) |"
   out=$(wrk -t2 -c"$clients" -d"${http_seconds}s" --latency -s "$here/iot_json.lua" "$url")
   rate=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
   total=$(awk '/requests in/ {print $1}' <<<"$out")
   ms() { awk -v p="$1" '$1 == p { v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f", v }' <<<"$out"; }
   if grep -q "Non-2xx" <<<"$out"; then echo "HTTP errors: $(grep Non-2xx <<<"$out")" >&2; fi
-  echo "| $clients | HTTP /iot/json (wrk) | $total | $rate | $(ms 50%) | $(ms 99%) |"
+  echo "| $clients | HTTP /iot/json (wrk) | $total | $rate | $(ms 50%) | $(ms 99%) |" \
+    "$(awk '/Latency/ && NF >= 4 {print $4; exit}' <<<"$out") |"
 done

@@ -480,6 +480,7 @@ int serve(const ServeOptions& options) {
     coap_options.port = coap_address->port;
     coap_options.max_pending = std::max<std::size_t>(1, options.coap_max_pending);
     coap_options.max_payload_bytes = options.coap_max_payload_bytes;
+    coap_options.confirmable_responses = options.coap_confirmable_responses;
     if (coap_dtls_enabled(options)) {
       auto dtls_address = parse_listen_address(options.coap_dtls_listen);  // checked at start-up
       coap_options.dtls_host = dtls_address->host;

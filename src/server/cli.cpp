@@ -103,6 +103,10 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
       .add_option("--coap-max-payload-bytes", v.coap_max_payload_bytes,
                   "Largest CoAP request body (4.13 above)")
       ->default_str(std::to_string(v.coap_max_payload_bytes));
+  serve
+      .add_option("--coap-confirmable-responses", v.coap_confirmable_responses,
+                  "Send the 2.04 of a Confirmable CoAP request as Confirmable (true) or not")
+      ->default_str(v.coap_confirmable_responses ? "true" : "false");
   serve.add_option("--coap-dtls-listen", v.coap_dtls_listen,
                    "CoAP over DTLS listen address HOST:PORT (off by default)");
   serve.add_option("--coap-dtls-cert", v.coap_dtls_cert_file, "PEM certificate chain for DTLS");
@@ -226,6 +230,9 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--coap-max-pending")) options.coap_max_pending = v.coap_max_pending;
   if (given("--coap-max-payload-bytes")) {
     options.coap_max_payload_bytes = v.coap_max_payload_bytes;
+  }
+  if (given("--coap-confirmable-responses")) {
+    options.coap_confirmable_responses = v.coap_confirmable_responses;
   }
   if (given("--coap-dtls-listen")) options.coap_dtls_listen = v.coap_dtls_listen;
   if (given("--coap-dtls-cert")) options.coap_dtls_cert_file = v.coap_dtls_cert_file;

@@ -293,6 +293,7 @@ void CoapServer::Impl::answer_waiting(coap_session_t* /*session*/, coap_async_t*
   if (entry != waiting.end() && !entry->second.outcome) return;
   Outcome outcome = entry != waiting.end() ? *entry->second.outcome
                                            : Outcome{500, "the measurement's outcome was lost"};
+  if (!options.confirmable_responses) coap_pdu_set_type(response, COAP_MESSAGE_NON);
   set_response(response, outcome, options.max_payload_bytes);
   // libcoap frees the async entry itself once this triggered call returns.
   if (entry != waiting.end()) {

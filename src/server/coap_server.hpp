@@ -22,6 +22,13 @@ struct CoapServerOptions {
   // Largest request body, in bytes, after block-wise reassembly (RFC 7959); a larger one gets
   // 4.13 Request Entity Too Large with Size1 saying the limit. Default 64 KiB.
   std::size_t max_payload_bytes = 64 * 1024;
+  // Whether the separate response to a Confirmable request is Confirmable (retransmitted
+  // until the device acknowledges it; RFC 7252 section 5.2.2) or Non-confirmable (sent once;
+  // section 5.2.3 requires clients to accept it). Default true. libcoap 4.3.1 holds back
+  // Confirmable separate responses for up to MAX_TRANSMIT_WAIT (93 s) when many devices post
+  // at once (docs/performance.md); false avoids that at the price of a 2.04 that may be lost,
+  // after which the device retries and the measure is written twice.
+  bool confirmable_responses = true;
   // CoAP over DTLS (RFC 7252 section 9.1, "coaps") on a second UDP address, with the server
   // certificate chain and private key in PEM files; dtls_port 0 picks a free port. Devices are
   // not asked for certificates: they authenticate with their API key as over plain CoAP, which

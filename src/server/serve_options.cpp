@@ -125,6 +125,7 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"coap.port_file", string_setter(o.coap_port_file)},
       {"coap.max_pending", integer_setter(o.coap_max_pending)},
       {"coap.max_payload_bytes", integer_setter(o.coap_max_payload_bytes)},
+      {"coap.confirmable_responses", bool_setter(o.coap_confirmable_responses)},
       {"coap.dtls_listen", string_setter(o.coap_dtls_listen)},
       {"coap.dtls_cert_file", string_setter(o.coap_dtls_cert_file)},
       {"coap.dtls_key_file", string_setter(o.coap_dtls_key_file)},

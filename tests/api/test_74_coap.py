@@ -25,11 +25,11 @@ COAPS_CLIENT = shutil.which("coap-client-openssl")
 MAX_PAYLOAD = 512
 
 
-def coap_server(auth=False):
+def coap_server(auth=False, extra_args=()):
     port_file = os.path.join(tempfile.mkdtemp(prefix="citytwin-coap-"), "coap-port")
     server = CityTwinServer(auth=auth, extra_args=[
         "--coap-listen", "127.0.0.1:0", "--coap-port-file", port_file,
-        "--coap-max-payload-bytes", str(MAX_PAYLOAD)])
+        "--coap-max-payload-bytes", str(MAX_PAYLOAD), *extra_args])
     return server, port_file
 
 
@@ -166,6 +166,24 @@ def test_acknowledged_measure_survives_kill_9():
         instance.kill()
         instance.start()
         assert entity(instance, "urn:ngsi-ld:Meter:m1").json()["v"]["value"] == 42
+    finally:
+        instance.cleanup()
+
+
+def test_non_confirmable_separate_responses_on_request():
+    instance, port_file = coap_server(extra_args=["--coap-confirmable-responses", "false"])
+    instance.start()
+    try:
+        port = int(open(port_file).read().strip())
+        response = requests.post(instance.url + "/iot/services", json={"services": [
+            {"apikey": "nc", "resource": "/iot/d", "entity_type": "Meter"}]})
+        assert response.status_code == 201, response.text
+        code, _, log = coap_post(port, "iot/d?k=nc&i=m2", "v|8")
+        assert code == "2.04", log
+        lines = [line for line in log.splitlines() if line.startswith("v:1 ")]
+        assert any(" t:ACK c:0.00 " in line for line in lines), log
+        assert any(" t:NON c:2.04 " in line for line in lines), log
+        assert entity(instance, "urn:ngsi-ld:Meter:m2").json()["v"]["value"] == 8
     finally:
         instance.cleanup()
 

@@ -133,6 +133,9 @@ struct ServeOptions {
   std::string coap_port_file;
   std::size_t coap_max_pending = 1024;
   std::size_t coap_max_payload_bytes = 64 * 1024;
+  // The 2.04 sent once a Confirmable request's measure is durable is Confirmable (true,
+  // default) or Non-confirmable (CoapServerOptions::confirmable_responses says why).
+  bool coap_confirmable_responses = true;
   // CoAP over DTLS ("coaps") on a second UDP address HOST:PORT (5684 by convention); "" or
   // "off" (default): none. Needs the PEM certificate chain and private key files, and
   // coap_listen on (both share one CoAP context).
