@@ -161,6 +161,8 @@ def test_other_events_are_acknowledged_and_not_written(server):
     tts_join = {"end_device_ids": {"device_id": "new", "dev_eui": "0202020202020202"},
                 "join_accept": {"session_key_id": "AXBSH1Pk6Z0G166"}}
     assert post(server, TTN, tts_join).status_code == 200
+    # An uplink with neither payload nor gateway figures has nothing to write.
+    assert post(server, CHIRPSTACK, join, event="up").status_code == 200
     response = requests.get(f"{server.url}/iot/devices/0202020202020202",
                             headers={"Fiware-Service": "city"})
     assert response.status_code == 404

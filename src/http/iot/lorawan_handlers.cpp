@@ -25,9 +25,9 @@ Response post_lorawan_uplink(const Request& request, ingest::IngestService& inge
     ingest.reject("lorawan", apikey, "", uplink.error());
     return iot_error(uplink.error());
   }
-  // A mains-powered device's status says nothing to write.
-  bool nothing = chirpstack && event == "status" && uplink->measures.fields.empty();
-  if (!uplink->is_uplink || nothing) return Response::empty(200);
+  // Nothing to write: a mains-powered device's status, an uplink with neither payload nor
+  // gateway figures (the pipeline refuses a measure object without measures).
+  if (!uplink->is_uplink || uplink->measures.fields.empty()) return Response::empty(200);
   return write_measurement(request, ingest, ingest::lorawan_measurement(*uplink, apikey, registry));
 }
 
