@@ -4,6 +4,7 @@ measures POSTed with the real libcoap client (coap-client) to coap://127.0.0.1/i
 separate response once the write is durable (the value survives a kill -9 right after); bad
 input, unknown devices, oversized bodies and missing keys get their 4.xx codes, are counted
 and write nothing. 127.0.0.1 only."""
+import contextlib
 import os
 import shutil
 import socket
@@ -153,39 +154,38 @@ def test_unknown_path_and_method(server):
     assert " c:4.05 " in out.stdout + out.stderr
 
 
-def test_acknowledged_measure_survives_kill_9():
-    instance, port_file = coap_server()
+@contextlib.contextmanager
+def meter_server(apikey, extra_args=()):
+    """A server of its own with one UltraLight group of Meter entities; yields it and its
+    CoAP port, and removes it afterwards."""
+    instance, port_file = coap_server(extra_args=extra_args)
     instance.start()
     try:
-        port = int(open(port_file).read().strip())
         response = requests.post(instance.url + "/iot/services", json={"services": [
-            {"apikey": "k9", "resource": "/iot/d", "entity_type": "Meter"}]})
+            {"apikey": apikey, "resource": "/iot/d", "entity_type": "Meter"}]})
         assert response.status_code == 201, response.text
+        yield instance, int(open(port_file).read().strip())
+    finally:
+        instance.cleanup()
+
+
+def test_acknowledged_measure_survives_kill_9():
+    with meter_server("k9") as (instance, port):
         code, _, log = coap_post(port, "iot/d?k=k9&i=m1", "v|42")
         assert code == "2.04", log
         instance.kill()
         instance.start()
         assert entity(instance, "urn:ngsi-ld:Meter:m1").json()["v"]["value"] == 42
-    finally:
-        instance.cleanup()
 
 
 def test_non_confirmable_separate_responses_on_request():
-    instance, port_file = coap_server(extra_args=["--coap-confirmable-responses", "false"])
-    instance.start()
-    try:
-        port = int(open(port_file).read().strip())
-        response = requests.post(instance.url + "/iot/services", json={"services": [
-            {"apikey": "nc", "resource": "/iot/d", "entity_type": "Meter"}]})
-        assert response.status_code == 201, response.text
+    with meter_server("nc", ["--coap-confirmable-responses", "false"]) as (instance, port):
         code, _, log = coap_post(port, "iot/d?k=nc&i=m2", "v|8")
         assert code == "2.04", log
         lines = [line for line in log.splitlines() if line.startswith("v:1 ")]
         assert any(" t:ACK c:0.00 " in line for line in lines), log
         assert any(" t:NON c:2.04 " in line for line in lines), log
         assert entity(instance, "urn:ngsi-ld:Meter:m2").json()["v"]["value"] == 8
-    finally:
-        instance.cleanup()
 
 
 def test_keys_required_when_authentication_is_on():
