@@ -55,10 +55,12 @@ void send_next(Client& client) {
   std::string k = "k=" + load->apikey;
   int device = (client.index * load->per_client + client.sent) % load->devices;
   std::string i = "i=dev" + std::to_string(device);
-  coap_add_option(pdu, COAP_OPTION_URI_QUERY, k.size(), reinterpret_cast<const std::uint8_t*>(k.data()));
-  coap_add_option(pdu, COAP_OPTION_URI_QUERY, i.size(), reinterpret_cast<const std::uint8_t*>(i.data()));
-  std::string body = "{\"t\": " + std::to_string(15 + client.sent % 20) + ".5, \"h\": " +
-                     std::to_string(40 + client.sent % 30) + "}";
+  coap_add_option(pdu, COAP_OPTION_URI_QUERY, k.size(),
+                  reinterpret_cast<const std::uint8_t*>(k.data()));
+  coap_add_option(pdu, COAP_OPTION_URI_QUERY, i.size(),
+                  reinterpret_cast<const std::uint8_t*>(i.data()));
+  std::string body = "{\"t\": " + std::to_string(15 + client.sent % 20) +
+                     ".5, \"h\": " + std::to_string(40 + client.sent % 30) + "}";
   coap_add_data(pdu, body.size(), reinterpret_cast<const std::uint8_t*>(body.data()));
   client.started = Clock::now();
   ++client.sent;
