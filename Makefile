@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 CMAKE_COMMON := -G Ninja -DCITYTWIN_BUILD_TESTS=ON
 
-.PHONY: all deps build test demo test-asan test-tsan fuzz fuzz-build fuzz-smoke soak bench bench-timeseries bench-console bench-mqtt bench-kpi format clean
+.PHONY: all deps build test demo test-asan test-tsan fuzz fuzz-build fuzz-smoke soak bench bench-timeseries bench-console bench-mqtt bench-coap bench-kpi format clean
 
 all: build
 
@@ -93,6 +93,11 @@ bench-console: build
 bench-mqtt: build
 	CITYTWIN_BENCH_DEPS=1 scripts/install-deps.sh
 	bench/mqtt/run.sh $(RELEASE_DIR)/citytwin
+
+# CoAP measures (libcoap client) against HTTP /iot/json (wrk), both durable, same run.
+bench-coap: build
+	CITYTWIN_BENCH_DEPS=1 scripts/install-deps.sh
+	bench/coap/run.sh $(RELEASE_DIR)/citytwin
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

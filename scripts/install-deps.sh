@@ -10,9 +10,11 @@ build_packages=(
   librocksdb-dev libssl-dev libcli11-dev libtomlplusplus-dev
   libspdlog-dev libfmt-dev libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev libmosquitto-dev
+  libcoap3-dev
 )
 test_packages=(python3 python3-pytest python3-requests python3-cryptography curl openssl
-  poppler-utils mosquitto-clients python3-paho-mqtt mosquitto)
+  poppler-utils mosquitto-clients python3-paho-mqtt mosquitto
+  libcoap3-bin)
 # The web console (web/): built with Node.js and npm at build time, tested end to end in
 # Debian's headless Chromium (tests/e2e/).
 web_packages=(nodejs chromium)

@@ -140,6 +140,8 @@ std::map<std::string, P> reviewed() {
       {"DELETE /iot/devices/{deviceId}", P::kAdmin},
       {"POST /iot/json", P::kWrite},
       {"POST /iot/d", P::kWrite},
+      {"POST /iot/lorawan/chirpstack", P::kWrite},
+      {"POST /iot/lorawan/ttn", P::kWrite},
       {"GET /kpi/v1/targets", P::kRead},
       {"PUT /kpi/v1/targets", P::kWrite},
       {"GET /kpi/v1/targets/{code}", P::kRead},

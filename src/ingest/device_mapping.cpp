@@ -147,7 +147,11 @@ Result<std::vector<boost::json::object>> DeviceMapping::entities(
       return make_error(ErrorKind::kBadRequestData,
                         "measure \"" + key + "\" is not a valid NGSI-LD attribute name");
     }
-    auto instance = attribute_instance("", value, {}, observed);
+    // A GeoJSON geometry (a CayenneLPP GPS fix, a JSON device's position) is an NGSI-LD
+    // GeoProperty (clause 4.7) without needing a geo:json mapping.
+    bool geometry = value.is_object() && value.as_object().contains("coordinates") &&
+                    value.as_object().contains("type");
+    auto instance = attribute_instance(geometry ? "geo:json" : "", value, {}, observed);
     if (!instance) return std::move(instance).error();
     targets[entity_id_].attrs[key] = std::move(*instance);
   }

@@ -99,11 +99,18 @@ IngestService::IngestService(DeviceRegistry& registry, core::EntityService& enti
   }
 }
 
-void IngestService::count(const Measurement& measurement, std::string_view outcome) {
+void IngestService::count(std::string_view transport, std::string_view outcome) {
   if (metrics_ == nullptr) return;
   metrics_->add_counter(
       "citytwin_ingest_measurements_total",
-      Labels{{"transport", measurement.transport}, {"outcome", std::string(outcome)}});
+      Labels{{"transport", std::string(transport)}, {"outcome", std::string(outcome)}});
+}
+
+void IngestService::reject(std::string_view transport, std::string_view apikey,
+                           std::string_view device_id, const Error& error) {
+  count(transport, outcome_of(error));
+  spdlog::warn("ingest {}: device '{}' apikey '{}' rejected: {}", transport, device_id, apikey,
+               error.detail);
 }
 
 Result<IngestService::Resolved> IngestService::resolve(const Measurement& measurement) {
@@ -170,12 +177,10 @@ Result<IngestReceipt> IngestService::write(const Measurement& measurement) {
   Result<IngestReceipt> result =
       resolved ? write_resolved(measurement, *resolved) : Result<IngestReceipt>(resolved.error());
   if (!result) {
-    count(measurement, outcome_of(result.error()));
-    spdlog::warn("ingest {}: device '{}' apikey '{}' rejected: {}", measurement.transport,
-                 measurement.device_id, measurement.apikey, result.error().detail);
+    reject(measurement.transport, measurement.apikey, measurement.device_id, result.error());
     return result;
   }
-  count(measurement, "accepted");
+  count(measurement.transport, "accepted");
   return result;
 }
 

@@ -49,6 +49,7 @@
 #include "citytwin/security/stream_tickets.hpp"
 #include "citytwin/store/rocksdb_store.hpp"
 #include "citytwin/web/console_assets.hpp"
+#include "coap_server.hpp"
 #include "mqtt_hooks.hpp"
 #include "store_location.hpp"
 #include "store_write_barrier.hpp"
@@ -522,6 +523,39 @@ int serve(const ServeOptions& options) {
       spdlog::info("MQTT over TLS listening on port {}", mqtt_broker->tls_port());
     }
   }
+  // The CoAP southbound (docs/ingest.md, "CoAP"): measurements answered once durable.
+  std::unique_ptr<CoapServer> coap_server;
+  if (coap_enabled(options)) {
+    auto coap_address = parse_listen_address(options.coap_listen);  // checked at start-up
+    CoapServerOptions coap_options;
+    coap_options.host = coap_address->host;
+    coap_options.port = coap_address->port;
+    coap_options.max_pending = std::max<std::size_t>(1, options.coap_max_pending);
+    coap_options.max_payload_bytes = options.coap_max_payload_bytes;
+    coap_options.confirmable_responses = options.coap_confirmable_responses;
+    if (coap_dtls_enabled(options)) {
+      auto dtls_address = parse_listen_address(options.coap_dtls_listen);  // checked at start-up
+      coap_options.dtls_host = dtls_address->host;
+      coap_options.dtls_port = dtls_address->port;
+      coap_options.dtls_cert_file = options.coap_dtls_cert_file;
+      coap_options.dtls_key_file = options.coap_dtls_key_file;
+    }
+    coap_server =
+        std::make_unique<CoapServer>(coap_options, ingest_service, auth_required ? &keys : nullptr);
+    if (auto status = coap_server->start(); !status.ok()) {
+      spdlog::error("{}", status.error().detail);
+      return 1;
+    }
+    if (auto status = write_port_file(options.coap_port_file, coap_server->port()); !status.ok()) {
+      spdlog::error("{}", status.error().detail);
+      return 1;
+    }
+    spdlog::info("CoAP listening on {}:{} (UDP)", display_host(coap_address->host),
+                 coap_server->port());
+    if (coap_server->dtls_port() != 0) {
+      spdlog::info("CoAP over DTLS listening on port {}", coap_server->dtls_port());
+    }
+  }
   if (auto status = write_port_file(options.port_file, server.port()); !status.ok()) {
     spdlog::error("{}", status.error().detail);
     return 1;
@@ -570,6 +604,7 @@ int serve(const ServeOptions& options) {
   device_monitor.stop();  // its writes must be ordered before the drain below
 
   if (mqtt_broker) mqtt_broker->stop();
+  if (coap_server) coap_server->stop();
   // The store reports durability to the subscription service from its commit thread: wait for
   // the last write's report before the service goes away.
   std::promise<void> drained;

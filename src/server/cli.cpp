@@ -102,6 +102,25 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
                    "MQTT over TLS listen address HOST:PORT (off by default)");
   serve.add_option("--mqtt-tls-cert", v.mqtt_tls_cert_file, "PEM certificate chain for MQTT TLS");
   serve.add_option("--mqtt-tls-key", v.mqtt_tls_key_file, "PEM private key for MQTT TLS");
+  serve.add_option("--coap-listen", v.coap_listen, "CoAP (UDP) listen address HOST:PORT, or off")
+      ->default_str(v.coap_listen);
+  serve.add_option("--coap-port-file", v.coap_port_file, "Write the CoAP port to this file");
+  serve
+      .add_option("--coap-max-pending", v.coap_max_pending,
+                  "CoAP measurements awaiting storage before requests get 5.03")
+      ->default_str(std::to_string(v.coap_max_pending));
+  serve
+      .add_option("--coap-max-payload-bytes", v.coap_max_payload_bytes,
+                  "Largest CoAP request body (4.13 above)")
+      ->default_str(std::to_string(v.coap_max_payload_bytes));
+  serve
+      .add_option("--coap-confirmable-responses", v.coap_confirmable_responses,
+                  "Send the 2.04 of a Confirmable CoAP request as Confirmable (true) or not")
+      ->default_str(v.coap_confirmable_responses ? "true" : "false");
+  serve.add_option("--coap-dtls-listen", v.coap_dtls_listen,
+                   "CoAP over DTLS listen address HOST:PORT (off by default)");
+  serve.add_option("--coap-dtls-cert", v.coap_dtls_cert_file, "PEM certificate chain for DTLS");
+  serve.add_option("--coap-dtls-key", v.coap_dtls_key_file, "PEM private key for DTLS");
   serve.add_option("--tls-cert", v.tls_cert,
                    "PEM certificate chain: serve HTTPS only (reloaded on SIGHUP)");
   serve.add_option("--tls-key", v.tls_key, "PEM private key of --tls-cert");
@@ -219,6 +238,18 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--mqtt-tls-listen")) options.mqtt_tls_listen = v.mqtt_tls_listen;
   if (given("--mqtt-tls-cert")) options.mqtt_tls_cert_file = v.mqtt_tls_cert_file;
   if (given("--mqtt-tls-key")) options.mqtt_tls_key_file = v.mqtt_tls_key_file;
+  if (given("--coap-listen")) options.coap_listen = v.coap_listen;
+  if (given("--coap-port-file")) options.coap_port_file = v.coap_port_file;
+  if (given("--coap-max-pending")) options.coap_max_pending = v.coap_max_pending;
+  if (given("--coap-max-payload-bytes")) {
+    options.coap_max_payload_bytes = v.coap_max_payload_bytes;
+  }
+  if (given("--coap-confirmable-responses")) {
+    options.coap_confirmable_responses = v.coap_confirmable_responses;
+  }
+  if (given("--coap-dtls-listen")) options.coap_dtls_listen = v.coap_dtls_listen;
+  if (given("--coap-dtls-cert")) options.coap_dtls_cert_file = v.coap_dtls_cert_file;
+  if (given("--coap-dtls-key")) options.coap_dtls_key_file = v.coap_dtls_key_file;
   if (given("--device-check-interval-ms")) {
     options.device_check_interval_ms = v.device_check_interval_ms;
   }

@@ -125,6 +125,14 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"mqtt.tls_cert_file", string_setter(o.mqtt_tls_cert_file)},
       {"mqtt.tls_key_file", string_setter(o.mqtt_tls_key_file)},
       {"ingest.device_check_interval_ms", integer_setter(o.device_check_interval_ms)},
+      {"coap.listen", string_setter(o.coap_listen)},
+      {"coap.port_file", string_setter(o.coap_port_file)},
+      {"coap.max_pending", integer_setter(o.coap_max_pending)},
+      {"coap.max_payload_bytes", integer_setter(o.coap_max_payload_bytes)},
+      {"coap.confirmable_responses", bool_setter(o.coap_confirmable_responses)},
+      {"coap.dtls_listen", string_setter(o.coap_dtls_listen)},
+      {"coap.dtls_cert_file", string_setter(o.coap_dtls_cert_file)},
+      {"coap.dtls_key_file", string_setter(o.coap_dtls_key_file)},
   };
 }
 
@@ -203,6 +211,15 @@ bool mqtt_enabled(const ServeOptions& options) {
   return !options.mqtt_listen.empty() && options.mqtt_listen != "off";
 }
 
+bool coap_enabled(const ServeOptions& options) {
+  return !options.coap_listen.empty() && options.coap_listen != "off";
+}
+
+bool coap_dtls_enabled(const ServeOptions& options) {
+  return coap_enabled(options) && !options.coap_dtls_listen.empty() &&
+         options.coap_dtls_listen != "off";
+}
+
 bool mqtt_tls_enabled(const ServeOptions& options) {
   return mqtt_enabled(options) && !options.mqtt_tls_listen.empty() &&
          options.mqtt_tls_listen != "off";
@@ -213,23 +230,32 @@ Status check_security_options(const ServeOptions& options, const ListenAddress& 
     return make_error(ErrorKind::kInvalidRequest,
                       "security.auth must be \"required\" or \"off\", got '" + options.auth + "'");
   }
-  // The MQTT endpoint takes the same API keys: open on the network only when forced too.
-  std::vector<std::string> mqtt_addresses;
-  if (mqtt_enabled(options)) mqtt_addresses.push_back(options.mqtt_listen);
+  // The MQTT and CoAP endpoints take the same API keys: open on the network only when forced
+  // too.
+  std::vector<std::pair<std::string, std::string>> device_addresses;
+  if (mqtt_enabled(options)) device_addresses.emplace_back("MQTT", options.mqtt_listen);
+  if (coap_enabled(options)) device_addresses.emplace_back("CoAP", options.coap_listen);
+  if (coap_dtls_enabled(options)) {
+    if (options.coap_dtls_cert_file.empty() || options.coap_dtls_key_file.empty()) {
+      return make_error(ErrorKind::kInvalidRequest,
+                        "coap.dtls_listen needs coap.dtls_cert_file and coap.dtls_key_file");
+    }
+    device_addresses.emplace_back("CoAP", options.coap_dtls_listen);
+  }
   if (mqtt_tls_enabled(options)) {
     if (options.mqtt_tls_cert_file.empty() || options.mqtt_tls_key_file.empty()) {
       return make_error(ErrorKind::kInvalidRequest,
                         "mqtt.tls_listen needs mqtt.tls_cert_file and mqtt.tls_key_file");
     }
-    mqtt_addresses.push_back(options.mqtt_tls_listen);
+    device_addresses.emplace_back("MQTT", options.mqtt_tls_listen);
   }
-  for (const auto& text : mqtt_addresses) {
-    auto mqtt_address = parse_listen_address(text);
-    if (!mqtt_address) return std::move(mqtt_address).error();
-    if (options.auth == "off" && !is_loopback_host(mqtt_address->host) &&
+  for (const auto& [protocol, text] : device_addresses) {
+    auto device_address = parse_listen_address(text);
+    if (!device_address) return std::move(device_address).error();
+    if (options.auth == "off" && !is_loopback_host(device_address->host) &&
         !options.insecure_allow_remote) {
       return make_error(ErrorKind::kInvalidRequest,
-                        "refusing MQTT on " + mqtt_address->host +
+                        "refusing " + protocol + " on " + device_address->host +
                             " with authentication off; use --auth required, a loopback "
                             "address, or --insecure-allow-remote");
     }

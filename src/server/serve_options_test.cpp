@@ -166,5 +166,44 @@ TEST(ServeOptions, MqttKeysAndTheOpenBrokerCheck) {
   EXPECT_FALSE(check_security_options(options, local).ok());
 }
 
+TEST(ServeOptions, CoapKeysAndTheOpenListenerCheck) {
+  ServeOptions defaults;
+  EXPECT_FALSE(coap_enabled(defaults));  // off unless asked for
+  auto path = write_temp(
+      "[coap]\nlisten = \"127.0.0.1:5683\"\nport_file = \"p\"\nmax_pending = 7\n"
+      "max_payload_bytes = 2048\n");
+  ServeOptions options;
+  ASSERT_TRUE(load_config_file(path, options).ok());
+  std::remove(path.c_str());
+  EXPECT_TRUE(coap_enabled(options));
+  EXPECT_EQ(options.coap_port_file, "p");
+  EXPECT_EQ(options.coap_max_pending, 7u);
+  EXPECT_EQ(options.coap_max_payload_bytes, 2048u);
+
+  ListenAddress local{"127.0.0.1", 1026};
+  options.auth = "off";
+  options.mqtt_listen = "off";
+  EXPECT_TRUE(check_security_options(options, local).ok());
+  options.coap_listen = "0.0.0.0:5683";
+  auto refused = check_security_options(options, local);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().detail.find("CoAP"), std::string::npos);
+  options.insecure_allow_remote = true;
+  EXPECT_TRUE(check_security_options(options, local).ok());
+  options.coap_listen = "nonsense";
+  EXPECT_FALSE(check_security_options(options, local).ok());
+  // DTLS needs its certificate and key, and obeys the same loopback rule.
+  options.coap_listen = "127.0.0.1:5683";
+  options.insecure_allow_remote = false;
+  options.coap_dtls_listen = "127.0.0.1:5684";
+  EXPECT_TRUE(coap_dtls_enabled(options));
+  EXPECT_FALSE(check_security_options(options, local).ok());
+  options.coap_dtls_cert_file = "cert.pem";
+  options.coap_dtls_key_file = "key.pem";
+  EXPECT_TRUE(check_security_options(options, local).ok());
+  options.coap_dtls_listen = "0.0.0.0:5684";
+  EXPECT_FALSE(check_security_options(options, local).ok());
+}
+
 }  // namespace
 }  // namespace citytwin::server

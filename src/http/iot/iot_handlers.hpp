@@ -4,6 +4,7 @@
 #include "citytwin/http/response.hpp"
 #include "citytwin/ingest/device_registry.hpp"
 #include "citytwin/ingest/ingest_service.hpp"
+#include "citytwin/ingest/lorawan_uplink.hpp"
 
 namespace citytwin::http::iot {
 
@@ -21,5 +22,15 @@ Response delete_device(const Request& request, ingest::DeviceRegistry& registry)
 // once durable.
 Response post_measures(const Request& request, ingest::IngestService& ingest,
                        ingest::PayloadFormat format, std::string_view resource);
+
+// Writes a measurement a handler built, checking the caller's key against the group's tenant;
+// 200 (the write barrier holds it until durable) or the IoT Agent error.
+Response write_measurement(const Request& request, ingest::IngestService& ingest,
+                           ingest::Measurement measurement);
+
+// POST /iot/lorawan/chirpstack and /iot/lorawan/ttn: network-server uplink webhooks.
+Response post_lorawan_uplink(const Request& request, ingest::IngestService& ingest,
+                             const ingest::DeviceRegistry& registry,
+                             ingest::LorawanNetwork network);
 
 }  // namespace citytwin::http::iot

@@ -45,6 +45,17 @@ void add_iot_routes(Router& router, ingest::DeviceRegistry& registry,
         return iot::post_measures(request, ingest, ingest::PayloadFormat::kUltraLight, "/iot/d");
       },
       settled("/iot/d"));
+  // LoRaWAN network servers' webhooks (docs/ingest.md, "LoRaWAN"): a measurement each.
+  const std::pair<const char*, ingest::LorawanNetwork> kLorawan[] = {
+      {"/iot/lorawan/chirpstack", ingest::LorawanNetwork::kChirpStack},
+      {"/iot/lorawan/ttn", ingest::LorawanNetwork::kTheThingsStack},
+  };
+  for (const auto& [pattern, network] : kLorawan) {
+    router.add("POST", pattern, Permission::kWrite,
+               [&ingest, &registry, network = network](Request& request) {
+                 return iot::post_lorawan_uplink(request, ingest, registry, network);
+               });
+  }
 }
 
 }  // namespace citytwin::http

@@ -7,15 +7,8 @@
 
 namespace citytwin::http::iot {
 
-Response post_measures(const Request& request, ingest::IngestService& ingest,
-                       ingest::PayloadFormat format, std::string_view resource) {
-  ingest::Measurement measurement;
-  measurement.transport = "http";
-  measurement.apikey = std::string(request.param("k").value_or(""));
-  measurement.device_id = std::string(request.param("i").value_or(""));
-  measurement.resource = std::string(resource);
-  measurement.format = format;
-  measurement.payload = request.body;
+Response write_measurement(const Request& request, ingest::IngestService& ingest,
+                           ingest::Measurement measurement) {
   if (request.principal) {
     // The dispatcher checked the key against the tenant the headers name; the measurement
     // writes into its group's tenant, which the key must cover as well.
@@ -27,6 +20,18 @@ Response post_measures(const Request& request, ingest::IngestService& ingest,
   auto receipt = ingest.write(measurement);
   if (!receipt) return iot_error(receipt.error());
   return Response::empty(200);
+}
+
+Response post_measures(const Request& request, ingest::IngestService& ingest,
+                       ingest::PayloadFormat format, std::string_view resource) {
+  ingest::Measurement measurement;
+  measurement.transport = "http";
+  measurement.apikey = std::string(request.param("k").value_or(""));
+  measurement.device_id = std::string(request.param("i").value_or(""));
+  measurement.resource = std::string(resource);
+  measurement.format = format;
+  measurement.payload = request.body;
+  return write_measurement(request, ingest, std::move(measurement));
 }
 
 }  // namespace citytwin::http::iot

@@ -78,11 +78,17 @@ class IngestService {
   // thread, so `done` must be quick. This is what MQTT, CoAP, ... acknowledge on.
   void ingest(const Measurement& measurement, std::function<void(Result<IngestReceipt>)> done);
 
+  // Counts and logs a message a transport refused before it became a Measurement (a
+  // malformed CoAP request, a LoRaWAN webhook body that does not parse), as write() does
+  // for the measurements it rejects.
+  void reject(std::string_view transport, std::string_view apikey, std::string_view device_id,
+              const Error& error);
+
  private:
   struct Resolved;
   Result<Resolved> resolve(const Measurement& measurement);
   Result<IngestReceipt> write_resolved(const Measurement& measurement, Resolved& resolved);
-  void count(const Measurement& measurement, std::string_view outcome);
+  void count(std::string_view transport, std::string_view outcome);
 
   DeviceRegistry& registry_;
   core::EntityService& entities_;

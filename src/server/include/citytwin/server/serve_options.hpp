@@ -130,11 +130,32 @@ struct ServeOptions {
   std::string mqtt_tls_key_file;
   // How often devices with an expected period are checked for silence (docs/ingest.md).
   std::uint32_t device_check_interval_ms = 10000;
+
+  // CoAP southbound of device measurements (docs/ingest.md, "CoAP"; CoapServerOptions says
+  // what each limit does). UDP listen address HOST:PORT (5683 by convention); "" or "off"
+  // (default): none. Port 0 picks a free port.
+  std::string coap_listen = "off";
+  // Write the CoAP port to this file once listening (tests and scripts, with port 0).
+  std::string coap_port_file;
+  std::size_t coap_max_pending = 1024;
+  std::size_t coap_max_payload_bytes = 64 * 1024;
+  // The 2.04 sent once a Confirmable request's measure is durable is Confirmable (true,
+  // default) or Non-confirmable (CoapServerOptions::confirmable_responses says why).
+  bool coap_confirmable_responses = true;
+  // CoAP over DTLS ("coaps") on a second UDP address HOST:PORT (5684 by convention); "" or
+  // "off" (default): none. Needs the PEM certificate chain and private key files, and
+  // coap_listen on (both share one CoAP context).
+  std::string coap_dtls_listen = "off";
+  std::string coap_dtls_cert_file;
+  std::string coap_dtls_key_file;
 };
 
 // Whether the MQTT broker is enabled by `mqtt_listen`.
 bool mqtt_enabled(const ServeOptions& options);
 bool mqtt_tls_enabled(const ServeOptions& options);
+// Whether the CoAP listener is enabled by `coap_listen`.
+bool coap_enabled(const ServeOptions& options);
+bool coap_dtls_enabled(const ServeOptions& options);
 
 // Reads a TOML file into `options`. Unknown keys are errors so typos do not pass silently.
 Status load_config_file(const std::string& path, ServeOptions& options);
