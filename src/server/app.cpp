@@ -46,6 +46,7 @@
 #include "citytwin/security/key_service.hpp"
 #include "citytwin/store/rocksdb_store.hpp"
 #include "citytwin/web/console_assets.hpp"
+#include "external_broker.hpp"
 #include "mqtt_hooks.hpp"
 #include "store_location.hpp"
 #include "store_write_barrier.hpp"
@@ -236,6 +237,8 @@ int serve(const ServeOptions& options) {
   MetricsRegistry metrics;
   describe_metrics(metrics);
   std::atomic<bool> ready{false};
+  // Subscribed to the external MQTT broker, when there is one (docs/mqtt.md).
+  std::atomic<bool> external_broker_up{!external_broker_enabled(options)};
 
   auto started = std::chrono::steady_clock::now();
   auto store = open_store(options);
@@ -283,13 +286,15 @@ int serve(const ServeOptions& options) {
   }
 
   http::Router router;
-  http::add_ops_routes(
-      router,
-      http::OpsInfo{std::string(kVersion),
-                    // Not ready while starting, stopping, or when the disk refused a
-                    // write (the store then refuses all writes until restarted).
-                    [&ready, &store] { return ready.load() && (*store)->write_health().ok(); },
-                    &metrics});
+  http::add_ops_routes(router,
+                       http::OpsInfo{std::string(kVersion),
+                                     // Not ready while starting, stopping, or when the disk refused
+                                     // a write (the store then refuses all writes until restarted).
+                                     [&ready, &store, &external_broker_up] {
+                                       return ready.load() && external_broker_up.load() &&
+                                              (*store)->write_health().ok();
+                                     },
+                                     &metrics});
   StoreWriteBarrier write_barrier(**store);
   if (auth_required) http::add_key_routes(router, keys);
   // The web console's shell and files (docs/console.md), embedded at build time.
@@ -470,6 +475,23 @@ int serve(const ServeOptions& options) {
       spdlog::info("MQTT over TLS listening on port {}", mqtt_broker->tls_port());
     }
   }
+  // External broker mode (docs/mqtt.md): device topics of an existing broker, ingested the
+  // same way, acknowledged once durable; not ready while unsubscribed.
+  std::unique_ptr<ExternalBroker> external_broker;
+  if (external_broker_enabled(options)) {
+    auto external_options = external_broker_options(options);
+    if (!external_options) {
+      spdlog::error("{}", external_options.error().detail);
+      return 2;
+    }
+    external_broker = std::make_unique<ExternalBroker>(
+        std::move(*external_options), ingest_service, *outbound, metrics,
+        [&external_broker_up](bool connected) { external_broker_up = connected; });
+    if (auto status = external_broker->start(); !status.ok()) {
+      spdlog::error("{}", status.error().detail);
+      return 2;
+    }
+  }
   if (auto status = write_port_file(options.port_file, server.port()); !status.ok()) {
     spdlog::error("{}", status.error().detail);
     return 1;
@@ -517,6 +539,7 @@ int serve(const ServeOptions& options) {
   signal_waiter.join();
   device_monitor.stop();  // its writes must be ordered before the drain below
 
+  if (external_broker) external_broker->stop();
   if (mqtt_broker) mqtt_broker->stop();
   // The store reports durability to the subscription service from its commit thread: wait for
   // the last write's report before the service goes away.

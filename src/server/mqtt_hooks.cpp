@@ -1,7 +1,5 @@
 #include "mqtt_hooks.hpp"
 
-#include "mqtt_topic.hpp"
-
 namespace citytwin::server {
 
 Status MqttHooks::authenticate(const mqtt::ClientIdentity& client,
@@ -36,32 +34,18 @@ void MqttHooks::on_disconnect(const mqtt::ClientIdentity& client) {
 
 void MqttHooks::on_publish(const mqtt::ClientIdentity& client, const mqtt::InboundPublish& message,
                            std::function<void(Status)> done) {
-  auto topic = parse_device_topic(message.topic);
-  // Plain MQTT traffic, and command results (commands are not sent yet): forwarded only.
-  if (!topic || topic->kind != DeviceTopic::Kind::kMeasures) {
-    done(ok_status());
-    return;
-  }
-  ingest::Measurement measurement;
-  measurement.transport = "mqtt";
-  measurement.apikey = topic->apikey;
-  measurement.device_id = topic->device_id;
-  measurement.object_id = topic->object_id;
-  measurement.format = payload_format(*topic, message.payload);
-  measurement.payload = message.payload;
+  std::function<Status(std::string_view)> authorize;
   if (keys_ != nullptr) {
     auto principal = principal_of(client.client_id);
     if (!principal) {
       done(make_error(ErrorKind::kUnauthorized, "the MQTT client is not authenticated"));
       return;
     }
-    measurement.authorize = [principal = std::move(*principal)](std::string_view tenant) {
+    authorize = [principal = std::move(*principal)](std::string_view tenant) {
       return security::authorize(principal, security::Permission::kWrite, tenant);
     };
   }
-  ingest_.ingest(measurement, [done = std::move(done)](Result<ingest::IngestReceipt> receipt) {
-    done(receipt ? ok_status() : Status(std::move(receipt).error()));
-  });
+  devices_.handle(message.topic, message.payload, std::move(authorize), std::move(done));
 }
 
 bool MqttHooks::may_subscribe(const mqtt::ClientIdentity& client, std::string_view topic_filter) {

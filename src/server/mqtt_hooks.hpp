@@ -8,6 +8,7 @@
 #include "citytwin/ingest/ingest_service.hpp"
 #include "citytwin/mqtt/broker.hpp"
 #include "citytwin/security/key_service.hpp"
+#include "device_messages.hpp"
 
 namespace citytwin::server {
 
@@ -27,7 +28,7 @@ class MqttHooks : public mqtt::BrokerHooks {
  public:
   // `keys` null: authentication is off.
   MqttHooks(security::KeyService* keys, ingest::IngestService& ingest)
-      : keys_(keys), ingest_(ingest) {}
+      : keys_(keys), devices_(ingest) {}
 
   Status authenticate(const mqtt::ClientIdentity& client,
                       std::optional<std::string_view> password) override;
@@ -40,7 +41,7 @@ class MqttHooks : public mqtt::BrokerHooks {
   std::optional<security::Principal> principal_of(const std::string& client_id);
 
   security::KeyService* keys_;
-  ingest::IngestService& ingest_;
+  DeviceMessages devices_;
   // The key each connected client authenticated with (client id -> principal).
   std::mutex principals_mutex_;
   std::map<std::string, security::Principal> principals_;

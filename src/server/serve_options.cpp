@@ -120,6 +120,17 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"mqtt.tls_listen", string_setter(o.mqtt_tls_listen)},
       {"mqtt.tls_cert_file", string_setter(o.mqtt_tls_cert_file)},
       {"mqtt.tls_key_file", string_setter(o.mqtt_tls_key_file)},
+      {"mqtt.external.url", string_setter(o.mqtt_external_url)},
+      {"mqtt.external.client_id", string_setter(o.mqtt_external_client_id)},
+      {"mqtt.external.username", string_setter(o.mqtt_external_username)},
+      {"mqtt.external.password", string_setter(o.mqtt_external_password)},
+      {"mqtt.external.group", string_setter(o.mqtt_external_group)},
+      {"mqtt.external.qos", integer_setter(o.mqtt_external_qos)},
+      {"mqtt.external.ca_file", string_setter(o.mqtt_external_ca_file)},
+      {"mqtt.external.cert_file", string_setter(o.mqtt_external_cert_file)},
+      {"mqtt.external.key_file", string_setter(o.mqtt_external_key_file)},
+      {"mqtt.external.session_expiry_s", integer_setter(o.mqtt_external_session_expiry_s)},
+      {"mqtt.external.receive_maximum", integer_setter(o.mqtt_external_receive_maximum)},
       {"ingest.device_check_interval_ms", integer_setter(o.device_check_interval_ms)},
   };
 }
