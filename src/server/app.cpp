@@ -22,6 +22,7 @@
 #include "citytwin/core/subscription_service.hpp"
 #include "citytwin/core/temporal_service.hpp"
 #include "citytwin/http/console_routes.hpp"
+#include "citytwin/http/device_credential_routes.hpp"
 #include "citytwin/http/http_context_loader.hpp"
 #include "citytwin/http/http_notification_sender.hpp"
 #include "citytwin/http/iot_routes.hpp"
@@ -439,6 +440,8 @@ int serve(const ServeOptions& options) {
   }
   ingest::IngestService ingest_service(devices, entities, *core_terms, clock, &metrics);
   http::add_iot_routes(router, devices, ingest_service);
+  security::DeviceCredentialService device_credentials(**store, clock);
+  http::add_device_credential_routes(router, device_credentials);
   ingest::DeviceMonitor device_monitor(devices, entities, *core_terms, clock, &metrics);
   device_monitor.start(
       std::chrono::milliseconds(std::max<std::uint32_t>(options.device_check_interval_ms, 1)));
@@ -455,7 +458,13 @@ int serve(const ServeOptions& options) {
 
   // The built-in MQTT broker (docs/mqtt.md): device topics are measurements, ingested and
   // acknowledged once durable (mqtt_hooks.hpp).
-  MqttHooks mqtt_hooks(auth_required ? &keys : nullptr, ingest_service);
+  auto allow_anonymous = mqtt_anonymous_allowed(options);
+  if (!allow_anonymous) {
+    spdlog::error("{}", allow_anonymous.error().detail);
+    return 2;
+  }
+  MqttHooks mqtt_hooks(auth_required ? &keys : nullptr, ingest_service,
+                       MqttAccess{&device_credentials, *allow_anonymous});
   std::unique_ptr<mqtt::Broker> mqtt_broker;
   if (mqtt_enabled(options)) {
     auto mqtt_address = parse_listen_address(options.mqtt_listen);  // checked at start-up

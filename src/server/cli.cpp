@@ -92,6 +92,10 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
                    "MQTT over TLS listen address HOST:PORT (off by default)");
   serve.add_option("--mqtt-tls-cert", v.mqtt_tls_cert_file, "PEM certificate chain for MQTT TLS");
   serve.add_option("--mqtt-tls-key", v.mqtt_tls_key_file, "PEM private key for MQTT TLS");
+  serve
+      .add_option("--mqtt-anonymous", v.mqtt_anonymous,
+                  "MQTT clients without credentials: auto, allow or deny")
+      ->default_str(v.mqtt_anonymous);
   serve.add_option("--mqtt-external-url", v.mqtt_external_url,
                    "Subscribe to device topics on this broker: mqtt://HOST[:PORT] or mqtts://...");
   serve.add_option("--mqtt-external-client-id", v.mqtt_external_client_id,
@@ -226,6 +230,7 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--mqtt-tls-listen")) options.mqtt_tls_listen = v.mqtt_tls_listen;
   if (given("--mqtt-tls-cert")) options.mqtt_tls_cert_file = v.mqtt_tls_cert_file;
   if (given("--mqtt-tls-key")) options.mqtt_tls_key_file = v.mqtt_tls_key_file;
+  if (given("--mqtt-anonymous")) options.mqtt_anonymous = v.mqtt_anonymous;
   if (given("--mqtt-external-url")) options.mqtt_external_url = v.mqtt_external_url;
   if (given("--mqtt-external-client-id")) {
     options.mqtt_external_client_id = v.mqtt_external_client_id;

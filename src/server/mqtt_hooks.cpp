@@ -2,11 +2,31 @@
 
 namespace citytwin::server {
 
+Result<bool> MqttHooks::authenticate_device(const mqtt::ClientIdentity& client,
+                                            std::optional<std::string_view> password) {
+  if (access_.credentials == nullptr || client.username.empty()) return false;
+  auto known = access_.credentials->exists(client.username);
+  if (!known) return std::move(known).error();
+  if (!*known) return false;
+  auto credential = access_.credentials->authenticate(client.username, password.value_or(""));
+  if (!credential) return std::move(credential).error();
+  std::lock_guard lock(principals_mutex_);
+  device_credentials_[client.client_id] = std::move(*credential);
+  return true;
+}
+
 Status MqttHooks::authenticate(const mqtt::ClientIdentity& client,
                                std::optional<std::string_view> password) {
-  if (keys_ == nullptr) return ok_status();
-  if (!password || password->empty()) {
-    return make_error(ErrorKind::kUnauthorized, "an API key is required as the MQTT password");
+  auto device = authenticate_device(client, password);
+  if (!device) return std::move(device).error();
+  if (*device) return ok_status();
+  const bool anonymous = !password || password->empty();
+  if (keys_ == nullptr || anonymous) {
+    if (access_.allow_anonymous) return ok_status();
+    return make_error(ErrorKind::kUnauthorized,
+                      keys_ == nullptr ? "anonymous MQTT clients are not accepted: connect "
+                                         "with a device credential"
+                                       : "an API key or a device credential is required");
   }
   auto principal = keys_->authenticate(*password);
   if (!principal) return std::move(principal).error();
@@ -20,6 +40,13 @@ Status MqttHooks::authenticate(const mqtt::ClientIdentity& client,
   return ok_status();
 }
 
+std::optional<security::DeviceCredential> MqttHooks::device_of(const std::string& client_id) {
+  std::lock_guard lock(principals_mutex_);
+  auto found = device_credentials_.find(client_id);
+  if (found == device_credentials_.end()) return std::nullopt;
+  return found->second;
+}
+
 std::optional<security::Principal> MqttHooks::principal_of(const std::string& client_id) {
   std::lock_guard lock(principals_mutex_);
   auto found = principals_.find(client_id);
@@ -30,28 +57,41 @@ std::optional<security::Principal> MqttHooks::principal_of(const std::string& cl
 void MqttHooks::on_disconnect(const mqtt::ClientIdentity& client) {
   std::lock_guard lock(principals_mutex_);
   principals_.erase(client.client_id);
+  device_credentials_.erase(client.client_id);
 }
 
 void MqttHooks::on_publish(const mqtt::ClientIdentity& client, const mqtt::InboundPublish& message,
                            std::function<void(Status)> done) {
   std::function<Status(std::string_view)> authorize;
-  if (keys_ != nullptr) {
-    auto principal = principal_of(client.client_id);
-    if (!principal) {
-      done(make_error(ErrorKind::kUnauthorized, "the MQTT client is not authenticated"));
+  if (auto device = device_of(client.client_id)) {
+    // A device writes only its own topics, into its credential's tenant.
+    if (!security::topic_allowed(*device, message.topic, false)) {
+      done(make_error(ErrorKind::kForbidden, "the topic '" + message.topic +
+                                                 "' is not one of device credential '" +
+                                                 device->username + "'"));
       return;
     }
+    authorize = [tenant = device->tenant](std::string_view target) {
+      if (target == tenant) return ok_status();
+      return Status(make_error(ErrorKind::kForbidden, "the device credential's tenant differs"));
+    };
+  } else if (auto principal = principal_of(client.client_id)) {
     authorize = [principal = std::move(*principal)](std::string_view tenant) {
       return security::authorize(principal, security::Permission::kWrite, tenant);
     };
+  } else if (keys_ != nullptr && !access_.allow_anonymous) {
+    done(make_error(ErrorKind::kUnauthorized, "the MQTT client is not authenticated"));
+    return;
   }
   devices_.handle(message.topic, message.payload, std::move(authorize), std::move(done));
 }
 
 bool MqttHooks::may_subscribe(const mqtt::ClientIdentity& client, std::string_view topic_filter) {
-  (void)client;
-  (void)topic_filter;
-  return true;  // every authenticated client may subscribe (command topics included)
+  // A device subscribes to its own command topics only; other clients to anything.
+  if (auto device = device_of(client.client_id)) {
+    return security::topic_allowed(*device, topic_filter, true);
+  }
+  return true;
 }
 
 }  // namespace citytwin::server

@@ -7,6 +7,7 @@
 
 #include "citytwin/ingest/ingest_service.hpp"
 #include "citytwin/mqtt/broker.hpp"
+#include "citytwin/security/device_credentials.hpp"
 #include "citytwin/security/key_service.hpp"
 #include "device_messages.hpp"
 
@@ -24,11 +25,24 @@ namespace citytwin::server {
 // refused (MQTT 5 reason code, 3.1.1 connection closed) and not forwarded. With keys, the
 // measurement's tenant must be one the client's key may write to. Other topics are plain
 // MQTT traffic, forwarded to subscribers as any broker does.
+//
+// Devices (docs/security.md, "Device credentials"): a CONNECT whose user name has a device
+// credential must present its password, and that client may then publish and subscribe only
+// within its device's (or its group's) topics, for the credential's tenant. Clients without
+// credentials are anonymous: accepted only when `MqttAccess::allow_anonymous`.
+struct MqttAccess {
+  // Device and group credentials; null: none are checked.
+  security::DeviceCredentialService* credentials = nullptr;
+  // Whether a CONNECT without credentials is accepted (with keys off: any credentials that
+  // are not a device's). Default true, the behaviour before credentials existed.
+  bool allow_anonymous = true;
+};
+
 class MqttHooks : public mqtt::BrokerHooks {
  public:
   // `keys` null: authentication is off.
-  MqttHooks(security::KeyService* keys, ingest::IngestService& ingest)
-      : keys_(keys), devices_(ingest) {}
+  MqttHooks(security::KeyService* keys, ingest::IngestService& ingest, MqttAccess access = {})
+      : keys_(keys), devices_(ingest), access_(access) {}
 
   Status authenticate(const mqtt::ClientIdentity& client,
                       std::optional<std::string_view> password) override;
@@ -39,12 +53,19 @@ class MqttHooks : public mqtt::BrokerHooks {
 
  private:
   std::optional<security::Principal> principal_of(const std::string& client_id);
+  std::optional<security::DeviceCredential> device_of(const std::string& client_id);
+  // OK and true when the CONNECT named a device credential and presented its password.
+  Result<bool> authenticate_device(const mqtt::ClientIdentity& client,
+                                   std::optional<std::string_view> password);
 
   security::KeyService* keys_;
   DeviceMessages devices_;
+  MqttAccess access_;
   // The key each connected client authenticated with (client id -> principal).
   std::mutex principals_mutex_;
   std::map<std::string, security::Principal> principals_;
+  // The device credential each connected device authenticated with (client id -> it).
+  std::map<std::string, security::DeviceCredential> device_credentials_;
 };
 
 }  // namespace citytwin::server

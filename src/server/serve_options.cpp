@@ -120,6 +120,7 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"mqtt.tls_listen", string_setter(o.mqtt_tls_listen)},
       {"mqtt.tls_cert_file", string_setter(o.mqtt_tls_cert_file)},
       {"mqtt.tls_key_file", string_setter(o.mqtt_tls_key_file)},
+      {"mqtt.anonymous", string_setter(o.mqtt_anonymous)},
       {"mqtt.external.url", string_setter(o.mqtt_external_url)},
       {"mqtt.external.client_id", string_setter(o.mqtt_external_client_id)},
       {"mqtt.external.username", string_setter(o.mqtt_external_username)},
@@ -208,6 +209,22 @@ bool is_loopback_host(const std::string& host) {
 
 bool mqtt_enabled(const ServeOptions& options) {
   return !options.mqtt_listen.empty() && options.mqtt_listen != "off";
+}
+
+Result<bool> mqtt_anonymous_allowed(const ServeOptions& options) {
+  if (options.mqtt_anonymous == "allow") return true;
+  if (options.mqtt_anonymous == "deny") return false;
+  if (options.mqtt_anonymous != "auto") {
+    return make_error(ErrorKind::kInvalidRequest, "mqtt.anonymous must be auto, allow or deny");
+  }
+  if (options.auth != "off") return false;
+  // A device on another machine could publish without any credential: only loopback.
+  for (const auto* text : {&options.mqtt_listen, &options.mqtt_tls_listen}) {
+    if (text->empty() || *text == "off") continue;
+    auto address = parse_listen_address(*text);
+    if (!address || !is_loopback_host(address->host)) return false;
+  }
+  return true;
 }
 
 bool mqtt_tls_enabled(const ServeOptions& options) {

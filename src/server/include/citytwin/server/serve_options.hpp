@@ -122,6 +122,10 @@ struct ServeOptions {
   std::string mqtt_tls_listen;
   std::string mqtt_tls_cert_file;
   std::string mqtt_tls_key_file;
+  // Built-in broker: whether clients without credentials may connect (docs/security.md,
+  // "Device credentials"): "allow", "deny", or "auto" (default): allowed only with auth off
+  // and every MQTT listener on loopback.
+  std::string mqtt_anonymous = "auto";
   // External MQTT broker (docs/mqtt.md, "External broker"): CityTwin subscribes to the device
   // topics there. URL mqtt://HOST[:PORT] or mqtts://HOST[:PORT]; "" (default) or "off": none.
   std::string mqtt_external_url;
@@ -148,6 +152,10 @@ struct ServeOptions {
   // How often devices with an expected period are checked for silence (docs/ingest.md).
   std::uint32_t device_check_interval_ms = 10000;
 };
+
+// Whether the built-in broker accepts clients without credentials (`mqtt_anonymous`);
+// kInvalidRequest for a value other than auto, allow, deny.
+Result<bool> mqtt_anonymous_allowed(const ServeOptions& options);
 
 // Whether the MQTT broker is enabled by `mqtt_listen`.
 bool mqtt_enabled(const ServeOptions& options);
