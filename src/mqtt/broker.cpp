@@ -74,6 +74,10 @@ void add_broker_metrics(MetricsRegistry& metrics, BrokerCore& core) {
                           {Labels{{"direction", "out"}}, load(s.messages_sent)},
                           {Labels{{"direction", "dropped"}}, load(s.messages_dropped)}};
                     });
+  metrics.add_gauge("citytwin_mqtt_connection_rate_limited",
+                    "MQTT PUBLISH packets held back by the per-connection rate limit since start "
+                    "(the connection was not read until a token was due)",
+                    [&s, one, load] { return one(load(s.rate_limited)); });
   metrics.add_gauge("citytwin_mqtt_sessions", "MQTT sessions held (connected and persistent)",
                     [&core, one] { return one(static_cast<double>(core.session_count())); });
   metrics.add_gauge("citytwin_mqtt_retained_messages", "MQTT retained messages held",

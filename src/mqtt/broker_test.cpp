@@ -166,6 +166,28 @@ TEST_F(BrokerTest, PubackOnlyAfterDoneAndInArrivalOrder) {
   EXPECT_EQ(first.type, PacketType::kPuback);
 }
 
+TEST_F(BrokerTest, PublishRateLimitDelaysButAcknowledgesEverything) {
+  BrokerOptions options;
+  options.publish_rate_per_s = 20;
+  options.publish_burst = 1;
+  start(options);
+  TestClient client(port(), kMqtt5);
+  EXPECT_EQ(client.connect("c1").reason_code, reason::kSuccess);
+  for (std::uint16_t id = 1; id <= 4; ++id) client.publish("/k/d/attrs", "1", 1, id);
+  for (std::uint16_t id = 1; id <= 4; ++id) {
+    auto ack = client.expect<PublishResponse>();  // none refused, none lost, in order
+    EXPECT_EQ(ack.packet_id, id);
+    EXPECT_EQ(ack.reason_code, reason::kSuccess);
+  }
+  EXPECT_EQ(hooks_.seen(), 4u);
+  // A burst of one: at least three of the four waited for a token.
+  auto metrics = metrics_.render();
+  const std::string sample = "\ncitytwin_mqtt_connection_rate_limited ";
+  auto at = metrics.find(sample);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_GE(std::stod(metrics.substr(at + sample.size())), 3.0);
+}
+
 TEST_F(BrokerTest, StopsReadingWhilePublishesWait) {
   hooks_.defer();
   BrokerOptions options;

@@ -85,6 +85,8 @@ mqtt::BrokerOptions mqtt_options(const ServeOptions& options, const ListenAddres
   out.keep_alive_max = options.mqtt_keep_alive_max_s;
   out.session_expiry_max_s = options.mqtt_session_expiry_max_s;
   out.max_connections = options.mqtt_max_connections;
+  out.publish_rate_per_s = options.mqtt_rate_limit_per_s;
+  out.publish_burst = options.mqtt_rate_burst;
   if (mqtt_tls_enabled(options)) {
     auto tls_address = parse_listen_address(options.mqtt_tls_listen);  // checked at start-up
     out.tls_host = tls_address->host;
@@ -464,7 +466,10 @@ int serve(const ServeOptions& options) {
     return 2;
   }
   MqttHooks mqtt_hooks(auth_required ? &keys : nullptr, ingest_service,
-                       MqttAccess{&device_credentials, *allow_anonymous});
+                       MqttAccess{&device_credentials, *allow_anonymous,
+                                  http::RateLimit{options.mqtt_device_rate_limit_per_s,
+                                                  options.mqtt_device_rate_burst},
+                                  &metrics});
   std::unique_ptr<mqtt::Broker> mqtt_broker;
   if (mqtt_enabled(options)) {
     auto mqtt_address = parse_listen_address(options.mqtt_listen);  // checked at start-up

@@ -96,6 +96,13 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
       .add_option("--mqtt-anonymous", v.mqtt_anonymous,
                   "MQTT clients without credentials: auto, allow or deny")
       ->default_str(v.mqtt_anonymous);
+  serve.add_option("--mqtt-rate-limit-per-s", v.mqtt_rate_limit_per_s,
+                   "MQTT PUBLISH packets per second per connection (0: no limit)");
+  serve.add_option("--mqtt-rate-burst", v.mqtt_rate_burst, "Burst above the per-connection rate");
+  serve.add_option("--mqtt-device-rate-limit-per-s", v.mqtt_device_rate_limit_per_s,
+                   "MQTT measures per second per device (0: no limit)");
+  serve.add_option("--mqtt-device-rate-burst", v.mqtt_device_rate_burst,
+                   "Burst above the per-device rate");
   serve.add_option("--mqtt-external-url", v.mqtt_external_url,
                    "Subscribe to device topics on this broker: mqtt://HOST[:PORT] or mqtts://...");
   serve.add_option("--mqtt-external-client-id", v.mqtt_external_client_id,
@@ -231,6 +238,12 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--mqtt-tls-cert")) options.mqtt_tls_cert_file = v.mqtt_tls_cert_file;
   if (given("--mqtt-tls-key")) options.mqtt_tls_key_file = v.mqtt_tls_key_file;
   if (given("--mqtt-anonymous")) options.mqtt_anonymous = v.mqtt_anonymous;
+  if (given("--mqtt-rate-limit-per-s")) options.mqtt_rate_limit_per_s = v.mqtt_rate_limit_per_s;
+  if (given("--mqtt-rate-burst")) options.mqtt_rate_burst = v.mqtt_rate_burst;
+  if (given("--mqtt-device-rate-limit-per-s")) {
+    options.mqtt_device_rate_limit_per_s = v.mqtt_device_rate_limit_per_s;
+  }
+  if (given("--mqtt-device-rate-burst")) options.mqtt_device_rate_burst = v.mqtt_device_rate_burst;
   if (given("--mqtt-external-url")) options.mqtt_external_url = v.mqtt_external_url;
   if (given("--mqtt-external-client-id")) {
     options.mqtt_external_client_id = v.mqtt_external_client_id;

@@ -1,5 +1,7 @@
 #include "mqtt_hooks.hpp"
 
+#include "mqtt_topic.hpp"
+
 namespace citytwin::server {
 
 Result<bool> MqttHooks::authenticate_device(const mqtt::ClientIdentity& client,
@@ -60,6 +62,19 @@ void MqttHooks::on_disconnect(const mqtt::ClientIdentity& client) {
   device_credentials_.erase(client.client_id);
 }
 
+Status MqttHooks::check_device_rate(std::string_view topic) {
+  if (!device_limiter_) return ok_status();
+  auto device = parse_device_topic(topic);
+  if (!device) return ok_status();  // plain MQTT traffic: the connection's limit applies
+  std::string key = device->apikey + "/" + device->device_id;
+  if (!device_limiter_->acquire(key, std::chrono::steady_clock::now())) return ok_status();
+  if (access_.metrics != nullptr) {
+    access_.metrics->add_counter("citytwin_mqtt_device_rate_limited", {});
+  }
+  return make_error(ErrorKind::kTooManyRequests,
+                    "device '" + device->device_id + "' is over its rate limit");
+}
+
 void MqttHooks::on_publish(const mqtt::ClientIdentity& client, const mqtt::InboundPublish& message,
                            std::function<void(Status)> done) {
   std::function<Status(std::string_view)> authorize;
@@ -81,6 +96,10 @@ void MqttHooks::on_publish(const mqtt::ClientIdentity& client, const mqtt::Inbou
     };
   } else if (keys_ != nullptr && !access_.allow_anonymous) {
     done(make_error(ErrorKind::kUnauthorized, "the MQTT client is not authenticated"));
+    return;
+  }
+  if (auto rate = check_device_rate(message.topic); !rate.ok()) {
+    done(std::move(rate));
     return;
   }
   devices_.handle(message.topic, message.payload, std::move(authorize), std::move(done));

@@ -1,10 +1,13 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 
+#include "citytwin/common/metrics.hpp"
+#include "citytwin/http/rate_limiter.hpp"
 #include "citytwin/ingest/ingest_service.hpp"
 #include "citytwin/mqtt/broker.hpp"
 #include "citytwin/security/device_credentials.hpp"
@@ -36,13 +39,28 @@ struct MqttAccess {
   // Whether a CONNECT without credentials is accepted (with keys off: any credentials that
   // are not a device's). Default true, the behaviour before credentials existed.
   bool allow_anonymous = true;
+  // Measures one device may publish per second, with its burst (docs/mqtt.md, "Rate
+  // limits"); over it a measure is refused (MQTT 5 PUBACK 0x97 Quota exceeded; 3.1.1: the
+  // connection is closed) and counted in `metrics`. per_second 0: no limit.
+  http::RateLimit device_rate;
+  MetricsRegistry* metrics = nullptr;
 };
 
 class MqttHooks : public mqtt::BrokerHooks {
  public:
   // `keys` null: authentication is off.
   MqttHooks(security::KeyService* keys, ingest::IngestService& ingest, MqttAccess access = {})
-      : keys_(keys), devices_(ingest), access_(access) {}
+      : keys_(keys),
+        devices_(ingest),
+        access_(access),
+        device_limiter_(access.device_rate.enabled()
+                            ? std::make_unique<http::RateLimiter>(access.device_rate)
+                            : nullptr) {
+    if (access_.metrics != nullptr) {
+      access_.metrics->describe("citytwin_mqtt_device_rate_limited", "counter",
+                                "MQTT measures refused over the per-device rate limit");
+    }
+  }
 
   Status authenticate(const mqtt::ClientIdentity& client,
                       std::optional<std::string_view> password) override;
@@ -55,12 +73,15 @@ class MqttHooks : public mqtt::BrokerHooks {
   std::optional<security::Principal> principal_of(const std::string& client_id);
   std::optional<security::DeviceCredential> device_of(const std::string& client_id);
   // OK and true when the CONNECT named a device credential and presented its password.
+  // OK, or kTooManyRequests when the device of `topic` is over its rate.
+  Status check_device_rate(std::string_view topic);
   Result<bool> authenticate_device(const mqtt::ClientIdentity& client,
                                    std::optional<std::string_view> password);
 
   security::KeyService* keys_;
   DeviceMessages devices_;
   MqttAccess access_;
+  std::unique_ptr<http::RateLimiter> device_limiter_;  // null: no per-device limit
   // The key each connected client authenticated with (client id -> principal).
   std::mutex principals_mutex_;
   std::map<std::string, security::Principal> principals_;

@@ -62,6 +62,12 @@ struct BrokerOptions {
   // messages out of its session queue (slow readers fill their bounded queue, not memory).
   // Default 1 MiB.
   std::size_t write_buffer_bytes = 1024 * 1024;
+  // Inbound PUBLISH packets one connection may send per second, and the burst allowed above
+  // it (0: the rate). Over it the broker stops reading that connection until a token is due:
+  // the client is slowed down by TCP and its acknowledgements come later; nothing is dropped
+  // or refused. 0 (default): no limit.
+  unsigned publish_rate_per_s = 0;
+  unsigned publish_burst = 0;
   // MQTT over TLS (port 8883 by convention) on a second listener, same broker and sessions.
   // Off while tls_host is empty. The certificate chain and private key are PEM files; TLS 1.2
   // or newer; clients are not asked for certificates (they authenticate with CONNECT).
@@ -101,7 +107,8 @@ class BrokerHooks {
   // once, from any thread. The QoS 1 PUBACK (QoS 2 PUBREC) is sent only after done(OK), so
   // call it once the data is durable. On an error an MQTT 5 client gets a PUBACK/PUBREC with
   // a reason code (kForbidden/kUnauthorized -> 0x87, kInvalidRequest/kBadRequestData ->
-  // 0x99, kPayloadTooLarge/kServiceUnavailable -> 0x97, else 0x80); MQTT 3.1.1 has no
+  // 0x99, kPayloadTooLarge/kServiceUnavailable/kTooManyRequests -> 0x97, else 0x80); MQTT
+  // 3.1.1 has no
   // negative acknowledgement, so its connection is closed ([MQTT-3.3.5-2]). Only accepted
   // messages are forwarded to subscribers and retained.
   virtual void on_publish(const ClientIdentity& client, const InboundPublish& message,

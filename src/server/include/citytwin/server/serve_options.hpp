@@ -126,6 +126,13 @@ struct ServeOptions {
   // "Device credentials"): "allow", "deny", or "auto" (default): allowed only with auth off
   // and every MQTT listener on loopback.
   std::string mqtt_anonymous = "auto";
+  // Built-in broker rate limits (docs/mqtt.md, "Rate limits"): PUBLISH packets per second
+  // per connection (over it the connection is read more slowly), and measures per second
+  // per device (over it they are refused); the bursts default to the rates. 0: no limit.
+  unsigned mqtt_rate_limit_per_s = 0;
+  unsigned mqtt_rate_burst = 0;
+  unsigned mqtt_device_rate_limit_per_s = 0;
+  unsigned mqtt_device_rate_burst = 0;
   // External MQTT broker (docs/mqtt.md, "External broker"): CityTwin subscribes to the device
   // topics there. URL mqtt://HOST[:PORT] or mqtts://HOST[:PORT]; "" (default) or "off": none.
   std::string mqtt_external_url;
