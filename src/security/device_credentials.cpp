@@ -54,17 +54,6 @@ Result<std::pair<DeviceCredential, std::string>> decode(std::string_view text) {
   return std::pair{std::move(credential), std::move(*hash)};
 }
 
-std::vector<std::string_view> levels_of(std::string_view topic) {
-  std::vector<std::string_view> levels;
-  std::size_t start = 0;
-  for (;;) {
-    std::size_t slash = topic.find('/', start);
-    levels.push_back(topic.substr(start, slash - start));
-    if (slash == std::string_view::npos) return levels;
-    start = slash + 1;
-  }
-}
-
 }  // namespace
 
 Result<CreatedDeviceCredential> DeviceCredentialService::create(const DeviceCredentialSpec& spec) {
@@ -145,24 +134,6 @@ Result<DeviceCredential> DeviceCredentialService::authenticate(std::string_view 
     return unauthorized();
   }
   return std::move(decoded->first);
-}
-
-bool topic_allowed(const DeviceCredential& credential, std::string_view topic, bool filter) {
-  if (topic.starts_with('/')) topic.remove_prefix(1);
-  std::vector<std::string_view> levels = levels_of(topic);
-  std::size_t at = 0;
-  if (levels.size() >= 3 && (levels[0] == "json" || levels[0] == "ul") &&
-      levels[1] == credential.apikey) {
-    at = 1;
-  }
-  if (levels.size() < at + 3 || levels[at] != credential.apikey) return false;
-  std::string_view device = levels[at + 1];
-  if (credential.device_id.empty()) {
-    if (device.empty() || device == "#" || (device == "+" && !filter)) return false;
-  } else if (device != credential.device_id) {
-    return false;
-  }
-  return true;  // the rest lies under the device's own levels, wildcards included
 }
 
 }  // namespace citytwin::security

@@ -80,7 +80,7 @@ void MqttHooks::on_publish(const mqtt::ClientIdentity& client, const mqtt::Inbou
   std::function<Status(std::string_view)> authorize;
   if (auto device = device_of(client.client_id)) {
     // A device writes only its own topics, into its credential's tenant.
-    if (!security::topic_allowed(*device, message.topic, false)) {
+    if (!topic_allowed(*device, message.topic, false)) {
       done(make_error(ErrorKind::kForbidden, "the topic '" + message.topic +
                                                  "' is not one of device credential '" +
                                                  device->username + "'"));
@@ -108,7 +108,7 @@ void MqttHooks::on_publish(const mqtt::ClientIdentity& client, const mqtt::Inbou
 bool MqttHooks::may_subscribe(const mqtt::ClientIdentity& client, std::string_view topic_filter) {
   // A device subscribes to its own command topics only; other clients to anything.
   if (auto device = device_of(client.client_id)) {
-    return security::topic_allowed(*device, topic_filter, true);
+    return topic_allowed(*device, topic_filter, true);
   }
   return true;
 }

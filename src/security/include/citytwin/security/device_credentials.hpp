@@ -60,9 +60,4 @@ class DeviceCredentialService {
   const Clock& clock_;
 };
 
-// Whether `topic` (a topic name, or a filter when `filter` is true) lies in the topic space of
-// `credential`: [/][json/|ul/]{apikey}/{device_id}/... (docs/ingest.md, "MQTT"). A group
-// credential's filters may use '+' for the device; '#' only after the device level.
-bool topic_allowed(const DeviceCredential& credential, std::string_view topic, bool filter);
-
 }  // namespace citytwin::security
