@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <thread>
 
 namespace citytwin::mqtt {
 namespace {
@@ -186,6 +187,45 @@ TEST_F(BrokerTest, PublishRateLimitDelaysButAcknowledgesEverything) {
   auto at = metrics.find(sample);
   ASSERT_NE(at, std::string::npos);
   EXPECT_GE(std::stod(metrics.substr(at + sample.size())), 3.0);
+}
+
+class MemoryPersistence : public SessionPersistence {
+ public:
+  Result<std::vector<SavedSession>> load() override { return saved; }
+  Status save(const std::vector<SavedSession>& sessions) override {
+    saved = sessions;
+    return ok_status();
+  }
+  std::vector<SavedSession> saved;
+};
+
+TEST_F(BrokerTest, PersistentSessionSurvivesARestart) {
+  MemoryPersistence persistence;
+  BrokerOptions options;
+  options.port = 0;
+  {
+    Broker first(options, hooks_, metrics_, &persistence);
+    ASSERT_TRUE(first.start().ok());
+    TestClient client(first.port(), kMqtt311);
+    EXPECT_EQ(client.connect("device", /*clean=*/false).reason_code, reason::kSuccess);
+    client.send(Subscribe{1, {}, {SubscriptionRequest{"cmd/#", 1}}});
+    client.expect<Suback>();
+    client.send(Disconnect{});
+    // Owed to the client (queued, or sent and not acknowledged), then the server stops.
+    ASSERT_TRUE(first.publish("cmd/a", "before", 1, false).ok());
+    first.stop();
+  }
+  ASSERT_EQ(persistence.saved.size(), 1u);
+  EXPECT_EQ(persistence.saved[0].client_id, "device");
+  Broker second(options, hooks_, metrics_, &persistence);
+  ASSERT_TRUE(second.start().ok());
+  ASSERT_TRUE(second.publish("cmd/b", "after", 1, false).ok());  // the subscription is back
+  TestClient client(second.port(), kMqtt311);
+  EXPECT_TRUE(client.connect("device", /*clean=*/false).session_present);
+  auto first_message = client.expect<Publish>();
+  auto second_message = client.expect<Publish>();
+  EXPECT_EQ(first_message.payload, "before");
+  EXPECT_EQ(second_message.payload, "after");
 }
 
 TEST_F(BrokerTest, StopsReadingWhilePublishesWait) {

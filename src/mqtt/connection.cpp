@@ -177,6 +177,13 @@ void Connection::process_input() {
       close(reason::kMalformedPacket, true);
       break;
     }
+    if (state_ == State::kAwaitConnect && header.type() != PacketType::kConnect) {
+      // [MQTT-3.1.0-1]: known from the first byte; no need to wait for the rest of a packet
+      // that may never come (a stray HTTP request, say).
+      core_.stats().protocol_errors.fetch_add(1, std::memory_order_relaxed);
+      close(std::nullopt, false);
+      break;
+    }
     std::size_t total = header.header_bytes + header.remaining_length;
     if (total > core_.options().max_packet_bytes) {
       // [MQTT-3.2.2-15]: a packet over the Maximum Packet Size is answered with 0x95.

@@ -49,6 +49,7 @@
 #include "citytwin/web/console_assets.hpp"
 #include "external_broker.hpp"
 #include "mqtt_hooks.hpp"
+#include "mqtt_sessions.hpp"
 #include "store_location.hpp"
 #include "store_write_barrier.hpp"
 #include "version.hpp"
@@ -470,11 +471,13 @@ int serve(const ServeOptions& options) {
                                   http::RateLimit{options.mqtt_device_rate_limit_per_s,
                                                   options.mqtt_device_rate_burst},
                                   &metrics});
+  // Persistent sessions survive a restart (docs/mqtt.md, "Sessions").
+  StoreSessionPersistence mqtt_sessions(**store);
   std::unique_ptr<mqtt::Broker> mqtt_broker;
   if (mqtt_enabled(options)) {
     auto mqtt_address = parse_listen_address(options.mqtt_listen);  // checked at start-up
-    mqtt_broker =
-        std::make_unique<mqtt::Broker>(mqtt_options(options, *mqtt_address), mqtt_hooks, metrics);
+    mqtt_broker = std::make_unique<mqtt::Broker>(mqtt_options(options, *mqtt_address), mqtt_hooks,
+                                                 metrics, &mqtt_sessions);
     if (auto status = mqtt_broker->start(); !status.ok()) {
       spdlog::error("{}", status.error().detail);
       return 1;
