@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "citytwin/mqtt/topic.hpp"
+#include "stream_io.hpp"
 #include "wire.hpp"
 
 namespace citytwin::mqtt {
@@ -71,11 +72,7 @@ Connection::Connection(Tcp::socket socket, std::shared_ptr<asio::io_context> loo
 
 template <class Handler>
 void Connection::async_read_some(asio::mutable_buffer buffer, Handler&& handler) {
-  if (tls_) {
-    tls_->async_read_some(buffer, std::forward<Handler>(handler));
-  } else {
-    socket_.async_read_some(buffer, std::forward<Handler>(handler));
-  }
+  stream_io::async_read_some(tls_, socket_, buffer, std::forward<Handler>(handler));
 }
 
 void Connection::start() {
@@ -678,11 +675,7 @@ void Connection::flush() {
     self->pump();
     self->resume_reading();
   };
-  if (tls_) {
-    asio::async_write(*tls_, asio::buffer(writing_), std::move(on_written));
-  } else {
-    asio::async_write(socket_, asio::buffer(writing_), std::move(on_written));
-  }
+  stream_io::async_write(tls_, socket_, asio::buffer(writing_), std::move(on_written));
 }
 
 // ---- Keep-alive and closing ---------------------------------------------------------------

@@ -11,6 +11,8 @@
 #include <future>
 #include <thread>
 
+#include "stream_io.hpp"
+
 namespace citytwin::mqtt {
 
 namespace asio = boost::asio;
@@ -337,11 +339,8 @@ class SubscriberClient::Impl : public std::enable_shared_from_this<SubscriberCli
 
   template <class Handler>
   void async_read_some(const LinkPtr& link, Handler&& handler) {
-    if (link->tls) {
-      link->tls->async_read_some(asio::buffer(link->chunk), std::forward<Handler>(handler));
-    } else {
-      link->socket.async_read_some(asio::buffer(link->chunk), std::forward<Handler>(handler));
-    }
+    stream_io::async_read_some(link->tls, link->socket, asio::buffer(link->chunk),
+                               std::forward<Handler>(handler));
   }
 
   // Reading pauses while receive_maximum messages are being stored (QoS 0 messages are not
@@ -563,11 +562,8 @@ class SubscriberClient::Impl : public std::enable_shared_from_this<SubscriberCli
       }
       self->flush(link);
     };
-    if (link->tls) {
-      asio::async_write(*link->tls, asio::buffer(link->writing), std::move(on_written));
-    } else {
-      asio::async_write(link->socket, asio::buffer(link->writing), std::move(on_written));
-    }
+    stream_io::async_write(link->tls, link->socket, asio::buffer(link->writing),
+                           std::move(on_written));
   }
 
   // A PINGREQ every keep-alive period; a broker that sent nothing, not even the PINGRESP,
