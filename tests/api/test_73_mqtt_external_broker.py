@@ -2,10 +2,14 @@
 the device topics of a real Mosquitto started here, with MQTT 5 shared subscriptions. One
 node gets every measure; two nodes in one group split them, each measure landing exactly
 once; a node killed with -9 while storing loses nothing, since it acknowledges a QoS 1
-message only once durable and the broker sends the rest again. 127.0.0.1 only."""
+message only once durable and the broker sends the rest again; mqtts:// verifies the
+broker's certificate. 127.0.0.1 only."""
 import os
 import random
+import shutil
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -157,3 +161,42 @@ def test_a_broker_the_outbound_policy_refuses_is_not_contacted(broker):
         assert "no allowed address" in server.log()
     finally:
         server.cleanup()
+
+
+def test_mqtts_broker_is_verified_against_the_given_ca():
+    from test_61_tls import make_ca_and_server_cert  # the TLS tests' throwaway PKI
+    directory = tempfile.mkdtemp(prefix="citytwin-mqtts-")
+    ca = make_ca_and_server_cert(directory, "broker")
+    other_ca = make_ca_and_server_cert(directory, "other")
+    os.chmod(directory, 0o755)  # readable by mosquitto's own user (a throwaway key)
+    os.chmod(os.path.join(directory, "broker-server.key"), 0o644)
+    broker = MosquittoBroker(tls=(os.path.join(directory, "broker-server.pem"),
+                                  os.path.join(directory, "broker-server.key"))).start()
+    try:
+        server = CityTwinServer(extra_args=[
+            "--mqtt-listen", "off", "--mqtt-external-url", broker.url,
+            "--mqtt-external-ca-file", ca, "--mqtt-external-group", "tls"]).start()
+        try:
+            provision(server)
+            done = subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(broker.port),
+                                   "--cafile", ca, "-q", "1", "-t", "/ext-key/tls1/attrs",
+                                   "-m", '{"t": 1}'], capture_output=True, text=True,
+                                  timeout=WAIT)
+            assert done.returncode == 0, done.stderr
+            assert wait_until(lambda: things(server, "tls") == {1: 1})
+        finally:
+            server.cleanup()
+        # A broker whose certificate the CA does not vouch for is never subscribed to.
+        untrusting = CityTwinServer(extra_args=[
+            "--mqtt-listen", "off", "--mqtt-external-url", broker.url,
+            "--mqtt-external-ca-file", other_ca])
+        with pytest.raises(RuntimeError):
+            untrusting.start(timeout=3)
+        try:
+            assert "TLS handshake failed" in untrusting.log()
+        finally:
+            untrusting.cleanup()
+    finally:
+        broker.cleanup()
+        shutil.rmtree(directory, ignore_errors=True)
+

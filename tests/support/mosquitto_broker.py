@@ -16,11 +16,18 @@ def free_port():
 
 
 class MosquittoBroker:
-    def __init__(self, queued_messages=200000):
+    def __init__(self, queued_messages=200000, tls=None):
+        # tls: (certificate file, key file) to listen with TLS (mqtts://) instead.
         self.dir = tempfile.mkdtemp(prefix="citytwin-mosquitto-")
         self.port = free_port()
         self.config = os.path.join(self.dir, "mosquitto.conf")
         self.log_path = os.path.join(self.dir, "mosquitto.log")
+        # Started as root, mosquitto drops to its own user: it must reach its log (and the
+        # certificate files a TLS test hands it).
+        os.chmod(self.dir, 0o755)
+        with open(self.log_path, "w"):
+            pass
+        os.chmod(self.log_path, 0o666)
         with open(self.config, "w") as out:
             out.write(f"listener {self.port} 127.0.0.1\n"
                       "allow_anonymous true\n"
@@ -28,11 +35,14 @@ class MosquittoBroker:
                       # Messages kept for a subscriber that is away or slow (default 1000).
                       f"max_queued_messages {queued_messages}\n"
                       f"log_dest file {self.log_path}\n")
+            if tls:
+                out.write(f"certfile {tls[0]}\nkeyfile {tls[1]}\n")
+        self.scheme = "mqtts" if tls else "mqtt"
         self.process = None
 
     @property
     def url(self):
-        return f"mqtt://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def start(self, timeout=10.0):
         self.process = subprocess.Popen(["mosquitto", "-c", self.config],
