@@ -1,7 +1,6 @@
-#include "rate_limiter.hpp"
+#include "citytwin/http/rate_limiter.hpp"
 
 #include <algorithm>
-#include <cmath>
 
 namespace citytwin::http {
 
@@ -16,20 +15,9 @@ std::optional<std::chrono::milliseconds> RateLimiter::acquire(std::string_view c
   auto it = buckets_.find(std::string(client));
   if (it == buckets_.end()) {
     if (buckets_.size() >= max_clients_) make_room(now);
-    it = buckets_.emplace(std::string(client), Bucket{burst_, now}).first;
+    it = buckets_.emplace(std::string(client), TokenBucket::full(burst_, now)).first;
   }
-  Bucket& bucket = it->second;
-  if (now > bucket.updated) {
-    double elapsed = std::chrono::duration<double>(now - bucket.updated).count();
-    bucket.tokens = std::min(burst_, bucket.tokens + elapsed * per_second_);
-    bucket.updated = now;
-  }
-  if (bucket.tokens >= 1.0) {
-    bucket.tokens -= 1.0;
-    return std::nullopt;
-  }
-  double wait_seconds = (1.0 - bucket.tokens) / per_second_;
-  return std::chrono::milliseconds(static_cast<long long>(std::ceil(wait_seconds * 1000.0)));
+  return it->second.take(per_second_, burst_, now);
 }
 
 void RateLimiter::make_room(Clock::time_point now) {

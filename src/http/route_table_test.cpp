@@ -16,6 +16,7 @@
 #include "citytwin/core/subscription_service.hpp"
 #include "citytwin/core/temporal_service.hpp"
 #include "citytwin/http/console_routes.hpp"
+#include "citytwin/http/device_credential_routes.hpp"
 #include "citytwin/http/iot_routes.hpp"
 #include "citytwin/http/key_routes.hpp"
 #include "citytwin/http/kpi_routes.hpp"
@@ -142,6 +143,9 @@ std::map<std::string, P> reviewed() {
       {"POST /iot/d", P::kWrite},
       {"POST /iot/lorawan/chirpstack", P::kWrite},
       {"POST /iot/lorawan/ttn", P::kWrite},
+      {"POST /iot/credentials", P::kAdmin},
+      {"GET /iot/credentials", P::kAdmin},
+      {"DELETE /iot/credentials/{username}", P::kAdmin},
       {"GET /kpi/v1/targets", P::kRead},
       {"PUT /kpi/v1/targets", P::kWrite},
       {"GET /kpi/v1/targets/{code}", P::kRead},
@@ -193,6 +197,7 @@ class RouteTableTest : public ::testing::Test {
       std::move(resolver_->resolve(boost::json::value()).value());
   LiveEvents live_{*core_terms_, {}, nullptr};
   security::StreamTickets tickets_{clock_};
+  security::DeviceCredentialService credentials_{*store_, clock_};
   Router router_;
 
   void SetUp() override {
@@ -203,6 +208,7 @@ class RouteTableTest : public ::testing::Test {
     add_kpi_routes(router_, kpi_);
     add_iot_routes(router_, devices_, ingest_);
     add_live_routes(router_, live_, tickets_, true);
+    add_device_credential_routes(router_, credentials_);
   }
 };
 

@@ -10,11 +10,11 @@
 #include <optional>
 
 #include "citytwin/common/metrics.hpp"
+#include "citytwin/http/rate_limiter.hpp"
 #include "citytwin/http/router.hpp"
 #include "citytwin/http/server.hpp"
 #include "citytwin/security/key_service.hpp"
 #include "connection_tracker.hpp"
-#include "rate_limiter.hpp"
 
 namespace citytwin::http {
 

@@ -14,7 +14,7 @@ std::vector<TrendPoint> points(std::initializer_list<std::pair<const char*, doub
 }
 
 Target target(double value, int year) {
-  return Target{"X", "", value, year, "", ""};
+  return Target{"X", "", value, year, "", "", ""};
 }
 
 TEST(AssessmentStatus, HigherIsBetterMetProjectedAndMissed) {
@@ -142,7 +142,7 @@ TEST(Assessment, SummarizesTrendsAndCompletenessByDimension) {
   sources.results = {view("demo", "2023", 60),  view("demo", "2024", 65),
                      view("demo", "2025", 70),  view("demo", "2026", 99),
                      view("other", "2025", 90), view("demo", "2025-Q1", 1)};
-  sources.targets = {Target{"EC.A.1C", "", 80, 2030, "", ""}};
+  sources.targets = {Target{"EC.A.1C", "", 80, 2030, "", "", ""}};
   Assessment result = assess(sources, "demo", "2025");
   ASSERT_EQ(result.kpis.size(), 2u);
   const auto& internet = result.kpis[0];
@@ -169,7 +169,7 @@ TEST(Assessment, SummarizesTrendsAndCompletenessByDimension) {
 
   // A city-specific target overrides the tenant-wide one: 90 >= 95 is not met in 2025 and
   // with one period there is no trend.
-  sources.targets.push_back(Target{"EC.A.1C", "other", 95, 2030, "", ""});
+  sources.targets.push_back(Target{"EC.A.1C", "other", 95, 2030, "", "", ""});
   Assessment other = assess(sources, "other", "2025");
   EXPECT_EQ(other.kpis[0].target->value, 95);
   EXPECT_EQ(other.kpis[0].status.reason, StatusReason::kNoTrend);

@@ -94,7 +94,7 @@ TEST(ReportHtml, TranslatedHeadingsRtlAndContent) {
        {"period", "2025"},
        {"kpiValue", 70},
        {"provenance", provenance}}};
-  sources.targets = {Target{"EC.A.1C", "", 80, 2030, "", ""}};
+  sources.targets = {Target{"EC.A.1C", "", 80, 2030, "", "", ""}};
   Assessment assessment = assess(sources, "demo", "2025");
   ReportContext context{"2026-01-01T00:00:00Z", 5, 5, "abc123", 0};
   for (const auto& lang : Messages::languages()) {

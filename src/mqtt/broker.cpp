@@ -74,6 +74,10 @@ void add_broker_metrics(MetricsRegistry& metrics, BrokerCore& core) {
                           {Labels{{"direction", "out"}}, load(s.messages_sent)},
                           {Labels{{"direction", "dropped"}}, load(s.messages_dropped)}};
                     });
+  metrics.add_gauge("citytwin_mqtt_connection_rate_limited",
+                    "MQTT PUBLISH packets held back by the per-connection rate limit since start "
+                    "(the connection was not read until a token was due)",
+                    [&s, one, load] { return one(load(s.rate_limited)); });
   metrics.add_gauge("citytwin_mqtt_sessions", "MQTT sessions held (connected and persistent)",
                     [&core, one] { return one(static_cast<double>(core.session_count())); });
   metrics.add_gauge("citytwin_mqtt_retained_messages", "MQTT retained messages held",
@@ -88,8 +92,9 @@ void add_broker_metrics(MetricsRegistry& metrics, BrokerCore& core) {
 // session-expiry sweep live on the first. Connections are spread round-robin.
 class Broker::Impl {
  public:
-  Impl(BrokerOptions options, BrokerHooks& hooks, MetricsRegistry& metrics)
-      : options_(std::move(options)), core_(options_, hooks) {
+  Impl(BrokerOptions options, BrokerHooks& hooks, MetricsRegistry& metrics,
+       SessionPersistence* persistence)
+      : options_(std::move(options)), core_(options_, hooks), persistence_(persistence) {
     for (unsigned i = 0; i < std::max(1u, options_.threads); ++i) {
       loops_.push_back(std::make_shared<asio::io_context>(1));
     }
@@ -106,6 +111,12 @@ class Broker::Impl {
     if (!options_.tls_host.empty()) {
       CT_RETURN_IF_ERROR(make_tls_context());
       CT_RETURN_IF_ERROR(listen(*tls_acceptor_, options_.tls_host, options_.tls_port, tls_port_));
+    }
+    if (persistence_ != nullptr) {
+      auto saved = persistence_->load();
+      if (!saved) return std::move(saved).error();
+      for (const auto& session : *saved) core_.restore(session);
+      if (!saved->empty()) spdlog::info("MQTT: {} persistent sessions restored", saved->size());
     }
     for (auto& loop : loops_) guards_.push_back(asio::make_work_guard(*loop));
     accept(*acceptor_, nullptr);
@@ -147,6 +158,13 @@ class Broker::Impl {
     for (auto& loop : loops_) {
       loop->restart();
       loop->poll();
+    }
+    if (persistence_ != nullptr) {
+      // Persistent sessions outlive the process (clause 4.1): their subscriptions and the
+      // QoS 1/2 messages still owed to their clients.
+      if (auto status = persistence_->save(core_.saved_sessions()); !status.ok()) {
+        spdlog::error("MQTT: persistent sessions not saved: {}", status.error().detail);
+      }
     }
   }
 
@@ -259,10 +277,12 @@ class Broker::Impl {
   std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections_;
   std::uint64_t next_connection_id_ = 1;
   std::mutex stop_mutex_;
+  SessionPersistence* persistence_;
 };
 
-Broker::Broker(BrokerOptions options, BrokerHooks& hooks, MetricsRegistry& metrics)
-    : impl_(std::make_unique<Impl>(std::move(options), hooks, metrics)) {}
+Broker::Broker(BrokerOptions options, BrokerHooks& hooks, MetricsRegistry& metrics,
+               SessionPersistence* persistence)
+    : impl_(std::make_unique<Impl>(std::move(options), hooks, metrics, persistence)) {}
 
 Broker::~Broker() = default;
 

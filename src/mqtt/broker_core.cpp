@@ -163,6 +163,55 @@ void BrokerCore::sweep(std::chrono::steady_clock::time_point now) {
   for (const auto& client_id : expired) end_session_locked(client_id);
 }
 
+std::vector<SavedSession> BrokerCore::saved_sessions() const {
+  std::lock_guard lock(mutex_);
+  std::vector<SavedSession> out;
+  for (const auto& [client_id, entry] : sessions_) {
+    const Session& session = *entry.session;
+    if (session.expiry() == 0) continue;
+    SavedSession saved;
+    saved.client_id = client_id;
+    saved.expiry_s = session.expiry();
+    for (const auto& [filter, options] : session.subscriptions()) {
+      saved.subscriptions.push_back(
+          {filter, options.qos, options.no_local, options.retain_as_published});
+    }
+    for (const auto& message : session.undelivered()) {
+      saved.messages.push_back({message.topic, message.payload ? *message.payload : std::string(),
+                                message.qos, message.retain});
+    }
+    out.push_back(std::move(saved));
+  }
+  return out;
+}
+
+void BrokerCore::restore(const SavedSession& saved) {
+  auto session = std::make_shared<Session>(saved.client_id);
+  session->set_expiry(std::min(saved.expiry_s, options_.session_expiry_max_s));
+  // Detached from the start: the expiry runs from the restart, as if the client had just
+  // gone away (the downtime is not counted against it).
+  session->detach(0, std::chrono::steady_clock::now());
+  {
+    std::lock_guard lock(mutex_);
+    if (sessions_.contains(saved.client_id)) return;
+    sessions_.emplace(saved.client_id, SessionEntry{session, 0, {}});
+  }
+  for (const auto& subscription : saved.subscriptions) {
+    if (!valid_topic_filter(subscription.filter)) continue;
+    subscribe(*session, subscription.filter,
+              SubscriptionOptions{subscription.qos, subscription.no_local,
+                                  subscription.retain_as_published});
+  }
+  for (const auto& queued : saved.messages) {
+    Message message;
+    message.topic = queued.topic;
+    message.payload = std::make_shared<const std::string>(queued.payload);
+    message.qos = queued.qos;
+    message.retain = queued.retain;
+    enqueue_to(*session, std::move(message));
+  }
+}
+
 std::size_t BrokerCore::session_count() const {
   std::lock_guard lock(mutex_);
   return sessions_.size();

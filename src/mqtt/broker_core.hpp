@@ -56,6 +56,10 @@ class BrokerCore {
   // Ends detached sessions whose expiry has passed.
   void sweep(std::chrono::steady_clock::time_point now);
 
+  // Persistent sessions, for saving at stop, and restoring them (detached) at start.
+  std::vector<SavedSession> saved_sessions() const;
+  void restore(const SavedSession& saved);
+
   std::size_t session_count() const;
   std::size_t retained_count() const;
   std::size_t subscription_count() const;

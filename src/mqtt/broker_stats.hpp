@@ -25,6 +25,7 @@ struct BrokerStats {
   std::atomic<std::uint64_t> messages_dropped{0};   // session queue full, or too large
   std::atomic<std::uint64_t> tls_failures{0};       // TLS handshakes that failed
   std::atomic<std::uint64_t> retained_refused{0};   // over max_retained
+  std::atomic<std::uint64_t> rate_limited{0};       // PUBLISHes held back by publish_rate_per_s
 };
 
 }  // namespace citytwin::mqtt

@@ -166,6 +166,67 @@ TEST_F(BrokerTest, PubackOnlyAfterDoneAndInArrivalOrder) {
   EXPECT_EQ(first.type, PacketType::kPuback);
 }
 
+TEST_F(BrokerTest, PublishRateLimitDelaysButAcknowledgesEverything) {
+  BrokerOptions options;
+  options.publish_rate_per_s = 20;
+  options.publish_burst = 1;
+  start(options);
+  TestClient client(port(), kMqtt5);
+  EXPECT_EQ(client.connect("c1").reason_code, reason::kSuccess);
+  for (std::uint16_t id = 1; id <= 4; ++id) client.publish("/k/d/attrs", "1", 1, id);
+  for (std::uint16_t id = 1; id <= 4; ++id) {
+    auto ack = client.expect<PublishResponse>();  // none refused, none lost, in order
+    EXPECT_EQ(ack.packet_id, id);
+    EXPECT_EQ(ack.reason_code, reason::kSuccess);
+  }
+  EXPECT_EQ(hooks_.seen(), 4u);
+  // A burst of one: at least three of the four waited for a token.
+  auto metrics = metrics_.render();
+  const std::string sample = "\ncitytwin_mqtt_connection_rate_limited ";
+  auto at = metrics.find(sample);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_GE(std::stod(metrics.substr(at + sample.size())), 3.0);
+}
+
+class MemoryPersistence : public SessionPersistence {
+ public:
+  Result<std::vector<SavedSession>> load() override { return saved; }
+  Status save(const std::vector<SavedSession>& sessions) override {
+    saved = sessions;
+    return ok_status();
+  }
+  std::vector<SavedSession> saved;
+};
+
+TEST_F(BrokerTest, PersistentSessionSurvivesARestart) {
+  MemoryPersistence persistence;
+  BrokerOptions options;
+  options.port = 0;
+  {
+    Broker first(options, hooks_, metrics_, &persistence);
+    ASSERT_TRUE(first.start().ok());
+    TestClient client(first.port(), kMqtt311);
+    EXPECT_EQ(client.connect("device", /*clean=*/false).reason_code, reason::kSuccess);
+    client.send(Subscribe{1, {}, {SubscriptionRequest{"cmd/#", 1}}});
+    client.expect<Suback>();
+    client.send(Disconnect{});
+    // Owed to the client (queued, or sent and not acknowledged), then the server stops.
+    ASSERT_TRUE(first.publish("cmd/a", "before", 1, false).ok());
+    first.stop();
+  }
+  ASSERT_EQ(persistence.saved.size(), 1u);
+  EXPECT_EQ(persistence.saved[0].client_id, "device");
+  Broker second(options, hooks_, metrics_, &persistence);
+  ASSERT_TRUE(second.start().ok());
+  ASSERT_TRUE(second.publish("cmd/b", "after", 1, false).ok());  // the subscription is back
+  TestClient client(second.port(), kMqtt311);
+  EXPECT_TRUE(client.connect("device", /*clean=*/false).session_present);
+  auto first_message = client.expect<Publish>();
+  auto second_message = client.expect<Publish>();
+  EXPECT_EQ(first_message.payload, "before");
+  EXPECT_EQ(second_message.payload, "after");
+}
+
 TEST_F(BrokerTest, StopsReadingWhilePublishesWait) {
   hooks_.defer();
   BrokerOptions options;

@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "citytwin/mqtt/topic.hpp"
+#include "stream_io.hpp"
 #include "wire.hpp"
 
 namespace citytwin::mqtt {
@@ -48,6 +49,7 @@ std::uint8_t puback_code_for(const Error& error) {
       return reason::kPayloadFormatInvalid;
     case ErrorKind::kPayloadTooLarge:
     case ErrorKind::kServiceUnavailable:
+    case ErrorKind::kTooManyRequests:
       return reason::kQuotaExceeded;
     default:
       return reason::kUnspecifiedError;
@@ -58,24 +60,29 @@ std::uint8_t puback_code_for(const Error& error) {
 
 Connection::Connection(Tcp::socket socket, std::shared_ptr<asio::io_context> loop, BrokerCore& core,
                        std::uint64_t id, asio::ssl::context* tls)
-    : socket_(std::move(socket)), loop_(std::move(loop)), core_(core), id_(id), timer_(*loop_) {
+    : socket_(std::move(socket)),
+      loop_(std::move(loop)),
+      core_(core),
+      id_(id),
+      timer_(*loop_),
+      rate_timer_(*loop_) {
   identity_.peer = peer_of(socket_);
   if (tls != nullptr) tls_ = std::make_unique<asio::ssl::stream<Tcp::socket&>>(socket_, *tls);
 }
 
 template <class Handler>
 void Connection::async_read_some(asio::mutable_buffer buffer, Handler&& handler) {
-  if (tls_) {
-    tls_->async_read_some(buffer, std::forward<Handler>(handler));
-  } else {
-    socket_.async_read_some(buffer, std::forward<Handler>(handler));
-  }
+  stream_io::async_read_some(tls_, socket_, buffer, std::forward<Handler>(handler));
 }
 
 void Connection::start() {
   boost::system::error_code ignored;
   socket_.set_option(Tcp::no_delay(true), ignored);
   last_received_ = std::chrono::steady_clock::now();
+  publish_tokens_ =
+      TokenBucket::full(core_.options().publish_burst != 0 ? core_.options().publish_burst
+                                                           : core_.options().publish_rate_per_s,
+                        last_received_);
   self_ = shared_from_this();
   // The CONNECT must arrive within connect_timeout (clause 3.1: the first packet).
   timer_.expires_after(core_.options().connect_timeout);
@@ -131,8 +138,28 @@ void Connection::read_more() {
 }
 
 bool Connection::should_pause() const {
-  return pending_.size() >= core_.options().max_inflight ||
+  return rate_wait_ || pending_.size() >= core_.options().max_inflight ||
          unsent_bytes() >= core_.options().write_buffer_bytes;
+}
+
+bool Connection::take_publish_token() {
+  const BrokerOptions& options = core_.options();
+  if (options.publish_rate_per_s == 0) return true;
+  double burst = options.publish_burst != 0 ? options.publish_burst : options.publish_rate_per_s;
+  auto wait =
+      publish_tokens_.take(options.publish_rate_per_s, burst, std::chrono::steady_clock::now());
+  if (!wait) return true;
+  // Over the rate: the PUBLISH stays unread in the input buffer and the socket is not read
+  // until a token is due, so the client is slowed down by TCP, not refused.
+  core_.stats().rate_limited.fetch_add(1, std::memory_order_relaxed);
+  paused_ = true;
+  rate_wait_ = true;
+  rate_timer_.expires_after(*wait);
+  rate_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    self->rate_wait_ = false;
+    if (!ec) self->resume_reading();
+  });
+  return false;
 }
 
 void Connection::process_input() {
@@ -147,6 +174,13 @@ void Connection::process_input() {
       close(reason::kMalformedPacket, true);
       break;
     }
+    if (state_ == State::kAwaitConnect && header.type() != PacketType::kConnect) {
+      // [MQTT-3.1.0-1]: known from the first byte; no need to wait for the rest of a packet
+      // that may never come (a stray HTTP request, say).
+      core_.stats().protocol_errors.fetch_add(1, std::memory_order_relaxed);
+      close(std::nullopt, false);
+      break;
+    }
     std::size_t total = header.header_bytes + header.remaining_length;
     if (total > core_.options().max_packet_bytes) {
       // [MQTT-3.2.2-15]: a packet over the Maximum Packet Size is answered with 0x95.
@@ -158,6 +192,10 @@ void Connection::process_input() {
       break;
     }
     if (rest.size() < total) break;
+    if (header.type() == PacketType::kPublish && state_ == State::kConnected &&
+        !take_publish_token()) {
+      break;
+    }
     offset += total;
     if (!process_packet(header.first_byte,
                         rest.substr(header.header_bytes, header.remaining_length))) {
@@ -637,11 +675,7 @@ void Connection::flush() {
     self->pump();
     self->resume_reading();
   };
-  if (tls_) {
-    asio::async_write(*tls_, asio::buffer(writing_), std::move(on_written));
-  } else {
-    asio::async_write(socket_, asio::buffer(writing_), std::move(on_written));
-  }
+  stream_io::async_write(tls_, socket_, asio::buffer(writing_), std::move(on_written));
 }
 
 // ---- Keep-alive and closing ---------------------------------------------------------------
@@ -737,6 +771,7 @@ void Connection::close_socket() {
   if (socket_closed_) return;
   socket_closed_ = true;
   timer_.cancel();
+  rate_timer_.cancel();
   boost::system::error_code ignored;
   socket_.shutdown(Tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "broker_core.hpp"
+#include "citytwin/common/token_bucket.hpp"
 #include "citytwin/mqtt/broker.hpp"
 
 namespace citytwin::mqtt {
@@ -59,6 +60,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void finish_pending();
   void resume_reading();
   bool should_pause() const;
+  // Takes a token of the connection's publish rate; false (reading paused until one is due)
+  // when there is none.
+  bool take_publish_token();
 
   void pump();
   void send_outgoing(Session::Outgoing& outgoing);
@@ -100,6 +104,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::array<char, 16 * 1024> read_chunk_{};
   bool reading_ = false;
   bool paused_ = false;
+  // BrokerOptions::publish_rate_per_s: the bucket, and the wait for its next token.
+  TokenBucket publish_tokens_;
+  boost::asio::steady_timer rate_timer_;
+  bool rate_wait_ = false;
 
   std::deque<PendingPublish> pending_;
   std::uint64_t next_sequence_ = 1;

@@ -188,4 +188,17 @@ bool Session::expired(std::chrono::steady_clock::time_point now) const {
   return now - *detached_at_ >= std::chrono::seconds(expiry_seconds_);
 }
 
+std::vector<Message> Session::undelivered() const {
+  std::lock_guard lock(mutex_);
+  std::vector<Message> out;
+  for (std::uint16_t id : send_order_) {
+    auto it = inflight_.find(id);
+    if (it != inflight_.end()) out.push_back(it->second.message);
+  }
+  for (const auto& message : queue_) {
+    if (message.qos > 0) out.push_back(message);
+  }
+  return out;
+}
+
 }  // namespace citytwin::mqtt

@@ -87,6 +87,10 @@ class Session {
   // Whether a detached session has outlived its expiry at `now`.
   bool expired(std::chrono::steady_clock::time_point now) const;
 
+  // QoS 1/2 messages the client has not acknowledged (in send order), then the queued ones:
+  // what a saved session must deliver after a restart.
+  std::vector<Message> undelivered() const;
+
  private:
   enum class Stage { kAwaitPuback, kAwaitPubrec, kAwaitPubcomp };
   struct Inflight {

@@ -23,6 +23,7 @@
 #include "citytwin/core/subscription_service.hpp"
 #include "citytwin/core/temporal_service.hpp"
 #include "citytwin/http/console_routes.hpp"
+#include "citytwin/http/device_credential_routes.hpp"
 #include "citytwin/http/http_context_loader.hpp"
 #include "citytwin/http/http_notification_sender.hpp"
 #include "citytwin/http/iot_routes.hpp"
@@ -50,7 +51,9 @@
 #include "citytwin/store/rocksdb_store.hpp"
 #include "citytwin/web/console_assets.hpp"
 #include "coap_server.hpp"
+#include "external_broker.hpp"
 #include "mqtt_hooks.hpp"
+#include "mqtt_sessions.hpp"
 #include "store_location.hpp"
 #include "store_write_barrier.hpp"
 #include "version.hpp"
@@ -87,6 +90,8 @@ mqtt::BrokerOptions mqtt_options(const ServeOptions& options, const ListenAddres
   out.keep_alive_max = options.mqtt_keep_alive_max_s;
   out.session_expiry_max_s = options.mqtt_session_expiry_max_s;
   out.max_connections = options.mqtt_max_connections;
+  out.publish_rate_per_s = options.mqtt_rate_limit_per_s;
+  out.publish_burst = options.mqtt_rate_burst;
   if (mqtt_tls_enabled(options)) {
     auto tls_address = parse_listen_address(options.mqtt_tls_listen);  // checked at start-up
     out.tls_host = tls_address->host;
@@ -269,6 +274,8 @@ int serve(const ServeOptions& options) {
   MetricsRegistry metrics;
   describe_metrics(metrics);
   std::atomic<bool> ready{false};
+  // Subscribed to the external MQTT broker, when there is one (docs/mqtt.md).
+  std::atomic<bool> external_broker_up{!external_broker_enabled(options)};
 
   auto started = std::chrono::steady_clock::now();
   auto store = open_store(options);
@@ -317,13 +324,15 @@ int serve(const ServeOptions& options) {
   }
 
   http::Router router;
-  http::add_ops_routes(
-      router,
-      http::OpsInfo{std::string(kVersion),
-                    // Not ready while starting, stopping, or when the disk refused a
-                    // write (the store then refuses all writes until restarted).
-                    [&ready, &store] { return ready.load() && (*store)->write_health().ok(); },
-                    &metrics});
+  http::add_ops_routes(router,
+                       http::OpsInfo{std::string(kVersion),
+                                     // Not ready while starting, stopping, or when the disk refused
+                                     // a write (the store then refuses all writes until restarted).
+                                     [&ready, &store, &external_broker_up] {
+                                       return ready.load() && external_broker_up.load() &&
+                                              (*store)->write_health().ok();
+                                     },
+                                     &metrics});
   StoreWriteBarrier write_barrier(**store);
   if (auth_required) http::add_key_routes(router, keys);
   // The web console's shell and files (docs/console.md), embedded at build time.
@@ -487,6 +496,8 @@ int serve(const ServeOptions& options) {
   }
   ingest::IngestService ingest_service(devices, entities, *core_terms, clock, &metrics);
   http::add_iot_routes(router, devices, ingest_service);
+  security::DeviceCredentialService device_credentials(**store, clock);
+  http::add_device_credential_routes(router, device_credentials);
   ingest::DeviceMonitor device_monitor(devices, entities, *core_terms, clock, &metrics);
   device_monitor.start(
       std::chrono::milliseconds(std::max<std::uint32_t>(options.device_check_interval_ms, 1)));
@@ -503,12 +514,23 @@ int serve(const ServeOptions& options) {
 
   // The built-in MQTT broker (docs/mqtt.md): device topics are measurements, ingested and
   // acknowledged once durable (mqtt_hooks.hpp).
-  MqttHooks mqtt_hooks(auth_required ? &keys : nullptr, ingest_service);
+  auto allow_anonymous = mqtt_anonymous_allowed(options);
+  if (!allow_anonymous) {
+    spdlog::error("{}", allow_anonymous.error().detail);
+    return 2;
+  }
+  MqttHooks mqtt_hooks(auth_required ? &keys : nullptr, ingest_service,
+                       MqttAccess{&device_credentials, *allow_anonymous,
+                                  http::RateLimit{options.mqtt_device_rate_limit_per_s,
+                                                  options.mqtt_device_rate_burst},
+                                  &metrics});
+  // Persistent sessions survive a restart (docs/mqtt.md, "Sessions").
+  StoreSessionPersistence mqtt_sessions(**store);
   std::unique_ptr<mqtt::Broker> mqtt_broker;
   if (mqtt_enabled(options)) {
     auto mqtt_address = parse_listen_address(options.mqtt_listen);  // checked at start-up
-    mqtt_broker =
-        std::make_unique<mqtt::Broker>(mqtt_options(options, *mqtt_address), mqtt_hooks, metrics);
+    mqtt_broker = std::make_unique<mqtt::Broker>(mqtt_options(options, *mqtt_address), mqtt_hooks,
+                                                 metrics, &mqtt_sessions);
     if (auto status = mqtt_broker->start(); !status.ok()) {
       spdlog::error("{}", status.error().detail);
       return 1;
@@ -554,6 +576,23 @@ int serve(const ServeOptions& options) {
                  coap_server->port());
     if (coap_server->dtls_port() != 0) {
       spdlog::info("CoAP over DTLS listening on port {}", coap_server->dtls_port());
+    }
+  }
+  // External broker mode (docs/mqtt.md): device topics of an existing broker, ingested the
+  // same way, acknowledged once durable; not ready while unsubscribed.
+  std::unique_ptr<ExternalBroker> external_broker;
+  if (external_broker_enabled(options)) {
+    auto external_options = external_broker_options(options);
+    if (!external_options) {
+      spdlog::error("{}", external_options.error().detail);
+      return 2;
+    }
+    external_broker = std::make_unique<ExternalBroker>(
+        std::move(*external_options), ingest_service, *outbound, metrics,
+        [&external_broker_up](bool connected) { external_broker_up = connected; });
+    if (auto status = external_broker->start(); !status.ok()) {
+      spdlog::error("{}", status.error().detail);
+      return 2;
     }
   }
   if (auto status = write_port_file(options.port_file, server.port()); !status.ok()) {
@@ -603,6 +642,7 @@ int serve(const ServeOptions& options) {
   signal_waiter.join();
   device_monitor.stop();  // its writes must be ordered before the drain below
 
+  if (external_broker) external_broker->stop();
   if (mqtt_broker) mqtt_broker->stop();
   if (coap_server) coap_server->stop();
   // The store reports durability to the subscription service from its commit thread: wait for

@@ -121,6 +121,37 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
                    "CoAP over DTLS listen address HOST:PORT (off by default)");
   serve.add_option("--coap-dtls-cert", v.coap_dtls_cert_file, "PEM certificate chain for DTLS");
   serve.add_option("--coap-dtls-key", v.coap_dtls_key_file, "PEM private key for DTLS");
+  serve
+      .add_option("--mqtt-anonymous", v.mqtt_anonymous,
+                  "MQTT clients without credentials: auto, allow or deny")
+      ->default_str(v.mqtt_anonymous);
+  serve.add_option("--mqtt-rate-limit-per-s", v.mqtt_rate_limit_per_s,
+                   "MQTT PUBLISH packets per second per connection (0: no limit)");
+  serve.add_option("--mqtt-rate-burst", v.mqtt_rate_burst, "Burst above the per-connection rate");
+  serve.add_option("--mqtt-device-rate-limit-per-s", v.mqtt_device_rate_limit_per_s,
+                   "MQTT measures per second per device (0: no limit)");
+  serve.add_option("--mqtt-device-rate-burst", v.mqtt_device_rate_burst,
+                   "Burst above the per-device rate");
+  serve.add_option("--mqtt-external-url", v.mqtt_external_url,
+                   "Subscribe to device topics on this broker: mqtt://HOST[:PORT] or mqtts://...");
+  serve.add_option("--mqtt-external-client-id", v.mqtt_external_client_id,
+                   "MQTT client id at the external broker (unique per node)");
+  serve.add_option("--mqtt-external-username", v.mqtt_external_username,
+                   "User name at the external broker");
+  serve.add_option("--mqtt-external-password", v.mqtt_external_password,
+                   "Password at the external broker (prefer the config file)");
+  serve
+      .add_option("--mqtt-external-group", v.mqtt_external_group,
+                  "Shared-subscription group; \"\" for unshared subscriptions")
+      ->default_str(v.mqtt_external_group);
+  serve.add_option("--mqtt-external-qos", v.mqtt_external_qos, "Subscription QoS, 0 or 1")
+      ->default_str(std::to_string(v.mqtt_external_qos));
+  serve.add_option("--mqtt-external-ca-file", v.mqtt_external_ca_file,
+                   "PEM CA certificates for an mqtts:// broker");
+  serve.add_option("--mqtt-external-cert", v.mqtt_external_cert_file,
+                   "PEM client certificate for the external broker");
+  serve.add_option("--mqtt-external-key", v.mqtt_external_key_file,
+                   "PEM client key for the external broker");
   serve.add_option("--tls-cert", v.tls_cert,
                    "PEM certificate chain: serve HTTPS only (reloaded on SIGHUP)");
   serve.add_option("--tls-key", v.tls_key, "PEM private key of --tls-cert");
@@ -250,6 +281,24 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--coap-dtls-listen")) options.coap_dtls_listen = v.coap_dtls_listen;
   if (given("--coap-dtls-cert")) options.coap_dtls_cert_file = v.coap_dtls_cert_file;
   if (given("--coap-dtls-key")) options.coap_dtls_key_file = v.coap_dtls_key_file;
+  if (given("--mqtt-anonymous")) options.mqtt_anonymous = v.mqtt_anonymous;
+  if (given("--mqtt-rate-limit-per-s")) options.mqtt_rate_limit_per_s = v.mqtt_rate_limit_per_s;
+  if (given("--mqtt-rate-burst")) options.mqtt_rate_burst = v.mqtt_rate_burst;
+  if (given("--mqtt-device-rate-limit-per-s")) {
+    options.mqtt_device_rate_limit_per_s = v.mqtt_device_rate_limit_per_s;
+  }
+  if (given("--mqtt-device-rate-burst")) options.mqtt_device_rate_burst = v.mqtt_device_rate_burst;
+  if (given("--mqtt-external-url")) options.mqtt_external_url = v.mqtt_external_url;
+  if (given("--mqtt-external-client-id")) {
+    options.mqtt_external_client_id = v.mqtt_external_client_id;
+  }
+  if (given("--mqtt-external-username")) options.mqtt_external_username = v.mqtt_external_username;
+  if (given("--mqtt-external-password")) options.mqtt_external_password = v.mqtt_external_password;
+  if (given("--mqtt-external-group")) options.mqtt_external_group = v.mqtt_external_group;
+  if (given("--mqtt-external-qos")) options.mqtt_external_qos = v.mqtt_external_qos;
+  if (given("--mqtt-external-ca-file")) options.mqtt_external_ca_file = v.mqtt_external_ca_file;
+  if (given("--mqtt-external-cert")) options.mqtt_external_cert_file = v.mqtt_external_cert_file;
+  if (given("--mqtt-external-key")) options.mqtt_external_key_file = v.mqtt_external_key_file;
   if (given("--device-check-interval-ms")) {
     options.device_check_interval_ms = v.device_check_interval_ms;
   }

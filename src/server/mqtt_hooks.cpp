@@ -4,11 +4,31 @@
 
 namespace citytwin::server {
 
+Result<bool> MqttHooks::authenticate_device(const mqtt::ClientIdentity& client,
+                                            std::optional<std::string_view> password) {
+  if (access_.credentials == nullptr || client.username.empty()) return false;
+  auto known = access_.credentials->exists(client.username);
+  if (!known) return std::move(known).error();
+  if (!*known) return false;
+  auto credential = access_.credentials->authenticate(client.username, password.value_or(""));
+  if (!credential) return std::move(credential).error();
+  std::lock_guard lock(principals_mutex_);
+  device_credentials_[client.client_id] = std::move(*credential);
+  return true;
+}
+
 Status MqttHooks::authenticate(const mqtt::ClientIdentity& client,
                                std::optional<std::string_view> password) {
-  if (keys_ == nullptr) return ok_status();
-  if (!password || password->empty()) {
-    return make_error(ErrorKind::kUnauthorized, "an API key is required as the MQTT password");
+  auto device = authenticate_device(client, password);
+  if (!device) return std::move(device).error();
+  if (*device) return ok_status();
+  const bool anonymous = !password || password->empty();
+  if (keys_ == nullptr || anonymous) {
+    if (access_.allow_anonymous) return ok_status();
+    return make_error(ErrorKind::kUnauthorized,
+                      keys_ == nullptr ? "anonymous MQTT clients are not accepted: connect "
+                                         "with a device credential"
+                                       : "an API key or a device credential is required");
   }
   auto principal = keys_->authenticate(*password);
   if (!principal) return std::move(principal).error();
@@ -22,6 +42,13 @@ Status MqttHooks::authenticate(const mqtt::ClientIdentity& client,
   return ok_status();
 }
 
+std::optional<security::DeviceCredential> MqttHooks::device_of(const std::string& client_id) {
+  std::lock_guard lock(principals_mutex_);
+  auto found = device_credentials_.find(client_id);
+  if (found == device_credentials_.end()) return std::nullopt;
+  return found->second;
+}
+
 std::optional<security::Principal> MqttHooks::principal_of(const std::string& client_id) {
   std::lock_guard lock(principals_mutex_);
   auto found = principals_.find(client_id);
@@ -32,42 +59,58 @@ std::optional<security::Principal> MqttHooks::principal_of(const std::string& cl
 void MqttHooks::on_disconnect(const mqtt::ClientIdentity& client) {
   std::lock_guard lock(principals_mutex_);
   principals_.erase(client.client_id);
+  device_credentials_.erase(client.client_id);
+}
+
+Status MqttHooks::check_device_rate(std::string_view topic) {
+  if (!device_limiter_) return ok_status();
+  auto device = parse_device_topic(topic);
+  if (!device) return ok_status();  // plain MQTT traffic: the connection's limit applies
+  std::string key = device->apikey + "/" + device->device_id;
+  if (!device_limiter_->acquire(key, std::chrono::steady_clock::now())) return ok_status();
+  if (access_.metrics != nullptr) {
+    access_.metrics->add_counter("citytwin_mqtt_device_rate_limited", {});
+  }
+  return make_error(ErrorKind::kTooManyRequests,
+                    "device '" + device->device_id + "' is over its rate limit");
 }
 
 void MqttHooks::on_publish(const mqtt::ClientIdentity& client, const mqtt::InboundPublish& message,
                            std::function<void(Status)> done) {
-  auto topic = parse_device_topic(message.topic);
-  // Plain MQTT traffic, and command results (commands are not sent yet): forwarded only.
-  if (!topic || topic->kind != DeviceTopic::Kind::kMeasures) {
-    done(ok_status());
-    return;
-  }
-  ingest::Measurement measurement;
-  measurement.transport = "mqtt";
-  measurement.apikey = topic->apikey;
-  measurement.device_id = topic->device_id;
-  measurement.object_id = topic->object_id;
-  measurement.format = payload_format(*topic, message.payload);
-  measurement.payload = message.payload;
-  if (keys_ != nullptr) {
-    auto principal = principal_of(client.client_id);
-    if (!principal) {
-      done(make_error(ErrorKind::kUnauthorized, "the MQTT client is not authenticated"));
+  std::function<Status(std::string_view)> authorize;
+  if (auto device = device_of(client.client_id)) {
+    // A device writes only its own topics, into its credential's tenant.
+    if (!topic_allowed(*device, message.topic, false)) {
+      done(make_error(ErrorKind::kForbidden, "the topic '" + message.topic +
+                                                 "' is not one of device credential '" +
+                                                 device->username + "'"));
       return;
     }
-    measurement.authorize = [principal = std::move(*principal)](std::string_view tenant) {
+    authorize = [tenant = device->tenant](std::string_view target) {
+      if (target == tenant) return ok_status();
+      return Status(make_error(ErrorKind::kForbidden, "the device credential's tenant differs"));
+    };
+  } else if (auto principal = principal_of(client.client_id)) {
+    authorize = [principal = std::move(*principal)](std::string_view tenant) {
       return security::authorize(principal, security::Permission::kWrite, tenant);
     };
+  } else if (keys_ != nullptr && !access_.allow_anonymous) {
+    done(make_error(ErrorKind::kUnauthorized, "the MQTT client is not authenticated"));
+    return;
   }
-  ingest_.ingest(measurement, [done = std::move(done)](Result<ingest::IngestReceipt> receipt) {
-    done(receipt ? ok_status() : Status(std::move(receipt).error()));
-  });
+  if (auto rate = check_device_rate(message.topic); !rate.ok()) {
+    done(std::move(rate));
+    return;
+  }
+  devices_.handle(message.topic, message.payload, std::move(authorize), std::move(done));
 }
 
 bool MqttHooks::may_subscribe(const mqtt::ClientIdentity& client, std::string_view topic_filter) {
-  (void)client;
-  (void)topic_filter;
-  return true;  // every authenticated client may subscribe (command topics included)
+  // A device subscribes to its own command topics only; other clients to anything.
+  if (auto device = device_of(client.client_id)) {
+    return topic_allowed(*device, topic_filter, true);
+  }
+  return true;
 }
 
 }  // namespace citytwin::server

@@ -1,13 +1,18 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 
+#include "citytwin/common/metrics.hpp"
+#include "citytwin/http/rate_limiter.hpp"
 #include "citytwin/ingest/ingest_service.hpp"
 #include "citytwin/mqtt/broker.hpp"
+#include "citytwin/security/device_credentials.hpp"
 #include "citytwin/security/key_service.hpp"
+#include "device_messages.hpp"
 
 namespace citytwin::server {
 
@@ -23,11 +28,39 @@ namespace citytwin::server {
 // refused (MQTT 5 reason code, 3.1.1 connection closed) and not forwarded. With keys, the
 // measurement's tenant must be one the client's key may write to. Other topics are plain
 // MQTT traffic, forwarded to subscribers as any broker does.
+//
+// Devices (docs/security.md, "Device credentials"): a CONNECT whose user name has a device
+// credential must present its password, and that client may then publish and subscribe only
+// within its device's (or its group's) topics, for the credential's tenant. Clients without
+// credentials are anonymous: accepted only when `MqttAccess::allow_anonymous`.
+struct MqttAccess {
+  // Device and group credentials; null: none are checked.
+  security::DeviceCredentialService* credentials = nullptr;
+  // Whether a CONNECT without credentials is accepted (with keys off: any credentials that
+  // are not a device's). Default true, the behaviour before credentials existed.
+  bool allow_anonymous = true;
+  // Measures one device may publish per second, with its burst (docs/mqtt.md, "Rate
+  // limits"); over it a measure is refused (MQTT 5 PUBACK 0x97 Quota exceeded; 3.1.1: the
+  // connection is closed) and counted in `metrics`. per_second 0: no limit.
+  http::RateLimit device_rate;
+  MetricsRegistry* metrics = nullptr;
+};
+
 class MqttHooks : public mqtt::BrokerHooks {
  public:
   // `keys` null: authentication is off.
-  MqttHooks(security::KeyService* keys, ingest::IngestService& ingest)
-      : keys_(keys), ingest_(ingest) {}
+  MqttHooks(security::KeyService* keys, ingest::IngestService& ingest, MqttAccess access = {})
+      : keys_(keys),
+        devices_(ingest),
+        access_(access),
+        device_limiter_(access.device_rate.enabled()
+                            ? std::make_unique<http::RateLimiter>(access.device_rate)
+                            : nullptr) {
+    if (access_.metrics != nullptr) {
+      access_.metrics->describe("citytwin_mqtt_device_rate_limited", "counter",
+                                "MQTT measures refused over the per-device rate limit");
+    }
+  }
 
   Status authenticate(const mqtt::ClientIdentity& client,
                       std::optional<std::string_view> password) override;
@@ -38,12 +71,22 @@ class MqttHooks : public mqtt::BrokerHooks {
 
  private:
   std::optional<security::Principal> principal_of(const std::string& client_id);
+  std::optional<security::DeviceCredential> device_of(const std::string& client_id);
+  // OK and true when the CONNECT named a device credential and presented its password.
+  // OK, or kTooManyRequests when the device of `topic` is over its rate.
+  Status check_device_rate(std::string_view topic);
+  Result<bool> authenticate_device(const mqtt::ClientIdentity& client,
+                                   std::optional<std::string_view> password);
 
   security::KeyService* keys_;
-  ingest::IngestService& ingest_;
+  DeviceMessages devices_;
+  MqttAccess access_;
+  std::unique_ptr<http::RateLimiter> device_limiter_;  // null: no per-device limit
   // The key each connected client authenticated with (client id -> principal).
   std::mutex principals_mutex_;
   std::map<std::string, security::Principal> principals_;
+  // The device credential each connected device authenticated with (client id -> it).
+  std::map<std::string, security::DeviceCredential> device_credentials_;
 };
 
 }  // namespace citytwin::server

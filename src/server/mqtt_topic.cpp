@@ -57,4 +57,23 @@ ingest::PayloadFormat payload_format(const DeviceTopic& topic, std::string_view 
   return json ? ingest::PayloadFormat::kJson : ingest::PayloadFormat::kUltraLight;
 }
 
+bool topic_allowed(const security::DeviceCredential& credential, std::string_view topic,
+                   bool filter) {
+  if (topic.starts_with('/')) topic.remove_prefix(1);
+  std::vector<std::string_view> levels = split(topic);
+  std::size_t at = 0;
+  if (levels.size() >= 3 && (levels[0] == "json" || levels[0] == "ul") &&
+      levels[1] == credential.apikey) {
+    at = 1;
+  }
+  if (levels.size() < at + 3 || levels[at] != credential.apikey) return false;
+  std::string_view device = levels[at + 1];
+  if (credential.device_id.empty()) {
+    if (device.empty() || device == "#" || (device == "+" && !filter)) return false;
+  } else if (device != credential.device_id) {
+    return false;
+  }
+  return true;  // the rest lies under the device's own levels, wildcards included
+}
+
 }  // namespace citytwin::server

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "citytwin/ingest/ingest_service.hpp"
+#include "citytwin/security/device_credentials.hpp"
 
 namespace citytwin::server {
 
@@ -29,5 +30,11 @@ std::optional<DeviceTopic> parse_device_topic(std::string_view topic);
 
 // The payload format of a measure message on `topic`.
 ingest::PayloadFormat payload_format(const DeviceTopic& topic, std::string_view payload);
+
+// Whether `topic` (a topic name, or a filter when `filter` is true) lies in the topic space of
+// `credential`: [/][json/|ul/]{apikey}/{device_id}/... A group credential's filters may use
+// '+' for the device; '#' only below the device level.
+bool topic_allowed(const security::DeviceCredential& credential, std::string_view topic,
+                   bool filter);
 
 }  // namespace citytwin::server

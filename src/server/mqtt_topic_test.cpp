@@ -49,5 +49,29 @@ TEST(MqttTopic, UnprefixedPayloadsAreJsonWhenTheyLookLikeIt) {
   EXPECT_EQ(payload_format(topic, "23.5"), PayloadFormat::kJson);
 }
 
+TEST(TopicAllowed, DeviceCredentialCoversOnlyItsOwnTopics) {
+  security::DeviceCredential device{"u", "", "key1", "dev1", {}};
+  EXPECT_TRUE(topic_allowed(device, "/key1/dev1/attrs", false));
+  EXPECT_TRUE(topic_allowed(device, "key1/dev1/attrs/t", false));
+  EXPECT_TRUE(topic_allowed(device, "/json/key1/dev1/attrs", false));
+  EXPECT_TRUE(topic_allowed(device, "ul/key1/dev1/cmdexe", false));
+  EXPECT_TRUE(topic_allowed(device, "/key1/dev1/cmd", true));
+  EXPECT_TRUE(topic_allowed(device, "/key1/dev1/#", true));
+  EXPECT_FALSE(topic_allowed(device, "/key1/dev2/attrs", false));
+  EXPECT_FALSE(topic_allowed(device, "/key2/dev1/attrs", false));
+  EXPECT_FALSE(topic_allowed(device, "/key1/+/cmd", true));
+  EXPECT_FALSE(topic_allowed(device, "#", true));
+  EXPECT_FALSE(topic_allowed(device, "other/topic", false));
+}
+
+TEST(TopicAllowed, GroupCredentialCoversEveryDeviceOfItsApikey) {
+  security::DeviceCredential group{"u", "", "key1", "", {}};
+  EXPECT_TRUE(topic_allowed(group, "/key1/dev1/attrs", false));
+  EXPECT_TRUE(topic_allowed(group, "/key1/dev9/attrs", false));
+  EXPECT_TRUE(topic_allowed(group, "/key1/+/cmd", true));
+  EXPECT_FALSE(topic_allowed(group, "/key1/#", true));
+  EXPECT_FALSE(topic_allowed(group, "/key2/dev1/attrs", false));
+}
+
 }  // namespace
 }  // namespace citytwin::server

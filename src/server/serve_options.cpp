@@ -124,6 +124,22 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"mqtt.tls_listen", string_setter(o.mqtt_tls_listen)},
       {"mqtt.tls_cert_file", string_setter(o.mqtt_tls_cert_file)},
       {"mqtt.tls_key_file", string_setter(o.mqtt_tls_key_file)},
+      {"mqtt.anonymous", string_setter(o.mqtt_anonymous)},
+      {"mqtt.rate_limit_per_s", integer_setter(o.mqtt_rate_limit_per_s)},
+      {"mqtt.rate_burst", integer_setter(o.mqtt_rate_burst)},
+      {"mqtt.device_rate_limit_per_s", integer_setter(o.mqtt_device_rate_limit_per_s)},
+      {"mqtt.device_rate_burst", integer_setter(o.mqtt_device_rate_burst)},
+      {"mqtt.external.url", string_setter(o.mqtt_external_url)},
+      {"mqtt.external.client_id", string_setter(o.mqtt_external_client_id)},
+      {"mqtt.external.username", string_setter(o.mqtt_external_username)},
+      {"mqtt.external.password", string_setter(o.mqtt_external_password)},
+      {"mqtt.external.group", string_setter(o.mqtt_external_group)},
+      {"mqtt.external.qos", integer_setter(o.mqtt_external_qos)},
+      {"mqtt.external.ca_file", string_setter(o.mqtt_external_ca_file)},
+      {"mqtt.external.cert_file", string_setter(o.mqtt_external_cert_file)},
+      {"mqtt.external.key_file", string_setter(o.mqtt_external_key_file)},
+      {"mqtt.external.session_expiry_s", integer_setter(o.mqtt_external_session_expiry_s)},
+      {"mqtt.external.receive_maximum", integer_setter(o.mqtt_external_receive_maximum)},
       {"ingest.device_check_interval_ms", integer_setter(o.device_check_interval_ms)},
       {"coap.listen", string_setter(o.coap_listen)},
       {"coap.port_file", string_setter(o.coap_port_file)},
@@ -218,6 +234,22 @@ bool coap_enabled(const ServeOptions& options) {
 bool coap_dtls_enabled(const ServeOptions& options) {
   return coap_enabled(options) && !options.coap_dtls_listen.empty() &&
          options.coap_dtls_listen != "off";
+}
+
+Result<bool> mqtt_anonymous_allowed(const ServeOptions& options) {
+  if (options.mqtt_anonymous == "allow") return true;
+  if (options.mqtt_anonymous == "deny") return false;
+  if (options.mqtt_anonymous != "auto") {
+    return make_error(ErrorKind::kInvalidRequest, "mqtt.anonymous must be auto, allow or deny");
+  }
+  if (options.auth != "off") return false;
+  // A device on another machine could publish without any credential: only loopback.
+  for (const auto* text : {&options.mqtt_listen, &options.mqtt_tls_listen}) {
+    if (text->empty() || *text == "off") continue;
+    auto address = parse_listen_address(*text);
+    if (!address || !is_loopback_host(address->host)) return false;
+  }
+  return true;
 }
 
 bool mqtt_tls_enabled(const ServeOptions& options) {

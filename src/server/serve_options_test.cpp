@@ -1,4 +1,5 @@
 #include "citytwin/server/serve_options.hpp"
+#include "external_broker.hpp"
 
 #include <gtest/gtest.h>
 
@@ -203,6 +204,58 @@ TEST(ServeOptions, CoapKeysAndTheOpenListenerCheck) {
   EXPECT_TRUE(check_security_options(options, local).ok());
   options.coap_dtls_listen = "0.0.0.0:5684";
   EXPECT_FALSE(check_security_options(options, local).ok());
+}
+
+TEST(ServeOptions, AnonymousMqttOnlyByDefaultWithAuthOffOnLoopback) {
+  ServeOptions options;
+  options.auth = "off";
+  EXPECT_TRUE(*mqtt_anonymous_allowed(options));
+  options.mqtt_listen = "0.0.0.0:1883";
+  EXPECT_FALSE(*mqtt_anonymous_allowed(options));
+  options.mqtt_listen = "127.0.0.1:1883";
+  options.mqtt_tls_listen = "0.0.0.0:8883";
+  EXPECT_FALSE(*mqtt_anonymous_allowed(options));
+  options.mqtt_anonymous = "allow";
+  EXPECT_TRUE(*mqtt_anonymous_allowed(options));
+  options.mqtt_anonymous = "deny";
+  options.mqtt_tls_listen = "";
+  EXPECT_FALSE(*mqtt_anonymous_allowed(options));
+  options.mqtt_anonymous = "auto";
+  options.auth = "required";
+  EXPECT_FALSE(*mqtt_anonymous_allowed(options));
+  options.mqtt_anonymous = "sometimes";
+  EXPECT_FALSE(mqtt_anonymous_allowed(options).ok());
+}
+
+TEST(ServeOptions, ExternalBrokerSettings) {
+  ServeOptions options;
+  options.data_dir = "/var/lib/citytwin";
+  options.mqtt_external_url = "mqtts://broker.example:8884";
+  EXPECT_TRUE(external_broker_enabled(options));
+  auto settings = external_broker_options(options);
+  ASSERT_TRUE(settings.ok()) << settings.error().detail;
+  EXPECT_EQ(settings->host, "broker.example");
+  EXPECT_EQ(settings->port, 8884);
+  EXPECT_TRUE(settings->tls);
+  EXPECT_TRUE(settings->client_id.starts_with("citytwin-"));
+  EXPECT_EQ(settings->filters.size(), 18u);
+  EXPECT_EQ(settings->filters.front(), "$share/citytwin/+/+/attrs");
+  options.mqtt_external_url = "mqtt://[::1]";
+  EXPECT_EQ(external_broker_options(options)->port, 1883);
+  EXPECT_EQ(external_broker_options(options)->host, "::1");
+  options.mqtt_external_group = "";
+  EXPECT_EQ(external_broker_options(options)->filters.front(), "+/+/attrs");
+  for (const char* bad :
+       {"http://x", "mqtt://", "mqtt://h:0", "mqtt://h:x", "mqtt://u@h", "mqtt://h/path"}) {
+    options.mqtt_external_url = bad;
+    EXPECT_FALSE(external_broker_options(options).ok()) << bad;
+  }
+  options.mqtt_external_url = "mqtt://h";
+  options.mqtt_external_group = "a/b";
+  EXPECT_FALSE(external_broker_options(options).ok());
+  options.mqtt_external_group = "g";
+  options.mqtt_external_qos = 2;
+  EXPECT_FALSE(external_broker_options(options).ok());
 }
 
 }  // namespace

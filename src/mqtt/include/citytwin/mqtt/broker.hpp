@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "citytwin/common/metrics.hpp"
 #include "citytwin/common/result.hpp"
@@ -62,6 +63,12 @@ struct BrokerOptions {
   // messages out of its session queue (slow readers fill their bounded queue, not memory).
   // Default 1 MiB.
   std::size_t write_buffer_bytes = 1024 * 1024;
+  // Inbound PUBLISH packets one connection may send per second, and the burst allowed above
+  // it (0: the rate). Over it the broker stops reading that connection until a token is due:
+  // the client is slowed down by TCP and its acknowledgements come later; nothing is dropped
+  // or refused. 0 (default): no limit.
+  unsigned publish_rate_per_s = 0;
+  unsigned publish_burst = 0;
   // MQTT over TLS (port 8883 by convention) on a second listener, same broker and sessions.
   // Off while tls_host is empty. The certificate chain and private key are PEM files; TLS 1.2
   // or newer; clients are not asked for certificates (they authenticate with CONNECT).
@@ -101,7 +108,8 @@ class BrokerHooks {
   // once, from any thread. The QoS 1 PUBACK (QoS 2 PUBREC) is sent only after done(OK), so
   // call it once the data is durable. On an error an MQTT 5 client gets a PUBACK/PUBREC with
   // a reason code (kForbidden/kUnauthorized -> 0x87, kInvalidRequest/kBadRequestData ->
-  // 0x99, kPayloadTooLarge/kServiceUnavailable -> 0x97, else 0x80); MQTT 3.1.1 has no
+  // 0x99, kPayloadTooLarge/kServiceUnavailable/kTooManyRequests -> 0x97, else 0x80); MQTT
+  // 3.1.1 has no
   // negative acknowledgement, so its connection is closed ([MQTT-3.3.5-2]). Only accepted
   // messages are forwarded to subscribers and retained.
   virtual void on_publish(const ClientIdentity& client, const InboundPublish& message,
@@ -112,10 +120,44 @@ class BrokerHooks {
   virtual void on_disconnect(const ClientIdentity& client) { (void)client; }
 };
 
+// A persistent session as kept across a restart of the server (docs/mqtt.md, "Sessions").
+struct SavedSession {
+  struct Subscription {
+    std::string filter;
+    std::uint8_t qos = 0;
+    bool no_local = false;
+    bool retain_as_published = false;
+  };
+  struct QueuedMessage {
+    std::string topic;
+    std::string payload;
+    std::uint8_t qos = 1;
+    bool retain = false;
+  };
+  std::string client_id;
+  std::uint32_t expiry_s = 0;
+  std::vector<Subscription> subscriptions;
+  // QoS 1/2 messages not yet acknowledged by the client, then those queued, in order.
+  std::vector<QueuedMessage> messages;
+};
+
+// Where the broker keeps persistent sessions while it is stopped.
+class SessionPersistence {
+ public:
+  virtual ~SessionPersistence() = default;
+  // The sessions saved by the last stop (none the first time).
+  virtual Result<std::vector<SavedSession>> load() = 0;
+  // Replaces what is saved with `sessions`.
+  virtual Status save(const std::vector<SavedSession>& sessions) = 0;
+};
+
 // An MQTT 3.1.1 and 5.0 broker over TCP (docs/mqtt.md). Owns its event-loop threads.
 class Broker {
  public:
-  Broker(BrokerOptions options, BrokerHooks& hooks, MetricsRegistry& metrics);
+  // `persistence`, when given, restores persistent sessions in start() and saves them in
+  // stop(), so they survive a restart of the server.
+  Broker(BrokerOptions options, BrokerHooks& hooks, MetricsRegistry& metrics,
+         SessionPersistence* persistence = nullptr);
   ~Broker();  // stops
   Broker(const Broker&) = delete;
   Broker& operator=(const Broker&) = delete;
@@ -126,7 +168,8 @@ class Broker {
   std::uint16_t port() const;
   std::uint16_t tls_port() const;
   // Closes every connection (wills are not published: the broker is going away) and joins
-  // the threads. Persistent sessions live in memory only and end with the process.
+  // the threads. Persistent sessions are saved to the SessionPersistence, if any (a crash
+  // loses what changed since the last start).
   void stop();
 
   // Publishes to subscribers as the broker itself (for commands to devices on

@@ -128,6 +128,40 @@ struct ServeOptions {
   std::string mqtt_tls_listen;
   std::string mqtt_tls_cert_file;
   std::string mqtt_tls_key_file;
+  // Built-in broker: whether clients without credentials may connect (docs/security.md,
+  // "Device credentials"): "allow", "deny", or "auto" (default): allowed only with auth off
+  // and every MQTT listener on loopback.
+  std::string mqtt_anonymous = "auto";
+  // Built-in broker rate limits (docs/mqtt.md, "Rate limits"): PUBLISH packets per second
+  // per connection (over it the connection is read more slowly), and measures per second
+  // per device (over it they are refused); the bursts default to the rates. 0: no limit.
+  unsigned mqtt_rate_limit_per_s = 0;
+  unsigned mqtt_rate_burst = 0;
+  unsigned mqtt_device_rate_limit_per_s = 0;
+  unsigned mqtt_device_rate_burst = 0;
+  // External MQTT broker (docs/mqtt.md, "External broker"): CityTwin subscribes to the device
+  // topics there. URL mqtt://HOST[:PORT] or mqtts://HOST[:PORT]; "" (default) or "off": none.
+  std::string mqtt_external_url;
+  // MQTT 5 client identifier, unique per node and stable across restarts; "" (default):
+  // "citytwin-<host name>-<hash of the data directory>".
+  std::string mqtt_external_client_id;
+  std::string mqtt_external_username;
+  std::string mqtt_external_password;
+  // Shared-subscription group ($share/<group>/...): nodes in one group split the messages.
+  // "" subscribes without sharing (every node gets every message). Default "citytwin".
+  std::string mqtt_external_group = "citytwin";
+  // Subscription QoS, 0 or 1. With 1 (default) a message is acknowledged once durable.
+  unsigned mqtt_external_qos = 1;
+  // mqtts://: PEM trust anchors ("" system store), and a client certificate and key if the
+  // broker asks for one.
+  std::string mqtt_external_ca_file;
+  std::string mqtt_external_cert_file;
+  std::string mqtt_external_key_file;
+  // How long the broker keeps this node's session and unacknowledged messages while the node
+  // is away. Default 300 s.
+  std::uint32_t mqtt_external_session_expiry_s = 300;
+  // Messages being stored at once (MQTT 5 Receive Maximum). Default 256.
+  std::uint16_t mqtt_external_receive_maximum = 256;
   // How often devices with an expected period are checked for silence (docs/ingest.md).
   std::uint32_t device_check_interval_ms = 10000;
 
@@ -149,6 +183,10 @@ struct ServeOptions {
   std::string coap_dtls_cert_file;
   std::string coap_dtls_key_file;
 };
+
+// Whether the built-in broker accepts clients without credentials (`mqtt_anonymous`);
+// kInvalidRequest for a value other than auto, allow, deny.
+Result<bool> mqtt_anonymous_allowed(const ServeOptions& options);
 
 // Whether the MQTT broker is enabled by `mqtt_listen`.
 bool mqtt_enabled(const ServeOptions& options);

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "citytwin/common/token_bucket.hpp"
 #include "citytwin/http/server.hpp"
 
 namespace citytwin::http {
@@ -29,17 +30,13 @@ class RateLimiter {
   std::optional<std::chrono::milliseconds> acquire(std::string_view client, Clock::time_point now);
 
  private:
-  struct Bucket {
-    double tokens = 0;
-    Clock::time_point updated;
-  };
   void make_room(Clock::time_point now);
 
   double per_second_;
   double burst_;
   std::size_t max_clients_;
   std::mutex mutex_;
-  std::unordered_map<std::string, Bucket> buckets_;
+  std::unordered_map<std::string, TokenBucket> buckets_;
 };
 
 }  // namespace citytwin::http

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "citytwin/common/clock.hpp"
+#include "citytwin/common/result.hpp"
+#include "citytwin/store/entity_store.hpp"
+
+namespace citytwin::security {
+
+// MQTT CONNECT credentials of one device or of a whole service group (issue #4, "CONNECT with
+// per-device or per-group credentials"; docs/security.md, "Device credentials"). The password
+// is generated here and only its SHA-256 is stored, as for API keys: 192 random bits make a
+// fast hash enough (docs/security.md, "How keys are checked").
+struct DeviceCredential {
+  std::string username;   // the CONNECT user name, unique
+  std::string tenant;     // "" = the default tenant
+  std::string apikey;     // the service group's apikey
+  std::string device_id;  // "" = any device of the group
+  Instant created_at;
+};
+
+struct DeviceCredentialSpec {
+  std::string tenant;
+  std::string apikey;
+  std::string device_id;
+  // "" picks the device id, or the apikey for a group credential.
+  std::string username;
+};
+
+struct CreatedDeviceCredential {
+  DeviceCredential credential;
+  std::string password;  // "dp_" + 32 base64url characters; shown once, never logged
+};
+
+// Kept as documents of the store (namespace "security.device_credentials", one per user
+// name). Thread-safe (the store is).
+class DeviceCredentialService {
+ public:
+  DeviceCredentialService(store::EntityStore& store, const Clock& clock)
+      : store_(store), clock_(clock) {}
+
+  // kBadRequestData for a missing apikey or a bad name; kAlreadyExists for a taken user name.
+  Result<CreatedDeviceCredential> create(const DeviceCredentialSpec& spec);
+  // The credentials of `tenant`, by user name.
+  Result<std::vector<DeviceCredential>> list(std::string_view tenant) const;
+  // kResourceNotFound when `username` has no credential in `tenant`.
+  Status remove(std::string_view tenant, std::string_view username);
+  // Whether `username` has a credential at all (a CONNECT naming one must present it).
+  Result<bool> exists(std::string_view username) const;
+  // The credential `username` and `password` stand for, or kUnauthorized (the detail does
+  // not tell an unknown user from a wrong password).
+  Result<DeviceCredential> authenticate(std::string_view username, std::string_view password) const;
+
+ private:
+  store::EntityStore& store_;
+  const Clock& clock_;
+};
+
+}  // namespace citytwin::security

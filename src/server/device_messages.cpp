@@ -1,0 +1,29 @@
+#include "device_messages.hpp"
+
+#include "mqtt_topic.hpp"
+
+namespace citytwin::server {
+
+void DeviceMessages::handle(const std::string& topic, const std::string& payload,
+                            std::function<Status(std::string_view tenant)> authorize,
+                            std::function<void(Status)> done) {
+  auto device_topic = parse_device_topic(topic);
+  // Plain MQTT traffic, and command results (commands are not sent yet): nothing to store.
+  if (!device_topic || device_topic->kind != DeviceTopic::Kind::kMeasures) {
+    done(ok_status());
+    return;
+  }
+  ingest::Measurement measurement;
+  measurement.transport = "mqtt";
+  measurement.apikey = device_topic->apikey;
+  measurement.device_id = device_topic->device_id;
+  measurement.object_id = device_topic->object_id;
+  measurement.format = payload_format(*device_topic, payload);
+  measurement.payload = payload;
+  measurement.authorize = std::move(authorize);
+  ingest_.ingest(measurement, [done = std::move(done)](Result<ingest::IngestReceipt> receipt) {
+    done(receipt ? ok_status() : Status(std::move(receipt).error()));
+  });
+}
+
+}  // namespace citytwin::server
