@@ -135,10 +135,24 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
 
   std::vector<store::Change> changes;
   changes.reserve(dirty.size());
+  std::vector<std::function<void(bool)>> afters;
   for (const auto& id : dirty) {
-    const State& state = states[id];
-    changes.push_back(state ? store::Change::put(make_record(*state)) : store::Change::remove(id));
+    State& state = states[id];
     const State& old = before.at(id);
+    store::Change amended;
+    if (state) {
+      auto status = amend(tenant, old ? &*old : nullptr, *state, &amended, afters);
+      if (!status.ok()) {
+        for (std::size_t i : succeeded) {
+          outcome.items[i].error = status.error();
+          outcome.items[i].created = false;
+        }
+        outcome.created = 0;
+        return outcome;
+      }
+    }
+    changes.push_back(state ? store::Change::put(make_record(*state)) : store::Change::remove(id));
+    changes.back().documents = std::move(amended.documents);
     record_history(changes.back(), old ? &*old : nullptr, state ? &*state : nullptr, now);
   }
   if (changes.empty()) return outcome;
@@ -146,7 +160,7 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
   if (observed(tenant)) {
     for (const auto& id : dirty) events.push_back(EntityChange{before.at(id), states[id]});
   }
-  auto status = commit(tenant, std::move(changes), std::move(events));
+  auto status = commit(tenant, std::move(changes), std::move(events), std::move(afters));
   if (!status.ok()) {
     for (std::size_t i : succeeded) {
       outcome.items[i].error = status.error();

@@ -24,7 +24,7 @@ bool is_known(std::string_view key, std::span<const std::string_view> names) {
 
 // Settings of the IoT Agent that only make sense with an external Context Broker or a
 // different agent build: accepted so that existing scripts keep working, and ignored.
-constexpr std::array<std::string_view, 16> kIgnored = {"cbroker",
+constexpr std::array<std::string_view, 15> kIgnored = {"cbroker",
                                                        "token",
                                                        "trust",
                                                        "timestamp",
@@ -33,7 +33,6 @@ constexpr std::array<std::string_view, 16> kIgnored = {"cbroker",
                                                        "payloadType",
                                                        "cmdMode",
                                                        "internal_attributes",
-                                                       "endpoint",
                                                        "polling",
                                                        "service",
                                                        "subservice",
@@ -200,6 +199,15 @@ Result<std::vector<StaticAttribute>> parse_statics(const boost::json::value& val
   return out;
 }
 
+// A push-command endpoint (IoT Agent "endpoint"): where it may point is checked against the
+// outbound policy when a command is sent, not here.
+bool is_http_url(std::string_view url) {
+  bool scheme = url.starts_with("http://") || url.starts_with("https://");
+  return scheme && url.size() <= 2048 && std::none_of(url.begin(), url.end(), [](char c) {
+           return std::iscntrl(static_cast<unsigned char>(c)) || c == ' ';
+         });
+}
+
 // Members common to groups and devices; false when `key` is not one of them.
 Result<bool> parse_mapping_member(std::string_view key, const boost::json::value& member,
                                   MappingConfig& mapping) {
@@ -218,6 +226,13 @@ Result<bool> parse_mapping_member(std::string_view key, const boost::json::value
     auto statics = parse_statics(member);
     if (!statics) return std::move(statics).error();
     mapping.static_attributes = std::move(*statics);
+  } else if (key == "endpoint") {
+    auto text = string_member(member, key);
+    if (!text) return std::move(text).error();
+    if (!text->empty() && !is_http_url(*text)) {
+      return bad("endpoint must be an http:// or https:// URL");
+    }
+    mapping.endpoint = std::move(*text);
   } else if (key == "expectedPeriod") {
     constexpr std::int64_t kYear = 366LL * 24 * 3600;
     if (!member.is_int64() || member.get_int64() <= 0 || member.get_int64() > kYear) {
@@ -264,6 +279,7 @@ void mapping_to_json(const MappingConfig& mapping, boost::json::object& out) {
   out["static_attributes"] = std::move(statics);
   if (mapping.explicit_attrs) out["explicitAttrs"] = *mapping.explicit_attrs;
   if (mapping.expected_period_s) out["expectedPeriod"] = *mapping.expected_period_s;
+  if (!mapping.endpoint.empty()) out["endpoint"] = mapping.endpoint;
 }
 
 }  // namespace

@@ -56,7 +56,9 @@ struct MappingConfig {
   std::string entity_type;
   std::vector<AttributeMapping> attributes;
   std::vector<AttributeMapping> lazy;      // stored; not polled (no southbound reads yet)
-  std::vector<AttributeMapping> commands;  // stored and validated; not sent yet
+  std::vector<AttributeMapping> commands;  // sent to the device (docs/ingest.md, "Commands")
+  // "endpoint": the device's HTTP URL for push commands ("" = none: HTTP devices poll).
+  std::string endpoint;
   std::vector<StaticAttribute> static_attributes;
   std::optional<bool> explicit_attrs;  // only mapped attributes are written
   // CityTwin extension "expectedPeriod": seconds within which the device reports; a device
