@@ -16,6 +16,7 @@
 #include "citytwin/core/subscription_service.hpp"
 #include "citytwin/core/temporal_service.hpp"
 #include "citytwin/http/console_routes.hpp"
+#include "citytwin/http/iot_command_routes.hpp"
 #include "citytwin/http/iot_routes.hpp"
 #include "citytwin/http/key_routes.hpp"
 #include "citytwin/http/kpi_routes.hpp"
@@ -135,6 +136,11 @@ std::map<std::string, P> reviewed() {
       {"DELETE /iot/devices/{deviceId}", P::kAdmin},
       {"POST /iot/json", P::kWrite},
       {"POST /iot/d", P::kWrite},
+      // Device commands: polling and results are device writes, like measures.
+      {"GET /iot/json", P::kWrite},
+      {"GET /iot/d", P::kWrite},
+      {"POST /iot/json/commands", P::kWrite},
+      {"POST /iot/d/commands", P::kWrite},
       {"GET /kpi/v1/targets", P::kRead},
       {"PUT /kpi/v1/targets", P::kWrite},
       {"GET /kpi/v1/targets/{code}", P::kRead},
@@ -178,6 +184,8 @@ class RouteTableTest : public ::testing::Test {
   ingest::DeviceRegistry devices_{*store_};
   ingest::IngestService ingest_{
       devices_, entities_, std::move(resolver_->resolve(boost::json::value()).value()), clock_};
+  ingest::CommandDispatcher commands_{
+      devices_, entities_, std::move(resolver_->resolve(boost::json::value()).value()), clock_};
   Router router_;
 
   void SetUp() override {
@@ -187,6 +195,7 @@ class RouteTableTest : public ::testing::Test {
     add_ngsi_routes(router_, api_);
     add_kpi_routes(router_, kpi_);
     add_iot_routes(router_, devices_, ingest_);
+    add_iot_command_routes(router_, commands_);
   }
 };
 

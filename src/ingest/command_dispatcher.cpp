@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <future>
 #include <set>
 
 #include "citytwin/model/entity_form.hpp"
@@ -501,6 +502,13 @@ Result<std::vector<DeviceCommand>> CommandDispatcher::poll(
     count("citytwin_ingest_commands_total", "HTTP", "polled");
     out.push_back(std::move(command));
   }
+  if (out.empty()) return out;
+  // A GET is answered without the server's write barrier: wait here, so that the device's
+  // answer never runs ahead of the DELIVERED it caused.
+  std::promise<Status> durable;
+  store::EntityStore& store = entities_.store();
+  store.when_durable(store.write_mark(), [&durable](Status status) { durable.set_value(status); });
+  CT_RETURN_IF_ERROR(durable.get_future().get());
   return out;
 }
 

@@ -24,6 +24,7 @@
 #include "citytwin/http/console_routes.hpp"
 #include "citytwin/http/http_context_loader.hpp"
 #include "citytwin/http/http_notification_sender.hpp"
+#include "citytwin/http/iot_command_routes.hpp"
 #include "citytwin/http/iot_routes.hpp"
 #include "citytwin/http/key_routes.hpp"
 #include "citytwin/http/kpi_routes.hpp"
@@ -33,6 +34,7 @@
 #include "citytwin/http/outbound_checked_sender.hpp"
 #include "citytwin/http/router.hpp"
 #include "citytwin/http/server.hpp"
+#include "citytwin/ingest/command_dispatcher.hpp"
 #include "citytwin/ingest/device_monitor.hpp"
 #include "citytwin/ingest/device_registry.hpp"
 #include "citytwin/ingest/ingest_service.hpp"
@@ -46,6 +48,7 @@
 #include "citytwin/security/key_service.hpp"
 #include "citytwin/store/rocksdb_store.hpp"
 #include "citytwin/web/console_assets.hpp"
+#include "command_transports.hpp"
 #include "mqtt_hooks.hpp"
 #include "store_location.hpp"
 #include "store_write_barrier.hpp"
@@ -434,6 +437,32 @@ int serve(const ServeOptions& options) {
   }
   ingest::IngestService ingest_service(devices, entities, *core_terms, clock, &metrics);
   http::add_iot_routes(router, devices, ingest_service);
+  // Device commands (docs/ingest.md, "Commands"): a change of a command attribute is queued
+  // in the same durable write (the entity service's write hook) and sent by the dispatcher.
+  ingest::CommandOptions command_options;
+  command_options.expiry_s = std::max<std::uint32_t>(options.command_expiry_s, 1);
+  ingest::CommandDispatcher commands(devices, entities, *core_terms, clock, &metrics,
+                                     command_options);
+  HttpCommandTransport http_commands(http_notification_sender);
+  commands.add_transport("HTTP", http_commands);
+  auto restored_commands = commands.restore();
+  if (!restored_commands) {
+    spdlog::error("cannot restore queued commands: {}", restored_commands.error().detail);
+    return 1;
+  }
+  for (const auto& problem : *restored_commands) spdlog::warn("{}", problem);
+  entities.set_write_hook(&commands);
+  devices.set_observer([&commands] {
+    if (auto status = commands.sync_entities(); !status.ok()) {
+      spdlog::warn("commands: cannot give devices their command attributes: {}",
+                   status.error().detail);
+    }
+  });
+  if (auto status = commands.sync_entities(); !status.ok()) {
+    spdlog::warn("commands: cannot give devices their command attributes: {}",
+                 status.error().detail);
+  }
+  http::add_iot_command_routes(router, commands);
   ingest::DeviceMonitor device_monitor(devices, entities, *core_terms, clock, &metrics);
   device_monitor.start(
       std::chrono::milliseconds(std::max<std::uint32_t>(options.device_check_interval_ms, 1)));
@@ -451,7 +480,9 @@ int serve(const ServeOptions& options) {
   // The built-in MQTT broker (docs/mqtt.md): device topics are measurements, ingested and
   // acknowledged once durable (mqtt_hooks.hpp).
   MqttHooks mqtt_hooks(auth_required ? &keys : nullptr, ingest_service);
+  mqtt_hooks.set_commands(&commands);
   std::unique_ptr<mqtt::Broker> mqtt_broker;
+  std::unique_ptr<MqttCommandTransport> mqtt_commands;
   if (mqtt_enabled(options)) {
     auto mqtt_address = parse_listen_address(options.mqtt_listen);  // checked at start-up
     mqtt_broker =
@@ -469,7 +500,10 @@ int serve(const ServeOptions& options) {
     if (mqtt_broker->tls_port() != 0) {
       spdlog::info("MQTT over TLS listening on port {}", mqtt_broker->tls_port());
     }
+    mqtt_commands = std::make_unique<MqttCommandTransport>(*mqtt_broker);
+    commands.add_transport("MQTT", *mqtt_commands);
   }
+  commands.start();
   if (auto status = write_port_file(options.port_file, server.port()); !status.ok()) {
     spdlog::error("{}", status.error().detail);
     return 1;
@@ -516,6 +550,8 @@ int serve(const ServeOptions& options) {
   finished = true;
   signal_waiter.join();
   device_monitor.stop();  // its writes must be ordered before the drain below
+  commands.stop();        // so must the command dispatcher's
+  entities.set_write_hook(nullptr);
 
   if (mqtt_broker) mqtt_broker->stop();
   // The store reports durability to the subscription service from its commit thread: wait for

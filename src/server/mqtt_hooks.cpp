@@ -1,5 +1,7 @@
 #include "mqtt_hooks.hpp"
 
+#include "citytwin/mqtt/topic.hpp"
+#include "command_transports.hpp"
 #include "mqtt_topic.hpp"
 
 namespace citytwin::server {
@@ -34,12 +36,40 @@ void MqttHooks::on_disconnect(const mqtt::ClientIdentity& client) {
   principals_.erase(client.client_id);
 }
 
+// The check of a measurement's or command result's tenant against the client's key (empty
+// with authentication off); `refused` is set when the client has no key on record.
+std::function<Status(std::string_view)> MqttHooks::authorizer(const mqtt::ClientIdentity& client,
+                                                              Status& refused) {
+  if (keys_ == nullptr) return {};
+  auto principal = principal_of(client.client_id);
+  if (!principal) {
+    refused = make_error(ErrorKind::kUnauthorized, "the MQTT client is not authenticated");
+    return {};
+  }
+  return [principal = std::move(*principal)](std::string_view tenant) {
+    return security::authorize(principal, security::Permission::kWrite, tenant);
+  };
+}
+
 void MqttHooks::on_publish(const mqtt::ClientIdentity& client, const mqtt::InboundPublish& message,
                            std::function<void(Status)> done) {
   auto topic = parse_device_topic(message.topic);
-  // Plain MQTT traffic, and command results (commands are not sent yet): forwarded only.
-  if (!topic || topic->kind != DeviceTopic::Kind::kMeasures) {
+  // Plain MQTT traffic (and cmdexe without commands): forwarded only.
+  bool result = topic && topic->kind == DeviceTopic::Kind::kCommandResult && commands_ != nullptr;
+  if (!topic || (topic->kind != DeviceTopic::Kind::kMeasures && !result)) {
     done(ok_status());
+    return;
+  }
+  Status refused = ok_status();
+  auto authorize = authorizer(client, refused);
+  if (!refused.ok()) {
+    done(std::move(refused));
+    return;
+  }
+  if (result) {
+    commands_->complete("mqtt", topic->apikey, topic->device_id,
+                        payload_format(*topic, message.payload), message.payload, authorize,
+                        std::move(done));
     return;
   }
   ingest::Measurement measurement;
@@ -49,18 +79,18 @@ void MqttHooks::on_publish(const mqtt::ClientIdentity& client, const mqtt::Inbou
   measurement.object_id = topic->object_id;
   measurement.format = payload_format(*topic, message.payload);
   measurement.payload = message.payload;
-  if (keys_ != nullptr) {
-    auto principal = principal_of(client.client_id);
-    if (!principal) {
-      done(make_error(ErrorKind::kUnauthorized, "the MQTT client is not authenticated"));
-      return;
-    }
-    measurement.authorize = [principal = std::move(*principal)](std::string_view tenant) {
-      return security::authorize(principal, security::Permission::kWrite, tenant);
-    };
-  }
+  measurement.authorize = std::move(authorize);
   ingest_.ingest(measurement, [done = std::move(done)](Result<ingest::IngestReceipt> receipt) {
     done(receipt ? ok_status() : Status(std::move(receipt).error()));
+  });
+}
+
+void MqttHooks::on_subscribed(const mqtt::ClientIdentity& client, std::string_view topic_filter) {
+  (void)client;
+  if (commands_ == nullptr) return;
+  std::string filter(topic_filter);
+  commands_->redeliver([&filter](const ingest::CommandDevice& device) {
+    return mqtt::topic_matches(filter, command_topic(device));
   });
 }
 

@@ -121,6 +121,7 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"mqtt.tls_cert_file", string_setter(o.mqtt_tls_cert_file)},
       {"mqtt.tls_key_file", string_setter(o.mqtt_tls_key_file)},
       {"ingest.device_check_interval_ms", integer_setter(o.device_check_interval_ms)},
+      {"ingest.command_expiry_s", integer_setter(o.command_expiry_s)},
   };
 }
 
