@@ -186,7 +186,8 @@ Status CommandDispatcher::sync_entities() {
     if (!attrs) return std::move(attrs).error();
     const std::string& tenant = target.device.scope.tenant;
     auto appended = entities_.append_attributes(tenant, target.device.entity_id, *attrs, true);
-    if (!appended && appended.error().kind == ErrorKind::kResourceNotFound) {
+    if (!appended && (appended.error().kind == ErrorKind::kResourceNotFound ||
+                      appended.error().kind == ErrorKind::kNonexistentTenant)) {
       boost::json::object entity = fragment;
       entity["id"] = target.device.entity_id;
       entity["type"] = target.entity_type;
