@@ -274,3 +274,32 @@ def test_queued_commands_survive_kill_and_restart():
         assert value(instance, "urn:ngsi-ld:Valve:valve1", "open_status") == "OK"
     finally:
         instance.cleanup()
+
+
+def test_commands_in_a_tenant_and_service_path(server):
+    headers = {"Fiware-Service": "lights", "Fiware-ServicePath": "/north"}
+    response = requests.post(server.url + "/iot/services", headers=headers, json={"services": [
+        {"apikey": "tenant-key", "resource": "/iot/d", "entity_type": "Streetlight",
+         "commands": [{"name": "blink", "type": "command"}]}]})
+    assert response.status_code == 201, response.text
+    response = requests.post(server.url + "/iot/devices", headers=headers, json={"devices": [
+        {"device_id": "n1", "transport": "HTTP", "protocol": "PDI-IoTA-UltraLight"}]})
+    assert response.status_code == 201, response.text
+    entity_url = f"{server.url}{V1}/entities/{quote('urn:ngsi-ld:Streetlight:n1')}"
+    tenant = {"NGSILD-Tenant": "lights"}
+    response = requests.get(entity_url, headers=tenant)
+    assert response.status_code == 200, response.text
+    assert response.json()["blink_status"]["value"] == "UNKNOWN"  # the group's command
+    assert response.json()["scope"] == "/north"
+    response = requests.patch(entity_url + "/attrs/blink", headers=tenant, json={"value": 3})
+    assert response.status_code == 204, response.text
+    response = requests.get(server.url + "/iot/d", params={"k": "tenant-key", "i": "n1",
+                                                           "getCmd": "1"})
+    assert response.status_code == 200, response.text
+    assert response.text == "n1@blink|3"
+    response = requests.post(server.url + "/iot/d/commands", params={"k": "tenant-key", "i": "n1"},
+                             data="n1@blink|blinked")
+    assert response.status_code == 200, response.text
+    attrs = requests.get(entity_url, headers=tenant).json()
+    assert attrs["blink_status"]["value"] == "OK"
+    assert attrs["blink_info"]["value"] == "blinked"
