@@ -20,17 +20,43 @@ namespace {
 constexpr std::string_view kCommandNamespace = "iot.command";
 
 // The commands of a device: its own, then its group's not overridden by name (IoT Agent).
-std::vector<std::string> command_names(const DeviceConfig& device, const ServiceGroup* group) {
-  std::vector<std::string> names;
-  for (const auto& command : device.mapping.commands) names.push_back(command.name);
+std::vector<const AttributeMapping*> commands_of(const DeviceConfig& device,
+                                                 const ServiceGroup* group) {
+  std::vector<const AttributeMapping*> out;
+  for (const auto& command : device.mapping.commands) out.push_back(&command);
   if (group != nullptr) {
     for (const auto& command : group->mapping.commands) {
-      if (std::find(names.begin(), names.end(), command.name) == names.end()) {
-        names.push_back(command.name);
+      if (std::none_of(out.begin(), out.end(),
+                       [&](const AttributeMapping* mine) { return mine->name == command.name; })) {
+        out.push_back(&command);
       }
     }
   }
-  return names;
+  return out;
+}
+
+// A command's `expression` (IoT Agent): computes what is sent from the command's value. It
+// sees the value under the command's name, an object value's members by name, and id, type,
+// service and subservice; a null result sends the value unchanged.
+Result<boost::json::value> transform(const Expression& expression, const std::string& name,
+                                     const boost::json::value& value, const CommandDevice& device,
+                                     const std::string& entity_type) {
+  std::map<std::string, boost::json::value, std::less<>> fields{
+      {"id", boost::json::string(device.device_id)},
+      {"type", boost::json::string(entity_type)},
+      {"service", boost::json::string(device.scope.tenant)},
+      {"subservice", boost::json::string(device.scope.servicepath)}};
+  if (const auto* members = value.if_object()) {
+    for (const auto& [key, member] : *members) fields[std::string(key)] = member;
+  }
+  fields[name] = value;
+  auto result = expression.evaluate([&fields](std::string_view field) -> const boost::json::value* {
+    auto it = fields.find(field);
+    return it == fields.end() ? nullptr : &it->second;
+  });
+  if (!result) return std::move(result).error();
+  if (result->is_null()) return value;
+  return result;
 }
 
 PayloadFormat format_of(const DeviceConfig& device, const ServiceGroup* group) {
@@ -65,9 +91,9 @@ boost::json::value command_value(const boost::json::value& attribute) {
   return nullptr;
 }
 
-void set_status_attribute(boost::json::object& attrs, const std::string& iri,
-                          std::string_view status, Instant now) {
-  boost::json::object instance{{"type", form::kProperty}, {"value", status}};
+void set_status_attribute(boost::json::object& attrs, const std::string& iri, std::string_view text,
+                          Instant now) {
+  boost::json::object instance{{"type", form::kProperty}, {"value", text}};
   const auto* previous = attrs.if_contains(iri);
   const boost::json::array* instances = previous ? previous->if_array() : nullptr;
   if (instances != nullptr && !instances->empty() && instances->front().is_object()) {
@@ -87,9 +113,14 @@ boost::json::object property(boost::json::value value) {
 
 // A device's entity that carries command attributes.
 struct CommandDispatcher::Target {
+  struct Command {
+    std::string name;
+    std::string iri;                               // the attribute's expanded name
+    std::shared_ptr<const Expression> expression;  // null: the value is sent as it is
+  };
   CommandDevice device;
   std::string entity_type;
-  std::vector<std::pair<std::string, std::string>> commands;  // name, expanded attribute IRI
+  std::vector<Command> commands;
 };
 
 CommandDispatcher::CommandDispatcher(DeviceRegistry& registry, core::EntityService& entities,
@@ -122,6 +153,7 @@ void CommandDispatcher::count(std::string_view metric, std::string_view transpor
 }
 
 void CommandDispatcher::add_transport(std::string name, CommandTransport& transport) {
+  std::lock_guard lock(mutex_);
   transports_[std::move(name)] = &transport;
 }
 
@@ -131,8 +163,8 @@ void CommandDispatcher::refresh_targets_locked() {
   auto built = std::make_shared<std::map<std::string, Target>>();
   for (const auto& [device, group] : registry_.devices_with_groups()) {
     const ServiceGroup* shared = group ? &*group : nullptr;
-    auto names = command_names(device, shared);
-    if (names.empty()) continue;
+    auto commands = commands_of(device, shared);
+    if (commands.empty()) continue;
     ServiceGroup none;
     DeviceMapping mapping(shared ? *shared : none, device);
     Target target;
@@ -149,9 +181,9 @@ void CommandDispatcher::refresh_targets_locked() {
                          : shared && !shared->mapping.entity_type.empty()
                              ? shared->mapping.entity_type
                              : "Thing";
-    for (auto& name : names) {
-      std::string iri = terms_->expand(name);
-      target.commands.emplace_back(std::move(name), std::move(iri));
+    for (const AttributeMapping* command : commands) {
+      target.commands.push_back(Target::Command{command->name, terms_->expand(command->name),
+                                                command->compiled_expression});
     }
     (*built)[entity_key(device.scope.tenant, target.device.entity_id)] = std::move(target);
   }
@@ -170,14 +202,14 @@ Status CommandDispatcher::sync_entities() {
   auto all = targets();
   for (const auto& [key, target] : *all) {
     std::string signature;
-    for (const auto& [name, iri] : target.commands) signature += name + "\x1f";
+    for (const auto& command : target.commands) signature += command.name + "\x1f";
     {
       std::lock_guard lock(mutex_);
       if (synced_[key] == signature) continue;
     }
     // Normalized attributes, parsed as the NGSI-LD API would (names expanded).
     boost::json::object fragment;
-    for (const auto& [name, iri] : target.commands) {
+    for (const auto& [name, iri, expression] : target.commands) {
       fragment[name] = property("");
       fragment[name + std::string(kStatusSuffix)] = property(boost::json::string(kCommandUnknown));
       fragment[name + std::string(kInfoSuffix)] = property("");
@@ -224,7 +256,7 @@ Result<core::WriteAmendment> CommandDispatcher::amend(std::string_view tenant,
   if (found == all->end()) return amendment;
   const Target& target = found->second;
   std::vector<DeviceCommand> commands;
-  for (const auto& [name, iri] : target.commands) {
+  for (const auto& [name, iri, expression] : target.commands) {
     const auto* now_value = attrs->as_object().if_contains(iri);
     const auto* old_value = old_attrs->as_object().if_contains(iri);
     // Only a change of an existing command attribute is a command (its creation with the
@@ -235,6 +267,18 @@ Result<core::WriteAmendment> CommandDispatcher::amend(std::string_view tenant,
     command.device = target.device;
     command.name = name;
     command.value = command_value(*now_value);
+    if (expression) {
+      auto sent = transform(*expression, name, command.value, target.device, target.entity_type);
+      if (!sent) {
+        // Nothing to send: the failure is reported in the same write as the command.
+        set_status_attribute(attrs->as_object(), terms_->expand(name + std::string(kStatusSuffix)),
+                             kCommandError, now);
+        set_status_attribute(attrs->as_object(), terms_->expand(name + std::string(kInfoSuffix)),
+                             "expression " + expression->text() + ": " + sent.error().detail, now);
+        continue;
+      }
+      command.value = std::move(*sent);
+    }
     command.status = std::string(kCommandPending);
     command.issued_at = now;
     command.expires_at = Instant{now.micros + options_.expiry_s * 1'000'000};
@@ -350,13 +394,14 @@ void CommandDispatcher::run() {
 
 void CommandDispatcher::deliver(const std::string& key) {
   DeviceCommand command;
+  CommandTransport* transport = nullptr;
   {
     std::lock_guard lock(mutex_);
     auto it = queued_.find(key);
     if (it == queued_.end() || it->second.command.status != kCommandPending) return;
     command = it->second.command;
+    transport = transport_for(command.device);
   }
-  CommandTransport* transport = transport_for(command.device);
   std::string transport_name = command.device.transport.empty() ? "MQTT" : command.device.transport;
   if (!command.device.endpoint.empty()) transport_name = "HTTP";
   if (transport == nullptr) {
@@ -469,7 +514,7 @@ Result<CommandDevice> CommandDispatcher::resolve_device(
                       "device " + std::string(device_id) + " has no commands");
   }
   if (names != nullptr) {
-    for (const auto& [name, iri] : found->second.commands) names->push_back(name);
+    for (const auto& command : found->second.commands) names->push_back(command.name);
   }
   return found->second.device;
 }

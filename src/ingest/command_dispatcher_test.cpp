@@ -164,6 +164,23 @@ TEST_F(CommandDispatcherTest, PollingDevicesFetchTheirCommandsOnce) {
   EXPECT_FALSE(refused.ok());
 }
 
+TEST_F(CommandDispatcherTest, ACommandExpressionComputesWhatIsSent) {
+  add_device(R"({"device_id": "dimmer1", "apikey": "k1", "transport": "HTTP",
+                 "entity_name": "urn:ngsi-ld:Dimmer:dimmer1",
+                 "commands": [{"name": "dim", "type": "command", "expression": "level * 10"},
+                              {"name": "fail", "type": "command", "expression": "fail / 0"}]})");
+  set_command("urn:ngsi-ld:Dimmer:dimmer1", "dim", boost::json::object{{"level", 4}});
+  auto polled = commands_.poll("k1", "dimmer1", "", {});
+  ASSERT_TRUE(polled.ok()) << polled.error().detail;
+  EXPECT_EQ(encode_commands(*polled, PayloadFormat::kJson), R"({"dim":40})");
+  // An expression that fails sends nothing: ERROR, with the reason, in the same write.
+  set_command("urn:ngsi-ld:Dimmer:dimmer1", "fail", 1);
+  EXPECT_EQ(attr("urn:ngsi-ld:Dimmer:dimmer1", "fail_status"), "ERROR");
+  EXPECT_TRUE(
+      attr("urn:ngsi-ld:Dimmer:dimmer1", "fail_info").as_string().starts_with("expression"));
+  EXPECT_EQ(commands_.pending(), 1u);  // only dim, DELIVERED
+}
+
 TEST_F(CommandDispatcherTest, UnansweredCommandsExpire) {
   set_command(kLamp, "switch", "on");
   EXPECT_EQ(commands_.expire(), 0u);

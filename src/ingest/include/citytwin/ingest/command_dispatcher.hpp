@@ -70,7 +70,8 @@ class CommandDispatcher final : public core::EntityWriteHook {
 
   // Registers the transport for devices whose `transport` is `name` ("MQTT", "HTTP" for
   // push endpoints, "LORAWAN", ...). MQTT also serves devices that name no transport and
-  // have no endpoint (the IoT Agent default). Before start().
+  // have no endpoint (the IoT Agent default). May be called while commands flow (the MQTT
+  // broker is started before its transport exists).
   void add_transport(std::string name, CommandTransport& transport);
 
   // Loads the commands queued before a restart; problems are reported, not fatal.
@@ -124,7 +125,7 @@ class CommandDispatcher final : public core::EntityWriteHook {
   };
   std::shared_ptr<const std::map<std::string, Target>> targets();
   void refresh_targets_locked();
-  CommandTransport* transport_for(const CommandDevice& device) const;
+  CommandTransport* transport_for(const CommandDevice& device) const;  // holds mutex_
   void enqueue(const std::string& key);
   void run();
   void deliver(const std::string& key);
@@ -146,7 +147,6 @@ class CommandDispatcher final : public core::EntityWriteHook {
   const Clock& clock_;
   MetricsRegistry* metrics_;
   CommandOptions options_;
-  std::map<std::string, CommandTransport*> transports_;
 
   // Entities with command attributes, by "tenant\x1f entity id"; rebuilt when the registry
   // version changes.
@@ -156,6 +156,7 @@ class CommandDispatcher final : public core::EntityWriteHook {
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
+  std::map<std::string, CommandTransport*> transports_;
   std::map<std::string, Queued> queued_;  // by command_key
   std::deque<std::string> to_send_;
   std::vector<std::string> to_forget_;         // finished: their records are deleted
