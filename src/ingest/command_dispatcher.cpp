@@ -510,8 +510,10 @@ Result<CommandDevice> CommandDispatcher::resolve_device(
   DeviceMapping mapping(*group, *device);
   auto found = all->find(entity_key(group->scope.tenant, mapping.entity_id()));
   if (found == all->end() || found->second.device.device_id != device_id) {
-    return make_error(ErrorKind::kBadRequestData,
-                      "device " + std::string(device_id) + " has no commands");
+    CommandDevice without_commands;  // nothing to poll; every result is refused
+    without_commands.scope = group->scope;
+    without_commands.device_id = std::string(device_id);
+    return without_commands;
   }
   if (names != nullptr) {
     for (const auto& command : found->second.commands) names->push_back(command.name);

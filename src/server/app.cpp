@@ -436,7 +436,6 @@ int serve(const ServeOptions& options) {
     return 1;
   }
   ingest::IngestService ingest_service(devices, entities, *core_terms, clock, &metrics);
-  http::add_iot_routes(router, devices, ingest_service);
   // Device commands (docs/ingest.md, "Commands"): a change of a command attribute is queued
   // in the same durable write (the entity service's write hook) and sent by the dispatcher.
   ingest::CommandOptions command_options;
@@ -462,6 +461,7 @@ int serve(const ServeOptions& options) {
     spdlog::warn("commands: cannot give devices their command attributes: {}",
                  status.error().detail);
   }
+  http::add_iot_routes(router, devices, ingest_service, &commands);
   http::add_iot_command_routes(router, commands);
   ingest::DeviceMonitor device_monitor(devices, entities, *core_terms, clock, &metrics);
   device_monitor.start(

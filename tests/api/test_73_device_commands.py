@@ -303,3 +303,18 @@ def test_commands_in_a_tenant_and_service_path(server):
     attrs = requests.get(entity_url, headers=tenant).json()
     assert attrs["blink_status"]["value"] == "OK"
     assert attrs["blink_info"]["value"] == "blinked"
+
+
+def test_measures_posted_with_getcmd_fetch_the_commands(server):
+    params = {"k": "poll-key", "i": "meter1", "getCmd": "1"}
+    patch(server, METER, "reset", "again")
+    response = requests.post(server.url + "/iot/json", params=params, json={"count": 7})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"reset": "again"}
+    assert value(server, METER, "count") == 7
+    assert value(server, METER, "reset_status") == "DELIVERED"
+    # A device without commands gets an empty answer, its measure written.
+    response = requests.post(server.url + "/iot/json", params={"k": "poll-key", "i": "plain1",
+                                                               "getCmd": "1"}, json={"count": 1})
+    assert response.status_code == 200, response.text
+    assert response.json() == {}
