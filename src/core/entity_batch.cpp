@@ -84,6 +84,16 @@ Result<ItemChange> apply_item(BatchKind kind, const State& current, const BatchI
   return make_error(ErrorKind::kInternalError, "unknown batch operation");
 }
 
+// The items that applied are not written after all: each reports `error`.
+void fail_applied(BatchOutcome& outcome, const std::vector<std::size_t>& applied,
+                  const Error& error) {
+  for (std::size_t i : applied) {
+    outcome.items[i].error = error;
+    outcome.items[i].created = false;
+  }
+  outcome.created = 0;
+}
+
 }  // namespace
 
 BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
@@ -143,11 +153,7 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
     if (state) {
       auto status = amend(tenant, old ? &*old : nullptr, *state, &amended, afters);
       if (!status.ok()) {
-        for (std::size_t i : succeeded) {
-          outcome.items[i].error = status.error();
-          outcome.items[i].created = false;
-        }
-        outcome.created = 0;
+        fail_applied(outcome, succeeded, status.error());
         return outcome;
       }
     }
@@ -161,13 +167,7 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
     for (const auto& id : dirty) events.push_back(EntityChange{before.at(id), states[id]});
   }
   auto status = commit(tenant, std::move(changes), std::move(events), std::move(afters));
-  if (!status.ok()) {
-    for (std::size_t i : succeeded) {
-      outcome.items[i].error = status.error();
-      outcome.items[i].created = false;
-    }
-    outcome.created = 0;
-  }
+  if (!status.ok()) fail_applied(outcome, succeeded, status.error());
   return outcome;
 }
 

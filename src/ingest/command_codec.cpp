@@ -113,6 +113,7 @@ boost::json::object command_to_json(const DeviceCommand& command) {
       {"status", command.status},
       {"issued_at", format_date_time(command.issued_at)},
       {"expires_at", format_date_time(command.expires_at)},
+      {"mqtt", {{"qos", static_cast<int>(command.mqtt.qos)}, {"retain", command.mqtt.retain}}},
   };
 }
 
@@ -144,6 +145,14 @@ Result<DeviceCommand> command_from_json(const boost::json::object& json) {
   if (!issued_at || !expires_at) return bad("a queued command has no valid times");
   command.issued_at = *issued_at;
   command.expires_at = *expires_at;
+  if (const auto* mqtt = json.if_contains("mqtt"); mqtt != nullptr && mqtt->is_object()) {
+    const auto* qos = mqtt->as_object().if_contains("qos");
+    const auto* retain = mqtt->as_object().if_contains("retain");
+    if (qos != nullptr && qos->is_int64() && qos->get_int64() >= 0 && qos->get_int64() <= 2) {
+      command.mqtt.qos = static_cast<std::uint8_t>(qos->get_int64());
+    }
+    if (retain != nullptr && retain->is_bool()) command.mqtt.retain = retain->get_bool();
+  }
   return command;
 }
 

@@ -67,6 +67,7 @@ TEST(CommandCodecTest, PersistedFormRoundTrips) {
   original.status = "PENDING";
   original.issued_at = *parse_date_time("2026-12-05T10:00:00Z");
   original.expires_at = *parse_date_time("2026-12-05T11:00:00Z");
+  original.mqtt = CommandMqtt{2, true};
   auto back = command_from_json(command_to_json(original));
   ASSERT_TRUE(back.ok()) << back.error().detail;
   EXPECT_EQ(back->device.scope.tenant, "city");
@@ -75,9 +76,31 @@ TEST(CommandCodecTest, PersistedFormRoundTrips) {
   EXPECT_EQ(back->device.entity_id, original.device.entity_id);
   EXPECT_EQ(back->value, original.value);
   EXPECT_EQ(back->expires_at, original.expires_at);
+  EXPECT_EQ(back->mqtt.qos, 2);
+  EXPECT_TRUE(back->mqtt.retain);
   auto broken = command_to_json(original);
   broken.erase("device_id");
   EXPECT_FALSE(command_from_json(broken).ok());
+}
+
+TEST(CommandCodecTest, ProvisionedMqttOptionsAreCheckedAndKept) {
+  auto parse = [](std::string_view mqtt) {
+    std::string json = R"({"device_id": "d", "commands": [{"name": "c", "type": "command",
+                           "mqtt": )" +
+                       std::string(mqtt) + "}]}";
+    return parse_device(boost::json::parse(json).as_object(), ServiceScope{});
+  };
+  auto device = parse(R"({"qos": 0, "retain": true})");
+  ASSERT_TRUE(device.ok()) << device.error().detail;
+  ASSERT_TRUE(device->mapping.commands.at(0).command_mqtt.has_value());
+  EXPECT_EQ(device->mapping.commands.at(0).command_mqtt->qos, 0);
+  auto again = parse_device(device_to_json(*device), ServiceScope{});
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->mapping.commands.at(0).command_mqtt->retain);
+  for (const char* bad :
+       {R"({"qos": 3})", R"({"qos": "1"})", R"({"retain": 1})", R"({"x": 1})", "[]"}) {
+    EXPECT_FALSE(parse(bad).ok()) << bad;
+  }
 }
 
 TEST(CommandCodecTest, KeysSeparateTheirParts) {

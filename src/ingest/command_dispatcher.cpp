@@ -117,6 +117,7 @@ struct CommandDispatcher::Target {
     std::string name;
     std::string iri;                               // the attribute's expanded name
     std::shared_ptr<const Expression> expression;  // null: the value is sent as it is
+    CommandMqtt mqtt;
   };
   CommandDevice device;
   std::string entity_type;
@@ -183,7 +184,8 @@ void CommandDispatcher::refresh_targets_locked() {
                              : "Thing";
     for (const AttributeMapping* command : commands) {
       target.commands.push_back(Target::Command{command->name, terms_->expand(command->name),
-                                                command->compiled_expression});
+                                                command->compiled_expression,
+                                                command->command_mqtt.value_or(CommandMqtt{})});
     }
     (*built)[entity_key(device.scope.tenant, target.device.entity_id)] = std::move(target);
   }
@@ -199,6 +201,7 @@ CommandDispatcher::targets() {
 }
 
 Status CommandDispatcher::sync_entities() {
+  Status first_error = ok_status();
   auto all = targets();
   for (const auto& [key, target] : *all) {
     std::string signature;
@@ -207,35 +210,52 @@ Status CommandDispatcher::sync_entities() {
       std::lock_guard lock(mutex_);
       if (synced_[key] == signature) continue;
     }
-    // Normalized attributes, parsed as the NGSI-LD API would (names expanded).
-    boost::json::object fragment;
-    for (const auto& [name, iri, expression] : target.commands) {
-      fragment[name] = property("");
-      fragment[name + std::string(kStatusSuffix)] = property(boost::json::string(kCommandUnknown));
-      fragment[name + std::string(kInfoSuffix)] = property("");
-    }
-    auto attrs = model::parse_attributes(fragment, *terms_, {});
-    if (!attrs) return std::move(attrs).error();
-    const std::string& tenant = target.device.scope.tenant;
-    auto appended = entities_.append_attributes(tenant, target.device.entity_id, *attrs, true);
-    if (!appended && (appended.error().kind == ErrorKind::kResourceNotFound ||
-                      appended.error().kind == ErrorKind::kNonexistentTenant)) {
-      boost::json::object entity = fragment;
-      entity["id"] = target.device.entity_id;
-      entity["type"] = target.entity_type;
-      if (target.device.scope.servicepath != "/") entity["scope"] = target.device.scope.servicepath;
-      auto stored = model::parse_entity(entity, *terms_, {});
-      if (!stored) return std::move(stored).error();
-      auto created = entities_.create(tenant, std::move(*stored));
-      if (!created.ok() && created.error().kind != ErrorKind::kAlreadyExists) {
-        return std::move(created).error();
-      }
-    } else if (!appended) {
-      return std::move(appended).error();
+    if (auto status = give_command_attributes(target); !status.ok()) {
+      if (first_error.ok()) first_error = std::move(status);
+      continue;  // the other devices still get theirs
     }
     std::lock_guard lock(mutex_);
     synced_[key] = signature;
   }
+  return first_error;
+}
+
+Status CommandDispatcher::give_command_attributes(const Target& target) {
+  const std::string& tenant = target.device.scope.tenant;
+  const std::string& id = target.device.entity_id;
+  // Normalized attributes, parsed as the NGSI-LD API would (names expanded).
+  boost::json::object fragment;
+  for (const auto& command : target.commands) {
+    const std::string& name = command.name;
+    fragment[name] = property("");
+    fragment[name + std::string(kStatusSuffix)] = property(boost::json::string(kCommandUnknown));
+    fragment[name + std::string(kInfoSuffix)] = property("");
+  }
+  auto attrs = model::parse_attributes(fragment, *terms_, {});
+  if (!attrs) return std::move(attrs).error();
+  // At start-up most entities have them already: no write then.
+  if (auto current = entities_.get(tenant, id); current.ok()) {
+    const auto* present = current->if_contains(form::kAttrs);
+    if (present != nullptr && present->is_object() &&
+        std::all_of(attrs->begin(), attrs->end(),
+                    [&](const auto& attr) { return present->as_object().contains(attr.key()); })) {
+      return ok_status();
+    }
+  }
+  auto appended = entities_.append_attributes(tenant, id, *attrs, true);
+  if (appended.ok()) return ok_status();
+  if (appended.error().kind != ErrorKind::kResourceNotFound &&
+      appended.error().kind != ErrorKind::kNonexistentTenant) {
+    return std::move(appended).error();
+  }
+  boost::json::object entity = fragment;
+  entity["id"] = id;
+  entity["type"] = target.entity_type;
+  if (target.device.scope.servicepath != "/") entity["scope"] = target.device.scope.servicepath;
+  auto stored = model::parse_entity(entity, *terms_, {});
+  if (!stored) return std::move(stored).error();
+  auto created = entities_.create(tenant, std::move(*stored));
+  if (!created.ok() && created.error().kind != ErrorKind::kAlreadyExists) return created;
   return ok_status();
 }
 
@@ -256,7 +276,7 @@ Result<core::WriteAmendment> CommandDispatcher::amend(std::string_view tenant,
   if (found == all->end()) return amendment;
   const Target& target = found->second;
   std::vector<DeviceCommand> commands;
-  for (const auto& [name, iri, expression] : target.commands) {
+  for (const auto& [name, iri, expression, mqtt] : target.commands) {
     const auto* now_value = attrs->as_object().if_contains(iri);
     const auto* old_value = old_attrs->as_object().if_contains(iri);
     // Only a change of an existing command attribute is a command (its creation with the
@@ -279,6 +299,7 @@ Result<core::WriteAmendment> CommandDispatcher::amend(std::string_view tenant,
       }
       command.value = std::move(*sent);
     }
+    command.mqtt = mqtt;
     command.status = std::string(kCommandPending);
     command.issued_at = now;
     command.expires_at = Instant{now.micros + options_.expiry_s * 1'000'000};

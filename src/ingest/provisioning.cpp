@@ -90,6 +90,28 @@ Status check_entity_name(std::string_view name, std::string_view where) {
   return ok_status();
 }
 
+// A command's "mqtt" member (iotagent-json): {"qos": 0|1|2, "retain": bool} of its PUBLISH.
+Result<CommandMqtt> command_mqtt_member(const boost::json::value& value, const std::string& where) {
+  const auto* object = value.if_object();
+  if (object == nullptr) return bad(where + " must be an object");
+  CommandMqtt options;
+  for (const auto& [key, member] : *object) {
+    if (key == "qos") {
+      if (!member.is_int64() || member.get_int64() < 0 || member.get_int64() > 2) {
+        return bad(where + ".qos must be 0, 1 or 2");
+      }
+      options.qos = static_cast<std::uint8_t>(member.get_int64());
+    } else if (key == "retain") {
+      auto flag = bool_member(member, where + ".retain");
+      if (!flag) return std::move(flag).error();
+      options.retain = *flag;
+    } else {
+      return bad(where + " has an unknown member " + std::string(key));
+    }
+  }
+  return options;
+}
+
 Result<AttributeMapping> parse_mapping(const boost::json::value& value, const std::string& where,
                                        bool command) {
   const auto* object = value.if_object();
@@ -100,6 +122,12 @@ Result<AttributeMapping> parse_mapping(const boost::json::value& value, const st
       auto metadata = metadata_member(member, where);
       if (!metadata) return std::move(metadata).error();
       mapping.metadata = std::move(*metadata);
+      continue;
+    }
+    if (key == "mqtt" && command) {
+      auto options = command_mqtt_member(member, where + ".mqtt");
+      if (!options) return std::move(options).error();
+      mapping.command_mqtt = *options;
       continue;
     }
     if (key == "skipValue" || key == "payloadType" || key == "contentType" || key == "mqtt") {
@@ -260,6 +288,10 @@ boost::json::array mappings_to_json(const std::vector<AttributeMapping>& mapping
     if (!m.entity_name.empty()) entry["entity_name"] = m.entity_name;
     if (!m.entity_type.empty()) entry["entity_type"] = m.entity_type;
     if (!m.metadata.empty()) entry["metadata"] = m.metadata;
+    if (m.command_mqtt) {
+      entry["mqtt"] = {{"qos", static_cast<int>(m.command_mqtt->qos)},
+                       {"retain", m.command_mqtt->retain}};
+    }
     out.push_back(std::move(entry));
   }
   return out;

@@ -10,8 +10,8 @@ std::string command_topic(const ingest::CommandDevice& device) {
 
 Result<std::optional<boost::json::value>> MqttCommandTransport::send(
     const ingest::DeviceCommand& command) {
-  CT_RETURN_IF_ERROR(
-      broker_.publish(command_topic(command.device), ingest::encode_command(command), 1, false));
+  CT_RETURN_IF_ERROR(broker_.publish(command_topic(command.device), ingest::encode_command(command),
+                                     command.mqtt.qos, command.mqtt.retain));
   return std::optional<boost::json::value>();
 }
 

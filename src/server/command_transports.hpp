@@ -6,8 +6,9 @@
 
 namespace citytwin::server {
 
-// MQTT commands (iotagent-json / iotagent-ul "MQTT binding"): a QoS 1 PUBLISH of the
-// command on /{apikey}/{device_id}/cmd through the built-in broker. A device with a
+// MQTT commands (iotagent-json / iotagent-ul "MQTT binding"): a PUBLISH of the command on
+// /{apikey}/{device_id}/cmd through the built-in broker, QoS 1 unless the command's "mqtt"
+// member says otherwise. A device with a
 // persistent session that is offline gets it when it reconnects (the broker's session queue);
 // sessions end with the process, so commands handed over before a restart are published
 // again when the device subscribes anew (resend_on_reconnect). The result comes on cmdexe.

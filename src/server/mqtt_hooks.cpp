@@ -90,7 +90,11 @@ void MqttHooks::on_subscribed(const mqtt::ClientIdentity& client, std::string_vi
   if (commands_ == nullptr) return;
   std::string filter(topic_filter);
   commands_->redeliver([&filter](const ingest::CommandDevice& device) {
-    return mqtt::topic_matches(filter, command_topic(device));
+    // Only a subscription that names the device (its own: /{apikey}/{id}/cmd, /{apikey}/{id}/#),
+    // not a catch-all such as a monitoring client's '#', which would spend the redelivery
+    // while the device is still away.
+    return filter.find("/" + device.device_id + "/") != std::string::npos &&
+           mqtt::topic_matches(filter, command_topic(device));
   });
 }
 

@@ -53,6 +53,7 @@ struct DeviceCommand {
   std::string status;        // kCommandPending or kCommandDelivered while it waits
   Instant issued_at;
   Instant expires_at;
+  CommandMqtt mqtt;  // QoS and retain of its MQTT PUBLISH (the command's "mqtt" member)
 };
 
 // The wire form of a command (iotagent-json: {"<cmd>": <value>}; iotagent-ul:

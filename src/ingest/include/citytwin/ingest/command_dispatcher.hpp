@@ -126,6 +126,8 @@ class CommandDispatcher final : public core::EntityWriteHook {
   std::shared_ptr<const std::map<std::string, Target>> targets();
   void refresh_targets_locked();
   CommandTransport* transport_for(const CommandDevice& device) const;  // holds mutex_
+  // `<cmd>`, `<cmd>_status`, `<cmd>_info` on the target's entity (created if needed).
+  Status give_command_attributes(const Target& target);
   void enqueue(const std::string& key);
   void run();
   void deliver(const std::string& key);

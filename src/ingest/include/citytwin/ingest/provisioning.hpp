@@ -26,6 +26,12 @@ struct ServiceScope {
   std::string servicepath = "/";  // "/" or "/a/b"
 };
 
+// A command's MQTT PUBLISH options (iotagent-json "mqtt" member of a command).
+struct CommandMqtt {
+  std::uint8_t qos = 1;
+  bool retain = false;
+};
+
 // One entry of "attributes", "lazy" or "commands".
 struct AttributeMapping {
   std::string object_id;    // field name in the payload; "" = same as `name`
@@ -34,7 +40,8 @@ struct AttributeMapping {
   std::string expression;   // "" = the measured value as is
   std::string entity_name;  // multi-entity: another entity receives the value ("" = the device's)
   std::string entity_type;  // type of that other entity ("" = the device's entity type)
-  boost::json::object metadata;  // e.g. {"unitCode": {"type": "Text", "value": "CEL"}}
+  boost::json::object metadata;             // e.g. {"unitCode": {"type": "Text", "value": "CEL"}}
+  std::optional<CommandMqtt> command_mqtt;  // commands only: how MQTT publishes it
   // `expression` and `entity_name` compiled once at provisioning (null: none, or an
   // entity_name that is not an expression), so measurements do not parse them again.
   std::shared_ptr<const Expression> compiled_expression;
