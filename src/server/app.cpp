@@ -461,6 +461,11 @@ int serve(const ServeOptions& options) {
     spdlog::warn("commands: cannot give devices their command attributes: {}",
                  status.error().detail);
   }
+  metrics.add_gauge("citytwin_ingest_commands_pending",
+                    "Device commands queued and waiting for their result", [&commands] {
+                      return std::vector<std::pair<Labels, double>>{
+                          {Labels{}, static_cast<double>(commands.pending())}};
+                    });
   http::add_iot_routes(router, devices, ingest_service, &commands);
   http::add_iot_command_routes(router, commands);
   ingest::DeviceMonitor device_monitor(devices, entities, *core_terms, clock, &metrics);

@@ -67,6 +67,13 @@ def metric(server, name, labels):
     return 0.0
 
 
+def pending(server):
+    for line in requests.get(server.url + "/metrics").text.splitlines():
+        if line.startswith("citytwin_ingest_commands_pending "):
+            return float(line.split()[1])
+    pytest.fail("no citytwin_ingest_commands_pending gauge")
+
+
 def mqtt(server, tool, *args, version="mqttv311"):
     return [tool, "-h", HOST, "-p", str(server.mqtt_port), "-V", version, *args]
 
@@ -241,7 +248,9 @@ def test_unanswered_commands_expire():
                     "entity_name": "urn:ngsi-ld:Thing:slow1",
                     "commands": [{"name": "wake", "type": "command"}]}])
         patch(instance, "urn:ngsi-ld:Thing:slow1", "wake", "now")
+        assert pending(instance) in (0, 1)  # 0 once it expired already
         wait_for(instance, "urn:ngsi-ld:Thing:slow1", "wake_status", "EXPIRED")
+        assert pending(instance) == 0
         poll = {"k": "exp-key", "i": "slow1", "getCmd": "1"}
         assert requests.get(instance.url + "/iot/json", params=poll).json() == {}
     finally:
