@@ -83,18 +83,25 @@ def publish(server, topic, payload, version="mqttv311"):
                                version=version), capture_output=True, text=True, timeout=WAIT)
 
 
-def persistent_subscribe(server, client_id, topic):
-    """Subscribes with a persistent session (clean session 0) and disconnects: the broker keeps
-    the session and queues QoS 1 messages for it while the device is offline."""
-    out = subprocess.run(mqtt(server, "mosquitto_sub", "-c", "-i", client_id, "-q", "1",
-                              "-t", topic, "-E"), capture_output=True, text=True, timeout=WAIT)
+def session_args(version):
+    # MQTT 3.1.1: clean session 0; MQTT 5: clean start 0 and a session expiry interval.
+    return ["-c"] + (["-x", "3600"] if version == "mqttv5" else [])
+
+
+def persistent_subscribe(server, client_id, topic, version="mqttv311"):
+    """Subscribes with a persistent session and disconnects: the broker keeps the session and
+    queues QoS 1 messages for it while the device is offline."""
+    out = subprocess.run(mqtt(server, "mosquitto_sub", *session_args(version), "-i", client_id,
+                              "-q", "1", "-t", topic, "-E", version=version),
+                         capture_output=True, text=True, timeout=WAIT)
     assert out.returncode == 0, out
 
 
-def receive_one(server, client_id, topic):
+def receive_one(server, client_id, topic, version="mqttv311"):
     """Reconnects the persistent session (subscribing again) and returns the first message."""
-    out = subprocess.run(mqtt(server, "mosquitto_sub", "-c", "-i", client_id, "-q", "1",
-                              "-t", topic, "-C", "1", "-W", str(WAIT)),
+    out = subprocess.run(mqtt(server, "mosquitto_sub", *session_args(version), "-i", client_id,
+                              "-q", "1", "-t", topic, "-C", "1", "-W", str(WAIT),
+                              version=version),
                          capture_output=True, text=True, timeout=WAIT + 5)
     assert out.returncode == 0, out
     return out.stdout.strip()
@@ -139,6 +146,16 @@ def test_mqtt_command_round_trip(server):
     # The QoS 1 PUBACK came once the result was durable.
     assert value(server, LAMP, "switch_status") == "OK"
     assert value(server, LAMP, "switch_info") == "switched on"
+
+
+def test_mqtt5_offline_device_gets_the_command_on_reconnect(server):
+    persistent_subscribe(server, "lamp1-v5", "/cmd-key/lamp1/cmd", version="mqttv5")
+    patch(server, LAMP, "switch", "off")  # the device is offline now
+    received = receive_one(server, "lamp1-v5", "/cmd-key/lamp1/cmd", version="mqttv5")
+    assert json.loads(received) == {"switch": "off"}
+    assert publish(server, "/cmd-key/lamp1/cmdexe", '{"switch": "off now"}',
+                   version="mqttv5").returncode == 0
+    assert value(server, LAMP, "switch_info") == "off now"
 
 
 def test_ultralight_command_round_trip(server):
