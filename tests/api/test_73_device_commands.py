@@ -8,8 +8,10 @@ Real clients (mosquitto_pub, mosquitto_sub, requests, a local HTTP receiver), 12
 import http.server
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -344,3 +346,61 @@ def test_measures_posted_with_getcmd_fetch_the_commands(server):
                                                                "getCmd": "1"}, json={"count": 1})
     assert response.status_code == 200, response.text
     assert response.json() == {}
+
+
+def cli_key(data_dir, role, tenant):
+    out = subprocess.run([os.environ.get("CITYTWIN_BIN", "citytwin"), "keys", "create", "--data",
+                          data_dir, "--role", role, "--tenant", tenant],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_with_keys_commands_need_writers_of_the_devices_tenant():
+    data_dir = tempfile.mkdtemp(prefix="citytwin-commands-sec-")
+    try:
+        db = os.path.join(data_dir, "db")
+        admin_b = cli_key(db, "admin", "b")
+        editor_a = cli_key(db, "editor", "a")
+        editor_b = cli_key(db, "editor", "b")
+        viewer_b = cli_key(db, "viewer", "b")
+        instance = CityTwinServer(data_dir=data_dir, auth=True).start()
+        try:
+            def headers(key):
+                return {"X-API-Key": key, "Fiware-Service": "b"}
+
+            response = requests.post(instance.url + "/iot/services", headers=headers(admin_b),
+                                     json={"services": [{"apikey": "kb", "resource": "/iot/json"}]})
+            assert response.status_code == 201, response.text
+            response = requests.post(instance.url + "/iot/devices", headers=headers(admin_b),
+                                     json={"devices": [{
+                                         "device_id": "v1", "transport": "HTTP",
+                                         "entity_name": "urn:ngsi-ld:Valve:v1",
+                                         "commands": [{"name": "shut", "type": "command"}]}]})
+            assert response.status_code == 201, response.text
+            url = f"{instance.url}{V1}/entities/{quote('urn:ngsi-ld:Valve:v1')}/attrs/shut"
+            tenant = {"NGSILD-Tenant": "b"}
+            response = requests.patch(url, json={"value": 1},
+                                      headers={"X-API-Key": viewer_b, **tenant})
+            assert response.status_code == 403, response.text  # a viewer cannot command
+            response = requests.patch(url, json={"value": 1},
+                                      headers={"X-API-Key": editor_b, **tenant})
+            assert response.status_code == 204, response.text
+            poll = {"k": "kb", "i": "v1", "getCmd": "1"}
+            # A key of tenant a cannot fetch (or answer) b's commands through b's apikey.
+            response = requests.get(instance.url + "/iot/json", params=poll,
+                                    headers={"X-API-Key": editor_a, "Fiware-Service": "a"})
+            assert response.status_code == 403, response.text
+            response = requests.post(instance.url + "/iot/json/commands",
+                                     params={"k": "kb", "i": "v1"}, json={"shut": "x"},
+                                     headers={"X-API-Key": editor_a, "Fiware-Service": "a"})
+            assert response.status_code == 403, response.text
+            assert requests.get(instance.url + "/iot/json", params=poll).status_code == 401
+            response = requests.get(instance.url + "/iot/json", params=poll,
+                                    headers=headers(editor_b))
+            assert response.status_code == 200, response.text
+            assert response.json() == {"shut": 1}
+        finally:
+            instance.stop()
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
