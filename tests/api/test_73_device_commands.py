@@ -144,7 +144,8 @@ def test_mqtt_command_round_trip(server):
     # Answered once durably queued: the status is already PENDING.
     assert value(server, LAMP, "switch_status") == "PENDING"
     assert json.loads(receive_one(server, "lamp1-device", "/cmd-key/lamp1/cmd")) == {"switch": "on"}
-    assert publish(server, "/json/cmd-key/lamp1/cmdexe", '{"switch": "switched on"}').returncode == 0
+    result = publish(server, "/json/cmd-key/lamp1/cmdexe", '{"switch": "switched on"}')
+    assert result.returncode == 0, result
     # The QoS 1 PUBACK came once the result was durable.
     assert value(server, LAMP, "switch_status") == "OK"
     assert value(server, LAMP, "switch_info") == "switched on"
