@@ -585,27 +585,42 @@ Status CommandDispatcher::complete(std::string_view transport, std::string_view 
                                    std::string_view device_id, PayloadFormat format,
                                    std::string_view payload,
                                    const std::function<Status(std::string_view)>& authorize) {
-  std::vector<std::string> names;
-  auto device = resolve_device(apikey, device_id, "", authorize, &names);
-  Result<std::vector<std::pair<std::string, boost::json::value>>> results =
-      device ? decode_command_results(payload, format, device_id)
-             : Result<std::vector<std::pair<std::string, boost::json::value>>>(device.error());
-  if (results) {
-    for (const auto& [name, result] : *results) {
-      if (std::find(names.begin(), names.end(), name) == names.end()) {
-        results = make_error(ErrorKind::kBadRequestData,
-                             name + " is not a command of device " + std::string(device_id));
-        break;
-      }
-    }
-  }
+  auto results = decode_command_results(payload, format, device_id);
   if (!results) {
-    count("citytwin_ingest_command_results_total", transport, "invalid");
-    spdlog::warn("command result from device '{}' apikey '{}' over {} rejected: {}", device_id,
-                 apikey, transport, results.error().detail);
+    reject_results(transport, apikey, device_id, results.error());
     return std::move(results).error();
   }
-  for (const auto& [name, result] : *results) {
+  return report_results(transport, apikey, device_id, std::move(*results), authorize);
+}
+
+void CommandDispatcher::reject_results(std::string_view transport, std::string_view apikey,
+                                       std::string_view device_id, const Error& error) {
+  count("citytwin_ingest_command_results_total", transport, "invalid");
+  spdlog::warn("command result from device '{}' apikey '{}' over {} rejected: {}", device_id,
+               apikey, transport, error.detail);
+}
+
+Status CommandDispatcher::report_results(
+    std::string_view transport, std::string_view apikey, std::string_view device_id,
+    std::vector<std::pair<std::string, boost::json::value>> results,
+    const std::function<Status(std::string_view)>& authorize) {
+  std::vector<std::string> names;
+  auto device = resolve_device(apikey, device_id, "", authorize, &names);
+  Status checked = device ? ok_status() : Status(device.error());
+  for (const auto& [name, result] : results) {
+    if (checked.ok() && std::find(names.begin(), names.end(), name) == names.end()) {
+      checked = make_error(ErrorKind::kBadRequestData,
+                           name + " is not a command of device " + std::string(device_id));
+    }
+  }
+  if (checked.ok() && results.empty()) {
+    checked = make_error(ErrorKind::kBadRequestData, "no command result");
+  }
+  if (!checked.ok()) {
+    reject_results(transport, apikey, device_id, checked.error());
+    return checked;
+  }
+  for (const auto& [name, result] : results) {
     std::string key = command_key(device->scope, device_id, name);
     {
       std::lock_guard lock(mutex_);

@@ -22,25 +22,11 @@
 #include "citytwin/core/entity_service.hpp"
 #include "citytwin/core/entity_write_hook.hpp"
 #include "citytwin/ingest/command.hpp"
+#include "citytwin/ingest/command_transport.hpp"
 #include "citytwin/ingest/device_registry.hpp"
 #include "citytwin/model/term_mapper.hpp"
 
 namespace citytwin::ingest {
-
-// Hands a command to a device over one protocol (MQTT publish, HTTP push, a LoRaWAN
-// downlink, ...). The dispatcher picks the transport by the device's `transport` (and
-// `endpoint` for HTTP push) and calls send() on its delivery thread, one command at a time.
-class CommandTransport {
- public:
-  virtual ~CommandTransport() = default;
-  // OK(nullopt): handed over, the result comes later (cmdexe); OK(value): the device answered
-  // at once with this result (HTTP push); an error: it could not be delivered (ERROR, the
-  // detail goes to `<cmd>_info`). May block up to the transport's own timeout.
-  virtual Result<std::optional<boost::json::value>> send(const DeviceCommand& command) = 0;
-  // Whether a command handed over (OK(nullopt)) before a restart must be sent again when the
-  // device next shows up (redeliver()); false: send again at start-up.
-  virtual bool resend_on_reconnect() const { return false; }
-};
 
 struct CommandOptions {
   // Seconds a command waits for its result (PENDING or DELIVERED) before it is EXPIRED.
@@ -102,6 +88,12 @@ class CommandDispatcher final : public core::EntityWriteHook {
   Status complete(std::string_view transport, std::string_view apikey, std::string_view device_id,
                   PayloadFormat format, std::string_view payload,
                   const std::function<Status(std::string_view)>& authorize);
+  // complete() for a transport that decodes results itself (a LoRaWAN uplink, ...): each
+  // (command name, result) pair; the same checks and writes.
+  Status report_results(std::string_view transport, std::string_view apikey,
+                        std::string_view device_id,
+                        std::vector<std::pair<std::string, boost::json::value>> results,
+                        const std::function<Status(std::string_view)>& authorize);
   // complete(), then `done` once durable (on the store's commit thread: keep it quick).
   void complete(std::string_view transport, std::string_view apikey, std::string_view device_id,
                 PayloadFormat format, std::string_view payload,
@@ -142,6 +134,8 @@ class CommandDispatcher final : public core::EntityWriteHook {
                                        const std::function<Status(std::string_view)>& authorize,
                                        std::vector<std::string>* command_names);
   void count(std::string_view metric, std::string_view transport, std::string_view outcome);
+  void reject_results(std::string_view transport, std::string_view apikey,
+                      std::string_view device_id, const Error& error);
 
   DeviceRegistry& registry_;
   core::EntityService& entities_;
