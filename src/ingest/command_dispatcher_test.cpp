@@ -134,6 +134,17 @@ TEST_F(CommandDispatcherTest, SentCommandsCompleteWithTheDevicesResult) {
   EXPECT_EQ(attr(kLamp, "switch_info"), "done");
 }
 
+TEST_F(CommandDispatcherTest, TransportsThatDecodeResultsReportThemDirectly) {
+  set_command(kLamp, "switch", "on");
+  EXPECT_FALSE(commands_.report_results("lorawan", "k1", "lamp1", {}, {}).ok());
+  EXPECT_FALSE(commands_.report_results("lorawan", "k1", "lamp1", {{"dim", 1}}, {}).ok());
+  EXPECT_EQ(commands_.pending(), 1u);
+  ASSERT_TRUE(commands_.report_results("lorawan", "k1", "lamp1", {{"switch", 1}}, {}).ok());
+  EXPECT_EQ(attr(kLamp, "switch_status"), "OK");
+  EXPECT_EQ(attr(kLamp, "switch_info"), 1);
+  EXPECT_EQ(commands_.pending(), 0u);
+}
+
 TEST_F(CommandDispatcherTest, ATransportThatFailsGivesError) {
   mqtt_.answer_ = make_error(ErrorKind::kServiceUnavailable, "device unreachable");
   commands_.add_transport("MQTT", mqtt_);
