@@ -182,9 +182,9 @@ class RouteTableTest : public ::testing::Test {
                registry_, loader_,    {},        &retention_};
   kpi::KpiService kpi_{*store_, entities_, clock_, std::move(kpi::Catalogue::embedded().value())};
   ingest::DeviceRegistry devices_{*store_};
-  ingest::IngestService ingest_{
-      devices_, entities_, std::move(resolver_->resolve(boost::json::value()).value()), clock_};
   ingest::CommandDispatcher commands_{
+      devices_, entities_, std::move(resolver_->resolve(boost::json::value()).value()), clock_};
+  ingest::IngestService ingest_{
       devices_, entities_, std::move(resolver_->resolve(boost::json::value()).value()), clock_};
   Router router_;
 
@@ -194,8 +194,8 @@ class RouteTableTest : public ::testing::Test {
     add_key_routes(router_, keys_);
     add_ngsi_routes(router_, api_);
     add_kpi_routes(router_, kpi_);
-    add_iot_routes(router_, devices_, ingest_);
     add_iot_command_routes(router_, commands_);
+    add_iot_routes(router_, devices_, ingest_);
   }
 };
 
