@@ -48,7 +48,7 @@
 #include "citytwin/security/key_service.hpp"
 #include "citytwin/store/rocksdb_store.hpp"
 #include "citytwin/web/console_assets.hpp"
-#include "command_transports.hpp"
+#include "device_commands.hpp"
 #include "mqtt_hooks.hpp"
 #include "store_location.hpp"
 #include "store_write_barrier.hpp"
@@ -440,32 +440,13 @@ int serve(const ServeOptions& options) {
   // in the same durable write (the entity service's write hook) and sent by the dispatcher.
   ingest::CommandOptions command_options;
   command_options.expiry_s = std::max<std::uint32_t>(options.command_expiry_s, 1);
-  ingest::CommandDispatcher commands(devices, entities, *core_terms, clock, &metrics,
-                                     command_options);
-  HttpCommandTransport http_commands(http_notification_sender);
-  commands.add_transport("HTTP", http_commands);
-  auto restored_commands = commands.restore();
-  if (!restored_commands) {
-    spdlog::error("cannot restore queued commands: {}", restored_commands.error().detail);
+  DeviceCommands device_commands(devices, entities, *core_terms, clock, metrics,
+                                 http_notification_sender, command_options);
+  if (auto status = device_commands.open(); !status.ok()) {
+    spdlog::error("cannot restore queued commands: {}", status.error().detail);
     return 1;
   }
-  for (const auto& problem : *restored_commands) spdlog::warn("{}", problem);
-  entities.set_write_hook(&commands);
-  devices.set_observer([&commands] {
-    if (auto status = commands.sync_entities(); !status.ok()) {
-      spdlog::warn("commands: cannot give devices their command attributes: {}",
-                   status.error().detail);
-    }
-  });
-  if (auto status = commands.sync_entities(); !status.ok()) {
-    spdlog::warn("commands: cannot give devices their command attributes: {}",
-                 status.error().detail);
-  }
-  metrics.add_gauge("citytwin_ingest_commands_pending",
-                    "Device commands queued and waiting for their result", [&commands] {
-                      return std::vector<std::pair<Labels, double>>{
-                          {Labels{}, static_cast<double>(commands.pending())}};
-                    });
+  ingest::CommandDispatcher& commands = device_commands.dispatcher();
   http::add_iot_routes(router, devices, ingest_service, &commands);
   http::add_iot_command_routes(router, commands);
   ingest::DeviceMonitor device_monitor(devices, entities, *core_terms, clock, &metrics);
@@ -487,7 +468,6 @@ int serve(const ServeOptions& options) {
   MqttHooks mqtt_hooks(auth_required ? &keys : nullptr, ingest_service);
   mqtt_hooks.set_commands(&commands);
   std::unique_ptr<mqtt::Broker> mqtt_broker;
-  std::unique_ptr<MqttCommandTransport> mqtt_commands;
   if (mqtt_enabled(options)) {
     auto mqtt_address = parse_listen_address(options.mqtt_listen);  // checked at start-up
     mqtt_broker =
@@ -505,10 +485,9 @@ int serve(const ServeOptions& options) {
     if (mqtt_broker->tls_port() != 0) {
       spdlog::info("MQTT over TLS listening on port {}", mqtt_broker->tls_port());
     }
-    mqtt_commands = std::make_unique<MqttCommandTransport>(*mqtt_broker);
-    commands.add_transport("MQTT", *mqtt_commands);
+    device_commands.use_broker(*mqtt_broker);
   }
-  commands.start();
+  device_commands.start();
   if (auto status = write_port_file(options.port_file, server.port()); !status.ok()) {
     spdlog::error("{}", status.error().detail);
     return 1;
@@ -554,9 +533,8 @@ int serve(const ServeOptions& options) {
   server.run();
   finished = true;
   signal_waiter.join();
-  device_monitor.stop();  // its writes must be ordered before the drain below
-  commands.stop();        // so must the command dispatcher's
-  entities.set_write_hook(nullptr);
+  device_monitor.stop();   // its writes must be ordered before the drain below
+  device_commands.stop();  // so must the command dispatcher's
 
   if (mqtt_broker) mqtt_broker->stop();
   // The store reports durability to the subscription service from its commit thread: wait for
