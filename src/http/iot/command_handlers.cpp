@@ -1,7 +1,10 @@
 // HTTP southbound of device commands (iot_command_routes.hpp): polling (iotagent-json
 // "Polling commands", GET with getCmd=1) and command results posted by polling devices.
+#include "command_handlers.hpp"
+
 #include "citytwin/http/iot_command_routes.hpp"
 #include "citytwin/security/access.hpp"
+#include "iot_handlers.hpp"
 #include "iot_support.hpp"
 
 namespace citytwin::http {
@@ -39,6 +42,24 @@ Response post_results(const Request& request, ingest::CommandDispatcher& command
 }
 
 }  // namespace
+
+namespace iot {
+
+Response post_measures_and_poll(const Request& request, ingest::IngestService& ingest,
+                                Format format, std::string_view resource,
+                                ingest::CommandDispatcher* commands) {
+  Response written = post_measures(request, ingest, format, resource);
+  if (written.status != 200 || commands == nullptr || request.param("getCmd").value_or("") != "1") {
+    return written;
+  }
+  auto polled = commands->poll(request.param("k").value_or(""), request.param("i").value_or(""),
+                               resource, authorizer(request));
+  if (!polled) return iot_error(polled.error());
+  return Response::with_body(200, format == Format::kJson ? "application/json" : "text/plain",
+                             ingest::encode_commands(*polled, format));
+}
+
+}  // namespace iot
 
 void add_iot_command_routes(Router& router, ingest::CommandDispatcher& commands) {
   router.add("GET", "/iot/json", Permission::kWrite, [&commands](Request& request) {

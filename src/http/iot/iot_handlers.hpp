@@ -2,7 +2,6 @@
 
 #include "citytwin/http/request.hpp"
 #include "citytwin/http/response.hpp"
-#include "citytwin/ingest/command_dispatcher.hpp"
 #include "citytwin/ingest/device_registry.hpp"
 #include "citytwin/ingest/ingest_service.hpp"
 
@@ -19,10 +18,8 @@ Response update_device(const Request& request, ingest::DeviceRegistry& registry)
 Response delete_device(const Request& request, ingest::DeviceRegistry& registry);
 
 // POST /iot/json and /iot/d: one measurement, acknowledged by the server's write barrier
-// once durable; with getCmd=1 and `commands`, the answer carries the device's pending
-// commands.
+// once durable.
 Response post_measures(const Request& request, ingest::IngestService& ingest,
-                       ingest::PayloadFormat format, std::string_view resource,
-                       ingest::CommandDispatcher* commands = nullptr);
+                       ingest::PayloadFormat format, std::string_view resource);
 
 }  // namespace citytwin::http::iot

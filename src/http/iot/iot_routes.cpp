@@ -1,5 +1,6 @@
 #include "citytwin/http/iot_routes.hpp"
 
+#include "command_handlers.hpp"
 #include "iot_handlers.hpp"
 
 namespace citytwin::http {
@@ -38,15 +39,15 @@ void add_iot_routes(Router& router, ingest::DeviceRegistry& registry, ingest::In
   router.add(
       "POST", "/iot/json", Permission::kWrite,
       [&ingest, commands](Request& request) {
-        return iot::post_measures(request, ingest, ingest::PayloadFormat::kJson, "/iot/json",
-                                  commands);
+        return iot::post_measures_and_poll(request, ingest, ingest::PayloadFormat::kJson,
+                                           "/iot/json", commands);
       },
       settled("/iot/json"));
   router.add(
       "POST", "/iot/d", Permission::kWrite,
       [&ingest, commands](Request& request) {
-        return iot::post_measures(request, ingest, ingest::PayloadFormat::kUltraLight, "/iot/d",
-                                  commands);
+        return iot::post_measures_and_poll(request, ingest, ingest::PayloadFormat::kUltraLight,
+                                           "/iot/d", commands);
       },
       settled("/iot/d"));
 }

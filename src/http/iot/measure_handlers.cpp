@@ -8,8 +8,7 @@
 namespace citytwin::http::iot {
 
 Response post_measures(const Request& request, ingest::IngestService& ingest,
-                       ingest::PayloadFormat format, std::string_view resource,
-                       ingest::CommandDispatcher* commands) {
+                       ingest::PayloadFormat format, std::string_view resource) {
   ingest::Measurement measurement;
   measurement.transport = "http";
   measurement.apikey = std::string(request.param("k").value_or(""));
@@ -27,15 +26,6 @@ Response post_measures(const Request& request, ingest::IngestService& ingest,
   }
   auto receipt = ingest.write(measurement);
   if (!receipt) return iot_error(receipt.error());
-  if (commands != nullptr && request.param("getCmd").value_or("") == "1") {
-    // iotagent-json "polling commands": the measure's answer carries the pending commands.
-    auto polled =
-        commands->poll(measurement.apikey, measurement.device_id, resource, measurement.authorize);
-    if (!polled) return iot_error(polled.error());
-    return Response::with_body(
-        200, format == ingest::PayloadFormat::kJson ? "application/json" : "text/plain",
-        ingest::encode_commands(*polled, format));
-  }
   return Response::empty(200);
 }
 

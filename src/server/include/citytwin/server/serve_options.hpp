@@ -122,11 +122,11 @@ struct ServeOptions {
   std::string mqtt_tls_listen;
   std::string mqtt_tls_cert_file;
   std::string mqtt_tls_key_file;
-  // How often devices with an expected period are checked for silence (docs/ingest.md).
-  std::uint32_t device_check_interval_ms = 10000;
   // Seconds a device command waits for its result before `<cmd>_status` is EXPIRED
   // (docs/ingest.md, "Commands"). Default 3600.
   std::uint32_t command_expiry_s = 3600;
+  // How often devices with an expected period are checked for silence (docs/ingest.md).
+  std::uint32_t device_check_interval_ms = 10000;
 };
 
 // Whether the MQTT broker is enabled by `mqtt_listen`.
