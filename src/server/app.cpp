@@ -487,11 +487,11 @@ int serve(const ServeOptions& options) {
     }
     device_commands.use_broker(*mqtt_broker);
   }
-  device_commands.start();
   if (auto status = write_port_file(options.port_file, server.port()); !status.ok()) {
     spdlog::error("{}", status.error().detail);
     return 1;
   }
+  device_commands.start();
   ready = true;
   spdlog::info("citytwin {} listening on {}{}:{} (data in {}, auth {})", kVersion, scheme,
                display_host(address->host), server.port(), options.data_dir, options.auth);
