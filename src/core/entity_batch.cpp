@@ -84,6 +84,16 @@ Result<ItemChange> apply_item(BatchKind kind, const State& current, const BatchI
   return make_error(ErrorKind::kInternalError, "unknown batch operation");
 }
 
+// The items that applied are not written after all: each reports `error`.
+void fail_applied(BatchOutcome& outcome, const std::vector<std::size_t>& applied,
+                  const Error& error) {
+  for (std::size_t i : applied) {
+    outcome.items[i].error = error;
+    outcome.items[i].created = false;
+  }
+  outcome.created = 0;
+}
+
 }  // namespace
 
 BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
@@ -135,10 +145,20 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
 
   std::vector<store::Change> changes;
   changes.reserve(dirty.size());
+  std::vector<std::function<void(bool)>> afters;
   for (const auto& id : dirty) {
-    const State& state = states[id];
-    changes.push_back(state ? store::Change::put(make_record(*state)) : store::Change::remove(id));
+    State& state = states[id];
     const State& old = before.at(id);
+    store::Change amended;
+    if (state) {
+      auto status = amend(tenant, old ? &*old : nullptr, *state, &amended, afters);
+      if (!status.ok()) {
+        fail_applied(outcome, succeeded, status.error());
+        return outcome;
+      }
+    }
+    changes.push_back(state ? store::Change::put(make_record(*state)) : store::Change::remove(id));
+    changes.back().documents = std::move(amended.documents);
     record_history(changes.back(), old ? &*old : nullptr, state ? &*state : nullptr, now);
   }
   if (changes.empty()) return outcome;
@@ -146,14 +166,8 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
   if (observed(tenant)) {
     for (const auto& id : dirty) events.push_back(EntityChange{before.at(id), states[id]});
   }
-  auto status = commit(tenant, std::move(changes), std::move(events));
-  if (!status.ok()) {
-    for (std::size_t i : succeeded) {
-      outcome.items[i].error = status.error();
-      outcome.items[i].created = false;
-    }
-    outcome.created = 0;
-  }
+  auto status = commit(tenant, std::move(changes), std::move(events), std::move(afters));
+  if (!status.ok()) fail_applied(outcome, succeeded, status.error());
   return outcome;
 }
 

@@ -49,9 +49,27 @@ Result<std::optional<boost::json::object>> EntityService::load(std::string_view 
   return std::optional<boost::json::object>(std::move(parsed.as_object()));
 }
 
+Status EntityService::amend(std::string_view tenant, const boost::json::object* before,
+                            boost::json::object& entity, store::Change* change,
+                            std::vector<std::function<void(bool)>>& afters) {
+  EntityWriteHook* hook = hook_.load();
+  if (hook == nullptr) return ok_status();
+  auto amendment = hook->amend(tenant, before, entity, clock_.now());
+  if (!amendment) return std::move(amendment).error();
+  if (change != nullptr) {
+    for (auto& document : amendment->documents) change->documents.push_back(std::move(document));
+  }
+  if (amendment->after) afters.push_back(std::move(amendment->after));
+  return ok_status();
+}
+
 Status EntityService::save(std::string_view tenant, const boost::json::object* before,
-                           const boost::json::object& entity) {
+                           boost::json::object& entity) {
+  std::vector<std::function<void(bool)>> afters;
+  store::Change amended;
+  CT_RETURN_IF_ERROR(amend(tenant, before, entity, &amended, afters));
   store::Change change = store::Change::put(make_record(entity));
+  change.documents = std::move(amended.documents);
   record_history(change, before, &entity, clock_.now());
   std::vector<EntityChange> events;
   if (observed(tenant)) {
@@ -60,7 +78,7 @@ Status EntityService::save(std::string_view tenant, const boost::json::object* b
   }
   std::vector<store::Change> changes;
   changes.push_back(std::move(change));
-  return commit(tenant, std::move(changes), std::move(events));
+  return commit(tenant, std::move(changes), std::move(events), std::move(afters));
 }
 
 bool EntityService::observed(std::string_view tenant) const {
@@ -68,7 +86,24 @@ bool EntityService::observed(std::string_view tenant) const {
 }
 
 Status EntityService::commit(std::string_view tenant, std::vector<store::Change> changes,
-                             std::vector<EntityChange> events) {
+                             std::vector<EntityChange> events,
+                             std::vector<std::function<void(bool)>> afters) {
+  Status status = commit_and_notify(tenant, std::move(changes), std::move(events));
+  if (afters.empty()) return status;
+  auto call = [afters = std::move(afters)](bool durable) {
+    for (const auto& after : afters) after(durable);
+  };
+  if (!status.ok() || durability_ == Durability::kWaitForDisk) {
+    call(status.ok());
+  } else {
+    store_.when_durable(store_.write_mark(),
+                        [call = std::move(call)](Status durable) { call(durable.ok()); });
+  }
+  return status;
+}
+
+Status EntityService::commit_and_notify(std::string_view tenant, std::vector<store::Change> changes,
+                                        std::vector<EntityChange> events) {
   bool notify = !events.empty() && listener_ != nullptr && !changes.empty();
   std::uint64_t sequence = 0;
   Instant at = clock_.now();

@@ -17,6 +17,7 @@
 #include "citytwin/core/temporal_service.hpp"
 #include "citytwin/http/console_routes.hpp"
 #include "citytwin/http/device_credential_routes.hpp"
+#include "citytwin/http/iot_command_routes.hpp"
 #include "citytwin/http/iot_routes.hpp"
 #include "citytwin/http/key_routes.hpp"
 #include "citytwin/http/kpi_routes.hpp"
@@ -139,6 +140,11 @@ std::map<std::string, P> reviewed() {
       {"GET /iot/devices/{deviceId}", P::kAdmin},
       {"PUT /iot/devices/{deviceId}", P::kAdmin},
       {"DELETE /iot/devices/{deviceId}", P::kAdmin},
+      // Device commands: polling and results are device writes, like measures.
+      {"GET /iot/json", P::kWrite},
+      {"GET /iot/d", P::kWrite},
+      {"POST /iot/json/commands", P::kWrite},
+      {"POST /iot/d/commands", P::kWrite},
       {"POST /iot/json", P::kWrite},
       {"POST /iot/d", P::kWrite},
       {"POST /iot/lorawan/chirpstack", P::kWrite},
@@ -191,6 +197,8 @@ class RouteTableTest : public ::testing::Test {
                registry_, loader_,    {},        &retention_};
   kpi::KpiService kpi_{*store_, entities_, clock_, std::move(kpi::Catalogue::embedded().value())};
   ingest::DeviceRegistry devices_{*store_};
+  ingest::CommandDispatcher commands_{
+      devices_, entities_, std::move(resolver_->resolve(boost::json::value()).value()), clock_};
   ingest::IngestService ingest_{
       devices_, entities_, std::move(resolver_->resolve(boost::json::value()).value()), clock_};
   std::shared_ptr<const jsonld::Context> core_terms_ =
@@ -206,6 +214,7 @@ class RouteTableTest : public ::testing::Test {
     add_key_routes(router_, keys_);
     add_ngsi_routes(router_, api_);
     add_kpi_routes(router_, kpi_);
+    add_iot_command_routes(router_, commands_);
     add_iot_routes(router_, devices_, ingest_);
     add_live_routes(router_, live_, tickets_, true);
     add_device_credential_routes(router_, credentials_);

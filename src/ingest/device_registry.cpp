@@ -126,6 +126,8 @@ Status DeviceRegistry::add_groups(std::vector<ServiceGroup> groups) {
     groups_.emplace(group_key(group.scope, group.apikey, group.resource), std::move(group));
   }
   ++version_;
+  lock.unlock();
+  changed();
   return ok_status();
 }
 
@@ -160,6 +162,8 @@ Status DeviceRegistry::update_group(const ServiceScope& scope, std::string_view 
   std::unique_lock lock(mutex_);
   it->second = std::move(*updated);
   ++version_;
+  lock.unlock();
+  changed();
   return ok_status();
 }
 
@@ -176,6 +180,8 @@ Status DeviceRegistry::remove_group(const ServiceScope& scope, std::string_view 
   std::unique_lock lock(mutex_);
   groups_.erase(key);
   ++version_;
+  lock.unlock();
+  changed();
   return ok_status();
 }
 
@@ -198,6 +204,7 @@ Status DeviceRegistry::add_devices(std::vector<DeviceConfig> devices) {
     }
   }
   for (const auto& device : devices) CT_RETURN_IF_ERROR(add_device_as_writer(device));
+  changed();
   return ok_status();
 }
 
@@ -206,6 +213,7 @@ Result<DeviceConfig> DeviceRegistry::add_if_absent(DeviceConfig device) {
   auto it = devices_.find(device_key(device.scope, device.device_id));
   if (it != devices_.end()) return it->second;
   CT_RETURN_IF_ERROR(add_device_as_writer(device));
+  changed();
   return device;
 }
 
@@ -256,6 +264,8 @@ Status DeviceRegistry::update_device(const ServiceScope& scope, std::string_view
   std::unique_lock lock(mutex_);
   it->second = std::move(*updated);
   ++version_;
+  lock.unlock();
+  changed();
   return ok_status();
 }
 
@@ -270,6 +280,8 @@ Status DeviceRegistry::remove_device(const ServiceScope& scope, std::string_view
   std::unique_lock lock(mutex_);
   devices_.erase(key);
   ++version_;
+  lock.unlock();
+  changed();
   return ok_status();
 }
 
@@ -295,26 +307,42 @@ Result<ServiceGroup> DeviceRegistry::find_group(std::string_view apikey,
                     (resource.empty() ? std::string() : " for resource " + std::string(resource)));
 }
 
+const ServiceGroup* DeviceRegistry::group_of(const DeviceConfig& device) const {
+  const ServiceGroup* only = nullptr;
+  std::size_t in_scope_count = 0;
+  for (const auto& [group_key, group] : groups_) {
+    if (group.scope.tenant != device.scope.tenant ||
+        group.scope.servicepath != device.scope.servicepath) {
+      continue;
+    }
+    ++in_scope_count;
+    if (device.apikey.empty() ? true : group.apikey == device.apikey) only = &group;
+  }
+  bool unambiguous = !device.apikey.empty() || in_scope_count == 1;
+  return unambiguous ? only : nullptr;
+}
+
 std::vector<DeviceRegistry::WatchedDevice> DeviceRegistry::watched_devices() const {
   std::shared_lock lock(mutex_);
   std::vector<WatchedDevice> out;
   for (const auto& [key, device] : devices_) {
     std::optional<std::int64_t> period = device.mapping.expected_period_s;
     if (!period) {
-      const ServiceGroup* only = nullptr;
-      std::size_t in_scope_count = 0;
-      for (const auto& [group_key, group] : groups_) {
-        if (group.scope.tenant != device.scope.tenant ||
-            group.scope.servicepath != device.scope.servicepath) {
-          continue;
-        }
-        ++in_scope_count;
-        if (device.apikey.empty() ? true : group.apikey == device.apikey) only = &group;
-      }
-      bool unambiguous = !device.apikey.empty() || in_scope_count == 1;
-      if (only != nullptr && unambiguous) period = only->mapping.expected_period_s;
+      if (const ServiceGroup* group = group_of(device)) period = group->mapping.expected_period_s;
     }
     if (period) out.push_back(WatchedDevice{device.scope, device.device_id, *period});
+  }
+  return out;
+}
+
+std::vector<DeviceRegistry::DeviceAndGroup> DeviceRegistry::devices_with_groups() const {
+  std::shared_lock lock(mutex_);
+  std::vector<DeviceAndGroup> out;
+  out.reserve(devices_.size());
+  for (const auto& [key, device] : devices_) {
+    const ServiceGroup* group = group_of(device);
+    out.push_back(
+        DeviceAndGroup{device, group ? std::optional<ServiceGroup>(*group) : std::nullopt});
   }
   return out;
 }
@@ -324,6 +352,10 @@ bool DeviceRegistry::settled(std::string_view apikey, std::string_view resource,
   auto group = find_group(apikey, resource);
   if (!group || !group->autoprovision) return true;
   return find_device(group->scope, device_id).has_value();
+}
+
+void DeviceRegistry::changed() {
+  if (observer_) observer_();
 }
 
 std::uint64_t DeviceRegistry::version() const {

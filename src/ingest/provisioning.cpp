@@ -24,7 +24,7 @@ bool is_known(std::string_view key, std::span<const std::string_view> names) {
 
 // Settings of the IoT Agent that only make sense with an external Context Broker or a
 // different agent build: accepted so that existing scripts keep working, and ignored.
-constexpr std::array<std::string_view, 16> kIgnored = {"cbroker",
+constexpr std::array<std::string_view, 15> kIgnored = {"cbroker",
                                                        "token",
                                                        "trust",
                                                        "timestamp",
@@ -33,7 +33,6 @@ constexpr std::array<std::string_view, 16> kIgnored = {"cbroker",
                                                        "payloadType",
                                                        "cmdMode",
                                                        "internal_attributes",
-                                                       "endpoint",
                                                        "polling",
                                                        "service",
                                                        "subservice",
@@ -91,6 +90,28 @@ Status check_entity_name(std::string_view name, std::string_view where) {
   return ok_status();
 }
 
+// A command's "mqtt" member (iotagent-json): {"qos": 0|1|2, "retain": bool} of its PUBLISH.
+Result<CommandMqtt> command_mqtt_member(const boost::json::value& value, const std::string& where) {
+  const auto* object = value.if_object();
+  if (object == nullptr) return bad(where + " must be an object");
+  CommandMqtt options;
+  for (const auto& [key, member] : *object) {
+    if (key == "qos") {
+      if (!member.is_int64() || member.get_int64() < 0 || member.get_int64() > 2) {
+        return bad(where + ".qos must be 0, 1 or 2");
+      }
+      options.qos = static_cast<std::uint8_t>(member.get_int64());
+    } else if (key == "retain") {
+      auto flag = bool_member(member, where + ".retain");
+      if (!flag) return std::move(flag).error();
+      options.retain = *flag;
+    } else {
+      return bad(where + " has an unknown member " + std::string(key));
+    }
+  }
+  return options;
+}
+
 Result<AttributeMapping> parse_mapping(const boost::json::value& value, const std::string& where,
                                        bool command) {
   const auto* object = value.if_object();
@@ -101,6 +122,12 @@ Result<AttributeMapping> parse_mapping(const boost::json::value& value, const st
       auto metadata = metadata_member(member, where);
       if (!metadata) return std::move(metadata).error();
       mapping.metadata = std::move(*metadata);
+      continue;
+    }
+    if (key == "mqtt" && command) {
+      auto options = command_mqtt_member(member, where + ".mqtt");
+      if (!options) return std::move(options).error();
+      mapping.command_mqtt = *options;
       continue;
     }
     if (key == "skipValue" || key == "payloadType" || key == "contentType" || key == "mqtt") {
@@ -200,6 +227,15 @@ Result<std::vector<StaticAttribute>> parse_statics(const boost::json::value& val
   return out;
 }
 
+// A push-command endpoint (IoT Agent "endpoint"): where it may point is checked against the
+// outbound policy when a command is sent, not here.
+bool is_http_url(std::string_view url) {
+  bool scheme = url.starts_with("http://") || url.starts_with("https://");
+  return scheme && url.size() <= 2048 && std::none_of(url.begin(), url.end(), [](char c) {
+           return std::iscntrl(static_cast<unsigned char>(c)) || c == ' ';
+         });
+}
+
 // Members common to groups and devices; false when `key` is not one of them.
 Result<bool> parse_mapping_member(std::string_view key, const boost::json::value& member,
                                   MappingConfig& mapping) {
@@ -218,6 +254,13 @@ Result<bool> parse_mapping_member(std::string_view key, const boost::json::value
     auto statics = parse_statics(member);
     if (!statics) return std::move(statics).error();
     mapping.static_attributes = std::move(*statics);
+  } else if (key == "endpoint") {
+    auto text = string_member(member, key);
+    if (!text) return std::move(text).error();
+    if (!text->empty() && !is_http_url(*text)) {
+      return bad("endpoint must be an http:// or https:// URL");
+    }
+    mapping.endpoint = std::move(*text);
   } else if (key == "expectedPeriod") {
     constexpr std::int64_t kYear = 366LL * 24 * 3600;
     if (!member.is_int64() || member.get_int64() <= 0 || member.get_int64() > kYear) {
@@ -245,6 +288,10 @@ boost::json::array mappings_to_json(const std::vector<AttributeMapping>& mapping
     if (!m.entity_name.empty()) entry["entity_name"] = m.entity_name;
     if (!m.entity_type.empty()) entry["entity_type"] = m.entity_type;
     if (!m.metadata.empty()) entry["metadata"] = m.metadata;
+    if (m.command_mqtt) {
+      entry["mqtt"] = {{"qos", static_cast<int>(m.command_mqtt->qos)},
+                       {"retain", m.command_mqtt->retain}};
+    }
     out.push_back(std::move(entry));
   }
   return out;
@@ -264,6 +311,7 @@ void mapping_to_json(const MappingConfig& mapping, boost::json::object& out) {
   out["static_attributes"] = std::move(statics);
   if (mapping.explicit_attrs) out["explicitAttrs"] = *mapping.explicit_attrs;
   if (mapping.expected_period_s) out["expectedPeriod"] = *mapping.expected_period_s;
+  if (!mapping.endpoint.empty()) out["endpoint"] = mapping.endpoint;
 }
 
 }  // namespace

@@ -579,6 +579,7 @@ void Connection::handle_subscribe(const Subscribe& subscribe) {
     if (g.retain_handling == 2 || (g.retain_handling == 1 && !g.is_new)) continue;
     core_.send_retained(*session_, g.filter, g.options);
   }
+  for (const auto& g : granted) core_.hooks().on_subscribed(identity_, g.filter);
   pump();
 }
 

@@ -26,6 +26,7 @@
 #include "citytwin/http/device_credential_routes.hpp"
 #include "citytwin/http/http_context_loader.hpp"
 #include "citytwin/http/http_notification_sender.hpp"
+#include "citytwin/http/iot_command_routes.hpp"
 #include "citytwin/http/iot_routes.hpp"
 #include "citytwin/http/key_routes.hpp"
 #include "citytwin/http/kpi_routes.hpp"
@@ -36,6 +37,7 @@
 #include "citytwin/http/outbound_checked_sender.hpp"
 #include "citytwin/http/router.hpp"
 #include "citytwin/http/server.hpp"
+#include "citytwin/ingest/command_dispatcher.hpp"
 #include "citytwin/ingest/device_monitor.hpp"
 #include "citytwin/ingest/device_registry.hpp"
 #include "citytwin/ingest/ingest_service.hpp"
@@ -52,6 +54,7 @@
 #include "citytwin/web/console_assets.hpp"
 #include "coap_server.hpp"
 #include "external_broker.hpp"
+#include "device_commands.hpp"
 #include "mqtt_hooks.hpp"
 #include "mqtt_sessions.hpp"
 #include "store_location.hpp"
@@ -495,7 +498,19 @@ int serve(const ServeOptions& options) {
     return 1;
   }
   ingest::IngestService ingest_service(devices, entities, *core_terms, clock, &metrics);
-  http::add_iot_routes(router, devices, ingest_service);
+  // Device commands (docs/ingest.md, "Commands"): a change of a command attribute is queued
+  // in the same durable write (the entity service's write hook) and sent by the dispatcher.
+  ingest::CommandOptions command_options;
+  command_options.expiry_s = std::max<std::uint32_t>(options.command_expiry_s, 1);
+  DeviceCommands device_commands(devices, entities, *core_terms, clock, metrics,
+                                 http_notification_sender, command_options);
+  if (auto status = device_commands.open(); !status.ok()) {
+    spdlog::error("cannot restore queued commands: {}", status.error().detail);
+    return 1;
+  }
+  ingest::CommandDispatcher& commands = device_commands.dispatcher();
+  http::add_iot_routes(router, devices, ingest_service, &commands);
+  http::add_iot_command_routes(router, commands);
   security::DeviceCredentialService device_credentials(**store, clock);
   http::add_device_credential_routes(router, device_credentials);
   ingest::DeviceMonitor device_monitor(devices, entities, *core_terms, clock, &metrics);
@@ -524,6 +539,7 @@ int serve(const ServeOptions& options) {
                                   http::RateLimit{options.mqtt_device_rate_limit_per_s,
                                                   options.mqtt_device_rate_burst},
                                   &metrics});
+  mqtt_hooks.set_commands(&commands);
   // Persistent sessions survive a restart (docs/mqtt.md, "Sessions").
   StoreSessionPersistence mqtt_sessions(**store);
   std::unique_ptr<mqtt::Broker> mqtt_broker;
@@ -544,6 +560,7 @@ int serve(const ServeOptions& options) {
     if (mqtt_broker->tls_port() != 0) {
       spdlog::info("MQTT over TLS listening on port {}", mqtt_broker->tls_port());
     }
+    device_commands.use_broker(*mqtt_broker);
   }
   // The CoAP southbound (docs/ingest.md, "CoAP"): measurements answered once durable.
   std::unique_ptr<CoapServer> coap_server;
@@ -590,6 +607,7 @@ int serve(const ServeOptions& options) {
     external_broker = std::make_unique<ExternalBroker>(
         std::move(*external_options), ingest_service, *outbound, metrics,
         [&external_broker_up](bool connected) { external_broker_up = connected; });
+    external_broker->set_commands(&commands);
     if (auto status = external_broker->start(); !status.ok()) {
       spdlog::error("{}", status.error().detail);
       return 2;
@@ -599,6 +617,7 @@ int serve(const ServeOptions& options) {
     spdlog::error("{}", status.error().detail);
     return 1;
   }
+  device_commands.start();
   ready = true;
   spdlog::info("citytwin {} listening on {}{}:{} (data in {}, auth {})", kVersion, scheme,
                display_host(address->host), server.port(), options.data_dir, options.auth);
@@ -640,7 +659,8 @@ int serve(const ServeOptions& options) {
   server.run();
   finished = true;
   signal_waiter.join();
-  device_monitor.stop();  // its writes must be ordered before the drain below
+  device_monitor.stop();   // its writes must be ordered before the drain below
+  device_commands.stop();  // so must the command dispatcher's
 
   if (external_broker) external_broker->stop();
   if (mqtt_broker) mqtt_broker->stop();

@@ -63,6 +63,10 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
       .add_option("--device-check-interval-ms", v.device_check_interval_ms,
                   "How often devices with an expected period are checked for silence")
       ->default_str(std::to_string(v.device_check_interval_ms));
+  serve
+      .add_option("--command-expiry-s", v.command_expiry_s,
+                  "Seconds a device command waits for its result before it is EXPIRED")
+      ->default_str(std::to_string(v.command_expiry_s));
   serve.add_option("--auth", v.auth, "API key authentication: required or off")
       ->default_str(v.auth);
   serve.add_flag("--insecure-allow-remote", v.insecure_allow_remote,
@@ -302,6 +306,7 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--device-check-interval-ms")) {
     options.device_check_interval_ms = v.device_check_interval_ms;
   }
+  if (given("--command-expiry-s")) options.command_expiry_s = v.command_expiry_s;
   return options;
 }
 

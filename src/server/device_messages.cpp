@@ -8,9 +8,17 @@ void DeviceMessages::handle(const std::string& topic, const std::string& payload
                             std::function<Status(std::string_view tenant)> authorize,
                             std::function<void(Status)> done) {
   auto device_topic = parse_device_topic(topic);
-  // Plain MQTT traffic, and command results (commands are not sent yet): nothing to store.
-  if (!device_topic || device_topic->kind != DeviceTopic::Kind::kMeasures) {
+  const bool result = device_topic && device_topic->kind == DeviceTopic::Kind::kCommandResult &&
+                      commands_ != nullptr;
+  // Plain MQTT traffic (and cmdexe without commands): nothing to store.
+  if (!device_topic || (device_topic->kind != DeviceTopic::Kind::kMeasures && !result)) {
     done(ok_status());
+    return;
+  }
+  if (result) {
+    commands_->complete("mqtt", device_topic->apikey, device_topic->device_id,
+                        payload_format(*device_topic, payload), payload, std::move(authorize),
+                        std::move(done));
     return;
   }
   ingest::Measurement measurement;

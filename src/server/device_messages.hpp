@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "citytwin/common/result.hpp"
+#include "citytwin/ingest/command_dispatcher.hpp"
 #include "citytwin/ingest/ingest_service.hpp"
 
 namespace citytwin::server {
@@ -16,16 +17,21 @@ class DeviceMessages {
  public:
   explicit DeviceMessages(ingest::IngestService& ingest) : ingest_(ingest) {}
 
-  // Measures on `topic` go through ingestion; `done` is called once, when they are durable
-  // in the twin and its history, or with why they were refused. Topics that carry no
-  // measures (command results, plain MQTT traffic) are done(OK) at once. `authorize`, when
-  // set, is asked about the tenant the measures resolve to before anything is written.
+  // Device commands (docs/ingest.md, "Commands"): results on .../cmdexe complete them.
+  // Null (default): cmdexe is plain MQTT traffic. Set before messages flow.
+  void set_commands(ingest::CommandDispatcher* commands) { commands_ = commands; }
+
+  // Measures on `topic` go through ingestion, command results complete their commands;
+  // `done` is called once, when they are durable in the twin and its history, or with why
+  // they were refused. Other topics (plain MQTT traffic) are done(OK) at once. `authorize`,
+  // when set, is asked about the tenant the message resolves to before anything is written.
   void handle(const std::string& topic, const std::string& payload,
               std::function<Status(std::string_view tenant)> authorize,
               std::function<void(Status)> done);
 
  private:
   ingest::IngestService& ingest_;
+  ingest::CommandDispatcher* commands_ = nullptr;
 };
 
 }  // namespace citytwin::server

@@ -35,6 +35,10 @@ class ExternalBroker {
                  const http::OutboundPolicy& outbound, MetricsRegistry& metrics,
                  std::function<void(bool connected)> on_state);
 
+  // Device commands: results on cmdexe topics complete them (DeviceMessages::set_commands).
+  // Before start().
+  void set_commands(ingest::CommandDispatcher* commands) { devices_.set_commands(commands); }
+
   Status start() { return client_.start(); }
   void stop() { client_.stop(); }
 

@@ -1,5 +1,7 @@
 #include "mqtt_hooks.hpp"
 
+#include "citytwin/mqtt/topic.hpp"
+#include "command_transports.hpp"
 #include "mqtt_topic.hpp"
 
 namespace citytwin::server {
@@ -75,6 +77,9 @@ Status MqttHooks::check_device_rate(std::string_view topic) {
                     "device '" + device->device_id + "' is over its rate limit");
 }
 
+// The check of a measurement's or command result's tenant against the client's key (empty
+// with authentication off); `refused` is set when the client has no key on record.
+
 void MqttHooks::on_publish(const mqtt::ClientIdentity& client, const mqtt::InboundPublish& message,
                            std::function<void(Status)> done) {
   std::function<Status(std::string_view)> authorize;
@@ -103,6 +108,19 @@ void MqttHooks::on_publish(const mqtt::ClientIdentity& client, const mqtt::Inbou
     return;
   }
   devices_.handle(message.topic, message.payload, std::move(authorize), std::move(done));
+}
+
+void MqttHooks::on_subscribed(const mqtt::ClientIdentity& client, std::string_view topic_filter) {
+  (void)client;
+  if (commands_ == nullptr) return;
+  std::string filter(topic_filter);
+  commands_->redeliver([&filter](const ingest::CommandDevice& device) {
+    // Only a subscription that names the device (its own: /{apikey}/{id}/cmd, /{apikey}/{id}/#),
+    // not a catch-all such as a monitoring client's '#', which would spend the redelivery
+    // while the device is still away.
+    return filter.find("/" + device.device_id + "/") != std::string::npos &&
+           mqtt::topic_matches(filter, command_topic(device));
+  });
 }
 
 bool MqttHooks::may_subscribe(const mqtt::ClientIdentity& client, std::string_view topic_filter) {

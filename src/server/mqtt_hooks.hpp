@@ -8,6 +8,7 @@
 
 #include "citytwin/common/metrics.hpp"
 #include "citytwin/http/rate_limiter.hpp"
+#include "citytwin/ingest/command_dispatcher.hpp"
 #include "citytwin/ingest/ingest_service.hpp"
 #include "citytwin/mqtt/broker.hpp"
 #include "citytwin/security/device_credentials.hpp"
@@ -68,6 +69,16 @@ class MqttHooks : public mqtt::BrokerHooks {
                   std::function<void(Status)> done) override;
   bool may_subscribe(const mqtt::ClientIdentity& client, std::string_view topic_filter) override;
   void on_disconnect(const mqtt::ClientIdentity& client) override;
+  void on_subscribed(const mqtt::ClientIdentity& client, std::string_view topic_filter) override;
+
+  // Device commands (docs/ingest.md, "Commands"): results on .../cmdexe complete commands
+  // (acknowledged once durable, refused like a bad measure), and a subscription that covers
+  // a device's command topic lets commands queued before a restart reach it. Null: cmdexe
+  // is plain MQTT traffic. Set before the broker starts.
+  void set_commands(ingest::CommandDispatcher* commands) {
+    commands_ = commands;
+    devices_.set_commands(commands);
+  }
 
  private:
   std::optional<security::Principal> principal_of(const std::string& client_id);
@@ -82,6 +93,7 @@ class MqttHooks : public mqtt::BrokerHooks {
   DeviceMessages devices_;
   MqttAccess access_;
   std::unique_ptr<http::RateLimiter> device_limiter_;  // null: no per-device limit
+  ingest::CommandDispatcher* commands_ = nullptr;
   // The key each connected client authenticated with (client id -> principal).
   std::mutex principals_mutex_;
   std::map<std::string, security::Principal> principals_;

@@ -122,6 +122,7 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"mqtt.session_expiry_max_s", integer_setter(o.mqtt_session_expiry_max_s)},
       {"mqtt.max_connections", integer_setter(o.mqtt_max_connections)},
       {"mqtt.tls_listen", string_setter(o.mqtt_tls_listen)},
+      {"ingest.command_expiry_s", integer_setter(o.command_expiry_s)},
       {"mqtt.tls_cert_file", string_setter(o.mqtt_tls_cert_file)},
       {"mqtt.tls_key_file", string_setter(o.mqtt_tls_key_file)},
       {"mqtt.anonymous", string_setter(o.mqtt_anonymous)},

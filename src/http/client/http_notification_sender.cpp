@@ -75,7 +75,8 @@ class Delivery {
       : options_(options), tls_(tls), deadline_(deadline) {}
 
   asio::awaitable<void> run(const Target& target, const core::OutgoingNotification& notification,
-                            std::optional<unsigned>& status, std::string& error) {
+                            std::optional<unsigned>& status, std::string& body,
+                            std::string& error) {
     auto executor = co_await asio::this_coro::executor;
     beast::error_code ec;
     tcp::resolver resolver(executor);
@@ -103,7 +104,7 @@ class Delivery {
         error = "cannot connect to " + target.host_header + ": " + describe(ec);
         co_return;
       }
-      co_await exchange(stream, target, notification, status, error);
+      co_await exchange(stream, target, notification, status, body, error);
       co_return;
     }
     if (tls_ == nullptr) {
@@ -128,14 +129,15 @@ class Delivery {
       error = "TLS handshake failed: " + describe(ec);
       co_return;
     }
-    co_await exchange(stream, target, notification, status, error);
+    co_await exchange(stream, target, notification, status, body, error);
   }
 
  private:
   template <class Stream>
   asio::awaitable<void> exchange(Stream& stream, const Target& target,
                                  const core::OutgoingNotification& notification,
-                                 std::optional<unsigned>& status, std::string& error) {
+                                 std::optional<unsigned>& status, std::string& body,
+                                 std::string& error) {
     beast::error_code ec;
     bhttp::request<bhttp::string_body> request{bhttp::verb::post, target.path, 11};
     request.set(bhttp::field::host, target.host_header);
@@ -159,6 +161,7 @@ class Delivery {
       co_return;
     }
     status = parser.get().result_int();
+    body = std::move(parser.get().body());
   }
 
  private:
@@ -188,18 +191,19 @@ HttpNotificationSender::HttpNotificationSender(HttpNotificationSenderOptions opt
 
 HttpNotificationSender::~HttpNotificationSender() = default;
 
-Status HttpNotificationSender::send(const core::OutgoingNotification& notification) {
+Result<HttpAnswer> HttpNotificationSender::post(const core::OutgoingNotification& notification) {
   try {
     auto target = parse_target(notification.uri);
     if (!target) return std::move(target).error();
     std::optional<unsigned> status;
+    std::string body;
     std::string error;
     bool done = false;
     auto deadline = SteadyClock::now() + options_.timeout;
     {
       asio::io_context io;
       Delivery delivery(options_, tls_ ? tls_->context.get() : nullptr, deadline);
-      asio::co_spawn(io, delivery.run(*target, notification, status, error),
+      asio::co_spawn(io, delivery.run(*target, notification, status, body, error),
                      [&](std::exception_ptr exception) {
                        done = true;
                        if (exception) error = "internal error in the HTTP client";
@@ -211,13 +215,19 @@ Status HttpNotificationSender::send(const core::OutgoingNotification& notificati
       return failed("timed out after " + std::to_string(options_.timeout.count()) + " ms");
     }
     if (!status) return failed(error);
-    if (*status < 200 || *status > 299) {
-      return failed("the receiver answered HTTP " + std::to_string(*status));
-    }
-    return ok_status();
+    return HttpAnswer{*status, std::move(body)};
   } catch (const std::exception& exception) {
     return failed(std::string("internal error: ") + exception.what());
   }
+}
+
+Status HttpNotificationSender::send(const core::OutgoingNotification& notification) {
+  auto answer = post(notification);
+  if (!answer) return std::move(answer).error();
+  if (answer->status < 200 || answer->status > 299) {
+    return failed("the receiver answered HTTP " + std::to_string(answer->status));
+  }
+  return ok_status();
 }
 
 }  // namespace citytwin::http

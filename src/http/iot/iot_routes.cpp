@@ -1,13 +1,14 @@
 #include "citytwin/http/iot_routes.hpp"
 
+#include "command_handlers.hpp"
 #include "iot_handlers.hpp"
 
 namespace citytwin::http {
 
 // Provisioning decides which apikeys write into a tenant and how: it needs an admin of the
 // tenant (docs/ingest.md, "Permissions"); posting measures is an editor's write.
-void add_iot_routes(Router& router, ingest::DeviceRegistry& registry,
-                    ingest::IngestService& ingest) {
+void add_iot_routes(Router& router, ingest::DeviceRegistry& registry, ingest::IngestService& ingest,
+                    ingest::CommandDispatcher* commands) {
   using Handler = Response (*)(const Request&, ingest::DeviceRegistry&);
   const std::tuple<const char*, const char*, Handler> kProvisioning[] = {
       {"POST", "/iot/services", iot::create_groups},
@@ -26,23 +27,27 @@ void add_iot_routes(Router& router, ingest::DeviceRegistry& registry,
   }
   // A measure of a registered device only reads and orders writes (no fsync: the write
   // barrier waits for it), so it may run on the event loop; one that would autoprovision
-  // persists the new device synchronously and goes to a worker.
+  // persists the new device synchronously, and one that fetches commands (getCmd=1) records
+  // them as delivered, so those go to a worker.
   auto settled = [&registry](std::string_view resource) {
     return [&registry, resource](const Request& request) {
-      return registry.settled(request.param("k").value_or(""), resource,
+      return request.param("getCmd").value_or("") != "1" &&
+             registry.settled(request.param("k").value_or(""), resource,
                               request.param("i").value_or(""));
     };
   };
   router.add(
       "POST", "/iot/json", Permission::kWrite,
-      [&ingest](Request& request) {
-        return iot::post_measures(request, ingest, ingest::PayloadFormat::kJson, "/iot/json");
+      [&ingest, commands](Request& request) {
+        return iot::post_measures_and_poll(request, ingest, ingest::PayloadFormat::kJson,
+                                           "/iot/json", commands);
       },
       settled("/iot/json"));
   router.add(
       "POST", "/iot/d", Permission::kWrite,
-      [&ingest](Request& request) {
-        return iot::post_measures(request, ingest, ingest::PayloadFormat::kUltraLight, "/iot/d");
+      [&ingest, commands](Request& request) {
+        return iot::post_measures_and_poll(request, ingest, ingest::PayloadFormat::kUltraLight,
+                                           "/iot/d", commands);
       },
       settled("/iot/d"));
   // LoRaWAN network servers' webhooks (docs/ingest.md, "LoRaWAN"): a measurement each.

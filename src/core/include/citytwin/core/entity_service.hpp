@@ -1,6 +1,8 @@
 #pragma once
 
+#include <atomic>
 #include <boost/json/object.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +13,7 @@
 #include "citytwin/common/result.hpp"
 #include "citytwin/core/change_listener.hpp"
 #include "citytwin/core/entity_query.hpp"
+#include "citytwin/core/entity_write_hook.hpp"
 #include "citytwin/model/mutation/attribute_outcome.hpp"
 #include "citytwin/model/mutation/merge.hpp"
 #include "citytwin/store/entity_store.hpp"
@@ -100,6 +103,10 @@ class EntityService {
 
   store::EntityStore& store() const { return store_; }
 
+  // Every later write that keeps its entity passes through `hook` (null: none) before it is
+  // written; the hook must outlive the service.
+  void set_write_hook(EntityWriteHook* hook) { hook_.store(hook); }
+
  private:
   template <class Fn>
   auto modify(std::string_view tenant, std::string_view id, Fn&& change)
@@ -109,11 +116,18 @@ class EntityService {
                                                   View view) const;
   // Writes `entity` with the history of what changed since `before` (null: new entity).
   Status save(std::string_view tenant, const boost::json::object* before,
-              const boost::json::object& entity);
+              boost::json::object& entity);
+  // Lets the write hook amend `entity` before `change` is made of it; collects its callback.
+  Status amend(std::string_view tenant, const boost::json::object* before,
+               boost::json::object& entity, store::Change* change,
+               std::vector<std::function<void(bool)>>& afters);
   // Applies `changes`; once they are durable, `events` (empty when nobody listens) go to the
-  // listener.
+  // listener and `afters` (the write hook's callbacks) are called.
   Status commit(std::string_view tenant, std::vector<store::Change> changes,
-                std::vector<EntityChange> events = {});
+                std::vector<EntityChange> events = {},
+                std::vector<std::function<void(bool)>> afters = {});
+  Status commit_and_notify(std::string_view tenant, std::vector<store::Change> changes,
+                           std::vector<EntityChange> events);
   bool observed(std::string_view tenant) const;
 
   store::EntityStore& store_;
@@ -121,6 +135,7 @@ class EntityService {
   Durability durability_;
   ChangeListener* listener_;
   std::unique_ptr<EntityLocks> locks_;
+  std::atomic<EntityWriteHook*> hook_{nullptr};
 };
 
 }  // namespace citytwin::core

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "citytwin/http/router.hpp"
+#include "citytwin/ingest/command_dispatcher.hpp"
 #include "citytwin/ingest/device_registry.hpp"
 #include "citytwin/ingest/ingest_service.hpp"
 
@@ -13,7 +14,9 @@ namespace citytwin::http {
 //   POST /iot/d?k={apikey}&i={device_id}        UltraLight 2.0 measures (editor)
 // Fiware-Service (or NGSILD-Tenant) names the tenant, Fiware-ServicePath the service path.
 // Errors are IoT Agent bodies {"name", "message"} with the NGSI-LD status of their kind.
-void add_iot_routes(Router& router, ingest::DeviceRegistry& registry,
-                    ingest::IngestService& ingest);
+// With `commands`, a measure posted with getCmd=1 is answered with the device's pending
+// commands (iot_command_routes.hpp, docs/ingest.md "Commands").
+void add_iot_routes(Router& router, ingest::DeviceRegistry& registry, ingest::IngestService& ingest,
+                    ingest::CommandDispatcher* commands = nullptr);
 
 }  // namespace citytwin::http

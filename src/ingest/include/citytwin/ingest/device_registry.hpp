@@ -2,6 +2,7 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -76,6 +77,19 @@ class DeviceRegistry {
   };
   std::vector<WatchedDevice> watched_devices() const;
 
+  // Every device with the group it belongs to (its apikey's group in its scope, or the only
+  // group of its scope; nullopt when there is none or it is ambiguous).
+  struct DeviceAndGroup {
+    DeviceConfig device;
+    std::optional<ServiceGroup> group;
+  };
+  std::vector<DeviceAndGroup> devices_with_groups() const;
+
+  // Called after every successful provisioning change (groups or devices added, changed or
+  // removed, autoprovisioning included), on the changing thread, while later changes wait:
+  // device commands give new devices their command attributes here. Set before use.
+  void set_observer(std::function<void()> observer) { observer_ = std::move(observer); }
+
   // Increases on every provisioning change (lets ingestion refresh static attributes).
   std::uint64_t version() const;
 
@@ -85,7 +99,9 @@ class DeviceRegistry {
   static std::string device_key(const ServiceScope& scope, std::string_view device_id);
   Status persist_group(const ServiceGroup& group);
   Status persist_device(const DeviceConfig& device);
-  Status add_device_as_writer(const DeviceConfig& device);  // holds write_mutex_
+  Status add_device_as_writer(const DeviceConfig& device);         // holds write_mutex_
+  const ServiceGroup* group_of(const DeviceConfig& device) const;  // holds mutex_
+  void changed();  // after a change: tells the observer
 
   store::EntityStore& store_;
   // Changes hold write_mutex_ while they persist (an fsync) and mutex_ only to swap the
@@ -96,6 +112,7 @@ class DeviceRegistry {
   std::map<std::string, ServiceGroup> groups_;   // by group_key
   std::map<std::string, DeviceConfig> devices_;  // by device_key
   std::uint64_t version_ = 0;
+  std::function<void()> observer_;
 };
 
 }  // namespace citytwin::ingest

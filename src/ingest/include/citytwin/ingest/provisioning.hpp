@@ -26,6 +26,12 @@ struct ServiceScope {
   std::string servicepath = "/";  // "/" or "/a/b"
 };
 
+// A command's MQTT PUBLISH options (iotagent-json "mqtt" member of a command).
+struct CommandMqtt {
+  std::uint8_t qos = 1;
+  bool retain = false;
+};
+
 // One entry of "attributes", "lazy" or "commands".
 struct AttributeMapping {
   std::string object_id;    // field name in the payload; "" = same as `name`
@@ -34,7 +40,8 @@ struct AttributeMapping {
   std::string expression;   // "" = the measured value as is
   std::string entity_name;  // multi-entity: another entity receives the value ("" = the device's)
   std::string entity_type;  // type of that other entity ("" = the device's entity type)
-  boost::json::object metadata;  // e.g. {"unitCode": {"type": "Text", "value": "CEL"}}
+  boost::json::object metadata;             // e.g. {"unitCode": {"type": "Text", "value": "CEL"}}
+  std::optional<CommandMqtt> command_mqtt;  // commands only: how MQTT publishes it
   // `expression` and `entity_name` compiled once at provisioning (null: none, or an
   // entity_name that is not an expression), so measurements do not parse them again.
   std::shared_ptr<const Expression> compiled_expression;
@@ -56,7 +63,9 @@ struct MappingConfig {
   std::string entity_type;
   std::vector<AttributeMapping> attributes;
   std::vector<AttributeMapping> lazy;      // stored; not polled (no southbound reads yet)
-  std::vector<AttributeMapping> commands;  // stored and validated; not sent yet
+  std::vector<AttributeMapping> commands;  // sent to the device (docs/ingest.md, "Commands")
+  // "endpoint": the device's HTTP URL for push commands ("" = none: HTTP devices poll).
+  std::string endpoint;
   std::vector<StaticAttribute> static_attributes;
   std::optional<bool> explicit_attrs;  // only mapped attributes are written
   // CityTwin extension "expectedPeriod": seconds within which the device reports; a device

@@ -116,6 +116,12 @@ class BrokerHooks {
                           std::function<void(Status)> done) = 0;
   // Whether the client may subscribe to the filter; false answers 0x87 / 0x80 in SUBACK.
   virtual bool may_subscribe(const ClientIdentity& client, std::string_view topic_filter) = 0;
+  // A subscription was granted and is in place (SUBACK sent): messages published from now
+  // on that match `topic_filter` reach the client. Must not block.
+  virtual void on_subscribed(const ClientIdentity& client, std::string_view topic_filter) {
+    (void)client;
+    (void)topic_filter;
+  }
   // The connection ended (any reason), after its will, if any, was handed to on_publish.
   virtual void on_disconnect(const ClientIdentity& client) { (void)client; }
 };

@@ -162,6 +162,9 @@ struct ServeOptions {
   std::uint32_t mqtt_external_session_expiry_s = 300;
   // Messages being stored at once (MQTT 5 Receive Maximum). Default 256.
   std::uint16_t mqtt_external_receive_maximum = 256;
+  // Seconds a device command waits for its result before `<cmd>_status` is EXPIRED
+  // (docs/ingest.md, "Commands"). Default 3600.
+  std::uint32_t command_expiry_s = 3600;
   // How often devices with an expected period are checked for silence (docs/ingest.md).
   std::uint32_t device_check_interval_ms = 10000;
 

@@ -32,11 +32,20 @@ struct HttpNotificationSenderOptions {
   OutboundPolicy outbound;
 };
 
+// A receiver's answer: its status code and body (at most max_response_bytes).
+struct HttpAnswer {
+  unsigned status = 0;
+  std::string body;
+};
+
 class HttpNotificationSender final : public core::NotificationSender {
  public:
   explicit HttpNotificationSender(HttpNotificationSenderOptions options = {});
   ~HttpNotificationSender() override;
   Status send(const core::OutgoingNotification& notification) override;
+  // The same POST, returning whatever the receiver answered (push commands read the
+  // device's result from the body, docs/ingest.md "Commands"); errors as for send().
+  Result<HttpAnswer> post(const core::OutgoingNotification& request);
 
  private:
   struct Tls;  // the OpenSSL client context, shared by all deliveries
