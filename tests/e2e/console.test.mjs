@@ -348,6 +348,33 @@ test('devices: provision a group and a device, its first measurement appears liv
   await axeCheck('devices');
 });
 
+test('devices: send a command and see its status and result live', async () => {
+  await page.goto(base + '/devices');
+  await page.waitForSelector('#device-apikey option[value="e2ekey"]', { state: 'attached' });
+  await page.fill('#device-id', 'e2e-lamp');
+  await page.selectOption('#device-apikey', 'e2ekey');
+  await page.selectOption('#device-transport', 'HTTP');
+  await page.fill('#device-commands', 'switch');
+  await page.click('form[aria-labelledby="new-device-title"] button[type="submit"]');
+  const row = 'tr[data-device-id="e2e-lamp"]';
+  await page.waitForSelector(`${row} form.command`);
+  await page.waitForSelector('#live-state[data-state="on"]', { timeout: 20_000 });
+  await page.fill(`${row} form.command input`, 'on');
+  await page.click(`${row} form.command button[type="submit"]`);
+  await page.waitForSelector(`${row} output[data-status="PENDING"]`, { timeout: 20_000 });
+  // The device polls (no MQTT, no endpoint: docs/ingest.md "HTTP polling"), then reports.
+  const polled = await fetch(`${base}/iot/json?k=e2ekey&i=e2e-lamp&getCmd=1`);
+  assert.equal(polled.status, 200, await polled.clone().text());
+  assert.deepEqual(await polled.json(), { switch: 'on' });
+  await page.waitForSelector(`${row} output[data-status="DELIVERED"]`, { timeout: 20_000 });
+  const result = await fetch(`${base}/iot/json/commands?k=e2ekey&i=e2e-lamp`, { method: 'POST',
+    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ switch: 'switched on' }) });
+  assert.equal(result.status, 200, await result.text());
+  await page.waitForSelector(`${row} output[data-status="OK"]:has-text("switched on")`, { timeout: 20_000 });
+  await shot('device-command');
+  await axeCheck('device-command');
+});
+
 // KPI inputs of a small city (docs/kpi.md): two years of the household variables, so one KPI
 // has a value, a trend and, with a target, a status.
 async function loadKpis() {

@@ -2,7 +2,9 @@
 // NGSI-LD Device entity (last value reported, silent flag, battery, signal) and its latest
 // measurement, kept current live; the service groups; and forms to provision a group
 // (POST /iot/services) and a device (POST /iot/devices). Provisioning needs an admin key of
-// the tenant: with another key the server's 403 message is shown.
+// the tenant: with another key the server's 403 message is shown. A device with commands
+// gets a control that sends one (a PATCH of the command attribute of its entity, docs/ingest.md
+// "Commands") and shows <cmd>_status and <cmd>_info as they change.
 import { NGSI, apiGet, apiSend } from '../api';
 import { append, h } from '../dom';
 import { formatDateTime, formatValue, t } from '../i18n';
@@ -11,8 +13,9 @@ import type { View } from '../navigation';
 import type { NgsiEntity } from './attributes';
 
 type MappingEntry = { object_id?: string; name: string; type?: string };
-type Group = { apikey: string; resource?: string; subservice?: string; entity_type?: string; attributes?: MappingEntry[]; expectedPeriod?: number };
-type Device = { device_id: string; subservice?: string; entity_type?: string; entity_name?: string; transport?: string; apikey?: string };
+type Command = { name: string };
+type Group = { apikey: string; resource?: string; subservice?: string; entity_type?: string; attributes?: MappingEntry[]; expectedPeriod?: number; commands?: Command[] };
+type Device = { device_id: string; subservice?: string; entity_type?: string; entity_name?: string; transport?: string; apikey?: string; commands?: Command[] };
 type Prop = { value?: unknown; object?: string };
 
 // Every service path of the tenant (docs/ingest.md "Tenants and service paths").
@@ -30,6 +33,50 @@ function assetId(device: Device, groups: Group[]): string {
   if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(name)) return name;
   const group = groups.find((g) => g.subservice === device.subservice && (!device.apikey || g.apikey === device.apikey));
   return `urn:ngsi-ld:${device.entity_type || group?.entity_type || 'Thing'}:${name}`;
+}
+
+// The device's commands: its own, then its group's not overridden by name.
+function commandsOf(device: Device, groups: Group[]): string[] {
+  const group = groups.find((g) => g.subservice === device.subservice && (!device.apikey || g.apikey === device.apikey));
+  const names = (device.commands ?? []).map((c) => c.name);
+  for (const c of group?.commands ?? []) if (!names.includes(c.name)) names.push(c.name);
+  return names;
+}
+
+// A value as typed: JSON when it parses (numbers, objects), else the text.
+function typedValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+// Send a command, and the status and result of the chosen one as the entity changes.
+function commandControl(device: Device, asset: string, names: string[]) {
+  const id = `cmd-${device.device_id.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
+  const command = h('select', { id: `${id}-name`, 'aria-label': t('command') }, ...names.map((n) => h('option', { value: n }, n)));
+  const value = h('input', { id: `${id}-value`, type: 'text', dir: 'ltr', 'aria-label': t('commandValue'), size: 8 });
+  const status = h('output', { class: 'command-status', 'aria-live': 'polite', for: `${id}-name` });
+  let entity: NgsiEntity | undefined;
+  const show = () => {
+    const get = (name: string) => (entity?.[name] as Prop | undefined)?.value;
+    const state = plain(get(`${command.value}_status`));
+    const info = plain(get(`${command.value}_info`));
+    status.dataset.status = state;
+    status.textContent = state ? (info ? `${state}: ${info}` : state) : '';
+  };
+  command.addEventListener('change', show);
+  const form = h('form', { class: 'command' }, command, value,
+    h('button', { type: 'submit' }, t('sendCommand')), status);
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    status.textContent = '';
+    apiSend('PATCH', `${NGSI}/entities/${encodeURIComponent(asset)}/attrs/${encodeURIComponent(command.value)}`,
+      { value: typedValue(value.value) })
+      .catch((error: Error) => { status.textContent = t('error', { message: error.message }); });
+  });
+  return { form, update: (changed: NgsiEntity) => { entity = changed; show(); } };
 }
 
 function plain(value: unknown): string {
@@ -71,14 +118,17 @@ export function renderDevices(container: HTMLElement): View {
     const asset = (entity.controlledAsset as Prop | undefined)?.object;
     if (asset && !rows.has(asset)) rows.set(asset, row);
   };
+  const controls = new Map<string, ReturnType<typeof commandControl>>();  // by asset id
   const showMeasurement = (row: HTMLTableRowElement, entity: NgsiEntity) => {
     row.cells[7].textContent = measurement(entity);
     row.cells[7].dataset.entityId = entity.id;
+    controls.get(entity.id)?.update(entity);
   };
 
   const refresh = async () => {
     live?.close();
     rows.clear();
+    controls.clear();
     try {
       const [{ body: groupBody }, { body: deviceBody }, { body: deviceEntities }] = await Promise.all([
         apiGet<{ services: Group[] }>('/iot/services', { limit: 100 }, ALL_PATHS),
@@ -95,7 +145,7 @@ export function renderDevices(container: HTMLElement): View {
       }
       const byId = new Map(deviceEntities.map((entity) => [entity.id, entity]));
       const columns = [t('deviceId'), t('servicePath'), t('transport'), t('lastSeen'), t('deviceState'),
-        t('battery'), t('signal'), t('lastMeasurement')];
+        t('battery'), t('signal'), t('lastMeasurement'), t('commands')];
       const tbody = h('tbody');
       for (const device of devices) {
         const entityId = deviceEntityId(device);
@@ -104,7 +154,14 @@ export function renderDevices(container: HTMLElement): View {
           h('th', { scope: 'row' }, h('a', { href: `/entities/${encodeURIComponent(asset)}`, 'data-link': true }, device.device_id)),
           h('td', { dir: 'ltr' }, device.subservice ?? '/'),
           h('td', {}, device.transport ?? ''),
-          h('td', {}), h('td', {}), h('td', { class: 'number' }), h('td', { class: 'number' }), h('td', { class: 'measurement' }));
+          h('td', {}), h('td', {}), h('td', { class: 'number' }), h('td', { class: 'number' }), h('td', { class: 'measurement' }),
+          h('td', { class: 'commands' }));
+        const names = commandsOf(device, groups);
+        if (names.length) {
+          const control = commandControl(device, asset, names);
+          controls.set(asset, control);
+          row.cells[8].append(control.form);
+        }
         rows.set(entityId, row);
         rows.set(asset, row);
         const status = byId.get(entityId);
@@ -230,6 +287,7 @@ function deviceFormFor(provision: Provision) {
   const path = h('input', { id: 'device-path', type: 'text', value: '/', dir: 'ltr' });
   const transport = h('select', { id: 'device-transport' }, ...TRANSPORTS.map((tr) => h('option', { value: tr }, tr)));
   const mapping = h('textarea', { id: 'device-attributes', rows: 2, dir: 'ltr' });
+  const commands = h('input', { id: 'device-commands', type: 'text', dir: 'ltr', autocomplete: 'off' });
   const form = h('form', { class: 'filters provision', 'aria-labelledby': 'new-device-title' },
     field('device-id', t('deviceId'), id),
     field('device-apikey', t('apikeyLabel'), apikey),
@@ -238,10 +296,13 @@ function deviceFormFor(provision: Provision) {
     field('device-path', t('servicePath'), path),
     field('device-transport', t('transport'), transport),
     field('device-attributes', t('attributeMapping'), mapping, t('attributeMappingHelp')),
+    field('device-commands', t('commands'), commands, t('commandsHelp')),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('create'))));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const device: Record<string, unknown> = { device_id: id.value.trim(), transport: transport.value };
+    const names = commands.value.split(',').map((n) => n.trim()).filter(Boolean);
+    if (names.length) device.commands = names.map((name) => ({ name, type: 'command' }));
     if (apikey.value) device.apikey = apikey.value;
     if (type.value.trim()) device.entity_type = type.value.trim();
     if (name.value.trim()) device.entity_name = name.value.trim();
