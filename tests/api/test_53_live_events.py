@@ -148,10 +148,13 @@ def test_slow_client_gets_a_resync_instead_of_unbounded_queueing():
         names = []
         while "resync" not in names:
             names.append(stream.next_event()[0])
-        # After a resync the stream carries changes again. The burst may still be on its way
-        # out and overflow the queue of one again, which is another resync; the client then
-        # re-reads, and a change made after that arrives.
-        for attempt in range(1, 21):
+        # After a resync the stream carries changes again. Events of the burst may still be
+        # waiting in the connection (each overflow of the queue of one sent a resync, so
+        # resyncs and updates alternate there), and a change may itself be dropped by another
+        # overflow. So: change, read until that change's update arrives; a resync means the
+        # change may be lost, so change again. The burst's events are finite (at most 300
+        # resyncs), so the loop ends once they are read.
+        for attempt in range(1, 401):
             patch(instance, "urn:ngsi-ld:Sensor:burst0", -attempt)
             name, data = stream.next_event()
             while name == "update" and data["temperature"]["value"] != -attempt:
@@ -160,7 +163,7 @@ def test_slow_client_gets_a_resync_instead_of_unbounded_queueing():
                 break
             assert name == "resync", name
         else:
-            pytest.fail("no change arrived after a resync in 20 attempts")
+            pytest.fail("no change arrived after a resync in 400 attempts")
         metrics = requests.get(instance.url + "/metrics").text
         dropped = [line for line in metrics.splitlines()
                    if line.startswith('citytwin_live_events_total{outcome="dropped"}')]
