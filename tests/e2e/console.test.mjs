@@ -224,6 +224,46 @@ test('map to entities: list the entities of the area the map shows', async () =>
   assert.equal(await page.textContent('.results caption'), `Entities found: ${entities.length}`);
 });
 
+test('map to entities: draw a box on the map and list the entities inside it', async () => {
+  await page.goto(base + '/');
+  await page.waitForSelector('#map[data-state="ready"]', { timeout: 60_000 });
+  await page.evaluate(async () => {
+    const map = window.citytwinConsole.map;
+    map.jumpTo({ center: [2.1734, 41.3851], zoom: 13 });
+    await new Promise((done) => map.once('idle', done));
+  });
+  await page.click('#draw-area');
+  assert.equal(await page.getAttribute('#draw-area', 'aria-pressed'), 'true');
+  const frame = await page.locator('#map').boundingBox();
+  // A box in the middle of the map, a third of its width and height.
+  const [x1, y1] = [frame.x + frame.width / 3, frame.y + frame.height / 3];
+  const [x2, y2] = [frame.x + (2 * frame.width) / 3, frame.y + (2 * frame.height) / 3];
+  const drawn = await page.evaluate(([a, b, c, d]) => {
+    const map = window.citytwinConsole.map;
+    const rect = document.getElementById('map').getBoundingClientRect();
+    const p = map.unproject([a - rect.left, b - rect.top]);
+    const q = map.unproject([c - rect.left, d - rect.top]);
+    return [Math.min(p.lng, q.lng), Math.min(p.lat, q.lat), Math.max(p.lng, q.lng), Math.max(p.lat, q.lat)];
+  }, [x1, y1, x2, y2]);
+  await page.mouse.move(x1, y1);
+  await page.mouse.down();
+  await page.mouse.move((x1 + x2) / 2, (y1 + y2) / 2, { steps: 4 });
+  await page.waitForSelector('.draw-box:not([hidden])');
+  await page.mouse.move(x2, y2, { steps: 4 });
+  await page.mouse.up();
+  await page.waitForURL(/\/entities\?bbox=/);
+  const box = new URL(page.url()).searchParams.get('bbox').split(',').map(Number);
+  box.forEach((value, i) => assert.ok(Math.abs(value - drawn[i]) < 1e-4, `bbox ${box} vs drawn ${drawn}`));
+  const [west, south, east, north] = box;
+  const inside = ([x, y]) => x > west && x < east && y > south && y < north;
+  const flatten = (c) => (typeof c[0] === 'number' ? [c] : c.flatMap(flatten));
+  const expected = entities.filter((e) => e.location && flatten(e.location.value.coordinates).every(inside)).length;
+  assert.ok(expected > 0 && expected < entities.length, `entities in the drawn box: ${expected}`);
+  await page.waitForSelector('.results caption');
+  assert.equal(await page.textContent('.results caption'), `Entities found: ${expected}`);
+  await shot('entities-drawn-area');
+});
+
 test('entity: every attribute and its history chart, raw and aggregated', async () => {
   // Opened by its URL: the server's single-page-app fallback serves the shell there.
   await page.goto(`${base}/entities/${encodeURIComponent(STATION)}`);

@@ -96,6 +96,7 @@ export const ar: Messages = {
   deleted: 'تم حذف الاشتراك.',
   updated: 'تم تحديث الاشتراك.',
   mainNavigation: 'التنقل الرئيسي',
+  drawArea: 'ارسم منطقة على الخريطة',
   listInArea: 'عرض كيانات هذه المنطقة',
   area: 'المنطقة',
   removeArea: 'إزالة تصفية المنطقة',

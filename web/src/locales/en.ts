@@ -95,6 +95,7 @@ export const en = {
   deleted: 'Subscription deleted.',
   updated: 'Subscription updated.',
   mainNavigation: 'Main',
+  drawArea: 'Draw an area on the map',
   listInArea: 'List the entities in this area',
   area: 'Area',
   removeArea: 'Remove the area filter',

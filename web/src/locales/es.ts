@@ -96,6 +96,7 @@ export const es: Messages = {
   deleted: 'Suscripción eliminada.',
   updated: 'Suscripción actualizada.',
   mainNavigation: 'Principal',
+  drawArea: 'Dibujar un área en el mapa',
   listInArea: 'Listar las entidades de esta zona',
   area: 'Zona',
   removeArea: 'Quitar el filtro de zona',

@@ -96,6 +96,7 @@ export const fr: Messages = {
   deleted: 'Abonnement supprimé.',
   updated: 'Abonnement modifié.',
   mainNavigation: 'Principale',
+  drawArea: 'Dessiner une zone sur la carte',
   listInArea: 'Lister les entités de cette zone',
   area: 'Zone',
   removeArea: 'Retirer le filtre de zone',

@@ -96,6 +96,7 @@ export const ru: Messages = {
   deleted: 'Подписка удалена.',
   updated: 'Подписка изменена.',
   mainNavigation: 'Основная навигация',
+  drawArea: 'Выделить область на карте',
   listInArea: 'Показать объекты этой области',
   area: 'Область',
   removeArea: 'Убрать фильтр по области',

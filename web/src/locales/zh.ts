@@ -96,6 +96,7 @@ export const zh: Messages = {
   deleted: '订阅已删除。',
   updated: '订阅已更新。',
   mainNavigation: '主导航',
+  drawArea: '在地图上框选区域',
   listInArea: '列出此区域中的实体',
   area: '区域',
   removeArea: '移除区域筛选',

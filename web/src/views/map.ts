@@ -46,6 +46,54 @@ function colorExpression(colors: Map<string, string>): maplibregl.ExpressionSpec
   return ['match', ['get', 'type'], ...pairs, '#4d5766'] as unknown as maplibregl.ExpressionSpecification;
 }
 
+// The draw-a-box mode: while the button is pressed, a drag on the map draws a rectangle
+// instead of panning; releasing opens the entity list filtered to it.
+function drawBoxes(map: maplibregl.Map, mapElement: HTMLElement, button: HTMLButtonElement): void {
+  const box = h('div', { class: 'draw-box', hidden: true });
+  mapElement.append(box);
+  let start: { x: number; y: number } | undefined;
+  const setMode = (on: boolean) => {
+    button.setAttribute('aria-pressed', String(on));
+    mapElement.classList.toggle('drawing', on);
+    if (on) map.dragPan.disable();
+    else map.dragPan.enable();
+    start = undefined;
+    box.hidden = true;
+  };
+  const point = (event: MouseEvent) => {
+    const rect = mapElement.getBoundingClientRect();
+    return { x: event.clientX - rect.left, y: event.clientY - rect.top };
+  };
+  button.addEventListener('click', () => setMode(button.getAttribute('aria-pressed') !== 'true'));
+  mapElement.addEventListener('keydown', (event) => { if (event.key === 'Escape') setMode(false); });
+  button.addEventListener('keydown', (event) => { if (event.key === 'Escape') setMode(false); });
+  mapElement.addEventListener('mousedown', (event) => {
+    if (button.getAttribute('aria-pressed') !== 'true') return;
+    start = point(event);
+    event.preventDefault();
+  });
+  mapElement.addEventListener('mousemove', (event) => {
+    if (!start) return;
+    const now = point(event);
+    Object.assign(box.style, {
+      left: `${Math.min(start.x, now.x)}px`, top: `${Math.min(start.y, now.y)}px`,
+      width: `${Math.abs(now.x - start.x)}px`, height: `${Math.abs(now.y - start.y)}px`,
+    });
+    box.hidden = false;
+  });
+  mapElement.addEventListener('mouseup', (event) => {
+    if (!start) return;
+    const end = point(event);
+    const first = start;
+    setMode(false);
+    if (Math.abs(end.x - first.x) < 4 || Math.abs(end.y - first.y) < 4) return;  // a click
+    const a = map.unproject([first.x, first.y]);
+    const b = map.unproject([end.x, end.y]);
+    const bbox = [Math.min(a.lng, b.lng), Math.min(a.lat, b.lat), Math.max(a.lng, b.lng), Math.max(a.lat, b.lat)];
+    navigate(`/entities?bbox=${bbox.map((n) => n.toFixed(5)).join(',')}`);
+  });
+}
+
 export function renderMap(container: HTMLElement): View {
   const status = h('p', { class: 'map-status', role: 'status' }, t('mapLoading'));
   const mapElement = h('div', { id: 'map', class: 'map', role: 'region', 'aria-label': t('mapLabel') });
@@ -55,6 +103,9 @@ export function renderMap(container: HTMLElement): View {
   const inViewNote = h('p', { class: 'help' });
   // The entities view filtered to what the map shows (georel=within the visible box).
   const listArea = h('button', { type: 'button', class: 'secondary', id: 'list-area' }, t('listInArea'));
+  // Or a box drawn by hand on the map (drag with the pointer; Escape cancels). The button
+  // above is the keyboard's way to the same filter.
+  const drawArea = h('button', { type: 'button', class: 'secondary', id: 'draw-area', 'aria-pressed': 'false' }, t('drawArea'));
   const side = h(
     'aside',
     { class: 'map-side', 'aria-label': t('legend') },
@@ -63,6 +114,7 @@ export function renderMap(container: HTMLElement): View {
     legend,
     h('h2', { id: 'in-view-title' }, t('inView')),
     listArea,
+    drawArea,
     inViewNote,
     inView,
   );
@@ -92,6 +144,7 @@ export function renderMap(container: HTMLElement): View {
     const box = [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()].map((n) => n.toFixed(5));
     navigate(`/entities?bbox=${box.join(',')}`);
   });
+  drawBoxes(map, mapElement, drawArea);
   (window as unknown as { citytwinConsole?: object }).citytwinConsole = { map };
   const hidden = new Set<string>();
 
