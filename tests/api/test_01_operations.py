@@ -37,9 +37,13 @@ def test_metrics_exposes_storage_and_allocator_memory(server):
     for component in ("memtables", "pinned_memtables", "block_cache", "pinned_blocks",
                       "table_readers"):
         assert f'citytwin_storage_memory_bytes{{component="{component}"}}' in samples
-    allocated = [v for k, v in samples.items() if 'state="allocated"' in k]
-    # A running server has a heap: the allocator reports live bytes.
-    assert len(allocated) == 1 and allocated[0] > 0
+    allocated = [(k, v) for k, v in samples.items() if 'state="allocated"' in k]
+    assert len(allocated) == 1
+    # A running server has a heap: jemalloc (the release binary) reports its live bytes.
+    # Sanitizer builds replace malloc, and glibc's statistics then stay at zero.
+    name, value = allocated[0]
+    if 'allocator="jemalloc"' in name:
+        assert value > 0
 
 
 def test_unknown_path_is_problem_details_404(server):

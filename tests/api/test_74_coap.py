@@ -79,10 +79,15 @@ def outcomes(server, outcome):
 def test_confirmable_json_measure_is_answered_separately_once_durable(server):
     code, _, log = coap_post(server.coap_port, "iot/json?k=cj&i=ws1", '{"t": 21.5}')
     assert code == "2.04", log
-    # RFC 7252 section 5.2.2: an empty ACK first, then the 2.04 as a Confirmable response.
+    # RFC 7252 section 5.2.2: an empty ACK first, then the 2.04 as a Confirmable response;
+    # or, when the write is durable before the handler returns, the 2.04 piggybacked on the
+    # ACK (5.2.1). Which one depends on timing (the ASan build often takes the second).
     lines = [line for line in log.splitlines() if line.startswith("v:1 ")]
-    assert any(" t:ACK c:0.00 " in line for line in lines), log
-    assert any(" t:CON c:2.04 " in line for line in lines), log
+    separate = (any(" t:ACK c:0.00 " in line for line in lines)
+                and any(" t:CON c:2.04 " in line for line in lines))
+    piggybacked = any(" t:ACK c:2.04 " in line for line in lines)
+    assert separate or piggybacked, log
+    assert not any(" t:NON c:2.04 " in line for line in lines), log
     body = entity(server, "urn:ngsi-ld:WeatherObserved:ws1").json()
     assert body["temperature"]["value"] == 21.5
     device = entity(server, "urn:ngsi-ld:Device:ws1").json()
@@ -183,8 +188,14 @@ def test_non_confirmable_separate_responses_on_request():
         code, _, log = coap_post(port, "iot/d?k=nc&i=m2", "v|8")
         assert code == "2.04", log
         lines = [line for line in log.splitlines() if line.startswith("v:1 ")]
-        assert any(" t:ACK c:0.00 " in line for line in lines), log
-        assert any(" t:NON c:2.04 " in line for line in lines), log
+        # A separate response (empty ACK first) is Non-confirmable. When the write is durable
+        # before the handler returns, the 2.04 rides on the ACK instead (RFC 7252 5.2.1),
+        # which is just as valid: which one happens depends on timing (seen in the ASan build).
+        assert not any(" t:CON c:2.04 " in line for line in lines), log
+        separate = (any(" t:ACK c:0.00 " in line for line in lines)
+                    and any(" t:NON c:2.04 " in line for line in lines))
+        piggybacked = any(" t:ACK c:2.04 " in line for line in lines)
+        assert separate or piggybacked, log
         assert entity(instance, "urn:ngsi-ld:Meter:m2").json()["v"]["value"] == 8
 
 
