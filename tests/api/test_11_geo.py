@@ -421,3 +421,33 @@ def test_geo_query_alone_is_a_valid_selector(url):
     response = requests.get(url + BASE + "/entities", params=encode(
         geo_params("near;maxDistance==100", "Point", list(CENTER))))
     assert response.status_code == 200
+
+
+def test_geo_query_by_type_among_a_crowd_of_other_types(server):
+    """Hundreds of entities of another type at one point (more than the R-tree candidate count
+    above which the type index is intersected first): a typed geo query there finds exactly
+    its own entities, with counts and paging, in its own tenant."""
+    tenant = {"NGSILD-Tenant": "geocrowd"}
+    point = [13.4, 52.52]
+    crowd = [{"id": f"urn:ngsi-ld:Crowd:{n:04d}", "type": "Crowd",
+              "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": point}}}
+             for n in range(600)]
+    # Ids sort among the crowd's (before, inside, after) so the join must skip in both cursors.
+    mine = [{"id": f"urn:ngsi-ld:{prefix}:1", "type": "Kiosk",
+             "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": point}}}
+            for prefix in ("A", "Crowd:0300x", "Zed")]
+    response = requests.post(server.url + BASE + "/entityOperations/upsert", json=crowd + mine,
+                             headers=tenant)
+    assert response.status_code in (201, 204), response.text
+    params = {"type": "Kiosk", "georel": "near;maxDistance==50", "geometry": "Point",
+              "coordinates": f"[{point[0]},{point[1]}]"}
+    got = query_all(server.url, params, page=2, headers=tenant)
+    assert sorted(e["id"] for e in got) == sorted(e["id"] for e in mine)
+    response = requests.get(server.url + BASE + "/entities", headers=tenant,
+                            params=encode({**params, "count": "true", "limit": 1}))
+    assert response.status_code == 200
+    assert response.headers["NGSILD-Results-Count"] == "3"
+    assert [e["id"] for e in response.json()] == ["urn:ngsi-ld:A:1"]
+    both = {**params, "type": "Kiosk,Crowd", "count": "true", "limit": 0}
+    response = requests.get(server.url + BASE + "/entities", headers=tenant, params=encode(both))
+    assert response.headers["NGSILD-Results-Count"] == "603"

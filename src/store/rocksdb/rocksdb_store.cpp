@@ -411,14 +411,17 @@ class RocksDbStore final : public EntityStore {
     rocksdb::ReadOptions read;
     read.snapshot = snapshot.snapshot();
     std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-    std::vector<rocksdb::ColumnFamilyHandle*> families(keys.size(), family(which));
-    std::vector<std::string> values;
-    std::vector<rocksdb::Status> statuses = db_->MultiGet(read, families, slices, &values);
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    // The batched form: it looks the keys up file by file (one filter and index probe per
+    // file for the whole batch). The vector-of-families overload is a loop of single Gets,
+    // which made lookups 41% of a geo query's CPU with every block cached.
+    db_->MultiGet(read, family(which), keys.size(), slices.data(), values.data(), statuses.data());
     std::vector<std::optional<std::string>> result(keys.size());
     for (std::size_t i = 0; i < keys.size(); ++i) {
       if (statuses[i].IsNotFound()) continue;
       if (!statuses[i].ok()) return kv::to_error(statuses[i], what);
-      result[i] = std::move(values[i]);
+      result[i].emplace(values[i].data(), values[i].size());
     }
     return result;
   }
@@ -912,12 +915,15 @@ class RocksDbStore final : public EntityStore {
     memory.pinned_memtables =
         all_memtables > memory.memtables ? all_memtables - memory.memtables : 0;
     memory.table_readers = summed_property(rocksdb::DB::Properties::kEstimateTableReadersMem);
-    // Every family shares one block cache: ask once.
+    // Every CityTwin family shares one block cache: ask one of them once. Not the "default"
+    // family (what GetIntProperty without a handle asks): it has a small cache of its own, so
+    // the figure read 96 bytes while the shared cache held its full 64 MiB.
     std::uint64_t bytes = 0;
-    if (db_->GetIntProperty(rocksdb::DB::Properties::kBlockCacheUsage, &bytes)) {
+    rocksdb::ColumnFamilyHandle* shared = handles_.front();
+    if (db_->GetIntProperty(shared, rocksdb::DB::Properties::kBlockCacheUsage, &bytes)) {
       memory.block_cache = bytes;
     }
-    if (db_->GetIntProperty(rocksdb::DB::Properties::kBlockCachePinnedUsage, &bytes)) {
+    if (db_->GetIntProperty(shared, rocksdb::DB::Properties::kBlockCachePinnedUsage, &bytes)) {
       memory.pinned_blocks = bytes;
     }
     return memory;

@@ -91,6 +91,22 @@ TEST(RocksDbStore, StatsReportBytesOnDisk) {
   EXPECT_GT(stats.bytes_on_disk, 4096u);  // the WAL holds the write until a flush
 }
 
+// The shared block cache is what an entity read from a table file fills: the memory figure
+// must come from it (asking the unused "default" family reported 96 bytes instead).
+TEST(RocksDbStore, StatsReportTheSharedBlockCache) {
+  testing::TempDir dir;
+  {
+    auto store = open_store(dir.path());
+    ASSERT_NE(store, nullptr);
+    apply_ok(*store, "",
+             {Change::put(make_record("urn:1", {kSensor}, {}, {}, std::string(8192, 'x')))});
+  }
+  auto store = open_store(dir.path());  // recovery moves the write into a table file
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->get("", "urn:1")->has_value());
+  EXPECT_GT(store->stats().memory.block_cache, 8192u);
+}
+
 TEST(RocksDbStore, OpenReportsErrorsAsValues) {
   RocksDbOptions no_path;
   auto missing = open_rocksdb_store(no_path);
