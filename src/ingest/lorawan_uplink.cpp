@@ -144,6 +144,8 @@ Status read_payload(const boost::json::object& root, const Layout& layout,
                  " fields");
     }
     for (const auto& [name, value] : decoded->as_object()) {
+      // Refused here as the JSON measure decoder would refuse it, with the webhook's words.
+      if (name.empty()) return bad("the decoded payload has a field with an empty name");
       uplink.measures.fields.emplace_back(std::string(name), value);
     }
     return ok_status();

@@ -107,6 +107,9 @@ TEST(LorawanUplinkTest, BadBodiesAreErrorsNamingTheMember) {
        ErrorKind::kBadRequestData},
       {LorawanNetwork::kTheThingsStack, R"({"uplink_message": {"frm_payload": "AWcA1w=="}})",
        ErrorKind::kBadRequestData},
+      // Found by the fuzz smoke pass: an empty field name passed here and was refused later.
+      {LorawanNetwork::kChirpStack, R"({"deviceInfo": {"deviceName": "a"}, "object": {"": 1}})",
+       ErrorKind::kBadRequestData},
   };
   for (const auto& c : cases) {
     auto uplink = parse_lorawan_uplink(c.network, c.body);
