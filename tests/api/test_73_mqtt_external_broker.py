@@ -148,6 +148,9 @@ def test_readiness_follows_the_broker_connection(broker):
         metrics = requests.get(server.url + "/metrics").text
         assert 'citytwin_mqtt_external_connections{result="lost"} 1' in metrics
         assert "citytwin_mqtt_external_connected 1" in metrics
+        # Recovered by itself: measures published after the broker's return are stored.
+        publish_all(broker, "back", 5, "pub-back")
+        assert wait_until(lambda: things(server, "back") == {i: i for i in range(5)})
     finally:
         server.cleanup()
 
