@@ -2,6 +2,7 @@
 // optional "TimeInstant" that becomes the observation time (docs/ingest.md, "Payloads").
 #include <boost/json.hpp>
 
+#include "citytwin/common/json_document.hpp"
 #include "citytwin/ingest/measures.hpp"
 
 namespace citytwin::ingest {
@@ -41,11 +42,9 @@ Result<MeasureGroup> group_of(const boost::json::object& object, std::string_vie
 
 Result<std::vector<MeasureGroup>> decode_json_measures(std::string_view payload,
                                                        const DecodeLimits& limits) {
-  boost::system::error_code ec;
-  boost::json::value parsed = boost::json::parse(payload, ec);
-  if (ec) {
-    return make_error(ErrorKind::kInvalidRequest, "the payload is not valid JSON: " + ec.message());
-  }
+  auto document = parse_json_document(payload, "the payload");
+  if (!document) return std::move(document).error();
+  const boost::json::value& parsed = *document;
   std::vector<MeasureGroup> groups;
   if (const auto* object = parsed.if_object()) {
     auto group = group_of(*object, "the measure object ", limits);

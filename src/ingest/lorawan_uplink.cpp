@@ -1,4 +1,5 @@
 #include "citytwin/ingest/lorawan_uplink.hpp"
+#include "citytwin/common/json_document.hpp"
 
 #include <array>
 #include <boost/json.hpp>
@@ -167,9 +168,9 @@ Result<boost::json::value> parse_body(std::string_view body, const LorawanLimits
         ErrorKind::kPayloadTooLarge,
         "webhook body larger than " + std::to_string(limits.max_body_bytes) + " bytes");
   }
-  boost::system::error_code ec;
-  boost::json::value parsed = boost::json::parse(body, ec);
-  if (ec) return make_error(ErrorKind::kInvalidRequest, "the webhook body is not JSON");
+  auto document = parse_json_document(body, "the webhook body");
+  if (!document) return std::move(document).error();
+  boost::json::value parsed = std::move(*document);
   if (!parsed.is_object()) return bad("the webhook body must be a JSON object");
   return parsed;
 }

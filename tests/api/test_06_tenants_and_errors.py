@@ -289,3 +289,21 @@ def test_garbage_query_parameters_never_yield_5xx(server):
             assert response.status_code < 500, (query, response.text)
             if response.status_code >= 400:
                 assert_problem(response, response.status_code)
+
+
+@pytest.mark.parametrize("value", ["1e999", "-1e400", '{"deep": [0, 2e308]}'])
+def test_number_beyond_a_doubles_range_is_400_and_nothing_is_stored(server, value):
+    """Boost.JSON reads such a number as infinity, which JSON cannot carry back: it would be
+    stored and served as null. Refused instead, in creates and in updates."""
+    body = '{"id": "urn:ngsi-ld:Thing:huge", "type": "Thing", "p": {"type": "Property", "value": %s}}'
+    response = requests.post(server.url + V1 + "/entities", data=body % value,
+                             headers=JSON)
+    assert_problem(response, 400, "BadRequestData")
+    assert get(server, "urn:ngsi-ld:Thing:huge").status_code == 404
+    create(server, thing("urn:ngsi-ld:Thing:finite", 5))
+    response = requests.patch(attrs_url(server, "urn:ngsi-ld:Thing:finite"),
+                              data='{"p": {"type": "Property", "value": %s}}' % value,
+                              headers=JSON)
+    assert_problem(response, 400, "BadRequestData")
+    assert get_ok(server, "urn:ngsi-ld:Thing:finite")["p"]["value"] == 5
+    requests.delete(entity_url(server, "urn:ngsi-ld:Thing:finite"))

@@ -193,6 +193,12 @@ def test_bad_input_is_rejected_counted_and_writes_nothing(server):
                              data="{not json", headers={"Content-Type": "application/json"})
     assert response.status_code == 400, response.text
     assert entity(server, "urn:ngsi-ld:Probe:p2").status_code == 404
+    # A number beyond a double's range is refused, not stored as null.
+    response = requests.post(server.url + "/iot/json", params={"k": "strict-json", "i": "p2"},
+                             data='{"t": 1e999}', headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert "range" in response.text
+    assert entity(server, "urn:ngsi-ld:Probe:p2").status_code == 404
     assert post_json(server, "strict-json", "p2", {"t": 1}).status_code == 200
 
 

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <cctype>
 
+#include "citytwin/common/json_document.hpp"
 #include "citytwin/common/json_text.hpp"
 #include "citytwin/http/problem.hpp"
 #include "ngsi/media_type.hpp"
@@ -31,12 +32,11 @@ Result<boost::json::object> json_body(const Request& request) {
   if (ngsi::media_type_essence(request.header("content-type").value_or("")) != "application/json") {
     return make_error(ErrorKind::kUnsupportedMediaType, "Content-Type must be application/json");
   }
-  boost::system::error_code ec;
-  auto value = boost::json::parse(request.body, ec);
-  if (ec) return make_error(ErrorKind::kInvalidRequest, "the body is not valid JSON");
-  if (!value.is_object())
+  auto value = parse_json_document(request.body, "the body");
+  if (!value) return std::move(value).error();
+  if (!value->is_object())
     return make_error(ErrorKind::kBadRequestData, "the body must be an object");
-  return std::move(value.as_object());
+  return std::move(value->as_object());
 }
 
 Response iot_json(int status, const boost::json::value& body) {

@@ -1,5 +1,6 @@
 #include <boost/json.hpp>
 
+#include "citytwin/common/json_document.hpp"
 #include "citytwin/common/json_text.hpp"
 #include "citytwin/http/kpi_routes.hpp"
 #include "citytwin/http/problem.hpp"
@@ -58,10 +59,9 @@ Response put_definition(Request& request, KpiService& service) {
     return problem_response(
         make_error(ErrorKind::kUnsupportedMediaType, "Content-Type must be application/json"));
   }
-  boost::system::error_code ec;
-  auto body = boost::json::parse(request.body, ec);
-  if (ec) return problem_response(make_error(ErrorKind::kInvalidRequest, "the body is not JSON"));
-  auto stored = service.put_definition(*tenant, request.path_param("code"), body);
+  auto body = parse_json_document(request.body, "the body");
+  if (!body) return problem_response(body.error());
+  auto stored = service.put_definition(*tenant, request.path_param("code"), *body);
   if (!stored) return problem_response(stored.error());
   return json(200, *stored);
 }
@@ -128,10 +128,7 @@ Result<boost::json::value> json_body(const Request& request) {
   if (ngsi::media_type_essence(request.header("content-type").value_or("")) != "application/json") {
     return make_error(ErrorKind::kUnsupportedMediaType, "Content-Type must be application/json");
   }
-  boost::system::error_code ec;
-  auto body = boost::json::parse(request.body, ec);
-  if (ec) return make_error(ErrorKind::kInvalidRequest, "the body is not JSON");
-  return body;
+  return parse_json_document(request.body, "the body");
 }
 
 Response put_rule(Request& request, KpiService& service) {

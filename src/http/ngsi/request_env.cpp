@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "citytwin/common/json_document.hpp"
 #include "citytwin/http/problem.hpp"
 #include "citytwin/model/core_contexts.hpp"
 #include "media_type.hpp"
@@ -144,13 +145,11 @@ Result<WriteRequest> prepare_write(const Request& request, NgsiApi& api, bool al
             content_type + "'");
   }
 
-  boost::system::error_code ec;
   boost::json::parse_options options;
   options.max_depth = 64;
-  write.body = boost::json::parse(request.body, ec, {}, options);
-  if (ec)
-    return make_error(ErrorKind::kInvalidRequest,
-                      "request body is not valid JSON: " + ec.message());
+  auto body = parse_json_document(request.body, "request body", options);
+  if (!body) return std::move(body).error();
+  write.body = std::move(*body);
 
   auto link = link_context(request);
   if (!link) return std::move(link).error();
