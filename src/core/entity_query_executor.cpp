@@ -110,8 +110,12 @@ Result<std::vector<std::unique_ptr<store::IdCursor>>> choose_cursors(
                              [](const EntitySelector& s) { return !s.ids.empty(); });
   if (!all_ids && query.geo) {
     if (auto box = query.geo->search_box()) {
-      auto ids = store.ids_in_box(tenant, query.geoproperty_iri,
-                                  store::Box{box->min_x, box->min_y, box->max_x, box->max_y});
+      const geo::GeoQuery& geo_query = *query.geo;
+      auto ids = store.ids_in_box(
+          tenant, query.geoproperty_iri, store::Box{box->min_x, box->min_y, box->max_x, box->max_y},
+          [&geo_query](const store::Box& own) {
+            return geo_query.may_match_box({own.min_x, own.min_y, own.max_x, own.max_y});
+          });
       if (!ids) return std::move(ids).error();
       cursors.push_back(candidates_of(store, tenant, query, std::move(*ids)));
       return cursors;

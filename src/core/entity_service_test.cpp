@@ -413,8 +413,9 @@ class FailingWrites final : public store::EntityStore {
     return inner_.count(t, s);
   }
   Result<std::vector<std::string>> ids_in_box(std::string_view t, std::string_view a,
-                                              const store::Box& b) const override {
-    return inner_.ids_in_box(t, a, b);
+                                              const store::Box& b,
+                                              const BoxFilter& keep) const override {
+    return inner_.ids_in_box(t, a, b, keep);
   }
   Result<std::vector<store::HistorySample>> history(std::string_view t, std::string_view e,
                                                     std::string_view a,

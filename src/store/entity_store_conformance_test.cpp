@@ -91,8 +91,9 @@ class CompactingStore final : public EntityStore {
     return inner_->count(tenant, selector);
   }
   Result<std::vector<std::string>> ids_in_box(std::string_view tenant, std::string_view attribute,
-                                              const Box& box) const override {
-    return inner_->ids_in_box(tenant, attribute, box);
+                                              const Box& box,
+                                              const BoxFilter& keep) const override {
+    return inner_->ids_in_box(tenant, attribute, box, keep);
   }
   Result<ValueScan> scan_values(std::string_view tenant, std::string_view attribute,
                                 const ValueRange& range, std::size_t max_ids) const override {
@@ -196,8 +197,9 @@ class EntityStoreConformance : public ::testing::Test {
     return scan.ids;
   }
 
-  std::vector<std::string> in_box(std::string_view tenant, std::string_view attribute, Box box) {
-    auto ids = store_->ids_in_box(tenant, attribute, box);
+  std::vector<std::string> in_box(std::string_view tenant, std::string_view attribute, Box box,
+                                  const EntityStore::BoxFilter& keep = {}) {
+    auto ids = store_->ids_in_box(tenant, attribute, box, keep);
     EXPECT_TRUE(ids.ok());
     return ids.ok() ? *ids : std::vector<std::string>();
   }
@@ -436,6 +438,12 @@ TYPED_TEST(EntityStoreConformance, IdsInBoxMatchesIntersectingBoxesOfTheAttribut
               ElementsAre("urn:other-attr"));
   EXPECT_THAT(this->in_box("", kLocation, Box{-50, -50, -40, -40}), IsEmpty());
   EXPECT_THAT(this->in_box("", "https://x/unknown", Box{0, 0, 10, 10}), IsEmpty());
+
+  // A filter sees each hit's own box: one instance of urn:two passing is enough.
+  auto below_three = [](const Box& own) { return own.max_x < 3; };
+  EXPECT_THAT(this->in_box("", kLocation, Box{0, 0, 10, 10}, below_three), ElementsAre("urn:two"));
+  auto areas_only = [](const Box& own) { return own.min_x != own.max_x; };
+  EXPECT_THAT(this->in_box("", kLocation, Box{0, 0, 10, 10}, areas_only), ElementsAre("urn:area"));
 }
 
 TYPED_TEST(EntityStoreConformance, TypeAndAttributeCountsAreSortedAndSkipUnused) {

@@ -159,6 +159,17 @@ std::optional<BoundingBox> GeoQuery::search_box() const {
   return std::nullopt;
 }
 
+bool GeoQuery::may_match_box(const BoundingBox& box) const {
+  const Georel& georel = state_->georel;
+  if (georel.relation != GeoRelation::kNear || georel.bound != DistanceBound::kMaxDistance) {
+    return true;
+  }
+  if (box.min_x != box.max_x || box.min_y != box.max_y) return true;
+  detail::Geometry point{{detail::MultiPoint{detail::Point(box.min_x, box.min_y)}}};
+  std::optional<double> distance = detail::geodesic_distance(point, state_->shape);
+  return !distance || *distance <= georel.distance_m;
+}
+
 bool GeoQuery::matches(const json::value& stored_geojson) const {
   Result<detail::Geometry> stored = detail::read_geojson(stored_geojson);
   if (!stored.ok()) return false;

@@ -188,6 +188,22 @@ TEST(GeoQueryNear, MaxDistanceBetweenPointsOneDegreeOfLatitudeApart) {
   expect_search_box_keeps_matches(query("near;maxDistance==1500000", "Point", "[5,5]"));
 }
 
+// The R-tree filter on a point's own box agrees exactly with matches() on that point, and
+// never drops a box with an extent (it cannot tell from the box alone).
+TEST(GeoQueryNear, MayMatchBoxIsExactForPoints) {
+  GeoQuery near = query("near;maxDistance==200", "Point", "[2.17,41.39]");
+  for (int i = -40; i <= 40; ++i) {
+    for (int j = -40; j <= 40; ++j) {
+      double x = 2.17 + i * 0.0001;
+      double y = 41.39 + j * 0.0001;
+      EXPECT_EQ(near.may_match_box({x, y, x, y}), near.matches(point(x, y))) << x << "," << y;
+    }
+  }
+  EXPECT_TRUE(near.may_match_box({2.0, 41.0, 2.1, 41.1}));
+  GeoQuery far_only = query("near;minDistance==200", "Point", "[2.17,41.39]");
+  EXPECT_TRUE(far_only.may_match_box({2.17, 41.39, 2.17, 41.39}));
+}
+
 TEST(GeoQueryNear, MinDistance) {
   GeoQuery far = query("near;minDistance==110000", "Point", "[8.0,40.0]");
   EXPECT_TRUE(far.matches(point(8, 41)));

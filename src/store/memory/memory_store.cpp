@@ -281,14 +281,16 @@ class MemoryStore final : public EntityStore {
   }
 
   Result<std::vector<std::string>> ids_in_box(std::string_view tenant, std::string_view attribute,
-                                              const Box& box) const override {
+                                              const Box& box,
+                                              const BoxFilter& keep) const override {
     std::shared_lock lock(state_->mutex);
     std::vector<std::string> ids;
     const TenantData* data = find_tenant(tenant);
     if (data == nullptr) return ids;
     for (const auto& [id, record] : data->entities) {  // ascending, so ids come out sorted
       bool hit = std::any_of(record.geo.begin(), record.geo.end(), [&](const GeoEntry& entry) {
-        return entry.attribute == attribute && intersects(entry.box, box);
+        return entry.attribute == attribute && intersects(entry.box, box) &&
+               (!keep || keep(entry.box));
       });
       if (hit) ids.push_back(id);
     }

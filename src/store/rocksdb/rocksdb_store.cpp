@@ -203,8 +203,9 @@ class RocksDbStore final : public EntityStore {
   }
 
   Result<std::vector<std::string>> ids_in_box(std::string_view tenant, std::string_view attribute,
-                                              const Box& box) const override {
-    return spatial_->query(tenant, attribute, box);
+                                              const Box& box,
+                                              const BoxFilter& keep) const override {
+    return spatial_->query(tenant, attribute, box, keep);
   }
 
   Result<ValueScan> scan_values(std::string_view tenant, std::string_view attribute,

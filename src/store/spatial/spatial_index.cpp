@@ -154,7 +154,8 @@ void SpatialIndex::update(std::string_view tenant, std::span<const GeoUpdate> up
 }
 
 std::vector<std::string> SpatialIndex::query(std::string_view tenant, std::string_view attribute,
-                                             const Box& box) const {
+                                             const Box& box,
+                                             const std::function<bool(const Box&)>& keep) const {
   const TenantSpatialIndex* index = nullptr;
   {
     std::shared_lock lock(tenants_mutex_);
@@ -170,7 +171,15 @@ std::vector<std::string> SpatialIndex::query(std::string_view tenant, std::strin
     std::vector<Value> hits;
     tree->second.query(bgi::intersects(to_tree_box(box)), std::back_inserter(hits));
     ids.reserve(hits.size());
-    for (const Value& hit : hits) ids.push_back(index->ids.id(hit.second));
+    for (const Value& hit : hits) {
+      if (keep) {
+        const TreeBox& found = hit.first;
+        Box own{found.min_corner().get<0>(), found.min_corner().get<1>(),
+                found.max_corner().get<0>(), found.max_corner().get<1>()};
+        if (!keep(own)) continue;
+      }
+      ids.push_back(index->ids.id(hit.second));
+    }
   }
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());

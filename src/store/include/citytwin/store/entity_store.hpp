@@ -249,10 +249,12 @@ class EntityStore {
   virtual Result<std::uint64_t> count(std::string_view tenant,
                                       const IndexSelector& selector) const = 0;
   // Ids (ascending, unique) of entities with an instance of `attribute` whose box intersects
-  // `box`.
+  // `box` and, when `keep` is given, passes it (a finer test of the instance's own box, such
+  // as the exact distance of a point: a PostGIS backend would use ST_DWithin).
+  using BoxFilter = std::function<bool(const Box&)>;
   virtual Result<std::vector<std::string>> ids_in_box(std::string_view tenant,
-                                                      std::string_view attribute,
-                                                      const Box& box) const = 0;
+                                                      std::string_view attribute, const Box& box,
+                                                      const BoxFilter& keep = {}) const = 0;
 
   // Ids (ascending, unique) of entities of the tenant with a ValueEntry of `attribute` whose
   // key lies in `range`, at most `max_ids` of them. truncated = true when more than max_ids

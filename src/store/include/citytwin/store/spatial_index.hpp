@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <shared_mutex>
@@ -37,8 +38,10 @@ class SpatialIndex {
 
   void update(std::string_view tenant, std::span<const GeoUpdate> updates);
   // Ids (ascending, unique) with a box of `attribute` intersecting `box` (closed intervals).
+  // `keep`, when given, is asked about each hit's own box (see EntityStore::ids_in_box).
   std::vector<std::string> query(std::string_view tenant, std::string_view attribute,
-                                 const Box& box) const;
+                                 const Box& box,
+                                 const std::function<bool(const Box&)>& keep = {}) const;
   // Number of (entity, box) values indexed over all tenants and attributes.
   std::size_t size() const;
 

@@ -51,6 +51,12 @@ class GeoQuery {
   // nullopt when any geometry may match (disjoint, near;minDistance).
   std::optional<BoundingBox> search_box() const;
 
+  // Whether a stored geometry whose lon/lat box is `box` may match; false only when it
+  // certainly does not. A box that is a single point is a stored Point, decided exactly (the
+  // distance matches() would compute) for near;maxDistance, so the R-tree prefilter drops
+  // the points in the corners of the circle's box before any entity is read.
+  bool may_match_box(const BoundingBox& box) const;
+
   // Whether the stored GeoJSON geometry (the subject) satisfies the relation, e.g. for
   // "within": the stored geometry lies within the query geometry. A stored value that is not
   // a valid geometry never matches. Never throws on bad geometry.
