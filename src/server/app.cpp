@@ -348,15 +348,21 @@ int serve(const ServeOptions& options) {
   core::DataPolicies data_policies(**store);
   if (auth_required) server.allow_open_data(&data_policies);
   // The audit log of writes and administrative actions (docs/security.md, "Audit log").
-  security::AuditLog audit(**store, clock);
+  security::AuditOptions audit_options;
+  audit_options.max_records = options.audit_max_records;
+  security::AuditLog audit(**store, clock, audit_options);
   if (auto status = audit.restore(); !status.ok()) {
     spdlog::error("cannot read the audit log: {}", status.error().detail);
     return 1;
   }
-  audit.start([](const Error& error) {
-    spdlog::warn("audit records not written yet (kept in memory): {}", error.detail);
-  });
-  server.record_writes(&audit);
+  if (options.audit_max_records > 0) {
+    audit.start([](const Error& error) {
+      spdlog::warn("audit records not written yet (kept in memory): {}", error.detail);
+    });
+    server.record_writes(&audit);
+  } else {
+    spdlog::warn("the audit log is off (security.audit_max_records = 0)");
+  }
   http::add_audit_routes(router, audit);
   if (auto status = server.start(); !status.ok()) {
     spdlog::error("{}", status.error().detail);
