@@ -20,54 +20,55 @@ std::string batch_key(std::uint64_t first_sequence) {
   return text;
 }
 
-json::object encode(const AuditRecord& record) {
-  json::object out{{"seq", record.sequence}, {"time", record.time.micros},
-                   {"actor", record.actor},  {"role", record.role},
-                   {"scope", record.scope},  {"tenant", record.tenant},
-                   {"kind", record.kind},    {"method", record.method},
-                   {"path", record.path},    {"status", record.status}};
-  if (!record.device.empty()) out["device"] = record.device;
-  return out;
+// A record is stored as an array in this order (about half the bytes of an object with
+// member names: the log is written on every write request, so its size is its cost).
+// [sequence, time µs, actor, role, scope, tenant, kind, method, path, status, device]
+constexpr std::size_t kFields = 11;
+
+json::array encode(const AuditRecord& record) {
+  return json::array{record.sequence, record.time.micros, record.actor, record.role,
+                     record.scope,    record.tenant,      record.kind,  record.method,
+                     record.path,     record.status,      record.device};
 }
 
-std::string text_of(const json::object& object, std::string_view name) {
-  const auto* value = object.if_contains(name);
-  return value != nullptr && value->is_string() ? std::string(value->get_string()) : "";
+std::string text_at(const json::array& fields, std::size_t index) {
+  const auto& value = fields[index];
+  return value.is_string() ? std::string(value.get_string()) : "";
 }
 
-std::int64_t number_of(const json::object& object, std::string_view name) {
-  const auto* value = object.if_contains(name);
-  if (value == nullptr) return 0;
-  if (value->is_int64()) return value->get_int64();
-  if (value->is_uint64()) return static_cast<std::int64_t>(value->get_uint64());
+std::int64_t number_at(const json::array& fields, std::size_t index) {
+  const auto& value = fields[index];
+  if (value.is_int64()) return value.get_int64();
+  if (value.is_uint64()) return static_cast<std::int64_t>(value.get_uint64());
   return 0;
 }
 
 Result<std::vector<AuditRecord>> decode(std::string_view text) {
+  auto unreadable = [] { return make_error(ErrorKind::kInternalError, "unreadable audit batch"); };
   boost::system::error_code ec;
   auto parsed = json::parse(text, ec);
   const json::array* records = nullptr;
   if (!ec && parsed.is_object()) {
     if (const auto* found = parsed.as_object().if_contains("records")) records = found->if_array();
   }
-  if (records == nullptr) return make_error(ErrorKind::kInternalError, "unreadable audit batch");
+  if (records == nullptr) return unreadable();
   std::vector<AuditRecord> out;
   out.reserve(records->size());
   for (const auto& item : *records) {
-    const auto* object = item.if_object();
-    if (object == nullptr) return make_error(ErrorKind::kInternalError, "unreadable audit batch");
+    const auto* fields = item.if_array();
+    if (fields == nullptr || fields->size() != kFields) return unreadable();
     AuditRecord record;
-    record.sequence = static_cast<std::uint64_t>(number_of(*object, "seq"));
-    record.time = Instant{number_of(*object, "time")};
-    record.actor = text_of(*object, "actor");
-    record.role = text_of(*object, "role");
-    record.scope = text_of(*object, "scope");
-    record.tenant = text_of(*object, "tenant");
-    record.kind = text_of(*object, "kind");
-    record.method = text_of(*object, "method");
-    record.path = text_of(*object, "path");
-    record.device = text_of(*object, "device");
-    record.status = static_cast<int>(number_of(*object, "status"));
+    record.sequence = static_cast<std::uint64_t>(number_at(*fields, 0));
+    record.time = Instant{number_at(*fields, 1)};
+    record.actor = text_at(*fields, 2);
+    record.role = text_at(*fields, 3);
+    record.scope = text_at(*fields, 4);
+    record.tenant = text_at(*fields, 5);
+    record.kind = text_at(*fields, 6);
+    record.method = text_at(*fields, 7);
+    record.path = text_at(*fields, 8);
+    record.status = static_cast<int>(number_at(*fields, 9));
+    record.device = text_at(*fields, 10);
     out.push_back(std::move(record));
   }
   return out;
