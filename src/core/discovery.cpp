@@ -62,16 +62,25 @@ void collect_types(const boost::json::object& entity, std::set<std::string>& nam
 
 }  // namespace
 
-Result<std::vector<store::TermCount>> Discovery::types(std::string_view tenant) const {
-  return store_.type_counts(tenant);
+Result<std::vector<store::TermCount>> Discovery::types(std::string_view tenant,
+                                                       const ReadRestriction* restriction) const {
+  auto counts = store_.type_counts(tenant);
+  if (!counts || restriction == nullptr) return counts;
+  std::erase_if(*counts, [restriction](const store::TermCount& count) {
+    return !restriction->admits_type(count.term);
+  });
+  return counts;
 }
 
 Result<std::vector<store::TermCount>> Discovery::attributes(std::string_view tenant) const {
   return store_.attribute_counts(tenant);
 }
 
-Result<TypeDetails> Discovery::type_details(std::string_view tenant,
-                                            const std::string& type) const {
+Result<TypeDetails> Discovery::type_details(std::string_view tenant, const std::string& type,
+                                            const ReadRestriction* restriction) const {
+  if (restriction != nullptr && !restriction->admits_type(type)) {
+    return make_error(ErrorKind::kResourceNotFound, "no entity of type " + type);
+  }
   TypeDetails details;
   details.type = type;
   auto status = for_each_entity(store_, tenant, store::IndexSelector::type(type),
@@ -79,7 +88,13 @@ Result<TypeDetails> Discovery::type_details(std::string_view tenant,
                                   ++details.entity_count;
                                   const auto* attrs = entity.if_contains(form::kAttrs);
                                   if (attrs == nullptr || !attrs->is_object()) return;
+                                  NameSet hidden;
+                                  const auto* types = entity.if_contains(form::kType);
+                                  if (restriction != nullptr && types != nullptr) {
+                                    hidden = restriction->hidden_for(*types);
+                                  }
                                   for (const auto& [name, instances] : attrs->as_object()) {
+                                    if (hidden.contains(name)) continue;
                                     tally(instances, details.attributes[std::string(name)]);
                                   }
                                 });

@@ -63,6 +63,7 @@ Result<EntityMatcher> EntityMatcher::create(EntityQuery query) {
 bool EntityMatcher::matches(const boost::json::object& entity) const {
   const auto* id_value = entity.if_contains(form::kId);
   if (id_value == nullptr || !id_value->is_string()) return false;
+  if (query_.restriction && !query_.restriction->admits(entity)) return false;
   if (!matches_selectors(id_value->as_string(), entity)) return false;
   if (!query_.attrs.empty() && !has_any_attribute(entity, query_.attrs)) return false;
   if (query_.q && !query_.q->matches(entity)) return false;

@@ -175,7 +175,9 @@ Result<QueryResult> EntityService::query(std::string_view tenant, const EntityQu
       if (!document) continue;  // deleted between index scan and read
       boost::system::error_code ec;
       auto parsed = boost::json::parse(*document, ec);
-      if (ec || !parsed.is_object() || !matcher->matches(parsed.as_object())) continue;
+      if (ec || !parsed.is_object()) continue;
+      if (query.restriction) query.restriction->redact(parsed.as_object());
+      if (!matcher->matches(parsed.as_object())) continue;
       if (matched >= query.offset && result.entities.size() < query.limit) {
         result.entities.push_back(std::move(parsed.as_object()));
       } else if (matched >= query.offset) {

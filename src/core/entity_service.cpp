@@ -161,11 +161,16 @@ Status EntityService::create(std::string_view tenant, boost::json::object entity
   return save(tenant, nullptr, entity);
 }
 
-Result<boost::json::object> EntityService::get(std::string_view tenant, std::string_view id) const {
+Result<boost::json::object> EntityService::get(std::string_view tenant, std::string_view id,
+                                               const ReadRestriction* restriction) const {
   CT_RETURN_IF_ERROR(require_tenant(tenant));
   auto entity = load(tenant, id, View::kDurable);
   if (!entity) return std::move(entity).error();
   if (!entity->has_value()) return not_found(id);
+  if (restriction != nullptr) {
+    if (!restriction->admits(**entity)) return not_found(id);
+    restriction->redact(**entity);
+  }
   return std::move(**entity);
 }
 

@@ -120,7 +120,43 @@ Result<RetentionPassReport> RetentionService::run_pass() {
     if (!trimmed) return std::move(trimmed).error();
     report.entities += *trimmed;
   }
+  if (personal_data_ == nullptr) return report;
+  auto personal = personal_data_->all_personal_data();
+  if (!personal) return std::move(personal).error();
+  for (const auto& [tenant, rules] : *personal) {
+    if (!tenant.empty() && !store_.has_tenant(tenant)) continue;
+    auto trimmed = apply_personal_data(tenant, rules);
+    if (!trimmed) return std::move(trimmed).error();
+    report.personal_entities += *trimmed;
+  }
   return report;
+}
+
+// Personal attributes (docs/security.md, "Personal data"): for every entity of a rule's type
+// (now or in its history), the samples of those attributes older than the rule's retention.
+// Same small batches as the history rules, so writers wait at most one of them.
+Result<std::size_t> RetentionService::apply_personal_data(
+    std::string_view tenant, const std::vector<PersonalDataRule>& rules) {
+  std::int64_t now = clock_.now().micros;
+  std::size_t trimmed = 0;
+  for (const PersonalDataRule& rule : rules) {
+    if (!rule.retention_period) continue;
+    auto cutoff = series::before_by(now, *rule.retention_period);
+    if (!cutoff) continue;  // reaching before year -30000: nothing is old enough
+    std::set<std::string, std::less<>> ids;
+    CT_RETURN_IF_ERROR(visit_ids_of_type(store_, tenant, rule.type, [&](const std::string& id) {
+      ids.insert(id);
+      return ok_status();
+    }));
+    std::vector<std::pair<std::string, std::int64_t>> batch;
+    for (const std::string& id : ids) {
+      batch.emplace_back(id, *cutoff);
+      if (batch.size() >= kTrimBatch) CT_RETURN_IF_ERROR(trim(tenant, batch, rule.attributes));
+      ++trimmed;
+    }
+    CT_RETURN_IF_ERROR(trim(tenant, batch, rule.attributes));
+  }
+  return trimmed;
 }
 
 Result<std::size_t> RetentionService::apply_policy(std::string_view tenant,
@@ -175,16 +211,23 @@ Result<std::size_t> RetentionService::apply_policy(std::string_view tenant,
   return trimmed;
 }
 
+// Erases the samples older than each entity's cutoff: of every attribute, or of `attributes`.
 Status RetentionService::trim(std::string_view tenant,
-                              std::vector<std::pair<std::string, std::int64_t>>& batch) {
+                              std::vector<std::pair<std::string, std::int64_t>>& batch,
+                              const NameSet& attributes) {
   if (batch.empty()) return ok_status();
   std::vector<store::Change> changes;
   changes.reserve(batch.size());
   for (auto& [id, cutoff] : batch) {
     store::Change change = store::Change::history_only(std::move(id));
-    store::HistoryErase erase;
-    erase.before = cutoff;
-    change.erase_history.push_back(std::move(erase));
+    auto erase_before = [&change, cutoff](std::string attribute) {
+      store::HistoryErase erase;
+      erase.attribute = std::move(attribute);
+      erase.before = cutoff;
+      change.erase_history.push_back(std::move(erase));
+    };
+    if (attributes.empty()) erase_before("");
+    for (const auto& attribute : attributes) erase_before(attribute);
     changes.push_back(std::move(change));
   }
   batch.clear();

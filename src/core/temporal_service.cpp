@@ -162,6 +162,11 @@ Result<SelectedHistory> TemporalService::select_history(std::string_view tenant,
   auto types = types_of(tenant, id);
   if (!types) return std::move(types).error();
   if (!*types) return make_error(ErrorKind::kResourceNotFound, std::string(id) + " not found");
+  // An entity a restricted reader may not see is answered as one without history.
+  if (query.restriction && !query.restriction->admits_types(**types)) {
+    return make_error(ErrorKind::kResourceNotFound, std::string(id) + " not found");
+  }
+  NameSet hidden = query.restriction ? query.restriction->hidden_for(**types) : NameSet{};
 
   // Streamed: only the samples the query keeps are held, and at most max_samples of them.
   std::string_view attribute;  // one attribute: read only its part of the history
@@ -172,6 +177,7 @@ Result<SelectedHistory> TemporalService::select_history(std::string_view tenant,
   auto visit = [&](const store::HistorySample& sample) {
     if (sample.attribute == kTypeHistory) return true;
     if (!query.attrs.empty() && !query.attrs.contains(sample.attribute)) return true;
+    if (hidden.contains(sample.attribute)) return true;
     auto wanted = candidate(sample, query);
     if (!wanted) {
       failure = std::move(wanted).error();
@@ -284,8 +290,10 @@ Result<TemporalPage> TemporalService::aggregate_page(std::string_view tenant,
     auto types = types_of(tenant, id);
     if (!types) return std::move(types).error();
     if (!*types) continue;
+    if (query.restriction && !query.restriction->admits_types(**types)) continue;
     auto attrs = aggregate_from_columns(store_, tenant, id, query);
     if (!attrs) return std::move(attrs).error();
+    if (query.restriction) query.restriction->redact_attrs(**types, *attrs);
     page.entities.push_back(boost::json::object{
         {form::kId, id}, {form::kType, std::move(**types)}, {form::kAttrs, std::move(*attrs)}});
   }
@@ -334,6 +342,7 @@ Result<QueryResult> TemporalService::match_entities(std::string_view tenant,
     auto types = types_of(tenant, id);
     if (!types) return std::move(types).error();
     if (!*types || !(*types)->is_array()) continue;
+    if (query.restriction && !query.restriction->admits_types(**types)) continue;
     std::vector<std::string> names;
     for (const auto& type : (*types)->as_array()) {
       if (type.is_string()) names.emplace_back(type.as_string());

@@ -15,6 +15,7 @@
 #include "citytwin/core/retention_service.hpp"
 #include "citytwin/core/subscription_service.hpp"
 #include "citytwin/core/temporal_service.hpp"
+#include "citytwin/http/audit_routes.hpp"
 #include "citytwin/http/console_routes.hpp"
 #include "citytwin/http/device_credential_routes.hpp"
 #include "citytwin/http/iot_command_routes.hpp"
@@ -77,9 +78,16 @@ std::map<std::string, P> reviewed() {
       {"GET /citytwin/v1/retention", P::kAdmin},
       {"PUT /citytwin/v1/retention", P::kAdmin},
       {"POST /citytwin/v1/retention/passes", P::kGlobalAdmin},
+      // Opening types to anonymous readers and marking personal data: the tenant's admins.
+      // The audit log of the request's tenant: its admins.
+      {"GET /citytwin/v1/audit", P::kAdmin},
+      {"GET /citytwin/v1/open-data", P::kAdmin},
+      {"PUT /citytwin/v1/open-data", P::kAdmin},
+      {"GET /citytwin/v1/personal-data", P::kAdmin},
+      {"PUT /citytwin/v1/personal-data", P::kAdmin},
       {"POST " + kNgsi + "/entities", P::kWrite},
-      {"GET " + kNgsi + "/entities", P::kRead},
-      {"GET " + kNgsi + "/entities/{entityId}", P::kRead},
+      {"GET " + kNgsi + "/entities", P::kOpenRead},
+      {"GET " + kNgsi + "/entities/{entityId}", P::kOpenRead},
       {"DELETE " + kNgsi + "/entities/{entityId}", P::kWrite},
       {"PUT " + kNgsi + "/entities/{entityId}", P::kWrite},
       {"PATCH " + kNgsi + "/entities/{entityId}", P::kWrite},
@@ -93,18 +101,18 @@ std::map<std::string, P> reviewed() {
       {"POST " + kNgsi + "/entityOperations/update", P::kWrite},
       {"POST " + kNgsi + "/entityOperations/delete", P::kWrite},
       {"POST " + kNgsi + "/entityOperations/merge", P::kWrite},
-      {"POST " + kNgsi + "/entityOperations/query", P::kRead},  // a read with a body
-      {"GET " + kNgsi + "/temporal/entities", P::kRead},
-      {"GET " + kNgsi + "/temporal/entities/{entityId}", P::kRead},
-      {"POST " + kNgsi + "/temporal/entityOperations/query", P::kRead},  // a read with a body
+      {"POST " + kNgsi + "/entityOperations/query", P::kOpenRead},  // a read with a body
+      {"GET " + kNgsi + "/temporal/entities", P::kOpenRead},
+      {"GET " + kNgsi + "/temporal/entities/{entityId}", P::kOpenRead},
+      {"POST " + kNgsi + "/temporal/entityOperations/query", P::kOpenRead},  // a read with a body
       {"POST " + kNgsi + "/temporal/entities", P::kWrite},
       {"DELETE " + kNgsi + "/temporal/entities/{entityId}", P::kWrite},
       {"POST " + kNgsi + "/temporal/entities/{entityId}/attrs", P::kWrite},
       {"DELETE " + kNgsi + "/temporal/entities/{entityId}/attrs/{attrId}", P::kWrite},
       {"PATCH " + kNgsi + "/temporal/entities/{entityId}/attrs/{attrId}/{instanceId}", P::kWrite},
       {"DELETE " + kNgsi + "/temporal/entities/{entityId}/attrs/{attrId}/{instanceId}", P::kWrite},
-      {"GET " + kNgsi + "/types", P::kRead},
-      {"GET " + kNgsi + "/types/{type}", P::kRead},
+      {"GET " + kNgsi + "/types", P::kOpenRead},
+      {"GET " + kNgsi + "/types/{type}", P::kOpenRead},
       {"GET " + kNgsi + "/attributes", P::kRead},
       {"GET " + kNgsi + "/attributes/{attrId}", P::kRead},
       // Creating a subscription makes the broker send the tenant's data where it says.
@@ -193,8 +201,9 @@ class RouteTableTest : public ::testing::Test {
       *store_, clock_,
       [this](const boost::json::value& context) { return resolver_->resolve(context); }, sender_};
   core::RetentionService retention_{*store_, clock_};
-  NgsiApi api_{entities_, discovery_, temporal_, subscriptions_, *resolver_,
-               registry_, loader_,    {},        &retention_};
+  core::DataPolicies data_policies_{*store_};
+  NgsiApi api_{entities_, discovery_, temporal_,   subscriptions_, *resolver_,     registry_,
+               loader_,   {},         &retention_, nullptr,        &data_policies_};
   kpi::KpiService kpi_{*store_, entities_, clock_, std::move(kpi::Catalogue::embedded().value())};
   ingest::DeviceRegistry devices_{*store_};
   ingest::CommandDispatcher commands_{
@@ -206,12 +215,14 @@ class RouteTableTest : public ::testing::Test {
   LiveEvents live_{*core_terms_, {}, nullptr};
   security::StreamTickets tickets_{clock_};
   security::DeviceCredentialService credentials_{*store_, clock_};
+  security::AuditLog audit_{*store_, clock_};
   Router router_;
 
   void SetUp() override {
     add_ops_routes(router_, OpsInfo{"test", {}, nullptr});
     add_console_routes(router_, kConsoleAssets);
     add_key_routes(router_, keys_);
+    add_audit_routes(router_, audit_);
     add_ngsi_routes(router_, api_);
     add_kpi_routes(router_, kpi_);
     add_iot_command_routes(router_, commands_);

@@ -39,6 +39,8 @@ class Server::Impl {
     acceptor_.emplace(*loops_.front());
   }
 
+  Dispatcher& dispatcher() { return dispatcher_; }
+
   Status start() {
     if (options_.tls_enabled()) {
       if (options_.tls_key_file.empty()) {
@@ -160,6 +162,12 @@ Server::Server(ServerOptions options, const Router& router, MetricsRegistry& met
                const security::JwtVerifierSlot* tokens)
     : impl_(std::make_unique<Impl>(std::move(options), router, metrics, barrier, keys, tokens)) {}
 Server::~Server() = default;
+void Server::allow_open_data(const core::DataPolicies* policies) {
+  impl_->dispatcher().open_data = policies;
+}
+void Server::record_writes(security::AuditLog* audit) {
+  impl_->dispatcher().audit = audit;
+}
 Status Server::start() {
   return impl_->start();
 }

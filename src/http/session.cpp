@@ -101,6 +101,7 @@ struct Dispatcher::Call {
   std::string route = "unmatched";
   std::string client_address;
   const Handler* handler = nullptr;
+  Permission permission = Permission::kGlobalAdmin;  // of the matched route
   Response response;
 };
 
@@ -169,6 +170,7 @@ bool Dispatcher::route(const std::string& target, Call& call) const {
     auto match = router.match(request);
     if (match.handler != nullptr) {
       call.route = match.route;
+      call.permission = match.permission;
       // Public routes (probes, console files) are never limited: a load balancer's probes
       // share one address.
       if (match.permission != Permission::kPublic &&
@@ -187,7 +189,11 @@ bool Dispatcher::route(const std::string& target, Call& call) const {
           }
           return false;
         }
-        if (over_limit(key_limiter, request.principal->key_id, "key", response)) return false;
+        // Anonymous open-data readers share no key: the per-address limit applies to them.
+        if (!request.principal->anonymous &&
+            over_limit(key_limiter, request.principal->key_id, "key", response)) {
+          return false;
+        }
       }
       call.handler = match.handler;
       return match.run_inline;
@@ -210,11 +216,7 @@ bool Dispatcher::route(const std::string& target, Call& call) const {
 // about the tenant or the resource. Every failure is 401 or 403 (or 500 if the store fails).
 Status Dispatcher::admit(Request& request, Permission permission) const {
   auto key = presented_key(request);
-  if (!key || key->empty()) {
-    return make_error(ErrorKind::kUnauthorized,
-                      "an API key is required: send 'Authorization: Bearer <key>' or "
-                      "'X-API-Key: <key>'");
-  }
+  if (!key || key->empty()) return admit_anonymous(request, permission);
   // OAuth2/OIDC access tokens (JWT) map to the same principal shape as API keys.
   auto verifier =
       tokens != nullptr && security::JwtVerifier::looks_like_jwt(*key) ? tokens->get() : nullptr;
@@ -226,6 +228,26 @@ Status Dispatcher::admit(Request& request, Permission permission) const {
   const std::string scope = tenant ? std::move(*tenant) : std::string(security::kAllTenants);
   CT_RETURN_IF_ERROR(security::authorize(*principal, permission, scope));
   request.principal = std::move(*principal);
+  return ok_status();
+}
+
+// A request without credentials may read a tenant's open data (docs/security.md, "Open
+// data"): on kOpenRead routes of a tenant that opened some entity type only; what it then
+// sees is limited by core (request_env.cpp gives the handlers the tenant's ReadRestriction).
+// Everything else stays 401.
+Status Dispatcher::admit_anonymous(Request& request, Permission permission) const {
+  auto missing = [] {
+    return make_error(ErrorKind::kUnauthorized,
+                      "an API key is required: send 'Authorization: Bearer <key>' or "
+                      "'X-API-Key: <key>'");
+  };
+  if (permission != Permission::kOpenRead || open_data == nullptr) return missing();
+  auto tenant = ngsi::tenant_of(request);
+  if (!tenant) return missing();
+  auto view = open_data->open_data_view(*tenant);
+  if (!view) return std::move(view).error();
+  if (*view == nullptr) return missing();
+  request.principal = security::anonymous_reader(*tenant);
   return ok_status();
 }
 
@@ -246,7 +268,47 @@ bool Dispatcher::over_limit(RateLimiter* limiter, std::string_view client, const
   return true;
 }
 
+// The audit record of a request that may have changed something (docs/security.md, "Audit
+// log"): routes of write and admin permissions, whatever their method, once answered. Never
+// the query string, headers or body, where secrets travel. Requests refused before their
+// handler (401, 403, 429) are not recorded: they changed nothing, and recording them would
+// let anyone flood the log.
+void Dispatcher::record_write(const Call& call) const {
+  const Permission permission = call.permission;
+  if (audit == nullptr || call.handler == nullptr ||
+      (permission != Permission::kWrite && permission != Permission::kAdmin &&
+       permission != Permission::kGlobalAdmin) ||
+      call.request.method == "GET" || call.request.method == "HEAD") {
+    return;
+  }
+  const Request& request = call.request;
+  security::AuditRecord record;
+  if (request.principal) {
+    record.actor = request.principal->key_id;
+    record.role = security::role_name(request.principal->role);
+    record.scope = request.principal->tenant;
+  } else {
+    record.actor = "unauthenticated";  // authentication is off
+  }
+  auto tenant = ngsi::tenant_of(request);
+  record.tenant = tenant ? *tenant : std::string();
+  // Subscriptions send the tenant's data elsewhere: an administrative act like settings.
+  bool admin =
+      permission != Permission::kWrite || call.route.find("/subscriptions") != std::string::npos;
+  record.kind = admin ? "admin" : "write";
+  record.method = request.method;
+  record.path = request.path;
+  // IoT Agent measures name the device in `i` (docs/ingest.md); `k`, the group's apikey, is
+  // a credential and is left out.
+  if (call.route.starts_with("/iot/")) {
+    if (auto device = request.param("i")) record.device = std::string(device->substr(0, 256));
+  }
+  record.status = call.response.status;
+  audit->record(std::move(record));
+}
+
 Outgoing Dispatcher::finish(Call& call) const {
+  record_write(call);
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - call.started).count();
   Labels labels{{"route", call.route}, {"method", call.request.method}};

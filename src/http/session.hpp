@@ -44,6 +44,10 @@ struct Dispatcher {
   RateLimiter* ip_limiter;                  // null: no limit per client address
   RateLimiter* key_limiter;                 // null: no limit per API key
   const security::JwtVerifierSlot* tokens;  // null: bearer JWTs are not accepted
+  // Tenants' open data (docs/security.md, "Open data"); null: no anonymous reads.
+  const core::DataPolicies* open_data = nullptr;
+  // Where writes and administrative actions are recorded; null: nowhere.
+  security::AuditLog* audit = nullptr;
 
   // Calls `done` with the response, on `loop` (directly when the handler ran inline).
   void dispatch(BeastRequest&& request, std::string_view client_address,
@@ -56,12 +60,14 @@ struct Dispatcher {
   struct Call;
   bool route(const std::string& target, Call& call) const;
   Status admit(Request& request, Permission permission) const;
+  Status admit_anonymous(Request& request, Permission permission) const;
   bool over_limit(RateLimiter* limiter, std::string_view client, const char* by,
                   Response& response) const;
   void run_handler(Call& call) const;
   void complete(const std::shared_ptr<Call>& call, const boost::asio::any_io_executor& loop,
                 Completion done) const;
   Outgoing finish(Call& call) const;
+  void record_write(const Call& call) const;
 };
 
 using PlainStream = beast::tcp_stream;

@@ -30,6 +30,8 @@ std::string_view permission_name(Permission permission) {
       return "public";
     case Permission::kRead:
       return "read";
+    case Permission::kOpenRead:
+      return "open-read";
     case Permission::kWrite:
       return "write";
     case Permission::kAdmin:
@@ -47,12 +49,17 @@ bool valid_tenant_scope(std::string_view tenant) {
   });
 }
 
+Principal anonymous_reader(std::string_view tenant) {
+  return Principal{"anonymous", Role::kViewer, std::string(tenant), true};
+}
+
 Status authorize(const Principal& principal, Permission permission, std::string_view tenant) {
   Role needed = Role::kViewer;
   switch (permission) {
     case Permission::kPublic:
       return ok_status();
     case Permission::kRead:
+    case Permission::kOpenRead:
       needed = Role::kViewer;
       break;
     case Permission::kWrite:
@@ -62,6 +69,11 @@ Status authorize(const Principal& principal, Permission permission, std::string_
     case Permission::kGlobalAdmin:
       needed = Role::kAdmin;
       break;
+  }
+  if (principal.anonymous) {
+    // Never a role check: only open-data reads of the tenant that opened them.
+    if (permission == Permission::kOpenRead && principal.tenant == tenant) return ok_status();
+    return make_error(ErrorKind::kUnauthorized, "an API key is required for this operation");
   }
   bool all_tenants = principal.tenant == kAllTenants;
   if (permission == Permission::kGlobalAdmin && !all_tenants) {

@@ -32,6 +32,23 @@ TEST(Authorize, TenantScope) {
   EXPECT_EQ(denied.error().detail.find("b"), std::string::npos);  // says nothing about b
 }
 
+TEST(Authorize, AnonymousReadersReachOnlyOpenReadsOfTheirTenant) {
+  Principal anonymous = anonymous_reader("city");
+  EXPECT_TRUE(authorize(anonymous, Permission::kOpenRead, "city").ok());
+  EXPECT_TRUE(authorize(anonymous, Permission::kPublic, "city").ok());
+  EXPECT_FALSE(authorize(anonymous, Permission::kOpenRead, "other").ok());
+  EXPECT_FALSE(authorize(anonymous, Permission::kOpenRead, "").ok());
+  for (auto permission :
+       {Permission::kRead, Permission::kWrite, Permission::kAdmin, Permission::kGlobalAdmin}) {
+    auto denied = authorize(anonymous, permission, "city");
+    ASSERT_FALSE(denied.ok());
+    EXPECT_EQ(denied.error().kind, ErrorKind::kUnauthorized);
+  }
+  // A key's open read is a plain read.
+  EXPECT_TRUE(allowed(Role::kViewer, "city", Permission::kOpenRead, "city"));
+  EXPECT_FALSE(allowed(Role::kViewer, "city", Permission::kOpenRead, "other"));
+}
+
 TEST(Authorize, GlobalAdminNeedsEveryTenant) {
   EXPECT_TRUE(allowed(Role::kAdmin, "*", Permission::kGlobalAdmin, ""));
   EXPECT_FALSE(allowed(Role::kAdmin, "", Permission::kGlobalAdmin, ""));

@@ -22,6 +22,7 @@
 #include "citytwin/core/retention_service.hpp"
 #include "citytwin/core/subscription_service.hpp"
 #include "citytwin/core/temporal_service.hpp"
+#include "citytwin/http/audit_routes.hpp"
 #include "citytwin/http/console_routes.hpp"
 #include "citytwin/http/device_credential_routes.hpp"
 #include "citytwin/http/http_context_loader.hpp"
@@ -343,6 +344,26 @@ int serve(const ServeOptions& options) {
   http::Server server(http_options(options, *address), router, metrics, &write_barrier,
                       auth_required ? &keys : nullptr,
                       auth_required && !options.jwks_file.empty() ? &tokens : nullptr);
+  // Open data and personal data per tenant (docs/security.md).
+  core::DataPolicies data_policies(**store);
+  if (auth_required) server.allow_open_data(&data_policies);
+  // The audit log of writes and administrative actions (docs/security.md, "Audit log").
+  security::AuditOptions audit_options;
+  audit_options.max_records = options.audit_max_records;
+  security::AuditLog audit(**store, clock, audit_options);
+  if (auto status = audit.restore(); !status.ok()) {
+    spdlog::error("cannot read the audit log: {}", status.error().detail);
+    return 1;
+  }
+  if (options.audit_max_records > 0) {
+    audit.start([](const Error& error) {
+      spdlog::warn("audit records not written yet (kept in memory): {}", error.detail);
+    });
+    server.record_writes(&audit);
+  } else {
+    spdlog::warn("the audit log is off (security.audit_max_records = 0)");
+  }
+  http::add_audit_routes(router, audit);
   if (auto status = server.start(); !status.ok()) {
     spdlog::error("{}", status.error().detail);
     return 1;
@@ -464,24 +485,27 @@ int serve(const ServeOptions& options) {
   const char* scheme = options.tls_cert.empty() ? "http://" : "https://";
   api_options.base_url = scheme + display_host(address->host) + ":" + std::to_string(server.port());
   // History retention (docs/timeseries.md): rules per tenant and type, applied by passes.
-  core::RetentionService retention(**store, clock);
+  core::RetentionService retention(**store, clock, &data_policies);
   if (options.retention_interval_s > 0) {
     retention.start(std::chrono::seconds(options.retention_interval_s),
                     [](const Result<core::RetentionPassReport>& report) {
                       if (!report) {
                         spdlog::warn("retention pass failed: {}", report.error().detail);
-                      } else if (report->tenants > 0) {
-                        spdlog::info("retention pass: {} entities of {} tenants trimmed",
-                                     report->entities, report->tenants);
+                      } else if (report->tenants > 0 || report->personal_entities > 0) {
+                        spdlog::info(
+                            "retention pass: {} entities of {} tenants trimmed, {} entities' "
+                            "personal data",
+                            report->entities, report->tenants, report->personal_entities);
                       }
                     });
   }
   http::NgsiApi ngsi{
-      entities,   discovery,
-      temporal,   subscriptions,
-      **resolver, registry,
-      loader,     api_options,
-      &retention, [&outbound](std::string_view url) { return outbound->check_url(url); }};
+      entities,      discovery,
+      temporal,      subscriptions,
+      **resolver,    registry,
+      loader,        api_options,
+      &retention,    [&outbound](std::string_view url) { return outbound->check_url(url); },
+      &data_policies};
   http::add_ngsi_routes(router, ngsi);
   // Devices in (docs/ingest.md): IoT Agent provisioning and the HTTP southbound; measures
   // are named with the NGSI-LD core @context.
@@ -671,6 +695,7 @@ int serve(const ServeOptions& options) {
   (**store).when_durable((**store).write_mark(), [&drained](Status) { drained.set_value(); });
   drained.get_future().wait();
   retention.stop();
+  audit.stop();  // writes the records still in memory
   subscriptions.stop();
   spdlog::info("stopped cleanly");
   return 0;

@@ -69,6 +69,10 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
       ->default_str(std::to_string(v.command_expiry_s));
   serve.add_option("--auth", v.auth, "API key authentication: required or off")
       ->default_str(v.auth);
+  serve
+      .add_option("--audit-max-records", v.audit_max_records,
+                  "Most audit log records kept; 0 turns the audit log off")
+      ->default_str(std::to_string(v.audit_max_records));
   serve.add_flag("--insecure-allow-remote", v.insecure_allow_remote,
                  "Allow --auth off on an address other than loopback (unsafe)");
   serve.add_option("--live-max-streams", v.live_max_streams, "Console event streams open at once")
@@ -239,6 +243,7 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--no-sync")) options.sync_writes = false;
   if (given("--auth")) options.auth = v.auth;
   if (given("--insecure-allow-remote")) options.insecure_allow_remote = true;
+  if (given("--audit-max-records")) options.audit_max_records = v.audit_max_records;
   if (given("--tls-cert")) options.tls_cert = v.tls_cert;
   if (given("--tls-key")) options.tls_key = v.tls_key;
   if (given("--outbound-allow")) options.outbound_allow = v.outbound_allow;

@@ -8,6 +8,7 @@
 
 #include "citytwin/common/clock.hpp"
 #include "citytwin/common/instant.hpp"
+#include "citytwin/core/data_policies.hpp"
 #include "citytwin/core/entity_service.hpp"
 #include "citytwin/core/history_export.hpp"
 #include "citytwin/core/temporal_service.hpp"
@@ -112,6 +113,11 @@ Status run(const ExportOptions& options, std::ostream& out) {
   }
   core::EntityService entities(**store, clock);
   core::TemporalService temporal(**store, clock);
+  // Personal attributes never leave in an export (docs/security.md, "Personal data").
+  core::DataPolicies policies(**store);
+  auto redaction = policies.export_view(options.tenant);
+  if (!redaction) return std::move(redaction).error();
+  temporal_query_value->restriction = std::move(*redaction);
   core::HistoryExport source(entities, temporal, terms, options.tenant, std::move(*entities_query),
                              std::move(*temporal_query_value),
                              options.format == "csv" ? core::HistoryExport::Format::kCsv

@@ -99,6 +99,7 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"security.jwt_roles_claim", string_setter(o.jwt_roles_claim)},
       {"security.jwt_tenant_claim", string_setter(o.jwt_tenant_claim)},
       {"security.jwt_clock_skew_s", integer_setter(o.jwt_clock_skew_s)},
+      {"security.audit_max_records", integer_setter(o.audit_max_records)},
       {"context.fetch_timeout_ms", integer_setter(o.context_fetch_timeout_ms)},
       {"context.max_bytes", integer_setter(o.context_max_bytes)},
       {"notify.threads", integer_setter(o.notify_threads)},

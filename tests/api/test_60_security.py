@@ -100,7 +100,7 @@ def quote(text):
 
 
 # (label, permission, method, path, body); {e} is an entity id of the role being tested.
-# Permissions: public, read, write, global (admin of every tenant).
+# Permissions: public, read, write, admin (of the tenant), global (admin of every tenant).
 MATRIX = [
     ("health", "public", "GET", "/health", None),
     ("version", "public", "GET", "/version", None),
@@ -131,6 +131,10 @@ MATRIX = [
     ("list keys", "global", "GET", KEYS, None),
     ("create key", "global", "POST", KEYS, {"role": "viewer", "tenant": "x"}),
     ("metrics", "global", "GET", "/metrics", None),
+    ("read open data", "admin", "GET", "/citytwin/v1/open-data", None),
+    ("set open data", "admin", "PUT", "/citytwin/v1/open-data", {"types": []}),
+    ("read personal data", "admin", "GET", "/citytwin/v1/personal-data", None),
+    ("set personal data", "admin", "PUT", "/citytwin/v1/personal-data", {"rules": []}),
     ("delete attr", "write", "DELETE", V1 + "/entities/{e}/attrs/humidity", None),
     ("delete entity", "write", "DELETE", V1 + "/entities/{e}", None),
 ]
@@ -139,8 +143,8 @@ ALLOWED = {
     "anonymous": {"public"},
     "viewer": {"public", "read"},
     "editor": {"public", "read", "write"},
-    "admin": {"public", "read", "write"},
-    "global": {"public", "read", "write", "global"},
+    "admin": {"public", "read", "write", "admin"},
+    "global": {"public", "read", "write", "admin", "global"},
 }
 
 

@@ -59,7 +59,7 @@ Response list_types(Request& request, NgsiApi& api) {
   auto env = prepare_read(request, api);
   if (!env) return fail(env.error());
   CT_RETURN_IF_ERROR_RESPONSE(api.entities.require_tenant(env->tenant));
-  auto types = api.discovery.types(env->tenant);
+  auto types = api.discovery.types(env->tenant, env->restriction.get());
   if (!types) return fail(types.error());
   if (!wants_details(request)) {
     boost::json::array list;
@@ -71,7 +71,7 @@ Response list_types(Request& request, NgsiApi& api) {
   }
   boost::json::array details;
   for (const auto& type : *types) {
-    auto info = api.discovery.type_details(env->tenant, type.term);
+    auto info = api.discovery.type_details(env->tenant, type.term, env->restriction.get());
     if (!info) continue;  // deleted meanwhile
     std::set<std::string> names;
     for (const auto& [name, usage] : info->attributes) names.insert(name);
@@ -88,7 +88,7 @@ Response type_info(Request& request, NgsiApi& api) {
   if (!env) return fail(env.error());
   CT_RETURN_IF_ERROR_RESPONSE(api.entities.require_tenant(env->tenant));
   std::string type = env->context->expand(request.path_param("type"));
-  auto info = api.discovery.type_details(env->tenant, type);
+  auto info = api.discovery.type_details(env->tenant, type, env->restriction.get());
   if (!info) return fail(info.error());
   // Clause 5.2.26: attributeDetails are Attribute objects (5.2.28); typeNames is left out as
   // it would only repeat the type asked for, attributeCount counts within that type.

@@ -51,7 +51,7 @@ Response retrieve_entity(Request& request, NgsiApi& api) {
   if (!id) return fail(id.error());
   auto output = output_options(request, *env);
   if (!output) return fail(output.error());
-  auto entity = api.entities.get(env->tenant, *id);
+  auto entity = api.entities.get(env->tenant, *id, env->restriction.get());
   if (!entity) return fail(entity.error());
   return json_response(200, render_one(*entity, *output, *env, api), *env, api);
 }

@@ -61,6 +61,12 @@ Response export_history(Request& request, NgsiApi& api) {
     return fail(
         make_error(ErrorKind::kBadRequestData, "an export holds instances, not aggregates"));
   }
+  // Personal attributes never leave in an export (docs/security.md, "Personal data").
+  if (api.data_policies != nullptr) {
+    auto redaction = api.data_policies->export_view(env->tenant);
+    if (!redaction) return fail(redaction.error());
+    temporal->restriction = std::move(*redaction);
+  }
   if (auto attrs = request.param("attrs")) {
     for (const auto& name : split_list(*attrs)) temporal->attrs.insert(env->context->expand(name));
   }

@@ -17,8 +17,9 @@ void add_ngsi_routes(Router& router, NgsiApi& api) {
   // the loop. Queries and batches may take long; they run on worker threads.
   auto local = [&api](const Request& request) { return ngsi::contexts_are_local(request, api); };
   router.add("POST", base + "/entities", Permission::kWrite, bind(create_entity), local);
-  router.add("GET", base + "/entities", Permission::kRead, bind(query_entities));
-  router.add("GET", base + "/entities/{entityId}", Permission::kRead, bind(retrieve_entity), local);
+  router.add("GET", base + "/entities", Permission::kOpenRead, bind(query_entities));
+  router.add("GET", base + "/entities/{entityId}", Permission::kOpenRead, bind(retrieve_entity),
+             local);
   router.add("DELETE", base + "/entities/{entityId}", Permission::kWrite, bind(delete_entity),
              local);
   router.add("PUT", base + "/entities/{entityId}", Permission::kWrite, bind(replace_entity), local);
@@ -39,12 +40,13 @@ void add_ngsi_routes(Router& router, NgsiApi& api) {
         "POST", base + "/entityOperations/" + operation, Permission::kWrite,
         [&api, operation](Request& request) { return batch_operation(request, api, operation); });
   }
-  router.add("POST", base + "/entityOperations/query", Permission::kRead, bind(query_post));
+  router.add("POST", base + "/entityOperations/query", Permission::kOpenRead, bind(query_post));
 
-  router.add("GET", base + "/temporal/entities", Permission::kRead, bind(query_temporal_entities));
-  router.add("GET", base + "/temporal/entities/{entityId}", Permission::kRead,
+  router.add("GET", base + "/temporal/entities", Permission::kOpenRead,
+             bind(query_temporal_entities));
+  router.add("GET", base + "/temporal/entities/{entityId}", Permission::kOpenRead,
              bind(retrieve_temporal_entity));
-  router.add("POST", base + "/temporal/entityOperations/query", Permission::kRead,
+  router.add("POST", base + "/temporal/entityOperations/query", Permission::kOpenRead,
              bind(query_temporal_post));
   // CityTwin's own API (not NGSI-LD): bulk export of recorded history.
   router.add("GET", "/citytwin/v1/export", Permission::kRead, bind(export_history));
@@ -56,6 +58,15 @@ void add_ngsi_routes(Router& router, NgsiApi& api) {
     router.add("PUT", "/citytwin/v1/retention", Permission::kAdmin, bind(replace_retention));
     router.add("POST", "/citytwin/v1/retention/passes", Permission::kGlobalAdmin,
                bind(run_retention_pass));
+  }
+  // Open data and personal data of the request's tenant (docs/security.md).
+  if (api.data_policies != nullptr) {
+    router.add("GET", "/citytwin/v1/open-data", Permission::kAdmin, bind(retrieve_open_data));
+    router.add("PUT", "/citytwin/v1/open-data", Permission::kAdmin, bind(replace_open_data));
+    router.add("GET", "/citytwin/v1/personal-data", Permission::kAdmin,
+               bind(retrieve_personal_data));
+    router.add("PUT", "/citytwin/v1/personal-data", Permission::kAdmin,
+               bind(replace_personal_data));
   }
   const std::string temporal = base + "/temporal/entities";
   router.add("POST", temporal, Permission::kWrite, bind(create_temporal_entity));
@@ -69,8 +80,8 @@ void add_ngsi_routes(Router& router, NgsiApi& api) {
   router.add("DELETE", temporal + "/{entityId}/attrs/{attrId}/{instanceId}", Permission::kWrite,
              bind(delete_temporal_instance));
 
-  router.add("GET", base + "/types", Permission::kRead, bind(list_types));
-  router.add("GET", base + "/types/{type}", Permission::kRead, bind(type_info));
+  router.add("GET", base + "/types", Permission::kOpenRead, bind(list_types));
+  router.add("GET", base + "/types/{type}", Permission::kOpenRead, bind(type_info));
   router.add("GET", base + "/attributes", Permission::kRead, bind(list_attributes));
   router.add("GET", base + "/attributes/{attrId}", Permission::kRead, bind(attribute_info));
 

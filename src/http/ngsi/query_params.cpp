@@ -142,6 +142,7 @@ Result<core::EntityQuery> query_from_parameters(const Request& request, const Re
   }
   CT_RETURN_IF_ERROR(apply_paging(request, options, query));
   CT_RETURN_IF_ERROR(require_selection(query));
+  query.restriction = env.restriction;  // anonymous open-data readers (docs/security.md)
   return query;
 }
 
@@ -220,6 +221,7 @@ Result<core::EntityQuery> query_from_body(const boost::json::object& body, const
   }
   CT_RETURN_IF_ERROR(apply_paging(request, options, query));
   CT_RETURN_IF_ERROR(require_selection(query));
+  query.restriction = env.restriction;  // anonymous open-data readers (docs/security.md)
   return query;
 }
 

@@ -66,6 +66,19 @@ Status resolve_into(RequestEnv& env, boost::json::value context_value, NgsiApi& 
   return ok_status();
 }
 
+// Anonymous readers (admitted by the dispatcher to a tenant's open data) get that tenant's
+// restriction; if the tenant closed its open data meanwhile, they are refused.
+Status restrict_anonymous(const Request& request, RequestEnv& env, NgsiApi& api) {
+  if (!request.principal || !request.principal->anonymous) return ok_status();
+  auto refused = make_error(ErrorKind::kUnauthorized, "an API key is required");
+  if (api.data_policies == nullptr) return refused;
+  auto view = api.data_policies->open_data_view(env.tenant);
+  if (!view) return std::move(view).error();
+  if (*view == nullptr) return refused;
+  env.restriction = std::move(*view);
+  return ok_status();
+}
+
 }  // namespace
 
 Result<std::string> tenant_of(const Request& request) {
@@ -109,6 +122,7 @@ Result<RequestEnv> prepare_read(const Request& request, NgsiApi& api, bool allow
   auto tenant = tenant_of(request);
   if (!tenant) return std::move(tenant).error();
   env.tenant = std::move(*tenant);
+  CT_RETURN_IF_ERROR(restrict_anonymous(request, env, api));
   env.base_url = request_base_url(request, api.options.base_url);
   auto type = negotiate(request, allow_geojson);
   if (!type) return std::move(type).error();
@@ -126,6 +140,7 @@ Result<WriteRequest> prepare_write(const Request& request, NgsiApi& api, bool al
   auto tenant = tenant_of(request);
   if (!tenant) return std::move(tenant).error();
   write.env.tenant = std::move(*tenant);
+  CT_RETURN_IF_ERROR(restrict_anonymous(request, write.env, api));
   write.env.base_url = request_base_url(request, api.options.base_url);
   auto type = negotiate(request, false);
   if (!type) return std::move(type).error();

@@ -22,6 +22,9 @@ struct RequestEnv {
   boost::json::value context_value;
   MediaType response_type = MediaType::kJson;
   MediaType request_type = MediaType::kJson;  // Content-Type of the body, when there is one
+  // Set for anonymous open-data readers: what they may see (core::ReadRestriction). Every
+  // read a handler makes for this request passes it to core.
+  std::shared_ptr<const core::ReadRestriction> restriction;
   // "http://host:port" the client reached us by (public_url.hpp), for URLs we hand out.
   std::string base_url;
 };

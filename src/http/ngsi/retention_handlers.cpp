@@ -78,8 +78,9 @@ Response run_retention_pass(Request&, NgsiApi& api) {
   Response response;
   response.status = 200;
   response.header("Content-Type", "application/json");
-  response.body =
-      json::serialize(json::object{{"tenants", report->tenants}, {"entities", report->entities}});
+  response.body = json::serialize(json::object{{"tenants", report->tenants},
+                                               {"entities", report->entities},
+                                               {"personalEntities", report->personal_entities}});
   return response;
 }
 

@@ -144,6 +144,7 @@ Response run_temporal_query(const Request& request, const RequestEnv& env,
   auto output = temporal_output(request, env, query, entities.attrs);
   if (!output) return fail(output.error());
   query.page_size = api.options.temporal_page_size;
+  query.restriction = env.restriction;
   // By id, idPattern and type alone, the history decides (entities without a current state
   // included); q, geo and scope select on the current state.
   bool by_state = entities.q || entities.geo || entities.scope;
@@ -177,6 +178,7 @@ Response retrieve_temporal_entity(Request& request, NgsiApi& api) {
   auto output = temporal_output(request, *env, *query, {});
   if (!output) return fail(output.error());
   query->page_size = api.options.temporal_page_size;
+  query->restriction = env->restriction;
   auto page = api.temporal.retrieve_page(env->tenant, {*id}, *query);
   if (!page) return fail(page.error());
   if (page->entities.empty()) {

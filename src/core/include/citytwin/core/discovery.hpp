@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "citytwin/common/result.hpp"
+#include "citytwin/core/read_restriction.hpp"
 #include "citytwin/store/entity_store.hpp"
 
 namespace citytwin::core {
@@ -42,10 +43,14 @@ class Discovery {
  public:
   explicit Discovery(const store::EntityStore& store) : store_(store) {}
 
-  Result<std::vector<store::TermCount>> types(std::string_view tenant) const;
+  // With a `restriction` (anonymous open-data reads): only the types it admits, and
+  // type_details of another type is ResourceNotFound, without its hidden attributes.
+  Result<std::vector<store::TermCount>> types(std::string_view tenant,
+                                              const ReadRestriction* restriction = nullptr) const;
   Result<std::vector<store::TermCount>> attributes(std::string_view tenant) const;
   // ResourceNotFound when no entity has the type / attribute.
-  Result<TypeDetails> type_details(std::string_view tenant, const std::string& type) const;
+  Result<TypeDetails> type_details(std::string_view tenant, const std::string& type,
+                                   const ReadRestriction* restriction = nullptr) const;
   Result<AttributeDetails> attribute_details(std::string_view tenant,
                                              const std::string& attribute) const;
 

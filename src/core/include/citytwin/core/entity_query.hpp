@@ -2,12 +2,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <regex>
 #include <string>
 #include <vector>
 
 #include "citytwin/common/result.hpp"
+#include "citytwin/core/read_restriction.hpp"
 #include "citytwin/model/geo/geo_query.hpp"
 #include "citytwin/model/query/query_filter.hpp"
 #include "citytwin/model/query/scope_filter.hpp"
@@ -46,6 +48,10 @@ struct EntityQuery {
   std::size_t limit = 20;
   std::size_t offset = 0;
   bool count = false;  // compute the total number of matches
+  // Anonymous open-data reads (docs/security.md): only entities it admits match, and its
+  // hidden attributes are removed before q, attrs and scope look at the entity (so a filter
+  // cannot probe a personal value) and from the answer. Null: no restriction.
+  std::shared_ptr<const ReadRestriction> restriction;
 };
 
 struct QueryResult {

@@ -75,7 +75,10 @@ class EntityService {
   ~EntityService();
 
   Status create(std::string_view tenant, boost::json::object entity);
-  Result<boost::json::object> get(std::string_view tenant, std::string_view id) const;
+  // With a `restriction` (anonymous open-data reads), an entity it does not admit is
+  // ResourceNotFound, exactly as a missing one, and hidden attributes are removed.
+  Result<boost::json::object> get(std::string_view tenant, std::string_view id,
+                                  const ReadRestriction* restriction = nullptr) const;
   Status remove(std::string_view tenant, std::string_view id);
   Status replace(std::string_view tenant, std::string_view id, boost::json::object entity);
   Result<mutation::MergeOutcome> merge(std::string_view tenant, std::string_view id,

@@ -13,6 +13,7 @@
 
 #include "citytwin/common/clock.hpp"
 #include "citytwin/common/result.hpp"
+#include "citytwin/core/data_policies.hpp"
 #include "citytwin/series/period_duration.hpp"
 #include "citytwin/store/entity_store.hpp"
 
@@ -40,6 +41,9 @@ Result<RetentionPolicy> make_retention_policy(
 struct RetentionPassReport {
   std::size_t tenants = 0;   // tenants with a policy
   std::size_t entities = 0;  // entities whose history was trimmed to their cutoff (if older)
+  // Entities whose personal attributes' history was trimmed to their personal-data retention
+  // (docs/security.md, "Personal data").
+  std::size_t personal_entities = 0;
 };
 
 // Keeps the policies (durable documents) and applies them: a pass erases, for every entity
@@ -48,7 +52,11 @@ struct RetentionPassReport {
 // entities, so writers are never blocked for long; run_pass() runs one now.
 class RetentionService {
  public:
-  RetentionService(store::EntityStore& store, const Clock& clock) : store_(store), clock_(clock) {}
+  // With `personal_data`, each pass also erases the history of personal attributes older
+  // than their rule's retention.
+  RetentionService(store::EntityStore& store, const Clock& clock,
+                   const DataPolicies* personal_data = nullptr)
+      : store_(store), clock_(clock), personal_data_(personal_data) {}
   ~RetentionService();
   RetentionService(const RetentionService&) = delete;
   RetentionService& operator=(const RetentionService&) = delete;
@@ -68,10 +76,14 @@ class RetentionService {
 
  private:
   Result<std::size_t> apply_policy(std::string_view tenant, const RetentionPolicy& policy);
-  Status trim(std::string_view tenant, std::vector<std::pair<std::string, std::int64_t>>& batch);
+  Status trim(std::string_view tenant, std::vector<std::pair<std::string, std::int64_t>>& batch,
+              const NameSet& attributes = {});
+  Result<std::size_t> apply_personal_data(std::string_view tenant,
+                                          const std::vector<PersonalDataRule>& rules);
 
   store::EntityStore& store_;
   const Clock& clock_;
+  const DataPolicies* personal_data_;
   std::mutex pass_mutex_;  // one pass at a time (the background one, or run_pass())
   std::mutex wake_mutex_;
   std::condition_variable wake_;

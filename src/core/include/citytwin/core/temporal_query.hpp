@@ -2,11 +2,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "citytwin/core/read_restriction.hpp"
 #include "citytwin/series/aggregation.hpp"
 #include "citytwin/series/period_duration.hpp"
 
@@ -53,6 +55,9 @@ struct TemporalQuery {
   std::size_t page_size = 0;
   // Set for aggregated queries.
   std::optional<TemporalAggregation> aggregation;
+  // Anonymous open-data reads and exports (docs/security.md): entities it does not admit are
+  // left out as if they had no history, its hidden attributes are never read. Null: none.
+  std::shared_ptr<const ReadRestriction> restriction;
 };
 
 }  // namespace citytwin::core

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string>
 
+#include "citytwin/core/data_policies.hpp"
 #include "citytwin/core/discovery.hpp"
 #include "citytwin/core/entity_service.hpp"
 #include "citytwin/core/retention_service.hpp"
@@ -48,6 +49,9 @@ struct NgsiApi {
   // The outbound (SSRF) policy's check of a notification endpoint URL, without DNS
   // (http::OutboundPolicy::check_url); empty: endpoints are judged at delivery only.
   std::function<Status(std::string_view url)> check_outbound_url = nullptr;
+  // Open data and personal data per tenant (/citytwin/v1/open-data, /citytwin/v1/personal-data;
+  // docs/security.md); the routes are left out without it, and anonymous requests refused.
+  core::DataPolicies* data_policies = nullptr;
 };
 
 // Registers every /ngsi-ld/v1/ route.

@@ -8,8 +8,10 @@
 
 #include "citytwin/common/metrics.hpp"
 #include "citytwin/common/result.hpp"
+#include "citytwin/core/data_policies.hpp"
 #include "citytwin/http/router.hpp"
 #include "citytwin/http/write_barrier.hpp"
+#include "citytwin/security/audit_log.hpp"
 #include "citytwin/security/jwt_verifier.hpp"
 #include "citytwin/security/key_service.hpp"
 
@@ -82,6 +84,13 @@ class Server {
   // Binds and listens; fails with a clear message when the address is in use or the TLS
   // certificate or key cannot be used.
   Status start();
+  // With authentication on, requests without credentials may read the entity types a tenant
+  // opened (docs/security.md, "Open data"). Call before start().
+  void allow_open_data(const core::DataPolicies* policies);
+  // Every request that may change something and reached its handler (not GET/HEAD, and not
+  // a read with a body) is recorded in `audit` with who made it (docs/security.md, "Audit
+  // log"). Call before start().
+  void record_writes(security::AuditLog* audit);
   // Reads the TLS certificate and key files again: connections opened from now on handshake
   // with the new pair, established ones are not dropped. On failure the old pair stays.
   // No-op without TLS. Safe to call from any thread.

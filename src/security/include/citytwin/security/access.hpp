@@ -14,8 +14,11 @@ enum class Role { kViewer, kEditor, kAdmin };
 
 // What a route requires, declared next to the route where it is added (http::Router::add).
 enum class Permission {
-  kPublic,       // no credentials: liveness, readiness and version probes
-  kRead,         // viewer or better, in the request's tenant
+  kPublic,  // no credentials: liveness, readiness and version probes
+  kRead,    // viewer or better, in the request's tenant
+  // kRead, and also anonymous requests of a tenant that opened entity types as open data:
+  // those see only the open types (core::ReadRestriction, applied by every read of core).
+  kOpenRead,
   kWrite,        // editor or better, in the request's tenant
   kAdmin,        // admin, in the request's tenant
   kGlobalAdmin,  // admin of every tenant ("*"): key management, state shared by all tenants
@@ -33,7 +36,13 @@ struct Principal {
   std::string key_id;  // public id, safe to log
   Role role = Role::kViewer;
   std::string tenant;  // "" = the default tenant, "*" = every tenant
+  // A request without credentials admitted to a tenant's open data: allowed kOpenRead (and
+  // kPublic) routes of that one tenant only, whatever `role` says.
+  bool anonymous = false;
 };
+
+// The principal of an anonymous open-data request of `tenant`.
+Principal anonymous_reader(std::string_view tenant);
 
 // Whether `principal` may use a route requiring `permission` on `tenant` ("" = default
 // tenant). Fails with kForbidden; the detail never says whether the tenant exists, so a key

@@ -89,6 +89,9 @@ struct ServeOptions {
   std::string jwt_roles_claim = "roles";
   std::string jwt_tenant_claim = "tenant";
   std::uint32_t jwt_clock_skew_s = 60;
+  // Most records the audit log keeps (docs/security.md, "Audit log"); older ones are erased.
+  // 0 turns the audit log off (for benchmarks). Default 1,000,000.
+  std::uint64_t audit_max_records = 1'000'000;
 
   // Remote @context download limits.
   std::uint32_t context_fetch_timeout_ms = 5000;
