@@ -216,9 +216,10 @@ Status Dispatcher::admit(Request& request, Permission permission) const {
                       "'X-API-Key: <key>'");
   }
   // OAuth2/OIDC access tokens (JWT) map to the same principal shape as API keys.
-  auto verifier =
-      tokens != nullptr && security::JwtVerifier::looks_like_jwt(*key) ? tokens->get() : nullptr;
-  auto principal = verifier ? verifier->verify(*key) : keys->authenticate(*key);
+  // A token of a key the set lacks may make the slot fetch the set again (bounded wait).
+  auto principal = tokens != nullptr && security::JwtVerifier::looks_like_jwt(*key)
+                       ? tokens->verify(*key)
+                       : keys->authenticate(*key);
   if (!principal) return std::move(principal).error();
   // An invalid NGSILD-Tenant names no tenant a scoped key could hold: only a key of every
   // tenant gets past (its role still checked), and the handler then answers 400.

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "allocator_stats.hpp"
+#include "bearer_keys.hpp"
 #include "citytwin/common/clock.hpp"
 #include "citytwin/common/metrics.hpp"
 #include "citytwin/core/context_documents.hpp"
@@ -236,30 +237,6 @@ std::string display_host(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
-Result<std::unique_ptr<security::JwtVerifier>> load_jwt_verifier(const ServeOptions& options,
-                                                                 const Clock& clock) {
-  std::ifstream in(options.jwks_file, std::ios::binary);
-  std::string jwks((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in && !in.eof()) {
-    return make_error(ErrorKind::kInvalidRequest, "cannot read JWKS file " + options.jwks_file);
-  }
-  security::JwtOptions jwt;
-  jwt.issuer = options.jwt_issuer;
-  jwt.audience = options.jwt_audience;
-  jwt.roles_claim = options.jwt_roles_claim;
-  jwt.tenant_claim = options.jwt_tenant_claim;
-  jwt.clock_skew = std::chrono::seconds(options.jwt_clock_skew_s);
-  auto verifier = security::JwtVerifier::create(std::move(jwt), jwks, clock);
-  if (!verifier) {
-    return make_error(ErrorKind::kInvalidRequest,
-                      options.jwks_file + ": " + verifier.error().detail);
-  }
-  spdlog::info("bearer tokens accepted: {} keys from {}, issuer {}, audience {}",
-               (*verifier)->key_count(), options.jwks_file, options.jwt_issuer,
-               options.jwt_audience);
-  return verifier;
-}
-
 }  // namespace
 
 int serve(const ServeOptions& options) {
@@ -342,7 +319,9 @@ int serve(const ServeOptions& options) {
   http::add_console_routes(router, web::console_assets());
   http::Server server(http_options(options, *address), router, metrics, &write_barrier,
                       auth_required ? &keys : nullptr,
-                      auth_required && !options.jwks_file.empty() ? &tokens : nullptr);
+                      auth_required && (!options.jwks_file.empty() || !options.jwks_url.empty())
+                          ? &tokens
+                          : nullptr);
   if (auto status = server.start(); !status.ok()) {
     spdlog::error("{}", status.error().detail);
     return 1;
@@ -370,6 +349,16 @@ int serve(const ServeOptions& options) {
   if (!outbound) {
     spdlog::error("{}", outbound.error().detail);
     return 2;
+  }
+  // Bearer JWTs with keys from the provider's URL (docs/security.md), through the same policy.
+  std::unique_ptr<security::RemoteJwks> remote_jwks;
+  if (auth_required && !options.jwks_url.empty()) {
+    auto started_jwks = start_remote_jwks(options, *outbound, tokens, clock, metrics);
+    if (!started_jwks) {
+      spdlog::error("{}", started_jwks.error().detail);
+      return 2;
+    }
+    remote_jwks = std::move(*started_jwks);
   }
   http::HttpContextLoaderOptions loader_options;
   loader_options.outbound = *outbound;

@@ -171,6 +171,13 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
                    "Burst per client IP address (0 = one second's worth)");
   serve.add_option("--jwks-file", v.jwks_file,
                    "JSON Web Key Set file: accept OAuth2/OIDC bearer JWTs (RS256, ES256)");
+  serve.add_option("--jwks-url", v.jwks_url,
+                   "https URL of the identity provider's JWKS (cached, refetched on rotation)");
+  serve.add_option("--jwks-ca-file", v.jwks_ca_file, "PEM CA certificates for --jwks-url");
+  serve
+      .add_option("--jwks-unknown-key-interval-s", v.jwks_unknown_key_interval_s,
+                  "At most one JWKS fetch per this many seconds for tokens of unknown keys")
+      ->default_str(std::to_string(v.jwks_unknown_key_interval_s));
   serve.add_option("--jwt-issuer", v.jwt_issuer, "Required 'iss' of bearer JWTs");
   serve.add_option("--jwt-audience", v.jwt_audience, "Required 'aud' of bearer JWTs");
   serve.add_option("--jwt-roles-claim", v.jwt_roles_claim, "Claim naming the role")
@@ -247,6 +254,11 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--ip-rate-limit-per-s")) options.ip_rate_limit_per_s = v.ip_rate_limit_per_s;
   if (given("--ip-rate-burst")) options.ip_rate_burst = v.ip_rate_burst;
   if (given("--jwks-file")) options.jwks_file = v.jwks_file;
+  if (given("--jwks-url")) options.jwks_url = v.jwks_url;
+  if (given("--jwks-ca-file")) options.jwks_ca_file = v.jwks_ca_file;
+  if (given("--jwks-unknown-key-interval-s")) {
+    options.jwks_unknown_key_interval_s = v.jwks_unknown_key_interval_s;
+  }
   if (given("--jwt-issuer")) options.jwt_issuer = v.jwt_issuer;
   if (given("--jwt-audience")) options.jwt_audience = v.jwt_audience;
   if (given("--jwt-roles-claim")) options.jwt_roles_claim = v.jwt_roles_claim;

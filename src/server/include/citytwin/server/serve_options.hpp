@@ -89,6 +89,17 @@ struct ServeOptions {
   std::string jwt_roles_claim = "roles";
   std::string jwt_tenant_claim = "tenant";
   std::uint32_t jwt_clock_skew_s = 60;
+  // Or the provider's JWKS URL (https only; security::RemoteJwksOptions says what the cache
+  // settings do), fetched through the outbound (SSRF) policy with certificate checks against
+  // the system CA store or jwks_ca_file. Default: none.
+  std::string jwks_url;
+  std::string jwks_ca_file;
+  std::uint32_t jwks_cache_default_s = 3600;
+  std::uint32_t jwks_cache_min_s = 60;
+  std::uint32_t jwks_cache_max_s = 86400;
+  std::uint32_t jwks_unknown_key_interval_s = 30;
+  // Time allowed for one fetch of jwks_url. Default 3 s.
+  std::uint32_t jwks_fetch_timeout_ms = 3000;
 
   // Remote @context download limits.
   std::uint32_t context_fetch_timeout_ms = 5000;

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "citytwin/common/result.hpp"
+#include "citytwin/http/http_getter.hpp"
 #include "citytwin/http/outbound_policy.hpp"
 #include "citytwin/model/context_loader.hpp"
 
@@ -46,9 +47,7 @@ class HttpContextLoader final : public jsonld::ContextLoader {
   Result<std::string> load(std::string_view url) override;
 
  private:
-  struct Tls;  // the OpenSSL client context, shared by all loads
-  HttpContextLoaderOptions options_;
-  std::unique_ptr<Tls> tls_;
+  HttpGetter getter_;
 };
 
 }  // namespace citytwin::http
