@@ -102,6 +102,8 @@ mqtt::BrokerOptions mqtt_options(const ServeOptions& options, const ListenAddres
     out.tls_port = tls_address->port;
     out.tls_cert_file = options.mqtt_tls_cert_file;
     out.tls_key_file = options.mqtt_tls_key_file;
+    out.tls_client_ca_file = options.mqtt_tls_client_ca_file;
+    out.tls_require_client_cert = options.mqtt_tls_require_client_cert;
   }
   return out;
 }

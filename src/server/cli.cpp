@@ -106,6 +106,10 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
                    "MQTT over TLS listen address HOST:PORT (off by default)");
   serve.add_option("--mqtt-tls-cert", v.mqtt_tls_cert_file, "PEM certificate chain for MQTT TLS");
   serve.add_option("--mqtt-tls-key", v.mqtt_tls_key_file, "PEM private key for MQTT TLS");
+  serve.add_option("--mqtt-tls-client-ca", v.mqtt_tls_client_ca_file,
+                   "PEM CAs of device client certificates (CN = device credential user name)");
+  serve.add_flag("--mqtt-tls-require-client-cert", v.mqtt_tls_require_client_cert,
+                 "Refuse MQTT TLS clients without a client certificate");
   serve.add_option("--coap-listen", v.coap_listen, "CoAP (UDP) listen address HOST:PORT, or off")
       ->default_str(v.coap_listen);
   serve.add_option("--coap-port-file", v.coap_port_file, "Write the CoAP port to this file");
@@ -285,6 +289,8 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--mqtt-tls-listen")) options.mqtt_tls_listen = v.mqtt_tls_listen;
   if (given("--mqtt-tls-cert")) options.mqtt_tls_cert_file = v.mqtt_tls_cert_file;
   if (given("--mqtt-tls-key")) options.mqtt_tls_key_file = v.mqtt_tls_key_file;
+  if (given("--mqtt-tls-client-ca")) options.mqtt_tls_client_ca_file = v.mqtt_tls_client_ca_file;
+  if (given("--mqtt-tls-require-client-cert")) options.mqtt_tls_require_client_cert = true;
   if (given("--coap-listen")) options.coap_listen = v.coap_listen;
   if (given("--coap-port-file")) options.coap_port_file = v.coap_port_file;
   if (given("--coap-max-pending")) options.coap_max_pending = v.coap_max_pending;

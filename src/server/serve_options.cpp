@@ -132,6 +132,8 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"ingest.command_expiry_s", integer_setter(o.command_expiry_s)},
       {"mqtt.tls_cert_file", string_setter(o.mqtt_tls_cert_file)},
       {"mqtt.tls_key_file", string_setter(o.mqtt_tls_key_file)},
+      {"mqtt.tls_client_ca_file", string_setter(o.mqtt_tls_client_ca_file)},
+      {"mqtt.tls_require_client_cert", bool_setter(o.mqtt_tls_require_client_cert)},
       {"mqtt.anonymous", string_setter(o.mqtt_anonymous)},
       {"mqtt.rate_limit_per_s", integer_setter(o.mqtt_rate_limit_per_s)},
       {"mqtt.rate_burst", integer_setter(o.mqtt_rate_burst)},

@@ -139,6 +139,10 @@ struct ServeOptions {
   std::string mqtt_tls_listen;
   std::string mqtt_tls_cert_file;
   std::string mqtt_tls_key_file;
+  // Client certificates on the MQTT TLS listener (mqtt::BrokerOptions says what each does):
+  // a PEM file of trusted client CAs, and whether a certificate is required. Default: none.
+  std::string mqtt_tls_client_ca_file;
+  bool mqtt_tls_require_client_cert = false;
   // Built-in broker: whether clients without credentials may connect (docs/security.md,
   // "Device credentials"): "allow", "deny", or "auto" (default): allowed only with auth off
   // and every MQTT listener on loopback.
