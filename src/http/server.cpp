@@ -30,13 +30,17 @@ class Server::Impl {
         workers_(worker_count()),
         ip_limiter_(limiter_for(options_.ip_rate_limit)),
         key_limiter_(limiter_for(options_.key_rate_limit)),
-        dispatcher_{router,  metrics, options_,          tracker_,           workers_,
-                    barrier, keys,    ip_limiter_.get(), key_limiter_.get(), tokens} {
+        dispatcher_{router, metrics,           options_,           tracker_, workers_, barrier,
+                    keys,   ip_limiter_.get(), key_limiter_.get(), tokens,   nullptr} {
     for (unsigned i = 0; i < io_thread_count(); ++i) {
       loops_.push_back(std::make_unique<asio::io_context>(1));
       keep_running_.push_back(asio::make_work_guard(*loops_.back()));
     }
     acceptor_.emplace(*loops_.front());
+  }
+
+  void use_console_sessions(security::ConsoleSessions& sessions) {
+    dispatcher_.sessions = &sessions;
   }
 
   Status start() {
@@ -160,6 +164,9 @@ Server::Server(ServerOptions options, const Router& router, MetricsRegistry& met
                const security::JwtVerifierSlot* tokens)
     : impl_(std::make_unique<Impl>(std::move(options), router, metrics, barrier, keys, tokens)) {}
 Server::~Server() = default;
+void Server::use_console_sessions(security::ConsoleSessions& sessions) {
+  impl_->use_console_sessions(sessions);
+}
 Status Server::start() {
   return impl_->start();
 }

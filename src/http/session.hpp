@@ -13,6 +13,7 @@
 #include "citytwin/http/rate_limiter.hpp"
 #include "citytwin/http/router.hpp"
 #include "citytwin/http/server.hpp"
+#include "citytwin/security/console_sessions.hpp"
 #include "citytwin/security/key_service.hpp"
 #include "connection_tracker.hpp"
 
@@ -44,6 +45,7 @@ struct Dispatcher {
   RateLimiter* ip_limiter;                  // null: no limit per client address
   RateLimiter* key_limiter;                 // null: no limit per API key
   const security::JwtVerifierSlot* tokens;  // null: bearer JWTs are not accepted
+  security::ConsoleSessions* sessions;      // null: no console session cookies
 
   // Calls `done` with the response, on `loop` (directly when the handler ran inline).
   void dispatch(BeastRequest&& request, std::string_view client_address,
@@ -56,6 +58,7 @@ struct Dispatcher {
   struct Call;
   bool route(const std::string& target, Call& call) const;
   Status admit(Request& request, Permission permission) const;
+  Result<std::optional<security::ConsoleSession>> console_session(const Request& request) const;
   bool over_limit(RateLimiter* limiter, std::string_view client, const char* by,
                   Response& response) const;
   void run_handler(Call& call) const;

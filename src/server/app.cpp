@@ -24,6 +24,7 @@
 #include "citytwin/core/subscription_service.hpp"
 #include "citytwin/core/temporal_service.hpp"
 #include "citytwin/http/console_routes.hpp"
+#include "citytwin/http/console_session_routes.hpp"
 #include "citytwin/http/device_credential_routes.hpp"
 #include "citytwin/http/http_context_loader.hpp"
 #include "citytwin/http/http_notification_sender.hpp"
@@ -317,13 +318,21 @@ int serve(const ServeOptions& options) {
                                      &metrics});
   StoreWriteBarrier write_barrier(**store);
   if (auth_required) http::add_key_routes(router, keys);
+  // The console logs in for a session cookie with a CSRF token (docs/security.md).
+  security::ConsoleSessions console_sessions(
+      clock, {std::chrono::seconds(std::max<std::uint32_t>(1, options.console_session_ttl_s))});
+  const bool any_tokens = !options.jwks_file.empty() || !options.jwks_url.empty();
+  if (auth_required) {
+    http::add_console_session_routes(
+        router,
+        {console_sessions, keys, any_tokens ? &tokens : nullptr, !options.tls_cert.empty()});
+  }
   // The web console's shell and files (docs/console.md), embedded at build time.
   http::add_console_routes(router, web::console_assets());
   http::Server server(http_options(options, *address), router, metrics, &write_barrier,
                       auth_required ? &keys : nullptr,
-                      auth_required && (!options.jwks_file.empty() || !options.jwks_url.empty())
-                          ? &tokens
-                          : nullptr);
+                      auth_required && any_tokens ? &tokens : nullptr);
+  if (auth_required) server.use_console_sessions(console_sessions);
   if (auto status = server.start(); !status.ok()) {
     spdlog::error("{}", status.error().detail);
     return 1;

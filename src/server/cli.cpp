@@ -182,6 +182,10 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
       .add_option("--jwks-unknown-key-interval-s", v.jwks_unknown_key_interval_s,
                   "At most one JWKS fetch per this many seconds for tokens of unknown keys")
       ->default_str(std::to_string(v.jwks_unknown_key_interval_s));
+  serve
+      .add_option("--console-session-ttl-s", v.console_session_ttl_s,
+                  "Lifetime of a web console login session, in seconds")
+      ->default_str(std::to_string(v.console_session_ttl_s));
   serve.add_option("--jwt-issuer", v.jwt_issuer, "Required 'iss' of bearer JWTs");
   serve.add_option("--jwt-audience", v.jwt_audience, "Required 'aud' of bearer JWTs");
   serve.add_option("--jwt-roles-claim", v.jwt_roles_claim, "Claim naming the role")
@@ -263,6 +267,7 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--jwks-unknown-key-interval-s")) {
     options.jwks_unknown_key_interval_s = v.jwks_unknown_key_interval_s;
   }
+  if (given("--console-session-ttl-s")) options.console_session_ttl_s = v.console_session_ttl_s;
   if (given("--jwt-issuer")) options.jwt_issuer = v.jwt_issuer;
   if (given("--jwt-audience")) options.jwt_audience = v.jwt_audience;
   if (given("--jwt-roles-claim")) options.jwt_roles_claim = v.jwt_roles_claim;

@@ -106,6 +106,7 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"security.jwks_cache_max_s", integer_setter(o.jwks_cache_max_s)},
       {"security.jwks_unknown_key_interval_s", integer_setter(o.jwks_unknown_key_interval_s)},
       {"security.jwks_fetch_timeout_ms", integer_setter(o.jwks_fetch_timeout_ms)},
+      {"security.console_session_ttl_s", integer_setter(o.console_session_ttl_s)},
       {"context.fetch_timeout_ms", integer_setter(o.context_fetch_timeout_ms)},
       {"context.max_bytes", integer_setter(o.context_max_bytes)},
       {"notify.threads", integer_setter(o.notify_threads)},

@@ -3,16 +3,9 @@
 namespace citytwin::http {
 namespace {
 
-HttpGetOptions get_options(const HttpContextLoaderOptions& options) {
-  HttpGetOptions get;
-  get.timeout = options.timeout;
-  get.max_body_bytes = options.max_body_bytes;
-  get.max_redirects = options.max_redirects;
-  get.ca_file = options.ca_file;
-  get.user_agent = options.user_agent;
-  get.accept = "application/ld+json, application/json";
-  get.outbound = options.outbound;
-  return get;
+HttpGetOptions get_options(HttpContextLoaderOptions options) {
+  options.accept = "application/ld+json, application/json";
+  return options;
 }
 
 }  // namespace

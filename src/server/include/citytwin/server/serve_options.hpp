@@ -100,6 +100,9 @@ struct ServeOptions {
   std::uint32_t jwks_unknown_key_interval_s = 30;
   // Time allowed for one fetch of jwks_url. Default 3 s.
   std::uint32_t jwks_fetch_timeout_ms = 3000;
+  // Lifetime of a web console session from its login (docs/security.md, "Console
+  // sessions"). Default 8 h.
+  std::uint32_t console_session_ttl_s = 8 * 3600;
 
   // Remote @context download limits.
   std::uint32_t context_fetch_timeout_ms = 5000;
