@@ -191,9 +191,12 @@ bool Dispatcher::route(const std::string& target, Call& call) const {
 Status Dispatcher::admit(Request& request, Permission permission) const {
   auto key = presented_credential(request);
   // The console's session cookie stands for the credential given at its login (docs/security.md,
-  // "Console sessions"); a credential in the headers takes precedence over it.
+  // "Console sessions"); a credential in the headers takes precedence over it. `session`
+  // holds the credential `key` then points into.
+  Result<std::optional<security::ConsoleSession>> session{
+      std::optional<security::ConsoleSession>()};
   if ((!key || key->empty()) && sessions != nullptr) {
-    auto session = console_session(request);
+    session = console_session(request);
     if (!session) return std::move(session).error();
     if (*session) key = (*session)->credential;
   }
