@@ -1,6 +1,7 @@
 #include "citytwin/http/request.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "citytwin/http/router.hpp"
 
@@ -64,6 +65,53 @@ std::vector<std::string_view> Request::params(std::string_view name) const {
 std::string_view Request::path_param(std::string_view name) const {
   auto it = path_params.find(std::string(name));
   return it == path_params.end() ? std::string_view{} : std::string_view(it->second);
+}
+
+namespace {
+
+std::string_view trim_spaces(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string_view> presented_credential(const Request& request) {
+  if (auto authorization = request.header("authorization")) {
+    std::string_view value = trim_spaces(*authorization);
+    constexpr std::string_view kScheme = "bearer ";
+    if (value.size() > kScheme.size() && starts_with_ignoring_case(value, kScheme)) {
+      return trim_spaces(value.substr(kScheme.size()));
+    }
+  }
+  if (auto api_key = request.header("x-api-key")) return trim_spaces(*api_key);
+  return std::nullopt;
+}
+
+std::optional<std::string_view> request_cookie(const Request& request, std::string_view name) {
+  for (const auto& [header, value] : request.headers) {
+    if (header != "cookie") continue;
+    std::string_view rest = value;
+    while (!rest.empty()) {
+      auto end = rest.find(';');
+      std::string_view pair = trim_spaces(rest.substr(0, end));
+      rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
+      auto equals = pair.find('=');
+      if (equals != std::string_view::npos && pair.substr(0, equals) == name) {
+        return pair.substr(equals + 1);
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace citytwin::http

@@ -17,6 +17,7 @@
 #include "citytwin/core/temporal_service.hpp"
 #include "citytwin/http/audit_routes.hpp"
 #include "citytwin/http/console_routes.hpp"
+#include "citytwin/http/console_session_routes.hpp"
 #include "citytwin/http/device_credential_routes.hpp"
 #include "citytwin/http/iot_command_routes.hpp"
 #include "citytwin/http/iot_routes.hpp"
@@ -72,6 +73,10 @@ std::map<std::string, P> reviewed() {
       {"GET /citytwin/v1/keys", P::kGlobalAdmin},
       {"GET /citytwin/v1/keys/{keyId}", P::kGlobalAdmin},
       {"DELETE /citytwin/v1/keys/{keyId}", P::kGlobalAdmin},
+      // Console login and logout check the credential or cookie they are given themselves.
+      {"POST /citytwin/v1/session", P::kPublic},
+      {"GET /citytwin/v1/session", P::kPublic},
+      {"DELETE /citytwin/v1/session", P::kPublic},
       {"GET /citytwin/v1/export", P::kRead},
       {"POST /citytwin/v1/import/entities", P::kWrite},
       // Retention erases history: the tenant's admins set it; a pass covers every tenant.
@@ -216,6 +221,7 @@ class RouteTableTest : public ::testing::Test {
   security::StreamTickets tickets_{clock_};
   security::DeviceCredentialService credentials_{*store_, clock_};
   security::AuditLog audit_{*store_, clock_};
+  security::ConsoleSessions sessions_{clock_};
   Router router_;
 
   void SetUp() override {
@@ -229,6 +235,7 @@ class RouteTableTest : public ::testing::Test {
     add_iot_routes(router_, devices_, ingest_);
     add_live_routes(router_, live_, tickets_, true);
     add_device_credential_routes(router_, credentials_);
+    add_console_session_routes(router_, {sessions_, keys_, nullptr, false});
   }
 };
 
@@ -268,7 +275,8 @@ TEST_F(RouteTableTest, WritesNeedAtLeastEditorAndOnlyProbesArePublic) {
       bool console = route.pattern == "/" || route.pattern.starts_with("/assets/") ||
                      std::find(std::begin(kConsoleClientRoutes), std::end(kConsoleClientRoutes),
                                route.pattern) != std::end(kConsoleClientRoutes);
-      bool own_check = route.pattern == "/citytwin/v1/events" && route.method == "GET";
+      bool own_check = (route.pattern == "/citytwin/v1/events" && route.method == "GET") ||
+                       route.pattern == "/citytwin/v1/session";
       EXPECT_TRUE(route.pattern == "/health" || route.pattern == "/version" || own_check ||
                   (console && route.method == "GET"))
           << name;

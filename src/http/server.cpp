@@ -30,8 +30,8 @@ class Server::Impl {
         workers_(worker_count()),
         ip_limiter_(limiter_for(options_.ip_rate_limit)),
         key_limiter_(limiter_for(options_.key_rate_limit)),
-        dispatcher_{router,  metrics, options_,          tracker_,           workers_,
-                    barrier, keys,    ip_limiter_.get(), key_limiter_.get(), tokens} {
+        dispatcher_{router, metrics,           options_,           tracker_, workers_, barrier,
+                    keys,   ip_limiter_.get(), key_limiter_.get(), tokens,   nullptr} {
     for (unsigned i = 0; i < io_thread_count(); ++i) {
       loops_.push_back(std::make_unique<asio::io_context>(1));
       keep_running_.push_back(asio::make_work_guard(*loops_.back()));
@@ -40,6 +40,9 @@ class Server::Impl {
   }
 
   Dispatcher& dispatcher() { return dispatcher_; }
+  void use_console_sessions(security::ConsoleSessions& sessions) {
+    dispatcher_.sessions = &sessions;
+  }
 
   Status start() {
     if (options_.tls_enabled()) {
@@ -167,6 +170,10 @@ void Server::allow_open_data(const core::DataPolicies* policies) {
 }
 void Server::record_writes(security::AuditLog* audit) {
   impl_->dispatcher().audit = audit;
+}
+
+void Server::use_console_sessions(security::ConsoleSessions& sessions) {
+  impl_->use_console_sessions(sessions);
 }
 Status Server::start() {
   return impl_->start();

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <type_traits>
 
+#include "citytwin/http/console_session_routes.hpp"
 #include "citytwin/http/problem.hpp"
 #include "ngsi/request_env.hpp"
 
@@ -48,27 +49,6 @@ BeastResponse to_beast(Response&& response, unsigned version) {
   out.body() = std::move(response.body);
   out.prepare_payload();
   return out;
-}
-
-std::string_view trim_spaces(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-// The API key of a request: "Authorization: Bearer <key>" (RFC 6750 section 2.1) or
-// "X-API-Key: <key>" (an API-gateway convention, for clients that cannot set Authorization).
-// When both are sent, a Bearer Authorization wins.
-std::optional<std::string_view> presented_key(const Request& request) {
-  if (auto authorization = request.header("authorization")) {
-    std::string_view value = trim_spaces(*authorization);
-    constexpr std::string_view kScheme = "bearer ";
-    if (value.size() > kScheme.size() && beast::iequals(value.substr(0, kScheme.size()), kScheme)) {
-      return trim_spaces(value.substr(kScheme.size()));
-    }
-  }
-  if (auto api_key = request.header("x-api-key")) return trim_spaces(*api_key);
-  return std::nullopt;
 }
 
 }  // namespace
@@ -183,7 +163,7 @@ bool Dispatcher::route(const std::string& target, Call& call) const {
           if (admitted.error().kind == ErrorKind::kUnauthorized) {
             // RFC 6750 section 3: the scheme, and invalid_token when a key was sent.
             response.header("WWW-Authenticate",
-                            presented_key(request)
+                            presented_credential(request)
                                 ? "Bearer realm=\"citytwin\", error=\"invalid_token\""
                                 : "Bearer realm=\"citytwin\"");
           }
@@ -215,12 +195,19 @@ bool Dispatcher::route(const std::string& target, Call& call) const {
 // before the handler and before anything is looked up, so a denied request learns nothing
 // about the tenant or the resource. Every failure is 401 or 403 (or 500 if the store fails).
 Status Dispatcher::admit(Request& request, Permission permission) const {
-  auto key = presented_key(request);
+  auto key = presented_credential(request);
+  // The console's session cookie stands for the credential given at its login (docs/security.md,
+  // "Console sessions"); a credential in the headers takes precedence over it. `session`
+  // holds the credential `key` then points into.
+  Result<std::optional<security::ConsoleSession>> session{
+      std::optional<security::ConsoleSession>()};
+  if ((!key || key->empty()) && sessions != nullptr) {
+    session = console_session(request);
+    if (!session) return std::move(session).error();
+    if (*session) key = (*session)->credential;
+  }
   if (!key || key->empty()) return admit_anonymous(request, permission);
-  // OAuth2/OIDC access tokens (JWT) map to the same principal shape as API keys.
-  auto verifier =
-      tokens != nullptr && security::JwtVerifier::looks_like_jwt(*key) ? tokens->get() : nullptr;
-  auto principal = verifier ? verifier->verify(*key) : keys->authenticate(*key);
+  auto principal = security::authenticate_credential(*keys, tokens, *key);
   if (!principal) return std::move(principal).error();
   // An invalid NGSILD-Tenant names no tenant a scoped key could hold: only a key of every
   // tenant gets past (its role still checked), and the handler then answers 400.
@@ -249,6 +236,25 @@ Status Dispatcher::admit_anonymous(Request& request, Permission permission) cons
   if (*view == nullptr) return missing();
   request.principal = security::anonymous_reader(*tenant);
   return ok_status();
+}
+
+// The live console session of the request's cookie, if any. A state-changing request made
+// with it must echo the session's CSRF token in X-CSRF-Token (synchronizer token pattern):
+// another site can make the browser send the cookie, but cannot read the token.
+Result<std::optional<security::ConsoleSession>> Dispatcher::console_session(
+    const Request& request) const {
+  auto id = request_cookie(request, kSessionCookie);
+  auto session = id ? sessions->find(*id) : std::nullopt;
+  if (!session) return std::optional<security::ConsoleSession>();
+  const std::string& method = request.method;
+  if (method != "GET" && method != "HEAD" && method != "OPTIONS" &&
+      !security::ConsoleSessions::csrf_matches(*session,
+                                               request.header("x-csrf-token").value_or(""))) {
+    return make_error(ErrorKind::kForbidden,
+                      "a request authenticated by the console's session cookie must carry its "
+                      "CSRF token in the X-CSRF-Token header");
+  }
+  return session;
 }
 
 // 429 with Retry-After in whole seconds (RFC 6585 clause 4, RFC 9110 clause 10.2.3), and a

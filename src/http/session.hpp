@@ -13,6 +13,7 @@
 #include "citytwin/http/rate_limiter.hpp"
 #include "citytwin/http/router.hpp"
 #include "citytwin/http/server.hpp"
+#include "citytwin/security/console_sessions.hpp"
 #include "citytwin/security/key_service.hpp"
 #include "connection_tracker.hpp"
 
@@ -48,6 +49,7 @@ struct Dispatcher {
   const core::DataPolicies* open_data = nullptr;
   // Where writes and administrative actions are recorded; null: nowhere.
   security::AuditLog* audit = nullptr;
+  security::ConsoleSessions* sessions;      // null: no console session cookies
 
   // Calls `done` with the response, on `loop` (directly when the handler ran inline).
   void dispatch(BeastRequest&& request, std::string_view client_address,
@@ -61,6 +63,7 @@ struct Dispatcher {
   bool route(const std::string& target, Call& call) const;
   Status admit(Request& request, Permission permission) const;
   Status admit_anonymous(Request& request, Permission permission) const;
+  Result<std::optional<security::ConsoleSession>> console_session(const Request& request) const;
   bool over_limit(RateLimiter* limiter, std::string_view client, const char* by,
                   Response& response) const;
   void run_handler(Call& call) const;

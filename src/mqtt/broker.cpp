@@ -218,7 +218,28 @@ class Broker::Impl {
                         "MQTT TLS: cannot use certificate '" + options_.tls_cert_file +
                             "' and key '" + options_.tls_key_file + "': " + ec.message());
     }
+    if (!options_.tls_client_ca_file.empty()) CT_RETURN_IF_ERROR(ask_for_client_certs(*context));
     tls_context_ = std::move(context);
+    return ok_status();
+  }
+
+  // Mutual TLS (RFC 8446 clause 4.3.2 CertificateRequest): the client's chain must lead to
+  // one of these CAs; OpenSSL checks validity dates and, on a server, the client
+  // authentication purpose (extended key usage clientAuth when present).
+  Status ask_for_client_certs(asio::ssl::context& context) {
+    namespace ssl = asio::ssl;
+    boost::system::error_code ec;
+    context.load_verify_file(options_.tls_client_ca_file, ec);
+    STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(options_.tls_client_ca_file.c_str());
+    if (ec || names == nullptr) {
+      return make_error(ErrorKind::kInvalidRequest, "MQTT TLS: cannot use client CA file '" +
+                                                        options_.tls_client_ca_file + "'" +
+                                                        (ec ? ": " + ec.message() : ""));
+    }
+    SSL_CTX_set_client_CA_list(context.native_handle(), names);  // named in the request
+    ssl::verify_mode mode = ssl::verify_peer;
+    if (options_.tls_require_client_cert) mode |= ssl::verify_fail_if_no_peer_cert;
+    context.set_verify_mode(mode, ec);
     return ok_status();
   }
 

@@ -1,5 +1,7 @@
 #include "connection.hpp"
 
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -18,6 +20,27 @@ namespace {
 constexpr std::size_t kPumpBatch = 64;
 // How long a closing connection may take to drain its last packets before the socket is cut.
 constexpr std::chrono::milliseconds kCloseGrace{2000};
+
+// The subject CN of the client certificate the handshake verified (the broker asks for one
+// only with a client CA file, and a certificate that does not verify fails the handshake),
+// or "" when the client sent none.
+std::string verified_client_cn(SSL* ssl) {
+  X509* certificate = SSL_get0_peer_certificate(ssl);
+  if (certificate == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) return "";
+  X509_NAME* subject = X509_get_subject_name(certificate);
+  int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+  if (index < 0) return "";
+  // A second CN would make the identity ambiguous.
+  if (X509_NAME_get_index_by_NID(subject, NID_commonName, index) >= 0) return "";
+  ASN1_STRING* value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
+  unsigned char* utf8 = nullptr;
+  int length = ASN1_STRING_to_UTF8(&utf8, value);
+  if (length < 0) return "";
+  std::string cn(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(length));
+  OPENSSL_free(utf8);
+  if (cn.find('\0') != std::string::npos) return "";
+  return cn;
+}
 
 std::string peer_of(const Connection::Tcp::socket& socket) {
   boost::system::error_code ec;
@@ -105,6 +128,7 @@ void Connection::start() {
           self->close(std::nullopt, false);
           return;
         }
+        self->identity_.certificate_cn = verified_client_cn(self->tls_->native_handle());
         self->read_more();
       });
 }

@@ -122,6 +122,18 @@ Result<bool> DeviceCredentialService::exists(std::string_view username) const {
   return text->has_value();
 }
 
+Result<std::optional<DeviceCredential>> DeviceCredentialService::find(
+    std::string_view username) const {
+  using Found = std::optional<DeviceCredential>;
+  if (username.empty() || username.size() > kMaxNameChars) return Found();
+  auto text = store_.get_document(kNamespace, username);
+  if (!text) return std::move(text).error();
+  if (!*text) return Found();
+  auto decoded = decode(**text);
+  if (!decoded) return std::move(decoded).error();
+  return Found(std::move(decoded->first));
+}
+
 Result<DeviceCredential> DeviceCredentialService::authenticate(std::string_view username,
                                                                std::string_view password) const {
   if (username.empty() || username.size() > kMaxNameChars) return unauthorized();

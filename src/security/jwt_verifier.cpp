@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <map>
 #include <optional>
@@ -246,6 +247,48 @@ bool audience_matches(const json::value* aud, std::string_view wanted) {
   return false;
 }
 
+// The parts of a JWS compact serialization (RFC 7515 clause 7.1), its header decoded.
+struct JwsParts {
+  std::string_view signed_part;  // header.payload
+  std::string payload;
+  std::string signature;
+  Alg alg = Alg::kRs256;
+  std::string alg_name;
+  std::optional<std::string> kid;
+};
+
+Result<JwsParts> split_jws(std::string_view token) {
+  if (token.size() > 16 * 1024) return unauthorized("too long");
+  auto first = token.find('.');
+  auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
+  if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos) {
+    return unauthorized("not a JWS compact serialization");
+  }
+  auto header_text = base64url_decode(token.substr(0, first));
+  auto payload_text = base64url_decode(token.substr(first + 1, second - first - 1));
+  auto signature = base64url_decode(token.substr(second + 1));
+  if (!header_text || !payload_text || !signature) return unauthorized("bad base64url");
+  auto header = json_object_of(*header_text);
+  if (!header) return unauthorized("header is not a JSON object");
+  JwsParts parts;
+  parts.signed_part = token.substr(0, second);
+  parts.payload = std::move(*payload_text);
+  parts.signature = std::move(*signature);
+  // The algorithm comes from our keys, never from the token: "none", HS256 (which would
+  // verify an HMAC keyed with a public key) and anything else are refused outright.
+  parts.alg_name = string_member(*header, "alg").value_or("");
+  if (parts.alg_name == "RS256") {
+    parts.alg = Alg::kRs256;
+  } else if (parts.alg_name == "ES256") {
+    parts.alg = Alg::kEs256;
+  } else {
+    return unauthorized("algorithm '" + parts.alg_name + "' is not accepted");
+  }
+  if (header->contains("crit")) return unauthorized("critical header parameters not supported");
+  parts.kid = string_member(*header, "kid");
+  return parts;
+}
+
 }  // namespace
 
 struct JwtVerifier::Keys {
@@ -312,32 +355,10 @@ bool JwtVerifier::looks_like_jwt(std::string_view credential) {
 }
 
 Result<Principal> JwtVerifier::verify(std::string_view token) const {
-  // RFC 7515 clause 7.1 compact serialization: header.payload.signature.
-  if (token.size() > 16 * 1024) return unauthorized("too long");
-  auto first = token.find('.');
-  auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
-  if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos) {
-    return unauthorized("not a JWS compact serialization");
-  }
-  auto header_text = base64url_decode(token.substr(0, first));
-  auto payload_text = base64url_decode(token.substr(first + 1, second - first - 1));
-  auto signature = base64url_decode(token.substr(second + 1));
-  if (!header_text || !payload_text || !signature) return unauthorized("bad base64url");
-  auto header = json_object_of(*header_text);
-  if (!header) return unauthorized("header is not a JSON object");
-  // The algorithm comes from our keys, never from the token: "none", HS256 (which would
-  // verify an HMAC keyed with a public key) and anything else are refused outright.
-  auto alg_name = string_member(*header, "alg");
-  Alg alg;
-  if (alg_name == "RS256") {
-    alg = Alg::kRs256;
-  } else if (alg_name == "ES256") {
-    alg = Alg::kEs256;
-  } else {
-    return unauthorized("algorithm '" + alg_name.value_or("") + "' is not accepted");
-  }
-  if (header->contains("crit")) return unauthorized("critical header parameters not supported");
-  auto kid = string_member(*header, "kid");
+  auto parts = split_jws(token);
+  if (!parts) return std::move(parts).error();
+  const Alg alg = parts->alg;
+  const std::optional<std::string>& kid = parts->kid;
   const Key* key = nullptr;
   std::size_t candidates = 0;
   for (const Key& candidate : keys_->keys) {
@@ -345,13 +366,14 @@ Result<Principal> JwtVerifier::verify(std::string_view token) const {
     key = &candidate;
     ++candidates;
   }
-  if (key == nullptr) return unauthorized("no " + *alg_name + " key with this kid in the JWKS");
+  if (key == nullptr)
+    return unauthorized("no " + parts->alg_name + " key with this kid in the JWKS");
   if (candidates > 1) return unauthorized("several keys match; the token needs a kid");
-  if (!verify_signature(*key, token.substr(0, second), *signature)) {
+  if (!verify_signature(*key, parts->signed_part, parts->signature)) {
     return unauthorized("bad signature");
   }
 
-  auto claims = json_object_of(*payload_text);
+  auto claims = json_object_of(parts->payload);
   if (!claims) return unauthorized("payload is not a JSON object");
   const double now = static_cast<double>(clock_.now().micros) / 1e6;
   const auto skew = static_cast<double>(options_.clock_skew.count());
@@ -387,6 +409,24 @@ Result<Principal> JwtVerifier::verify(std::string_view token) const {
     return make_error(ErrorKind::kForbidden, "the token's tenant claim is not usable");
   }
   return principal;
+}
+
+bool JwtVerifier::knows_key(std::string_view token) const {
+  auto parts = split_jws(token);
+  if (!parts) return true;
+  return std::any_of(keys_->keys.begin(), keys_->keys.end(), [&](const Key& key) {
+    return key.alg == parts->alg && (!parts->kid || key.kid == *parts->kid);
+  });
+}
+
+Result<Principal> JwtVerifierSlot::verify(std::string_view token) const {
+  auto verifier = get();
+  if ((!verifier || !verifier->knows_key(token)) && refetch_ && refetch_()) verifier = get();
+  if (!verifier) {
+    return make_error(ErrorKind::kUnauthorized,
+                      "bearer token rejected: the identity provider's keys are not loaded yet");
+  }
+  return verifier->verify(token);
 }
 
 }  // namespace citytwin::security

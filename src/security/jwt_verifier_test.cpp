@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 #include <memory>
 
+#include "jwt_test_support.hpp"
 #include "secret_crypto.hpp"
 
 // Keys are generated for each run (OpenSSL EVP); tokens are signed here the way an identity
@@ -20,6 +21,7 @@ namespace {
 
 namespace json = boost::json;
 using crypto::base64url;
+using namespace testing;
 
 constexpr std::int64_t kNow = 1'800'000'000;  // seconds since the epoch
 
@@ -27,73 +29,6 @@ class FixedClock final : public Clock {
  public:
   Instant now() const override { return Instant{kNow * 1'000'000}; }
 };
-
-struct PkeyFree {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
-
-std::string bn_param(EVP_PKEY* key, const char* name) {
-  BIGNUM* bn = nullptr;
-  EXPECT_EQ(EVP_PKEY_get_bn_param(key, name, &bn), 1);
-  std::string out(static_cast<std::size_t>(BN_num_bytes(bn)), '\0');
-  BN_bn2bin(bn, reinterpret_cast<unsigned char*>(out.data()));
-  BN_free(bn);
-  return out;
-}
-
-json::object rsa_jwk(EVP_PKEY* key, const std::string& kid) {
-  return {{"kty", "RSA"},
-          {"kid", kid},
-          {"use", "sig"},
-          {"n", base64url(bn_param(key, OSSL_PKEY_PARAM_RSA_N))},
-          {"e", base64url(bn_param(key, OSSL_PKEY_PARAM_RSA_E))}};
-}
-
-json::object ec_jwk(EVP_PKEY* key, const std::string& kid) {
-  unsigned char point[65];
-  std::size_t length = 0;
-  EXPECT_EQ(
-      EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point, &length),
-      1);
-  EXPECT_EQ(length, 65u);
-  std::string raw(reinterpret_cast<char*>(point), length);
-  return {{"kty", "EC"},
-          {"kid", kid},
-          {"crv", "P-256"},
-          {"x", base64url(raw.substr(1, 32))},
-          {"y", base64url(raw.substr(33, 32))}};
-}
-
-std::string sign_sha256(EVP_PKEY* key, std::string_view data) {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  std::size_t length = 0;
-  EXPECT_EQ(EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, key), 1);
-  EXPECT_EQ(EVP_DigestSign(ctx, nullptr, &length,
-                           reinterpret_cast<const unsigned char*>(data.data()), data.size()),
-            1);
-  std::string signature(length, '\0');
-  EXPECT_EQ(EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(signature.data()), &length,
-                           reinterpret_cast<const unsigned char*>(data.data()), data.size()),
-            1);
-  EVP_MD_CTX_free(ctx);
-  signature.resize(length);
-  return signature;
-}
-
-// DER ECDSA signature -> the JWS r || s form.
-std::string raw_ecdsa(const std::string& der) {
-  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size()));
-  const BIGNUM* r = nullptr;
-  const BIGNUM* s = nullptr;
-  ECDSA_SIG_get0(sig, &r, &s);
-  std::string out(64, '\0');
-  BN_bn2binpad(r, reinterpret_cast<unsigned char*>(out.data()), 32);
-  BN_bn2binpad(s, reinterpret_cast<unsigned char*>(out.data()) + 32, 32);
-  ECDSA_SIG_free(sig);
-  return out;
-}
 
 json::object good_claims() {
   return {{"iss", "https://idp.example"},

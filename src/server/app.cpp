@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "allocator_stats.hpp"
+#include "bearer_keys.hpp"
 #include "citytwin/common/clock.hpp"
 #include "citytwin/common/metrics.hpp"
 #include "citytwin/core/context_documents.hpp"
@@ -24,6 +25,7 @@
 #include "citytwin/core/temporal_service.hpp"
 #include "citytwin/http/audit_routes.hpp"
 #include "citytwin/http/console_routes.hpp"
+#include "citytwin/http/console_session_routes.hpp"
 #include "citytwin/http/device_credential_routes.hpp"
 #include "citytwin/http/http_context_loader.hpp"
 #include "citytwin/http/http_notification_sender.hpp"
@@ -102,6 +104,8 @@ mqtt::BrokerOptions mqtt_options(const ServeOptions& options, const ListenAddres
     out.tls_port = tls_address->port;
     out.tls_cert_file = options.mqtt_tls_cert_file;
     out.tls_key_file = options.mqtt_tls_key_file;
+    out.tls_client_ca_file = options.mqtt_tls_client_ca_file;
+    out.tls_require_client_cert = options.mqtt_tls_require_client_cert;
   }
   return out;
 }
@@ -237,30 +241,6 @@ std::string display_host(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
 }
 
-Result<std::unique_ptr<security::JwtVerifier>> load_jwt_verifier(const ServeOptions& options,
-                                                                 const Clock& clock) {
-  std::ifstream in(options.jwks_file, std::ios::binary);
-  std::string jwks((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in && !in.eof()) {
-    return make_error(ErrorKind::kInvalidRequest, "cannot read JWKS file " + options.jwks_file);
-  }
-  security::JwtOptions jwt;
-  jwt.issuer = options.jwt_issuer;
-  jwt.audience = options.jwt_audience;
-  jwt.roles_claim = options.jwt_roles_claim;
-  jwt.tenant_claim = options.jwt_tenant_claim;
-  jwt.clock_skew = std::chrono::seconds(options.jwt_clock_skew_s);
-  auto verifier = security::JwtVerifier::create(std::move(jwt), jwks, clock);
-  if (!verifier) {
-    return make_error(ErrorKind::kInvalidRequest,
-                      options.jwks_file + ": " + verifier.error().detail);
-  }
-  spdlog::info("bearer tokens accepted: {} keys from {}, issuer {}, audience {}",
-               (*verifier)->key_count(), options.jwks_file, options.jwt_issuer,
-               options.jwt_audience);
-  return verifier;
-}
-
 }  // namespace
 
 int serve(const ServeOptions& options) {
@@ -339,11 +319,21 @@ int serve(const ServeOptions& options) {
                                      &metrics});
   StoreWriteBarrier write_barrier(**store);
   if (auth_required) http::add_key_routes(router, keys);
+  // The console logs in for a session cookie with a CSRF token (docs/security.md).
+  security::ConsoleSessions console_sessions(
+      clock, {std::chrono::seconds(std::max<std::uint32_t>(1, options.console_session_ttl_s))});
+  const bool any_tokens = !options.jwks_file.empty() || !options.jwks_url.empty();
+  if (auth_required) {
+    http::add_console_session_routes(
+        router,
+        {console_sessions, keys, any_tokens ? &tokens : nullptr, !options.tls_cert.empty()});
+  }
   // The web console's shell and files (docs/console.md), embedded at build time.
   http::add_console_routes(router, web::console_assets());
   http::Server server(http_options(options, *address), router, metrics, &write_barrier,
                       auth_required ? &keys : nullptr,
-                      auth_required && !options.jwks_file.empty() ? &tokens : nullptr);
+                      auth_required && any_tokens ? &tokens : nullptr);
+  if (auth_required) server.use_console_sessions(console_sessions);
   // Open data and personal data per tenant (docs/security.md).
   core::DataPolicies data_policies(**store);
   if (auth_required) server.allow_open_data(&data_policies);
@@ -391,6 +381,16 @@ int serve(const ServeOptions& options) {
   if (!outbound) {
     spdlog::error("{}", outbound.error().detail);
     return 2;
+  }
+  // Bearer JWTs with keys from the provider's URL (docs/security.md), through the same policy.
+  std::unique_ptr<security::RemoteJwks> remote_jwks;
+  if (auth_required && !options.jwks_url.empty()) {
+    auto started_jwks = start_remote_jwks(options, *outbound, tokens, clock, metrics);
+    if (!started_jwks) {
+      spdlog::error("{}", started_jwks.error().detail);
+      return 2;
+    }
+    remote_jwks = std::move(*started_jwks);
   }
   http::HttpContextLoaderOptions loader_options;
   loader_options.outbound = *outbound;

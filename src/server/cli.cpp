@@ -110,6 +110,10 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
                    "MQTT over TLS listen address HOST:PORT (off by default)");
   serve.add_option("--mqtt-tls-cert", v.mqtt_tls_cert_file, "PEM certificate chain for MQTT TLS");
   serve.add_option("--mqtt-tls-key", v.mqtt_tls_key_file, "PEM private key for MQTT TLS");
+  serve.add_option("--mqtt-tls-client-ca", v.mqtt_tls_client_ca_file,
+                   "PEM CAs of device client certificates (CN = device credential user name)");
+  serve.add_flag("--mqtt-tls-require-client-cert", v.mqtt_tls_require_client_cert,
+                 "Refuse MQTT TLS clients without a client certificate");
   serve.add_option("--coap-listen", v.coap_listen, "CoAP (UDP) listen address HOST:PORT, or off")
       ->default_str(v.coap_listen);
   serve.add_option("--coap-port-file", v.coap_port_file, "Write the CoAP port to this file");
@@ -175,6 +179,17 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
                    "Burst per client IP address (0 = one second's worth)");
   serve.add_option("--jwks-file", v.jwks_file,
                    "JSON Web Key Set file: accept OAuth2/OIDC bearer JWTs (RS256, ES256)");
+  serve.add_option("--jwks-url", v.jwks_url,
+                   "https URL of the identity provider's JWKS (cached, refetched on rotation)");
+  serve.add_option("--jwks-ca-file", v.jwks_ca_file, "PEM CA certificates for --jwks-url");
+  serve
+      .add_option("--jwks-unknown-key-interval-s", v.jwks_unknown_key_interval_s,
+                  "At most one JWKS fetch per this many seconds for tokens of unknown keys")
+      ->default_str(std::to_string(v.jwks_unknown_key_interval_s));
+  serve
+      .add_option("--console-session-ttl-s", v.console_session_ttl_s,
+                  "Lifetime of a web console login session, in seconds")
+      ->default_str(std::to_string(v.console_session_ttl_s));
   serve.add_option("--jwt-issuer", v.jwt_issuer, "Required 'iss' of bearer JWTs");
   serve.add_option("--jwt-audience", v.jwt_audience, "Required 'aud' of bearer JWTs");
   serve.add_option("--jwt-roles-claim", v.jwt_roles_claim, "Claim naming the role")
@@ -252,6 +267,12 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--ip-rate-limit-per-s")) options.ip_rate_limit_per_s = v.ip_rate_limit_per_s;
   if (given("--ip-rate-burst")) options.ip_rate_burst = v.ip_rate_burst;
   if (given("--jwks-file")) options.jwks_file = v.jwks_file;
+  if (given("--jwks-url")) options.jwks_url = v.jwks_url;
+  if (given("--jwks-ca-file")) options.jwks_ca_file = v.jwks_ca_file;
+  if (given("--jwks-unknown-key-interval-s")) {
+    options.jwks_unknown_key_interval_s = v.jwks_unknown_key_interval_s;
+  }
+  if (given("--console-session-ttl-s")) options.console_session_ttl_s = v.console_session_ttl_s;
   if (given("--jwt-issuer")) options.jwt_issuer = v.jwt_issuer;
   if (given("--jwt-audience")) options.jwt_audience = v.jwt_audience;
   if (given("--jwt-roles-claim")) options.jwt_roles_claim = v.jwt_roles_claim;
@@ -278,6 +299,8 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   if (given("--mqtt-tls-listen")) options.mqtt_tls_listen = v.mqtt_tls_listen;
   if (given("--mqtt-tls-cert")) options.mqtt_tls_cert_file = v.mqtt_tls_cert_file;
   if (given("--mqtt-tls-key")) options.mqtt_tls_key_file = v.mqtt_tls_key_file;
+  if (given("--mqtt-tls-client-ca")) options.mqtt_tls_client_ca_file = v.mqtt_tls_client_ca_file;
+  if (given("--mqtt-tls-require-client-cert")) options.mqtt_tls_require_client_cert = true;
   if (given("--coap-listen")) options.coap_listen = v.coap_listen;
   if (given("--coap-port-file")) options.coap_port_file = v.coap_port_file;
   if (given("--coap-max-pending")) options.coap_max_pending = v.coap_max_pending;

@@ -6,8 +6,30 @@
 
 namespace citytwin::server {
 
+// A verified client certificate (docs/mqtt.md, "Client certificates") stands for the device
+// credential its subject CN names, as the right password would: the same topics and tenant.
+Result<bool> MqttHooks::authenticate_certificate(const mqtt::ClientIdentity& client) {
+  if (!client.username.empty() && client.username != client.certificate_cn) {
+    return make_error(ErrorKind::kUnauthorized,
+                      "the user name differs from the client certificate's CN");
+  }
+  using Found = std::optional<security::DeviceCredential>;
+  auto credential = access_.credentials == nullptr
+                        ? Result<Found>(Found())
+                        : access_.credentials->find(client.certificate_cn);
+  if (!credential) return std::move(credential).error();
+  if (!*credential) {
+    return make_error(ErrorKind::kUnauthorized,
+                      "the client certificate's CN names no device credential");
+  }
+  std::lock_guard lock(principals_mutex_);
+  device_credentials_[client.client_id] = std::move(**credential);
+  return true;
+}
+
 Result<bool> MqttHooks::authenticate_device(const mqtt::ClientIdentity& client,
                                             std::optional<std::string_view> password) {
+  if (!client.certificate_cn.empty()) return authenticate_certificate(client);
   if (access_.credentials == nullptr || client.username.empty()) return false;
   auto known = access_.credentials->exists(client.username);
   if (!known) return std::move(known).error();

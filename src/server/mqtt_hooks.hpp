@@ -88,6 +88,9 @@ class MqttHooks : public mqtt::BrokerHooks {
   Status check_device_rate(std::string_view topic);
   Result<bool> authenticate_device(const mqtt::ClientIdentity& client,
                                    std::optional<std::string_view> password);
+  // True when the client certificate's CN names a device credential (the CONNECT user name,
+  // if any, must be that CN); kUnauthorized otherwise.
+  Result<bool> authenticate_certificate(const mqtt::ClientIdentity& client);
 
   security::KeyService* keys_;
   DeviceMessages devices_;

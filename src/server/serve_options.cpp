@@ -100,6 +100,14 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"security.jwt_tenant_claim", string_setter(o.jwt_tenant_claim)},
       {"security.jwt_clock_skew_s", integer_setter(o.jwt_clock_skew_s)},
       {"security.audit_max_records", integer_setter(o.audit_max_records)},
+      {"security.jwks_url", string_setter(o.jwks_url)},
+      {"security.jwks_ca_file", string_setter(o.jwks_ca_file)},
+      {"security.jwks_cache_default_s", integer_setter(o.jwks_cache_default_s)},
+      {"security.jwks_cache_min_s", integer_setter(o.jwks_cache_min_s)},
+      {"security.jwks_cache_max_s", integer_setter(o.jwks_cache_max_s)},
+      {"security.jwks_unknown_key_interval_s", integer_setter(o.jwks_unknown_key_interval_s)},
+      {"security.jwks_fetch_timeout_ms", integer_setter(o.jwks_fetch_timeout_ms)},
+      {"security.console_session_ttl_s", integer_setter(o.console_session_ttl_s)},
       {"context.fetch_timeout_ms", integer_setter(o.context_fetch_timeout_ms)},
       {"context.max_bytes", integer_setter(o.context_max_bytes)},
       {"notify.threads", integer_setter(o.notify_threads)},
@@ -126,6 +134,8 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"ingest.command_expiry_s", integer_setter(o.command_expiry_s)},
       {"mqtt.tls_cert_file", string_setter(o.mqtt_tls_cert_file)},
       {"mqtt.tls_key_file", string_setter(o.mqtt_tls_key_file)},
+      {"mqtt.tls_client_ca_file", string_setter(o.mqtt_tls_client_ca_file)},
+      {"mqtt.tls_require_client_cert", bool_setter(o.mqtt_tls_require_client_cert)},
       {"mqtt.anonymous", string_setter(o.mqtt_anonymous)},
       {"mqtt.rate_limit_per_s", integer_setter(o.mqtt_rate_limit_per_s)},
       {"mqtt.rate_burst", integer_setter(o.mqtt_rate_burst)},
@@ -300,6 +310,14 @@ Status check_security_options(const ServeOptions& options, const ListenAddress& 
                           " with authentication off: anyone on the network could read and change "
                           "every tenant's data. Use --auth required (the default) with API keys, "
                           "listen on 127.0.0.1, or pass --insecure-allow-remote to force it");
+  }
+  if (!options.jwks_url.empty() && !options.jwks_file.empty()) {
+    return make_error(ErrorKind::kInvalidRequest,
+                      "security.jwks_url and security.jwks_file exclude each other");
+  }
+  // Signing keys fetched in clear text could be replaced on the way.
+  if (!options.jwks_url.empty() && !options.jwks_url.starts_with("https://")) {
+    return make_error(ErrorKind::kInvalidRequest, "security.jwks_url must be an https:// URL");
   }
   return ok_status();
 }

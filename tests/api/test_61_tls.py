@@ -7,7 +7,6 @@ import os
 import shutil
 import signal
 import ssl
-import subprocess
 import tempfile
 import time
 
@@ -15,28 +14,7 @@ import pytest
 import requests
 
 from conftest import CityTwinServer
-
-
-def openssl(*args, cwd):
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
-
-
-def make_ca_and_server_cert(directory, name):
-    """Writes {name}-ca.pem and {name}-server.{pem,key} (SAN IP:127.0.0.1) into directory."""
-    openssl("req", "-x509", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-            "-nodes", "-keyout", f"{name}-ca.key", "-out", f"{name}-ca.pem", "-days", "2",
-            "-subj", f"/CN=CityTwin test CA {name}",
-            "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=directory)
-    openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", f"{name}-server.key", "-out", f"{name}-server.csr",
-            "-subj", "/CN=127.0.0.1", cwd=directory)
-    with open(os.path.join(directory, f"{name}-ext.cnf"), "w") as ext:
-        ext.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
-    openssl("x509", "-req", "-in", f"{name}-server.csr", "-CA", f"{name}-ca.pem",
-            "-CAkey", f"{name}-ca.key", "-CAcreateserial", "-days", "2",
-            "-extfile", f"{name}-ext.cnf", "-out", f"{name}-server.pem", cwd=directory)
-    return os.path.join(directory, f"{name}-ca.pem")
+from test_pki import make_ca_and_server_cert
 
 
 @pytest.fixture(scope="module")

@@ -598,25 +598,74 @@ test('Arabic: right-to-left layout, translated, still accessible', async () => {
   }
 });
 
+let securedBase;
+let adminKey;
+
 test('with API keys required the console asks for one and then shows the data', async () => {
   const secured = join(dataDir, 'secured');
   mkdirSync(secured);
-  const key = execFileSync(binary, ['keys', 'create', '--data', join(secured, 'db'), '--role', 'viewer', '--name', 'e2e'],
-    { encoding: 'utf8' }).trim();
-  const securedBase = await startServer(secured, 'required');
+  const keys = {};
+  for (const role of ['viewer', 'admin']) {
+    keys[role] = execFileSync(binary, ['keys', 'create', '--data', join(secured, 'db'), '--role', role,
+      '--tenant', role === 'admin' ? '*' : '', '--name', `e2e ${role}`], { encoding: 'utf8' }).trim();
+  }
+  adminKey = keys.admin;
+  securedBase = await startServer(secured, 'required');
   await page.goto(securedBase + '/entities');
   const field = await page.waitForSelector('#auth-key');
-  await field.fill(key);
+  // A wrong key is refused in the form.
+  await field.fill('ct_000000000000.wrong');
+  await page.click('.auth-form button[type="submit"]');
+  await page.waitForFunction(() => (document.getElementById('auth-error')?.textContent ?? '') !== '');
+  await field.fill(keys.viewer);
   await page.click('.auth-form button[type="submit"]');
   await page.waitForSelector('.auth-form', { state: 'detached' });
-  // An empty city: the query ran with the key (a 401 would bring the form back).
+  // An empty city: the query ran with the session (a 401 would bring the form back).
   await page.waitForSelector('.results p:has-text("No entity matches.")');
   assert.equal(await page.$('#auth-key'), null);
-  assert.equal(await page.evaluate(() => sessionStorage.getItem('citytwin.apiKey')), key);
+  // The key is in no storage a script can read; the session cookie is HttpOnly.
+  const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }) + document.cookie);
+  assert.ok(!stored.includes(keys.viewer), 'the key is not kept in the browser');
+  assert.ok(!stored.includes('ct_session'), 'the session cookie is HttpOnly');
   await axeCheck('API key prompt');
-  // Live updates with keys: the console trades its key for a one-time stream ticket.
+  // Live updates with keys: the console trades its session for a one-time stream ticket.
   await page.click('nav a[href="/map"]');
   await page.waitForSelector('#live-state[data-state="on"]', { timeout: 20_000 });
+  await page.click('nav a[href="/settings"]');
+  await page.click('#sign-out');
+  await page.waitForSelector('#auth-key');
+});
+
+test('login: the session survives a reload, writes carry the CSRF token, sign out ends it', async () => {
+  await page.goto(securedBase + '/devices');
+  await page.waitForSelector('#auth-key');
+  await page.fill('#auth-key', adminKey);
+  await page.click('.auth-form button[type="submit"]');
+  await page.waitForSelector('.auth-form', { state: 'detached' });
+  // After a reload the console asks the server for its session's CSRF token again.
+  await page.reload();
+  await page.waitForSelector('#device-list p:has-text("No device provisioned yet.")');
+  assert.equal(await page.$('#auth-key'), null);
+  // A write by the console (an admin's provisioning) passes the CSRF check...
+  await page.fill('#group-apikey', 'e2elogin');
+  await page.selectOption('#group-resource', '/iot/json');
+  await page.fill('#group-type', 'E2ELogin');
+  await page.click('form[aria-labelledby="new-group-title"] button[type="submit"]');
+  await page.waitForSelector('#group-list tr[data-apikey="e2elogin"]');
+  // ...while the same cookie without the token is refused (what a forged request would be).
+  const forged = await page.evaluate(async () => (await fetch('/iot/services', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ services: [{ apikey: 'forged', resource: '/iot/json', entity_type: 'X' }] }),
+  })).status);
+  assert.equal(forged, 403);
+  await page.click('nav a[href="/settings"]');
+  await page.click('#sign-out');
+  await page.waitForSelector('#auth-key');
+  await page.waitForSelector('p[role="status"]:has-text("Signed out.")');
+  // The session is gone on the server: the browser's requests are 401 again.
+  const after = await page.evaluate(async () => (await fetch('/citytwin/v1/session')).status);
+  assert.equal(after, 401);
+  await axeCheck('signed out');
 });
 
 test('the browser reached no address but 127.0.0.1', () => {

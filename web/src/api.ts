@@ -1,5 +1,7 @@
-// The NGSI-LD API as the console uses it: same origin, the user's API key as a Bearer token,
-// the tenant header when one is chosen. A 401 tells the shell to ask for a key.
+// The NGSI-LD API as the console uses it: same origin, authenticated by the session cookie of
+// the console's login with its CSRF token (session.ts), the tenant header when one is chosen.
+// A 401 tells the shell to ask for a key.
+import { session } from './session';
 import { settings } from './settings';
 
 export class ApiError extends Error {
@@ -27,8 +29,8 @@ export function authHeaders(): Record<string, string> {
 
 function headers(): Record<string, string> {
   const result: Record<string, string> = { Accept: 'application/json' };
-  const key = settings.apiKey();
-  if (key) result.Authorization = `Bearer ${key}`;
+  const csrf = session.csrfToken();
+  if (csrf) result['X-CSRF-Token'] = csrf;
   const tenant = settings.tenant();
   if (tenant) result['NGSILD-Tenant'] = tenant;
   return result;

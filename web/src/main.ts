@@ -6,7 +6,7 @@ import { append, h } from './dom';
 import { initLanguage, language, languages, onLanguageChange, setLanguage, t, type Language } from './i18n';
 import type { MessageKey } from './locales/en';
 import { setNavigator, type View } from './navigation';
-import { settings } from './settings';
+import { session } from './session';
 import { renderEntities } from './views/entities';
 import { renderEntity } from './views/entity';
 import { renderSettings } from './views/settings';
@@ -101,11 +101,15 @@ function renderLanguageSelect(): void {
   select.onchange = () => void setLanguage(select.value as Language);
 }
 
-// Shown when the server answered 401: a login field for the API key.
+// Shown when the server answered 401: a login field for the API key (or a bearer token),
+// exchanged for a session cookie (session.ts); a refused key is said in the form.
 function showKeyPrompt(): void {
   const region = document.getElementById('auth') as HTMLElement;
   if (region.childElementCount > 0) return;
-  const input = h('input', { id: 'auth-key', type: 'password', autocomplete: 'off', required: true });
+  const input = h('input', {
+    id: 'auth-key', type: 'password', autocomplete: 'off', required: true, 'aria-describedby': 'auth-help',
+  });
+  const error = h('p', { id: 'auth-error', role: 'alert' });
   const form = h(
     'form',
     { class: 'auth-form', 'aria-labelledby': 'auth-title' },
@@ -113,12 +117,18 @@ function showKeyPrompt(): void {
     h('label', { for: 'auth-key' }, t('apiKey')),
     input,
     h('button', { type: 'submit' }, t('signIn')),
+    h('p', { id: 'auth-help', class: 'help' }, t('apiKeyHelp')),
+    error,
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    settings.setApiKey(input.value.trim());
-    region.replaceChildren();
-    void route();
+    session.logIn(input.value.trim()).then(() => {
+      region.replaceChildren();
+      void route();
+    }, (failure: Error) => {
+      error.textContent = failure.message;
+      input.focus();
+    });
   });
   region.replaceChildren(form);
   input.focus();
@@ -153,6 +163,7 @@ async function start(): Promise<void> {
     if (location.pathname + location.search !== renderedLocation) void route();
   });
   window.addEventListener(UNAUTHORIZED_EVENT, showKeyPrompt);
+  await session.restore();
   void route().then(() => {
     const heading = main().querySelector('h1');
     if (heading) document.title = `${heading.textContent} · CityTwin`;

@@ -1,244 +1,28 @@
 #include "citytwin/http/http_context_loader.hpp"
-#include "client_tls.hpp"
-
-#include <exception>
-#include <optional>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
-#include <boost/url/parse.hpp>
-#include <boost/url/url.hpp>
 
 namespace citytwin::http {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-namespace ssl = boost::asio::ssl;
-namespace urls = boost::urls;
-using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
-
-// Where one request goes.
-struct Target {
-  bool https = false;
-  std::string host;         // for DNS and certificate checks (no brackets)
-  std::string port;         // explicit or the scheme default
-  std::string host_header;  // host[:port] as written in the URL
-  std::string path;         // origin-form request target
-};
-
-// What one request/response produced.
-struct Reply {
-  unsigned status = 0;
-  std::string location;
-  std::string body;
-};
-
-struct Outcome {
-  std::optional<Reply> reply;
-  std::string error;  // set when reply is empty
-};
-
-Error unavailable(std::string_view url, const std::string& detail) {
-  return make_error(ErrorKind::kLdContextNotAvailable,
-                    "cannot load @context \"" + std::string(url) + "\": " + detail);
+HttpGetOptions get_options(HttpContextLoaderOptions options) {
+  options.accept = "application/ld+json, application/json";
+  return options;
 }
-
-Result<Target> parse_target(std::string_view url) {
-  auto parsed = urls::parse_uri(url);
-  if (!parsed) return unavailable(url, "not an absolute URL");
-  const urls::url_view& view = *parsed;
-  Target target;
-  if (view.scheme_id() == urls::scheme::https) {
-    target.https = true;
-  } else if (view.scheme_id() != urls::scheme::http) {
-    return unavailable(url, "only http and https URLs can be loaded");
-  }
-  if (!view.has_authority() || view.encoded_host().empty()) {
-    return unavailable(url, "the URL has no host");
-  }
-  target.host = view.host_address();
-  target.port = view.has_port() ? std::string(view.port()) : (target.https ? "443" : "80");
-  target.host_header = std::string(view.encoded_host_and_port());
-  target.path = std::string(view.encoded_target());
-  if (target.path.empty() || target.path.front() != '/') target.path.insert(0, "/");
-  return target;
-}
-
-bool is_redirect(unsigned status) {
-  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-}
-
-bool is_ip_literal(const std::string& host) {
-  boost::system::error_code ec;
-  asio::ip::make_address(host, ec);
-  return !ec;
-}
-
-class Fetcher {
- public:
-  Fetcher(const HttpContextLoaderOptions& options, ssl::context* tls, Clock::time_point deadline)
-      : options_(options), tls_(tls), deadline_(deadline) {}
-
-  asio::awaitable<void> run(const Target& target, Outcome& out) {
-    auto executor = co_await asio::this_coro::executor;
-    beast::error_code ec;
-    tcp::resolver resolver(executor);
-    auto endpoints = co_await resolver.async_resolve(target.host, target.port,
-                                                     asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return fail(out, "cannot resolve " + target.host + ": " + ec.message());
-    // SSRF guard: every address is checked and only these checked addresses are connected to.
-    for (const auto& entry : endpoints) {
-      auto allowed = options_.outbound.check(target.host, target.port, entry.endpoint().address());
-      if (!allowed.ok()) co_return fail(out, allowed.error().detail);
-    }
-    if (!target.https) {
-      beast::tcp_stream stream(executor);
-      stream.expires_at(deadline_);
-      co_await stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) co_return fail(out, "cannot connect: " + describe(ec));
-      co_await exchange(stream, target, out);
-      co_return;
-    }
-    if (tls_ == nullptr) co_return fail(out, "TLS is not available");
-    beast::ssl_stream<beast::tcp_stream> stream(executor, *tls_);
-    if (!is_ip_literal(target.host)) {  // RFC 6066 clause 3: no SNI for IP literals
-      SSL_set_tlsext_host_name(stream.native_handle(), target.host.c_str());
-    }
-    stream.set_verify_callback(ssl::host_name_verification(target.host), ec);
-    beast::get_lowest_layer(stream).expires_at(deadline_);
-    co_await beast::get_lowest_layer(stream).async_connect(
-        endpoints, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return fail(out, "cannot connect: " + describe(ec));
-    co_await stream.async_handshake(ssl::stream_base::client,
-                                    asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return fail(out, "TLS handshake failed: " + describe(ec));
-    co_await exchange(stream, target, out);
-  }
-
- private:
-  template <class Stream>
-  asio::awaitable<void> exchange(Stream& stream, const Target& target, Outcome& out) {
-    bhttp::request<bhttp::empty_body> request{bhttp::verb::get, target.path, 11};
-    request.set(bhttp::field::host, target.host_header);
-    request.set(bhttp::field::accept, "application/ld+json, application/json");
-    request.set(bhttp::field::user_agent, options_.user_agent);
-    request.set(bhttp::field::connection, "close");
-    beast::error_code ec;
-    co_await bhttp::async_write(stream, request, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return fail(out, "cannot send the request: " + describe(ec));
-    bhttp::response_parser<bhttp::string_body> parser;
-    parser.body_limit(options_.max_body_bytes);
-    beast::flat_buffer buffer;
-    co_await bhttp::async_read(stream, buffer, parser,
-                               asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return fail(out, "cannot read the response: " + describe(ec));
-    const auto& response = parser.get();
-    Reply reply;
-    reply.status = response.result_int();
-    if (auto location = response.find(bhttp::field::location); location != response.end()) {
-      reply.location = std::string(location->value());
-    }
-    reply.body = response.body();
-    out.reply = std::move(reply);
-  }
-
-  std::string describe(const beast::error_code& ec) const {
-    if (ec == beast::error::timeout) {
-      return "timed out after " + std::to_string(options_.timeout.count()) + " ms";
-    }
-    if (ec == bhttp::error::body_limit) {
-      return "document larger than " + std::to_string(options_.max_body_bytes) + " bytes";
-    }
-    return ec.message();
-  }
-
-  static void fail(Outcome& out, std::string detail) { out.error = std::move(detail); }
-
-  const HttpContextLoaderOptions& options_;
-  ssl::context* tls_;
-  Clock::time_point deadline_;
-};
 
 }  // namespace
 
-struct HttpContextLoader::Tls {
-  std::unique_ptr<ssl::context> context;
-};
-
 HttpContextLoader::HttpContextLoader(HttpContextLoaderOptions options)
-    : options_(std::move(options)) {
-  auto context = make_client_tls(options_.ca_file);
-  if (context) tls_ = std::make_unique<Tls>(Tls{std::move(context)});
-}
+    : getter_(get_options(options)) {}
 
 HttpContextLoader::~HttpContextLoader() = default;
 
-// One request on its own event loop. The loop is bounded by the deadline even if name
-// resolution (which the stream timeout does not cover) hangs.
-static Result<Reply> fetch_once(const Target& target, std::string_view url,
-                                const HttpContextLoaderOptions& options, ssl::context* tls) {
-  Outcome out;
-  Clock::time_point deadline = Clock::now() + options.timeout;
-  bool done = false;
-  {
-    asio::io_context io;
-    Fetcher fetcher(options, tls, deadline);
-    asio::co_spawn(io, fetcher.run(target, out), [&](std::exception_ptr error) {
-      done = true;
-      if (error) out.error = "internal error in the HTTP client";
-    });
-    io.run_until(deadline + std::chrono::milliseconds(100));
-  }
-  if (!done) {
-    return unavailable(url, "timed out after " + std::to_string(options.timeout.count()) + " ms");
-  }
-  if (!out.reply) return unavailable(url, out.error);
-  return std::move(*out.reply);
-}
-
-// Follows up to max_redirects redirects (RFC 9110 clause 15.4), resolving relative Locations.
 Result<std::string> HttpContextLoader::load(std::string_view url) {
-  try {
-    urls::url current;
-    if (auto parsed = urls::parse_uri(url)) current = *parsed;
-    for (int hop = 0;; ++hop) {
-      auto target = parse_target(hop == 0 ? url : std::string_view(current.buffer()));
-      if (!target) return std::move(target).error();
-      auto reply = fetch_once(*target, url, options_, tls_ ? tls_->context.get() : nullptr);
-      if (!reply) return std::move(reply).error();
-      if (is_redirect(reply->status)) {
-        if (hop >= options_.max_redirects) {
-          return unavailable(url,
-                             "more than " + std::to_string(options_.max_redirects) + " redirects");
-        }
-        auto location = urls::parse_uri_reference(reply->location);
-        urls::url next;
-        if (reply->location.empty() || !location || !urls::resolve(current, *location, next)) {
-          return unavailable(url, "redirect with an invalid Location");
-        }
-        current = std::move(next);
-        continue;
-      }
-      if (reply->status < 200 || reply->status > 299) {
-        return unavailable(url, "HTTP status " + std::to_string(reply->status));
-      }
-      return std::move(reply->body);
-    }
-  } catch (const std::exception& error) {
-    return unavailable(url, std::string("internal error: ") + error.what());
+  auto document = getter_.get(url);
+  if (!document) {
+    return make_error(
+        ErrorKind::kLdContextNotAvailable,
+        "cannot load @context \"" + std::string(url) + "\": " + document.error().detail);
   }
+  return std::move(document->body);
 }
 
 }  // namespace citytwin::http

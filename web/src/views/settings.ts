@@ -1,5 +1,7 @@
 import { append, h } from '../dom';
 import { t } from '../i18n';
+import { UNAUTHORIZED_EVENT } from '../api';
+import { session } from '../session';
 import { settings } from '../settings';
 
 function field(id: string, label: string, help: string, input: HTMLInputElement): HTMLElement {
@@ -8,24 +10,28 @@ function field(id: string, label: string, help: string, input: HTMLInputElement)
   return h('div', { class: 'field' }, h('label', { for: id }, label), input, h('p', { id: `${id}-help`, class: 'help' }, help));
 }
 
+// Logs out on the server, then asks for a key again.
+async function signOut(status: HTMLElement): Promise<void> {
+  await session.logOut();
+  status.textContent = t('signedOut');
+  window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT));
+}
+
 export function renderSettings(container: HTMLElement): Record<string, never> {
-  const key = h('input', { type: 'password', autocomplete: 'off', value: settings.apiKey() });
   const tenant = h('input', { type: 'text', value: settings.tenant() });
   const tiles = h('input', { type: 'url', value: settings.tileUrl(), inputmode: 'url' });
   const status = h('p', { role: 'status' });
   const form = h(
     'form',
     { class: 'settings' },
-    field('settings-key', t('apiKey'), t('apiKeyHelp'), key),
     field('settings-tenant', t('tenant'), t('tenantHelp'), tenant),
     field('settings-tiles', t('tileUrl'), t('tileUrlHelp'), tiles),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('save')),
-      h('button', { type: 'button', class: 'secondary', onclick: () => { key.value = ''; settings.setApiKey(''); status.textContent = t('saved'); } }, t('signOut'))),
+      h('button', { type: 'button', id: 'sign-out', class: 'secondary', onclick: () => void signOut(status) }, t('signOut'))),
     status,
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    settings.setApiKey(key.value.trim());
     settings.setTenant(tenant.value);
     settings.setTileUrl(tiles.value);
     status.textContent = t('saved');

@@ -38,4 +38,13 @@ struct Request {
 // start with '/' or holds a malformed %-escape.
 bool parse_request_target(std::string_view target, Request& request);
 
+// The credential of a request: "Authorization: Bearer <key or token>" (RFC 6750 section
+// 2.1) or "X-API-Key: <key>" (an API-gateway convention, for clients that cannot set
+// Authorization). When both are sent, a Bearer Authorization wins.
+std::optional<std::string_view> presented_credential(const Request& request);
+
+// The value of cookie `name` in the request's Cookie header (RFC 6265 section 5.4), or
+// nullopt.
+std::optional<std::string_view> request_cookie(const Request& request, std::string_view name);
+
 }  // namespace citytwin::http

@@ -12,6 +12,7 @@
 #include "citytwin/http/router.hpp"
 #include "citytwin/http/write_barrier.hpp"
 #include "citytwin/security/audit_log.hpp"
+#include "citytwin/security/console_sessions.hpp"
 #include "citytwin/security/jwt_verifier.hpp"
 #include "citytwin/security/key_service.hpp"
 
@@ -80,6 +81,11 @@ class Server {
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
+
+  // Accepts the web console's session cookie (made by the routes of
+  // console_session_routes.hpp) as the credential it stands for, with a CSRF token on
+  // state-changing requests. Call before run(); only with `keys`.
+  void use_console_sessions(security::ConsoleSessions& sessions);
 
   // Binds and listens; fails with a clear message when the address is in use or the TLS
   // certificate or key cannot be used.

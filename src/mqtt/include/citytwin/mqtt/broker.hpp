@@ -71,11 +71,20 @@ struct BrokerOptions {
   unsigned publish_burst = 0;
   // MQTT over TLS (port 8883 by convention) on a second listener, same broker and sessions.
   // Off while tls_host is empty. The certificate chain and private key are PEM files; TLS 1.2
-  // or newer; clients are not asked for certificates (they authenticate with CONNECT).
+  // or newer.
   std::string tls_host;
   std::uint16_t tls_port = 8883;
   std::string tls_cert_file;
   std::string tls_key_file;
+  // PEM file of the CAs whose client certificates the TLS listener trusts (mutual TLS,
+  // docs/mqtt.md "Client certificates"). Empty (default): clients are not asked for a
+  // certificate and authenticate with CONNECT. Set: a client certificate that is not valid
+  // (untrusted issuer, expired, not yet valid, not for client authentication) fails the
+  // handshake; a valid one's subject CN reaches BrokerHooks::authenticate.
+  std::string tls_client_ca_file;
+  // With tls_client_ca_file: also refuse clients that send no certificate, at the
+  // handshake. Default false (they may still authenticate with CONNECT).
+  bool tls_require_client_cert = false;
 };
 
 // Who is on a connection, as told in CONNECT.
@@ -84,6 +93,9 @@ struct ClientIdentity {
   std::string username;  // "" when none was given
   std::string peer;      // "address:port"
   int protocol_version = kMqtt5;
+  // The subject common name of the client certificate the TLS handshake verified against
+  // BrokerOptions::tls_client_ca_file; "" without one.
+  std::string certificate_cn;
 };
 
 // An inbound application message, valid until `done` is called.

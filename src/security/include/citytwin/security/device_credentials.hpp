@@ -51,6 +51,9 @@ class DeviceCredentialService {
   Status remove(std::string_view tenant, std::string_view username);
   // Whether `username` has a credential at all (a CONNECT naming one must present it).
   Result<bool> exists(std::string_view username) const;
+  // The credential of `username`, without checking a password: for a device whose verified
+  // client certificate names it (docs/mqtt.md, "Client certificates"). nullopt when none.
+  Result<std::optional<DeviceCredential>> find(std::string_view username) const;
   // The credential `username` and `password` stand for, or kUnauthorized (the detail does
   // not tell an unknown user from a wrong password).
   Result<DeviceCredential> authenticate(std::string_view username, std::string_view password) const;

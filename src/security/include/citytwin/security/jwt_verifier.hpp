@@ -7,6 +7,7 @@
 // the same Permission checks apply.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -55,6 +56,11 @@ class JwtVerifier {
   // Number of usable keys loaded (for the start-up log).
   std::size_t key_count() const;
 
+  // False when `token` is a well-formed JWS whose alg and kid no loaded key matches: a key
+  // the provider may have added since the set was read (RemoteJwks then fetches it again).
+  // True for anything else, malformed tokens included, which a new set would not help.
+  bool knows_key(std::string_view token) const;
+
   // Whether a bearer credential has the shape of a JWS compact serialization (three
   // base64url parts) rather than of a CityTwin API key.
   static bool looks_like_jwt(std::string_view credential);
@@ -67,10 +73,20 @@ class JwtVerifier {
   const Clock& clock_;
 };
 
-// The verifier in use, swapped when the JWKS file is read again (SIGHUP): requests already
-// verifying keep the one they took. Thread-safe.
+// The verifier in use, swapped when the JWKS file is read again (SIGHUP) or fetched again
+// from the provider's URL (RemoteJwks): requests already verifying keep the one they took.
+// Thread-safe once the refetch callback is set (before requests arrive).
 class JwtVerifierSlot {
  public:
+  // Called when a token names a key the current set lacks (or no set is loaded yet); may
+  // block for a bounded time while it fetches the set again, and returns whether the set
+  // changed. Without it such tokens are refused at once.
+  void on_unknown_key(std::function<bool()> refetch) { refetch_ = std::move(refetch); }
+
+  // The principal of `token` (JwtVerifier::verify), asking for the set again once when the
+  // token's key is not in it; kUnauthorized when no set is loaded.
+  Result<Principal> verify(std::string_view token) const;
+
   void set(std::shared_ptr<const JwtVerifier> verifier) {
     std::lock_guard lock(mutex_);
     current_ = std::move(verifier);
@@ -83,6 +99,7 @@ class JwtVerifierSlot {
  private:
   mutable std::mutex mutex_;
   std::shared_ptr<const JwtVerifier> current_;
+  std::function<bool()> refetch_;
 };
 
 }  // namespace citytwin::security

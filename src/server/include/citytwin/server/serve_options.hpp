@@ -92,6 +92,20 @@ struct ServeOptions {
   // Most records the audit log keeps (docs/security.md, "Audit log"); older ones are erased.
   // 0 turns the audit log off (for benchmarks). Default 1,000,000.
   std::uint64_t audit_max_records = 1'000'000;
+  // Or the provider's JWKS URL (https only; security::RemoteJwksOptions says what the cache
+  // settings do), fetched through the outbound (SSRF) policy with certificate checks against
+  // the system CA store or jwks_ca_file. Default: none.
+  std::string jwks_url;
+  std::string jwks_ca_file;
+  std::uint32_t jwks_cache_default_s = 3600;
+  std::uint32_t jwks_cache_min_s = 60;
+  std::uint32_t jwks_cache_max_s = 86400;
+  std::uint32_t jwks_unknown_key_interval_s = 30;
+  // Time allowed for one fetch of jwks_url. Default 3 s.
+  std::uint32_t jwks_fetch_timeout_ms = 3000;
+  // Lifetime of a web console session from its login (docs/security.md, "Console
+  // sessions"). Default 8 h.
+  std::uint32_t console_session_ttl_s = 8 * 3600;
 
   // Remote @context download limits.
   std::uint32_t context_fetch_timeout_ms = 5000;
@@ -131,6 +145,10 @@ struct ServeOptions {
   std::string mqtt_tls_listen;
   std::string mqtt_tls_cert_file;
   std::string mqtt_tls_key_file;
+  // Client certificates on the MQTT TLS listener (mqtt::BrokerOptions says what each does):
+  // a PEM file of trusted client CAs, and whether a certificate is required. Default: none.
+  std::string mqtt_tls_client_ca_file;
+  bool mqtt_tls_require_client_cert = false;
   // Built-in broker: whether clients without credentials may connect (docs/security.md,
   // "Device credentials"): "allow", "deny", or "auto" (default): allowed only with auth off
   // and every MQTT listener on loopback.

@@ -16,27 +16,15 @@
 #include <string_view>
 
 #include "citytwin/common/result.hpp"
+#include "citytwin/http/http_getter.hpp"
 #include "citytwin/http/outbound_policy.hpp"
 #include "citytwin/model/context_loader.hpp"
 
 namespace citytwin::http {
 
-struct HttpContextLoaderOptions {
-  // Time allowed for one request (resolve, connect, TLS handshake, write, read), per
-  // redirect hop. Default 5 s.
-  std::chrono::milliseconds timeout{5000};
-  // Largest response body accepted, in bytes. Default 1 MiB.
-  std::size_t max_body_bytes = 1024 * 1024;
-  // Redirects (301, 302, 303, 307, 308) followed before giving up. Default 3.
-  int max_redirects = 3;
-  // PEM file of trusted CA certificates; empty means the system default store.
-  std::string ca_file;
-  // Sent as User-Agent. Default "CityTwin".
-  std::string user_agent = "CityTwin";
-  // Which destinations may be fetched from (SSRF protection, outbound_policy.hpp). Default:
-  // public addresses only; redirects are checked like the first request.
-  OutboundPolicy outbound;
-};
+// Limits, trust store and outbound policy of the downloads (http_getter.hpp); Accept is set
+// to JSON-LD by the loader.
+using HttpContextLoaderOptions = HttpGetOptions;
 
 class HttpContextLoader final : public jsonld::ContextLoader {
  public:
@@ -46,9 +34,7 @@ class HttpContextLoader final : public jsonld::ContextLoader {
   Result<std::string> load(std::string_view url) override;
 
  private:
-  struct Tls;  // the OpenSSL client context, shared by all loads
-  HttpContextLoaderOptions options_;
-  std::unique_ptr<Tls> tls_;
+  HttpGetter getter_;
 };
 
 }  // namespace citytwin::http
