@@ -30,8 +30,8 @@ class Server::Impl {
         workers_(worker_count()),
         ip_limiter_(limiter_for(options_.ip_rate_limit)),
         key_limiter_(limiter_for(options_.key_rate_limit)),
-        dispatcher_{router, metrics,           options_,           tracker_, workers_, barrier,
-                    keys,   ip_limiter_.get(), key_limiter_.get(), tokens,   nullptr} {
+        dispatcher_{router,  metrics, options_,          tracker_,           workers_,
+                    barrier, keys,    ip_limiter_.get(), key_limiter_.get(), tokens} {
     for (unsigned i = 0; i < io_thread_count(); ++i) {
       loops_.push_back(std::make_unique<asio::io_context>(1));
       keep_running_.push_back(asio::make_work_guard(*loops_.back()));

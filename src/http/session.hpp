@@ -49,7 +49,7 @@ struct Dispatcher {
   const core::DataPolicies* open_data = nullptr;
   // Where writes and administrative actions are recorded; null: nowhere.
   security::AuditLog* audit = nullptr;
-  security::ConsoleSessions* sessions;      // null: no console session cookies
+  security::ConsoleSessions* sessions = nullptr;  // null: no console session cookies
 
   // Calls `done` with the response, on `loop` (directly when the handler ran inline).
   void dispatch(BeastRequest&& request, std::string_view client_address,
