@@ -35,14 +35,18 @@ std::string key_of(std::string_view tenant, std::string_view id) {
   return key;
 }
 
-std::string random_hex() {
-  std::random_device device;
-  std::uint64_t high = (static_cast<std::uint64_t>(device()) << 32) | device();
-  std::uint64_t low = (static_cast<std::uint64_t>(device()) << 32) | device();
+std::string hex32(std::uint64_t high, std::uint64_t low) {
   char text[33];
   std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(high),
                 static_cast<unsigned long long>(low));
   return text;
+}
+
+std::string random_hex() {
+  std::random_device device;
+  std::uint64_t high = (static_cast<std::uint64_t>(device()) << 32) | device();
+  std::uint64_t low = (static_cast<std::uint64_t>(device()) << 32) | device();
+  return hex32(high, low);
 }
 
 Error not_found(std::string_view id) {
@@ -165,6 +169,17 @@ std::string link_header(const Subscription& subscription) {
 }
 
 }  // namespace
+
+SubscriptionService::NotificationIds::NotificationIds() {
+  std::random_device device;
+  random_.seed((static_cast<std::uint64_t>(device()) << 32) | device());
+}
+
+std::string SubscriptionService::NotificationIds::next() {
+  std::lock_guard lock(mutex_);
+  std::uint64_t high = random_();
+  return "urn:ngsi-ld:Notification:" + hex32(high, random_());
+}
 
 SubscriptionService::SubscriptionService(store::EntityStore& store, const Clock& clock,
                                          ContextResolveFn resolve, NotificationSender& sender,
@@ -640,7 +655,7 @@ void SubscriptionService::notify(const Batch& batch) {
         if (last != last_notified_.end() && now.micros - last->second.micros < period) continue;
       }
       last_notified_[key] = now;
-      std::string notification_id = "urn:ngsi-ld:Notification:" + random_hex();
+      std::string notification_id = notification_ids_.next();
       enqueue(*subscription,
               make_notification(*subscription, change, *trigger, now, notification_id), completion);
     }
@@ -716,7 +731,7 @@ void SubscriptionService::notify_periodic(const Subscription& subscription) {
   auto entities = entity_source_(subscription.tenant, query);
   // Nothing matches (or the tenant has no entities yet): nothing to tell.
   if (!entities || entities->empty()) return;
-  std::string notification_id = "urn:ngsi-ld:Notification:" + random_hex();
+  std::string notification_id = notification_ids_.next();
   enqueue(subscription, make_periodic_notification(subscription, *entities, now, notification_id));
 }
 
