@@ -237,11 +237,9 @@ Result<std::vector<std::string>> SubscriptionService::restore() {
     subscription->created_at = created;
     subscription->modified_at = instant_member(document, "modifiedAt").value_or(created);
     notifier_.add(key, stats[key]);
-    std::string tenant = subscription->tenant;
-    std::string id = subscription->id;
     auto shared = std::make_shared<const Subscription>(std::move(*subscription));
     std::unique_lock lock(subscriptions_mutex_);
-    subscriptions_[tenant][id] = std::move(shared);
+    install(std::move(shared));
   }
   CT_RETURN_IF_ERROR(restore_outbox());
   CT_RETURN_IF_ERROR(replay_records());
@@ -376,6 +374,11 @@ void SubscriptionService::stop() {
   for (const auto& [key, stats] : notifier_.all_stats()) save_stats(key, stats);
 }
 
+void SubscriptionService::install(std::shared_ptr<const Subscription> subscription) {
+  indexes_[subscription->tenant].put(subscription);
+  subscriptions_[subscription->tenant][subscription->id] = std::move(subscription);
+}
+
 Status SubscriptionService::save(const Subscription& subscription) {
   json::object document;
   document["payload"] = subscription.payload;
@@ -429,7 +432,7 @@ Result<std::string> SubscriptionService::create(std::string_view tenant, json::o
   notifier_.add(key, DeliveryStats{});
   auto shared = std::make_shared<const Subscription>(std::move(*subscription));
   std::unique_lock lock(subscriptions_mutex_);
-  subscriptions_[std::string(tenant)][id] = std::move(shared);
+  install(std::move(shared));
   return id;
 }
 
@@ -529,7 +532,7 @@ Status SubscriptionService::update(std::string_view tenant, std::string_view id,
   CT_RETURN_IF_ERROR(save(*updated));
   auto shared = std::make_shared<const Subscription>(std::move(*updated));
   std::unique_lock lock(subscriptions_mutex_);
-  subscriptions_[std::string(tenant)][std::string(id)] = std::move(shared);
+  install(std::move(shared));
   return ok_status();
 }
 
@@ -544,6 +547,9 @@ Status SubscriptionService::remove(std::string_view tenant, std::string_view id)
     auto by_tenant = subscriptions_.find(tenant);
     by_tenant->second.erase(std::string(id));
     if (by_tenant->second.empty()) subscriptions_.erase(by_tenant);
+    auto index = indexes_.find(tenant);
+    index->second.remove(std::string(id));
+    if (index->second.empty()) indexes_.erase(index);
   }
   notifier_.remove(key);
   return ok_status();
@@ -631,21 +637,25 @@ void SubscriptionService::notify(const Batch& batch) {
         }
       },
       batch.record_key);
-  std::vector<std::shared_ptr<const Subscription>> candidates;
+  // Change by change, each against the subscriptions the index finds for it; a subscription
+  // meets the batch's changes in their order, so its notifications keep the write order.
+  std::vector<std::vector<std::shared_ptr<const Subscription>>> candidates(batch.changes.size());
   {
     std::shared_lock lock(subscriptions_mutex_);
-    auto by_tenant = subscriptions_.find(batch.tenant);
-    if (by_tenant == subscriptions_.end()) return;
-    for (const auto& [id, subscription] : by_tenant->second) candidates.push_back(subscription);
+    auto index = indexes_.find(batch.tenant);
+    if (index == indexes_.end()) return;
+    for (std::size_t i = 0; i < batch.changes.size(); ++i) {
+      index->second.candidates(batch.changes[i], candidates[i]);
+    }
   }
-  for (const auto& subscription : candidates) {
-    if (subscription->periodic()) continue;  // notified by tick(), not on changes
-    if (!subscription->active) continue;     // clause 5.2.12 isActive false: paused
-    if (subscription->expires_at && *subscription->expires_at <= batch.at) continue;
-    Key key = key_of(subscription->tenant, subscription->id);
-    for (const auto& change : batch.changes) {
+  for (std::size_t i = 0; i < batch.changes.size(); ++i) {
+    const EntityChange& change = batch.changes[i];
+    for (const auto& subscription : candidates[i]) {
+      if (!subscription->active) continue;  // clause 5.2.12 isActive false: paused
+      if (subscription->expires_at && *subscription->expires_at <= batch.at) continue;
       auto trigger = match_change(*subscription, change);
       if (!trigger) continue;
+      Key key = key_of(subscription->tenant, subscription->id);
       // Throttling (clause 5.2.12): a change within the period after the last notification
       // is not notified.
       Instant now = clock_.now();

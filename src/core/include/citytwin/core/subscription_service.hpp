@@ -24,6 +24,7 @@
 #include "citytwin/core/change_observer.hpp"
 #include "citytwin/core/notifier.hpp"
 #include "citytwin/core/subscription.hpp"
+#include "citytwin/core/subscription_index.hpp"
 #include "citytwin/store/entity_store.hpp"
 
 namespace citytwin::core {
@@ -161,6 +162,10 @@ class SubscriptionService final : public ChangeListener {
   // tenant -> id -> subscription; replaced, never changed in place, so readers may keep one.
   std::map<std::string, std::map<std::string, std::shared_ptr<const Subscription>>, std::less<>>
       subscriptions_;
+  // tenant -> its change subscriptions indexed for matching (same lock, kept in step).
+  std::map<std::string, SubscriptionIndex, std::less<>> indexes_;
+  // Under subscriptions_mutex_ (exclusive): files `subscription` in both maps.
+  void install(std::shared_ptr<const Subscription> subscription);
 
   std::mutex incoming_mutex_;
   std::condition_variable incoming_ready_;
