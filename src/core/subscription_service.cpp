@@ -168,6 +168,24 @@ std::string link_header(const Subscription& subscription) {
   return "<" + url + ">; rel=\"" + std::string(kContextRel) + "\"; type=\"application/ld+json\"";
 }
 
+// The notification with its headers (clause 5.3): Content-Type, Link for application/json,
+// NGSILD-Tenant, receiverInfo.
+OutgoingNotification outgoing(const Subscription& subscription, std::string body,
+                              std::shared_ptr<const void> completion) {
+  OutgoingNotification out;
+  out.completion = std::move(completion);
+  out.uri = subscription.notification.uri;
+  out.headers.emplace_back("Content-Type", subscription.notification.accept);
+  if (subscription.notification.accept == "application/json") {
+    out.headers.emplace_back("Link", link_header(subscription));
+  }
+  if (!subscription.tenant.empty()) out.headers.emplace_back("NGSILD-Tenant", subscription.tenant);
+  for (const auto& header : subscription.notification.receiver_info) out.headers.push_back(header);
+  out.notifier_info = subscription.notification.notifier_info;
+  out.body = std::move(body);
+  return out;
+}
+
 }  // namespace
 
 SubscriptionService::NotificationIds::NotificationIds() {
@@ -650,6 +668,7 @@ void SubscriptionService::notify(const Batch& batch) {
   }
   for (std::size_t i = 0; i < batch.changes.size(); ++i) {
     const EntityChange& change = batch.changes[i];
+    NotificationRenderer renderer(change);
     for (const auto& subscription : candidates[i]) {
       if (!subscription->active) continue;  // clause 5.2.12 isActive false: paused
       if (subscription->expires_at && *subscription->expires_at <= batch.at) continue;
@@ -666,30 +685,17 @@ void SubscriptionService::notify(const Batch& batch) {
       }
       last_notified_[key] = now;
       std::string notification_id = notification_ids_.next();
-      enqueue(*subscription,
-              make_notification(*subscription, change, *trigger, now, notification_id), completion);
+      notifier_.enqueue(
+          key, outgoing(*subscription, renderer.text(*subscription, *trigger, now, notification_id),
+                        completion));
     }
   }
 }
 
 void SubscriptionService::enqueue(const Subscription& subscription, const json::object& body,
                                   std::shared_ptr<const void> completion) {
-  OutgoingNotification outgoing;
-  outgoing.completion = std::move(completion);
-  outgoing.uri = subscription.notification.uri;
-  outgoing.headers.emplace_back("Content-Type", subscription.notification.accept);
-  if (subscription.notification.accept == "application/json") {
-    outgoing.headers.emplace_back("Link", link_header(subscription));
-  }
-  if (!subscription.tenant.empty()) {
-    outgoing.headers.emplace_back("NGSILD-Tenant", subscription.tenant);
-  }
-  for (const auto& header : subscription.notification.receiver_info) {
-    outgoing.headers.push_back(header);
-  }
-  outgoing.notifier_info = subscription.notification.notifier_info;
-  outgoing.body = to_json_text(body);
-  notifier_.enqueue(key_of(subscription.tenant, subscription.id), std::move(outgoing));
+  notifier_.enqueue(key_of(subscription.tenant, subscription.id),
+                    outgoing(subscription, to_json_text(body), std::move(completion)));
 }
 
 // Periodic subscriptions (timeInterval, clause 5.2.12): checked every 100 ms, each notified
