@@ -97,6 +97,9 @@ def main():
     parser.add_argument("--fanout", type=int, default=5)
     parser.add_argument("--rate", type=int, default=10000)
     parser.add_argument("--duration", type=float, default=10)
+    parser.add_argument("--perf-output", default=None,
+                        help="also record the server with `perf record -g` into this file "
+                             "during the timed phase")
     args = parser.parse_args()
 
     directory = tempfile.mkdtemp(prefix="citytwin-subbench-")
@@ -127,7 +130,9 @@ def main():
             assert session.post(url, headers=JSON, data=json.dumps(batch(ids, 0))).status_code \
                 in (201, 204)
         # Baseline write throughput, no subscription yet.
+        base_cpu = cpu_seconds(server.process.pid)
         base_done, base_elapsed = write_load(server, args.entities, 0, args.duration)
+        base_cpu = cpu_seconds(server.process.pid) - base_cpu
         stride = max(1, args.entities // args.fanout)
         for j in range(args.subscriptions):
             watched = sorted({(j + stride * m) % args.entities for m in range(args.fanout)})
@@ -143,6 +148,12 @@ def main():
         time.sleep(1)
         received.clear()
         cpu_before = cpu_seconds(server.process.pid)
+        broker_cpu = cpu_seconds(broker.pid)
+        perf = None
+        if args.perf_output:
+            perf = subprocess.Popen(["perf", "record", "-g", "-o", args.perf_output, "-p",
+                                     str(server.process.pid)], stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
         done, elapsed = write_load(server, args.entities, args.rate, args.duration)
         # Drain: wait until receipts stop growing.
         last = -1
@@ -150,6 +161,11 @@ def main():
             last = len(received)
             time.sleep(1.0)
         cpu_used = cpu_seconds(server.process.pid) - cpu_before
+        broker_cpu = cpu_seconds(broker.pid) - broker_cpu
+        load_average = os.getloadavg()
+        if perf:
+            perf.send_signal(2)
+            perf.wait()
         window_end = received[-1][0] if received else time.time()
         latencies = []
         first = None
@@ -165,7 +181,9 @@ def main():
         delivered = len(latencies)
         span = (window_end - first) if first else float("nan")
         # Closed-loop write throughput with the subscriptions in place.
+        with_cpu = cpu_seconds(server.process.pid)
         with_done, with_elapsed = write_load(server, args.entities, 0, args.duration)
+        with_cpu = cpu_seconds(server.process.pid) - with_cpu
         result = {
             "subscriptions": args.subscriptions, "fanout": args.fanout,
             "offered_updates_per_s": args.rate, "duration_s": args.duration,
@@ -177,9 +195,17 @@ def main():
             "latency_p99_ms": round(percentile(latencies, 99), 1),
             "server_cpu_us_per_notification": round(cpu_used * 1e6 / delivered, 1)
             if delivered else None,
+            "broker_cpu_us_per_notification": round(broker_cpu * 1e6 / delivered, 1)
+            if delivered else None,
             "max_writes_per_s_without_subscriptions": round(base_done / base_elapsed),
             "max_writes_per_s_with_subscriptions": round(with_done / with_elapsed),
-            "load_average": os.getloadavg(),
+            # Server CPU per acknowledged update in the two closed-loop phases: the cost the
+            # subscriptions add to a write, independent of how busy the machine was.
+            "server_cpu_us_per_update_without_subscriptions":
+                round(base_cpu * 1e6 / base_done, 1) if base_done else None,
+            "server_cpu_us_per_update_with_subscriptions":
+                round(with_cpu * 1e6 / with_done, 1) if with_done else None,
+            "load_average_timed_phase": load_average,
         }
         print(json.dumps(result, indent=2))
     finally:

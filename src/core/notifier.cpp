@@ -6,6 +6,10 @@ namespace citytwin::core {
 namespace {
 // Notifications one thread sends for a subscription before serving another.
 constexpr unsigned kBurst = 32;
+// Subscriptions of one lane whose heads go in one send_batch(), and batches a thread sends
+// for a lane before serving others.
+constexpr std::size_t kLaneBatch = 64;
+constexpr unsigned kLaneRounds = 16;
 }  // namespace
 
 struct Notifier::Channel {
@@ -76,13 +80,34 @@ void Notifier::schedule(const std::string& key, Channel& channel) {
   channel.scheduled = true;
   if (channel.retry_at > std::chrono::steady_clock::now()) {
     retry_.emplace(channel.retry_at, key);
+    wake_one();  // a sleeping thread must learn the new deadline
   } else {
-    ready_.push_back(key);
+    make_ready(key, channel);
   }
-  wake_.notify_one();
+}
+
+void Notifier::make_ready(const std::string& key, Channel& channel) {
+  const std::string& lane = channel.queue.front().notification.lane;
+  if (lane.empty()) {
+    ready_.push_back(Ready{key, false});
+    wake_one();
+    return;
+  }
+  lane_waiting_[lane].push_back(key);
+  if (lanes_announced_.insert(lane).second) {
+    ready_.push_back(Ready{lane, true});
+    wake_one();
+  }
+}
+
+// A thread that is not waiting looks at ready_ before it waits again, so only a waiting one
+// needs the (system call) wake-up.
+void Notifier::wake_one() {
+  if (idle_ > 0) wake_.notify_one();
 }
 
 void Notifier::enqueue(const std::string& key, OutgoingNotification notification) {
+  notification.lane = sender_.lane(notification);
   std::lock_guard lock(mutex_);
   auto found = channels_.find(key);
   if (found == channels_.end()) return;
@@ -140,14 +165,23 @@ std::chrono::milliseconds Notifier::backoff(unsigned failures) const {
 }
 
 void Notifier::work() {
-  std::unique_lock lock(mutex_);
+  Lock lock(mutex_);
   while (!stopping_) {
     auto now = std::chrono::steady_clock::now();
     while (!retry_.empty() && retry_.begin()->first <= now) {
-      ready_.push_back(retry_.begin()->second);
+      std::string key = std::move(retry_.begin()->second);
       retry_.erase(retry_.begin());
+      auto found = channels_.find(key);
+      if (found == channels_.end()) continue;
+      Channel& channel = *found->second;
+      if (channel.queue.empty() || channel.in_flight) {
+        channel.scheduled = false;
+      } else {
+        make_ready(key, channel);
+      }
     }
     if (ready_.empty()) {
+      ++idle_;
       if (retry_.empty()) {
         wake_.wait(lock);
       } else {
@@ -156,65 +190,146 @@ void Notifier::work() {
         const auto until = retry_.begin()->first;
         wake_.wait_until(lock, until);
       }
+      --idle_;
       continue;
     }
-    std::string key = std::move(ready_.front());
+    Ready next = std::move(ready_.front());
     ready_.pop_front();
-    auto found = channels_.find(key);
-    if (found == channels_.end()) continue;
-    std::shared_ptr<Channel> channel = found->second;
-    channel->scheduled = false;
-    if (channel->in_flight || channel->queue.empty()) continue;
-    channel->in_flight = true;
-    bool was_failing = channel->stats.failing;
-    // While the receiver keeps answering, send a burst of the channel's notifications before
-    // giving the thread to another subscription: a busy subscription drains quickly and the
-    // others still get a turn.
-    for (unsigned burst = 0; burst < kBurst && !stopping_; ++burst) {
-      Channel::Item item = channel->queue.front();
-      lock.unlock();
-      Status sent = sender_.send(item.notification);
-      Instant at = clock_.now();
-      lock.lock();
-      if (channel->removed) break;
-      DeliveryStats& stats = channel->stats;
-      ++stats.times_sent;
-      stats.last_notification = at;
-      bool finished = true;
-      if (sent.ok()) {
-        stats.last_success = at;
-        stats.failing = false;
-        channel->failures = 0;
-        channel->retry_at = {};
-      } else {
-        ++stats.times_failed;
-        stats.last_failure = at;
-        stats.last_failure_reason = sent.error().detail;
-        stats.failing = true;
-        ++channel->failures;
-        channel->retry_at = std::chrono::steady_clock::now() + backoff(channel->failures);
-        if (channel->failures < options_.max_attempts) {
-          finished = false;  // retried later, in its place at the head
-        } else {
-          ++stats.dropped;
-          channel->failures = 0;
-        }
-      }
-      if (finished && !channel->queue.empty() && channel->queue.front().number == item.number) {
-        channel->queue.pop_front();
-      }
-      if (!sent.ok() || channel->queue.empty()) break;
+    if (next.lane) {
+      serve_lane(lock, next.name);
+    } else {
+      serve_channel(lock, next.name);
     }
-    channel->in_flight = false;
-    if (channel->removed) continue;
-    const DeliveryStats& stats = channel->stats;
-    schedule(key, *channel);
-    if (was_failing != stats.failing && on_status_change_) {
-      DeliveryStats snapshot = stats;
-      lock.unlock();
-      on_status_change_(key, snapshot);
-      lock.lock();
+  }
+}
+
+bool Notifier::settle(Channel& channel, std::uint64_t number, const Status& sent, Instant at) {
+  DeliveryStats& stats = channel.stats;
+  ++stats.times_sent;
+  stats.last_notification = at;
+  bool finished = true;
+  if (sent.ok()) {
+    stats.last_success = at;
+    stats.failing = false;
+    channel.failures = 0;
+    channel.retry_at = {};
+  } else {
+    ++stats.times_failed;
+    stats.last_failure = at;
+    stats.last_failure_reason = sent.error().detail;
+    stats.failing = true;
+    ++channel.failures;
+    channel.retry_at = std::chrono::steady_clock::now() + backoff(channel.failures);
+    if (channel.failures < options_.max_attempts) {
+      finished = false;  // retried later, in its place at the head
+    } else {
+      ++stats.dropped;
+      channel.failures = 0;
     }
+  }
+  if (finished && !channel.queue.empty() && channel.queue.front().number == number) {
+    channel.queue.pop_front();
+  }
+  return finished;
+}
+
+void Notifier::serve_channel(Lock& lock, const std::string& key) {
+  auto found = channels_.find(key);
+  if (found == channels_.end()) return;
+  std::shared_ptr<Channel> channel = found->second;
+  channel->scheduled = false;
+  if (channel->in_flight || channel->queue.empty()) return;
+  channel->in_flight = true;
+  bool was_failing = channel->stats.failing;
+  // While the receiver keeps answering, send a burst of the channel's notifications before
+  // giving the thread to another subscription: a busy subscription drains quickly and the
+  // others still get a turn.
+  for (unsigned burst = 0; burst < kBurst && !stopping_; ++burst) {
+    Channel::Item item = channel->queue.front();
+    lock.unlock();
+    Status sent = sender_.send(item.notification);
+    Instant at = clock_.now();
+    lock.lock();
+    if (channel->removed) break;
+    settle(*channel, item.number, sent, at);
+    if (!sent.ok() || channel->queue.empty()) break;
+    // An endpoint changed to one with a lane: the rest goes with that lane.
+    if (!channel->queue.front().notification.lane.empty()) break;
+  }
+  channel->in_flight = false;
+  if (channel->removed) return;
+  const DeliveryStats& stats = channel->stats;
+  schedule(key, *channel);
+  if (was_failing != stats.failing && on_status_change_) {
+    DeliveryStats snapshot = stats;
+    lock.unlock();
+    on_status_change_(key, snapshot);
+    lock.lock();
+  }
+}
+
+void Notifier::serve_lane(Lock& lock, const std::string& lane) {
+  struct Taken {
+    std::string key;
+    std::shared_ptr<Channel> channel;
+    Channel::Item item;
+    bool was_failing = false;
+  };
+  std::vector<std::pair<std::string, DeliveryStats>> status_changes;
+  for (unsigned round = 0; round < kLaneRounds && !stopping_; ++round) {
+    auto waiting = lane_waiting_.find(lane);
+    if (waiting == lane_waiting_.end()) break;
+    std::vector<Taken> taken;
+    while (!waiting->second.empty() && taken.size() < kLaneBatch) {
+      std::string key = std::move(waiting->second.front());
+      waiting->second.pop_front();
+      auto found = channels_.find(key);
+      if (found == channels_.end()) continue;
+      std::shared_ptr<Channel> channel = found->second;
+      channel->scheduled = false;
+      if (channel->in_flight || channel->queue.empty()) continue;
+      if (channel->queue.front().notification.lane != lane) {
+        schedule(key, *channel);  // its endpoint changed: it belongs elsewhere now
+        continue;
+      }
+      channel->in_flight = true;
+      taken.push_back(Taken{key, channel, channel->queue.front(), channel->stats.failing});
+    }
+    if (waiting->second.empty()) lane_waiting_.erase(waiting);
+    if (taken.empty()) continue;
+    lock.unlock();
+    std::vector<const OutgoingNotification*> batch;
+    batch.reserve(taken.size());
+    for (const auto& item : taken) batch.push_back(&item.item.notification);
+    std::vector<Status> sent = sender_.send_batch(batch);
+    Instant at = clock_.now();
+    lock.lock();
+    for (std::size_t i = 0; i < taken.size(); ++i) {
+      Channel& channel = *taken[i].channel;
+      channel.in_flight = false;
+      if (channel.removed) continue;
+      Status status = i < sent.size() ? sent[i]
+                                      : Status(make_error(ErrorKind::kServiceUnavailable,
+                                                          "the sender gave no answer for it"));
+      settle(channel, taken[i].item.number, status, at);
+      schedule(taken[i].key, channel);
+      if (taken[i].was_failing != channel.stats.failing && on_status_change_) {
+        status_changes.emplace_back(taken[i].key, channel.stats);
+      }
+    }
+  }
+  // Released: another thread takes the lane up again if work is left (behind what is
+  // already ready, so other subscriptions get their turn).
+  lanes_announced_.erase(lane);
+  if (auto waiting = lane_waiting_.find(lane); waiting != lane_waiting_.end()) {
+    lanes_announced_.insert(lane);
+    ready_.push_back(Ready{lane, true});
+    wake_one();
+  }
+  if (!status_changes.empty()) {
+    lock.unlock();
+    for (const auto& [key, stats] : status_changes) on_status_change_(key, stats);
+    lock.lock();
   }
 }
 

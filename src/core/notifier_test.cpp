@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "subscription_test_support.hpp"
@@ -15,7 +17,7 @@ using testing::ManualClock;
 using testing::RecordingSender;
 
 OutgoingNotification note(int n) {
-  return OutgoingNotification{"http://h/x", {}, std::to_string(n), nullptr, {}};
+  return OutgoingNotification{"http://h/x", {}, std::to_string(n), nullptr, {}, {}};
 }
 
 NotifierOptions fast() {
@@ -147,8 +149,8 @@ TEST(Notifier, HangingReceiverDoesNotStallOthers) {
   notifier.add("slow", {});
   notifier.add("fast", {});
   notifier.start();
-  notifier.enqueue("slow", OutgoingNotification{"http://hang/", {}, "x", nullptr, {}});
-  notifier.enqueue("slow", OutgoingNotification{"http://hang/", {}, "y", nullptr, {}});
+  notifier.enqueue("slow", OutgoingNotification{"http://hang/", {}, "x", nullptr, {}, {}});
+  notifier.enqueue("slow", OutgoingNotification{"http://hang/", {}, "y", nullptr, {}, {}});
   for (int i = 0; i < 20; ++i) notifier.enqueue("fast", note(i));
   EXPECT_TRUE(eventually([&] { return sender.delivered_ == 20; }));
   sender.release();
@@ -165,6 +167,82 @@ TEST(Notifier, RemovedSubscriptionGetsNothingMore) {
   notifier.start();
   std::this_thread::sleep_for(50ms);
   EXPECT_EQ(sender.attempts(), 0u);
+}
+
+}  // namespace
+}  // namespace citytwin::core
+
+namespace citytwin::core {
+namespace {
+
+// Every notification in one lane; the first attempt at each body in `fail_once` fails.
+class LaneSender final : public NotificationSender {
+ public:
+  explicit LaneSender(std::set<std::string> fail_once) : fail_once_(std::move(fail_once)) {}
+  Status send(const OutgoingNotification&) override {
+    std::lock_guard lock(mutex_);
+    ++single_sends_;
+    return make_error(ErrorKind::kServiceUnavailable, "lane notifications go in batches");
+  }
+  std::string lane(const OutgoingNotification&) override { return "broker"; }
+  std::vector<Status> send_batch(const std::vector<const OutgoingNotification*>& batch) override {
+    std::lock_guard lock(mutex_);
+    std::vector<Status> statuses;
+    for (const auto* notification : batch) {
+      if (fail_once_.erase(notification->body) > 0) {
+        statuses.push_back(make_error(ErrorKind::kServiceUnavailable, "refused once"));
+      } else {
+        delivered_.push_back(notification->body);
+        statuses.push_back(ok_status());
+      }
+    }
+    return statuses;
+  }
+  std::vector<std::string> delivered() const {
+    std::lock_guard lock(mutex_);
+    return delivered_;
+  }
+  int single_sends() const {
+    std::lock_guard lock(mutex_);
+    return single_sends_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::set<std::string> fail_once_;
+  std::vector<std::string> delivered_;
+  int single_sends_ = 0;
+};
+
+// Subscriptions sharing a lane are sent in batches; each keeps its order, a failed head is
+// retried in its place, and the statistics count every attempt.
+TEST(Notifier, LaneBatchesKeepEachSubscriptionsOrder) {
+  ManualClock clock;
+  LaneSender sender({"b:3", "c:0"});
+  Notifier notifier(sender, clock, fast(), nullptr);
+  const std::vector<std::string> keys{"a", "b", "c"};
+  for (const auto& key : keys) notifier.add(key, {});
+  notifier.start();
+  for (int i = 0; i < 40; ++i) {
+    for (const auto& key : keys) {
+      notifier.enqueue(key, OutgoingNotification{
+                                "mqtt://h/t", {}, key + ":" + std::to_string(i), nullptr, {}, {}});
+    }
+  }
+  ASSERT_TRUE(eventually([&] { return sender.delivered().size() == 120; }));
+  std::map<std::string, std::vector<int>> order;
+  for (const auto& body : sender.delivered()) {
+    order[body.substr(0, 1)].push_back(std::stoi(body.substr(2)));
+  }
+  for (const auto& key : keys) {
+    ASSERT_EQ(order[key].size(), 40u) << key;
+    for (int i = 0; i < 40; ++i) EXPECT_EQ(order[key][i], i) << key;
+  }
+  EXPECT_EQ(sender.single_sends(), 0);
+  ASSERT_TRUE(eventually([&] { return notifier.stats("b").times_sent == 41; }));
+  EXPECT_EQ(notifier.stats("b").times_failed, 1u);
+  EXPECT_FALSE(notifier.stats("b").failing);
+  EXPECT_EQ(notifier.stats("a").times_failed, 0u);
 }
 
 }  // namespace

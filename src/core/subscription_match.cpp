@@ -1,5 +1,6 @@
 #include "citytwin/core/subscription_match.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "citytwin/common/json_text.hpp"
@@ -169,6 +170,61 @@ json::object make_notification(const Subscription& subscription, const EntityCha
   json::object notification = envelope(subscription, std::move(data), now, notification_id);
   notification["triggerReason"] = trigger_name(trigger);
   return notification;
+}
+
+namespace {
+
+// Whether two subscriptions render an entity alike (what make_notification reads to render
+// `data`).
+bool renders_alike(const Subscription& a, const Subscription& b) {
+  return a.notification_terms == b.notification_terms &&
+         a.notification.format == b.notification.format &&
+         a.notification.sys_attrs == b.notification.sys_attrs &&
+         a.notification.show_changes == b.notification.show_changes && a.lang == b.lang &&
+         a.notification.attributes == b.notification.attributes;
+}
+
+void append_string(std::string& out, std::string_view text) {
+  append_json_text(out, json::string(text));
+}
+
+}  // namespace
+
+std::string NotificationRenderer::text(const Subscription& subscription, Trigger trigger,
+                                       Instant now, const std::string& notification_id) {
+  // A deletion is notified with its time ("deletedAt", clause 5.11): rendered each time.
+  if (!change_.after) {
+    return to_json_text(make_notification(subscription, change_, trigger, now, notification_id));
+  }
+  auto found = std::find_if(rendered_.begin(), rendered_.end(), [&](const Rendered& entry) {
+    return renders_alike(*entry.like, subscription);
+  });
+  if (found == rendered_.end()) {
+    json::object notification =
+        make_notification(subscription, change_, trigger, now, notification_id);
+    rendered_.push_back(
+        Rendered{&subscription, to_json_text(notification.at("data").as_array()[0])});
+    found = rendered_.end() - 1;
+  }
+  // The member order of envelope(): id, type, subscriptionId, notifiedAt, data, @context,
+  // triggerReason.
+  std::string out = "{\"id\":";
+  append_string(out, notification_id);
+  out += ",\"type\":\"Notification\",\"subscriptionId\":";
+  append_string(out, subscription.id);
+  out += ",\"notifiedAt\":";
+  append_string(out, format_date_time(now));
+  out += ",\"data\":[";
+  out += found->data;
+  out += ']';
+  if (subscription.notification.accept == "application/ld+json") {
+    out += ",\"@context\":";
+    append_json_text(out, subscription.notification_context);
+  }
+  out += ",\"triggerReason\":";
+  append_string(out, trigger_name(trigger));
+  out += '}';
+  return out;
 }
 
 json::object make_periodic_notification(const Subscription& subscription,

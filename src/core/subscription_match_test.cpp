@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "citytwin/common/json_text.hpp"
 #include "citytwin/core/subscription_match.hpp"
 #include "subscription_test_support.hpp"
 
@@ -154,6 +155,46 @@ TEST_F(SubscriptionMatch, DeletedEntityIsNotifiedByIdAndType) {
   EXPECT_EQ(entity.at("id"), "urn:a");
   EXPECT_EQ(entity.at("type"), "Streetlight");
   EXPECT_FALSE(entity.contains("power"));
+}
+
+}  // namespace
+}  // namespace citytwin::core
+
+namespace citytwin::core {
+namespace {
+
+// The renderer shares `data` between subscriptions that render alike and must give the very
+// text make_notification() gives to each of them.
+TEST_F(SubscriptionMatch, RendererTextIsTheNotificationTextForEverySubscription) {
+  std::vector<Subscription> subscriptions;
+  for (std::string_view extra : {
+           R"({})",
+           R"({"notification": {"format": "keyValues"}})",
+           R"({"notification": {"format": "keyValues"}})",
+           R"({"notification": {"format": "concise", "attributes": ["power"]}})",
+           R"({"notification": {"sysAttrs": true}})",
+           R"({"notification": {"showChanges": true}})",
+           R"({"notification": {"attributes": ["level"]}})",
+           R"({"notification": {"endpoint": {"uri": "http://127.0.0.1:9/n",
+               "accept": "application/ld+json"}}})",
+           R"({"lang": "en"})",
+       }) {
+    subscriptions.push_back(make(extra));
+  }
+  const std::vector<EntityChange> changes = {
+      {std::nullopt, light("urn:a", "on")},
+      {light("urn:a", "on"), light("urn:a", "off", 12)},
+      {light("urn:a", "off"), std::nullopt},
+  };
+  for (const auto& change : changes) {
+    NotificationRenderer renderer(change);
+    for (const auto& subscription : subscriptions) {
+      std::string id = "urn:ngsi-ld:Notification:" + subscription.id;
+      EXPECT_EQ(renderer.text(subscription, Trigger::kAttributeUpdated, kNow, id),
+                to_json_text(
+                    make_notification(subscription, change, Trigger::kAttributeUpdated, kNow, id)));
+    }
+  }
 }
 
 }  // namespace

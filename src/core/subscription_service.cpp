@@ -35,14 +35,18 @@ std::string key_of(std::string_view tenant, std::string_view id) {
   return key;
 }
 
-std::string random_hex() {
-  std::random_device device;
-  std::uint64_t high = (static_cast<std::uint64_t>(device()) << 32) | device();
-  std::uint64_t low = (static_cast<std::uint64_t>(device()) << 32) | device();
+std::string hex32(std::uint64_t high, std::uint64_t low) {
   char text[33];
   std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(high),
                 static_cast<unsigned long long>(low));
   return text;
+}
+
+std::string random_hex() {
+  std::random_device device;
+  std::uint64_t high = (static_cast<std::uint64_t>(device()) << 32) | device();
+  std::uint64_t low = (static_cast<std::uint64_t>(device()) << 32) | device();
+  return hex32(high, low);
 }
 
 Error not_found(std::string_view id) {
@@ -164,7 +168,36 @@ std::string link_header(const Subscription& subscription) {
   return "<" + url + ">; rel=\"" + std::string(kContextRel) + "\"; type=\"application/ld+json\"";
 }
 
+// The notification with its headers (clause 5.3): Content-Type, Link for application/json,
+// NGSILD-Tenant, receiverInfo.
+OutgoingNotification outgoing(const Subscription& subscription, std::string body,
+                              std::shared_ptr<const void> completion) {
+  OutgoingNotification out;
+  out.completion = std::move(completion);
+  out.uri = subscription.notification.uri;
+  out.headers.emplace_back("Content-Type", subscription.notification.accept);
+  if (subscription.notification.accept == "application/json") {
+    out.headers.emplace_back("Link", link_header(subscription));
+  }
+  if (!subscription.tenant.empty()) out.headers.emplace_back("NGSILD-Tenant", subscription.tenant);
+  for (const auto& header : subscription.notification.receiver_info) out.headers.push_back(header);
+  out.notifier_info = subscription.notification.notifier_info;
+  out.body = std::move(body);
+  return out;
+}
+
 }  // namespace
+
+SubscriptionService::NotificationIds::NotificationIds() {
+  std::random_device device;
+  random_.seed((static_cast<std::uint64_t>(device()) << 32) | device());
+}
+
+std::string SubscriptionService::NotificationIds::next() {
+  std::lock_guard lock(mutex_);
+  std::uint64_t high = random_();
+  return "urn:ngsi-ld:Notification:" + hex32(high, random_());
+}
 
 SubscriptionService::SubscriptionService(store::EntityStore& store, const Clock& clock,
                                          ContextResolveFn resolve, NotificationSender& sender,
@@ -222,11 +255,9 @@ Result<std::vector<std::string>> SubscriptionService::restore() {
     subscription->created_at = created;
     subscription->modified_at = instant_member(document, "modifiedAt").value_or(created);
     notifier_.add(key, stats[key]);
-    std::string tenant = subscription->tenant;
-    std::string id = subscription->id;
     auto shared = std::make_shared<const Subscription>(std::move(*subscription));
     std::unique_lock lock(subscriptions_mutex_);
-    subscriptions_[tenant][id] = std::move(shared);
+    install(std::move(shared));
   }
   CT_RETURN_IF_ERROR(restore_outbox());
   CT_RETURN_IF_ERROR(replay_records());
@@ -361,6 +392,11 @@ void SubscriptionService::stop() {
   for (const auto& [key, stats] : notifier_.all_stats()) save_stats(key, stats);
 }
 
+void SubscriptionService::install(std::shared_ptr<const Subscription> subscription) {
+  indexes_[subscription->tenant].put(subscription);
+  subscriptions_[subscription->tenant][subscription->id] = std::move(subscription);
+}
+
 Status SubscriptionService::save(const Subscription& subscription) {
   json::object document;
   document["payload"] = subscription.payload;
@@ -414,7 +450,7 @@ Result<std::string> SubscriptionService::create(std::string_view tenant, json::o
   notifier_.add(key, DeliveryStats{});
   auto shared = std::make_shared<const Subscription>(std::move(*subscription));
   std::unique_lock lock(subscriptions_mutex_);
-  subscriptions_[std::string(tenant)][id] = std::move(shared);
+  install(std::move(shared));
   return id;
 }
 
@@ -514,7 +550,7 @@ Status SubscriptionService::update(std::string_view tenant, std::string_view id,
   CT_RETURN_IF_ERROR(save(*updated));
   auto shared = std::make_shared<const Subscription>(std::move(*updated));
   std::unique_lock lock(subscriptions_mutex_);
-  subscriptions_[std::string(tenant)][std::string(id)] = std::move(shared);
+  install(std::move(shared));
   return ok_status();
 }
 
@@ -529,6 +565,9 @@ Status SubscriptionService::remove(std::string_view tenant, std::string_view id)
     auto by_tenant = subscriptions_.find(tenant);
     by_tenant->second.erase(std::string(id));
     if (by_tenant->second.empty()) subscriptions_.erase(by_tenant);
+    auto index = indexes_.find(tenant);
+    index->second.remove(std::string(id));
+    if (index->second.empty()) indexes_.erase(index);
   }
   notifier_.remove(key);
   return ok_status();
@@ -616,21 +655,26 @@ void SubscriptionService::notify(const Batch& batch) {
         }
       },
       batch.record_key);
-  std::vector<std::shared_ptr<const Subscription>> candidates;
+  // Change by change, each against the subscriptions the index finds for it; a subscription
+  // meets the batch's changes in their order, so its notifications keep the write order.
+  std::vector<std::vector<std::shared_ptr<const Subscription>>> candidates(batch.changes.size());
   {
     std::shared_lock lock(subscriptions_mutex_);
-    auto by_tenant = subscriptions_.find(batch.tenant);
-    if (by_tenant == subscriptions_.end()) return;
-    for (const auto& [id, subscription] : by_tenant->second) candidates.push_back(subscription);
+    auto index = indexes_.find(batch.tenant);
+    if (index == indexes_.end()) return;
+    for (std::size_t i = 0; i < batch.changes.size(); ++i) {
+      index->second.candidates(batch.changes[i], candidates[i]);
+    }
   }
-  for (const auto& subscription : candidates) {
-    if (subscription->periodic()) continue;  // notified by tick(), not on changes
-    if (!subscription->active) continue;     // clause 5.2.12 isActive false: paused
-    if (subscription->expires_at && *subscription->expires_at <= batch.at) continue;
-    Key key = key_of(subscription->tenant, subscription->id);
-    for (const auto& change : batch.changes) {
+  for (std::size_t i = 0; i < batch.changes.size(); ++i) {
+    const EntityChange& change = batch.changes[i];
+    NotificationRenderer renderer(change);
+    for (const auto& subscription : candidates[i]) {
+      if (!subscription->active) continue;  // clause 5.2.12 isActive false: paused
+      if (subscription->expires_at && *subscription->expires_at <= batch.at) continue;
       auto trigger = match_change(*subscription, change);
       if (!trigger) continue;
+      Key key = key_of(subscription->tenant, subscription->id);
       // Throttling (clause 5.2.12): a change within the period after the last notification
       // is not notified.
       Instant now = clock_.now();
@@ -640,31 +684,18 @@ void SubscriptionService::notify(const Batch& batch) {
         if (last != last_notified_.end() && now.micros - last->second.micros < period) continue;
       }
       last_notified_[key] = now;
-      std::string notification_id = "urn:ngsi-ld:Notification:" + random_hex();
-      enqueue(*subscription,
-              make_notification(*subscription, change, *trigger, now, notification_id), completion);
+      std::string notification_id = notification_ids_.next();
+      notifier_.enqueue(
+          key, outgoing(*subscription, renderer.text(*subscription, *trigger, now, notification_id),
+                        completion));
     }
   }
 }
 
 void SubscriptionService::enqueue(const Subscription& subscription, const json::object& body,
                                   std::shared_ptr<const void> completion) {
-  OutgoingNotification outgoing;
-  outgoing.completion = std::move(completion);
-  outgoing.uri = subscription.notification.uri;
-  outgoing.headers.emplace_back("Content-Type", subscription.notification.accept);
-  if (subscription.notification.accept == "application/json") {
-    outgoing.headers.emplace_back("Link", link_header(subscription));
-  }
-  if (!subscription.tenant.empty()) {
-    outgoing.headers.emplace_back("NGSILD-Tenant", subscription.tenant);
-  }
-  for (const auto& header : subscription.notification.receiver_info) {
-    outgoing.headers.push_back(header);
-  }
-  outgoing.notifier_info = subscription.notification.notifier_info;
-  outgoing.body = to_json_text(body);
-  notifier_.enqueue(key_of(subscription.tenant, subscription.id), std::move(outgoing));
+  notifier_.enqueue(key_of(subscription.tenant, subscription.id),
+                    outgoing(subscription, to_json_text(body), std::move(completion)));
 }
 
 // Periodic subscriptions (timeInterval, clause 5.2.12): checked every 100 ms, each notified
@@ -716,7 +747,7 @@ void SubscriptionService::notify_periodic(const Subscription& subscription) {
   auto entities = entity_source_(subscription.tenant, query);
   // Nothing matches (or the tenant has no entities yet): nothing to tell.
   if (!entities || entities->empty()) return;
-  std::string notification_id = "urn:ngsi-ld:Notification:" + random_hex();
+  std::string notification_id = notification_ids_.next();
   enqueue(subscription, make_periodic_notification(subscription, *entities, now, notification_id));
 }
 

@@ -193,9 +193,7 @@ Status MqttBrokerConnection::connect(SteadyTime deadline) {
   return ok_status();
 }
 
-Status MqttBrokerConnection::publish(const std::string& topic, const std::string& payload, int qos,
-                                     SteadyTime deadline) {
-  std::lock_guard lock(mutex_);
+void MqttBrokerConnection::refresh() {
   auto now = std::chrono::steady_clock::now();
   // The broker drops a client silent for 1.5 keep-alive periods (MQTT clause 3.1.2.10); a
   // connection unused that long is reopened rather than trusted.
@@ -205,6 +203,30 @@ Status MqttBrokerConnection::publish(const std::string& topic, const std::string
     // Reads what arrived meanwhile (a DISCONNECT, a closed socket) without waiting.
     if (mosquitto_loop(handle_, 0, 1) != MOSQ_ERR_SUCCESS || lost_) close();
   }
+}
+
+Status MqttBrokerConnection::publish(const std::string& topic, const std::string& payload, int qos,
+                                     SteadyTime deadline) {
+  std::lock_guard lock(mutex_);
+  refresh();
+  return publish_locked(topic, payload, qos, deadline);
+}
+
+std::vector<Status> MqttBrokerConnection::publish_all(const std::vector<Message>& messages,
+                                                      std::chrono::milliseconds timeout) {
+  std::vector<Status> statuses;
+  statuses.reserve(messages.size());
+  std::lock_guard lock(mutex_);
+  refresh();
+  for (const auto& message : messages) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    statuses.push_back(publish_locked(message.topic, message.payload, message.qos, deadline));
+  }
+  return statuses;
+}
+
+Status MqttBrokerConnection::publish_locked(const std::string& topic, const std::string& payload,
+                                            int qos, SteadyTime deadline) {
   if (handle_ == nullptr || !connected_) CT_RETURN_IF_ERROR(connect(deadline));
   int mid = 0;
   int rc = mosquitto_publish_v5(handle_, &mid, topic.c_str(), static_cast<int>(payload.size()),

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "citytwin/common/result.hpp"
 #include "citytwin/core/mqtt_endpoint.hpp"
@@ -32,6 +33,16 @@ class MqttBrokerConnection {
   Status publish(const std::string& topic, const std::string& payload, int qos,
                  SteadyTime deadline);
 
+  struct Message {
+    std::string topic;
+    std::string payload;
+    int qos = 0;
+  };
+  // Publishes each, in order, as publish() would (each gets `timeout` from its own start),
+  // taking the connection once for all of them. One status per message.
+  std::vector<Status> publish_all(const std::vector<Message>& messages,
+                                  std::chrono::milliseconds timeout);
+
   // No publish for longer than `idle` (and none running now).
   bool idle_for(std::chrono::steady_clock::duration idle);
 
@@ -43,6 +54,11 @@ class MqttBrokerConnection {
 
  private:
   Status connect(SteadyTime deadline);
+  // Reopens a connection idle past the keep-alive, reads what arrived meanwhile. Needs mutex_.
+  void refresh();
+  // publish() without the lock and the refresh.
+  Status publish_locked(const std::string& topic, const std::string& payload, int qos,
+                        SteadyTime deadline);
   // Drives the socket until `done()` or the deadline, the connection dropping, or an error.
   template <class Done>
   Status run_until(Done done, SteadyTime deadline, const char* waiting_for);

@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <exception>
+#include <optional>
 
 #include <mosquitto.h>
 #include <pthread.h>
@@ -74,6 +75,15 @@ void MqttNotificationSender::sweep_idle() {
   });
 }
 
+std::shared_ptr<MqttBrokerConnection> MqttNotificationSender::connection(
+    const std::string& key, const core::MqttEndpoint& endpoint, core::MqttVersion version) {
+  std::lock_guard lock(mutex_);
+  sweep_idle();
+  auto& slot = connections_[key];
+  if (!slot) slot = std::make_shared<MqttBrokerConnection>(endpoint, version, options_);
+  return slot;
+}
+
 Status MqttNotificationSender::send(const core::OutgoingNotification& notification) {
   try {
     block_sigpipe_in_this_thread();
@@ -82,21 +92,52 @@ Status MqttNotificationSender::send(const core::OutgoingNotification& notificati
     if (!endpoint) return make_error(ErrorKind::kServiceUnavailable, endpoint.error().detail);
     auto publish = core::parse_mqtt_notifier_info(notification.notifier_info);
     if (!publish) return make_error(ErrorKind::kServiceUnavailable, publish.error().detail);
-    std::shared_ptr<MqttBrokerConnection> connection;
-    {
-      std::lock_guard lock(mutex_);
-      sweep_idle();
-      auto& slot = connections_[connection_key(*endpoint, publish->version)];
-      if (!slot) {
-        slot = std::make_shared<MqttBrokerConnection>(*endpoint, publish->version, options_);
-      }
-      connection = slot;
-    }
-    return connection->publish(endpoint->topic, mqtt_notification_payload(notification),
-                               publish->qos, deadline);
+    return connection(connection_key(*endpoint, publish->version), *endpoint, publish->version)
+        ->publish(endpoint->topic, mqtt_notification_payload(notification), publish->qos, deadline);
   } catch (const std::exception& exception) {
     return make_error(ErrorKind::kServiceUnavailable,
                       std::string("internal error in the MQTT client: ") + exception.what());
+  }
+}
+
+std::string MqttNotificationSender::lane(const core::OutgoingNotification& notification) {
+  auto endpoint = core::parse_mqtt_endpoint(notification.uri);
+  auto publish = core::parse_mqtt_notifier_info(notification.notifier_info);
+  if (!endpoint || !publish) return {};  // send() reports why
+  return connection_key(*endpoint, publish->version);
+}
+
+std::vector<Status> MqttNotificationSender::send_batch(
+    const std::vector<const core::OutgoingNotification*>& batch) {
+  try {
+    block_sigpipe_in_this_thread();
+    std::vector<MqttBrokerConnection::Message> messages;
+    messages.reserve(batch.size());
+    std::optional<core::MqttEndpoint> first;
+    std::string key;
+    core::MqttVersion version = core::MqttVersion::kV5;
+    for (const auto* notification : batch) {
+      auto endpoint = core::parse_mqtt_endpoint(notification->uri);
+      auto publish = core::parse_mqtt_notifier_info(notification->notifier_info);
+      if (!endpoint || !publish) return NotificationSender::send_batch(batch);
+      std::string this_key = connection_key(*endpoint, publish->version);
+      if (!first) {
+        key = this_key;
+        version = publish->version;
+        first = *endpoint;
+      } else if (this_key != key) {
+        return NotificationSender::send_batch(batch);
+      }
+      messages.push_back(MqttBrokerConnection::Message{
+          endpoint->topic, mqtt_notification_payload(*notification), publish->qos});
+    }
+    if (!first) return {};
+    return connection(key, *first, version)->publish_all(messages, options_.timeout);
+  } catch (const std::exception& exception) {
+    return std::vector<Status>(
+        batch.size(),
+        make_error(ErrorKind::kServiceUnavailable,
+                   std::string("internal error in the MQTT client: ") + exception.what()));
   }
 }
 

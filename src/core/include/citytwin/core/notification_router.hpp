@@ -17,8 +17,15 @@ class NotificationRouter final : public NotificationSender {
   // `sender` must outlive the router.
   void route(std::string scheme, NotificationSender& sender);
   Status send(const OutgoingNotification& notification) override;
+  // The scheme's sender's lane, prefixed with the scheme; a batch goes to the sender of its
+  // first notification's scheme (one lane, so one scheme).
+  std::string lane(const OutgoingNotification& notification) override;
+  std::vector<Status> send_batch(const std::vector<const OutgoingNotification*>& batch) override;
 
  private:
+  // The sender for the notification's scheme, or null.
+  NotificationSender* sender_for(const OutgoingNotification& notification, std::string& scheme);
+
   std::vector<std::pair<std::string, NotificationSender*>> routes_;
 };
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -55,7 +56,9 @@ struct DeliveryStats {
 // Per-subscription delivery queues served by a pool of threads. One notification of a
 // subscription is in flight at a time and they go in the order enqueued, so a receiver sees
 // a subscription's notifications in order (clause 5.11); a retry keeps its place at the head.
-// Thread-safe.
+// Subscriptions whose notifications share a lane (NotificationSender::lane(), e.g. one MQTT
+// broker connection) are served by one thread at a time, which sends the heads of up to
+// kLaneBatch of them in one send_batch(). Thread-safe.
 class Notifier {
  public:
   // Called (on a notifier thread, without locks held) when a subscription's `failing` flips,
@@ -83,9 +86,24 @@ class Notifier {
 
  private:
   struct Channel;
+  struct Ready {
+    std::string name;  // a channel key, or a lane when `lane`
+    bool lane = false;
+  };
   using SteadyTime = std::chrono::steady_clock::time_point;
+  using Lock = std::unique_lock<std::mutex>;
   void work();
   void schedule(const std::string& key, Channel& channel);
+  // Puts a scheduled channel whose backoff has passed in ready_, or with its lane. Needs mutex_.
+  void make_ready(const std::string& key, Channel& channel);
+  void wake_one();
+  // Sends a burst of one channel's notifications (mutex_ held on entry and exit).
+  void serve_channel(Lock& lock, const std::string& key);
+  // Sends batches of the heads of the channels waiting in `lane` (mutex_ held on entry/exit).
+  void serve_lane(Lock& lock, const std::string& lane);
+  // Records the outcome of sending the head `number` of `channel`; true when it left the
+  // queue (delivered or given up). Needs mutex_.
+  bool settle(Channel& channel, std::uint64_t number, const Status& sent, Instant at);
   std::chrono::milliseconds backoff(unsigned failures) const;
 
   NotificationSender& sender_;
@@ -96,7 +114,12 @@ class Notifier {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::map<std::string, std::shared_ptr<Channel>> channels_;
-  std::deque<std::string> ready_;                 // keys with a notification to send now
+  std::deque<Ready> ready_;  // channels with a notification to send now, and lanes
+  // Keys of the channels ready to send, per lane; a lane is in ready_ or being served while
+  // it is in lanes_announced_ (so one thread serves it at a time).
+  std::map<std::string, std::deque<std::string>> lane_waiting_;
+  std::set<std::string> lanes_announced_;
+  unsigned idle_ = 0;                             // threads waiting on wake_
   std::multimap<SteadyTime, std::string> retry_;  // keys waiting for a backoff to pass
   bool stopping_ = false;
   std::vector<std::thread> threads_;

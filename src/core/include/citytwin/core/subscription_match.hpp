@@ -34,6 +34,26 @@ boost::json::object make_notification(const Subscription& subscription, const En
                                       Trigger trigger, Instant now,
                                       const std::string& notification_id);
 
+// The text of make_notification() (to_json_text of it, byte for byte) for one change, with
+// the `data` entity rendered once per distinct rendering (format, attributes, sysAttrs, lang,
+// showChanges, @context) however many subscriptions ask for it: in bench/subscriptions every
+// change is notified to five subscriptions that render it alike. Lives while one change is
+// dispatched; `change` must outlive it. Not thread-safe.
+class NotificationRenderer {
+ public:
+  explicit NotificationRenderer(const EntityChange& change) : change_(change) {}
+  std::string text(const Subscription& subscription, Trigger trigger, Instant now,
+                   const std::string& notification_id);
+
+ private:
+  struct Rendered {
+    const Subscription* like;  // a subscription that renders this way
+    std::string data;          // the entity as JSON text
+  };
+  const EntityChange& change_;
+  std::vector<Rendered> rendered_;
+};
+
 // The Notification of a periodic subscription (timeInterval, clause 5.2.12): every entity
 // that matches now, in "data", rendered as for make_notification; no triggerReason.
 boost::json::object make_periodic_notification(const Subscription& subscription,

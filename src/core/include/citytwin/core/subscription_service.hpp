@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -23,6 +24,7 @@
 #include "citytwin/core/change_observer.hpp"
 #include "citytwin/core/notifier.hpp"
 #include "citytwin/core/subscription.hpp"
+#include "citytwin/core/subscription_index.hpp"
 #include "citytwin/store/entity_store.hpp"
 
 namespace citytwin::core {
@@ -127,8 +129,22 @@ class SubscriptionService final : public ChangeListener {
   // Deletes the change records whose notifications are all handled (ticker thread).
   void delete_retired();
 
+  // Notification ids (clause 5.3.1: unique URIs, not secrets): a generator seeded once from
+  // std::random_device, because constructing a random_device for every notification was 11%
+  // of the server's CPU in bench/subscriptions. Used by the dispatcher and the ticker.
+  class NotificationIds {
+   public:
+    NotificationIds();
+    std::string next();
+
+   private:
+    std::mutex mutex_;
+    std::mt19937_64 random_;
+  };
+
   store::EntityStore& store_;
   const Clock& clock_;
+  NotificationIds notification_ids_;
   ContextResolveFn resolve_;
   // Change records whose notifications are all handled, waiting to be deleted. Shared with
   // the completions in the notifier's queues (by weak reference: a completion released after
@@ -146,6 +162,10 @@ class SubscriptionService final : public ChangeListener {
   // tenant -> id -> subscription; replaced, never changed in place, so readers may keep one.
   std::map<std::string, std::map<std::string, std::shared_ptr<const Subscription>>, std::less<>>
       subscriptions_;
+  // tenant -> its change subscriptions indexed for matching (same lock, kept in step).
+  std::map<std::string, SubscriptionIndex, std::less<>> indexes_;
+  // Under subscriptions_mutex_ (exclusive): files `subscription` in both maps.
+  void install(std::shared_ptr<const Subscription> subscription);
 
   std::mutex incoming_mutex_;
   std::condition_variable incoming_ready_;

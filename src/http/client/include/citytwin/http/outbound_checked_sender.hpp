@@ -16,6 +16,12 @@ class OutboundCheckedSender final : public core::NotificationSender {
       : policy_(policy), inner_(inner) {}
 
   Status send(const core::OutgoingNotification& notification) override;
+  std::string lane(const core::OutgoingNotification& notification) override {
+    return inner_.lane(notification);
+  }
+  // Each destination is checked; those allowed go on to the inner sender as one batch.
+  std::vector<Status> send_batch(
+      const std::vector<const core::OutgoingNotification*>& batch) override;
 
  private:
   const OutboundPolicy& policy_;

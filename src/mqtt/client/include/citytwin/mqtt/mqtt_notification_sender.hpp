@@ -20,7 +20,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
+#include "citytwin/core/mqtt_endpoint.hpp"
 #include "citytwin/core/notification_sender.hpp"
 
 namespace citytwin::mqtt {
@@ -51,12 +53,23 @@ class MqttNotificationSender final : public core::NotificationSender {
   MqttNotificationSender& operator=(const MqttNotificationSender&) = delete;
 
   Status send(const core::OutgoingNotification& notification) override;
+  // The broker connection the notification is published on (broker, credentials, protocol
+  // version): publishes on one connection are serialized anyway, so they are batched.
+  std::string lane(const core::OutgoingNotification& notification) override;
+  // Publishes a batch on its connection, taking it once (send() each when the batch spans
+  // connections or a notification cannot be parsed).
+  std::vector<Status> send_batch(
+      const std::vector<const core::OutgoingNotification*>& batch) override;
 
   // Broker connections cached now (open or backing off).
   std::size_t connection_count() const;
 
  private:
   void sweep_idle();
+  // The cached connection for `key` (created when missing).
+  std::shared_ptr<MqttBrokerConnection> connection(const std::string& key,
+                                                   const core::MqttEndpoint& endpoint,
+                                                   core::MqttVersion version);
 
   MqttNotificationSenderOptions options_;
   mutable std::mutex mutex_;
