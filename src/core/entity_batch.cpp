@@ -2,6 +2,7 @@
 // 5.6.10 delete, 5.6.21 merge). Every item is validated and applied in memory under the
 // locks of all entities involved; the successful ones are then written in ONE atomic,
 // durable store write, so a batch costs one fsync and no item is ever half applied.
+#include <algorithm>
 #include <boost/json.hpp>
 #include <map>
 #include <set>
@@ -101,7 +102,8 @@ struct Applied {
   // Each item's own history step (GS CIM 009 clause 4.5.7: every modification is a sample),
   // so an entity updated by several items of one batch keeps all of them.
   std::map<std::string, std::vector<store::HistorySample>> history;
-  std::vector<std::string> dirty;  // ids written, in first-touch order
+  std::vector<std::string> dirty;          // ids written, in first-touch order
+  std::map<std::string, Instant> last_at;  // the instant of each id's latest item
   std::vector<std::size_t> succeeded;
   std::optional<std::size_t> failed_unit;  // set: an all-or-none unit failed, start again
 };
@@ -122,7 +124,14 @@ Applied apply_items(BatchKind kind, const std::vector<BatchItem>& items,
     outcome.items[i].created = false;
     outcome.items[i].error.reset();
     State& state = applied.states[item.id];
+    // A history sample is identified by its instant within one write: several items of one
+    // entity get increasing instants so that each stays a sample of its own.
     Instant at = item.at.value_or(now);
+    auto [last, first] = applied.last_at.try_emplace(item.id, at);
+    if (!first) {
+      at.micros = std::max(at.micros, last->second.micros + 1);
+      last->second = at;
+    }
     auto change = apply_item(kind, state, item, at);
     if (!change) {
       outcome.items[i].error = std::move(change).error();
