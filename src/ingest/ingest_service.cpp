@@ -44,6 +44,8 @@ std::string_view outcome_of(const Error& error) {
       return "forbidden";
     case ErrorKind::kPayloadTooLarge:
       return "too_large";
+    case ErrorKind::kTooManyRequests:
+      return "rate_limited";
     default:
       return "failed";
   }
@@ -260,7 +262,7 @@ std::vector<Result<IngestReceipt>> IngestService::write_prepared(
   std::vector<Result<IngestReceipt>> results;
   results.reserve(batch.size());
   for (auto& pending : batch) results.emplace_back(std::move(pending.prepared.receipt));
-  std::map<std::string_view, std::vector<std::size_t>> by_tenant;
+  std::map<std::string, std::vector<std::size_t>> by_tenant;
   for (std::size_t k = 0; k < batch.size(); ++k) {
     by_tenant[results[k]->tenant].push_back(k);
   }
