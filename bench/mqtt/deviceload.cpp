@@ -245,8 +245,7 @@ class Load {
     std::int64_t t = now_us();
     char payload[64];
     int length = std::snprintf(payload, sizeof payload, "t|%d.5|h|%lld",
-                               static_cast<int>(phase_.offered % 40),
-                               static_cast<long long>(t));
+                               static_cast<int>(phase_.offered % 40), static_cast<long long>(t));
     std::string body;
     append_str(body, c.topic);
     append_u16(body, id);
@@ -339,8 +338,8 @@ class Load {
       ++phase_.acks;
       phase_.last_ack_us = t;
     } else if (type == 3) {  // PUBLISH forwarded to the subscriber
-      std::size_t topic_length = (static_cast<std::uint8_t>(body[0]) << 8) |
-                                 static_cast<std::uint8_t>(body[1]);
+      std::size_t topic_length =
+          (static_cast<std::uint8_t>(body[0]) << 8) | static_cast<std::uint8_t>(body[1]);
       std::size_t at = 2 + topic_length;
       if ((first >> 1) & 3) {
         append_packet(c.out, 0x40, body.substr(at, 2));
@@ -441,8 +440,7 @@ int main(int argc, char** argv) {
       percentile_ms(phase.ack_latency_us, 0.5), percentile_ms(phase.ack_latency_us, 0.99),
       static_cast<unsigned long long>(phase.deliveries),
       delivery_seconds > 0 ? static_cast<double>(phase.deliveries) / delivery_seconds : 0.0,
-      percentile_ms(phase.delivery_latency_us, 0.5),
-      percentile_ms(phase.delivery_latency_us, 0.99),
+      percentile_ms(phase.delivery_latency_us, 0.5), percentile_ms(phase.delivery_latency_us, 0.99),
       phase.acks > 0 ? cpu_used / static_cast<double>(phase.acks) : 0.0);
   bool complete = phase.acks == phase.expected_acks &&
                   phase.deliveries == phase.expected_deliveries && !load.failed();
