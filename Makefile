@@ -94,6 +94,7 @@ bench-mqtt: build
 	CITYTWIN_BENCH_DEPS=1 scripts/install-deps.sh
 	bench/mqtt/run.sh $(RELEASE_DIR)/citytwin
 	/usr/bin/python3 bench/mqtt/ingest.py $(RELEASE_DIR)/citytwin
+	bench/mqtt/devices.sh $(RELEASE_DIR)/citytwin
 
 # CoAP measures (libcoap client) against HTTP /iot/json (wrk), both durable, same run.
 bench-coap: build

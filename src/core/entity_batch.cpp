@@ -2,8 +2,10 @@
 // 5.6.10 delete, 5.6.21 merge). Every item is validated and applied in memory under the
 // locks of all entities involved; the successful ones are then written in ONE atomic,
 // durable store write, so a batch costs one fsync and no item is ever half applied.
+#include <algorithm>
 #include <boost/json.hpp>
 #include <map>
+#include <set>
 
 #include "citytwin/core/entity_record.hpp"
 #include "citytwin/core/entity_service.hpp"
@@ -94,6 +96,68 @@ void fail_applied(BatchOutcome& outcome, const std::vector<std::size_t>& applied
   outcome.created = 0;
 }
 
+// The items applied in memory, in order, over the loaded entities.
+struct Applied {
+  std::map<std::string, State> states;
+  // Each item's own history step (GS CIM 009 clause 4.5.7: every modification is a sample),
+  // so an entity updated by several items of one batch keeps all of them.
+  std::map<std::string, std::vector<store::HistorySample>> history;
+  std::vector<std::string> dirty;          // ids written, in first-touch order
+  std::map<std::string, Instant> last_at;  // the instant of each id's latest item
+  std::vector<std::size_t> succeeded;
+  std::optional<std::size_t> failed_unit;  // set: an all-or-none unit failed, start again
+};
+
+// Applies every item not in a dropped unit. An item of a unit that fails fails its whole
+// unit: the caller drops it and applies again from the loaded entities, so no half of a
+// unit is ever written (failures are rare, so the retry costs nothing in the common case).
+Applied apply_items(BatchKind kind, const std::vector<BatchItem>& items,
+                    const std::map<std::string, State>& loaded,
+                    const std::set<std::size_t>& dropped_units, Instant now,
+                    BatchOutcome& outcome) {
+  Applied applied;
+  applied.states = loaded;
+  outcome.created = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const BatchItem& item = items[i];
+    if (item.unit != 0 && dropped_units.contains(item.unit)) continue;
+    outcome.items[i].created = false;
+    outcome.items[i].error.reset();
+    State& state = applied.states[item.id];
+    // A history sample is identified by its instant within one write: several items of one
+    // entity get increasing instants so that each stays a sample of its own.
+    Instant at = item.at.value_or(now);
+    auto [last, first] = applied.last_at.try_emplace(item.id, at);
+    if (!first) {
+      at.micros = std::max(at.micros, last->second.micros + 1);
+      last->second = at;
+    }
+    auto change = apply_item(kind, state, item, at);
+    if (!change) {
+      outcome.items[i].error = std::move(change).error();
+      if (item.unit == 0) continue;
+      for (std::size_t j = 0; j < items.size(); ++j) {
+        if (items[j].unit == item.unit) outcome.items[j].error = outcome.items[i].error;
+      }
+      applied.failed_unit = item.unit;
+      return applied;
+    }
+    if (change->created) ++outcome.created;
+    outcome.items[i].created = change->created;
+    auto step =
+        history_between(state ? &*state : nullptr, change->next ? &*change->next : nullptr, at);
+    auto& history = applied.history[item.id];
+    history.insert(history.end(), std::make_move_iterator(step.begin()),
+                   std::make_move_iterator(step.end()));
+    state = std::move(change->next);
+    if (std::find(applied.dirty.begin(), applied.dirty.end(), item.id) == applied.dirty.end()) {
+      applied.dirty.push_back(item.id);
+    }
+    applied.succeeded.push_back(i);
+  }
+  return applied;
+}
+
 }  // namespace
 
 BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
@@ -102,11 +166,11 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
   outcome.items.resize(items.size());
   std::vector<std::size_t> stripes;
   std::vector<std::string> ids;
-  std::map<std::string, State> states;
+  std::map<std::string, State> before;  // the entities as loaded, for history and events
   for (std::size_t i = 0; i < items.size(); ++i) {
     outcome.items[i].id = items[i].id;
     stripes.push_back(locks_->stripe(tenant, items[i].id));
-    if (states.emplace(items[i].id, State{}).second) ids.push_back(items[i].id);
+    if (before.emplace(items[i].id, State{}).second) ids.push_back(items[i].id);
   }
   auto held = locks_->lock_all(std::move(stripes));
 
@@ -120,54 +184,46 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
     if (!document) continue;
     boost::system::error_code ec;
     auto parsed = boost::json::parse(*document, ec);
-    if (!ec && parsed.is_object()) states[ids[i]] = std::move(parsed.as_object());
+    if (!ec && parsed.is_object()) before[ids[i]] = std::move(parsed.as_object());
   }
 
-  const std::map<std::string, State> before = states;  // for the history of each entity
   Instant now = clock_.now();
-  std::vector<std::string> dirty;
-  std::vector<std::size_t> succeeded;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    State& state = states[items[i].id];
-    auto change = apply_item(kind, state, items[i], now);
-    if (!change) {
-      outcome.items[i].error = std::move(change).error();
-      continue;
-    }
-    if (change->created) ++outcome.created;
-    outcome.items[i].created = change->created;
-    state = std::move(change->next);
-    if (std::find(dirty.begin(), dirty.end(), items[i].id) == dirty.end()) {
-      dirty.push_back(items[i].id);
-    }
-    succeeded.push_back(i);
+  std::set<std::size_t> dropped_units;
+  Applied applied = apply_items(kind, items, before, dropped_units, now, outcome);
+  while (applied.failed_unit) {
+    dropped_units.insert(*applied.failed_unit);
+    applied = apply_items(kind, items, before, dropped_units, now, outcome);
   }
 
   std::vector<store::Change> changes;
-  changes.reserve(dirty.size());
+  changes.reserve(applied.dirty.size());
   std::vector<std::function<void(bool)>> afters;
-  for (const auto& id : dirty) {
-    State& state = states[id];
+  for (const auto& id : applied.dirty) {
+    State& state = applied.states[id];
     const State& old = before.at(id);
     store::Change amended;
     if (state) {
       auto status = amend(tenant, old ? &*old : nullptr, *state, &amended, afters);
       if (!status.ok()) {
-        fail_applied(outcome, succeeded, status.error());
+        fail_applied(outcome, applied.succeeded, status.error());
         return outcome;
       }
     }
     changes.push_back(state ? store::Change::put(make_record(*state)) : store::Change::remove(id));
-    changes.back().documents = std::move(amended.documents);
-    record_history(changes.back(), old ? &*old : nullptr, state ? &*state : nullptr, now);
+    store::Change& change = changes.back();
+    change.documents = std::move(amended.documents);
+    change.history = std::move(applied.history[id]);
+    change.history_types = recorded_types(change.history);
   }
   if (changes.empty()) return outcome;
   std::vector<EntityChange> events;
   if (observed(tenant)) {
-    for (const auto& id : dirty) events.push_back(EntityChange{before.at(id), states[id]});
+    for (const auto& id : applied.dirty) {
+      events.push_back(EntityChange{before.at(id), applied.states[id]});
+    }
   }
   auto status = commit(tenant, std::move(changes), std::move(events), std::move(afters));
-  if (!status.ok()) fail_applied(outcome, succeeded, status.error());
+  if (!status.ok()) fail_applied(outcome, applied.succeeded, status.error());
   return outcome;
 }
 

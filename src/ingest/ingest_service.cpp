@@ -13,6 +13,7 @@
 #include "citytwin/model/query/scope_filter.hpp"
 #include "device_mapping.hpp"
 #include "device_state.hpp"
+#include "measure_batcher.hpp"
 
 namespace citytwin::ingest {
 
@@ -43,6 +44,8 @@ std::string_view outcome_of(const Error& error) {
       return "forbidden";
     case ErrorKind::kPayloadTooLarge:
       return "too_large";
+    case ErrorKind::kTooManyRequests:
+      return "rate_limited";
     default:
       return "failed";
   }
@@ -92,7 +95,10 @@ IngestService::IngestService(DeviceRegistry& registry, core::EntityService& enti
       terms_(std::move(terms)),
       clock_(clock),
       metrics_(metrics),
-      options_(options) {
+      options_(options),
+      batcher_(std::make_unique<MeasureBatcher>(
+          [this](std::vector<PendingMeasure>& batch) { write_and_acknowledge(batch); },
+          options.max_batch)) {
   if (metrics_ != nullptr) {
     metrics_->describe("citytwin_ingest_measurements_total", "counter",
                        "Device measurements by transport and outcome (docs/ingest.md)");
@@ -172,22 +178,31 @@ Result<IngestService::Resolved> IngestService::resolve(const Measurement& measur
   return resolved;
 }
 
-Result<IngestReceipt> IngestService::write(const Measurement& measurement) {
+IngestService::~IngestService() = default;
+
+Result<PreparedMeasure> IngestService::prepare(const Measurement& measurement) {
   auto resolved = resolve(measurement);
-  Result<IngestReceipt> result =
-      resolved ? write_resolved(measurement, *resolved) : Result<IngestReceipt>(resolved.error());
-  if (!result) {
-    reject(measurement.transport, measurement.apikey, measurement.device_id, result.error());
-    return result;
-  }
-  count(measurement.transport, "accepted");
-  return result;
+  auto prepared = resolved ? prepare_resolved(measurement, *resolved)
+                           : Result<PreparedMeasure>(resolved.error());
+  if (!prepared)
+    reject(measurement.transport, measurement.apikey, measurement.device_id, prepared.error());
+  return prepared;
 }
 
-Result<IngestReceipt> IngestService::write_resolved(const Measurement& measurement,
-                                                    Resolved& resolved) {
+Result<IngestReceipt> IngestService::write(const Measurement& measurement) {
+  auto prepared = prepare(measurement);
+  if (!prepared) return std::move(prepared).error();
+  std::vector<PendingMeasure> one;
+  one.push_back(PendingMeasure{std::move(*prepared), {}});
+  return std::move(write_prepared(one).front());
+}
+
+Result<PreparedMeasure> IngestService::prepare_resolved(const Measurement& measurement,
+                                                        Resolved& resolved) {
   const std::string& tenant = resolved.group.scope.tenant;
   DeviceMapping mapping(resolved.group, resolved.device);
+  PreparedMeasure prepared;
+  prepared.transport = measurement.transport;
   std::string statics_key = tenant + "|" + mapping.entity_id();
   std::uint64_t version = registry_.version();
   bool with_statics;
@@ -195,6 +210,10 @@ Result<IngestReceipt> IngestService::write_resolved(const Measurement& measureme
     std::lock_guard lock(statics_mutex_);
     auto it = statics_written_.find(statics_key);
     with_statics = it == statics_written_.end() || it->second != version;
+  }
+  if (with_statics) {
+    prepared.statics_key = std::move(statics_key);
+    prepared.statics_version = version;
   }
   Instant now = clock_.now();
   // A watched device that was flagged silent (or never had a state) is "ok" again.
@@ -206,7 +225,6 @@ Result<IngestReceipt> IngestService::write_resolved(const Measurement& measureme
     }
   }
   // Everything is mapped and validated before the first write: bad input writes nothing.
-  std::vector<std::vector<core::BatchItem>> writes;
   model::ParseOptions options = parse_options();
   for (std::size_t i = 0; i < resolved.groups.size(); ++i) {
     bool last = i + 1 == resolved.groups.size();
@@ -214,7 +232,6 @@ Result<IngestReceipt> IngestService::write_resolved(const Measurement& measureme
                                      last ? measurement.transport : std::string_view(),
                                      last ? device_state : std::string_view());
     if (!entities) return std::move(entities).error();
-    std::vector<core::BatchItem> items;
     for (const auto& entity : *entities) {
       auto stored = model::parse_entity(entity, *terms_, options);
       if (!stored) {
@@ -222,56 +239,104 @@ Result<IngestReceipt> IngestService::write_resolved(const Measurement& measureme
             ErrorKind::kBadRequestData,
             "entity " + std::string(entity.at("id").as_string()) + ": " + stored.error().detail);
       }
-      items.push_back(
-          core::BatchItem{std::string(entity.at("id").as_string()), std::move(*stored)});
+      prepared.items.push_back(
+          core::BatchItem{std::string(entity.at("id").as_string()), std::move(*stored), now, 0});
     }
-    writes.push_back(std::move(items));
   }
-  IngestReceipt receipt;
   if (resolved.new_device) {
     auto added = registry_.add_if_absent(resolved.device);
     if (!added) return std::move(added).error();
-    receipt.autoprovisioned = true;
+    prepared.receipt.autoprovisioned = true;
     spdlog::info("ingest: autoprovisioned device '{}' in service '{}' path {}",
                  resolved.device.device_id, tenant, resolved.device.scope.servicepath);
   }
-  for (auto& items : writes) {
+  prepared.receipt.tenant = tenant;
+  prepared.receipt.entity_id = mapping.entity_id();
+  prepared.receipt.device_entity_id = mapping.device_entity_id();
+  prepared.receipt.groups = resolved.groups.size();
+  return prepared;
+}
+
+std::vector<Result<IngestReceipt>> IngestService::write_prepared(
+    std::vector<PendingMeasure>& batch) {
+  std::vector<Result<IngestReceipt>> results;
+  results.reserve(batch.size());
+  for (auto& pending : batch) results.emplace_back(std::move(pending.prepared.receipt));
+  std::map<std::string, std::vector<std::size_t>> by_tenant;
+  for (std::size_t k = 0; k < batch.size(); ++k) {
+    by_tenant[results[k]->tenant].push_back(k);
+  }
+  for (const auto& [tenant, members] : by_tenant) {
+    // Each measure is one all-or-none unit of the batch: its entities are written together
+    // or not at all, whatever the other measures do.
+    std::vector<core::BatchItem> items;
+    std::vector<std::size_t> first_item;
+    for (std::size_t unit = 0; unit < members.size(); ++unit) {
+      first_item.push_back(items.size());
+      for (auto& item : batch[members[unit]].prepared.items) {
+        item.unit = unit + 1;
+        items.push_back(std::move(item));
+      }
+    }
+    first_item.push_back(items.size());
     auto outcome = entities_.batch(tenant, core::BatchKind::kUpsertUpdate, std::move(items));
-    for (const auto& item : outcome.items) {
-      if (item.error) {
+    for (std::size_t unit = 0; unit < members.size(); ++unit) {
+      for (std::size_t i = first_item[unit]; i < first_item[unit + 1]; ++i) {
+        const auto& item = outcome.items[i];
+        if (!item.error) continue;
         Error error = *item.error;
         error.detail = "entity " + item.id + ": " + error.detail;
-        return error;
+        results[members[unit]] = std::move(error);
+        break;
       }
     }
   }
-  if (with_statics) {
+  for (std::size_t k = 0; k < batch.size(); ++k) {
+    const PreparedMeasure& prepared = batch[k].prepared;
+    if (!results[k]) {
+      reject(prepared.transport, "", prepared.receipt.device_entity_id, results[k].error());
+      continue;
+    }
+    count(prepared.transport, "accepted");
+    if (prepared.statics_key.empty()) continue;
     std::lock_guard lock(statics_mutex_);
-    statics_written_[statics_key] = version;
+    statics_written_[prepared.statics_key] = prepared.statics_version;
   }
-  receipt.tenant = tenant;
-  receipt.entity_id = mapping.entity_id();
-  receipt.device_entity_id = mapping.device_entity_id();
-  receipt.groups = resolved.groups.size();
-  return receipt;
+  return results;
+}
+
+void IngestService::write_and_acknowledge(std::vector<PendingMeasure>& batch) {
+  auto results = write_prepared(batch);
+  using Done = std::function<void(Result<IngestReceipt>)>;
+  auto written = std::make_shared<std::vector<std::pair<Done, IngestReceipt>>>();
+  for (std::size_t k = 0; k < batch.size(); ++k) {
+    if (!results[k]) {
+      batch[k].done(std::move(results[k]).error());
+    } else {
+      written->emplace_back(std::move(batch[k].done), std::move(*results[k]));
+    }
+  }
+  if (written->empty()) return;
+  store::EntityStore& store = entities_.store();
+  store.when_durable(store.write_mark(), [written](Status status) {
+    for (auto& [done, receipt] : *written) {
+      if (status.ok()) {
+        done(std::move(receipt));
+      } else {
+        done(status.error());
+      }
+    }
+  });
 }
 
 void IngestService::ingest(const Measurement& measurement,
                            std::function<void(Result<IngestReceipt>)> done) {
-  auto receipt = write(measurement);
-  if (!receipt) {
-    done(std::move(receipt).error());
+  auto prepared = prepare(measurement);
+  if (!prepared) {
+    done(std::move(prepared).error());
     return;
   }
-  store::EntityStore& store = entities_.store();
-  store.when_durable(store.write_mark(),
-                     [done = std::move(done), receipt = std::move(*receipt)](Status status) {
-                       if (status.ok()) {
-                         done(receipt);
-                       } else {
-                         done(std::move(status).error());
-                       }
-                     });
+  batcher_->push(PendingMeasure{std::move(*prepared), std::move(done)});
 }
 
 }  // namespace citytwin::ingest

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include <boost/json.hpp>
 
 #include "citytwin/store/memory_store.hpp"
@@ -186,16 +188,35 @@ TEST_F(IngestServiceTest, JsonPayloadWithTimeInstantAndEntityNameExp) {
 }
 
 TEST_F(IngestServiceTest, IngestCallsDoneOnceDurable) {
-  bool called = false;
-  ingest_.ingest(ul("r9", "t|1"), [&called](Result<IngestReceipt> receipt) {
-    EXPECT_TRUE(receipt.ok());
-    called = true;
-  });
-  EXPECT_TRUE(called);  // the memory store is durable at once
+  // An accepted measure is written by the writer thread: done comes from there, once.
+  std::promise<bool> written;
+  ingest_.ingest(ul("r9", "t|1"),
+                 [&written](Result<IngestReceipt> receipt) { written.set_value(receipt.ok()); });
+  EXPECT_TRUE(written.get_future().get());
+  EXPECT_EQ(attr(entity("city", "urn:ngsi-ld:Room:r9"), "temperature").at("value"),
+            boost::json::value(10));
+  // A refused one is answered at once, on the calling thread.
   bool failed = false;
   ingest_.ingest(ul("r9", "t|"),
                  [&failed](Result<IngestReceipt> receipt) { failed = !receipt.ok(); });
   EXPECT_TRUE(failed);
+}
+
+TEST_F(IngestServiceTest, IngestedMeasuresOfOneEntityEachStayInHistory) {
+  constexpr int kMeasures = 50;
+  std::vector<std::promise<bool>> written(kMeasures);
+  for (int i = 0; i < kMeasures; ++i) {
+    ingest_.ingest(ul("r10", "t|" + std::to_string(i)), [&written, i](Result<IngestReceipt> r) {
+      written[static_cast<std::size_t>(i)].set_value(r.ok());
+    });
+  }
+  for (auto& one : written) EXPECT_TRUE(one.get_future().get());
+  // Written together or not, every measure is a sample of the history.
+  auto history = store_->history("city", "urn:ngsi-ld:Room:r10", vocab("temperature"), {}, 1000);
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->size(), static_cast<std::size_t>(kMeasures));
+  EXPECT_EQ(attr(entity("city", "urn:ngsi-ld:Room:r10"), "temperature").at("value"),
+            boost::json::value((kMeasures - 1) * 10));
 }
 
 }  // namespace

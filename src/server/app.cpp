@@ -533,7 +533,14 @@ int serve(const ServeOptions& options) {
     return 1;
   }
   ingest::CommandDispatcher& commands = device_commands.dispatcher();
-  http::add_iot_routes(router, devices, ingest_service, &commands);
+  // Per-device rate limit of HTTP measures (docs/ingest.md, "Rate limits").
+  std::unique_ptr<http::RateLimiter> http_device_limiter;
+  if (options.http_device_rate_limit_per_s > 0) {
+    http_device_limiter = std::make_unique<http::RateLimiter>(
+        http::RateLimit{options.http_device_rate_limit_per_s, options.http_device_rate_burst});
+  }
+  http::add_iot_routes(router, devices, ingest_service, &commands,
+                       http::IotMeasureLimits{http_device_limiter.get(), &metrics});
   http::add_iot_command_routes(router, commands);
   security::DeviceCredentialService device_credentials(**store, clock);
   http::add_device_credential_routes(router, device_credentials);
@@ -596,6 +603,9 @@ int serve(const ServeOptions& options) {
     coap_options.max_pending = std::max<std::size_t>(1, options.coap_max_pending);
     coap_options.max_payload_bytes = options.coap_max_payload_bytes;
     coap_options.confirmable_responses = options.coap_confirmable_responses;
+    coap_options.device_rate =
+        http::RateLimit{options.coap_device_rate_limit_per_s, options.coap_device_rate_burst};
+    coap_options.metrics = &metrics;
     if (coap_dtls_enabled(options)) {
       auto dtls_address = parse_listen_address(options.coap_dtls_listen);  // checked at start-up
       coap_options.dtls_host = dtls_address->host;

@@ -144,6 +144,14 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
                    "MQTT measures per second per device (0: no limit)");
   serve.add_option("--mqtt-device-rate-burst", v.mqtt_device_rate_burst,
                    "Burst above the per-device rate");
+  serve.add_option("--http-device-rate-limit-per-s", v.http_device_rate_limit_per_s,
+                   "HTTP measures per second per device (0: no limit)");
+  serve.add_option("--http-device-rate-burst", v.http_device_rate_burst,
+                   "Burst above the HTTP per-device rate");
+  serve.add_option("--coap-device-rate-limit-per-s", v.coap_device_rate_limit_per_s,
+                   "CoAP measures per second per device (0: no limit)");
+  serve.add_option("--coap-device-rate-burst", v.coap_device_rate_burst,
+                   "Burst above the CoAP per-device rate");
   serve.add_option("--mqtt-external-url", v.mqtt_external_url,
                    "Subscribe to device topics on this broker: mqtt://HOST[:PORT] or mqtts://...");
   serve.add_option("--mqtt-external-client-id", v.mqtt_external_client_id,
@@ -320,6 +328,14 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
     options.mqtt_device_rate_limit_per_s = v.mqtt_device_rate_limit_per_s;
   }
   if (given("--mqtt-device-rate-burst")) options.mqtt_device_rate_burst = v.mqtt_device_rate_burst;
+  if (given("--http-device-rate-limit-per-s")) {
+    options.http_device_rate_limit_per_s = v.http_device_rate_limit_per_s;
+  }
+  if (given("--http-device-rate-burst")) options.http_device_rate_burst = v.http_device_rate_burst;
+  if (given("--coap-device-rate-limit-per-s")) {
+    options.coap_device_rate_limit_per_s = v.coap_device_rate_limit_per_s;
+  }
+  if (given("--coap-device-rate-burst")) options.coap_device_rate_burst = v.coap_device_rate_burst;
   if (given("--mqtt-external-url")) options.mqtt_external_url = v.mqtt_external_url;
   if (given("--mqtt-external-client-id")) {
     options.mqtt_external_client_id = v.mqtt_external_client_id;

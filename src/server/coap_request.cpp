@@ -91,6 +91,7 @@ CoapCode coap_code_for(const Error& error) {
     case ErrorKind::kUnsupportedMediaType:
       return 415;
     case ErrorKind::kTooManyRequests:
+      return kCoapTooManyRequests;
     case ErrorKind::kServiceUnavailable:
       // Overloaded, or the store could not make the write durable: the device may retry.
       return kCoapServiceUnavailable;

@@ -20,6 +20,8 @@ inline constexpr CoapCode kCoapChanged = 204;
 inline constexpr CoapCode kCoapBadRequest = 400;
 inline constexpr CoapCode kCoapUnauthorized = 401;
 inline constexpr CoapCode kCoapRequestEntityTooLarge = 413;
+// RFC 8516: the device is over its rate; Max-Age says when it may retry.
+inline constexpr CoapCode kCoapTooManyRequests = 429;
 inline constexpr CoapCode kCoapServiceUnavailable = 503;
 
 // The parts of a request the measurement needs: the Uri-Query options joined by '&' (as

@@ -7,7 +7,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -16,6 +18,7 @@
 #include <thread>
 #include <utility>
 
+#include "citytwin/http/rate_limiter.hpp"
 #include "coap_request.hpp"
 
 namespace citytwin::server {
@@ -24,11 +27,12 @@ namespace {
 // What a measurement's response says.
 struct Outcome {
   CoapCode code = kCoapChanged;
-  std::string diagnostic;  // RFC 7252 section 5.5.2 diagnostic payload of an error
+  std::string diagnostic;           // RFC 7252 section 5.5.2 diagnostic payload of an error
+  std::optional<unsigned> max_age;  // seconds; 4.29 says when to retry (RFC 8516 section 4)
 };
 
 Outcome outcome_of(const Error& error) {
-  return {coap_code_for(error), error.detail};
+  return {coap_code_for(error), error.detail, std::nullopt};
 }
 
 // Durability outcomes handed from the store's commit thread to the CoAP thread. The callbacks
@@ -75,6 +79,11 @@ void set_response(coap_pdu_t* response, const Outcome& outcome, std::size_t max_
     coap_add_option(response, COAP_OPTION_SIZE1,
                     coap_encode_var_safe(size, sizeof size, static_cast<unsigned>(max_payload)),
                     size);
+  }
+  if (outcome.max_age) {
+    std::uint8_t seconds[4];
+    coap_add_option(response, COAP_OPTION_MAXAGE,
+                    coap_encode_var_safe(seconds, sizeof seconds, *outcome.max_age), seconds);
   }
   if (!outcome.diagnostic.empty()) {
     coap_add_data(response, outcome.diagnostic.size(),
@@ -144,7 +153,17 @@ void log_coap(coap_log_t level, const char* message) {
 struct CoapServer::Impl {
   Impl(CoapServerOptions server_options, ingest::IngestService& ingest_service,
        security::KeyService* key_service)
-      : options(std::move(server_options)), ingest(ingest_service), keys(key_service) {}
+      : options(std::move(server_options)),
+        ingest(ingest_service),
+        keys(key_service),
+        device_limiter(options.device_rate.enabled()
+                           ? std::make_unique<http::RateLimiter>(options.device_rate)
+                           : nullptr) {
+    if (device_limiter && options.metrics != nullptr) {
+      options.metrics->describe("citytwin_coap_device_rate_limited", "counter",
+                                "CoAP measures refused over the per-device rate limit");
+    }
+  }
 
   // A measurement waiting for durability (CoAP thread only).
   struct Waiting {
@@ -165,6 +184,7 @@ struct CoapServer::Impl {
   void answer_waiting(coap_session_t* session, coap_async_t* async, coap_pdu_t* response);
   Result<ingest::Measurement> measurement_of(coap_resource_t* resource, const coap_pdu_t* request,
                                              const coap_string_t* query);
+  std::optional<Outcome> over_device_rate(const ingest::Measurement& measurement);
   void deliver(std::uint64_t id, Outcome outcome);
   void run();
   // Frees the context of a start() that failed half-way.
@@ -177,6 +197,7 @@ struct CoapServer::Impl {
   CoapServerOptions options;
   ingest::IngestService& ingest;
   security::KeyService* keys;
+  std::unique_ptr<http::RateLimiter> device_limiter;  // null: no per-device limit
   std::shared_ptr<Completions> completions = std::make_shared<Completions>();
   coap_context_t* context = nullptr;
   std::uint16_t port = 0;
@@ -222,6 +243,23 @@ Result<ingest::Measurement> CoapServer::Impl::measurement_of(coap_resource_t* re
   return measurement;
 }
 
+std::optional<Outcome> CoapServer::Impl::over_device_rate(const ingest::Measurement& measurement) {
+  if (!device_limiter) return std::nullopt;
+  auto wait = device_limiter->acquire(measurement.apikey + "/" + measurement.device_id,
+                                      std::chrono::steady_clock::now());
+  if (!wait) return std::nullopt;
+  auto seconds = static_cast<unsigned>(std::max<long long>(1, (wait->count() + 999) / 1000));
+  Error error = make_error(ErrorKind::kTooManyRequests,
+                           "device '" + measurement.device_id + "' is over its rate limit");
+  if (options.metrics != nullptr) {
+    options.metrics->add_counter("citytwin_coap_device_rate_limited", {});
+  }
+  ingest.reject("coap", measurement.apikey, measurement.device_id, error);
+  Outcome outcome = outcome_of(error);
+  outcome.max_age = seconds;
+  return outcome;
+}
+
 void CoapServer::Impl::on_post(coap_resource_t* resource, coap_session_t* session,
                                const coap_pdu_t* request, const coap_string_t* query,
                                coap_pdu_t* response) {
@@ -240,6 +278,10 @@ void CoapServer::Impl::on_post(coap_resource_t* resource, coap_session_t* sessio
     ingest.reject("coap", parsed ? parsed->apikey : "", parsed ? parsed->device_id : "",
                   measurement.error());
     set_response(response, outcome_of(measurement.error()), options.max_payload_bytes);
+    return;
+  }
+  if (auto refused = over_device_rate(*measurement)) {
+    set_response(response, *refused, options.max_payload_bytes);
     return;
   }
   // The pipeline answers at once for a refused measurement (on this thread, inside ingest()),
@@ -274,7 +316,8 @@ void CoapServer::Impl::on_post(coap_resource_t* resource, coap_session_t* sessio
   // read on this thread after this handler returns, so the entry exists by then.
   coap_async_t* async = coap_register_async(session, request, 0);
   if (async == nullptr) {
-    set_response(response, Outcome{kCoapServiceUnavailable, "cannot defer the response"},
+    set_response(response,
+                 Outcome{kCoapServiceUnavailable, "cannot defer the response", std::nullopt},
                  options.max_payload_bytes);
     return;
   }
@@ -291,8 +334,9 @@ void CoapServer::Impl::answer_waiting(coap_session_t* /*session*/, coap_async_t*
   auto entry = waiting.find(id);
   // A retransmission of a request still waiting for the disk: acknowledge it again (empty).
   if (entry != waiting.end() && !entry->second.outcome) return;
-  Outcome outcome = entry != waiting.end() ? *entry->second.outcome
-                                           : Outcome{500, "the measurement's outcome was lost"};
+  Outcome outcome = entry != waiting.end()
+                        ? *entry->second.outcome
+                        : Outcome{500, "the measurement's outcome was lost", std::nullopt};
   if (!options.confirmable_responses) coap_pdu_set_type(response, COAP_MESSAGE_NON);
   set_response(response, outcome, options.max_payload_bytes);
   // libcoap frees the async entry itself once this triggered call returns.

@@ -7,6 +7,7 @@
 
 #include "citytwin/common/metrics.hpp"
 #include "citytwin/common/result.hpp"
+#include "citytwin/http/server.hpp"
 #include "citytwin/ingest/ingest_service.hpp"
 #include "citytwin/security/key_service.hpp"
 
@@ -37,6 +38,13 @@ struct CoapServerOptions {
   std::uint16_t dtls_port = 5684;
   std::string dtls_cert_file;
   std::string dtls_key_file;
+  // Measures per second per device (apikey + device id) and burst, as MQTT's per-device
+  // limit (docs/ingest.md, "Rate limits"); over it a request is answered 4.29 Too Many
+  // Requests with Max-Age = seconds until it may retry (RFC 8516) and nothing is written.
+  // per_second 0 (default): no limit.
+  http::RateLimit device_rate;
+  // Counts citytwin_coap_device_rate_limited; may be null.
+  MetricsRegistry* metrics = nullptr;
 };
 
 // The CoAP southbound (RFC 7252, libcoap; docs/ingest.md "CoAP"): POST coap://host/iot/json

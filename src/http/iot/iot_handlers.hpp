@@ -1,5 +1,8 @@
 #pragma once
 
+#include <optional>
+
+#include "citytwin/http/iot_routes.hpp"
 #include "citytwin/http/request.hpp"
 #include "citytwin/http/response.hpp"
 #include "citytwin/ingest/device_registry.hpp"
@@ -22,6 +25,12 @@ Response delete_device(const Request& request, ingest::DeviceRegistry& registry)
 // once durable.
 Response post_measures(const Request& request, ingest::IngestService& ingest,
                        ingest::PayloadFormat format, std::string_view resource);
+
+// 429 Too Many Requests with Retry-After (RFC 6585 clause 4) when the device (apikey k,
+// device i) is over its rate; nullopt when it may post. A refused measure is counted in
+// citytwin_http_device_rate_limited and in the ingestion outcomes, and writes nothing.
+std::optional<Response> over_device_rate(const Request& request, ingest::IngestService& ingest,
+                                         const IotMeasureLimits& limits);
 
 // Writes a measurement a handler built, checking the caller's key against the group's tenant;
 // 200 (the write barrier holds it until durable) or the IoT Agent error.

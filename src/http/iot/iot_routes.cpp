@@ -8,7 +8,11 @@ namespace citytwin::http {
 // Provisioning decides which apikeys write into a tenant and how: it needs an admin of the
 // tenant (docs/ingest.md, "Permissions"); posting measures is an editor's write.
 void add_iot_routes(Router& router, ingest::DeviceRegistry& registry, ingest::IngestService& ingest,
-                    ingest::CommandDispatcher* commands) {
+                    ingest::CommandDispatcher* commands, IotMeasureLimits limits) {
+  if (limits.metrics != nullptr && limits.device_rate != nullptr) {
+    limits.metrics->describe("citytwin_http_device_rate_limited", "counter",
+                             "HTTP measures refused over the per-device rate limit");
+  }
   using Handler = Response (*)(const Request&, ingest::DeviceRegistry&);
   const std::tuple<const char*, const char*, Handler> kProvisioning[] = {
       {"POST", "/iot/services", iot::create_groups},
@@ -38,14 +42,16 @@ void add_iot_routes(Router& router, ingest::DeviceRegistry& registry, ingest::In
   };
   router.add(
       "POST", "/iot/json", Permission::kWrite,
-      [&ingest, commands](Request& request) {
+      [&ingest, commands, limits](Request& request) {
+        if (auto refused = iot::over_device_rate(request, ingest, limits)) return *refused;
         return iot::post_measures_and_poll(request, ingest, ingest::PayloadFormat::kJson,
                                            "/iot/json", commands);
       },
       settled("/iot/json"));
   router.add(
       "POST", "/iot/d", Permission::kWrite,
-      [&ingest, commands](Request& request) {
+      [&ingest, commands, limits](Request& request) {
+        if (auto refused = iot::over_device_rate(request, ingest, limits)) return *refused;
         return iot::post_measures_and_poll(request, ingest, ingest::PayloadFormat::kUltraLight,
                                            "/iot/d", commands);
       },

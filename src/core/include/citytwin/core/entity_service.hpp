@@ -41,8 +41,19 @@ enum class BatchKind {
 
 // One entity of a batch: the parsed stored-form entity (or, for delete, only the id).
 struct BatchItem {
+  BatchItem() = default;
+  BatchItem(std::string item_id, boost::json::object item_entity,
+            std::optional<Instant> item_at = std::nullopt, std::size_t item_unit = 0)
+      : id(std::move(item_id)), entity(std::move(item_entity)), at(item_at), unit(item_unit) {}
+
   std::string id;
   boost::json::object entity;
+  // When the change happened (its modifiedAt and the history sample's instant); nullopt: the
+  // batch's own time. Device ingestion coalesces measures received at different times.
+  std::optional<Instant> at;
+  // Items sharing a non-zero unit apply all or none (the entities one device measure
+  // writes); 0: the item stands alone, as in the NGSI-LD batch operations.
+  std::size_t unit = 0;
 };
 
 struct BatchOutcome {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "citytwin/common/metrics.hpp"
+#include "citytwin/http/rate_limiter.hpp"
 #include "citytwin/http/router.hpp"
 #include "citytwin/ingest/command_dispatcher.hpp"
 #include "citytwin/ingest/device_registry.hpp"
@@ -16,7 +18,14 @@ namespace citytwin::http {
 // Errors are IoT Agent bodies {"name", "message"} with the NGSI-LD status of their kind.
 // With `commands`, a measure posted with getCmd=1 is answered with the device's pending
 // commands (iot_command_routes.hpp, docs/ingest.md "Commands").
+//
+// `limits`: the per-device rate of POST /iot/json and /iot/d (docs/ingest.md, "Rate
+// limits"), the same token buckets as MQTT's per-device limit.
+struct IotMeasureLimits {
+  RateLimiter* device_rate = nullptr;  // null: no limit
+  MetricsRegistry* metrics = nullptr;  // counts citytwin_http_device_rate_limited
+};
 void add_iot_routes(Router& router, ingest::DeviceRegistry& registry, ingest::IngestService& ingest,
-                    ingest::CommandDispatcher* commands = nullptr);
+                    ingest::CommandDispatcher* commands = nullptr, IotMeasureLimits limits = {});
 
 }  // namespace citytwin::http

@@ -51,14 +51,23 @@ struct IngestOptions {
   std::size_t max_payload_bytes = 1 << 20;
   // Limits of the payload codecs (groups per payload, fields per group).
   DecodeLimits decode;
+  // Most measurements ingest() writes in one entity batch and store write (they queue while
+  // the previous batch is written; docs/ingest.md, "Batching"). Default 4096.
+  std::size_t max_batch = 4096;
 };
+
+struct PreparedMeasure;
+struct PendingMeasure;
+class MeasureBatcher;
 
 // The transport-independent ingestion pipeline (docs/ingest.md): resolves the service
 // group and device, decodes the payload, applies the attribute mappings and expressions, and
 // writes the device's entity (current state and history in one store write per measure
 // group), any multi-entity targets, and the device's NGSI-LD Device entity through
 // core::EntityService. Everything is decoded and validated before the first write, so bad
-// input writes nothing. Thread-safe.
+// input writes nothing. Thread-safe. ingest() validates on the caller's thread and queues
+// the write: one writer thread writes all queued measurements as one entity batch (each
+// measure stays a sample of the history) and one store write.
 //
 // Outcomes are counted in citytwin_ingest_measurements_total{transport,outcome}.
 class IngestService {
@@ -67,6 +76,10 @@ class IngestService {
   IngestService(DeviceRegistry& registry, core::EntityService& entities,
                 std::shared_ptr<const jsonld::TermMapper> terms, const Clock& clock,
                 MetricsRegistry* metrics = nullptr, IngestOptions options = {});
+  // Writes what is queued first.
+  ~IngestService();
+  IngestService(const IngestService&) = delete;
+  IngestService& operator=(const IngestService&) = delete;
 
   // Orders the writes of one measurement and returns; they are durable once
   // EntityStore::when_durable(write_mark()) reports OK (with an EntityService that waits for
@@ -75,7 +88,9 @@ class IngestService {
 
   // write(), then `done` once the writes are durable (or with the error that rejected or lost
   // them): on the calling thread when that is known at once, else on the store's commit
-  // thread, so `done` must be quick. This is what MQTT, CoAP, ... acknowledge on.
+  // thread, so `done` must be quick. This is what MQTT, CoAP, ... acknowledge on. A measure
+  // that is refused is answered at once; an accepted one joins the next batch write, and
+  // `done` runs on the store's commit thread (or the writer thread).
   void ingest(const Measurement& measurement, std::function<void(Result<IngestReceipt>)> done);
 
   // Counts and logs a message a transport refused before it became a Measurement (a
@@ -87,7 +102,13 @@ class IngestService {
  private:
   struct Resolved;
   Result<Resolved> resolve(const Measurement& measurement);
-  Result<IngestReceipt> write_resolved(const Measurement& measurement, Resolved& resolved);
+  Result<PreparedMeasure> prepare(const Measurement& measurement);
+  Result<PreparedMeasure> prepare_resolved(const Measurement& measurement, Resolved& resolved);
+  // Writes the prepared measures as one entity batch per tenant; one result per measure, in
+  // order (written, not yet durable), counted in the metrics.
+  std::vector<Result<IngestReceipt>> write_prepared(std::vector<PendingMeasure>& batch);
+  // write_prepared(), then each `done` once durable.
+  void write_and_acknowledge(std::vector<PendingMeasure>& batch);
   void count(std::string_view transport, std::string_view outcome);
 
   DeviceRegistry& registry_;
@@ -99,6 +120,7 @@ class IngestService {
   // Registry version whose static attributes each entity has received ("tenant|id").
   std::mutex statics_mutex_;
   std::map<std::string, std::uint64_t> statics_written_;
+  std::unique_ptr<MeasureBatcher> batcher_;  // last: its thread uses everything above
 };
 
 }  // namespace citytwin::ingest

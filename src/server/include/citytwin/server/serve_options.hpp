@@ -206,6 +206,14 @@ struct ServeOptions {
   std::string coap_dtls_listen = "off";
   std::string coap_dtls_cert_file;
   std::string coap_dtls_key_file;
+  // Per-device rate limits of HTTP (POST /iot/json, /iot/d) and CoAP measures, as MQTT's
+  // (docs/ingest.md, "Rate limits"): measures per second per device (apikey + device id),
+  // bursts default to the rates; over it HTTP answers 429 with Retry-After, CoAP 4.29 with
+  // Max-Age (RFC 8516). 0: no limit.
+  unsigned http_device_rate_limit_per_s = 0;
+  unsigned http_device_rate_burst = 0;
+  unsigned coap_device_rate_limit_per_s = 0;
+  unsigned coap_device_rate_burst = 0;
 };
 
 // Whether the built-in broker accepts clients without credentials (`mqtt_anonymous`);
