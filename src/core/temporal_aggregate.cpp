@@ -192,6 +192,13 @@ void HistoryAggregator::Series::add(std::int64_t time, AggregatedValue value) {
   if (pending.size() >= State::kBatch) state_->flush();
 }
 
+void HistoryAggregator::Series::add_summary(std::int64_t time,
+                                            const series::NumberSummary& numbers) {
+  if (numbers.count == 0) return;
+  state_->aggregator.add_summary(time, numbers);
+  state_->seen.has_number = true;
+}
+
 void HistoryAggregator::Series::set_type(std::int64_t time, boost::json::value type) {
   if (!wants_type(time)) return;
   type_time_ = time;

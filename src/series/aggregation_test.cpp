@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <set>
@@ -221,6 +222,52 @@ TEST(Aggregation, OnlyRequestedExtrasAreTracked) {
   EXPECT_EQ(result[0].total_count, 2u);
   EXPECT_EQ(result[0].distinct_count, 0u);
   EXPECT_FALSE(result[0].min_text.has_value());
+}
+
+// Merging the summaries of the parts of a run gives the summary of the whole run (up to
+// rounding): large values close together, where stddev from sumsq would lose every digit.
+TEST(Aggregation, MergedNumberSummariesEqualTheSequentialOne) {
+  std::mt19937_64 random(17);
+  std::normal_distribution<double> noise(0, 0.01);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<double> values(1 + random() % 500);
+    for (double& x : values) x = 273.15 + noise(random);
+    NumberSummary whole;
+    for (double x : values) whole.add(x);
+    NumberSummary merged;
+    std::size_t begin = 0;
+    while (begin < values.size()) {
+      std::size_t end = std::min(values.size(), begin + 1 + random() % 120);
+      NumberSummary part;
+      for (std::size_t i = begin; i < end; ++i) part.add(values[i]);
+      merged.merge(part);
+      begin = end;
+    }
+    merged.merge(NumberSummary());  // an empty part changes nothing
+    ASSERT_EQ(merged.count, whole.count);
+    EXPECT_EQ(merged.min, whole.min);
+    EXPECT_EQ(merged.max, whole.max);
+    EXPECT_NEAR(merged.sum, whole.sum, 1e-9 * std::abs(whole.sum));
+    EXPECT_NEAR(merged.sumsq, whole.sumsq, 1e-9 * whole.sumsq);
+    EXPECT_NEAR(merged.mean, whole.mean, 1e-12 * std::abs(whole.mean));
+    EXPECT_NEAR(merged.m2, whole.m2, 1e-6 * std::max(whole.m2, 1e-12));
+  }
+}
+
+// add_summary counts a summarized run as if each value had been added to its period.
+TEST(Aggregation, SummaryAddsToThePeriodOfItsInstant) {
+  Aggregator aggregator(*BucketPlan::create(0, 100, PeriodDuration{0, 10}, 100),
+                        {AggregationMethod::kTotalCount, AggregationMethod::kAvg});
+  NumberSummary numbers;
+  for (double x : {1.0, 2.0, 6.0}) numbers.add(x);
+  aggregator.add_summary(25, numbers);
+  aggregator.add_summary(500, numbers);  // outside the plan: ignored
+  auto periods = aggregator.finish();
+  EXPECT_EQ(periods[2].total_count, 3u);
+  EXPECT_EQ(periods[2].avg, 3.0);
+  EXPECT_EQ(periods[2].min, 1.0);
+  EXPECT_EQ(periods[2].max, 6.0);
+  EXPECT_EQ(periods[1].total_count, 0u);
 }
 
 TEST(Aggregation, MethodNames) {

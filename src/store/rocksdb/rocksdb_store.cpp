@@ -259,10 +259,18 @@ class RocksDbStore final : public EntityStore {
   Status visit_history_columns(std::string_view tenant, std::string_view entity,
                                std::string_view attribute, const HistoryRange& range,
                                const HistoryColumnsVisitor& visit) const override {
+    return visit_history_summarized(tenant, entity, attribute, range, visit, nullptr);
+  }
+
+  Status visit_history_summarized(std::string_view tenant, std::string_view entity,
+                                  std::string_view attribute, const HistoryRange& range,
+                                  const HistoryColumnsVisitor& visit,
+                                  const HistoryChunkFilter& filter) const override {
     std::string entity_prefix = kv::history_entity_prefix(tenant, entity);
     std::string prefix = entity_prefix;
     if (!attribute.empty()) kv::append_history_attribute(prefix, attribute);
-    return kv::visit_history_columns(history_families(), entity_prefix, prefix, range, visit);
+    return kv::visit_history_columns(history_families(), entity_prefix, prefix, range, visit,
+                                     filter);
   }
 
   Status compact_history() override {
