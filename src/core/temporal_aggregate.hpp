@@ -11,8 +11,8 @@
 
 #include "citytwin/common/result.hpp"
 #include "citytwin/core/temporal_query.hpp"
-#include "citytwin/series/aggregation.hpp"
 #include "citytwin/series/bucket_plan.hpp"
+#include "citytwin/series/number_summary.hpp"
 #include "citytwin/series/sample.hpp"
 #include "temporal_selection.hpp"
 

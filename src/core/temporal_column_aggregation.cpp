@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "citytwin/store/history_chunk_stats.hpp"
 #include "history_capture.hpp"
 #include "temporal_aggregate.hpp"
 #include "temporal_selection.hpp"
@@ -32,7 +33,8 @@ Status walk(const store::EntityStore& store, std::string_view tenant, std::strin
             const store::HistoryChunkFilter& filter) {
   std::string_view attribute;  // one attribute: read only its part of the history
   if (query.attrs.size() == 1) attribute = *query.attrs.begin();
-  return store.visit_history_summarized(tenant, id, attribute, history_range(query), visit, filter);
+  return store::visit_history_summarized(store, tenant, id, attribute, history_range(query), visit,
+                                         filter);
 }
 
 Result<json::object> rebuild_instance(const store::HistoryColumns& batch, std::size_t index) {

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "citytwin/store/history_chunk_stats.hpp"
 #include "history_capture.hpp"
 #include "temporal_selection.hpp"
 
@@ -99,7 +100,8 @@ Status visit_newest_candidates(const store::EntityStore& store, std::string_view
     return store::ChunkUse::kSkip;
   };
   const store::HistoryRange range = history_range(query);
-  CT_RETURN_IF_ERROR(store.visit_history_summarized(tenant, id, attribute, range, batch, note));
+  CT_RETURN_IF_ERROR(
+      store::visit_history_summarized(store, tenant, id, attribute, range, batch, note));
   CT_RETURN_IF_ERROR(handover.failure());
   if (handover.stopped()) return ok_status();
   // Newest first within each attribute (attributes in any order: they are kept apart).
@@ -118,8 +120,8 @@ Status visit_newest_candidates(const store::EntityStore& store, std::string_view
     };
     store::HistoryRange span{std::max(range.from, chunk.modified.from),
                              std::min(range.to, chunk.modified.to)};
-    CT_RETURN_IF_ERROR(
-        store.visit_history_summarized(tenant, id, chunk.attribute, span, batch, only_instance));
+    CT_RETURN_IF_ERROR(store::visit_history_summarized(store, tenant, id, chunk.attribute, span,
+                                                       batch, only_instance));
     CT_RETURN_IF_ERROR(handover.failure());
     if (handover.stopped()) break;
   }

@@ -10,6 +10,7 @@
 
 #include "citytwin/core/temporal_query.hpp"
 #include "citytwin/store/history.hpp"
+#include "citytwin/store/history_chunk_stats.hpp"
 #include "citytwin/store/history_columns.hpp"
 
 namespace citytwin::core {

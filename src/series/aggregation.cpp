@@ -1,5 +1,7 @@
 #include "citytwin/series/aggregation.hpp"
 
+#include "citytwin/series/number_summary.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -47,36 +49,6 @@ constexpr std::pair<std::string_view, AggregationMethod> kMethodNames[] = {
 };
 
 }  // namespace
-
-void NumberSummary::add(double x) {
-  if (count == 0 || x < min) min = x;
-  if (count == 0 || x > max) max = x;
-  ++count;
-  sum += x;
-  sumsq += x * x;
-  double delta = x - mean;
-  mean += delta / static_cast<double>(count);
-  m2 += delta * (x - mean);
-}
-
-void NumberSummary::merge(const NumberSummary& other) {
-  if (other.count == 0) return;
-  if (count == 0) {
-    *this = other;
-    return;
-  }
-  if (other.min < min) min = other.min;
-  if (other.max > max) max = other.max;
-  const double n_a = static_cast<double>(count);
-  const double n_b = static_cast<double>(other.count);
-  const double n = n_a + n_b;
-  const double delta = other.mean - mean;
-  mean += delta * n_b / n;
-  m2 += other.m2 + delta * delta * n_a * n_b / n;
-  count += other.count;
-  sum += other.sum;
-  sumsq += other.sumsq;
-}
 
 Result<AggregationMethod> parse_aggregation_method(std::string_view name) {
   for (const auto& [text, method] : kMethodNames) {
@@ -186,14 +158,6 @@ Aggregator& Aggregator::operator=(Aggregator&&) noexcept = default;
 
 void Aggregator::add(const ChunkColumns& columns) {
   state_->add(columns);
-}
-
-void Aggregator::add_summary(std::int64_t time, const NumberSummary& numbers) {
-  std::size_t index = state_->plan.index_of(time);
-  if (index == BucketPlan::kNone || numbers.count == 0) return;
-  BucketState& bucket = state_->buckets[index];
-  bucket.total += numbers.count;
-  bucket.numbers.merge(numbers);
 }
 
 std::vector<BucketAggregate> Aggregator::finish() const {

@@ -9,6 +9,7 @@
 
 #include "citytwin/common/instant.hpp"
 #include "citytwin/series/chunk_merge.hpp"
+#include "citytwin/series/number_summary.hpp"
 
 namespace citytwin::series {
 namespace {
@@ -254,20 +255,33 @@ TEST(Aggregation, MergedNumberSummariesEqualTheSequentialOne) {
   }
 }
 
-// add_summary counts a summarized run as if each value had been added to its period.
-TEST(Aggregation, SummaryAddsToThePeriodOfItsInstant) {
-  Aggregator aggregator(*BucketPlan::create(0, 100, PeriodDuration{0, 10}, 100),
-                        {AggregationMethod::kTotalCount, AggregationMethod::kAvg});
+// add_to_period counts a summarized run as if each value had been aggregated in the period.
+TEST(Aggregation, SummaryAddsToAPeriodAsItsValues) {
+  auto plan = *BucketPlan::create(0, 100, PeriodDuration{0, 10}, 100);
+  std::vector<Sample> samples = {Sample::of_number(21, 4.0), Sample::of_number(22, -1.5)};
+  auto chunks = build_chunks(samples);
+  Aggregator both(plan);
+  Aggregator part(plan);
+  for (double x : {1.0, 2.0, 6.0}) samples.push_back(Sample::of_number(25, x));
+  both.add(decode_all(*build_chunks(samples))[0]);
+  part.add(decode_all(*chunks)[0]);
   NumberSummary numbers;
   for (double x : {1.0, 2.0, 6.0}) numbers.add(x);
-  aggregator.add_summary(25, numbers);
-  aggregator.add_summary(500, numbers);  // outside the plan: ignored
-  auto periods = aggregator.finish();
-  EXPECT_EQ(periods[2].total_count, 3u);
-  EXPECT_EQ(periods[2].avg, 3.0);
-  EXPECT_EQ(periods[2].min, 1.0);
-  EXPECT_EQ(periods[2].max, 6.0);
-  EXPECT_EQ(periods[1].total_count, 0u);
+  BucketAggregate merged = part.finish()[2];
+  add_to_period(merged, numbers);
+  BucketAggregate expected = both.finish()[2];
+  EXPECT_EQ(merged.total_count, expected.total_count);
+  EXPECT_EQ(merged.number_count, expected.number_count);
+  EXPECT_DOUBLE_EQ(merged.sum, expected.sum);
+  EXPECT_DOUBLE_EQ(merged.sumsq, expected.sumsq);
+  EXPECT_DOUBLE_EQ(*merged.avg, *expected.avg);
+  EXPECT_EQ(merged.min, expected.min);
+  EXPECT_EQ(merged.max, expected.max);
+  EXPECT_NEAR(*merged.stddev, *expected.stddev, 1e-12);
+  BucketAggregate empty = part.finish()[5];  // a period without values takes the run alone
+  add_to_period(empty, numbers);
+  EXPECT_EQ(empty.total_count, 3u);
+  EXPECT_DOUBLE_EQ(*empty.avg, 3.0);
 }
 
 TEST(Aggregation, MethodNames) {

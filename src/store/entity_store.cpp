@@ -41,13 +41,6 @@ Status EntityStore::visit_history_columns(std::string_view tenant, std::string_v
   return ok_status();
 }
 
-Status EntityStore::visit_history_summarized(std::string_view tenant, std::string_view entity,
-                                             std::string_view attribute, const HistoryRange& range,
-                                             const HistoryColumnsVisitor& visit,
-                                             const HistoryChunkFilter&) const {
-  return visit_history_columns(tenant, entity, attribute, range, visit);
-}
-
 Status EntityStore::write_health() const {
   return ok_status();
 }

@@ -11,6 +11,7 @@
 #include "citytwin/series/chunk.hpp"
 #include "citytwin/series/text_column.hpp"
 #include "citytwin/store/history.hpp"
+#include "citytwin/store/history_chunk_stats.hpp"
 #include "citytwin/store/history_columns_builder.hpp"
 
 // Values of the `history_chunks` column family (docs/storage.md, "History"): the samples of

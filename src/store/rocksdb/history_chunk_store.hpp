@@ -13,6 +13,7 @@
 #include "citytwin/common/result.hpp"
 #include "citytwin/store/entity_store.hpp"
 #include "citytwin/store/history.hpp"
+#include "citytwin/store/history_chunk_stats.hpp"
 
 // History kept in two column families (docs/storage.md, "History"): raw samples in `history`
 // and compressed chunks in `history_chunks`, both keyed tenant|entity|attribute|dataset|

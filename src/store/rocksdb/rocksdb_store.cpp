@@ -49,6 +49,8 @@
 // shutdown (the destructor) flushes the memtables, so a normal restart replays no WAL.
 #include "citytwin/store/rocksdb_store.hpp"
 
+#include "citytwin/store/history_chunk_stats.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -94,7 +96,7 @@ Error corruption(std::string what) {
   return make_error(ErrorKind::kInternalError, "storage: corrupt " + std::move(what));
 }
 
-class RocksDbStore final : public EntityStore {
+class RocksDbStore final : public EntityStore, public SummarizedHistory {
  public:
   RocksDbStore(const RocksDbOptions& options, std::unique_ptr<rocksdb::DB> db,
                std::vector<rocksdb::ColumnFamilyHandle*> handles)

@@ -56,24 +56,6 @@ struct BucketAggregate {
   std::optional<std::string> max_text;
 };
 
-// The numeric aggregates of a run of numbers, in the order they were added: what a chunk
-// stores about its numbers so that a period covering the whole chunk needs no decoding
-// (docs/timeseries.md, "Chunk statistics"). mean and m2 are Welford's running mean and sum
-// of squared deviations; merge() combines two runs (Chan, Golub and LeVeque's parallel
-// form), so a merged stddev equals the sequential one up to floating-point rounding.
-struct NumberSummary {
-  std::uint64_t count = 0;
-  double sum = 0;
-  double sumsq = 0;
-  double mean = 0;
-  double m2 = 0;
-  double min = 0;  // both meaningless while count == 0
-  double max = 0;
-
-  void add(double x);
-  void merge(const NumberSummary& other);
-};
-
 // Aggregates decoded chunks (ChunkColumns, straight from the compressed columns: no JSON,
 // no Sample objects) into the periods of a BucketPlan. Chunks may come in any order and
 // overlap in time. Distinct values and text bounds cost hashing and copies, so they are
@@ -92,10 +74,6 @@ class Aggregator {
   Aggregator& operator=(Aggregator&&) noexcept;
 
   void add(const ChunkColumns& columns);
-  // `count` values, all numbers without NaN, summarized by `numbers`, every one of them in
-  // the period holding `time` (the caller checked that the run lies within one period).
-  // Not for distinctCount, which needs the values themselves.
-  void add_summary(std::int64_t time, const NumberSummary& numbers);
   // One entry per period of the plan, in time order, empty periods included.
   std::vector<BucketAggregate> finish() const;
 

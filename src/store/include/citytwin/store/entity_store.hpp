@@ -219,13 +219,6 @@ class EntityStore {
   virtual Status visit_history_columns(std::string_view tenant, std::string_view entity,
                                        std::string_view attribute, const HistoryRange& range,
                                        const HistoryColumnsVisitor& visit) const;
-  // visit_history_columns() where `filter` is first asked about each compressed chunk
-  // (HistoryChunkFilter) and may leave it undecoded. Default: every chunk is decoded
-  // (stores without chunks, or without statistics, never ask).
-  virtual Status visit_history_summarized(std::string_view tenant, std::string_view entity,
-                                          std::string_view attribute, const HistoryRange& range,
-                                          const HistoryColumnsVisitor& visit,
-                                          const HistoryChunkFilter& filter) const;
 
   // Deferred durability, for a caller that acknowledges many writes asynchronously (the HTTP
   // server): apply_deferred() orders the changes after every earlier write and returns once
