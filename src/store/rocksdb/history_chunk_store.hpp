@@ -50,7 +50,7 @@ Status visit_history(const HistoryFamilies& families, std::string_view entity_pr
 
 // The same walk as columns (EntityStore::visit_history_columns): chunk samples are handed
 // over from their decoded columns, their instances rebuilt only when the visitor asks. With
-// a filter (EntityStore::visit_history_summarized), a chunk lying wholly in `range` whose
+// a filter (store::visit_history_summarized), a chunk lying wholly in `range` whose
 // samples no raw row shadows is offered to it first, from its statistics, and decoded only
 // when it says so (chunks of format 1 have no statistics and are always decoded).
 Status visit_history_columns(const HistoryFamilies& families, std::string_view entity_prefix,
