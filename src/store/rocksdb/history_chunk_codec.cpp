@@ -431,14 +431,14 @@ bool checksum_matches(std::string_view bytes) {
 
 }  // namespace
 
-Result<HistoryChunkSummary> peek_history_chunk(std::string_view bytes) {
+Result<HistoryChunkSummary> peek_history_chunk(std::string_view bytes, ChunkPeek peek) {
   series::ByteReader in(bytes);
   auto front = read_front(in);
   if (!front.ok()) return std::move(front).error();
   auto header = series::peek_chunk_header(front->chunk);
   if (!header.ok()) return std::move(header).error();
   HistoryChunkSummary summary{header->count, header->min_time, header->max_time, std::nullopt};
-  if (front->version == kHistoryChunkVersion) {
+  if (peek == ChunkPeek::kStatistics && front->version == kHistoryChunkVersion) {
     // Statistics may answer a query without the chunk ever being decoded, so they are
     // trusted only under the checksum that decoding would have verified.
     if (!checksum_matches(bytes)) return corrupt("checksum mismatch");

@@ -60,7 +60,11 @@ struct HistoryChunkSummary {
   // Version 2 only: attribute and dataset_id left empty (they are in the key).
   std::optional<HistoryChunkStats> stats;
 };
-Result<HistoryChunkSummary> peek_history_chunk(std::string_view bytes);
+// With `statistics` (a reader that may answer from them), a version-2 chunk's statistics
+// are read too, after its checksum is verified; without, only the series header is read.
+enum class ChunkPeek { kHeader, kStatistics };
+Result<HistoryChunkSummary> peek_history_chunk(std::string_view bytes,
+                                               ChunkPeek peek = ChunkPeek::kHeader);
 
 // A chunk opened for reading: checksum verified and every column decoded, each sample's
 // instance rebuilt only when asked (a columnar reader needs the values, not the JSON).

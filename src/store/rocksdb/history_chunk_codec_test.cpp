@@ -286,7 +286,8 @@ TEST(HistoryChunkCodec, PeekReadsStatistics) {
                                      property(kStart + 90, 3, 10.25)};
   auto encoded = encode_history_chunk(samples);
   ASSERT_TRUE(encoded.ok());
-  auto summary = peek_history_chunk(*encoded);
+  ASSERT_FALSE(peek_history_chunk(*encoded)->stats.has_value());  // the header only
+  auto summary = peek_history_chunk(*encoded, ChunkPeek::kStatistics);
   ASSERT_TRUE(summary.ok());
   ASSERT_TRUE(summary->stats.has_value());
   const HistoryChunkStats& stats = *summary->stats;
@@ -310,7 +311,7 @@ TEST(HistoryChunkCodec, PeekReadsStatistics) {
   // A text value or a deletion leaves no number summary (a period covering the chunk must
   // then read its values); the instants are still there.
   samples.push_back(property(kStart + 95, 4, "high", kStart + 900));
-  auto with_text = peek_history_chunk(*encode_history_chunk(samples));
+  auto with_text = peek_history_chunk(*encode_history_chunk(samples), ChunkPeek::kStatistics);
   ASSERT_TRUE(with_text.ok() && with_text->stats);
   EXPECT_FALSE(with_text->stats->numbers.has_value());
   EXPECT_EQ(with_text->stats->max_observed_at, kStart + 900);
@@ -321,7 +322,7 @@ TEST(HistoryChunkCodec, PeekReadsStatistics) {
   deletion.sequence = 5;
   deletion.deleted = true;
   samples.push_back(deletion);
-  auto with_deletion = peek_history_chunk(*encode_history_chunk(samples));
+  auto with_deletion = peek_history_chunk(*encode_history_chunk(samples), ChunkPeek::kStatistics);
   ASSERT_TRUE(with_deletion.ok() && with_deletion->stats);
   EXPECT_FALSE(with_deletion->stats->numbers.has_value());
   EXPECT_EQ(with_deletion->stats->deleted_count, 1u);
@@ -350,7 +351,7 @@ TEST(HistoryChunkCodec, FormatOneChunksStillDecode) {
   auto decoded = decode_history_chunk(old, kAttribute, "");
   ASSERT_TRUE(decoded.ok()) << decoded.error().detail;
   EXPECT_EQ(*decoded, samples);
-  auto summary = peek_history_chunk(old);
+  auto summary = peek_history_chunk(old, ChunkPeek::kStatistics);
   ASSERT_TRUE(summary.ok());
   EXPECT_EQ(summary->count, 30u);
   EXPECT_EQ(summary->max_modified_at, kStart + 29'000);
@@ -375,6 +376,7 @@ TEST(HistoryChunkCodec, CorruptionIsAnErrorNeverACrash) {
     }
     EXPECT_FALSE(decode_history_chunk(good.substr(0, i), kAttribute, "").ok()) << "cut " << i;
     (void)peek_history_chunk(good.substr(0, i));  // must not crash
+    (void)peek_history_chunk(good.substr(0, i), ChunkPeek::kStatistics);
   }
   EXPECT_FALSE(decode_history_chunk(good + "x", kAttribute, "").ok());
 }

@@ -206,7 +206,8 @@ Status read_instance(rocksdb::Iterator& raw, rocksdb::Iterator& chunks,
       if (first->modified_at >= range.to) {
         chunks_left = false;  // chunks sort by their first sample: the rest are later still
       } else if (!next || *first <= *next) {
-        auto summary = peek_history_chunk(view(chunks.value()));
+        auto summary = peek_history_chunk(view(chunks.value()),
+                                          filter ? ChunkPeek::kStatistics : ChunkPeek::kHeader);
         if (!summary.ok()) return std::move(summary).error();
         bool offered = filter && summary->stats && summary->min_modified_at >= range.from &&
                        summary->max_modified_at < range.to &&
