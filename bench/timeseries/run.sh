@@ -64,7 +64,8 @@ compact_start=$(date +%s.%N)
 target=$(( $(passes) + 2 ))
 while [ "$(passes)" -lt "$target" ]; do sleep 0.5; done
 ct_compact_seconds=$(awk -v s="$compact_start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f", e - s}')
-ct_queries=$(tsbench query citytwin "$ct_port" "$sensors" "$points")
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+ct_queries=$(tsbench query citytwin "$ct_port" "$sensors" "$points" "$ct_pid")
 stop "$ct_pid"
 ct_bytes=$(( $(bytes_of "$work/ct") - ct_before ))
 
@@ -92,7 +93,7 @@ pids+=($influx_pid)
 wait_http "http://127.0.0.1:$influx_port/ping"
 curl -s -XPOST "http://127.0.0.1:$influx_port/query" --data-urlencode "q=CREATE DATABASE bench" >/dev/null
 read -r influx_points influx_seconds < <(tsbench load-lp "$influx_port" "/write?db=bench&precision=s" "$work/data.lp" "$threads")
-influx_queries=$(tsbench query influxdb "$influx_port" "$sensors" "$points")
+influx_queries=$(tsbench query influxdb "$influx_port" "$sensors" "$points" "$influx_pid")
 stop "$influx_pid"
 influx_bytes=$(bytes_of "$work/influx")
 
@@ -105,7 +106,7 @@ pids+=($vm_pid)
 wait_http "http://127.0.0.1:$vm_port/health"
 read -r vm_points vm_seconds < <(tsbench load-lp "$vm_port" "/write?precision=s" "$work/data.lp" "$threads")
 curl -s "http://127.0.0.1:$vm_port/internal/force_flush" >/dev/null
-vm_queries=$(tsbench query victoriametrics "$vm_port" "$sensors" "$points")
+vm_queries=$(tsbench query victoriametrics "$vm_port" "$sensors" "$points" "$vm_pid")
 stop "$vm_pid"
 vm_bytes=$(bytes_of "$work/vm")
 
@@ -120,9 +121,11 @@ echo "| citytwin (POST /temporal/entities; chunks after ${ct_compact_seconds} s 
 echo "| InfluxDB (line protocol) | $influx_points | $(rate "$influx_points" "$influx_seconds") | $(per_point "$influx_bytes" "$total") |"
 echo "| VictoriaMetrics (line protocol) | $vm_points | $(rate "$vm_points" "$vm_seconds") | $(per_point "$vm_bytes" "$total") |"
 echo
-echo "| query (median of 5, ms) | citytwin | InfluxDB | VictoriaMetrics |"
+echo "Load average before the queries: $load_before."
+echo
+echo "| query (median of 5: wall ms / server CPU ms per query) | citytwin | InfluxDB | VictoriaMetrics |"
 echo "|---|---|---|---|"
 paste <(echo "$ct_queries") <(echo "$influx_queries") <(echo "$vm_queries") |
-  awk -F'\t' '{split($1,a," "); split($2,b," "); split($3,c," "); printf "| %s | %s (%s) | %s (%s) | %s (%s) |\n", a[1], a[2], a[3], b[2], b[3], c[2], c[3]}'
+  awk -F'\t' '{split($1,a," "); split($2,b," "); split($3,c," "); printf "| %s | %s / %s (%s) | %s / %s (%s) | %s / %s (%s) |\n", a[1], a[2], a[4], a[3], b[2], b[4], b[3], c[2], c[4], c[3]}'
 echo
-echo "(In parentheses: what each answer held, periods or values: a check that all systems answered the same question. Bytes: the data directory after a clean stop, CityTwin's minus its size before the history load.)"
+echo "(In parentheses: what each answer held, periods or values: a check that all systems answered the same question. CPU: the server process's threads' run time during the five repetitions, divided by five. Bytes: the data directory after a clean stop, CityTwin's minus its size before the history load.)"

@@ -3,11 +3,16 @@ Used by bench/timeseries/run.sh; talks to 127.0.0.1 only.
 
   tsbench.py load-ngsi PORT FILE THREADS        -> "<points> <seconds>"
   tsbench.py load-lp PORT PATH FILE THREADS     -> "<points> <seconds>"  (PATH: /write?...)
-  tsbench.py query SYSTEM PORT SENSORS POINTS   -> one line per query: "<name> <median ms> <check>"
+  tsbench.py query SYSTEM PORT SENSORS POINTS [PID]
+      -> one line per query: "<name> <median ms> <check> <server CPU ms per query>"
+         (CPU: the server process PID's threads' run time, from /proc/PID/task/*/schedstat,
+          over the repetitions divided by their number; "-" without PID. On a machine shared
+          with other work the wall time varies with the load, the CPU time much less.)
 """
 import concurrent.futures
 import http.client
 import json
+import os
 import statistics
 import sys
 import threading
@@ -70,13 +75,27 @@ def iso(seconds):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
-def timed(fn):
+def cpu_ns(pid):
+    """Run time of every thread of the process so far, in ns (Linux schedstat)."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # a thread that ended meanwhile
+    return total
+
+
+def timed(fn, pid=None):
     samples, check = [], None
+    cpu_before = cpu_ns(pid) if pid else 0
     for _ in range(REPEAT):
         started = time.perf_counter()
         check = fn()
         samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples), check
+    cpu = f"{(cpu_ns(pid) - cpu_before) / 1e6 / REPEAT:.1f}" if pid else "-"
+    return statistics.median(samples), check, cpu
 
 
 # --- the three queries of issue #3, per system -------------------------------------------
@@ -198,12 +217,13 @@ def main():
     elif command == "query":
         system, port = sys.argv[2], int(sys.argv[3])
         sensors, points = int(sys.argv[4]), int(sys.argv[5])
+        pid = int(sys.argv[6]) if len(sys.argv) > 6 else None
         queries = {"citytwin": ngsi_queries, "influxdb": influx_queries,
                    "victoriametrics": vm_queries}[system](port, sensors, points)
         for name, fn in queries:
             try:
-                ms, check = timed(fn)
-                print(name, f"{ms:.1f}", check)
+                ms, check, cpu = timed(fn, pid)
+                print(name, f"{ms:.1f}", check, cpu)
             except Exception as error:  # a failed query is reported, not hidden
                 print(name, "failed", str(error).replace(" ", "_")[:200])
     else:

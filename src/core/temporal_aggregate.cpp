@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -152,9 +153,12 @@ struct HistoryAggregator::Series::State {
   static constexpr std::size_t kBatch = 1024;
 
   State(const series::BucketPlan& plan, const TemporalAggregation& aggregation)
-      : aggregator(plan, aggregation.methods) {}
+      : aggregator(plan, aggregation.methods), plan(plan) {}
 
   series::Aggregator aggregator;
+  const series::BucketPlan& plan;
+  // Chunk summaries per period index, added to the aggregator's periods at the end.
+  std::map<std::size_t, series::NumberSummary> summaries;
   series::ChunkColumns pending;
   std::unordered_map<std::string, std::uint32_t> dictionary_index;
   DatasetSeen seen;
@@ -192,6 +196,14 @@ void HistoryAggregator::Series::add(std::int64_t time, AggregatedValue value) {
   if (pending.size() >= State::kBatch) state_->flush();
 }
 
+void HistoryAggregator::Series::add_summary(std::int64_t time,
+                                            const series::NumberSummary& numbers) {
+  std::size_t period = state_->plan.index_of(time);
+  if (numbers.count == 0 || period == series::BucketPlan::kNone) return;
+  state_->summaries[period].merge(numbers);
+  state_->seen.has_number = true;
+}
+
 void HistoryAggregator::Series::set_type(std::int64_t time, boost::json::value type) {
   if (!wants_type(time)) return;
   type_time_ = time;
@@ -224,6 +236,9 @@ Result<json::object> HistoryAggregator::finish() {
     for (auto& [dataset_id, series] : datasets) {
       series->state_->flush();
       auto periods = series->state_->aggregator.finish();
+      for (const auto& [period, numbers] : series->state_->summaries) {
+        series::add_to_period(periods.at(period), numbers);
+      }
       json::object entry{{"type", series->type_}};
       if (!dataset_id.empty()) entry["datasetId"] = dataset_id;
       for (AggregationMethod method : aggregation_.methods) {

@@ -12,6 +12,7 @@
 #include "citytwin/common/result.hpp"
 #include "citytwin/core/temporal_query.hpp"
 #include "citytwin/series/bucket_plan.hpp"
+#include "citytwin/series/number_summary.hpp"
 #include "citytwin/series/sample.hpp"
 #include "temporal_selection.hpp"
 
@@ -63,6 +64,7 @@ class HistoryAggregator {
   // from the first call on. References stay valid until finish().
   class Series;
   Series& series(std::string_view attribute, std::string_view dataset_id);
+  const series::BucketPlan& plan() const { return plan_; }
   Result<boost::json::object> finish();
 
  private:
@@ -79,6 +81,9 @@ class HistoryAggregator::Series {
   // A selected instance at `time` (an instant of the plan's range; others count for
   // nothing), kNull when it holds no value.
   void add(std::int64_t time, AggregatedValue value);
+  // Numbers (none NaN) that all fall in the period holding `time`, summarized (a chunk's
+  // statistics): as if each had been add()ed. Not for distinctCount.
+  void add_summary(std::int64_t time, const series::NumberSummary& numbers);
   // The series' type is that of its newest instance (ties: the one set last): whether an
   // instance at `time` would be that, and setting it.
   bool wants_type(std::int64_t time) const { return !type_time_ || time >= *type_time_; }

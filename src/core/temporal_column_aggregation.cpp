@@ -1,10 +1,14 @@
 #include "temporal_column_aggregation.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "citytwin/store/history_chunk_stats.hpp"
 #include "history_capture.hpp"
 #include "temporal_aggregate.hpp"
 #include "temporal_selection.hpp"
@@ -19,34 +23,18 @@ using TimeProperty = TemporalQuery::TimeProperty;
 
 constexpr std::string_view kNullValue = "urn:ngsi-ld:null";  // clause 4.5.4 null marker
 
-// The instant the query looks at for sample `index`, when the query selects it. Deletions
-// are not instances here; an instance without observedAt can only be ordered (by
-// modifiedAt), not selected by a time relation (the same rule as select_history).
-std::optional<std::int64_t> selected_time(const store::HistoryColumns& batch, std::size_t index,
-                                          const TemporalQuery& query) {
-  if (batch.deleted[index] != 0) return std::nullopt;
-  std::int64_t time = batch.values.times[index];
-  if (query.property == TimeProperty::kObservedAt) {
-    if (batch.values.time2_present[index] != 0) {
-      time = batch.values.times2[index];
-    } else if (query.relation != Relation::kNone) {
-      return std::nullopt;
-    }
-  }
-  if (!in_relation(query, time)) return std::nullopt;
-  return time;
-}
-
-bool wanted_attribute(const store::HistoryColumns& batch, const TemporalQuery& query) {
-  if (batch.attribute == kTypeHistory) return false;
-  return query.attrs.empty() || query.attrs.contains(batch.attribute);
+bool wanted_attribute(std::string_view attribute, const TemporalQuery& query) {
+  if (attribute == kTypeHistory) return false;
+  return query.attrs.empty() || query.attrs.contains(attribute);
 }
 
 Status walk(const store::EntityStore& store, std::string_view tenant, std::string_view id,
-            const TemporalQuery& query, const store::HistoryColumnsVisitor& visit) {
+            const TemporalQuery& query, const store::HistoryColumnsVisitor& visit,
+            const store::HistoryChunkFilter& filter) {
   std::string_view attribute;  // one attribute: read only its part of the history
   if (query.attrs.size() == 1) attribute = *query.attrs.begin();
-  return store.visit_history_columns(tenant, id, attribute, history_range(query), visit);
+  return store::visit_history_summarized(store, tenant, id, attribute, history_range(query), visit,
+                                         filter);
 }
 
 Result<json::object> rebuild_instance(const store::HistoryColumns& batch, std::size_t index) {
@@ -137,20 +125,97 @@ Status aggregate_batch(const store::HistoryColumns& batch, const TemporalQuery& 
   return ok_status();
 }
 
-// The oldest and newest selected instants over every wanted attribute.
+// The oldest and newest selected instants over every wanted attribute. A chunk whose
+// samples the query selects all (or none) is answered from its statistics.
 Status find_range(const store::EntityStore& store, std::string_view tenant, std::string_view id,
                   const TemporalQuery& query, std::optional<std::int64_t>& oldest,
                   std::optional<std::int64_t>& newest) {
-  return walk(store, tenant, id, query, [&](const store::HistoryColumns& batch) {
-    if (!wanted_attribute(batch, query)) return true;
+  auto include = [&](std::int64_t from, std::int64_t to) {
+    oldest = std::min(oldest.value_or(from), from);
+    newest = std::max(newest.value_or(to), to);
+  };
+  auto visit = [&](const store::HistoryColumns& batch) {
+    if (!wanted_attribute(batch.attribute, query)) return true;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      auto time = selected_time(batch, i, query);
-      if (!time) continue;
-      oldest = std::min(oldest.value_or(*time), *time);
-      newest = std::max(newest.value_or(*time), *time);
+      if (auto time = selected_time(batch, i, query)) include(*time, *time);
     }
     return true;
-  });
+  };
+  auto filter = [&](const store::HistoryChunkStats& chunk) {
+    if (!wanted_attribute(chunk.attribute, query) || selects_none(chunk, query)) {
+      return store::ChunkUse::kSkip;
+    }
+    auto span = selects_all(chunk, query);
+    if (!span) return store::ChunkUse::kDecode;
+    include(span->oldest, span->newest);
+    return store::ChunkUse::kSkip;
+  };
+  return walk(store, tenant, id, query, visit, filter);
+}
+
+// The summaries that add a wholly selected all-number chunk (`span`: its selected instants)
+// to the periods exactly, each with an instant of the period it goes to: the whole chunk's
+// when one period holds its span, else its per-day ones (by observedAt) when each day's part
+// of the span lies in one period (daily periods from UTC midnight, or coarser ones). Empty:
+// the chunk must be decoded.
+std::vector<std::pair<std::int64_t, const series::NumberSummary*>> summary_parts(
+    const store::HistoryChunkStats& chunk, const InstantSpan& span, const TemporalQuery& query,
+    const series::BucketPlan& plan) {
+  constexpr std::int64_t kDay = 86'400'000'000;
+  std::vector<std::pair<std::int64_t, const series::NumberSummary*>> parts;
+  std::size_t period = plan.index_of(span.oldest);
+  if (period != series::BucketPlan::kNone && period == plan.index_of(span.newest)) {
+    parts.emplace_back(span.oldest, &*chunk.numbers);
+    return parts;
+  }
+  if (query.property != TimeProperty::kObservedAt || chunk.days.empty()) return parts;
+  for (const auto& [day, numbers] : chunk.days) {
+    std::int64_t first = std::max(day, span.oldest);
+    std::int64_t last = std::min(day + (kDay - 1), span.newest);
+    std::size_t index = plan.index_of(first);
+    if (index == series::BucketPlan::kNone || index != plan.index_of(last)) return {};
+    parts.emplace_back(first, &numbers);
+  }
+  return parts;
+}
+
+// Chunks aggregated from their statistics: the newest instant each series took that way, and
+// where that chunk lies, to read its type from the sample itself at the end (the type is the
+// newest instance's, and statistics do not hold instances).
+struct DeferredType {
+  std::int64_t time = 0;
+  store::HistoryRange modified;  // the chunk's modifiedAt span
+};
+using DeferredTypes = std::map<std::pair<std::string, std::string>, DeferredType>;
+
+// Sets each deferred series' type from the newest selected sample of its chunk, unless a
+// newer instance already gave it one.
+Status resolve_types(const store::EntityStore& store, std::string_view tenant, std::string_view id,
+                     const TemporalQuery& query, const DeferredTypes& deferred,
+                     HistoryAggregator& aggregator) {
+  for (const auto& [names, where] : deferred) {
+    auto& series = aggregator.series(names.first, names.second);
+    if (!series.wants_type(where.time)) continue;
+    Status failure;
+    CT_RETURN_IF_ERROR(store.visit_history_columns(
+        tenant, id, names.first, where.modified, [&](const store::HistoryColumns& batch) {
+          if (batch.dataset_id != names.second) return true;
+          for (std::size_t i = batch.size(); i-- > 0;) {
+            auto time = selected_time(batch, i, query);
+            if (!time || *time != where.time) continue;
+            auto instance = rebuild_instance(batch, i);
+            if (!instance.ok()) {
+              failure = std::move(instance).error();
+              return false;
+            }
+            if (const auto* type = instance->if_contains("type")) series.set_type(*time, *type);
+            return false;
+          }
+          return true;
+        }));
+    CT_RETURN_IF_ERROR(failure);
+  }
+  return ok_status();
 }
 
 }  // namespace
@@ -173,13 +238,39 @@ Result<json::object> aggregate_from_columns(const store::EntityStore& store,
   if (!plan) return std::move(plan).error();
   if (!*plan) return json::object();
   HistoryAggregator aggregator(*query.aggregation, std::move(**plan));
+  // distinctCount needs the values themselves; the other methods merge a chunk's summary.
+  const auto& methods = query.aggregation->methods;
+  const bool summaries = std::find(methods.begin(), methods.end(),
+                                   series::AggregationMethod::kDistinctCount) == methods.end();
+  DeferredTypes deferred;
+  auto filter = [&](const store::HistoryChunkStats& chunk) {
+    if (!wanted_attribute(chunk.attribute, query) || selects_none(chunk, query)) {
+      return store::ChunkUse::kSkip;
+    }
+    auto span = selects_all(chunk, query);
+    if (!summaries || !span || !chunk.numbers) return store::ChunkUse::kDecode;
+    auto parts = summary_parts(chunk, *span, query, aggregator.plan());
+    if (parts.empty()) return store::ChunkUse::kDecode;
+    auto& series = aggregator.series(chunk.attribute, chunk.dataset_id);
+    for (const auto& [time, numbers] : parts) series.add_summary(time, *numbers);
+    if (series.wants_type(span->newest)) {
+      auto [type, added] =
+          deferred.try_emplace({std::string(chunk.attribute), std::string(chunk.dataset_id)});
+      if (added || span->newest >= type->second.time) {
+        type->second = {span->newest, {chunk.min_modified_at, chunk.max_modified_at + 1}};
+      }
+    }
+    return store::ChunkUse::kSkip;
+  };
   Status failure;
-  CT_RETURN_IF_ERROR(walk(store, tenant, id, query, [&](const store::HistoryColumns& batch) {
-    if (!wanted_attribute(batch, query)) return true;
+  auto visit = [&](const store::HistoryColumns& batch) {
+    if (!wanted_attribute(batch.attribute, query)) return true;
     failure = aggregate_batch(batch, query, aggregator);
     return failure.ok();
-  }));
+  };
+  CT_RETURN_IF_ERROR(walk(store, tenant, id, query, visit, filter));
   CT_RETURN_IF_ERROR(failure);
+  CT_RETURN_IF_ERROR(resolve_types(store, tenant, id, query, deferred, aggregator));
   return aggregator.finish();
 }
 

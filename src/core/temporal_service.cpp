@@ -14,6 +14,7 @@
 #include "history_capture.hpp"
 #include "temporal_aggregate.hpp"
 #include "temporal_column_aggregation.hpp"
+#include "temporal_newest.hpp"
 #include "temporal_selection.hpp"
 
 namespace citytwin::core {
@@ -96,9 +97,23 @@ Result<std::optional<Candidate>> candidate(const store::HistorySample& sample,
 // lastN (clause 4.11): the newest n by the query's instant; the store walks an instance in
 // modifiedAt order, which need not be observedAt order, so this sorts (stably: equal
 // instants keep the store's order) and trims as it goes.
+// Equal instants are ordered like the store's walk of one attribute (datasetId, then
+// modifiedAt and sequence), whatever order the samples were read in.
+bool older(const Candidate& a, const Candidate& b) {
+  if (a.time != b.time) return a.time < b.time;
+  const store::HistorySample& x = a.sample;
+  const store::HistorySample& y = b.sample;
+  if (x.dataset_id != y.dataset_id) return x.dataset_id < y.dataset_id;
+  if (x.modified_at != y.modified_at) return x.modified_at < y.modified_at;
+  return x.sequence < y.sequence;
+}
+
+bool same_sample(const store::HistorySample& x, const store::HistorySample& y) {
+  return x.modified_at == y.modified_at && x.sequence == y.sequence && x.dataset_id == y.dataset_id;
+}
+
 void keep_newest(std::vector<Candidate>& candidates, std::size_t n) {
-  std::stable_sort(candidates.begin(), candidates.end(),
-                   [](const Candidate& a, const Candidate& b) { return a.time < b.time; });
+  std::stable_sort(candidates.begin(), candidates.end(), older);
   if (candidates.size() > n) {
     candidates.erase(candidates.begin(), candidates.end() - static_cast<std::ptrdiff_t>(n));
   }
@@ -174,6 +189,7 @@ Result<SelectedHistory> TemporalService::select_history(std::string_view tenant,
   std::map<std::string, std::vector<Candidate>, std::less<>> kept;
   std::size_t kept_count = 0;
   Status failure;
+  const bool newest_first = selects_newest_first(query);
   auto visit = [&](const store::HistorySample& sample) {
     if (sample.attribute == kTypeHistory) return true;
     if (!query.attrs.empty() && !query.attrs.contains(sample.attribute)) return true;
@@ -185,6 +201,11 @@ Result<SelectedHistory> TemporalService::select_history(std::string_view tenant,
     }
     if (!*wanted) return true;
     auto& list = kept[sample.attribute];
+    if (newest_first && std::any_of(list.begin(), list.end(), [&](const Candidate& held) {
+          return same_sample(held.sample, sample);
+        })) {
+      return true;  // read again with a chunk's range
+    }
     list.push_back(std::move(**wanted));
     ++kept_count;
     if (query.last_n && list.size() >= 2 * *query.last_n + 64) {
@@ -201,7 +222,23 @@ Result<SelectedHistory> TemporalService::select_history(std::string_view tenant,
     }
     return true;
   };
-  CT_RETURN_IF_ERROR(store_.visit_history(tenant, id, attribute, history_range(query), visit));
+  if (newest_first) {
+    // The n-th newest instant kept for an attribute: older samples cannot be among lastN.
+    auto newest_kept = [&](std::string_view name) -> std::optional<std::int64_t> {
+      auto found = kept.find(name);
+      const std::size_t n = *query.last_n;
+      if (n == 0 || found == kept.end() || found->second.size() < n) return std::nullopt;
+      std::vector<std::int64_t> times;
+      times.reserve(found->second.size());
+      for (const Candidate& held : found->second) times.push_back(held.time);
+      std::nth_element(times.begin(), times.end() - static_cast<std::ptrdiff_t>(n), times.end());
+      return *(times.end() - static_cast<std::ptrdiff_t>(n));
+    };
+    CT_RETURN_IF_ERROR(
+        visit_newest_candidates(store_, tenant, id, attribute, query, visit, newest_kept));
+  } else {
+    CT_RETURN_IF_ERROR(store_.visit_history(tenant, id, attribute, history_range(query), visit));
+  }
   CT_RETURN_IF_ERROR(failure);
   SelectedHistory selected{std::move(**types), {}, kept_count};
   for (auto& [name, candidates] : kept) {
@@ -309,6 +346,13 @@ Result<QueryResult> TemporalService::match_entities(std::string_view tenant,
   // Candidates: the ids named, and every entity indexed under a type named, currently or
   // in its history (an alternative's first type is enough: it must have all of them).
   std::set<std::string, std::less<>> candidates;
+  // With one selector naming one type and nothing else, an entity the current-type index
+  // lists matches without reading it (its current types are the ones types_of would give).
+  std::set<std::string, std::less<>> matched_by_index;
+  const bool one_plain_type = query.selectors.size() == 1 && query.selectors.front().ids.empty() &&
+                              !query.selectors.front().id_pattern &&
+                              query.selectors.front().types.alternatives.size() == 1 &&
+                              query.selectors.front().types.alternatives.front().size() == 1;
   std::vector<std::optional<std::regex>> patterns;
   for (const EntitySelector& selector : query.selectors) {
     if (selector.ids.empty() && selector.types.empty()) {
@@ -321,7 +365,11 @@ Result<QueryResult> TemporalService::match_entities(std::string_view tenant,
         for (auto kind : {store::IndexSelector::type(alternative.front()),
                           store::IndexSelector::history_type(alternative.front())}) {
           auto cursor = store_.scan(tenant, kind);
-          for (; cursor->valid(); cursor->next()) candidates.emplace(cursor->id());
+          const bool current = kind.kind == store::IndexSelector::Kind::kType;
+          for (; cursor->valid(); cursor->next()) {
+            candidates.emplace(cursor->id());
+            if (one_plain_type && current) matched_by_index.emplace(cursor->id());
+          }
           CT_RETURN_IF_ERROR(cursor->status());
         }
       }
@@ -339,6 +387,10 @@ Result<QueryResult> TemporalService::match_entities(std::string_view tenant,
   }
   std::vector<std::string> matched;
   for (const std::string& id : candidates) {
+    if (matched_by_index.contains(id)) {
+      matched.push_back(id);
+      continue;
+    }
     auto types = types_of(tenant, id);
     if (!types) return std::move(types).error();
     if (!*types || !(*types)->is_array()) continue;

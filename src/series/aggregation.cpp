@@ -1,5 +1,7 @@
 #include "citytwin/series/aggregation.hpp"
 
+#include "citytwin/series/number_summary.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -12,32 +14,15 @@ namespace {
 
 struct BucketState {
   std::uint64_t total = 0;
-  std::uint64_t n = 0;
-  double sum = 0;
-  double sumsq = 0;
   // Welford's running mean and sum of squared deviations: stddev from sumsq/n - mean^2
   // loses every digit when the values are large and close together (temperatures in K).
-  double mean = 0;
-  double m2 = 0;
-  double min = 0;
-  double max = 0;
-  std::unordered_set<std::uint64_t> numbers;
+  NumberSummary numbers;
+  std::unordered_set<std::uint64_t> distinct_numbers;
   std::unordered_set<std::string> texts;  // kind letter + text, so "1" and JSON 1 differ
   bool saw_false = false;
   bool saw_true = false;
   std::optional<std::string> min_text;
   std::optional<std::string> max_text;
-
-  void add_number(double x) {
-    if (n == 0 || x < min) min = x;
-    if (n == 0 || x > max) max = x;
-    ++n;
-    sum += x;
-    sumsq += x * x;
-    double delta = x - mean;
-    mean += delta / static_cast<double>(n);
-    m2 += delta * (x - mean);
-  }
 
   void add_text_bounds(const std::string& text) {
     if (!min_text || text < *min_text) min_text = text;
@@ -113,8 +98,8 @@ struct Aggregator::State {
     ++bucket.total;
     switch (columns.kinds[i]) {
       case ValueKind::kNumber:
-        bucket.add_number(columns.numbers[i]);
-        if (distinct) bucket.numbers.insert(number_key(columns.numbers[i]));
+        bucket.numbers.add(columns.numbers[i]);
+        if (distinct) bucket.distinct_numbers.insert(number_key(columns.numbers[i]));
         break;
       case ValueKind::kBool:
         (columns.numbers[i] != 0 ? bucket.saw_true : bucket.saw_false) = true;
@@ -185,18 +170,19 @@ std::vector<BucketAggregate> Aggregator::finish() const {
   for (const auto& [index, bucket] : state_->buckets) {
     BucketAggregate& result = out[index];
     result.total_count = bucket.total;
-    result.distinct_count = bucket.numbers.size() + bucket.texts.size() +
+    result.distinct_count = bucket.distinct_numbers.size() + bucket.texts.size() +
                             (bucket.saw_false ? 1 : 0) + (bucket.saw_true ? 1 : 0);
-    result.number_count = bucket.n;
+    const NumberSummary& numbers = bucket.numbers;
+    result.number_count = numbers.count;
     result.min_text = bucket.min_text;
     result.max_text = bucket.max_text;
-    if (bucket.n == 0) continue;
-    result.sum = bucket.sum;
-    result.sumsq = bucket.sumsq;
-    result.avg = bucket.sum / static_cast<double>(bucket.n);
-    result.min = bucket.min;
-    result.max = bucket.max;
-    result.stddev = std::sqrt(std::max(0.0, bucket.m2 / static_cast<double>(bucket.n)));
+    if (numbers.count == 0) continue;
+    result.sum = numbers.sum;
+    result.sumsq = numbers.sumsq;
+    result.avg = numbers.sum / static_cast<double>(numbers.count);
+    result.min = numbers.min;
+    result.max = numbers.max;
+    result.stddev = std::sqrt(std::max(0.0, numbers.m2 / static_cast<double>(numbers.count)));
   }
   return out;
 }

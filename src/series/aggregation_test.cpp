@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <set>
 
 #include "citytwin/common/instant.hpp"
 #include "citytwin/series/chunk_merge.hpp"
+#include "citytwin/series/number_summary.hpp"
 
 namespace citytwin::series {
 namespace {
@@ -221,6 +223,65 @@ TEST(Aggregation, OnlyRequestedExtrasAreTracked) {
   EXPECT_EQ(result[0].total_count, 2u);
   EXPECT_EQ(result[0].distinct_count, 0u);
   EXPECT_FALSE(result[0].min_text.has_value());
+}
+
+// Merging the summaries of the parts of a run gives the summary of the whole run (up to
+// rounding): large values close together, where stddev from sumsq would lose every digit.
+TEST(Aggregation, MergedNumberSummariesEqualTheSequentialOne) {
+  std::mt19937_64 random(17);
+  std::normal_distribution<double> noise(0, 0.01);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<double> values(1 + random() % 500);
+    for (double& x : values) x = 273.15 + noise(random);
+    NumberSummary whole;
+    for (double x : values) whole.add(x);
+    NumberSummary merged;
+    std::size_t begin = 0;
+    while (begin < values.size()) {
+      std::size_t end = std::min(values.size(), begin + 1 + random() % 120);
+      NumberSummary part;
+      for (std::size_t i = begin; i < end; ++i) part.add(values[i]);
+      merged.merge(part);
+      begin = end;
+    }
+    merged.merge(NumberSummary());  // an empty part changes nothing
+    ASSERT_EQ(merged.count, whole.count);
+    EXPECT_EQ(merged.min, whole.min);
+    EXPECT_EQ(merged.max, whole.max);
+    EXPECT_NEAR(merged.sum, whole.sum, 1e-9 * std::abs(whole.sum));
+    EXPECT_NEAR(merged.sumsq, whole.sumsq, 1e-9 * whole.sumsq);
+    EXPECT_NEAR(merged.mean, whole.mean, 1e-12 * std::abs(whole.mean));
+    EXPECT_NEAR(merged.m2, whole.m2, 1e-6 * std::max(whole.m2, 1e-12));
+  }
+}
+
+// add_to_period counts a summarized run as if each value had been aggregated in the period.
+TEST(Aggregation, SummaryAddsToAPeriodAsItsValues) {
+  auto plan = *BucketPlan::create(0, 100, PeriodDuration{0, 10}, 100);
+  std::vector<Sample> samples = {Sample::of_number(21, 4.0), Sample::of_number(22, -1.5)};
+  auto chunks = build_chunks(samples);
+  Aggregator both(plan);
+  Aggregator part(plan);
+  for (double x : {1.0, 2.0, 6.0}) samples.push_back(Sample::of_number(25, x));
+  both.add(decode_all(*build_chunks(samples))[0]);
+  part.add(decode_all(*chunks)[0]);
+  NumberSummary numbers;
+  for (double x : {1.0, 2.0, 6.0}) numbers.add(x);
+  BucketAggregate merged = part.finish()[2];
+  add_to_period(merged, numbers);
+  BucketAggregate expected = both.finish()[2];
+  EXPECT_EQ(merged.total_count, expected.total_count);
+  EXPECT_EQ(merged.number_count, expected.number_count);
+  EXPECT_DOUBLE_EQ(merged.sum, expected.sum);
+  EXPECT_DOUBLE_EQ(merged.sumsq, expected.sumsq);
+  EXPECT_DOUBLE_EQ(*merged.avg, *expected.avg);
+  EXPECT_EQ(merged.min, expected.min);
+  EXPECT_EQ(merged.max, expected.max);
+  EXPECT_NEAR(*merged.stddev, *expected.stddev, 1e-12);
+  BucketAggregate empty = part.finish()[5];  // a period without values takes the run alone
+  add_to_period(empty, numbers);
+  EXPECT_EQ(empty.total_count, 3u);
+  EXPECT_DOUBLE_EQ(*empty.avg, 3.0);
 }
 
 TEST(Aggregation, MethodNames) {

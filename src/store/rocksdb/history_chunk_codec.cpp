@@ -1,6 +1,7 @@
 #include "history_chunk_codec.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <optional>
@@ -182,6 +183,165 @@ Status restore_instance(std::string_view residual, const series::ChunkColumns& c
   return ok_status();
 }
 
+// ---- Statistics (version 2) -------------------------------------------------------------
+
+constexpr std::uint8_t kHasNumberSummary = 1;
+constexpr std::uint8_t kHasDaySummaries = 2;
+constexpr std::int64_t kDayMicros = 86'400'000'000;
+// More days than this in one chunk (sparse data) are not summarized per day: the section
+// would outgrow what it saves.
+constexpr std::size_t kMaxDaySummaries = 64;
+
+std::int64_t day_start(std::int64_t micros) {
+  std::int64_t day = micros / kDayMicros;
+  if (micros % kDayMicros < 0) --day;
+  return day * kDayMicros;
+}
+
+void append_summary(std::string& out, const series::NumberSummary& numbers) {
+  for (double x :
+       {numbers.sum, numbers.sumsq, numbers.mean, numbers.m2, numbers.min, numbers.max}) {
+    series::append_u64(out, std::bit_cast<std::uint64_t>(x));
+  }
+}
+
+bool read_summary(series::ByteReader& in, std::uint64_t count, series::NumberSummary& numbers) {
+  std::uint64_t bits[6];
+  for (std::uint64_t& word : bits) {
+    if (!in.read_u64(word)) return false;
+  }
+  numbers.count = count;
+  numbers.sum = std::bit_cast<double>(bits[0]);
+  numbers.sumsq = std::bit_cast<double>(bits[1]);
+  numbers.mean = std::bit_cast<double>(bits[2]);
+  numbers.m2 = std::bit_cast<double>(bits[3]);
+  numbers.min = std::bit_cast<double>(bits[4]);
+  numbers.max = std::bit_cast<double>(bits[5]);
+  return true;
+}
+
+// Gathers a chunk's statistics as its samples are encoded, in their order (the number
+// summaries add values in the order the Aggregator would).
+class StatsBuilder {
+ public:
+  void add(const HistorySample& sample, const ScalarValue& value) {
+    ++count_;
+    if (sample.deleted) ++stats_.deleted_count;
+    if (sample.observed_at) {
+      std::int64_t at = *sample.observed_at;
+      if (stats_.observed_count == 0 || at < stats_.min_observed_at) stats_.min_observed_at = at;
+      if (stats_.observed_count == 0 || at > stats_.max_observed_at) stats_.max_observed_at = at;
+      ++stats_.observed_count;
+    }
+    if (!sample.deleted && value.kind == ValueKind::kNumber && !std::isnan(value.number)) {
+      numbers_.add(value.number);
+      if (sample.observed_at) add_to_day(*sample.observed_at, value.number);
+    } else {
+      all_numbers_ = false;
+    }
+  }
+
+  std::string encode() const {
+    std::string out;
+    bool summary = all_numbers_ && numbers_.count == count_ && count_ > 0;
+    bool days = summary && stats_.observed_count == count_ && !too_many_days_;
+    std::uint8_t flags = summary ? kHasNumberSummary : 0;
+    if (days) flags |= kHasDaySummaries;
+    series::append_u8(out, flags);
+    series::append_varint(out, stats_.deleted_count);
+    series::append_varint(out, stats_.observed_count);
+    series::append_u64(out, static_cast<std::uint64_t>(stats_.min_observed_at));
+    series::append_u64(out, static_cast<std::uint64_t>(stats_.max_observed_at));
+    if (summary) append_summary(out, numbers_);
+    if (days) {
+      auto sorted = days_;
+      std::sort(sorted.begin(), sorted.end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
+      series::append_varint(out, sorted.size());
+      for (const auto& [start, numbers] : sorted) {
+        series::append_u64(out, static_cast<std::uint64_t>(start));
+        series::append_varint(out, numbers.count);
+        append_summary(out, numbers);
+      }
+    }
+    return out;
+  }
+
+ private:
+  void add_to_day(std::int64_t observed_at, double value) {
+    if (too_many_days_) return;
+    std::int64_t start = day_start(observed_at);
+    auto found = std::find_if(days_.begin(), days_.end(),
+                              [&](const auto& day) { return day.first == start; });
+    if (found == days_.end()) {
+      if (days_.size() == kMaxDaySummaries) {
+        too_many_days_ = true;
+        return;
+      }
+      days_.emplace_back(start, series::NumberSummary());
+      found = days_.end() - 1;
+    }
+    found->second.add(value);
+  }
+
+  std::uint64_t count_ = 0;
+  HistoryChunkStats stats_;
+  series::NumberSummary numbers_;
+  bool all_numbers_ = true;
+  // Per UTC day of observedAt, in order of first appearance (sorted when encoded).
+  std::vector<std::pair<std::int64_t, series::NumberSummary>> days_;
+  bool too_many_days_ = false;
+};
+
+Status decode_days(series::ByteReader& in, std::uint32_t count, HistoryChunkStats& stats) {
+  std::uint64_t days = 0;
+  if (!in.read_varint(days) || days > kMaxDaySummaries) return corrupt("bad day summaries");
+  std::uint64_t total = 0;
+  for (std::uint64_t i = 0; i < days; ++i) {
+    std::uint64_t start = 0;
+    std::uint64_t day_count = 0;
+    series::NumberSummary numbers;
+    if (!in.read_u64(start) || !in.read_varint(day_count) || day_count == 0 || day_count > count ||
+        !read_summary(in, day_count, numbers)) {
+      return corrupt("bad day summary");
+    }
+    auto day = static_cast<std::int64_t>(start);
+    if (day_start(day) != day || (!stats.days.empty() && day <= stats.days.back().first)) {
+      return corrupt("bad day summary");
+    }
+    total += day_count;
+    stats.days.emplace_back(day, numbers);
+  }
+  if (total != count) return corrupt("day summaries do not add up");
+  return ok_status();
+}
+
+Result<HistoryChunkStats> decode_stats(std::string_view bytes, std::uint32_t count) {
+  series::ByteReader in(bytes);
+  HistoryChunkStats stats;
+  std::uint8_t flags = 0;
+  std::uint64_t min_observed = 0;
+  std::uint64_t max_observed = 0;
+  if (!in.read_u8(flags) || (flags & ~(kHasNumberSummary | kHasDaySummaries)) != 0 ||
+      ((flags & kHasDaySummaries) != 0 && (flags & kHasNumberSummary) == 0) ||
+      !in.read_varint(stats.deleted_count) || !in.read_varint(stats.observed_count) ||
+      !in.read_u64(min_observed) || !in.read_u64(max_observed) || stats.deleted_count > count ||
+      stats.observed_count > count) {
+    return corrupt("bad statistics");
+  }
+  stats.count = count;
+  stats.min_observed_at = static_cast<std::int64_t>(min_observed);
+  stats.max_observed_at = static_cast<std::int64_t>(max_observed);
+  if ((flags & kHasNumberSummary) != 0) {
+    series::NumberSummary numbers;
+    if (!read_summary(in, count, numbers)) return corrupt("truncated statistics");
+    stats.numbers = numbers;
+  }
+  if ((flags & kHasDaySummaries) != 0) CT_RETURN_IF_ERROR(decode_days(in, count, stats));
+  if (in.remaining() != 0) return corrupt("bad statistics");
+  return stats;
+}
+
 bool key_less(const HistorySample& a, const HistorySample& b) {
   return a.modified_at != b.modified_at ? a.modified_at < b.modified_at : a.sequence < b.sequence;
 }
@@ -203,11 +363,13 @@ Result<std::string> encode_history_chunk(std::span<const HistorySample> samples)
   std::string deleted((samples.size() + 7) / 8, '\0');
   bool any_deleted = false;
   std::vector<std::string> residuals;
+  StatsBuilder stats;
   sequences.reserve(samples.size());
   residuals.reserve(samples.size());
   for (std::size_t i = 0; i < samples.size(); ++i) {
     const HistorySample& sample = samples[i];
     Split split = split_instance(sample);
+    stats.add(sample, split.value);
     series::Sample point;
     point.time = sample.modified_at;
     point.time2 = sample.observed_at;
@@ -228,6 +390,7 @@ Result<std::string> encode_history_chunk(std::span<const HistorySample> samples)
   std::vector<std::string_view> residual_views(residuals.begin(), residuals.end());
   std::string out;
   series::append_u8(out, kHistoryChunkVersion);
+  series::append_section(out, stats.encode());
   series::append_section(out, *chunk);
   series::append_section(out, series::encode_timestamps(sequences));
   series::append_section(out, any_deleted ? deleted : std::string());
@@ -238,40 +401,66 @@ Result<std::string> encode_history_chunk(std::span<const HistorySample> samples)
 
 namespace {
 
-Result<std::string_view> series_section(std::string_view bytes) {
-  series::ByteReader in(bytes);
+// The sections before the series chunk's companions, CRC not checked.
+struct Front {
   std::uint8_t version = 0;
+  std::string_view stats;  // empty in version 1
   std::string_view chunk;
-  if (!in.read_u8(version)) return corrupt("empty");
-  if (version != kHistoryChunkVersion) return corrupt("unknown version");
-  if (!in.read_section(chunk)) return corrupt("truncated series chunk");
-  return chunk;
+};
+
+Result<Front> read_front(series::ByteReader& in) {
+  Front front;
+  if (!in.read_u8(front.version)) return corrupt("empty");
+  if (front.version != kHistoryChunkVersion && front.version != kHistoryChunkVersionWithoutStats) {
+    return corrupt("unknown version");
+  }
+  if (front.version == kHistoryChunkVersion && !in.read_section(front.stats)) {
+    return corrupt("truncated statistics");
+  }
+  if (!in.read_section(front.chunk)) return corrupt("truncated series chunk");
+  return front;
+}
+
+bool checksum_matches(std::string_view bytes) {
+  if (bytes.size() < 4) return false;
+  series::ByteReader trailer(bytes.substr(bytes.size() - 4));
+  std::uint32_t stored_crc = 0;
+  return trailer.read_u32(stored_crc) &&
+         stored_crc == series::crc32c(bytes.substr(0, bytes.size() - 4));
 }
 
 }  // namespace
 
-Result<HistoryChunkSummary> peek_history_chunk(std::string_view bytes) {
-  auto chunk = series_section(bytes);
-  if (!chunk.ok()) return std::move(chunk).error();
-  auto header = series::peek_chunk_header(*chunk);
+Result<HistoryChunkSummary> peek_history_chunk(std::string_view bytes, ChunkPeek peek) {
+  series::ByteReader in(bytes);
+  auto front = read_front(in);
+  if (!front.ok()) return std::move(front).error();
+  auto header = series::peek_chunk_header(front->chunk);
   if (!header.ok()) return std::move(header).error();
-  return HistoryChunkSummary{header->count, header->min_time, header->max_time};
+  HistoryChunkSummary summary{header->count, header->min_time, header->max_time, std::nullopt};
+  if (peek == ChunkPeek::kStatistics && front->version == kHistoryChunkVersion) {
+    // Statistics may answer a query without the chunk ever being decoded, so they are
+    // trusted only under the checksum that decoding would have verified.
+    if (!checksum_matches(bytes)) return corrupt("checksum mismatch");
+    auto stats = decode_stats(front->stats, header->count);
+    if (!stats.ok()) return std::move(stats).error();
+    stats->min_modified_at = header->min_time;
+    stats->max_modified_at = header->max_time;
+    summary.stats = std::move(*stats);
+  }
+  return summary;
 }
 
 Result<DecodedHistoryChunk> DecodedHistoryChunk::open(std::string_view bytes) {
   if (bytes.size() < 4) return corrupt("truncated");
-  std::string_view body = bytes.substr(0, bytes.size() - 4);
-  series::ByteReader trailer(bytes.substr(bytes.size() - 4));
-  std::uint32_t stored_crc = 0;
-  if (!trailer.read_u32(stored_crc) || stored_crc != series::crc32c(body)) {
-    return corrupt("checksum mismatch");
-  }
-  series::ByteReader in(body);
-  std::uint8_t version = 0;
-  std::string_view chunk_bytes, sequence_bytes, deleted, residual_bytes;
-  if (!in.read_u8(version) || version != kHistoryChunkVersion) return corrupt("unknown version");
-  if (!in.read_section(chunk_bytes) || !in.read_section(sequence_bytes) ||
-      !in.read_section(deleted) || !in.read_section(residual_bytes) || in.remaining() != 0) {
+  if (!checksum_matches(bytes)) return corrupt("checksum mismatch");
+  series::ByteReader in(bytes.substr(0, bytes.size() - 4));
+  auto front = read_front(in);
+  if (!front.ok()) return std::move(front).error();
+  std::string_view chunk_bytes = front->chunk;
+  std::string_view sequence_bytes, deleted, residual_bytes;
+  if (!in.read_section(sequence_bytes) || !in.read_section(deleted) ||
+      !in.read_section(residual_bytes) || in.remaining() != 0) {
     return corrupt("bad sections");
   }
   // The history chunk's checksum above covers the embedded series chunk.

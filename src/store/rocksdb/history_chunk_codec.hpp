@@ -11,6 +11,7 @@
 #include "citytwin/series/chunk.hpp"
 #include "citytwin/series/text_column.hpp"
 #include "citytwin/store/history.hpp"
+#include "citytwin/store/history_chunk_stats.hpp"
 #include "citytwin/store/history_columns_builder.hpp"
 
 // Values of the `history_chunks` column family (docs/storage.md, "History"): the samples of
@@ -18,7 +19,13 @@
 // history key (history_codec.hpp) of the chunk's first sample, so one instance's chunks sort
 // by time next to its raw samples' prefix.
 //
-//   u8      format version (1)
+//   u8      format version (2; version 1 chunks, without the statistics section, are read
+//           as before and rewritten in version 2 when compaction next rewrites them)
+//   section statistics (version 2 only; docs/storage.md, "Chunk statistics"):
+//           u8 flags (bit 0: number summary present), varint deleted count, varint
+//           observedAt count, i64 min and max observedAt (0 when none), and with bit 0 six
+//           f64: sum, sumsq, mean, m2, min, max of the values (present only when every
+//           sample is a non-deleted number, none NaN)
 //   section a series chunk (src/series, docs/timeseries.md): time = modified_at,
 //           time2 = observed_at, value = the instance's "value" member as a number, boolean,
 //           string or JSON text (kNull when the sample has no value member or is a deletion)
@@ -36,20 +43,28 @@
 // HistorySample exactly: decode(encode(samples)) == samples.
 namespace citytwin::store::kv {
 
-inline constexpr std::uint8_t kHistoryChunkVersion = 1;
+inline constexpr std::uint8_t kHistoryChunkVersion = 2;
+inline constexpr std::uint8_t kHistoryChunkVersionWithoutStats = 1;
 
 // Encodes samples of ONE instance sorted by (modified_at, sequence); their attribute and
 // dataset_id are not stored (they are in the key). Fails on unsorted input or more samples
 // than a series chunk holds.
 Result<std::string> encode_history_chunk(std::span<const HistorySample> samples);
 
-// What peek_history_chunk reads without decoding: enough to skip a chunk outside a range.
+// What peek_history_chunk reads without decoding: enough to skip a chunk outside a range,
+// and (version 2) the statistics of its samples, checksum verified.
 struct HistoryChunkSummary {
   std::uint32_t count = 0;
   std::int64_t min_modified_at = 0;
   std::int64_t max_modified_at = 0;
+  // Version 2 only: attribute and dataset_id left empty (they are in the key).
+  std::optional<HistoryChunkStats> stats;
 };
-Result<HistoryChunkSummary> peek_history_chunk(std::string_view bytes);
+// With `statistics` (a reader that may answer from them), a version-2 chunk's statistics
+// are read too, after its checksum is verified; without, only the series header is read.
+enum class ChunkPeek { kHeader, kStatistics };
+Result<HistoryChunkSummary> peek_history_chunk(std::string_view bytes,
+                                               ChunkPeek peek = ChunkPeek::kHeader);
 
 // A chunk opened for reading: checksum verified and every column decoded, each sample's
 // instance rebuilt only when asked (a columnar reader needs the values, not the JSON).

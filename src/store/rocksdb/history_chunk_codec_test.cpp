@@ -14,6 +14,8 @@
 #include <boost/json.hpp>
 
 #include "citytwin/common/instant.hpp"
+#include "citytwin/series/byte_io.hpp"
+#include "citytwin/series/crc32c.hpp"
 
 namespace citytwin::store::kv {
 namespace {
@@ -278,6 +280,84 @@ TEST(HistoryChunkCodec, PeekReadsCountAndTimeBounds) {
   EXPECT_EQ(summary->max_modified_at, kStart + 90);
 }
 
+TEST(HistoryChunkCodec, PeekReadsStatistics) {
+  std::vector<HistorySample> samples{property(kStart, 1, 4.5, kStart + 700),
+                                     property(kStart + 50, 2, -2, kStart - 300),
+                                     property(kStart + 90, 3, 10.25)};
+  auto encoded = encode_history_chunk(samples);
+  ASSERT_TRUE(encoded.ok());
+  ASSERT_FALSE(peek_history_chunk(*encoded)->stats.has_value());  // the header only
+  auto summary = peek_history_chunk(*encoded, ChunkPeek::kStatistics);
+  ASSERT_TRUE(summary.ok());
+  ASSERT_TRUE(summary->stats.has_value());
+  const HistoryChunkStats& stats = *summary->stats;
+  EXPECT_EQ(stats.count, 3u);
+  EXPECT_EQ(stats.deleted_count, 0u);
+  EXPECT_EQ(stats.observed_count, 2u);
+  EXPECT_EQ(stats.min_observed_at, kStart - 300);
+  EXPECT_EQ(stats.max_observed_at, kStart + 700);
+  EXPECT_EQ(stats.min_modified_at, kStart);
+  EXPECT_EQ(stats.max_modified_at, kStart + 90);
+  ASSERT_TRUE(stats.numbers.has_value());
+  series::NumberSummary expected;
+  for (double x : {4.5, -2.0, 10.25}) expected.add(x);
+  EXPECT_EQ(stats.numbers->count, 3u);
+  EXPECT_EQ(stats.numbers->sum, expected.sum);
+  EXPECT_EQ(stats.numbers->sumsq, expected.sumsq);
+  EXPECT_EQ(stats.numbers->m2, expected.m2);
+  EXPECT_EQ(stats.numbers->min, -2.0);
+  EXPECT_EQ(stats.numbers->max, 10.25);
+
+  // A text value or a deletion leaves no number summary (a period covering the chunk must
+  // then read its values); the instants are still there.
+  samples.push_back(property(kStart + 95, 4, "high", kStart + 900));
+  auto with_text = peek_history_chunk(*encode_history_chunk(samples), ChunkPeek::kStatistics);
+  ASSERT_TRUE(with_text.ok() && with_text->stats);
+  EXPECT_FALSE(with_text->stats->numbers.has_value());
+  EXPECT_EQ(with_text->stats->max_observed_at, kStart + 900);
+  samples.pop_back();
+  HistorySample deletion;
+  deletion.attribute = kAttribute;
+  deletion.modified_at = kStart + 99;
+  deletion.sequence = 5;
+  deletion.deleted = true;
+  samples.push_back(deletion);
+  auto with_deletion = peek_history_chunk(*encode_history_chunk(samples), ChunkPeek::kStatistics);
+  ASSERT_TRUE(with_deletion.ok() && with_deletion->stats);
+  EXPECT_FALSE(with_deletion->stats->numbers.has_value());
+  EXPECT_EQ(with_deletion->stats->deleted_count, 1u);
+}
+
+// Chunks written before the statistics existed (format 1: no statistics section) still
+// decode to the same samples; peek reports no statistics, so readers decode them.
+TEST(HistoryChunkCodec, FormatOneChunksStillDecode) {
+  std::vector<HistorySample> samples;
+  for (int i = 0; i < 30; ++i) {
+    samples.push_back(
+        property(kStart + i * 1000, 1 + static_cast<std::uint64_t>(i), i * 0.75, kStart + i * 7));
+  }
+  auto encoded = encode_history_chunk(samples);
+  ASSERT_TRUE(encoded.ok());
+  series::ByteReader in(std::string_view(*encoded).substr(0, encoded->size() - 4));
+  std::uint8_t version = 0;
+  std::string_view stats;
+  ASSERT_TRUE(in.read_u8(version) && in.read_section(stats));
+  ASSERT_EQ(version, kHistoryChunkVersion);
+  std::string_view rest;
+  ASSERT_TRUE(in.read_bytes(in.remaining(), rest));
+  std::string old(1, static_cast<char>(kHistoryChunkVersionWithoutStats));
+  old.append(rest);
+  series::append_u32(old, series::crc32c(old));
+  auto decoded = decode_history_chunk(old, kAttribute, "");
+  ASSERT_TRUE(decoded.ok()) << decoded.error().detail;
+  EXPECT_EQ(*decoded, samples);
+  auto summary = peek_history_chunk(old, ChunkPeek::kStatistics);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->count, 30u);
+  EXPECT_EQ(summary->max_modified_at, kStart + 29'000);
+  EXPECT_FALSE(summary->stats.has_value());
+}
+
 TEST(HistoryChunkCodec, CorruptionIsAnErrorNeverACrash) {
   std::vector<HistorySample> samples;
   for (int i = 0; i < 40; ++i) {
@@ -296,6 +376,7 @@ TEST(HistoryChunkCodec, CorruptionIsAnErrorNeverACrash) {
     }
     EXPECT_FALSE(decode_history_chunk(good.substr(0, i), kAttribute, "").ok()) << "cut " << i;
     (void)peek_history_chunk(good.substr(0, i));  // must not crash
+    (void)peek_history_chunk(good.substr(0, i), ChunkPeek::kStatistics);
   }
   EXPECT_FALSE(decode_history_chunk(good + "x", kAttribute, "").ok());
 }

@@ -167,9 +167,12 @@ Result<ChunkRun> open_run(const rocksdb::Iterator& chunks, const HistoryRange& r
 // reader that stops early decodes few chunks. Both iterators start at range.from (the chunk
 // iterator at the chunk holding it); a chunk that still ends before it is skipped from its
 // header. Runs of chunk samples between two raw rows go to the sink together.
+// With a filter, a chunk wholly in `range` whose key span holds no raw row (none could
+// shadow one of its samples) is offered to it from its statistics before being decoded.
 Status read_instance(rocksdb::Iterator& raw, rocksdb::Iterator& chunks,
                      std::string_view instance_prefix, const HistorySample& names,
-                     const HistoryRange& range, InstanceSink& sink, bool& stopped) {
+                     const HistoryRange& range, const HistoryChunkFilter& filter,
+                     InstanceSink& sink, bool& stopped) {
   if (range.from != std::numeric_limits<std::int64_t>::min()) {
     std::string from = history_sample_key(instance_prefix, range.from, 0);
     if (in_instance(raw, instance_prefix)) raw.Seek(from);
@@ -203,8 +206,20 @@ Status read_instance(rocksdb::Iterator& raw, rocksdb::Iterator& chunks,
       if (first->modified_at >= range.to) {
         chunks_left = false;  // chunks sort by their first sample: the rest are later still
       } else if (!next || *first <= *next) {
-        auto summary = peek_history_chunk(view(chunks.value()));
+        auto summary = peek_history_chunk(view(chunks.value()),
+                                          filter ? ChunkPeek::kStatistics : ChunkPeek::kHeader);
         if (!summary.ok()) return std::move(summary).error();
+        bool offered = filter && summary->stats && summary->min_modified_at >= range.from &&
+                       summary->max_modified_at < range.to &&
+                       (!raw_point || raw_point->modified_at > summary->max_modified_at);
+        if (offered) {
+          summary->stats->attribute = names.attribute;
+          summary->stats->dataset_id = names.dataset_id;
+          if (filter(*summary->stats) == ChunkUse::kSkip) {
+            chunks.Next();
+            continue;
+          }
+        }
         if (summary->max_modified_at >= range.from) {
           auto run = open_run(chunks, range);
           if (!run.ok()) return std::move(run).error();
@@ -251,7 +266,8 @@ Status read_instance(rocksdb::Iterator& raw, rocksdb::Iterator& chunks,
 
 // Walks every instance under `prefix`, handing each one's samples to `sink`.
 Status walk_history(const HistoryFamilies& families, std::string_view entity_prefix,
-                    std::string_view prefix, const HistoryRange& range, InstanceSink& sink) {
+                    std::string_view prefix, const HistoryRange& range,
+                    const HistoryChunkFilter& filter, InstanceSink& sink) {
   if (range.from >= range.to) return ok_status();
   rocksdb::ManagedSnapshot snapshot(families.db);
   std::string end = prefix_successor(prefix);
@@ -269,7 +285,8 @@ Status walk_history(const HistoryFamilies& families, std::string_view entity_pre
     if (!at.ok()) return std::move(at).error();
     if (!*at) break;
     const std::string& instance = (*at)->prefix;
-    CT_RETURN_IF_ERROR(read_instance(*raw, *chunks, instance, (*at)->names, range, sink, stopped));
+    CT_RETURN_IF_ERROR(
+        read_instance(*raw, *chunks, instance, (*at)->names, range, filter, sink, stopped));
     std::string next = prefix_successor(instance);
     if (in_instance(*raw, instance)) raw->Seek(next);
     if (in_instance(*chunks, instance)) chunks->Seek(next);
@@ -298,15 +315,15 @@ Status visit_history(const HistoryFamilies& families, std::string_view entity_pr
                      std::string_view prefix, const HistoryRange& range,
                      const HistoryVisitor& visit) {
   SampleSink sink(visit);
-  return walk_history(families, entity_prefix, prefix, range, sink);
+  return walk_history(families, entity_prefix, prefix, range, nullptr, sink);
 }
 
 Status visit_history_columns(const HistoryFamilies& families, std::string_view entity_prefix,
                              std::string_view prefix, const HistoryRange& range,
-                             const HistoryColumnsVisitor& visit) {
+                             const HistoryColumnsVisitor& visit, const HistoryChunkFilter& filter) {
   HistoryColumnsBuilder builder(visit);
   ColumnsSink sink(builder);
-  CT_RETURN_IF_ERROR(walk_history(families, entity_prefix, prefix, range, sink));
+  CT_RETURN_IF_ERROR(walk_history(families, entity_prefix, prefix, range, filter, sink));
   builder.flush();
   return ok_status();
 }

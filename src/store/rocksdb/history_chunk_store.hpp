@@ -13,6 +13,7 @@
 #include "citytwin/common/result.hpp"
 #include "citytwin/store/entity_store.hpp"
 #include "citytwin/store/history.hpp"
+#include "citytwin/store/history_chunk_stats.hpp"
 
 // History kept in two column families (docs/storage.md, "History"): raw samples in `history`
 // and compressed chunks in `history_chunks`, both keyed tenant|entity|attribute|dataset|
@@ -48,10 +49,14 @@ Status visit_history(const HistoryFamilies& families, std::string_view entity_pr
                      const HistoryVisitor& visit);
 
 // The same walk as columns (EntityStore::visit_history_columns): chunk samples are handed
-// over from their decoded columns, their instances rebuilt only when the visitor asks.
+// over from their decoded columns, their instances rebuilt only when the visitor asks. With
+// a filter (store::visit_history_summarized), a chunk lying wholly in `range` whose
+// samples no raw row shadows is offered to it first, from its statistics, and decoded only
+// when it says so (chunks of format 1 have no statistics and are always decoded).
 Status visit_history_columns(const HistoryFamilies& families, std::string_view entity_prefix,
                              std::string_view prefix, const HistoryRange& range,
-                             const HistoryColumnsVisitor& visit);
+                             const HistoryColumnsVisitor& visit,
+                             const HistoryChunkFilter& filter = nullptr);
 
 // A chunk to be turned back into raw rows (an edit of one of its samples).
 struct ChunkToExplode {

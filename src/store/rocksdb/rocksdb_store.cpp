@@ -49,6 +49,8 @@
 // shutdown (the destructor) flushes the memtables, so a normal restart replays no WAL.
 #include "citytwin/store/rocksdb_store.hpp"
 
+#include "citytwin/store/history_chunk_stats.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -94,7 +96,7 @@ Error corruption(std::string what) {
   return make_error(ErrorKind::kInternalError, "storage: corrupt " + std::move(what));
 }
 
-class RocksDbStore final : public EntityStore {
+class RocksDbStore final : public EntityStore, public SummarizedHistory {
  public:
   RocksDbStore(const RocksDbOptions& options, std::unique_ptr<rocksdb::DB> db,
                std::vector<rocksdb::ColumnFamilyHandle*> handles)
@@ -260,10 +262,18 @@ class RocksDbStore final : public EntityStore {
   Status visit_history_columns(std::string_view tenant, std::string_view entity,
                                std::string_view attribute, const HistoryRange& range,
                                const HistoryColumnsVisitor& visit) const override {
+    return visit_history_summarized(tenant, entity, attribute, range, visit, nullptr);
+  }
+
+  Status visit_history_summarized(std::string_view tenant, std::string_view entity,
+                                  std::string_view attribute, const HistoryRange& range,
+                                  const HistoryColumnsVisitor& visit,
+                                  const HistoryChunkFilter& filter) const override {
     std::string entity_prefix = kv::history_entity_prefix(tenant, entity);
     std::string prefix = entity_prefix;
     if (!attribute.empty()) kv::append_history_attribute(prefix, attribute);
-    return kv::visit_history_columns(history_families(), entity_prefix, prefix, range, visit);
+    return kv::visit_history_columns(history_families(), entity_prefix, prefix, range, visit,
+                                     filter);
   }
 
   Status compact_history() override {

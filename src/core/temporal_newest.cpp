@@ -1,0 +1,131 @@
+#include "temporal_newest.hpp"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "citytwin/store/history_chunk_stats.hpp"
+#include "history_capture.hpp"
+#include "temporal_selection.hpp"
+
+namespace citytwin::core {
+namespace {
+
+using TimeProperty = TemporalQuery::TimeProperty;
+
+// A chunk left undecoded by the first walk.
+struct PendingChunk {
+  std::string attribute;
+  std::string dataset_id;
+  std::int64_t newest = 0;       // no selected sample of it is newer
+  store::HistoryRange modified;  // its modifiedAt span
+};
+
+bool wanted(std::string_view attribute, const TemporalQuery& query) {
+  if (attribute == kTypeHistory) return false;
+  return query.attrs.empty() || query.attrs.contains(attribute);
+}
+
+// Hands over the batch's selected samples not older than what the visitor already keeps.
+class Handover {
+ public:
+  Handover(const TemporalQuery& query, const SampleVisitor& visit, const NewestKept& newest_kept)
+      : query_(query), visit_(visit), newest_kept_(newest_kept) {}
+
+  bool batch(const store::HistoryColumns& batch) {
+    if (!wanted(batch.attribute, query_)) return true;
+    // A sample older than the batch's own n-th newest cannot be among the newest n: only
+    // the others are rebuilt as instances.
+    times_.clear();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (auto time = selected_time(batch, i, query_)) times_.push_back(*time);
+    }
+    const std::size_t n = *query_.last_n;
+    std::optional<std::int64_t> batch_floor;
+    if (n != 0 && times_.size() >= n) {
+      auto nth = times_.end() - static_cast<std::ptrdiff_t>(n);
+      std::nth_element(times_.begin(), nth, times_.end());
+      batch_floor = *nth;
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      auto time = selected_time(batch, i, query_);
+      if (!time || (batch_floor && *time < *batch_floor)) continue;
+      auto floor = newest_kept_(batch.attribute);
+      if (floor && *time < *floor) continue;
+      auto sample = batch.sample(i);
+      if (!sample.ok()) {
+        failure_ = std::move(sample).error();
+        return false;
+      }
+      if (!visit_(*sample)) {
+        stopped_ = true;
+        return false;
+      }
+    }
+    return true;
+  }
+  const Status& failure() const { return failure_; }
+  bool stopped() const { return stopped_ || !failure_.ok(); }
+
+ private:
+  const TemporalQuery& query_;
+  const SampleVisitor& visit_;
+  const NewestKept& newest_kept_;
+  Status failure_;
+  bool stopped_ = false;
+  std::vector<std::int64_t> times_;  // the batch's selected instants
+};
+
+}  // namespace
+
+bool selects_newest_first(const TemporalQuery& query) {
+  return query.last_n && (query.property == TimeProperty::kObservedAt ||
+                          query.property == TimeProperty::kModifiedAt);
+}
+
+Status visit_newest_candidates(const store::EntityStore& store, std::string_view tenant,
+                               std::string_view id, std::string_view attribute,
+                               const TemporalQuery& query, const SampleVisitor& visit,
+                               const NewestKept& newest_kept) {
+  Handover handover(query, visit, newest_kept);
+  auto batch = [&](const store::HistoryColumns& columns) { return handover.batch(columns); };
+  std::vector<PendingChunk> pending;
+  auto note = [&](const store::HistoryChunkStats& chunk) {
+    if (wanted(chunk.attribute, query) && !selects_none(chunk, query)) {
+      pending.push_back({std::string(chunk.attribute),
+                         std::string(chunk.dataset_id),
+                         newest_possible(chunk, query),
+                         {chunk.min_modified_at, chunk.max_modified_at + 1}});
+    }
+    return store::ChunkUse::kSkip;
+  };
+  const store::HistoryRange range = history_range(query);
+  CT_RETURN_IF_ERROR(
+      store::visit_history_summarized(store, tenant, id, attribute, range, batch, note));
+  CT_RETURN_IF_ERROR(handover.failure());
+  if (handover.stopped()) return ok_status();
+  // Newest first within each attribute (attributes in any order: they are kept apart).
+  std::stable_sort(pending.begin(), pending.end(), [](const auto& a, const auto& b) {
+    return a.attribute != b.attribute ? a.attribute < b.attribute : a.newest > b.newest;
+  });
+  for (const PendingChunk& chunk : pending) {
+    auto floor = newest_kept(chunk.attribute);
+    // Equal instants may still win (ties go to the later sample in store order).
+    if (floor && chunk.newest < *floor) continue;
+    // The chunk's span, this instance only; raw rows in it come again (the visitor ignores
+    // those it holds), and a chunk a concurrent compaction rewrote is still covered.
+    auto only_instance = [&](const store::HistoryChunkStats& other) {
+      return other.dataset_id == chunk.dataset_id ? store::ChunkUse::kDecode
+                                                  : store::ChunkUse::kSkip;
+    };
+    store::HistoryRange span{std::max(range.from, chunk.modified.from),
+                             std::min(range.to, chunk.modified.to)};
+    CT_RETURN_IF_ERROR(store::visit_history_summarized(store, tenant, id, chunk.attribute, span,
+                                                       batch, only_instance));
+    CT_RETURN_IF_ERROR(handover.failure());
+    if (handover.stopped()) break;
+  }
+  return ok_status();
+}
+
+}  // namespace citytwin::core

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "citytwin/common/result.hpp"
+#include "citytwin/series/number_summary.hpp"
+#include "citytwin/store/entity_store.hpp"
+#include "citytwin/store/history.hpp"
+#include "citytwin/store/history_columns.hpp"
+
+namespace citytwin::store {
+
+// What a compressed chunk records about its samples, read without decoding them
+// (docs/storage.md, "Chunk statistics"): enough to skip a chunk outside a time range, to
+// answer a period that covers it whole, or to find the newest samples first.
+struct HistoryChunkStats {
+  std::string_view attribute;  // expanded attribute name
+  std::string_view dataset_id;
+  std::uint64_t count = 0;
+  std::int64_t min_modified_at = 0;
+  std::int64_t max_modified_at = 0;
+  std::uint64_t deleted_count = 0;   // samples recording a deletion
+  std::uint64_t observed_count = 0;  // samples with observedAt
+  std::int64_t min_observed_at = 0;  // over those; 0 when observed_count == 0
+  std::int64_t max_observed_at = 0;
+  // Set when every sample is a non-deleted plain number (its "value" member, not NaN):
+  // then these are the aggregates of all count of them.
+  std::optional<series::NumberSummary> numbers;
+  // With `numbers`, when every sample has observedAt: the same per UTC day of observedAt
+  // (day start in µs, ascending), so a daily period aligned to UTC midnight needs no
+  // decoding even where the chunk spans two days.
+  std::vector<std::pair<std::int64_t, series::NumberSummary>> days;
+};
+
+// Asked about each chunk lying wholly in the walk's range (and holding no sample a raw row
+// shadows) before it is decoded: kDecode hands its samples to the visitor as usual; kSkip
+// leaves them out, because the reader has everything it needs from the statistics (or
+// nothing in the chunk concerns it).
+enum class ChunkUse { kDecode, kSkip };
+using HistoryChunkFilter = std::function<ChunkUse(const HistoryChunkStats&)>;
+
+// What a store that keeps compressed chunks with statistics offers besides EntityStore
+// (the RocksDB store): visit_history_columns() where `filter` is first asked about each
+// chunk and may leave it undecoded.
+class SummarizedHistory {
+ public:
+  virtual ~SummarizedHistory() = default;
+  virtual Status visit_history_summarized(std::string_view tenant, std::string_view entity,
+                                          std::string_view attribute, const HistoryRange& range,
+                                          const HistoryColumnsVisitor& visit,
+                                          const HistoryChunkFilter& filter) const = 0;
+};
+
+// The store's summarized walk when it has one, else its plain visit_history_columns() (the
+// filter is then never asked: every sample reaches the visitor).
+Status visit_history_summarized(const EntityStore& store, std::string_view tenant,
+                                std::string_view entity, std::string_view attribute,
+                                const HistoryRange& range, const HistoryColumnsVisitor& visit,
+                                const HistoryChunkFilter& filter);
+
+}  // namespace citytwin::store
