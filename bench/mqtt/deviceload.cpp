@@ -12,6 +12,9 @@
 // --messages M: timed measures per device after the warm-up.
 // --rate R: offer at most R measures/s in total (0: as fast as the windows allow), to measure
 //   latency below saturation.
+// --seconds S: stop offering new measures S seconds into the timed phase (the per-device count
+//   --messages is then an upper bound) and wait for the acknowledgements of those sent, so a
+//   closed-loop run at full speed lasts a known time (bench/soak/soak.py --engine wrk).
 // --subscribe: one more connection subscribes to /ul/<apikey>/# at QoS 1 and counts what the
 //   broker forwards (the Mosquitto reference: rate = messages received per second).
 // --server-pid: reads that process's CPU time (utime + stime) around the timed phase and
@@ -58,6 +61,7 @@ struct Options {
   int window = 8;
   int warmup = 1;
   double rate = 0;
+  double seconds = 0;
   bool subscribe = false;
   int server_pid = 0;
   std::string apikey = "bench";
@@ -182,15 +186,22 @@ class Load {
     phase_ = Phase{};
     phase_.expected_acks = static_cast<std::uint64_t>(per_device) * options_.devices;
     phase_.expected_deliveries = options_.subscribe ? phase_.expected_acks : 0;
-    phase_.ack_latency_us.reserve(phase_.expected_acks);
-    phase_.delivery_latency_us.reserve(phase_.expected_deliveries);
+    constexpr std::uint64_t kReserveAtMost = 1 << 20;
+    phase_.ack_latency_us.reserve(std::min(phase_.expected_acks, kReserveAtMost));
+    phase_.delivery_latency_us.reserve(std::min(phase_.expected_deliveries, kReserveAtMost));
     phase_.started_us = now_us();
     for (auto& c : connections_) {
       if (!c.subscriber) c.to_send = per_device;
     }
     std::int64_t last_progress = now_us();
     std::uint64_t seen = 0;
+    bool offering = true;
     while (phase_.acks < phase_.expected_acks || phase_.deliveries < phase_.expected_deliveries) {
+      if (offering && options_.seconds > 0 &&
+          now_us() - phase_.started_us > static_cast<std::int64_t>(options_.seconds * 1e6)) {
+        stop_offering();
+        offering = false;
+      }
       send_allowed();
       poll(options_.rate > 0 ? 1 : 50);
       if (phase_.acks + phase_.deliveries != seen) {
@@ -209,6 +220,13 @@ class Load {
   }
 
   bool failed() const { return failed_; }
+
+  // From now on only what was sent is expected back.
+  void stop_offering() {
+    for (auto& c : connections_) c.to_send = 0;
+    phase_.expected_acks = phase_.offered;
+    if (options_.subscribe) phase_.expected_deliveries = phase_.offered;
+  }
 
  private:
   bool fail(const char* what) {
@@ -397,6 +415,8 @@ Options parse(int argc, char** argv) {
       o.warmup = std::stoi(value());
     } else if (flag == "--rate") {
       o.rate = std::stod(value());
+    } else if (flag == "--seconds") {
+      o.seconds = std::stod(value());
     } else if (flag == "--apikey") {
       o.apikey = value();
     } else if (flag == "--server-pid") {

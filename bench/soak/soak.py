@@ -38,6 +38,8 @@ import requests
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", "support"))
 from citytwin_server import CityTwinServer  # noqa: E402
 from mqtt_raw import RawPublisher  # noqa: E402
+from soak_metrics import memory_breakdown, percentile, rss_mib, slope_per_hour  # noqa: E402
+import wrk_engine  # noqa: E402
 
 V1 = "/ngsi-ld/v1"
 APIKEY = "soak-key"
@@ -45,21 +47,6 @@ DEVICES = 8
 # Share of each operation in the mix (sums to 1).
 MIX = [("patch", 0.30), ("get", 0.20), ("mqtt", 0.20), ("query_q", 0.10), ("geo", 0.05),
        ("batch", 0.05), ("create", 0.05), ("delete", 0.05)]
-
-
-def percentile(sorted_values, fraction):
-    if not sorted_values:
-        return float("nan")
-    index = min(len(sorted_values) - 1, int(fraction * len(sorted_values)))
-    return sorted_values[index]
-
-
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):
@@ -207,6 +194,15 @@ def main():
     parser.add_argument("--threads", type=int, default=16, help="client threads")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--engine", choices=["python", "wrk"], default="python",
+                        help="python: this script's threads at --rate; wrk: wrk + deviceload at "
+                             "--peak-fraction of the peak they first measure (wrk_engine.py)")
+    parser.add_argument("--peak-seconds", type=float, default=60.0,
+                        help="wrk engine: length of the closed-loop peak measurement")
+    parser.add_argument("--peak-fraction", type=float, default=0.5,
+                        help="wrk engine: share of the measured peak offered during the soak")
+    parser.add_argument("--connections", type=int, default=32,
+                        help="wrk engine: HTTP connections")
     args = parser.parse_args()
 
     receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
@@ -221,9 +217,14 @@ def main():
     try:
         load = Load(url, mqtt_port, args.pool, args.seed)
         load.setup(receiver.server_address[1])
-        print(f"soak: {url} pid {pid}, {args.rate:g} ops/s for {args.duration:g} s, pool "
-              f"{args.pool}, {args.threads} threads, mix {dict(MIX)}", flush=True)
-        report = drive(load, args, pid)
+        load_text = (f"{args.peak_fraction:g} of the peak" if args.engine == "wrk" else
+                     f"{args.rate:g} ops/s, {args.threads} threads")
+        print(f"soak: {url} pid {pid}, {load_text} for {args.duration:g} s, pool {args.pool}, "
+              f"mix {dict(MIX)}", flush=True)
+        if args.engine == "wrk":
+            report = wrk_engine.drive(load, args, pid, lambda: Receiver.received)
+        else:
+            report = drive(load, args, pid)
     finally:
         if server is not None:
             server.cleanup()
@@ -296,36 +297,6 @@ def drive(load, args, pid):
         rows.append(report_line(results, results_lock, started, pid, args.interval, all_latencies,
                                 load.url))
     return summarize(rows, all_latencies, start_rss, dropped, args)
-
-
-def memory_breakdown(url):
-    """The server's own memory gauges (MiB): RocksDB's bounded components and the allocator's
-    live bytes; `other_mib` is what is neither cache nor memtable, where a leak would show."""
-    try:
-        text = requests.get(url + "/metrics", timeout=10).text
-    except requests.RequestException:
-        return {}
-    storage = allocated = 0.0
-    for line in text.splitlines():
-        if line.startswith("citytwin_storage_memory_bytes{") and 'pinned_blocks' not in line:
-            storage += float(line.rsplit(" ", 1)[1])
-        elif line.startswith("citytwin_allocator_bytes{") and 'state="allocated"' in line:
-            allocated = float(line.rsplit(" ", 1)[1])
-    mib = 1024.0 * 1024.0
-    return {"storage_mib": storage / mib, "allocated_mib": allocated / mib,
-            "other_mib": (allocated - storage) / mib}
-
-
-def slope_per_hour(rows, key):
-    """Least-squares slope of rows[key] over the second half of the run, per hour."""
-    half = [r for r in rows[len(rows) // 2:] if r.get(key) is not None]
-    if len(half) < 2:
-        return None
-    xs = [r["t_s"] / 3600 for r in half]
-    ys = [r[key] for r in half]
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    var = sum((x - mx) ** 2 for x in xs)
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / var if var else None
 
 
 def report_line(results, lock, started, pid, interval, all_latencies, url):
