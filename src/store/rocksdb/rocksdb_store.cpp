@@ -226,18 +226,30 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
     rocksdb::ReadOptions read;
     read.iterate_upper_bound = &end_slice;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, family(Family::kValueIndex)));
-    std::set<std::string, std::less<>> ids;
+    // An entity appears once per matching value (several instances or dataset ids), so the
+    // list is deduplicated whenever it outgrows the next check (twice what it held after the
+    // last one, so sorting stays linear overall), and is truncated only if it still holds
+    // more than max_ids. A sorted vector costs a third of a std::set here (profile of q).
+    auto deduplicate = [&scan] {
+      std::sort(scan.ids.begin(), scan.ids.end());
+      scan.ids.erase(std::unique(scan.ids.begin(), scan.ids.end()), scan.ids.end());
+    };
+    std::size_t next_check = max_ids;
     for (it->Seek(begin); it->Valid(); it->Next()) {
       auto id = kv::value_index_id(view(it->key()).substr(prefix.size()));
       if (!id) return corruption("value index entry");
-      if (ids.size() == max_ids && !ids.contains(*id)) {
-        scan.truncated = true;
-        break;
-      }
-      ids.emplace(*id);
+      scan.ids.emplace_back(*id);
+      if (scan.ids.size() <= next_check) continue;
+      deduplicate();
+      if (scan.ids.size() > max_ids) break;
+      next_check = std::max(max_ids, 2 * scan.ids.size());
     }
     CT_RETURN_IF_ERROR(kv::to_status(it->status(), "scanning value_index"));
-    scan.ids.assign(ids.begin(), ids.end());
+    deduplicate();
+    if (scan.ids.size() > max_ids) {
+      scan.truncated = true;
+      scan.ids.resize(max_ids);
+    }
     return scan;
   }
 
