@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 CMAKE_COMMON := -G Ninja -DCITYTWIN_BUILD_TESTS=ON
 
-.PHONY: all deps build test demo test-asan test-tsan fuzz fuzz-build fuzz-smoke soak bench bench-timeseries bench-console bench-mqtt bench-coap bench-kpi format clean
+.PHONY: all deps build test demo test-asan test-tsan fuzz fuzz-build fuzz-smoke soak soak-peak bench bench-timeseries bench-console bench-mqtt bench-coap bench-kpi format clean
 
 all: build
 
@@ -70,6 +70,12 @@ SOAK_RATE ?= 200
 SOAK_SECONDS ?= 3600
 soak: build
 	/usr/bin/python3 bench/soak/soak.py --binary $(RELEASE_DIR)/citytwin --rate $(SOAK_RATE) \
+	  --duration $(SOAK_SECONDS)
+
+# The same mix at half of the peak it first measures (wrk + deviceload, bench/soak/wrk_engine.py).
+soak-peak: build
+	CITYTWIN_BENCH_DEPS=1 scripts/install-deps.sh
+	/usr/bin/python3 bench/soak/soak.py --binary $(RELEASE_DIR)/citytwin --engine wrk \
 	  --duration $(SOAK_SECONDS)
 
 bench: build

@@ -20,6 +20,10 @@ other memory over the second half of the run in MiB per hour, and the latency pe
 
   bench/soak/soak.py [--binary build/release/citytwin] [--rate 200] [--duration 3600]
                      [--interval 60] [--pool 2000] [--threads 16] [--json out.json]
+                     [--engine wrk [--peak-seconds 60] [--peak-fraction 0.5]]
+
+--engine wrk drives the same mix with wrk and bench/mqtt/deviceload.cpp at a fraction of the
+peak it first measures (wrk_engine.py); the default engine is this script's own threads.
 
 Everything talks to 127.0.0.1 only, and the run stops by itself after --duration.
 """

@@ -80,6 +80,10 @@ class Clients:
         http = parse_marked(wrk_text, "SOAKWRK ")
         mqtt = parse_marked(load_text, "")
         self.leftover = http["leftover"]
+        if http_errors(http) or mqtt["expected"] != mqtt["acked"]:
+            # What went wrong is in the clients' own words (wrk's error counts by kind, and
+            # deviceload's messages about closed connections or missing acknowledgements).
+            print("soak: errors in this interval:\n" + wrk_text + load_text, flush=True)
         return http, mqtt
 
 

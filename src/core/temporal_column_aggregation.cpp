@@ -193,7 +193,10 @@ using DeferredTypes = std::map<std::pair<std::string, std::string>, DeferredType
 Status resolve_types(const store::EntityStore& store, std::string_view tenant, std::string_view id,
                      const TemporalQuery& query, const DeferredTypes& deferred,
                      HistoryAggregator& aggregator) {
-  for (const auto& [names, where] : deferred) {
+  // Not a structured binding: clang 14 (the fuzz build) refuses to capture one in a lambda.
+  for (const auto& entry : deferred) {
+    const auto& names = entry.first;
+    const auto& where = entry.second;
     auto& series = aggregator.series(names.first, names.second);
     if (!series.wants_type(where.time)) continue;
     Status failure;
