@@ -185,6 +185,9 @@ class Broker {
   // The bound ports (after start()); tls_port() is 0 without TLS.
   std::uint16_t port() const;
   std::uint16_t tls_port() const;
+  // Connections the broker keeps track of: the open ones, and closed ones until the next
+  // sweep (at most a second) forgets them.
+  std::size_t tracked_connections() const;
   // Closes every connection (wills are not published: the broker is going away) and joins
   // the threads. Persistent sessions are saved to the SessionPersistence, if any (a crash
   // loses what changed since the last start).
