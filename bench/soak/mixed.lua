@@ -141,6 +141,18 @@ if delay_ms > 0 then
   end
 end
 
+-- Responses other than 2xx, by status, with the first bodies (ProblemDetails name the entity),
+-- so that an error in a soak can be told apart from the next one.
+failures = ""
+failure_count = 0
+function response(status, headers, body)
+  if status >= 200 and status < 300 then return end
+  failure_count = failure_count + 1
+  if failure_count <= 3 then
+    failures = failures .. status .. " " .. string.sub(body or "", 1, 300) .. "\n"
+  end
+end
+
 function done(summary, latency, requests)
   local ranges = {}
   for _, thread in ipairs(threads) do
@@ -149,6 +161,10 @@ function done(summary, latency, requests)
       ranges[#ranges + 1] = string.format('"%s:%d:%d:%d"', run_prefix, thread:get("thread_number"),
                                           gone + 1, made)
     end
+  end
+  for _, thread in ipairs(threads) do
+    local text = thread:get("failures")
+    if text ~= "" then io.write("SOAKFAILURES thread " .. thread:get("thread_number") .. ":\n" .. text) end
   end
   local errors = summary.errors
   io.write(string.format(
