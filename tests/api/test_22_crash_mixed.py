@@ -187,7 +187,10 @@ def test_mixed_acknowledged_writes_survive_sigkill(tmp_path):
             for publisher in publishers:
                 publisher.port = server.mqtt_port
             threads = writers + publishers + subscribers
-            restart_times.append(kill_and_restart(server, threads, rng, 0.5, 2.5))
+            first_acks = (lambda: any(w.acknowledged for w in writers)
+                          and any(p.acknowledged for p in publishers)
+                          and any(s.created for s in subscribers))
+            restart_times.append(kill_and_restart(server, threads, rng, 0.5, 2.5, first_acks))
 
             crash_tests += sum(len(w.created) for w in writers)
             batches += sum(len(w.batches) * BATCH for w in writers)
