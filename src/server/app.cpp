@@ -334,6 +334,9 @@ int serve(const ServeOptions& options) {
                       auth_required ? &keys : nullptr,
                       auth_required && any_tokens ? &tokens : nullptr);
   if (auth_required) server.use_console_sessions(console_sessions);
+  // Devices' own credentials (MQTT, HTTP Basic, CoAP; docs/security.md, "Device credentials").
+  security::DeviceCredentialService device_credentials(**store, clock);
+  if (auth_required) server.accept_device_credentials(device_credentials);
   // Open data and personal data per tenant (docs/security.md).
   core::DataPolicies data_policies(**store);
   if (auth_required) server.allow_open_data(&data_policies);
@@ -542,7 +545,6 @@ int serve(const ServeOptions& options) {
   http::add_iot_routes(router, devices, ingest_service, &commands,
                        http::IotMeasureLimits{http_device_limiter.get(), &metrics});
   http::add_iot_command_routes(router, commands);
-  security::DeviceCredentialService device_credentials(**store, clock);
   http::add_device_credential_routes(router, device_credentials);
   ingest::DeviceMonitor device_monitor(devices, entities, *core_terms, clock, &metrics);
   device_monitor.start(
@@ -606,6 +608,7 @@ int serve(const ServeOptions& options) {
     coap_options.device_rate =
         http::RateLimit{options.coap_device_rate_limit_per_s, options.coap_device_rate_burst};
     coap_options.metrics = &metrics;
+    coap_options.device_credentials = &device_credentials;
     if (coap_dtls_enabled(options)) {
       auto dtls_address = parse_listen_address(options.coap_dtls_listen);  // checked at start-up
       coap_options.dtls_host = dtls_address->host;
