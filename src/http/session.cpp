@@ -162,9 +162,11 @@ bool Dispatcher::route(const std::string& target, Call& call) const {
           response = problem_response(admitted.error());
           if (admitted.error().kind == ErrorKind::kUnauthorized) {
             // RFC 6750 section 3: the scheme, and invalid_token when a key was sent.
-            // RFC 7617: a refused Basic credential is challenged with Basic.
+            // A refused device credential (HTTP Basic) also gets the Basic challenge (RFC 7235
+            // section 4.1 allows several; RFC 7617 section 2).
             response.header("WWW-Authenticate",
-                            basic_credentials(request) ? "Basic realm=\"citytwin\""
+                            basic_credentials(request)
+                                ? "Bearer realm=\"citytwin\", Basic realm=\"citytwin\""
                             : presented_credential(request)
                                 ? "Bearer realm=\"citytwin\", error=\"invalid_token\""
                                 : "Bearer realm=\"citytwin\"");
