@@ -56,6 +56,7 @@
 #include "citytwin/store/rocksdb_store.hpp"
 #include "citytwin/web/console_assets.hpp"
 #include "coap_server.hpp"
+#include "data_policy_config.hpp"
 #include "device_commands.hpp"
 #include "external_broker.hpp"
 #include "mqtt_hooks.hpp"
@@ -523,6 +524,13 @@ int serve(const ServeOptions& options) {
   if (!core_terms) {
     spdlog::error("{}", core_terms.error().detail);
     return 1;
+  }
+  // Open-data and personal-data settings of the config file, where it changed them
+  // (docs/security.md, "Settings in the config file").
+  if (auto status = apply_data_policy_config(options, **core_terms, data_policies, **store);
+      !status.ok()) {
+    spdlog::error("{}", status.error().detail);
+    return 2;
   }
   ingest::IngestService ingest_service(devices, entities, *core_terms, clock, &metrics);
   // Device commands (docs/ingest.md, "Commands"): a change of a command attribute is queued
