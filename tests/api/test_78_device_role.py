@@ -276,3 +276,16 @@ def test_coap_over_dtls_keeps_the_credential_confidential(devices):
     assert devices.value("s1") == 95
     code, log = coap(devices, f"k=dk&i=s2&key={key_of(devices, 's1')}", value=96, scheme="coaps")
     assert code == "4.03", log
+
+
+def test_a_deleted_credential_is_refused_at_once(devices):
+    password = devices.credential(apikey="dk", device_id="s1", username="short-lived")
+    login = ("short-lived", password)
+    assert devices.measure(login, value=101).status_code == 200
+    code, log = coap(devices, f"k=dk&i=s1&key=short-lived:{password}", value=102)
+    assert code == "2.04", log
+    devices.call("DELETE", "/iot/credentials/short-lived", expect=204)
+    assert devices.measure(login, value=103).status_code == 401
+    code, log = coap(devices, f"k=dk&i=s1&key=short-lived:{password}", value=104)
+    assert code == "4.01", log
+    assert devices.value("s1") == 102
