@@ -18,5 +18,11 @@ TEST(Base64, RefusesOtherCharactersAndImpossibleLengths) {
   EXPECT_FALSE(base64_decode("abcde"));  // 5 characters cannot encode whole bytes
 }
 
+TEST(Base64, UrlAlphabetWithoutPadding) {
+  EXPECT_EQ(base64url_decode("-_8"), std::string("\xfb\xff", 2));
+  EXPECT_FALSE(base64url_decode("+/8"));
+  EXPECT_FALSE(base64url_decode("AQI="));  // JWTs carry no padding
+}
+
 }  // namespace
 }  // namespace citytwin
