@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "citytwin/common/base64.hpp"
 #include "citytwin/http/router.hpp"
 
 namespace citytwin::http {
@@ -95,6 +96,19 @@ std::optional<std::string_view> presented_credential(const Request& request) {
   }
   if (auto api_key = request.header("x-api-key")) return trim_spaces(*api_key);
   return std::nullopt;
+}
+
+std::optional<std::string> basic_credentials(const Request& request) {
+  auto authorization = request.header("authorization");
+  if (!authorization) return std::nullopt;
+  std::string_view value = trim_spaces(*authorization);
+  constexpr std::string_view kScheme = "basic ";
+  if (value.size() <= kScheme.size() || !starts_with_ignoring_case(value, kScheme)) {
+    return std::nullopt;
+  }
+  auto decoded = base64_decode(trim_spaces(value.substr(kScheme.size())));
+  if (!decoded || decoded->find(':') == std::string::npos) return std::string();
+  return decoded;
 }
 
 std::optional<std::string_view> request_cookie(const Request& request, std::string_view name) {

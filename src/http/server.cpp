@@ -168,6 +168,9 @@ Server::~Server() = default;
 void Server::allow_open_data(const core::DataPolicies* policies) {
   impl_->dispatcher().open_data = policies;
 }
+void Server::accept_device_credentials(const security::DeviceCredentialService& devices) {
+  impl_->dispatcher().devices = &devices;
+}
 void Server::record_writes(security::AuditLog* audit) {
   impl_->dispatcher().audit = audit;
 }

@@ -162,8 +162,12 @@ bool Dispatcher::route(const std::string& target, Call& call) const {
           response = problem_response(admitted.error());
           if (admitted.error().kind == ErrorKind::kUnauthorized) {
             // RFC 6750 section 3: the scheme, and invalid_token when a key was sent.
+            // A refused device credential (HTTP Basic) also gets the Basic challenge (RFC 7235
+            // section 4.1 allows several; RFC 7617 section 2).
             response.header("WWW-Authenticate",
-                            presented_credential(request)
+                            basic_credentials(request)
+                                ? "Bearer realm=\"citytwin\", Basic realm=\"citytwin\""
+                            : presented_credential(request)
                                 ? "Bearer realm=\"citytwin\", error=\"invalid_token\""
                                 : "Bearer realm=\"citytwin\"");
           }
@@ -195,6 +199,7 @@ bool Dispatcher::route(const std::string& target, Call& call) const {
 // before the handler and before anything is looked up, so a denied request learns nothing
 // about the tenant or the resource. Every failure is 401 or 403 (or 500 if the store fails).
 Status Dispatcher::admit(Request& request, Permission permission) const {
+  if (auto login = basic_credentials(request)) return admit_device(request, permission, *login);
   auto key = presented_credential(request);
   // The console's session cookie stands for the credential given at its login (docs/security.md,
   // "Console sessions"); a credential in the headers takes precedence over it. `session`
@@ -235,6 +240,30 @@ Status Dispatcher::admit_anonymous(Request& request, Permission permission) cons
   if (!view) return std::move(view).error();
   if (*view == nullptr) return missing();
   request.principal = security::anonymous_reader(*tenant);
+  return ok_status();
+}
+
+// A device credential in HTTP Basic (docs/security.md, "Device credentials"): role kDevice,
+// only on kDeviceWrite routes of the credential's tenant; a request that names no tenant acts
+// in it (devices, like the IoT Agent's, send only k and i). Which device it writes for is
+// checked by the handlers once they know it (security::authorize_device).
+Status Dispatcher::admit_device(Request& request, Permission permission,
+                                std::string_view login) const {
+  auto parts = security::split_device_login(login);
+  if (devices == nullptr || !parts) {
+    return make_error(ErrorKind::kUnauthorized, "bad device user name or password");
+  }
+  auto credential = devices->authenticate(parts->first, parts->second);
+  if (!credential) return std::move(credential).error();
+  security::Principal principal = security::device_principal(*credential);
+  std::string scope = principal.tenant;
+  if (request.header("ngsild-tenant") || request.header("fiware-service")) {
+    auto tenant = ngsi::tenant_of(request);
+    // An invalid tenant name is no tenant a credential holds.
+    scope = tenant ? std::move(*tenant) : std::string(security::kAllTenants);
+  }
+  CT_RETURN_IF_ERROR(security::authorize(principal, permission, scope));
+  request.principal = std::move(principal);
   return ok_status();
 }
 
@@ -282,8 +311,8 @@ bool Dispatcher::over_limit(RateLimiter* limiter, std::string_view client, const
 void Dispatcher::record_write(const Call& call) const {
   const Permission permission = call.permission;
   if (audit == nullptr || call.handler == nullptr ||
-      (permission != Permission::kWrite && permission != Permission::kAdmin &&
-       permission != Permission::kGlobalAdmin) ||
+      (permission != Permission::kWrite && permission != Permission::kDeviceWrite &&
+       permission != Permission::kAdmin && permission != Permission::kGlobalAdmin) ||
       call.request.method == "GET" || call.request.method == "HEAD") {
     return;
   }
@@ -299,8 +328,8 @@ void Dispatcher::record_write(const Call& call) const {
   auto tenant = ngsi::tenant_of(request);
   record.tenant = tenant ? *tenant : std::string();
   // Subscriptions send the tenant's data elsewhere: an administrative act like settings.
-  bool admin =
-      permission != Permission::kWrite || call.route.find("/subscriptions") != std::string::npos;
+  bool admin = (permission != Permission::kWrite && permission != Permission::kDeviceWrite) ||
+               call.route.find("/subscriptions") != std::string::npos;
   record.kind = admin ? "admin" : "write";
   record.method = request.method;
   record.path = request.path;

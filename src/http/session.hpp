@@ -14,6 +14,7 @@
 #include "citytwin/http/router.hpp"
 #include "citytwin/http/server.hpp"
 #include "citytwin/security/console_sessions.hpp"
+#include "citytwin/security/device_credentials.hpp"
 #include "citytwin/security/key_service.hpp"
 #include "connection_tracker.hpp"
 
@@ -50,6 +51,9 @@ struct Dispatcher {
   // Where writes and administrative actions are recorded; null: nowhere.
   security::AuditLog* audit = nullptr;
   security::ConsoleSessions* sessions = nullptr;  // null: no console session cookies
+  // Device credentials presented with HTTP Basic (docs/security.md, "Device credentials");
+  // null: Basic authentication is refused.
+  const security::DeviceCredentialService* devices = nullptr;
 
   // Calls `done` with the response, on `loop` (directly when the handler ran inline).
   void dispatch(BeastRequest&& request, std::string_view client_address,
@@ -63,6 +67,7 @@ struct Dispatcher {
   bool route(const std::string& target, Call& call) const;
   Status admit(Request& request, Permission permission) const;
   Status admit_anonymous(Request& request, Permission permission) const;
+  Status admit_device(Request& request, Permission permission, std::string_view login) const;
   Result<std::optional<security::ConsoleSession>> console_session(const Request& request) const;
   bool over_limit(RateLimiter* limiter, std::string_view client, const char* by,
                   Response& response) const;

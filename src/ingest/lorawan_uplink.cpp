@@ -1,4 +1,5 @@
 #include "citytwin/ingest/lorawan_uplink.hpp"
+#include "citytwin/common/base64.hpp"
 #include "citytwin/common/json_document.hpp"
 
 #include <array>
@@ -14,38 +15,11 @@ Error bad(std::string detail) {
   return make_error(ErrorKind::kBadRequestData, std::move(detail));
 }
 
-// RFC 4648 section 4 base64 (protobuf JSON "bytes" and TTS frm_payload): padding optional,
-// nothing but the alphabet accepted.
+// RFC 4648 section 4 base64 (protobuf JSON "bytes" and TTS frm_payload).
 Result<std::string> base64_decode(std::string_view text, std::string_view member) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  if (text.size() % 4 == 1) return bad(std::string(member) + " is not base64");
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t bits = 0;
-  int count = 0;
-  for (char c : text) {
-    int v;
-    if (c >= 'A' && c <= 'Z') {
-      v = c - 'A';
-    } else if (c >= 'a' && c <= 'z') {
-      v = c - 'a' + 26;
-    } else if (c >= '0' && c <= '9') {
-      v = c - '0' + 52;
-    } else if (c == '+') {
-      v = 62;
-    } else if (c == '/') {
-      v = 63;
-    } else {
-      return bad(std::string(member) + " is not base64");
-    }
-    bits = (bits << 6) | static_cast<std::uint32_t>(v);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out.push_back(static_cast<char>((bits >> count) & 0xFF));
-    }
-  }
-  return out;
+  auto bytes = citytwin::base64_decode(text);
+  if (!bytes) return bad(std::string(member) + " is not base64");
+  return std::move(*bytes);
 }
 
 // The member at `path` ("deviceInfo", "devEui"), or null when any step is missing.

@@ -49,6 +49,47 @@ TEST(Authorize, AnonymousReadersReachOnlyOpenReadsOfTheirTenant) {
   EXPECT_FALSE(allowed(Role::kViewer, "city", Permission::kOpenRead, "other"));
 }
 
+Principal device(std::string tenant, std::string apikey, std::string device_id) {
+  Principal principal{"device:d", Role::kDevice, std::move(tenant)};
+  principal.device_apikey = std::move(apikey);
+  principal.device_id = std::move(device_id);
+  return principal;
+}
+
+TEST(Authorize, DevicesReachOnlyDeviceRoutesOfTheirTenant) {
+  Principal sensor = device("city", "wx", "station7");
+  EXPECT_TRUE(authorize(sensor, Permission::kDeviceWrite, "city").ok());
+  EXPECT_TRUE(authorize(sensor, Permission::kPublic, "other").ok());
+  EXPECT_FALSE(authorize(sensor, Permission::kDeviceWrite, "other").ok());
+  EXPECT_FALSE(authorize(sensor, Permission::kDeviceWrite, "").ok());
+  for (auto permission : {Permission::kOpenRead, Permission::kRead, Permission::kWrite,
+                          Permission::kAdmin, Permission::kGlobalAdmin}) {
+    auto denied = authorize(sensor, permission, "city");
+    ASSERT_FALSE(denied.ok());
+    EXPECT_EQ(denied.error().kind, ErrorKind::kForbidden);
+  }
+  // Device routes are an editor's writes for keys.
+  EXPECT_TRUE(allowed(Role::kEditor, "city", Permission::kDeviceWrite, "city"));
+  EXPECT_FALSE(allowed(Role::kViewer, "city", Permission::kDeviceWrite, "city"));
+  EXPECT_FALSE(allowed(Role::kEditor, "city", Permission::kDeviceWrite, "other"));
+}
+
+TEST(Authorize, DevicesActOnlyForThemselves) {
+  Principal sensor = device("city", "wx", "station7");
+  EXPECT_TRUE(authorize_device(sensor, "wx", "station7", "city").ok());
+  EXPECT_FALSE(authorize_device(sensor, "wx", "station8", "city").ok());
+  EXPECT_FALSE(authorize_device(sensor, "other", "station7", "city").ok());
+  EXPECT_FALSE(authorize_device(sensor, "wx", "station7", "other").ok());
+  Principal group = device("city", "wx", "");
+  EXPECT_TRUE(authorize_device(group, "wx", "station8", "city").ok());
+  EXPECT_FALSE(authorize_device(group, "other", "station8", "city").ok());
+  // Keys are checked by role and tenant only: an editor writes for any device.
+  Principal editor{"k", Role::kEditor, "city"};
+  EXPECT_TRUE(authorize_device(editor, "any", "device", "city").ok());
+  EXPECT_FALSE(authorize_device(editor, "any", "device", "other").ok());
+  EXPECT_FALSE(authorize_device(Principal{"k", Role::kViewer, "city"}, "wx", "s", "city").ok());
+}
+
 TEST(Authorize, GlobalAdminNeedsEveryTenant) {
   EXPECT_TRUE(allowed(Role::kAdmin, "*", Permission::kGlobalAdmin, ""));
   EXPECT_FALSE(allowed(Role::kAdmin, "", Permission::kGlobalAdmin, ""));
@@ -61,6 +102,9 @@ TEST(Roles, ParseAndName) {
   }
   EXPECT_FALSE(parse_role("root").has_value());
   EXPECT_FALSE(parse_role("Admin").has_value());
+  // Only device credentials hold the device role: no key or token can be given it.
+  EXPECT_EQ(role_name(Role::kDevice), "device");
+  EXPECT_FALSE(parse_role("device").has_value());
 }
 
 }  // namespace

@@ -15,7 +15,7 @@ constexpr std::size_t kPasswordBytes = 24;  // 192 bits from the CSPRNG
 constexpr std::size_t kMaxNameChars = 256;
 
 Error unauthorized() {
-  return make_error(ErrorKind::kUnauthorized, "bad MQTT user name or password");
+  return make_error(ErrorKind::kUnauthorized, "bad device user name or password");
 }
 
 // A name usable as an MQTT topic level: no wildcard, no separator, no U+0000.
@@ -55,6 +55,23 @@ Result<std::pair<DeviceCredential, std::string>> decode(std::string_view text) {
 }
 
 }  // namespace
+
+Principal device_principal(const DeviceCredential& credential) {
+  Principal principal;
+  principal.key_id = "device:" + credential.username;
+  principal.role = Role::kDevice;
+  principal.tenant = credential.tenant;
+  principal.device_apikey = credential.apikey;
+  principal.device_id = credential.device_id;
+  return principal;
+}
+
+std::optional<std::pair<std::string_view, std::string_view>> split_device_login(
+    std::string_view login) {
+  auto colon = login.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  return std::pair{login.substr(0, colon), login.substr(colon + 1)};
+}
 
 Result<CreatedDeviceCredential> DeviceCredentialService::create(const DeviceCredentialSpec& spec) {
   if (!valid_tenant_scope(spec.tenant)) {

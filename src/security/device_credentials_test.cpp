@@ -34,6 +34,33 @@ TEST_F(DeviceCredentialsTest, CreatedPasswordAuthenticatesAndOnlyItsHashIsStored
   EXPECT_EQ((*stored)->find(created->password), std::string::npos);
 }
 
+TEST_F(DeviceCredentialsTest, PrincipalOfACredentialIsItsDeviceInItsTenant) {
+  auto created = credentials_.create({"city", "key1", "dev1", "sensor-7"});
+  ASSERT_TRUE(created.ok());
+  Principal principal = device_principal(created->credential);
+  EXPECT_EQ(principal.role, Role::kDevice);
+  EXPECT_EQ(principal.key_id, "device:sensor-7");
+  EXPECT_EQ(principal.tenant, "city");
+  EXPECT_EQ(principal.device_apikey, "key1");
+  EXPECT_EQ(principal.device_id, "dev1");
+  EXPECT_FALSE(principal.anonymous);
+}
+
+TEST(DeviceLogin, SplitsAtTheLastColon) {
+  auto plain = split_device_login("dev1:dp_secret");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->first, "dev1");
+  EXPECT_EQ(plain->second, "dp_secret");
+  auto colons = split_device_login("urn:dev:1:dp_secret");  // user names may hold ':'
+  ASSERT_TRUE(colons);
+  EXPECT_EQ(colons->first, "urn:dev:1");
+  EXPECT_EQ(colons->second, "dp_secret");
+  EXPECT_FALSE(split_device_login("ct_0123456789ab.secret"));  // an API key
+  auto empty = split_device_login(":");
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->first.empty() && empty->second.empty());
+}
+
 TEST_F(DeviceCredentialsTest, WrongPasswordOrUnknownUserIsUnauthorized) {
   auto created = credentials_.create({"", "key1", "", ""});
   ASSERT_TRUE(created.ok());

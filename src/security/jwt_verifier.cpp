@@ -14,6 +14,8 @@
 #include <optional>
 #include <vector>
 
+#include "citytwin/common/base64.hpp"
+
 namespace citytwin::security {
 namespace {
 
@@ -38,34 +40,6 @@ Error unauthorized(std::string why) {
 
 Error bad_jwks(std::string why) {
   return make_error(ErrorKind::kInvalidRequest, "JWKS: " + std::move(why));
-}
-
-// RFC 4648 section 5, without padding (RFC 7515 clause 2); nullopt on any other character.
-std::optional<std::string> base64url_decode(std::string_view text) {
-  auto value_of = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '-') return 62;
-    if (c == '_') return 63;
-    return -1;
-  };
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    int value = value_of(c);
-    if (value < 0) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<std::uint32_t>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  return out;
 }
 
 std::optional<std::string> string_member(const json::object& object, std::string_view name) {

@@ -56,6 +56,7 @@
 #include "citytwin/store/rocksdb_store.hpp"
 #include "citytwin/web/console_assets.hpp"
 #include "coap_server.hpp"
+#include "data_policy_config.hpp"
 #include "device_commands.hpp"
 #include "external_broker.hpp"
 #include "mqtt_hooks.hpp"
@@ -334,6 +335,9 @@ int serve(const ServeOptions& options) {
                       auth_required ? &keys : nullptr,
                       auth_required && any_tokens ? &tokens : nullptr);
   if (auth_required) server.use_console_sessions(console_sessions);
+  // Devices' own credentials (MQTT, HTTP Basic, CoAP; docs/security.md, "Device credentials").
+  security::DeviceCredentialService device_credentials(**store, clock);
+  if (auth_required) server.accept_device_credentials(device_credentials);
   // Open data and personal data per tenant (docs/security.md).
   core::DataPolicies data_policies(**store);
   if (auth_required) server.allow_open_data(&data_policies);
@@ -521,6 +525,13 @@ int serve(const ServeOptions& options) {
     spdlog::error("{}", core_terms.error().detail);
     return 1;
   }
+  // Open-data and personal-data settings of the config file, where it changed them
+  // (docs/security.md, "Settings in the config file").
+  if (auto status = apply_data_policy_config(options, **core_terms, data_policies, **store);
+      !status.ok()) {
+    spdlog::error("{}", status.error().detail);
+    return 2;
+  }
   ingest::IngestService ingest_service(devices, entities, *core_terms, clock, &metrics);
   // Device commands (docs/ingest.md, "Commands"): a change of a command attribute is queued
   // in the same durable write (the entity service's write hook) and sent by the dispatcher.
@@ -542,7 +553,6 @@ int serve(const ServeOptions& options) {
   http::add_iot_routes(router, devices, ingest_service, &commands,
                        http::IotMeasureLimits{http_device_limiter.get(), &metrics});
   http::add_iot_command_routes(router, commands);
-  security::DeviceCredentialService device_credentials(**store, clock);
   http::add_device_credential_routes(router, device_credentials);
   ingest::DeviceMonitor device_monitor(devices, entities, *core_terms, clock, &metrics);
   device_monitor.start(
@@ -606,6 +616,7 @@ int serve(const ServeOptions& options) {
     coap_options.device_rate =
         http::RateLimit{options.coap_device_rate_limit_per_s, options.coap_device_rate_burst};
     coap_options.metrics = &metrics;
+    coap_options.device_credentials = &device_credentials;
     if (coap_dtls_enabled(options)) {
       auto dtls_address = parse_listen_address(options.coap_dtls_listen);  // checked at start-up
       coap_options.dtls_host = dtls_address->host;

@@ -185,6 +185,7 @@ struct CoapServer::Impl {
   Result<ingest::Measurement> measurement_of(coap_resource_t* resource, const coap_pdu_t* request,
                                              const coap_string_t* query);
   std::optional<Outcome> over_device_rate(const ingest::Measurement& measurement);
+  Result<security::Principal> principal_of(std::string_view key) const;
   void deliver(std::uint64_t id, Outcome outcome);
   void run();
   // Frees the context of a start() that failed half-way.
@@ -234,13 +235,32 @@ Result<ingest::Measurement> CoapServer::Impl::measurement_of(coap_resource_t* re
     if (parsed->api_key.empty()) {
       return make_error(ErrorKind::kUnauthorized, "an API key is required as the query key=");
     }
-    auto principal = keys->authenticate(parsed->api_key);
+    auto principal = principal_of(parsed->api_key);
     if (!principal) return std::move(principal).error();
-    measurement->authorize = [principal = std::move(*principal)](std::string_view tenant) {
-      return security::authorize(principal, security::Permission::kWrite, tenant);
+    // A device writes only for itself; checked before the pipeline looks anything up.
+    if (principal->role == security::Role::kDevice) {
+      CT_RETURN_IF_ERROR(security::authorize_device(*principal, measurement->apikey,
+                                                    measurement->device_id, principal->tenant));
+    }
+    measurement->authorize = [principal = std::move(*principal), apikey = measurement->apikey,
+                              device = measurement->device_id](std::string_view tenant) {
+      return security::authorize_device(principal, apikey, device, tenant);
     };
   }
   return measurement;
+}
+
+// `key=` holds an API key, or a device credential as "username:password": API keys and
+// tokens never contain ':', device passwords neither (docs/security.md, "Device credentials").
+Result<security::Principal> CoapServer::Impl::principal_of(std::string_view key) const {
+  auto login = security::split_device_login(key);
+  if (!login) return keys->authenticate(key);
+  if (options.device_credentials == nullptr) {
+    return make_error(ErrorKind::kUnauthorized, "bad device user name or password");
+  }
+  auto credential = options.device_credentials->authenticate(login->first, login->second);
+  if (!credential) return std::move(credential).error();
+  return security::device_principal(*credential);
 }
 
 std::optional<Outcome> CoapServer::Impl::over_device_rate(const ingest::Measurement& measurement) {

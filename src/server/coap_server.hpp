@@ -9,6 +9,7 @@
 #include "citytwin/common/result.hpp"
 #include "citytwin/http/server.hpp"
 #include "citytwin/ingest/ingest_service.hpp"
+#include "citytwin/security/device_credentials.hpp"
 #include "citytwin/security/key_service.hpp"
 
 namespace citytwin::server {
@@ -45,6 +46,9 @@ struct CoapServerOptions {
   http::RateLimit device_rate;
   // Counts citytwin_coap_device_rate_limited; may be null.
   MetricsRegistry* metrics = nullptr;
+  // Device credentials accepted as `key=<username>:<password>` (docs/security.md, "Device
+  // credentials"); null: only API keys.
+  const security::DeviceCredentialService* device_credentials = nullptr;
 };
 
 // The CoAP southbound (RFC 7252, libcoap; docs/ingest.md "CoAP"): POST coap://host/iot/json
@@ -56,8 +60,10 @@ struct CoapServerOptions {
 // with a diagnostic payload, counted in citytwin_ingest_measurements_total{transport="coap"}
 // and logged with the device id.
 //
-// With `keys` (authentication required) every request carries an editor's or admin's API key
-// as the query parameter `key`, and the measurement's tenant must be one it may write to.
+// With `keys` (authentication required) every request carries in the query parameter `key`
+// an editor's or admin's API key, and the measurement's tenant must be one it may write to;
+// or a device credential as `username:password`, which writes only for its own device (or
+// group) and tenant.
 //
 // libcoap is not thread-safe: one thread owns the libcoap context; durability callbacks
 // arrive on the store's commit thread and are handed over through a queue and an eventfd.

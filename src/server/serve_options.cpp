@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <map>
@@ -57,6 +58,73 @@ std::function<Status(const toml::node&)> string_list_setter(std::vector<std::str
     field = std::move(values);
     return ok_status();
   };
+}
+
+// An array of tables ([[name]]), each read by `entry` after its members are checked
+// against `members`.
+template <class T>
+std::function<Status(const toml::node&)> table_list_setter(
+    std::vector<T>& field, std::vector<std::string_view> members,
+    std::function<Status(const toml::table&, T&)> entry) {
+  return [&field, members = std::move(members),
+          entry = std::move(entry)](const toml::node& node) -> Status {
+    const auto* array = node.as_array();
+    if (array == nullptr) return make_error(ErrorKind::kInvalidRequest, "expected [[...]] tables");
+    std::vector<T> values;
+    for (const auto& element : *array) {
+      const auto* table = element.as_table();
+      if (table == nullptr)
+        return make_error(ErrorKind::kInvalidRequest, "expected [[...]] tables");
+      for (const auto& [key, value] : *table) {
+        if (std::find(members.begin(), members.end(), key.str()) == members.end()) {
+          return Status(make_error(ErrorKind::kInvalidRequest,
+                                   "unknown member '" + std::string(key.str()) + "'"));
+        }
+      }
+      T value{};
+      CT_RETURN_IF_ERROR(entry(*table, value));
+      values.push_back(std::move(value));
+    }
+    field = std::move(values);
+    return ok_status();
+  };
+}
+
+// Member `name` of a [[...]] table through a setter of the same kind as top-level keys.
+Status member(const toml::table& table, std::string_view name,
+              const std::function<Status(const toml::node&)>& setter, bool required) {
+  const toml::node* node = table.get(name);
+  if (node == nullptr) {
+    if (!required) return ok_status();
+    return make_error(ErrorKind::kInvalidRequest, "member '" + std::string(name) + "' is required");
+  }
+  auto status = setter(*node);
+  if (!status.ok()) {
+    return make_error(ErrorKind::kInvalidRequest,
+                      "member '" + std::string(name) + "': " + status.error().detail);
+  }
+  return ok_status();
+}
+
+std::function<Status(const toml::node&)> open_data_setter(std::vector<OpenDataSetting>& field) {
+  return table_list_setter<OpenDataSetting>(
+      field, {"tenant", "types"}, [](const toml::table& table, OpenDataSetting& setting) -> Status {
+        CT_RETURN_IF_ERROR(member(table, "tenant", string_setter(setting.tenant), false));
+        return member(table, "types", string_list_setter(setting.types), true);
+      });
+}
+
+std::function<Status(const toml::node&)> personal_data_setter(
+    std::vector<PersonalDataSetting>& field) {
+  return table_list_setter<PersonalDataSetting>(
+      field, {"tenant", "type", "attributes", "retention"},
+      [](const toml::table& table, PersonalDataSetting& setting) -> Status {
+        CT_RETURN_IF_ERROR(member(table, "tenant", string_setter(setting.tenant), false));
+        CT_RETURN_IF_ERROR(member(table, "type", string_setter(setting.type), true));
+        CT_RETURN_IF_ERROR(
+            member(table, "attributes", string_list_setter(setting.attributes), true));
+        return member(table, "retention", string_setter(setting.retention), false);
+      });
 }
 
 // Dotted key ("http.threads") -> how to store it.
@@ -165,6 +233,8 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"coap.dtls_listen", string_setter(o.coap_dtls_listen)},
       {"coap.dtls_cert_file", string_setter(o.coap_dtls_cert_file)},
       {"coap.dtls_key_file", string_setter(o.coap_dtls_key_file)},
+      {"security.open_data", open_data_setter(o.open_data)},
+      {"security.personal_data", personal_data_setter(o.personal_data)},
   };
 }
 

@@ -65,6 +65,36 @@ TEST(ServeOptions, LoadsTheSecurityKeys) {
   std::remove(mixed.c_str());
 }
 
+TEST(ServeOptions, LoadsOpenDataAndPersonalDataSettings) {
+  auto path = write_temp(
+      "[[security.open_data]]\ntenant = \"city\"\ntypes = [\"ParkingSpot\", \"urn:T\"]\n"
+      "[[security.open_data]]\ntypes = []\n"
+      "[[security.personal_data]]\ntenant = \"city\"\ntype = \"Bike\"\n"
+      "attributes = [\"rider\"]\nretention = \"P30D\"\n");
+  ServeOptions options;
+  auto status = load_config_file(path, options);
+  ASSERT_TRUE(status.ok()) << status.error().detail;
+  ASSERT_EQ(options.open_data.size(), 2u);
+  EXPECT_EQ(options.open_data[0].tenant, "city");
+  EXPECT_EQ(options.open_data[0].types, (std::vector<std::string>{"ParkingSpot", "urn:T"}));
+  EXPECT_EQ(options.open_data[1].tenant, "");  // the default tenant
+  EXPECT_TRUE(options.open_data[1].types.empty());
+  ASSERT_EQ(options.personal_data.size(), 1u);
+  EXPECT_EQ(options.personal_data[0].type, "Bike");
+  EXPECT_EQ(options.personal_data[0].attributes, (std::vector<std::string>{"rider"}));
+  EXPECT_EQ(options.personal_data[0].retention, "P30D");
+  std::remove(path.c_str());
+  for (const char* bad : {"[[security.open_data]]\ntenant = \"city\"\n",  // no types
+                          "[[security.open_data]]\ntypes = []\ntypo = 1\n",
+                          "[security]\nopen_data = [\"ParkingSpot\"]\n",
+                          "[[security.personal_data]]\ntype = \"Bike\"\n"}) {
+    auto file = write_temp(bad);
+    ServeOptions fresh;
+    EXPECT_FALSE(load_config_file(file, fresh).ok()) << bad;
+    std::remove(file.c_str());
+  }
+}
+
 TEST(ServeOptions, RejectsUnknownKeysAndWrongTypes) {
   ServeOptions options;
   auto unknown = write_temp("lisen = \"x\"\n");

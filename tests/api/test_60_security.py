@@ -4,6 +4,7 @@ API and CLI, and the refusal to serve an open API on a network address (docs/sec
 Every server here runs with authentication required (the binary's default); traffic goes to
 127.0.0.1 only.
 """
+import base64
 import datetime
 import os
 import shutil
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import json
 import urllib.parse
 
 import pytest
@@ -22,7 +24,7 @@ from ngsild import V1, assert_problem  # noqa: E402
 
 BINARY = os.environ.get("CITYTWIN_BIN", "build/release/citytwin")
 KEYS = "/citytwin/v1/keys"
-ROLES = ("anonymous", "viewer", "editor", "admin", "global")
+ROLES = ("anonymous", "device", "viewer", "editor", "admin", "global")
 
 
 def cli(*args, check=True):
@@ -39,7 +41,9 @@ def cli_key(data_dir, role, tenant="", *extra):
 
 def auth(key, tenant=None, bearer=True):
     headers = {}
-    if key is not None:
+    if isinstance(key, tuple):  # a device credential (user name, password): HTTP Basic
+        headers["Authorization"] = "Basic " + base64.b64encode(":".join(key).encode()).decode()
+    elif key is not None:
         headers["Authorization" if bearer else "X-API-Key"] = (
             f"Bearer {key}" if bearer else key)
     if tenant is not None:
@@ -52,7 +56,8 @@ def db_dir(server):
 
 
 class Secured:
-    """A running server with one key per role (default tenant) and a global admin key."""
+    """A running server with one key per role (default tenant), a global admin key, and a
+    device credential of device m-device of group mk (the device role)."""
 
     def __init__(self):
         self.data_dir = tempfile.mkdtemp(prefix="citytwin-sec-")
@@ -64,6 +69,14 @@ class Secured:
         self.secrets = [self.global_key]
         for role in ("viewer", "editor", "admin"):
             self.keys[role] = self.create_key({"role": role, "name": f"test {role}"})["key"]
+        groups = {"services": [{"apikey": "mk", "resource": "/iot/json", "entity_type": "Meter"}]}
+        response = requests.post(self.url + "/iot/services", json=groups,
+                                 headers=auth(self.global_key))
+        assert response.status_code == 201, response.text
+        response = requests.post(self.url + "/iot/credentials", headers=auth(self.global_key),
+                                 json={"apikey": "mk", "device_id": "m-device"})
+        assert response.status_code == 201, response.text
+        self.keys["device"] = ("m-device", response.json()["password"])
 
     @property
     def url(self):
@@ -99,8 +112,9 @@ def quote(text):
     return urllib.parse.quote(text, safe="")
 
 
-# (label, permission, method, path, body); {e} is an entity id of the role being tested.
-# Permissions: public, read, write, admin (of the tenant), global (admin of every tenant).
+# (label, permission, method, path, body); {e} is an entity id of the role being tested, {r}
+# the role. Permissions: public, read, write, admin (of the tenant), global (admin of every
+# tenant), device (a device for itself: device m-{r} of group mk; editors for any device).
 MATRIX = [
     ("health", "public", "GET", "/health", None),
     ("version", "public", "GET", "/version", None),
@@ -135,16 +149,28 @@ MATRIX = [
     ("set open data", "admin", "PUT", "/citytwin/v1/open-data", {"types": []}),
     ("read personal data", "admin", "GET", "/citytwin/v1/personal-data", None),
     ("set personal data", "admin", "PUT", "/citytwin/v1/personal-data", {"rules": []}),
+    ("device measure", "device", "POST", "/iot/json?k=mk&i=m-{r}", {"v": 1}),
+    ("device command poll", "device", "GET", "/iot/json?k=mk&i=m-{r}&getCmd=1", None),
+    ("device command result", "device", "POST", "/iot/json/commands?k=mk&i=m-{r}", {"x": 1}),
+    ("LoRaWAN uplink", "device", "POST", "/iot/lorawan/ttn?k=mk",
+     {"end_device_ids": {"device_id": "m-{r}"}, "uplink_message": {"decoded_payload": {"v": 1}}}),
+    ("another device's measure", "write", "POST", "/iot/json?k=mk&i=m-other", {"v": 1}),
+    ("another device's commands", "write", "GET", "/iot/json?k=mk&i=m-other&getCmd=1", None),
+    ("list groups", "admin", "GET", "/iot/services", None),
+    ("provision device", "admin", "POST", "/iot/devices",
+     {"devices": [{"device_id": "m-prov", "apikey": "mk"}]}),
+    ("list device credentials", "admin", "GET", "/iot/credentials", None),
     ("delete attr", "write", "DELETE", V1 + "/entities/{e}/attrs/humidity", None),
     ("delete entity", "write", "DELETE", V1 + "/entities/{e}", None),
 ]
 
 ALLOWED = {
     "anonymous": {"public"},
+    "device": {"public", "device"},
     "viewer": {"public", "read"},
-    "editor": {"public", "read", "write"},
-    "admin": {"public", "read", "write", "admin"},
-    "global": {"public", "read", "write", "admin", "global"},
+    "editor": {"public", "read", "write", "device"},
+    "admin": {"public", "read", "write", "device", "admin"},
+    "global": {"public", "read", "write", "device", "admin", "global"},
 }
 
 
@@ -154,7 +180,9 @@ def test_authorization_matrix(secured, role):
     for label, permission, method, path, body in MATRIX:
         if callable(body):
             body = body(entity_id)
-        url = secured.url + path.replace("{e}", quote(entity_id))
+        elif body is not None and "{r}" in str(body):
+            body = json.loads(json.dumps(body).replace("{r}", role))
+        url = secured.url + path.replace("{e}", quote(entity_id)).replace("{r}", role)
         response = requests.request(method, url, json=body, headers=auth(secured.keys[role]))
         where = f"{role}: {label} ({method} {path}) -> {response.status_code} {response.text}"
         if permission in ALLOWED[role]:
@@ -163,6 +191,9 @@ def test_authorization_matrix(secured, role):
         elif role == "anonymous":
             assert_problem(response, 401, "Unauthorized")
             assert response.headers["WWW-Authenticate"].startswith("Bearer"), where
+        elif path.startswith("/iot/") and role == "device":
+            # Refused by the handler once it knows the device: an IoT Agent error body.
+            assert response.status_code == 403, where
         else:
             assert_problem(response, 403, "Forbidden")
     # The writes that were allowed really happened (and the denied ones did not).
@@ -295,6 +326,10 @@ def test_key_shown_once_and_never_stored_or_logged(secured):
     for secret in secured.secrets:
         requests.get(secured.url + "/health", headers=auth(secret))
         requests.get(secured.url + V1 + "/types", headers=auth(secret))
+    # The device password too (HTTP Basic), refused and accepted.
+    device = secured.keys["device"]
+    requests.get(secured.url + V1 + "/types", headers=auth(device))
+    requests.post(secured.url + "/iot/json?k=mk&i=m-device", json={"v": 2}, headers=auth(device))
     log = open(secured.server.log_path, errors="replace").read()
     assert f"audit: API key {created['id']} created" in log
     found = []
@@ -304,6 +339,7 @@ def test_key_shown_once_and_never_stored_or_logged(secured):
                 content = handle.read()
             found += [(name, s[:10]) for s in secured.secrets
                       if s.split(".", 1)[1].encode() in content]
+            found += [(name, "device") for s in (device[1],) if s.encode() in content]
     assert found == []
 
 

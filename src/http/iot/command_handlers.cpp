@@ -12,11 +12,13 @@ namespace {
 
 using Format = ingest::PayloadFormat;
 
-// The check of the group's tenant against the caller's key (empty without authentication).
+// The check of the group's tenant against the caller's key, and for a device credential of
+// the device against its own (empty without authentication).
 std::function<Status(std::string_view)> authorizer(const Request& request) {
   if (!request.principal) return {};
-  return [principal = *request.principal](std::string_view tenant) {
-    return security::authorize(principal, security::Permission::kWrite, tenant);
+  return [principal = *request.principal, apikey = std::string(request.param("k").value_or("")),
+          device = std::string(request.param("i").value_or(""))](std::string_view tenant) {
+    return security::authorize_device(principal, apikey, device, tenant);
   };
 }
 
@@ -26,17 +28,22 @@ Response poll_commands(const Request& request, ingest::CommandDispatcher& comman
     return iot::iot_error(make_error(ErrorKind::kBadRequestData,
                                      "GET asks for pending commands: getCmd=1 is required"));
   }
-  auto polled = commands.poll(request.param("k").value_or(""), request.param("i").value_or(""),
-                              resource, authorizer(request));
+  std::string_view apikey = request.param("k").value_or("");
+  std::string_view device = request.param("i").value_or("");
+  if (auto own = iot::own_device_only(request, apikey, device); !own.ok())
+    return iot::iot_error(own.error());
+  auto polled = commands.poll(apikey, device, resource, authorizer(request));
   if (!polled) return iot::iot_error(polled.error());
   return Response::with_body(200, format == Format::kJson ? "application/json" : "text/plain",
                              ingest::encode_commands(*polled, format));
 }
 
 Response post_results(const Request& request, ingest::CommandDispatcher& commands, Format format) {
-  auto done =
-      commands.complete("http", request.param("k").value_or(""), request.param("i").value_or(""),
-                        format, request.body, authorizer(request));
+  std::string_view apikey = request.param("k").value_or("");
+  std::string_view device = request.param("i").value_or("");
+  if (auto own = iot::own_device_only(request, apikey, device); !own.ok())
+    return iot::iot_error(own.error());
+  auto done = commands.complete("http", apikey, device, format, request.body, authorizer(request));
   if (!done.ok()) return iot::iot_error(done.error());
   return Response::empty(200);
 }
@@ -62,16 +69,16 @@ Response post_measures_and_poll(const Request& request, ingest::IngestService& i
 }  // namespace iot
 
 void add_iot_command_routes(Router& router, ingest::CommandDispatcher& commands) {
-  router.add("GET", "/iot/json", Permission::kWrite, [&commands](Request& request) {
+  router.add("GET", "/iot/json", Permission::kDeviceWrite, [&commands](Request& request) {
     return poll_commands(request, commands, Format::kJson, "/iot/json");
   });
-  router.add("GET", "/iot/d", Permission::kWrite, [&commands](Request& request) {
+  router.add("GET", "/iot/d", Permission::kDeviceWrite, [&commands](Request& request) {
     return poll_commands(request, commands, Format::kUltraLight, "/iot/d");
   });
-  router.add("POST", "/iot/json/commands", Permission::kWrite, [&commands](Request& request) {
+  router.add("POST", "/iot/json/commands", Permission::kDeviceWrite, [&commands](Request& request) {
     return post_results(request, commands, Format::kJson);
   });
-  router.add("POST", "/iot/d/commands", Permission::kWrite, [&commands](Request& request) {
+  router.add("POST", "/iot/d/commands", Permission::kDeviceWrite, [&commands](Request& request) {
     return post_results(request, commands, Format::kUltraLight);
   });
 }

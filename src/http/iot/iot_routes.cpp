@@ -6,7 +6,8 @@
 namespace citytwin::http {
 
 // Provisioning decides which apikeys write into a tenant and how: it needs an admin of the
-// tenant (docs/ingest.md, "Permissions"); posting measures is an editor's write.
+// tenant (docs/ingest.md, "Permissions"); posting measures is an editor's write, or a device
+// credential's for its own device (docs/security.md, "Device credentials").
 void add_iot_routes(Router& router, ingest::DeviceRegistry& registry, ingest::IngestService& ingest,
                     ingest::CommandDispatcher* commands, IotMeasureLimits limits) {
   if (limits.metrics != nullptr && limits.device_rate != nullptr) {
@@ -41,7 +42,7 @@ void add_iot_routes(Router& router, ingest::DeviceRegistry& registry, ingest::In
     };
   };
   router.add(
-      "POST", "/iot/json", Permission::kWrite,
+      "POST", "/iot/json", Permission::kDeviceWrite,
       [&ingest, commands, limits](Request& request) {
         if (auto refused = iot::over_device_rate(request, ingest, limits)) return *refused;
         return iot::post_measures_and_poll(request, ingest, ingest::PayloadFormat::kJson,
@@ -49,7 +50,7 @@ void add_iot_routes(Router& router, ingest::DeviceRegistry& registry, ingest::In
       },
       settled("/iot/json"));
   router.add(
-      "POST", "/iot/d", Permission::kWrite,
+      "POST", "/iot/d", Permission::kDeviceWrite,
       [&ingest, commands, limits](Request& request) {
         if (auto refused = iot::over_device_rate(request, ingest, limits)) return *refused;
         return iot::post_measures_and_poll(request, ingest, ingest::PayloadFormat::kUltraLight,
@@ -62,7 +63,8 @@ void add_iot_routes(Router& router, ingest::DeviceRegistry& registry, ingest::In
       {"/iot/lorawan/ttn", ingest::LorawanNetwork::kTheThingsStack},
   };
   for (const auto& [pattern, network] : kLorawan) {
-    router.add("POST", pattern, Permission::kWrite,
+    // A network server posts for many devices: a group credential of the apikey fits it.
+    router.add("POST", pattern, Permission::kDeviceWrite,
                [&ingest, &registry, network = network](Request& request) {
                  return iot::post_lorawan_uplink(request, ingest, registry, network);
                });

@@ -7,10 +7,20 @@
 #include "citytwin/common/json_document.hpp"
 #include "citytwin/common/json_text.hpp"
 #include "citytwin/http/problem.hpp"
+#include "citytwin/security/access.hpp"
 #include "ngsi/media_type.hpp"
 #include "ngsi/request_env.hpp"
 
 namespace citytwin::http::iot {
+
+Status own_device_only(const Request& request, std::string_view apikey,
+                       std::string_view device_id) {
+  if (!request.principal || request.principal->role != security::Role::kDevice) {
+    return ok_status();
+  }
+  return security::authorize_device(*request.principal, apikey, device_id,
+                                    request.principal->tenant);
+}
 
 Result<ingest::ServiceScope> scope_of(const Request& request, bool allow_all_paths) {
   auto tenant = ngsi::tenant_of(request);

@@ -13,6 +13,11 @@ namespace citytwin::http::iot {
 // absent). `allow_all_paths` accepts "/*" (every path of the tenant), for listings.
 Result<ingest::ServiceScope> scope_of(const Request& request, bool allow_all_paths);
 
+// For a request made with a device credential: kForbidden unless `apikey`/`device_id` is its
+// own device (or one of its group), checked before anything is looked up so a device learns
+// nothing about other apikeys. OK for every other caller (keys are checked per tenant).
+Status own_device_only(const Request& request, std::string_view apikey, std::string_view device_id);
+
 // The request body as a JSON object (415 unless application/json, 400 unless an object).
 Result<boost::json::object> json_body(const Request& request);
 

@@ -11,12 +11,17 @@ namespace citytwin::http::iot {
 
 Response write_measurement(const Request& request, ingest::IngestService& ingest,
                            ingest::Measurement measurement) {
+  if (auto own = own_device_only(request, measurement.apikey, measurement.device_id); !own.ok()) {
+    ingest.reject(measurement.transport, measurement.apikey, measurement.device_id, own.error());
+    return iot_error(own.error());
+  }
   if (request.principal) {
     // The dispatcher checked the key against the tenant the headers name; the measurement
-    // writes into its group's tenant, which the key must cover as well.
-    security::Principal principal = *request.principal;
-    measurement.authorize = [principal](std::string_view tenant) {
-      return security::authorize(principal, security::Permission::kWrite, tenant);
+    // writes into its group's tenant, which the key must cover as well, and a device
+    // credential writes only for its own device.
+    measurement.authorize = [principal = *request.principal, apikey = measurement.apikey,
+                             device = measurement.device_id](std::string_view tenant) {
+      return security::authorize_device(principal, apikey, device, tenant);
     };
   }
   auto receipt = ingest.write(measurement);

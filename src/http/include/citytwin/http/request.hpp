@@ -43,6 +43,11 @@ bool parse_request_target(std::string_view target, Request& request);
 // Authorization). When both are sent, a Bearer Authorization wins.
 std::optional<std::string_view> presented_credential(const Request& request);
 
+// The "username:password" of "Authorization: Basic <base64>" (RFC 7617): how devices present
+// a device credential over HTTP (docs/security.md, "Device credentials"). nullopt without a
+// Basic Authorization header; "" when its value is not base64 or holds no ':'.
+std::optional<std::string> basic_credentials(const Request& request);
+
 // The value of cookie `name` in the request's Cookie header (RFC 6265 section 5.4), or
 // nullopt.
 std::optional<std::string_view> request_cookie(const Request& request, std::string_view name);

@@ -13,6 +13,7 @@
 #include "citytwin/http/write_barrier.hpp"
 #include "citytwin/security/audit_log.hpp"
 #include "citytwin/security/console_sessions.hpp"
+#include "citytwin/security/device_credentials.hpp"
 #include "citytwin/security/jwt_verifier.hpp"
 #include "citytwin/security/key_service.hpp"
 
@@ -86,6 +87,10 @@ class Server {
   // console_session_routes.hpp) as the credential it stands for, with a CSRF token on
   // state-changing requests. Call before run(); only with `keys`.
   void use_console_sessions(security::ConsoleSessions& sessions);
+
+  // Accepts device credentials in HTTP Basic authentication on the device routes
+  // (docs/security.md, "Device credentials"). Call before start(); only with `keys`.
+  void accept_device_credentials(const security::DeviceCredentialService& devices);
 
   // Binds and listens; fails with a clear message when the address is in use or the TLS
   // certificate or key cannot be used.

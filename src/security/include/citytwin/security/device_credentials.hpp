@@ -3,16 +3,20 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "citytwin/common/clock.hpp"
 #include "citytwin/common/result.hpp"
+#include "citytwin/security/access.hpp"
 #include "citytwin/store/entity_store.hpp"
 
 namespace citytwin::security {
 
-// MQTT CONNECT credentials of one device or of a whole service group (issue #4, "CONNECT with
-// per-device or per-group credentials"; docs/security.md, "Device credentials"). The password
+// Credentials of one device or of a whole service group (issue #4, "CONNECT with per-device or
+// per-group credentials"; issue #6, "per-device or per-group credentials for MQTT, HTTP and
+// CoAP"; docs/security.md, "Device credentials"): the MQTT CONNECT user name and password,
+// HTTP Basic authentication, and `key=username:password` over CoAP. The password
 // is generated here and only its SHA-256 is stored, as for API keys: 192 random bits make a
 // fast hash enough (docs/security.md, "How keys are checked").
 struct DeviceCredential {
@@ -22,6 +26,17 @@ struct DeviceCredential {
   std::string device_id;  // "" = any device of the group
   Instant created_at;
 };
+
+// The principal a device authenticated with `credential` acts as: role kDevice, scoped to the
+// credential's tenant, apikey and device. Its id in audit records and rate-limit buckets is
+// "device:<username>".
+Principal device_principal(const DeviceCredential& credential);
+
+// "username:password" split at its last ':' (passwords never hold one, user names may): the
+// form HTTP Basic authentication (RFC 7617) and CoAP's `key=` carry a device credential in.
+// nullopt without a ':'.
+std::optional<std::pair<std::string_view, std::string_view>> split_device_login(
+    std::string_view login);
 
 struct DeviceCredentialSpec {
   std::string tenant;

@@ -12,6 +12,21 @@ namespace citytwin::server {
 // Everything `citytwin serve` can be told. The TOML config file (--config) and the command
 // line fill this same struct; a command-line flag wins over the file, the file over these
 // defaults. docs/configuration.md lists every key.
+// A tenant's open-data types in the config file (`[[security.open_data]]`, docs/security.md,
+// "Settings in the config file"); names as in the API, expanded with the core @context.
+struct OpenDataSetting {
+  std::string tenant;  // "" = the default tenant
+  std::vector<std::string> types;
+};
+
+// One personal-data rule in the config file (`[[security.personal_data]]`).
+struct PersonalDataSetting {
+  std::string tenant;  // "" = the default tenant
+  std::string type;
+  std::vector<std::string> attributes;
+  std::string retention;  // ISO 8601 duration; "" = none
+};
+
 struct ServeOptions {
   // Directory of the embedded database; created when missing.
   std::string data_dir = "./citytwin-data";
@@ -214,6 +229,11 @@ struct ServeOptions {
   unsigned http_device_rate_burst = 0;
   unsigned coap_device_rate_limit_per_s = 0;
   unsigned coap_device_rate_burst = 0;
+  // Open-data types and personal-data rules of tenants, set from the config file at start-up
+  // where the file changed them since the last start; the API's changes otherwise stand
+  // (core::apply_configured_policies). Empty (default): the API's alone.
+  std::vector<OpenDataSetting> open_data;
+  std::vector<PersonalDataSetting> personal_data;
 };
 
 // Whether the built-in broker accepts clients without credentials (`mqtt_anonymous`);
