@@ -218,8 +218,9 @@ Status RetentionService::trim(std::string_view tenant,
   if (batch.empty()) return ok_status();
   std::vector<store::Change> changes;
   changes.reserve(batch.size());
-  for (auto& [id, cutoff] : batch) {
-    store::Change change = store::Change::history_only(std::move(id));
+  for (auto& entry : batch) {  // no structured binding: clang 14 cannot capture one
+    std::int64_t cutoff = entry.second;
+    store::Change change = store::Change::history_only(std::move(entry.first));
     auto erase_before = [&change, cutoff](std::string attribute) {
       store::HistoryErase erase;
       erase.attribute = std::move(attribute);

@@ -71,7 +71,8 @@ void add_device_credential_routes(Router& router, security::DeviceCredentialServ
       {"GET", "/iot/credentials", list_credentials},
       {"DELETE", "/iot/credentials/{username}", delete_credential},
   };
-  for (const auto& [method, pattern, handler] : kRoutes) {
+  for (const auto& [method, pattern, route_handler] : kRoutes) {
+    Handler handler = route_handler;  // a copy: clang 14 cannot capture a structured binding
     router.add(method, pattern, security::Permission::kAdmin,
                [&credentials, handler](Request& request) { return handler(request, credentials); });
   }

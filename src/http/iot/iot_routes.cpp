@@ -26,7 +26,8 @@ void add_iot_routes(Router& router, ingest::DeviceRegistry& registry, ingest::In
       {"PUT", "/iot/devices/{deviceId}", iot::update_device},
       {"DELETE", "/iot/devices/{deviceId}", iot::delete_device},
   };
-  for (const auto& [method, pattern, handler] : kProvisioning) {
+  for (const auto& [method, pattern, route_handler] : kProvisioning) {
+    Handler handler = route_handler;  // a copy: clang 14 cannot capture a structured binding
     router.add(method, pattern, Permission::kAdmin,
                [&registry, handler](Request& request) { return handler(request, registry); });
   }
