@@ -192,10 +192,14 @@ constexpr std::int64_t kDayMicros = 86'400'000'000;
 // would outgrow what it saves.
 constexpr std::size_t kMaxDaySummaries = 64;
 
-std::int64_t day_start(std::int64_t micros) {
-  std::int64_t day = micros / kDayMicros;
-  if (micros % kDayMicros < 0) --day;
-  return day * kDayMicros;
+// The start of micros' UTC day, or nullopt for the partial day just above INT64_MIN, whose
+// start is not representable (UBSan found the overflow with an extreme test timestamp).
+std::optional<std::int64_t> day_start(std::int64_t micros) {
+  std::int64_t into_day = micros % kDayMicros;
+  if (into_day < 0) into_day += kDayMicros;
+  std::int64_t start = 0;
+  if (__builtin_sub_overflow(micros, into_day, &start)) return std::nullopt;
+  return start;
 }
 
 void append_summary(std::string& out, const series::NumberSummary& numbers) {
@@ -270,7 +274,12 @@ class StatsBuilder {
  private:
   void add_to_day(std::int64_t observed_at, double value) {
     if (too_many_days_) return;
-    std::int64_t start = day_start(observed_at);
+    std::optional<std::int64_t> day = day_start(observed_at);
+    if (!day) {  // no exact per-day summary possible: the chunk goes without day summaries
+      too_many_days_ = true;
+      return;
+    }
+    std::int64_t start = *day;
     auto found = std::find_if(days_.begin(), days_.end(),
                               [&](const auto& day) { return day.first == start; });
     if (found == days_.end()) {
@@ -306,7 +315,8 @@ Status decode_days(series::ByteReader& in, std::uint32_t count, HistoryChunkStat
       return corrupt("bad day summary");
     }
     auto day = static_cast<std::int64_t>(start);
-    if (day_start(day) != day || (!stats.days.empty() && day <= stats.days.back().first)) {
+    if (day_start(day) != std::optional<std::int64_t>(day) ||
+        (!stats.days.empty() && day <= stats.days.back().first)) {
       return corrupt("bad day summary");
     }
     total += day_count;
