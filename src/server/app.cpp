@@ -223,7 +223,8 @@ void add_subscription_gauges(MetricsRegistry& metrics, const core::SubscriptionS
       {"dropped", [](const core::DeliveryStats& s) { return static_cast<double>(s.dropped); }},
       {"queued", [](const core::DeliveryStats& s) { return static_cast<double>(s.queued); }},
   };
-  for (const auto& [what, figure] : kFigures) {
+  for (const auto& [what, figure_of] : kFigures) {
+    auto figure = figure_of;  // a copy: clang 14 cannot capture a structured binding
     metrics.add_gauge(
         std::string("citytwin_subscription_notifications_") + what,
         std::string("Notifications ") + what + " per subscription", [&service, figure] {
