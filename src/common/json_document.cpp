@@ -1,4 +1,5 @@
 #include "citytwin/common/json_document.hpp"
+#include "citytwin/common/json_parse.hpp"
 
 #include <cmath>
 #include <string>
@@ -26,7 +27,7 @@ bool has_non_finite_number(const boost::json::value& value) {
 Result<boost::json::value> parse_json_document(std::string_view text, std::string_view what,
                                                const boost::json::parse_options& options) {
   boost::system::error_code ec;
-  boost::json::value value = boost::json::parse(text, ec, {}, options);
+  boost::json::value value = citytwin::parse_json(text, ec, {}, options);
   if (ec) {
     return make_error(ErrorKind::kInvalidRequest,
                       std::string(what) + " is not valid JSON: " + ec.message());

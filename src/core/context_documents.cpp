@@ -1,4 +1,5 @@
 #include "citytwin/core/context_documents.hpp"
+#include "citytwin/common/json_parse.hpp"
 
 #include <boost/json.hpp>
 
@@ -20,7 +21,7 @@ std::string encode(const jsonld::ContextEntry& entry) {
 
 std::optional<jsonld::ContextEntry> decode(std::string_view text) {
   boost::system::error_code ec;
-  auto value = boost::json::parse(text, ec);
+  auto value = citytwin::parse_json(text, ec);
   if (ec || !value.is_object()) return std::nullopt;
   const auto& object = value.as_object();
   try {

@@ -1,4 +1,5 @@
 #include "citytwin/core/data_policies.hpp"
+#include "citytwin/common/json_parse.hpp"
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -47,7 +48,7 @@ std::string encode_rules(const std::vector<PersonalDataRule>& rules) {
 
 Result<std::vector<PersonalDataRule>> decode_rules(std::string_view text) {
   boost::system::error_code ec;
-  auto parsed = json::parse(text, ec);
+  auto parsed = citytwin::parse_json(text, ec);
   const json::array* rules = nullptr;
   if (!ec && parsed.is_object()) {
     if (const auto* found = parsed.as_object().if_contains("rules")) rules = found->if_array();
@@ -102,7 +103,7 @@ Result<std::vector<std::string>> DataPolicies::open_types(std::string_view tenan
   if (!stored) return std::move(stored).error();
   if (!*stored) return std::vector<std::string>{};
   boost::system::error_code ec;
-  auto parsed = json::parse(**stored, ec);
+  auto parsed = citytwin::parse_json(**stored, ec);
   auto types =
       strings_of(!ec && parsed.is_object() ? parsed.as_object().if_contains("types") : nullptr);
   if (!types) return unreadable("open-data policy");

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <functional>
 
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/model/entity_form.hpp"
 
 namespace citytwin::core {
@@ -25,7 +26,7 @@ Status for_each_entity(const store::EntityStore& store, std::string_view tenant,
     for (const auto& document : *documents) {
       if (!document) continue;
       boost::system::error_code ec;
-      auto parsed = boost::json::parse(*document, ec);
+      auto parsed = citytwin::parse_json(*document, ec);
       if (!ec && parsed.is_object()) visit(parsed.as_object());
     }
     ids.clear();

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/core/entity_record.hpp"
 #include "citytwin/core/entity_service.hpp"
 #include "citytwin/model/entity_form.hpp"
@@ -183,7 +184,7 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
     const auto& document = (*documents)[i];
     if (!document) continue;
     boost::system::error_code ec;
-    auto parsed = boost::json::parse(*document, ec);
+    auto parsed = citytwin::parse_json(*document, ec);
     if (!ec && parsed.is_object()) before[ids[i]] = std::move(parsed.as_object());
   }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/core/entity_matcher.hpp"
 #include "citytwin/core/entity_service.hpp"
 #include "citytwin/core/value_index_plan.hpp"
@@ -188,7 +189,7 @@ Result<QueryResult> EntityService::query(std::string_view tenant, const EntityQu
     for (auto& document : *documents) {
       if (!document) continue;  // deleted between index scan and read
       boost::system::error_code ec;
-      auto parsed = boost::json::parse(*document, ec);
+      auto parsed = citytwin::parse_json(*document, ec);
       if (ec || !parsed.is_object()) continue;
       if (query.restriction) query.restriction->redact(parsed.as_object());
       if (!matcher->matches(parsed.as_object())) continue;

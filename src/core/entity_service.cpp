@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/core/entity_record.hpp"
 #include "citytwin/model/entity_form.hpp"
 #include "citytwin/model/mutation.hpp"
@@ -41,7 +42,7 @@ Result<std::optional<boost::json::object>> EntityService::load(std::string_view 
   if (!document) return std::move(document).error();
   if (!document->has_value()) return std::optional<boost::json::object>{};
   boost::system::error_code ec;
-  auto parsed = boost::json::parse(**document, ec);
+  auto parsed = citytwin::parse_json(**document, ec);
   if (ec || !parsed.is_object()) {
     return make_error(ErrorKind::kInternalError,
                       "stored entity " + std::string(id) + " is unreadable");

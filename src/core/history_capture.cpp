@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/model/entity_form.hpp"
 
 namespace citytwin::core {
@@ -112,7 +113,7 @@ std::vector<std::string> recorded_types(const std::vector<store::HistorySample>&
   for (const auto& sample : samples) {
     if (sample.attribute != kTypeHistory || sample.deleted) continue;
     boost::system::error_code ec;
-    auto parsed = boost::json::parse(sample.instance, ec);
+    auto parsed = citytwin::parse_json(sample.instance, ec);
     if (ec || !parsed.is_array()) continue;
     for (const auto& type : parsed.as_array()) {
       if (type.is_string()) types.emplace_back(type.as_string());

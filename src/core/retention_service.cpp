@@ -1,4 +1,5 @@
 #include "citytwin/core/retention_service.hpp"
+#include "citytwin/common/json_parse.hpp"
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -29,7 +30,7 @@ std::string encode_policy(const RetentionPolicy& policy) {
 
 Result<RetentionPolicy> decode_policy(std::string_view text) {
   boost::system::error_code ec;
-  auto parsed = json::parse(text, ec);
+  auto parsed = citytwin::parse_json(text, ec);
   const json::array* rules = nullptr;
   if (!ec && parsed.is_object()) {
     if (const auto* found = parsed.as_object().if_contains("rules")) rules = found->if_array();

@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/common/json_text.hpp"
 #include "citytwin/core/subscription_match.hpp"
 #include "citytwin/model/core_contexts.hpp"
@@ -222,14 +223,14 @@ Result<std::vector<std::string>> SubscriptionService::restore() {
   std::map<std::string, DeliveryStats> stats;
   for (const auto& [key, text] : *statuses) {
     boost::system::error_code ec;
-    auto parsed = json::parse(text, ec);
+    auto parsed = citytwin::parse_json(text, ec);
     if (!ec && parsed.is_object()) stats[key] = stats_from_json(parsed.as_object());
   }
   std::vector<std::string> problems;
   for (const auto& [key, text] : *documents) {
     std::size_t separator = key.find(kSeparator);
     boost::system::error_code ec;
-    auto parsed = json::parse(text, ec);
+    auto parsed = citytwin::parse_json(text, ec);
     if (separator == std::string::npos || ec || !parsed.is_object()) {
       problems.push_back("unreadable stored subscription " + key);
       continue;
@@ -273,7 +274,7 @@ Status SubscriptionService::replay_records() {
   std::lock_guard lock(incoming_mutex_);
   for (const auto& [key, text] : *records) {
     boost::system::error_code ec;
-    auto parsed = json::parse(text, ec);
+    auto parsed = citytwin::parse_json(text, ec);
     const auto* object = ec ? nullptr : parsed.if_object();
     const auto* tenant = object ? object->if_contains("tenant") : nullptr;
     const auto* changes = object ? object->if_contains("changes") : nullptr;
@@ -313,7 +314,7 @@ Status SubscriptionService::restore_outbox() {
   if (!saved) return std::move(saved).error();
   for (const auto& [key, text] : *saved) {
     boost::system::error_code ec;
-    auto parsed = json::parse(text, ec);
+    auto parsed = citytwin::parse_json(text, ec);
     if (!ec && parsed.is_array()) {
       for (const auto& item : parsed.as_array()) {
         const auto* object = item.if_object();

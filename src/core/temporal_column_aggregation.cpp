@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/store/history_chunk_stats.hpp"
 #include "history_capture.hpp"
 #include "temporal_aggregate.hpp"
@@ -41,7 +42,7 @@ Result<json::object> rebuild_instance(const store::HistoryColumns& batch, std::s
   auto sample = batch.sample(index);
   if (!sample.ok()) return std::move(sample).error();
   boost::system::error_code ec;
-  auto parsed = json::parse(sample->instance, ec);
+  auto parsed = citytwin::parse_json(sample->instance, ec);
   if (ec || !parsed.is_object()) {
     return make_error(ErrorKind::kInternalError,
                       "stored history of " + batch.attribute + " is unreadable");
@@ -59,7 +60,7 @@ class JsonValues {
     auto& slot = parsed_.at(text_index);
     if (!slot) {
       boost::system::error_code ec;
-      auto parsed = json::parse(batch_.values.dictionary[text_index], ec);
+      auto parsed = citytwin::parse_json(batch_.values.dictionary[text_index], ec);
       if (ec) {
         return make_error(ErrorKind::kInternalError,
                           "stored history of " + batch_.attribute + " is unreadable");

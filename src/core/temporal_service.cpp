@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include "citytwin/common/instant.hpp"
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/model/entity_form.hpp"
 #include "history_capture.hpp"
 #include "temporal_aggregate.hpp"
@@ -55,7 +56,7 @@ struct Candidate {
 
 Result<boost::json::object> parse_instance(const store::HistorySample& sample) {
   boost::system::error_code ec;
-  auto parsed = boost::json::parse(sample.instance, ec);
+  auto parsed = citytwin::parse_json(sample.instance, ec);
   if (ec || !parsed.is_object()) {
     return make_error(ErrorKind::kInternalError,
                       "stored history of " + sample.attribute + " is unreadable");
@@ -427,7 +428,7 @@ Result<std::optional<boost::json::value>> TemporalService::types_of(std::string_
   std::optional<std::string> document;
   if (current->has_value()) {
     boost::system::error_code ec;
-    auto parsed = boost::json::parse(**current, ec);
+    auto parsed = citytwin::parse_json(**current, ec);
     if (!ec && parsed.is_object()) {
       if (const auto* types = parsed.as_object().if_contains(form::kType)) {
         return std::optional<boost::json::value>(*types);
@@ -439,7 +440,7 @@ Result<std::optional<boost::json::value>> TemporalService::types_of(std::string_
   for (auto it = history->rbegin(); it != history->rend(); ++it) {
     if (it->deleted) continue;
     boost::system::error_code ec;
-    auto parsed = boost::json::parse(it->instance, ec);
+    auto parsed = citytwin::parse_json(it->instance, ec);
     if (!ec && parsed.is_array()) return std::optional<boost::json::value>(std::move(parsed));
   }
   return std::optional<boost::json::value>();

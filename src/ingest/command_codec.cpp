@@ -1,6 +1,7 @@
 // Wire and persisted forms of device commands (command.hpp).
 #include <boost/json.hpp>
 
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/ingest/command.hpp"
 #include "citytwin/ingest/measures.hpp"
 
@@ -65,7 +66,7 @@ Result<std::vector<std::pair<std::string, boost::json::value>>> decode_command_r
   std::vector<std::pair<std::string, boost::json::value>> out;
   if (format == PayloadFormat::kJson) {
     boost::system::error_code ec;
-    auto parsed = boost::json::parse(payload, ec);
+    auto parsed = citytwin::parse_json(payload, ec);
     if (ec || !parsed.is_object()) {
       return bad("a command result must be a JSON object {\"<command>\": <result>}");
     }

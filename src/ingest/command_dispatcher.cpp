@@ -7,6 +7,7 @@
 #include <future>
 #include <set>
 
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/model/entity_form.hpp"
 #include "citytwin/model/entity_parser.hpp"
 #include "citytwin/model/mutation/timestamps.hpp"
@@ -345,7 +346,7 @@ Result<std::vector<std::string>> CommandDispatcher::restore() {
   std::lock_guard lock(mutex_);
   for (const auto& [key, text] : *documents) {
     boost::system::error_code ec;
-    auto json = boost::json::parse(text, ec);
+    auto json = citytwin::parse_json(text, ec);
     auto command = !ec && json.is_object()
                        ? command_from_json(json.as_object())
                        : Result<DeviceCommand>(make_error(ErrorKind::kBadRequestData, "not JSON"));

@@ -1,4 +1,5 @@
 #include "citytwin/ingest/device_registry.hpp"
+#include "citytwin/common/json_parse.hpp"
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -60,7 +61,7 @@ Result<std::vector<std::string>> DeviceRegistry::restore() {
   std::unique_lock lock(mutex_);
   for (const auto& [key, text] : *groups) {
     boost::system::error_code ec;
-    auto json = boost::json::parse(text, ec);
+    auto json = citytwin::parse_json(text, ec);
     auto scope = scope_of_key(key);
     if (ec || !json.is_object() || !scope) {
       problems.push_back("unreadable service group " + key);
@@ -75,7 +76,7 @@ Result<std::vector<std::string>> DeviceRegistry::restore() {
   }
   for (const auto& [key, text] : *devices) {
     boost::system::error_code ec;
-    auto json = boost::json::parse(text, ec);
+    auto json = citytwin::parse_json(text, ec);
     auto scope = scope_of_key(key);
     if (ec || !json.is_object() || !scope) {
       problems.push_back("unreadable device " + key);

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <set>
 
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/ingest/attribute_instance.hpp"
 #include "citytwin/ingest/expression.hpp"
 #include "citytwin/model/entity_parser.hpp"
@@ -59,7 +60,7 @@ Result<std::vector<MeasureGroup>> decode(const Measurement& measurement,
     boost::json::value value;
     if (measurement.format == PayloadFormat::kJson) {
       boost::system::error_code ec;
-      value = boost::json::parse(measurement.payload, ec);
+      value = citytwin::parse_json(measurement.payload, ec);
       if (ec) value = boost::json::string(measurement.payload);
     } else {
       value = ultralight_value(measurement.payload);

@@ -122,16 +122,20 @@ KpiResult Calculator::compute(std::string_view code, std::string_view city, std:
     result.reason = reason;
     return result;
   }
-  double value = *operands[0].value;
+  double numerator = *operands[0].value;
+  const double multiplier = definition->formula.multiplier;
+  double value = numerator * multiplier;
   if (definition->formula.denominator) {
     double denominator = *operands[1].value;
     if (denominator == 0) {
       result.reason = "zero denominator: " + definition->formula.denominator->name + " is 0";
       return result;
     }
-    value /= denominator;
+    // Multiplying first: with whole-number inputs and multiplier (counts per 100,000, a
+    // percentage of a count) the product is exact and the one division rounds correctly, so
+    // 180 km for 150,000 people gives 120, not 119.99999999999999 as dividing first does.
+    value = std::isfinite(value) ? value / denominator : numerator / denominator * multiplier;
   }
-  value *= definition->formula.multiplier;
   if (!std::isfinite(value)) {
     result.reason = "the value is not a finite number";
     return result;

@@ -243,6 +243,22 @@ TEST_F(CalculatorTest, InputsInOtherUnitsAreConverted) {
   EXPECT_NEAR(*water.value, 180, 1e-9);  // 27000 m3/d = 27000000 L/d; / 150000
 }
 
+TEST_F(CalculatorTest, WholeNumberInputsGiveTheExactRatio) {
+  // Dividing first gives 119.99999999999999 (0.0012 is not a double); multiplying first is
+  // exact for whole numbers, then rounded once.
+  InputBatch inputs = batch({{"bicycle_network_km", 180}, {"population", 150000}}, {}, &catalogue_);
+  KpiResult bikes = compute("EC.I.T.3C", inputs);
+  ASSERT_TRUE(bikes.value) << bikes.reason;
+  EXPECT_EQ(*bikes.value, 120);
+}
+
+TEST_F(CalculatorTest, AProductBeyondADoubleStillDividesToAFiniteValue) {
+  InputBatch inputs = batch({{"bicycle_network_km", 1e305}, {"population", 1e10}}, {}, &catalogue_);
+  KpiResult bikes = compute("EC.I.T.3C", inputs);
+  ASSERT_TRUE(bikes.value) << bikes.reason;
+  EXPECT_NEAR(*bikes.value, 1e300, 1e288);
+}
+
 TEST_F(CalculatorTest, IncompatibleUnitGivesNoValue) {
   InputBatch inputs = batch({{"bicycle_network_km", 180}, {"population", 150000}},
                             {{"bicycle_network_km", "kWh"}, {"population", "count"}});

@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "citytwin/common/json_parse.hpp"
 #include "embedded_catalogue.hpp"
 
 namespace citytwin::kpi {
@@ -61,7 +62,7 @@ bool CatalogueFilter::matches(const KpiEntry& entry) const {
 
 Result<Catalogue> Catalogue::parse(std::string_view text) {
   boost::system::error_code ec;
-  auto json = boost::json::parse(text, ec);
+  auto json = citytwin::parse_json(text, ec);
   if (ec || !json.is_object() || !json.as_object().contains("kpis") ||
       !json.as_object().at("kpis").is_array()) {
     return make_error(ErrorKind::kInternalError, "the KPI catalogue is not {\"kpis\": [...]}");

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "citytwin/common/csv.hpp"
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/common/utf8.hpp"
 #include "citytwin/kpi/formula.hpp"
 #include "citytwin/kpi/units.hpp"
@@ -216,7 +217,7 @@ ParsedInputs parse_inputs_json(std::string_view text, const VariableUnits& varia
                                const Progress& progress) {
   ParsedInputs out;
   boost::system::error_code ec;
-  auto json = boost::json::parse(text, ec);
+  auto json = citytwin::parse_json(text, ec);
   if (ec || !json.is_array()) {
     out.errors.push_back({0, "", "the body must be a JSON array of input objects"});
     return out;

@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <cstdio>
 
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/common/json_text.hpp"
 #include "citytwin/kpi/integrity_log.hpp"
 
@@ -40,7 +41,7 @@ std::optional<InputRow> row_from_json(const boost::json::object& object) {
 
 Result<InputBatch> batch_from_text(const std::string& text) {
   boost::system::error_code ec;
-  auto json = boost::json::parse(text, ec);
+  auto json = citytwin::parse_json(text, ec);
   if (ec || !json.is_object()) {
     return make_error(ErrorKind::kInternalError, "a stored KPI input batch is not JSON");
   }

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "citytwin/common/instant.hpp"
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/common/json_text.hpp"
 
 namespace citytwin::kpi {
@@ -36,7 +37,7 @@ struct StoredRecord {
 
 std::optional<StoredRecord> parse_stored(std::string_view text) {
   boost::system::error_code ec;
-  auto json = boost::json::parse(text, ec);
+  auto json = citytwin::parse_json(text, ec);
   if (ec || !json.is_object()) return std::nullopt;
   const auto& object = json.as_object();
   const auto* body = object.if_contains("body");
@@ -93,7 +94,7 @@ Result<IntegrityLog::Head> IntegrityLog::load_head(std::string_view tenant) cons
     auto stored = parse_stored(value);
     if (!stored) continue;
     boost::system::error_code ec;
-    auto body = boost::json::parse(stored->body, ec);
+    auto body = citytwin::parse_json(stored->body, ec);
     if (ec || !body.is_object()) continue;
     auto seq = seq_of(body.as_object());
     if (seq && *seq > head.seq) head = Head{*seq, stored->hash};
@@ -170,7 +171,7 @@ Result<IntegrityLog::Report> IntegrityLog::verify(std::string_view tenant,
       continue;
     }
     boost::system::error_code ec;
-    auto body = boost::json::parse(stored->body, ec);
+    auto body = citytwin::parse_json(stored->body, ec);
     std::optional<std::uint64_t> body_seq;
     if (!ec && body.is_object()) body_seq = seq_of(body.as_object());
     if (!body_seq) {
@@ -198,7 +199,7 @@ Result<IntegrityLog::Report> IntegrityLog::verify(std::string_view tenant,
     ++report.checkpoints;
     std::uint64_t seq = std::strtoull(key.c_str() + prefix.size(), nullptr, 10);
     boost::system::error_code ec;
-    auto json = boost::json::parse(value, ec);
+    auto json = citytwin::parse_json(value, ec);
     const boost::json::value* hash = nullptr;
     if (!ec && json.is_object()) hash = json.as_object().if_contains("hash");
     auto it = hashes.find(seq);

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "citytwin/common/instant.hpp"
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/common/json_text.hpp"
 #include "citytwin/kpi/result_entity.hpp"
 #include "citytwin/kpi/units.hpp"
@@ -76,7 +77,7 @@ Result<std::map<std::string, Definition, std::less<>>> KpiService::load_local(
   for (const auto& [key, value] : *listed) {
     if (key.compare(0, prefix.size(), prefix) != 0) continue;
     boost::system::error_code ec;
-    auto json = boost::json::parse(value, ec);
+    auto json = citytwin::parse_json(value, ec);
     if (ec || !json.is_object() || !json.as_object().contains("definition")) {
       return make_error(ErrorKind::kInternalError, "stored KPI definition is not JSON: " + key);
     }
@@ -394,7 +395,7 @@ Result<std::vector<SensorRule>> KpiService::load_rules(std::string_view tenant) 
   for (const auto& [key, value] : *listed) {
     if (key.compare(0, prefix.size(), prefix) != 0) continue;
     boost::system::error_code ec;
-    auto json = boost::json::parse(value, ec);
+    auto json = citytwin::parse_json(value, ec);
     if (ec) return make_error(ErrorKind::kInternalError, "stored KPI rule is not JSON: " + key);
     auto rule = parse_sensor_rule(key.substr(prefix.size()), json);
     if (!rule) return std::move(rule).error();

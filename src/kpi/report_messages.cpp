@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "citytwin/common/json_parse.hpp"
 #include "embedded_report_messages.hpp"
 
 namespace citytwin::kpi {
@@ -10,7 +11,7 @@ namespace {
 Result<std::map<std::string, std::string, std::less<>>> parse_texts(std::string_view lang,
                                                                     std::string_view text) {
   boost::system::error_code ec;
-  auto json = boost::json::parse(text, ec);
+  auto json = citytwin::parse_json(text, ec);
   if (ec || !json.is_object()) {
     return make_error(ErrorKind::kInternalError,
                       "report messages " + std::string(lang) + " are not a JSON object");

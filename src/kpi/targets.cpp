@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <cmath>
 
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/common/json_text.hpp"
 #include "citytwin/kpi/formula.hpp"
 #include "citytwin/kpi/input_rows.hpp"
@@ -110,7 +111,7 @@ Result<TargetStore::Loaded> TargetStore::load(std::string_view tenant) const {
   if (!*text) return loaded;
   loaded.digest = IntegrityLog::sha256_hex(**text);
   boost::system::error_code ec;
-  auto json = boost::json::parse(**text, ec);
+  auto json = citytwin::parse_json(**text, ec);
   if (ec || !json.is_object() || !json.as_object().contains("targets") ||
       !json.as_object().at("targets").is_array()) {
     return make_error(ErrorKind::kInternalError, "stored KPI targets are not JSON");

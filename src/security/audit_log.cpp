@@ -1,4 +1,5 @@
 #include "citytwin/security/audit_log.hpp"
+#include "citytwin/common/json_parse.hpp"
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -22,13 +23,33 @@ std::string batch_key(std::uint64_t first_sequence) {
 
 // A record is stored as an array in this order (about half the bytes of an object with
 // member names: the log is written on every write request, so its size is its cost).
-// [sequence, time µs, actor, role, scope, tenant, kind, method, path, status, device]
+// [sequence, time µs, actor, role, scope, tenant, kind, method, path, status, device,
+//  count, since µs]; the last two only for summaries (count > 1), and logs written before
+// summaries existed have none.
 constexpr std::size_t kFields = 11;
+constexpr std::size_t kSummaryFields = 13;
 
 json::array encode(const AuditRecord& record) {
-  return json::array{record.sequence, record.time.micros, record.actor, record.role,
+  json::array fields{record.sequence, record.time.micros, record.actor, record.role,
                      record.scope,    record.tenant,      record.kind,  record.method,
                      record.path,     record.status,      record.device};
+  if (record.count != 1 || record.since.micros != record.time.micros) {
+    fields.push_back(record.count);
+    fields.push_back(record.since.micros);
+  }
+  return fields;
+}
+
+// Everything that makes two device messages count into one summary.
+std::string summary_identity(const AuditRecord& record) {
+  std::string identity;
+  for (const std::string* part : {&record.actor, &record.role, &record.scope, &record.tenant,
+                                  &record.kind, &record.method, &record.path, &record.device}) {
+    identity += *part;
+    identity += '\x1f';
+  }
+  identity += std::to_string(record.status);
+  return identity;
 }
 
 std::string text_at(const json::array& fields, std::size_t index) {
@@ -46,7 +67,7 @@ std::int64_t number_at(const json::array& fields, std::size_t index) {
 Result<std::vector<AuditRecord>> decode(std::string_view text) {
   auto unreadable = [] { return make_error(ErrorKind::kInternalError, "unreadable audit batch"); };
   boost::system::error_code ec;
-  auto parsed = json::parse(text, ec);
+  auto parsed = citytwin::parse_json(text, ec);
   const json::array* records = nullptr;
   if (!ec && parsed.is_object()) {
     if (const auto* found = parsed.as_object().if_contains("records")) records = found->if_array();
@@ -56,7 +77,9 @@ Result<std::vector<AuditRecord>> decode(std::string_view text) {
   out.reserve(records->size());
   for (const auto& item : *records) {
     const auto* fields = item.if_array();
-    if (fields == nullptr || fields->size() != kFields) return unreadable();
+    if (fields == nullptr || (fields->size() != kFields && fields->size() != kSummaryFields)) {
+      return unreadable();
+    }
     AuditRecord record;
     record.sequence = static_cast<std::uint64_t>(number_at(*fields, 0));
     record.time = Instant{number_at(*fields, 1)};
@@ -69,6 +92,12 @@ Result<std::vector<AuditRecord>> decode(std::string_view text) {
     record.path = text_at(*fields, 8);
     record.status = static_cast<int>(number_at(*fields, 9));
     record.device = text_at(*fields, 10);
+    if (fields->size() == kSummaryFields) {
+      record.count = static_cast<std::uint64_t>(number_at(*fields, 11));
+      record.since = Instant{number_at(*fields, 12)};
+    } else {
+      record.since = record.time;
+    }
     out.push_back(std::move(record));
   }
   return out;
@@ -113,27 +142,71 @@ Status AuditLog::restore() {
   return ok_status();
 }
 
+void AuditLog::queue(AuditRecord record) {
+  if (pending_.size() >= options_.max_pending) {
+    ++dropped_;
+    return;
+  }
+  record.sequence = next_sequence_++;
+  record.time = clock_.now();
+  if (record.since.micros == 0) record.since = record.time;  // not a summary
+  pending_.push_back(std::move(record));
+}
+
 void AuditLog::record(AuditRecord record) {
   bool full = false;
   {
     std::lock_guard lock(mutex_);
-    if (pending_.size() >= options_.max_pending) {
-      ++dropped_;
-      return;
-    }
-    record.sequence = next_sequence_++;
-    record.time = clock_.now();
-    pending_.push_back(std::move(record));
+    record.count = 1;
+    record.since = Instant{};
+    queue(std::move(record));
     full = pending_.size() >= options_.batch_records;
   }
   if (full) wake_.notify_one();
 }
 
+void AuditLog::tally(const AuditRecord& record) {
+  std::lock_guard lock(mutex_);
+  std::string identity = summary_identity(record);
+  auto open = summaries_.find(identity);
+  if (open != summaries_.end()) {
+    ++open->second.count;
+    return;
+  }
+  if (summaries_.size() >= options_.max_summaries) close_summaries(std::nullopt);
+  AuditRecord summary = record;
+  summary.count = 1;
+  summary.since = clock_.now();
+  summaries_.emplace(std::move(identity), std::move(summary));
+}
+
+void AuditLog::close_summaries(std::optional<std::int64_t> opened_before) {
+  for (auto it = summaries_.begin(); it != summaries_.end();) {
+    if (opened_before && it->second.since.micros >= *opened_before) {
+      ++it;
+      continue;
+    }
+    queue(std::move(it->second));
+    it = summaries_.erase(it);
+  }
+}
+
 Status AuditLog::flush() {
+  return flush(false);
+}
+
+Status AuditLog::flush(bool close_all_summaries) {
   std::lock_guard flush(flush_mutex_);
   std::vector<AuditRecord> batch;
   {
     std::lock_guard lock(mutex_);
+    std::optional<std::int64_t> opened_before;
+    if (!close_all_summaries) {
+      opened_before =
+          clock_.now().micros -
+          std::chrono::duration_cast<std::chrono::microseconds>(options_.summary_interval).count();
+    }
+    close_summaries(opened_before);
     batch.swap(pending_);
   }
   if (!batch.empty()) {
@@ -180,7 +253,7 @@ Status AuditLog::enforce_limits() {
 }
 
 Result<AuditPage> AuditLog::query(const AuditQuery& query) {
-  CT_RETURN_IF_ERROR(flush());
+  CT_RETURN_IF_ERROR(flush(true));
   std::size_t limit = std::clamp<std::size_t>(query.limit, 1, kMaxQueryLimit);
   std::vector<std::uint64_t> keys;
   {
@@ -241,7 +314,7 @@ void AuditLog::stop() {
   }
   wake_.notify_all();
   if (worker_.joinable()) worker_.join();
-  (void)flush();  // what was recorded before the stop is kept
+  (void)flush(true);  // what was recorded before the stop is kept
 }
 
 }  // namespace citytwin::security

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/common/json_text.hpp"
 #include "citytwin/security/access.hpp"
 #include "secret_crypto.hpp"
@@ -36,7 +37,7 @@ std::string encode(const DeviceCredential& credential, const std::string& hash) 
 
 Result<std::pair<DeviceCredential, std::string>> decode(std::string_view text) {
   boost::system::error_code ec;
-  auto value = boost::json::parse(text, ec);
+  auto value = citytwin::parse_json(text, ec);
   const auto* doc = ec ? nullptr : value.if_object();
   auto string_of = [doc](std::string_view name) -> std::optional<std::string> {
     const auto* field = doc == nullptr ? nullptr : doc->if_contains(name);

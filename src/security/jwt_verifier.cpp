@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "citytwin/common/base64.hpp"
+#include "citytwin/common/json_parse.hpp"
 
 namespace citytwin::security {
 namespace {
@@ -168,7 +169,7 @@ bool verify_signature(const Key& key, std::string_view signed_part, std::string_
 
 std::optional<json::object> json_object_of(std::string_view text) {
   boost::system::error_code ec;
-  json::value value = json::parse(text, ec);
+  json::value value = citytwin::parse_json(text, ec);
   if (ec || !value.is_object()) return std::nullopt;
   return std::move(value.as_object());
 }

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <mutex>
 
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/common/json_text.hpp"
 #include "secret_crypto.hpp"
 
@@ -51,7 +52,7 @@ std::string encode(const ApiKey& key, const std::string& hash) {
 Result<std::pair<ApiKey, std::string>> decode(std::string_view text) {
   auto bad = [] { return make_error(ErrorKind::kInternalError, "corrupt API key record"); };
   boost::system::error_code ec;
-  auto value = boost::json::parse(text, ec);
+  auto value = citytwin::parse_json(text, ec);
   if (ec || !value.is_object()) return bad();
   const auto& doc = value.as_object();
   auto string_of = [&doc](std::string_view name) -> const boost::json::string* {

@@ -580,7 +580,7 @@ int serve(const ServeOptions& options) {
                        MqttAccess{&device_credentials, *allow_anonymous,
                                   http::RateLimit{options.mqtt_device_rate_limit_per_s,
                                                   options.mqtt_device_rate_burst},
-                                  &metrics});
+                                  &metrics, options.audit_max_records > 0 ? &audit : nullptr});
   mqtt_hooks.set_commands(&commands);
   // Persistent sessions survive a restart (docs/mqtt.md, "Sessions").
   StoreSessionPersistence mqtt_sessions(**store);
@@ -618,6 +618,7 @@ int serve(const ServeOptions& options) {
         http::RateLimit{options.coap_device_rate_limit_per_s, options.coap_device_rate_burst};
     coap_options.metrics = &metrics;
     coap_options.device_credentials = &device_credentials;
+    coap_options.audit = options.audit_max_records > 0 ? &audit : nullptr;
     if (coap_dtls_enabled(options)) {
       auto dtls_address = parse_listen_address(options.coap_dtls_listen);  // checked at start-up
       coap_options.dtls_host = dtls_address->host;
@@ -652,7 +653,8 @@ int serve(const ServeOptions& options) {
     }
     external_broker = std::make_unique<ExternalBroker>(
         std::move(*external_options), ingest_service, *outbound, metrics,
-        [&external_broker_up](bool connected) { external_broker_up = connected; });
+        [&external_broker_up](bool connected) { external_broker_up = connected; },
+        options.audit_max_records > 0 ? &audit : nullptr);
     external_broker->set_commands(&commands);
     if (auto status = external_broker->start(); !status.ok()) {
       spdlog::error("{}", status.error().detail);

@@ -20,6 +20,7 @@
 
 #include "citytwin/http/rate_limiter.hpp"
 #include "coap_request.hpp"
+#include "device_audit.hpp"
 
 namespace citytwin::server {
 namespace {
@@ -156,6 +157,7 @@ struct CoapServer::Impl {
       : options(std::move(server_options)),
         ingest(ingest_service),
         keys(key_service),
+        audit(options.audit),
         device_limiter(options.device_rate.enabled()
                            ? std::make_unique<http::RateLimiter>(options.device_rate)
                            : nullptr) {
@@ -182,8 +184,10 @@ struct CoapServer::Impl {
   void on_post(coap_resource_t* resource, coap_session_t* session, const coap_pdu_t* request,
                const coap_string_t* query, coap_pdu_t* response);
   void answer_waiting(coap_session_t* session, coap_async_t* async, coap_pdu_t* response);
+  // `who` is set to the sender for the audit log.
   Result<ingest::Measurement> measurement_of(coap_resource_t* resource, const coap_pdu_t* request,
-                                             const coap_string_t* query);
+                                             const coap_string_t* query,
+                                             security::AuditRecord& who);
   std::optional<Outcome> over_device_rate(const ingest::Measurement& measurement);
   Result<security::Principal> principal_of(std::string_view key) const;
   void deliver(std::uint64_t id, Outcome outcome);
@@ -198,6 +202,7 @@ struct CoapServer::Impl {
   CoapServerOptions options;
   ingest::IngestService& ingest;
   security::KeyService* keys;
+  DeviceAudit audit;
   std::unique_ptr<http::RateLimiter> device_limiter;  // null: no per-device limit
   std::shared_ptr<Completions> completions = std::make_shared<Completions>();
   coap_context_t* context = nullptr;
@@ -211,7 +216,8 @@ struct CoapServer::Impl {
 
 Result<ingest::Measurement> CoapServer::Impl::measurement_of(coap_resource_t* resource,
                                                              const coap_pdu_t* request,
-                                                             const coap_string_t* query) {
+                                                             const coap_string_t* query,
+                                                             security::AuditRecord& who) {
   auto parsed = parse_coap_query(text_of(query));
   if (!parsed) return std::move(parsed).error();
   std::size_t length = 0;
@@ -231,6 +237,7 @@ Result<ingest::Measurement> CoapServer::Impl::measurement_of(coap_resource_t* re
         ErrorKind::kPayloadTooLarge,
         "payload larger than " + std::to_string(options.max_payload_bytes) + " bytes");
   }
+  who = DeviceAudit::actor_of(nullptr, "unauthenticated");
   if (keys != nullptr) {
     if (parsed->api_key.empty()) {
       return make_error(ErrorKind::kUnauthorized, "an API key is required as the query key=");
@@ -242,6 +249,7 @@ Result<ingest::Measurement> CoapServer::Impl::measurement_of(coap_resource_t* re
       CT_RETURN_IF_ERROR(security::authorize_device(*principal, measurement->apikey,
                                                     measurement->device_id, principal->tenant));
     }
+    who = DeviceAudit::actor_of(&*principal, "");
     measurement->authorize = [principal = std::move(*principal), apikey = measurement->apikey,
                               device = measurement->device_id](std::string_view tenant) {
       return security::authorize_device(principal, apikey, device, tenant);
@@ -288,7 +296,8 @@ void CoapServer::Impl::on_post(coap_resource_t* resource, coap_session_t* sessio
     answer_waiting(session, async, response);
     return;
   }
-  auto measurement = measurement_of(resource, request, query);
+  security::AuditRecord who;
+  auto measurement = measurement_of(resource, request, query, who);
   if (measurement && waiting.size() >= options.max_pending) {
     measurement = make_error(ErrorKind::kServiceUnavailable,
                              "too many measurements are waiting for the disk; retry later");
@@ -313,8 +322,14 @@ void CoapServer::Impl::on_post(coap_resource_t* resource, coap_session_t* sessio
   };
   auto call = std::make_shared<Call>();
   std::uint64_t id = ++next_id;
+  auto audited =
+      audit.track(std::move(who), "CoAP POST", measurement->resource, measurement->device_id,
+                  std::move(measurement->authorize), [](Status) {});
+  measurement->authorize = std::move(audited.authorize);
   ingest.ingest(*measurement,
-                [call, id, completions = completions](Result<ingest::IngestReceipt> receipt) {
+                [call, id, completions = completions,
+                 counted = std::move(audited.done)](Result<ingest::IngestReceipt> receipt) {
+                  counted(receipt ? ok_status() : Status(receipt.error()));
                   Outcome outcome = receipt ? Outcome{} : outcome_of(receipt.error());
                   std::lock_guard lock(call->mutex);
                   if (!call->returned) {

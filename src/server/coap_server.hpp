@@ -9,6 +9,7 @@
 #include "citytwin/common/result.hpp"
 #include "citytwin/http/server.hpp"
 #include "citytwin/ingest/ingest_service.hpp"
+#include "citytwin/security/audit_log.hpp"
 #include "citytwin/security/device_credentials.hpp"
 #include "citytwin/security/key_service.hpp"
 
@@ -49,6 +50,9 @@ struct CoapServerOptions {
   // Device credentials accepted as `key=<username>:<password>` (docs/security.md, "Device
   // credentials"); null: only API keys.
   const security::DeviceCredentialService* device_credentials = nullptr;
+  // Measures counted into the audit log's device summaries (device_audit.hpp); null: not
+  // audited.
+  security::AuditLog* audit = nullptr;
 };
 
 // The CoAP southbound (RFC 7252, libcoap; docs/ingest.md "CoAP"): POST coap://host/iot/json

@@ -9,6 +9,7 @@
 #include "citytwin/ingest/ingest_service.hpp"
 #include "citytwin/mqtt/subscriber_client.hpp"
 #include "citytwin/server/serve_options.hpp"
+#include "device_audit.hpp"
 #include "device_messages.hpp"
 
 namespace citytwin::server {
@@ -30,10 +31,11 @@ Result<mqtt::SubscriberClientOptions> external_broker_options(const ServeOptions
 // addresses the outbound policy allows.
 class ExternalBroker {
  public:
-  // `on_state(connected)` follows the subscription (readiness).
+  // `on_state(connected)` follows the subscription (readiness). Device messages are counted
+  // in the audit log's summaries under the actor "external-broker:<host>" (null: not).
   ExternalBroker(mqtt::SubscriberClientOptions options, ingest::IngestService& ingest,
                  const http::OutboundPolicy& outbound, MetricsRegistry& metrics,
-                 std::function<void(bool connected)> on_state);
+                 std::function<void(bool connected)> on_state, security::AuditLog* audit = nullptr);
 
   // Device commands: results on cmdexe topics complete them (DeviceMessages::set_commands).
   // Before start().
@@ -43,11 +45,12 @@ class ExternalBroker {
   void stop() { client_.stop(); }
 
  private:
-  static mqtt::SubscriberClientHooks hooks(DeviceMessages& devices,
-                                           const http::OutboundPolicy& outbound,
-                                           std::function<void(bool)> on_state);
+  mqtt::SubscriberClientHooks hooks(const http::OutboundPolicy& outbound,
+                                    std::function<void(bool)> on_state);
 
   DeviceMessages devices_;
+  DeviceAudit audit_;
+  std::string actor_;
   mqtt::SubscriberClient client_;
 };
 

@@ -105,6 +105,7 @@ Status MqttHooks::check_device_rate(std::string_view topic) {
 void MqttHooks::on_publish(const mqtt::ClientIdentity& client, const mqtt::InboundPublish& message,
                            std::function<void(Status)> done) {
   std::function<Status(std::string_view)> authorize;
+  security::AuditRecord who;
   if (auto device = device_of(client.client_id)) {
     // A device writes only its own topics, into its credential's tenant.
     if (!topic_allowed(*device, message.topic, false)) {
@@ -113,23 +114,36 @@ void MqttHooks::on_publish(const mqtt::ClientIdentity& client, const mqtt::Inbou
                                                  device->username + "'"));
       return;
     }
+    security::Principal principal = security::device_principal(*device);
+    who = DeviceAudit::actor_of(&principal, "");
     authorize = [tenant = device->tenant](std::string_view target) {
       if (target == tenant) return ok_status();
       return Status(make_error(ErrorKind::kForbidden, "the device credential's tenant differs"));
     };
   } else if (auto principal = principal_of(client.client_id)) {
+    who = DeviceAudit::actor_of(&*principal, "");
     authorize = [principal = std::move(*principal)](std::string_view tenant) {
       return security::authorize(principal, security::Permission::kWrite, tenant);
     };
   } else if (keys_ != nullptr && !access_.allow_anonymous) {
     done(make_error(ErrorKind::kUnauthorized, "the MQTT client is not authenticated"));
     return;
+  } else {
+    who = DeviceAudit::actor_of(nullptr, keys_ == nullptr ? "unauthenticated" : "anonymous");
   }
   if (auto rate = check_device_rate(message.topic); !rate.ok()) {
     done(std::move(rate));
     return;
   }
-  devices_.handle(message.topic, message.payload, std::move(authorize), std::move(done));
+  auto device = parse_device_topic(message.topic);
+  if (!device) {  // plain MQTT traffic: forwarded, not a write to the twin
+    devices_.handle(message.topic, message.payload, std::move(authorize), std::move(done));
+    return;
+  }
+  auto tracked = audit_.track(std::move(who), "MQTT PUBLISH", audit_path(*device),
+                              device->device_id, std::move(authorize), std::move(done));
+  devices_.handle(message.topic, message.payload, std::move(tracked.authorize),
+                  std::move(tracked.done));
 }
 
 void MqttHooks::on_subscribed(const mqtt::ClientIdentity& client, std::string_view topic_filter) {

@@ -13,6 +13,7 @@
 #include "citytwin/mqtt/broker.hpp"
 #include "citytwin/security/device_credentials.hpp"
 #include "citytwin/security/key_service.hpp"
+#include "device_audit.hpp"
 #include "device_messages.hpp"
 
 namespace citytwin::server {
@@ -45,6 +46,9 @@ struct MqttAccess {
   // connection is closed) and counted in `metrics`. per_second 0: no limit.
   http::RateLimit device_rate;
   MetricsRegistry* metrics = nullptr;
+  // Measures and command results counted into the audit log's device summaries
+  // (device_audit.hpp); null: not audited.
+  security::AuditLog* audit = nullptr;
 };
 
 class MqttHooks : public mqtt::BrokerHooks {
@@ -56,7 +60,8 @@ class MqttHooks : public mqtt::BrokerHooks {
         access_(access),
         device_limiter_(access.device_rate.enabled()
                             ? std::make_unique<http::RateLimiter>(access.device_rate)
-                            : nullptr) {
+                            : nullptr),
+        audit_(access.audit) {
     if (access_.metrics != nullptr) {
       access_.metrics->describe("citytwin_mqtt_device_rate_limited", "counter",
                                 "MQTT measures refused over the per-device rate limit");
@@ -96,6 +101,7 @@ class MqttHooks : public mqtt::BrokerHooks {
   DeviceMessages devices_;
   MqttAccess access_;
   std::unique_ptr<http::RateLimiter> device_limiter_;  // null: no per-device limit
+  DeviceAudit audit_;
   ingest::CommandDispatcher* commands_ = nullptr;
   // The key each connected client authenticated with (client id -> principal).
   std::mutex principals_mutex_;

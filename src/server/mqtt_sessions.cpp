@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/common/json_text.hpp"
 
 namespace citytwin::server {
@@ -62,7 +63,7 @@ std::string encode(const mqtt::SavedSession& session) {
 // record does not keep the broker from starting).
 std::optional<mqtt::SavedSession> decode(std::string_view text) {
   boost::system::error_code ec;
-  auto value = boost::json::parse(text, ec);
+  auto value = citytwin::parse_json(text, ec);
   if (ec || !value.is_object()) return std::nullopt;
   const auto& doc = value.as_object();
   mqtt::SavedSession out;

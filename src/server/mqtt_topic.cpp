@@ -50,6 +50,16 @@ std::optional<DeviceTopic> parse_device_topic(std::string_view topic) {
   return std::nullopt;
 }
 
+std::string audit_path(const DeviceTopic& topic) {
+  std::string path = "/";
+  if (topic.format) path += *topic.format == ingest::PayloadFormat::kJson ? "json/" : "ul/";
+  path += "{apikey}/" + topic.device_id;
+  if (topic.kind == DeviceTopic::Kind::kCommandResult) return path + "/cmdexe";
+  path += "/attrs";
+  if (!topic.object_id.empty()) path += "/" + topic.object_id;
+  return path;
+}
+
 ingest::PayloadFormat payload_format(const DeviceTopic& topic, std::string_view payload) {
   if (topic.format) return *topic.format;
   std::size_t first = payload.find_first_not_of(" \t\r\n");

@@ -28,6 +28,10 @@ struct DeviceTopic {
 // nullopt for topics that follow no device convention (plain MQTT traffic, forwarded only).
 std::optional<DeviceTopic> parse_device_topic(std::string_view topic);
 
+// `topic` as the audit log shows it: the apikey, a credential of its group, replaced by
+// "{apikey}" (docs/security.md, "Audit log").
+std::string audit_path(const DeviceTopic& topic);
+
 // The payload format of a measure message on `topic`.
 ingest::PayloadFormat payload_format(const DeviceTopic& topic, std::string_view payload);
 

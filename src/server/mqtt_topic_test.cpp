@@ -39,6 +39,13 @@ TEST(MqttTopic, OtherTopicsAreNotDeviceTopics) {
   }
 }
 
+TEST(MqttTopic, TheAuditPathLeavesTheApikeyOut) {
+  EXPECT_EQ(audit_path(*parse_device_topic("/secret/dev1/attrs")), "/{apikey}/dev1/attrs");
+  EXPECT_EQ(audit_path(*parse_device_topic("json/secret/dev1/attrs/t")),
+            "/json/{apikey}/dev1/attrs/t");
+  EXPECT_EQ(audit_path(*parse_device_topic("/ul/secret/dev1/cmdexe")), "/ul/{apikey}/dev1/cmdexe");
+}
+
 TEST(MqttTopic, UnprefixedPayloadsAreJsonWhenTheyLookLikeIt) {
   DeviceTopic topic;
   EXPECT_EQ(payload_format(topic, R"({"t": 1})"), PayloadFormat::kJson);

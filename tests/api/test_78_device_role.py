@@ -289,3 +289,62 @@ def test_a_deleted_credential_is_refused_at_once(devices):
     code, log = coap(devices, f"k=dk&i=s1&key=short-lived:{password}", value=104)
     assert code == "4.01", log
     assert devices.value("s1") == 102
+
+
+def mqtt_publish(devices, topic, payload, username, password):
+    done = subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(devices.server.mqtt_port),
+                           "-V", "mqttv5", "-q", "1", "-u", username, "-P", password, "-t", topic,
+                           "-m", payload], capture_output=True, text=True, timeout=10)
+    return done.returncode, done.stdout + done.stderr
+
+
+def audit_after(devices, after):
+    records = devices.call("GET", "/citytwin/v1/audit", params={"after": after, "limit": 1000},
+                           expect=200)["records"]
+    return [r for r in records if r["method"] in ("MQTT PUBLISH", "CoAP POST")]
+
+
+def last_audit_id(devices):
+    page = devices.call("GET", "/citytwin/v1/audit", params={"limit": 1000}, expect=200)
+    while page.get("next"):
+        page = devices.call("GET", "/citytwin/v1/audit", expect=200,
+                            params={"limit": 1000, "after": page["next"]})
+    return page["records"][-1]["id"] if page["records"] else "0"
+
+
+def test_mqtt_and_coap_measures_are_summarised_in_the_audit_log(devices):
+    """Issue #6 "an audit log records ... every write with who made it": device messages are
+    counted into per-device summaries (docs/security.md, "Device ingestion")."""
+    start = last_audit_id(devices)  # reading closes the summaries the other tests opened
+    s1 = devices.login("s1")
+    for value in range(3):
+        assert mqtt_publish(devices, "/dk/s1/attrs", '{"v": %d}' % value, *s1)[0] == 0
+    # The editor's API key as the MQTT password writes for s2; refused: a payload that is not
+    # JSON, after the tenant is known (400), and a device writing another's topic (refused
+    # before any tenant is resolved: not counted).
+    for value in range(2):
+        assert mqtt_publish(devices, "/dk/s2/attrs", '{"v": %d}' % value, "ed", devices.editor)[0] == 0
+    mqtt_publish(devices, "/json/dk/s1/attrs", "{not json", *s1)
+    mqtt_publish(devices, "/dk/s2/attrs", '{"v": 9}', *s1)
+    for value in range(2):
+        code, log = coap(devices, f"k=dk&i=s1&key={key_of(devices, 's1')}", value=200 + value)
+        assert code == "2.04", log
+
+    records = audit_after(devices, start)
+    summary = {(r["actor"], r["method"], r["path"], r["status"]): r for r in records}
+    editor_id = devices.editor[3:15]
+    assert summary[("device:s1", "MQTT PUBLISH", "/{apikey}/s1/attrs", 200)]["count"] == 3
+    assert summary[(editor_id, "MQTT PUBLISH", "/{apikey}/s2/attrs", 200)]["count"] == 2
+    assert summary[("device:s1", "MQTT PUBLISH", "/json/{apikey}/s1/attrs", 400)]["count"] == 1
+    assert summary[("device:s1", "CoAP POST", "/iot/json", 200)]["count"] == 2
+    assert len(records) == 4, records
+    for record in records:
+        assert record["kind"] == "write" and record["tenant"] == CITY
+        assert "/dk/" not in record["path"] and "key=" not in record["path"]
+        assert record["since"] <= record["time"]
+    device_record = summary[("device:s1", "MQTT PUBLISH", "/{apikey}/s1/attrs", 200)]
+    assert device_record["device"] == "s1" and device_record["role"] == "device"
+    assert device_record["scope"] == CITY
+    # Another tenant's admin sees none of them.
+    other = devices.call("GET", "/citytwin/v1/audit", tenant="elsewhere", expect=200)["records"]
+    assert not [r for r in other if r["method"] in ("MQTT PUBLISH", "CoAP POST")]

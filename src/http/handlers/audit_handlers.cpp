@@ -23,6 +23,11 @@ boost::json::object describe(const security::AuditRecord& record) {
                           {"path", record.path},
                           {"status", record.status}};
   if (!record.device.empty()) out["device"] = record.device;
+  // A summary of device messages (MQTT, CoAP): how many, and when the first one came.
+  if (record.count != 1 || record.since != record.time) {
+    out["count"] = record.count;
+    out["since"] = format_date_time(record.since);
+  }
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "citytwin/common/instant.hpp"
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/common/json_text.hpp"
 #include "citytwin/http/key_routes.hpp"
 #include "citytwin/http/problem.hpp"
@@ -44,7 +45,7 @@ Result<security::KeySpec> parse_spec(const Request& request) {
     return make_error(ErrorKind::kUnsupportedMediaType, "Content-Type must be application/json");
   }
   boost::system::error_code ec;
-  auto value = boost::json::parse(request.body, ec);
+  auto value = citytwin::parse_json(request.body, ec);
   if (ec || !value.is_object()) {
     return make_error(ErrorKind::kInvalidRequest, "the body must be a JSON object");
   }

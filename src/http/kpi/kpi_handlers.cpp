@@ -1,6 +1,7 @@
 #include <boost/json.hpp>
 
 #include "citytwin/common/json_document.hpp"
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/common/json_text.hpp"
 #include "citytwin/http/kpi_routes.hpp"
 #include "citytwin/http/problem.hpp"
@@ -72,7 +73,7 @@ Response rejected(const std::vector<kpi::RowError>& errors) {
       ErrorKind::kBadRequestData,
       std::to_string(errors.size()) + " problem(s) in the inputs; nothing was imported"));
   boost::system::error_code ec;
-  auto body = boost::json::parse(response.body, ec);
+  auto body = citytwin::parse_json(response.body, ec);
   if (ec || !body.is_object()) return response;
   boost::json::array list;
   for (const auto& error : errors) {

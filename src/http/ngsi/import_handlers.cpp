@@ -10,6 +10,7 @@
 #include <set>
 
 #include "citytwin/common/csv.hpp"
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/common/json_text.hpp"
 #include "citytwin/http/problem.hpp"
 #include "citytwin/model/entity_form.hpp"
@@ -52,7 +53,7 @@ json::array errors_json(const std::vector<RowError>& errors) {
 Response refused(std::string detail, const std::vector<RowError>& errors) {
   Response response = problem_response(make_error(ErrorKind::kBadRequestData, std::move(detail)));
   boost::system::error_code ec;
-  auto body = json::parse(response.body, ec);
+  auto body = citytwin::parse_json(response.body, ec);
   if (ec || !body.is_object()) return response;
   body.as_object()["errors"] = errors_json(errors);
   response.body = to_json_text(body);

@@ -7,6 +7,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "citytwin/common/json_parse.hpp"
 #include "geodesic_distance.hpp"
 #include "geojson_geometry.hpp"
 #include "spatial_relation.hpp"
@@ -45,8 +46,8 @@ bool is_query_geometry(std::string_view name) {
 
 // The coordinates parameter is JSON text (clause 4.10: "coordinates" in the GeoJSON form).
 Result<json::value> parse_coordinates(std::string_view text) {
-  std::error_code ec;
-  json::value value = json::parse(text, ec);
+  boost::system::error_code ec;
+  json::value value = citytwin::parse_json(text, ec);
   if (ec) {
     return make_error(ErrorKind::kInvalidRequest,
                       "coordinates: not valid JSON text (" + ec.message() + ")");

@@ -1,4 +1,5 @@
 #include "citytwin/model/context_dir.hpp"
+#include "citytwin/common/json_parse.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -31,7 +32,7 @@ std::optional<std::string> read_file(const std::filesystem::path& path) {
 
 Result<std::vector<ManifestItem>> parse_json_manifest(const std::string& text) {
   boost::system::error_code ec;
-  boost::json::value manifest = boost::json::parse(text, ec);
+  boost::json::value manifest = citytwin::parse_json(text, ec);
   if (ec) return bad("manifest.json is not JSON: " + ec.message());
   if (!manifest.is_array()) return bad("manifest.json must be an array of {url, file}");
   std::vector<ManifestItem> items;

@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/model/core_contexts.hpp"
 #include "iri.hpp"
 
@@ -143,7 +144,7 @@ Result<json::value> ContextFlattener::fetch_context(const std::string& url) {
     downloaded = true;
   }
   boost::system::error_code ec;
-  json::value document = json::parse(*text, ec);
+  json::value document = citytwin::parse_json(*text, ec);
   if (ec) return invalid("the document at " + quoted(url) + " is not JSON: " + ec.message());
   json::object* object = document.if_object();
   if (object == nullptr || !object->contains("@context")) {

@@ -6,6 +6,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/model/core_contexts.hpp"
 
 namespace citytwin::jsonld {
@@ -109,7 +110,7 @@ Status ContextRegistry::validate(std::string_view document) const {
                                                        std::to_string(options_.max_document_bytes));
   }
   boost::system::error_code ec;
-  boost::json::value parsed = boost::json::parse(document, ec);
+  boost::json::value parsed = citytwin::parse_json(document, ec);
   if (ec) {
     return make_error(ErrorKind::kInvalidRequest, "@context document is not JSON: " + ec.message());
   }

@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 
 #include "canonical_json.hpp"
+#include "citytwin/common/json_parse.hpp"
 #include "context_flattener.hpp"
 #include "lru_cache.hpp"
 
@@ -16,7 +17,7 @@ Result<std::shared_ptr<const Context>> build_core(std::string_view url) {
                       "no embedded NGSI-LD core context for " + std::string(url));
   }
   boost::system::error_code ec;
-  boost::json::value document = boost::json::parse(file->document, ec);
+  boost::json::value document = citytwin::parse_json(file->document, ec);
   const boost::json::object* object = ec ? nullptr : document.if_object();
   if (object == nullptr || !object->contains("@context")) {
     return make_error(ErrorKind::kInternalError, "embedded core context does not parse");

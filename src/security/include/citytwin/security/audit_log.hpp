@@ -32,7 +32,12 @@ struct AuditRecord {
   std::string method;
   std::string path;    // without the query string
   std::string device;  // device id of a device measurement, else ""
-  int status = 0;      // the HTTP status answered
+  int status = 0;      // the HTTP status answered (MQTT and CoAP: its HTTP equivalent)
+  // Device measures over MQTT and CoAP are summarised (AuditLog::tally): `count` messages of
+  // the same device, actor, tenant and outcome, the first at `since`, the last before `time`.
+  // A single request: count 1 and `since` equal to `time`.
+  std::uint64_t count = 1;
+  Instant since;
 };
 
 struct AuditOptions {
@@ -50,6 +55,12 @@ struct AuditOptions {
   // When the store cannot take records (disk full), at most this many wait; more are
   // dropped and counted. Default 100,000.
   std::size_t max_pending = 100'000;
+  // A summary of device measures (tally) is closed and recorded this long after its first
+  // message, so a device sending every second costs one record a minute, not sixty. Default
+  // 60 s. A query closes every open summary first, so it always sees the counts so far.
+  std::chrono::seconds summary_interval{60};
+  // Most summaries open at once; beyond it all are closed early. Default 10,000.
+  std::size_t max_summaries = 10'000;
 };
 
 struct AuditQuery {
@@ -80,7 +91,12 @@ class AuditLog {
   Status restore();
   // Stamps time and sequence and queues the record. Never blocks on the store.
   void record(AuditRecord record);
-  // Writes every queued record now, then erases what exceeds the limits.
+  // Counts a device message (MQTT, CoAP) into the open summary of the same actor, role,
+  // scope, tenant, kind, method, path, device and status, opening one when there is none;
+  // summaries are recorded summary_interval after they open (docs/security.md, "Audit log").
+  void tally(const AuditRecord& record);
+  // Writes every queued record now (and the summaries open for summary_interval), then
+  // erases what exceeds the limits.
   Status flush();
   // Matching records, oldest first; the queued ones are written first so they are seen.
   Result<AuditPage> query(const AuditQuery& query);
@@ -98,13 +114,18 @@ class AuditLog {
     std::int64_t first_time = 0;
     std::int64_t last_time = 0;
   };
+  Status flush(bool close_all_summaries);
   Status enforce_limits();
+  // Moves the summaries opened before `opened_before` (all: every one) to pending_. Needs mutex_.
+  void close_summaries(std::optional<std::int64_t> opened_before);
+  void queue(AuditRecord record);  // needs mutex_
 
   store::EntityStore& store_;
   const Clock& clock_;
   AuditOptions options_;
-  mutable std::mutex mutex_;  // guards pending_, next_sequence_, dropped_
+  mutable std::mutex mutex_;  // guards pending_, summaries_, next_sequence_, dropped_
   std::vector<AuditRecord> pending_;
+  std::map<std::string, AuditRecord> summaries_;  // open tallies by their identity
   std::uint64_t next_sequence_ = 1;
   std::uint64_t dropped_ = 0;
   std::mutex flush_mutex_;                  // one flush at a time; guards batches_, stored_
