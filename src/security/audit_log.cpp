@@ -182,7 +182,7 @@ void AuditLog::tally(const AuditRecord& record) {
 
 void AuditLog::close_summaries(std::optional<std::int64_t> opened_before) {
   for (auto it = summaries_.begin(); it != summaries_.end();) {
-    if (opened_before && it->second.since.micros >= *opened_before) {
+    if (opened_before && it->second.since.micros > *opened_before) {
       ++it;
       continue;
     }

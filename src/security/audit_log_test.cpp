@@ -98,6 +98,69 @@ TEST_F(AuditLogTest, QueuedRecordsAreSeenAndSurviveARestart) {
   EXPECT_EQ(page->records.front().status, 204);
 }
 
+TEST_F(AuditLogTest, DeviceMessagesAreSummarisedPerIdentityAndInterval) {
+  AuditRecord measure = write_by("device:s1");
+  measure.method = "MQTT PUBLISH";
+  measure.path = "/{apikey}/s1/attrs";
+  measure.device = "s1";
+  measure.status = 200;
+  AuditRecord refused = measure;
+  refused.status = 400;
+  const std::int64_t opened = clock.micros;
+  for (int i = 0; i < 5; ++i) {
+    log.tally(measure);
+    clock.micros += kSecond;
+  }
+  log.tally(refused);
+  // Flushing before summary_interval has passed records nothing.
+  ASSERT_TRUE(log.flush().ok());
+  AuditLog other_view(*store, clock);
+  ASSERT_TRUE(other_view.restore().ok());
+  EXPECT_TRUE(other_view.query({})->records.empty());
+  // Once the interval has passed since a summary opened, the worker's flush records it.
+  clock.micros = opened + 65 * kSecond;
+  ASSERT_TRUE(log.flush().ok());
+  AuditLog reopened(*store, clock);
+  ASSERT_TRUE(reopened.restore().ok());
+  auto page = reopened.query({});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->records.size(), 2u);
+  const AuditRecord& ok = page->records[0].status == 200 ? page->records[0] : page->records[1];
+  const AuditRecord& bad = page->records[0].status == 200 ? page->records[1] : page->records[0];
+  EXPECT_EQ(ok.count, 5u);
+  EXPECT_EQ(ok.since.micros, opened);
+  EXPECT_EQ(ok.time.micros, opened + 65 * kSecond);
+  EXPECT_EQ(ok.device, "s1");
+  EXPECT_EQ(bad.count, 1u);
+  EXPECT_EQ(bad.since.micros, opened + 5 * kSecond);
+  // A new message opens a new summary; a query closes it at once.
+  log.tally(measure);
+  auto now = query({});
+  ASSERT_EQ(now.records.size(), 3u);
+  EXPECT_EQ(now.records.back().count, 1u);
+  EXPECT_EQ(now.records.back().since, now.records.back().time);
+  // A single request keeps the short stored form: count 1, since = time.
+  log.record(write_by("aaaaaaaaaaaa"));
+  auto single = query({}).records.back();
+  EXPECT_EQ(single.count, 1u);
+  EXPECT_EQ(single.since, single.time);
+}
+
+TEST_F(AuditLogTest, TooManyOpenSummariesAreClosedEarly) {
+  AuditOptions few;
+  few.max_summaries = 3;
+  AuditLog bounded(*store, clock, few);
+  for (int device = 0; device < 4; ++device) {
+    AuditRecord measure = write_by("device:d" + std::to_string(device));
+    measure.device = "d" + std::to_string(device);
+    bounded.tally(measure);
+  }
+  ASSERT_TRUE(bounded.flush().ok());  // the first three were closed when the fourth came
+  AuditLog reopened(*store, clock);
+  ASSERT_TRUE(reopened.restore().ok());
+  EXPECT_EQ(reopened.query({})->records.size(), 3u);
+}
+
 TEST_F(AuditLogTest, OldestBatchesAreErasedPastTheLimits) {
   AuditOptions small;
   small.max_records = 4;
