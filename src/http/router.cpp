@@ -55,7 +55,10 @@ void Router::add(std::string method, std::string pattern, Permission permission,
   Route route;
   route.method = std::move(method);
   route.permission = permission;
-  for (auto segment : split_path(pattern)) route.segments.emplace_back(segment);
+  for (auto segment : split_path(pattern)) {
+    route.segments.emplace_back(segment);
+    route.parameter.push_back(is_parameter(segment));
+  }
   route.pattern = std::move(pattern);
   route.handler = std::move(handler);
   route.may_run_inline = std::move(may_run_inline);
@@ -68,24 +71,33 @@ std::vector<Router::RouteInfo> Router::routes() const {
   return out;
 }
 
+bool Router::literals_match(const Route& route, const std::vector<std::string_view>& segments) {
+  if (route.segments.size() != segments.size()) return false;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    if (route.parameter[i] ? segments[i].empty() : route.segments[i] != segments[i]) return false;
+  }
+  return true;
+}
+
+bool Router::decode_parameters(const Route& route, const std::vector<std::string_view>& segments,
+                               std::map<std::string, std::string>& params) {
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    if (!route.parameter[i]) continue;
+    std::string decoded;
+    if (!percent_decode(segments[i], decoded)) return false;
+    const std::string& name = route.segments[i];
+    params[name.substr(1, name.size() - 2)] = std::move(decoded);
+  }
+  return true;
+}
+
 Router::Match Router::match(Request& request) const {
   Match result;
   auto segments = split_path(request.path);
   for (const auto& route : routes_) {
-    if (route.segments.size() != segments.size()) continue;
+    if (!literals_match(route, segments)) continue;
     std::map<std::string, std::string> params;
-    bool matched = true;
-    for (std::size_t i = 0; i < segments.size() && matched; ++i) {
-      const auto& expected = route.segments[i];
-      if (is_parameter(expected)) {
-        std::string decoded;
-        matched = !segments[i].empty() && percent_decode(segments[i], decoded);
-        params[expected.substr(1, expected.size() - 2)] = std::move(decoded);
-      } else {
-        matched = expected == segments[i];
-      }
-    }
-    if (!matched) continue;
+    if (!decode_parameters(route, segments, params)) continue;
     result.path_known = true;
     if (std::find(result.allowed.begin(), result.allowed.end(), route.method) ==
         result.allowed.end()) {

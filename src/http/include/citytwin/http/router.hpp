@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,10 +62,18 @@ class Router {
     std::string method;
     std::string pattern;
     std::vector<std::string> segments;  // "{name}" marks a parameter
+    std::vector<bool> parameter;        // per segment: whether it is a parameter
     Permission permission;
     Handler handler;
     InlinePredicate may_run_inline;
   };
+  // Whether `segments` matches the route's literal segments, with a non-empty segment for
+  // each parameter; cheap, so that parameters are decoded only for routes that fit.
+  static bool literals_match(const Route& route, const std::vector<std::string_view>& segments);
+  // Decodes the route's parameters from `segments`; false on a malformed percent escape.
+  static bool decode_parameters(const Route& route, const std::vector<std::string_view>& segments,
+                                std::map<std::string, std::string>& params);
+
   std::vector<Route> routes_;
 };
 
