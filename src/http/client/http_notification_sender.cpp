@@ -1,23 +1,12 @@
 #include "citytwin/http/http_notification_sender.hpp"
+#include "client_connection.hpp"
 #include "client_tls.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include <exception>
 #include <optional>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
-#include <boost/url/parse.hpp>
 
 namespace citytwin::http {
 namespace {
@@ -26,118 +15,19 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace ssl = boost::asio::ssl;
-namespace urls = boost::urls;
-using tcp = asio::ip::tcp;
-using SteadyClock = std::chrono::steady_clock;
-
-struct Target {
-  bool https = false;
-  std::string host;
-  std::string port;
-  std::string host_header;
-  std::string path;
-};
 
 Error failed(std::string detail) {
   return make_error(ErrorKind::kServiceUnavailable, std::move(detail));
 }
 
-Result<Target> parse_target(std::string_view uri) {
-  auto parsed = urls::parse_uri(uri);
-  if (!parsed) return failed("not an absolute URL: " + std::string(uri));
-  Target target;
-  if (parsed->scheme_id() == urls::scheme::https) {
-    target.https = true;
-  } else if (parsed->scheme_id() != urls::scheme::http) {
-    return failed("only http:// and https:// endpoints are supported: " + std::string(uri));
-  }
-  if (!parsed->has_authority() || parsed->encoded_host().empty()) {
-    return failed("the endpoint URL has no host: " + std::string(uri));
-  }
-  target.host = parsed->host_address();
-  target.port = parsed->has_port() ? std::string(parsed->port()) : (target.https ? "443" : "80");
-  target.host_header = std::string(parsed->encoded_host_and_port());
-  target.path = std::string(parsed->encoded_target());
-  if (target.path.empty() || target.path.front() != '/') target.path.insert(0, "/");
-  return target;
-}
-
-bool is_ip_literal(const std::string& host) {
-  boost::system::error_code ec;
-  asio::ip::make_address(host, ec);
-  return !ec;
-}
-
+// The POST exchange on a connected stream (client_connection.hpp connects).
 class Delivery {
  public:
-  Delivery(const HttpNotificationSenderOptions& options, ssl::context* tls,
-           SteadyClock::time_point deadline)
-      : options_(options), tls_(tls), deadline_(deadline) {}
+  explicit Delivery(const HttpNotificationSenderOptions& options) : options_(options) {}
 
-  asio::awaitable<void> run(const Target& target, const core::OutgoingNotification& notification,
-                            std::optional<unsigned>& status, std::string& body,
-                            std::string& error) {
-    auto executor = co_await asio::this_coro::executor;
-    beast::error_code ec;
-    tcp::resolver resolver(executor);
-    auto endpoints = co_await resolver.async_resolve(target.host, target.port,
-                                                     asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      error = "cannot resolve " + target.host + ": " + ec.message();
-      co_return;
-    }
-    // SSRF guard: every address is checked and only these checked addresses are connected to.
-    for (const auto& entry : endpoints) {
-      auto allowed = options_.outbound.check(target.host, target.port, entry.endpoint().address());
-      if (!allowed.ok()) {
-        spdlog::warn("notification to {}:{} not sent: {}", target.host, target.port,
-                     allowed.error().detail);
-        error = allowed.error().detail;
-        co_return;
-      }
-    }
-    if (!target.https) {
-      beast::tcp_stream stream(executor);
-      stream.expires_at(deadline_);
-      co_await stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) {
-        error = "cannot connect to " + target.host_header + ": " + describe(ec);
-        co_return;
-      }
-      co_await exchange(stream, target, notification, status, body, error);
-      co_return;
-    }
-    if (tls_ == nullptr) {
-      error = "TLS is not available";
-      co_return;
-    }
-    beast::ssl_stream<beast::tcp_stream> stream(executor, *tls_);
-    if (!is_ip_literal(target.host)) {  // RFC 6066 clause 3: no SNI for IP literals
-      SSL_set_tlsext_host_name(stream.native_handle(), target.host.c_str());
-    }
-    stream.set_verify_callback(ssl::host_name_verification(target.host), ec);
-    beast::get_lowest_layer(stream).expires_at(deadline_);
-    co_await beast::get_lowest_layer(stream).async_connect(
-        endpoints, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      error = "cannot connect to " + target.host_header + ": " + describe(ec);
-      co_return;
-    }
-    co_await stream.async_handshake(ssl::stream_base::client,
-                                    asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      error = "TLS handshake failed: " + describe(ec);
-      co_return;
-    }
-    co_await exchange(stream, target, notification, status, body, error);
-  }
-
- private:
   template <class Stream>
-  asio::awaitable<void> exchange(Stream& stream, const Target& target,
-                                 const core::OutgoingNotification& notification,
-                                 std::optional<unsigned>& status, std::string& body,
-                                 std::string& error) {
+  asio::awaitable<std::string> exchange(Stream& stream, const ClientTarget& target,
+                                        const core::OutgoingNotification& notification) {
     beast::error_code ec;
     bhttp::request<bhttp::string_body> request{bhttp::verb::post, target.path, 11};
     request.set(bhttp::field::host, target.host_header);
@@ -147,24 +37,18 @@ class Delivery {
     request.body() = notification.body;
     request.prepare_payload();
     co_await bhttp::async_write(stream, request, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      error = "cannot send the notification: " + describe(ec);
-      co_return;
-    }
+    if (ec) co_return "cannot send the notification: " + describe(ec);
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(options_.max_response_bytes);
     beast::flat_buffer buffer;
     co_await bhttp::async_read(stream, buffer, parser,
                                asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      error = "no valid HTTP answer: " + describe(ec);
-      co_return;
-    }
+    if (ec) co_return "no valid HTTP answer: " + describe(ec);
     status = parser.get().result_int();
     body = std::move(parser.get().body());
+    co_return std::string();
   }
 
- private:
   std::string describe(const beast::error_code& ec) const {
     if (ec == beast::error::timeout) {
       return "timed out after " + std::to_string(options_.timeout.count()) + " ms";
@@ -172,9 +56,11 @@ class Delivery {
     return ec.message();
   }
 
+  std::optional<unsigned> status;  // set once the receiver answered
+  std::string body;
+
+ private:
   const HttpNotificationSenderOptions& options_;
-  ssl::context* tls_;
-  SteadyClock::time_point deadline_;
 };
 
 }  // namespace
@@ -193,29 +79,28 @@ HttpNotificationSender::~HttpNotificationSender() = default;
 
 Result<HttpAnswer> HttpNotificationSender::post(const core::OutgoingNotification& notification) {
   try {
-    auto target = parse_target(notification.uri);
+    auto target = parse_client_target(notification.uri);
     if (!target) return std::move(target).error();
-    std::optional<unsigned> status;
-    std::string body;
+    auto deadline = ClientClock::now() + options_.timeout;
+    Delivery delivery(options_);
+    bool refused = false;
+    auto request = connect_and_exchange(
+        *target,
+        ClientConnection{options_.outbound, tls_ ? tls_->context.get() : nullptr, deadline},
+        [&delivery](const beast::error_code& ec) { return delivery.describe(ec); },
+        [&delivery, &target, &notification](auto& stream) {
+          return delivery.exchange(stream, *target, notification);
+        },
+        &refused);
     std::string error;
-    bool done = false;
-    auto deadline = SteadyClock::now() + options_.timeout;
-    {
-      asio::io_context io;
-      Delivery delivery(options_, tls_ ? tls_->context.get() : nullptr, deadline);
-      asio::co_spawn(io, delivery.run(*target, notification, status, body, error),
-                     [&](std::exception_ptr exception) {
-                       done = true;
-                       if (exception) error = "internal error in the HTTP client";
-                     });
-      // Bounded even if name resolution, which the stream timeout does not cover, hangs.
-      io.run_until(deadline + std::chrono::milliseconds(100));
-    }
-    if (!done) {
+    if (!run_until_deadline(std::move(request), deadline, error)) {
       return failed("timed out after " + std::to_string(options_.timeout.count()) + " ms");
     }
-    if (!status) return failed(error);
-    return HttpAnswer{*status, std::move(body)};
+    if (refused) {
+      spdlog::warn("notification to {}:{} not sent: {}", target->host, target->port, error);
+    }
+    if (!delivery.status) return failed(error);
+    return HttpAnswer{*delivery.status, std::move(delivery.body)};
   } catch (const std::exception& exception) {
     return failed(std::string("internal error: ") + exception.what());
   }
