@@ -530,26 +530,26 @@ std::uint64_t Connection::route_inbound(PendingPublish& entry) {
 // After the connection closed, accepted messages are still forwarded (they were received
 // before the client left) but nothing is written back.
 void Connection::finish_pending() {
+  const bool closed = state_ == State::kClosed;
+  // Forwards, in order, every accepted message whose predecessors are forwarded. One queued
+  // for a persistent session is acknowledged (PUBACK/PUBREC) only once that is durable, so an
+  // acknowledged message survives a crash (docs/mqtt.md, "Sessions"); the ones behind it are
+  // forwarded meanwhile (they share its fsync) but acknowledged after it (clause 4.6).
+  for (PendingPublish& entry : pending_) {
+    if (!entry.result) break;
+    if (entry.routed || entry.duplicate || !entry.result->ok()) continue;
+    entry.routed = true;
+    std::uint64_t mark = route_inbound(entry);
+    if (mark == 0 || closed) continue;
+    entry.awaiting_journal = true;
+    core_.when_durable(mark, [self = shared_from_this(), sequence = entry.sequence](Status s) {
+      asio::post(*self->loop_, [self, sequence, status = std::move(s)]() mutable {
+        self->on_journal_done(sequence, std::move(status));
+      });
+    });
+  }
   while (!pending_.empty() && pending_.front().result && !pending_.front().awaiting_journal) {
-    PendingPublish& front = pending_.front();
-    const bool closed = state_ == State::kClosed;
-    if (front.result->ok() && !front.duplicate && !front.routed) {
-      front.routed = true;
-      std::uint64_t mark = route_inbound(front);
-      if (mark != 0 && !closed) {
-        // Queued for a persistent session: PUBACK/PUBREC only once that is durable, so an
-        // acknowledged message survives a crash (docs/mqtt.md, "Sessions"); the ones behind
-        // it wait too, keeping acknowledgements in order (clause 4.6).
-        front.awaiting_journal = true;
-        core_.when_durable(mark, [self = shared_from_this(), sequence = front.sequence](Status s) {
-          asio::post(*self->loop_, [self, sequence, status = std::move(s)]() mutable {
-            self->on_journal_done(sequence, std::move(status));
-          });
-        });
-        break;
-      }
-    }
-    PendingPublish entry = std::move(front);
+    PendingPublish entry = std::move(pending_.front());
     pending_.pop_front();
     const Status& result = *entry.result;
     std::uint8_t qos = entry.message.qos;
