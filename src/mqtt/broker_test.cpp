@@ -138,15 +138,16 @@ class TestClient {
 
 class BrokerTest : public ::testing::Test {
  protected:
-  void start(BrokerOptions options = {}) {
+  void start(BrokerOptions options = {}, SessionPersistence* journal = nullptr) {
     options.port = 0;
-    broker_ = std::make_unique<Broker>(options, hooks_, metrics_);
+    broker_ = std::make_unique<Broker>(options, hooks_, metrics_, journal);
     ASSERT_TRUE(broker_->start().ok());
   }
   std::uint16_t port() const { return broker_->port(); }
 
   TestHooks hooks_;
   MetricsRegistry metrics_;
+  TestSessionJournal journal_;  // outlives the broker
   std::unique_ptr<Broker> broker_;
 };
 
@@ -219,24 +220,40 @@ bool eventually(Predicate ready) {
   return true;
 }
 
+// CONNECT without waiting for CONNACK; `clean` false asks for a persistent session (MQTT 5:
+// with a Session Expiry Interval).
+void send_connect(TestClient& client, std::uint8_t version, const std::string& client_id,
+                  bool clean) {
+  Connect connect;
+  connect.protocol_version = version;
+  connect.client_id = client_id;
+  connect.clean_start = clean;
+  if (version == kMqtt5 && !clean) connect.properties.session_expiry_interval = 3600;
+  client.send(connect);
+}
+
+// A persistent session subscribed to `filter`, its client gone.
+void leave_subscribed(std::uint16_t port, std::uint8_t version, const std::string& client_id,
+                      const std::string& filter) {
+  TestClient client(port, version);
+  send_connect(client, version, client_id, /*clean=*/false);
+  EXPECT_EQ(client.expect<Connack>().reason_code, reason::kSuccess);
+  client.send(Subscribe{1, {}, {SubscriptionRequest{filter, 1}}});
+  client.expect<Suback>();
+  client.send(Disconnect{});
+}
+
 // A copy of the journal taken while the first broker still runs is what kill -9 leaves.
 TEST_F(BrokerTest, PersistentSessionSurvivesACrash) {
-  TestSessionJournal journal;
+  start({}, &journal_);
+  leave_subscribed(port(), kMqtt311, "device", "cmd/#");
+  bool queued = false;
+  ASSERT_TRUE(
+      broker_->publish("cmd/a", "before", 1, false, [&](Status s) { queued = s.ok(); }).ok());
+  EXPECT_TRUE(queued);
+  TestSessionJournal on_disk(journal_);
   BrokerOptions options;
   options.port = 0;
-  Broker first(options, hooks_, metrics_, &journal);
-  ASSERT_TRUE(first.start().ok());
-  {
-    TestClient client(first.port(), kMqtt311);
-    EXPECT_EQ(client.connect("device", /*clean=*/false).reason_code, reason::kSuccess);
-    client.send(Subscribe{1, {}, {SubscriptionRequest{"cmd/#", 1}}});
-    client.expect<Suback>();
-    client.send(Disconnect{});
-  }
-  bool queued = false;
-  ASSERT_TRUE(first.publish("cmd/a", "before", 1, false, [&](Status s) { queued = s.ok(); }).ok());
-  EXPECT_TRUE(queued);
-  TestSessionJournal on_disk(journal);
   Broker second(options, hooks_, metrics_, &on_disk);
   ASSERT_TRUE(second.start().ok());
   ASSERT_TRUE(second.publish("cmd/b", "after", 1, false).ok());  // the subscription is back
@@ -253,107 +270,65 @@ TEST_F(BrokerTest, PersistentSessionSurvivesACrash) {
 }
 
 TEST_F(BrokerTest, ConnackAndSubackWaitForTheJournal) {
-  TestSessionJournal journal;
-  BrokerOptions options;
-  options.port = 0;
-  Broker broker(options, hooks_, metrics_, &journal);
-  ASSERT_TRUE(broker.start().ok());
-  TestClient client(broker.port(), kMqtt311);
-  journal.hold();
-  Connect connect;
-  connect.protocol_version = kMqtt311;
-  connect.client_id = "device";
-  connect.clean_start = false;
-  client.send(connect);
+  start({}, &journal_);
+  TestClient client(port(), kMqtt311);
+  journal_.hold();
+  send_connect(client, kMqtt311, "device", /*clean=*/false);
   // Sent right behind CONNECT: not read until CONNACK has gone.
   client.send(Subscribe{1, {}, {SubscriptionRequest{"cmd/#", 1}}});
-  ASSERT_TRUE(eventually([&] { return journal.held() == 1; }));
-  EXPECT_EQ(journal.sessions(), 1u);
+  ASSERT_TRUE(eventually([&] { return journal_.held() == 1; }));
+  EXPECT_EQ(journal_.sessions(), 1u);
   EXPECT_EQ(client.available(), 0u);
-  journal.release();
+  journal_.release();
   EXPECT_FALSE(client.expect<Connack>().session_present);
-  ASSERT_TRUE(eventually([&] { return journal.held() == 1; }));  // the SUBSCRIBE's write
+  ASSERT_TRUE(eventually([&] { return journal_.held() == 1; }));  // the SUBSCRIBE's write
   EXPECT_EQ(client.available(), 0u);
-  journal.release();
+  journal_.release();
   EXPECT_EQ(client.expect<Suback>().reason_codes, std::vector<std::uint8_t>{1});
 }
 
 TEST_F(BrokerTest, PubackWaitsUntilQueuedForAPersistentSubscriber) {
-  TestSessionJournal journal;
-  BrokerOptions options;
-  options.port = 0;
-  Broker broker(options, hooks_, metrics_, &journal);
-  ASSERT_TRUE(broker.start().ok());
-  {
-    TestClient subscriber(broker.port(), kMqtt5);
-    Connect connect;
-    connect.protocol_version = kMqtt5;
-    connect.client_id = "sub";
-    connect.clean_start = true;
-    connect.properties.session_expiry_interval = 3600;
-    subscriber.send(connect);
-    subscriber.expect<Connack>();
-    subscriber.send(Subscribe{1, {}, {SubscriptionRequest{"data/#", 1}}});
-    subscriber.expect<Suback>();
-    subscriber.send(Disconnect{});
-  }
-  TestClient publisher(broker.port(), kMqtt5);
+  start({}, &journal_);
+  leave_subscribed(port(), kMqtt5, "sub", "data/#");
+  TestClient publisher(port(), kMqtt5);
   publisher.connect("pub");
-  journal.hold();
+  journal_.hold();
   publisher.publish("data/1", "one", 1, 7);
   publisher.publish("other", "two", 1, 8);  // no subscriber, yet acknowledged in order
-  ASSERT_TRUE(eventually([&] { return journal.held() == 1; }));
-  EXPECT_EQ(journal.messages("sub"), 1u);
+  ASSERT_TRUE(eventually([&] { return journal_.held() == 1; }));
+  EXPECT_EQ(journal_.messages("sub"), 1u);
   EXPECT_EQ(publisher.available(), 0u);
-  journal.release();
+  journal_.release();
   EXPECT_EQ(publisher.expect<PublishResponse>().packet_id, 7);
   EXPECT_EQ(publisher.expect<PublishResponse>().packet_id, 8);
 }
 
 TEST_F(BrokerTest, AFailedJournalWriteRefusesTheAcknowledgement) {
-  TestSessionJournal journal;
-  BrokerOptions options;
-  options.port = 0;
-  Broker broker(options, hooks_, metrics_, &journal);
-  ASSERT_TRUE(broker.start().ok());
-  TestClient client(broker.port(), kMqtt5);
+  start({}, &journal_);
+  TestClient client(port(), kMqtt5);
   client.connect("device", /*clean=*/true);
-  journal.hold();
+  journal_.hold();
   client.send(Subscribe{1, {}, {SubscriptionRequest{"cmd/#", 1}}});
   // A clean session writes nothing and waits for nothing.
   EXPECT_EQ(client.expect<Suback>().reason_codes, std::vector<std::uint8_t>{1});
-  EXPECT_EQ(journal.waits(), 0u);
-  EXPECT_EQ(journal.sessions(), 0u);
-  TestClient persistent(broker.port(), kMqtt311);
-  Connect connect;
-  connect.protocol_version = kMqtt311;
-  connect.client_id = "kept";
-  connect.clean_start = false;
-  persistent.send(connect);
-  ASSERT_TRUE(eventually([&] { return journal.held() == 1; }));
-  journal.release(make_error(ErrorKind::kServiceUnavailable, "disk full"));
+  EXPECT_EQ(journal_.waits(), 0u);
+  EXPECT_EQ(journal_.sessions(), 0u);
+  TestClient persistent(port(), kMqtt311);
+  send_connect(persistent, kMqtt311, "kept", /*clean=*/false);
+  ASSERT_TRUE(eventually([&] { return journal_.held() == 1; }));
+  journal_.release(make_error(ErrorKind::kServiceUnavailable, "disk full"));
   EXPECT_EQ(persistent.expect<Connack>().reason_code, 3);  // server unavailable
 }
 
 TEST_F(BrokerTest, ACleanStartErasesThePersistentSession) {
-  TestSessionJournal journal;
-  BrokerOptions options;
-  options.port = 0;
-  Broker broker(options, hooks_, metrics_, &journal);
-  ASSERT_TRUE(broker.start().ok());
-  {
-    TestClient client(broker.port(), kMqtt311);
-    client.connect("device", /*clean=*/false);
-    client.send(Subscribe{1, {}, {SubscriptionRequest{"cmd/#", 1}}});
-    client.expect<Suback>();
-    client.send(Disconnect{});
-  }
-  ASSERT_TRUE(broker.publish("cmd/a", "x", 1, false).ok());
-  EXPECT_EQ(journal.messages("device"), 1u);
-  TestClient client(broker.port(), kMqtt311);
+  start({}, &journal_);
+  leave_subscribed(port(), kMqtt311, "device", "cmd/#");
+  ASSERT_TRUE(broker_->publish("cmd/a", "x", 1, false).ok());
+  EXPECT_EQ(journal_.messages("device"), 1u);
+  TestClient client(port(), kMqtt311);
   EXPECT_FALSE(client.connect("device", /*clean=*/true).session_present);
-  EXPECT_EQ(journal.sessions(), 0u);
-  EXPECT_EQ(journal.messages("device"), 0u);
+  EXPECT_EQ(journal_.sessions(), 0u);
+  EXPECT_EQ(journal_.messages("device"), 0u);
 }
 
 TEST_F(BrokerTest, StopsReadingWhilePublishesWait) {

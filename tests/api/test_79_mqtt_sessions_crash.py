@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 
+import pytest
 import requests
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
@@ -26,6 +27,13 @@ WAIT = 20
 QUEUE_LIMIT = ["--mqtt-session-queue-limit", "1000000"]
 
 
+@pytest.fixture
+def server():
+    instance = CityTwinServer(extra_args=QUEUE_LIMIT).start()
+    yield instance
+    instance.cleanup()
+
+
 def receive_all(client, wanted, within=WAIT):
     """Receives until every payload in `wanted` arrived (or `within` seconds passed);
     returns the payloads received."""
@@ -38,159 +46,148 @@ def receive_all(client, wanted, within=WAIT):
     return got
 
 
-def test_subscription_survives_kill():
-    server = CityTwinServer().start()
-    try:
-        device = RawClient(server.mqtt_port, "keeper", clean=False)
-        assert not device.session_present
-        device.subscribe_qos1("city/lights/#")
-        device.close()
-        server.kill()
-        server.start()
-        device = RawClient(server.mqtt_port, "keeper", clean=False)
-        assert device.session_present
-        publisher = RawClient(server.mqtt_port, "publisher")
-        publisher.publish_qos1("city/lights/7", "on")
-        assert device.receive(timeout=WAIT) == ("city/lights/7", "on")
-        device.close()
-        publisher.close()
-    finally:
-        server.cleanup()
+def leave_subscribed(server, client_id, topic_filter):
+    """A new persistent session subscribed to `topic_filter` (SUBACK received), offline."""
+    device = RawClient(server.mqtt_port, client_id, clean=False)
+    assert not device.session_present
+    device.subscribe_qos1(topic_filter)
+    device.close()
 
 
-def test_acknowledged_message_for_an_offline_session_survives_kill():
-    server = CityTwinServer().start()
-    try:
-        device = RawClient(server.mqtt_port, "offline", clean=False)
-        device.subscribe_qos1("alerts/#")
-        device.close()
-        publisher = RawClient(server.mqtt_port, "publisher")
-        publisher.publish_qos1("alerts/flood", "level 3")  # PUBACK: durably queued
-        server.kill()
-        server.start()
-        device = RawClient(server.mqtt_port, "offline", clean=False)
-        assert device.session_present
-        assert device.receive(timeout=WAIT) == ("alerts/flood", "level 3")
-        device.close()
-    finally:
-        server.cleanup()
+def kill_and_resume(server, client_id):
+    """SIGKILL, restart, and the client back on its persistent session (Session Present)."""
+    server.kill()
+    server.start()
+    device = RawClient(server.mqtt_port, client_id, clean=False)
+    assert device.session_present
+    return device
 
 
-def test_command_for_an_offline_device_survives_kill():
-    server = CityTwinServer().start()
-    try:
-        response = requests.post(server.url + "/iot/devices", json={"devices": [
-            {"device_id": "gate1", "apikey": "ck", "transport": "MQTT",
-             "entity_name": "urn:ngsi-ld:Gate:gate1",
-             "commands": [{"name": "open", "type": "command"}]}]})
-        assert response.status_code == 201, response.text
-        device = RawClient(server.mqtt_port, "gate1-device", clean=False)
-        device.subscribe_qos1("/ck/gate1/cmd")
-        device.close()
-        response = requests.patch(
-            f"{server.url}{V1}/entities/{quote('urn:ngsi-ld:Gate:gate1')}/attrs/open",
-            json={"value": 30})
-        assert response.status_code == 204, response.text
-        server.kill()
-        server.start()
-        # Back on its persistent session, without subscribing again.
-        device = RawClient(server.mqtt_port, "gate1-device", clean=False)
-        assert device.session_present
-        topic, payload = device.receive(timeout=WAIT)
-        assert topic == "/ck/gate1/cmd"
-        assert json.loads(payload) == {"open": 30}
-        device.close()
-    finally:
-        server.cleanup()
+def test_subscription_survives_kill(server):
+    leave_subscribed(server, "keeper", "city/lights/#")
+    device = kill_and_resume(server, "keeper")
+    publisher = RawClient(server.mqtt_port, "publisher")
+    publisher.publish_qos1("city/lights/7", "on")
+    assert device.receive(timeout=WAIT) == ("city/lights/7", "on")
+    device.close()
+    publisher.close()
 
 
-class Publisher(threading.Thread):
-    """Publishes QoS 1 messages until stopped; records those the broker acknowledged."""
+def test_acknowledged_message_for_an_offline_session_survives_kill(server):
+    leave_subscribed(server, "offline", "alerts/#")
+    publisher = RawClient(server.mqtt_port, "publisher")
+    publisher.publish_qos1("alerts/flood", "level 3")  # PUBACK: durably queued
+    device = kill_and_resume(server, "offline")
+    assert device.receive(timeout=WAIT) == ("alerts/flood", "level 3")
+    device.close()
 
-    def __init__(self, port, cycle, acknowledged):
+
+def test_command_for_an_offline_device_survives_kill(server):
+    response = requests.post(server.url + "/iot/devices", json={"devices": [
+        {"device_id": "gate1", "apikey": "ck", "transport": "MQTT",
+         "entity_name": "urn:ngsi-ld:Gate:gate1",
+         "commands": [{"name": "open", "type": "command"}]}]})
+    assert response.status_code == 201, response.text
+    leave_subscribed(server, "gate1-device", "/ck/gate1/cmd")
+    response = requests.patch(
+        f"{server.url}{V1}/entities/{quote('urn:ngsi-ld:Gate:gate1')}/attrs/open",
+        json={"value": 30})
+    assert response.status_code == 204, response.text
+    # Back on its persistent session, without subscribing again.
+    device = kill_and_resume(server, "gate1-device")
+    topic, payload = device.receive(timeout=WAIT)
+    assert topic == "/ck/gate1/cmd"
+    assert json.loads(payload) == {"open": 30}
+    device.close()
+
+
+class LoadThread(threading.Thread):
+    """Runs work() until stopped or until the server is killed under it."""
+
+    def __init__(self, port):
         super().__init__(daemon=True)
-        self.port, self.cycle, self.acknowledged = port, cycle, acknowledged
+        self.port = port
         self.stop = False
 
     def run(self):
         try:
-            client = RawClient(self.port, f"pub-{self.cycle}")
-            n = 0
-            while not self.stop:
-                payload = f"c{self.cycle}-{n}"
-                client.publish_qos1(f"load/{n % 7}", payload)
-                self.acknowledged.add(payload)
-                n += 1
+            self.work()
         except OSError:  # the server was killed (ConnectionError is an OSError)
             pass
 
 
-class Consumer(threading.Thread):
+class Publisher(LoadThread):
+    """Publishes QoS 1 messages; records those the broker acknowledged."""
+
+    def __init__(self, port, cycle, acknowledged):
+        super().__init__(port)
+        self.cycle, self.acknowledged = cycle, acknowledged
+
+    def work(self):
+        client = RawClient(self.port, f"pub-{self.cycle}")
+        n = 0
+        while not self.stop:
+            payload = f"c{self.cycle}-{n}"
+            client.publish_qos1(f"load/{n % 7}", payload)
+            self.acknowledged.add(payload)
+            n += 1
+
+
+class Consumer(LoadThread):
     """The persistent session "sink" online during the load: records every delivery."""
 
     def __init__(self, port, received):
-        super().__init__(daemon=True)
-        self.port, self.received = port, received
-        self.stop = False
+        super().__init__(port)
+        self.received = received
 
-    def run(self):
-        try:
-            client = RawClient(self.port, "sink", clean=False)
-            while not self.stop:
-                message = client.receive(timeout=0.2)
-                if message is not None:
-                    self.received.add(message[1])
-        except OSError:
-            pass
+    def work(self):
+        client = RawClient(self.port, "sink", clean=False)
+        while not self.stop:
+            message = client.receive(timeout=0.2)
+            if message is not None:
+                self.received.add(message[1])
 
 
-class Subscriber(threading.Thread):
+class Subscriber(LoadThread):
     """Creates persistent sessions with a subscription each; records those SUBACKed."""
 
     def __init__(self, port, cycle, subscribed):
-        super().__init__(daemon=True)
-        self.port, self.cycle, self.subscribed = port, cycle, subscribed
-        self.stop = False
+        super().__init__(port)
+        self.cycle, self.subscribed = cycle, subscribed
 
-    def run(self):
+    def work(self):
         n = 0
-        try:
-            while not self.stop:
-                client_id = f"s{self.cycle}-{n}"
-                client = RawClient(self.port, client_id, clean=False)
-                client.subscribe_qos1(f"sessions/{client_id}")
-                self.subscribed.append(client_id)
-                client.close()
-                n += 1
-        except OSError:
-            pass
+        while not self.stop:
+            client_id = f"s{self.cycle}-{n}"
+            client = RawClient(self.port, client_id, clean=False)
+            client.subscribe_qos1(f"sessions/{client_id}")
+            self.subscribed.append(client_id)
+            client.close()
+            n += 1
 
 
-def test_random_kills_lose_nothing_acknowledged():
+def test_random_kills_lose_nothing_acknowledged(server):
     rng = random.Random(int(os.environ.get("CITYTWIN_CRASH_SEED", "79")))
-    server = CityTwinServer(extra_args=QUEUE_LIMIT).start()
-    try:
+    sink = RawClient(server.mqtt_port, "sink", clean=False)
+    sink.subscribe_qos1("load/#")
+    sink.close()
+    acknowledged, received = set(), set()
+    for cycle in range(8):
+        subscribed = []
+        threads = [Publisher(server.mqtt_port, cycle, acknowledged),
+                   Consumer(server.mqtt_port, received),
+                   Subscriber(server.mqtt_port, cycle, subscribed)]
+        kill_and_restart(server, threads, rng, 0.05, 0.6,
+                         ready=lambda: bool(acknowledged) and bool(subscribed))
+        for client_id in subscribed:
+            client = RawClient(server.mqtt_port, client_id, clean=False)
+            assert client.session_present, f"session {client_id} lost in cycle {cycle}"
+            client.close()
         sink = RawClient(server.mqtt_port, "sink", clean=False)
-        sink.subscribe_qos1("load/#")
+        assert sink.session_present
+        received |= receive_all(sink, acknowledged - received)
         sink.close()
-        acknowledged, received = set(), set()
-        for cycle in range(8):
-            subscribed = []
-            threads = [Publisher(server.mqtt_port, cycle, acknowledged),
-                       Consumer(server.mqtt_port, received),
-                       Subscriber(server.mqtt_port, cycle, subscribed)]
-            kill_and_restart(server, threads, rng, 0.05, 0.6,
-                             ready=lambda: bool(acknowledged) and bool(subscribed))
-            for client_id in subscribed:
-                client = RawClient(server.mqtt_port, client_id, clean=False)
-                assert client.session_present, f"session {client_id} lost in cycle {cycle}"
-                client.close()
-            sink = RawClient(server.mqtt_port, "sink", clean=False)
-            assert sink.session_present
-            received |= receive_all(sink, acknowledged - received)
-            sink.close()
-            missing = acknowledged - received
-            assert not missing, f"cycle {cycle}: {len(missing)} acknowledged, never delivered"
-        assert len(acknowledged) > 8  # the cycles did acknowledge something
-    finally:
-        server.cleanup()
+        missing = acknowledged - received
+        assert not missing, f"cycle {cycle}: {len(missing)} acknowledged, never delivered"
+    assert len(acknowledged) > 8  # the cycles did acknowledge something
+    print(f"{len(acknowledged)} messages acknowledged over 8 kills, all delivered")
