@@ -4,7 +4,10 @@
 // messages/s received by the subscriber and the publish-to-receive latency (the payload carries
 // the send time). Independent of CityTwin's codec on purpose: the same client drives any broker.
 //
-//   mqttload PORT PUBLISHERS MESSAGES_PER_PUBLISHER QOS WINDOW PAYLOAD_BYTES
+//   mqttload PORT PUBLISHERS MESSAGES_PER_PUBLISHER QOS WINDOW PAYLOAD_BYTES [persistent]
+// "persistent": the subscriber connects with clean session 0, so a broker that keeps
+// persistent sessions durably (CityTwin) queues every QoS 1 message on disk before the
+// publisher's PUBACK (docs/mqtt.md, "Sessions: what survives a crash").
 // Prints one JSON line. Bounded: ends 5 s after the last message received (a broker may drop
 // messages when a subscriber's queue is full: "received" < "expected"), or after 120 s.
 #include <algorithm>
@@ -44,9 +47,10 @@ std::string str(const std::string& s) {
 std::string packet(std::uint8_t first, const std::string& body) {
   return std::string(1, static_cast<char>(first)) + remaining_length(body.size()) + body;
 }
-std::string connect_packet(const std::string& id) {
+std::string connect_packet(const std::string& id, bool clean = true) {
   // Keep-alive 0: the generator sends no PINGREQ, and a run must not be cut by the broker.
-  return packet(0x10, str("MQTT") + std::string("\x04\x02\x00\x00", 4) + str(id));
+  std::string flags(1, clean ? '\x02' : '\x00');
+  return packet(0x10, str("MQTT") + "\x04" + flags + std::string("\x00\x00", 2) + str(id));
 }
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
@@ -122,10 +126,10 @@ class Peer : public std::enable_shared_from_this<Peer> {
 
 class Subscriber : public Peer {
  public:
-  Subscriber(asio::io_context& io, std::uint16_t port, int qos, Stats& stats)
-      : Peer(io, port), qos_(qos), stats_(stats) {}
+  Subscriber(asio::io_context& io, std::uint16_t port, int qos, bool persistent, Stats& stats)
+      : Peer(io, port), qos_(qos), persistent_(persistent), stats_(stats) {}
   void start() {
-    write(connect_packet("bench-sub"));
+    write(connect_packet("bench-sub", !persistent_));
     write(packet(0x82, u16(1) + str("bench/#") + std::string(1, static_cast<char>(qos_))));
     read();
   }
@@ -150,6 +154,7 @@ class Subscriber : public Peer {
 
  private:
   int qos_;
+  bool persistent_;
   Stats& stats_;
 };
 
@@ -213,8 +218,10 @@ class Publisher : public Peer {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 7) {
-    std::fprintf(stderr, "usage: %s PORT PUBLISHERS MESSAGES QOS WINDOW PAYLOAD_BYTES\n", argv[0]);
+  if (argc != 7 && !(argc == 8 && std::string(argv[7]) == "persistent")) {
+    std::fprintf(stderr,
+                 "usage: %s PORT PUBLISHERS MESSAGES QOS WINDOW PAYLOAD_BYTES [persistent]\n",
+                 argv[0]);
     return 2;
   }
   auto port = static_cast<std::uint16_t>(std::stoi(argv[1]));
@@ -224,7 +231,7 @@ int main(int argc, char** argv) {
   Stats stats;
   stats.expected = static_cast<std::uint64_t>(publishers) * messages;
   stats.latencies_ns.reserve(stats.expected);
-  auto subscriber = std::make_shared<Subscriber>(io, port, qos, stats);
+  auto subscriber = std::make_shared<Subscriber>(io, port, qos, argc == 8, stats);
   subscriber->start();
   std::vector<std::shared_ptr<Publisher>> pubs;
   for (int i = 0; i < publishers; ++i) {

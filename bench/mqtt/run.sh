@@ -6,6 +6,9 @@
 #
 #   bench/mqtt/run.sh [BINARY]        (make bench-mqtt installs mosquitto and builds)
 #   env: MQTT_SCENARIOS: "publishers:messages_each:qos:window" items (default below)
+#        MQTT_PERSISTENT=1: the subscriber has a persistent session (clean session 0); CityTwin
+#        then journals every QoS 1 message to disk before the publisher's PUBACK, Mosquitto
+#        (persistence false) keeps it in memory
 # Prints a Markdown table on stdout (paste into docs/performance.md).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -54,7 +57,13 @@ for scenario in $scenarios; do
   for broker in citytwin mosquitto; do
     port=$ct_port
     [ "$broker" = mosquitto ] && port=$mq_port
-    result=$("$work/mqttload" "$port" "$publishers" "$each" "$qos" "$window" "$payload")
+    if [ -n "${MQTT_PERSISTENT:-}" ]; then
+      # A clean connect discards the previous scenario's session (and the messages it still
+      # owed, which would be delivered again as duplicates).
+      mosquitto_sub -h 127.0.0.1 -p "$port" -i bench-sub -t bench/none -E >/dev/null
+    fi
+    result=$("$work/mqttload" "$port" "$publishers" "$each" "$qos" "$window" "$payload" \
+      ${MQTT_PERSISTENT:+persistent})
     if [ "$(field "$result" received)" != "$(field "$result" expected)" ]; then
       echo "$broker lost messages: $result" >&2
     fi

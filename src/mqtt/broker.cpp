@@ -94,7 +94,9 @@ class Broker::Impl {
  public:
   Impl(BrokerOptions options, BrokerHooks& hooks, MetricsRegistry& metrics,
        SessionPersistence* persistence)
-      : options_(std::move(options)), core_(options_, hooks), persistence_(persistence) {
+      : options_(std::move(options)),
+        core_(options_, hooks, persistence),
+        persistence_(persistence) {
     for (unsigned i = 0; i < std::max(1u, options_.threads); ++i) {
       loops_.push_back(std::make_shared<asio::io_context>(1));
     }
@@ -160,15 +162,16 @@ class Broker::Impl {
       loop->poll();
     }
     if (persistence_ != nullptr) {
-      // Persistent sessions outlive the process (clause 4.1): their subscriptions and the
-      // QoS 1/2 messages still owed to their clients.
-      if (auto status = persistence_->save(core_.saved_sessions()); !status.ok()) {
+      // Persistent sessions outlive the process (clause 4.1); every change is journaled as
+      // it happens, what is left are the lazy removals of acknowledged messages.
+      if (auto status = persistence_->flush(); !status.ok()) {
         spdlog::error("MQTT: persistent sessions not saved: {}", status.error().detail);
       }
     }
   }
 
-  Status publish(std::string topic, std::string payload, std::uint8_t qos, bool retain) {
+  Status publish(std::string topic, std::string payload, std::uint8_t qos, bool retain,
+                 std::function<void(Status)> queued) {
     if (!valid_topic_name(topic)) {
       return make_error(ErrorKind::kBadRequestData, "invalid MQTT topic name '" + topic + "'");
     }
@@ -178,7 +181,8 @@ class Broker::Impl {
     message.payload = std::make_shared<const std::string>(std::move(payload));
     message.qos = qos;
     message.retain = retain;
-    core_.route(message);
+    std::uint64_t mark = core_.route(message);
+    if (queued) core_.when_durable(mark, std::move(queued));
     return ok_status();
   }
 
@@ -337,8 +341,9 @@ std::size_t Broker::tracked_connections() const {
 void Broker::stop() {
   impl_->stop();
 }
-Status Broker::publish(std::string topic, std::string payload, std::uint8_t qos, bool retain) {
-  return impl_->publish(std::move(topic), std::move(payload), qos, retain);
+Status Broker::publish(std::string topic, std::string payload, std::uint8_t qos, bool retain,
+                       std::function<void(Status)> queued) {
+  return impl_->publish(std::move(topic), std::move(payload), qos, retain, std::move(queued));
 }
 
 }  // namespace citytwin::mqtt

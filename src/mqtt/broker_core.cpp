@@ -27,7 +27,7 @@ BrokerCore::Attached BrokerCore::attach(const std::string& client_id, bool clean
   if (it != sessions_.end() && it->second.owner != 0 && it->second.evict) it->second.evict();
   if (it != sessions_.end() && clean_start) {
     it->second.session->cancel_deferred_will();  // the client is back before the delay
-    end_session_locked(client_id);
+    out.journal_mark = end_session_locked(client_id);
     it = sessions_.end();
   }
   if (it == sessions_.end()) {
@@ -39,10 +39,42 @@ BrokerCore::Attached BrokerCore::attach(const std::string& client_id, bool clean
   SessionEntry& entry = it->second;
   entry.owner = owner;
   entry.evict = std::move(evict);
-  entry.session->set_expiry(expiry_seconds);
-  entry.session->attach(owner, std::move(wake));
+  Session& session = *entry.session;
+  bool expiry_changed = session.expiry() != expiry_seconds;
+  session.set_expiry(expiry_seconds);
+  session.attach(owner, std::move(wake));
+  std::uint64_t mark = update_journal(session);
+  if (mark == 0 && expiry_changed) mark = session.save_state();
+  out.journal_mark = std::max(out.journal_mark, mark);
   out.session = entry.session;
   return out;
+}
+
+std::uint64_t BrokerCore::update_journal(Session& session) {
+  if (journal_ == nullptr) return 0;
+  bool persistent = session.expiry() > 0;
+  if (persistent && !session.journaled()) return session.start_journal(*journal_);
+  if (!persistent && session.journaled()) {
+    session.stop_journal();
+    return journal_->erase_session(session.client_id());
+  }
+  return 0;
+}
+
+std::uint64_t BrokerCore::set_expiry(Session& session, std::uint32_t seconds) {
+  std::lock_guard lock(mutex_);
+  bool changed = session.expiry() != seconds;
+  session.set_expiry(seconds);
+  std::uint64_t mark = update_journal(session);
+  return mark == 0 && changed ? session.save_state() : mark;
+}
+
+void BrokerCore::when_durable(std::uint64_t mark, std::function<void(Status)> done) {
+  if (journal_ == nullptr || mark == 0) {
+    done(ok_status());
+    return;
+  }
+  journal_->when_durable(mark, std::move(done));
 }
 
 void BrokerCore::detach(const std::shared_ptr<Session>& session, std::uint64_t owner) {
@@ -55,22 +87,29 @@ void BrokerCore::detach(const std::shared_ptr<Session>& session, std::uint64_t o
   if (session->expiry() == 0) end_session_locked(session->client_id());
 }
 
-void BrokerCore::end_session_locked(const std::string& client_id) {
+std::uint64_t BrokerCore::end_session_locked(const std::string& client_id) {
   auto it = sessions_.find(client_id);
-  if (it == sessions_.end()) return;
-  for (const auto& [filter, options] : it->second.session->subscriptions()) {
-    tree_.remove(filter, client_id);
+  if (it == sessions_.end()) return 0;
+  Session& session = *it->second.session;
+  std::uint64_t mark = 0;
+  if (session.journaled()) {
+    // Stopped first: a late acknowledgement on the old session must not erase a message of
+    // a new session of the same client (sequences restart with it).
+    session.stop_journal();
+    mark = journal_->erase_session(client_id);
   }
+  for (const auto& [filter, options] : session.subscriptions()) tree_.remove(filter, client_id);
   sessions_.erase(it);
+  return mark;
 }
 
-bool BrokerCore::enqueue_to(Session& session, Message message) {
-  if (session.enqueue(std::move(message), options_.session_queue_limit)) return true;
+bool BrokerCore::enqueue_to(Session& session, Message message, std::uint64_t* mark) {
+  if (session.enqueue(std::move(message), options_.session_queue_limit, mark)) return true;
   stats_.messages_dropped.fetch_add(1, std::memory_order_relaxed);
   return false;
 }
 
-void BrokerCore::route(const Message& message) {
+std::uint64_t BrokerCore::route(const Message& message) {
   struct Target {
     std::shared_ptr<Session> session;
     SubscriptionOptions options;
@@ -106,13 +145,17 @@ void BrokerCore::route(const Message& message) {
       }
     });
   }
+  std::uint64_t mark = 0;
   for (auto& target : targets) {
     Message copy = message;
     copy.qos = std::min(message.qos, target.options.qos);
     // Forwarded messages carry RETAIN 0 unless Retain As Published ([MQTT-3.3.1-12]).
     copy.retain = target.options.retain_as_published && message.retain;
-    enqueue_to(*target.session, std::move(copy));
+    std::uint64_t written = 0;
+    enqueue_to(*target.session, std::move(copy), &written);
+    mark = std::max(mark, written);
   }
+  return mark;
 }
 
 BrokerCore::Subscribed BrokerCore::subscribe(Session& session, const std::string& filter,
@@ -163,28 +206,6 @@ void BrokerCore::sweep(std::chrono::steady_clock::time_point now) {
   for (const auto& client_id : expired) end_session_locked(client_id);
 }
 
-std::vector<SavedSession> BrokerCore::saved_sessions() const {
-  std::lock_guard lock(mutex_);
-  std::vector<SavedSession> out;
-  for (const auto& [client_id, entry] : sessions_) {
-    const Session& session = *entry.session;
-    if (session.expiry() == 0) continue;
-    SavedSession saved;
-    saved.client_id = client_id;
-    saved.expiry_s = session.expiry();
-    for (const auto& [filter, options] : session.subscriptions()) {
-      saved.subscriptions.push_back(
-          {filter, options.qos, options.no_local, options.retain_as_published});
-    }
-    for (const auto& message : session.undelivered()) {
-      saved.messages.push_back({message.topic, message.payload ? *message.payload : std::string(),
-                                message.qos, message.retain});
-    }
-    out.push_back(std::move(saved));
-  }
-  return out;
-}
-
 void BrokerCore::restore(const SavedSession& saved) {
   auto session = std::make_shared<Session>(saved.client_id);
   session->set_expiry(std::min(saved.expiry_s, options_.session_expiry_max_s));
@@ -208,8 +229,14 @@ void BrokerCore::restore(const SavedSession& saved) {
     message.payload = std::make_shared<const std::string>(queued.payload);
     message.qos = queued.qos;
     message.retain = queued.retain;
-    enqueue_to(*session, std::move(message));
+    message.sequence = queued.sequence;
+    if (!enqueue_to(*session, std::move(message)) && journal_ != nullptr && queued.sequence != 0) {
+      journal_->erase_message(saved.client_id, queued.sequence);  // over a lowered limit
+    }
   }
+  // Rewrites the session's record, and journals messages saved without a sequence by a
+  // version that wrote sessions only at a clean stop.
+  if (journal_ != nullptr) session->start_journal(*journal_);
 }
 
 std::size_t BrokerCore::session_count() const {

@@ -10,6 +10,9 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <thread>
+
+#include "test_session_journal.hpp"
 
 namespace citytwin::mqtt {
 namespace {
@@ -135,15 +138,16 @@ class TestClient {
 
 class BrokerTest : public ::testing::Test {
  protected:
-  void start(BrokerOptions options = {}) {
+  void start(BrokerOptions options = {}, SessionPersistence* journal = nullptr) {
     options.port = 0;
-    broker_ = std::make_unique<Broker>(options, hooks_, metrics_);
+    broker_ = std::make_unique<Broker>(options, hooks_, metrics_, journal);
     ASSERT_TRUE(broker_->start().ok());
   }
   std::uint16_t port() const { return broker_->port(); }
 
   TestHooks hooks_;
   MetricsRegistry metrics_;
+  TestSessionJournal journal_;  // outlives the broker
   std::unique_ptr<Broker> broker_;
 };
 
@@ -205,35 +209,52 @@ TEST_F(BrokerTest, PublishRateLimitDelaysButAcknowledgesEverything) {
   EXPECT_GE(std::stod(metrics.substr(at + sample.size())), 3.0);
 }
 
-class MemoryPersistence : public SessionPersistence {
- public:
-  Result<std::vector<SavedSession>> load() override { return saved; }
-  Status save(const std::vector<SavedSession>& sessions) override {
-    saved = sessions;
-    return ok_status();
+// Waits (bounded) until `ready` holds; the broker works on its own threads.
+template <class Predicate>
+bool eventually(Predicate ready) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!ready()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  std::vector<SavedSession> saved;
-};
+  return true;
+}
 
-TEST_F(BrokerTest, PersistentSessionSurvivesARestart) {
-  MemoryPersistence persistence;
+// CONNECT without waiting for CONNACK; `clean` false asks for a persistent session (MQTT 5:
+// with a Session Expiry Interval).
+void send_connect(TestClient& client, std::uint8_t version, const std::string& client_id,
+                  bool clean) {
+  Connect connect;
+  connect.protocol_version = version;
+  connect.client_id = client_id;
+  connect.clean_start = clean;
+  if (version == kMqtt5 && !clean) connect.properties.session_expiry_interval = 3600;
+  client.send(connect);
+}
+
+// A persistent session subscribed to `filter`, its client gone.
+void leave_subscribed(std::uint16_t port, std::uint8_t version, const std::string& client_id,
+                      const std::string& filter) {
+  TestClient client(port, version);
+  send_connect(client, version, client_id, /*clean=*/false);
+  EXPECT_EQ(client.expect<Connack>().reason_code, reason::kSuccess);
+  client.send(Subscribe{1, {}, {SubscriptionRequest{filter, 1}}});
+  client.expect<Suback>();
+  client.send(Disconnect{});
+}
+
+// A copy of the journal taken while the first broker still runs is what kill -9 leaves.
+TEST_F(BrokerTest, PersistentSessionSurvivesACrash) {
+  start({}, &journal_);
+  leave_subscribed(port(), kMqtt311, "device", "cmd/#");
+  bool queued = false;
+  ASSERT_TRUE(
+      broker_->publish("cmd/a", "before", 1, false, [&](Status s) { queued = s.ok(); }).ok());
+  EXPECT_TRUE(queued);
+  TestSessionJournal on_disk(journal_);
   BrokerOptions options;
   options.port = 0;
-  {
-    Broker first(options, hooks_, metrics_, &persistence);
-    ASSERT_TRUE(first.start().ok());
-    TestClient client(first.port(), kMqtt311);
-    EXPECT_EQ(client.connect("device", /*clean=*/false).reason_code, reason::kSuccess);
-    client.send(Subscribe{1, {}, {SubscriptionRequest{"cmd/#", 1}}});
-    client.expect<Suback>();
-    client.send(Disconnect{});
-    // Owed to the client (queued, or sent and not acknowledged), then the server stops.
-    ASSERT_TRUE(first.publish("cmd/a", "before", 1, false).ok());
-    first.stop();
-  }
-  ASSERT_EQ(persistence.saved.size(), 1u);
-  EXPECT_EQ(persistence.saved[0].client_id, "device");
-  Broker second(options, hooks_, metrics_, &persistence);
+  Broker second(options, hooks_, metrics_, &on_disk);
   ASSERT_TRUE(second.start().ok());
   ASSERT_TRUE(second.publish("cmd/b", "after", 1, false).ok());  // the subscription is back
   TestClient client(second.port(), kMqtt311);
@@ -242,6 +263,72 @@ TEST_F(BrokerTest, PersistentSessionSurvivesARestart) {
   auto second_message = client.expect<Publish>();
   EXPECT_EQ(first_message.payload, "before");
   EXPECT_EQ(second_message.payload, "after");
+  EXPECT_EQ(on_disk.messages("device"), 2u);
+  client.send(PublishResponse{PacketType::kPuback, first_message.packet_id, 0, {}});
+  client.send(PublishResponse{PacketType::kPuback, second_message.packet_id, 0, {}});
+  EXPECT_TRUE(eventually([&] { return on_disk.messages("device") == 0; }));
+}
+
+TEST_F(BrokerTest, ConnackAndSubackWaitForTheJournal) {
+  start({}, &journal_);
+  TestClient client(port(), kMqtt311);
+  journal_.hold();
+  send_connect(client, kMqtt311, "device", /*clean=*/false);
+  // Sent right behind CONNECT: not read until CONNACK has gone.
+  client.send(Subscribe{1, {}, {SubscriptionRequest{"cmd/#", 1}}});
+  ASSERT_TRUE(eventually([&] { return journal_.held() == 1; }));
+  EXPECT_EQ(journal_.sessions(), 1u);
+  EXPECT_EQ(client.available(), 0u);
+  journal_.release();
+  EXPECT_FALSE(client.expect<Connack>().session_present);
+  ASSERT_TRUE(eventually([&] { return journal_.held() == 1; }));  // the SUBSCRIBE's write
+  EXPECT_EQ(client.available(), 0u);
+  journal_.release();
+  EXPECT_EQ(client.expect<Suback>().reason_codes, std::vector<std::uint8_t>{1});
+}
+
+TEST_F(BrokerTest, PubackWaitsUntilQueuedForAPersistentSubscriber) {
+  start({}, &journal_);
+  leave_subscribed(port(), kMqtt5, "sub", "data/#");
+  TestClient publisher(port(), kMqtt5);
+  publisher.connect("pub");
+  journal_.hold();
+  publisher.publish("data/1", "one", 1, 7);
+  publisher.publish("other", "two", 1, 8);  // no subscriber, yet acknowledged in order
+  ASSERT_TRUE(eventually([&] { return journal_.held() == 1; }));
+  EXPECT_EQ(journal_.messages("sub"), 1u);
+  EXPECT_EQ(publisher.available(), 0u);
+  journal_.release();
+  EXPECT_EQ(publisher.expect<PublishResponse>().packet_id, 7);
+  EXPECT_EQ(publisher.expect<PublishResponse>().packet_id, 8);
+}
+
+TEST_F(BrokerTest, AFailedJournalWriteRefusesTheAcknowledgement) {
+  start({}, &journal_);
+  TestClient client(port(), kMqtt5);
+  client.connect("device", /*clean=*/true);
+  journal_.hold();
+  client.send(Subscribe{1, {}, {SubscriptionRequest{"cmd/#", 1}}});
+  // A clean session writes nothing and waits for nothing.
+  EXPECT_EQ(client.expect<Suback>().reason_codes, std::vector<std::uint8_t>{1});
+  EXPECT_EQ(journal_.waits(), 0u);
+  EXPECT_EQ(journal_.sessions(), 0u);
+  TestClient persistent(port(), kMqtt311);
+  send_connect(persistent, kMqtt311, "kept", /*clean=*/false);
+  ASSERT_TRUE(eventually([&] { return journal_.held() == 1; }));
+  journal_.release(make_error(ErrorKind::kServiceUnavailable, "disk full"));
+  EXPECT_EQ(persistent.expect<Connack>().reason_code, 3);  // server unavailable
+}
+
+TEST_F(BrokerTest, ACleanStartErasesThePersistentSession) {
+  start({}, &journal_);
+  leave_subscribed(port(), kMqtt311, "device", "cmd/#");
+  ASSERT_TRUE(broker_->publish("cmd/a", "x", 1, false).ok());
+  EXPECT_EQ(journal_.messages("device"), 1u);
+  TestClient client(port(), kMqtt311);
+  EXPECT_FALSE(client.connect("device", /*clean=*/true).session_present);
+  EXPECT_EQ(journal_.sessions(), 0u);
+  EXPECT_EQ(journal_.messages("device"), 0u);
 }
 
 TEST_F(BrokerTest, StopsReadingWhilePublishesWait) {

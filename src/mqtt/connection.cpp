@@ -162,7 +162,7 @@ void Connection::read_more() {
 }
 
 bool Connection::should_pause() const {
-  return rate_wait_ || pending_.size() >= core_.options().max_inflight ||
+  return rate_wait_ || journal_waits_ > 0 || pending_.size() >= core_.options().max_inflight ||
          unsent_bytes() >= core_.options().write_buffer_bytes;
 }
 
@@ -389,18 +389,50 @@ void Connection::handle_connect(Connect& connect) {
     p.shared_subscription_available = 0;
     if (assigned_id) p.assigned_client_identifier = identity_.client_id;
   }
+  // A new persistent session (or a discarded one) is durable before CONNACK says so.
+  after_journal(attached.journal_mark, [this, connack = std::move(connack)](Status journaled) {
+    finish_connect(connack, std::move(journaled));
+  });
+}
+
+void Connection::finish_connect(Connack connack, Status journaled) {
+  if (state_ == State::kClosed) return;
+  if (!journaled.ok()) {
+    spdlog::error("mqtt {}: session of '{}' not saved: {}", identity_.peer, identity_.client_id,
+                  journaled.error().detail);
+    refuse_connect(reason::kServerUnavailable, 3, "the session could not be saved");
+    return;
+  }
   send(connack);
   state_ = State::kConnected;
   core_.stats().connections_open.fetch_add(1, std::memory_order_relaxed);
   spdlog::debug("mqtt {}: client '{}' connected (MQTT {})", identity_.peer, identity_.client_id,
                 version_ == kMqtt5 ? "5.0" : "3.1.1");
   // A resumed session resends what was not acknowledged, in order (clause 4.4).
-  if (attached.present) {
+  if (connack.session_present) {
     for (auto& outgoing : session_->unacknowledged()) send_outgoing(outgoing);
+    std::vector<std::string> filters;
+    for (const auto& [filter, options] : session_->subscriptions()) filters.push_back(filter);
+    core_.hooks().on_session_resumed(identity_, filters);
   }
   timer_.cancel();
   arm_keep_alive();
   pump();
+}
+
+void Connection::after_journal(std::uint64_t mark, std::function<void(Status)> then) {
+  if (mark == 0) {
+    then(ok_status());
+    return;
+  }
+  ++journal_waits_;
+  core_.when_durable(mark, [self = shared_from_this(), then = std::move(then)](Status status) {
+    asio::post(*self->loop_, [self, then, status = std::move(status)] {
+      --self->journal_waits_;
+      then(status);
+      self->resume_reading();
+    });
+  });
 }
 
 // ---- Inbound PUBLISH ----------------------------------------------------------------------
@@ -459,12 +491,38 @@ void Connection::handle_publish(Publish& publish) {
   core_.hooks().on_publish(identity_, stored.message, std::move(done));
 }
 
-void Connection::on_publish_done(std::uint64_t sequence, Status status) {
-  if (pending_.empty()) return;
+Connection::PendingPublish* Connection::pending_entry(std::uint64_t sequence) {
+  if (pending_.empty()) return nullptr;
   std::uint64_t first = pending_.front().sequence;
-  if (sequence < first || sequence - first >= pending_.size()) return;
-  pending_[sequence - first].result = std::move(status);
+  if (sequence < first || sequence - first >= pending_.size()) return nullptr;
+  return &pending_[sequence - first];
+}
+
+void Connection::on_publish_done(std::uint64_t sequence, Status status) {
+  PendingPublish* entry = pending_entry(sequence);
+  if (entry == nullptr) return;
+  entry->result = std::move(status);
   finish_pending();
+}
+
+void Connection::on_journal_done(std::uint64_t sequence, Status status) {
+  PendingPublish* entry = pending_entry(sequence);
+  if (entry == nullptr) return;
+  entry->awaiting_journal = false;
+  if (!status.ok()) entry->result = std::move(status);  // not durably queued: refused
+  finish_pending();
+}
+
+std::uint64_t Connection::route_inbound(PendingPublish& entry) {
+  core_.stats().messages_received.fetch_add(1, std::memory_order_relaxed);
+  Message message;
+  message.topic = std::move(entry.message.topic);
+  message.payload = std::make_shared<const std::string>(std::move(entry.message.payload));
+  message.qos = entry.message.qos;
+  message.retain = entry.message.retain;
+  message.properties = forwarded_properties(entry.message.properties);
+  message.origin_client_id = identity_.client_id;
+  return core_.route(message);
 }
 
 // Completes inbound publishes in arrival order, so subscribers see one client's messages in
@@ -472,12 +530,29 @@ void Connection::on_publish_done(std::uint64_t sequence, Status status) {
 // After the connection closed, accepted messages are still forwarded (they were received
 // before the client left) but nothing is written back.
 void Connection::finish_pending() {
-  while (!pending_.empty() && pending_.front().result) {
+  const bool closed = state_ == State::kClosed;
+  // Forwards, in order, every accepted message whose predecessors are forwarded. One queued
+  // for a persistent session is acknowledged (PUBACK/PUBREC) only once that is durable, so an
+  // acknowledged message survives a crash (docs/mqtt.md, "Sessions"); the ones behind it are
+  // forwarded meanwhile (they share its fsync) but acknowledged after it (clause 4.6).
+  for (PendingPublish& entry : pending_) {
+    if (!entry.result) break;
+    if (entry.routed || entry.duplicate || !entry.result->ok()) continue;
+    entry.routed = true;
+    std::uint64_t mark = route_inbound(entry);
+    if (mark == 0 || closed) continue;
+    entry.awaiting_journal = true;
+    core_.when_durable(mark, [self = shared_from_this(), sequence = entry.sequence](Status s) {
+      asio::post(*self->loop_, [self, sequence, status = std::move(s)]() mutable {
+        self->on_journal_done(sequence, std::move(status));
+      });
+    });
+  }
+  while (!pending_.empty() && pending_.front().result && !pending_.front().awaiting_journal) {
     PendingPublish entry = std::move(pending_.front());
     pending_.pop_front();
     const Status& result = *entry.result;
     std::uint8_t qos = entry.message.qos;
-    const bool closed = state_ == State::kClosed;
     if (!result.ok() && closed) {
       core_.stats().publishes_refused.fetch_add(1, std::memory_order_relaxed);
       continue;
@@ -497,17 +572,6 @@ void Connection::finish_pending() {
         send(refusal);
       }
       continue;
-    }
-    if (!entry.duplicate) {
-      core_.stats().messages_received.fetch_add(1, std::memory_order_relaxed);
-      Message message;
-      message.topic = std::move(entry.message.topic);
-      message.payload = std::make_shared<const std::string>(std::move(entry.message.payload));
-      message.qos = qos;
-      message.retain = entry.message.retain;
-      message.properties = forwarded_properties(entry.message.properties);
-      message.origin_client_id = identity_.client_id;
-      core_.route(message);
     }
     if (closed) continue;
     if (qos == 1) send(PublishResponse{PacketType::kPuback, entry.packet_id, 0, {}});
@@ -576,6 +640,7 @@ void Connection::handle_subscribe(const Subscribe& subscribe) {
     SubscriptionOptions options;
     std::uint8_t retain_handling;
     bool is_new;
+    std::size_t index;  // in suback.reason_codes
   };
   std::vector<Granted> granted;
   for (const auto& request : subscribe.subscriptions) {
@@ -591,30 +656,59 @@ void Connection::handle_subscribe(const Subscribe& subscribe) {
       auto result = core_.subscribe(*session_, request.filter, options);
       code = result.code;
       if (code <= 2) {
-        granted.push_back(Granted{request.filter, options, request.retain_handling, result.is_new});
+        granted.push_back(Granted{request.filter, options, request.retain_handling, result.is_new,
+                                  suback.reason_codes.size()});
       } else if (!v5) {
         code = reason::kUnspecifiedError;
       }
     }
     suback.reason_codes.push_back(code);
   }
-  send(suback);
-  for (const auto& g : granted) {
-    if (g.retain_handling == 2 || (g.retain_handling == 1 && !g.is_new)) continue;
-    core_.send_retained(*session_, g.filter, g.options);
-  }
-  for (const auto& g : granted) core_.hooks().on_subscribed(identity_, g.filter);
-  pump();
+  // A persistent session's subscriptions are durable before SUBACK grants them.
+  std::uint64_t mark = granted.empty() ? 0 : session_->save_state();
+  after_journal(mark, [this, suback = std::move(suback), granted](Status journaled) mutable {
+    if (state_ == State::kClosed) return;
+    if (!journaled.ok()) {
+      spdlog::error("mqtt {}: subscriptions of '{}' not saved: {}", identity_.peer,
+                    identity_.client_id, journaled.error().detail);
+      for (const auto& g : granted) {
+        core_.unsubscribe(*session_, g.filter);
+        suback.reason_codes[g.index] = reason::kUnspecifiedError;
+      }
+      send(suback);
+      return;
+    }
+    send(suback);
+    for (const auto& g : granted) {
+      if (g.retain_handling == 2 || (g.retain_handling == 1 && !g.is_new)) continue;
+      core_.send_retained(*session_, g.filter, g.options);
+    }
+    for (const auto& g : granted) core_.hooks().on_subscribed(identity_, g.filter);
+    pump();
+  });
 }
 
 void Connection::handle_unsubscribe(const Unsubscribe& unsubscribe) {
   Unsuback unsuback;
   unsuback.packet_id = unsubscribe.packet_id;
+  bool removed = false;
   for (const auto& filter : unsubscribe.filters) {
     bool existed = core_.unsubscribe(*session_, filter);
+    removed = removed || existed;
     unsuback.reason_codes.push_back(existed ? reason::kSuccess : reason::kNoSubscriptionExisted);
   }
-  send(unsuback);
+  std::uint64_t mark = removed ? session_->save_state() : 0;
+  after_journal(mark, [this, unsuback = std::move(unsuback)](Status journaled) mutable {
+    if (state_ == State::kClosed) return;
+    if (!journaled.ok()) {
+      // Removed here, but a restart could bring them back: not a success (MQTT 5 only;
+      // a 3.1.1 UNSUBACK has no codes).
+      spdlog::error("mqtt {}: subscriptions of '{}' not saved: {}", identity_.peer,
+                    identity_.client_id, journaled.error().detail);
+      for (auto& code : unsuback.reason_codes) code = reason::kUnspecifiedError;
+    }
+    send(unsuback);
+  });
 }
 
 void Connection::handle_disconnect(const Disconnect& disconnect) {
@@ -624,7 +718,7 @@ void Connection::handle_disconnect(const Disconnect& disconnect) {
       close_for_error(wire::protocol_error("session expiry set at DISCONNECT"));
       return;
     }
-    session_->set_expiry(std::min(*expiry, core_.options().session_expiry_max_s));
+    core_.set_expiry(*session_, std::min(*expiry, core_.options().session_expiry_max_s));
   }
   // A normal DISCONNECT discards the will, except reason 0x04 ([MQTT-3.1.2-10], 3.14.2.1).
   close(std::nullopt, disconnect.reason_code == reason::kDisconnectWithWill);
@@ -733,6 +827,9 @@ void Connection::close(std::optional<std::uint8_t> v5_reason, bool with_will,
     disconnect.reason_code = *v5_reason;
     if (!reason_text.empty()) disconnect.properties.reason_string = std::move(reason_text);
     send(disconnect);
+  }
+  if (!was_connected && session_) {
+    core_.detach(session_, id_);  // closed while CONNACK waited for the session journal
   }
   if (was_connected) {
     if (with_will) publish_will();

@@ -38,6 +38,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::uint16_t packet_id = 0;
     bool duplicate = false;  // a resent QoS 2 PUBLISH already accepted: PUBREC only
     std::optional<Status> result;
+    bool routed = false;            // forwarded to subscribers
+    bool awaiting_journal = false;  // its acknowledgement waits for the session journal
   };
 
   void begin();  // after the TLS handshake, if any
@@ -49,6 +51,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void dispatch(Packet& packet);
 
   void handle_connect(Connect& connect);
+  // CONNACK and what follows it, once the session's journal write (if any) is durable.
+  void finish_connect(Connack connack, Status journaled);
   bool refuse_connect(std::uint8_t v5_code, std::uint8_t v311_code, std::string reason_text = {});
   void handle_publish(Publish& publish);
   void handle_response(const PublishResponse& response);
@@ -57,6 +61,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void handle_disconnect(const Disconnect& disconnect);
 
   void on_publish_done(std::uint64_t sequence, Status status);
+  void on_journal_done(std::uint64_t sequence, Status status);
+  PendingPublish* pending_entry(std::uint64_t sequence);
+  // Forwards an accepted inbound message; the journal mark its acknowledgement waits for.
+  std::uint64_t route_inbound(PendingPublish& entry);
+  // Runs `then` on this connection's loop once the session journal is durable up to `mark`
+  // (at once for 0), reading nothing meanwhile, so answers keep the order of requests.
+  void after_journal(std::uint64_t mark, std::function<void(Status)> then);
   void finish_pending();
   void resume_reading();
   bool should_pause() const;
@@ -110,6 +121,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool rate_wait_ = false;
 
   std::deque<PendingPublish> pending_;
+  std::size_t journal_waits_ = 0;  // after_journal() calls not answered yet
   std::uint64_t next_sequence_ = 1;
 
   std::string pending_out_;

@@ -19,6 +19,8 @@ struct Message {
   // content type, response topic, correlation data, user properties.
   Properties properties;
   std::string origin_client_id;  // for the MQTT 5 No Local option; "" for broker publishes
+  // Its name in the session journal, per session (0: not journaled). Set by Session::enqueue.
+  std::uint64_t sequence = 0;
 };
 
 // What a subscription asked for (MQTT 5.0 clause 3.8.3.1).

@@ -4,16 +4,80 @@
 
 namespace citytwin::mqtt {
 
-bool Session::enqueue(Message message, std::size_t limit) {
+bool Session::enqueue(Message message, std::size_t limit, std::uint64_t* mark) {
   std::lock_guard lock(mutex_);
   if (owner_ == 0 && message.qos == 0) return false;
   if (queue_.size() >= limit) return false;
+  // Written under the lock, so the journal sees a message's put before its erase (the
+  // connection may send it and get the PUBACK as soon as it is queued).
+  std::uint64_t written = journal_message_locked(message);
+  if (mark != nullptr) *mark = written;
   queue_.push_back(std::move(message));
   if (owner_ != 0 && !wake_pending_ && wake_) {
     wake_pending_ = true;
     wake_();
   }
   return true;
+}
+
+std::uint64_t Session::journal_message_locked(Message& message) {
+  if (message.sequence != 0) {  // restored: already in the journal
+    next_sequence_ = std::max(next_sequence_, message.sequence + 1);
+    return 0;
+  }
+  if (journal_ == nullptr || message.qos == 0) return 0;
+  message.sequence = next_sequence_++;
+  return journal_->put_message(
+      client_id_,
+      SavedSession::QueuedMessage{message.topic, message.payload ? *message.payload : std::string(),
+                                  message.qos, message.retain, message.sequence});
+}
+
+void Session::forget_locked(const Message& message) {
+  if (journal_ != nullptr && message.sequence != 0) {
+    journal_->erase_message(client_id_, message.sequence);
+  }
+}
+
+SavedSession Session::state_locked() const {
+  SavedSession state;
+  state.client_id = client_id_;
+  state.expiry_s = expiry_seconds_;
+  for (const auto& [filter, options] : subscriptions_) {
+    state.subscriptions.push_back(
+        {filter, options.qos, options.no_local, options.retain_as_published});
+  }
+  return state;
+}
+
+std::uint64_t Session::start_journal(SessionPersistence& journal) {
+  std::lock_guard lock(mutex_);
+  journal_ = &journal;
+  std::uint64_t mark = journal.put_session(state_locked());
+  // What the session already holds, in delivery order: in flight first, then queued.
+  for (std::uint16_t id : send_order_) {
+    auto it = inflight_.find(id);
+    // A QoS 2 message past PUBREC is the client's already: only its PUBREL is owed.
+    if (it == inflight_.end() || it->second.stage == Stage::kAwaitPubcomp) continue;
+    mark = std::max(mark, journal_message_locked(it->second.message));
+  }
+  for (auto& message : queue_) mark = std::max(mark, journal_message_locked(message));
+  return mark;
+}
+
+void Session::stop_journal() {
+  std::lock_guard lock(mutex_);
+  journal_ = nullptr;
+}
+
+bool Session::journaled() const {
+  std::lock_guard lock(mutex_);
+  return journal_ != nullptr;
+}
+
+std::uint64_t Session::save_state() {
+  std::lock_guard lock(mutex_);
+  return journal_ != nullptr ? journal_->put_session(state_locked()) : 0;
 }
 
 std::shared_ptr<std::atomic<bool>> Session::defer_will() {
@@ -99,6 +163,7 @@ bool Session::on_puback(std::uint16_t packet_id) {
   std::lock_guard lock(mutex_);
   auto it = inflight_.find(packet_id);
   if (it == inflight_.end() || it->second.stage != Stage::kAwaitPuback) return false;
+  forget_locked(it->second.message);
   inflight_.erase(it);
   std::erase(send_order_, packet_id);
   return true;
@@ -117,6 +182,7 @@ bool Session::on_pubcomp(std::uint16_t packet_id) {
   std::lock_guard lock(mutex_);
   auto it = inflight_.find(packet_id);
   if (it == inflight_.end() || it->second.stage != Stage::kAwaitPubcomp) return false;
+  forget_locked(it->second.message);
   inflight_.erase(it);
   std::erase(send_order_, packet_id);
   return true;
@@ -124,7 +190,11 @@ bool Session::on_pubcomp(std::uint16_t packet_id) {
 
 void Session::release(std::uint16_t packet_id) {
   std::lock_guard lock(mutex_);
-  if (inflight_.erase(packet_id) > 0) std::erase(send_order_, packet_id);
+  auto it = inflight_.find(packet_id);
+  if (it == inflight_.end()) return;
+  forget_locked(it->second.message);
+  inflight_.erase(it);
+  std::erase(send_order_, packet_id);
 }
 
 std::size_t Session::queued() const {
@@ -186,19 +256,6 @@ bool Session::expired(std::chrono::steady_clock::time_point now) const {
   std::lock_guard lock(mutex_);
   if (owner_ != 0 || !detached_at_) return false;
   return now - *detached_at_ >= std::chrono::seconds(expiry_seconds_);
-}
-
-std::vector<Message> Session::undelivered() const {
-  std::lock_guard lock(mutex_);
-  std::vector<Message> out;
-  for (std::uint16_t id : send_order_) {
-    auto it = inflight_.find(id);
-    if (it != inflight_.end()) out.push_back(it->second.message);
-  }
-  for (const auto& message : queue_) {
-    if (message.qos > 0) out.push_back(message);
-  }
-  return out;
 }
 
 }  // namespace citytwin::mqtt

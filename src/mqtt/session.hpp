@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "citytwin/mqtt/broker.hpp"
 #include "message.hpp"
 
 namespace citytwin::mqtt {
@@ -31,7 +32,20 @@ class Session {
   // Queues a message (already downgraded to the subscription's QoS). Dropped and false when
   // `limit` messages are already queued, or for QoS 0 while no connection is attached
   // (clause 4.1: only QoS 1 and 2 are kept for an offline client). Wakes the connection.
-  bool enqueue(Message message, std::size_t limit);
+  // A journaled session journals a QoS 1/2 message and sets `*mark` to the write's mark; a
+  // message that already has a sequence (restored from the journal) is not written again.
+  bool enqueue(Message message, std::size_t limit, std::uint64_t* mark = nullptr);
+
+  // --- The journal (SessionPersistence) of a persistent session -----------------------------
+  // Starts journaling: writes the session's state and every QoS 1/2 message it holds that
+  // has no sequence yet; returns the mark of the last write.
+  std::uint64_t start_journal(SessionPersistence& journal);
+  // Stops journaling (the session ended or is no longer persistent); acknowledgements
+  // received after this write nothing.
+  void stop_journal();
+  bool journaled() const;
+  // Writes the session's expiry and subscriptions when journaled; the mark, else 0.
+  std::uint64_t save_state();
 
   // --- Called by the owning connection's thread ------------------------------------------
   // The connection `owner` takes the session; `wake` is called (under the session lock,
@@ -87,10 +101,6 @@ class Session {
   // Whether a detached session has outlived its expiry at `now`.
   bool expired(std::chrono::steady_clock::time_point now) const;
 
-  // QoS 1/2 messages the client has not acknowledged (in send order), then the queued ones:
-  // what a saved session must deliver after a restart.
-  std::vector<Message> undelivered() const;
-
  private:
   enum class Stage { kAwaitPuback, kAwaitPubrec, kAwaitPubcomp };
   struct Inflight {
@@ -98,6 +108,9 @@ class Session {
     Stage stage;
   };
   std::uint16_t free_packet_id();
+  SavedSession state_locked() const;
+  std::uint64_t journal_message_locked(Message& message);
+  void forget_locked(const Message& message);
 
   const std::string client_id_;
   mutable std::mutex mutex_;
@@ -113,6 +126,8 @@ class Session {
   std::uint32_t expiry_seconds_ = 0;
   std::optional<std::chrono::steady_clock::time_point> detached_at_;
   std::shared_ptr<std::atomic<bool>> deferred_will_cancelled_;
+  SessionPersistence* journal_ = nullptr;
+  std::uint64_t next_sequence_ = 1;
 };
 
 }  // namespace citytwin::mqtt

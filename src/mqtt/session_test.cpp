@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_session_journal.hpp"
+
 namespace citytwin::mqtt {
 namespace {
 
@@ -126,6 +128,82 @@ TEST(Session, InboundQos2Identifiers) {
   EXPECT_TRUE(session.inbound_qos2_seen(5));
   EXPECT_TRUE(session.forget_inbound_qos2(5));
   EXPECT_FALSE(session.forget_inbound_qos2(5));
+}
+
+// The journal of a persistent session (docs/mqtt.md, "Sessions").
+TEST(Session, JournalsQos1And2MessagesUntilAcknowledged) {
+  TestSessionJournal journal;
+  Session session("c");
+  session.set_expiry(60);
+  EXPECT_GT(session.start_journal(journal), 0u);
+  EXPECT_EQ(journal.sessions(), 1u);
+  session.attach(7, [] {});
+  std::uint64_t mark = 0;
+  EXPECT_TRUE(session.enqueue(message(0), 10, &mark));
+  EXPECT_EQ(mark, 0u);  // QoS 0 is never kept
+  EXPECT_TRUE(session.enqueue(message(1), 10, &mark));
+  EXPECT_GT(mark, 0u);
+  EXPECT_TRUE(session.enqueue(message(2), 10, &mark));
+  EXPECT_EQ(journal.messages("c"), 2u);
+  auto batch = session.next_batch(7, 10, 10);
+  ASSERT_EQ(batch.size(), 3u);
+  EXPECT_TRUE(session.on_puback(batch[1].packet_id));
+  EXPECT_EQ(journal.messages("c"), 1u);
+  EXPECT_TRUE(session.on_pubrec(batch[2].packet_id));
+  EXPECT_EQ(journal.messages("c"), 1u);  // until PUBCOMP: at least once, never lost
+  EXPECT_TRUE(session.on_pubcomp(batch[2].packet_id));
+  EXPECT_EQ(journal.messages("c"), 0u);
+}
+
+TEST(Session, StartingTheJournalWritesWhatItHolds) {
+  TestSessionJournal journal;
+  Session session("c");
+  session.set_expiry(60);
+  session.set_subscription("a/#", SubscriptionOptions{1, false, false});
+  EXPECT_TRUE(session.enqueue(message(1), 10));
+  EXPECT_TRUE(session.enqueue(message(1), 10));
+  session.start_journal(journal);
+  EXPECT_EQ(journal.messages("c"), 2u);
+  auto saved = journal.load();
+  ASSERT_TRUE(saved.ok());
+  ASSERT_EQ(saved->size(), 1u);
+  EXPECT_EQ((*saved)[0].expiry_s, 60u);
+  ASSERT_EQ((*saved)[0].subscriptions.size(), 1u);
+  EXPECT_EQ((*saved)[0].subscriptions[0].filter, "a/#");
+  EXPECT_LT((*saved)[0].messages[0].sequence, (*saved)[0].messages[1].sequence);
+}
+
+TEST(Session, RestoredMessagesAreNotWrittenAgainAndSequencesGoOn) {
+  TestSessionJournal journal;
+  Session session("c");
+  session.set_expiry(60);
+  session.start_journal(journal);
+  Message restored = message(1);
+  restored.sequence = 41;
+  std::uint64_t mark = 0;
+  EXPECT_TRUE(session.enqueue(restored, 10, &mark));
+  EXPECT_EQ(mark, 0u);
+  EXPECT_EQ(journal.messages("c"), 0u);
+  EXPECT_TRUE(session.enqueue(message(1), 10));
+  auto saved = journal.load();
+  ASSERT_TRUE(saved.ok());
+  ASSERT_EQ((*saved)[0].messages.size(), 1u);
+  EXPECT_EQ((*saved)[0].messages[0].sequence, 42u);
+}
+
+TEST(Session, AStoppedJournalIsNotWritten) {
+  TestSessionJournal journal;
+  Session session("c");
+  session.set_expiry(60);
+  session.start_journal(journal);
+  session.attach(7, [] {});
+  EXPECT_TRUE(session.enqueue(message(1), 10));
+  auto batch = session.next_batch(7, 10, 10);
+  session.stop_journal();
+  EXPECT_FALSE(session.journaled());
+  EXPECT_EQ(session.save_state(), 0u);
+  EXPECT_TRUE(session.on_puback(batch[0].packet_id));
+  EXPECT_EQ(journal.messages("c"), 1u);  // the new session of the client erases it, not this one
 }
 
 }  // namespace

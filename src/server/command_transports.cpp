@@ -1,6 +1,7 @@
 #include "command_transports.hpp"
 
 #include <boost/json.hpp>
+#include <future>
 
 namespace citytwin::server {
 
@@ -10,8 +11,13 @@ std::string command_topic(const ingest::CommandDevice& device) {
 
 Result<std::optional<boost::json::value>> MqttCommandTransport::send(
     const ingest::DeviceCommand& command) {
+  // Handed over only once durably queued for the device's persistent session, if it has
+  // one: a crash after this delivers it from the session journal (docs/mqtt.md, "Sessions").
+  auto queued = std::make_shared<std::promise<Status>>();
   CT_RETURN_IF_ERROR(broker_.publish(command_topic(command.device), ingest::encode_command(command),
-                                     command.mqtt.qos, command.mqtt.retain));
+                                     command.mqtt.qos, command.mqtt.retain,
+                                     [queued](Status status) { queued->set_value(status); }));
+  CT_RETURN_IF_ERROR(queued->get_future().get());
   return std::optional<boost::json::value>();
 }
 

@@ -9,9 +9,11 @@ namespace citytwin::server {
 // MQTT commands (iotagent-json / iotagent-ul "MQTT binding"): a PUBLISH of the command on
 // /{apikey}/{device_id}/cmd through the built-in broker, QoS 1 unless the command's "mqtt"
 // member says otherwise. A device with a
-// persistent session that is offline gets it when it reconnects (the broker's session queue);
-// sessions end with the process, so commands handed over before a restart are published
-// again when the device subscribes anew (resend_on_reconnect). The result comes on cmdexe.
+// persistent session that is offline gets it when it reconnects (the broker's session queue,
+// journaled: send() returns once the command is durably queued). A command not yet handed
+// over when the process ended is published again when the device subscribes anew or
+// resumes its session (resend_on_reconnect), so after a crash a device may get a command
+// twice, never not at all. The result comes on cmdexe.
 class MqttCommandTransport final : public ingest::CommandTransport {
  public:
   explicit MqttCommandTransport(mqtt::Broker& broker) : broker_(broker) {}

@@ -159,6 +159,11 @@ void MqttHooks::on_subscribed(const mqtt::ClientIdentity& client, std::string_vi
   });
 }
 
+void MqttHooks::on_session_resumed(const mqtt::ClientIdentity& client,
+                                   const std::vector<std::string>& topic_filters) {
+  for (const auto& filter : topic_filters) on_subscribed(client, filter);
+}
+
 bool MqttHooks::may_subscribe(const mqtt::ClientIdentity& client, std::string_view topic_filter) {
   // A device subscribes to its own command topics only; other clients to anything.
   if (auto device = device_of(client.client_id)) {

@@ -75,6 +75,10 @@ class MqttHooks : public mqtt::BrokerHooks {
   bool may_subscribe(const mqtt::ClientIdentity& client, std::string_view topic_filter) override;
   void on_disconnect(const mqtt::ClientIdentity& client) override;
   void on_subscribed(const mqtt::ClientIdentity& client, std::string_view topic_filter) override;
+  // A device back on a persistent session restored after a crash does not subscribe again:
+  // its commands not yet in the broker's session journal are handed over now.
+  void on_session_resumed(const mqtt::ClientIdentity& client,
+                          const std::vector<std::string>& topic_filters) override;
 
   // Device commands (docs/ingest.md, "Commands"): results on .../cmdexe complete commands
   // (acknowledged once durable, refused like a bad measure), and a subscription that covers

@@ -72,4 +72,12 @@ Status EntityStore::delete_documents(std::string_view ns, std::span<const std::s
   return ok_status();
 }
 
+Status EntityStore::write_documents(std::span<const DocumentChange> changes) {
+  for (const auto& change : changes) {
+    CT_RETURN_IF_ERROR(change.value ? put_document(change.ns, change.key, *change.value)
+                                    : delete_document(change.ns, change.key));
+  }
+  return ok_status();
+}
+
 }  // namespace citytwin::store

@@ -496,6 +496,20 @@ TYPED_TEST(EntityStoreConformance, DeleteDocumentsRemovesEveryKeyGiven) {
   EXPECT_THAT(*listed, ElementsAre(std::pair<std::string, std::string>("b", "b")));
 }
 
+TYPED_TEST(EntityStoreConformance, WriteDocumentsPutsAndDeletesAcrossNamespaces) {
+  auto& store = *this->store_;
+  ASSERT_TRUE(store.put_document("one", "old", "x").ok());
+  std::vector<DocumentChange> changes{{"one", "old", std::nullopt},
+                                      {"one", "new", "1"},
+                                      {"two", std::string("a\0b", 3), "2"},
+                                      {"two", "missing", std::nullopt}};
+  ASSERT_TRUE(store.write_documents(changes).ok());
+  EXPECT_THAT(*store.list_documents("one"),
+              ElementsAre(std::pair<std::string, std::string>("new", "1")));
+  EXPECT_THAT(*store.list_documents("two"),
+              ElementsAre(std::pair<std::string, std::string>(std::string("a\0b", 3), "2")));
+}
+
 TYPED_TEST(EntityStoreConformance, DocumentsAreGroupedByNamespace) {
   EntityStore& store = *this->store_;
   ASSERT_TRUE(store.put_document("contexts", "https://b", "B").ok());

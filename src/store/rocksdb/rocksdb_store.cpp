@@ -368,6 +368,18 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
     return kv::to_status(db_->Write(write_options_, &batch), "delete_documents");
   }
 
+  Status write_documents(std::span<const DocumentChange> changes) override {
+    if (changes.empty()) return ok_status();
+    rocksdb::WriteBatch batch;
+    for (const auto& change : changes) {
+      std::string key = kv::document_key(change.ns, change.key);
+      auto added = change.value ? batch.Put(family(Family::kDocuments), key, *change.value)
+                                : batch.Delete(family(Family::kDocuments), key);
+      CT_RETURN_IF_ERROR(kv::to_status(added, "write_documents"));
+    }
+    return kv::to_status(db_->Write(write_options_, &batch), "write_documents");
+  }
+
   Result<std::optional<std::string>> get_document(std::string_view ns,
                                                   std::string_view key) const override {
     std::string value;

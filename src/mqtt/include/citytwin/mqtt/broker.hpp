@@ -134,6 +134,13 @@ class BrokerHooks {
     (void)client;
     (void)topic_filter;
   }
+  // A connection resumed a session that already existed (CONNACK Session Present = 1) and
+  // holds these subscriptions. Must not block.
+  virtual void on_session_resumed(const ClientIdentity& client,
+                                  const std::vector<std::string>& topic_filters) {
+    (void)client;
+    (void)topic_filters;
+  }
   // The connection ended (any reason), after its will, if any, was handed to on_publish.
   virtual void on_disconnect(const ClientIdentity& client) { (void)client; }
 };
@@ -151,6 +158,9 @@ struct SavedSession {
     std::string payload;
     std::uint8_t qos = 1;
     bool retain = false;
+    // Orders a session's messages and names each in the journal (unique per client id,
+    // increasing); 0 for a message saved by a version that kept no journal.
+    std::uint64_t sequence = 0;
   };
   std::string client_id;
   std::uint32_t expiry_s = 0;
@@ -159,21 +169,39 @@ struct SavedSession {
   std::vector<QueuedMessage> messages;
 };
 
-// Where the broker keeps persistent sessions while it is stopped.
+// Where the broker keeps persistent sessions so that they survive a restart, kill -9 and
+// power loss included: a journal of changes, written asynchronously. Each write returns a
+// mark; when_durable(mark) reports once that write and every earlier one are durable, and
+// the broker acknowledges (CONNACK, SUBACK, UNSUBACK, the publisher's PUBACK) only then.
+// Thread-safe. The write calls are made under the broker's session locks, so they must only
+// queue the change (never block on the disk).
 class SessionPersistence {
  public:
   virtual ~SessionPersistence() = default;
-  // The sessions saved by the last stop (none the first time).
+  // Every persistent session in the journal, with its messages in sequence order.
   virtual Result<std::vector<SavedSession>> load() = 0;
-  // Replaces what is saved with `sessions`.
-  virtual Status save(const std::vector<SavedSession>& sessions) = 0;
+  // A session's existence, expiry and subscriptions (`session.messages` is not written).
+  virtual std::uint64_t put_session(const SavedSession& session) = 0;
+  // Removes a session and every message kept for it.
+  virtual std::uint64_t erase_session(const std::string& client_id) = 0;
+  // A QoS 1/2 message owed to the client, named by its sequence.
+  virtual std::uint64_t put_message(const std::string& client_id,
+                                    const SavedSession::QueuedMessage& message) = 0;
+  // A message the client acknowledged. May be written lazily, with a later batch: a crash
+  // before then delivers it once more (at least once), never loses one.
+  virtual void erase_message(const std::string& client_id, std::uint64_t sequence) = 0;
+  // Calls `done` once every write up to `mark` is durable (OK) or failed; on any thread
+  // (possibly this one, at once), so it must only schedule work.
+  virtual void when_durable(std::uint64_t mark, std::function<void(Status)> done) = 0;
+  // Writes everything pending, lazy changes included, and returns once it is durable.
+  virtual Status flush() = 0;
 };
 
 // An MQTT 3.1.1 and 5.0 broker over TCP (docs/mqtt.md). Owns its event-loop threads.
 class Broker {
  public:
-  // `persistence`, when given, restores persistent sessions in start() and saves them in
-  // stop(), so they survive a restart of the server.
+  // `persistence`, when given, restores persistent sessions in start() and journals every
+  // change to them, so they survive a restart or a crash of the server.
   Broker(BrokerOptions options, BrokerHooks& hooks, MetricsRegistry& metrics,
          SessionPersistence* persistence = nullptr);
   ~Broker();  // stops
@@ -189,14 +217,16 @@ class Broker {
   // sweep (at most a second) forgets them.
   std::size_t tracked_connections() const;
   // Closes every connection (wills are not published: the broker is going away) and joins
-  // the threads. Persistent sessions are saved to the SessionPersistence, if any (a crash
-  // loses what changed since the last start).
+  // the threads; the SessionPersistence, if any, is flushed.
   void stop();
 
   // Publishes to subscribers as the broker itself (for commands to devices on
   // /{apikey}/{device_id}/cmd); not passed to on_publish. kBadRequestData for an invalid
-  // topic name or a QoS above 2.
-  Status publish(std::string topic, std::string payload, std::uint8_t qos, bool retain);
+  // topic name or a QoS above 2. `queued`, when given, is called once the message is durably
+  // queued for every persistent session it went to (at once when none), with the journal's
+  // status; on any thread, so it must only schedule work or signal.
+  Status publish(std::string topic, std::string payload, std::uint8_t qos, bool retain,
+                 std::function<void(Status)> queued = {});
 
  private:
   class Impl;
