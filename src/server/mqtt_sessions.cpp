@@ -128,7 +128,7 @@ std::optional<mqtt::SavedSession> decode(std::string_view text) {
 
 std::optional<mqtt::SavedSession::QueuedMessage> decode_message_text(std::string_view text) {
   boost::system::error_code ec;
-  auto value = boost::json::parse(text, ec);
+  auto value = citytwin::parse_json(text, ec);
   if (ec || !value.is_object()) return std::nullopt;
   try {
     return decode_message(value.as_object());
