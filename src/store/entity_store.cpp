@@ -1,5 +1,6 @@
 #include "citytwin/store/entity_store.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "citytwin/store/history_columns_builder.hpp"
@@ -69,6 +70,25 @@ Result<std::vector<std::optional<std::string>>> EntityStore::multi_get_latest(
 
 Status EntityStore::delete_documents(std::string_view ns, std::span<const std::string> keys) {
   for (const auto& key : keys) CT_RETURN_IF_ERROR(delete_document(ns, key));
+  return ok_status();
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> EntityStore::documents_between(
+    std::string_view ns, std::string_view lower, std::string_view upper) const {
+  auto all = list_documents(ns);
+  if (!all) return std::move(all).error();
+  std::vector<std::pair<std::string, std::string>> inside;
+  for (auto& entry : *all) {
+    if (entry.first >= lower && entry.first < upper) inside.push_back(std::move(entry));
+  }
+  std::sort(inside.begin(), inside.end());
+  return inside;
+}
+
+Status EntityStore::write_documents(std::span<const DocumentWrite> puts,
+                                    std::span<const DocumentWrite> erases) {
+  for (const auto& put : puts) CT_RETURN_IF_ERROR(put_document(put.ns, put.key, put.value));
+  for (const auto& erase : erases) CT_RETURN_IF_ERROR(delete_document(erase.ns, erase.key));
   return ok_status();
 }
 
