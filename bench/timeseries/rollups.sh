@@ -71,7 +71,22 @@ build_seconds=$(awk -v s="$build_started" -v e="$(date +%s.%N)" 'BEGIN {printf "
 build_cpu=$(cat /proc/$pid/task/*/schedstat | awk -v b="$cpu_before" '{s += $1} END {printf "%.1f", (s - b) / 1e9}')
 with=$(tsbench query citytwin-aligned "$port" "$sensors" "$points" "$pid")
 stop
-rollup_bytes=$(( $(bytes_of "$work/ct") - raw_bytes ))
+all_bytes=$(bytes_of "$work/ct")
+# The store flushes every column family at a clean stop: the rollup rows are then in the SST
+# files of the documents family, the only ones holding keys of the "rollup-rows" namespace.
+rollup_bytes=$(/usr/bin/python3 - "$work/ct" <<'PY'
+import os, sys
+total = 0
+for root, _, files in os.walk(sys.argv[1]):
+    for name in files:
+        if name.endswith(".sst"):
+            path = os.path.join(root, name)
+            with open(path, "rb") as f:
+                if b"rollup-rows" in f.read():
+                    total += os.path.getsize(path)
+print(total)
+PY
+)
 
 echo "### Rollups: $sensors sensors x $points points ($loaded loaded), $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo
@@ -82,4 +97,4 @@ paste <(echo "$without") <(echo "$with") | while read -r name ms check cpu _name
 done
 echo
 echo "First build of every sensor's rollups (from the compressed chunks): ${build_seconds} s wall, ${build_cpu} s server CPU."
-echo "Data directory after a clean stop: $raw_bytes bytes without rollups, $rollup_bytes bytes more with them ($(awk -v b="$rollup_bytes" -v n="$loaded" 'BEGIN {printf "%.3f", b / n}') bytes per raw point)."
+echo "Rollup rows on disk (SST files of the documents family after a clean stop): $rollup_bytes bytes, $(awk -v b="$rollup_bytes" -v n="$loaded" 'BEGIN {printf "%.3f", b / n}') bytes per raw point; whole data directory $raw_bytes bytes before the rollups, $all_bytes after (RocksDB compactions in between move it too)."
