@@ -482,7 +482,8 @@ Status HistoryRollups::apply_trims(std::string_view tenant, std::span<store::Cha
     std::string prefix = entity_prefix(tenant, change.id);
     for (const store::HistoryErase& erase : change.erase_history) {
       if (!erase.before || erase.sample) continue;
-      if (erase.attribute.empty()) CT_RETURN_IF_ERROR(keep_type_record(tenant, change, *erase.before));
+      if (erase.attribute.empty())
+        CT_RETURN_IF_ERROR(keep_type_record(tenant, change, *erase.before));
       auto trimmed = summarize(store_, tenant, change.id, erase.attribute,
                                {std::numeric_limits<std::int64_t>::min(), *erase.before},
                                resolution, [](std::string_view, std::int64_t) { return true; });
@@ -513,8 +514,8 @@ Status HistoryRollups::apply_trims(std::string_view tenant, std::span<store::Cha
   return store_.apply(tenant, changes);
 }
 
+// The mutex is taken per entity, so a query waits for at most one entity's rebuild.
 Result<RollupPassReport> HistoryRollups::run_pass() {
-  std::lock_guard build(build_mutex_);
   RollupPassReport report;
   auto markers = store_.list_documents(kDirty);
   if (!markers) return std::move(markers).error();
@@ -526,6 +527,7 @@ Result<RollupPassReport> HistoryRollups::run_pass() {
     entities.emplace(key.substr(0, first), key.substr(first + 1, second - first - 1));
   }
   for (const auto& [tenant, id] : entities) {
+    std::lock_guard build(build_mutex_);
     CT_RETURN_IF_ERROR(refresh_locked(tenant, id));
     ++report.entities;
   }
@@ -537,7 +539,7 @@ Result<RollupPassReport> HistoryRollups::run_pass() {
   for (const auto& [tenant, tenant_rules] : rules) {
     for (const RollupRule& rule : tenant_rules) {
       if (rule.none) continue;
-      auto expired = expire_locked(tenant, rule);
+      auto expired = expire(tenant, rule);
       if (!expired) return std::move(expired).error();
       report.expired_rows += *expired;
     }
@@ -546,7 +548,7 @@ Result<RollupPassReport> HistoryRollups::run_pass() {
 }
 
 // Drops the day documents older than the rule's keep of the entities that follow it.
-Result<std::size_t> HistoryRollups::expire_locked(std::string_view tenant, const RollupRule& rule) {
+Result<std::size_t> HistoryRollups::expire(std::string_view tenant, const RollupRule& rule) {
   if (!rule.keep || (!tenant.empty() && !store_.has_tenant(tenant))) return std::size_t{0};
   auto cutoff = series::before_by(clock_.now().micros, *rule.keep);
   if (!cutoff) return std::size_t{0};
@@ -567,6 +569,7 @@ Result<std::size_t> HistoryRollups::expire_locked(std::string_view tenant, const
   }
   std::size_t expired = 0;
   for (const std::string& id : ids) {
+    std::lock_guard build(build_mutex_);
     auto own = rule_of_entity(tenant, id);
     if (!own || own->type != rule.type) continue;
     std::string prefix = entity_prefix(tenant, id);
@@ -681,18 +684,36 @@ Result<std::optional<json::object>> HistoryRollups::aggregate(std::string_view t
   }
 
   HistoryAggregator aggregator(*query.aggregation, std::move(**plan));
+  const series::BucketPlan& periods = aggregator.plan();
   for (const auto& [attribute, list] : parts) {
     for (const Part& part : list) {
+      // The rows of one period are merged first: one add_summary per period and day.
+      HistoryAggregator::Series* series = nullptr;
+      RollupRow merged;
+      std::int64_t merged_start = 0;
+      std::size_t merged_period = series::BucketPlan::kNone;
+      auto flush = [&] {
+        if (merged.numbers.count == 0) return;
+        if (series == nullptr) series = &aggregator.series(attribute, part.dataset);
+        series->add_summary(merged_start, merged.numbers);
+        if (!merged.type.empty() && series->wants_type(merged.newest)) {
+          series->set_type(merged.newest, json::string(merged.type));
+        }
+        merged = RollupRow{};
+      };
       const std::int64_t width = resolution_micros(part.rows.resolution);
       for (const RollupRow& row : part.rows.rows) {
         std::int64_t start = part.day + row.slot * width;
         if (start < from || start >= to || row.numbers.count == 0) continue;
-        auto& series = aggregator.series(attribute, part.dataset);
-        series.add_summary(start, row.numbers);
-        if (!row.type.empty() && series.wants_type(row.newest)) {
-          series.set_type(row.newest, json::string(row.type));
+        std::size_t period = periods.index_of(start);
+        if (period != merged_period) {
+          flush();
+          merged_period = period;
+          merged_start = start;
         }
+        merged.merge(row);
       }
+      flush();
     }
   }
   auto answer = aggregator.finish();

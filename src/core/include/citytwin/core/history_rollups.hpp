@@ -112,7 +112,7 @@ class HistoryRollups {
                  std::vector<store::DocumentWrite>& erases);
   Status keep_type_record(std::string_view tenant, store::Change& change,
                           std::int64_t before) const;
-  Result<std::size_t> expire_locked(std::string_view tenant, const RollupRule& rule);
+  Result<std::size_t> expire(std::string_view tenant, const RollupRule& rule);
 
   store::EntityStore& store_;
   const Clock& clock_;
