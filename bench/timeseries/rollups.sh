@@ -39,17 +39,7 @@ history_compact_after_s = 0
 history_compact_interval_ms = 1000
 CONF
 start
-/usr/bin/python3 - "$port" "$sensors" <<'PY'
-import http.client, json, sys
-port, sensors = int(sys.argv[1]), int(sys.argv[2])
-conn = http.client.HTTPConnection("127.0.0.1", port)
-for start in range(0, sensors, 1000):
-    batch = [{"id": f"urn:ngsi-ld:TemperatureSensor:s{i}", "type": "TemperatureSensor",
-              "temperature": {"type": "Property", "value": 0}} for i in range(start, min(start + 1000, sensors))]
-    conn.request("POST", "/ngsi-ld/v1/entityOperations/upsert", json.dumps(batch), {"Content-Type": "application/json"})
-    response = conn.getresponse(); response.read()
-    assert response.status in (201, 204), response.status
-PY
+tsbench create-sensors "$port" "$sensors"
 read -r loaded _ < <(tsbench load-ngsi "$port" "$work/data.ndjson" "$threads")
 target=$(( $(passes) + 2 ))
 while [ "$(passes)" -lt "$target" ]; do sleep 0.5; done

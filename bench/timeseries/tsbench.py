@@ -1,6 +1,7 @@
 """Loads the generated data set into one system and times it, or times the benchmark queries.
 Used by bench/timeseries/run.sh; talks to 127.0.0.1 only.
 
+  tsbench.py create-sensors PORT SENSORS        (the sensors as entities, before their history)
   tsbench.py load-ngsi PORT FILE THREADS        -> "<points> <seconds>"
   tsbench.py load-lp PORT PATH FILE THREADS     -> "<points> <seconds>"  (PATH: /write?...)
   tsbench.py query SYSTEM PORT SENSORS POINTS [PID]   (SYSTEM: citytwin, citytwin-aligned,
@@ -236,9 +237,21 @@ def vm_queries(port, sensors, points):
             ("last-value-all-sensors", q3)]
 
 
+def create_sensors(port, sensors):
+    """The sensors exist as entities first (their current state), as in a city."""
+    for start in range(0, sensors, 1000):
+        batch = [{"id": f"urn:ngsi-ld:TemperatureSensor:s{i}", "type": "TemperatureSensor",
+                  "temperature": {"type": "Property", "value": 0}}
+                 for i in range(start, min(start + 1000, sensors))]
+        request(port, "POST", "/ngsi-ld/v1/entityOperations/upsert", json.dumps(batch),
+                {"Content-Type": "application/json"})
+
+
 def main():
     command = sys.argv[1]
-    if command == "load-ngsi":
+    if command == "create-sensors":
+        create_sensors(int(sys.argv[2]), int(sys.argv[3]))
+    elif command == "load-ngsi":
         port, file, threads = int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
         points, seconds = load(port, ngsi_bodies(file), threads, "/ngsi-ld/v1/temporal/entities",
                                "application/json")
