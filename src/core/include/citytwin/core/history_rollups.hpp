@@ -27,7 +27,7 @@ namespace citytwin::core {
 // Downsampled rollups of one entity type, configured beside its retention rule
 // (docs/timeseries.md, "Rollups").
 struct RollupRule {
-  std::string type;    // expanded type IRI; "" for the tenant's other entities
+  std::string type;  // expanded type IRI; "" for the tenant's other entities
   // A typed retention rule without rollups: its entities get none (and do not follow the
   // default rule's rollups, as they do not follow its keep).
   bool none = false;
