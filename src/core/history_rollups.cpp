@@ -89,8 +89,9 @@ std::optional<DayKey> parse_row_key(std::string_view key, std::size_t prefix_siz
 enum class MarkKind : std::uint8_t { kDay = 0, kPurge = 1 };
 struct Mark {
   MarkKind kind = MarkKind::kDay;
-  std::string attribute;  // kPurge: "" for every attribute
-  std::int64_t day = 0;   // kDay
+  std::string attribute;               // kPurge: "" for every attribute
+  std::int64_t day = 0;                // kDay
+  std::optional<std::string> dataset;  // kPurge: only this instance of the attribute
 };
 
 std::string encode_mark(const Mark& mark) {
@@ -98,6 +99,7 @@ std::string encode_mark(const Mark& mark) {
   series::append_u8(out, static_cast<std::uint8_t>(mark.kind));
   series::append_section(out, mark.attribute);
   series::append_u64(out, static_cast<std::uint64_t>(mark.day));
+  if (mark.dataset) series::append_section(out, *mark.dataset);
   return out;
 }
 
@@ -106,11 +108,17 @@ std::optional<Mark> decode_mark(std::string_view bytes) {
   std::uint8_t kind = 0;
   std::string_view attribute;
   std::uint64_t day = 0;
-  if (!in.read_u8(kind) || kind > 1 || !in.read_section(attribute) || !in.read_u64(day) ||
-      in.remaining() != 0) {
+  if (!in.read_u8(kind) || kind > 1 || !in.read_section(attribute) || !in.read_u64(day)) {
     return std::nullopt;
   }
-  return Mark{static_cast<MarkKind>(kind), std::string(attribute), static_cast<std::int64_t>(day)};
+  Mark mark{static_cast<MarkKind>(kind), std::string(attribute), static_cast<std::int64_t>(day),
+            std::nullopt};
+  std::string_view dataset;
+  if (in.remaining() != 0) {
+    if (!in.read_section(dataset) || in.remaining() != 0) return std::nullopt;
+    mark.dataset = std::string(dataset);
+  }
+  return mark;
 }
 
 RollupResolution resolution_of(const RollupRule& rule) {
@@ -208,15 +216,24 @@ Result<RowsByDay> summarize(const store::EntityStore& store, std::string_view te
 // What an entity's markers ask for.
 struct HistoryRollups::Work {
   std::set<std::pair<std::string, std::int64_t>> days;  // (attribute, day) to rebuild
-  std::set<std::string> purged;                         // attributes, "" for all
-  bool full = false;                                    // every day of every attribute
+  // Purged scopes: (attribute, "" for all; datasetId, nullopt for all).
+  std::set<std::pair<std::string, std::optional<std::string>>> purged;
+  bool full = false;  // every day of every attribute
 
   bool empty() const { return days.empty() && purged.empty() && !full; }
-  bool purges(std::string_view attribute) const {
-    return purged.contains("") || purged.contains(std::string(attribute));
+  bool purges(std::string_view attribute, std::string_view dataset) const {
+    return std::any_of(purged.begin(), purged.end(), [&](const auto& scope) {
+      return scope.first.empty() ||
+             (scope.first == attribute && (!scope.second || *scope.second == dataset));
+    });
+  }
+  bool purges_some(std::string_view attribute) const {
+    return std::any_of(purged.begin(), purged.end(), [&](const auto& scope) {
+      return scope.first.empty() || scope.first == attribute;
+    });
   }
   bool wants(std::string_view attribute, std::int64_t day) const {
-    return full || purges(attribute) || days.contains({std::string(attribute), day});
+    return full || purges_some(attribute) || days.contains({std::string(attribute), day});
   }
 };
 
@@ -334,17 +351,19 @@ void HistoryRollups::mark(std::string_view tenant, store::Change& change,
   };
   for (const auto& sample : change.history) note(sample);
   for (const auto& sample : replaced) note(sample);
-  std::set<std::string> purged;
+  std::set<std::pair<std::string, std::optional<std::string>>> purged;
   for (const auto& erase : change.erase_history) {
     if (erase.sample) continue;  // its day comes with `replaced`
-    purged.insert(erase.attribute);
+    purged.emplace(erase.attribute, erase.attribute.empty() ? std::nullopt : erase.dataset_id);
   }
   auto put = [&](const Mark& mark) {
     change.documents.push_back(store::DocumentWrite{
         std::string(kDirty), marker_key(tenant, change.id), encode_mark(mark)});
   };
-  for (const auto& [attribute, day] : days) put(Mark{MarkKind::kDay, attribute, day});
-  for (const auto& attribute : purged) put(Mark{MarkKind::kPurge, attribute, 0});
+  for (const auto& [attribute, day] : days) put(Mark{MarkKind::kDay, attribute, day, {}});
+  for (const auto& [attribute, dataset] : purged) {
+    put(Mark{MarkKind::kPurge, attribute, 0, dataset});
+  }
 }
 
 Status HistoryRollups::refresh_locked(std::string_view tenant, std::string_view id) {
@@ -361,7 +380,7 @@ Status HistoryRollups::refresh_locked(std::string_view tenant, std::string_view 
     } else if (mark->kind == MarkKind::kDay) {
       work.days.emplace(mark->attribute, mark->day);
     } else {
-      work.purged.insert(mark->attribute);
+      work.purged.emplace(mark->attribute, mark->dataset);
     }
   }
   return rebuild(tenant, id, work, erases);
@@ -426,7 +445,7 @@ Status HistoryRollups::rebuild(std::string_view tenant, std::string_view id, con
     RollupDay day;
     day.resolution = resolution;
     auto old = stored.find(key);
-    if (old != stored.end() && !work.purges(key.attribute)) {
+    if (old != stored.end() && !work.purges(key.attribute, key.dataset)) {
       // An archive at days cannot be split into hours: the day stays daily.
       if (old->second.resolution == RollupResolution::kDay) day.resolution = old->second.resolution;
       RowSet archived(day.resolution);

@@ -266,6 +266,24 @@ TEST_F(RollupTest, RollupsOutliveRawRetention) {
   clock.micros += 20 * kMinute;  // a second trim, of partly rebuilt days
   ASSERT_TRUE(retention->run_pass().ok());
   check_random_queries(27, 120, true);
+  // Deleting one instance's history (a datasetId) drops its rollups, not its sibling's.
+  const std::optional<std::string> dataset = "urn:ngsi-ld:Dataset:b";
+  ASSERT_TRUE(fast->delete_attribute_history("", kSensor, kLevel, dataset, false).ok());
+  ASSERT_TRUE(slow->delete_attribute_history("", kSensor, kLevel, dataset, false).ok());
+  auto still = rollups->aggregate("", kSensor, json::array{kSensorType}, [] {
+    TemporalQuery query;
+    query.relation = Relation::kBetween;
+    query.time_at = kStart - kStart % kDay - 2 * kDay;
+    query.end_time_at = query.time_at + 6 * kDay;
+    query.attrs = {kLevel};
+    query.aggregation.emplace();
+    query.aggregation->methods = {AggregationMethod::kTotalCount};
+    query.aggregation->period = *series::parse_period_duration("P1D");
+    return query;
+  }());
+  ASSERT_TRUE(still.ok() && still->has_value());
+  EXPECT_EQ((**still).at(kLevel).as_array().size(), 1u) << "only the default instance is left";
+  check_random_queries(28, 80, true);
 }
 
 TEST_F(RollupTest, RollupRetentionDropsOldRowsAndFallsBack) {
