@@ -262,9 +262,9 @@ Status HistoryRollups::configure(std::string_view tenant, std::vector<RollupRule
   prefix += kSep;
   auto built = store_.documents_between(kBuilt, prefix, prefix_end(prefix));
   if (!built) return std::move(built).error();
-  std::vector<store::DocumentWrite> erases;
-  for (auto& [key, value] : *built) erases.push_back({std::string(kBuilt), key, ""});
-  return store_.write_documents({}, erases);
+  std::vector<store::DocumentChange> erases;
+  for (auto& [key, value] : *built) erases.push_back({std::string(kBuilt), key, std::nullopt});
+  return store_.write_documents(erases);
 }
 
 void HistoryRollups::restore(std::vector<std::pair<std::string, std::vector<RollupRule>>> all) {
@@ -371,9 +371,9 @@ Status HistoryRollups::refresh_locked(std::string_view tenant, std::string_view 
   auto markers = store_.documents_between(kDirty, prefix, prefix_end(prefix));
   if (!markers) return std::move(markers).error();
   Work work;
-  std::vector<store::DocumentWrite> erases;
+  std::vector<store::DocumentChange> erases;
   for (const auto& [key, value] : *markers) {
-    erases.push_back({std::string(kDirty), key, ""});
+    erases.push_back({std::string(kDirty), key, std::nullopt});
     auto mark = decode_mark(value);
     if (!mark) {
       work.full = true;  // unreadable: rebuild everything, which any marker is part of
@@ -387,7 +387,7 @@ Status HistoryRollups::refresh_locked(std::string_view tenant, std::string_view 
 }
 
 Status HistoryRollups::rebuild(std::string_view tenant, std::string_view id, const Work& marked,
-                               std::vector<store::DocumentWrite>& erases) {
+                               std::vector<store::DocumentChange>& erases) {
   std::string prefix = entity_prefix(tenant, id);
   std::string built_key(tenant);
   built_key += kSep;
@@ -397,9 +397,9 @@ Status HistoryRollups::rebuild(std::string_view tenant, std::string_view id, con
     // No rollups for this entity (any more): its rows go.
     auto rows = store_.documents_between(kRows, prefix, prefix_end(prefix));
     if (!rows) return std::move(rows).error();
-    for (auto& [key, value] : *rows) erases.push_back({std::string(kRows), key, ""});
-    erases.push_back({std::string(kBuilt), built_key, ""});
-    return store_.write_documents({}, erases);
+    for (auto& [key, value] : *rows) erases.push_back({std::string(kRows), key, std::nullopt});
+    erases.push_back({std::string(kBuilt), built_key, std::nullopt});
+    return store_.write_documents(erases);
   }
   const RollupResolution resolution = resolution_of(*rule);
   const std::string resolution_tag(1, static_cast<char>('0' + static_cast<int>(resolution)));
@@ -407,7 +407,7 @@ Status HistoryRollups::rebuild(std::string_view tenant, std::string_view id, con
   if (!built) return std::move(built).error();
   Work work = marked;
   if (!*built || **built != resolution_tag) work.full = true;
-  if (work.empty()) return store_.write_documents({}, erases);
+  if (work.empty()) return store_.write_documents(erases);
 
   // The day documents the work concerns, as stored.
   std::map<DayKey, RollupDay> stored;
@@ -440,7 +440,7 @@ Status HistoryRollups::rebuild(std::string_view tenant, std::string_view id, con
   std::set<DayKey> keys;
   for (const auto& entry : stored) keys.insert(entry.first);
   for (const auto& entry : *live) keys.insert(entry.first);
-  std::vector<store::DocumentWrite> puts;
+  std::vector<store::DocumentChange> puts;
   for (const DayKey& key : keys) {
     RollupDay day;
     day.resolution = resolution;
@@ -458,13 +458,15 @@ Status HistoryRollups::rebuild(std::string_view tenant, std::string_view id, con
     day.rows = rows.take();
     std::string name = row_key(prefix, key.day, key.attribute, key.dataset);
     if (day.empty()) {
-      if (old != stored.end()) erases.push_back({std::string(kRows), std::move(name), ""});
+      if (old != stored.end())
+        erases.push_back({std::string(kRows), std::move(name), std::nullopt});
     } else {
       puts.push_back({std::string(kRows), std::move(name), encode_rollup_day(day)});
     }
   }
   if (work.full) puts.push_back({std::string(kBuilt), built_key, resolution_tag});
-  return store_.write_documents(puts, erases);
+  puts.insert(puts.end(), erases.begin(), erases.end());
+  return store_.write_documents(puts);
 }
 
 // An entity known only from its history is found (and typed) by its recorded types: its newest
@@ -595,10 +597,10 @@ Result<std::size_t> HistoryRollups::expire(std::string_view tenant, const Rollup
     // Days that end at or before the cutoff.
     auto rows = store_.documents_between(kRows, prefix, prefix + day_hex(day_start(*cutoff)));
     if (!rows) return std::move(rows).error();
-    std::vector<store::DocumentWrite> erases;
-    for (auto& [key, value] : *rows) erases.push_back({std::string(kRows), key, ""});
+    std::vector<store::DocumentChange> erases;
+    for (auto& [key, value] : *rows) erases.push_back({std::string(kRows), key, std::nullopt});
     expired += erases.size();
-    CT_RETURN_IF_ERROR(store_.write_documents({}, erases));
+    CT_RETURN_IF_ERROR(store_.write_documents(erases));
   }
   return expired;
 }

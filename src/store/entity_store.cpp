@@ -68,11 +68,6 @@ Result<std::vector<std::optional<std::string>>> EntityStore::multi_get_latest(
   return multi_get(tenant, ids);
 }
 
-Status EntityStore::delete_documents(std::string_view ns, std::span<const std::string> keys) {
-  for (const auto& key : keys) CT_RETURN_IF_ERROR(delete_document(ns, key));
-  return ok_status();
-}
-
 Result<std::vector<std::pair<std::string, std::string>>> EntityStore::documents_between(
     std::string_view ns, std::string_view lower, std::string_view upper) const {
   auto all = list_documents(ns);
@@ -85,10 +80,16 @@ Result<std::vector<std::pair<std::string, std::string>>> EntityStore::documents_
   return inside;
 }
 
-Status EntityStore::write_documents(std::span<const DocumentWrite> puts,
-                                    std::span<const DocumentWrite> erases) {
-  for (const auto& put : puts) CT_RETURN_IF_ERROR(put_document(put.ns, put.key, put.value));
-  for (const auto& erase : erases) CT_RETURN_IF_ERROR(delete_document(erase.ns, erase.key));
+Status EntityStore::delete_documents(std::string_view ns, std::span<const std::string> keys) {
+  for (const auto& key : keys) CT_RETURN_IF_ERROR(delete_document(ns, key));
+  return ok_status();
+}
+
+Status EntityStore::write_documents(std::span<const DocumentChange> changes) {
+  for (const auto& change : changes) {
+    CT_RETURN_IF_ERROR(change.value ? put_document(change.ns, change.key, *change.value)
+                                    : delete_document(change.ns, change.key));
+  }
   return ok_status();
 }
 

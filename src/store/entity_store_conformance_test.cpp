@@ -496,58 +496,6 @@ TYPED_TEST(EntityStoreConformance, DeleteDocumentsRemovesEveryKeyGiven) {
   EXPECT_THAT(*listed, ElementsAre(std::pair<std::string, std::string>("b", "b")));
 }
 
-TYPED_TEST(EntityStoreConformance, DocumentRangesAndBatchedDocumentWrites) {
-  EntityStore& store = *this->store_;
-  std::vector<DocumentWrite> puts{{"rows",
-                                   "e1\x1f"
-                                   "2",
-                                   "b"},
-                                  {"rows",
-                                   "e1\x1f"
-                                   "1",
-                                   "a"},
-                                  {"rows",
-                                   "e2\x1f"
-                                   "1",
-                                   "c"},
-                                  {"rowsX",
-                                   "e1\x1f"
-                                   "3",
-                                   "x"}};
-  ASSERT_TRUE(store.write_documents(puts, {}).ok());
-  EXPECT_THAT(*store.documents_between("rows", "e1\x1f", "e1\x20"), ElementsAre(Pair("e1\x1f"
-                                                                                     "1",
-                                                                                     "a"),
-                                                                                Pair("e1\x1f"
-                                                                                     "2",
-                                                                                     "b")));
-  EXPECT_THAT(*store.documents_between("rows",
-                                       "e1\x1f"
-                                       "2",
-                                       "e2\x1f"
-                                       "1"),
-              ElementsAre(Pair("e1\x1f"
-                               "2",
-                               "b")));
-  std::vector<DocumentWrite> more{{"rows", "e3", "d"}};
-  std::vector<DocumentWrite> gone{{"rows",
-                                   "e1\x1f"
-                                   "1",
-                                   ""},
-                                  {"rows", "missing", ""}};
-  ASSERT_TRUE(store.write_documents(more, gone).ok());
-  EXPECT_THAT(*store.documents_between("rows", "", "f"), ElementsAre(Pair("e1\x1f"
-                                                                          "2",
-                                                                          "b"),
-                                                                     Pair("e2\x1f"
-                                                                          "1",
-                                                                          "c"),
-                                                                     Pair("e3", "d")));
-  EXPECT_THAT(*store.documents_between("rowsX", "", "f"), ElementsAre(Pair("e1\x1f"
-                                                                           "3",
-                                                                           "x")));
-}
-
 TYPED_TEST(EntityStoreConformance, DocumentsAreGroupedByNamespace) {
   EntityStore& store = *this->store_;
   ASSERT_TRUE(store.put_document("contexts", "https://b", "B").ok());
@@ -570,6 +518,58 @@ TYPED_TEST(EntityStoreConformance, DocumentsAreGroupedByNamespace) {
   EXPECT_THAT(*store.list_documents("none"), IsEmpty());
   // Documents are not entities and create no tenant.
   EXPECT_THAT(store.tenants(), IsEmpty());
+}
+
+TYPED_TEST(EntityStoreConformance, DocumentRangesAndBatchedDocumentWrites) {
+  EntityStore& store = *this->store_;
+  std::vector<DocumentChange> puts{{"rows",
+                                    "e1\x1f"
+                                    "2",
+                                    "b"},
+                                   {"rows",
+                                    "e1\x1f"
+                                    "1",
+                                    "a"},
+                                   {"rows",
+                                    "e2\x1f"
+                                    "1",
+                                    "c"},
+                                   {"rowsX",
+                                    "e1\x1f"
+                                    "3",
+                                    "x"}};
+  ASSERT_TRUE(store.write_documents(puts).ok());
+  EXPECT_THAT(*store.documents_between("rows", "e1\x1f", "e1\x20"), ElementsAre(Pair("e1\x1f"
+                                                                                     "1",
+                                                                                     "a"),
+                                                                                Pair("e1\x1f"
+                                                                                     "2",
+                                                                                     "b")));
+  EXPECT_THAT(*store.documents_between("rows",
+                                       "e1\x1f"
+                                       "2",
+                                       "e2\x1f"
+                                       "1"),
+              ElementsAre(Pair("e1\x1f"
+                               "2",
+                               "b")));
+  std::vector<DocumentChange> more{{"rows", "e3", "d"},
+                                   {"rows",
+                                    "e1\x1f"
+                                    "1",
+                                    std::nullopt},
+                                   {"rows", "missing", std::nullopt}};
+  ASSERT_TRUE(store.write_documents(more).ok());
+  EXPECT_THAT(*store.documents_between("rows", "", "f"), ElementsAre(Pair("e1\x1f"
+                                                                          "2",
+                                                                          "b"),
+                                                                     Pair("e2\x1f"
+                                                                          "1",
+                                                                          "c"),
+                                                                     Pair("e3", "d")));
+  EXPECT_THAT(*store.documents_between("rowsX", "", "f"), ElementsAre(Pair("e1\x1f"
+                                                                           "3",
+                                                                           "x")));
 }
 
 TYPED_TEST(EntityStoreConformance, StatsCountEntitiesPerTenant) {

@@ -368,6 +368,18 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
     return kv::to_status(db_->Write(write_options_, &batch), "delete_documents");
   }
 
+  Status write_documents(std::span<const DocumentChange> changes) override {
+    if (changes.empty()) return ok_status();
+    rocksdb::WriteBatch batch;
+    for (const auto& change : changes) {
+      std::string key = kv::document_key(change.ns, change.key);
+      auto added = change.value ? batch.Put(family(Family::kDocuments), key, *change.value)
+                                : batch.Delete(family(Family::kDocuments), key);
+      CT_RETURN_IF_ERROR(kv::to_status(added, "write_documents"));
+    }
+    return kv::to_status(db_->Write(write_options_, &batch), "write_documents");
+  }
+
   Result<std::optional<std::string>> get_document(std::string_view ns,
                                                   std::string_view key) const override {
     std::string value;
@@ -406,23 +418,6 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
     }
     CT_RETURN_IF_ERROR(kv::to_status(it->status(), "documents_between"));
     return documents;
-  }
-
-  Status write_documents(std::span<const DocumentWrite> puts,
-                         std::span<const DocumentWrite> erases) override {
-    if (puts.empty() && erases.empty()) return ok_status();
-    rocksdb::WriteBatch batch;
-    for (const auto& put : puts) {
-      CT_RETURN_IF_ERROR(kv::to_status(
-          batch.Put(family(Family::kDocuments), kv::document_key(put.ns, put.key), put.value),
-          "write_documents"));
-    }
-    for (const auto& erase : erases) {
-      CT_RETURN_IF_ERROR(kv::to_status(
-          batch.Delete(family(Family::kDocuments), kv::document_key(erase.ns, erase.key)),
-          "write_documents"));
-    }
-    return kv::to_status(db_->Write(write_options_, &batch), "write_documents");
   }
 
  private:

@@ -109,7 +109,7 @@ class HistoryRollups {
   Status mark_entities_of(std::string_view tenant, const std::string& type);
   Status refresh_locked(std::string_view tenant, std::string_view id);
   Status rebuild(std::string_view tenant, std::string_view id, const Work& work,
-                 std::vector<store::DocumentWrite>& erases);
+                 std::vector<store::DocumentChange>& erases);
   Status keep_type_record(std::string_view tenant, store::Change& change,
                           std::int64_t before) const;
   Result<std::size_t> expire(std::string_view tenant, const RollupRule& rule);

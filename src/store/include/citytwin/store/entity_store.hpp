@@ -55,6 +55,13 @@ struct DocumentWrite {
   std::string value;
 };
 
+// One change of EntityStore::write_documents(): a put of `value`, or a delete without one.
+struct DocumentChange {
+  std::string ns;
+  std::string key;
+  std::optional<std::string> value;
+};
+
 // One change in an atomic write: create-or-replace an entity, or delete it.
 struct Change {
   // kHistory leaves the current state alone and only edits the history (temporal API).
@@ -290,6 +297,10 @@ class EntityStore {
   // Deletes several documents in one write (one fsync where the store syncs). Default: one
   // delete_document() each.
   virtual Status delete_documents(std::string_view ns, std::span<const std::string> keys);
+  // Puts and deletes documents of any namespaces in one atomic write (one fsync where the
+  // store syncs), durable when it returns OK; each key at most once. Default: one
+  // put_document()/delete_document() each (not atomic).
+  virtual Status write_documents(std::span<const DocumentChange> changes);
   virtual Result<std::optional<std::string>> get_document(std::string_view ns,
                                                           std::string_view key) const = 0;
   virtual Result<std::vector<std::pair<std::string, std::string>>> list_documents(
@@ -299,10 +310,6 @@ class EntityStore {
   // Default: list_documents() filtered.
   virtual Result<std::vector<std::pair<std::string, std::string>>> documents_between(
       std::string_view ns, std::string_view lower, std::string_view upper) const;
-  // Puts `puts` and deletes `erases` (by ns and key; their value is unused) in one write:
-  // atomic and durable where the store can (RocksDB); default: one call each.
-  virtual Status write_documents(std::span<const DocumentWrite> puts,
-                                 std::span<const DocumentWrite> erases);
 };
 
 }  // namespace citytwin::store
