@@ -45,17 +45,7 @@ pids+=($ct_pid)
 wait_http "http://127.0.0.1:$ct_port/health"
 # The sensors exist as entities first (their current state), as in a city; only the history
 # load is timed.
-/usr/bin/python3 - "$ct_port" "$sensors" <<'PY'
-import http.client, json, sys
-port, sensors = int(sys.argv[1]), int(sys.argv[2])
-conn = http.client.HTTPConnection("127.0.0.1", port)
-for start in range(0, sensors, 1000):
-    batch = [{"id": f"urn:ngsi-ld:TemperatureSensor:s{i}", "type": "TemperatureSensor",
-              "temperature": {"type": "Property", "value": 0}} for i in range(start, min(start + 1000, sensors))]
-    conn.request("POST", "/ngsi-ld/v1/entityOperations/upsert", json.dumps(batch), {"Content-Type": "application/json"})
-    response = conn.getresponse(); response.read()
-    assert response.status in (201, 204), response.status
-PY
+tsbench create-sensors "$ct_port" "$sensors"
 ct_before=$(bytes_of "$work/ct")
 passes() { curl -s "http://127.0.0.1:$ct_port/metrics" | awk '/^citytwin_history_compaction_passes / {print $2}'; }
 read -r ct_points ct_seconds < <(tsbench load-ngsi "$ct_port" "$work/data.ndjson" "$threads")

@@ -1,9 +1,11 @@
 """Loads the generated data set into one system and times it, or times the benchmark queries.
 Used by bench/timeseries/run.sh; talks to 127.0.0.1 only.
 
+  tsbench.py create-sensors PORT SENSORS        (the sensors as entities, before their history)
   tsbench.py load-ngsi PORT FILE THREADS        -> "<points> <seconds>"
   tsbench.py load-lp PORT PATH FILE THREADS     -> "<points> <seconds>"  (PATH: /write?...)
-  tsbench.py query SYSTEM PORT SENSORS POINTS [PID]
+  tsbench.py query SYSTEM PORT SENSORS POINTS [PID]   (SYSTEM: citytwin, citytwin-aligned,
+                                                     influxdb, victoriametrics)
       -> one line per query: "<name> <median ms> <check> <server CPU ms per query>"
          (CPU: the server process PID's threads' run time, from /proc/PID/task/*/schedstat,
           over the repetitions divided by their number; "-" without PID. On a machine shared
@@ -146,6 +148,38 @@ def ngsi_queries(port, sensors, points):
             ("last-value-all-sensors", q3)]
 
 
+def ngsi_aligned_queries(port, sensors, points):
+    """Aggregations aligned to whole hours/days, which rollups can answer (bench/timeseries/
+    rollups.sh): the one-day PT1H maximum of every sensor, and the P1D average of one sensor
+    and of every sensor over all the whole days of the data."""
+    days = -(-points * STEP // 86400)
+    base = "/ngsi-ld/v1/temporal/entities"
+    whole = {"options": "aggregatedValues", "aggrMethods": "avg", "aggrPeriodDuration": "P1D",
+             "timerel": "between", "timeAt": iso(START), "endTimeAt": iso(START + days * 86400)}
+
+    def one_sensor():
+        body = ngsi_get(port, base + "/urn:ngsi-ld:TemperatureSensor:s0",
+                        dict(whole, attrs="temperature"))
+        return len(body["temperature"]["avg"])
+
+    def every_sensor(params, method, page):
+        total = 0
+        for offset in range(0, sensors, page):
+            body = ngsi_get(port, base, dict(params, type="TemperatureSensor",
+                                             attrs="temperature", limit=page, offset=offset))
+            total += sum(len(e.get("temperature", {}).get(method, [])) for e in body)
+        return total
+
+    def hourly_max():
+        return every_sensor({"options": "aggregatedValues", "aggrMethods": "max",
+                             "aggrPeriodDuration": "PT1H", "timerel": "between",
+                             "timeAt": iso(START), "endTimeAt": iso(START + 86400)}, "max", 50)
+
+    return [(f"avg-P1D-one-sensor-{days}-days", one_sensor),
+            (f"avg-P1D-all-sensors-{days}-days", lambda: every_sensor(whole, "avg", 50)),
+            ("max-PT1H-all-sensors-one-day", hourly_max)]
+
+
 def influx_queries(port, sensors, points):
     end = START + points * STEP
 
@@ -203,9 +237,21 @@ def vm_queries(port, sensors, points):
             ("last-value-all-sensors", q3)]
 
 
+def create_sensors(port, sensors):
+    """The sensors exist as entities first (their current state), as in a city."""
+    for start in range(0, sensors, 1000):
+        batch = [{"id": f"urn:ngsi-ld:TemperatureSensor:s{i}", "type": "TemperatureSensor",
+                  "temperature": {"type": "Property", "value": 0}}
+                 for i in range(start, min(start + 1000, sensors))]
+        request(port, "POST", "/ngsi-ld/v1/entityOperations/upsert", json.dumps(batch),
+                {"Content-Type": "application/json"})
+
+
 def main():
     command = sys.argv[1]
-    if command == "load-ngsi":
+    if command == "create-sensors":
+        create_sensors(int(sys.argv[2]), int(sys.argv[3]))
+    elif command == "load-ngsi":
         port, file, threads = int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
         points, seconds = load(port, ngsi_bodies(file), threads, "/ngsi-ld/v1/temporal/entities",
                                "application/json")
@@ -218,7 +264,8 @@ def main():
         system, port = sys.argv[2], int(sys.argv[3])
         sensors, points = int(sys.argv[4]), int(sys.argv[5])
         pid = int(sys.argv[6]) if len(sys.argv) > 6 else None
-        queries = {"citytwin": ngsi_queries, "influxdb": influx_queries,
+        queries = {"citytwin": ngsi_queries, "citytwin-aligned": ngsi_aligned_queries,
+                   "influxdb": influx_queries,
                    "victoriametrics": vm_queries}[system](port, sensors, points)
         for name, fn in queries:
             try:

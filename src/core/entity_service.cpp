@@ -117,6 +117,9 @@ Status EntityService::commit_and_notify(std::string_view tenant, std::vector<sto
       changes.front().documents.push_back(std::move(*record));
     }
   }
+  if (const HistoryRollups* rollups = rollups_.load()) {
+    for (auto& change : changes) rollups->mark(tenant, change);
+  }
   Status status = durability_ == Durability::kDeferToCaller ? store_.apply_deferred(tenant, changes)
                                                             : store_.apply(tenant, changes);
   if (!notify) return status;

@@ -14,6 +14,8 @@ namespace {
 
 namespace json = boost::json;
 
+constexpr std::int64_t kHourMicros = 3'600'000'000;
+
 constexpr std::string_view kNamespace = "retention";
 // Entities trimmed per store write: small writes keep every write's wait short.
 constexpr std::size_t kTrimBatch = 32;
@@ -23,9 +25,33 @@ std::string encode_policy(const RetentionPolicy& policy) {
   for (const RetentionRule& rule : policy.rules) {
     json::object entry{{"keep", rule.keep}};
     if (!rule.type.empty()) entry["type"] = rule.type;
+    if (!rule.rollups.empty()) {
+      entry["rollups"] = json::array(rule.rollups.begin(), rule.rollups.end());
+    }
+    if (!rule.rollup_keep.empty()) entry["rollupRetention"] = rule.rollup_keep;
     rules.push_back(std::move(entry));
   }
   return json::serialize(json::object{{"rules", std::move(rules)}});
+}
+
+Error unreadable_policy() {
+  return make_error(ErrorKind::kInternalError, "stored retention policy is unreadable");
+}
+
+// A stored rule's optional rollup members.
+bool read_rollups(const json::object& object, RetentionRuleSpec& spec) {
+  if (const auto* list = object.if_contains("rollups")) {
+    if (!list->is_array()) return false;
+    for (const auto& period : list->get_array()) {
+      if (!period.is_string()) return false;
+      spec.rollups.emplace_back(period.get_string());
+    }
+  }
+  if (const auto* keep = object.if_contains("rollupRetention")) {
+    if (!keep->is_string()) return false;
+    spec.rollup_keep = keep->get_string();
+  }
+  return true;
 }
 
 Result<RetentionPolicy> decode_policy(std::string_view text) {
@@ -36,19 +62,22 @@ Result<RetentionPolicy> decode_policy(std::string_view text) {
     if (const auto* found = parsed.as_object().if_contains("rules")) rules = found->if_array();
   }
   if (rules == nullptr) {
-    return make_error(ErrorKind::kInternalError, "stored retention policy is unreadable");
+    return unreadable_policy();
   }
-  std::vector<std::pair<std::string, std::string>> pairs;
+  std::vector<RetentionRuleSpec> specs;
   for (const auto& rule : *rules) {
     const auto* object = rule.if_object();
     const json::value* keep = object ? object->if_contains("keep") : nullptr;
     const json::value* type = object ? object->if_contains("type") : nullptr;
     if (keep == nullptr || !keep->is_string() || (type != nullptr && !type->is_string())) {
-      return make_error(ErrorKind::kInternalError, "stored retention policy is unreadable");
+      return unreadable_policy();
     }
-    pairs.emplace_back(type ? std::string(type->get_string()) : "", keep->get_string());
+    RetentionRuleSpec spec{
+        type ? std::string(type->get_string()) : "", std::string(keep->get_string()), {}, {}};
+    if (!read_rollups(*object, spec)) return unreadable_policy();
+    specs.push_back(std::move(spec));
   }
-  return make_retention_policy(pairs);
+  return make_retention_policy(specs);
 }
 
 // Ids of the entities indexed under a type now or in their history.
@@ -68,26 +97,103 @@ Status visit_ids_of_type(const store::EntityStore& store, std::string_view tenan
 
 Result<RetentionPolicy> make_retention_policy(
     const std::vector<std::pair<std::string, std::string>>& rules) {
+  std::vector<RetentionRuleSpec> specs;
+  for (const auto& [type, keep] : rules) specs.push_back(RetentionRuleSpec{type, keep, {}, {}});
+  return make_retention_policy(specs);
+}
+
+namespace {
+
+Result<series::PeriodDuration> parse_keep(const std::string& keep, std::string_view member) {
+  auto period = series::parse_period_duration(keep);
+  if (!period) {
+    return make_error(ErrorKind::kBadRequestData, "invalid retention '" + std::string(member) +
+                                                      "' '" + keep +
+                                                      "': an ISO 8601 duration such as "
+                                                      "P2Y, P90D or PT12H is expected");
+  }
+  if (period->is_zero()) {
+    return make_error(ErrorKind::kBadRequestData,
+                      "retention '" + std::string(member) + "' must not be zero");
+  }
+  return *period;
+}
+
+Status check_rollups(const std::vector<std::string>& rollups) {
+  std::set<std::string> seen;
+  for (const std::string& text : rollups) {
+    auto period = series::parse_period_duration(text);
+    if (!period || period->months != 0 ||
+        (period->micros != kHourMicros && period->micros != 24 * kHourMicros) ||
+        !seen.insert(text).second) {
+      return make_error(
+          ErrorKind::kBadRequestData,
+          "retention 'rollups' holds \"PT1H\" and/or \"P1D\", each once; not '" + text + "'");
+    }
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Result<RetentionPolicy> make_retention_policy(const std::vector<RetentionRuleSpec>& rules) {
   RetentionPolicy policy;
   std::set<std::string> seen;
-  for (const auto& [type, keep] : rules) {
-    auto period = series::parse_period_duration(keep);
-    if (!period) {
-      return make_error(ErrorKind::kBadRequestData, "invalid retention 'keep' '" + keep +
-                                                        "': an ISO 8601 duration such as "
-                                                        "P2Y, P90D or PT12H is expected");
+  for (const RetentionRuleSpec& spec : rules) {
+    RetentionRule rule{spec.type, spec.keep, {}, spec.rollups, spec.rollup_keep, std::nullopt};
+    if (!spec.keep.empty() || spec.rollups.empty()) {
+      auto period = parse_keep(spec.keep, "keep");
+      if (!period) return std::move(period).error();
+      rule.period = *period;
     }
-    if (period->is_zero()) {
-      return make_error(ErrorKind::kBadRequestData, "retention 'keep' must not be zero");
+    CT_RETURN_IF_ERROR(check_rollups(spec.rollups));
+    if (!spec.rollup_keep.empty()) {
+      if (spec.rollups.empty()) {
+        return make_error(ErrorKind::kBadRequestData,
+                          "retention 'rollupRetention' needs 'rollups'");
+      }
+      auto period = parse_keep(spec.rollup_keep, "rollupRetention");
+      if (!period) return std::move(period).error();
+      rule.rollup_period = *period;
     }
-    if (!seen.insert(type).second) {
+    if (!seen.insert(spec.type).second) {
       return make_error(ErrorKind::kBadRequestData,
-                        type.empty() ? std::string("more than one default retention rule")
-                                     : "more than one retention rule for type " + type);
+                        spec.type.empty() ? std::string("more than one default retention rule")
+                                          : "more than one retention rule for type " + spec.type);
     }
-    policy.rules.push_back(RetentionRule{type, keep, *period});
+    policy.rules.push_back(std::move(rule));
   }
   return policy;
+}
+
+std::vector<RollupRule> rollup_rules(const RetentionPolicy& policy) {
+  std::vector<RollupRule> rules;
+  for (const RetentionRule& rule : policy.rules) {
+    if (rule.rollups.empty()) {
+      if (!rule.type.empty()) rules.push_back(RollupRule{rule.type, true, false, std::nullopt});
+      continue;
+    }
+    bool hourly = std::any_of(rule.rollups.begin(), rule.rollups.end(), [](const auto& text) {
+      auto period = series::parse_period_duration(text);
+      return period && period->micros == kHourMicros;
+    });
+    rules.push_back(RollupRule{rule.type, false, hourly, rule.rollup_period});
+  }
+  return rules;
+}
+
+Status RetentionService::restore_rollups() {
+  if (rollups_ == nullptr) return ok_status();
+  auto policies = store_.list_documents(kNamespace);
+  if (!policies) return std::move(policies).error();
+  std::vector<std::pair<std::string, std::vector<RollupRule>>> all;
+  for (const auto& [tenant, text] : *policies) {
+    auto policy = decode_policy(text);
+    if (!policy) return std::move(policy).error();
+    all.emplace_back(tenant, rollup_rules(*policy));
+  }
+  rollups_->restore(std::move(all));
+  return ok_status();
 }
 
 RetentionService::~RetentionService() {
@@ -102,8 +208,13 @@ Result<RetentionPolicy> RetentionService::policy(std::string_view tenant) const 
 }
 
 Status RetentionService::set_policy(std::string_view tenant, const RetentionPolicy& policy) {
-  if (policy.rules.empty()) return store_.delete_document(kNamespace, tenant);
-  return store_.put_document(kNamespace, tenant, encode_policy(policy));
+  if (policy.rules.empty()) {
+    CT_RETURN_IF_ERROR(store_.delete_document(kNamespace, tenant));
+  } else {
+    CT_RETURN_IF_ERROR(store_.put_document(kNamespace, tenant, encode_policy(policy)));
+  }
+  if (rollups_ == nullptr) return ok_status();
+  return rollups_->configure(tenant, rollup_rules(policy));
 }
 
 Result<RetentionPassReport> RetentionService::run_pass() {
@@ -163,9 +274,11 @@ Result<std::size_t> RetentionService::apply_personal_data(
 Result<std::size_t> RetentionService::apply_policy(std::string_view tenant,
                                                    const RetentionPolicy& policy) {
   std::int64_t now = clock_.now().micros;
+  static constexpr std::int64_t kKeepAll = std::numeric_limits<std::int64_t>::min();
   auto cutoff_of = [now](const RetentionRule& rule) {
-    // A keep reaching before year -30000 keeps everything.
-    return series::before_by(now, rule.period).value_or(std::numeric_limits<std::int64_t>::min());
+    // No keep (a rule only for rollups), or one reaching before year -30000, keeps everything.
+    if (rule.keep.empty()) return kKeepAll;
+    return series::before_by(now, rule.period).value_or(kKeepAll);
   };
   // Entities a type rule covers, with the earliest cutoff (the longest keep) of their rules.
   std::map<std::string, std::int64_t, std::less<>> by_type;
@@ -185,11 +298,12 @@ Result<std::size_t> RetentionService::apply_policy(std::string_view tenant,
   std::size_t trimmed = 0;
   std::vector<std::pair<std::string, std::int64_t>> batch;
   for (const auto& [id, cutoff] : by_type) {
+    if (cutoff == kKeepAll) continue;
     batch.emplace_back(id, cutoff);
     if (batch.size() >= kTrimBatch) CT_RETURN_IF_ERROR(trim(tenant, batch));
     ++trimmed;
   }
-  if (fallback != nullptr) {
+  if (fallback != nullptr && cutoff_of(*fallback) != kKeepAll) {
     std::int64_t cutoff = cutoff_of(*fallback);
     auto types = store_.history_types(tenant);
     if (!types) return std::move(types).error();
@@ -233,6 +347,10 @@ Status RetentionService::trim(std::string_view tenant,
     changes.push_back(std::move(change));
   }
   batch.clear();
+  if (rollups_ == nullptr) return store_.apply(tenant, changes);
+  if (attributes.empty()) return rollups_->apply_trims(tenant, changes);
+  // Personal data: its rollups keep no more than its raw history (they are rebuilt from it).
+  for (auto& change : changes) rollups_->mark(tenant, change);
   return store_.apply(tenant, changes);
 }
 

@@ -6,20 +6,18 @@
 // objects, Relationships (whose value is no "value" member), datasetIds, instances without
 // observedAt and deletions.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
-#include <filesystem>
 #include <random>
 
-#include "citytwin/common/clock.hpp"
 #include "citytwin/common/instant.hpp"
 #include "citytwin/core/entity_service.hpp"
 #include "citytwin/core/temporal_service.hpp"
 #include "citytwin/series/period_duration.hpp"
 #include "citytwin/store/rocksdb_store.hpp"
+#include "temporal_test_support.hpp"
 
 namespace citytwin::core {
 namespace {
@@ -34,31 +32,11 @@ constexpr const char* kMode = "https://example.org/mode";
 constexpr const char* kOn = "https://example.org/on";
 constexpr const char* kNear = "https://example.org/near";
 constexpr const char* kShape = "https://example.org/shape";
-constexpr std::int64_t kStart = 1'780'000'000'000'000;
+constexpr std::int64_t kStart = test_support::kTestStart;
 constexpr std::int64_t kMinute = 60'000'000;
 
-class SteppingClock final : public Clock {
- public:
-  Instant now() const override { return Instant{micros}; }
-  std::int64_t micros = kStart;
-};
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "citytwin-core-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using test_support::SteppingClock;
+using test_support::TempDir;
 
 class ColumnAggregationTest : public ::testing::Test {
  protected:
@@ -218,7 +196,7 @@ class ColumnAggregationTest : public ::testing::Test {
     }
   }
 
-  TempDir dir;
+  TempDir dir{"citytwin-core"};
   SteppingClock clock;
   std::unique_ptr<store::EntityStore> store;
   std::unique_ptr<EntityService> entities;

@@ -7,20 +7,18 @@
 // values, and edits that explode chunks; every aggregation method, random periods, daily
 // periods from midnight (per-day summaries).
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
-#include <filesystem>
 #include <random>
 
-#include "citytwin/common/clock.hpp"
 #include "citytwin/common/instant.hpp"
 #include "citytwin/core/temporal_service.hpp"
 #include "citytwin/series/period_duration.hpp"
 #include "citytwin/store/memory_store.hpp"
 #include "citytwin/store/rocksdb_store.hpp"
+#include "temporal_test_support.hpp"
 
 namespace citytwin::core {
 namespace {
@@ -33,79 +31,18 @@ using series::AggregationMethod;
 constexpr const char* kLevel = "https://example.org/level";
 constexpr const char* kMode = "https://example.org/mode";
 constexpr const char* kSensor = "urn:ngsi-ld:Sensor:fast";
-constexpr std::int64_t kStart = 1'780'000'000'000'000;
+constexpr std::int64_t kStart = test_support::kTestStart;
 constexpr std::int64_t kMinute = 60'000'000;
 
-class SteppingClock final : public Clock {
- public:
-  Instant now() const override { return Instant{micros}; }
-  std::int64_t micros = kStart;
-};
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "citytwin-fast-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// Equal JSON without instanceIds (each store numbers its samples), numbers within rounding
-// (a merged pre-aggregate adds in another order than the sequential sum).
-void expect_same(const json::value& a, const json::value& b, const std::string& path) {
-  if (a.is_number() && b.is_number()) {
-    double x = a.to_number<double>();
-    double y = b.to_number<double>();
-    EXPECT_LE(std::abs(x - y), 1e-9 * std::max({1.0, std::abs(x), std::abs(y)})) << path;
-    return;
-  }
-  ASSERT_EQ(a.kind(), b.kind()) << path << ": " << a << " vs " << b;
-  if (a.is_object()) {
-    auto without_id = [](const json::object& object) {
-      json::object copy = object;
-      copy.erase("instanceId");
-      return copy;
-    };
-    json::object x = without_id(a.as_object());
-    json::object y = without_id(b.as_object());
-    ASSERT_EQ(x.size(), y.size()) << path << ": " << a << " vs " << b;
-    for (const auto& [key, value] : x) {
-      const auto* other = y.if_contains(key);
-      ASSERT_NE(other, nullptr) << path << "/" << key;
-      expect_same(value, *other, path + "/" + std::string(key));
-    }
-  } else if (a.is_array()) {
-    ASSERT_EQ(a.as_array().size(), b.as_array().size()) << path << ": " << a << " vs " << b;
-    for (std::size_t i = 0; i < a.as_array().size(); ++i) {
-      expect_same(a.as_array()[i], b.as_array()[i], path + "/" + std::to_string(i));
-    }
-  } else {
-    EXPECT_EQ(a, b) << path;
-  }
-}
+using test_support::expect_same;
+using test_support::SteppingClock;
+using test_support::TempDir;
 
 class FastPathTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store::RocksDbOptions options;
-    options.path = dir.path();
-    options.sync_writes = false;
-    options.history_compaction.background = false;
-    options.history_compaction.min_age = std::chrono::seconds(0);
-    options.history_compaction.min_samples = 4;
-    options.history_compaction.chunk_samples = 48;
-    auto opened = store::open_rocksdb_store(options);
-    ASSERT_TRUE(opened.ok()) << opened.error().detail;
-    chunked = std::move(*opened);
+    chunked = test_support::open_chunked_store(dir.path());
+    ASSERT_NE(chunked, nullptr);
     raw = store::make_memory_store();
     fast = std::make_unique<TemporalService>(*chunked, clock);
     slow = std::make_unique<TemporalService>(*raw, clock);
@@ -228,7 +165,7 @@ class FastPathTest : public ::testing::Test {
     return std::string(instances.at(k % instances.size()).at("instanceId").as_string());
   }
 
-  TempDir dir;
+  TempDir dir{"citytwin-fast"};
   SteppingClock clock;
   std::unique_ptr<store::EntityStore> chunked;
   std::unique_ptr<store::EntityStore> raw;

@@ -329,7 +329,12 @@ Result<TemporalPage> TemporalService::aggregate_page(std::string_view tenant,
     if (!types) return std::move(types).error();
     if (!*types) continue;
     if (query.restriction && !query.restriction->admits_types(**types)) continue;
-    auto attrs = aggregate_from_columns(store_, tenant, id, query);
+    // Rollups answer when they are exact (HistoryRollups::aggregate), else raw history.
+    Result<std::optional<boost::json::object>> rolled_up = std::optional<boost::json::object>();
+    if (rollups_ != nullptr) rolled_up = rollups_->aggregate(tenant, id, **types, query);
+    if (!rolled_up) return std::move(rolled_up).error();
+    auto attrs = *rolled_up ? Result<boost::json::object>(std::move(**rolled_up))
+                            : aggregate_from_columns(store_, tenant, id, query);
     if (!attrs) return std::move(attrs).error();
     if (query.restriction) query.restriction->redact_attrs(**types, *attrs);
     page.entities.push_back(boost::json::object{

@@ -92,7 +92,9 @@ std::string instance_id_of(const store::HistorySample& sample) {
          std::to_string(sample.sequence);
 }
 
-Status TemporalService::write(std::string_view tenant, store::Change change) {
+Status TemporalService::write(std::string_view tenant, store::Change change,
+                              std::span<const store::HistorySample> replaced) {
+  if (rollups_ != nullptr) rollups_->mark(tenant, change, replaced);
   std::vector<store::Change> changes;
   changes.push_back(std::move(change));
   return store_.apply(tenant, changes);
@@ -200,7 +202,7 @@ Status TemporalService::modify_instance(std::string_view tenant, std::string_vie
   sample.sequence = found->sequence;  // overwrite this very sample
   store::Change change = store::Change::history_only(std::string(id));
   change.history.push_back(std::move(sample));
-  return write(tenant, std::move(change));
+  return write(tenant, std::move(change), std::span(&*found, 1));
 }
 
 Status TemporalService::delete_instance(std::string_view tenant, std::string_view id,
@@ -213,7 +215,7 @@ Status TemporalService::delete_instance(std::string_view tenant, std::string_vie
   erase.dataset_id = found->dataset_id;
   erase.sample = store::HistoryErase::Sample{found->modified_at, found->sequence};
   change.erase_history.push_back(std::move(erase));
-  return write(tenant, std::move(change));
+  return write(tenant, std::move(change), std::span(&*found, 1));
 }
 
 }  // namespace citytwin::core

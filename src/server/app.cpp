@@ -473,6 +473,10 @@ int serve(const ServeOptions& options) {
   // barrier above), so event loops never wait for an fsync.
   core::EntityService entities(**store, clock, core::EntityService::Durability::kDeferToCaller,
                                &subscriptions);
+  // Downsampled rollups (docs/timeseries.md, "Rollups"): entity and temporal writes mark
+  // what they change in the same store write; the retention rules configure them.
+  core::HistoryRollups rollups(**store, clock);
+  entities.set_rollups(&rollups);
   subscriptions.set_entity_source(
       [&entities](std::string_view tenant,
                   const core::EntityQuery& query) -> Result<std::vector<boost::json::object>> {
@@ -483,6 +487,7 @@ int serve(const ServeOptions& options) {
   subscriptions.start();
   core::Discovery discovery(**store);
   core::TemporalService temporal(**store, clock);
+  temporal.set_rollups(&rollups);
   http::NgsiApiOptions api_options;
   api_options.default_limit = options.default_limit;
   api_options.max_limit = options.max_limit;
@@ -491,6 +496,14 @@ int serve(const ServeOptions& options) {
   api_options.base_url = scheme + display_host(address->host) + ":" + std::to_string(server.port());
   // History retention (docs/timeseries.md): rules per tenant and type, applied by passes.
   core::RetentionService retention(**store, clock, &data_policies);
+  retention.set_rollups(&rollups);
+  if (Status restored = retention.restore_rollups(); !restored.ok()) {
+    spdlog::error("cannot restore rollup rules: {}", restored.error().detail);
+    return 1;
+  }
+  if (options.rollup_interval_s > 0) {
+    rollups.start(std::chrono::seconds(options.rollup_interval_s));
+  }
   if (options.retention_interval_s > 0) {
     retention.start(std::chrono::seconds(options.retention_interval_s),
                     [](const Result<core::RetentionPassReport>& report) {
@@ -719,6 +732,7 @@ int serve(const ServeOptions& options) {
   (**store).when_durable((**store).write_mark(), [&drained](Status) { drained.set_value(); });
   drained.get_future().wait();
   retention.stop();
+  rollups.stop();
   audit.stop();  // writes the records still in memory
   subscriptions.stop();
   spdlog::info("stopped cleanly");

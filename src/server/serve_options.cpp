@@ -152,6 +152,7 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"storage.history_chunk_samples", integer_setter(o.history_chunk_samples)},
       {"storage.history_compact_interval_ms", integer_setter(o.history_compact_interval_ms)},
       {"storage.retention_interval_s", integer_setter(o.retention_interval_s)},
+      {"storage.rollup_interval_s", integer_setter(o.rollup_interval_s)},
       {"security.auth", string_setter(o.auth)},
       {"security.insecure_allow_remote", bool_setter(o.insecure_allow_remote)},
       {"security.tls_cert", string_setter(o.tls_cert)},

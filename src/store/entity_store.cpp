@@ -1,5 +1,6 @@
 #include "citytwin/store/entity_store.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "citytwin/store/history_columns_builder.hpp"
@@ -65,6 +66,18 @@ Result<std::optional<std::string>> EntityStore::get_latest(std::string_view tena
 Result<std::vector<std::optional<std::string>>> EntityStore::multi_get_latest(
     std::string_view tenant, std::span<const std::string> ids) const {
   return multi_get(tenant, ids);
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> EntityStore::documents_between(
+    std::string_view ns, std::string_view lower, std::string_view upper) const {
+  auto all = list_documents(ns);
+  if (!all) return std::move(all).error();
+  std::vector<std::pair<std::string, std::string>> inside;
+  for (auto& entry : *all) {
+    if (entry.first >= lower && entry.first < upper) inside.push_back(std::move(entry));
+  }
+  std::sort(inside.begin(), inside.end());
+  return inside;
 }
 
 Status EntityStore::delete_documents(std::string_view ns, std::span<const std::string> keys) {

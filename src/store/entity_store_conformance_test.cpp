@@ -534,6 +534,58 @@ TYPED_TEST(EntityStoreConformance, DocumentsAreGroupedByNamespace) {
   EXPECT_THAT(store.tenants(), IsEmpty());
 }
 
+TYPED_TEST(EntityStoreConformance, DocumentRangesAndBatchedDocumentWrites) {
+  EntityStore& store = *this->store_;
+  std::vector<DocumentChange> puts{{"rows",
+                                    "e1\x1f"
+                                    "2",
+                                    "b"},
+                                   {"rows",
+                                    "e1\x1f"
+                                    "1",
+                                    "a"},
+                                   {"rows",
+                                    "e2\x1f"
+                                    "1",
+                                    "c"},
+                                   {"rowsX",
+                                    "e1\x1f"
+                                    "3",
+                                    "x"}};
+  ASSERT_TRUE(store.write_documents(puts).ok());
+  EXPECT_THAT(*store.documents_between("rows", "e1\x1f", "e1\x20"), ElementsAre(Pair("e1\x1f"
+                                                                                     "1",
+                                                                                     "a"),
+                                                                                Pair("e1\x1f"
+                                                                                     "2",
+                                                                                     "b")));
+  EXPECT_THAT(*store.documents_between("rows",
+                                       "e1\x1f"
+                                       "2",
+                                       "e2\x1f"
+                                       "1"),
+              ElementsAre(Pair("e1\x1f"
+                               "2",
+                               "b")));
+  std::vector<DocumentChange> more{{"rows", "e3", "d"},
+                                   {"rows",
+                                    "e1\x1f"
+                                    "1",
+                                    std::nullopt},
+                                   {"rows", "missing", std::nullopt}};
+  ASSERT_TRUE(store.write_documents(more).ok());
+  EXPECT_THAT(*store.documents_between("rows", "", "f"), ElementsAre(Pair("e1\x1f"
+                                                                          "2",
+                                                                          "b"),
+                                                                     Pair("e2\x1f"
+                                                                          "1",
+                                                                          "c"),
+                                                                     Pair("e3", "d")));
+  EXPECT_THAT(*store.documents_between("rowsX", "", "f"), ElementsAre(Pair("e1\x1f"
+                                                                           "3",
+                                                                           "x")));
+}
+
 TYPED_TEST(EntityStoreConformance, StatsCountEntitiesPerTenant) {
   this->put("", make_record("urn:a", {kSensor}));
   this->put("", make_record("urn:b", {kSensor}));

@@ -17,7 +17,24 @@ Error bad_rules(const std::string& why) {
   return make_error(ErrorKind::kBadRequestData, "retention rules: " + why);
 }
 
-// {"rules": [{"type"?: "AirQualityObserved", "keep": "P2Y"}, ...]}
+// One rule's optional rollup members: "rollups": ["PT1H", "P1D"], "rollupRetention": "P10Y".
+Status read_rollups(const json::object& entry, core::RetentionRuleSpec& spec) {
+  if (const auto* rollups = entry.if_contains("rollups")) {
+    if (!rollups->is_array()) return bad_rules("\"rollups\" must be an array of durations");
+    for (const json::value& period : rollups->get_array()) {
+      if (!period.is_string()) return bad_rules("\"rollups\" must be an array of durations");
+      spec.rollups.emplace_back(period.get_string());
+    }
+  }
+  if (const auto* keep = entry.if_contains("rollupRetention")) {
+    if (!keep->is_string()) return bad_rules("\"rollupRetention\" must be a duration");
+    spec.rollup_keep = keep->get_string();
+  }
+  return ok_status();
+}
+
+// {"rules": [{"type"?: "AirQualityObserved", "keep"?: "P2Y", "rollups"?: ["PT1H", "P1D"],
+// "rollupRetention"?: "P10Y"}, ...]}: keep may be left out only by a rule with rollups.
 Result<core::RetentionPolicy> policy_from_body(const json::value& body,
                                                const jsonld::Context& context) {
   const json::object* object = body.if_object();
@@ -27,24 +44,26 @@ Result<core::RetentionPolicy> policy_from_body(const json::value& body,
   }
   const json::value* rules = object->if_contains("rules");
   if (rules == nullptr || !rules->is_array()) return bad_rules("\"rules\" must be an array");
-  std::vector<std::pair<std::string, std::string>> pairs;
+  std::vector<core::RetentionRuleSpec> specs;
   for (const json::value& rule : rules->get_array()) {
     const json::object* entry = rule.if_object();
     if (entry == nullptr) return bad_rules("each rule must be an object");
-    std::string type;
-    std::string keep;
+    core::RetentionRuleSpec spec;
     for (const auto& [key, value] : *entry) {
+      if (key == "rollups" || key == "rollupRetention") continue;
       if ((key != "type" && key != "keep") || !value.is_string()) {
-        return bad_rules("a rule has \"keep\" (an ISO 8601 duration) and optionally \"type\" " +
-                         std::string("(an entity type), both strings"));
+        return bad_rules("a rule has \"keep\" (an ISO 8601 duration), optionally \"type\" " +
+                         std::string("(an entity type), both strings, and optionally ") +
+                         "\"rollups\" and \"rollupRetention\"");
       }
-      if (key == "type") type = context.expand(value.get_string());
-      if (key == "keep") keep = value.get_string();
+      if (key == "type") spec.type = context.expand(value.get_string());
+      if (key == "keep") spec.keep = value.get_string();
     }
-    if (keep.empty()) return bad_rules("a rule without \"keep\"");
-    pairs.emplace_back(std::move(type), std::move(keep));
+    CT_RETURN_IF_ERROR(read_rollups(*entry, spec));
+    if (spec.keep.empty() && spec.rollups.empty()) return bad_rules("a rule without \"keep\"");
+    specs.push_back(std::move(spec));
   }
-  return core::make_retention_policy(pairs);
+  return core::make_retention_policy(specs);
 }
 
 }  // namespace
@@ -56,8 +75,13 @@ Response retrieve_retention(Request& request, NgsiApi& api) {
   if (!policy) return fail(policy.error());
   json::array rules;
   for (const core::RetentionRule& rule : policy->rules) {
-    json::object entry{{"keep", rule.keep}};
+    json::object entry;
+    if (!rule.keep.empty()) entry["keep"] = rule.keep;
     if (!rule.type.empty()) entry["type"] = env->context->compact(rule.type);
+    if (!rule.rollups.empty()) {
+      entry["rollups"] = json::array(rule.rollups.begin(), rule.rollups.end());
+    }
+    if (!rule.rollup_keep.empty()) entry["rollupRetention"] = rule.rollup_keep;
     rules.push_back(std::move(entry));
   }
   return json_response(200, json::object{{"rules", std::move(rules)}}, *env, api);

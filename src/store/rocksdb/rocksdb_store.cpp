@@ -403,6 +403,23 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
     return documents;
   }
 
+  Result<std::vector<std::pair<std::string, std::string>>> documents_between(
+      std::string_view ns, std::string_view lower, std::string_view upper) const override {
+    std::string prefix = kv::document_prefix(ns);
+    std::string last = kv::document_key(ns, upper);
+    rocksdb::Slice upper_slice(last);
+    rocksdb::ReadOptions read;
+    read.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, family(Family::kDocuments)));
+    std::vector<std::pair<std::string, std::string>> documents;
+    for (it->Seek(kv::document_key(ns, lower)); it->Valid(); it->Next()) {
+      documents.emplace_back(std::string(view(it->key()).substr(prefix.size())),
+                             std::string(view(it->value())));
+    }
+    CT_RETURN_IF_ERROR(kv::to_status(it->status(), "documents_between"));
+    return documents;
+  }
+
  private:
   rocksdb::ColumnFamilyHandle* family(Family which) const { return handles_[kv::index_of(which)]; }
 

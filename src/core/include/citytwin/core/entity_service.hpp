@@ -14,6 +14,7 @@
 #include "citytwin/core/change_listener.hpp"
 #include "citytwin/core/entity_query.hpp"
 #include "citytwin/core/entity_write_hook.hpp"
+#include "citytwin/core/history_rollups.hpp"
 #include "citytwin/model/mutation/attribute_outcome.hpp"
 #include "citytwin/model/mutation/merge.hpp"
 #include "citytwin/store/entity_store.hpp"
@@ -120,6 +121,9 @@ class EntityService {
   // Every later write that keeps its entity passes through `hook` (null: none) before it is
   // written; the hook must outlive the service.
   void set_write_hook(EntityWriteHook* hook) { hook_.store(hook); }
+  // Every later write's history changes are marked for the rollups (docs/timeseries.md,
+  // "Rollups") in the same store write; null: none. Must outlive the service.
+  void set_rollups(const HistoryRollups* rollups) { rollups_.store(rollups); }
 
  private:
   template <class Fn>
@@ -150,6 +154,7 @@ class EntityService {
   ChangeListener* listener_;
   std::unique_ptr<EntityLocks> locks_;
   std::atomic<EntityWriteHook*> hook_{nullptr};
+  std::atomic<const HistoryRollups*> rollups_{nullptr};
 };
 
 }  // namespace citytwin::core

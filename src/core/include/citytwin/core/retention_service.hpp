@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -14,6 +15,7 @@
 #include "citytwin/common/clock.hpp"
 #include "citytwin/common/result.hpp"
 #include "citytwin/core/data_policies.hpp"
+#include "citytwin/core/history_rollups.hpp"
 #include "citytwin/series/period_duration.hpp"
 #include "citytwin/store/entity_store.hpp"
 
@@ -22,8 +24,21 @@ namespace citytwin::core {
 // How long a tenant keeps the history of its entities (docs/timeseries.md, "Retention").
 struct RetentionRule {
   std::string type;  // expanded type IRI; "" is the tenant's default for every other entity
-  std::string keep;  // the ISO 8601 duration as given, e.g. "P2Y"
-  series::PeriodDuration period;  // `keep` parsed
+  std::string keep;  // the ISO 8601 duration as given, e.g. "P2Y"; "" keeps raw history for ever
+  series::PeriodDuration period;  // `keep` parsed (zero when keep is "")
+  // Downsampled rollups kept for the type (HistoryRollups): "PT1H" and/or "P1D"; none: no
+  // rollups.
+  std::vector<std::string> rollups;
+  std::string rollup_keep;  // how long rollup rows are kept ("" for ever), e.g. "P10Y"
+  std::optional<series::PeriodDuration> rollup_period;  // `rollup_keep` parsed
+};
+
+// A rule as a client states it (before validation).
+struct RetentionRuleSpec {
+  std::string type;
+  std::string keep;
+  std::vector<std::string> rollups;
+  std::string rollup_keep;
 };
 
 // A tenant's rules: at most one per type and one default. An entity follows the rules of
@@ -37,6 +52,12 @@ struct RetentionPolicy {
 // Rules from (type, keep) pairs: keep must be a non-zero duration, types unique.
 Result<RetentionPolicy> make_retention_policy(
     const std::vector<std::pair<std::string, std::string>>& rules);
+// Rules that may also ask for rollups: keep may then be "" (raw history kept for ever);
+// rollups are "PT1H" and/or "P1D", rollup_keep only with rollups.
+Result<RetentionPolicy> make_retention_policy(const std::vector<RetentionRuleSpec>& rules);
+// The rollup rules of a policy: its rules that ask for rollups, and its other typed rules as
+// `none` (their entities do not follow the default rule's rollups).
+std::vector<RollupRule> rollup_rules(const RetentionPolicy& policy);
 
 struct RetentionPassReport {
   std::size_t tenants = 0;   // tenants with a policy
@@ -68,6 +89,11 @@ class RetentionService {
 
   Result<RetentionPassReport> run_pass();
 
+  // Rollups (docs/timeseries.md, "Rollups"): policies configure them, trims archive into
+  // them. restore_rollups() hands every stored policy's rollup rules over (start-up).
+  void set_rollups(HistoryRollups* rollups) { rollups_ = rollups; }
+  Status restore_rollups();
+
   // Runs a pass every `interval` on its own thread until stop() (or destruction), telling
   // `on_pass` how each went.
   using PassListener = std::function<void(const Result<RetentionPassReport>&)>;
@@ -84,6 +110,7 @@ class RetentionService {
   store::EntityStore& store_;
   const Clock& clock_;
   const DataPolicies* personal_data_;
+  HistoryRollups* rollups_ = nullptr;
   std::mutex pass_mutex_;  // one pass at a time (the background one, or run_pass())
   std::mutex wake_mutex_;
   std::condition_variable wake_;

@@ -3,6 +3,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "citytwin/common/clock.hpp"
 #include "citytwin/common/result.hpp"
 #include "citytwin/core/entity_query.hpp"
+#include "citytwin/core/history_rollups.hpp"
 #include "citytwin/core/temporal_query.hpp"
 #include "citytwin/store/entity_store.hpp"
 
@@ -92,6 +94,10 @@ class TemporalService {
   Status delete_instance(std::string_view tenant, std::string_view id, std::string_view attribute,
                          std::string_view instance_id);
 
+  // Rollups (docs/timeseries.md, "Rollups"): writes mark what they change, aggregations
+  // they can answer exactly read them. Null: none. Must outlive the service.
+  void set_rollups(HistoryRollups* rollups) { rollups_ = rollups; }
+
  private:
   Result<SelectedHistory> select_history(std::string_view tenant, std::string_view id,
                                          const TemporalQuery& query) const;
@@ -103,10 +109,13 @@ class TemporalService {
   Result<store::HistorySample> find_instance(std::string_view tenant, std::string_view id,
                                              std::string_view attribute,
                                              std::string_view instance_id) const;
-  Status write(std::string_view tenant, store::Change change);
+  // `replaced`: the recorded samples the change overwrites or erases (for rollup markers).
+  Status write(std::string_view tenant, store::Change change,
+               std::span<const store::HistorySample> replaced = {});
 
   store::EntityStore& store_;
   const Clock& clock_;
+  HistoryRollups* rollups_ = nullptr;
   // Most samples one edit reads to find what it changes.
   std::size_t query_limit_ = 1'000'000;
 };

@@ -65,6 +65,10 @@ struct ServeOptions {
   // Seconds between history retention passes (core::RetentionService; the rules are set per
   // tenant through /citytwin/v1/retention). 0: no background passes. Default 3600.
   std::uint64_t retention_interval_s = 3600;
+  // Seconds between rollup passes (core::HistoryRollups: rebuild the rollup rows writes
+  // marked dirty, drop rows past rollupRetention). Queries work off their entity's markers
+  // themselves, so this only bounds the backlog. 0: no background passes. Default 60.
+  std::uint64_t rollup_interval_s = 60;
 
   // NGSI-LD paging (see http::NgsiApiOptions): entities per page without `limit`, the
   // largest `limit`, and instances of one attribute per temporal answer (206 past it).

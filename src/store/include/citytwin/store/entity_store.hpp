@@ -305,6 +305,11 @@ class EntityStore {
                                                           std::string_view key) const = 0;
   virtual Result<std::vector<std::pair<std::string, std::string>>> list_documents(
       std::string_view ns) const = 0;
+  // The documents of `ns` with lower <= key < upper (byte order), ascending: a range of a
+  // namespace whose keys sort by what is looked up (the rollup rows, docs/timeseries.md).
+  // Default: list_documents() filtered.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> documents_between(
+      std::string_view ns, std::string_view lower, std::string_view upper) const;
 };
 
 }  // namespace citytwin::store

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Rollups (docs/timeseries.md, "Rollups"): server CPU per aggregated query with and without
+# hourly/daily rollups, on the time-series benchmark's data (tsgen.cpp), CityTwin only, and the
+# bytes the rollups add on disk. 127.0.0.1 only.
+#
+#   bench/timeseries/rollups.sh [BINARY]
+#   env: TS_SENSORS (default 200), TS_POINTS (10000 per sensor, one a minute), TS_THREADS (4),
+#        ROLLUPS_BEFORE_LOAD=1 (set the rollup rule before the load: its ingest cost)
+# Prints a Markdown report on stdout.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+binary=$(realpath "${1:-build/release/citytwin}")
+sensors=${TS_SENSORS:-200}
+points=${TS_POINTS:-10000}
+threads=${TS_THREADS:-4}
+work=$(mktemp -d /tmp/citytwin-rollbench.XXXXXX)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 1 600); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not ready: $1" >&2; exit 1; }
+bytes_of() { du -sb "$1" | awk '{print $1}'; }
+tsbench() { /usr/bin/python3 "$here/tsbench.py" "$@"; }
+port=$(free_port)
+start() {
+  "$binary" serve --config "$work/citytwin.toml" --listen "127.0.0.1:$port" --mqtt-listen off \
+    --data "$work/ct" --log-level warn --auth off &
+  pid=$!
+  wait_http "http://127.0.0.1:$port/health"
+}
+stop() { kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
+passes() { curl -s "http://127.0.0.1:$port/metrics" | awk '/^citytwin_history_compaction_passes / {print $2}'; }
+
+g++ -O2 -std=c++20 "$here/tsgen.cpp" -o "$work/tsgen"
+"$work/tsgen" "$sensors" "$points" ngsi > "$work/data.ndjson"
+cat > "$work/citytwin.toml" <<CONF
+[storage]
+history_compact_after_s = 0
+history_compact_interval_ms = 1000
+CONF
+start
+tsbench create-sensors "$port" "$sensors"
+set_rules() {
+  curl -sf -X PUT "http://127.0.0.1:$port/citytwin/v1/retention" -H 'Content-Type: application/json' \
+    -d '{"rules": [{"type": "TemperatureSensor", "rollups": ["PT1H", "P1D"]}]}'
+}
+# ROLLUPS_BEFORE_LOAD=1: the rule exists while the history is loaded, so every write also
+# carries its dirty markers (the ingest cost of rollups) and the background pass builds them.
+[ "${ROLLUPS_BEFORE_LOAD:-0}" = 1 ] && set_rules
+read -r loaded load_seconds < <(tsbench load-ngsi "$port" "$work/data.ndjson" "$threads")
+target=$(( $(passes) + 2 ))
+while [ "$(passes)" -lt "$target" ]; do sleep 0.5; done
+stop
+raw_bytes=$(bytes_of "$work/ct")
+start
+# The "without" figures are the raw history's: no rule while they are timed.
+curl -sf -X PUT "http://127.0.0.1:$port/citytwin/v1/retention" -H 'Content-Type: application/json' \
+  -d '{"rules": []}'
+without=$(tsbench query citytwin-aligned "$port" "$sensors" "$points" "$pid")
+# Hourly and daily rollups for the type; raw history kept (no "keep").
+set_rules
+# The first aligned query of each sensor builds its rollups from the chunks (timed apart).
+cpu_before=$(cat /proc/$pid/task/*/schedstat | awk '{s += $1} END {print s}')
+build_started=$(date +%s.%N)
+curl -sf "http://127.0.0.1:$port/ngsi-ld/v1/temporal/entities?type=TemperatureSensor&attrs=temperature&options=aggregatedValues&aggrMethods=max&aggrPeriodDuration=PT1H&timerel=between&timeAt=2026-01-01T00:00:00Z&endTimeAt=2026-01-01T01:00:00Z&limit=1000" > /dev/null
+for offset in $(seq 1000 1000 $((sensors - 1))); do
+  curl -sf "http://127.0.0.1:$port/ngsi-ld/v1/temporal/entities?type=TemperatureSensor&attrs=temperature&options=aggregatedValues&aggrMethods=max&aggrPeriodDuration=PT1H&timerel=between&timeAt=2026-01-01T00:00:00Z&endTimeAt=2026-01-01T01:00:00Z&limit=1000&offset=$offset" > /dev/null
+done
+build_seconds=$(awk -v s="$build_started" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f", e - s}')
+build_cpu=$(cat /proc/$pid/task/*/schedstat | awk -v b="$cpu_before" '{s += $1} END {printf "%.1f", (s - b) / 1e9}')
+with=$(tsbench query citytwin-aligned "$port" "$sensors" "$points" "$pid")
+stop
+all_bytes=$(bytes_of "$work/ct")
+# The store flushes every column family at a clean stop: the rollup rows are then in the SST
+# files of the documents family, the only ones holding keys of the "rollup-rows" namespace.
+rollup_bytes=$(/usr/bin/python3 - "$work/ct" <<'PY'
+import os, sys
+total = 0
+for root, _, files in os.walk(sys.argv[1]):
+    for name in files:
+        if name.endswith(".sst"):
+            path = os.path.join(root, name)
+            with open(path, "rb") as f:
+                if b"rollup-rows" in f.read():
+                    total += os.path.getsize(path)
+print(total)
+PY
+)
+
+echo "### Rollups: $sensors sensors x $points points ($loaded loaded), $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo
+echo "| query | without rollups: median ms / CPU ms | with rollups: median ms / CPU ms | periods (without / with) |"
+echo "|---|---|---|---|"
+paste <(echo "$without") <(echo "$with") | while read -r name ms check cpu _name2 ms2 check2 cpu2; do
+  echo "| $name | $ms / $cpu | $ms2 / $cpu2 | $check / $check2 |"
+done
+echo
+echo "Load: $loaded points in $load_seconds s ($(awk -v n="$loaded" -v s="$load_seconds" 'BEGIN {printf "%.0f", n / s}') points/s), rollup rule set $([ "${ROLLUPS_BEFORE_LOAD:-0}" = 1 ] && echo before || echo after) the load."
+echo "First build of every sensor's rollups (from the compressed chunks): ${build_seconds} s wall, ${build_cpu} s server CPU."
+echo "Rollup rows on disk (SST files of the documents family after a clean stop): $rollup_bytes bytes, $(awk -v b="$rollup_bytes" -v n="$loaded" 'BEGIN {printf "%.3f", b / n}') bytes per raw point; whole data directory $raw_bytes bytes before the rollups, $all_bytes after (RocksDB compactions in between move it too)."
