@@ -8,6 +8,7 @@
 #include <set>
 #include <tuple>
 
+#include "citytwin/common/json_parse.hpp"
 #include "citytwin/series/byte_io.hpp"
 #include "citytwin/store/history_chunk_stats.hpp"
 #include "history_capture.hpp"
@@ -185,7 +186,7 @@ Result<RowsByDay> summarize(const store::EntityStore& store, std::string_view te
         return false;
       }
       boost::system::error_code ec;
-      auto instance = json::parse(sample->instance, ec);
+      auto instance = citytwin::parse_json(sample->instance, ec);
       const json::value* type =
           !ec && instance.is_object() ? instance.as_object().if_contains("type") : nullptr;
       row->type = type != nullptr && type->is_string() ? std::string(type->get_string()) : "";
@@ -321,7 +322,7 @@ std::optional<RollupRule> HistoryRollups::rule_of_entity(std::string_view tenant
   auto current = store_.get(tenant, id);
   if (current.ok() && *current) {
     boost::system::error_code ec;
-    auto parsed = json::parse(**current, ec);
+    auto parsed = citytwin::parse_json(**current, ec);
     if (!ec && parsed.is_object()) {
       if (const auto* type = parsed.as_object().if_contains("type")) return rule_for(tenant, *type);
     }
@@ -330,7 +331,7 @@ std::optional<RollupRule> HistoryRollups::rule_of_entity(std::string_view tenant
       store_.history(tenant, id, kTypeHistory, {}, std::numeric_limits<std::size_t>::max());
   if (!recorded.ok() || recorded->empty()) return rule_for(tenant, json::array());
   boost::system::error_code ec;
-  auto parsed = json::parse(recorded->back().instance, ec);
+  auto parsed = citytwin::parse_json(recorded->back().instance, ec);
   return rule_for(tenant, ec ? json::value(json::array()) : parsed);
 }
 
