@@ -133,9 +133,7 @@ class ColumnAggregationTest : public ::testing::Test {
     expect_same(*from_columns, *from_instances, "");
   }
 
-  // Equal JSON, numbers within rounding: sums depend on the order values are added in, and
-  // Boost.JSON's default double parsing (the JSON path) may be off in the last bit where the
-  // columns keep the stored number exactly.
+  // Equal JSON, numbers within rounding: sums depend on the order values are added in.
   static void expect_same(const json::value& a, const json::value& b, const std::string& path) {
     if (a.is_number() && b.is_number()) {
       double x = a.to_number<double>();

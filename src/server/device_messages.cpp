@@ -5,6 +5,7 @@
 namespace citytwin::server {
 
 void DeviceMessages::handle(const std::string& topic, const std::string& payload,
+                            const security::AuditRecord& sender,
                             std::function<Status(std::string_view tenant)> authorize,
                             std::function<void(Status)> done) {
   auto device_topic = parse_device_topic(topic);
@@ -15,6 +16,10 @@ void DeviceMessages::handle(const std::string& topic, const std::string& payload
     done(ok_status());
     return;
   }
+  auto audited = audit_.track(sender, "MQTT PUBLISH", audit_path(*device_topic),
+                              device_topic->device_id, std::move(authorize), std::move(done));
+  authorize = std::move(audited.authorize);
+  done = std::move(audited.done);
   if (result) {
     commands_->complete("mqtt", device_topic->apikey, device_topic->device_id,
                         payload_format(*device_topic, payload), payload, std::move(authorize),

@@ -1,7 +1,5 @@
 #include "external_broker.hpp"
 
-#include "mqtt_topic.hpp"
-
 #include <unistd.h>
 
 #include <charconv>
@@ -120,9 +118,8 @@ Result<mqtt::SubscriberClientOptions> external_broker_options(const ServeOptions
 ExternalBroker::ExternalBroker(mqtt::SubscriberClientOptions options, ingest::IngestService& ingest,
                                const http::OutboundPolicy& outbound, MetricsRegistry& metrics,
                                std::function<void(bool)> on_state, security::AuditLog* audit)
-    : devices_(ingest),
-      audit_(audit),
-      actor_("external-broker:" + options.host),
+    : devices_(ingest, DeviceAudit(audit)),
+      sender_(DeviceAudit::actor_of(nullptr, "external-broker:" + options.host)),
       client_(std::move(options), hooks(outbound, std::move(on_state)), metrics) {}
 
 mqtt::SubscriberClientHooks ExternalBroker::hooks(const http::OutboundPolicy& outbound,
@@ -135,15 +132,7 @@ mqtt::SubscriberClientHooks ExternalBroker::hooks(const http::OutboundPolicy& ou
   // The broker authenticated the devices; CityTwin trusts what its configured broker relays,
   // as the IoT Agent does, so no per-message key check.
   hooks.on_message = [this](const mqtt::InboundPublish& message, std::function<void(Status)> done) {
-    auto device = parse_device_topic(message.topic);
-    if (!device) {
-      devices_.handle(message.topic, message.payload, {}, std::move(done));
-      return;
-    }
-    auto tracked = audit_.track(DeviceAudit::actor_of(nullptr, actor_), "MQTT PUBLISH",
-                                audit_path(*device), device->device_id, {}, std::move(done));
-    devices_.handle(message.topic, message.payload, std::move(tracked.authorize),
-                    std::move(tracked.done));
+    devices_.handle(message.topic, message.payload, sender_, {}, std::move(done));
   };
   hooks.on_state = std::move(on_state);
   return hooks;

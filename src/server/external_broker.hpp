@@ -9,7 +9,6 @@
 #include "citytwin/ingest/ingest_service.hpp"
 #include "citytwin/mqtt/subscriber_client.hpp"
 #include "citytwin/server/serve_options.hpp"
-#include "device_audit.hpp"
 #include "device_messages.hpp"
 
 namespace citytwin::server {
@@ -49,8 +48,7 @@ class ExternalBroker {
                                     std::function<void(bool)> on_state);
 
   DeviceMessages devices_;
-  DeviceAudit audit_;
-  std::string actor_;
+  security::AuditRecord sender_;  // "external-broker:<host>" in the audit log
   mqtt::SubscriberClient client_;
 };
 

@@ -135,15 +135,7 @@ void MqttHooks::on_publish(const mqtt::ClientIdentity& client, const mqtt::Inbou
     done(std::move(rate));
     return;
   }
-  auto device = parse_device_topic(message.topic);
-  if (!device) {  // plain MQTT traffic: forwarded, not a write to the twin
-    devices_.handle(message.topic, message.payload, std::move(authorize), std::move(done));
-    return;
-  }
-  auto tracked = audit_.track(std::move(who), "MQTT PUBLISH", audit_path(*device),
-                              device->device_id, std::move(authorize), std::move(done));
-  devices_.handle(message.topic, message.payload, std::move(tracked.authorize),
-                  std::move(tracked.done));
+  devices_.handle(message.topic, message.payload, who, std::move(authorize), std::move(done));
 }
 
 void MqttHooks::on_subscribed(const mqtt::ClientIdentity& client, std::string_view topic_filter) {

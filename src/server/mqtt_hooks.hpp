@@ -13,7 +13,6 @@
 #include "citytwin/mqtt/broker.hpp"
 #include "citytwin/security/device_credentials.hpp"
 #include "citytwin/security/key_service.hpp"
-#include "device_audit.hpp"
 #include "device_messages.hpp"
 
 namespace citytwin::server {
@@ -56,12 +55,11 @@ class MqttHooks : public mqtt::BrokerHooks {
   // `keys` null: authentication is off.
   MqttHooks(security::KeyService* keys, ingest::IngestService& ingest, MqttAccess access = {})
       : keys_(keys),
-        devices_(ingest),
+        devices_(ingest, DeviceAudit(access.audit)),
         access_(access),
         device_limiter_(access.device_rate.enabled()
                             ? std::make_unique<http::RateLimiter>(access.device_rate)
-                            : nullptr),
-        audit_(access.audit) {
+                            : nullptr) {
     if (access_.metrics != nullptr) {
       access_.metrics->describe("citytwin_mqtt_device_rate_limited", "counter",
                                 "MQTT measures refused over the per-device rate limit");
@@ -105,7 +103,6 @@ class MqttHooks : public mqtt::BrokerHooks {
   DeviceMessages devices_;
   MqttAccess access_;
   std::unique_ptr<http::RateLimiter> device_limiter_;  // null: no per-device limit
-  DeviceAudit audit_;
   ingest::CommandDispatcher* commands_ = nullptr;
   // The key each connected client authenticated with (client id -> principal).
   std::mutex principals_mutex_;
