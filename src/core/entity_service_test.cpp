@@ -412,10 +412,9 @@ class FailingWrites final : public store::EntityStore {
   Result<std::uint64_t> count(std::string_view t, const store::IndexSelector& s) const override {
     return inner_.count(t, s);
   }
-  Result<std::vector<std::string>> ids_in_box(std::string_view t, std::string_view a,
-                                              const store::Box& b,
-                                              const BoxFilter& keep) const override {
-    return inner_.ids_in_box(t, a, b, keep);
+  Result<std::vector<std::string>> ids_in_box(std::string_view t,
+                                              const store::BoxQuery& q) const override {
+    return inner_.ids_in_box(t, q);
   }
   Result<std::vector<store::HistorySample>> history(std::string_view t, std::string_view e,
                                                     std::string_view a,

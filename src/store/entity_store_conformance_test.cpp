@@ -90,10 +90,9 @@ class CompactingStore final : public EntityStore {
                               const IndexSelector& selector) const override {
     return inner_->count(tenant, selector);
   }
-  Result<std::vector<std::string>> ids_in_box(std::string_view tenant, std::string_view attribute,
-                                              const Box& box,
-                                              const BoxFilter& keep) const override {
-    return inner_->ids_in_box(tenant, attribute, box, keep);
+  Result<std::vector<std::string>> ids_in_box(std::string_view tenant,
+                                              const BoxQuery& query) const override {
+    return inner_->ids_in_box(tenant, query);
   }
   Result<ValueScan> scan_values(std::string_view tenant, std::string_view attribute,
                                 const ValueRange& range, std::size_t max_ids) const override {
@@ -198,8 +197,9 @@ class EntityStoreConformance : public ::testing::Test {
   }
 
   std::vector<std::string> in_box(std::string_view tenant, std::string_view attribute, Box box,
-                                  const EntityStore::BoxFilter& keep = {}) {
-    auto ids = store_->ids_in_box(tenant, attribute, box, keep);
+                                  const std::function<bool(const Box&)>& keep = {},
+                                  std::vector<std::string> types = {}) {
+    auto ids = store_->ids_in_box(tenant, BoxQuery{attribute, box, types, keep});
     EXPECT_TRUE(ids.ok());
     return ids.ok() ? *ids : std::vector<std::string>();
   }
@@ -294,6 +294,31 @@ TYPED_TEST(EntityStoreConformance, ReadersNeverSeeHalfABatch) {
     EXPECT_EQ((*documents)[0], (*documents)[1]);
   }
   writer.join();
+}
+
+// A spatial search restricted to types finds only entities of one of them, follows a change
+// of types that leaves the boxes alone, and counts an entity of two matching types once.
+TYPED_TEST(EntityStoreConformance, BoxSearchByType) {
+  this->put("", make_record("urn:room", {kRoom}, {kLocation}, {point(kLocation, 1, 1)}));
+  this->put("", make_record("urn:both", {kRoom, kSensor}, {kLocation}, {point(kLocation, 2, 2)}));
+  for (int i = 0; i < 50; ++i) {  // a crowd of another type at one point
+    this->put("", make_record("urn:crowd" + std::to_string(i), {kSensor}, {kLocation},
+                              {point(kLocation, 1, 1)}));
+  }
+  const Box box{0, 0, 3, 3};
+  EXPECT_THAT(this->in_box("", kLocation, box, {}, {kRoom}), ElementsAre("urn:both", "urn:room"));
+  EXPECT_EQ(this->in_box("", kLocation, box, {}, {kRoom, kSensor}).size(), 52u);
+  EXPECT_EQ(this->in_box("", kLocation, box).size(), 52u);
+  EXPECT_THAT(this->in_box("", kLocation, box, {}, {"https://example.org/Other"}), IsEmpty());
+
+  // The same box, another type: only the type index and the spatial filing change.
+  this->put("", make_record("urn:room", {kSensor}, {kLocation}, {point(kLocation, 1, 1)}));
+  EXPECT_THAT(this->in_box("", kLocation, box, {}, {kRoom}), ElementsAre("urn:both"));
+  EXPECT_EQ(this->in_box("", kLocation, box, {}, {kSensor}).size(), 52u);
+
+  this->remove("", "urn:both");
+  EXPECT_THAT(this->in_box("", kLocation, box, {}, {kRoom}), IsEmpty());
+  EXPECT_EQ(this->in_box("", kLocation, box).size(), 51u);
 }
 
 TYPED_TEST(EntityStoreConformance, ReplaceMovesIndexEntries) {

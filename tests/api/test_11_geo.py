@@ -451,3 +451,33 @@ def test_geo_query_by_type_among_a_crowd_of_other_types(server):
     both = {**params, "type": "Kiosk,Crowd", "count": "true", "limit": 0}
     response = requests.get(server.url + BASE + "/entities", headers=tenant, params=encode(both))
     assert response.headers["NGSILD-Results-Count"] == "603"
+
+
+def test_geo_query_follows_a_change_of_type_at_the_same_place(fresh_server):
+    """The spatial index is kept per entity type: an entity whose types change while its
+    location stays is found under its new types only, before and after a restart (which
+    rebuilds the index from the stored geo and type indexes)."""
+    point = [2.35, 48.85]
+    stand = {"id": "urn:ngsi-ld:Stand:1", "type": "Kiosk",
+             "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": point}}}
+    response = requests.post(fresh_server.url + BASE + "/entities", json=stand)
+    assert response.status_code == 201, response.text
+
+    def found(types):
+        params = {"type": types, "georel": "near;maxDistance==10", "geometry": "Point",
+                  "coordinates": f"[{point[0]},{point[1]}]"}
+        return ids(query_all(fresh_server.url, params))
+
+    assert found("Kiosk") == ["urn:ngsi-ld:Stand:1"]
+    assert found("Shop") == []
+    replaced = {**stand, "type": "Shop"}
+    response = requests.put(fresh_server.url + BASE + "/entities/urn:ngsi-ld:Stand:1",
+                            json=replaced)
+    assert response.status_code == 204, response.text
+    for restarted in (False, True):
+        if restarted:
+            fresh_server.stop()
+            fresh_server.start()
+        assert found("Shop") == ["urn:ngsi-ld:Stand:1"], restarted
+        assert found("Kiosk") == [], restarted
+        assert found("Kiosk,Shop") == ["urn:ngsi-ld:Stand:1"], restarted

@@ -70,6 +70,14 @@ bool intersects(const Box& a, const Box& b) {
   return a.min_x <= b.max_x && b.min_x <= a.max_x && a.min_y <= b.max_y && b.min_y <= a.max_y;
 }
 
+// Any record passes an empty type list (BoxQuery::types).
+bool of_any_type(const EntityRecord& record, std::span<const std::string> types) {
+  if (types.empty()) return true;
+  return std::any_of(types.begin(), types.end(), [&](const std::string& type) {
+    return std::find(record.types.begin(), record.types.end(), type) != record.types.end();
+  });
+}
+
 void index_terms(TermIndex& index, const std::vector<std::string>& terms, const std::string& id) {
   for (const std::string& term : terms) index[term].insert(id);
 }
@@ -280,17 +288,17 @@ class MemoryStore final : public EntityStore {
     return std::uint64_t{ids == index.end() ? 0 : ids->second.size()};
   }
 
-  Result<std::vector<std::string>> ids_in_box(std::string_view tenant, std::string_view attribute,
-                                              const Box& box,
-                                              const BoxFilter& keep) const override {
+  Result<std::vector<std::string>> ids_in_box(std::string_view tenant,
+                                              const BoxQuery& query) const override {
     std::shared_lock lock(state_->mutex);
     std::vector<std::string> ids;
     const TenantData* data = find_tenant(tenant);
     if (data == nullptr) return ids;
     for (const auto& [id, record] : data->entities) {  // ascending, so ids come out sorted
+      if (!of_any_type(record, query.types)) continue;
       bool hit = std::any_of(record.geo.begin(), record.geo.end(), [&](const GeoEntry& entry) {
-        return entry.attribute == attribute && intersects(entry.box, box) &&
-               (!keep || keep(entry.box));
+        return entry.attribute == query.attribute && intersects(entry.box, query.box) &&
+               (!query.keep || query.keep(entry.box));
       });
       if (hit) ids.push_back(id);
     }

@@ -66,6 +66,14 @@ std::string term_key(std::string_view tenant, std::string_view term, std::string
   return key;
 }
 
+std::optional<TermKey> decode_term_key(std::string_view key) {
+  std::string_view rest = key;
+  auto tenant = read_component(rest);
+  auto term = tenant ? read_component(rest) : std::nullopt;
+  if (!term) return std::nullopt;
+  return TermKey{std::move(*tenant), std::move(*term), key.size() - rest.size()};
+}
+
 std::string value_index_key(std::string_view tenant, std::string_view attribute,
                             std::string_view value_key, std::string_view id) {
   std::string key = term_prefix(tenant, attribute);

@@ -33,6 +33,13 @@ std::string entity_key(std::string_view tenant, std::string_view id);
 // type_index, attr_index: tenant | term | id (value empty)
 std::string term_prefix(std::string_view tenant, std::string_view term);
 std::string term_key(std::string_view tenant, std::string_view term, std::string_view id);
+// The tenant and term of a term key; its id is the key's last id_size bytes.
+struct TermKey {
+  std::string tenant;
+  std::string term;
+  std::size_t term_prefix_size = 0;  // bytes of the key taken by tenant|term
+};
+std::optional<TermKey> decode_term_key(std::string_view key);
 
 // value_index: tenant | attribute | value key | id (value empty). The value key is a
 // component, so keys of one attribute sort by value key, then by id.

@@ -204,10 +204,9 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
     return std::uint64_t{0};
   }
 
-  Result<std::vector<std::string>> ids_in_box(std::string_view tenant, std::string_view attribute,
-                                              const Box& box,
-                                              const BoxFilter& keep) const override {
-    return spatial_->query(tenant, attribute, box, keep);
+  Result<std::vector<std::string>> ids_in_box(std::string_view tenant,
+                                              const BoxQuery& query) const override {
+    return spatial_->query(tenant, query);
   }
 
   Result<ValueScan> scan_values(std::string_view tenant, std::string_view attribute,
@@ -931,6 +930,24 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
           auto suffix = kv::decode_geo_key_suffix(key.substr(prefix.size()));
           if (!suffix || !box) return corruption("geo index entry");
           builder.add(tenant, attribute, suffix->id, *box);
+          return ok_status();
+        },
+        ScanKind::kBulk));
+    // Then every entity's types (the index keeps a tree per type), decoding tenant|type once
+    // per run of equal prefixes as above.
+    prefix.clear();
+    std::string type;
+    CT_RETURN_IF_ERROR(for_each_with_prefix(
+        Family::kTypeIndex, {},
+        [&](std::string_view key, std::string_view) -> Status {
+          if (prefix.empty() || !key.starts_with(prefix)) {
+            auto decoded = kv::decode_term_key(key);
+            if (!decoded) return corruption("type index entry");
+            prefix = key.substr(0, decoded->term_prefix_size);
+            tenant = std::move(decoded->tenant);
+            type = std::move(decoded->term);
+          }
+          builder.add_type(tenant, type, key.substr(prefix.size()));
           return ok_status();
         },
         ScanKind::kBulk));

@@ -69,15 +69,24 @@ TEST(RocksDbStore, ReopenPersistsDocumentsIndexesCountsAndSpatialIndex) {
   EXPECT_THAT(as_pairs(*store->type_counts("")), ElementsAre(Pair(kRoom, 1u), Pair(kSensor, 1u)));
   EXPECT_THAT(as_pairs(*store->attribute_counts("")),
               ElementsAre(Pair(kTemperature, 1u), Pair(kLocation, 2u)));
-  EXPECT_THAT(*store->ids_in_box("", kLocation, Box{0, 0, 10, 10}), ElementsAre("urn:1"));
-  EXPECT_THAT(*store->ids_in_box("", kLocation, Box{40, 40, 60, 60}), ElementsAre("urn:2"));
-  EXPECT_THAT(*store->ids_in_box("city", kLocation, Box{0, 0, 10, 10}), ElementsAre("urn:1"));
+  EXPECT_THAT(*store->ids_in_box("", BoxQuery{kLocation, Box{0, 0, 10, 10}}), ElementsAre("urn:1"));
+  EXPECT_THAT(*store->ids_in_box("", BoxQuery{kLocation, Box{40, 40, 60, 60}}),
+              ElementsAre("urn:2"));
+  EXPECT_THAT(*store->ids_in_box("city", BoxQuery{kLocation, Box{0, 0, 10, 10}}),
+              ElementsAre("urn:1"));
+  // The rebuilt index files each box under its entity's types.
+  std::vector<std::string> rooms{kRoom};
+  EXPECT_THAT(*store->ids_in_box("", BoxQuery{kLocation, Box{-90, -90, 90, 90}, rooms}),
+              ElementsAre("urn:2"));
+  std::vector<std::string> sensors{kSensor};
+  EXPECT_THAT(*store->ids_in_box("", BoxQuery{kLocation, Box{-90, -90, 90, 90}, sensors}),
+              ElementsAre("urn:1"));
   EXPECT_THAT(store->tenants(), ElementsAre("", "city"));
   EXPECT_THAT(*store->list_documents("contexts"), ElementsAre(Pair("https://ctx", "{}")));
 
   // The reloaded spatial index keeps accepting updates.
   apply_ok(*store, "", {Change::remove("urn:1")});
-  EXPECT_THAT(*store->ids_in_box("", kLocation, Box{0, 0, 10, 10}), IsEmpty());
+  EXPECT_THAT(*store->ids_in_box("", BoxQuery{kLocation, Box{0, 0, 10, 10}}), IsEmpty());
 }
 
 TEST(RocksDbStore, StatsReportBytesOnDisk) {
@@ -224,7 +233,7 @@ TEST(RocksDbDurability, AcknowledgedWritesSurviveKillNine) {
   EXPECT_EQ(scan_all(*store, "", IndexSelector::type(kSensor)), all);
   EXPECT_EQ(*store->count("", IndexSelector::all()), all.size());
   EXPECT_EQ(*store->count("", IndexSelector::attribute(kTemperature)), all.size());
-  auto located = store->ids_in_box("", kLocation, Box{-180, -90, 180, 90});
+  auto located = store->ids_in_box("", BoxQuery{kLocation, Box{-180, -90, 180, 90}});
   ASSERT_TRUE(located.ok());
   EXPECT_EQ(*located, all);
 }

@@ -37,7 +37,7 @@ Box random_point_box(std::mt19937& random) {
 EntityRecord sensor(std::uint64_t n, std::mt19937& random) {
   EntityRecord record;
   record.id = "urn:ngsi-ld:Sensor:" + std::to_string(n);
-  record.types = {"https://uri.fiware.org/ns/dataModels#Sensor"};
+  record{"https://uri.fiware.org/ns/dataModels#Sensor"};
   record.attributes = {"https://example.org/temperature", "https://example.org/humidity",
                        kLocation};
   record.geo = {GeoEntry{kLocation, random_point_box(random)}};
@@ -95,7 +95,7 @@ void bench_open(const std::string& path) {
       "type_counts: %.6f s (%llu entities of the type)\n", seconds_since(start),
       counts.ok() && !counts->empty() ? static_cast<unsigned long long>((*counts)[0].count) : 0ULL);
   start = Clock::now();
-  auto ids = store->ids_in_box("", kLocation, Box{2.2, 48.8, 2.5, 48.9});
+  auto ids = store->ids_in_box("", BoxQuery{kLocation, Box{2.2, 48.8, 2.5, 48.9}});
   std::printf("ids_in_box (small box): %.6f s, %zu hits\n", seconds_since(start),
               ids.ok() ? ids->size() : 0);
 }

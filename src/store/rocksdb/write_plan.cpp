@@ -36,7 +36,7 @@ class PlanBuilder {
     const EntityMeta& after = new_meta ? *new_meta : kNone;
     write_terms(Family::kTypeIndex, CountKind::kType, id, before.types, after.types);
     write_terms(Family::kAttrIndex, CountKind::kAttribute, id, before.attributes, after.attributes);
-    write_geo(id, before.geo, after.geo);
+    write_geo(id, before, after);
     write_values(id, before.values, after.values);
     if (old_meta.has_value() != new_meta.has_value()) {
       count(count_key(tenant_, CountKind::kEntities, {}), new_meta ? 1 : -1);
@@ -91,18 +91,22 @@ class PlanBuilder {
   }
 
   // Geo keys embed the attribute, so a changed entry n may need a different key: delete every
-  // old key, then put every new one (a later put of the same key in a batch wins).
-  void write_geo(const std::string& id, const std::vector<GeoEntry>& before,
-                 const std::vector<GeoEntry>& after) {
-    if (same_geo(before, after)) return;
-    for (std::uint32_t n = 0; n < before.size(); ++n) {
-      add(KvWrite::Op::kDelete, Family::kGeo, geo_key(tenant_, before[n].attribute, id, n), {});
+  // old key, then put every new one (a later put of the same key in a batch wins). The
+  // in-memory index files boxes by type too, so a change of types alone refiles them.
+  void write_geo(const std::string& id, const EntityMeta& before, const EntityMeta& after) {
+    bool same_boxes = same_geo(before.geo, after.geo);
+    if (same_boxes && (before.geo.empty() || before.types == after.types)) return;
+    if (!same_boxes) {
+      for (std::uint32_t n = 0; n < before.geo.size(); ++n) {
+        add(KvWrite::Op::kDelete, Family::kGeo, geo_key(tenant_, before.geo[n].attribute, id, n),
+            {});
+      }
+      for (std::uint32_t n = 0; n < after.geo.size(); ++n) {
+        add(KvWrite::Op::kPut, Family::kGeo, geo_key(tenant_, after.geo[n].attribute, id, n),
+            encode_box(after.geo[n].box));
+      }
     }
-    for (std::uint32_t n = 0; n < after.size(); ++n) {
-      add(KvWrite::Op::kPut, Family::kGeo, geo_key(tenant_, after[n].attribute, id, n),
-          encode_box(after[n].box));
-    }
-    plan_.geo.push_back(GeoUpdate{id, before, after});
+    plan_.geo.push_back(GeoUpdate{id, before.geo, after.geo, before.types, after.types});
   }
 
   void add(KvWrite::Op op, Family family, std::string key, std::string value) {

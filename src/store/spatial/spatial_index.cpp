@@ -78,6 +78,8 @@ class IdTable {
   }
 
   const std::string& id(Handle handle) const { return ids_[handle]; }
+  // Handles in use or free: every handle is below it.
+  std::size_t capacity() const { return ids_.size(); }
 
  private:
   Handle allocate_slot(std::string id) {
@@ -99,29 +101,63 @@ class IdTable {
   boost::unordered_flat_map<std::string_view, Handle, StringHash> by_id_;
 };
 
+// Entities without types are filed under this name: no expanded type IRI is empty.
+const std::string kUntyped;
+
+std::span<const std::string> types_or_untyped(const std::vector<std::string>& types) {
+  if (types.empty()) return {&kUntyped, 1};
+  return types;
+}
+
+Box to_box(const TreeBox& box) {
+  return Box{box.min_corner().get<0>(), box.min_corner().get<1>(), box.max_corner().get<0>(),
+             box.max_corner().get<1>()};
+}
+
 }  // namespace
 
 struct TenantSpatialIndex {
+  using TypeTrees = std::map<std::string, Rtree, std::less<>>;  // by type; no empty trees
+
   mutable std::shared_mutex mutex;  // readers: query(); writer: one update() batch
   IdTable ids;
-  std::map<std::string, Rtree, std::less<>> trees;  // by attribute; no empty trees
+  std::map<std::string, TypeTrees, std::less<>> trees;  // by attribute; none empty
 
-  void remove(const std::string& id, const std::vector<GeoEntry>& entries) {
+  void remove(const std::string& id, std::span<const std::string> types,
+              const std::vector<GeoEntry>& entries) {
     std::optional<Handle> handle = ids.find(id);
     if (!handle) return;
     for (const GeoEntry& entry : entries) {
-      auto tree = trees.find(entry.attribute);
-      if (tree == trees.end()) continue;
-      if (tree->second.remove(Value(to_tree_box(entry.box), *handle)) > 0) ids.release(*handle);
-      if (tree->second.empty()) trees.erase(tree);
+      auto by_type = trees.find(entry.attribute);
+      if (by_type == trees.end()) continue;
+      for (const std::string& type : types) {
+        auto tree = by_type->second.find(type);
+        if (tree == by_type->second.end()) continue;
+        if (tree->second.remove(Value(to_tree_box(entry.box), *handle)) > 0) ids.release(*handle);
+        if (tree->second.empty()) by_type->second.erase(tree);
+      }
+      if (by_type->second.empty()) trees.erase(by_type);
     }
   }
 
-  void add(const std::string& id, const std::vector<GeoEntry>& entries) {
+  void add(const std::string& id, std::span<const std::string> types,
+           const std::vector<GeoEntry>& entries) {
     for (const GeoEntry& entry : entries) {
-      auto tree = trees.find(entry.attribute);
-      if (tree == trees.end()) tree = trees.emplace(entry.attribute, Rtree()).first;
-      tree->second.insert(Value(to_tree_box(entry.box), ids.acquire(id)));
+      TypeTrees& by_type = trees[entry.attribute];
+      for (const std::string& type : types) {
+        auto tree = by_type.find(type);
+        if (tree == by_type.end()) tree = by_type.emplace(type, Rtree()).first;
+        tree->second.insert(Value(to_tree_box(entry.box), ids.acquire(id)));
+      }
+    }
+  }
+
+  void collect(const Rtree& tree, const BoxQuery& query, std::vector<std::string>& ids_out) const {
+    std::vector<Value> hits;
+    tree.query(bgi::intersects(to_tree_box(query.box)), std::back_inserter(hits));
+    for (const Value& hit : hits) {
+      if (query.keep && !query.keep(to_box(hit.first))) continue;
+      ids_out.push_back(ids.id(hit.second));
     }
   }
 };
@@ -148,14 +184,12 @@ void SpatialIndex::update(std::string_view tenant, std::span<const GeoUpdate> up
   TenantSpatialIndex& index = tenant_for_write(tenant);
   std::unique_lock lock(index.mutex);
   for (const GeoUpdate& update : updates) {
-    index.remove(update.id, update.removed);
-    index.add(update.id, update.added);
+    index.remove(update.id, types_or_untyped(update.removed_types), update.removed);
+    index.add(update.id, types_or_untyped(update.added_types), update.added);
   }
 }
 
-std::vector<std::string> SpatialIndex::query(std::string_view tenant, std::string_view attribute,
-                                             const Box& box,
-                                             const std::function<bool(const Box&)>& keep) const {
+std::vector<std::string> SpatialIndex::query(std::string_view tenant, const BoxQuery& query) const {
   const TenantSpatialIndex* index = nullptr;
   {
     std::shared_lock lock(tenants_mutex_);
@@ -166,21 +200,19 @@ std::vector<std::string> SpatialIndex::query(std::string_view tenant, std::strin
   std::vector<std::string> ids;
   {
     std::shared_lock lock(index->mutex);
-    auto tree = index->trees.find(attribute);
-    if (tree == index->trees.end()) return {};
-    std::vector<Value> hits;
-    tree->second.query(bgi::intersects(to_tree_box(box)), std::back_inserter(hits));
-    ids.reserve(hits.size());
-    for (const Value& hit : hits) {
-      if (keep) {
-        const TreeBox& found = hit.first;
-        Box own{found.min_corner().get<0>(), found.min_corner().get<1>(),
-                found.max_corner().get<0>(), found.max_corner().get<1>()};
-        if (!keep(own)) continue;
+    auto by_type = index->trees.find(query.attribute);
+    if (by_type == index->trees.end()) return {};
+    if (query.types.empty()) {
+      for (const auto& [type, tree] : by_type->second) index->collect(tree, query, ids);
+    } else {
+      for (const std::string& type : query.types) {
+        auto tree = by_type->second.find(type);
+        if (tree != by_type->second.end()) index->collect(tree->second, query, ids);
       }
-      ids.push_back(index->ids.id(hit.second));
     }
   }
+  // An entity is in several trees when it has several types, and several times in one tree
+  // when it has several instances of the attribute.
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   return ids;
@@ -191,40 +223,103 @@ std::size_t SpatialIndex::size() const {
   std::size_t total = 0;
   for (const auto& [name, index] : tenants_) {
     std::shared_lock tenant_lock(index->mutex);
-    for (const auto& [attribute, tree] : index->trees) total += tree.size();
+    for (const auto& [attribute, by_type] : index->trees) {
+      for (const auto& [type, tree] : by_type) total += tree.size();
+    }
   }
   return total;
 }
 
 // add() only appends: ids get provisional handles (positions in `ids`, one per run of equal
-// consecutive ids), and build() interns them all at once into a table sized exactly. An id
-// with boxes under several attributes gets several provisional handles, merged by build().
+// consecutive ids), and the first add_type() or build() interns them all at once into a table
+// sized exactly. An id with boxes under several attributes gets several provisional handles,
+// merged by the interning.
 struct SpatialIndexBuilder::Pending {
   struct Tenant {
     std::vector<std::string> ids;
     std::map<std::string, std::vector<Value>, std::less<>> values;  // by attribute
+    std::unique_ptr<TenantSpatialIndex> built = std::make_unique<TenantSpatialIndex>();
+    std::vector<Handle> canonical;  // by provisional handle, for the ids interned so far
+    std::vector<std::string> type_names;
+    std::map<std::string, std::uint32_t, std::less<>> type_numbers;
+    // Each entity's types, by canonical handle: the first in first_type (kNoType when none
+    // was seen), any further ones in more_types. Most entities have one type, so a million
+    // of them cost one integer each, not one allocation each.
+    std::vector<std::uint32_t> first_type;
+    std::vector<std::pair<Handle, std::uint32_t>> more_types;
+
+    void intern_pending() {
+      if (canonical.empty()) built->ids.reserve(ids.size());
+      for (std::size_t n = canonical.size(); n < ids.size(); ++n) {
+        canonical.push_back(built->ids.intern(std::move(ids[n])));
+      }
+    }
+
+    std::uint32_t type_number(std::string_view type) {
+      if (!type_names.empty() && type_names.back() == type) {
+        return static_cast<std::uint32_t>(type_names.size() - 1);
+      }
+      auto found = type_numbers.find(type);
+      if (found != type_numbers.end()) return found->second;
+      type_names.emplace_back(type);
+      auto number = static_cast<std::uint32_t>(type_names.size() - 1);
+      type_numbers.emplace(type_names.back(), number);
+      return number;
+    }
   };
   std::map<std::string, Tenant, std::less<>> tenants;
+
+  Tenant& tenant(std::string_view name) {
+    auto found = tenants.find(name);
+    if (found == tenants.end()) found = tenants.try_emplace(std::string(name)).first;
+    return found->second;
+  }
 };
 
 namespace {
 
-std::unique_ptr<TenantSpatialIndex> build_tenant(SpatialIndexBuilder::Pending::Tenant& pending) {
-  auto built = std::make_unique<TenantSpatialIndex>();
-  built->ids.reserve(pending.ids.size());
-  std::vector<Handle> canonical;
-  canonical.reserve(pending.ids.size());
-  for (std::string& id : pending.ids) canonical.push_back(built->ids.intern(std::move(id)));
-  std::vector<std::string>().swap(pending.ids);
-  for (auto& [attribute, values] : pending.values) {
-    for (Value& value : values) {
-      value.second = canonical[value.second];
-      built->ids.add_ref(value.second);
-    }
-    built->trees.emplace(attribute, Rtree(values.begin(), values.end()));  // packing
-    std::vector<Value>().swap(values);  // free as we go: peak memory stays ~1 copy
+using PendingTenant = SpatialIndexBuilder::Pending::Tenant;
+
+constexpr std::uint32_t kNoType = ~std::uint32_t{0};
+
+// The values of one attribute, grouped by the number of the type they are filed under
+// (entities without a known type under the empty type's number).
+std::vector<std::vector<Value>> values_by_type(PendingTenant& pending, std::vector<Value>& values) {
+  std::uint32_t untyped = pending.type_number(kUntyped);
+  std::vector<std::vector<Value>> grouped(pending.type_names.size());
+  auto file = [&](std::uint32_t type, const Value& value) {
+    grouped[type].push_back(value);
+    pending.built->ids.add_ref(value.second);
+  };
+  for (Value& value : values) {
+    Handle handle = pending.canonical[value.second];
+    value.second = handle;
+    std::uint32_t first = handle < pending.first_type.size() ? pending.first_type[handle] : kNoType;
+    file(first == kNoType ? untyped : first, value);
+    auto more = std::equal_range(pending.more_types.begin(), pending.more_types.end(),
+                                 std::pair<Handle, std::uint32_t>(handle, 0),
+                                 [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto it = more.first; it != more.second; ++it) file(it->second, value);
   }
-  return built;
+  return grouped;
+}
+
+std::unique_ptr<TenantSpatialIndex> build_tenant(PendingTenant& pending) {
+  pending.intern_pending();
+  std::vector<std::string>().swap(pending.ids);
+  std::sort(pending.more_types.begin(), pending.more_types.end());
+  for (auto& [attribute, values] : pending.values) {
+    auto grouped = values_by_type(pending, values);
+    std::vector<Value>().swap(values);  // free as we go: peak memory stays ~2 copies of one
+    auto& by_type = pending.built->trees[attribute];
+    for (std::uint32_t type = 0; type < grouped.size(); ++type) {
+      std::vector<Value>& typed = grouped[type];
+      if (typed.empty()) continue;
+      by_type.emplace(pending.type_names[type], Rtree(typed.begin(), typed.end()));  // packing
+      std::vector<Value>().swap(typed);
+    }
+  }
+  return std::move(pending.built);
 }
 
 }  // namespace
@@ -234,17 +329,34 @@ SpatialIndexBuilder::~SpatialIndexBuilder() = default;
 
 void SpatialIndexBuilder::add(std::string_view tenant, std::string_view attribute,
                               std::string_view id, const Box& box) {
-  auto found = pending_->tenants.find(tenant);
-  if (found == pending_->tenants.end()) {
-    found = pending_->tenants.try_emplace(std::string(tenant)).first;
-  }
-  Pending::Tenant& pending = found->second;
+  Pending::Tenant& pending = pending_->tenant(tenant);
   auto values = pending.values.find(attribute);
   if (values == pending.values.end()) {
     values = pending.values.try_emplace(std::string(attribute)).first;
   }
-  if (pending.ids.empty() || pending.ids.back() != id) pending.ids.emplace_back(id);
+  bool new_run = pending.ids.size() == pending.canonical.size() || pending.ids.back() != id;
+  if (new_run) pending.ids.emplace_back(id);
   values->second.emplace_back(to_tree_box(box), static_cast<Handle>(pending.ids.size() - 1));
+}
+
+void SpatialIndexBuilder::add_type(std::string_view tenant, std::string_view type,
+                                   std::string_view id) {
+  auto found = pending_->tenants.find(tenant);
+  if (found == pending_->tenants.end()) return;  // no boxes in this tenant
+  Pending::Tenant& pending = found->second;
+  pending.intern_pending();
+  std::optional<Handle> handle = pending.built->ids.find(id);
+  if (!handle) return;
+  std::uint32_t number = pending.type_number(type);
+  if (pending.first_type.size() <= *handle) {
+    pending.first_type.resize(std::max<std::size_t>(*handle + 1, pending.built->ids.capacity()),
+                              kNoType);
+  }
+  if (pending.first_type[*handle] == kNoType) {
+    pending.first_type[*handle] = number;
+  } else if (pending.first_type[*handle] != number) {
+    pending.more_types.emplace_back(*handle, number);
+  }
 }
 
 std::unique_ptr<SpatialIndex> SpatialIndexBuilder::build() && {

@@ -27,6 +27,26 @@ struct GeoEntry {
   Box box;
 };
 
+// A spatial candidate search (EntityStore::ids_in_box).
+struct BoxQuery {
+  BoxQuery(std::string_view attribute_name, const Box& search_box,
+           std::span<const std::string> any_of_types = {},
+           std::function<bool(const Box&)> keep_filter = {})
+      : attribute(attribute_name),
+        box(search_box),
+        types(any_of_types),
+        keep(std::move(keep_filter)) {}
+
+  std::string_view attribute;  // expanded GeoProperty name
+  Box box;
+  // Entities of any one of these expanded types; empty: of any type. Only narrows the
+  // candidates, so a caller passes a superset of the types its query admits.
+  std::span<const std::string> types;
+  // When given, each hit's own box must pass it: a finer test such as the exact distance of a
+  // point (a PostGIS backend would use ST_DWithin).
+  std::function<bool(const Box&)> keep;
+};
+
 // One entry of the attribute value index: an entity has `attribute` with a value whose
 // order-preserving encoding is `key`. The store treats the key as opaque bytes and only relies
 // on byte order; core defines the encoding (citytwin/core/value_key.hpp).
@@ -255,13 +275,11 @@ class EntityStore {
                                          const IndexSelector& selector) const = 0;
   virtual Result<std::uint64_t> count(std::string_view tenant,
                                       const IndexSelector& selector) const = 0;
-  // Ids (ascending, unique) of entities with an instance of `attribute` whose box intersects
-  // `box` and, when `keep` is given, passes it (a finer test of the instance's own box, such
-  // as the exact distance of a point: a PostGIS backend would use ST_DWithin).
-  using BoxFilter = std::function<bool(const Box&)>;
+  // Ids (ascending, unique) of entities with an instance of `query.attribute` whose box
+  // intersects `query.box`, of one of `query.types` when some are given, and passing
+  // `query.keep` when given (see BoxQuery).
   virtual Result<std::vector<std::string>> ids_in_box(std::string_view tenant,
-                                                      std::string_view attribute, const Box& box,
-                                                      const BoxFilter& keep = {}) const = 0;
+                                                      const BoxQuery& query) const = 0;
 
   // Ids (ascending, unique) of entities of the tenant with a ValueEntry of `attribute` whose
   // key lies in `range`, at most `max_ids` of them. truncated = true when more than max_ids
