@@ -62,6 +62,9 @@ void Router::add(std::string method, std::string pattern, Permission permission,
   route.pattern = std::move(pattern);
   route.handler = std::move(handler);
   route.may_run_inline = std::move(may_run_inline);
+  std::size_t length = route.segments.size();
+  if (routes_by_length_.size() <= length) routes_by_length_.resize(length + 1);
+  routes_by_length_[length].push_back(routes_.size());
   routes_.push_back(std::move(route));
 }
 
@@ -94,7 +97,25 @@ bool Router::decode_parameters(const Route& route, const std::vector<std::string
 Router::Match Router::match(Request& request) const {
   Match result;
   auto segments = split_path(request.path);
-  for (const auto& route : routes_) {
+  if (segments.size() >= routes_by_length_.size()) return result;
+  const std::vector<std::size_t>& candidates = routes_by_length_[segments.size()];
+  // The first route of the request's method wins, as declared.
+  for (std::size_t index : candidates) {
+    const Route& route = routes_[index];
+    if (route.method != request.method || !literals_match(route, segments)) continue;
+    std::map<std::string, std::string> params;
+    if (!decode_parameters(route, segments, params)) continue;
+    result.path_known = true;
+    result.handler = &route.handler;
+    result.route = route.pattern;
+    result.permission = route.permission;
+    request.path_params = std::move(params);
+    result.run_inline = route.may_run_inline && route.may_run_inline(request);
+    return result;
+  }
+  // No route of this method: which methods the path has, for 405.
+  for (std::size_t index : candidates) {
+    const Route& route = routes_[index];
     if (!literals_match(route, segments)) continue;
     std::map<std::string, std::string> params;
     if (!decode_parameters(route, segments, params)) continue;
@@ -102,13 +123,6 @@ Router::Match Router::match(Request& request) const {
     if (std::find(result.allowed.begin(), result.allowed.end(), route.method) ==
         result.allowed.end()) {
       result.allowed.push_back(route.method);
-    }
-    if (route.method == request.method && result.handler == nullptr) {
-      result.handler = &route.handler;
-      result.route = route.pattern;
-      result.permission = route.permission;
-      request.path_params = std::move(params);
-      result.run_inline = route.may_run_inline && route.may_run_inline(request);
     }
   }
   return result;

@@ -55,3 +55,42 @@ TEST(Router, RejectsMalformedEscape) {
 
 }  // namespace
 }  // namespace citytwin::http
+
+namespace citytwin::http {
+namespace {
+
+Response named(std::string name) {
+  return Response::with_body(200, "text/plain", std::move(name));
+}
+
+TEST(Router, FirstDeclaredRouteOfTheMethodWinsAmongRoutesOfTheSameLength) {
+  Router router;
+  router.add("GET", "/a/{id}/x", Permission::kRead, [](Request&) { return named("param"); });
+  router.add("GET", "/a/fixed/x", Permission::kRead, [](Request&) { return named("literal"); });
+  router.add("PUT", "/a/fixed/x", Permission::kRead, [](Request&) { return named("put"); });
+  router.add("GET", "/a/fixed", Permission::kRead, [](Request&) { return named("short"); });
+  Request request;
+  request.method = "GET";
+  request.path = "/a/fixed/x";
+  auto match = router.match(request);
+  ASSERT_NE(match.handler, nullptr);
+  EXPECT_EQ(match.route, "/a/{id}/x");
+  EXPECT_EQ(request.path_param("id"), "fixed");
+  request.method = "PUT";
+  EXPECT_EQ(router.match(request).route, "/a/fixed/x");
+  request.method = "GET";
+  request.path = "/a/fixed";
+  EXPECT_EQ(router.match(request).route, "/a/fixed");
+  request.path = "/a/fixed/x/y/z/w";  // longer than every route
+  match = router.match(request);
+  EXPECT_EQ(match.handler, nullptr);
+  EXPECT_FALSE(match.path_known);
+  request.method = "DELETE";
+  request.path = "/a/other/x";
+  match = router.match(request);
+  EXPECT_TRUE(match.path_known);
+  EXPECT_EQ(match.allowed, (std::vector<std::string>{"GET"}));
+}
+
+}  // namespace
+}  // namespace citytwin::http

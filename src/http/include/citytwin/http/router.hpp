@@ -35,9 +35,10 @@ class Router {
   struct Match {
     const Handler* handler = nullptr;  // null when nothing matched
     std::string route;                 // the pattern, used as the metrics label
-    bool path_known = false;           // path matched some route but not with this method
-    std::vector<std::string> allowed;  // methods allowed for the path (for 405 Allow)
-    bool run_inline = false;           // the route's InlinePredicate accepted the request
+    bool path_known = false;  // path matched some route (when no handler: not with this method)
+    // Methods allowed for the path (for 405 Allow); filled only when no handler matched.
+    std::vector<std::string> allowed;
+    bool run_inline = false;  // the route's InlinePredicate accepted the request
     Permission permission = Permission::kGlobalAdmin;  // what the matched route requires
   };
 
@@ -75,6 +76,9 @@ class Router {
                                 std::map<std::string, std::string>& params);
 
   std::vector<Route> routes_;
+  // Positions in routes_ by segment count, in declaration order: a path is compared only
+  // with routes of its own length (a sixth of the table for the NGSI-LD routes).
+  std::vector<std::vector<std::size_t>> routes_by_length_;
 };
 
 // Decodes %XX escapes; returns false on a malformed escape.
