@@ -176,22 +176,30 @@ double power_of_ten(int exponent) {
 }
 
 std::optional<DecimalNumbers> to_decimal(std::span<const double> values) {
-  // Every value needs at least its own smallest exponent; a value exact at e is exact at every
-  // larger e whose integer still fits, which the second pass checks rather than assumes.
-  int exponent = 0;
-  for (double x : values) {
-    while (!scaled_at(x, exponent)) {
-      if (++exponent > kMaxDecimalExponent) return std::nullopt;
-    }
-  }
+  // Every value needs at least its own smallest exponent. When a value needs a larger one
+  // than those before it, the earlier values are scaled again (usually near the start), and
+  // each is checked at the new exponent rather than assumed exact there.
   DecimalNumbers numbers;
-  numbers.exponent = static_cast<std::uint8_t>(exponent);
+  int exponent = 0;
   numbers.scaled.reserve(values.size());
-  for (double x : values) {
-    std::optional<std::int64_t> m = scaled_at(x, exponent);
-    if (!m) return std::nullopt;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    std::optional<std::int64_t> m = scaled_at(values[i], exponent);
+    if (m) {
+      numbers.scaled.push_back(*m);
+      continue;
+    }
+    while (!m) {
+      if (++exponent > kMaxDecimalExponent) return std::nullopt;
+      m = scaled_at(values[i], exponent);
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      std::optional<std::int64_t> earlier = scaled_at(values[j], exponent);
+      if (!earlier) return std::nullopt;
+      numbers.scaled[j] = *earlier;
+    }
     numbers.scaled.push_back(*m);
   }
+  numbers.exponent = static_cast<std::uint8_t>(exponent);
   return numbers;
 }
 
