@@ -132,9 +132,13 @@ class Decoder {
   }
 
   void fill_kinds(const std::vector<Tag>& tags) {
-    columns_.kinds.reserve(tags.size());
     columns_.numbers.assign(tags.size(), 0.0);
     columns_.text_indices.assign(tags.size(), 0);
+    if (!needs_tag_column(header_.kind_mask)) {  // one kind, without a value in its tag
+      columns_.kinds.assign(tags.size(), kind_of(uniform_tag(header_.kind_mask)));
+      return;
+    }
+    columns_.kinds.reserve(tags.size());
     for (std::size_t i = 0; i < tags.size(); ++i) {
       columns_.kinds.push_back(kind_of(tags[i]));
       if (tags[i] == Tag::kTrue) columns_.numbers[i] = 1.0;
