@@ -53,6 +53,7 @@ struct FamilySize {
 struct Sizes {
   FamilySize raw;
   FamilySize chunks;
+  std::uint64_t all_sst = 0;  // every column family, each compacted the same way
 };
 
 RocksDbOptions options_for(const std::string& path) {
@@ -166,6 +167,15 @@ Sizes measure(const std::string& path, SectionBytes* sections = nullptr) {
       }
     }
   }
+  for (auto* handle : handles) {
+    rocksdb::CompactRangeOptions compact;
+    compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    db->Flush(rocksdb::FlushOptions(), handle).PermitUncheckedError();
+    db->CompactRange(compact, handle, nullptr, nullptr).PermitUncheckedError();
+    std::uint64_t live = 0;
+    db->GetIntProperty(handle, rocksdb::DB::Properties::kLiveSstFilesSize, &live);
+    sizes.all_sst += live;
+  }
   for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
   return sizes;
 }
@@ -256,6 +266,9 @@ int main(int argc, char** argv) {
     double samples = static_cast<double>(sections.samples);
     std::printf("%s: %.0f samples in chunks\n", argv[2], samples);
     report("", sizes, samples > 0 ? samples : 1);
+    std::printf("  every column family after the same compaction: %llu bytes SST (%.2f B/sample)\n",
+                static_cast<unsigned long long>(sizes.all_sst),
+                static_cast<double>(sizes.all_sst) / (samples > 0 ? samples : 1));
     sections.print();
     return 0;
   }
