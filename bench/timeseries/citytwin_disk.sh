@@ -6,7 +6,8 @@
 # each chunk section costs per sample). 127.0.0.1 only.
 #
 #   bench/timeseries/citytwin_disk.sh [BINARY] [HISTORY_CHUNK_BENCH]
-#   env: TS_SENSORS (default 200), TS_POINTS (10000 per sensor), TS_THREADS (4 loaders)
+#   env: TS_SENSORS (default 200), TS_POINTS (10000 per sensor), TS_THREADS (4 loaders),
+#        TS_KEEP=1 keeps the data directory (its path is printed) for a closer look
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 binary=$(realpath "${1:-build/release/citytwin}")
@@ -16,7 +17,11 @@ points=${TS_POINTS:-10000}
 threads=${TS_THREADS:-4}
 work=$(mktemp -d /tmp/citytwin-tsdisk.XXXXXX)
 pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  wait 2>/dev/null || true
+  if [ "${TS_KEEP:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
+}
 trap cleanup EXIT
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -45,6 +50,7 @@ target=$(( $(passes) + 2 ))
 while [ "$(passes)" -lt "$target" ]; do sleep 0.5; done
 kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=
 after=$(bytes_of "$work/ct")
+ls -l "$work/ct/rocksdb" | awk '$5 > 1000000 {printf "  %s %d bytes\n", $9, $5}'  # the large files
 echo "citytwin $("$binary" --version | awk '{print $2}'): $sensors sensors x $points points = $total ($loaded loaded in ${seconds} s); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 awk -v b="$((after - before))" -v p="$total" 'BEGIN {printf "data directory after a clean stop, minus before the load: %d bytes = %.2f B/point\n", b, b / p}'
 "$measure" --measure "$work/ct/rocksdb"
