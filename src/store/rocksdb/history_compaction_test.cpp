@@ -170,6 +170,62 @@ TEST(HistoryCompaction, CompactedHistoryReadsTheSameAndSurvivesReopen) {
   EXPECT_EQ(read(*store, "urn:s"), before);
 }
 
+// Live SST bytes of the raw history family of a closed database.
+std::uint64_t raw_history_sst_bytes(const std::string& path) {
+  kv::DbConfig config = kv::make_db_config(compacting_options(path));
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status status =
+      rocksdb::DB::OpenForReadOnly(config.db, path, config.families, &handles, &raw);
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  if (!status.ok()) return 0;
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::uint64_t bytes = 0;
+  db->GetIntProperty(handles[kv::index_of(kv::Family::kHistory)],
+                     rocksdb::DB::Properties::kLiveSstFilesSize, &bytes);
+  for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  return bytes;
+}
+
+// A pass that packs many rows compacts the raw family at once (reclaim_after_rows), so the
+// rows it replaced stop taking disk; without, their SST file stays until RocksDB gets to it.
+TEST(HistoryCompaction, APassThatPacksManyRowsReclaimsTheirDisk) {
+  std::map<bool, std::uint64_t> raw_bytes;
+  for (bool reclaim : {false, true}) {
+    testing::TempDir dir;
+    RocksDbOptions options = compacting_options(dir.path(), 64, 4);
+    options.history_compaction.reclaim_after_rows = reclaim ? 1000 : 0;
+    std::vector<HistorySample> before;
+    {
+      auto store = open(options);
+      ASSERT_NE(store, nullptr);
+      for (int batch = 0; batch < 4; ++batch) {
+        std::vector<HistorySample> samples;
+        for (int i = 0; i < 1000; ++i) {
+          int n = batch * 1000 + i;
+          samples.push_back(temperature("", kStart + n * kMinute, 20 + n % 13 * 0.25));
+        }
+        append(*store, "urn:s", std::move(samples));
+      }
+    }
+    {
+      auto store = open(options);  // the raw rows are in SST files now (flushed on close)
+      ASSERT_NE(store, nullptr);
+      before = read(*store, "urn:s");
+      ASSERT_EQ(before.size(), 4000u);
+      ASSERT_TRUE(store->compact_history().ok());
+      EXPECT_EQ(read(*store, "urn:s"), before);
+    }
+    raw_bytes[reclaim] = raw_history_sst_bytes(dir.path());
+    EXPECT_EQ(key_counts(dir.path())["history"], 0u);
+    auto store = open(options);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(read(*store, "urn:s"), before);
+  }
+  EXPECT_GT(raw_bytes[false], 20'000u);  // 4,000 rows of ~200 bytes, block-compressed
+  EXPECT_LT(raw_bytes[true], raw_bytes[false] / 10);
+}
+
 TEST(HistoryCompaction, RecentSamplesAndSmallInstancesStayRaw) {
   testing::TempDir dir;
   RocksDbOptions options = compacting_options(dir.path(), 16, 8);
