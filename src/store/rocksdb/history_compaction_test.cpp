@@ -99,28 +99,46 @@ std::vector<HistorySample> without_sequences(std::vector<HistorySample> samples)
   return samples;
 }
 
-// Keys per family of a closed database, read with RocksDB directly.
-std::map<std::string, std::size_t> key_counts(const std::string& path) {
+// Opens a closed database read-only with RocksDB directly and hands its families to `read`.
+template <typename Read>
+void read_closed(const std::string& path, Read read) {
   kv::DbConfig config = kv::make_db_config(compacting_options(path));
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status status =
       rocksdb::DB::OpenForReadOnly(config.db, path, config.families, &handles, &raw);
   EXPECT_TRUE(status.ok()) << status.ToString();
-  std::map<std::string, std::size_t> counts;
-  if (!status.ok()) return counts;
+  if (!status.ok()) return;
   std::unique_ptr<rocksdb::DB> db(raw);
-  for (std::string_view name : {"history", "history_chunks"}) {
-    auto index = std::find(kv::kFamilyNames.begin(), kv::kFamilyNames.end(), name) -
-                 kv::kFamilyNames.begin();
-    std::unique_ptr<rocksdb::Iterator> it(
-        db->NewIterator(rocksdb::ReadOptions(), handles[static_cast<std::size_t>(index)]));
-    std::size_t count = 0;
-    for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
-    counts[std::string(name)] = count;
-  }
+  read(*db, handles);
   for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+}
+
+// Keys per family of a closed database.
+std::map<std::string, std::size_t> key_counts(const std::string& path) {
+  std::map<std::string, std::size_t> counts;
+  read_closed(path, [&](rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+    for (std::string_view name : {"history", "history_chunks"}) {
+      auto index = std::find(kv::kFamilyNames.begin(), kv::kFamilyNames.end(), name) -
+                   kv::kFamilyNames.begin();
+      std::unique_ptr<rocksdb::Iterator> it(
+          db.NewIterator(rocksdb::ReadOptions(), handles[static_cast<std::size_t>(index)]));
+      std::size_t count = 0;
+      for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
+      counts[std::string(name)] = count;
+    }
+  });
   return counts;
+}
+
+// Live SST bytes of the raw history family of a closed database.
+std::uint64_t raw_history_sst_bytes(const std::string& path) {
+  std::uint64_t bytes = 0;
+  read_closed(path, [&](rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+    db.GetIntProperty(handles[kv::index_of(kv::Family::kHistory)],
+                      rocksdb::DB::Properties::kLiveSstFilesSize, &bytes);
+  });
+  return bytes;
 }
 
 TEST(HistoryCompaction, CompactedHistoryReadsTheSameAndSurvivesReopen) {
@@ -168,23 +186,6 @@ TEST(HistoryCompaction, CompactedHistoryReadsTheSameAndSurvivesReopen) {
   auto store = open(options);
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(read(*store, "urn:s"), before);
-}
-
-// Live SST bytes of the raw history family of a closed database.
-std::uint64_t raw_history_sst_bytes(const std::string& path) {
-  kv::DbConfig config = kv::make_db_config(compacting_options(path));
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status status =
-      rocksdb::DB::OpenForReadOnly(config.db, path, config.families, &handles, &raw);
-  EXPECT_TRUE(status.ok()) << status.ToString();
-  if (!status.ok()) return 0;
-  std::unique_ptr<rocksdb::DB> db(raw);
-  std::uint64_t bytes = 0;
-  db->GetIntProperty(handles[kv::index_of(kv::Family::kHistory)],
-                     rocksdb::DB::Properties::kLiveSstFilesSize, &bytes);
-  for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
-  return bytes;
 }
 
 // A pass that packs many rows compacts the raw family at once (reclaim_after_rows), so the
