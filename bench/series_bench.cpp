@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "citytwin/series/aggregation.hpp"
@@ -47,8 +48,38 @@ std::vector<Sample> counter_series(std::size_t count) {
   return samples;
 }
 
-std::vector<Sample> series(int which) {
-  return which == 0 ? temperature_series(kSamples) : counter_series(kSamples);
+// The shapes of bench/timeseries/tsgen.cpp (the issue #3 comparison data): one point per
+// whole minute; 0: a smooth daily cycle with Gaussian noise (sigma 0.3), two decimals;
+// 1: flat; 2: stepped every 3 hours between 17 and 21.
+std::vector<Sample> tsgen_series(int shape, std::size_t count) {
+  std::mt19937_64 rng(0x5EED);
+  std::normal_distribution<double> noise(0, 0.3);
+  std::vector<Sample> samples;
+  for (std::size_t i = 0; i < count; ++i) {
+    auto minute = static_cast<std::int64_t>(i);
+    double value = 22.0;
+    if (shape == 0) {
+      double day = 2 * M_PI * static_cast<double>(minute * 60) / 86400;
+      value = std::round((15 + 8 * std::sin(day + 1.0) + noise(rng)) * 100) / 100;
+    } else if (shape == 2) {
+      value = (minute / 180) % 4 == 0 ? 17.0 : 21.0;
+    }
+    samples.push_back(Sample::of_number(k2026 + minute * kMinute, value));
+  }
+  return samples;
+}
+
+// Arg: 0 temperature, 1 counter, 2/3/4 tsgen smooth/flat/stepped.
+std::vector<Sample> series(int which, std::size_t count = kSamples) {
+  if (which == 0) return temperature_series(count);
+  if (which == 1) return counter_series(count);
+  return tsgen_series(which - 2, count);
+}
+
+const char* label(int which) {
+  constexpr const char* kLabels[] = {"temperature", "counter", "tsgen smooth 2-decimal",
+                                     "tsgen flat", "tsgen stepped"};
+  return kLabels[which];
 }
 
 std::string encode(const std::vector<Sample>& samples) {
@@ -67,7 +98,7 @@ void BM_Encode(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(samples.size()));
   state.counters["bytes_per_sample"] = static_cast<double>(size) / samples.size();
-  state.SetLabel(state.range(0) == 0 ? "temperature" : "counter");
+  state.SetLabel(label(static_cast<int>(state.range(0))));
 }
 
 void BM_Decode(benchmark::State& state) {
@@ -79,7 +110,7 @@ void BM_Decode(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(samples.size()));
   state.counters["bytes_per_sample"] = static_cast<double>(bytes.size()) / samples.size();
-  state.SetLabel(state.range(0) == 0 ? "temperature" : "counter");
+  state.SetLabel(label(static_cast<int>(state.range(0))));
 }
 
 // Decode + aggregate 30 days of the temperature series (43200 samples in 43 chunks) into
@@ -119,8 +150,34 @@ void BM_AggregateDecoded(benchmark::State& state) {
   state.SetLabel("PT1H, all methods");
 }
 
-BENCHMARK(BM_Encode)->Arg(0)->Arg(1);
-BENCHMARK(BM_Decode)->Arg(0)->Arg(1);
+// The scan of issue #3's target (>= 100 M points/s per core): decode + aggregate 30 days of
+// one tsgen shape (Arg as in series()) into daily periods with what dashboards ask
+// (avg, min, max, sum, stddev, sumsq, totalCount: everything but distinctCount).
+void BM_Scan(benchmark::State& state) {
+  std::vector<Sample> samples = series(static_cast<int>(state.range(0)), 30 * 1440);
+  std::vector<std::string> chunks = *build_chunks(samples);
+  std::size_t bytes = 0;
+  for (const std::string& chunk : chunks) bytes += chunk.size();
+  const std::vector<AggregationMethod> methods = {
+      AggregationMethod::kTotalCount, AggregationMethod::kSum, AggregationMethod::kAvg,
+      AggregationMethod::kMin,        AggregationMethod::kMax, AggregationMethod::kStddev,
+      AggregationMethod::kSumsq};
+  for (auto _ : state) {
+    Aggregator aggregator(*BucketPlan::create(k2026 - kMinute, k2026 + 31 * 1440 * kMinute,
+                                              PeriodDuration{0, 86'400'000'000}, 100000),
+                          methods);
+    for (const std::string& chunk : chunks) aggregator.add(ChunkReader::open(chunk)->columns());
+    auto result = aggregator.finish();
+    benchmark::DoNotOptimize(result);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(samples.size()));
+  state.counters["bytes_per_sample"] = static_cast<double>(bytes) / samples.size();
+  state.SetLabel(std::string(label(static_cast<int>(state.range(0)))) + ", P1D, no distinctCount");
+}
+
+BENCHMARK(BM_Encode)->DenseRange(0, 4);
+BENCHMARK(BM_Decode)->DenseRange(0, 4);
+BENCHMARK(BM_Scan)->DenseRange(0, 4);
 BENCHMARK(BM_Aggregate)->Arg(0)->Arg(1);
 BENCHMARK(BM_AggregateDecoded);
 

@@ -10,6 +10,7 @@
 #include "citytwin/series/byte_io.hpp"
 #include "citytwin/series/chunk.hpp"
 #include "citytwin/series/crc32c.hpp"
+#include "citytwin/series/decimal_column.hpp"
 #include "citytwin/series/float_column.hpp"
 #include "citytwin/series/text_column.hpp"
 #include "citytwin/series/timestamp_column.hpp"
@@ -48,6 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::size_t count = static_cast<unsigned char>(text[0]) * 4u;
   (void)series::decode_timestamps(rest, count);
   (void)series::decode_doubles(rest, count);
+  (void)series::decode_decimal_column(rest, count);
   (void)series::decode_text_column(rest, count);
   return 0;
 }

@@ -46,6 +46,15 @@ int main(int argc, char** argv) {
   mixed.push_back(with_time2);
   seeds.push_back({"mixed", mixed});
   seeds.push_back({"empty", {}});
+  // Format v2's decimal column: blocks of packed deltas, a step and outliers (exceptions).
+  // (The other seeds in the corpus were written by the version-1 builder; regenerating them
+  // writes version 2, so keep the old files beside the new ones.)
+  std::vector<Sample> decimal;
+  for (int i = 0; i < 300; ++i) {
+    double value = (2000 + (i * 37) % 150 + (i / 100) * 400 + (i % 61 == 5 ? 90000 : 0)) / 100.0;
+    decimal.push_back(Sample::of_number(t0 + std::int64_t{i} * 60'000'000, value));
+  }
+  seeds.push_back({"decimal", decimal});
   for (auto& [name, samples] : seeds) {
     ChunkBuilder builder;
     for (auto& sample : samples) builder.add(sample);

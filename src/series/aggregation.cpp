@@ -6,6 +6,8 @@
 #include <bit>
 #include <cmath>
 #include <map>
+#include <optional>
+#include <span>
 #include <unordered_set>
 #include <utility>
 
@@ -113,7 +115,39 @@ struct Aggregator::State {
     }
   }
 
+  // A chunk of decimal numbers only (ChunkColumns::scaled) without distinctCount: each
+  // period's run of samples (the times are sorted) is summarized in exact integer arithmetic
+  // and merged, with no per-sample period lookup, branch or division.
+  bool add_scaled(const ChunkColumns& columns) {
+    const std::vector<std::int64_t>& times = columns.times;
+    std::vector<std::pair<std::size_t, NumberSummary>> runs;
+    std::size_t i = 0;
+    while (i < times.size()) {
+      std::size_t index = plan.index_of(times[i]);
+      if (index == BucketPlan::kNone) {
+        ++i;
+        continue;
+      }
+      auto end = std::lower_bound(times.begin() + static_cast<std::ptrdiff_t>(i), times.end(),
+                                  plan.end(index));
+      auto j = static_cast<std::size_t>(end - times.begin());
+      std::optional<NumberSummary> summary =
+          summarize_scaled(std::span<const std::int64_t>(columns.scaled).subspan(i, j - i),
+                           columns.decimal_exponent);
+      if (!summary) return false;  // integers too large: the caller takes the double path
+      runs.emplace_back(index, *summary);
+      i = j;
+    }
+    for (const auto& [index, summary] : runs) {
+      BucketState& bucket = buckets[index];
+      bucket.total += summary.count;
+      bucket.numbers.merge(summary);
+    }
+    return true;
+  }
+
   void add(const ChunkColumns& columns) {
+    if (!distinct && !columns.scaled.empty() && add_scaled(columns)) return;
     seen.assign(columns.dictionary.size(), 0);
     touched.clear();
     BucketState* bucket = nullptr;

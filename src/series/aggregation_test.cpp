@@ -291,5 +291,60 @@ TEST(Aggregation, MethodNames) {
   EXPECT_FALSE(parse_aggregation_method("SUM").ok());
 }
 
+// Decimal chunks without distinctCount take the exact integer path (ChunkColumns::scaled); it
+// must agree with the reference and with the double path on the same columns (scaled
+// dropped), for each decimal scale, periods cutting chunks anywhere and samples outside the
+// range; integers of 2^31 and more fall back to the double path.
+TEST(Aggregator, ScaledIntegerPathMatchesTheDoublePath) {
+  const std::vector<AggregationMethod> methods = {
+      AggregationMethod::kTotalCount, AggregationMethod::kSum, AggregationMethod::kAvg,
+      AggregationMethod::kMin,        AggregationMethod::kMax, AggregationMethod::kStddev,
+      AggregationMethod::kSumsq};
+  const std::int64_t from = at("2026-01-01T00:00:00Z");
+  const std::int64_t hour = 3'600'000'000;
+  for (int exponent : {0, 1, 2, 6}) {
+    for (std::int64_t magnitude : {std::int64_t{5000}, std::int64_t{3} << 30}) {
+      std::mt19937_64 rng(static_cast<unsigned>(exponent * 31 + magnitude % 97));
+      std::vector<Sample> samples;
+      for (int i = 0; i < 5000; ++i) {
+        std::int64_t time = from - 2 * hour + static_cast<std::int64_t>(rng() % (60 * hour));
+        auto m = static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(2 * magnitude)) -
+                 magnitude + 1;
+        samples.push_back(Sample::of_number(
+            time, std::stod(std::to_string(m) + "e-" + std::to_string(exponent))));
+      }
+      auto plan = *BucketPlan::create(from, from + 48 * hour, PeriodDuration{0, 5 * hour}, 100);
+      auto chunks = decode_all(*build_chunks(samples, 700));
+      ASSERT_FALSE(chunks[0].scaled.empty());
+      Aggregator exact(plan, methods);
+      Aggregator doubles(plan, methods);
+      for (ChunkColumns& columns : chunks) {
+        exact.add(columns);
+        columns.scaled.clear();
+        doubles.add(columns);
+      }
+      SCOPED_TRACE("exponent " + std::to_string(exponent));
+      auto got = exact.finish();
+      std::vector<BucketAggregate> want = doubles.finish();
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        EXPECT_EQ(got[i].total_count, want[i].total_count);
+        EXPECT_EQ(got[i].number_count, want[i].number_count);
+        EXPECT_NEAR(got[i].sum, want[i].sum, 1e-12 * std::max(1.0, std::fabs(want[i].sum)));
+        EXPECT_NEAR(got[i].sumsq, want[i].sumsq, 1e-12 * std::max(1.0, want[i].sumsq));
+        expect_near_optional(got[i].avg, want[i].avg);
+        EXPECT_EQ(got[i].min, want[i].min);  // bounds are exact either way
+        EXPECT_EQ(got[i].max, want[i].max);
+        expect_near_optional(got[i].stddev, want[i].stddev);
+      }
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        BucketAggregate ref = reference(samples, plan.start(i), plan.end(i));
+        EXPECT_EQ(got[i].total_count, ref.total_count);
+        EXPECT_NEAR(got[i].sum, ref.sum, 1e-9 * std::max(1.0, std::fabs(ref.sum)));
+        expect_near_optional(got[i].stddev, ref.stddev);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace citytwin::series

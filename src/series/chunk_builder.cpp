@@ -1,10 +1,12 @@
 #include <algorithm>
+#include <optional>
 
 #include "chunk_format.hpp"
 #include "citytwin/series/bit_stream.hpp"
 #include "citytwin/series/byte_io.hpp"
 #include "citytwin/series/chunk.hpp"
 #include "citytwin/series/crc32c.hpp"
+#include "citytwin/series/decimal_column.hpp"
 #include "citytwin/series/float_column.hpp"
 #include "citytwin/series/text_column.hpp"
 #include "citytwin/series/timestamp_column.hpp"
@@ -82,10 +84,19 @@ std::string encode_presence(const std::vector<Sample>& samples) {
   return bits.finish();
 }
 
-std::string encode_numbers(const std::vector<Sample>& samples) {
+std::vector<double> numbers_of(const std::vector<Sample>& samples) {
   std::vector<double> numbers;
   for (const Sample& sample : samples) {
     if (sample.kind == ValueKind::kNumber) numbers.push_back(sample.number);
+  }
+  return numbers;
+}
+
+// The decimal column when every number is decimal (flag kDecimalNumbers), else the XOR one.
+std::string encode_numbers(const std::vector<double>& numbers, ChunkHeader& header) {
+  if (std::optional<DecimalNumbers> decimal = to_decimal(numbers)) {
+    header.flags |= ChunkHeader::kDecimalNumbers;
+    return encode_decimal_column(*decimal);
   }
   return encode_doubles(numbers);
 }
@@ -111,13 +122,15 @@ Result<std::string> ChunkBuilder::finish() {
   std::stable_sort(samples_.begin(), samples_.end(),
                    [](const Sample& a, const Sample& b) { return a.time < b.time; });
   ChunkHeader header = make_header(samples_);
+  std::string numbers;
+  if (header.has_kind(ValueKind::kNumber)) numbers = encode_numbers(numbers_of(samples_), header);
   std::string out;
   append_header(out, header);
   if (needs_tag_column(header.kind_mask)) append_section(out, encode_tags(samples_));
   append_section(out, encode_times(samples_));
   if (header.flags & ChunkHeader::kTime2Partial) append_section(out, encode_presence(samples_));
   if (header.has_time2()) append_section(out, encode_times2(samples_));
-  if (header.has_kind(ValueKind::kNumber)) append_section(out, encode_numbers(samples_));
+  if (header.has_kind(ValueKind::kNumber)) append_section(out, numbers);
   if (header.has_kind(ValueKind::kString) || header.has_kind(ValueKind::kJson)) {
     append_section(out, encode_texts(samples_));
   }

@@ -27,6 +27,28 @@ std::string sample_chunk() {
   return *builder.finish();
 }
 
+// All numbers, two decimals, with steps and outliers: the decimal column (format v2) with
+// packed blocks and exceptions.
+std::string decimal_chunk() {
+  ChunkBuilder builder;
+  std::mt19937_64 rng(77);
+  for (int i = 0; i < 300; ++i) {
+    std::int64_t time = 1'700'000'000'000'000 + std::int64_t{i} * 60'000'000;
+    double value = static_cast<double>(2000 + static_cast<int>(rng() % 200) + (i / 90) * 400) / 100;
+    if (i % 53 == 7) value = -1234567.89;
+    Sample sample = Sample::of_number(time, value);
+    sample.time2 = time - 5000;
+    builder.add(sample);
+  }
+  std::string chunk = *builder.finish();
+  EXPECT_TRUE(peek_chunk_header(chunk)->flags & ChunkHeader::kDecimalNumbers);
+  return chunk;
+}
+
+std::vector<std::string> sample_chunks() {
+  return {sample_chunk(), decimal_chunk()};
+}
+
 // Replaces the trailer so the checksum matches: reaches the decoder's own checks.
 std::string reseal(std::string chunk) {
   chunk.resize(chunk.size() - 4);
@@ -50,17 +72,17 @@ TEST(Crc32c, KnownVector) {
 }
 
 TEST(ChunkCorruption, EveryBitFlipIsDetected) {
-  std::string chunk = sample_chunk();
-  ASSERT_TRUE(ChunkReader::open(chunk).ok());
-  for (std::size_t bit = 0; bit < chunk.size() * 8; ++bit) {
-    std::string damaged = chunk;
-    damaged[bit / 8] = static_cast<char>(damaged[bit / 8] ^ (1 << (bit % 8)));
-    EXPECT_FALSE(ChunkReader::open(damaged).ok()) << "bit " << bit;
+  for (const std::string& chunk : sample_chunks()) {
+    ASSERT_TRUE(ChunkReader::open(chunk).ok());
+    for (std::size_t bit = 0; bit < chunk.size() * 8; ++bit) {
+      std::string damaged = chunk;
+      damaged[bit / 8] = static_cast<char>(damaged[bit / 8] ^ (1 << (bit % 8)));
+      EXPECT_FALSE(ChunkReader::open(damaged).ok()) << "bit " << bit;
+    }
   }
 }
 
-TEST(ChunkCorruption, EveryTruncationIsDetected) {
-  std::string chunk = sample_chunk();
+void check_truncations(const std::string& chunk) {
   for (std::size_t size = 0; size < chunk.size(); ++size) {
     EXPECT_FALSE(ChunkReader::open(chunk.substr(0, size)).ok()) << size;
     // Truncated body with a valid checksum (a torn write that kept its trailer's shape).
@@ -72,6 +94,10 @@ TEST(ChunkCorruption, EveryTruncationIsDetected) {
   EXPECT_FALSE(ChunkReader::open(chunk + "x").ok());
 }
 
+TEST(ChunkCorruption, EveryTruncationIsDetected) {
+  for (const std::string& chunk : sample_chunks()) check_truncations(chunk);
+}
+
 TEST(ChunkCorruption, HeaderChecksWithValidChecksum) {
   std::string chunk = sample_chunk();
   auto with = [&](std::size_t offset, char value) {
@@ -79,19 +105,28 @@ TEST(ChunkCorruption, HeaderChecksWithValidChecksum) {
     damaged[offset] = value;
     return ChunkReader::open(reseal(damaged)).ok();
   };
-  EXPECT_FALSE(with(0, 2));     // version
-  EXPECT_FALSE(with(1, 0x04));  // unknown flag
+  EXPECT_FALSE(with(0, 3));     // version
+  EXPECT_FALSE(with(1, 0x08));  // unknown flag
   EXPECT_FALSE(with(1, 0x02));  // partial second timestamps without the column
   EXPECT_FALSE(with(2, 0x20));  // unknown kind
   EXPECT_FALSE(with(6, 0x7F));  // sample count
   EXPECT_FALSE(with(7, 0x01));  // min time disagrees with the column
+
+  std::string decimal = decimal_chunk();
+  auto decimal_with = [&](std::size_t offset, char value) {
+    std::string damaged = decimal;
+    damaged[offset] = value;
+    return ChunkReader::open(reseal(damaged)).ok();
+  };
+  EXPECT_FALSE(decimal_with(0, 1));                       // version 1 has no decimal column
+  EXPECT_FALSE(decimal_with(1, ChunkHeader::kHasTime2));  // decimal bytes read as XOR
+  EXPECT_FALSE(decimal_with(2, 0x02));                    // decimal flag without numbers
 }
 
 // Random damage, with and without a matching checksum: the reader must return (an error
 // or, when the checksum was recomputed, possibly a chunk whose values changed) without
 // crashing; the sanitizer build checks for undefined behaviour.
-TEST(ChunkCorruption, RandomMutationsNeverCrash) {
-  std::string chunk = sample_chunk();
+void check_random_mutations(const std::string& chunk) {
   std::mt19937_64 rng(1234);
   int accepted_unsealed = 0;
   for (int round = 0; round < 20000; ++round) {
@@ -121,6 +156,10 @@ TEST(ChunkCorruption, RandomMutationsNeverCrash) {
     }
   }
   EXPECT_EQ(accepted_unsealed, 0);
+}
+
+TEST(ChunkCorruption, RandomMutationsNeverCrash) {
+  for (const std::string& chunk : sample_chunks()) check_random_mutations(chunk);
 }
 
 }  // namespace

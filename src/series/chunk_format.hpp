@@ -53,7 +53,8 @@ inline ValueKind kind_of(Tag tag) {
   return ValueKind::kNull;
 }
 
-inline constexpr std::uint8_t kKnownFlags = 0b11;
+inline constexpr std::uint8_t kKnownFlagsV1 = 0b11;
+inline constexpr std::uint8_t kKnownFlags = 0b111;
 inline constexpr std::uint8_t kKnownKinds = (1u << kValueKindCount) - 1;
 
 // The kind column is left out when every sample has the same kind and that kind carries

@@ -3,6 +3,7 @@
 #include "citytwin/series/byte_io.hpp"
 #include "citytwin/series/chunk.hpp"
 #include "citytwin/series/crc32c.hpp"
+#include "citytwin/series/decimal_column.hpp"
 #include "citytwin/series/float_column.hpp"
 #include "citytwin/series/text_column.hpp"
 #include "citytwin/series/timestamp_column.hpp"
@@ -12,8 +13,14 @@ namespace citytwin::series {
 namespace {
 
 Status check_header(const ChunkHeader& header) {
-  if (header.version != kChunkVersion) return corrupt_chunk("unknown version");
-  if ((header.flags & ~kKnownFlags) != 0) return corrupt_chunk("unknown flags");
+  if (header.version != kChunkVersion && header.version != kChunkVersion1) {
+    return corrupt_chunk("unknown version");
+  }
+  std::uint8_t known = header.version == kChunkVersion1 ? kKnownFlagsV1 : kKnownFlags;
+  if ((header.flags & ~known) != 0) return corrupt_chunk("unknown flags");
+  if ((header.flags & ChunkHeader::kDecimalNumbers) && !header.has_kind(ValueKind::kNumber)) {
+    return corrupt_chunk("decimal column without numbers");
+  }
   if ((header.flags & ChunkHeader::kTime2Partial) && !header.has_time2()) {
     return corrupt_chunk("partial second timestamps without the column");
   }
@@ -125,9 +132,13 @@ class Decoder {
   }
 
   void fill_kinds(const std::vector<Tag>& tags) {
-    columns_.kinds.reserve(tags.size());
     columns_.numbers.assign(tags.size(), 0.0);
     columns_.text_indices.assign(tags.size(), 0);
+    if (!needs_tag_column(header_.kind_mask)) {  // one kind, without a value in its tag
+      columns_.kinds.assign(tags.size(), kind_of(uniform_tag(header_.kind_mask)));
+      return;
+    }
+    columns_.kinds.reserve(tags.size());
     for (std::size_t i = 0; i < tags.size(); ++i) {
       columns_.kinds.push_back(kind_of(tags[i]));
       if (tags[i] == Tag::kTrue) columns_.numbers[i] = 1.0;
@@ -138,13 +149,36 @@ class Decoder {
     if (!header_.has_kind(ValueKind::kNumber)) return ok_status();
     std::size_t count = 0;
     for (Tag tag : tags) count += tag == Tag::kNumber ? 1 : 0;
+    if (header_.flags & ChunkHeader::kDecimalNumbers) return read_decimals(tags, count);
     auto numbers = decode_doubles(next_section(), count);
     if (!numbers) return std::move(numbers).error();
+    scatter_numbers(tags, *numbers);
+    return ok_status();
+  }
+
+  Status read_decimals(const std::vector<Tag>& tags, std::size_t count) {
+    auto decimal = decode_decimal_column(next_section(), count);
+    if (!decimal) return std::move(decimal).error();
+    const double power = power_of_ten(decimal->exponent);
+    if (count == tags.size()) {  // all numbers: the common case, one straight loop
+      const std::int64_t* scaled = decimal->scaled.data();
+      double* numbers = columns_.numbers.data();
+      for (std::size_t i = 0; i < count; ++i) numbers[i] = decimal_value(scaled[i], power);
+      columns_.scaled = std::move(decimal->scaled);
+      columns_.decimal_exponent = decimal->exponent;
+      return ok_status();
+    }
+    std::vector<double> numbers(count);
+    for (std::size_t i = 0; i < count; ++i) numbers[i] = decimal_value(decimal->scaled[i], power);
+    scatter_numbers(tags, numbers);
+    return ok_status();
+  }
+
+  void scatter_numbers(const std::vector<Tag>& tags, const std::vector<double>& numbers) {
     std::size_t next = 0;
     for (std::size_t i = 0; i < tags.size(); ++i) {
-      if (tags[i] == Tag::kNumber) columns_.numbers[i] = (*numbers)[next++];
+      if (tags[i] == Tag::kNumber) columns_.numbers[i] = numbers[next++];
     }
-    return ok_status();
   }
 
   Status read_texts(const std::vector<Tag>& tags) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <cmath>
 #include <limits>
 #include <random>
 
@@ -101,13 +103,14 @@ TEST(Chunk, SecondTimestampOnAllOrSomeSamples) {
   }
   std::string bytes = build(all);
   EXPECT_TRUE(same_samples(read(bytes), all));
-  EXPECT_EQ(peek_chunk_header(bytes)->flags, ChunkHeader::kHasTime2);
+  EXPECT_EQ(peek_chunk_header(bytes)->flags, ChunkHeader::kHasTime2 | ChunkHeader::kDecimalNumbers);
 
   std::vector<Sample> some = all;
   for (int i = 0; i < 100; i += 3) some[i].time2.reset();
   bytes = build(some);
   EXPECT_TRUE(same_samples(read(bytes), some));
-  EXPECT_EQ(peek_chunk_header(bytes)->flags, ChunkHeader::kHasTime2 | ChunkHeader::kTime2Partial);
+  EXPECT_EQ(peek_chunk_header(bytes)->flags,
+            ChunkHeader::kHasTime2 | ChunkHeader::kTime2Partial | ChunkHeader::kDecimalNumbers);
 }
 
 TEST(Chunk, ExtremeTimestamps) {
@@ -152,6 +155,82 @@ TEST(Chunk, SensorSeriesIsSmall) {
   std::string bytes = build(samples);
   EXPECT_TRUE(same_samples(read(bytes), samples));
   EXPECT_LT(bytes.size(), 1024u * 3);
+}
+
+// Two-decimal sensor values: the decimal column (flag kDecimalNumbers), its integers handed to
+// the columns, and far fewer bytes than the XOR column.
+TEST(Chunk, DecimalNumbersUseTheDecimalColumn) {
+  std::mt19937_64 rng(4);
+  std::vector<Sample> samples;
+  for (int i = 0; i < 1024; ++i) {
+    double value = static_cast<double>(1500 + static_cast<int>(rng() % 120)) / 100;
+    samples.push_back(Sample::of_number(k2026 + i * kMinute, value));
+  }
+  std::string bytes = build(samples);
+  EXPECT_EQ(peek_chunk_header(bytes)->version, kChunkVersion);
+  EXPECT_TRUE(peek_chunk_header(bytes)->flags & ChunkHeader::kDecimalNumbers);
+  EXPECT_TRUE(same_samples(read(bytes), samples));
+  EXPECT_LT(bytes.size(), 1024u * 2);  // about 7 bits a delta; the XOR column takes ~5 bytes
+  auto reader = ChunkReader::open(bytes);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(reader->columns().decimal_exponent, 2);
+  ASSERT_EQ(reader->columns().scaled.size(), samples.size());
+  EXPECT_EQ(reader->columns().scaled[0], std::llround(samples[0].number * 100));
+}
+
+// Numbers beside other kinds still take the decimal column, but the integers are handed over
+// only for all-number chunks (aggregation's exact path needs one per sample).
+TEST(Chunk, DecimalNumbersBesideOtherKinds) {
+  std::vector<Sample> samples = {
+      Sample::of_number(k2026, 21.37),  Sample::of_string(k2026 + 1, "x"),
+      Sample::of_null(k2026 + 2),       Sample::of_number(k2026 + 3, -4.5),
+      Sample::of_bool(k2026 + 4, true), Sample::of_number(k2026 + 5, 0)};
+  std::string bytes = build(samples);
+  EXPECT_TRUE(peek_chunk_header(bytes)->flags & ChunkHeader::kDecimalNumbers);
+  EXPECT_TRUE(same_samples(read(bytes), samples));
+  EXPECT_TRUE(ChunkReader::open(bytes)->columns().scaled.empty());
+}
+
+// One value that is not a short decimal (NaN, -0.0, infinities, a long binary fraction) puts
+// the whole chunk's numbers in the XOR column, bit for bit.
+TEST(Chunk, NonDecimalNumbersFallBackToTheXorColumn) {
+  using limits = std::numeric_limits<double>;
+  for (double odd : {limits::quiet_NaN(), -0.0, limits::infinity(), -limits::infinity(), 0.1 + 0.2,
+                     std::bit_cast<double>(std::uint64_t{0xFFF8DEADBEEF0001})}) {
+    std::vector<Sample> samples;
+    for (int i = 0; i < 300; ++i) samples.push_back(Sample::of_number(k2026 + i * kMinute, 20.25));
+    samples[150].number = odd;
+    std::string bytes = build(samples);
+    EXPECT_FALSE(peek_chunk_header(bytes)->flags & ChunkHeader::kDecimalNumbers);
+    EXPECT_TRUE(same_samples(read(bytes), samples));
+    EXPECT_TRUE(ChunkReader::open(bytes)->columns().scaled.empty());
+  }
+}
+
+// A chunk written by the version-1 builder (before the decimal column: XOR numbers, a
+// partial second timestamp column, text, a deletion and a boolean) still reads.
+TEST(Chunk, Version1ChunkStillReads) {
+  const std::string hex =
+      "01031b0b00000000402046484706000086e36948470600090400080101050104010c02000000006955b900bc"
+      "000002aa0015010000019b76daa7ffe0ea6140e09038240e0901004140355eb851eb851fe5771bc6f1bc6f38"
+      "3fc0356666666666677f1bf21e44003ace90639f6944667b01cff113333333333360004800000000001c30de"
+      "b851eb851f0501026f6e00719a8896";
+  std::string bytes;
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  std::vector<Sample> expected;
+  const double numbers[] = {21.37, 21.4, -0.0, 1e300, 0.1, 17.0, 21.5, 21.37};
+  for (int i = 0; i < 8; ++i) {
+    Sample sample = Sample::of_number(k2026 + i * kMinute, numbers[i]);
+    if (i % 2 == 0) sample.time2 = k2026 + i * kMinute - 1000;
+    expected.push_back(sample);
+  }
+  expected.push_back(Sample::of_string(k2026 + 8 * kMinute, "on"));
+  expected.push_back(Sample::of_null(k2026 + 9 * kMinute));
+  expected.push_back(Sample::of_bool(k2026 + 10 * kMinute, true));
+  EXPECT_EQ(peek_chunk_header(bytes)->version, kChunkVersion1);
+  EXPECT_TRUE(same_samples(read(bytes), expected));
 }
 
 }  // namespace

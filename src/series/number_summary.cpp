@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "citytwin/series/decimal_column.hpp"
+
 namespace citytwin::series {
 
 void NumberSummary::add(double x) {
@@ -33,6 +35,65 @@ void NumberSummary::merge(const NumberSummary& other) {
   count += other.count;
   sum += other.sum;
   sumsq += other.sumsq;
+}
+
+namespace {
+
+struct ScaledSums {
+  std::int64_t sum = 0;
+  std::int64_t min = 0;
+  std::int64_t max = 0;
+};
+
+// Σm, min and max. The sum wraps (no UB) and is used only once min and max show every
+// |m| < 2^31: then for n < 2^32 it is below 2^63, exact.
+ScaledSums scaled_sums(std::span<const std::int64_t> scaled) {
+  std::uint64_t sum = 0;
+  std::int64_t min = scaled[0];
+  std::int64_t max = scaled[0];
+  for (std::int64_t m : scaled) {
+    sum += static_cast<std::uint64_t>(m);
+    min = std::min(min, m);
+    max = std::max(max, m);
+  }
+  return {static_cast<std::int64_t>(sum), min, max};
+}
+
+// Σm²: 64-bit while every |m| < 2^20 and n < 2^22 (each square below 2^40), else 128-bit.
+template <typename Wide>
+Wide sum_of_squares(std::span<const std::int64_t> scaled) {
+  Wide sumsq = 0;
+  for (std::int64_t m : scaled) sumsq += static_cast<Wide>(m * m);
+  return sumsq;
+}
+
+}  // namespace
+
+std::optional<NumberSummary> summarize_scaled(std::span<const std::int64_t> scaled,
+                                              std::uint8_t exponent) {
+  constexpr std::int64_t kLimit = std::int64_t{1} << 31;
+  if (scaled.empty() || scaled.size() >= (std::size_t{1} << 32)) return std::nullopt;
+  ScaledSums sums = scaled_sums(scaled);
+  if (sums.min <= -kLimit || sums.max >= kLimit) return std::nullopt;
+  const std::int64_t magnitude = std::max(-sums.min, sums.max);
+  const bool narrow = magnitude < (std::int64_t{1} << 20) && scaled.size() < (std::size_t{1} << 22);
+  const __int128 sumsq =
+      narrow ? sum_of_squares<std::int64_t>(scaled) : sum_of_squares<__int128>(scaled);
+  const double power = power_of_ten(exponent);
+  const auto n = static_cast<std::int64_t>(scaled.size());
+  const double count = static_cast<double>(n);
+  NumberSummary summary;
+  summary.count = scaled.size();
+  summary.sum = static_cast<double>(sums.sum) / power;
+  summary.sumsq = static_cast<double>(sumsq) / power / power;
+  summary.mean = summary.sum / count;
+  // n·Σm² − (Σm)² = n² times the variance of the integers: exact, and never negative.
+  const __int128 spread = static_cast<__int128>(n) * sumsq -
+                          static_cast<__int128>(sums.sum) * static_cast<__int128>(sums.sum);
+  summary.m2 = static_cast<double>(spread) / count / power / power;
+  summary.min = decimal_value(sums.min, power);
+  summary.max = decimal_value(sums.max, power);
+  return summary;
 }
 
 void add_to_period(BucketAggregate& period, const NumberSummary& numbers) {

@@ -1,5 +1,7 @@
 #include "citytwin/series/timestamp_column.hpp"
 
+#include <algorithm>
+
 #include "citytwin/series/bit_stream.hpp"
 #include "corrupt.hpp"
 
@@ -102,19 +104,28 @@ Result<std::vector<std::int64_t>> decode_timestamps(std::string_view bytes, std:
     if (exponent > 2) return corrupt_chunk("timestamp scale");
     scale = static_cast<std::uint64_t>(scale_of(exponent));
   }
-  std::vector<std::int64_t> times;
-  times.reserve(count);
+  std::vector<std::int64_t> times(count);
+  std::int64_t* out = times.data();
   std::uint64_t previous = 0;
   std::uint64_t delta = 0;
-  for (std::size_t i = 0; i < count; ++i) {
-    if (i == 0) {
-      previous = in.read(64);
-    } else {
-      delta += read_dod(in);
+  // Wrapping multiply: exact, because the encoder divided without remainder.
+  auto unscaled = [&] { return static_cast<std::int64_t>(previous * scale); };
+  if (count > 0) {
+    previous = in.read(64);
+    out[0] = unscaled();
+  }
+  for (std::size_t i = 1; i < count;) {
+    // A run of 0 bits is a run of unchanged deltas (regular timestamps): a word at a time.
+    const int limit = static_cast<int>(std::min<std::size_t>(count - i, 56));
+    const int zeros = in.skip_zeros(limit);
+    for (int k = 0; k < zeros; ++k) {
       previous += delta;
+      out[i++] = unscaled();
     }
-    // Wrapping multiply: exact, because the encoder divided without remainder.
-    times.push_back(static_cast<std::int64_t>(previous * scale));
+    if (zeros == limit) continue;
+    delta += read_dod(in);
+    previous += delta;
+    out[i++] = unscaled();
   }
   if (!in.finished_cleanly()) return corrupt_chunk("timestamp column length mismatch");
   return times;

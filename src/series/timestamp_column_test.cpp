@@ -27,6 +27,26 @@ TEST(TimestampColumn, EmptyAndSingle) {
   EXPECT_TRUE(encode_timestamps({}).empty());
 }
 
+// Runs of unchanged deltas are decoded a word at a time (BitReader::skip_zeros): runs of every
+// length around the 56-bit window, ending anywhere, including in the last 8 bytes of the
+// column where the word-wide read is not possible; and a truncated column still fails.
+TEST(TimestampColumn, RunsOfRegularDeltasOfEveryLength) {
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 300; ++round) {
+    std::vector<std::int64_t> times = {k2026};
+    std::int64_t step = kMinute;
+    while (times.size() < static_cast<std::size_t>(round + 2)) {
+      std::size_t run = rng() % 130;
+      for (std::size_t k = 0; k < run; ++k) times.push_back(times.back() + step);
+      step += static_cast<std::int64_t>(rng() % 3) * 1000 - 1000;
+      times.push_back(times.back() + step);
+    }
+    expect_round_trip(times);
+    std::string bytes = encode_timestamps(times);
+    EXPECT_FALSE(decode_timestamps(bytes.substr(0, bytes.size() - 1), times.size()).ok());
+  }
+}
+
 TEST(TimestampColumn, RegularSeriesCostsOneBitPerSample) {
   std::vector<std::int64_t> times;
   for (int i = 0; i < 1000; ++i) times.push_back(k2026 + i * kMinute);

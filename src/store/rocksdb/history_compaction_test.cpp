@@ -99,28 +99,46 @@ std::vector<HistorySample> without_sequences(std::vector<HistorySample> samples)
   return samples;
 }
 
-// Keys per family of a closed database, read with RocksDB directly.
-std::map<std::string, std::size_t> key_counts(const std::string& path) {
+// Opens a closed database read-only with RocksDB directly and hands its families to `read`.
+template <typename Read>
+void read_closed(const std::string& path, Read read) {
   kv::DbConfig config = kv::make_db_config(compacting_options(path));
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status status =
       rocksdb::DB::OpenForReadOnly(config.db, path, config.families, &handles, &raw);
   EXPECT_TRUE(status.ok()) << status.ToString();
-  std::map<std::string, std::size_t> counts;
-  if (!status.ok()) return counts;
+  if (!status.ok()) return;
   std::unique_ptr<rocksdb::DB> db(raw);
-  for (std::string_view name : {"history", "history_chunks"}) {
-    auto index = std::find(kv::kFamilyNames.begin(), kv::kFamilyNames.end(), name) -
-                 kv::kFamilyNames.begin();
-    std::unique_ptr<rocksdb::Iterator> it(
-        db->NewIterator(rocksdb::ReadOptions(), handles[static_cast<std::size_t>(index)]));
-    std::size_t count = 0;
-    for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
-    counts[std::string(name)] = count;
-  }
+  read(*db, handles);
   for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+}
+
+// Keys per family of a closed database.
+std::map<std::string, std::size_t> key_counts(const std::string& path) {
+  std::map<std::string, std::size_t> counts;
+  read_closed(path, [&](rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+    for (std::string_view name : {"history", "history_chunks"}) {
+      auto index = std::find(kv::kFamilyNames.begin(), kv::kFamilyNames.end(), name) -
+                   kv::kFamilyNames.begin();
+      std::unique_ptr<rocksdb::Iterator> it(
+          db.NewIterator(rocksdb::ReadOptions(), handles[static_cast<std::size_t>(index)]));
+      std::size_t count = 0;
+      for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
+      counts[std::string(name)] = count;
+    }
+  });
   return counts;
+}
+
+// Live SST bytes of the raw history family of a closed database.
+std::uint64_t raw_history_sst_bytes(const std::string& path) {
+  std::uint64_t bytes = 0;
+  read_closed(path, [&](rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+    db.GetIntProperty(handles[kv::index_of(kv::Family::kHistory)],
+                      rocksdb::DB::Properties::kLiveSstFilesSize, &bytes);
+  });
+  return bytes;
 }
 
 TEST(HistoryCompaction, CompactedHistoryReadsTheSameAndSurvivesReopen) {
@@ -168,6 +186,45 @@ TEST(HistoryCompaction, CompactedHistoryReadsTheSameAndSurvivesReopen) {
   auto store = open(options);
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(read(*store, "urn:s"), before);
+}
+
+// A pass that packs many rows compacts the raw family at once (reclaim_after_rows), so the
+// rows it replaced stop taking disk; without, their SST file stays until RocksDB gets to it.
+TEST(HistoryCompaction, APassThatPacksManyRowsReclaimsTheirDisk) {
+  std::map<bool, std::uint64_t> raw_bytes;
+  for (bool reclaim : {false, true}) {
+    testing::TempDir dir;
+    RocksDbOptions options = compacting_options(dir.path(), 64, 4);
+    options.history_compaction.reclaim_after_rows = reclaim ? 1000 : 0;
+    std::vector<HistorySample> before;
+    {
+      auto store = open(options);
+      ASSERT_NE(store, nullptr);
+      for (int batch = 0; batch < 4; ++batch) {
+        std::vector<HistorySample> samples;
+        for (int i = 0; i < 1000; ++i) {
+          int n = batch * 1000 + i;
+          samples.push_back(temperature("", kStart + n * kMinute, 20 + n % 13 * 0.25));
+        }
+        append(*store, "urn:s", std::move(samples));
+      }
+    }
+    {
+      auto store = open(options);  // the raw rows are in SST files now (flushed on close)
+      ASSERT_NE(store, nullptr);
+      before = read(*store, "urn:s");
+      ASSERT_EQ(before.size(), 4000u);
+      ASSERT_TRUE(store->compact_history().ok());
+      EXPECT_EQ(read(*store, "urn:s"), before);
+    }
+    raw_bytes[reclaim] = raw_history_sst_bytes(dir.path());
+    EXPECT_EQ(key_counts(dir.path())["history"], 0u);
+    auto store = open(options);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(read(*store, "urn:s"), before);
+  }
+  EXPECT_GT(raw_bytes[false], 20'000u);  // 4,000 rows of ~200 bytes, block-compressed
+  EXPECT_LT(raw_bytes[true], raw_bytes[false] / 10);
 }
 
 TEST(HistoryCompaction, RecentSamplesAndSmallInstancesStayRaw) {

@@ -719,6 +719,7 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, family(Family::kHistory)));
     const std::size_t needed = std::max<std::size_t>(compaction_.min_samples, 1);
     Status first_error = ok_status();
+    std::size_t packed_rows = 0;
     it->SeekToFirst();
     while (it->Valid() && !compactor_stopping()) {
       std::string_view key = view(it->key());
@@ -738,21 +739,40 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
       if (old >= needed) {
         // One instance's failure (a corrupt chunk) must not starve the others: carry on and
         // report the first error. A failed commit fails every later write, so stop then.
-        Status compacted = compact_instance(*tenant, *entity, instance, cutoff);
+        Status compacted = compact_instance(*tenant, *entity, instance, cutoff, packed_rows);
         if (!compacted.ok() && first_error.ok()) first_error = compacted;
         if (!queue_->failure().ok()) return queue_->failure();
       }
       it->Seek(kv::prefix_successor(instance));
     }
     CT_RETURN_IF_ERROR(kv::to_status(it->status(), "scanning history for compaction"));
+    it.reset();
+    if (compaction_.reclaim_after_rows > 0 && packed_rows >= compaction_.reclaim_after_rows &&
+        first_error.ok()) {
+      first_error = reclaim_raw_history();
+    }
     compaction_passes_.fetch_add(1, std::memory_order_relaxed);
     return first_error;
+  }
+
+  // Rewrites the raw history family's files without the rows a pass moved into chunks. In
+  // steady state the family holds only recent rows, so this rewrites little; after a bulk
+  // load it frees most of the disk the load took (docs/performance.md, "Decimal number column").
+  Status reclaim_raw_history() {
+    // The pass's last batches first, so that their range tombstones are in the database.
+    CT_RETURN_IF_ERROR(queue_->wait_durable(queue_->last_submitted()));
+    rocksdb::CompactRangeOptions options;
+    // Files already at the bottom level hold replaced rows too: rewrite them as well.
+    options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    return kv::to_status(db_->CompactRange(options, family(Family::kHistory), nullptr, nullptr),
+                         "compacting raw history");
   }
 
   // Compacts one instance in steps of at most 16 chunks of raw samples (bounded memory
   // and batch size), holding the entity's lock only during a step.
   Status compact_instance(std::string_view tenant, const std::string& entity,
-                          std::string_view instance, std::int64_t cutoff) {
+                          std::string_view instance, std::int64_t cutoff,
+                          std::size_t& packed_rows) {
     const std::size_t per_step = std::max<std::size_t>(compaction_.chunk_samples, 1) * 16;
     for (;;) {
       kv::EntityLocks::Guard guard = locks_.lock(tenant, std::span<const std::string>(&entity, 1));
@@ -768,6 +788,7 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
       };
       auto sequence = queue_->submit(none, fill, [] {});
       if (!sequence.ok()) return std::move(sequence).error();
+      packed_rows += (*compaction)->raw_count;
       if (!(*compaction)->more || compactor_stopping()) return ok_status();
     }
   }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -48,6 +49,31 @@ class BitReader {
     return read_slow(bits);
   }
   bool read_bit() { return read(1) != 0; }
+  // Consumes zero bits up to the next one bit, at most `limit` (<= 56) of them, and says how
+  // many: a run of "unchanged" codes (regular timestamps) is read a word at a time.
+  int skip_zeros(int limit) {
+    const std::size_t byte = pos_ / 8;
+    if (byte + 8 <= bytes_.size()) {
+      std::uint64_t word;
+      std::memcpy(&word, bytes_.data() + byte, sizeof(word));
+      if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
+      const int offset = static_cast<int>(pos_ % 8);
+      word <<= offset;
+      int zeros = word == 0 ? 64 : std::countl_zero(word);
+      zeros = std::min({zeros, 64 - offset, limit});
+      pos_ += static_cast<std::size_t>(zeros);
+      return zeros;
+    }
+    int zeros = 0;
+    while (zeros < limit && pos_ < size_bits_) {
+      if (read_slow(1) != 0) {
+        --pos_;  // the one bit that ends the run stays unread
+        break;
+      }
+      ++zeros;
+    }
+    return zeros;
+  }
 
   bool ok() const { return !overrun_; }
   // True when everything was read except zero padding in the last byte: a stricter check

@@ -13,7 +13,10 @@ namespace citytwin::series {
 
 // A chunk: the samples of one attribute instance over a stretch of time, sorted by primary
 // timestamp, stored column by column and compressed. The byte layout is in docs/timeseries.md.
-inline constexpr std::uint8_t kChunkVersion = 1;
+// Version 2 added the decimal number column (flag kDecimalNumbers); version 1 chunks (XOR
+// numbers only) are still read.
+inline constexpr std::uint8_t kChunkVersion = 2;
+inline constexpr std::uint8_t kChunkVersion1 = 1;
 inline constexpr std::size_t kChunkHeaderSize = 23;
 // Builders refuse more, readers reject more: bounds every allocation a corrupt chunk can ask
 // for. Stores keep chunks far smaller (split_samples, about 1024 per chunk).
@@ -22,8 +25,9 @@ inline constexpr std::uint32_t kMaxChunkSamples = 1u << 22;
 // The fixed-size header, readable without decoding the chunk (peek_chunk_header), so a
 // store can skip chunks outside a queried time range.
 struct ChunkHeader {
-  static constexpr std::uint8_t kHasTime2 = 1;      // second timestamp column present
-  static constexpr std::uint8_t kTime2Partial = 2;  // ... but not on every sample
+  static constexpr std::uint8_t kHasTime2 = 1;        // second timestamp column present
+  static constexpr std::uint8_t kTime2Partial = 2;    // ... but not on every sample
+  static constexpr std::uint8_t kDecimalNumbers = 4;  // v2: numbers in the decimal column
 
   std::uint8_t version = kChunkVersion;
   std::uint8_t flags = 0;
@@ -47,6 +51,11 @@ struct ChunkColumns {
   // Only when the chunk has a second timestamp column (otherwise both empty).
   std::vector<std::int64_t> times2;
   std::vector<std::uint8_t> time2_present;  // 1 where the sample has a second timestamp
+  // Only when every sample is a number stored in the decimal column (otherwise empty): the
+  // scaled integers, numbers[i] == decimal_value(scaled[i], 10^decimal_exponent). Sums and
+  // bounds over them are exact (aggregation.cpp).
+  std::vector<std::int64_t> scaled;
+  std::uint8_t decimal_exponent = 0;
 
   std::size_t size() const { return times.size(); }
   Sample sample(std::size_t index) const;

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <span>
 
 #include "citytwin/series/aggregation.hpp"
 
@@ -23,6 +25,15 @@ struct NumberSummary {
   void add(double x);
   void merge(const NumberSummary& other);
 };
+
+// The summary of decimal numbers given as scaled integers (decimal_column.hpp: value i is
+// scaled[i] / 10^exponent), in exact integer arithmetic: count, sum, sum of squares, min and
+// max of the integers exactly, then one conversion each; mean and m2 from the exact
+// n·Σm² − (Σm)². As close to the values' true aggregates as double allows (closer than
+// adding the doubles one by one), so it may differ from add() in the last bits. nullopt for
+// an empty span or integers of 2^31 and more, whose squares' sums could overflow 128 bits.
+std::optional<NumberSummary> summarize_scaled(std::span<const std::int64_t> scaled,
+                                              std::uint8_t exponent);
 
 // Adds `numbers` (numbers without NaN, all in this period) to an Aggregator's period as if
 // each had been aggregated with it. Not for distinctCount, which needs the values.

@@ -28,6 +28,11 @@ struct HistoryCompactionOptions {
   // Samples per chunk, at most. Larger chunks compress a little better but a read or an edit
   // of one sample decodes (or rewrites) the whole chunk. Default 1024 (0 counts as 1).
   std::size_t chunk_samples = 1024;
+  // After a pass that packed at least this many raw rows into chunks, the raw history family
+  // is compacted by RocksDB at once: the replaced rows (under range tombstones) otherwise keep
+  // their SST files until RocksDB's own compactions reach them, about 20 bytes per point on
+  // disk after a bulk load against 1 in the chunks. Default 65536; 0 never.
+  std::size_t reclaim_after_rows = 65'536;
 };
 
 // How the RocksDB store opens its database. The defaults suit a small machine (2 cores,
