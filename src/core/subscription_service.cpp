@@ -114,11 +114,20 @@ std::string hex16(std::uint64_t value) {
   return text;
 }
 
-json::value change_to_json(const EntityChange& change) {
-  json::object out;
-  if (change.before) out["before"] = *change.before;
-  if (change.after) out["after"] = *change.after;
-  return out;
+// {"before": ..., "after": ...} written straight from the change: building it as a JSON
+// object first copied every entity of the write twice more.
+void append_change(std::string& out, const EntityChange& change) {
+  out += '{';
+  if (change.before) {
+    out += "\"before\":";
+    append_json_text(out, *change.before);
+  }
+  if (change.after) {
+    if (change.before) out += ',';
+    out += "\"after\":";
+    append_json_text(out, *change.after);
+  }
+  out += '}';
 }
 
 std::optional<EntityChange> change_from_json(const json::value& value) {
@@ -605,12 +614,18 @@ std::optional<store::DocumentWrite> SubscriptionService::record(
     std::shared_lock lock(subscriptions_mutex_);
     if (subscriptions_.find(tenant) == subscriptions_.end()) return std::nullopt;
   }
-  json::array items;
-  for (const auto& change : changes) items.push_back(change_to_json(change));
-  json::object record{{"tenant", tenant}, {"at", format_date_time(at)}};
-  record["changes"] = std::move(items);
-  return store::DocumentWrite{std::string(kChangeRecords), record_key(sequence),
-                              to_json_text(record)};
+  // The layout replay_records() reads: {"tenant", "at", "changes": [{"before", "after"}]}.
+  std::string text = "{\"tenant\":";
+  append_json_string(text, tenant);
+  text += ",\"at\":";
+  append_json_string(text, format_date_time(at));
+  text += ",\"changes\":[";
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    if (i > 0) text += ',';
+    append_change(text, changes[i]);
+  }
+  text += "]}";
+  return store::DocumentWrite{std::string(kChangeRecords), record_key(sequence), std::move(text)};
 }
 
 void SubscriptionService::committed(std::uint64_t sequence, std::string tenant,
@@ -670,6 +685,8 @@ void SubscriptionService::notify(const Batch& batch) {
   for (std::size_t i = 0; i < batch.changes.size(); ++i) {
     const EntityChange& change = batch.changes[i];
     NotificationRenderer renderer(change);
+    // One notifiedAt for the notifications of one change: they are made together.
+    Instant now = clock_.now();
     for (const auto& subscription : candidates[i]) {
       if (!subscription->active) continue;  // clause 5.2.12 isActive false: paused
       if (subscription->expires_at && *subscription->expires_at <= batch.at) continue;
@@ -677,14 +694,13 @@ void SubscriptionService::notify(const Batch& batch) {
       if (!trigger) continue;
       Key key = key_of(subscription->tenant, subscription->id);
       // Throttling (clause 5.2.12): a change within the period after the last notification
-      // is not notified.
-      Instant now = clock_.now();
-      if (subscription->throttling_seconds > 0) {
-        auto last = last_notified_.find(key);
+      // is not notified. Kept for every subscription: one may be given a throttling later.
+      auto [last, first] = last_notified_.try_emplace(key, now);
+      if (!first && subscription->throttling_seconds > 0) {
         auto period = static_cast<std::int64_t>(subscription->throttling_seconds * 1e6);
-        if (last != last_notified_.end() && now.micros - last->second.micros < period) continue;
+        if (now.micros - last->second.micros < period) continue;
       }
-      last_notified_[key] = now;
+      last->second = now;
       std::string notification_id = notification_ids_.next();
       notifier_.enqueue(
           key, outgoing(*subscription, renderer.text(*subscription, *trigger, now, notification_id),

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -175,7 +176,7 @@ class SubscriptionService final : public ChangeListener {
   bool stopping_ = false;
   std::thread dispatcher_;
   // Dispatcher thread only: when each subscription last notified, for throttling.
-  std::map<Key, Instant> last_notified_;
+  std::unordered_map<Key, Instant> last_notified_;
 
   EntitySource entity_source_;
   ChangeObserver* observer_ = nullptr;
