@@ -15,6 +15,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -108,7 +109,7 @@ class SubscriptionService final : public ChangeListener {
     std::vector<EntityChange> changes;
     Instant at;
     bool durable = false;
-    std::string record_key;  // its record in the change outbox
+    std::string record_key;  // its record in the change outbox; empty: it has none
   };
   using Key = std::string;  // tenant '\x1f' id
 
@@ -173,6 +174,8 @@ class SubscriptionService final : public ChangeListener {
   std::map<std::uint64_t, Batch> incoming_;  // by sequence number
   std::uint64_t next_sequence_ = 0;          // handed out (guarded by incoming_mutex_)
   std::uint64_t next_dispatch_ = 0;          // the next one to dispatch
+  // Sequence numbers whose write carries a change record, until committed() (same lock).
+  std::unordered_set<std::uint64_t> recorded_;
   bool stopping_ = false;
   std::thread dispatcher_;
   // Dispatcher thread only: when each subscription last notified, for throttling.
