@@ -54,6 +54,26 @@ TEST(JsonText, InvalidUtf8BecomesReplacementCharacter) {
   EXPECT_EQ(parsed.at("valid"), object.at("valid"));
 }
 
+// The object and array overloads write what the value overload writes, and escaping copes
+// with escapes between runs of plain text and at either end.
+TEST(JsonText, ObjectAndArrayOverloadsMatchTheValueOne) {
+  auto value =
+      boost::json::parse(R"({"a":[1,"x\"y",{"k":"\\end\\"}],"\tlead":"plain text \u00e9 tail\n"})");
+  EXPECT_EQ(to_json_text(value.as_object()), to_json_text(value));
+  EXPECT_EQ(to_json_text(value.at("a").as_array()), to_json_text(value.at("a")));
+  std::string out;
+  append_json_string(out,
+                     "\"a\\b\n\x01"
+                     "c\xC3\xA9"
+                     "d\"");
+  EXPECT_EQ(out,
+            "\"\\\"a\\\\b\\n\\u0001c\xC3\xA9"
+            "d\\\"\"");
+  std::string joined;
+  append_json_text(joined, value.as_object());
+  EXPECT_EQ(boost::json::parse(joined), value);
+}
+
 TEST(JsonText, NonFiniteBecomesNull) {
   EXPECT_EQ(to_json_text(boost::json::value(std::numeric_limits<double>::infinity())), "null");
 }

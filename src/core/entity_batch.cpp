@@ -219,8 +219,10 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
   if (changes.empty()) return outcome;
   std::vector<EntityChange> events;
   if (observed(tenant)) {
+    // Moved, not copied: the store's changes are built, so neither is read again.
+    events.reserve(applied.dirty.size());
     for (const auto& id : applied.dirty) {
-      events.push_back(EntityChange{before.at(id), applied.states[id]});
+      events.push_back(EntityChange{std::move(before.at(id)), std::move(applied.states[id])});
     }
   }
   auto status = commit(tenant, std::move(changes), std::move(events), std::move(afters));

@@ -1,6 +1,7 @@
 #include "citytwin/core/entity_matcher.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "citytwin/model/entity_form.hpp"
 
@@ -75,7 +76,9 @@ bool EntityMatcher::matches(const boost::json::object& entity) const {
 bool EntityMatcher::matches_selectors(std::string_view id,
                                       const boost::json::object& entity) const {
   if (query_.selectors.empty()) return true;
-  std::vector<std::string> types = entity_types(entity);
+  // The types are copied out only once a selector's id or idPattern admits the entity: with
+  // selectors naming ids (a subscription on a few entities) most selectors stop before.
+  std::optional<std::vector<std::string>> types;
   for (std::size_t i = 0; i < query_.selectors.size(); ++i) {
     const auto& selector = query_.selectors[i];
     if (!selector.ids.empty() &&
@@ -86,7 +89,8 @@ bool EntityMatcher::matches_selectors(std::string_view id,
     if (selector.ids.empty() && patterns_[i] && !patterns_[i]->matches(id)) {
       continue;
     }
-    if (!selector.types.matches(types)) continue;
+    if (!types) types = entity_types(entity);
+    if (!selector.types.matches(*types)) continue;
     return true;
   }
   return false;

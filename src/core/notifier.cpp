@@ -17,7 +17,9 @@ struct Notifier::Channel {
     std::uint64_t number = 0;
     OutgoingNotification notification;
   };
-  std::deque<Item> queue;
+  // Shared, so the thread sending the head holds it without copying the notification (and
+  // keeps it should remove() clear the queue meanwhile).
+  std::deque<std::shared_ptr<Item>> queue;
   std::uint64_t next_number = 0;
   bool in_flight = false;
   bool scheduled = false;  // in ready_ or retry_
@@ -25,6 +27,10 @@ struct Notifier::Channel {
   unsigned failures = 0;  // consecutive failures of the head notification
   SteadyTime retry_at{};
   DeliveryStats stats;
+  // The endpoint of the latest notification enqueued and its lane (see lane_of).
+  std::string lane_uri;
+  std::vector<std::pair<std::string, std::string>> lane_notifier_info;
+  std::string lane;
 };
 
 Notifier::Notifier(NotificationSender& sender, const Clock& clock, NotifierOptions options,
@@ -87,7 +93,7 @@ void Notifier::schedule(const std::string& key, Channel& channel) {
 }
 
 void Notifier::make_ready(const std::string& key, Channel& channel) {
-  const std::string& lane = channel.queue.front().notification.lane;
+  const std::string& lane = channel.queue.front()->notification.lane;
   if (lane.empty()) {
     ready_.push_back(Ready{key, false});
     wake_one();
@@ -106,12 +112,22 @@ void Notifier::wake_one() {
   if (idle_ > 0) wake_.notify_one();
 }
 
+const std::string& Notifier::lane_of(Channel& channel, const OutgoingNotification& notification) {
+  if (channel.lane_uri != notification.uri ||
+      channel.lane_notifier_info != notification.notifier_info) {
+    channel.lane = sender_.lane(notification);
+    channel.lane_uri = notification.uri;
+    channel.lane_notifier_info = notification.notifier_info;
+  }
+  return channel.lane;
+}
+
 void Notifier::enqueue(const std::string& key, OutgoingNotification notification) {
-  notification.lane = sender_.lane(notification);
   std::lock_guard lock(mutex_);
   auto found = channels_.find(key);
   if (found == channels_.end()) return;
   Channel& channel = *found->second;
+  notification.lane = lane_of(channel, notification);
   if (channel.queue.size() >= options_.queue_limit) {
     // Drop the oldest waiting notification; the head is not waiting while it is in flight.
     auto oldest = channel.in_flight && channel.queue.size() > 1 ? channel.queue.begin() + 1
@@ -122,7 +138,8 @@ void Notifier::enqueue(const std::string& key, OutgoingNotification notification
       if (oldest == channel.queue.begin()) channel.failures = 0;
     }
   }
-  channel.queue.push_back(Channel::Item{channel.next_number++, std::move(notification)});
+  channel.queue.push_back(std::make_shared<Channel::Item>(
+      Channel::Item{channel.next_number++, std::move(notification)}));
   schedule(key, channel);
 }
 
@@ -136,12 +153,15 @@ DeliveryStats Notifier::stats(const std::string& key) const {
 }
 
 std::vector<std::pair<std::string, DeliveryStats>> Notifier::all_stats() const {
-  std::lock_guard lock(mutex_);
   std::vector<std::pair<std::string, DeliveryStats>> out;
-  for (const auto& [key, channel] : channels_) {
-    out.emplace_back(key, channel->stats);
-    out.back().second.queued = channel->queue.size();
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [key, channel] : channels_) {
+      out.emplace_back(key, channel->stats);
+      out.back().second.queued = channel->queue.size();
+    }
   }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;
 }
 
@@ -151,10 +171,11 @@ std::vector<std::pair<std::string, std::vector<OutgoingNotification>>> Notifier:
   for (auto& [key, channel] : channels_) {
     if (channel->queue.empty()) continue;
     std::vector<OutgoingNotification> items;
-    for (auto& item : channel->queue) items.push_back(std::move(item.notification));
+    for (auto& item : channel->queue) items.push_back(std::move(item->notification));
     channel->queue.clear();
     out.emplace_back(key, std::move(items));
   }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;
 }
 
@@ -227,7 +248,7 @@ bool Notifier::settle(Channel& channel, std::uint64_t number, const Status& sent
       channel.failures = 0;
     }
   }
-  if (finished && !channel.queue.empty() && channel.queue.front().number == number) {
+  if (finished && !channel.queue.empty() && channel.queue.front()->number == number) {
     channel.queue.pop_front();
   }
   return finished;
@@ -245,16 +266,16 @@ void Notifier::serve_channel(Lock& lock, const std::string& key) {
   // giving the thread to another subscription: a busy subscription drains quickly and the
   // others still get a turn.
   for (unsigned burst = 0; burst < kBurst && !stopping_; ++burst) {
-    Channel::Item item = channel->queue.front();
+    std::shared_ptr<const Channel::Item> item = channel->queue.front();
     lock.unlock();
-    Status sent = sender_.send(item.notification);
+    Status sent = sender_.send(item->notification);
     Instant at = clock_.now();
     lock.lock();
     if (channel->removed) break;
-    settle(*channel, item.number, sent, at);
+    settle(*channel, item->number, sent, at);
     if (!sent.ok() || channel->queue.empty()) break;
     // An endpoint changed to one with a lane: the rest goes with that lane.
-    if (!channel->queue.front().notification.lane.empty()) break;
+    if (!channel->queue.front()->notification.lane.empty()) break;
   }
   channel->in_flight = false;
   if (channel->removed) return;
@@ -272,7 +293,7 @@ void Notifier::serve_lane(Lock& lock, const std::string& lane) {
   struct Taken {
     std::string key;
     std::shared_ptr<Channel> channel;
-    Channel::Item item;
+    std::shared_ptr<const Channel::Item> item;
     bool was_failing = false;
   };
   std::vector<std::pair<std::string, DeliveryStats>> status_changes;
@@ -288,7 +309,7 @@ void Notifier::serve_lane(Lock& lock, const std::string& lane) {
       std::shared_ptr<Channel> channel = found->second;
       channel->scheduled = false;
       if (channel->in_flight || channel->queue.empty()) continue;
-      if (channel->queue.front().notification.lane != lane) {
+      if (channel->queue.front()->notification.lane != lane) {
         schedule(key, *channel);  // its endpoint changed: it belongs elsewhere now
         continue;
       }
@@ -300,7 +321,7 @@ void Notifier::serve_lane(Lock& lock, const std::string& lane) {
     lock.unlock();
     std::vector<const OutgoingNotification*> batch;
     batch.reserve(taken.size());
-    for (const auto& item : taken) batch.push_back(&item.item.notification);
+    for (const auto& item : taken) batch.push_back(&item.item->notification);
     std::vector<Status> sent = sender_.send_batch(batch);
     Instant at = clock_.now();
     lock.lock();
@@ -311,7 +332,7 @@ void Notifier::serve_lane(Lock& lock, const std::string& lane) {
       Status status = i < sent.size() ? sent[i]
                                       : Status(make_error(ErrorKind::kServiceUnavailable,
                                                           "the sender gave no answer for it"));
-      settle(channel, taken[i].item.number, status, at);
+      settle(channel, taken[i].item->number, status, at);
       schedule(taken[i].key, channel);
       if (taken[i].was_failing != channel.stats.failing && on_status_change_) {
         status_changes.emplace_back(taken[i].key, channel.stats);

@@ -105,33 +105,51 @@ void SubscriptionIndex::remove(const std::string& id) {
   }
 }
 
-void SubscriptionIndex::candidates(const EntityChange& change, std::vector<Entry>& out) const {
+template <class Visit>
+bool SubscriptionIndex::visit_lists(const EntityChange& change, Visit visit) const {
   // The entity match_change() tests: after the change, or before it for a deletion.
   const auto& entity = change.after ? change.after : change.before;
-  if (!entity) return;
-  std::size_t first = out.size();
-  auto add_all = [&](const auto& map, std::string_view key) {
-    auto list = map.find(std::string(key));
-    if (list != map.end()) out.insert(out.end(), list->second.begin(), list->second.end());
+  if (!entity) return false;
+  auto in = [&](const Lists& lists, std::string_view key) {
+    auto list = lists.find(key);
+    return list != lists.end() && visit(list->second);
   };
-  out.insert(out.end(), every_change_.begin(), every_change_.end());
+  if (!every_change_.empty() && visit(every_change_)) return true;
   if (const auto* id = entity->if_contains(form::kId); id && id->is_string()) {
-    add_all(by_entity_id_, id->as_string());
+    if (in(by_entity_id_, id->as_string())) return true;
   }
   if (!by_type_.empty()) {
-    for (const auto& type : entity_types(*entity)) add_all(by_type_, type);
+    for (const auto& type : entity_types(*entity)) {
+      if (in(by_type_, type)) return true;
+    }
   }
   if (!by_attribute_.empty()) {
     std::vector<std::string_view> names;
     add_attribute_names(change.before, names);
     add_attribute_names(change.after, names);
-    for (auto name : names) add_all(by_attribute_, name);
+    for (auto name : names) {
+      if (in(by_attribute_, name)) return true;
+    }
   }
+  return false;
+}
+
+void SubscriptionIndex::candidates(const EntityChange& change, std::vector<Entry>& out) const {
+  std::size_t first = out.size();
+  visit_lists(change, [&](const std::vector<Entry>& list) {
+    out.insert(out.end(), list.begin(), list.end());
+    return false;  // every list
+  });
   // Filed under several keys (an id and a type, two attributes), a subscription is a
   // candidate once; id order keeps the dispatch deterministic.
   auto by_id = [](const Entry& a, const Entry& b) { return a->id < b->id; };
   std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(), by_id);
   out.erase(std::unique(out.begin() + static_cast<std::ptrdiff_t>(first), out.end()), out.end());
+}
+
+bool SubscriptionIndex::may_match(const EntityChange& change) const {
+  // A filed list is never empty (remove() drops emptied ones).
+  return visit_lists(change, [](const std::vector<Entry>& list) { return !list.empty(); });
 }
 
 }  // namespace citytwin::core

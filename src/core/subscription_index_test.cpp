@@ -130,6 +130,7 @@ TEST_F(IndexFuzz, CandidatesHoldEverySubscriptionThatFiresAndEachOnlyOnce) {
     EntityChange c = change();
     std::vector<SubscriptionIndex::Entry> candidates;
     index.candidates(c, candidates);
+    EXPECT_EQ(index.may_match(c), !candidates.empty());
     std::set<std::string> candidate_ids;
     for (const auto& candidate : candidates) {
       EXPECT_TRUE(candidate_ids.insert(candidate->id).second) << "twice: " << candidate->id;
@@ -155,8 +156,10 @@ TEST_F(IndexFuzz, RemovedSubscriptionsAreNoCandidates) {
   EXPECT_TRUE(index.empty());
   for (int round = 0; round < 50; ++round) {
     std::vector<SubscriptionIndex::Entry> candidates;
-    index.candidates(change(), candidates);
+    EntityChange c = change();
+    index.candidates(c, candidates);
     EXPECT_TRUE(candidates.empty());
+    EXPECT_FALSE(index.may_match(c));
   }
 }
 

@@ -184,10 +184,6 @@ bool renders_alike(const Subscription& a, const Subscription& b) {
          a.notification.attributes == b.notification.attributes;
 }
 
-void append_string(std::string& out, std::string_view text) {
-  append_json_text(out, json::string(text));
-}
-
 }  // namespace
 
 std::string NotificationRenderer::text(const Subscription& subscription, Trigger trigger,
@@ -208,12 +204,18 @@ std::string NotificationRenderer::text(const Subscription& subscription, Trigger
   }
   // The member order of envelope(): id, type, subscriptionId, notifiedAt, data, @context,
   // triggerReason.
-  std::string out = "{\"id\":";
-  append_string(out, notification_id);
+  if (formatted_at_ != now) {
+    formatted_ = format_date_time(now);
+    formatted_at_ = now;
+  }
+  std::string out;
+  out.reserve(found->data.size() + 192);
+  out += "{\"id\":";
+  append_json_string(out, notification_id);
   out += ",\"type\":\"Notification\",\"subscriptionId\":";
-  append_string(out, subscription.id);
+  append_json_string(out, subscription.id);
   out += ",\"notifiedAt\":";
-  append_string(out, format_date_time(now));
+  append_json_string(out, formatted_);
   out += ",\"data\":[";
   out += found->data;
   out += ']';
@@ -222,7 +224,7 @@ std::string NotificationRenderer::text(const Subscription& subscription, Trigger
     append_json_text(out, subscription.notification_context);
   }
   out += ",\"triggerReason\":";
-  append_string(out, trigger_name(trigger));
+  append_json_string(out, trigger_name(trigger));
   out += '}';
   return out;
 }

@@ -1,6 +1,5 @@
 #include "citytwin/core/subscription_service.hpp"
 
-#include <cstdio>
 #include <functional>
 #include <random>
 
@@ -36,10 +35,20 @@ std::string key_of(std::string_view tenant, std::string_view id) {
   return key;
 }
 
+// 16 lower-case hex digits, zero-padded. By hand: snprintf showed in the dispatcher's profile
+// (a notification id for every notification).
+void append_hex16(std::string& out, std::uint64_t value) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  char text[16];
+  for (int i = 15; i >= 0; --i, value >>= 4) text[i] = kDigits[value & 0xF];
+  out.append(text, sizeof text);
+}
+
 std::string hex32(std::uint64_t high, std::uint64_t low) {
-  char text[33];
-  std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(high),
-                static_cast<unsigned long long>(low));
+  std::string text;
+  text.reserve(32);
+  append_hex16(text, high);
+  append_hex16(text, low);
   return text;
 }
 
@@ -109,16 +118,25 @@ void strip_system_members(json::object& payload) {
 }
 
 std::string hex16(std::uint64_t value) {
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
+  std::string text;
+  append_hex16(text, value);
   return text;
 }
 
-json::value change_to_json(const EntityChange& change) {
-  json::object out;
-  if (change.before) out["before"] = *change.before;
-  if (change.after) out["after"] = *change.after;
-  return out;
+// {"before": ..., "after": ...} written straight from the change: building it as a JSON
+// object first copied every entity of the write twice more.
+void append_change(std::string& out, const EntityChange& change) {
+  out += '{';
+  if (change.before) {
+    out += "\"before\":";
+    append_json_text(out, *change.before);
+  }
+  if (change.after) {
+    if (change.before) out += ',';
+    out += "\"after\":";
+    append_json_text(out, *change.after);
+  }
+  out += '}';
 }
 
 std::optional<EntityChange> change_from_json(const json::value& value) {
@@ -195,9 +213,17 @@ SubscriptionService::NotificationIds::NotificationIds() {
 }
 
 std::string SubscriptionService::NotificationIds::next() {
-  std::lock_guard lock(mutex_);
-  std::uint64_t high = random_();
-  return "urn:ngsi-ld:Notification:" + hex32(high, random_());
+  std::uint64_t high = 0;
+  std::uint64_t low = 0;
+  {
+    std::lock_guard lock(mutex_);
+    high = random_();
+    low = random_();
+  }
+  std::string id = "urn:ngsi-ld:Notification:";
+  append_hex16(id, high);
+  append_hex16(id, low);
+  return id;
 }
 
 SubscriptionService::SubscriptionService(store::EntityStore& store, const Clock& clock,
@@ -599,26 +625,46 @@ std::uint64_t SubscriptionService::next_sequence() {
 std::optional<store::DocumentWrite> SubscriptionService::record(
     std::uint64_t sequence, std::string_view tenant, const std::vector<EntityChange>& changes,
     Instant at) {
+  // Only the changes that a subscription of the tenant may match (its index finds a candidate)
+  // are recorded: the others cannot make a notification after a restart either. Changes are
+  // also wanted while only the observer (live views) watches the tenant; they need no record
+  // for a restart then.
+  std::vector<const EntityChange*> kept;
   {
-    // Changes are also wanted while only the observer (live views) watches the tenant; they
-    // need no record for a restart then.
     std::shared_lock lock(subscriptions_mutex_);
-    if (subscriptions_.find(tenant) == subscriptions_.end()) return std::nullopt;
+    auto index = indexes_.find(tenant);
+    if (index == indexes_.end()) return std::nullopt;
+    for (const auto& change : changes) {
+      if (index->second.may_match(change)) kept.push_back(&change);
+    }
   }
-  json::array items;
-  for (const auto& change : changes) items.push_back(change_to_json(change));
-  json::object record{{"tenant", tenant}, {"at", format_date_time(at)}};
-  record["changes"] = std::move(items);
-  return store::DocumentWrite{std::string(kChangeRecords), record_key(sequence),
-                              to_json_text(record)};
+  if (kept.empty()) return std::nullopt;
+  // The layout replay_records() reads: {"tenant", "at", "changes": [{"before", "after"}]}.
+  std::string text = "{\"tenant\":";
+  append_json_string(text, tenant);
+  text += ",\"at\":";
+  append_json_string(text, format_date_time(at));
+  text += ",\"changes\":[";
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    if (i > 0) text += ',';
+    append_change(text, *kept[i]);
+  }
+  text += "]}";
+  {
+    std::lock_guard lock(incoming_mutex_);
+    recorded_.insert(sequence);
+  }
+  return store::DocumentWrite{std::string(kChangeRecords), record_key(sequence), std::move(text)};
 }
 
 void SubscriptionService::committed(std::uint64_t sequence, std::string tenant,
                                     std::vector<EntityChange> changes, Instant at, bool durable) {
   {
     std::lock_guard lock(incoming_mutex_);
-    incoming_.emplace(
-        sequence, Batch{std::move(tenant), std::move(changes), at, durable, record_key(sequence)});
+    // A write without a record (none of its changes could notify) has nothing to delete.
+    std::string key = recorded_.erase(sequence) > 0 ? record_key(sequence) : std::string();
+    incoming_.emplace(sequence,
+                      Batch{std::move(tenant), std::move(changes), at, durable, std::move(key)});
   }
   incoming_ready_.notify_one();
 }
@@ -648,14 +694,16 @@ void SubscriptionService::dispatch() {
 void SubscriptionService::notify(const Batch& batch) {
   // The change record goes once this batch's notifications are all handled (at the end of
   // this function when it made none).
-  auto completion = std::make_shared<const RecordCompletion>(
-      [retired = std::weak_ptr<Retired>(retired_)](std::string key) {
-        if (auto alive = retired.lock()) {
-          std::lock_guard lock(alive->mutex);
-          alive->keys.push_back(std::move(key));
-        }
-      },
-      batch.record_key);
+  auto completion = batch.record_key.empty()
+                        ? nullptr
+                        : std::make_shared<const RecordCompletion>(
+                              [retired = std::weak_ptr<Retired>(retired_)](std::string key) {
+                                if (auto alive = retired.lock()) {
+                                  std::lock_guard lock(alive->mutex);
+                                  alive->keys.push_back(std::move(key));
+                                }
+                              },
+                              batch.record_key);
   // Change by change, each against the subscriptions the index finds for it; a subscription
   // meets the batch's changes in their order, so its notifications keep the write order.
   std::vector<std::vector<std::shared_ptr<const Subscription>>> candidates(batch.changes.size());
@@ -670,6 +718,8 @@ void SubscriptionService::notify(const Batch& batch) {
   for (std::size_t i = 0; i < batch.changes.size(); ++i) {
     const EntityChange& change = batch.changes[i];
     NotificationRenderer renderer(change);
+    // One notifiedAt for the notifications of one change: they are made together.
+    Instant now = clock_.now();
     for (const auto& subscription : candidates[i]) {
       if (!subscription->active) continue;  // clause 5.2.12 isActive false: paused
       if (subscription->expires_at && *subscription->expires_at <= batch.at) continue;
@@ -677,14 +727,13 @@ void SubscriptionService::notify(const Batch& batch) {
       if (!trigger) continue;
       Key key = key_of(subscription->tenant, subscription->id);
       // Throttling (clause 5.2.12): a change within the period after the last notification
-      // is not notified.
-      Instant now = clock_.now();
-      if (subscription->throttling_seconds > 0) {
-        auto last = last_notified_.find(key);
+      // is not notified. Kept for every subscription: one may be given a throttling later.
+      auto [last, first] = last_notified_.try_emplace(key, now);
+      if (!first && subscription->throttling_seconds > 0) {
         auto period = static_cast<std::int64_t>(subscription->throttling_seconds * 1e6);
-        if (last != last_notified_.end() && now.micros - last->second.micros < period) continue;
+        if (now.micros - last->second.micros < period) continue;
       }
-      last_notified_[key] = now;
+      last->second = now;
       std::string notification_id = notification_ids_.next();
       notifier_.enqueue(
           key, outgoing(*subscription, renderer.text(*subscription, *trigger, now, notification_id),

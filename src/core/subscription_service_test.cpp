@@ -370,6 +370,29 @@ TEST_F(SubscriptionServiceTest, ChangeRecordsAreDeletedWhenHandledAndReplayedAft
   crashed.reset();
 }
 
+// Only the changes a subscription may match (its index finds a candidate) are recorded: a
+// write that none may match writes no change record, a batch's record holds only the others.
+TEST_F(SubscriptionServiceTest, OnlyChangesASubscriptionMayMatchAreRecorded) {
+  auto service = make_service();
+  ASSERT_TRUE(service->create("", payload(R"({"id": "urn:s:1"})"), Contexts::example()).ok());
+  auto other = json::parse(R"({"id": "urn:x", "type": ["https://example.org/Other"]})");
+  std::vector<EntityChange> unwatched{{std::nullopt, other.as_object()}};
+  EXPECT_FALSE(service->record(service->next_sequence(), "", unwatched, clock_.now()));
+  std::vector<EntityChange> mixed{{std::nullopt, other.as_object()},
+                                  {std::nullopt, light("urn:a", "on")},
+                                  {light("urn:b", "on"), light("urn:b", "off")}};
+  auto record = service->record(service->next_sequence(), "", mixed, clock_.now());
+  ASSERT_TRUE(record);
+  auto changes = json::parse(record->value).at("changes").as_array();
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].at("after").at("id"), "urn:a");
+  EXPECT_FALSE(changes[0].as_object().contains("before"));
+  EXPECT_EQ(changes[1].at("before"), light("urn:b", "on"));
+  EXPECT_EQ(changes[1].at("after"), light("urn:b", "off"));
+  // A tenant without subscriptions records nothing.
+  EXPECT_FALSE(service->record(service->next_sequence(), "elsewhere", mixed, clock_.now()));
+}
+
 // Watches one tenant, records the ids it is shown, in order.
 class RecordingObserver final : public ChangeObserver {
  public:

@@ -146,5 +146,40 @@ TEST(OutboundPolicy, CheckedSenderRefusesBeforeTheInnerSenderSeesIt) {
   EXPECT_FALSE(broker->check_url("mqtts://127.0.0.1/t").ok());
 }
 
+// send_batch judges each origin once per batch: later notifications to an allowed origin
+// pass without a new check, a refused origin is refused for each of its notifications, and
+// the inner sender sees only the allowed ones, in order.
+TEST(OutboundPolicy, CheckedSenderJudgesABatchPerOrigin) {
+  class Recording final : public core::NotificationSender {
+   public:
+    Status send(const core::OutgoingNotification& notification) override {
+      uris.push_back(notification.uri);
+      return ok_status();
+    }
+    std::vector<std::string> uris;
+  };
+  Recording inner;
+  auto broker = OutboundPolicy::from_allowlist({"127.0.0.1:1883"});
+  OutboundCheckedSender checked(*broker, inner);
+  std::vector<core::OutgoingNotification> notifications(5);
+  notifications[0].uri = "mqtt://127.0.0.1:1883/a";
+  notifications[1].uri = "mqtt://127.0.0.1:1884/b";  // another port: refused
+  notifications[2].uri = "mqtt://127.0.0.1:1883/c";
+  notifications[3].uri = "mqtt://127.0.0.1:1884/d";
+  notifications[4].uri = "mqtt://127.0.0.1/e";  // the default port 1883, another origin text
+  std::vector<const core::OutgoingNotification*> batch;
+  for (const auto& notification : notifications) batch.push_back(&notification);
+  auto statuses = checked.send_batch(batch);
+  ASSERT_EQ(statuses.size(), 5u);
+  EXPECT_TRUE(statuses[0].ok());
+  EXPECT_FALSE(statuses[1].ok());
+  EXPECT_TRUE(statuses[2].ok());
+  EXPECT_FALSE(statuses[3].ok());
+  EXPECT_TRUE(statuses[4].ok());
+  EXPECT_EQ(inner.uris,
+            (std::vector<std::string>{"mqtt://127.0.0.1:1883/a", "mqtt://127.0.0.1:1883/c",
+                                      "mqtt://127.0.0.1/e"}));
+}
+
 }  // namespace
 }  // namespace citytwin::http

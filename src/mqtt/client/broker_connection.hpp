@@ -63,6 +63,9 @@ class MqttBrokerConnection {
   template <class Done>
   Status run_until(Done done, SteadyTime deadline, const char* waiting_for);
   Status fail_connection(std::string reason);
+  // TCP_CORK on the connection's socket (Linux): held writes leave in full segments until it is
+  // set off again. False when there is no socket or it cannot be set. Needs mutex_.
+  bool set_cork(bool on);
   void close();
   std::string name() const;
 

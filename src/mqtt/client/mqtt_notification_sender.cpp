@@ -2,13 +2,12 @@
 
 #include <csignal>
 #include <exception>
-#include <optional>
 
 #include <mosquitto.h>
 #include <pthread.h>
-#include <boost/json.hpp>
 
 #include "broker_connection.hpp"
+#include "citytwin/common/json_text.hpp"
 #include "citytwin/core/mqtt_endpoint.hpp"
 
 namespace citytwin::mqtt {
@@ -40,11 +39,31 @@ std::string connection_key(const core::MqttEndpoint& endpoint, core::MqttVersion
 }  // namespace
 
 std::string mqtt_notification_payload(const core::OutgoingNotification& notification) {
-  boost::json::object metadata;
-  for (const auto& [name, value] : notification.headers) metadata[name] = value;
-  std::string payload = "{\"metadata\":";
-  payload += boost::json::serialize(metadata);
-  payload += ",\"body\":";
+  const auto& headers = notification.headers;
+  auto same_name = [&](std::size_t a, std::size_t b) {
+    return headers[a].first == headers[b].first;
+  };
+  std::string payload;
+  payload.reserve(notification.body.size() + 256);
+  payload += "{\"metadata\":{";
+  bool first = true;
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    // A name given twice keeps its first place and its last value, as a JSON object built
+    // member by member would.
+    bool repeated = false;
+    for (std::size_t j = 0; j < i && !repeated; ++j) repeated = same_name(i, j);
+    if (repeated) continue;
+    const std::string* value = &headers[i].second;
+    for (std::size_t j = i + 1; j < headers.size(); ++j) {
+      if (same_name(i, j)) value = &headers[j].second;
+    }
+    if (!first) payload += ',';
+    first = false;
+    append_json_string(payload, headers[i].first);
+    payload += ':';
+    append_json_string(payload, *value);
+  }
+  payload += "},\"body\":";
   payload += notification.body;
   payload += '}';
   return payload;
@@ -84,16 +103,48 @@ std::shared_ptr<MqttBrokerConnection> MqttNotificationSender::connection(
   return slot;
 }
 
+Result<std::shared_ptr<const MqttNotificationSender::Route>> MqttNotificationSender::route(
+    const core::OutgoingNotification& notification) {
+  constexpr std::size_t kMostRoutes = 10000;
+  // Each part prefixed with its length, so no two different endpoints share a key.
+  std::string key;
+  auto add_part = [&](std::string_view part) {
+    key += std::to_string(part.size());
+    key += ':';
+    key += part;
+  };
+  add_part(notification.uri);
+  for (const auto& [name, value] : notification.notifier_info) {
+    add_part(name);
+    add_part(value);
+  }
+  {
+    std::lock_guard lock(routes_mutex_);
+    if (auto found = routes_.find(key); found != routes_.end()) return found->second;
+  }
+  auto endpoint = core::parse_mqtt_endpoint(notification.uri);
+  if (!endpoint) return make_error(ErrorKind::kServiceUnavailable, endpoint.error().detail);
+  auto publish = core::parse_mqtt_notifier_info(notification.notifier_info);
+  if (!publish) return make_error(ErrorKind::kServiceUnavailable, publish.error().detail);
+  std::string connection = connection_key(*endpoint, publish->version);
+  auto parsed =
+      std::make_shared<const Route>(Route{std::move(*endpoint), *publish, std::move(connection)});
+  std::lock_guard lock(routes_mutex_);
+  if (routes_.size() >= kMostRoutes) routes_.clear();
+  routes_.emplace(std::move(key), parsed);
+  return parsed;
+}
+
 Status MqttNotificationSender::send(const core::OutgoingNotification& notification) {
   try {
     block_sigpipe_in_this_thread();
     auto deadline = std::chrono::steady_clock::now() + options_.timeout;
-    auto endpoint = core::parse_mqtt_endpoint(notification.uri);
-    if (!endpoint) return make_error(ErrorKind::kServiceUnavailable, endpoint.error().detail);
-    auto publish = core::parse_mqtt_notifier_info(notification.notifier_info);
-    if (!publish) return make_error(ErrorKind::kServiceUnavailable, publish.error().detail);
-    return connection(connection_key(*endpoint, publish->version), *endpoint, publish->version)
-        ->publish(endpoint->topic, mqtt_notification_payload(notification), publish->qos, deadline);
+    auto found = route(notification);
+    if (!found) return std::move(found).error();
+    const Route& to = **found;
+    return connection(to.connection_key, to.endpoint, to.publish.version)
+        ->publish(to.endpoint.topic, mqtt_notification_payload(notification), to.publish.qos,
+                  deadline);
   } catch (const std::exception& exception) {
     return make_error(ErrorKind::kServiceUnavailable,
                       std::string("internal error in the MQTT client: ") + exception.what());
@@ -101,10 +152,9 @@ Status MqttNotificationSender::send(const core::OutgoingNotification& notificati
 }
 
 std::string MqttNotificationSender::lane(const core::OutgoingNotification& notification) {
-  auto endpoint = core::parse_mqtt_endpoint(notification.uri);
-  auto publish = core::parse_mqtt_notifier_info(notification.notifier_info);
-  if (!endpoint || !publish) return {};  // send() reports why
-  return connection_key(*endpoint, publish->version);
+  auto found = route(notification);
+  if (!found) return {};  // send() reports why
+  return (*found)->connection_key;
 }
 
 std::vector<Status> MqttNotificationSender::send_batch(
@@ -113,26 +163,22 @@ std::vector<Status> MqttNotificationSender::send_batch(
     block_sigpipe_in_this_thread();
     std::vector<MqttBrokerConnection::Message> messages;
     messages.reserve(batch.size());
-    std::optional<core::MqttEndpoint> first;
-    std::string key;
-    core::MqttVersion version = core::MqttVersion::kV5;
+    std::shared_ptr<const Route> first;
     for (const auto* notification : batch) {
-      auto endpoint = core::parse_mqtt_endpoint(notification->uri);
-      auto publish = core::parse_mqtt_notifier_info(notification->notifier_info);
-      if (!endpoint || !publish) return NotificationSender::send_batch(batch);
-      std::string this_key = connection_key(*endpoint, publish->version);
+      auto found = route(*notification);
+      if (!found) return NotificationSender::send_batch(batch);
+      const Route& to = **found;
       if (!first) {
-        key = this_key;
-        version = publish->version;
-        first = *endpoint;
-      } else if (this_key != key) {
+        first = *found;
+      } else if (to.connection_key != first->connection_key) {
         return NotificationSender::send_batch(batch);
       }
       messages.push_back(MqttBrokerConnection::Message{
-          endpoint->topic, mqtt_notification_payload(*notification), publish->qos});
+          to.endpoint.topic, mqtt_notification_payload(*notification), to.publish.qos});
     }
     if (!first) return {};
-    return connection(key, *first, version)->publish_all(messages, options_.timeout);
+    return connection(first->connection_key, first->endpoint, first->publish.version)
+        ->publish_all(messages, options_.timeout);
   } catch (const std::exception& exception) {
     return std::vector<Status>(
         batch.size(),

@@ -37,6 +37,45 @@ TEST(MqttNotificationPayload, HeadersBecomeMetadataAndTheNotificationTheBody) {
   EXPECT_EQ(parsed.at("body").at("type"), "Notification");
 }
 
+// The metadata is written as text: a header name given twice keeps its first place and its
+// last value (as a JSON object built member by member), and values are escaped.
+TEST(MqttNotificationSender, PayloadMetadataKeepsTheLastValueOfARepeatedName) {
+  core::OutgoingNotification notification;
+  notification.headers = {{"Content-Type", "application/json"},
+                          {"X-Key", "first"},
+                          {"X-Quote", "a\"b\\c"},
+                          {"X-Key", "last"}};
+  notification.body = R"({"id":"urn:n:1"})";
+  std::string payload = mqtt_notification_payload(notification);
+  EXPECT_EQ(payload,
+            R"({"metadata":{"Content-Type":"application/json","X-Key":"last","X-Quote":"a\"b\\c"},)"
+            R"("body":{"id":"urn:n:1"}})");
+  EXPECT_EQ(boost::json::parse(payload).at("metadata").at("X-Quote"), "a\"b\\c");
+}
+
+// Routes are cached per URI and notifierInfo: asking again gives the same lane, another
+// protocol version another lane, and what does not parse no lane (send() says why).
+TEST(MqttNotificationSender, LanesFollowTheEndpointAndNotifierInfo) {
+  MqttNotificationSender sender;
+  core::OutgoingNotification notification;
+  notification.uri = "mqtt://127.0.0.1:1883/city/a";
+  std::string v5 = sender.lane(notification);
+  EXPECT_FALSE(v5.empty());
+  EXPECT_EQ(sender.lane(notification), v5);
+  notification.uri = "mqtt://127.0.0.1:1883/city/b";  // another topic, the same connection
+  EXPECT_EQ(sender.lane(notification), v5);
+  notification.notifier_info = {{"MQTT-Version", "mqtt3.1.1"}};
+  std::string v311 = sender.lane(notification);
+  EXPECT_FALSE(v311.empty());
+  EXPECT_NE(v311, v5);
+  notification.notifier_info = {{"MQTT-Version", "mqtt9"}};
+  EXPECT_TRUE(sender.lane(notification).empty());
+  EXPECT_FALSE(sender.send(notification).ok());
+  notification.notifier_info = {};
+  notification.uri = "mqtt://127.0.0.1:1883/city/#";
+  EXPECT_TRUE(sender.lane(notification).empty());
+}
+
 TEST(MqttNotificationSender, UnreachableBrokerFailsThenBacksOff) {
   MqttNotificationSenderOptions options;
   options.timeout = std::chrono::milliseconds(2000);

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <string>
+#include <string_view>
 
 namespace citytwin {
 
@@ -10,5 +13,13 @@ namespace citytwin {
 // NGSI-LD tools expect. Non-finite doubles (never produced by the parser) become null.
 std::string to_json_text(const boost::json::value& value);
 void append_json_text(std::string& out, const boost::json::value& value);
+// The same for an object or array held as such: passed as a value, it would first be copied
+// into a temporary boost::json::value (a deep copy of every entity written, for example).
+std::string to_json_text(const boost::json::object& object);
+std::string to_json_text(const boost::json::array& array);
+void append_json_text(std::string& out, const boost::json::object& object);
+void append_json_text(std::string& out, const boost::json::array& array);
+// `text` as a JSON string (quoted and escaped).
+void append_json_string(std::string& out, std::string_view text);
 
 }  // namespace citytwin

@@ -10,9 +10,10 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "citytwin/common/clock.hpp"
@@ -111,14 +112,21 @@ class Notifier {
   NotifierOptions options_;
   StatusChanged on_status_change_;
 
+  // The lane of `notification`, from the channel's cache when its endpoint is the one of the
+  // previous notification (NotificationSender::lane() parses the URI). Needs mutex_.
+  const std::string& lane_of(Channel& channel, const OutgoingNotification& notification);
+
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::map<std::string, std::shared_ptr<Channel>> channels_;
+  // Hashed, not ordered: every notification looks its subscription up here, and the keys
+  // ("tenant 0x1F urn:ngsi-ld:Subscription:...") share long prefixes that made the ordered
+  // map's comparisons a visible part of bench/subscriptions' profile. Listings sort by key.
+  std::unordered_map<std::string, std::shared_ptr<Channel>> channels_;
   std::deque<Ready> ready_;  // channels with a notification to send now, and lanes
   // Keys of the channels ready to send, per lane; a lane is in ready_ or being served while
   // it is in lanes_announced_ (so one thread serves it at a time).
-  std::map<std::string, std::deque<std::string>> lane_waiting_;
-  std::set<std::string> lanes_announced_;
+  std::unordered_map<std::string, std::deque<std::string>> lane_waiting_;
+  std::unordered_set<std::string> lanes_announced_;
   unsigned idle_ = 0;                             // threads waiting on wake_
   std::multimap<SteadyTime, std::string> retry_;  // keys waiting for a backoff to pass
   bool stopping_ = false;

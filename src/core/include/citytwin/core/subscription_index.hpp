@@ -1,9 +1,11 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -37,8 +39,24 @@ class SubscriptionIndex {
 
   // Appends the subscriptions that may match `change` to `out`, each once, in id order.
   void candidates(const EntityChange& change, std::vector<Entry>& out) const;
+  // Whether candidates() would find any subscription for `change`, without collecting them
+  // (the write path asks it to decide whether a change needs a change record).
+  bool may_match(const EntityChange& change) const;
 
  private:
+  // Looked up by std::string_view straight from the entity, without a std::string copy.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view name) const {
+      return std::hash<std::string_view>{}(name);
+    }
+  };
+  using Lists = std::unordered_map<std::string, std::vector<Entry>, NameHash, std::equal_to<>>;
+  // Calls `visit` with each list of subscriptions filed under a key of `change`'s entity (its
+  // id, types, attribute names before and after) until it returns true; true when one did.
+  template <class Visit>
+  bool visit_lists(const EntityChange& change, Visit visit) const;
+
   enum class Family { kId, kType, kAttribute, kEvery };
   struct Filing {
     Family family;
@@ -48,9 +66,9 @@ class SubscriptionIndex {
   std::vector<Entry>& list_for(const Filing& filing);
 
   std::map<std::string, Entry> by_subscription_;  // by subscription id
-  std::unordered_map<std::string, std::vector<Entry>> by_entity_id_;
-  std::unordered_map<std::string, std::vector<Entry>> by_type_;
-  std::unordered_map<std::string, std::vector<Entry>> by_attribute_;
+  Lists by_entity_id_;
+  Lists by_type_;
+  Lists by_attribute_;
   std::vector<Entry> every_change_;
 };
 

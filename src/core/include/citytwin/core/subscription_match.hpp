@@ -52,6 +52,10 @@ class NotificationRenderer {
   };
   const EntityChange& change_;
   std::vector<Rendered> rendered_;
+  // notifiedAt as text, formatted once for all the notifications of the change made at the
+  // same instant.
+  std::optional<Instant> formatted_at_;
+  std::string formatted_;
 };
 
 // The Notification of a periodic subscription (timeInterval, clause 5.2.12): every entity

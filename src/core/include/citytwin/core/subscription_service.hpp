@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -107,7 +109,7 @@ class SubscriptionService final : public ChangeListener {
     std::vector<EntityChange> changes;
     Instant at;
     bool durable = false;
-    std::string record_key;  // its record in the change outbox
+    std::string record_key;  // its record in the change outbox; empty: it has none
   };
   using Key = std::string;  // tenant '\x1f' id
 
@@ -172,10 +174,12 @@ class SubscriptionService final : public ChangeListener {
   std::map<std::uint64_t, Batch> incoming_;  // by sequence number
   std::uint64_t next_sequence_ = 0;          // handed out (guarded by incoming_mutex_)
   std::uint64_t next_dispatch_ = 0;          // the next one to dispatch
+  // Sequence numbers whose write carries a change record, until committed() (same lock).
+  std::unordered_set<std::uint64_t> recorded_;
   bool stopping_ = false;
   std::thread dispatcher_;
   // Dispatcher thread only: when each subscription last notified, for throttling.
-  std::map<Key, Instant> last_notified_;
+  std::unordered_map<Key, Instant> last_notified_;
 
   EntitySource entity_source_;
   ChangeObserver* observer_ = nullptr;

@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "citytwin/core/mqtt_endpoint.hpp"
@@ -65,6 +66,17 @@ class MqttNotificationSender final : public core::NotificationSender {
   std::size_t connection_count() const;
 
  private:
+  // Where a notification goes: parsed from its URI and notifierInfo, and the key of its
+  // connection.
+  struct Route {
+    core::MqttEndpoint endpoint;
+    core::MqttPublishOptions publish;
+    std::string connection_key;
+  };
+  // The notification's route; parsed once per endpoint and notifierInfo and then cached
+  // (every notification of a subscription has the same; parsing the URI for each was a
+  // visible part of bench/subscriptions' profile). Errors say what does not parse.
+  Result<std::shared_ptr<const Route>> route(const core::OutgoingNotification& notification);
   void sweep_idle();
   // The cached connection for `key` (created when missing).
   std::shared_ptr<MqttBrokerConnection> connection(const std::string& key,
@@ -75,6 +87,9 @@ class MqttNotificationSender final : public core::NotificationSender {
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<MqttBrokerConnection>> connections_;
   std::chrono::steady_clock::time_point next_sweep_{};
+  std::mutex routes_mutex_;
+  // By URI and notifierInfo; cleared when it grows past a bound (endpoints that come and go).
+  std::unordered_map<std::string, std::shared_ptr<const Route>> routes_;
 };
 
 // The MQTT message payload of a notification (clause 7.2): {"metadata": {headers}, "body":
