@@ -196,6 +196,25 @@ void HistoryAggregator::Series::add(std::int64_t time, AggregatedValue value) {
   if (pending.size() >= State::kBatch) state_->flush();
 }
 
+void HistoryAggregator::Series::add_columns(const series::ChunkColumns& columns,
+                                            std::span<const std::int64_t> times, std::size_t first,
+                                            std::size_t last) {
+  if (first >= last) return;
+  // Values add()ed before go first: the numbers meet the aggregator in the order they came,
+  // so sums of doubles round as they did one at a time.
+  state_->flush();
+  DatasetSeen& seen = state_->seen;
+  if (!columns.scaled.empty()) {
+    seen.has_number = true;  // a decimal chunk holds numbers only
+  } else {
+    for (std::size_t i = first; i < last; ++i) {
+      seen.has_number = seen.has_number || columns.kinds[i] == ValueKind::kNumber;
+      seen.has_string = seen.has_string || columns.kinds[i] == ValueKind::kString;
+    }
+  }
+  state_->aggregator.add(columns, times, first, last);
+}
+
 void HistoryAggregator::Series::add_summary(std::int64_t time,
                                             const series::NumberSummary& numbers) {
   std::size_t period = state_->plan.index_of(time);

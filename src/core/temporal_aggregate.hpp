@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -81,6 +82,13 @@ class HistoryAggregator::Series {
   // A selected instance at `time` (an instant of the plan's range; others count for
   // nothing), kNull when it holds no value.
   void add(std::int64_t time, AggregatedValue value);
+  // Samples [first, last) of decoded columns, each at times[i], all selected: as if each had
+  // been add()ed with the value aggregated_value() gives it. Only for values the columns hold
+  // as that reads them: numbers, booleans and strings other than the null marker (not kNull,
+  // whose value is elsewhere in the instance, nor kJson, which add() gets re-serialized).
+  // Decimal chunks at sorted times take series::Aggregator's exact integer path.
+  void add_columns(const series::ChunkColumns& columns, std::span<const std::int64_t> times,
+                   std::size_t first, std::size_t last);
   // Numbers (none NaN) that all fall in the period holding `time`, summarized (a chunk's
   // statistics): as if each had been add()ed. Not for distinctCount.
   void add_summary(std::int64_t time, const series::NumberSummary& numbers);

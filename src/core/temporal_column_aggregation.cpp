@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -98,10 +99,65 @@ Result<AggregatedValue> value_at(const store::HistoryColumns& batch, std::size_t
   return aggregated_value_of(*instance);
 }
 
-// Adds one batch's selected instances to the aggregation.
+// Sets the series' type from sample `index` of the batch, its newest selected one (at `time`).
+Status take_type(const store::HistoryColumns& batch, std::size_t index, std::int64_t time,
+                 HistoryAggregator::Series& series) {
+  if (!series.wants_type(time)) return ok_status();
+  auto instance = rebuild_instance(batch, index);
+  if (!instance.ok()) return std::move(instance).error();
+  if (const auto* type = instance->if_contains("type")) series.set_type(time, *type);
+  return ok_status();
+}
+
+// A batch's selected samples when they are one run [first, last) of it, each at times[i],
+// whose values the columns hold as value_at() reads them (Series::add_columns).
+struct SelectedRun {
+  std::span<const std::int64_t> times;
+  std::size_t first = 0;
+  std::size_t last = 0;
+  std::size_t newest = 0;  // the newest selected sample (ties: the last one, as the loop)
+};
+
+std::optional<SelectedRun> selected_run(const store::HistoryColumns& batch,
+                                        const TemporalQuery& query) {
+  const series::ChunkColumns& values = batch.values;
+  const bool observed = query.property == TimeProperty::kObservedAt;
+  if (observed && values.times2.size() != batch.size()) return std::nullopt;
+  SelectedRun run{observed ? std::span(values.times2) : std::span(values.times)};
+  bool started = false;
+  bool strings = false;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto time = selected_time(batch, i, query);
+    if (!time) continue;
+    if (started && run.last != i) return std::nullopt;  // a gap: not one run
+    // Without observedAt the loop would place the sample by modifiedAt.
+    if (observed && values.time2_present[i] == 0) return std::nullopt;
+    ValueKind kind = values.kinds[i];
+    if (kind == ValueKind::kNull || kind == ValueKind::kJson) return std::nullopt;
+    strings = strings || kind == ValueKind::kString;
+    if (!started || *time >= run.times[run.newest]) run.newest = i;
+    if (!started) run.first = i;
+    started = true;
+    run.last = i + 1;
+  }
+  if (strings && std::find(values.dictionary.begin(), values.dictionary.end(), kNullValue) !=
+                     values.dictionary.end()) {
+    return std::nullopt;  // the null marker is no value
+  }
+  return run;
+}
+
+// Adds one batch's selected instances to the aggregation: one run of plain values as columns
+// (no per-sample copy or lookup), anything else one instance at a time.
 Status aggregate_batch(const store::HistoryColumns& batch, const TemporalQuery& query,
                        HistoryAggregator& aggregator) {
-  // Only selected instances make an attribute appear in the answer.
+  if (auto run = selected_run(batch, query)) {
+    // Only selected instances make an attribute appear in the answer.
+    if (run->first == run->last) return ok_status();
+    auto& series = aggregator.series(batch.attribute, batch.dataset_id);
+    series.add_columns(batch.values, run->times, run->first, run->last);
+    return take_type(batch, run->newest, run->times[run->newest], series);
+  }
   HistoryAggregator::Series* series = nullptr;
   JsonValues json_values(batch);
   std::optional<std::size_t> newest;
@@ -118,12 +174,8 @@ Status aggregate_batch(const store::HistoryColumns& batch, const TemporalQuery& 
       newest_time = *time;
     }
   }
-  if (newest && series->wants_type(newest_time)) {
-    auto instance = rebuild_instance(batch, *newest);
-    if (!instance.ok()) return std::move(instance).error();
-    if (const auto* type = instance->if_contains("type")) series->set_type(newest_time, *type);
-  }
-  return ok_status();
+  if (!newest) return ok_status();
+  return take_type(batch, *newest, newest_time, *series);
 }
 
 // The oldest and newest selected instants over every wanted attribute. A chunk whose

@@ -109,6 +109,74 @@ class ColumnAggregationTest : public ::testing::Test {
     }
   }
 
+  // Readings one minute apart by observedAt, in order, so chunks hold sorted runs that
+  // periods cut anywhere: decimal numbers (kind 0: the decimal column, the integer path),
+  // doubles that are no short decimals (kind 1: the XOR column), or numbers, booleans and
+  // strings in one instance (kind 2); every seventh of a second dataset, a few without
+  // observedAt, and now and then a deletion of the default instance (gaps in a chunk's run).
+  void write_readings(const std::string& id, int steps, int kind, std::uint64_t seed) {
+    std::mt19937_64 random(seed);
+    auto pick = [&](int n) { return static_cast<int>(random() % static_cast<std::uint64_t>(n)); };
+    json::object entity{{"id", id}, {"type", json::array{"https://example.org/Sensor"}}};
+    ASSERT_TRUE(entities->create("", entity).ok());
+    for (int step = 0; step < steps; ++step) {
+      clock.micros += kMinute;
+      json::object level{{"type", "Property"}};
+      // A few without observedAt: by observedAt with a relation, not selected (a gap).
+      if (step % 97 != 50) level["observedAt"] = format_date_time(Instant{kStart + step * kMinute});
+      switch (kind == 2 ? pick(4) : kind) {
+        case 0:
+          level["value"] = (pick(4000) - 2000) / 100.0;
+          break;
+        case 1:
+          level["value"] = std::sqrt(2.0) * pick(1000);
+          break;
+        case 2:
+          level["value"] = pick(2) == 0;
+          break;
+        default:
+          level["value"] = pick(2) == 0 ? "low" : "high";
+      }
+      if (step % 7 == 3) level["datasetId"] = "urn:ngsi-ld:Dataset:b";
+      auto appended =
+          entities->append_attributes("", id, json::object{{kLevel, json::array{level}}}, false);
+      ASSERT_TRUE(appended.ok()) << appended.error().detail;
+      if (pick(150) == 0) {
+        clock.micros += 1000;
+        (void)entities->delete_attribute("", id, kLevel, std::nullopt, false);
+      }
+    }
+  }
+
+  // Queries whose windows and periods start on a sample's instant, just after one, or
+  // anywhere: every relation and both time properties, all methods, all but distinctCount
+  // (the integer path) and each alone.
+  void check_period_edges(const std::string& id, std::uint64_t seed) {
+    std::mt19937_64 random(seed);
+    auto pick = [&](int n) { return static_cast<int>(random() % static_cast<std::uint64_t>(n)); };
+    const std::vector<AggregationMethod> all = {
+        AggregationMethod::kTotalCount, AggregationMethod::kDistinctCount, AggregationMethod::kSum,
+        AggregationMethod::kAvg,        AggregationMethod::kMin,           AggregationMethod::kMax,
+        AggregationMethod::kStddev,     AggregationMethod::kSumsq};
+    static const char* const kPeriods[] = {"PT0S", "PT1M", "PT7M", "PT1H", "PT3H", "P1D"};
+    for (int round = 0; round < 150; ++round) {
+      std::vector<AggregationMethod> methods = all;
+      if (pick(3) == 0) methods.erase(methods.begin() + 1);
+      if (pick(3) == 0) methods = {all[static_cast<std::size_t>(pick(8))]};
+      TemporalQuery query = aggregated(methods, kPeriods[pick(6)]);
+      query.property = pick(4) == 0 ? TimeProperty::kModifiedAt : TimeProperty::kObservedAt;
+      query.relation = static_cast<Relation>(pick(4));
+      std::int64_t base = query.property == TimeProperty::kObservedAt ? kStart : clock.micros;
+      if (query.property == TimeProperty::kModifiedAt) base -= 700 * kMinute;
+      std::int64_t shift = pick(3) == 0 ? 0 : pick(2) == 0 ? 1 : pick(60'000'000);
+      query.time_at = base + pick(700) * kMinute + shift;
+      query.end_time_at = query.time_at + (1 + pick(300)) * kMinute - (pick(2) == 0 ? 0 : 1);
+      if (pick(2) == 0) query.attrs = {kLevel};
+      SCOPED_TRACE("round " + std::to_string(round));
+      expect_paths_agree(id, query);
+    }
+  }
+
   static TemporalQuery aggregated(std::vector<AggregationMethod> methods, const char* period) {
     TemporalQuery query;
     query.aggregation.emplace();
@@ -222,6 +290,20 @@ TEST_F(ColumnAggregationTest, CompactedAndMixedHistoryAggregatesAsItsInstances) 
                     .ok());
   }
   check_many_queries("urn:ngsi-ld:Sensor:c2");
+}
+
+// Chunks handed to the aggregator as columns (one selected run of plain values) give what
+// the instances' JSON gives: decimal chunks (exact integer sums), XOR chunks and mixed kinds,
+// cut by windows and periods at and beside the samples' instants; raw rows as well.
+TEST_F(ColumnAggregationTest, ColumnRunsAggregateAsTheirInstances) {
+  for (int kind = 0; kind < 3; ++kind) {
+    std::string id = "urn:ngsi-ld:Sensor:run" + std::to_string(kind);
+    SCOPED_TRACE(id);
+    write_readings(id, 700, kind, 21 + static_cast<std::uint64_t>(kind));
+    check_period_edges(id, 3);
+    ASSERT_TRUE(store->compact_history().ok());
+    check_period_edges(id, 4);
+  }
 }
 
 // The sample budget bounds instances held for an answer; aggregating from columns holds

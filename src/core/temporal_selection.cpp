@@ -8,20 +8,6 @@ namespace citytwin::core {
 using Relation = TemporalQuery::Relation;
 using TimeProperty = TemporalQuery::TimeProperty;
 
-bool in_relation(const TemporalQuery& query, std::int64_t time) {
-  switch (query.relation) {
-    case Relation::kNone:
-      return true;
-    case Relation::kBefore:
-      return time < query.time_at;
-    case Relation::kAfter:
-      return time > query.time_at;
-    case Relation::kBetween:
-      return time >= query.time_at && time < query.end_time_at;
-  }
-  return false;
-}
-
 store::HistoryRange history_range(const TemporalQuery& query) {
   store::HistoryRange range;
   if (query.property != TimeProperty::kModifiedAt && query.property != TimeProperty::kDeletedAt) {
@@ -66,21 +52,6 @@ bool by_observed_at(const TemporalQuery& query) {
 }
 
 }  // namespace
-
-std::optional<std::int64_t> selected_time(const store::HistoryColumns& batch, std::size_t index,
-                                          const TemporalQuery& query) {
-  if (batch.deleted[index] != 0) return std::nullopt;
-  std::int64_t time = batch.values.times[index];
-  if (query.property == TimeProperty::kObservedAt) {
-    if (batch.values.time2_present[index] != 0) {
-      time = batch.values.times2[index];
-    } else if (query.relation != Relation::kNone) {
-      return std::nullopt;
-    }
-  }
-  if (!in_relation(query, time)) return std::nullopt;
-  return time;
-}
 
 // Deletions are never selected; by observedAt, an instance without one is selected only
 // when there is no relation (it is then ordered by modifiedAt): the rules of candidate() in

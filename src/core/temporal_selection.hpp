@@ -16,8 +16,21 @@
 namespace citytwin::core {
 
 // Whether `time` satisfies the query's timerel (clause 4.11): before t < timeAt; after
-// t > timeAt; between timeAt <= t < endTimeAt; none: always.
-bool in_relation(const TemporalQuery& query, std::int64_t time);
+// t > timeAt; between timeAt <= t < endTimeAt; none: always. Inline, as selected_time():
+// aggregation asks for every sample it reads.
+inline bool in_relation(const TemporalQuery& query, std::int64_t time) {
+  switch (query.relation) {
+    case TemporalQuery::Relation::kNone:
+      return true;
+    case TemporalQuery::Relation::kBefore:
+      return time < query.time_at;
+    case TemporalQuery::Relation::kAfter:
+      return time > query.time_at;
+    case TemporalQuery::Relation::kBetween:
+      return time >= query.time_at && time < query.end_time_at;
+  }
+  return false;
+}
 
 // The store range that holds every wanted sample: samples are ordered by modifiedAt, so only
 // modifiedAt and deletedAt (a deletion's modifiedAt) narrow the read.
@@ -27,8 +40,20 @@ store::HistoryRange history_range(const TemporalQuery& query);
 // Deletions are not instances here; an instance without observedAt can only be ordered (by
 // modifiedAt), not selected by a time relation (the same rule as candidate() in
 // temporal_service.cpp). Not for createdAt/deletedAt, which the columns do not hold.
-std::optional<std::int64_t> selected_time(const store::HistoryColumns& batch, std::size_t index,
-                                          const TemporalQuery& query);
+inline std::optional<std::int64_t> selected_time(const store::HistoryColumns& batch,
+                                                 std::size_t index, const TemporalQuery& query) {
+  if (batch.deleted[index] != 0) return std::nullopt;
+  std::int64_t time = batch.values.times[index];
+  if (query.property == TemporalQuery::TimeProperty::kObservedAt) {
+    if (batch.values.time2_present[index] != 0) {
+      time = batch.values.times2[index];
+    } else if (query.relation != TemporalQuery::Relation::kNone) {
+      return std::nullopt;
+    }
+  }
+  if (!in_relation(query, time)) return std::nullopt;
+  return time;
+}
 
 // What a chunk's statistics (store::HistoryChunkStats) tell about the query's selection of
 // its samples, for the query's time property (observedAt or modifiedAt) and relation. Only

@@ -115,21 +115,22 @@ struct Aggregator::State {
     }
   }
 
-  // A chunk of decimal numbers only (ChunkColumns::scaled) without distinctCount: each
-  // period's run of samples (the times are sorted) is summarized in exact integer arithmetic
-  // and merged, with no per-sample period lookup, branch or division.
-  bool add_scaled(const ChunkColumns& columns) {
-    const std::vector<std::int64_t>& times = columns.times;
+  // A chunk of decimal numbers only (ChunkColumns::scaled) without distinctCount, its
+  // samples [first, last) at sorted `times`: each period's run of samples is summarized in
+  // exact integer arithmetic and merged, with no per-sample period lookup, branch or division.
+  bool add_scaled(const ChunkColumns& columns, std::span<const std::int64_t> times,
+                  std::size_t first, std::size_t last) {
     std::vector<std::pair<std::size_t, NumberSummary>> runs;
-    std::size_t i = 0;
-    while (i < times.size()) {
+    std::size_t i = first;
+    while (i < last) {
       std::size_t index = plan.index_of(times[i]);
       if (index == BucketPlan::kNone) {
         ++i;
         continue;
       }
-      auto end = std::lower_bound(times.begin() + static_cast<std::ptrdiff_t>(i), times.end(),
-                                  plan.end(index));
+      auto end =
+          std::lower_bound(times.begin() + static_cast<std::ptrdiff_t>(i),
+                           times.begin() + static_cast<std::ptrdiff_t>(last), plan.end(index));
       auto j = static_cast<std::size_t>(end - times.begin());
       std::optional<NumberSummary> summary =
           summarize_scaled(std::span<const std::int64_t>(columns.scaled).subspan(i, j - i),
@@ -146,17 +147,24 @@ struct Aggregator::State {
     return true;
   }
 
-  void add(const ChunkColumns& columns) {
-    if (!distinct && !columns.scaled.empty() && add_scaled(columns)) return;
+  void add(const ChunkColumns& columns, std::span<const std::int64_t> times, std::size_t first,
+           std::size_t last) {
+    // columns.times is sorted by contract; other timestamps are checked.
+    bool sorted = times.data() == columns.times.data() ||
+                  std::is_sorted(times.begin() + static_cast<std::ptrdiff_t>(first),
+                                 times.begin() + static_cast<std::ptrdiff_t>(last));
+    if (!distinct && sorted && !columns.scaled.empty() && add_scaled(columns, times, first, last)) {
+      return;
+    }
     seen.assign(columns.dictionary.size(), 0);
     touched.clear();
     BucketState* bucket = nullptr;
     std::size_t current = BucketPlan::kNone;
     std::int64_t low = 0;
     std::int64_t high = 0;
-    for (std::size_t i = 0; i < columns.size(); ++i) {
+    for (std::size_t i = first; i < last; ++i) {
       if (columns.kinds[i] == ValueKind::kNull) continue;
-      std::int64_t time = columns.times[i];
+      std::int64_t time = times[i];
       // Chunks are sorted, so the period changes rarely: look it up only on leaving it.
       if (bucket == nullptr || time < low || time >= high) {
         std::size_t index = plan.index_of(time);
@@ -191,7 +199,12 @@ Aggregator::Aggregator(Aggregator&&) noexcept = default;
 Aggregator& Aggregator::operator=(Aggregator&&) noexcept = default;
 
 void Aggregator::add(const ChunkColumns& columns) {
-  state_->add(columns);
+  state_->add(columns, columns.times, 0, columns.size());
+}
+
+void Aggregator::add(const ChunkColumns& columns, std::span<const std::int64_t> times,
+                     std::size_t first, std::size_t last) {
+  state_->add(columns, times, first, last);
 }
 
 std::vector<BucketAggregate> Aggregator::finish() const {

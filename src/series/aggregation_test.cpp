@@ -348,3 +348,80 @@ TEST(Aggregator, ScaledIntegerPathMatchesTheDoublePath) {
 
 }  // namespace
 }  // namespace citytwin::series
+
+namespace citytwin::series {
+namespace {
+
+// A part [first, last) of a chunk placed at other times (a second timestamp column, sorted or
+// not) aggregates as the samples it stands for: decimal, XOR and mixed chunks, with and
+// without distinctCount, against the reference over those samples re-timed.
+TEST(Aggregator, PartOfAChunkAtOtherTimesMatchesTheReference) {
+  const std::int64_t from = at("2026-01-01T00:00:00Z");
+  const std::int64_t minute = 60'000'000;
+  std::mt19937_64 rng(17);
+  for (int round = 0; round < 60; ++round) {
+    std::vector<Sample> samples;
+    for (int i = 0; i < 900; ++i) {
+      std::int64_t time = from + i * minute;
+      switch (round % 3) {
+        case 0:  // decimal
+          samples.push_back(Sample::of_number(time, static_cast<double>(rng() % 5000) / 100));
+          break;
+        case 1:  // no short decimal: the XOR column
+          samples.push_back(Sample::of_number(time, std::sqrt(2.0) * static_cast<double>(rng())));
+          break;
+        default:
+          samples = random_mixed_series(from, 900 * minute, 900, static_cast<unsigned>(round));
+          std::sort(samples.begin(), samples.end(),
+                    [](const Sample& a, const Sample& b) { return a.time < b.time; });
+          i = 900;
+      }
+    }
+    auto chunks = decode_all(*build_chunks(samples, 4096));
+    ASSERT_EQ(chunks.size(), 1u);
+    const ChunkColumns& columns = chunks[0];
+    ASSERT_EQ(columns.scaled.empty(), round % 3 != 0);
+    // Other times: shifted by a few seconds (sorted) or scrambled within the hour.
+    const bool sorted = round % 2 == 0;
+    std::vector<std::int64_t> times(columns.size());
+    for (std::size_t i = 0; i < times.size(); ++i) {
+      times[i] =
+          columns.times[i] + static_cast<std::int64_t>(sorted ? 7'000'000 : rng() % (60 * minute));
+    }
+    std::size_t first = rng() % columns.size();
+    std::size_t last = first + rng() % (columns.size() - first + 1);
+    std::vector<Sample> part;
+    for (std::size_t i = first; i < last; ++i) {
+      Sample sample = columns.sample(i);
+      sample.time = times[i];
+      part.push_back(std::move(sample));
+    }
+    static const char* const kPeriods[] = {"PT7M", "PT1H", "PT3H"};
+    auto period = *parse_period_duration(kPeriods[round % 3]);
+    auto plan = *BucketPlan::create(from + 30 * minute, from + 700 * minute, period, 1000);
+    std::vector<AggregationMethod> methods = {AggregationMethod::kTotalCount,
+                                              AggregationMethod::kSum, AggregationMethod::kMin,
+                                              AggregationMethod::kStddev};
+    if (round % 4 < 2) methods.push_back(AggregationMethod::kDistinctCount);
+    Aggregator aggregator(plan, methods);
+    aggregator.add(columns, times, first, last);
+    SCOPED_TRACE("round " + std::to_string(round));
+    auto got = aggregator.finish();
+    ASSERT_EQ(got.size(), plan.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      BucketAggregate want = reference(part, plan.start(i), plan.end(i));
+      EXPECT_EQ(got[i].total_count, want.total_count);
+      if (round % 4 < 2) {
+        EXPECT_EQ(got[i].distinct_count, want.distinct_count);
+      }
+      EXPECT_EQ(got[i].number_count, want.number_count);
+      EXPECT_NEAR(got[i].sum, want.sum, 1e-9 * std::max(1.0, std::fabs(want.sum)));
+      expect_near_optional(got[i].min, want.min);
+      expect_near_optional(got[i].stddev, want.stddev);
+      EXPECT_EQ(got[i].min_text, want.min_text);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace citytwin::series

@@ -55,9 +55,44 @@ bool HistoryColumnsBuilder::add_sample(HistorySample sample) {
   double number = value.kind == ValueKind::kBool ? (value.boolean ? 1.0 : 0.0) : value.number;
   push(sample.modified_at, sample.observed_at, sample.deleted, sample.sequence, value.kind, number,
        text);
+  batch_.values.scaled.clear();  // a raw row's number is a double: no scaled column
   origins_.push_back({0, static_cast<std::uint32_t>(raw_samples_.size())});
   raw_samples_.push_back(std::move(sample));
   return after_push();
+}
+
+namespace {
+
+bool is_deleted(std::string_view bitmap, std::size_t i) {
+  return !bitmap.empty() && (static_cast<unsigned char>(bitmap[i / 8]) >> (i % 8) & 1) != 0;
+}
+
+bool any_deleted(std::string_view bitmap, std::size_t begin, std::size_t end) {
+  if (bitmap.empty()) return false;
+  for (std::size_t i = begin; i < end; ++i) {
+    if (is_deleted(bitmap, i)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void HistoryColumnsBuilder::keep_scaled(const series::ChunkColumns& from, std::size_t begin,
+                                        std::size_t end, bool deletions) {
+  series::ChunkColumns& to = batch_.values;
+  // `to` holds entries already (the range was appended to times): scaled integers only while
+  // every one came from decimal chunks of one scale.
+  const std::size_t before = to.times.size() - (end - begin);
+  const bool decimal =
+      !deletions && !from.scaled.empty() &&
+      (before == 0 || (to.scaled.size() == before && to.decimal_exponent == from.decimal_exponent));
+  if (!decimal) {
+    to.scaled.clear();
+    return;
+  }
+  to.decimal_exponent = from.decimal_exponent;
+  to.scaled.insert(to.scaled.end(), from.scaled.begin() + static_cast<std::ptrdiff_t>(begin),
+                   from.scaled.begin() + static_cast<std::ptrdiff_t>(end));
 }
 
 bool HistoryColumnsBuilder::add_entries(const std::string& attribute, const std::string& dataset_id,
@@ -80,21 +115,34 @@ bool HistoryColumnsBuilder::add_entries(const std::string& attribute, const std:
                               from.time2_present.begin() + end);
     }
     const auto source_index = static_cast<std::uint32_t>(sources_.size());
-    for (std::size_t i = begin; i < end; ++i) {
-      const bool deleted =
-          !entries.deleted_bitmap.empty() &&
-          (static_cast<unsigned char>(entries.deleted_bitmap[i / 8]) >> (i % 8) & 1) != 0;
-      const ValueKind kind = deleted ? ValueKind::kNull : from.kinds[i];
-      std::uint32_t text = 0;
-      if (kind == ValueKind::kString || kind == ValueKind::kJson) {
-        text = intern(from.dictionary[from.text_indices[i]]);
+    const bool deletions = any_deleted(entries.deleted_bitmap, begin, end);
+    keep_scaled(from, begin, end, deletions);
+    if (!deletions && from.dictionary.empty()) {
+      // Numbers and booleans only (no text to intern): whole column ranges.
+      to.kinds.insert(to.kinds.end(), from.kinds.begin() + begin, from.kinds.begin() + end);
+      to.numbers.insert(to.numbers.end(), from.numbers.begin() + begin, from.numbers.begin() + end);
+      to.text_indices.resize(to.text_indices.size() + count, 0);
+      batch_.deleted.resize(batch_.deleted.size() + count, 0);
+      batch_.sequences.insert(batch_.sequences.end(), entries.sequences.begin() + begin,
+                              entries.sequences.begin() + end);
+      for (std::size_t i = begin; i < end; ++i) {
+        origins_.push_back({source_index, static_cast<std::uint32_t>(i)});
       }
-      to.kinds.push_back(kind);
-      to.numbers.push_back(deleted ? 0 : from.numbers[i]);
-      to.text_indices.push_back(text);
-      batch_.deleted.push_back(deleted ? 1 : 0);
-      batch_.sequences.push_back(static_cast<std::uint64_t>(entries.sequences[i]));
-      origins_.push_back({source_index, static_cast<std::uint32_t>(i)});
+    } else {
+      for (std::size_t i = begin; i < end; ++i) {
+        const bool deleted = is_deleted(entries.deleted_bitmap, i);
+        const ValueKind kind = deleted ? ValueKind::kNull : from.kinds[i];
+        std::uint32_t text = 0;
+        if (kind == ValueKind::kString || kind == ValueKind::kJson) {
+          text = intern(from.dictionary[from.text_indices[i]]);
+        }
+        to.kinds.push_back(kind);
+        to.numbers.push_back(deleted ? 0 : from.numbers[i]);
+        to.text_indices.push_back(text);
+        batch_.deleted.push_back(deleted ? 1 : 0);
+        batch_.sequences.push_back(static_cast<std::uint64_t>(entries.sequences[i]));
+        origins_.push_back({source_index, static_cast<std::uint32_t>(i)});
+      }
     }
     begin = end;
     if (!after_push()) return false;

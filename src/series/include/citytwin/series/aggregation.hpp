@@ -4,6 +4,7 @@
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,6 +75,12 @@ class Aggregator {
   Aggregator& operator=(Aggregator&&) noexcept;
 
   void add(const ChunkColumns& columns);
+  // Samples [first, last) of `columns`, each at times[i] instead of columns.times[i] (`times`
+  // has one entry per sample of `columns`, in any order): what a caller that aggregates by
+  // another timestamp, or a part of a chunk, hands over without copying the columns. Decimal
+  // chunks take the exact integer path when those times are sorted.
+  void add(const ChunkColumns& columns, std::span<const std::int64_t> times, std::size_t first,
+           std::size_t last);
   // One entry per period of the plan, in time order, empty periods included.
   std::vector<BucketAggregate> finish() const;
 

@@ -21,7 +21,9 @@ struct HistoryColumns {
   // observed_at (always sized, 0 where absent); kinds/numbers/text_indices/dictionary = the
   // instance's top-level "value" member as instance_text.hpp classifies it. kNull where the
   // sample is a deletion or its instance has no "value" member (a Relationship's "object",
-  // a LanguageProperty's "languageMap", ...): rebuild the sample for those.
+  // a LanguageProperty's "languageMap", ...): rebuild the sample for those. values.scaled is
+  // set when every sample of the batch comes from decimal chunks of one scale, none deleted
+  // (the exact integer path of series::Aggregator).
   series::ChunkColumns values;
   std::vector<std::uint8_t> deleted;  // 1 where the sample records a deletion
   std::vector<std::uint64_t> sequences;

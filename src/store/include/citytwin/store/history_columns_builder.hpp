@@ -62,6 +62,10 @@ class HistoryColumnsBuilder {
   void push(std::int64_t modified_at, std::optional<std::int64_t> observed_at, bool deleted,
             std::uint64_t sequence, series::ValueKind kind, double number, std::uint32_t text);
   bool after_push();
+  // Extends the batch's scaled integers (series::ChunkColumns::scaled) by entries [begin,
+  // end) of `from`, just appended, or drops them when the batch is no longer all decimal.
+  void keep_scaled(const series::ChunkColumns& from, std::size_t begin, std::size_t end,
+                   bool deletions);
   Result<HistorySample> rebuild(std::size_t index) const;
 
   const HistoryColumnsVisitor& visit_;

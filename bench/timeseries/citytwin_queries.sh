@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# CityTwin's query figures of the issue #3 benchmark for several builds on the same data,
+# without the peers: the load of bench/timeseries/run.sh (tsgen data through POST
+# /temporal/entities, history compacted into chunks) with the first binary, a clean stop,
+# then ROUNDS rounds in which each binary in turn serves that data directory and times the
+# three queries (tsbench.py query citytwin: median wall ms and the server's CPU ms per
+# query). Interleaving the binaries spreads the load of a shared machine over all of them;
+# compare the CPU figures. 127.0.0.1 only.
+#
+#   bench/timeseries/citytwin_queries.sh BINARY [BINARY...]
+#   env: TS_SENSORS (default 200), TS_POINTS (10000 per sensor), TS_THREADS (4 loaders),
+#        TS_ROUNDS (3)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+[ $# -ge 1 ] || { sed -n 2,12p "$0"; exit 2; }
+binaries=()
+for binary in "$@"; do binaries+=("$(realpath "$binary")"); done
+sensors=${TS_SENSORS:-200}
+points=${TS_POINTS:-10000}
+threads=${TS_THREADS:-4}
+rounds=${TS_ROUNDS:-3}
+work=$(mktemp -d /tmp/citytwin-tsqueries.XXXXXX)
+pid=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 1 600); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not ready: $1" >&2; exit 1; }
+tsbench() { /usr/bin/python3 "$here/tsbench.py" "$@"; }
+cat > "$work/citytwin.toml" <<CONF
+[storage]
+history_compact_after_s = 0
+history_compact_interval_ms = 1000
+CONF
+port=$(free_port)
+serve() {
+  "$1" serve --config "$work/citytwin.toml" --listen "127.0.0.1:$port" --mqtt-listen off \
+    --data "$work/ct" --log-level warn --auth off &
+  pid=$!
+  wait_http "http://127.0.0.1:$port/health"
+}
+stop() { kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=; }
+
+g++ -O2 -std=c++20 "$here/tsgen.cpp" -o "$work/tsgen"
+"$work/tsgen" "$sensors" "$points" ngsi > "$work/data.ndjson"
+serve "${binaries[0]}"
+tsbench create-sensors "$port" "$sensors"
+passes() { curl -s "http://127.0.0.1:$port/metrics" | awk '/^citytwin_history_compaction_passes / {print $2}'; }
+read -r loaded seconds < <(tsbench load-ngsi "$port" "$work/data.ndjson" "$threads")
+target=$(( $(passes) + 2 ))
+while [ "$(passes)" -lt "$target" ]; do sleep 0.5; done
+stop
+echo "$sensors sensors x $points points ($loaded loaded in $seconds s)"
+for round in $(seq 1 "$rounds"); do
+  for binary in "${binaries[@]}"; do
+    serve "$binary"
+    echo "round $round $binary (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+    tsbench query citytwin "$port" "$sensors" "$points" "$pid" | sed 's/^/  /'
+    stop
+  done
+done
