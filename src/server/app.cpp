@@ -178,7 +178,8 @@ void add_store_gauges(MetricsRegistry& metrics, const store::EntityStore& store)
                           sample("pinned_memtables", memory.pinned_memtables),
                           sample("block_cache", memory.block_cache),
                           sample("pinned_blocks", memory.pinned_blocks),
-                          sample("table_readers", memory.table_readers)};
+                          sample("table_readers", memory.table_readers),
+                          sample("entity_cache", memory.entity_cache)};
                     });
 }
 
@@ -206,6 +207,7 @@ Result<std::unique_ptr<store::EntityStore>> open_store(const ServeOptions& optio
   store::RocksDbOptions store_options = store_options_for(options.data_dir);
   store_options.sync_writes = options.sync_writes;
   store_options.block_cache_bytes = options.block_cache_mb << 20;
+  store_options.entity_cache_bytes = options.entity_cache_mb << 20;
   store::HistoryCompactionOptions& compaction = store_options.history_compaction;
   compaction.min_age = std::chrono::seconds(options.history_compact_after_s);
   compaction.min_samples = options.history_compact_min_samples;

@@ -71,6 +71,7 @@
 #include "commit_queue.hpp"
 #include "db_options.hpp"
 #include "entity_locks.hpp"
+#include "entity_read_cache.hpp"
 #include "history_chunk_store.hpp"
 #include "history_codec.hpp"
 #include "key_codec.hpp"
@@ -100,7 +101,10 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
  public:
   RocksDbStore(const RocksDbOptions& options, std::unique_ptr<rocksdb::DB> db,
                std::vector<rocksdb::ColumnFamilyHandle*> handles)
-      : db_(std::move(db)), handles_(std::move(handles)), compaction_(options.history_compaction) {
+      : db_(std::move(db)),
+        handles_(std::move(handles)),
+        entity_cache_(options.entity_cache_bytes),
+        compaction_(options.history_compaction) {
     write_options_.sync = options.sync_writes;
     queue_ = std::make_unique<kv::CommitQueue>(*db_, write_options_, kMaxGroupBytes);
   }
@@ -133,11 +137,15 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
 
   Result<std::optional<std::string>> get(std::string_view tenant,
                                          std::string_view id) const override {
+    const std::string key = kv::entity_key(tenant, id);
+    kv::EntityReadCache::Lookup cached = entity_cache_.find(key);
+    if (cached.value) return std::move(cached.value);
     std::string document;
-    rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), family(Family::kEntities),
-                                      kv::entity_key(tenant, id), &document);
+    rocksdb::Status status =
+        db_->Get(rocksdb::ReadOptions(), family(Family::kEntities), key, &document);
     if (status.IsNotFound()) return std::optional<std::string>();
     if (!status.ok()) return kv::to_error(status, "get");
+    entity_cache_.fill(key, document, cached.ticket);
     return std::optional<std::string>(std::move(document));
   }
 
@@ -455,9 +463,52 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
   }
 
   // Values of `keys` in one family from one snapshot; nullopt where a key is absent.
+  // Entity documents come from the entity read cache where it has them and the rest from one
+  // database snapshot, provided no entity write overlapped the whole read; otherwise all come
+  // from the snapshot, so that a batch is seen whole or not at all. The lookups (and their
+  // tickets) precede the snapshot: a write between the two then makes the fill a no-op
+  // (entity_read_cache.hpp).
   Result<std::vector<std::optional<std::string>>> read_many(Family which,
                                                             const std::vector<std::string>& keys,
                                                             std::string_view what) const {
+    if (which != Family::kEntities || !entity_cache_.enabled()) {
+      return read_many_uncached(which, keys, what);
+    }
+    const kv::EntityReadCache::Epoch epoch = entity_cache_.since();
+    std::vector<std::optional<std::string>> result(keys.size());
+    std::vector<std::string> missed_keys;
+    std::vector<std::size_t> missed_positions;
+    std::vector<std::uint64_t> tickets;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      kv::EntityReadCache::Lookup cached = entity_cache_.find(keys[i]);
+      if (cached.value) {
+        result[i] = std::move(cached.value);
+        continue;
+      }
+      missed_keys.push_back(keys[i]);
+      missed_positions.push_back(i);
+      tickets.push_back(cached.ticket);
+    }
+    const bool mixed = missed_keys.size() < keys.size();
+    if (mixed && !missed_keys.empty() && !entity_cache_.quiet(epoch)) {
+      return read_many_uncached(which, keys, what);  // a write under way: one snapshot
+    }
+    std::vector<std::optional<std::string>> read;
+    if (!missed_keys.empty()) {
+      auto documents = read_many_uncached(which, missed_keys, what);
+      if (!documents) return std::move(documents).error();
+      read = std::move(*documents);
+    }
+    if (mixed && !entity_cache_.quiet(epoch)) return read_many_uncached(which, keys, what);
+    for (std::size_t j = 0; j < missed_keys.size(); ++j) {
+      if (read[j]) entity_cache_.fill(missed_keys[j], *read[j], tickets[j]);
+      result[missed_positions[j]] = std::move(read[j]);
+    }
+    return result;
+  }
+
+  Result<std::vector<std::optional<std::string>>> read_many_uncached(
+      Family which, const std::vector<std::string>& keys, std::string_view what) const {
     rocksdb::ManagedSnapshot snapshot(db_.get());
     rocksdb::ReadOptions read;
     read.snapshot = snapshot.snapshot();
@@ -491,7 +542,16 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
     auto trims = history_trims(tenant, changes);
     if (!trims.ok()) return std::move(trims).error();
     kv::WritePlan plan = kv::plan_apply(tenant, changes, *before);
-    auto after_commit = [this, tenant = std::string(tenant), geo = std::move(plan.geo)] {
+    // Entity documents this plan writes: out of the read cache until the batch is in the
+    // database (entity_read_cache.hpp).
+    std::vector<std::string> writing;
+    for (const kv::KvWrite& write : plan.writes) {
+      if (write.family == Family::kEntities) writing.push_back(write.key);
+    }
+    for (const std::string& key : writing) entity_cache_.begin_write(key);
+    auto after_commit = [this, tenant = std::string(tenant), geo = std::move(plan.geo),
+                         written = writing] {
+      for (const std::string& key : written) entity_cache_.end_write(key);
       spatial_->update(tenant, geo);
       remember_tenant(tenant);
     };
@@ -507,7 +567,11 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
       CT_RETURN_IF_ERROR(fill_documents(changes, batch));
       return fill_history(tenant, changes, sequence, batch);
     };
-    return queue_->submit(plan, fill, std::move(after_commit));
+    auto sequence = queue_->submit(plan, fill, std::move(after_commit));
+    if (!sequence) {  // not queued: after_commit will never run
+      for (const std::string& key : writing) entity_cache_.end_write(key);
+    }
+    return sequence;
   }
 
   static std::vector<std::string> entity_keys(std::string_view tenant,
@@ -1016,6 +1080,7 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
     if (db_->GetIntProperty(shared, rocksdb::DB::Properties::kBlockCachePinnedUsage, &bytes)) {
       memory.pinned_blocks = bytes;
     }
+    memory.entity_cache = entity_cache_.bytes();
     return memory;
   }
 
@@ -1033,6 +1098,7 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // kFamilyNames order, then "default"
   rocksdb::WriteOptions write_options_;
   std::unique_ptr<SpatialIndex> spatial_;
+  mutable kv::EntityReadCache entity_cache_;
   kv::EntityLocks locks_;
   mutable std::shared_mutex tenants_mutex_;
   std::set<std::string, std::less<>> tenants_;

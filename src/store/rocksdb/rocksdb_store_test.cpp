@@ -116,6 +116,60 @@ TEST(RocksDbStore, StatsReportTheSharedBlockCache) {
   EXPECT_GT(store->stats().memory.block_cache, 8192u);
 }
 
+// The entity read cache (entity_read_cache.hpp) in front of get() and multi_get(): readers
+// racing a writer never see a version older than one they saw before, a write is visible to
+// every read once apply() has returned, and deletes are not served from the cache.
+TEST(RocksDbStore, ReadsThroughTheEntityCacheFollowWrites) {
+  testing::TempDir dir;
+  auto store = open_store(dir.path());
+  ASSERT_NE(store, nullptr);
+  auto version_document = [](int version) {
+    return "{\"id\":\"urn:1\",\"v\":" + std::to_string(version) + "}";
+  };
+  auto version_of = [](const std::optional<std::string>& document) {
+    if (!document) return -1;
+    auto at = document->find("\"v\":");
+    return at == std::string::npos ? -1 : std::stoi(document->substr(at + 4));
+  };
+  apply_ok(*store, "", {Change::put(make_record("urn:1", {kSensor}, {}, {}, version_document(0)))});
+  constexpr int kVersions = 300;
+  std::atomic<int> acknowledged{0};
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&, r] {
+      int seen = 0;
+      while (acknowledged.load() < kVersions) {
+        const int floor = acknowledged.load();  // acknowledged before this read started
+        int version = -1;
+        if (r == 0) {
+          auto document = store->get("", "urn:1");
+          version = document ? version_of(*document) : -1;
+        } else {
+          const std::vector<std::string> ids = {"urn:1", "urn:none"};
+          auto documents = store->multi_get("", ids);
+          version = documents ? version_of((*documents)[0]) : -1;
+          if (documents && (*documents)[1]) failed = true;
+        }
+        if (version < seen || version < floor) failed = true;
+        seen = std::max(seen, version);
+      }
+    });
+  }
+  for (int version = 1; version <= kVersions; ++version) {
+    apply_ok(*store, "",
+             {Change::put(make_record("urn:1", {kSensor}, {}, {}, version_document(version)))});
+    acknowledged = version;
+  }
+  for (auto& reader : readers) reader.join();
+  EXPECT_FALSE(failed.load());
+  EXPECT_EQ(version_of(*store->get("", "urn:1")), kVersions);
+  EXPECT_GT(store->stats().memory.entity_cache, 0u);
+  apply_ok(*store, "", {Change::remove("urn:1")});
+  EXPECT_FALSE(store->get("", "urn:1")->has_value());
+  EXPECT_FALSE((*store->multi_get("", std::vector<std::string>{"urn:1"}))[0].has_value());
+}
+
 TEST(RocksDbStore, OpenReportsErrorsAsValues) {
   RocksDbOptions no_path;
   auto missing = open_rocksdb_store(no_path);

@@ -54,6 +54,8 @@ struct ServeOptions {
   bool sync_writes = true;
   // RocksDB block cache in MiB.
   std::size_t block_cache_mb = 64;
+  // Documents of recently read entities in MiB, in front of RocksDB (0 disables the cache).
+  std::size_t entity_cache_mb = 64;
   // History compaction (store::HistoryCompactionOptions, docs/storage.md): samples older than
   // this many seconds are moved into compressed chunks once an instance has
   // history_compact_min_samples of them, in chunks of at most history_chunk_samples; the

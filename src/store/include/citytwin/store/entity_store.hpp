@@ -191,6 +191,7 @@ struct StoreMemory {
   std::uint64_t block_cache = 0;       // data, index and filter blocks in the shared cache
   std::uint64_t pinned_blocks = 0;     // the part of block_cache that cannot be evicted now
   std::uint64_t table_readers = 0;     // open SST readers outside the cache
+  std::uint64_t entity_cache = 0;      // documents of recently read entities (RocksDB store)
 };
 
 struct StoreStats {

@@ -47,6 +47,9 @@ struct RocksDbOptions {
   bool sync_writes = true;
   // Shared LRU cache for data, index and filter blocks of every column family. Default 64 MiB.
   std::size_t block_cache_bytes = std::size_t{64} << 20;
+  // The documents of recently read entities, kept in front of RocksDB's point lookups
+  // (docs/storage.md, "Entity read cache"). Default 64 MiB; 0 disables it.
+  std::size_t entity_cache_bytes = std::size_t{64} << 20;
   // Upper bound on memtable memory over all column families before RocksDB flushes.
   // Default 64 MiB.
   std::size_t write_buffer_bytes = std::size_t{64} << 20;
