@@ -360,7 +360,8 @@ Result<QueryResult> TemporalService::match_entities(std::string_view tenant,
                               query.selectors.front().types.alternatives.size() == 1 &&
                               query.selectors.front().types.alternatives.front().size() == 1;
   if (one_plain_type) {
-    return match_one_type(tenant, query, query.selectors.front().types.alternatives.front().front());
+    return match_one_type(tenant, query,
+                          query.selectors.front().types.alternatives.front().front());
   }
   std::vector<std::optional<std::regex>> patterns;
   for (const EntitySelector& selector : query.selectors) {

@@ -291,21 +291,21 @@ TEST_F(TemporalServiceTest, PagesByOneTypeAreSlicesOfTheWholeMatch) {
     json::object imported{
         {"id", id},
         {"type", json::array{type}},
-        {"attrs", json::object{{kTemperature,
-                                json::array{json::object{{"type", "Property"},
-                                                         {"value", 5},
-                                                         {"observedAt", "2026-03-01T07:00:00Z"}}}}}}};
+        {"attrs", json::object{{kTemperature, json::array{json::object{
+                                                  {"type", "Property"},
+                                                  {"value", 5},
+                                                  {"observedAt", "2026-03-01T07:00:00Z"}}}}}}};
     auto created = temporal.add_history("", imported);
     ASSERT_TRUE(created.ok()) << created.error().detail;
   };
   std::vector<std::string> expected{kId};
   for (int i = 0; i < 6; ++i) {
     std::string id = "urn:ngsi-ld:S:live" + std::to_string(i);
-    json::object entity{{"id", id},
-                        {"type", json::array{"https://example.org/S"}},
-                        {"attrs", json::object{{kTemperature, json::array{json::object{
-                                                                  {"type", "Property"},
-                                                                  {"value", i}}}}}}};
+    json::object entity{
+        {"id", id},
+        {"type", json::array{"https://example.org/S"}},
+        {"attrs", json::object{{kTemperature,
+                                json::array{json::object{{"type", "Property"}, {"value", i}}}}}}};
     ASSERT_TRUE(entities.create("", entity).ok());
     expected.push_back(id);
     std::string imported = "urn:ngsi-ld:S:old" + std::to_string(i);

@@ -121,9 +121,9 @@ Result<OutputOptions> temporal_output(const Request& request, const RequestEnv& 
   return output;
 }
 
-boost::json::object render_temporal(boost::json::object& history,
-                                    const core::TemporalQuery& query, const OutputOptions& output,
-                                    const RequestEnv& env, NgsiApi& api) {
+boost::json::object render_temporal(boost::json::object& history, const core::TemporalQuery& query,
+                                    const OutputOptions& output, const RequestEnv& env,
+                                    NgsiApi& api) {
   if (query.aggregation) return render_aggregated(history, output, env, api);
   auto rendered = render_one(history, output, env, api);
   to_temporal(rendered, query, output.temporal_values);
