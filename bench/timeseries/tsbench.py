@@ -150,8 +150,20 @@ def ngsi_queries(port, sensors, points):
                       "aggrPeriodDuration": "PT1H", "timerel": "between",
                       "timeAt": iso(START), "endTimeAt": iso(START + 86400)}, PAGE_AGGR)
 
+    last = iso(end - STEP)[:-1]  # the last generated instant, without its "Z"
+
     def q3():
-        return paged({"lastN": "1"}, PAGE_LAST)
+        # Counts the sensors whose answer is the last generated point.
+        def newest(entity):
+            return sum(1 for instance in entity.get("temperature", [])
+                       if instance.get("observedAt", "").startswith(last))
+        total = 0
+        for offset in range(0, sensors, PAGE_LAST):
+            body = ngsi_get(port, base, {"lastN": "1", "type": "TemperatureSensor",
+                                         "attrs": "temperature", "limit": PAGE_LAST,
+                                         "offset": offset})
+            total += sum(newest(entity) for entity in body)
+        return total
 
     return [("avg-P1D-one-sensor", q1), ("max-PT1H-all-sensors-one-day", q2),
             ("last-value-all-sensors", q3)]
@@ -247,10 +259,14 @@ def vm_queries(port, sensors, points):
 
 
 def create_sensors(port, sensors):
-    """The sensors exist as entities first (their current state), as in a city."""
+    """The sensors exist as entities first (their current state), as in a city. Their first
+    reading is observed a step before the generated data: an instance without observedAt
+    would be ordered by its modifiedAt (the time of the load), after every generated point,
+    and `lastN=1` would answer it instead of the last point."""
     for start in range(0, sensors, 1000):
         batch = [{"id": f"urn:ngsi-ld:TemperatureSensor:s{i}", "type": "TemperatureSensor",
-                  "temperature": {"type": "Property", "value": 0}}
+                  "temperature": {"type": "Property", "value": 0,
+                                  "observedAt": iso(START - STEP)}}
                  for i in range(start, min(start + 1000, sensors))]
         request(port, "POST", "/ngsi-ld/v1/entityOperations/upsert", json.dumps(batch),
                 {"Content-Type": "application/json"})
