@@ -9,10 +9,11 @@
 #
 #   bench/timeseries/citytwin_queries.sh BINARY [BINARY...]
 #   env: TS_SENSORS (default 200), TS_POINTS (10000 per sensor), TS_THREADS (4 loaders),
-#        TS_ROUNDS (3)
+#        TS_ROUNDS (3), TS_PAGE_SETS (page sizes to time in each round, each "AGGR:LAST"
+#        entities per request for the aggregation and the last values; default: tsbench's)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-[ $# -ge 1 ] || { sed -n 2,12p "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n 2,13p "$0"; exit 2; }
 binaries=()
 for binary in "$@"; do binaries+=("$(realpath "$binary")"); done
 sensors=${TS_SENSORS:-200}
@@ -51,11 +52,20 @@ target=$(( $(passes) + 2 ))
 while [ "$(passes)" -lt "$target" ]; do sleep 0.5; done
 stop
 echo "$sensors sensors x $points points ($loaded loaded in $seconds s)"
+# Each binary (and each page set) gets a freshly started server: every run starts with the
+# same cold caches.
 for round in $(seq 1 "$rounds"); do
   for binary in "${binaries[@]}"; do
-    serve "$binary"
-    echo "round $round $binary (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-    tsbench query citytwin "$port" "$sensors" "$points" "$pid" | sed 's/^/  /'
-    stop
+    for pages in ${TS_PAGE_SETS:-default}; do
+      serve "$binary"
+      echo "round $round $binary pages $pages (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+      if [ "$pages" = default ]; then
+        tsbench query citytwin "$port" "$sensors" "$points" "$pid" | sed 's/^/  /'
+      else
+        TS_PAGE_AGGR=${pages%%:*} TS_PAGE_LAST=${pages##*:} \
+          tsbench query citytwin "$port" "$sensors" "$points" "$pid" | sed 's/^/  /'
+      fi
+      stop
+    done
   done
 done

@@ -22,6 +22,15 @@ import time
 import urllib.parse
 
 START = 1767225600  # 2026-01-01T00:00:00Z, as tsgen
+# Entities per page of the multi-sensor temporal queries: by default the largest `limit` the
+# server admits (`ngsi.max_limit`, 1000 by default; a larger one is 403 TooManyResults, never
+# a silently shorter page), as the peers answer every sensor in one request. TS_PAGE sets
+# another size for every such query, TS_PAGE_AGGR and TS_PAGE_LAST for the aggregations and
+# the last values alone (the figures before 2026-12-05 23:00 UTC used TS_PAGE_AGGR=50
+# TS_PAGE_LAST=10).
+PAGE = int(os.environ.get("TS_PAGE", "1000"))
+PAGE_AGGR = int(os.environ.get("TS_PAGE_AGGR", PAGE))
+PAGE_LAST = int(os.environ.get("TS_PAGE_LAST", PAGE))
 STEP = 60
 LP_BATCH = 10000
 REPEAT = 5
@@ -139,10 +148,22 @@ def ngsi_queries(port, sensors, points):
     def q2():
         return paged({"options": "aggregatedValues", "aggrMethods": "max",
                       "aggrPeriodDuration": "PT1H", "timerel": "between",
-                      "timeAt": iso(START), "endTimeAt": iso(START + 86400)}, 50)
+                      "timeAt": iso(START), "endTimeAt": iso(START + 86400)}, PAGE_AGGR)
+
+    last = iso(end - STEP)[:-1]  # the last generated instant, without its "Z"
 
     def q3():
-        return paged({"lastN": "1"}, 10)
+        # Counts the sensors whose answer is the last generated point.
+        def newest(entity):
+            return sum(1 for instance in entity.get("temperature", [])
+                       if instance.get("observedAt", "").startswith(last))
+        total = 0
+        for offset in range(0, sensors, PAGE_LAST):
+            body = ngsi_get(port, base, {"lastN": "1", "type": "TemperatureSensor",
+                                         "attrs": "temperature", "limit": PAGE_LAST,
+                                         "offset": offset})
+            total += sum(newest(entity) for entity in body)
+        return total
 
     return [("avg-P1D-one-sensor", q1), ("max-PT1H-all-sensors-one-day", q2),
             ("last-value-all-sensors", q3)]
@@ -173,10 +194,10 @@ def ngsi_aligned_queries(port, sensors, points):
     def hourly_max():
         return every_sensor({"options": "aggregatedValues", "aggrMethods": "max",
                              "aggrPeriodDuration": "PT1H", "timerel": "between",
-                             "timeAt": iso(START), "endTimeAt": iso(START + 86400)}, "max", 50)
+                             "timeAt": iso(START), "endTimeAt": iso(START + 86400)}, "max", PAGE_AGGR)
 
     return [(f"avg-P1D-one-sensor-{days}-days", one_sensor),
-            (f"avg-P1D-all-sensors-{days}-days", lambda: every_sensor(whole, "avg", 50)),
+            (f"avg-P1D-all-sensors-{days}-days", lambda: every_sensor(whole, "avg", PAGE_AGGR)),
             ("max-PT1H-all-sensors-one-day", hourly_max)]
 
 
@@ -238,10 +259,14 @@ def vm_queries(port, sensors, points):
 
 
 def create_sensors(port, sensors):
-    """The sensors exist as entities first (their current state), as in a city."""
+    """The sensors exist as entities first (their current state), as in a city. Their first
+    reading is observed a step before the generated data: an instance without observedAt
+    would be ordered by its modifiedAt (the time of the load), after every generated point,
+    and `lastN=1` would answer it instead of the last point."""
     for start in range(0, sensors, 1000):
         batch = [{"id": f"urn:ngsi-ld:TemperatureSensor:s{i}", "type": "TemperatureSensor",
-                  "temperature": {"type": "Property", "value": 0}}
+                  "temperature": {"type": "Property", "value": 0,
+                                  "observedAt": iso(START - STEP)}}
                  for i in range(start, min(start + 1000, sensors))]
         request(port, "POST", "/ngsi-ld/v1/entityOperations/upsert", json.dumps(batch),
                 {"Content-Type": "application/json"})

@@ -204,5 +204,64 @@ TEST_F(FastPathTest, EditsThatExplodeChunksAreReflected) {
   check_random_queries(7, 150);
 }
 
+// lastN decodes each instance's newest chunk by modifiedAt in its first walk. Histories where
+// that chunk does not hold the newest instants: one written first with an observedAt far
+// ahead of the rest (so it sits in the oldest chunk), the newest instance deleted, and raw
+// rows written after compaction with older observedAt than the chunks hold.
+TEST_F(FastPathTest, LastNWhenTheNewestInstantIsNotInTheNewestChunk) {
+  auto level = [](double value, std::int64_t observed) {
+    return json::object{{"type", "Property"},
+                        {"value", value},
+                        {"observedAt", format_date_time(Instant{observed})}};
+  };
+  auto write = [&](const json::array& levels) {
+    clock.micros += kMinute;
+    add(json::object{{"id", kSensor},
+                     {"type", json::array{"https://example.org/Sensor"}},
+                     {"attrs", json::object{{kLevel, levels}}}});
+  };
+  write(json::array{level(99.5, kStart + 100'000 * kMinute)});  // far ahead, written first
+  for (int batch = 0; batch < 10; ++batch) {
+    json::array levels;
+    for (int i = 0; i < 20; ++i)
+      levels.push_back(level(batch * 20 + i, kStart + (batch * 20 + i) * kMinute));
+    write(levels);
+  }
+  auto check = [&](const char* when) {
+    SCOPED_TRACE(when);
+    for (std::size_t n : {1u, 2u, 3u, 25u, 300u}) {
+      for (auto property : {TimeProperty::kObservedAt, TimeProperty::kModifiedAt}) {
+        TemporalQuery query;
+        query.last_n = n;
+        query.property = property;
+        expect_same_answer(query);
+        query.relation = Relation::kBefore;
+        query.time_at = kStart + 150 * kMinute;
+        expect_same_answer(query);
+      }
+    }
+  };
+  check("raw");
+  ASSERT_TRUE(chunked->compact_history().ok());
+  check("compacted");
+  // Delete the newest instance by modifiedAt (in the newest chunk: the chunk explodes).
+  TemporalQuery by_modified;
+  by_modified.property = TimeProperty::kModifiedAt;
+  by_modified.last_n = 1;
+  auto newest_id = [&](const TemporalService& service) {
+    auto entity = service.retrieve("", kSensor, by_modified);
+    EXPECT_TRUE(entity.ok());
+    return std::string(
+        entity->at("attrs").at(kLevel).as_array().at(0).at("instanceId").as_string());
+  };
+  ASSERT_TRUE(fast->delete_instance("", kSensor, kLevel, newest_id(*fast)).ok());
+  ASSERT_TRUE(slow->delete_instance("", kSensor, kLevel, newest_id(*slow)).ok());
+  check("newest deleted");
+  ASSERT_TRUE(chunked->compact_history().ok());
+  check("compacted again");
+  write(json::array{level(-1, kStart - 5 * kMinute), level(-2, kStart + 30 * kMinute)});
+  check("late raw rows beside the chunks");
+}
+
 }  // namespace
 }  // namespace citytwin::core

@@ -76,6 +76,17 @@ class Handover {
   std::vector<std::int64_t> times_;  // the batch's selected instants
 };
 
+// Whether a chunk noted before `chunk`, of the same instance, may hold an instant newer than
+// `newest` (the walk goes instance by instance, so those are at the end of `pending`).
+bool newer_pending(const std::vector<PendingChunk>& pending, const store::HistoryChunkStats& chunk,
+                   std::int64_t newest) {
+  for (auto it = pending.rbegin(); it != pending.rend(); ++it) {
+    if (it->attribute != chunk.attribute || it->dataset_id != chunk.dataset_id) break;
+    if (it->newest > newest) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool selects_newest_first(const TemporalQuery& query) {
@@ -91,12 +102,22 @@ Status visit_newest_candidates(const store::EntityStore& store, std::string_view
   auto batch = [&](const store::HistoryColumns& columns) { return handover.batch(columns); };
   std::vector<PendingChunk> pending;
   auto note = [&](const store::HistoryChunkStats& chunk) {
-    if (wanted(chunk.attribute, query) && !selects_none(chunk, query)) {
-      pending.push_back({std::string(chunk.attribute),
-                         std::string(chunk.dataset_id),
-                         newest_possible(chunk, query),
-                         {chunk.min_modified_at, chunk.max_modified_at + 1}});
+    if (!wanted(chunk.attribute, query) || selects_none(chunk, query)) {
+      return store::ChunkUse::kSkip;
     }
+    // An instance's newest chunk by modifiedAt usually holds its newest instants (data
+    // arrives in order): when no earlier chunk of the instance can hold a newer one, it is
+    // decoded now, and the floor it sets lets the earlier chunks go undecoded without a
+    // second walk. (When an earlier chunk might be newer, e.g. it holds an instance without
+    // observedAt, ordered by its later modifiedAt, the chunks are decoded newest first below.)
+    const std::int64_t newest = newest_possible(chunk, query);
+    if (chunk.last_in_range && !newer_pending(pending, chunk, newest)) {
+      return store::ChunkUse::kDecode;
+    }
+    pending.push_back({std::string(chunk.attribute),
+                       std::string(chunk.dataset_id),
+                       newest,
+                       {chunk.min_modified_at, chunk.max_modified_at + 1}});
     return store::ChunkUse::kSkip;
   };
   const store::HistoryRange range = history_range(query);

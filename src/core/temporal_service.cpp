@@ -359,6 +359,10 @@ Result<QueryResult> TemporalService::match_entities(std::string_view tenant,
                               !query.selectors.front().id_pattern &&
                               query.selectors.front().types.alternatives.size() == 1 &&
                               query.selectors.front().types.alternatives.front().size() == 1;
+  if (one_plain_type) {
+    return match_one_type(tenant, query,
+                          query.selectors.front().types.alternatives.front().front());
+  }
   std::vector<std::optional<std::regex>> patterns;
   for (const EntitySelector& selector : query.selectors) {
     if (selector.ids.empty() && selector.types.empty()) {
@@ -422,6 +426,65 @@ Result<QueryResult> TemporalService::match_entities(std::string_view tenant,
     result.entities.push_back(boost::json::object{{form::kId, matched[i]}});
   }
   result.more = query.offset + query.limit < matched.size();
+  return result;
+}
+
+// One type and nothing else (GET /temporal/entities?type=T, the common case): the two type
+// indexes list their ids in order, so they are merged as they are read, without collecting
+// every id, and the walk stops after the page's last match and one more (for `more`) unless
+// the total was asked for. An entity the current-type index lists matches without reading
+// it; one known only from its history is read to check its last recorded types. Same
+// answer as the general path below (which also handles indexes that are not in order).
+Result<QueryResult> TemporalService::match_one_type(std::string_view tenant,
+                                                    const EntityQuery& query,
+                                                    std::string_view type) const {
+  auto current = store_.scan(tenant, store::IndexSelector::type(std::string(type)));
+  auto history = store_.scan(tenant, store::IndexSelector::history_type(std::string(type)));
+  const EntitySelector& selector = query.selectors.front();
+  QueryResult result;
+  std::size_t matched = 0;
+  const std::size_t page_end = query.offset + query.limit;
+  std::string last;  // the previous id merged: the indexes must list ids in increasing order
+  bool started = false;
+  while (current->valid() || history->valid()) {
+    if (!query.count && matched > page_end) break;
+    std::string_view a = current->valid() ? current->id() : std::string_view();
+    std::string_view b = history->valid() ? history->id() : std::string_view();
+    const bool from_current = current->valid() && (!history->valid() || a <= b);
+    std::string id(from_current ? a : b);
+    if (started && id <= last) {
+      return make_error(ErrorKind::kInternalError, "type index out of order at " + id);
+    }
+    if (from_current) {
+      if (history->valid() && b == a) history->next();
+      current->next();
+    } else {
+      history->next();
+    }
+    started = true;
+    last = id;
+    bool matches = from_current;
+    if (!matches) {
+      auto types = types_of(tenant, id);
+      if (!types) return std::move(types).error();
+      if (!*types || !(*types)->is_array()) continue;
+      if (query.restriction && !query.restriction->admits_types(**types)) continue;
+      std::vector<std::string> names;
+      for (const auto& name : (*types)->as_array()) {
+        if (name.is_string()) names.emplace_back(name.as_string());
+      }
+      matches = selector.types.matches(names);
+    }
+    if (!matches) continue;
+    if (matched >= query.offset && matched < page_end) {
+      result.entities.push_back(boost::json::object{{form::kId, id}});
+    }
+    ++matched;
+  }
+  CT_RETURN_IF_ERROR(current->status());
+  CT_RETURN_IF_ERROR(history->status());
+  if (query.count) result.total = matched;
+  result.more = page_end < matched;
   return result;
 }
 

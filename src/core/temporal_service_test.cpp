@@ -3,7 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include "citytwin/common/clock.hpp"
 #include "citytwin/core/entity_service.hpp"
@@ -278,6 +281,69 @@ TEST_F(TemporalServiceTest, EntitiesKnownOnlyByTheirHistoryAreMatchedByType) {
   EXPECT_EQ(matched->total, 2u);
   ASSERT_TRUE(temporal.delete_history("", "urn:ngsi-ld:S:imported").ok());
   EXPECT_EQ(temporal.match_entities("", query)->entities.size(), 1u);
+}
+
+// The one-type path merges the two type indexes as it reads them and stops after the page:
+// every page of every size is the matching slice of the whole ordered list, with `more`
+// and `total` as if every match had been collected.
+TEST_F(TemporalServiceTest, PagesByOneTypeAreSlicesOfTheWholeMatch) {
+  auto history_only = [&](const std::string& id, const char* type) {
+    json::object imported{
+        {"id", id},
+        {"type", json::array{type}},
+        {"attrs", json::object{{kTemperature, json::array{json::object{
+                                                  {"type", "Property"},
+                                                  {"value", 5},
+                                                  {"observedAt", "2026-03-01T07:00:00Z"}}}}}}};
+    auto created = temporal.add_history("", imported);
+    ASSERT_TRUE(created.ok()) << created.error().detail;
+  };
+  std::vector<std::string> expected{kId};
+  for (int i = 0; i < 6; ++i) {
+    std::string id = "urn:ngsi-ld:S:live" + std::to_string(i);
+    json::object entity{
+        {"id", id},
+        {"type", json::array{"https://example.org/S"}},
+        {"attrs", json::object{{kTemperature,
+                                json::array{json::object{{"type", "Property"}, {"value", i}}}}}}};
+    ASSERT_TRUE(entities.create("", entity).ok());
+    expected.push_back(id);
+    std::string imported = "urn:ngsi-ld:S:old" + std::to_string(i);
+    history_only(imported, "https://example.org/S");
+    expected.push_back(imported);
+    history_only("urn:ngsi-ld:S:other" + std::to_string(i), "https://example.org/Other");
+  }
+  std::sort(expected.begin(), expected.end());
+  EntityQuery query;
+  EntitySelector selector;
+  selector.types.alternatives = {{"https://example.org/S"}};
+  query.selectors.push_back(selector);
+  for (bool count : {false, true}) {
+    for (std::size_t limit : {1u, 2u, 5u, 13u, 20u}) {
+      for (std::size_t offset = 0; offset <= expected.size() + 1; ++offset) {
+        query.count = count;
+        query.limit = limit;
+        query.offset = offset;
+        auto matched = temporal.match_entities("", query);
+        ASSERT_TRUE(matched.ok()) << matched.error().detail;
+        std::vector<std::string> ids;
+        for (const auto& entity : matched->entities) {
+          ids.emplace_back(entity.at("id").as_string());
+        }
+        std::vector<std::string> slice(
+            expected.begin() + static_cast<std::ptrdiff_t>(std::min(offset, expected.size())),
+            expected.begin() +
+                static_cast<std::ptrdiff_t>(std::min(offset + limit, expected.size())));
+        EXPECT_EQ(ids, slice) << "offset " << offset << " limit " << limit;
+        EXPECT_EQ(matched->more, offset + limit < expected.size());
+        if (count) {
+          EXPECT_EQ(matched->total, expected.size());
+        } else {
+          EXPECT_FALSE(matched->total.has_value());
+        }
+      }
+    }
+  }
 }
 
 }  // namespace

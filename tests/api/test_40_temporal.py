@@ -437,3 +437,48 @@ def test_temporal_query_finds_entities_known_only_by_their_history(server):
     assert requests.delete(temporal_url(server, "urn:ngsi-ld:Gauge:imported")).status_code == 204
     after = requests.get(url, params={"type": "Gauge"}).json()
     assert [e["id"] for e in after] == ["urn:ngsi-ld:Gauge:gone", "urn:ngsi-ld:Gauge:live"]
+
+
+def test_temporal_pages_by_type_cover_every_entity_once(server):
+    # Live, history-only and deleted entities of one type, paged by type alone: the pages
+    # are the slices of the whole id-ordered answer, with Link rel="next" while more follow
+    # and the count on each; a limit above the server's cap is refused, never cut short.
+    url = f"{server.url}/ngsi-ld/v1/temporal/entities"
+    ids = []
+    for i in range(5):
+        live = f"urn:ngsi-ld:Pager:live{i}"
+        create(server, {"id": live, "type": "Pager", "level": [
+            {"type": "Property", "value": i, "observedAt": observed(1)},
+            {"type": "Property", "value": 10 + i, "observedAt": observed(2),
+             "datasetId": "urn:ngsi-ld:Dataset:b"}]})
+        imported = f"urn:ngsi-ld:Pager:old{i}"
+        response = requests.post(server.url + TEMPORAL, json={
+            "id": imported, "type": "Pager",
+            "level": [{"type": "Property", "value": i, "observedAt": observed(3)}]})
+        assert response.status_code == 201, response.text
+        ids += [live, imported]
+    gone = "urn:ngsi-ld:Pager:gone"
+    create(server, {"id": gone, "type": "Pager",
+                    "level": {"type": "Property", "value": 7, "observedAt": observed(4)}})
+    assert requests.delete(entity_url(server, gone)).status_code == 204
+    ids = sorted(ids + [gone])
+    for limit in (1, 3, 4, 11, 12):
+        for offset in range(0, len(ids) + 2):
+            response = requests.get(url, params={"type": "Pager", "attrs": "level", "lastN": "1",
+                                                 "limit": limit, "offset": offset,
+                                                 "count": "true"})
+            assert response.status_code == 200, response.text
+            assert [e["id"] for e in response.json()] == ids[offset:offset + limit]
+            assert response.headers["NGSILD-Results-Count"] == str(len(ids))
+            more = offset + limit < len(ids)
+            assert ('rel="next"' in response.headers.get("Link", "")) == more
+    # Aggregated, two datasets: each keeps its own periods.
+    body = requests.get(url, params={
+        "type": "Pager", "attrs": "level", "options": "aggregatedValues", "aggrMethods": "max",
+        "aggrPeriodDuration": "P1D", "limit": 1000}).json()
+    live0 = next(e for e in body if e["id"] == "urn:ngsi-ld:Pager:live0")
+    groups = live0["level"]
+    assert isinstance(groups, list) and len(groups) == 2
+    assert sorted(g["max"][0][0] for g in groups) == [0, 10]
+    too_large = requests.get(url, params={"type": "Pager", "lastN": "1", "limit": 1001})
+    assert too_large.status_code == 403, too_large.text

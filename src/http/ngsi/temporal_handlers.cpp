@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "citytwin/common/instant.hpp"
@@ -85,17 +86,22 @@ void to_temporal(boost::json::object& rendered, const core::TemporalQuery& query
 }
 
 // The aggregated representation (clause 4.5.19): the core already shaped each attribute; only
-// the entity's id/type (and @context) go through the renderer, and names are compacted.
-boost::json::object render_aggregated(const boost::json::object& history,
-                                      const OutputOptions& output, const RequestEnv& env,
-                                      NgsiApi& api) {
+// the entity's id/type (and @context) go through the renderer, and names are compacted. The
+// periods are moved out of `history` (they are most of the answer), not copied.
+boost::json::object render_aggregated(boost::json::object& history, const OutputOptions& output,
+                                      const RequestEnv& env, NgsiApi& api) {
   boost::json::object head{{model::form::kId, history.at(model::form::kId)},
                            {model::form::kType, history.at(model::form::kType)},
                            {model::form::kAttrs, boost::json::object{}}};
   auto rendered = render_one(head, output, env, api);
-  for (const auto& [name, datasets] : history.at(model::form::kAttrs).as_object()) {
-    const auto& list = datasets.as_array();
-    rendered[env.context->compact(name)] = list.size() == 1 ? list.front() : datasets;
+  for (auto& [name, datasets] : history.at(model::form::kAttrs).as_object()) {
+    auto& list = datasets.as_array();
+    auto& slot = rendered[env.context->compact(name)];
+    if (list.size() == 1) {
+      slot = std::move(list.front());
+    } else {
+      slot = std::move(datasets);
+    }
   }
   return rendered;
 }
@@ -115,9 +121,9 @@ Result<OutputOptions> temporal_output(const Request& request, const RequestEnv& 
   return output;
 }
 
-boost::json::object render_temporal(const boost::json::object& history,
-                                    const core::TemporalQuery& query, const OutputOptions& output,
-                                    const RequestEnv& env, NgsiApi& api) {
+boost::json::object render_temporal(boost::json::object& history, const core::TemporalQuery& query,
+                                    const OutputOptions& output, const RequestEnv& env,
+                                    NgsiApi& api) {
   if (query.aggregation) return render_aggregated(history, output, env, api);
   auto rendered = render_one(history, output, env, api);
   to_temporal(rendered, query, output.temporal_values);
@@ -158,7 +164,8 @@ Response run_temporal_query(const Request& request, const RequestEnv& env,
   auto page = api.temporal.retrieve_page(env.tenant, ids, query);
   if (!page) return fail(page.error());
   boost::json::array rendered;
-  for (const auto& history : page->entities) {
+  rendered.reserve(page->entities.size());
+  for (auto& history : page->entities) {
     rendered.emplace_back(render_temporal(history, query, *output, env, api));
   }
   Response response = temporal_response(rendered, *page, env, api);

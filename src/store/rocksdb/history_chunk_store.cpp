@@ -147,9 +147,9 @@ void add_run(std::deque<ChunkRun>& pending, ChunkRun run) {
   pending.assign(singles.begin(), singles.end());
 }
 
-// Opens the chunk under `chunks` and returns its samples in `range` (an empty run when none).
-Result<ChunkRun> open_run(const rocksdb::Iterator& chunks, const HistoryRange& range) {
-  auto decoded = DecodedHistoryChunk::open(view(chunks.value()));
+// Opens the chunk `bytes` and returns its samples in `range` (an empty run when none).
+Result<ChunkRun> open_run(std::string_view bytes, const HistoryRange& range) {
+  auto decoded = DecodedHistoryChunk::open(bytes);
   if (!decoded.ok()) return std::move(decoded).error();
   ChunkRun run;
   run.chunk = std::make_shared<const DecodedHistoryChunk>(std::move(*decoded));
@@ -187,6 +187,7 @@ Status read_instance(rocksdb::Iterator& raw, rocksdb::Iterator& chunks,
   }
   std::deque<ChunkRun> pending;  // decoded chunk samples in range, in key order
   bool chunks_left = true;
+  std::string offered_bytes;  // an offered chunk's value, kept while the iterator looks ahead
   for (;;) {
     if (stopped) return ok_status();
     std::optional<HistoryPoint> raw_point;
@@ -215,13 +216,24 @@ Status read_instance(rocksdb::Iterator& raw, rocksdb::Iterator& chunks,
         if (offered) {
           summary->stats->attribute = names.attribute;
           summary->stats->dataset_id = names.dataset_id;
-          if (filter(*summary->stats) == ChunkUse::kSkip) {
-            chunks.Next();
-            continue;
+          // Whether a later chunk of the instance starts in range: the value is kept first,
+          // as the iterator moves on to look.
+          offered_bytes.assign(view(chunks.value()));
+          chunks.Next();
+          summary->stats->last_in_range = true;
+          if (in_instance(chunks, instance_prefix)) {
+            auto later = decode_history_point(view(chunks.key()), instance_prefix.size());
+            if (!later) return corruption("history chunk key");
+            summary->stats->last_in_range = later->modified_at >= range.to;
           }
+          if (filter(*summary->stats) == ChunkUse::kSkip) continue;
+          auto run = open_run(offered_bytes, range);
+          if (!run.ok()) return std::move(run).error();
+          if (run->begin < run->end) add_run(pending, std::move(*run));
+          continue;
         }
         if (summary->max_modified_at >= range.from) {
-          auto run = open_run(chunks, range);
+          auto run = open_run(view(chunks.value()), range);
           if (!run.ok()) return std::move(run).error();
           if (run->begin < run->end) add_run(pending, std::move(*run));
         }

@@ -103,6 +103,8 @@ class TemporalService {
                                          const TemporalQuery& query) const;
   Result<TemporalPage> aggregate_page(std::string_view tenant, const std::vector<std::string>& ids,
                                       const TemporalQuery& query) const;
+  Result<QueryResult> match_one_type(std::string_view tenant, const EntityQuery& query,
+                                     std::string_view type) const;
   Result<std::optional<boost::json::value>> types_of(std::string_view tenant,
                                                      std::string_view id) const;
 

@@ -35,6 +35,9 @@ struct HistoryChunkStats {
   // (day start in µs, ascending), so a daily period aligned to UTC midnight needs no
   // decoding even where the chunk spans two days.
   std::vector<std::pair<std::int64_t, series::NumberSummary>> days;
+  // No later chunk of this instance lies in the walk's range (its newest chunk by
+  // modifiedAt there): a reader after the newest samples may decode it at once.
+  bool last_in_range = false;
 };
 
 // Asked about each chunk lying wholly in the walk's range (and holding no sample a raw row
