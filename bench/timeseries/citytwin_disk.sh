@@ -24,31 +24,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 1 600); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not ready: $1" >&2; exit 1; }
-bytes_of() { du -sb "$1" | awk '{print $1}'; }
-tsbench() { /usr/bin/python3 "$here/tsbench.py" "$@"; }
+source "$here/lib.sh"
 
 g++ -O2 -std=c++20 "$here/tsgen.cpp" -o "$work/tsgen"
 "$work/tsgen" "$sensors" "$points" ngsi > "$work/data.ndjson"
 total=$((sensors * points))
 port=$(free_port)
-cat > "$work/citytwin.toml" <<CONF
-[storage]
-history_compact_after_s = 0
-history_compact_interval_ms = 1000
-CONF
-"$binary" serve --config "$work/citytwin.toml" --listen "127.0.0.1:$port" --mqtt-listen off \
-  --data "$work/ct" --log-level warn --auth off &
-pid=$!
-wait_http "http://127.0.0.1:$port/health"
+compacting_config
+serve_citytwin "$binary"
 tsbench create-sensors "$port" "$sensors"
 before=$(bytes_of "$work/ct")
-passes() { curl -s "http://127.0.0.1:$port/metrics" | awk '/^citytwin_history_compaction_passes / {print $2}'; }
 read -r loaded seconds < <(tsbench load-ngsi "$port" "$work/data.ndjson" "$threads")
-target=$(( $(passes) + 2 ))
-while [ "$(passes)" -lt "$target" ]; do sleep 0.5; done
-kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=
+wait_compacted
+stop_citytwin
 after=$(bytes_of "$work/ct")
 ls -l "$work/ct/rocksdb" | awk '$5 > 1000000 {printf "  %s %d bytes\n", $9, $5}'  # the large files
 echo "citytwin $("$binary" --version | awk '{print $2}'): $sensors sensors x $points points = $total ($loaded loaded in ${seconds} s); load average $(cut -d' ' -f1-3 /proc/loadavg)"

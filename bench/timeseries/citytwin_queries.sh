@@ -25,31 +25,18 @@ pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 1 600); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not ready: $1" >&2; exit 1; }
-tsbench() { /usr/bin/python3 "$here/tsbench.py" "$@"; }
-cat > "$work/citytwin.toml" <<CONF
-[storage]
-history_compact_after_s = 0
-history_compact_interval_ms = 1000
-CONF
+source "$here/lib.sh"
+compacting_config
 port=$(free_port)
-serve() {
-  "$1" serve --config "$work/citytwin.toml" --listen "127.0.0.1:$port" --mqtt-listen off \
-    --data "$work/ct" --log-level warn --auth off &
-  pid=$!
-  wait_http "http://127.0.0.1:$port/health"
-}
-stop() { kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=; }
+serve() { serve_citytwin "$1"; }
+stop() { stop_citytwin; }
 
 g++ -O2 -std=c++20 "$here/tsgen.cpp" -o "$work/tsgen"
 "$work/tsgen" "$sensors" "$points" ngsi > "$work/data.ndjson"
 serve "${binaries[0]}"
 tsbench create-sensors "$port" "$sensors"
-passes() { curl -s "http://127.0.0.1:$port/metrics" | awk '/^citytwin_history_compaction_passes / {print $2}'; }
 read -r loaded seconds < <(tsbench load-ngsi "$port" "$work/data.ndjson" "$threads")
-target=$(( $(passes) + 2 ))
-while [ "$(passes)" -lt "$target" ]; do sleep 0.5; done
+wait_compacted
 stop
 echo "$sensors sensors x $points points ($loaded loaded in $seconds s)"
 # Each binary (and each page set) gets a freshly started server: every run starts with the

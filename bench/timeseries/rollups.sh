@@ -18,27 +18,14 @@ pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 1 600); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not ready: $1" >&2; exit 1; }
-bytes_of() { du -sb "$1" | awk '{print $1}'; }
-tsbench() { /usr/bin/python3 "$here/tsbench.py" "$@"; }
+source "$here/lib.sh"
 port=$(free_port)
-start() {
-  "$binary" serve --config "$work/citytwin.toml" --listen "127.0.0.1:$port" --mqtt-listen off \
-    --data "$work/ct" --log-level warn --auth off &
-  pid=$!
-  wait_http "http://127.0.0.1:$port/health"
-}
-stop() { kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
-passes() { curl -s "http://127.0.0.1:$port/metrics" | awk '/^citytwin_history_compaction_passes / {print $2}'; }
+start() { serve_citytwin "$binary"; }
+stop() { stop_citytwin; }
 
 g++ -O2 -std=c++20 "$here/tsgen.cpp" -o "$work/tsgen"
 "$work/tsgen" "$sensors" "$points" ngsi > "$work/data.ndjson"
-cat > "$work/citytwin.toml" <<CONF
-[storage]
-history_compact_after_s = 0
-history_compact_interval_ms = 1000
-CONF
+compacting_config
 start
 tsbench create-sensors "$port" "$sensors"
 set_rules() {
@@ -49,8 +36,7 @@ set_rules() {
 # carries its dirty markers (the ingest cost of rollups) and the background pass builds them.
 [ "${ROLLUPS_BEFORE_LOAD:-0}" = 1 ] && set_rules
 read -r loaded load_seconds < <(tsbench load-ngsi "$port" "$work/data.ndjson" "$threads")
-target=$(( $(passes) + 2 ))
-while [ "$(passes)" -lt "$target" ]; do sleep 0.5; done
+wait_compacted
 stop
 raw_bytes=$(bytes_of "$work/ct")
 start

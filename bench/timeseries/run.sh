@@ -17,12 +17,9 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 1 600); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not ready: $1" >&2; exit 1; }
-bytes_of() { du -sb "$1" | awk '{print $1}'; }
+source "$here/lib.sh"
 # Stops a server cleanly (each flushes what it buffers), so its directory then holds all.
 stop() { kill -TERM "$1"; wait "$1" 2>/dev/null || true; }
-tsbench() { /usr/bin/python3 "$here/tsbench.py" "$@"; }
 
 g++ -O2 -std=c++20 "$here/tsgen.cpp" -o "$work/tsgen"
 "$work/tsgen" "$sensors" "$points" lp > "$work/data.lp"
@@ -30,29 +27,22 @@ g++ -O2 -std=c++20 "$here/tsgen.cpp" -o "$work/tsgen"
 total=$((sensors * points))
 
 # --- CityTwin ------------------------------------------------------------------------------
-ct_port=$(free_port)
+port=$(free_port)
+ct_port=$port
 # History is compacted into chunks as soon as it is written (the default waits 10 minutes),
 # so the queries and the disk figure are those of compacted history.
-cat > "$work/citytwin.toml" <<CONF
-[storage]
-history_compact_after_s = 0
-history_compact_interval_ms = 1000
-CONF
-"$binary" serve --config "$work/citytwin.toml" --listen "127.0.0.1:$ct_port" --mqtt-listen off --data "$work/ct" \
-  --log-level warn --auth off &
-ct_pid=$!
+compacting_config
+serve_citytwin "$binary"
+ct_pid=$pid
 pids+=($ct_pid)
-wait_http "http://127.0.0.1:$ct_port/health"
 # The sensors exist as entities first (their current state), as in a city; only the history
 # load is timed.
 tsbench create-sensors "$ct_port" "$sensors"
 ct_before=$(bytes_of "$work/ct")
-passes() { curl -s "http://127.0.0.1:$ct_port/metrics" | awk '/^citytwin_history_compaction_passes / {print $2}'; }
 read -r ct_points ct_seconds < <(tsbench load-ngsi "$ct_port" "$work/data.ndjson" "$threads")
 # Two more completed passes: the second started after the load, so everything is in chunks.
 compact_start=$(date +%s.%N)
-target=$(( $(passes) + 2 ))
-while [ "$(passes)" -lt "$target" ]; do sleep 0.5; done
+wait_compacted
 ct_compact_seconds=$(awk -v s="$compact_start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f", e - s}')
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 ct_queries=$(tsbench query citytwin "$ct_port" "$sensors" "$points" "$ct_pid")

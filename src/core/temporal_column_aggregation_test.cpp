@@ -154,11 +154,8 @@ class ColumnAggregationTest : public ::testing::Test {
   void check_period_edges(const std::string& id, std::uint64_t seed) {
     std::mt19937_64 random(seed);
     auto pick = [&](int n) { return static_cast<int>(random() % static_cast<std::uint64_t>(n)); };
-    const std::vector<AggregationMethod> all = {
-        AggregationMethod::kTotalCount, AggregationMethod::kDistinctCount, AggregationMethod::kSum,
-        AggregationMethod::kAvg,        AggregationMethod::kMin,           AggregationMethod::kMax,
-        AggregationMethod::kStddev,     AggregationMethod::kSumsq};
-    static const char* const kPeriods[] = {"PT0S", "PT1M", "PT7M", "PT1H", "PT3H", "P1D"};
+    const std::vector<AggregationMethod>& all = test_support::kAllAggregationMethods;
+    const auto& kPeriods = test_support::kTestPeriods;
     for (int round = 0; round < 150; ++round) {
       std::vector<AggregationMethod> methods = all;
       if (pick(3) == 0) methods.erase(methods.begin() + 1);
@@ -228,10 +225,7 @@ class ColumnAggregationTest : public ::testing::Test {
   }
 
   void check_many_queries(const std::string& id) {
-    const std::vector<AggregationMethod> all = {
-        AggregationMethod::kTotalCount, AggregationMethod::kDistinctCount, AggregationMethod::kSum,
-        AggregationMethod::kAvg,        AggregationMethod::kMin,           AggregationMethod::kMax,
-        AggregationMethod::kStddev,     AggregationMethod::kSumsq};
+    const std::vector<AggregationMethod>& all = test_support::kAllAggregationMethods;
     std::int64_t middle = kStart + 200 * kMinute;
     for (TimeProperty property : {TimeProperty::kObservedAt, TimeProperty::kModifiedAt}) {
       for (const char* period : {"PT0S", "PT7M", "PT1H", "P1D"}) {

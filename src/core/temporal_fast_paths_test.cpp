@@ -107,11 +107,8 @@ class FastPathTest : public ::testing::Test {
   void check_random_queries(std::uint64_t seed, int rounds) {
     std::mt19937_64 random(seed);
     auto pick = [&](int n) { return static_cast<int>(random() % static_cast<std::uint64_t>(n)); };
-    const std::vector<AggregationMethod> all = {
-        AggregationMethod::kTotalCount, AggregationMethod::kDistinctCount, AggregationMethod::kSum,
-        AggregationMethod::kAvg,        AggregationMethod::kMin,           AggregationMethod::kMax,
-        AggregationMethod::kStddev,     AggregationMethod::kSumsq};
-    static const char* const kPeriods[] = {"PT0S", "PT1M", "PT7M", "PT1H", "PT3H", "P1D"};
+    const std::vector<AggregationMethod>& all = test_support::kAllAggregationMethods;
+    const auto& kPeriods = test_support::kTestPeriods;
     std::int64_t span = 6000 * kMinute;
     for (int round = 0; round < rounds; ++round) {
       TemporalQuery query;

@@ -12,13 +12,24 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "citytwin/common/clock.hpp"
+#include "citytwin/series/aggregation.hpp"
 #include "citytwin/store/rocksdb_store.hpp"
 
 namespace citytwin::core::test_support {
 
 inline constexpr std::int64_t kTestStart = 1'780'000'000'000'000;
+
+// The eight aggregation methods (index 1, distinctCount, is the one without an integer
+// path or pre-aggregates), and the periods the random query tests draw from.
+inline const std::vector<series::AggregationMethod> kAllAggregationMethods = {
+    series::AggregationMethod::kTotalCount, series::AggregationMethod::kDistinctCount,
+    series::AggregationMethod::kSum,        series::AggregationMethod::kAvg,
+    series::AggregationMethod::kMin,        series::AggregationMethod::kMax,
+    series::AggregationMethod::kStddev,     series::AggregationMethod::kSumsq};
+inline constexpr const char* kTestPeriods[] = {"PT0S", "PT1M", "PT7M", "PT1H", "PT3H", "P1D"};
 
 class SteppingClock final : public Clock {
  public:
