@@ -462,12 +462,11 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
     return {std::move(begin), std::move(end)};
   }
 
-  // Values of `keys` in one family from one snapshot; nullopt where a key is absent.
-  // Entity documents come from the entity read cache where it has them and the rest from one
-  // database snapshot, provided no entity write overlapped the whole read; otherwise all come
-  // from the snapshot, so that a batch is seen whole or not at all. The lookups (and their
-  // tickets) precede the snapshot: a write between the two then makes the fill a no-op
-  // (entity_read_cache.hpp).
+  // Values of `keys` in one family; nullopt where a key is absent. Entity documents come from the
+  // entity read cache where it has them and the rest from one database snapshot, provided no entity
+  // write overlapped the whole read; otherwise all come from the snapshot, so that a batch is seen
+  // whole or not at all. The lookups (and their tickets) precede the snapshot: a write between the
+  // two then makes the fill a no-op (entity_read_cache.hpp).
   Result<std::vector<std::optional<std::string>>> read_many(Family which,
                                                             const std::vector<std::string>& keys,
                                                             std::string_view what) const {
@@ -507,6 +506,7 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
     return result;
   }
 
+  // Values of `keys` in one family from one snapshot; nullopt where a key is absent.
   Result<std::vector<std::optional<std::string>>> read_many_uncached(
       Family which, const std::vector<std::string>& keys, std::string_view what) const {
     rocksdb::ManagedSnapshot snapshot(db_.get());
