@@ -401,14 +401,10 @@ Result<QueryResult> TemporalService::match_entities(std::string_view tenant,
       matched.push_back(id);
       continue;
     }
-    auto types = types_of(tenant, id);
-    if (!types) return std::move(types).error();
-    if (!*types || !(*types)->is_array()) continue;
-    if (query.restriction && !query.restriction->admits_types(**types)) continue;
-    std::vector<std::string> names;
-    for (const auto& type : (*types)->as_array()) {
-      if (type.is_string()) names.emplace_back(type.as_string());
-    }
+    auto admitted = admitted_type_names(tenant, id, query);
+    if (!admitted) return std::move(admitted).error();
+    if (!*admitted) continue;
+    const std::vector<std::string>& names = **admitted;
     for (std::size_t i = 0; i < query.selectors.size(); ++i) {
       const EntitySelector& selector = query.selectors[i];
       bool by_id = selector.ids.empty() ||
@@ -465,15 +461,10 @@ Result<QueryResult> TemporalService::match_one_type(std::string_view tenant,
     last = id;
     bool matches = from_current;
     if (!matches) {
-      auto types = types_of(tenant, id);
-      if (!types) return std::move(types).error();
-      if (!*types || !(*types)->is_array()) continue;
-      if (query.restriction && !query.restriction->admits_types(**types)) continue;
-      std::vector<std::string> names;
-      for (const auto& name : (*types)->as_array()) {
-        if (name.is_string()) names.emplace_back(name.as_string());
-      }
-      matches = selector.types.matches(names);
+      auto admitted = admitted_type_names(tenant, id, query);
+      if (!admitted) return std::move(admitted).error();
+      if (!*admitted) continue;
+      matches = selector.types.matches(**admitted);
     }
     if (!matches) continue;
     if (matched >= query.offset && matched < page_end) {
@@ -486,6 +477,23 @@ Result<QueryResult> TemporalService::match_one_type(std::string_view tenant,
   if (query.count) result.total = matched;
   result.more = page_end < matched;
   return result;
+}
+
+// The type names of `id` (types_of) for matching; nullopt when it has none or the query's
+// restriction does not admit them.
+Result<std::optional<std::vector<std::string>>> TemporalService::admitted_type_names(
+    std::string_view tenant, std::string_view id, const EntityQuery& query) const {
+  auto types = types_of(tenant, id);
+  if (!types) return std::move(types).error();
+  if (!*types || !(*types)->is_array()) return std::optional<std::vector<std::string>>();
+  if (query.restriction && !query.restriction->admits_types(**types)) {
+    return std::optional<std::vector<std::string>>();
+  }
+  std::vector<std::string> names;
+  for (const auto& type : (*types)->as_array()) {
+    if (type.is_string()) names.emplace_back(type.as_string());
+  }
+  return std::optional<std::vector<std::string>>(std::move(names));
 }
 
 // The current types, else the last recorded ones; nullopt when the entity never existed.

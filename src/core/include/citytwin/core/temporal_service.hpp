@@ -107,6 +107,8 @@ class TemporalService {
                                      std::string_view type) const;
   Result<std::optional<boost::json::value>> types_of(std::string_view tenant,
                                                      std::string_view id) const;
+  Result<std::optional<std::vector<std::string>>> admitted_type_names(
+      std::string_view tenant, std::string_view id, const EntityQuery& query) const;
 
   Result<store::HistorySample> find_instance(std::string_view tenant, std::string_view id,
                                              std::string_view attribute,
