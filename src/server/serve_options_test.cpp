@@ -35,6 +35,19 @@ TEST(ServeOptions, LoadsEveryKindOfKey) {
   std::remove(path.c_str());
 }
 
+TEST(ServeOptions, LoadsTheReadCacheSizesAndRejectsNegativeOnes) {
+  auto path = write_temp("[storage]\nblock_cache_mb = 8\nentity_cache_mb = 0\n");
+  ServeOptions options;
+  ASSERT_TRUE(load_config_file(path, options).ok());
+  EXPECT_EQ(options.block_cache_mb, 8u);
+  EXPECT_EQ(options.entity_cache_mb, 0u);  // 0 turns the entity read cache off
+  std::remove(path.c_str());
+  auto bad = write_temp("[storage]\nentity_cache_mb = -1\n");
+  ServeOptions fresh;
+  EXPECT_FALSE(load_config_file(bad, fresh).ok());
+  std::remove(bad.c_str());
+}
+
 TEST(ServeOptions, LoadsTheSecurityKeys) {
   auto path = write_temp(
       "[security]\ntls_cert = \"/c.pem\"\ntls_key = \"/k.pem\"\n"

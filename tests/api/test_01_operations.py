@@ -46,6 +46,28 @@ def test_metrics_exposes_storage_and_allocator_memory(server):
         assert value > 0
 
 
+def test_entity_read_cache_reports_its_size_and_follows_writes(server):
+    """GET by id goes through the entity read cache: a read fills it (its size shows in
+    /metrics) and a PATCH acknowledged afterwards is seen by the next GET."""
+    entity = {"id": "urn:ngsi-ld:Sensor:cache1", "type": "Sensor",
+              "temperature": {"type": "Property", "value": 1}}
+    url = server.url + "/ngsi-ld/v1/entities"
+    assert requests.post(url, json=entity).status_code == 201
+    for value in (2, 3, 4):
+        assert requests.get(f"{url}/{entity['id']}").status_code == 200
+        patch = requests.patch(f"{url}/{entity['id']}/attrs",
+                               json={"temperature": {"type": "Property", "value": value}})
+        assert patch.status_code == 204
+        body = requests.get(f"{url}/{entity['id']}", params={"options": "keyValues"}).json()
+        assert body["temperature"] == value
+    text = requests.get(server.url + "/metrics").text
+    line = next(l for l in text.splitlines()
+                if l.startswith('citytwin_storage_memory_bytes{component="entity_cache"}'))
+    assert float(line.rsplit(" ", 1)[1]) > 0
+    assert requests.delete(f"{url}/{entity['id']}").status_code == 204
+    assert requests.get(f"{url}/{entity['id']}").status_code == 404
+
+
 def test_unknown_path_is_problem_details_404(server):
     response = requests.get(server.url + "/no/such/thing")
     assert response.status_code == 404
