@@ -482,3 +482,66 @@ def test_temporal_pages_by_type_cover_every_entity_once(server):
     assert sorted(g["max"][0][0] for g in groups) == [0, 10]
     too_large = requests.get(url, params={"type": "Pager", "lastN": "1", "limit": 1001})
     assert too_large.status_code == 403, too_large.text
+
+
+def test_bulk_history_import_reads_edits_and_survives_sigkill():
+    """A history import with thousands of instances of one attribute in one request: the store
+    packs whole chunks of it at once (docs/storage.md, "Bulk appends"). Reading, paging,
+    aggregating, lastN, editing one instance and a SIGKILL all see exactly what was sent."""
+    server = CityTwinServer().start()
+    try:
+        entity_id = "urn:ngsi-ld:Sensor:bulk"
+        count = 2500
+
+        def at(minute):
+            return f"2026-03-{1 + minute // 1440:02d}T{minute // 60 % 24:02d}:{minute % 60:02d}:00.000Z"
+
+        sent = [round(15 + (m % 97) * 0.25 - (m % 7) * 0.5, 2) for m in range(count)]
+        response = requests.post(server.url + TEMPORAL, json={
+            "id": entity_id, "type": "Sensor",
+            "temperature": [{"type": "Property", "value": v, "observedAt": at(m)}
+                            for m, v in enumerate(sent)]})
+        assert response.status_code == 201, response.text
+
+        def everything():
+            seen, params = [], {"timerel": "after", "timeAt": "2026-02-28T00:00:00Z"}
+            for _ in range(20):
+                page = requests.get(temporal_url(server, entity_id), params=params)
+                assert page.status_code in (200, 206), page.text
+                seen += page.json().get("temperature", [])
+                if page.status_code == 200:
+                    return seen
+                params = {"timerel": "after",
+                          "timeAt": page.headers["Content-Range"].split(" ")[1][:-2].split("Z-")[1]}
+            raise AssertionError("too many pages")
+
+        def check(expected):
+            seen = everything()
+            assert [i["value"] for i in seen] == expected
+            assert [i["observedAt"] for i in seen] == [at(m) for m in range(count)]
+            assert len({i["instanceId"] for i in seen}) == count
+            last = history(server, entity_id, lastN="3")["temperature"]
+            assert [i["value"] for i in last] == expected[-3:]
+            whole = history(server, entity_id, options="aggregatedValues",
+                            aggrMethods="max,min,sum,totalCount", attrs="temperature",
+                            timerel="after", timeAt="2026-02-28T00:00:00Z")["temperature"]
+            assert [p[0] for p in whole["totalCount"]] == [count]
+            assert [p[0] for p in whole["max"]] == [max(expected)]
+            assert [p[0] for p in whole["min"]] == [min(expected)]
+            assert abs(whole["sum"][0][0] - sum(expected)) < 1e-6
+            return seen
+
+        seen = check(sent)
+        # Edit one instance in the middle of the import, then kill the server.
+        middle = seen[1500]["instanceId"]
+        url = f"{temporal_url(server, entity_id)}/attrs/temperature/{quote(middle)}"
+        patched = requests.patch(url, json={"type": "Property", "value": 99.5,
+                                            "observedAt": at(1500)})
+        assert patched.status_code == 204, patched.text
+        sent[1500] = 99.5
+        check(sent)
+        server.kill()
+        server.start()
+        check(sent)
+    finally:
+        server.cleanup()

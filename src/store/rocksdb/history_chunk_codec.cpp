@@ -358,23 +358,21 @@ bool key_less(const HistorySample& a, const HistorySample& b) {
 
 }  // namespace
 
-Result<std::string> encode_history_chunk(std::span<const HistorySample> samples) {
+namespace {
+
+// Everything of a chunk but the sequences section and the checksum; `sequences` gets the
+// samples' sequences when asked for.
+Result<PreparedHistoryChunk> encode_parts(std::span<const HistorySample> samples,
+                                          std::vector<std::int64_t>* sequences) {
   if (samples.size() > series::kMaxChunkSamples) {
     return make_error(ErrorKind::kInternalError, "storage: history chunk too large");
   }
-  // The series builder sorts by time (stably); sorted input keeps every column aligned.
-  for (std::size_t i = 1; i < samples.size(); ++i) {
-    if (key_less(samples[i], samples[i - 1])) {
-      return make_error(ErrorKind::kInternalError, "storage: history chunk samples not sorted");
-    }
-  }
   series::ChunkBuilder builder;
-  std::vector<std::int64_t> sequences;
   std::string deleted((samples.size() + 7) / 8, '\0');
   bool any_deleted = false;
   std::vector<std::string> residuals;
   StatsBuilder stats;
-  sequences.reserve(samples.size());
+  if (sequences != nullptr) sequences->reserve(samples.size());
   residuals.reserve(samples.size());
   for (std::size_t i = 0; i < samples.size(); ++i) {
     const HistorySample& sample = samples[i];
@@ -388,7 +386,7 @@ Result<std::string> encode_history_chunk(std::span<const HistorySample> samples)
     point.boolean = split.value.boolean;
     point.text = std::move(split.value.text);
     builder.add(std::move(point));
-    sequences.push_back(static_cast<std::int64_t>(sample.sequence));
+    if (sequences != nullptr) sequences->push_back(static_cast<std::int64_t>(sample.sequence));
     if (sample.deleted) {
       any_deleted = true;
       deleted[i / 8] = static_cast<char>(deleted[i / 8] | (1 << (i % 8)));
@@ -398,15 +396,56 @@ Result<std::string> encode_history_chunk(std::span<const HistorySample> samples)
   auto chunk = builder.finish();
   if (!chunk.ok()) return std::move(chunk).error();
   std::vector<std::string_view> residual_views(residuals.begin(), residuals.end());
+  PreparedHistoryChunk parts;
+  parts.count = samples.size();
+  series::append_u8(parts.head, kHistoryChunkVersion);
+  series::append_section(parts.head, stats.encode());
+  series::append_section(parts.head, *chunk);
+  series::append_section(parts.tail, any_deleted ? deleted : std::string());
+  series::append_section(parts.tail,
+                         series::encode_text_column(series::make_text_column(residual_views)));
+  return parts;
+}
+
+std::string assemble(const PreparedHistoryChunk& parts, std::span<const std::int64_t> sequences) {
   std::string out;
-  series::append_u8(out, kHistoryChunkVersion);
-  series::append_section(out, stats.encode());
-  series::append_section(out, *chunk);
-  series::append_section(out, series::encode_timestamps(sequences));
-  series::append_section(out, any_deleted ? deleted : std::string());
-  series::append_section(out, series::encode_text_column(series::make_text_column(residual_views)));
+  std::string encoded_sequences = series::encode_timestamps(sequences);
+  out.reserve(parts.head.size() + parts.tail.size() + encoded_sequences.size() + 16);
+  out += parts.head;
+  series::append_section(out, encoded_sequences);
+  out += parts.tail;
   series::append_u32(out, series::crc32c(out));
   return out;
+}
+
+}  // namespace
+
+Result<std::string> encode_history_chunk(std::span<const HistorySample> samples) {
+  // The series builder sorts by time (stably); sorted input keeps every column aligned.
+  for (std::size_t i = 1; i < samples.size(); ++i) {
+    if (key_less(samples[i], samples[i - 1])) {
+      return make_error(ErrorKind::kInternalError, "storage: history chunk samples not sorted");
+    }
+  }
+  std::vector<std::int64_t> sequences;
+  auto parts = encode_parts(samples, &sequences);
+  if (!parts.ok()) return std::move(parts).error();
+  return assemble(*parts, sequences);
+}
+
+Result<PreparedHistoryChunk> prepare_history_chunk(std::span<const HistorySample> samples) {
+  for (std::size_t i = 1; i < samples.size(); ++i) {
+    if (samples[i].modified_at <= samples[i - 1].modified_at) {
+      return make_error(ErrorKind::kInternalError,
+                        "storage: bulk history chunk samples not strictly increasing");
+    }
+  }
+  return encode_parts(samples, nullptr);
+}
+
+std::string finish_history_chunk(const PreparedHistoryChunk& prepared, std::uint64_t sequence) {
+  std::vector<std::int64_t> sequences(prepared.count, static_cast<std::int64_t>(sequence));
+  return assemble(prepared, sequences);
 }
 
 namespace {

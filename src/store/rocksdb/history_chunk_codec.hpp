@@ -51,6 +51,20 @@ inline constexpr std::uint8_t kHistoryChunkVersionWithoutStats = 1;
 // than a series chunk holds.
 Result<std::string> encode_history_chunk(std::span<const HistorySample> samples);
 
+// A chunk encoded before its samples have their sequence: a bulk append (docs/storage.md,
+// "Bulk appends") is numbered only when the commit queue takes it, and encoding a thousand
+// samples must not happen under the queue's lock. All of its samples get the same sequence.
+struct PreparedHistoryChunk {
+  std::string head;  // version, statistics and series chunk sections
+  std::string tail;  // deleted flags and residuals sections
+  std::size_t count = 0;
+};
+// `samples` of one instance with strictly increasing modified_at; their sequence is ignored.
+Result<PreparedHistoryChunk> prepare_history_chunk(std::span<const HistorySample> samples);
+// The chunk with every sample numbered `sequence`: the bytes encode_history_chunk gives for
+// the same samples carrying that sequence.
+std::string finish_history_chunk(const PreparedHistoryChunk& prepared, std::uint64_t sequence);
+
 // What peek_history_chunk reads without decoding: enough to skip a chunk outside a range,
 // and (version 2) the statistics of its samples, checksum verified.
 struct HistoryChunkSummary {

@@ -268,6 +268,36 @@ TEST(HistoryChunkCodec, RefusesUnsortedSamples) {
   EXPECT_FALSE(encode_history_chunk(samples).ok());
 }
 
+// A bulk append's chunk is encoded before its write is numbered, then finished with the
+// write's sequence: the same bytes as encoding the numbered samples at once.
+TEST(HistoryChunkCodec, APreparedChunkFinishesToTheSameBytes) {
+  std::vector<HistorySample> samples;
+  std::mt19937_64 random(5);
+  for (int i = 0; i < 700; ++i) {
+    boost::json::value value = i % 50 == 0 ? boost::json::value("text")
+                                           : boost::json::value(std::int64_t(random() % 4000));
+    std::int64_t at = kStart + std::int64_t{i} * 60'000'000;
+    samples.push_back(property(at, 0, value, at - 5));
+  }
+  samples[9].deleted = true;
+  samples[9].instance.clear();
+  auto prepared = prepare_history_chunk(samples);
+  ASSERT_TRUE(prepared.ok()) << prepared.error().detail;
+  for (std::uint64_t sequence : {std::uint64_t{1}, std::uint64_t{123'456'789}}) {
+    for (HistorySample& sample : samples) sample.sequence = sequence;
+    auto whole = encode_history_chunk(samples);
+    ASSERT_TRUE(whole.ok());
+    std::string finished = finish_history_chunk(*prepared, sequence);
+    EXPECT_EQ(finished, *whole);
+    auto decoded = decode_history_chunk(finished, kAttribute, "");
+    ASSERT_TRUE(decoded.ok());
+    EXPECT_EQ(*decoded, samples);
+  }
+  // Equal or decreasing instants cannot share one sequence: refused.
+  samples[5].modified_at = samples[4].modified_at;
+  EXPECT_FALSE(prepare_history_chunk(samples).ok());
+}
+
 TEST(HistoryChunkCodec, PeekReadsCountAndTimeBounds) {
   std::vector<HistorySample> samples{property(kStart, 1, 1.0), property(kStart + 50, 2, 2.0),
                                      property(kStart + 90, 3, 3.0)};

@@ -196,6 +196,7 @@ TEST(HistoryCompaction, APassThatPacksManyRowsReclaimsTheirDisk) {
     testing::TempDir dir;
     RocksDbOptions options = compacting_options(dir.path(), 64, 4);
     options.history_compaction.reclaim_after_rows = reclaim ? 1000 : 0;
+    options.history_compaction.pack_bulk_appends = false;  // raw rows are what it reclaims
     std::vector<HistorySample> before;
     {
       auto store = open(options);
@@ -729,6 +730,7 @@ TEST(HistoryCompaction, ACorruptChunkIsAnErrorNotACrash) {
 TEST(HistoryCompaction, LargeBacklogsAreCompactedInBoundedSteps) {
   testing::TempDir dir;
   RocksDbOptions options = compacting_options(dir.path(), 2, 4);  // steps of 32 samples
+  options.history_compaction.pack_bulk_appends = false;           // a raw backlog
   std::vector<HistorySample> before;
   {
     auto store = open(options);
@@ -743,6 +745,173 @@ TEST(HistoryCompaction, LargeBacklogsAreCompactedInBoundedSteps) {
   auto counts = key_counts(dir.path());
   EXPECT_EQ(counts["history"], 0u);
   EXPECT_EQ(counts["history_chunks"], 251u);
+}
+
+// Bulk appends (history_bulk_chunks.hpp): a write with at least chunk_samples samples of one
+// instance stores whole chunks at once; the rest stays raw for the compactor.
+std::vector<HistorySample> series_of(std::string dataset, std::int64_t from, int count) {
+  std::vector<HistorySample> samples;
+  for (int i = 0; i < count; ++i) {
+    samples.push_back(temperature(dataset, from + i * kMinute, 20 + i % 17 * 0.25));
+  }
+  return samples;
+}
+
+TEST(HistoryBulkChunks, WholeChunksOfABulkAppendAreStoredCompressedAtOnce) {
+  std::map<bool, std::vector<HistorySample>> read_back;
+  for (bool pack : {false, true}) {
+    testing::TempDir dir;
+    RocksDbOptions options = compacting_options(dir.path(), 1024, 64);
+    options.history_compaction.pack_bulk_appends = pack;
+    {
+      auto store = open(options);
+      ASSERT_NE(store, nullptr);
+      append(*store, "urn:s", series_of("", kStart, 2500));
+      read_back[pack] = read(*store, "urn:s");
+    }
+    auto counts = key_counts(dir.path());
+    EXPECT_EQ(counts["history_chunks"], pack ? 2u : 0u);
+    EXPECT_EQ(counts["history"], pack ? 452u : 2500u);
+    auto store = open(options);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(read(*store, "urn:s"), read_back[pack]);  // after a reopen too
+    ASSERT_TRUE(store->compact_history().ok());
+    EXPECT_EQ(read(*store, "urn:s"), read_back[pack]);
+  }
+  ASSERT_EQ(read_back[true].size(), 2500u);
+  EXPECT_EQ(read_back[true], read_back[false]);  // sequences (instance ids) included
+}
+
+TEST(HistoryBulkChunks, AppendsThatCouldOverlapStayRaw) {
+  testing::TempDir dir;
+  RocksDbOptions options = compacting_options(dir.path(), 16, 4);
+  auto oracle = make_memory_store();
+  std::vector<Change> written;
+  {
+    auto store = open(options);
+    ASSERT_NE(store, nullptr);
+    auto both = [&](Change change) {
+      ASSERT_TRUE(store->apply("t", std::span<const Change>(&change, 1)).ok());
+      ASSERT_TRUE(oracle->apply("t", std::span<const Change>(&change, 1)).ok());
+    };
+    // A newer sample exists: an older bulk append would reach into it.
+    append(*store, "urn:a", series_of("", kStart + 1000 * kMinute, 1));
+    append(*oracle, "urn:a", series_of("", kStart + 1000 * kMinute, 1));
+    Change older = Change::history_only("urn:a");
+    older.history = series_of("", kStart, 40);
+    both(older);
+    // Not strictly increasing.
+    Change unordered = Change::history_only("urn:b");
+    unordered.history = series_of("", kStart, 40);
+    std::swap(unordered.history[3], unordered.history[4]);
+    both(unordered);
+    // Numbered samples (overwrites) are never packed.
+    Change numbered = Change::history_only("urn:c");
+    numbered.history = series_of("", kStart, 40);
+    for (HistorySample& sample : numbered.history) sample.sequence = 7;
+    both(numbered);
+    // One instance written by two changes of one write.
+    std::vector<Change> twice(2, Change::history_only("urn:d"));
+    twice[0].history = series_of("", kStart, 20);
+    twice[1].history = series_of("", kStart + 10 * kMinute + 1, 20);
+    ASSERT_TRUE(store->apply("t", twice).ok());
+    ASSERT_TRUE(oracle->apply("t", twice).ok());
+    for (std::string_view entity : {"urn:a", "urn:b", "urn:c", "urn:d"}) {
+      EXPECT_EQ(without_sequences(read(*store, entity)), without_sequences(read(*oracle, entity)))
+          << entity;
+    }
+  }
+  EXPECT_EQ(key_counts(dir.path())["history_chunks"], 0u);
+}
+
+// Random bulk appends (newer than the instance's history or not, several instances in one
+// change), small appends, edits, erasures, retention and compaction passes: always the same
+// answers as the memory store.
+TEST(HistoryBulkChunks, MatchesTheMemoryStoreThroughRandomBulkAppendsAndEdits) {
+  testing::TempDir dir;
+  RocksDbOptions options = compacting_options(dir.path(), 8, 3);
+  auto store = open(options);
+  ASSERT_NE(store, nullptr);
+  auto oracle = make_memory_store();
+  std::mt19937_64 random(2026);
+  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(random() % n); };
+  std::set<std::int64_t> used;
+  std::int64_t newest = kStart;
+  const std::vector<std::string> datasets = {"", "urn:a", "urn:b"};
+  auto both = [&](const Change& change) {
+    ASSERT_TRUE(store->apply("t", std::span<const Change>(&change, 1)).ok());
+    ASSERT_TRUE(oracle->apply("t", std::span<const Change>(&change, 1)).ok());
+  };
+  auto find = [&](const EntityStore& in, const HistorySample& like) {
+    for (const HistorySample& s :
+         read(in, "urn:r", like.attribute, HistoryRange{like.modified_at, like.modified_at + 1})) {
+      if (s.dataset_id == like.dataset_id) return s;
+    }
+    ADD_FAILURE() << "sample not found";
+    return like;
+  };
+  for (int step = 0; step < 250; ++step) {
+    std::vector<HistorySample> existing = read(*oracle, "urn:r");
+    std::size_t action = pick(10);
+    if (action < 5 || existing.empty()) {
+      Change change = Change::history_only("urn:r");
+      for (std::size_t run = 0, runs = 1 + pick(2); run < runs; ++run) {
+        // Mostly after everything (an import going forward), sometimes into the past.
+        std::int64_t at =
+            pick(4) == 0 ? kStart + static_cast<std::int64_t>(pick(400)) * 1000 : newest + 1000;
+        const std::string& dataset = datasets[pick(datasets.size())];
+        for (std::size_t i = 0, n = 1 + pick(30); i < n; ++i, at += 1000 * (1 + pick(3))) {
+          if (!used.insert(at).second) continue;
+          newest = std::max(newest, at);
+          change.history.push_back(temperature(dataset, at, static_cast<double>(pick(400))));
+        }
+      }
+      both(change);
+    } else if (action < 7) {
+      const HistorySample& target = existing[pick(existing.size())];
+      HistorySample replacement = temperature(target.dataset_id, target.modified_at, 999);
+      Change in_store = Change::history_only("urn:r");
+      in_store.history = {replacement};
+      in_store.history[0].sequence = find(*store, target).sequence;
+      Change in_oracle = Change::history_only("urn:r");
+      in_oracle.history = {replacement};
+      in_oracle.history[0].sequence = find(*oracle, target).sequence;
+      ASSERT_TRUE(store->apply("t", std::span<const Change>(&in_store, 1)).ok());
+      ASSERT_TRUE(oracle->apply("t", std::span<const Change>(&in_oracle, 1)).ok());
+    } else if (action == 7) {
+      const HistorySample& target = existing[pick(existing.size())];
+      for (EntityStore* in : {store.get(), oracle.get()}) {
+        HistorySample found = find(*in, target);
+        Change change = Change::history_only("urn:r");
+        change.erase_history = {
+            HistoryErase{target.attribute, target.dataset_id,
+                         HistoryErase::Sample{found.modified_at, found.sequence}, std::nullopt}};
+        ASSERT_TRUE(in->apply("t", std::span<const Change>(&change, 1)).ok());
+      }
+    } else if (action == 8 && pick(3) == 0) {
+      Change change = Change::history_only("urn:r");
+      HistoryErase trim;
+      trim.attribute = kTemperature;
+      trim.before = existing[pick(existing.size())].modified_at;
+      change.erase_history = {trim};
+      both(change);
+    } else {
+      ASSERT_TRUE(store->compact_history().ok());
+    }
+    ASSERT_EQ(without_sequences(read(*store, "urn:r")), without_sequences(read(*oracle, "urn:r")))
+        << "step " << step;
+    std::int64_t from = kStart + static_cast<std::int64_t>(pick(400 + step * 40)) * 1000;
+    HistoryRange range{from, from + static_cast<std::int64_t>(pick(200)) * 1000};
+    std::size_t limit = 1 + pick(40);
+    ASSERT_EQ(without_sequences(read(*store, "urn:r", kTemperature, range, limit)),
+              without_sequences(read(*oracle, "urn:r", kTemperature, range, limit)))
+        << "step " << step;
+  }
+  std::vector<HistorySample> before = read(*store, "urn:r");
+  store.reset();
+  store = open(options);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(read(*store, "urn:r"), before);
 }
 
 }  // namespace

@@ -72,6 +72,7 @@
 #include "db_options.hpp"
 #include "entity_locks.hpp"
 #include "entity_read_cache.hpp"
+#include "history_bulk_chunks.hpp"
 #include "history_chunk_store.hpp"
 #include "history_codec.hpp"
 #include "key_codec.hpp"
@@ -541,6 +542,8 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
     if (!explode.ok()) return std::move(explode).error();
     auto trims = history_trims(tenant, changes);
     if (!trims.ok()) return std::move(trims).error();
+    auto bulk = bulk_chunks(tenant, changes);
+    if (!bulk.ok()) return std::move(bulk).error();
     kv::WritePlan plan = kv::plan_apply(tenant, changes, *before);
     // Entity documents this plan writes: out of the read cache until the batch is in the
     // database (entity_read_cache.hpp).
@@ -565,7 +568,8 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
         CT_RETURN_IF_ERROR(kv::fill_trim(history_families(), trim, cutoff, batch));
       }
       CT_RETURN_IF_ERROR(fill_documents(changes, batch));
-      return fill_history(tenant, changes, sequence, batch);
+      CT_RETURN_IF_ERROR(kv::fill_bulk_chunks(history_families(), *bulk, sequence, batch));
+      return fill_history(tenant, changes, *bulk, sequence, batch);
     };
     auto sequence = queue_->submit(plan, fill, std::move(after_commit));
     if (!sequence) {  // not queued: after_commit will never run
@@ -638,8 +642,10 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
   // History samples are keyed by the write's sequence number too: two samples of one
   // instance stamped in the same microsecond by different writes stay apart.
   Status fill_history(std::string_view tenant, std::span<const Change> changes,
-                      std::uint64_t sequence, rocksdb::WriteBatch& batch) const {
-    for (const Change& change : changes) {
+                      const kv::BulkChunkPlan& packed, std::uint64_t sequence,
+                      rocksdb::WriteBatch& batch) const {
+    for (std::size_t c = 0; c < changes.size(); ++c) {
+      const Change& change = changes[c];
       for (const HistoryErase& erase : change.erase_history) {
         CT_RETURN_IF_ERROR(fill_history_erase(tenant, change.id, erase, batch));
       }
@@ -653,7 +659,9 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
             batch.Put(family(Family::kHistoryTypes), kv::term_key(tenant, type, change.id), ""),
             "building the write batch"));
       }
-      for (const HistorySample& sample : change.history) {
+      for (std::size_t i = 0; i < change.history.size(); ++i) {
+        if (packed.is_packed(c, i)) continue;  // in a chunk of fill_bulk_chunks()
+        const HistorySample& sample = change.history[i];
         std::uint64_t key_sequence = sample.sequence != 0 ? sample.sequence : sequence;
         CT_RETURN_IF_ERROR(
             kv::to_status(batch.Put(family(Family::kHistory),
@@ -723,6 +731,18 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
   // again later. Called under the entities' locks; waiting for every submitted write to be
   // durable first makes the chunks read here current (an earlier edit of this entity may
   // still be queued), and the locks keep them so until this write is queued.
+  // Bulk appends packed into chunks by the write itself (history_bulk_chunks.hpp). Waits for
+  // every submitted write to be durable first, as chunks_to_explode() does: the entity locks
+  // keep new writes of these entities out, so the database then shows all their history.
+  Result<kv::BulkChunkPlan> bulk_chunks(std::string_view tenant, std::span<const Change> changes) {
+    const std::size_t chunk_samples = std::max<std::size_t>(compaction_.chunk_samples, 1);
+    if (!compaction_.pack_bulk_appends || !kv::has_bulk_candidates(changes, chunk_samples)) {
+      return kv::BulkChunkPlan{};
+    }
+    CT_RETURN_IF_ERROR(queue_->wait_durable(queue_->last_submitted()));
+    return kv::plan_bulk_chunks(history_families(), tenant, changes, chunk_samples);
+  }
+
   Result<std::vector<std::pair<std::string, kv::ChunkToExplode>>> chunks_to_explode(
       std::string_view tenant, std::span<const Change> changes) {
     std::vector<std::pair<std::string, kv::ChunkToExplode>> chunks;

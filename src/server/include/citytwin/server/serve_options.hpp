@@ -64,6 +64,10 @@ struct ServeOptions {
   std::size_t history_compact_min_samples = 64;
   std::size_t history_chunk_samples = 1024;
   std::uint64_t history_compact_interval_ms = 60000;
+  // A write appending at least history_chunk_samples samples to one attribute instance (a
+  // history import) stores whole chunks of them compressed at once (docs/storage.md, "Bulk
+  // appends") instead of raw rows for the compactor. Default true.
+  bool history_pack_bulk_appends = true;
   // Seconds between history retention passes (core::RetentionService; the rules are set per
   // tenant through /citytwin/v1/retention). 0: no background passes. Default 3600.
   std::uint64_t retention_interval_s = 3600;

@@ -33,6 +33,10 @@ struct HistoryCompactionOptions {
   // their SST files until RocksDB's own compactions reach them, about 20 bytes per point on
   // disk after a bulk load against 1 in the chunks. Default 65536; 0 never.
   std::size_t reclaim_after_rows = 65'536;
+  // A write that appends at least chunk_samples samples to one instance (a history import)
+  // puts whole chunks of them straight into the chunk family instead of raw rows
+  // (docs/storage.md, "Bulk appends"). Default true.
+  bool pack_bulk_appends = true;
 };
 
 // How the RocksDB store opens its database. The defaults suit a small machine (2 cores,
