@@ -98,22 +98,25 @@ std::string instance_prefix_of(std::string_view tenant, std::string_view entity,
   return prefix;
 }
 
-// Packs whole chunks of one instance's samples (indices into change.history, in order).
+// Packs all of one instance's samples (indices into change.history, in order) into chunks of
+// near-equal size, at most chunk_samples each. Leaving the remainder raw would make the next
+// compaction pass rewrite every chunk between two such remainders (it rewrites the chunks
+// reaching into the span of the raw rows it packs).
 Status pack_instance(const Change& change, const std::vector<std::size_t>& indices,
                      std::string instance_prefix, std::size_t chunk_samples,
                      std::vector<bool>& packed, std::vector<BulkChunk>& chunks) {
-  const std::size_t whole = indices.size() / chunk_samples * chunk_samples;
+  const std::size_t pieces = (indices.size() + chunk_samples - 1) / chunk_samples;
   std::vector<HistorySample> piece;
-  for (std::size_t begin = 0; begin < whole; begin += chunk_samples) {
+  for (std::size_t p = 0; p < pieces; ++p) {
+    const std::size_t begin = indices.size() * p / pieces;
+    const std::size_t end = indices.size() * (p + 1) / pieces;
     piece.clear();
-    for (std::size_t k = begin; k < begin + chunk_samples; ++k) {
-      piece.push_back(change.history[indices[k]]);
-    }
+    for (std::size_t k = begin; k < end; ++k) piece.push_back(change.history[indices[k]]);
     auto prepared = prepare_history_chunk(piece);
     if (!prepared.ok()) return std::move(prepared).error();
     chunks.push_back(
         BulkChunk{instance_prefix, piece.front().modified_at, std::move(prepared).value()});
-    for (std::size_t k = begin; k < begin + chunk_samples; ++k) packed[indices[k]] = true;
+    for (std::size_t k = begin; k < end; ++k) packed[indices[k]] = true;
   }
   return ok_status();
 }

@@ -18,9 +18,9 @@
 // A write that appends many samples to one attribute instance (a history import through
 // POST /temporal/entities, thousands of samples per request) would otherwise put one raw row
 // per sample, which RocksDB logs, flushes and compacts, and which the history compactor then
-// reads back, packs and deletes: most of the CPU of a bulk load. Here the store packs whole
-// chunks of such a write itself, in the write's own atomic batch, and keeps only the rest
-// (fewer than a chunk's worth) as raw rows for the compactor.
+// reads back, packs and deletes: most of the CPU of a bulk load. Here the store packs such an
+// instance's samples into chunks of near-equal size (at most chunk_samples each) itself, in
+// the write's own atomic batch, so the compactor has nothing left to do for them.
 //
 // The chunks keep the compactor's invariant that an instance's chunks never overlap: only
 // samples newer than everything the instance holds are packed (checked under the entity's
@@ -51,7 +51,7 @@ struct BulkChunkPlan {
 // nothing (the caller then waits for durability).
 bool has_bulk_candidates(std::span<const Change> changes, std::size_t chunk_samples);
 
-// Packs whole chunks of the candidates whose first sample is newer than every sample the instance
+// Packs the candidates whose first sample is newer than every sample the instance
 // holds in the database (raw or chunked). The caller holds the entity locks and has waited for
 // every submitted write to be durable, so the database is the whole story.
 Result<BulkChunkPlan> plan_bulk_chunks(const HistoryFamilies& families, std::string_view tenant,
