@@ -2,6 +2,8 @@
 // /temporal/entities, POST /temporal/entities/{id}/attrs, DELETE /temporal/entities/{id},
 // DELETE .../attrs/{attrId}, PATCH and DELETE .../attrs/{attrId}/{instanceId}. They edit
 // the recorded history only; the current state is the entity API's.
+#include <span>
+
 #include "citytwin/model/attribute_parser.hpp"
 #include "citytwin/model/entity_form.hpp"
 #include "citytwin/model/entity_parser.hpp"
@@ -26,7 +28,11 @@ Result<json::object> temporal_attributes(const json::object& body,
   json::object attrs;
   for (const auto& [name, member] : body) {
     if (is_entity_member(name)) continue;
-    const json::array list = member.is_array() ? member.get_array() : json::array{member};
+    // A view, not a copy: an import's list holds thousands of instances.
+    std::span<const json::value> list =
+        member.is_array()
+            ? std::span<const json::value>(member.get_array().data(), member.get_array().size())
+            : std::span<const json::value>(&member, 1);
     if (list.empty()) return bad("attribute " + std::string(name) + " has no instance");
     for (const auto& instance : list) {
       if (!instance.is_object()) {
@@ -62,11 +68,12 @@ Response create_temporal_entity(Request& request, NgsiApi& api) {
   auto attrs = temporal_attributes(**body, *write->env.context);
   if (!attrs) return fail(attrs.error());
   (*entity)[form::kAttrs] = std::move(*attrs);
-  auto created = api.temporal.add_history(write->env.tenant, *entity);
+  std::string location =
+      location_of("/ngsi-ld/v1/temporal/entities/", entity->at(form::kId).as_string());
+  auto created = api.temporal.add_history(write->env.tenant, std::move(*entity));
   if (!created) return fail(created.error());
   if (!*created) return Response::empty(204);
-  return Response::empty(201).header(
-      "Location", location_of("/ngsi-ld/v1/temporal/entities/", entity->at(form::kId).as_string()));
+  return Response::empty(201).header("Location", location);
 }
 
 Response append_temporal_attributes(Request& request, NgsiApi& api) {
@@ -79,7 +86,7 @@ Response append_temporal_attributes(Request& request, NgsiApi& api) {
   auto attrs = temporal_attributes(**body, *write->env.context);
   if (!attrs) return fail(attrs.error());
   if (attrs->empty()) return fail(bad("the body has no attribute"));
-  auto status = api.temporal.append_history(write->env.tenant, *id, *attrs);
+  auto status = api.temporal.append_history(write->env.tenant, *id, std::move(*attrs));
   if (!status.ok()) return fail(status.error());
   return Response::empty(204);
 }

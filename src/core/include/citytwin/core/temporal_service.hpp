@@ -75,10 +75,10 @@ class TemporalService {
   // POST /temporal/entities: `entity` is a stored-form entity whose attributes may hold any
   // number of instances, datasetIds repeating. Adds them to its history; true when the entity
   // had neither a current state nor a history (its types are then recorded with it).
-  Result<bool> add_history(std::string_view tenant, const boost::json::object& entity);
+  // Taken by value: the instances are stamped in place (callers with no further use move them).
+  Result<bool> add_history(std::string_view tenant, boost::json::object entity);
   // POST /temporal/entities/{id}/attrs: the same for an entity that exists (NotFound else).
-  Status append_history(std::string_view tenant, std::string_view id,
-                        const boost::json::object& attrs);
+  Status append_history(std::string_view tenant, std::string_view id, boost::json::object attrs);
   // DELETE /temporal/entities/{id}: its whole history; NotFound when it has none.
   Status delete_history(std::string_view tenant, std::string_view id);
   // DELETE /temporal/entities/{id}/attrs/{attrId}: the history of the default instance, of
