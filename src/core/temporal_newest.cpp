@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "citytwin/store/history_chunk_stats.hpp"
@@ -35,24 +36,19 @@ class Handover {
   bool batch(const store::HistoryColumns& batch) {
     if (!wanted(batch.attribute, query_)) return true;
     // A sample older than the batch's own n-th newest cannot be among the newest n: only
-    // the others are rebuilt as instances.
-    times_.clear();
+    // the others are rebuilt as instances. Each selected instant is computed once.
+    selected_.clear();
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (auto time = selected_time(batch, i, query_)) times_.push_back(*time);
+      if (auto time = selected_time(batch, i, query_)) selected_.push_back({*time, i});
     }
     const std::size_t n = *query_.last_n;
     std::optional<std::int64_t> batch_floor;
-    if (n != 0 && times_.size() >= n) {
-      auto nth = times_.end() - static_cast<std::ptrdiff_t>(n);
-      std::nth_element(times_.begin(), nth, times_.end());
-      batch_floor = *nth;
-    }
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      auto time = selected_time(batch, i, query_);
-      if (!time || (batch_floor && *time < *batch_floor)) continue;
+    if (n != 0 && selected_.size() >= n) batch_floor = nth_newest(n);
+    for (const auto& [time, index] : selected_) {
+      if (batch_floor && time < *batch_floor) continue;
       auto floor = newest_kept_(batch.attribute);
-      if (floor && *time < *floor) continue;
-      auto sample = batch.sample(i);
+      if (floor && time < *floor) continue;
+      auto sample = batch.sample(index);
       if (!sample.ok()) {
         failure_ = std::move(sample).error();
         return false;
@@ -73,7 +69,22 @@ class Handover {
   const NewestKept& newest_kept_;
   Status failure_;
   bool stopped_ = false;
-  std::vector<std::int64_t> times_;  // the batch's selected instants
+  // The n-th newest of the batch's selected instants (n <= their count).
+  std::int64_t nth_newest(std::size_t n) {
+    if (n == 1) {
+      std::int64_t newest = selected_.front().first;
+      for (const auto& entry : selected_) newest = std::max(newest, entry.first);
+      return newest;
+    }
+    times_.clear();
+    for (const auto& entry : selected_) times_.push_back(entry.first);
+    auto nth = times_.end() - static_cast<std::ptrdiff_t>(n);
+    std::nth_element(times_.begin(), nth, times_.end());
+    return *nth;
+  }
+
+  std::vector<std::pair<std::int64_t, std::size_t>> selected_;  // instant, batch index
+  std::vector<std::int64_t> times_;
 };
 
 // Whether a chunk noted before `chunk`, of the same instance, may hold an instant newer than

@@ -60,6 +60,12 @@ Result<TextColumn> decode_text_column(std::string_view bytes, std::size_t count)
   }
   int width = index_width(entries);
   if (packed.size() != (count * width + 7) / 8) return corrupt_chunk("text index length");
+  if (width == 0) {
+    // One distinct text (or none): every index is 0 and no bits were written. The usual
+    // case of a chunk's residual texts, where decoding them index by index showed in profiles.
+    column.indices.assign(count, 0);
+    return column;
+  }
   BitReader reader(packed);
   column.indices.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {

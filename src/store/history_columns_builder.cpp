@@ -56,7 +56,7 @@ bool HistoryColumnsBuilder::add_sample(HistorySample sample) {
   push(sample.modified_at, sample.observed_at, sample.deleted, sample.sequence, value.kind, number,
        text);
   batch_.values.scaled.clear();  // a raw row's number is a double: no scaled column
-  origins_.push_back({0, static_cast<std::uint32_t>(raw_samples_.size())});
+  add_origin(0, static_cast<std::uint32_t>(raw_samples_.size()), 1);
   raw_samples_.push_back(std::move(sample));
   return after_push();
 }
@@ -98,6 +98,7 @@ void HistoryColumnsBuilder::keep_scaled(const series::ChunkColumns& from, std::s
 bool HistoryColumnsBuilder::add_entries(const std::string& attribute, const std::string& dataset_id,
                                         const SourceEntries& entries) {
   const series::ChunkColumns& from = *entries.columns;
+  reserve_batch();
   std::size_t begin = entries.begin;
   while (begin < entries.end) {
     if (!switch_instance(attribute, dataset_id)) return false;
@@ -125,9 +126,6 @@ bool HistoryColumnsBuilder::add_entries(const std::string& attribute, const std:
       batch_.deleted.resize(batch_.deleted.size() + count, 0);
       batch_.sequences.insert(batch_.sequences.end(), entries.sequences.begin() + begin,
                               entries.sequences.begin() + end);
-      for (std::size_t i = begin; i < end; ++i) {
-        origins_.push_back({source_index, static_cast<std::uint32_t>(i)});
-      }
     } else {
       for (std::size_t i = begin; i < end; ++i) {
         const bool deleted = is_deleted(entries.deleted_bitmap, i);
@@ -141,19 +139,53 @@ bool HistoryColumnsBuilder::add_entries(const std::string& attribute, const std:
         to.text_indices.push_back(text);
         batch_.deleted.push_back(deleted ? 1 : 0);
         batch_.sequences.push_back(static_cast<std::uint64_t>(entries.sequences[i]));
-        origins_.push_back({source_index, static_cast<std::uint32_t>(i)});
       }
     }
+    add_origin(source_index, static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(count));
     begin = end;
     if (!after_push()) return false;
   }
   return !stopped_;
 }
 
+void HistoryColumnsBuilder::reserve_batch() {
+  // A chunk's run fills most of a batch: one allocation per column for the whole walk (the
+  // batch is cleared, not freed, between flushes) instead of growing each one step by step.
+  series::ChunkColumns& values = batch_.values;
+  if (values.times.capacity() >= kBatchSamples) return;
+  values.times.reserve(kBatchSamples);
+  values.kinds.reserve(kBatchSamples);
+  values.numbers.reserve(kBatchSamples);
+  values.text_indices.reserve(kBatchSamples);
+  values.times2.reserve(kBatchSamples);
+  values.time2_present.reserve(kBatchSamples);
+  values.scaled.reserve(kBatchSamples);
+  batch_.deleted.reserve(kBatchSamples);
+  batch_.sequences.reserve(kBatchSamples);
+}
+
+void HistoryColumnsBuilder::add_origin(std::uint32_t source, std::uint32_t index,
+                                       std::uint32_t count) {
+  // Entries were appended already: the run starts `count` before the batch's end.
+  const auto first = static_cast<std::uint32_t>(batch_.size() - count);
+  if (!origins_.empty()) {
+    const Origin& last = origins_.back();
+    if (last.source == source && last.index + (first - last.first) == index) return;
+  }
+  origins_.push_back({first, source, index});
+}
+
 Result<HistorySample> HistoryColumnsBuilder::rebuild(std::size_t index) const {
-  const Origin& origin = origins_.at(index);
-  if (origin.source == 0) return raw_samples_[origin.index];
-  auto sample = sources_[origin.source - 1]->sample(origin.index);
+  if (index >= batch_.size()) {
+    return make_error(ErrorKind::kInternalError, "history column index out of range");
+  }
+  // The last run starting at or before `index`.
+  auto run = std::upper_bound(origins_.begin(), origins_.end(), index,
+                              [](std::size_t at, const Origin& origin) { return at < origin.first; });
+  const Origin& origin = *std::prev(run);
+  const std::size_t at = origin.index + (index - origin.first);
+  if (origin.source == 0) return raw_samples_[at];
+  auto sample = sources_[origin.source - 1]->sample(at);
   if (!sample.ok()) return sample;
   sample->attribute = batch_.attribute;
   sample->dataset_id = batch_.dataset_id;
@@ -165,7 +197,23 @@ bool HistoryColumnsBuilder::flush() {
   if (batch_.size() == 0) return true;
   batch_.sample = [this](std::size_t index) { return rebuild(index); };
   stopped_ = !visit_(batch_);
-  batch_.values = series::ChunkColumns();
+  clear_batch();
+  return !stopped_;
+}
+
+void HistoryColumnsBuilder::clear_batch() {
+  // clear() keeps each vector's capacity: the next batch of the walk (up to kBatchSamples
+  // entries) reuses the memory instead of allocating and faulting in fresh pages.
+  series::ChunkColumns& values = batch_.values;
+  values.times.clear();
+  values.kinds.clear();
+  values.numbers.clear();
+  values.text_indices.clear();
+  values.dictionary.clear();
+  values.times2.clear();
+  values.time2_present.clear();
+  values.scaled.clear();
+  values.decimal_exponent = 0;
   batch_.deleted.clear();
   batch_.sequences.clear();
   batch_.sample = nullptr;
@@ -173,7 +221,6 @@ bool HistoryColumnsBuilder::flush() {
   raw_samples_.clear();
   sources_.clear();
   dictionary_index_.clear();
-  return !stopped_;
 }
 
 }  // namespace citytwin::store

@@ -500,9 +500,11 @@ Result<HistoryChunkSummary> peek_history_chunk(std::string_view bytes, ChunkPeek
   return summary;
 }
 
-Result<DecodedHistoryChunk> DecodedHistoryChunk::open(std::string_view bytes) {
+Result<DecodedHistoryChunk> DecodedHistoryChunk::open(std::string_view bytes, Checksum checksum) {
   if (bytes.size() < 4) return corrupt("truncated");
-  if (!checksum_matches(bytes)) return corrupt("checksum mismatch");
+  if (checksum == Checksum::kVerify && !checksum_matches(bytes)) {
+    return corrupt("checksum mismatch");
+  }
   series::ByteReader in(bytes.substr(0, bytes.size() - 4));
   auto front = read_front(in);
   if (!front.ok()) return std::move(front).error();
@@ -520,18 +522,22 @@ Result<DecodedHistoryChunk> DecodedHistoryChunk::open(std::string_view bytes) {
   auto sequences = series::decode_timestamps(sequence_bytes, count);
   if (!sequences.ok()) return std::move(sequences).error();
   if (!deleted.empty() && deleted.size() != (count + 7) / 8) return corrupt("bad deleted flags");
-  auto residuals = series::decode_text_column(residual_bytes, count);
-  if (!residuals.ok()) return std::move(residuals).error();
-  if (residuals->indices.size() != count) return corrupt("bad residual count");
-  for (std::uint32_t residual : residuals->indices) {
-    if (residual >= residuals->dictionary.size()) return corrupt("bad residual index");
-  }
   DecodedHistoryChunk out;
   out.columns_ = std::move(*reader).columns();
   out.sequences_ = std::move(*sequences);
   out.deleted_ = std::string(deleted);
-  out.residuals_ = std::move(*residuals);
+  out.residual_bytes_ = std::string(residual_bytes);
   return out;
+}
+
+Status DecodedHistoryChunk::load_residuals() const {
+  const std::size_t count = columns_.size();
+  auto residuals = series::decode_text_column(residual_bytes_, count);
+  if (!residuals.ok()) return std::move(residuals).error();
+  // decode_text_column checked every index against the dictionary.
+  if (residuals->indices.size() != count) return corrupt("bad residual count");
+  residuals_ = std::move(*residuals);
+  return ok_status();
 }
 
 bool DecodedHistoryChunk::deleted(std::size_t index) const {
@@ -545,12 +551,13 @@ std::optional<std::int64_t> DecodedHistoryChunk::observed_at(std::size_t index) 
 }
 
 Result<HistorySample> DecodedHistoryChunk::sample(std::size_t index) const {
+  if (!residuals_) CT_RETURN_IF_ERROR(load_residuals());
   HistorySample sample;
   sample.modified_at = columns_.times[index];
   sample.observed_at = observed_at(index);
   sample.sequence = sequence(index);
   sample.deleted = deleted(index);
-  const std::string& residual = residuals_.dictionary[residuals_.indices[index]];
+  const std::string& residual = residuals_->dictionary[residuals_->indices[index]];
   CT_RETURN_IF_ERROR(restore_instance(residual, columns_, index, sample));
   return sample;
 }

@@ -84,8 +84,12 @@ Result<HistoryChunkSummary> peek_history_chunk(std::string_view bytes,
 // instance rebuilt only when asked (a columnar reader needs the values, not the JSON).
 class DecodedHistoryChunk : public HistorySampleSource {
  public:
-  // Corrupt bytes are an Error (kInternalError), never a crash.
-  static Result<DecodedHistoryChunk> open(std::string_view bytes);
+  // Corrupt bytes are an Error (kInternalError), never a crash. kVerified: the caller has
+  // just checked these very bytes' checksum (peek_history_chunk with statistics), so it is
+  // not computed twice.
+  enum class Checksum { kVerify, kVerified };
+  static Result<DecodedHistoryChunk> open(std::string_view bytes,
+                                          Checksum checksum = Checksum::kVerify);
 
   std::size_t size() const { return columns_.size(); }
   // times = modified_at, times2/time2_present = observed_at, and the value columns hold each
@@ -105,10 +109,16 @@ class DecodedHistoryChunk : public HistorySampleSource {
   Result<HistorySample> sample(std::size_t index) const override;
 
  private:
+  // Decodes the residual texts on the first sample() (most readers never rebuild one, and a
+  // lastN or an aggregation rebuilds one or two): the checksum already covered their bytes.
+  Status load_residuals() const;
+
   series::ChunkColumns columns_;
   std::vector<std::int64_t> sequences_;
   std::string deleted_;  // bitmap, empty when no sample is a deletion
-  series::TextColumn residuals_;
+  std::string residual_bytes_;
+  // Not thread-safe, like the walks that hold a decoded chunk: one reader at a time.
+  mutable std::optional<series::TextColumn> residuals_;
 };
 
 // Rebuilds the samples, filling attribute and dataset_id from the arguments. Corrupt bytes

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <memory>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -409,6 +410,87 @@ TEST(HistoryChunkCodec, CorruptionIsAnErrorNeverACrash) {
     (void)peek_history_chunk(good.substr(0, i), ChunkPeek::kStatistics);
   }
   EXPECT_FALSE(decode_history_chunk(good + "x", kAttribute, "").ok());
+}
+
+}  // namespace
+}  // namespace citytwin::store::kv
+
+namespace citytwin::store::kv {
+namespace {
+
+// HistoryColumnsBuilder records where each batch entry comes from as runs (a raw row, or a
+// stretch of one decoded chunk): every entry of every batch must rebuild to the sample it
+// holds, across batch boundaries and runs cut short, and the columns must match it.
+TEST(HistoryColumnsBuilderTest, EveryEntryRebuildsItsOwnSampleAcrossRunsAndBatches) {
+  std::mt19937_64 random(11);
+  std::vector<HistorySample> expected;
+  std::vector<std::shared_ptr<const DecodedHistoryChunk>> chunks;
+  std::vector<std::vector<HistorySample>> chunk_samples;
+  std::int64_t t = kStart;
+  std::uint64_t sequence = 1;
+  for (int c = 0; c < 4; ++c) {
+    std::vector<HistorySample> samples;
+    const int count = 300 + static_cast<int>(random() % 700);
+    for (int i = 0; i < count; ++i) {
+      t += 1'000'000;
+      samples.push_back(property(t, sequence++, c % 2 == 1 && i % 7 == 0 ? boost::json::value("text")
+                                                           : boost::json::value(i * 0.5),
+                                 t - 5));
+    }
+    auto encoded = encode_history_chunk(samples);
+    ASSERT_TRUE(encoded.ok());
+    auto decoded = DecodedHistoryChunk::open(*encoded);
+    ASSERT_TRUE(decoded.ok());
+    chunks.push_back(std::make_shared<const DecodedHistoryChunk>(std::move(*decoded)));
+    chunk_samples.push_back(std::move(samples));
+  }
+  std::vector<HistorySample> seen;
+  std::size_t batches = 0;
+  HistoryColumnsVisitor visit = [&](const HistoryColumns& batch) {
+    ++batches;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      auto sample = batch.sample(i);
+      EXPECT_TRUE(sample.ok());
+      if (!sample.ok()) return false;
+      EXPECT_EQ(batch.values.times[i], sample->modified_at);
+      EXPECT_EQ(batch.sequences[i], sample->sequence);
+      seen.push_back(*sample);
+    }
+    return true;
+  };
+  HistoryColumnsBuilder builder(visit);
+  auto raw = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      t += 1'000'000;
+      HistorySample sample = property(t, sequence++, 1.25, t);
+      expected.push_back(sample);
+      ASSERT_TRUE(builder.add_sample(sample));
+    }
+  };
+  raw(3);
+  for (std::size_t c = 0; c < chunks.size(); ++c) {
+    // Pieces of the chunk (as a walk hands them over between raw rows), all of it in order.
+    std::size_t begin = 0;
+    const std::size_t size = chunks[c]->size();
+    while (begin < size) {
+      const std::size_t end = std::min(size, begin + 1 + random() % 400);
+      ASSERT_TRUE(builder.add_entries(kAttribute, "",
+                                      SourceEntries{chunks[c], &chunks[c]->columns(),
+                                                    chunks[c]->sequences(),
+                                                    chunks[c]->deleted_bitmap(), begin, end}));
+      for (std::size_t i = begin; i < end; ++i) expected.push_back(chunk_samples[c][i]);
+      begin = end;
+      if (random() % 3 == 0) raw(1 + static_cast<int>(random() % 3));
+    }
+  }
+  ASSERT_TRUE(builder.flush());
+  EXPECT_GT(batches, 2u);
+  ASSERT_EQ(seen.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(seen[i].modified_at, expected[i].modified_at) << i;
+    EXPECT_EQ(seen[i].sequence, expected[i].sequence) << i;
+    EXPECT_EQ(seen[i].instance, expected[i].instance) << i;
+  }
 }
 
 }  // namespace

@@ -52,9 +52,12 @@ class HistoryColumnsBuilder {
   bool flush();
 
  private:
+  // Where batch entries [first, next run's first) come from: consecutive entries of one
+  // source (a chunk's run) are one Origin, not one per sample.
   struct Origin {
+    std::uint32_t first = 0;   // the batch entry the run starts at
     std::uint32_t source = 0;  // 0: raw_samples_, k: sources_[k - 1]
-    std::uint32_t index = 0;
+    std::uint32_t index = 0;   // the first entry's index in its source
   };
 
   bool switch_instance(const std::string& attribute, const std::string& dataset_id);
@@ -62,6 +65,10 @@ class HistoryColumnsBuilder {
   void push(std::int64_t modified_at, std::optional<std::int64_t> observed_at, bool deleted,
             std::uint64_t sequence, series::ValueKind kind, double number, std::uint32_t text);
   bool after_push();
+  void add_origin(std::uint32_t source, std::uint32_t index, std::uint32_t count);
+  // Empties the batch but keeps its vectors' memory for the next one.
+  void clear_batch();
+  void reserve_batch();
   // Extends the batch's scaled integers (series::ChunkColumns::scaled) by entries [begin,
   // end) of `from`, just appended, or drops them when the batch is no longer all decimal.
   void keep_scaled(const series::ChunkColumns& from, std::size_t begin, std::size_t end,
