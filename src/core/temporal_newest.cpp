@@ -37,11 +37,22 @@ class Handover {
     if (!wanted(batch.attribute, query_)) return true;
     // A sample older than the batch's own n-th newest cannot be among the newest n: only
     // the others are rebuilt as instances. Each selected instant is computed once.
-    selected_.clear();
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (auto time = selected_time(batch, i, query_)) selected_.push_back({*time, i});
-    }
     const std::size_t n = *query_.last_n;
+    selected_.clear();
+    if (n == 1) {
+      // lastN=1 (the usual "latest value"): only the samples at the batch's newest instant.
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        auto time = selected_time(batch, i, query_);
+        if (!time) continue;
+        if (!selected_.empty() && *time < selected_.front().first) continue;
+        if (!selected_.empty() && *time > selected_.front().first) selected_.clear();
+        selected_.push_back({*time, i});
+      }
+    } else {
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (auto time = selected_time(batch, i, query_)) selected_.push_back({*time, i});
+      }
+    }
     std::optional<std::int64_t> batch_floor;
     if (n != 0 && selected_.size() >= n) batch_floor = nth_newest(n);
     for (const auto& [time, index] : selected_) {

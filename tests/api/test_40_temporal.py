@@ -5,6 +5,7 @@ attrs and options=temporalValues. History written just before SIGKILL is there a
 whenever its write was acknowledged."""
 import os
 import signal
+import time
 import sys
 
 import requests
@@ -543,5 +544,73 @@ def test_bulk_history_import_reads_edits_and_survives_sigkill():
         server.kill()
         server.start()
         check(sent)
+    finally:
+        server.cleanup()
+
+
+def compaction_passes(server):
+    for line in requests.get(server.url + "/metrics").text.splitlines():
+        if line.startswith("citytwin_history_compaction_passes "):
+            return int(float(line.split()[1]))
+    return 0
+
+
+def wait_compacted(server):
+    """Two compaction passes that started after now: the second saw every write so far."""
+    target = compaction_passes(server) + 2
+    for _ in range(600):
+        if compaction_passes(server) >= target:
+            return
+        time.sleep(0.05)
+    raise AssertionError("no compaction passes")
+
+
+def test_last_value_from_compacted_history_with_late_and_edited_instances(tmp_path):
+    """lastN=1 over compressed chunks (docs/storage.md, "Chunk bounds"): the newest instant
+    sits in the OLDEST chunk (an instance written first with an observedAt far ahead), and
+    stays the answer after compaction, for one entity and by type, and after a restart; once
+    that instance is deleted (its chunk explodes) and again after recompaction, the answer
+    is the newest in-order instance."""
+    config = tmp_path / "citytwin.toml"
+    config.write_text("[storage]\nhistory_compact_after_s = 0\nhistory_compact_interval_ms = 100\n"
+                      "history_compact_min_samples = 1\nhistory_chunk_samples = 8\n")
+    server = CityTwinServer(extra_args=["--config", str(config)]).start()
+    try:
+        entity_id = "urn:ngsi-ld:Gauge:late"
+
+        def instance(value, minute):
+            return {"type": "Property", "value": value,
+                    "observedAt": f"2026-03-02T{minute // 60:02d}:{minute % 60:02d}:00.000Z"}
+
+        ahead = requests.post(server.url + TEMPORAL, json={
+            "id": entity_id, "type": "Gauge", "level": instance(999, 23 * 60)})
+        assert ahead.status_code == 201, ahead.text
+        in_order = requests.post(server.url + TEMPORAL, json={
+            "id": entity_id, "type": "Gauge",
+            "level": [instance(value, value) for value in range(60)]})
+        assert in_order.status_code == 204, in_order.text
+        wait_compacted(server)
+
+        def last(**params):
+            one = history(server, entity_id, lastN="1", attrs="level", **params)["level"]
+            by_type = requests.get(server.url + TEMPORAL, params={
+                "type": "Gauge", "lastN": "1", "attrs": "level", **params})
+            assert by_type.status_code == 200, by_type.text
+            assert [e["level"] for e in by_type.json()] == [one]
+            return [i["value"] for i in one]
+
+        assert last() == [999]
+        assert last(timeproperty="modifiedAt") == [59]
+        server.stop()
+        server.start()
+        assert last() == [999]
+        newest = history(server, entity_id, attrs="level")["level"]
+        assert [i["value"] for i in newest][-1] == 999
+        url = f"{temporal_url(server, entity_id)}/attrs/level/{quote(newest[-1]['instanceId'])}"
+        assert requests.delete(url).status_code == 204
+        assert last() == [59]
+        wait_compacted(server)
+        assert last() == [59]
+        assert values(history(server, entity_id, lastN="3", attrs="level"), "level") == [57, 58, 59]
     finally:
         server.cleanup()
