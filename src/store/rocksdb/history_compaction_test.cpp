@@ -252,6 +252,22 @@ TEST(HistoryCompaction, RecentSamplesAndSmallInstancesStayRaw) {
 // The memory store as the oracle: random appends (also into the middle of compacted time
 // spans), overwrites and erasures of single samples, instance erasures and compactions; after
 // each step every read (whole, per attribute, ranges, limits) must match.
+// A change applied to the store under test and to the memory-store oracle alike.
+void apply_both(EntityStore& store, EntityStore& oracle, const Change& change) {
+  ASSERT_TRUE(store.apply("t", std::span<const Change>(&change, 1)).ok());
+  ASSERT_TRUE(oracle.apply("t", std::span<const Change>(&change, 1)).ok());
+}
+
+// A sample of urn:r's history as one store keys it, found by its (unique) instant.
+HistorySample find_sample(const EntityStore& in, const HistorySample& like) {
+  for (const HistorySample& s :
+       read(in, "urn:r", like.attribute, HistoryRange{like.modified_at, like.modified_at + 1})) {
+    if (s.dataset_id == like.dataset_id) return s;
+  }
+  ADD_FAILURE() << "sample not found";
+  return like;
+}
+
 TEST(HistoryCompaction, MatchesTheMemoryStoreThroughRandomEditsAndCompactions) {
   testing::TempDir dir;
   auto store = open(compacting_options(dir.path(), 8, 3));
@@ -261,19 +277,7 @@ TEST(HistoryCompaction, MatchesTheMemoryStoreThroughRandomEditsAndCompactions) {
   auto pick = [&](std::size_t n) { return static_cast<std::size_t>(random() % n); };
   std::set<std::int64_t> used;  // unique instants make both stores order samples alike
   const std::vector<std::string> datasets = {"", "urn:a", "urn:b"};
-  auto both = [&](Change change) {
-    ASSERT_TRUE(store->apply("t", std::span<const Change>(&change, 1)).ok());
-    ASSERT_TRUE(oracle->apply("t", std::span<const Change>(&change, 1)).ok());
-  };
-  // A sample's key in one store, found by its (unique) instant.
-  auto find = [&](const EntityStore& in, const HistorySample& like) {
-    for (const HistorySample& s :
-         read(in, "urn:r", like.attribute, HistoryRange{like.modified_at, like.modified_at + 1})) {
-      if (s.dataset_id == like.dataset_id) return s;
-    }
-    ADD_FAILURE() << "sample not found";
-    return like;
-  };
+  auto both = [&](const Change& change) { apply_both(*store, *oracle, change); };
   for (int step = 0; step < 300; ++step) {
     std::vector<HistorySample> existing = read(*oracle, "urn:r");
     std::size_t action = pick(10);
@@ -295,16 +299,16 @@ TEST(HistoryCompaction, MatchesTheMemoryStoreThroughRandomEditsAndCompactions) {
                                       : temperature(target.dataset_id, target.modified_at, 999);
       Change in_store = Change::history_only("urn:r");
       in_store.history = {replacement};
-      in_store.history[0].sequence = find(*store, target).sequence;
+      in_store.history[0].sequence = find_sample(*store, target).sequence;
       Change in_oracle = Change::history_only("urn:r");
       in_oracle.history = {replacement};
-      in_oracle.history[0].sequence = find(*oracle, target).sequence;
+      in_oracle.history[0].sequence = find_sample(*oracle, target).sequence;
       ASSERT_TRUE(store->apply("t", std::span<const Change>(&in_store, 1)).ok());
       ASSERT_TRUE(oracle->apply("t", std::span<const Change>(&in_oracle, 1)).ok());
     } else if (action < 8) {
       const HistorySample& target = existing[pick(existing.size())];
       auto erase_in = [&](EntityStore& in) {
-        HistorySample found = find(in, target);
+        HistorySample found = find_sample(in, target);
         Change change = Change::history_only("urn:r");
         change.erase_history = {
             HistoryErase{target.attribute, target.dataset_id,
@@ -839,18 +843,7 @@ TEST(HistoryBulkChunks, MatchesTheMemoryStoreThroughRandomBulkAppendsAndEdits) {
   std::set<std::int64_t> used;
   std::int64_t newest = kStart;
   const std::vector<std::string> datasets = {"", "urn:a", "urn:b"};
-  auto both = [&](const Change& change) {
-    ASSERT_TRUE(store->apply("t", std::span<const Change>(&change, 1)).ok());
-    ASSERT_TRUE(oracle->apply("t", std::span<const Change>(&change, 1)).ok());
-  };
-  auto find = [&](const EntityStore& in, const HistorySample& like) {
-    for (const HistorySample& s :
-         read(in, "urn:r", like.attribute, HistoryRange{like.modified_at, like.modified_at + 1})) {
-      if (s.dataset_id == like.dataset_id) return s;
-    }
-    ADD_FAILURE() << "sample not found";
-    return like;
-  };
+  auto both = [&](const Change& change) { apply_both(*store, *oracle, change); };
   for (int step = 0; step < 250; ++step) {
     std::vector<HistorySample> existing = read(*oracle, "urn:r");
     std::size_t action = pick(10);
@@ -873,16 +866,16 @@ TEST(HistoryBulkChunks, MatchesTheMemoryStoreThroughRandomBulkAppendsAndEdits) {
       HistorySample replacement = temperature(target.dataset_id, target.modified_at, 999);
       Change in_store = Change::history_only("urn:r");
       in_store.history = {replacement};
-      in_store.history[0].sequence = find(*store, target).sequence;
+      in_store.history[0].sequence = find_sample(*store, target).sequence;
       Change in_oracle = Change::history_only("urn:r");
       in_oracle.history = {replacement};
-      in_oracle.history[0].sequence = find(*oracle, target).sequence;
+      in_oracle.history[0].sequence = find_sample(*oracle, target).sequence;
       ASSERT_TRUE(store->apply("t", std::span<const Change>(&in_store, 1)).ok());
       ASSERT_TRUE(oracle->apply("t", std::span<const Change>(&in_oracle, 1)).ok());
     } else if (action == 7) {
       const HistorySample& target = existing[pick(existing.size())];
       for (EntityStore* in : {store.get(), oracle.get()}) {
-        HistorySample found = find(*in, target);
+        HistorySample found = find_sample(*in, target);
         Change change = Change::history_only("urn:r");
         change.erase_history = {
             HistoryErase{target.attribute, target.dataset_id,
