@@ -51,20 +51,41 @@ std::optional<std::int64_t> observed_at(const json::object& instance) {
   return instant->micros;
 }
 
-// Stamps `instance` in place (it is not needed afterwards): copying each of an import's
-// thousands of instances was a tenth of the CPU of a bulk history load.
+// The stored text of `instance` stamped with createdAt = modifiedAt = `stamp`. An instance
+// without those members (an import's usual case) gets them appended to its text, the same
+// bytes as inserting them and serializing, without growing the object (that was an eighth of
+// the CPU of a bulk history load); otherwise it is stamped in place (it is not needed
+// afterwards: copying each instance cost a tenth).
+std::string stamped_text(json::object& instance, const std::string& stamp) {
+  instance.erase("instanceId");
+  if (instance.contains(form::kCreatedAt) || instance.contains(form::kModifiedAt)) {
+    instance[form::kCreatedAt] = stamp;
+    instance[form::kModifiedAt] = stamp;
+    return json::serialize(instance);
+  }
+  std::string text = json::serialize(instance);
+  text.pop_back();  // the closing brace
+  if (!instance.empty()) text += ',';
+  text += "\"";
+  text += form::kCreatedAt;
+  text += "\":\"";
+  text += stamp;
+  text += "\",\"";
+  text += form::kModifiedAt;
+  text += "\":\"";
+  text += stamp;
+  text += "\"}";
+  return text;
+}
+
 store::HistorySample sample_of(std::string_view attribute, json::object& instance,
                                std::string dataset_id, std::int64_t modified_at) {
-  std::string stamp = format_date_time(Instant{modified_at});
-  instance[form::kCreatedAt] = stamp;
-  instance[form::kModifiedAt] = stamp;
-  instance.erase("instanceId");
   store::HistorySample sample;
   sample.attribute = std::string(attribute);
   sample.dataset_id = std::move(dataset_id);
   sample.modified_at = modified_at;
   sample.observed_at = observed_at(instance);
-  sample.instance = json::serialize(instance);
+  sample.instance = stamped_text(instance, format_date_time(Instant{modified_at}));
   return sample;
 }
 
