@@ -469,10 +469,14 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
   // entity read cache where it has them and the rest from one database snapshot, provided no entity
   // write overlapped the whole read; otherwise all come from the snapshot, so that a batch is seen
   // whole or not at all. The lookups (and their tickets) precede the snapshot: a write between the
-  // two then makes the fill a no-op (entity_read_cache.hpp).
+  // two then makes the fill a no-op (entity_read_cache.hpp). `whole`: the values must be of one
+  // moment. A single key always is; so are keys whose writers the caller has locked out (the
+  // store's entity locks, read_metas()), which may then mix cached values with read ones even
+  // while other entities are being written, as they always are under a write load.
   Result<std::vector<std::optional<std::string>>> read_many(Family which,
                                                             const std::vector<std::string>& keys,
-                                                            std::string_view what) const {
+                                                            std::string_view what,
+                                                            bool whole = true) const {
     kv::EntityReadCache* cache = cache_of(which);
     if (cache == nullptr || !cache->enabled()) return read_many_uncached(which, keys, what);
     const kv::EntityReadCache::Epoch epoch = cache->since();
@@ -490,7 +494,7 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
       missed_positions.push_back(i);
       tickets.push_back(cached.ticket);
     }
-    const bool mixed = missed_keys.size() < keys.size();
+    const bool mixed = whole && keys.size() > 1 && missed_keys.size() < keys.size();
     if (mixed && !missed_keys.empty() && !cache->quiet(epoch)) {
       return read_many_uncached(which, keys, what);  // a write under way: one snapshot
     }
@@ -618,7 +622,8 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
   // read_many() seeing the pending writes of the commit queue too. The overlay is consulted
   // first: a key it does not hold is durable already (or untouched), so the database has it.
   Result<std::vector<std::optional<std::string>>> read_many_latest(
-      Family which, const std::vector<std::string>& keys, std::string_view what) const {
+      Family which, const std::vector<std::string>& keys, std::string_view what,
+      bool whole = true) const {
     std::vector<std::optional<std::string>> result(keys.size());
     std::vector<std::string> durable_keys;
     std::vector<std::size_t> durable_positions;
@@ -631,7 +636,7 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
       }
     }
     if (durable_keys.empty()) return result;
-    auto values = read_many(which, durable_keys, what);
+    auto values = read_many(which, durable_keys, what, whole);
     if (!values.ok()) return std::move(values).error();
     for (std::size_t i = 0; i < durable_keys.size(); ++i) {
       result[durable_positions[i]] = std::move((*values)[i]);
@@ -641,8 +646,9 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
 
   Result<kv::MetasBefore> read_metas(std::string_view tenant,
                                      const std::vector<std::string>& ids) const {
-    auto values =
-        read_many_latest(Family::kEntityMeta, entity_keys(tenant, ids), "reading entity metadata");
+    // Called under the store's locks of `ids`: no write of them can begin meanwhile.
+    auto values = read_many_latest(Family::kEntityMeta, entity_keys(tenant, ids),
+                                   "reading entity metadata", /*whole=*/false);
     if (!values.ok()) return std::move(values).error();
     kv::MetasBefore metas;
     for (std::size_t i = 0; i < ids.size(); ++i) {
