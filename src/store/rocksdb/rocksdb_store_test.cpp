@@ -188,9 +188,8 @@ TEST(RocksDbStore, QuickSuccessiveWritesOfOneEntityKeepItsIndexesExact) {
     ASSERT_NE(store, nullptr);
     for (int i = 0; i < kWrites; ++i) {
       std::vector<Change> changes;
-      changes.push_back(
-          Change::put(make_record("urn:1", kinds[i % 2 == 0 ? 0 : 1],
-                                  attributes[i % 2 == 0 ? 0 : 1], {}, document(i))));
+      changes.push_back(Change::put(make_record("urn:1", kinds[i % 2 == 0 ? 0 : 1],
+                                                attributes[i % 2 == 0 ? 0 : 1], {}, document(i))));
       // Now and then a second entity in the same batch: metas of several locked entities,
       // some cached, some not.
       if (i % 3 == 0) {
@@ -210,8 +209,7 @@ TEST(RocksDbStore, QuickSuccessiveWritesOfOneEntityKeepItsIndexesExact) {
     // The last writes of urn:1 (i = 200) and urn:3 (i = 198) are of kinds[0].
     EXPECT_THAT(scan_all(*store, "", IndexSelector::type(kSensor)), ElementsAre("urn:1", "urn:3"));
     EXPECT_THAT(scan_all(*store, "", IndexSelector::type(kRoom)), ElementsAre("urn:2"));
-    EXPECT_THAT(as_pairs(*store->type_counts("")),
-                ElementsAre(Pair(kRoom, 1u), Pair(kSensor, 2u)));
+    EXPECT_THAT(as_pairs(*store->type_counts("")), ElementsAre(Pair(kRoom, 1u), Pair(kSensor, 2u)));
     EXPECT_THAT(as_pairs(*store->attribute_counts("")), ElementsAre(Pair(kTemperature, 2u)));
   }
   auto store = open_store(dir.path());
