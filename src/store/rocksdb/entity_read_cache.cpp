@@ -61,6 +61,10 @@ void EntityReadCache::fill(std::string_view key, std::string_view value, std::ui
   // be older than what another reader already saw in the database).
   if (shard.generation != ticket || shard.writing.contains(std::string(key))) return;
   erase(shard, key);  // a concurrent reader filled it first; the same durable value
+  insert(shard, key, value);
+}
+
+void EntityReadCache::insert(Shard& shard, std::string_view key, std::string_view value) {
   Entry entry{std::string(key), std::string(value)};
   const std::size_t size = charge(entry);
   if (size > capacity_per_shard_) return;
@@ -80,14 +84,21 @@ void EntityReadCache::begin_write(std::string_view key) {
   erase(shard, key);
 }
 
-void EntityReadCache::end_write(std::string_view key) {
+void EntityReadCache::end_write(std::string_view key, std::optional<std::string_view> written) {
   if (!enabled()) return;
   Shard& shard = shard_of(key);
   std::lock_guard lock(shard.mutex);
   ++shard.generation;
   erase(shard, key);
+  bool last = true;  // no other write of the key under way
   auto writing = shard.writing.find(std::string(key));
-  if (writing != shard.writing.end() && --writing->second <= 0) shard.writing.erase(writing);
+  if (writing != shard.writing.end()) {
+    last = --writing->second <= 0;
+    if (last) shard.writing.erase(writing);
+  }
+  // Another write still under way may already be in the database: only the last one knows
+  // what it holds.
+  if (last && written) insert(shard, key, *written);
   writes_in_flight_.fetch_sub(1);
 }
 

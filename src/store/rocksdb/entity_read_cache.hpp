@@ -26,7 +26,8 @@ namespace citytwin::store::kv {
 // can be filled, so readers go to the database. A reader that missed fills the entry only if
 // no write ended in the key's shard between its miss (taken before it read the database) and
 // its fill, so a value read before a write can never land after that write. Only successful
-// reads of existing entities are cached.
+// reads of existing entities are cached. A write that ends with no other write of its key under
+// way may leave the value it wrote: the database holds exactly that value then.
 //
 // Several keys at once: a batch writes several entities atomically, and a reader must see
 // all of its documents or none (EntityStore::multi_get). So a reader of several keys mixes
@@ -63,8 +64,11 @@ class EntityReadCache {
   void fill(std::string_view key, std::string_view value, std::uint64_t ticket);
   // A write of `key` (put or delete) is on its way to the database / is in it now. Every
   // begin_write() needs its end_write(); a key whose write never ends is simply not cached.
+  // `written`: the value a put wrote. It is cached at once (write-through) when no other write
+  // of the key is still under way, so a key that is written again and again (PATCH of a
+  // sensor's value) is read from here, not from the memtable, by the next read-modify-write.
   void begin_write(std::string_view key);
-  void end_write(std::string_view key);
+  void end_write(std::string_view key, std::optional<std::string_view> written = std::nullopt);
 
   bool enabled() const { return capacity_per_shard_ != 0; }
   std::size_t bytes() const;
@@ -97,6 +101,7 @@ class EntityReadCache {
   void evict_to(Shard& shard, std::size_t limit);
   void erase(Shard& shard, Recency::iterator entry);
   void erase(Shard& shard, std::string_view key);
+  void insert(Shard& shard, std::string_view key, std::string_view value);
 
   const std::size_t capacity_per_shard_;
   std::array<Shard, kShards> shards_;

@@ -52,6 +52,68 @@ TEST(EntityReadCache, OverlappingWritesOfOneKeyKeepItOutUntilTheLastEnds) {
   EXPECT_TRUE(cache.find("k1").value);
 }
 
+// Write-through: the value a write put is what the database holds once the write ends, so
+// the next read of the key (the next PATCH's read-modify-write) needs no database lookup.
+TEST(EntityReadCache, AnEndedWriteLeavesTheValueItWrote) {
+  EntityReadCache cache(1 << 20);
+  read_through(cache, "k1", "old");
+  cache.begin_write("k1");
+  EXPECT_FALSE(cache.find("k1").value);
+  cache.end_write("k1", "new");
+  auto hit = cache.find("k1");
+  ASSERT_TRUE(hit.value);
+  EXPECT_EQ(*hit.value, "new");
+}
+
+TEST(EntityReadCache, ADeletionLeavesNothing) {
+  EntityReadCache cache(1 << 20);
+  read_through(cache, "k1", "old");
+  cache.begin_write("k1");
+  cache.end_write("k1");  // a delete writes no value
+  EXPECT_FALSE(cache.find("k1").value);
+}
+
+// Of two overlapping writes of one key, the first to end may be older than what the database
+// already holds (both in one group): only the last one's value is cached.
+TEST(EntityReadCache, OnlyTheLastOfOverlappingWritesLeavesItsValue) {
+  EntityReadCache cache(1 << 20);
+  cache.begin_write("k1");
+  cache.begin_write("k1");
+  cache.end_write("k1", "first");
+  EXPECT_FALSE(cache.find("k1").value);
+  cache.end_write("k1", "second");
+  auto hit = cache.find("k1");
+  ASSERT_TRUE(hit.value);
+  EXPECT_EQ(*hit.value, "second");
+}
+
+// A reader that missed before a write and fills after it still loses: the written value stays.
+TEST(EntityReadCache, AStaleFillDoesNotReplaceAWrittenValue) {
+  EntityReadCache cache(1 << 20);
+  auto lookup = cache.find("k1");
+  cache.begin_write("k1");
+  cache.end_write("k1", "written");
+  cache.fill("k1", "read before the write", lookup.ticket);
+  EXPECT_EQ(*cache.find("k1").value, "written");
+}
+
+TEST(EntityReadCache, AWrittenValueEndsAQuietEpoch) {
+  EntityReadCache cache(1 << 20);
+  auto before = cache.since();
+  cache.begin_write("k1");
+  cache.end_write("k1", "v");
+  EXPECT_FALSE(cache.quiet(before));
+  EXPECT_TRUE(cache.quiet(cache.since()));
+}
+
+TEST(EntityReadCache, WritesThroughADisabledCacheLeaveNothing) {
+  EntityReadCache cache(0);
+  cache.begin_write("k1");
+  cache.end_write("k1", "v");
+  EXPECT_FALSE(cache.find("k1").value);
+  EXPECT_EQ(cache.bytes(), 0u);
+}
+
 // A reader that read the database before a write must not put its (now stale) value in the
 // cache after the write's invalidation: that stale value would be served until evicted.
 TEST(EntityReadCache, AFillAfterAnInterveningWriteIsDropped) {

@@ -45,11 +45,11 @@ class PlanBuilder {
     if (old_meta && old_meta->legacy) count(count_key(tenant_, CountKind::kLegacy, {}), -1);
   }
 
-  WritePlan finish() && {
+  WritePlan finish(bool tenant_marker) && {
     for (const auto& [key, delta] : deltas_) {
       if (delta != 0) add(KvWrite::Op::kMerge, Family::kCounts, key, encode_counter(delta));
     }
-    add(KvWrite::Op::kPut, Family::kTenants, std::string(tenant_), {});
+    if (tenant_marker) add(KvWrite::Op::kPut, Family::kTenants, std::string(tenant_), {});
     return std::move(plan_);
   }
 
@@ -132,7 +132,7 @@ std::vector<std::string> touched_ids(std::span<const Change> changes) {
 }
 
 WritePlan plan_apply(std::string_view tenant, std::span<const Change> changes,
-                     const MetasBefore& before) {
+                     const MetasBefore& before, bool tenant_marker) {
   // The last change of each id decides its final state; nullptr means deleted.
   std::map<std::string_view, const EntityRecord*> after;
   for (const Change& change : changes) {
@@ -145,7 +145,7 @@ WritePlan plan_apply(std::string_view tenant, std::span<const Change> changes,
     builder.entity(std::string(id), old_meta != before.end() ? old_meta->second : std::nullopt,
                    record);
   }
-  return std::move(builder).finish();
+  return std::move(builder).finish(tenant_marker);
 }
 
 }  // namespace citytwin::store::kv

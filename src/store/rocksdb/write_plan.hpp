@@ -37,8 +37,10 @@ using MetasBefore = std::map<std::string, std::optional<EntityMeta>, std::less<>
 std::vector<std::string> touched_ids(std::span<const Change> changes);
 
 // `before` must hold every id of touched_ids(changes). Changes apply in order, so only the
-// last change of an id reaches the batch.
+// last change of an id reaches the batch. `tenant_marker`: also put the tenant's marker in
+// `tenants`; a store skips it once an earlier batch that put it is in the database (tenants
+// are never removed), which saves a key per write.
 WritePlan plan_apply(std::string_view tenant, std::span<const Change> changes,
-                     const MetasBefore& before);
+                     const MetasBefore& before, bool tenant_marker = true);
 
 }  // namespace citytwin::store::kv
