@@ -59,8 +59,7 @@ void MetricsRegistry::LatencyHistogram::observe(double seconds) {
   }
 }
 
-MetricsRegistry::Counter& MetricsRegistry::counter(const std::string& name,
-                                                   const Labels& labels) {
+MetricsRegistry::Counter& MetricsRegistry::counter(const std::string& name, const Labels& labels) {
   std::lock_guard lock(mutex_);
   auto& counters = families_[name].counters;
   return counters.try_emplace(labels, 0).first->second;

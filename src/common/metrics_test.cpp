@@ -29,8 +29,8 @@ TEST(MetricsRegistry, RendersTheTextFormat) {
       "a_total{k=\"v\\\"2\"} 3\n"
       "a_total{k=\"v1\"} 1\n"
       "# HELP b_seconds latency\n# TYPE b_seconds histogram\n";
-  for (const char* le : {"0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01",
-                         "0.025", "0.05", "0.1", "0.25"}) {
+  for (const char* le : {"0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025",
+                         "0.05", "0.1", "0.25"}) {
     expected += std::string("b_seconds_bucket{route=\"r\",le=\"") + le + "\"} 0\n";
   }
   expected +=

@@ -62,8 +62,7 @@ MetricsRegistry::Counter& RequestMetrics::requests(RouteSlots& slots, std::strin
                                                    std::string_view method, int status) {
   for (StatusSlot& slot : slots.statuses) {
     int held = slot.status.load(std::memory_order_acquire);
-    if (held == 0 &&
-        slot.status.compare_exchange_strong(held, status, std::memory_order_acq_rel)) {
+    if (held == 0 && slot.status.compare_exchange_strong(held, status, std::memory_order_acq_rel)) {
       MetricsRegistry::Counter& counter = find_requests(route, method, status);
       slot.counter.store(&counter, std::memory_order_release);
       return counter;

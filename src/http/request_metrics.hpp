@@ -28,8 +28,8 @@ class RequestMetrics {
 
   // `route_index`: Router::Match::index (a route fixes its method), or Router::kNoRoute for
   // a request no route matched, which looks its series up in the registry.
-  void record(std::size_t route_index, std::string_view route, std::string_view method,
-              int status, double seconds);
+  void record(std::size_t route_index, std::string_view route, std::string_view method, int status,
+              double seconds);
 
  private:
   // A status seen on a route, and its counter once found; status 0 marks a free slot.

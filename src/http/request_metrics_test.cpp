@@ -12,8 +12,8 @@ namespace citytwin::http {
 namespace {
 
 // What the dispatcher recorded per request before: the same series, looked up by labels.
-void record_by_labels(MetricsRegistry& metrics, const std::string& route,
-                      const std::string& method, int status, double seconds) {
+void record_by_labels(MetricsRegistry& metrics, const std::string& route, const std::string& method,
+                      int status, double seconds) {
   Labels labels{{"route", route}, {"method", method}};
   metrics.observe_latency("citytwin_http_request_duration_seconds", labels, seconds);
   labels.emplace_back("status", std::to_string(status));

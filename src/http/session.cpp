@@ -371,8 +371,8 @@ Outgoing Dispatcher::finish(Call& call) const {
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - call.started).count();
   if (request_metrics != nullptr) {
-    request_metrics->record(call.route_index, call.route, call.request.method,
-                            call.response.status, seconds);
+    request_metrics->record(call.route_index, call.route, call.request.method, call.response.status,
+                            seconds);
   } else {
     Labels labels{{"route", call.route}, {"method", call.request.method}};
     metrics.observe_latency("citytwin_http_request_duration_seconds", labels, seconds);
@@ -531,9 +531,11 @@ void Session<Stream>::write(BeastResponse response) {
   append_head(wire_, response);
   wire_ += response.body();
   beast::get_lowest_layer(stream_).expires_after(dispatcher_.options.request_timeout);
-  boost::asio::async_write(stream_, boost::asio::buffer(wire_),
-                           [self = this->shared_from_this(), keep_alive](
-                               beast::error_code ec, std::size_t) { self->on_write(keep_alive, ec); });
+  boost::asio::async_write(
+      stream_, boost::asio::buffer(wire_),
+      [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+        self->on_write(keep_alive, ec);
+      });
 }
 
 // Chunked transfer encoding (RFC 9112 7.1): the head, then one chunk per piece, each asked
@@ -626,6 +628,8 @@ void Session<Stream>::write_piece(std::shared_ptr<BodyStream> body, bool keep_al
 
 template <class Stream>
 void Session<Stream>::on_write(bool keep_alive, beast::error_code ec) {
+  // A large answer's buffer is not kept for the rest of a keep-alive connection's life.
+  if (wire_.capacity() > kKeptWireBytes) std::string().swap(wire_);
   set_busy(false);
   if (ec || !keep_alive) return close();
   read_header();

@@ -121,6 +121,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   beast::flat_buffer buffer_;
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
   std::string wire_;  // the response being written (head and body)
+  static constexpr std::size_t kKeptWireBytes = 64 * 1024;
   const Dispatcher& dispatcher_;
   std::string client_address_;  // the peer's IP address, for per-address rate limits
   std::size_t tracker_id_ = 0;

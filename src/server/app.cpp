@@ -539,11 +539,11 @@ int serve(const ServeOptions& options) {
   http::RenderedEntityCache rendered(options.rendered_cache_mb << 20);
   add_rendered_cache_gauges(metrics, rendered);
   http::NgsiApi ngsi{
-      entities,      discovery,
-      temporal,      subscriptions,
-      **resolver,    registry,
-      loader,        api_options,
-      &retention,    [&outbound](std::string_view url) { return outbound->check_url(url); },
+      entities,       discovery,
+      temporal,       subscriptions,
+      **resolver,     registry,
+      loader,         api_options,
+      &retention,     [&outbound](std::string_view url) { return outbound->check_url(url); },
       &data_policies, &rendered};
   http::add_ngsi_routes(router, ngsi);
   // Devices in (docs/ingest.md): IoT Agent provisioning and the HTTP southbound; measures

@@ -36,8 +36,8 @@ TEST(ServeOptions, LoadsEveryKindOfKey) {
 }
 
 TEST(ServeOptions, LoadsTheReadCacheSizesAndRejectsNegativeOnes) {
-  auto path = write_temp(
-      "[storage]\nblock_cache_mb = 8\nentity_cache_mb = 0\nrendered_cache_mb = 5\n");
+  auto path =
+      write_temp("[storage]\nblock_cache_mb = 8\nentity_cache_mb = 0\nrendered_cache_mb = 5\n");
   ServeOptions options;
   EXPECT_EQ(options.rendered_cache_mb, 32u);  // the default
   ASSERT_TRUE(load_config_file(path, options).ok());
