@@ -41,13 +41,20 @@ Result<std::optional<boost::json::object>> EntityService::load(std::string_view 
   auto document = view == View::kNewest ? store_.get_latest(tenant, id) : store_.get(tenant, id);
   if (!document) return std::move(document).error();
   if (!document->has_value()) return std::optional<boost::json::object>{};
+  auto parsed = parse_document(id, **document);
+  if (!parsed) return std::move(parsed).error();
+  return std::optional<boost::json::object>(std::move(*parsed));
+}
+
+Result<boost::json::object> EntityService::parse_document(std::string_view id,
+                                                          std::string_view document) {
   boost::system::error_code ec;
-  auto parsed = citytwin::parse_json(**document, ec);
+  auto parsed = citytwin::parse_json(document, ec);
   if (ec || !parsed.is_object()) {
     return make_error(ErrorKind::kInternalError,
                       "stored entity " + std::string(id) + " is unreadable");
   }
-  return std::optional<boost::json::object>(std::move(parsed.as_object()));
+  return std::move(parsed.as_object());
 }
 
 Status EntityService::amend(std::string_view tenant, const boost::json::object* before,
@@ -176,6 +183,15 @@ Result<boost::json::object> EntityService::get(std::string_view tenant, std::str
     restriction->redact(**entity);
   }
   return std::move(**entity);
+}
+
+Result<std::string> EntityService::get_document(std::string_view tenant,
+                                                std::string_view id) const {
+  CT_RETURN_IF_ERROR(require_tenant(tenant));
+  auto document = store_.get(tenant, id);  // View::kDurable, as get()
+  if (!document) return std::move(document).error();
+  if (!document->has_value()) return not_found(id);
+  return std::move(**document);
 }
 
 Status EntityService::remove(std::string_view tenant, std::string_view id) {

@@ -150,6 +150,24 @@ TEST_F(EntityServiceTest, CreateStampsSystemAttributesWithTheClock) {
   EXPECT_EQ(instance.at(form::kCreatedAt).as_string(), now);
 }
 
+// The unparsed document (for the rendered-entity cache): what get() parses, changed by every
+// write, with get()'s errors.
+TEST_F(EntityServiceTest, GetDocumentIsTheStoredTextOfGet) {
+  ASSERT_TRUE(service.create("", entity(urn(1), {"A"}, {{"n", 1}})).ok());
+  auto first = service.get_document("", urn(1));
+  ASSERT_TRUE(first.ok());
+  auto parsed = EntityService::parse_document(urn(1), *first);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(*parsed, get(urn(1)));
+  clock.micros = kStart + 1'000'000;
+  ASSERT_TRUE(service.patch_attribute("", urn(1), iri("n"), property(2)).ok());
+  auto second = service.get_document("", urn(1));
+  ASSERT_TRUE(second.ok());
+  EXPECT_NE(*first, *second);
+  EXPECT_EQ(service.get_document("", urn(9)).error().kind, ErrorKind::kResourceNotFound);
+  EXPECT_EQ(EntityService::parse_document(urn(1), "[1]").error().kind, ErrorKind::kInternalError);
+}
+
 TEST_F(EntityServiceTest, CreateTwiceIsAlreadyExists) {
   ASSERT_TRUE(service.create("", entity(urn(1), {"A"})).ok());
   auto again = service.create("", entity(urn(1), {"B"}));

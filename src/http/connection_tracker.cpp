@@ -7,25 +7,29 @@ namespace citytwin::http {
 std::size_t ConnectionTracker::add(Closer close_idle) {
   std::lock_guard lock(mutex_);
   std::size_t id = next_id_++;
-  connections_.emplace(id, Entry{std::move(close_idle), false});
+  connections_.emplace(id, std::move(close_idle));
   return id;
 }
 
-void ConnectionTracker::remove(std::size_t id) {
-  std::lock_guard lock(mutex_);
-  auto it = connections_.find(id);
-  if (it == connections_.end()) return;
-  if (it->second.busy) --busy_count_;
-  connections_.erase(it);
-  idle_.notify_all();
+void ConnectionTracker::remove(std::size_t id, bool busy) {
+  {
+    std::lock_guard lock(mutex_);
+    if (connections_.erase(id) == 0) return;
+  }
+  if (busy) set_busy(false);
 }
 
-void ConnectionTracker::set_busy(std::size_t id, bool busy) {
+void ConnectionTracker::set_busy(bool busy) {
+  if (busy) {
+    busy_count_.fetch_add(1);
+    return;
+  }
+  if (busy_count_.fetch_sub(1) == 1 && shutting_down_.load()) became_idle();
+}
+
+// Under the mutex, so that a waiter between its check and its wait cannot miss the wake-up.
+void ConnectionTracker::became_idle() {
   std::lock_guard lock(mutex_);
-  auto it = connections_.find(id);
-  if (it == connections_.end() || it->second.busy == busy) return;
-  it->second.busy = busy;
-  busy ? ++busy_count_ : --busy_count_;
   idle_.notify_all();
 }
 
@@ -34,24 +38,19 @@ std::size_t ConnectionTracker::count() const {
   return connections_.size();
 }
 
-bool ConnectionTracker::shutting_down() const {
-  std::lock_guard lock(mutex_);
-  return shutting_down_;
-}
-
 void ConnectionTracker::begin_shutdown() {
   std::vector<Closer> closers;
   {
     std::lock_guard lock(mutex_);
-    shutting_down_ = true;
-    for (auto& [id, entry] : connections_) closers.push_back(entry.close_idle);
+    shutting_down_.store(true);
+    for (auto& [id, close_idle] : connections_) closers.push_back(close_idle);
   }
   for (auto& close : closers) close();
 }
 
 void ConnectionTracker::wait_until_idle(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
-  idle_.wait_for(lock, timeout, [this] { return busy_count_ == 0; });
+  idle_.wait_for(lock, timeout, [this] { return busy_count_.load() == 0; });
 }
 
 }  // namespace citytwin::http

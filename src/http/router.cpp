@@ -108,6 +108,7 @@ Router::Match Router::match(Request& request) const {
     result.path_known = true;
     result.handler = &route.handler;
     result.route = route.pattern;
+    result.index = index;
     result.permission = route.permission;
     request.path_params = std::move(params);
     result.run_inline = route.may_run_inline && route.may_run_inline(request);

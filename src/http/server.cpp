@@ -37,6 +37,7 @@ class Server::Impl {
       keep_running_.push_back(asio::make_work_guard(*loops_.back()));
     }
     acceptor_.emplace(*loops_.front());
+    dispatcher_.request_metrics = &request_metrics_;
   }
 
   Dispatcher& dispatcher() { return dispatcher_; }
@@ -156,6 +157,7 @@ class Server::Impl {
   std::unique_ptr<RateLimiter> ip_limiter_;
   std::unique_ptr<RateLimiter> key_limiter_;
   Dispatcher dispatcher_;
+  RequestMetrics request_metrics_{dispatcher_.metrics};
   std::uint16_t port_ = 0;
   std::atomic<bool> stopping_{false};
 };

@@ -17,6 +17,7 @@
 #include "citytwin/security/device_credentials.hpp"
 #include "citytwin/security/key_service.hpp"
 #include "connection_tracker.hpp"
+#include "request_metrics.hpp"
 
 namespace citytwin::http {
 
@@ -54,6 +55,8 @@ struct Dispatcher {
   // Device credentials presented with HTTP Basic (docs/security.md, "Device credentials");
   // null: Basic authentication is refused.
   const security::DeviceCredentialService* devices = nullptr;
+  // The request series of `metrics`, found once per route; null: looked up per request.
+  RequestMetrics* request_metrics = nullptr;
 
   // Calls `done` with the response, on `loop` (directly when the handler ran inline).
   void dispatch(BeastRequest&& request, std::string_view client_address,
@@ -111,16 +114,18 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void on_write(bool keep_alive, beast::error_code ec);
   void close_if_idle();
   void close();
+  void set_busy(bool busy);
 
   std::shared_ptr<boost::asio::ssl::context> tls_;  // before stream_: outlives it
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
-  std::shared_ptr<BeastResponse> pending_;
+  std::string wire_;  // the response being written (head and body)
+  static constexpr std::size_t kKeptWireBytes = 64 * 1024;
   const Dispatcher& dispatcher_;
   std::string client_address_;  // the peer's IP address, for per-address rate limits
   std::size_t tracker_id_ = 0;
-  bool busy_ = false;
+  bool busy_ = false;  // what the tracker was last told (set_busy)
   bool closed_ = false;
   // The event stream this session waits on (BodyStream::event_driven), so that a shutdown
   // can close it although the session is busy.

@@ -183,6 +183,23 @@ void add_store_gauges(MetricsRegistry& metrics, const store::EntityStore& store)
                     });
 }
 
+// The rendered-entity cache (docs/storage.md): its size, and lookups that found a body
+// rendered from the current document or not.
+void add_rendered_cache_gauges(MetricsRegistry& metrics, const http::RenderedEntityCache& cache) {
+  metrics.add_gauge("citytwin_rendered_entity_cache_bytes",
+                    "Rendered GET-by-id bodies held (docs/storage.md, Rendered-entity cache)",
+                    [&cache] {
+                      return std::vector<std::pair<Labels, double>>{
+                          {Labels{}, static_cast<double>(cache.bytes())}};
+                    });
+  metrics.add_gauge("citytwin_rendered_entity_cache_lookups",
+                    "Rendered-entity cache lookups since start, by result", [&cache] {
+                      return std::vector<std::pair<Labels, double>>{
+                          {Labels{{"result", "hit"}}, static_cast<double>(cache.hits())},
+                          {Labels{{"result", "miss"}}, static_cast<double>(cache.misses())}};
+                    });
+}
+
 void add_allocator_gauges(MetricsRegistry& metrics) {
   metrics.add_gauge(
       "citytwin_allocator_bytes", "The memory allocator's view of the process heap, by state", [] {
@@ -520,13 +537,15 @@ int serve(const ServeOptions& options) {
                       }
                     });
   }
+  http::RenderedEntityCache rendered(options.rendered_cache_mb << 20);
+  add_rendered_cache_gauges(metrics, rendered);
   http::NgsiApi ngsi{
-      entities,      discovery,
-      temporal,      subscriptions,
-      **resolver,    registry,
-      loader,        api_options,
-      &retention,    [&outbound](std::string_view url) { return outbound->check_url(url); },
-      &data_policies};
+      entities,       discovery,
+      temporal,       subscriptions,
+      **resolver,     registry,
+      loader,         api_options,
+      &retention,     [&outbound](std::string_view url) { return outbound->check_url(url); },
+      &data_policies, &rendered};
   http::add_ngsi_routes(router, ngsi);
   // Devices in (docs/ingest.md): IoT Agent provisioning and the HTTP southbound; measures
   // are named with the NGSI-LD core @context.

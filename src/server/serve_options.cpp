@@ -145,6 +145,7 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"storage.sync_writes", bool_setter(o.sync_writes)},
       {"storage.block_cache_mb", integer_setter(o.block_cache_mb)},
       {"storage.entity_cache_mb", integer_setter(o.entity_cache_mb)},
+      {"storage.rendered_cache_mb", integer_setter(o.rendered_cache_mb)},
       {"ngsi.default_limit", integer_setter(o.default_limit)},
       {"ngsi.max_limit", integer_setter(o.max_limit)},
       {"ngsi.temporal_page_size", integer_setter(o.temporal_page_size)},

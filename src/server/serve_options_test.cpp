@@ -37,16 +37,22 @@ TEST(ServeOptions, LoadsEveryKindOfKey) {
 }
 
 TEST(ServeOptions, LoadsTheReadCacheSizesAndRejectsNegativeOnes) {
-  auto path = write_temp("[storage]\nblock_cache_mb = 8\nentity_cache_mb = 0\n");
+  auto path =
+      write_temp("[storage]\nblock_cache_mb = 8\nentity_cache_mb = 0\nrendered_cache_mb = 5\n");
   ServeOptions options;
+  EXPECT_EQ(options.rendered_cache_mb, 32u);  // the default
   ASSERT_TRUE(load_config_file(path, options).ok());
   EXPECT_EQ(options.block_cache_mb, 8u);
   EXPECT_EQ(options.entity_cache_mb, 0u);  // 0 turns the entity read cache off
+  EXPECT_EQ(options.rendered_cache_mb, 5u);
   std::remove(path.c_str());
   auto bad = write_temp("[storage]\nentity_cache_mb = -1\n");
   ServeOptions fresh;
   EXPECT_FALSE(load_config_file(bad, fresh).ok());
   std::remove(bad.c_str());
+  auto bad_rendered = write_temp("[storage]\nrendered_cache_mb = -1\n");
+  EXPECT_FALSE(load_config_file(bad_rendered, fresh).ok());
+  std::remove(bad_rendered.c_str());
 }
 
 TEST(ServeOptions, LoadsTheSecurityKeys) {

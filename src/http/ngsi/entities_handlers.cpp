@@ -1,6 +1,10 @@
 // /ngsi-ld/v1/entities and /ngsi-ld/v1/entities/{entityId} (GS CIM 009 clauses 6.4 and 6.5).
 #include "handlers.hpp"
 
+#include <cstdint>
+#include <string>
+
+#include "citytwin/common/json_text.hpp"
 #include "citytwin/model/entity_form.hpp"
 #include "citytwin/model/entity_parser.hpp"
 #include "handler_support.hpp"
@@ -19,6 +23,46 @@ Status check_body_id(const boost::json::object& parsed, std::string_view path_id
     return make_error(ErrorKind::kBadRequestData, "entity id in the body differs from the URL");
   }
   return ok_status();
+}
+
+// What a rendered body depends on besides the stored document: tenant, id, representation
+// (every query parameter, the negotiated type) and the @context (the value that names it and
+// the resolved context, by address: the cache entry pins it). Each part is length-prefixed so
+// no two different requests share a key.
+std::string rendered_key(const Request& request, const RequestEnv& env, std::string_view id) {
+  std::string key;
+  auto part = [&key](std::string_view text) {
+    key += std::to_string(text.size());
+    key += ':';
+    key += text;
+  };
+  part(env.tenant);
+  part(id);
+  key += std::to_string(static_cast<int>(env.response_type));
+  part(env.context_value.is_null() ? std::string() : to_json_text(env.context_value));
+  key += std::to_string(reinterpret_cast<std::uintptr_t>(env.context.get()));
+  for (const auto& [name, value] : request.query) {
+    part(name);
+    part(value);
+  }
+  return key;
+}
+
+// GET by id through the rendered-entity cache: the stored document is read as always, and
+// rendered only when the cache has no body rendered from exactly that document.
+Response retrieve_rendered(const Request& request, const RequestEnv& env, std::string_view id,
+                           const OutputOptions& output, NgsiApi& api) {
+  auto document = api.entities.get_document(env.tenant, id);
+  if (!document) return fail(document.error());
+  std::string key = rendered_key(request, env, id);
+  if (auto body = api.rendered->find(key, *document)) {
+    return json_text_response(200, std::move(*body), env, api);
+  }
+  auto entity = core::EntityService::parse_document(id, *document);
+  if (!entity) return fail(entity.error());
+  std::string body = to_json_text(render_one(*entity, output, env, api));
+  api.rendered->store(std::move(key), std::move(*document), body, env.context);
+  return json_text_response(200, std::move(body), env, api);
 }
 
 }  // namespace
@@ -51,6 +95,10 @@ Response retrieve_entity(Request& request, NgsiApi& api) {
   if (!id) return fail(id.error());
   auto output = output_options(request, *env);
   if (!output) return fail(output.error());
+  // Anonymous open-data readers see a redacted entity: not cached.
+  if (api.rendered != nullptr && api.rendered->enabled() && env->restriction == nullptr) {
+    return retrieve_rendered(request, *env, *id, *output, api);
+  }
   auto entity = api.entities.get(env->tenant, *id, env->restriction.get());
   if (!entity) return fail(entity.error());
   return json_response(200, render_one(*entity, *output, *env, api), *env, api);

@@ -246,8 +246,12 @@ std::string_view response_media_type(const RequestEnv& env) {
 
 Response json_response(int status, const boost::json::value& body, const RequestEnv& env,
                        NgsiApi& api) {
+  return json_text_response(status, to_json_text(body), env, api);
+}
+
+Response json_text_response(int status, std::string body, const RequestEnv& env, NgsiApi& api) {
   Response response =
-      Response::with_body(status, std::string(response_media_type(env)), to_json_text(body));
+      Response::with_body(status, std::string(response_media_type(env)), std::move(body));
   if (env.response_type != MediaType::kJsonLd) {
     response.header("Link", "<" + link_url(env, api) + ">; rel=\"" + std::string(kContextRel) +
                                 "\"; type=\"application/ld+json\"");

@@ -70,6 +70,8 @@ std::string_view response_media_type(const RequestEnv& env);
 // "@context" members are the caller's business (see context_for_body).
 Response json_response(int status, const boost::json::value& body, const RequestEnv& env,
                        NgsiApi& api);
+// The same with a body already serialized.
+Response json_text_response(int status, std::string body, const RequestEnv& env, NgsiApi& api);
 // The URL naming the request's @context in a Link header: the client's URL, the core context,
 // or for an inline context an ImplicitlyCreated /jsonldContexts entry that serves it.
 std::string link_url(const RequestEnv& env, NgsiApi& api);

@@ -91,6 +91,12 @@ class EntityService {
   // ResourceNotFound, exactly as a missing one, and hidden attributes are removed.
   Result<boost::json::object> get(std::string_view tenant, std::string_view id,
                                   const ReadRestriction* restriction = nullptr) const;
+  // The durable document get() would parse, unparsed and unrestricted (the same errors): for
+  // readers that cache what they derive from an entity keyed on these exact bytes, which
+  // change with every write of it (the rendered-entity cache, docs/storage.md).
+  Result<std::string> get_document(std::string_view tenant, std::string_view id) const;
+  // An entity from a document of get_document().
+  static Result<boost::json::object> parse_document(std::string_view id, std::string_view document);
   Status remove(std::string_view tenant, std::string_view id);
   Status replace(std::string_view tenant, std::string_view id, boost::json::object entity);
   Result<mutation::MergeOutcome> merge(std::string_view tenant, std::string_view id,

@@ -12,6 +12,7 @@
 #include "citytwin/core/retention_service.hpp"
 #include "citytwin/core/subscription_service.hpp"
 #include "citytwin/core/temporal_service.hpp"
+#include "citytwin/http/rendered_entity_cache.hpp"
 #include "citytwin/http/router.hpp"
 #include "citytwin/model/context_loader.hpp"
 #include "citytwin/model/context_registry.hpp"
@@ -52,6 +53,8 @@ struct NgsiApi {
   // Open data and personal data per tenant (/citytwin/v1/open-data, /citytwin/v1/personal-data;
   // docs/security.md); the routes are left out without it, and anonymous requests refused.
   core::DataPolicies* data_policies = nullptr;
+  // Rendered bodies of GET by id (docs/storage.md, "Rendered-entity cache"); null: none.
+  RenderedEntityCache* rendered = nullptr;
 };
 
 // Registers every /ngsi-ld/v1/ route.

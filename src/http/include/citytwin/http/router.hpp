@@ -32,9 +32,12 @@ inline bool always_inline(const Request&) {
 // segment; each parameter is decoded after matching.
 class Router {
  public:
+  static constexpr std::size_t kNoRoute = static_cast<std::size_t>(-1);
+
   struct Match {
     const Handler* handler = nullptr;  // null when nothing matched
     std::string route;                 // the pattern, used as the metrics label
+    std::size_t index = kNoRoute;      // the matched route's position, below route_count()
     bool path_known = false;  // path matched some route (when no handler: not with this method)
     // Methods allowed for the path (for 405 Allow); filled only when no handler matched.
     std::vector<std::string> allowed;
@@ -54,6 +57,7 @@ class Router {
            InlinePredicate may_run_inline = {});
 
   std::vector<RouteInfo> routes() const;
+  std::size_t route_count() const { return routes_.size(); }
 
   // Finds the handler for request.method and request.path and fills request.path_params.
   Match match(Request& request) const;

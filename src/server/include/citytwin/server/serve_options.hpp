@@ -56,6 +56,9 @@ struct ServeOptions {
   std::size_t block_cache_mb = 64;
   // Documents of recently read entities in MiB, in front of RocksDB (0 disables the cache).
   std::size_t entity_cache_mb = 64;
+  // Rendered bodies of GET /ngsi-ld/v1/entities/{id} in MiB, checked against the stored
+  // document on every hit (docs/storage.md, "Rendered-entity cache"); 0 disables the cache.
+  std::size_t rendered_cache_mb = 32;
   // History compaction (store::HistoryCompactionOptions, docs/storage.md): samples older than
   // this many seconds are moved into compressed chunks once an instance has
   // history_compact_min_samples of them, in chunks of at most history_chunk_samples; the
