@@ -6,12 +6,14 @@ bytes_of() { du -sb "$1" | awk '{print $1}'; }
 tsbench() { /usr/bin/python3 "$here/tsbench.py" "$@"; }
 
 # A CityTwin that compacts history into chunks as soon as it can (the queries then read
-# chunks), on $work/ct and 127.0.0.1:$port; `pid` is its process.
+# chunks), on $work/ct and 127.0.0.1:$port; `pid` is its process. TS_PACK_BULK=false loads
+# history as raw rows for the compactor instead of chunks written by the load itself.
 compacting_config() {
   cat > "$work/citytwin.toml" <<CONF
 [storage]
 history_compact_after_s = 0
 history_compact_interval_ms = 1000
+${TS_PACK_BULK:+history_pack_bulk_appends = $TS_PACK_BULK}
 CONF
 }
 serve_citytwin() {
