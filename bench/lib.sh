@@ -27,3 +27,24 @@ start_citytwin() {
   ct="http://127.0.0.1:$port"
   wait_ready "$ct"
 }
+
+# start_nginx: Debian's nginx answering a static 204 on keep-alive connections (the upper bound
+# for HTTP on this machine) on 127.0.0.1:$nginx_port.
+start_nginx() {
+  nginx_port=$(free_port)
+  mkdir -p "$work/nginx"
+  cat > "$work/nginx/nginx.conf" <<CONF
+worker_processes 2;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server { listen 127.0.0.1:$nginx_port; location / { return 204; } }
+}
+CONF
+  /usr/sbin/nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
+  pids+=($!)
+}

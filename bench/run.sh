@@ -34,22 +34,7 @@ run_wrk() {
 }
 
 # --- nginx: the upper bound for HTTP on this machine --------------------------------------
-nginx_port=$(free_port)
-mkdir -p "$work/nginx"
-cat > "$work/nginx/nginx.conf" <<CONF
-worker_processes 2;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server { listen 127.0.0.1:$nginx_port; location / { return 204; } }
-}
-CONF
-/usr/sbin/nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
-pids+=($!)
+start_nginx
 
 # --- citytwin with the benchmark data set -------------------------------------------------
 ct_port=$(free_port)
