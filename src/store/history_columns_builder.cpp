@@ -47,6 +47,9 @@ bool HistoryColumnsBuilder::after_push() {
 }
 
 bool HistoryColumnsBuilder::add_sample(HistorySample sample) {
+  // A raw row's number is a double: it would cost the decimal entries before it in the batch
+  // their exact integer path, so they go on their own.
+  if (!batch_.values.scaled.empty() && !flush()) return false;
   if (!switch_instance(sample.attribute, sample.dataset_id)) return false;
   ScalarValue value;
   if (!sample.deleted) value = classify_value_member(sample.instance);
@@ -95,6 +98,15 @@ void HistoryColumnsBuilder::keep_scaled(const series::ChunkColumns& from, std::s
                    from.scaled.begin() + static_cast<std::ptrdiff_t>(end));
 }
 
+bool HistoryColumnsBuilder::joins_alike(const series::ChunkColumns& from, bool deletions) const {
+  const series::ChunkColumns& to = batch_.values;
+  if (to.times.empty()) return true;
+  const bool batch_decimal = to.scaled.size() == to.times.size();
+  const bool piece_decimal = !deletions && !from.scaled.empty();
+  if (batch_decimal != piece_decimal) return false;
+  return !batch_decimal || to.decimal_exponent == from.decimal_exponent;
+}
+
 bool HistoryColumnsBuilder::add_entries(const std::string& attribute, const std::string& dataset_id,
                                         const SourceEntries& entries) {
   const series::ChunkColumns& from = *entries.columns;
@@ -102,9 +114,14 @@ bool HistoryColumnsBuilder::add_entries(const std::string& attribute, const std:
   std::size_t begin = entries.begin;
   while (begin < entries.end) {
     if (!switch_instance(attribute, dataset_id)) return false;
-    if (sources_.empty() || sources_.back() != entries.source) sources_.push_back(entries.source);
     const std::size_t count = std::min(entries.end - begin, kBatchSamples - batch_.size());
     const std::size_t end = begin + count;
+    const bool deletions = any_deleted(entries.deleted_bitmap, begin, end);
+    if (!joins_alike(from, deletions)) {
+      if (!flush()) return false;
+      continue;
+    }
+    if (sources_.empty() || sources_.back() != entries.source) sources_.push_back(entries.source);
     series::ChunkColumns& to = batch_.values;
     to.times.insert(to.times.end(), from.times.begin() + begin, from.times.begin() + end);
     if (from.times2.empty()) {
@@ -116,7 +133,6 @@ bool HistoryColumnsBuilder::add_entries(const std::string& attribute, const std:
                               from.time2_present.begin() + end);
     }
     const auto source_index = static_cast<std::uint32_t>(sources_.size());
-    const bool deletions = any_deleted(entries.deleted_bitmap, begin, end);
     keep_scaled(from, begin, end, deletions);
     if (!deletions && from.dictionary.empty()) {
       // Numbers and booleans only (no text to intern): whole column ranges.
@@ -180,8 +196,9 @@ Result<HistorySample> HistoryColumnsBuilder::rebuild(std::size_t index) const {
     return make_error(ErrorKind::kInternalError, "history column index out of range");
   }
   // The last run starting at or before `index`.
-  auto run = std::upper_bound(origins_.begin(), origins_.end(), index,
-                              [](std::size_t at, const Origin& origin) { return at < origin.first; });
+  auto run =
+      std::upper_bound(origins_.begin(), origins_.end(), index,
+                       [](std::size_t at, const Origin& origin) { return at < origin.first; });
   const Origin& origin = *std::prev(run);
   const std::size_t at = origin.index + (index - origin.first);
   if (origin.source == 0) return raw_samples_[at];

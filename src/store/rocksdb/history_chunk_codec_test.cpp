@@ -493,5 +493,45 @@ TEST(HistoryColumnsBuilderTest, EveryEntryRebuildsItsOwnSampleAcrossRunsAndBatch
   }
 }
 
+// Decimal chunk entries (ChunkColumns::scaled, the exact integer aggregation path) next to a
+// raw row are handed over in batches of their own, not mixed with it: a bulk-loaded instance
+// whose creation sample stayed raw lost the integer path for every batch after it.
+TEST(HistoryColumnsBuilderTest, DecimalEntriesNextToARawRowKeepTheirIntegerColumn) {
+  std::vector<HistorySample> samples;
+  for (int i = 0; i < 500; ++i) {
+    std::int64_t at = kStart + (i + 10) * 1'000'000;
+    samples.push_back(property(at, 7, boost::json::value((i % 40) * 0.25 + 10), at - 5));
+  }
+  auto encoded = encode_history_chunk(samples);
+  ASSERT_TRUE(encoded.ok());
+  auto decoded = DecodedHistoryChunk::open(*encoded);
+  ASSERT_TRUE(decoded.ok());
+  ASSERT_FALSE(decoded->columns().scaled.empty());  // else the test shows nothing
+  auto chunk = std::make_shared<const DecodedHistoryChunk>(std::move(*decoded));
+  std::vector<std::pair<std::size_t, std::size_t>> batches;  // entries, scaled entries
+  HistoryColumnsVisitor visit = [&](const HistoryColumns& batch) {
+    batches.emplace_back(batch.size(), batch.values.scaled.size());
+    return true;
+  };
+  auto entries = [&] {
+    return SourceEntries{chunk, &chunk->columns(), chunk->sequences(), chunk->deleted_bitmap(), 0,
+                         chunk->size()};
+  };
+  {
+    HistoryColumnsBuilder builder(visit);
+    ASSERT_TRUE(builder.add_sample(property(kStart, 3, 1.5, kStart)));  // raw, before the chunk
+    ASSERT_TRUE(builder.add_entries(kAttribute, "", entries()));
+    ASSERT_TRUE(builder.flush());
+  }
+  {
+    HistoryColumnsBuilder builder(visit);
+    ASSERT_TRUE(builder.add_entries(kAttribute, "", entries()));
+    ASSERT_TRUE(builder.add_sample(property(kStart + 999'000'000, 9, 1.5, kStart)));  // after
+    ASSERT_TRUE(builder.flush());
+  }
+  using Batch = std::pair<std::size_t, std::size_t>;
+  EXPECT_EQ(batches, (std::vector<Batch>{{1, 0}, {500, 500}, {500, 500}, {1, 0}}));
+}
+
 }  // namespace
 }  // namespace citytwin::store::kv

@@ -69,6 +69,12 @@ class HistoryColumnsBuilder {
   // Empties the batch but keeps its vectors' memory for the next one.
   void clear_batch();
   void reserve_batch();
+  // Whether entries of `from` (with deletions or not) can join the batch without costing its
+  // decimal entries, or theirs, the exact integer path (series::ChunkColumns::scaled): a batch
+  // holds decimal entries of one scale only, or no decimal entries; else it is handed over
+  // first. A raw row before a bulk-loaded instance's chunks made every batch after it take
+  // the double path (docs/performance.md, "Run of 2026-12-06, 01:56 UTC").
+  bool joins_alike(const series::ChunkColumns& from, bool deletions) const;
   // Extends the batch's scaled integers (series::ChunkColumns::scaled) by entries [begin,
   // end) of `from`, just appended, or drops them when the batch is no longer all decimal.
   void keep_scaled(const series::ChunkColumns& from, std::size_t begin, std::size_t end,
