@@ -433,9 +433,10 @@ TEST(HistoryColumnsBuilderTest, EveryEntryRebuildsItsOwnSampleAcrossRunsAndBatch
     const int count = 300 + static_cast<int>(random() % 700);
     for (int i = 0; i < count; ++i) {
       t += 1'000'000;
-      samples.push_back(property(t, sequence++, c % 2 == 1 && i % 7 == 0 ? boost::json::value("text")
-                                                           : boost::json::value(i * 0.5),
-                                 t - 5));
+      samples.push_back(property(
+          t, sequence++,
+          c % 2 == 1 && i % 7 == 0 ? boost::json::value("text") : boost::json::value(i * 0.5),
+          t - 5));
     }
     auto encoded = encode_history_chunk(samples);
     ASSERT_TRUE(encoded.ok());
@@ -474,10 +475,10 @@ TEST(HistoryColumnsBuilderTest, EveryEntryRebuildsItsOwnSampleAcrossRunsAndBatch
     const std::size_t size = chunks[c]->size();
     while (begin < size) {
       const std::size_t end = std::min(size, begin + 1 + random() % 400);
-      ASSERT_TRUE(builder.add_entries(kAttribute, "",
-                                      SourceEntries{chunks[c], &chunks[c]->columns(),
-                                                    chunks[c]->sequences(),
-                                                    chunks[c]->deleted_bitmap(), begin, end}));
+      ASSERT_TRUE(builder.add_entries(
+          kAttribute, "",
+          SourceEntries{chunks[c], &chunks[c]->columns(), chunks[c]->sequences(),
+                        chunks[c]->deleted_bitmap(), begin, end}));
       for (std::size_t i = begin; i < end; ++i) expected.push_back(chunk_samples[c][i]);
       begin = end;
       if (random() % 3 == 0) raw(1 + static_cast<int>(random() % 3));
@@ -514,8 +515,8 @@ TEST(HistoryColumnsBuilderTest, DecimalEntriesNextToARawRowKeepTheirIntegerColum
     return true;
   };
   auto entries = [&] {
-    return SourceEntries{chunk, &chunk->columns(), chunk->sequences(), chunk->deleted_bitmap(), 0,
-                         chunk->size()};
+    return SourceEntries{chunk, &chunk->columns(), chunk->sequences(), chunk->deleted_bitmap(),
+                         0,     chunk->size()};
   };
   {
     HistoryColumnsBuilder builder(visit);
