@@ -97,6 +97,9 @@ def main():
     parser.add_argument("--fanout", type=int, default=5)
     parser.add_argument("--rate", type=int, default=10000)
     parser.add_argument("--duration", type=float, default=10)
+    parser.add_argument("--max-entities-per-notification", type=int, default=None,
+                        help="the server's notify.max_entities_per_notification (default: the "
+                             "server's own, 1)")
     parser.add_argument("--perf-output", default=None,
                         help="also record the server with `perf record -g` into this file "
                              "during the timed phase")
@@ -110,18 +113,22 @@ def main():
                   "max_queued_messages 1000000\n")
     broker = subprocess.Popen(["mosquitto", "-c", config], stderr=subprocess.DEVNULL)
     time.sleep(0.5)
-    received = []  # (receipt time, sentAt)
-    receiver = subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(broker_port),
-                                 "-t", "bench/#", "-q", "0"], stdout=subprocess.PIPE)
-
-    def read_receipts():
-        for line in receiver.stdout:
-            now = time.time()
-            received.append((now, line))
-
-    reader = threading.Thread(target=read_receipts, daemon=True)
-    reader.start()
-    server = CityTwinServer().start()
+    # The receiver writes each message with its receipt time (mosquitto_sub's `%U`: Unix time
+    # with nanoseconds) to a file, line-buffered; nothing of it runs in this process, whose
+    # load threads would otherwise share the GIL with a reader of up to 100,000 lines/s.
+    receipts_path = os.path.join(directory, "receipts.txt")
+    receipts_file = open(receipts_path, "wb")
+    receiver = subprocess.Popen(["stdbuf", "-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p",
+                                 str(broker_port), "-t", "bench/#", "-q", "0", "-F", "%U %p"],
+                                stdout=receipts_file)
+    server_args = []
+    if args.max_entities_per_notification is not None:
+        server_config = os.path.join(directory, "citytwin.toml")
+        with open(server_config, "w") as out:
+            out.write("[notify]\nmax_entities_per_notification = "
+                      f"{args.max_entities_per_notification}\n")
+        server_args = ["--config", server_config]
+    server = CityTwinServer(extra_args=server_args).start()
     try:
         session = requests.Session()
         url = f"{server.url}{V1}/entityOperations/upsert"
@@ -131,8 +138,10 @@ def main():
                 in (201, 204)
         # Baseline write throughput, no subscription yet.
         base_cpu = cpu_seconds(server.process.pid)
+        base_threads = thread_cpu(server.process.pid)
         base_done, base_elapsed = write_load(server, args.entities, 0, args.duration)
         base_cpu = cpu_seconds(server.process.pid) - base_cpu
+        base_threads = thread_cpu_delta(base_threads, thread_cpu(server.process.pid))
         stride = max(1, args.entities // args.fanout)
         for j in range(args.subscriptions):
             watched = sorted({(j + stride * m) % args.entities for m in range(args.fanout)})
@@ -146,59 +155,65 @@ def main():
                                     data=json.dumps(body))
             assert response.status_code == 201, response.text
         time.sleep(1)
-        received.clear()
+        offset = os.path.getsize(receipts_path)
         cpu_before = cpu_seconds(server.process.pid)
         broker_cpu = cpu_seconds(broker.pid)
+        receiver_cpu = cpu_seconds(receiver.pid)
         perf = None
         if args.perf_output:
             perf = subprocess.Popen(["perf", "record", "-g", "-o", args.perf_output, "-p",
                                      str(server.process.pid)], stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
+        threads_before = thread_cpu(server.process.pid)
         done, elapsed = write_load(server, args.entities, args.rate, args.duration)
-        # Drain: wait until receipts stop growing.
-        last = -1
-        while len(received) != last:
-            last = len(received)
-            time.sleep(1.0)
+        drain(receipts_path)
         cpu_used = cpu_seconds(server.process.pid) - cpu_before
         broker_cpu = cpu_seconds(broker.pid) - broker_cpu
+        receiver_cpu = cpu_seconds(receiver.pid) - receiver_cpu
+        threads_used = thread_cpu_delta(threads_before, thread_cpu(server.process.pid))
         load_average = os.getloadavg()
         if perf:
             perf.send_signal(2)
             perf.wait()
-        window_end = received[-1][0] if received else time.time()
-        latencies = []
-        first = None
-        for at, line in received:
-            try:
-                body = json.loads(line)["body"]
-                sent = body["data"][0]["sentAt"]
-            except (ValueError, KeyError, IndexError):
-                continue
-            if sent:
-                latencies.append((at - sent) * 1000.0)
-                first = first or at
+        receipts, messages = read_receipts(receipts_path, offset)
+        latencies = [(at - sent) * 1000.0 for at, sent in receipts]
         delivered = len(latencies)
-        span = (window_end - first) if first else float("nan")
-        # Closed-loop write throughput with the subscriptions in place.
+        span = (receipts[-1][0] - receipts[0][0]) if receipts else float("nan")
+        first = bool(receipts)
+        # Closed-loop write throughput with the subscriptions in place, then every
+        # notification of that phase drained and counted (delivery may lag the writes).
+        offset = os.path.getsize(receipts_path)
         with_cpu = cpu_seconds(server.process.pid)
+        with_threads = thread_cpu(server.process.pid)
         with_done, with_elapsed = write_load(server, args.entities, 0, args.duration)
         with_cpu = cpu_seconds(server.process.pid) - with_cpu
+        with_threads = thread_cpu_delta(with_threads, thread_cpu(server.process.pid))
+        drain_started = time.monotonic()
+        drain(receipts_path)
+        with_drain_s = time.monotonic() - drain_started
+        with_receipts, with_messages = read_receipts(receipts_path, offset)
+        with_delivered = len(with_receipts)
         result = {
             "subscriptions": args.subscriptions, "fanout": args.fanout,
+            "max_entities_per_notification": args.max_entities_per_notification,
             "offered_updates_per_s": args.rate, "duration_s": args.duration,
             "updates_acknowledged_per_s": round(done / elapsed),
             "notifications_expected": done * args.fanout,
             "notifications_delivered": delivered,
             "notifications_per_s": round(delivered / span) if first else 0,
+            "messages_delivered": messages,
             "latency_p50_ms": round(percentile(latencies, 50), 1),
             "latency_p99_ms": round(percentile(latencies, 99), 1),
             "server_cpu_us_per_notification": round(cpu_used * 1e6 / delivered, 1)
             if delivered else None,
             "broker_cpu_us_per_notification": round(broker_cpu * 1e6 / delivered, 1)
             if delivered else None,
+            "receiver_cpu_us_per_notification": round(receiver_cpu * 1e6 / delivered, 1)
+            if delivered else None,
             "max_writes_per_s_without_subscriptions": round(base_done / base_elapsed),
             "max_writes_per_s_with_subscriptions": round(with_done / with_elapsed),
+            "write_throughput_loss_percent": round(
+                100.0 * (1 - (with_done / with_elapsed) / (base_done / base_elapsed)), 1),
             # Server CPU per acknowledged update in the two closed-loop phases: the cost the
             # subscriptions add to a write, independent of how busy the machine was.
             "server_cpu_us_per_update_without_subscriptions":
@@ -206,14 +221,76 @@ def main():
             "server_cpu_us_per_update_with_subscriptions":
                 round(with_cpu * 1e6 / with_done, 1) if with_done else None,
             "load_average_timed_phase": load_average,
+            "server_cpu_s_by_thread_closed_loop_without_subscriptions": base_threads,
+            "server_cpu_s_by_thread_timed_phase": threads_used,
+            "server_cpu_s_by_thread_closed_loop_with_subscriptions": with_threads,
+            "closed_loop_notifications_expected": with_done * args.fanout,
+            "closed_loop_notifications_delivered": with_delivered,
+            "closed_loop_messages_delivered": with_messages,
+            "closed_loop_drain_s_after_writes": round(with_drain_s, 1),
         }
         print(json.dumps(result, indent=2))
     finally:
         server.cleanup()
         receiver.terminate()
+        receiver.wait()
+        receipts_file.close()
         broker.terminate()
         broker.wait()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def drain(path):
+    """Waits until the receipts file stops growing for a second: every notification that was
+    going to arrive has arrived."""
+    last = -1
+    while os.path.getsize(path) != last:
+        last = os.path.getsize(path)
+        time.sleep(1.0)
+
+
+def read_receipts(path, offset):
+    """(receipt time, sentAt) of each notified entity received after byte `offset` (a
+    notification's `data` may hold several), and the number of messages."""
+    receipts = []
+    messages = 0
+    with open(path, "rb") as receipts_file:
+        receipts_file.seek(offset)
+        for line in receipts_file:
+            stamp, _, payload = line.partition(b" ")
+            try:
+                at = float(stamp)
+                data = json.loads(payload)["body"]["data"]
+            except (ValueError, KeyError):
+                continue
+            messages += 1
+            for entity in data:
+                sent = entity.get("sentAt")
+                if sent:
+                    receipts.append((at, sent))
+    return receipts, messages
+
+
+def thread_cpu(pid):
+    """CPU seconds (user + system) per thread name of process `pid`."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    by_name = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as stat:
+                text = stat.read()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        key = name.rstrip("0123456789").rstrip("-") or name
+        by_name[key] = by_name.get(key, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return by_name
+
+
+def thread_cpu_delta(before, after):
+    return {name: round(seconds - before.get(name, 0.0), 2)
+            for name, seconds in sorted(after.items()) if seconds - before.get(name, 0.0) > 0.005}
 
 
 def cpu_seconds(pid):

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "citytwin/common/thread_name.hpp"
+
 namespace citytwin::core {
 namespace {
 // Notifications one thread sends for a subscription before serving another.
@@ -10,6 +12,18 @@ constexpr unsigned kBurst = 32;
 // for a lane before serving others.
 constexpr std::size_t kLaneBatch = 64;
 constexpr unsigned kLaneRounds = 16;
+// Body size beyond which waiting notifications are not joined further.
+constexpr std::size_t kJoinMaxBytes = 256 * 1024;
+
+// Keeps the completions of joined notifications: the joined one is handled when all are.
+struct JoinedCompletions {
+  std::shared_ptr<const void> first;
+  std::shared_ptr<const void> second;
+};
+
+bool same_delivery(const OutgoingNotification& a, const OutgoingNotification& b) {
+  return a.uri == b.uri && a.headers == b.headers && a.notifier_info == b.notifier_info;
+}
 }  // namespace
 
 struct Notifier::Channel {
@@ -128,6 +142,7 @@ void Notifier::enqueue(const std::string& key, OutgoingNotification notification
   if (found == channels_.end()) return;
   Channel& channel = *found->second;
   notification.lane = lane_of(channel, notification);
+  if (join_waiting(channel, notification)) return;  // scheduled with the one it joined
   if (channel.queue.size() >= options_.queue_limit) {
     // Drop the oldest waiting notification; the head is not waiting while it is in flight.
     auto oldest = channel.in_flight && channel.queue.size() > 1 ? channel.queue.begin() + 1
@@ -141,6 +156,46 @@ void Notifier::enqueue(const std::string& key, OutgoingNotification notification
   channel.queue.push_back(std::make_shared<Channel::Item>(
       Channel::Item{channel.next_number++, std::move(notification)}));
   schedule(key, channel);
+}
+
+bool Notifier::join_waiting(Channel& channel, OutgoingNotification& notification) {
+  if (options_.join_limit < 2 || !notification.joinable || channel.queue.empty()) return false;
+  // The head is read without the lock while it is in flight: never touched then.
+  if (channel.in_flight && channel.queue.size() == 1) return false;
+  OutgoingNotification& last = channel.queue.back()->notification;
+  if (!last.joinable || last.joinable->trigger != notification.joinable->trigger ||
+      !same_delivery(last, notification)) {
+    return false;
+  }
+  auto& joined = *last.joinable;
+  const auto& added = *notification.joinable;
+  const std::size_t item_bytes = added.data_end - added.data_begin;
+  if (joined.entity_ids.size() + added.entity_ids.size() > options_.join_limit ||
+      last.body.size() + item_bytes + 1 > kJoinMaxBytes) {
+    return false;
+  }
+  // An entity twice in one `data` would leave its receiver to guess which state is newer.
+  for (const auto& id : added.entity_ids) {
+    if (std::find(joined.entity_ids.begin(), joined.entity_ids.end(), id) !=
+        joined.entity_ids.end()) {
+      return false;
+    }
+  }
+  std::string items;
+  items.reserve(item_bytes + 1);
+  items += ',';
+  items.append(notification.body, added.data_begin, item_bytes);
+  last.body.insert(joined.data_end, items);
+  joined.data_end += items.size();
+  joined.entity_ids.insert(joined.entity_ids.end(), added.entity_ids.begin(),
+                           added.entity_ids.end());
+  if (notification.completion) {
+    last.completion = last.completion
+                          ? std::make_shared<const JoinedCompletions>(JoinedCompletions{
+                                std::move(last.completion), std::move(notification.completion)})
+                          : std::move(notification.completion);
+  }
+  return true;
 }
 
 DeliveryStats Notifier::stats(const std::string& key) const {
@@ -186,6 +241,7 @@ std::chrono::milliseconds Notifier::backoff(unsigned failures) const {
 }
 
 void Notifier::work() {
+  name_this_thread("ct-notify");
   Lock lock(mutex_);
   while (!stopping_) {
     auto now = std::chrono::steady_clock::now();

@@ -3,8 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -17,11 +21,12 @@ using testing::ManualClock;
 using testing::RecordingSender;
 
 OutgoingNotification note(int n) {
-  return OutgoingNotification{"http://h/x", {}, std::to_string(n), nullptr, {}, {}};
+  return OutgoingNotification{"http://h/x", {}, std::to_string(n), nullptr, {}, {}, {}};
 }
 
 NotifierOptions fast() {
   NotifierOptions options;
+  options.join_limit = 100;
   options.threads = 3;
   options.retry_initial = 5ms;
   options.retry_max = 20ms;
@@ -149,8 +154,8 @@ TEST(Notifier, HangingReceiverDoesNotStallOthers) {
   notifier.add("slow", {});
   notifier.add("fast", {});
   notifier.start();
-  notifier.enqueue("slow", OutgoingNotification{"http://hang/", {}, "x", nullptr, {}, {}});
-  notifier.enqueue("slow", OutgoingNotification{"http://hang/", {}, "y", nullptr, {}, {}});
+  notifier.enqueue("slow", OutgoingNotification{"http://hang/", {}, "x", nullptr, {}, {}, {}});
+  notifier.enqueue("slow", OutgoingNotification{"http://hang/", {}, "y", nullptr, {}, {}, {}});
   for (int i = 0; i < 20; ++i) notifier.enqueue("fast", note(i));
   EXPECT_TRUE(eventually([&] { return sender.delivered_ == 20; }));
   sender.release();
@@ -225,8 +230,9 @@ TEST(Notifier, LaneBatchesKeepEachSubscriptionsOrder) {
   notifier.start();
   for (int i = 0; i < 40; ++i) {
     for (const auto& key : keys) {
-      notifier.enqueue(key, OutgoingNotification{
-                                "mqtt://h/t", {}, key + ":" + std::to_string(i), nullptr, {}, {}});
+      notifier.enqueue(key,
+                       OutgoingNotification{
+                           "mqtt://h/t", {}, key + ":" + std::to_string(i), nullptr, {}, {}, {}});
     }
   }
   ASSERT_TRUE(eventually([&] { return sender.delivered().size() == 120; }));
@@ -243,6 +249,144 @@ TEST(Notifier, LaneBatchesKeepEachSubscriptionsOrder) {
   EXPECT_EQ(notifier.stats("b").times_failed, 1u);
   EXPECT_FALSE(notifier.stats("b").failing);
   EXPECT_EQ(notifier.stats("a").times_failed, 0u);
+}
+
+// Joining waiting change notifications (OutgoingNotification::Joinable).
+
+OutgoingNotification change_note(const std::string& entity, const std::string& trigger = "u",
+                                 const std::string& uri = "http://h/x") {
+  OutgoingNotification out{uri, {}, R"({"id":"n-)" + entity + R"(","data":[)", nullptr, {}, {}, {}};
+  const std::size_t begin = out.body.size();
+  out.body += R"({"id":")" + entity + R"("})";
+  const std::size_t end = out.body.size();
+  out.body += R"(],"triggerReason":")" + trigger + R"("})";
+  out.joinable = OutgoingNotification::Joinable{begin, end, {entity}, trigger};
+  return out;
+}
+
+TEST(NotifierJoin, WaitingChangeNotificationsLeaveAsOneInOrder) {
+  ManualClock clock;
+  RecordingSender sender;
+  Notifier notifier(sender, clock, fast(), nullptr);
+  notifier.add("a", {});
+  for (const char* id : {"e1", "e2", "e3"}) notifier.enqueue("a", change_note(id));
+  EXPECT_EQ(notifier.stats("a").queued, 1u);
+  notifier.start();
+  auto sent = sender.wait_for(1);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].body,
+            R"({"id":"n-e1","data":[{"id":"e1"},{"id":"e2"},{"id":"e3"}],"triggerReason":"u"})");
+  EXPECT_TRUE(eventually([&] { return notifier.stats("a").times_sent == 1; }));
+}
+
+TEST(NotifierJoin, OnlyAlikeDistinctEntitiesUpToTheLimitJoin) {
+  ManualClock clock;
+  RecordingSender sender;
+  auto options = fast();
+  options.join_limit = 3;
+  Notifier notifier(sender, clock, options, nullptr);
+  notifier.add("a", {});
+  for (const char* id : {"e1", "e2", "e3", "e4"}) notifier.enqueue("a", change_note(id));
+  notifier.enqueue("a", change_note("e4"));                       // the same entity again
+  notifier.enqueue("a", change_note("e5", "other"));              // another trigger reason
+  notifier.enqueue("a", change_note("e6", "other", "http://y"));  // another endpoint
+  notifier.enqueue("a", note(7));                                 // not joinable
+  notifier.enqueue("a", change_note("e8", "other", "http://y"));
+  notifier.start();
+  auto sent = sender.wait_for(7);
+  ASSERT_EQ(sent.size(), 7u);
+  EXPECT_EQ(sent[0].body,
+            R"({"id":"n-e1","data":[{"id":"e1"},{"id":"e2"},{"id":"e3"}],"triggerReason":"u"})");
+  EXPECT_EQ(sent[1].body, R"({"id":"n-e4","data":[{"id":"e4"}],"triggerReason":"u"})");
+  EXPECT_EQ(sent[2].body, R"({"id":"n-e4","data":[{"id":"e4"}],"triggerReason":"u"})");
+  EXPECT_EQ(sent[3].body, R"({"id":"n-e5","data":[{"id":"e5"}],"triggerReason":"other"})");
+  EXPECT_EQ(sent[4].uri, "http://y");
+  EXPECT_EQ(sent[5].body, "7");
+  EXPECT_EQ(sent[6].body, R"({"id":"n-e8","data":[{"id":"e8"}],"triggerReason":"other"})");
+}
+
+TEST(NotifierJoin, ALimitOfOneNeverJoins) {
+  ManualClock clock;
+  RecordingSender sender;
+  auto options = fast();
+  options.join_limit = 1;
+  Notifier notifier(sender, clock, options, nullptr);
+  notifier.add("a", {});
+  for (const char* id : {"e1", "e2"}) notifier.enqueue("a", change_note(id));
+  notifier.start();
+  auto sent = sender.wait_for(2);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1].body, R"({"id":"n-e2","data":[{"id":"e2"}],"triggerReason":"u"})");
+}
+
+TEST(NotifierJoin, EveryJoinedCompletionIsReleasedOnDelivery) {
+  ManualClock clock;
+  RecordingSender sender;
+  Notifier notifier(sender, clock, fast(), nullptr);
+  notifier.add("a", {});
+  std::vector<std::weak_ptr<const void>> watched;
+  for (const char* id : {"e1", "e2", "e3"}) {
+    auto notification = change_note(id);
+    auto completion = std::make_shared<int>(0);
+    watched.push_back(completion);
+    notification.completion = std::move(completion);
+    notifier.enqueue("a", std::move(notification));
+  }
+  for (const auto& w : watched) EXPECT_FALSE(w.expired());
+  notifier.start();
+  ASSERT_EQ(sender.wait_for(1).size(), 1u);
+  EXPECT_TRUE(eventually([&] {
+    return std::all_of(watched.begin(), watched.end(), [](const auto& w) { return w.expired(); });
+  }));
+}
+
+// The notification being sent is read without the notifier's lock: what arrives meanwhile
+// joins the ones behind it, never it.
+class GateSender final : public NotificationSender {
+ public:
+  Status send(const OutgoingNotification& notification) override {
+    std::unique_lock lock(mutex_);
+    entered_ = true;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return open_; });
+    bodies_.push_back(notification.body);
+    changed_.notify_all();
+    return ok_status();
+  }
+  void wait_entered() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return entered_; });
+  }
+  std::vector<std::string> open_and_wait_for(std::size_t count) {
+    std::unique_lock lock(mutex_);
+    open_ = true;
+    changed_.notify_all();
+    changed_.wait_for(lock, std::chrono::seconds(5), [&] { return bodies_.size() >= count; });
+    return bodies_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool entered_ = false;
+  bool open_ = false;
+  std::vector<std::string> bodies_;
+};
+
+TEST(NotifierJoin, TheNotificationInFlightIsNeverJoined) {
+  ManualClock clock;
+  GateSender sender;
+  Notifier notifier(sender, clock, fast(), nullptr);
+  notifier.add("a", {});
+  notifier.start();
+  notifier.enqueue("a", change_note("e1"));
+  sender.wait_entered();
+  notifier.enqueue("a", change_note("e2"));
+  notifier.enqueue("a", change_note("e3"));
+  auto bodies = sender.open_and_wait_for(2);
+  ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_EQ(bodies[0], R"({"id":"n-e1","data":[{"id":"e1"}],"triggerReason":"u"})");
+  EXPECT_EQ(bodies[1], R"({"id":"n-e2","data":[{"id":"e2"},{"id":"e3"}],"triggerReason":"u"})");
 }
 
 }  // namespace

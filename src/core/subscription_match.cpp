@@ -186,11 +186,13 @@ bool renders_alike(const Subscription& a, const Subscription& b) {
 
 }  // namespace
 
-std::string NotificationRenderer::text(const Subscription& subscription, Trigger trigger,
-                                       Instant now, const std::string& notification_id) {
+NotificationRenderer::Text NotificationRenderer::render(const Subscription& subscription,
+                                                        Trigger trigger, Instant now,
+                                                        const std::string& notification_id) {
   // A deletion is notified with its time ("deletedAt", clause 5.11): rendered each time.
   if (!change_.after) {
-    return to_json_text(make_notification(subscription, change_, trigger, now, notification_id));
+    return Text{
+        to_json_text(make_notification(subscription, change_, trigger, now, notification_id))};
   }
   auto found = std::find_if(rendered_.begin(), rendered_.end(), [&](const Rendered& entry) {
     return renders_alike(*entry.like, subscription);
@@ -217,7 +219,9 @@ std::string NotificationRenderer::text(const Subscription& subscription, Trigger
   out += ",\"notifiedAt\":";
   append_json_string(out, formatted_);
   out += ",\"data\":[";
+  const std::size_t data_begin = out.size();
   out += found->data;
+  const std::size_t data_end = out.size();
   out += ']';
   if (subscription.notification.accept == "application/ld+json") {
     out += ",\"@context\":";
@@ -226,7 +230,7 @@ std::string NotificationRenderer::text(const Subscription& subscription, Trigger
   out += ",\"triggerReason\":";
   append_json_string(out, trigger_name(trigger));
   out += '}';
-  return out;
+  return Text{std::move(out), data_begin, data_end};
 }
 
 json::object make_periodic_notification(const Subscription& subscription,

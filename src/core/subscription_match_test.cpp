@@ -190,9 +190,18 @@ TEST_F(SubscriptionMatch, RendererTextIsTheNotificationTextForEverySubscription)
     NotificationRenderer renderer(change);
     for (const auto& subscription : subscriptions) {
       std::string id = "urn:ngsi-ld:Notification:" + subscription.id;
-      EXPECT_EQ(renderer.text(subscription, Trigger::kAttributeUpdated, kNow, id),
-                to_json_text(
-                    make_notification(subscription, change, Trigger::kAttributeUpdated, kNow, id)));
+      const auto expected =
+          make_notification(subscription, change, Trigger::kAttributeUpdated, kNow, id);
+      auto rendered = renderer.render(subscription, Trigger::kAttributeUpdated, kNow, id);
+      EXPECT_EQ(rendered.body, to_json_text(expected));
+      // The span the Notifier joins by is exactly the one item of `data`.
+      if (change.after) {
+        EXPECT_EQ(
+            rendered.body.substr(rendered.data_begin, rendered.data_end - rendered.data_begin),
+            to_json_text(expected.at("data").as_array()[0]));
+      } else {
+        EXPECT_EQ(rendered.data_end, rendered.data_begin);
+      }
     }
   }
 }

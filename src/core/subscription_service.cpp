@@ -7,8 +7,10 @@
 
 #include "citytwin/common/json_parse.hpp"
 #include "citytwin/common/json_text.hpp"
+#include "citytwin/common/thread_name.hpp"
 #include "citytwin/core/subscription_match.hpp"
 #include "citytwin/model/core_contexts.hpp"
+#include "citytwin/model/entity_form.hpp"
 #include "citytwin/model/ngsi_names.hpp"
 
 namespace citytwin::core {
@@ -185,6 +187,11 @@ std::string link_header(const Subscription& subscription) {
   std::string url = context.is_string() ? std::string(context.as_string())
                                         : std::string(jsonld::kDefaultCoreContextUrl);
   return "<" + url + ">; rel=\"" + std::string(kContextRel) + "\"; type=\"application/ld+json\"";
+}
+
+std::string entity_id_of(const json::object& stored) {
+  const auto* id = stored.if_contains(model::form::kId);
+  return id != nullptr && id->is_string() ? std::string(id->as_string()) : std::string();
 }
 
 // The notification with its headers (clause 5.3): Content-Type, Link for application/json,
@@ -670,6 +677,7 @@ void SubscriptionService::committed(std::uint64_t sequence, std::string tenant,
 }
 
 void SubscriptionService::dispatch() {
+  name_this_thread("ct-dispatch");
   std::unique_lock lock(incoming_mutex_);
   for (;;) {
     incoming_ready_.wait(lock, [&] {
@@ -735,9 +743,15 @@ void SubscriptionService::notify(const Batch& batch) {
       }
       last->second = now;
       std::string notification_id = notification_ids_.next();
-      notifier_.enqueue(
-          key, outgoing(*subscription, renderer.text(*subscription, *trigger, now, notification_id),
-                        completion));
+      auto text = renderer.render(*subscription, *trigger, now, notification_id);
+      OutgoingNotification notification = outgoing(*subscription, std::move(text.body), completion);
+      if (text.data_end > text.data_begin && change.after) {
+        notification.joinable = OutgoingNotification::Joinable{text.data_begin,
+                                                               text.data_end,
+                                                               {entity_id_of(*change.after)},
+                                                               std::string(trigger_name(*trigger))};
+      }
+      notifier_.enqueue(key, std::move(notification));
     }
   }
 }
@@ -752,6 +766,7 @@ void SubscriptionService::enqueue(const Subscription& subscription, const json::
 // one interval after it was created or loaded and then every interval, with every matching
 // entity. Steady time, so a wall-clock jump neither floods nor starves receivers.
 void SubscriptionService::tick() {
+  name_this_thread("ct-sub-timer");
   constexpr auto kResolution = std::chrono::milliseconds(100);
   std::unique_lock lock(incoming_mutex_);
   while (!ticker_wake_.wait_for(lock, kResolution, [&] { return stopping_; })) {

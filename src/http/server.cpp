@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "citytwin/common/thread_name.hpp"
 #include "connection_tracker.hpp"
 #include "session.hpp"
 #include "tls_server_context.hpp"
@@ -80,7 +81,10 @@ class Server::Impl {
   void run() {
     std::vector<std::thread> threads;
     for (std::size_t i = 1; i < loops_.size(); ++i) {
-      threads.emplace_back([loop = loops_[i].get()] { loop->run(); });
+      threads.emplace_back([loop = loops_[i].get(), i] {
+        name_this_thread("ct-http-" + std::to_string(i));
+        loop->run();
+      });
     }
     loops_.front()->run();
     for (auto& thread : threads) thread.join();

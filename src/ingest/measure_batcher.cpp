@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "citytwin/common/thread_name.hpp"
+
 namespace citytwin::ingest {
 
 MeasureBatcher::MeasureBatcher(Drain drain, std::size_t max_batch)
@@ -30,6 +32,7 @@ void MeasureBatcher::push(PendingMeasure measure) {
 }
 
 void MeasureBatcher::run() {
+  name_this_thread("ct-measures");
   std::vector<PendingMeasure> batch;
   std::unique_lock lock(mutex_);
   for (;;) {

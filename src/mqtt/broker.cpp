@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "broker_core.hpp"
+#include "citytwin/common/thread_name.hpp"
 #include "citytwin/mqtt/topic.hpp"
 #include "connection.hpp"
 
@@ -124,7 +125,12 @@ class Broker::Impl {
     accept(*acceptor_, nullptr);
     if (tls_context_) accept(*tls_acceptor_, tls_context_.get());
     sweep();
-    for (auto& loop : loops_) threads_.emplace_back([loop] { loop->run(); });
+    for (std::size_t i = 0; i < loops_.size(); ++i) {
+      threads_.emplace_back([loop = loops_[i], i] {
+        name_this_thread("ct-mqtt-" + std::to_string(i));
+        loop->run();
+      });
+    }
     return ok_status();
   }
 

@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "citytwin/common/thread_name.hpp"
+
 namespace citytwin::server {
 
 DocumentJournal::DocumentJournal(store::EntityStore& store, DocumentJournalOptions options)
@@ -79,6 +81,7 @@ bool DocumentJournal::batch_due(std::chrono::steady_clock::time_point now) const
 }
 
 void DocumentJournal::run() {
+  name_this_thread("ct-doc-journal");
   std::unique_lock lock(mutex_);
   while (true) {
     auto now = std::chrono::steady_clock::now();

@@ -188,6 +188,8 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"notify.retry_initial_ms", integer_setter(o.notify_retry_initial_ms)},
       {"notify.retry_max_ms", integer_setter(o.notify_retry_max_ms)},
       {"notify.max_attempts", integer_setter(o.notify_max_attempts)},
+      {"notify.max_entities_per_notification",
+       integer_setter(o.notify_max_entities_per_notification)},
       {"notify.ca_file", string_setter(o.notify_ca_file)},
       {"live.max_streams", integer_setter(o.live_max_streams)},
       {"live.queue_limit", integer_setter(o.live_queue_limit)},

@@ -35,9 +35,13 @@ FAST_RETRIES = ["--notify-retry-initial-ms", "100", "--notify-retry-max-ms", "30
 class Receiver:
     """An HTTP server on 127.0.0.1 that records every notification POSTed to it."""
 
-    def __init__(self, port=0, status=204, tls=None):
+    def __init__(self, port=0, status=204, tls=None, hold=None):
         self.notifications = []
         self.status = status
+        self.arrived = 0  # POSTs received, recorded or still held
+        # A threading.Event: while it is not set, every POST waits for it before it is
+        # recorded and answered (a receiver slower than the changes).
+        self.hold = hold
         self.condition = threading.Condition()
         receiver = self
 
@@ -45,6 +49,11 @@ class Receiver:
             def do_POST(self):  # noqa: N802 (http.server naming)
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length)
+                with receiver.condition:
+                    receiver.arrived += 1
+                    receiver.condition.notify_all()
+                if receiver.hold is not None:
+                    receiver.hold.wait(20)
                 with receiver.condition:
                     receiver.notifications.append(
                         {"path": self.path, "headers": dict(self.headers),
@@ -591,6 +600,44 @@ def test_throttling_limits_notifications(server, receiver):
     patch_attrs(server, entity_id, {"luminosity": {"type": "Property", "value": 77}},
                 headers=headers)
     assert receiver.wait_for(2)[1]["body"]["data"][0]["luminosity"]["value"] == 77
+
+
+def test_a_subscription_that_falls_behind_gets_its_waiting_changes_joined(tmp_path):
+    config = tmp_path / "citytwin.toml"
+    config.write_text("[notify]\nmax_entities_per_notification = 3\n")
+    instance = CityTwinServer(extra_args=["--config", str(config)]).start()
+    gate = threading.Event()
+    slow = Receiver(hold=gate)
+    try:
+        ids = ["urn:ngsi-ld:Streetlight:" + unique("join") for _ in range(7)]
+        for entity_id in ids:
+            create(instance, light(entity_id))
+        subscribe(instance, subscription(slow, watchedAttributes=["luminosity"]))
+        # The first change's notification is sent and held by the receiver; what follows
+        # waits behind it.
+        patch_attrs(instance, ids[0], {"luminosity": {"type": "Property", "value": 1}})
+        assert eventually(lambda: slow.arrived == 1)
+        for entity_id, level in [(ids[1], 2), (ids[2], 3), (ids[1], 4), (ids[3], 5),
+                                 (ids[4], 6), (ids[5], 7), (ids[6], 8)]:
+            patch_attrs(instance, entity_id, {"luminosity": {"type": "Property", "value": level}})
+        time.sleep(0.5)  # dispatched and queued (the writes were acknowledged)
+        gate.set()
+        got = slow.wait_for(4)
+        time.sleep(0.3)
+        assert len(slow.received()) == 4
+        data = [[(e["id"], e["luminosity"]["value"]) for e in n["body"]["data"]] for n in got]
+        # In the order of the changes, at most 3 entities each, never one entity twice in one.
+        assert data == [[(ids[0], 1)],
+                        [(ids[1], 2), (ids[2], 3)],
+                        [(ids[1], 4), (ids[3], 5), (ids[4], 6)],
+                        [(ids[5], 7), (ids[6], 8)]]
+        for notification in got:
+            assert notification["body"]["type"] == "Notification"
+            assert notification["body"]["triggerReason"] == "attributeUpdated"
+    finally:
+        gate.set()
+        slow.stop()
+        instance.cleanup()
 
 
 def test_expired_subscription_stops_notifying(server, receiver):

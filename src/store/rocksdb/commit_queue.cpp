@@ -1,5 +1,6 @@
 #include "commit_queue.hpp"
 
+#include "citytwin/common/thread_name.hpp"
 #include "status_mapping.hpp"
 
 namespace citytwin::store::kv {
@@ -77,6 +78,7 @@ std::optional<std::optional<std::string>> CommitQueue::pending(Family family,
 }
 
 void CommitQueue::run() {
+  name_this_thread("ct-commit");
   std::unique_lock lock(mutex_);
   for (;;) {
     work_.wait(lock, [&] { return stopping_ || !open_after_.empty(); });

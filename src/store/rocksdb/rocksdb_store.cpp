@@ -49,6 +49,7 @@
 // shutdown (the destructor) flushes the memtables, so a normal restart replays no WAL.
 #include "citytwin/store/rocksdb_store.hpp"
 
+#include "citytwin/common/thread_name.hpp"
 #include "citytwin/store/history_chunk_stats.hpp"
 
 #include <algorithm>
@@ -917,6 +918,7 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
   }
 
   void run_compactor() {
+    name_this_thread("ct-hist-compact");
     std::unique_lock lock(compactor_mutex_);
     for (;;) {
       compactor_wake_.wait_for(lock, compaction_.interval, [&] { return compactor_stop_; });

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,6 +24,19 @@ struct OutgoingNotification {
   std::vector<std::pair<std::string, std::string>> notifier_info;
   // Set by the Notifier from NotificationSender::lane(); not persisted.
   std::string lane;
+
+  // For a change notification: where the items of its `data` array sit in `body`, the ids of
+  // the entities they hold and the trigger reason. While such notifications of one
+  // subscription wait in its queue, the Notifier joins them into one whose `data` holds each
+  // one's entities, in order (clause 5.3.1: data is an array of entities), so a subscription
+  // that falls behind catches up with fewer, larger messages. Unset: never joined.
+  struct Joinable {
+    std::size_t data_begin = 0;  // offset in body of the first item
+    std::size_t data_end = 0;    // offset in body one past the last item (its closing ']')
+    std::vector<std::string> entity_ids;
+    std::string trigger;
+  };
+  std::optional<Joinable> joinable;
 };
 
 // Delivers a notification to its receiver. Implemented over HTTP in src/http/client (Beast

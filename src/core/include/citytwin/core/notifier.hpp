@@ -38,6 +38,10 @@ struct NotifierOptions {
   // notifications are still tried (with the backoff), so delivery resumes by itself when the
   // receiver comes back. Default 5.
   unsigned max_attempts = 5;
+  // Entities one notification may carry when waiting change notifications of a subscription
+  // are joined (OutgoingNotification::Joinable); 1 never joins. Default 1: receivers that
+  // read only data[0] exist. A join also stops at 256 KiB of body.
+  std::size_t join_limit = 1;
 };
 
 // What the subscription status reports (clause 5.2.12 timesSent, timesFailed,
@@ -95,6 +99,10 @@ class Notifier {
   using Lock = std::unique_lock<std::mutex>;
   void work();
   void schedule(const std::string& key, Channel& channel);
+  // Adds `notification`'s entities to the last notification waiting in `channel` when both
+  // can be joined (see OutgoingNotification::Joinable); false when it must queue on its own.
+  // Needs mutex_.
+  bool join_waiting(Channel& channel, OutgoingNotification& notification);
   // Puts a scheduled channel whose backoff has passed in ready_, or with its lane. Needs mutex_.
   void make_ready(const std::string& key, Channel& channel);
   void wake_one();

@@ -43,7 +43,18 @@ class NotificationRenderer {
  public:
   explicit NotificationRenderer(const EntityChange& change) : change_(change) {}
   std::string text(const Subscription& subscription, Trigger trigger, Instant now,
-                   const std::string& notification_id);
+                   const std::string& notification_id) {
+    return render(subscription, trigger, now, notification_id).body;
+  }
+  // The text, and where the entity sits in it: [data_begin, data_end) is the one item of
+  // `data` (both 0 for a deletion, whose text is rendered whole).
+  struct Text {
+    std::string body;
+    std::size_t data_begin = 0;
+    std::size_t data_end = 0;
+  };
+  Text render(const Subscription& subscription, Trigger trigger, Instant now,
+              const std::string& notification_id);
 
  private:
   struct Rendered {

@@ -146,6 +146,7 @@ struct ServeOptions {
   std::uint32_t notify_retry_initial_ms = 500;
   std::uint32_t notify_retry_max_ms = 30000;
   unsigned notify_max_attempts = 5;
+  std::size_t notify_max_entities_per_notification = 1;
   // PEM file of CA certificates trusted for https:// receivers; empty: the system store.
   std::string notify_ca_file;
 
