@@ -337,6 +337,32 @@ TEST_F(FastPathTest, PagesReadInParallelAnswerAsOneByOne) {
       std::string at_once = text(parallel.retrieve_page("", page, query));
       EXPECT_EQ(one_by_one, at_once) << "round " << round;
       too_many += one_by_one.starts_with("error");
+      if (!query.aggregation && !query.last_n && query.page_size == 0) {
+        // Independently of the page's own budget accounting: the entities one request each,
+        // every one with what the ones before it left of the budget (without lastN an
+        // entity's charge is the instances it answers; lastN charges what its walk kept
+        // before the final trim, which the answer does not show).
+        std::size_t budget = query.max_samples;
+        std::string expected;
+        json::array entities;
+        for (const std::string& id : page) {
+          TemporalQuery one = query;
+          one.max_samples = budget;
+          auto answer = fast->retrieve_page("", {id}, one);
+          if (!answer) {
+            expected = "error " + std::to_string(static_cast<int>(answer.error().kind));
+            break;
+          }
+          for (const auto& entity : answer->entities) {
+            for (const auto& [name, instances] : entity.at("attrs").as_object()) {
+              budget -= std::min(budget, instances.as_array().size());
+            }
+            entities.push_back(entity);
+          }
+        }
+        if (expected.empty()) expected = json::serialize(entities);
+        EXPECT_EQ(at_once.substr(0, expected.size()), expected) << "round " << round;
+      }
     }
     EXPECT_GT(too_many, 0);  // the budget ran out in some rounds
   };
