@@ -283,17 +283,19 @@ TEST_F(FastPathTest, PagesReadInParallelAnswerAsOneByOne) {
       levels.push_back(std::move(level));
     }
     clock.micros += kMinute;
-    auto added = fast->add_history("", json::object{{"id", ids.back()},
-                                                    {"type", json::array{"https://example.org/Sensor"}},
-                                                    {"attrs", json::object{{kLevel, levels}}}});
+    auto added =
+        fast->add_history("", json::object{{"id", ids.back()},
+                                           {"type", json::array{"https://example.org/Sensor"}},
+                                           {"attrs", json::object{{kLevel, levels}}}});
     ASSERT_TRUE(added.ok()) << added.error().detail;
   }
   ids.emplace_back("urn:ngsi-ld:Sensor:none");  // not found: left out of the page
   TemporalService parallel(*chunked, clock);
   parallel.set_query_threads(4);
   auto text = [](const Result<TemporalPage>& page) -> std::string {
-    if (!page) return "error " + std::to_string(static_cast<int>(page.error().kind)) + " " +
-                      page.error().detail;
+    if (!page)
+      return "error " + std::to_string(static_cast<int>(page.error().kind)) + " " +
+             page.error().detail;
     json::array entities(page->entities.begin(), page->entities.end());
     std::string out = json::serialize(entities);
     if (page->partial) {

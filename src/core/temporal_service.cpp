@@ -307,8 +307,7 @@ Result<TemporalPage> TemporalService::retrieve_page(std::string_view tenant,
   });
   auto too_many = [&] {
     return make_error(ErrorKind::kTooManyResults,
-                      "the selected histories have more than " +
-                          std::to_string(query.max_samples) +
+                      "the selected histories have more than " + std::to_string(query.max_samples) +
                           " instances; narrow them with timerel, attrs, lastN or limit");
   };
   std::vector<std::pair<std::string, SelectedHistory>> selected;

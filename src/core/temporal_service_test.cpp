@@ -4,12 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
-#include <string>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
-#include <atomic>
 
 #include "citytwin/common/clock.hpp"
 #include "citytwin/core/entity_service.hpp"
