@@ -13,6 +13,7 @@
 #include "citytwin/common/json_parse.hpp"
 #include "citytwin/model/entity_form.hpp"
 #include "history_capture.hpp"
+#include "query_workers.hpp"
 #include "temporal_aggregate.hpp"
 #include "temporal_column_aggregation.hpp"
 #include "temporal_newest.hpp"
@@ -27,6 +28,18 @@ using TimeProperty = TemporalQuery::TimeProperty;
 
 constexpr std::string_view kNullValue = "urn:ngsi-ld:null";  // clause 4.5.4 null marker
 constexpr std::size_t kMaxTypeSamples = 10'000;
+// Entities of a page per query thread at least: fewer are not worth waking a worker for.
+constexpr std::size_t kEntitiesPerThread = 16;
+
+// work(i) for every entity i of a page, on the query workers when there are some.
+void for_each_entity(QueryWorkers* workers, std::size_t count,
+                     const std::function<void(std::size_t)>& work) {
+  if (workers == nullptr) {
+    for (std::size_t i = 0; i < count; ++i) work(i);
+    return;
+  }
+  workers->for_each_index(count, kEntitiesPerThread, work);
+}
 
 std::optional<std::int64_t> instant_member(const boost::json::object& object,
                                            std::string_view name) {
@@ -168,9 +181,15 @@ std::optional<TemporalPage::Range> cut_page(
 
 }  // namespace
 
+void TemporalService::set_query_threads(unsigned threads) {
+  workers_ = threads > 1 ? std::make_shared<QueryWorkers>(threads) : nullptr;
+}
+
 Result<SelectedHistory> TemporalService::select_history(std::string_view tenant,
                                                         std::string_view id,
-                                                        const TemporalQuery& query) const {
+                                                        const TemporalQuery& query,
+                                                        std::size_t& peak) const {
+  peak = 0;
   if (!tenant.empty() && !store_.has_tenant(tenant)) {
     return make_error(ErrorKind::kNonexistentTenant,
                       "tenant " + std::string(tenant) + " does not exist");
@@ -214,6 +233,7 @@ Result<SelectedHistory> TemporalService::select_history(std::string_view tenant,
       keep_newest(list, *query.last_n);
       kept_count += list.size();
     }
+    peak = std::max(peak, kept_count);
     if (kept_count > query.max_samples) {
       failure = make_error(ErrorKind::kTooManyResults,
                            "the selected history of " + std::string(id) + " has more than " +
@@ -273,24 +293,36 @@ Result<TemporalPage> TemporalService::retrieve_page(std::string_view tenant,
                       "lastN may be at most " + std::to_string(query.page_size));
   }
   if (aggregates_from_columns(query)) return aggregate_page(tenant, ids, query);
+  // The entities' histories are selected in parallel, each as if it had the whole sample
+  // budget; the budget is then charged in page order, as one entity after another would
+  // have: an entity fails on its remaining budget exactly when its walk ever held more
+  // (its peak), whatever it did after that.
+  struct Selection {
+    std::optional<Result<SelectedHistory>> history;
+    std::size_t peak = 0;
+  };
+  std::vector<Selection> selections(ids.size());
+  for_each_entity(workers_.get(), ids.size(), [&](std::size_t i) {
+    selections[i].history.emplace(select_history(tenant, ids[i], query, selections[i].peak));
+  });
+  auto too_many = [&] {
+    return make_error(ErrorKind::kTooManyResults,
+                      "the selected histories have more than " + std::to_string(query.max_samples) +
+                          " instances; narrow them with timerel, attrs, lastN or limit");
+  };
   std::vector<std::pair<std::string, SelectedHistory>> selected;
+  selected.reserve(ids.size());
   std::size_t budget = query.max_samples;
-  for (const std::string& id : ids) {
-    TemporalQuery one = query;
-    one.max_samples = budget;
-    auto history = select_history(tenant, id, one);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    Result<SelectedHistory>& history = *selections[i].history;
+    if (ids.size() > 1 && selections[i].peak > budget) return too_many();
     if (!history) {
       if (history.error().kind == ErrorKind::kResourceNotFound) continue;
-      if (history.error().kind == ErrorKind::kTooManyResults && ids.size() > 1) {
-        return make_error(ErrorKind::kTooManyResults,
-                          "the selected histories have more than " +
-                              std::to_string(query.max_samples) +
-                              " instances; narrow them with timerel, attrs, lastN or limit");
-      }
+      if (history.error().kind == ErrorKind::kTooManyResults && ids.size() > 1) return too_many();
       return std::move(history).error();
     }
     budget -= std::min(budget, history->samples_kept);
-    selected.emplace_back(id, std::move(*history));
+    selected.emplace_back(ids[i], std::move(*history));
   }
   TemporalPage page;
   if (!query.aggregation) page.partial = cut_page(selected, query);
@@ -323,24 +355,39 @@ Result<TemporalPage> TemporalService::aggregate_page(std::string_view tenant,
     return make_error(ErrorKind::kNonexistentTenant,
                       "tenant " + std::string(tenant) + " does not exist");
   }
+  // Entities are aggregated in parallel (each one's work is independent) and answered in
+  // page order; the first failure in that order is the answer, as it would be one by one.
+  std::vector<std::optional<Result<std::optional<boost::json::object>>>> answers(ids.size());
+  for_each_entity(workers_.get(), ids.size(), [&](std::size_t i) {
+    answers[i].emplace(aggregate_entity(tenant, ids[i], query));
+  });
   TemporalPage page;
-  for (const std::string& id : ids) {
-    auto types = types_of(tenant, id);
-    if (!types) return std::move(types).error();
-    if (!*types) continue;
-    if (query.restriction && !query.restriction->admits_types(**types)) continue;
-    // Rollups answer when they are exact (HistoryRollups::aggregate), else raw history.
-    Result<std::optional<boost::json::object>> rolled_up = std::optional<boost::json::object>();
-    if (rollups_ != nullptr) rolled_up = rollups_->aggregate(tenant, id, **types, query);
-    if (!rolled_up) return std::move(rolled_up).error();
-    auto attrs = *rolled_up ? Result<boost::json::object>(std::move(**rolled_up))
-                            : aggregate_from_columns(store_, tenant, id, query);
-    if (!attrs) return std::move(attrs).error();
-    if (query.restriction) query.restriction->redact_attrs(**types, *attrs);
-    page.entities.push_back(boost::json::object{
-        {form::kId, id}, {form::kType, std::move(**types)}, {form::kAttrs, std::move(*attrs)}});
+  page.entities.reserve(ids.size());
+  for (auto& answer : answers) {
+    if (!*answer) return std::move(*answer).error();
+    if (**answer) page.entities.push_back(std::move(***answer));
   }
   return page;
+}
+
+// One entity of aggregate_page(): nullopt when it has no types or the reader may not see it.
+Result<std::optional<boost::json::object>> TemporalService::aggregate_entity(
+    std::string_view tenant, std::string_view id, const TemporalQuery& query) const {
+  using Answer = std::optional<boost::json::object>;
+  auto types = types_of(tenant, id);
+  if (!types) return std::move(types).error();
+  if (!*types) return Answer();
+  if (query.restriction && !query.restriction->admits_types(**types)) return Answer();
+  // Rollups answer when they are exact (HistoryRollups::aggregate), else raw history.
+  Result<std::optional<boost::json::object>> rolled_up = std::optional<boost::json::object>();
+  if (rollups_ != nullptr) rolled_up = rollups_->aggregate(tenant, id, **types, query);
+  if (!rolled_up) return std::move(rolled_up).error();
+  auto attrs = *rolled_up ? Result<boost::json::object>(std::move(**rolled_up))
+                          : aggregate_from_columns(store_, tenant, id, query);
+  if (!attrs) return std::move(attrs).error();
+  if (query.restriction) query.restriction->redact_attrs(**types, *attrs);
+  return Answer(boost::json::object{
+      {form::kId, id}, {form::kType, std::move(**types)}, {form::kAttrs, std::move(*attrs)}});
 }
 
 Result<QueryResult> TemporalService::match_entities(std::string_view tenant,

@@ -4,13 +4,17 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "citytwin/common/clock.hpp"
 #include "citytwin/core/entity_service.hpp"
 #include "citytwin/store/memory_store.hpp"
+#include "query_workers.hpp"
 
 namespace citytwin::core {
 namespace {
@@ -344,6 +348,34 @@ TEST_F(TemporalServiceTest, PagesByOneTypeAreSlicesOfTheWholeMatch) {
       }
     }
   }
+}
+
+// Several callers share the workers: each gets every one of its indexes run exactly once,
+// and an exception thrown by one item reaches its caller only, after every worker let go.
+TEST(QueryWorkersTest, ConcurrentCallersGetEachIndexOnce) {
+  QueryWorkers workers(3);
+  std::vector<std::thread> callers;
+  std::vector<int> failures(4, 0);
+  for (int c = 0; c < 4; ++c) {
+    callers.emplace_back([&, c] {
+      for (int round = 0; round < 50; ++round) {
+        const std::size_t count = 1 + static_cast<std::size_t>((c * 37 + round * 11) % 300);
+        std::vector<std::atomic<int>> seen(count);
+        workers.for_each_index(count, 4, [&](std::size_t i) { seen[i].fetch_add(1); });
+        for (auto& times : seen) failures[static_cast<std::size_t>(c)] += times.load() != 1;
+      }
+    });
+  }
+  for (auto& caller : callers) caller.join();
+  EXPECT_EQ(failures, std::vector<int>(4, 0));
+  EXPECT_THROW(workers.for_each_index(200, 1,
+                                      [](std::size_t i) {
+                                        if (i == 150) throw std::runtime_error("item 150");
+                                      }),
+               std::runtime_error);
+  std::atomic<std::size_t> after{0};
+  workers.for_each_index(100, 1, [&](std::size_t) { after.fetch_add(1); });
+  EXPECT_EQ(after.load(), 100u);
 }
 
 }  // namespace

@@ -68,6 +68,15 @@
 namespace citytwin::server {
 namespace {
 
+// ngsi.temporal_query_threads, 0 resolved: a page's entities are read on every core (at most
+// four: past that, one query would hold too many of the HTTP workers' cores).
+unsigned temporal_query_threads(const ServeOptions& options) {
+  if (options.temporal_query_threads != 0) {
+    return static_cast<unsigned>(std::min<std::size_t>(options.temporal_query_threads, 64));
+  }
+  return std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+}
+
 http::ServerOptions http_options(const ServeOptions& options, const ListenAddress& address) {
   http::ServerOptions out;
   out.host = address.host;
@@ -509,6 +518,7 @@ int serve(const ServeOptions& options) {
   core::Discovery discovery(**store);
   core::TemporalService temporal(**store, clock);
   temporal.set_rollups(&rollups);
+  temporal.set_query_threads(temporal_query_threads(options));
   http::NgsiApiOptions api_options;
   api_options.default_limit = options.default_limit;
   api_options.max_limit = options.max_limit;

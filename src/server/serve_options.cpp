@@ -149,6 +149,7 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"ngsi.default_limit", integer_setter(o.default_limit)},
       {"ngsi.max_limit", integer_setter(o.max_limit)},
       {"ngsi.temporal_page_size", integer_setter(o.temporal_page_size)},
+      {"ngsi.temporal_query_threads", integer_setter(o.temporal_query_threads)},
       {"storage.history_compact_after_s", integer_setter(o.history_compact_after_s)},
       {"storage.history_compact_min_samples", integer_setter(o.history_compact_min_samples)},
       {"storage.history_chunk_samples", integer_setter(o.history_chunk_samples)},

@@ -2,6 +2,7 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -18,6 +19,7 @@
 namespace citytwin::core {
 
 struct SelectedHistory;  // temporal_selection.hpp
+class QueryWorkers;      // query_workers.hpp
 
 // Temporal representations of one or more entities (clause 6.3.10 paging).
 struct TemporalPage {
@@ -97,10 +99,19 @@ class TemporalService {
   // Rollups (docs/timeseries.md, "Rollups"): writes mark what they change, aggregations
   // they can answer exactly read them. Null: none. Must outlive the service.
   void set_rollups(HistoryRollups* rollups) { rollups_ = rollups; }
+  // Threads (the caller's included) that may read the entities of one page of a temporal
+  // query at once; 1 (the default) reads them one after another. Answers are the same.
+  // threads - 1 workers are started here and live as long as the service.
+  void set_query_threads(unsigned threads);
 
  private:
+  // `peak`: the most instances the walk held at once (also when it failed), which says
+  // whether a smaller budget would have failed it.
   Result<SelectedHistory> select_history(std::string_view tenant, std::string_view id,
-                                         const TemporalQuery& query) const;
+                                         const TemporalQuery& query, std::size_t& peak) const;
+  Result<std::optional<boost::json::object>> aggregate_entity(std::string_view tenant,
+                                                              std::string_view id,
+                                                              const TemporalQuery& query) const;
   Result<TemporalPage> aggregate_page(std::string_view tenant, const std::vector<std::string>& ids,
                                       const TemporalQuery& query) const;
   Result<QueryResult> match_one_type(std::string_view tenant, const EntityQuery& query,
@@ -120,6 +131,7 @@ class TemporalService {
   store::EntityStore& store_;
   const Clock& clock_;
   HistoryRollups* rollups_ = nullptr;
+  std::shared_ptr<QueryWorkers> workers_;  // null: one thread
   // Most samples one edit reads to find what it changes.
   std::size_t query_limit_ = 1'000'000;
 };

@@ -84,6 +84,9 @@ struct ServeOptions {
   std::size_t default_limit = 20;
   std::size_t max_limit = 1000;
   std::size_t temporal_page_size = 10000;
+  // Threads that read the entities of one temporal query page at once (the request's own
+  // included); 0: one per CPU core, at most 4.
+  std::size_t temporal_query_threads = 0;
 
   // Security (docs/security.md). "required": every route but GET /health and GET /version
   // needs an API key (made with `citytwin keys create`, or POST /citytwin/v1/keys by an admin).
