@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "citytwin/common/thread_name.hpp"
+
 namespace citytwin::core {
 
 // A few threads that help a request through a list of independent items (the entities of one
@@ -27,7 +29,12 @@ class QueryWorkers {
  public:
   // `threads` counts the caller: threads - 1 workers are started (none for 0 or 1).
   explicit QueryWorkers(unsigned threads) {
-    for (unsigned t = 1; t < threads; ++t) workers_.emplace_back([this] { serve(); });
+    for (unsigned t = 1; t < threads; ++t) {
+      workers_.emplace_back([this] {
+        name_this_thread("ct-query");
+        serve();
+      });
+    }
   }
   ~QueryWorkers() {
     {
