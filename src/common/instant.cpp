@@ -195,6 +195,28 @@ std::string_view format_date_time(Instant instant, DateTimeBuffer& buffer) {
   return std::string_view(buffer.data(), static_cast<std::size_t>(out - buffer.data()));
 }
 
+std::string_view DateTimeFormatter::format(Instant instant) {
+  constexpr std::int64_t kSecond = 1000000;
+  std::int64_t second = instant.micros / kSecond;
+  std::int64_t micros = instant.micros % kSecond;
+  if (micros < 0) {
+    micros += kSecond;
+    --second;
+  }
+  // "YYYY-MM-DDTHH:MM:SS." is 20 characters; other years are formatted whole every time.
+  constexpr std::size_t kFraction = 20;
+  if (!reusable_ || second != second_) {
+    std::string_view text = format_date_time(instant, buffer_);
+    second_ = second;
+    reusable_ = text.size() > kFraction && text[kFraction - 1] == '.' && text[4] == '-';
+    return text;
+  }
+  char* out = buffer_.data() + kFraction;
+  out = micros % 1000 == 0 ? put_digits(out, micros / 1000, 3) : put_digits(out, micros, 6);
+  *out++ = 'Z';
+  return std::string_view(buffer_.data(), static_cast<std::size_t>(out - buffer_.data()));
+}
+
 std::string format_date_time(Instant instant) {
   DateTimeBuffer buffer;
   return std::string(format_date_time(instant, buffer));

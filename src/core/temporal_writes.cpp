@@ -132,7 +132,7 @@ std::vector<store::HistorySample> samples_of(std::vector<model::TemporalAttribut
   for (const auto& attribute : attrs) total += attribute.instances.size();
   samples.reserve(total);
   std::map<std::pair<std::string, std::string>, std::int64_t> next_instant;
-  DateTimeBuffer stamp;
+  DateTimeFormatter stamp;  // successive instants: mostly only the fraction changes
   for (auto& attribute : attrs) {
     std::string last_dataset;
     std::int64_t* last_slot = nullptr;
@@ -149,7 +149,7 @@ std::vector<store::HistorySample> samples_of(std::vector<model::TemporalAttribut
       sample.modified_at = (*last_slot)++;
       sample.observed_at = instance.observed_at;
       sample.instance = std::move(instance.text);
-      append_stamps(sample.instance, format_date_time(Instant{sample.modified_at}, stamp));
+      append_stamps(sample.instance, stamp.format(Instant{sample.modified_at}));
     }
   }
   return samples;

@@ -48,7 +48,7 @@ bool reads_back_exactly(std::string_view formatted) {
 
 Result<TemporalInstance> TemporalInstanceParser::parse(std::string_view name,
                                                        const json::value& body) {
-  if (!options_.allow_null && body.is_object() && is_valid_name(name)) {
+  if (body.is_object() && is_valid_name(name)) {
     if (auto plain = plain_property(body.get_object())) return std::move(*plain);
   }
   auto parsed = parse_attribute(name, body, terms_, options_);
@@ -71,6 +71,7 @@ Result<TemporalInstance> TemporalInstanceParser::parse(std::string_view name,
 }
 
 std::optional<TemporalInstance> TemporalInstanceParser::plain_property(const json::object& body) {
+  if (options_.allow_null) return std::nullopt;  // nulls and "urn:ngsi-ld:null" become markers
   const json::value* value = nullptr;
   const json::value* observed = nullptr;
   const json::value* unit = nullptr;

@@ -51,14 +51,19 @@ struct Split {
   std::string residual;
 };
 
-// Whether `text` is exactly quoted_instant(micros), formatted without allocating.
-bool is_quoted_instant(std::string_view text, std::int64_t micros) {
+// Whether `text` is exactly quoted_instant(micros). A chunk's samples are a microsecond
+// apart or so: each formatter mostly rewrites only the fraction of its previous instant.
+bool is_quoted_instant(std::string_view text, std::int64_t micros, DateTimeFormatter& format) {
   if (text.size() < 2 || text.front() != '"' || text.back() != '"') return false;
-  DateTimeBuffer buffer;
-  return text.substr(1, text.size() - 2) == format_date_time(Instant{micros}, buffer);
+  return text.substr(1, text.size() - 2) == format.format(Instant{micros});
 }
 
-Split split_instance(const HistorySample& sample) {
+struct InstantFormatters {
+  DateTimeFormatter modified;
+  DateTimeFormatter observed;
+};
+
+Split split_instance(const HistorySample& sample, InstantFormatters& formatters) {
   Split split;
   auto raw = [&] {
     split.value = ScalarValue{};
@@ -82,6 +87,13 @@ Split split_instance(const HistorySample& sample) {
   bool have_modified = false;
   bool have_created = false;
   const std::string_view instance = sample.instance;
+  // For createdAt and modifiedAt, formatted once (the view lasts until the next format).
+  std::optional<std::string_view> modified_text;
+  auto is_modified_at = [&](std::string_view text) {
+    if (!modified_text) modified_text = formatters.modified.format(Instant{sample.modified_at});
+    return text.size() == modified_text->size() + 2 && text.front() == '"' && text.back() == '"' &&
+           text.substr(1, text.size() - 2) == *modified_text;
+  };
   for (const InstanceMember& member : *members) {
     std::string_view text =
         instance.substr(member.value_begin, member.value_end - member.value_begin);
@@ -90,15 +102,13 @@ Split split_instance(const HistorySample& sample) {
       split.value = classify_value_text(text);
       cuts[cut_count++] = {kValueSlot, member.value_begin, member.value_end};
     } else if (member.key == "observedAt" && !have_observed && sample.observed_at &&
-               is_quoted_instant(text, *sample.observed_at)) {
+               is_quoted_instant(text, *sample.observed_at, formatters.observed)) {
       have_observed = true;
       cuts[cut_count++] = {kObservedSlot, member.value_begin, member.value_end};
-    } else if (member.key == "modifiedAt" && !have_modified &&
-               is_quoted_instant(text, sample.modified_at)) {
+    } else if (member.key == "modifiedAt" && !have_modified && is_modified_at(text)) {
       have_modified = true;
       cuts[cut_count++] = {kModifiedSlot, member.value_begin, member.value_end};
-    } else if (member.key == "createdAt" && !have_created &&
-               is_quoted_instant(text, sample.modified_at)) {
+    } else if (member.key == "createdAt" && !have_created && is_modified_at(text)) {
       have_created = true;
       cuts[cut_count++] = {kCreatedSlot, member.value_begin, member.value_end};
     }
@@ -390,11 +400,12 @@ Result<PreparedHistoryChunk> encode_parts(std::span<const HistorySample> samples
   bool any_deleted = false;
   std::vector<std::string> residuals;
   StatsBuilder stats;
+  InstantFormatters formatters;
   if (sequences != nullptr) sequences->reserve(samples.size());
   residuals.reserve(samples.size());
   for (std::size_t i = 0; i < samples.size(); ++i) {
     const HistorySample& sample = samples[i];
-    Split split = split_instance(sample);
+    Split split = split_instance(sample, formatters);
     stats.add(sample, split.value);
     series::Sample point;
     point.time = sample.modified_at;

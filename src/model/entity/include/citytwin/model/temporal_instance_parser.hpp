@@ -49,7 +49,8 @@ class TemporalInstanceParser {
   // The fast path alone: a plain Property instance, an object with only "value" (a number,
   // string or boolean), "type": "Property", a valid "observedAt", a non-empty "unitCode" and
   // a URI "datasetId", written without building its stored form. nullopt for anything else
-  // (including invalid input), which parse() hands to parse_attribute.
+  // (including invalid input, and any input when the options allow nulls), which parse()
+  // hands to parse_attribute.
   std::optional<TemporalInstance> plain_property(const boost::json::object& body);
 
  private:
