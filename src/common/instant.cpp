@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "citytwin/common/date_time_buffer.hpp"
+
 namespace citytwin {
 namespace {
 
@@ -158,7 +160,7 @@ char* put_digits(char* out, std::int64_t value, int width) {
 
 // Written by hand, not with snprintf: every recorded sample formats several instants, and
 // snprintf's format parsing was a quarter of the ingestion path (callgrind, docs/performance.md).
-std::string format_date_time(Instant instant) {
+std::string_view format_date_time(Instant instant, DateTimeBuffer& buffer) {
   using namespace std::chrono;
   constexpr std::int64_t kDay = 86400LL * 1000000LL;
   std::int64_t days = instant.micros / kDay;
@@ -171,8 +173,7 @@ std::string format_date_time(Instant instant) {
   std::int64_t seconds = rest / 1000000;
   std::int64_t micros = rest % 1000000;
   int year = static_cast<int>(ymd.year());
-  char buffer[48];
-  char* out = buffer;
+  char* out = buffer.data();
   if (year >= 0 && year <= 9999) {
     out = put_digits(out, year, 4);
   } else {
@@ -191,7 +192,34 @@ std::string format_date_time(Instant instant) {
   *out++ = '.';
   out = micros % 1000 == 0 ? put_digits(out, micros / 1000, 3) : put_digits(out, micros, 6);
   *out++ = 'Z';
-  return std::string(buffer, out);
+  return std::string_view(buffer.data(), static_cast<std::size_t>(out - buffer.data()));
+}
+
+std::string_view DateTimeFormatter::format(Instant instant) {
+  constexpr std::int64_t kSecond = 1000000;
+  std::int64_t second = instant.micros / kSecond;
+  std::int64_t micros = instant.micros % kSecond;
+  if (micros < 0) {
+    micros += kSecond;
+    --second;
+  }
+  // "YYYY-MM-DDTHH:MM:SS." is 20 characters; other years are formatted whole every time.
+  constexpr std::size_t kFraction = 20;
+  if (!reusable_ || second != second_) {
+    std::string_view text = format_date_time(instant, buffer_);
+    second_ = second;
+    reusable_ = text.size() > kFraction && text[kFraction - 1] == '.' && text[4] == '-';
+    return text;
+  }
+  char* out = buffer_.data() + kFraction;
+  out = micros % 1000 == 0 ? put_digits(out, micros / 1000, 3) : put_digits(out, micros, 6);
+  *out++ = 'Z';
+  return std::string_view(buffer_.data(), static_cast<std::size_t>(out - buffer_.data()));
+}
+
+std::string format_date_time(Instant instant) {
+  DateTimeBuffer buffer;
+  return std::string(format_date_time(instant, buffer));
 }
 
 }  // namespace citytwin

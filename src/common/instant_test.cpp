@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <random>
 
+#include "citytwin/common/date_time_buffer.hpp"
+
 namespace citytwin {
 namespace {
 
@@ -85,6 +87,32 @@ TEST(Instant, FormattingMatchesAPrintfReference) {
     if (i % 3 == 0) micros -= micros % 1000;
     if (i % 7 == 0) micros -= micros % 1'000'000;
     ASSERT_EQ(format_date_time(Instant{micros}), reference(micros)) << micros;
+  }
+}
+
+// The formatter that rewrites only the fraction within one second gives format_date_time's
+// text for runs of close instants and for jumps, across seconds, days, years, 1970 and the
+// years that are not four digits long.
+TEST(DateTimeFormatter, GivesFormatDateTimesText) {
+  DateTimeFormatter formatter;
+  std::mt19937_64 random(11);
+  const std::int64_t starts[] = {0,
+                                 -1,
+                                 -1'000'000,
+                                 1'780'000'000'000'000,
+                                 1'780'000'000'999'990,
+                                 -62'167'219'200'000'000 - 5,
+                                 253'402'300'799'999'995,
+                                 -950'000'000'000'000'000,
+                                 950'000'000'000'000'000};
+  for (std::int64_t start : starts) {
+    std::int64_t micros = start;
+    for (int i = 0; i < 5000; ++i) {
+      ASSERT_EQ(std::string(formatter.format(Instant{micros})), format_date_time(Instant{micros}))
+          << micros;
+      micros += i % 100 == 99 ? static_cast<std::int64_t>(random() % 3'000'000) : 1;
+      if (i % 1000 == 999) micros -= micros % 1000;
+    }
   }
 }
 

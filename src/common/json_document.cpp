@@ -25,9 +25,10 @@ bool has_non_finite_number(const boost::json::value& value) {
 }
 
 Result<boost::json::value> parse_json_document(std::string_view text, std::string_view what,
-                                               const boost::json::parse_options& options) {
+                                               const boost::json::parse_options& options,
+                                               boost::json::storage_ptr storage) {
   boost::system::error_code ec;
-  boost::json::value value = citytwin::parse_json(text, ec, {}, options);
+  boost::json::value value = citytwin::parse_json(text, ec, std::move(storage), options);
   if (ec) {
     return make_error(ErrorKind::kInvalidRequest,
                       std::string(what) + " is not valid JSON: " + ec.message());

@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include "citytwin/common/date_time_buffer.hpp"
 #include "citytwin/common/instant.hpp"
 #include "citytwin/core/temporal_service.hpp"
 #include "citytwin/model/entity_form.hpp"
@@ -51,6 +52,22 @@ std::optional<std::int64_t> observed_at(const json::object& instance) {
   return instant->micros;
 }
 
+// Appends createdAt = modifiedAt = `stamp` as the last members of the serialized object
+// `text` (which has neither).
+void append_stamps(std::string& text, std::string_view stamp) {
+  text.pop_back();  // the closing brace
+  if (text.size() > 1) text += ',';
+  text += "\"";
+  text += form::kCreatedAt;
+  text += "\":\"";
+  text += stamp;
+  text += "\",\"";
+  text += form::kModifiedAt;
+  text += "\":\"";
+  text += stamp;
+  text += "\"}";
+}
+
 // The stored text of `instance` stamped with createdAt = modifiedAt = `stamp`. An instance
 // without those members (an import's usual case) gets them appended to its text, the same
 // bytes as inserting them and serializing, without growing the object (that was an eighth of
@@ -64,17 +81,7 @@ std::string stamped_text(json::object& instance, const std::string& stamp) {
     return json::serialize(instance);
   }
   std::string text = json::serialize(instance);
-  text.pop_back();  // the closing brace
-  if (!instance.empty()) text += ',';
-  text += "\"";
-  text += form::kCreatedAt;
-  text += "\":\"";
-  text += stamp;
-  text += "\",\"";
-  text += form::kModifiedAt;
-  text += "\":\"";
-  text += stamp;
-  text += "\"}";
+  append_stamps(text, stamp);
   return text;
 }
 
@@ -116,6 +123,38 @@ Result<std::vector<store::HistorySample>> samples_of(json::object& attrs, Instan
   return samples;
 }
 
+// The same for instances already serialized (model::TemporalInstanceParser), moved out of
+// `attrs`.
+std::vector<store::HistorySample> samples_of(std::vector<model::TemporalAttribute>& attrs,
+                                             Instant now) {
+  std::vector<store::HistorySample> samples;
+  std::size_t total = 0;
+  for (const auto& attribute : attrs) total += attribute.instances.size();
+  samples.reserve(total);
+  std::map<std::pair<std::string, std::string>, std::int64_t> next_instant;
+  DateTimeFormatter stamp;  // successive instants: mostly only the fraction changes
+  for (auto& attribute : attrs) {
+    std::string last_dataset;
+    std::int64_t* last_slot = nullptr;
+    for (auto& instance : attribute.instances) {
+      if (last_slot == nullptr || instance.dataset_id != last_dataset) {
+        last_slot =
+            &next_instant.emplace(std::pair{attribute.name, instance.dataset_id}, now.micros)
+                 .first->second;
+        last_dataset = instance.dataset_id;
+      }
+      store::HistorySample& sample = samples.emplace_back();
+      sample.attribute = attribute.name;
+      sample.dataset_id = std::move(instance.dataset_id);
+      sample.modified_at = (*last_slot)++;
+      sample.observed_at = instance.observed_at;
+      sample.instance = std::move(instance.text);
+      append_stamps(sample.instance, stamp.format(Instant{sample.modified_at}));
+    }
+  }
+  return samples;
+}
+
 }  // namespace
 
 std::string instance_id_of(const store::HistorySample& sample) {
@@ -138,10 +177,26 @@ Result<bool> TemporalService::add_history(std::string_view tenant, json::object 
   Instant now = clock_.now();
   auto samples = samples_of(entity.at(form::kAttrs).as_object(), now);  // stamps them
   if (!samples) return std::move(samples).error();
+  return record_history(tenant, id, *known, entity.at(form::kType), std::move(*samples), now);
+}
+
+Result<bool> TemporalService::add_history(std::string_view tenant, const json::object& entity,
+                                          std::vector<model::TemporalAttribute> attrs) {
+  std::string id(entity.at(form::kId).as_string());
+  auto known = types_of(tenant, id);
+  if (!known) return std::move(known).error();
+  Instant now = clock_.now();
+  return record_history(tenant, id, *known, entity.at(form::kType), samples_of(attrs, now), now);
+}
+
+Result<bool> TemporalService::record_history(std::string_view tenant, const std::string& id,
+                                             const std::optional<json::value>& known,
+                                             const json::value& types,
+                                             std::vector<store::HistorySample> samples,
+                                             Instant now) {
   store::Change change = store::Change::history_only(id);
-  change.history = std::move(*samples);
-  const json::value& types = entity.at(form::kType);
-  if (!*known || **known != types) {
+  change.history = std::move(samples);
+  if (!known || *known != types) {
     store::HistorySample type_sample;
     type_sample.attribute = std::string(kTypeHistory);
     type_sample.modified_at = now.micros;
@@ -150,7 +205,7 @@ Result<bool> TemporalService::add_history(std::string_view tenant, json::object 
     change.history_types = recorded_types(change.history);
   }
   CT_RETURN_IF_ERROR(write(tenant, std::move(change)));
-  return !*known;
+  return !known;
 }
 
 Status TemporalService::append_history(std::string_view tenant, std::string_view id,
@@ -162,6 +217,16 @@ Status TemporalService::append_history(std::string_view tenant, std::string_view
   if (!samples) return std::move(samples).error();
   store::Change change = store::Change::history_only(std::string(id));
   change.history = std::move(*samples);
+  return write(tenant, std::move(change));
+}
+
+Status TemporalService::append_history(std::string_view tenant, std::string_view id,
+                                       std::vector<model::TemporalAttribute> attrs) {
+  auto known = types_of(tenant, id);
+  if (!known) return std::move(known).error();
+  if (!*known) return make_error(ErrorKind::kResourceNotFound, std::string(id) + " not found");
+  store::Change change = store::Change::history_only(std::string(id));
+  change.history = samples_of(attrs, clock_.now());
   return write(tenant, std::move(change));
 }
 

@@ -62,6 +62,7 @@ std::size_t skip_value(std::string_view text, std::size_t pos) {
 
 std::optional<std::vector<InstanceMember>> top_level_members(std::string_view text) {
   std::vector<InstanceMember> members;
+  members.reserve(8);  // a stored instance's usual count at most: no regrowth
   std::size_t pos = skip_space(text, 0);
   if (pos >= text.size() || text[pos] != '{') return std::nullopt;
   pos = skip_space(text, pos + 1);

@@ -614,3 +614,77 @@ def test_last_value_from_compacted_history_with_late_and_edited_instances(tmp_pa
         assert values(history(server, entity_id, lastN="3", attrs="level"), "level") == [57, 58, 59]
     finally:
         server.cleanup()
+
+
+def every_instance(server, entity_id, attribute):
+    """All instances of one attribute, paged by modifiedAt (instances without observedAt too)."""
+    seen, params = [], {"timeproperty": "modifiedAt", "timerel": "after",
+                        "timeAt": "2000-01-01T00:00:00Z", "attrs": attribute}
+    for _ in range(50):
+        page = requests.get(temporal_url(server, entity_id), params=params)
+        assert page.status_code in (200, 206), page.text
+        seen += page.json().get(attribute, [])
+        if page.status_code == 200:
+            return seen
+        params["timeAt"] = page.headers["Content-Range"].split(" ")[1][:-2].split("Z-")[1]
+    raise AssertionError("too many pages")
+
+
+def test_bulk_import_of_tricky_instances_reads_as_small_imports_do(server):
+    """An import large enough to be packed into chunks, of plain Properties (parsed straight
+    to their stored text) and other instances, reads back exactly as the same instances
+    imported a hundred at a time (kept raw), and as sent; a bad instance anywhere is a 400
+    that writes nothing."""
+    def instance(i):
+        value = [14.37, 1.5, 1e3, -0.0, 7, 2 ** 64 - 1, True, "on", 'a"b\\\n\u0001', "café ✓",
+                 0.1, {"k": [1, 2]}][i % 12]
+        body = {"type": "Property", "value": value}
+        if i % 7:
+            body["observedAt"] = f"2026-03-{1 + i // 1440:02d}T{i // 60 % 24:02d}:{i % 60:02d}:00Z"
+        if i % 5 == 0:
+            body["unitCode"] = "CEL"
+        if i % 13 == 0:
+            body["datasetId"] = "urn:ngsi-ld:Dataset:b"
+        if i % 17 == 0:
+            body["accuracy"] = {"type": "Property", "value": 0.5}
+        if i % 23 == 0:
+            body["observedAt"] = "2026-03-01T07:00:00.5+02:00"
+        if i % 29 == 0:
+            body = {"value": value}  # concise
+        return body
+
+    count = 2100
+    sent = [instance(i) for i in range(count)]
+    bulk_id, small_id = "urn:ngsi-ld:Sensor:bulk-tricky", "urn:ngsi-ld:Sensor:small-tricky"
+    for bad in ({"type": "Property", "value": 1, "observedAt": "yesterday"},
+                {"type": "Property", "value": None}, {"type": "Property", "value": 1, "unitCode": ""},
+                {"type": "Property", "value": 1, "datasetId": "not a uri"}):
+        response = requests.post(server.url + TEMPORAL, json={
+            "id": bulk_id, "type": "Sensor", "temperature": sent + [bad]})
+        assert_problem(response, 400, "BadRequestData")
+    assert requests.get(temporal_url(server, bulk_id)).status_code == 404
+
+    response = requests.post(server.url + TEMPORAL, json={
+        "id": bulk_id, "type": "Sensor", "temperature": sent})
+    assert response.status_code == 201, response.text
+    for start in range(0, count, 100):
+        response = requests.post(server.url + TEMPORAL, json={
+            "id": small_id, "type": "Sensor", "temperature": sent[start:start + 100]})
+        assert response.status_code in (201, 204), response.text
+
+    def per_dataset(instances):  # each dataset's instances in order, without their stamps
+        out = {}
+        for i in instances:
+            out.setdefault(i.get("datasetId"), []).append(
+                {k: v for k, v in i.items() if k not in ("instanceId", "modifiedAt", "createdAt")})
+        return out
+
+    bulk = every_instance(server, bulk_id, "temperature")
+    assert len(bulk) == count
+    assert per_dataset(bulk) == per_dataset(every_instance(server, small_id, "temperature"))
+    # As sent (observedAt normalized to UTC).
+    for dataset, instances in per_dataset(sent).items():
+        got = per_dataset(bulk)[dataset]
+        assert [i["value"] for i in got] == [i["value"] for i in instances]
+        assert [i.get("unitCode") for i in got] == [i.get("unitCode") for i in instances]
+    assert any(i.get("observedAt") == "2026-03-01T05:00:00.500Z" for i in bulk)

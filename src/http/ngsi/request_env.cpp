@@ -135,8 +135,10 @@ Result<RequestEnv> prepare_read(const Request& request, NgsiApi& api, bool allow
   return env;
 }
 
-Result<WriteRequest> prepare_write(const Request& request, NgsiApi& api, bool allow_merge_patch) {
-  WriteRequest write;
+Result<WriteRequest> prepare_write(const Request& request, NgsiApi& api, bool allow_merge_patch,
+                                   boost::json::storage_ptr body_storage) {
+  // The body is moved in below: only a value of the same storage takes it without a copy.
+  WriteRequest write{RequestEnv{}, boost::json::value(body_storage)};
   auto tenant = tenant_of(request);
   if (!tenant) return std::move(tenant).error();
   write.env.tenant = std::move(*tenant);
@@ -162,7 +164,7 @@ Result<WriteRequest> prepare_write(const Request& request, NgsiApi& api, bool al
 
   boost::json::parse_options options;
   options.max_depth = 64;
-  auto body = parse_json_document(request.body, "request body", options);
+  auto body = parse_json_document(request.body, "request body", options, body_storage);
   if (!body) return std::move(body).error();
   write.body = std::move(*body);
 

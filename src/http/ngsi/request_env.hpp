@@ -55,8 +55,13 @@ struct WriteRequest {
   RequestEnv env;
   boost::json::value body;
 };
+// `body_storage`: where the body's memory comes from (default: the default resource). A
+// handler that keeps no part of the body past the request passes a monotonic resource: a
+// history import's body holds tens of thousands of values, each allocated and freed alone
+// otherwise.
 Result<WriteRequest> prepare_write(const Request& request, NgsiApi& api,
-                                   bool allow_merge_patch = false);
+                                   bool allow_merge_patch = false,
+                                   boost::json::storage_ptr body_storage = {});
 
 // Resolves the @context of one batch item (application/ld+json bodies carry one per item).
 Result<std::shared_ptr<const jsonld::Context>> item_context(const RequestEnv& env,

@@ -19,9 +19,14 @@ using InstanceName = std::pair<std::string_view, std::string_view>;  // attribut
 // Indices of each instance's samples in one change, in the change's order.
 std::map<InstanceName, std::vector<std::size_t>> samples_by_instance(const Change& change) {
   std::map<InstanceName, std::vector<std::size_t>> instances;
+  std::vector<std::size_t>* last = nullptr;  // an import's samples come instance by instance
   for (std::size_t i = 0; i < change.history.size(); ++i) {
     const HistorySample& sample = change.history[i];
-    instances[{sample.attribute, sample.dataset_id}].push_back(i);
+    if (last == nullptr || sample.attribute != change.history[last->back()].attribute ||
+        sample.dataset_id != change.history[last->back()].dataset_id) {
+      last = &instances[{sample.attribute, sample.dataset_id}];
+    }
+    last->push_back(i);
   }
   return instances;
 }
@@ -49,8 +54,13 @@ std::map<InstanceOfEntity, int> changes_per_instance(std::span<const Change> cha
   std::map<InstanceOfEntity, int> counts;
   for (const Change& change : changes) {
     std::map<InstanceOfEntity, bool> seen;
+    const HistorySample* previous = nullptr;
     for (const HistorySample& sample : change.history) {
-      seen[{change.id, sample.attribute, sample.dataset_id}] = true;
+      if (previous == nullptr || sample.attribute != previous->attribute ||
+          sample.dataset_id != previous->dataset_id) {
+        seen[{change.id, sample.attribute, sample.dataset_id}] = true;
+      }
+      previous = &sample;
     }
     for (const auto& [instance, unused] : seen) ++counts[instance];
   }
@@ -110,12 +120,20 @@ Status pack_instance(const Change& change, const std::vector<std::size_t>& indic
   for (std::size_t p = 0; p < pieces; ++p) {
     const std::size_t begin = indices.size() * p / pieces;
     const std::size_t end = indices.size() * (p + 1) / pieces;
-    piece.clear();
-    for (std::size_t k = begin; k < end; ++k) piece.push_back(change.history[indices[k]]);
-    auto prepared = prepare_history_chunk(piece);
+    // An import's samples of one instance are usually adjacent in the change: encoded where
+    // they are, not copied (every sample's strings); otherwise gathered.
+    std::span<const HistorySample> samples;
+    if (indices[end - 1] - indices[begin] == end - 1 - begin) {
+      samples = std::span<const HistorySample>(change.history).subspan(indices[begin], end - begin);
+    } else {
+      piece.clear();
+      for (std::size_t k = begin; k < end; ++k) piece.push_back(change.history[indices[k]]);
+      samples = piece;
+    }
+    auto prepared = prepare_history_chunk(samples);
     if (!prepared.ok()) return std::move(prepared).error();
     chunks.push_back(
-        BulkChunk{instance_prefix, piece.front().modified_at, std::move(prepared).value()});
+        BulkChunk{instance_prefix, samples.front().modified_at, std::move(prepared).value()});
     for (std::size_t k = begin; k < end; ++k) packed[indices[k]] = true;
   }
   return ok_status();

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <optional>
 
+#include "citytwin/common/date_time_buffer.hpp"
 #include "citytwin/common/instant.hpp"
 #include "citytwin/series/byte_io.hpp"
 #include "citytwin/series/chunk.hpp"
@@ -50,7 +51,19 @@ struct Split {
   std::string residual;
 };
 
-Split split_instance(const HistorySample& sample) {
+// Whether `text` is exactly quoted_instant(micros). A chunk's samples are a microsecond
+// apart or so: each formatter mostly rewrites only the fraction of its previous instant.
+bool is_quoted_instant(std::string_view text, std::int64_t micros, DateTimeFormatter& format) {
+  if (text.size() < 2 || text.front() != '"' || text.back() != '"') return false;
+  return text.substr(1, text.size() - 2) == format.format(Instant{micros});
+}
+
+struct InstantFormatters {
+  DateTimeFormatter modified;
+  DateTimeFormatter observed;
+};
+
+Split split_instance(const HistorySample& sample, InstantFormatters& formatters) {
   Split split;
   auto raw = [&] {
     split.value = ScalarValue{};
@@ -67,43 +80,58 @@ Split split_instance(const HistorySample& sample) {
     std::size_t begin;
     std::size_t end;
   };
-  std::vector<Cut> cuts;
+  Cut cuts[kMaxSlots];
+  std::size_t cut_count = 0;
   bool have_value = false;
   bool have_observed = false;
   bool have_modified = false;
   bool have_created = false;
-  const std::string modified_text = quoted_instant(sample.modified_at);
+  const std::string_view instance = sample.instance;
+  // For createdAt and modifiedAt, formatted once (the view lasts until the next format).
+  std::optional<std::string_view> modified_text;
+  auto is_modified_at = [&](std::string_view text) {
+    if (!modified_text) modified_text = formatters.modified.format(Instant{sample.modified_at});
+    return text.size() == modified_text->size() + 2 && text.front() == '"' && text.back() == '"' &&
+           text.substr(1, text.size() - 2) == *modified_text;
+  };
   for (const InstanceMember& member : *members) {
-    std::string_view text = std::string_view(sample.instance)
-                                .substr(member.value_begin, member.value_end - member.value_begin);
+    std::string_view text =
+        instance.substr(member.value_begin, member.value_end - member.value_begin);
     if (member.key == "value" && !have_value) {
       have_value = true;
       split.value = classify_value_text(text);
-      cuts.push_back({kValueSlot, member.value_begin, member.value_end});
+      cuts[cut_count++] = {kValueSlot, member.value_begin, member.value_end};
     } else if (member.key == "observedAt" && !have_observed && sample.observed_at &&
-               text == quoted_instant(*sample.observed_at)) {
+               is_quoted_instant(text, *sample.observed_at, formatters.observed)) {
       have_observed = true;
-      cuts.push_back({kObservedSlot, member.value_begin, member.value_end});
-    } else if (member.key == "modifiedAt" && !have_modified && text == modified_text) {
+      cuts[cut_count++] = {kObservedSlot, member.value_begin, member.value_end};
+    } else if (member.key == "modifiedAt" && !have_modified && is_modified_at(text)) {
       have_modified = true;
-      cuts.push_back({kModifiedSlot, member.value_begin, member.value_end});
-    } else if (member.key == "createdAt" && !have_created && text == modified_text) {
+      cuts[cut_count++] = {kModifiedSlot, member.value_begin, member.value_end};
+    } else if (member.key == "createdAt" && !have_created && is_modified_at(text)) {
       have_created = true;
-      cuts.push_back({kCreatedSlot, member.value_begin, member.value_end});
+      cuts[cut_count++] = {kCreatedSlot, member.value_begin, member.value_end};
     }
   }
-  split.residual.push_back(static_cast<char>(cuts.size()));
-  std::string rest;
-  std::size_t copied = 0;
-  for (const Cut& cut : cuts) {  // members come in text order, so cuts are ascending
-    rest.append(sample.instance, copied, cut.begin - copied);
-    split.residual.push_back(cut.slot);
-    series::append_varint(split.residual, rest.size());
-    copied = cut.end;
+  // The header (slots with their offsets into the text without them, then the number style)
+  // and that text, written in one go: members come in text order, so cuts are ascending.
+  std::size_t cut_bytes = 0;
+  for (std::size_t i = 0; i < cut_count; ++i) cut_bytes += cuts[i].end - cuts[i].begin;
+  split.residual.reserve(2 + cut_count * 4 + instance.size() - cut_bytes);
+  split.residual.push_back(static_cast<char>(cut_count));
+  std::size_t removed = 0;
+  for (std::size_t i = 0; i < cut_count; ++i) {
+    split.residual.push_back(cuts[i].slot);
+    series::append_varint(split.residual, cuts[i].begin - removed);
+    removed += cuts[i].end - cuts[i].begin;
   }
-  rest.append(sample.instance, copied);
   split.residual.push_back(static_cast<char>(split.value.style));
-  split.residual.append(rest);
+  std::size_t copied = 0;
+  for (std::size_t i = 0; i < cut_count; ++i) {
+    split.residual.append(instance, copied, cuts[i].begin - copied);
+    copied = cuts[i].end;
+  }
+  split.residual.append(instance, copied);
   return split;
 }
 
@@ -372,11 +400,12 @@ Result<PreparedHistoryChunk> encode_parts(std::span<const HistorySample> samples
   bool any_deleted = false;
   std::vector<std::string> residuals;
   StatsBuilder stats;
+  InstantFormatters formatters;
   if (sequences != nullptr) sequences->reserve(samples.size());
   residuals.reserve(samples.size());
   for (std::size_t i = 0; i < samples.size(); ++i) {
     const HistorySample& sample = samples[i];
-    Split split = split_instance(sample);
+    Split split = split_instance(sample, formatters);
     stats.add(sample, split.value);
     series::Sample point;
     point.time = sample.modified_at;

@@ -14,6 +14,7 @@
 #include "citytwin/core/entity_query.hpp"
 #include "citytwin/core/history_rollups.hpp"
 #include "citytwin/core/temporal_query.hpp"
+#include "citytwin/model/temporal_instance_parser.hpp"
 #include "citytwin/store/entity_store.hpp"
 
 namespace citytwin::core {
@@ -81,6 +82,14 @@ class TemporalService {
   Result<bool> add_history(std::string_view tenant, boost::json::object entity);
   // POST /temporal/entities/{id}/attrs: the same for an entity that exists (NotFound else).
   Status append_history(std::string_view tenant, std::string_view id, boost::json::object attrs);
+  // The same two with the instances already serialized (model::TemporalInstanceParser, as the
+  // temporal write handlers read them): each sample's stored text is the instance's text with
+  // createdAt and modifiedAt appended, the bytes the overloads above store. `entity` of
+  // add_history is the stored-form entity without attributes (its id and type are used).
+  Result<bool> add_history(std::string_view tenant, const boost::json::object& entity,
+                           std::vector<model::TemporalAttribute> attrs);
+  Status append_history(std::string_view tenant, std::string_view id,
+                        std::vector<model::TemporalAttribute> attrs);
   // DELETE /temporal/entities/{id}: its whole history; NotFound when it has none.
   Status delete_history(std::string_view tenant, std::string_view id);
   // DELETE /temporal/entities/{id}/attrs/{attrId}: the history of the default instance, of
@@ -124,6 +133,12 @@ class TemporalService {
   Result<store::HistorySample> find_instance(std::string_view tenant, std::string_view id,
                                              std::string_view attribute,
                                              std::string_view instance_id) const;
+  // Records `samples` (stamped at `now` and after) in the history of `id`, whose recorded
+  // types are `known`, with `types` if they differ; true when it had none.
+  Result<bool> record_history(std::string_view tenant, const std::string& id,
+                              const std::optional<boost::json::value>& known,
+                              const boost::json::value& types,
+                              std::vector<store::HistorySample> samples, Instant now);
   // `replaced`: the recorded samples the change overwrites or erases (for rollup markers).
   Status write(std::string_view tenant, store::Change change,
                std::span<const store::HistorySample> replaced = {});
