@@ -90,6 +90,36 @@ TEST_F(IngestServiceTest, AutoprovisionedDeviceWritesMappedEntityAndDevice) {
   EXPECT_TRUE(registry_.find_device({"city", "/b1"}, "r1").has_value());
 }
 
+// controlledAsset and supportedProtocol change only with provisioning or the transport:
+// written with a device's first measure and when its transport changes, not with every
+// measure (each write would add a history sample of each); dateLastValueReported is
+// written with every measure (silent-device detection reads it).
+TEST_F(IngestServiceTest, DeviceLinksAreWrittenOnlyWhenTheyChange) {
+  const std::string device_id = "urn:ngsi-ld:Device:b1:r1";
+  auto samples = [&](std::string_view name) {
+    auto history = store_->history("city", device_id, vocab(name), {}, 100);
+    EXPECT_TRUE(history.ok());
+    return history.ok() ? history->size() : 0;
+  };
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(ingest_.write(ul("r1", "t|1")).ok());
+  EXPECT_EQ(samples("dateLastValueReported"), 3u);
+  EXPECT_EQ(samples("controlledAsset"), 1u);
+  EXPECT_EQ(samples("supportedProtocol"), 1u);
+  EXPECT_EQ(samples("floor"), 0u);  // a static attribute of the Room, not of the Device
+
+  Measurement other = ul("r1", "t|2");
+  other.transport = "MQTT";
+  ASSERT_TRUE(ingest_.write(other).ok());
+  ASSERT_TRUE(ingest_.write(other).ok());
+  auto device = entity("city", device_id);
+  EXPECT_EQ(attr(device, "supportedProtocol").at("value"), boost::json::array{"mqtt"});
+  EXPECT_EQ(attr(device, "controlledAsset").at("object"), "urn:ngsi-ld:Room:r1");
+  EXPECT_EQ(samples("supportedProtocol"), 2u);
+  EXPECT_EQ(samples("controlledAsset"), 2u);
+  EXPECT_EQ(samples("dateLastValueReported"), 5u);
+  EXPECT_EQ(store_->history("city", "urn:ngsi-ld:Room:r1", vocab("floor"), {}, 100)->size(), 1u);
+}
+
 TEST_F(IngestServiceTest, TimestampedGroupsAllReachTheHistory) {
   ASSERT_TRUE(ingest_.write(ul("r1", "2026-12-04T10:00:00Z|t|1#2026-12-04T10:05:00Z|t|2")).ok());
   auto history = store_->history("city", "urn:ngsi-ld:Room:r1", vocab("temperature"), {}, 100);
