@@ -14,7 +14,11 @@ namespace {
 
 class FixedClock final : public Clock {
  public:
-  Instant now() const override { return *parse_date_time("2026-12-04T12:00:00Z"); }
+  Instant now() const override {
+    Instant start = *parse_date_time("2026-12-04T12:00:00Z");
+    return Instant{start.micros + advanced_micros};
+  }
+  std::int64_t advanced_micros = 0;  // what a test moved the clock by
 };
 
 class IngestServiceTest : public ::testing::Test {
@@ -96,28 +100,41 @@ TEST_F(IngestServiceTest, AutoprovisionedDeviceWritesMappedEntityAndDevice) {
 // written with every measure (silent-device detection reads it).
 TEST_F(IngestServiceTest, DeviceLinksAreWrittenOnlyWhenTheyChange) {
   const std::string device_id = "urn:ngsi-ld:Device:b1:r1";
-  auto samples = [&](std::string_view name) {
-    auto history = store_->history("city", device_id, vocab(name), {}, 100);
+  auto samples = [&](const std::string& id, std::string_view name) {
+    auto history = store_->history("city", id, vocab(name), {}, 100);
     EXPECT_TRUE(history.ok());
     return history.ok() ? history->size() : 0;
   };
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(ingest_.write(ul("r1", "t|1")).ok());
-  EXPECT_EQ(samples("dateLastValueReported"), 3u);
-  EXPECT_EQ(samples("controlledAsset"), 1u);
-  EXPECT_EQ(samples("supportedProtocol"), 1u);
-  EXPECT_EQ(samples("floor"), 0u);  // a static attribute of the Room, not of the Device
+  // The clock moves between measures: a write of an unchanged instance adds no sample.
+  auto write = [&](const Measurement& measurement) {
+    clock_.advanced_micros += 1'000'000;
+    return ingest_.write(measurement).ok();
+  };
+  // The first measure autoprovisions the device, a provisioning change: the second writes
+  // the static attributes and the links again.
+  ASSERT_TRUE(write(ul("r1", "t|1")));
+  ASSERT_TRUE(write(ul("r1", "t|1")));
+  std::size_t links = samples(device_id, "controlledAsset");
+  std::size_t statics = samples("urn:ngsi-ld:Room:r1", "floor");
+  ASSERT_GE(links, 1u);
+  EXPECT_EQ(samples(device_id, "supportedProtocol"), links);
+  EXPECT_EQ(samples(device_id, "dateLastValueReported"), 2u);
 
-  Measurement other = ul("r1", "t|2");
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(write(ul("r1", "t|1")));
+  EXPECT_EQ(samples(device_id, "dateLastValueReported"), 5u);
+  EXPECT_EQ(samples(device_id, "controlledAsset"), links);
+  EXPECT_EQ(samples(device_id, "supportedProtocol"), links);
+
+  Measurement other = ul("r1", "t|2");  // another transport: supportedProtocol changes
   other.transport = "MQTT";
-  ASSERT_TRUE(ingest_.write(other).ok());
-  ASSERT_TRUE(ingest_.write(other).ok());
+  ASSERT_TRUE(write(other));
+  ASSERT_TRUE(write(other));
   auto device = entity("city", device_id);
   EXPECT_EQ(attr(device, "supportedProtocol").at("value"), boost::json::array{"mqtt"});
   EXPECT_EQ(attr(device, "controlledAsset").at("object"), "urn:ngsi-ld:Room:r1");
-  EXPECT_EQ(samples("supportedProtocol"), 2u);
-  EXPECT_EQ(samples("controlledAsset"), 2u);
-  EXPECT_EQ(samples("dateLastValueReported"), 5u);
-  EXPECT_EQ(store_->history("city", "urn:ngsi-ld:Room:r1", vocab("floor"), {}, 100)->size(), 1u);
+  EXPECT_EQ(samples(device_id, "supportedProtocol"), links + 1);
+  EXPECT_EQ(samples(device_id, "dateLastValueReported"), 7u);
+  EXPECT_EQ(samples("urn:ngsi-ld:Room:r1", "floor"), statics);
 }
 
 TEST_F(IngestServiceTest, TimestampedGroupsAllReachTheHistory) {
