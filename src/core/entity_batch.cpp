@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <map>
 #include <set>
+#include <unordered_set>
 
 #include "citytwin/common/json_parse.hpp"
 #include "citytwin/core/entity_record.hpp"
@@ -99,12 +100,14 @@ void fail_applied(BatchOutcome& outcome, const std::vector<std::size_t>& applied
 
 // The items applied in memory, in order, over the loaded entities.
 struct Applied {
+  // The entities the applied items touched, after them; the others are as loaded.
   std::map<std::string, State> states;
   // Each item's own history step (GS CIM 009 clause 4.5.7: every modification is a sample),
   // so an entity updated by several items of one batch keeps all of them.
   std::map<std::string, std::vector<store::HistorySample>> history;
-  std::vector<std::string> dirty;          // ids written, in first-touch order
-  std::map<std::string, Instant> last_at;  // the instant of each id's latest item
+  std::vector<std::string> dirty;           // ids written, in first-touch order
+  std::unordered_set<std::string> written;  // the ids in `dirty`
+  std::map<std::string, Instant> last_at;   // the instant of each id's latest item
   std::vector<std::size_t> succeeded;
   std::optional<std::size_t> failed_unit;  // set: an all-or-none unit failed, start again
 };
@@ -117,14 +120,17 @@ Applied apply_items(BatchKind kind, const std::vector<BatchItem>& items,
                     const std::set<std::size_t>& dropped_units, Instant now,
                     BatchOutcome& outcome) {
   Applied applied;
-  applied.states = loaded;
   outcome.created = 0;
   for (std::size_t i = 0; i < items.size(); ++i) {
     const BatchItem& item = items[i];
     if (item.unit != 0 && dropped_units.contains(item.unit)) continue;
     outcome.items[i].created = false;
     outcome.items[i].error.reset();
-    State& state = applied.states[item.id];
+    // An item applies to the loaded entity (first touch) or to the previous item's result;
+    // apply_item() makes the one copy it mutates (copying every loaded entity up front was a
+    // second deep copy of each).
+    auto [touched, first_touch] = applied.states.try_emplace(item.id);
+    const State& state = first_touch ? loaded.at(item.id) : touched->second;
     // A history sample is identified by its instant within one write: several items of one
     // entity get increasing instants so that each stays a sample of its own.
     Instant at = item.at.value_or(now);
@@ -135,6 +141,7 @@ Applied apply_items(BatchKind kind, const std::vector<BatchItem>& items,
     }
     auto change = apply_item(kind, state, item, at);
     if (!change) {
+      if (first_touch) applied.states.erase(touched);  // untouched after all: as loaded
       outcome.items[i].error = std::move(change).error();
       if (item.unit == 0) continue;
       for (std::size_t j = 0; j < items.size(); ++j) {
@@ -150,10 +157,10 @@ Applied apply_items(BatchKind kind, const std::vector<BatchItem>& items,
     auto& history = applied.history[item.id];
     history.insert(history.end(), std::make_move_iterator(step.begin()),
                    std::make_move_iterator(step.end()));
-    state = std::move(change->next);
-    if (std::find(applied.dirty.begin(), applied.dirty.end(), item.id) == applied.dirty.end()) {
-      applied.dirty.push_back(item.id);
-    }
+    touched->second = std::move(change->next);
+    // A set, not a search of `dirty`: a batch of thousands of measures made that quadratic
+    // (8 % of the server's CPU in the MQTT devices benchmark).
+    if (applied.written.insert(item.id).second) applied.dirty.push_back(item.id);
     applied.succeeded.push_back(i);
   }
   return applied;

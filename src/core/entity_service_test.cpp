@@ -409,6 +409,52 @@ TEST_F(EntityServiceTest, BatchInvalidItemChangesNothingOfThatEntity) {
   EXPECT_EQ(value_of(urn(1), "k"), 1);
 }
 
+// Items of several entities, interleaved: each entity is written once with every item
+// applied in order, and each item is a history sample of its own.
+TEST_F(EntityServiceTest, BatchInterleavedItemsOfSeveralEntities) {
+  ASSERT_TRUE(service.create("", entity(urn(1), {"A"}, {{"n", 1}})).ok());
+  clock.micros += 1'000'000;
+  std::vector<BatchItem> batch;
+  for (int round = 0; round < 3; ++round) {
+    for (int i : {1, 2, 3}) {
+      batch.push_back(BatchItem{urn(i), entity(urn(i), {"A"}, {{"n", 10 * round + i}})});
+    }
+  }
+  auto outcome = service.batch("", BatchKind::kUpsertUpdate, std::move(batch));
+  EXPECT_EQ(succeeded(outcome), std::vector<bool>(9, true));
+  EXPECT_EQ(outcome.created, 2u);
+  for (int i : {1, 2, 3}) {
+    EXPECT_EQ(value_of(urn(i), "n"), 20 + i);
+    auto history = store->history("", urn(i), iri("n"), {}, 100);
+    ASSERT_TRUE(history.ok());
+    ASSERT_EQ(history->size(), i == 1 ? 4u : 3u) << urn(i);
+    EXPECT_EQ(json::parse(history->back().instance).at("value").to_number<int>(), 20 + i);
+  }
+}
+
+// An all-or-none unit that fails is dropped and the rest applied again from the entities as
+// loaded: nothing of the failed unit's earlier items survives, even on an entity that a later
+// unit changes too.
+TEST_F(EntityServiceTest, BatchFailedUnitLeavesNoTraceOnSharedEntity) {
+  ASSERT_TRUE(service.create("", entity(urn(1), {"A"}, {{"n", 1}})).ok());
+  ASSERT_TRUE(service.create("", entity(urn(2), {"A"}, {{"n", 2}})).ok());
+  json::object bad = entity(urn(2), {"A"});  // a datasetId that is not a URI: refused
+  bad["attrs"].as_object()[iri("m")] =
+      json::array{json::object{{"type", "Property"}, {"value", 1}, {"datasetId", 5}}};
+  std::vector<BatchItem> batch;
+  batch.push_back(BatchItem{urn(1), entity(urn(1), {"A"}, {{"n", 5}}), std::nullopt, 1});
+  batch.push_back(BatchItem{urn(2), std::move(bad), std::nullopt, 1});
+  batch.push_back(BatchItem{urn(1), entity(urn(1), {"A"}, {{"m", 7}}), std::nullopt, 2});
+  auto outcome = service.batch("", BatchKind::kUpsertUpdate, std::move(batch));
+  EXPECT_EQ(succeeded(outcome), (std::vector<bool>{false, false, true}));
+  EXPECT_EQ(value_of(urn(1), "n"), 1);
+  EXPECT_EQ(value_of(urn(1), "m"), 7);
+  EXPECT_EQ(attr_value(get(urn(2)), "m"), nullptr);
+  auto n = store->history("", urn(1), iri("n"), {}, 100);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->size(), 1u);  // the creation only
+}
+
 // A store whose writes fail: nothing of a batch may be reported as applied.
 class FailingWrites final : public store::EntityStore {
  public:

@@ -86,9 +86,11 @@ DeviceMapping::DeviceMapping(const ServiceGroup& group, const DeviceConfig& devi
   explicit_attrs_ = own.explicit_attrs.value_or(shared.explicit_attrs.value_or(false));
 }
 
-Result<std::vector<boost::json::object>> DeviceMapping::entities(
-    const MeasureGroup& measures, Instant now, bool with_statics, std::string_view device_transport,
-    std::string_view device_state) const {
+Result<std::vector<boost::json::object>> DeviceMapping::entities(const MeasureGroup& measures,
+                                                                 Instant now, bool with_statics,
+                                                                 std::string_view device_transport,
+                                                                 std::string_view device_state,
+                                                                 bool with_device_links) const {
   Instant observed = measures.observed_at.value_or(now);
   auto context = context_of(device_.scope, device_.device_id, entity_type_);
   Expression::Fields fields = fields_of(measures, context);
@@ -181,14 +183,16 @@ Result<std::vector<boost::json::object>> DeviceMapping::entities(
     attrs["dateLastValueReported"] =
         boost::json::object{{"type", "Property"},
                             {"value", {{"@type", "DateTime"}, {"@value", format_date_time(now)}}}};
-    if (device_entity_id_ != entity_id_) {
-      attrs["controlledAsset"] =
-          boost::json::object{{"type", "Relationship"}, {"object", entity_id_}};
+    if (with_device_links) {
+      if (device_entity_id_ != entity_id_) {
+        attrs["controlledAsset"] =
+            boost::json::object{{"type", "Relationship"}, {"object", entity_id_}};
+      }
+      std::string protocol(device_transport);
+      for (char& c : protocol) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      attrs["supportedProtocol"] =
+          boost::json::object{{"type", "Property"}, {"value", boost::json::array{protocol}}};
     }
-    std::string protocol(device_transport);
-    for (char& c : protocol) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    attrs["supportedProtocol"] =
-        boost::json::object{{"type", "Property"}, {"value", boost::json::array{protocol}}};
     if (!device_state.empty()) {
       attrs["deviceState"] = boost::json::object{
           {"type", "Property"}, {"value", device_state}, {"observedAt", format_date_time(now)}};

@@ -32,10 +32,12 @@ class DeviceMapping {
   // Device entity with dateLastValueReported = `now`. Observations are stamped with the
   // group's timestamp, else `now`. `with_statics` adds the static attributes.
   // `device_state`, when non-empty, is written as the Device entity's deviceState.
+  // `with_device_links` adds the Device entity's controlledAsset and supportedProtocol.
   Result<std::vector<boost::json::object>> entities(const MeasureGroup& measures, Instant now,
                                                     bool with_statics,
                                                     std::string_view device_transport,
-                                                    std::string_view device_state = {}) const;
+                                                    std::string_view device_state = {},
+                                                    bool with_device_links = true) const;
 
   // Seconds within which the device should report (its own setting, else its group's).
   std::optional<std::int64_t> expected_period_s() const { return expected_period_s_; }

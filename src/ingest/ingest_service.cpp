@@ -216,6 +216,19 @@ Result<PreparedMeasure> IngestService::prepare_resolved(const Measurement& measu
     prepared.statics_key = std::move(statics_key);
     prepared.statics_version = version;
   }
+  std::string links_key = tenant + "|" + mapping.device_entity_id();
+  bool with_links;
+  {
+    std::lock_guard lock(statics_mutex_);
+    auto it = links_written_.find(links_key);
+    with_links = it == links_written_.end() || it->second.version != version ||
+                 it->second.transport != measurement.transport;
+  }
+  if (with_links) {
+    prepared.links_key = std::move(links_key);
+    prepared.statics_version = version;
+    prepared.links_transport = measurement.transport;
+  }
   Instant now = clock_.now();
   // A watched device that was flagged silent (or never had a state) is "ok" again.
   std::string_view device_state;
@@ -231,7 +244,7 @@ Result<PreparedMeasure> IngestService::prepare_resolved(const Measurement& measu
     bool last = i + 1 == resolved.groups.size();
     auto entities = mapping.entities(resolved.groups[i], now, with_statics && i == 0,
                                      last ? measurement.transport : std::string_view(),
-                                     last ? device_state : std::string_view());
+                                     last ? device_state : std::string_view(), with_links);
     if (!entities) return std::move(entities).error();
     for (const auto& entity : *entities) {
       auto stored = model::parse_entity(entity, *terms_, options);
@@ -299,9 +312,15 @@ std::vector<Result<IngestReceipt>> IngestService::write_prepared(
       continue;
     }
     count(prepared.transport, "accepted");
-    if (prepared.statics_key.empty()) continue;
+    if (prepared.statics_key.empty() && prepared.links_key.empty()) continue;
     std::lock_guard lock(statics_mutex_);
-    statics_written_[prepared.statics_key] = prepared.statics_version;
+    if (!prepared.statics_key.empty()) {
+      statics_written_[prepared.statics_key] = prepared.statics_version;
+    }
+    if (!prepared.links_key.empty()) {
+      links_written_[prepared.links_key] =
+          DeviceLinks{prepared.statics_version, prepared.links_transport};
+    }
   }
   return results;
 }

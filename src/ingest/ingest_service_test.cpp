@@ -14,7 +14,11 @@ namespace {
 
 class FixedClock final : public Clock {
  public:
-  Instant now() const override { return *parse_date_time("2026-12-04T12:00:00Z"); }
+  Instant now() const override {
+    Instant start = *parse_date_time("2026-12-04T12:00:00Z");
+    return Instant{start.micros + advanced_micros};
+  }
+  std::int64_t advanced_micros = 0;  // what a test moved the clock by
 };
 
 class IngestServiceTest : public ::testing::Test {
@@ -88,6 +92,49 @@ TEST_F(IngestServiceTest, AutoprovisionedDeviceWritesMappedEntityAndDevice) {
   EXPECT_EQ(attr(device, "controlledAsset").at("object"), "urn:ngsi-ld:Room:r1");
   EXPECT_EQ(attr(device, "batteryLevel").at("value"), boost::json::value(0.8));
   EXPECT_TRUE(registry_.find_device({"city", "/b1"}, "r1").has_value());
+}
+
+// controlledAsset and supportedProtocol change only with provisioning or the transport:
+// written with a device's first measure and when its transport changes, not with every
+// measure (each write would add a history sample of each); dateLastValueReported is
+// written with every measure (silent-device detection reads it).
+TEST_F(IngestServiceTest, DeviceLinksAreWrittenOnlyWhenTheyChange) {
+  const std::string device_id = "urn:ngsi-ld:Device:b1:r1";
+  auto samples = [&](const std::string& id, std::string_view name) {
+    auto history = store_->history("city", id, vocab(name), {}, 100);
+    EXPECT_TRUE(history.ok());
+    return history.ok() ? history->size() : 0;
+  };
+  // The clock moves between measures: a write of an unchanged instance adds no sample.
+  auto write = [&](const Measurement& measurement) {
+    clock_.advanced_micros += 1'000'000;
+    return ingest_.write(measurement).ok();
+  };
+  // The first measure autoprovisions the device, a provisioning change: the second writes
+  // the static attributes and the links again.
+  ASSERT_TRUE(write(ul("r1", "t|1")));
+  ASSERT_TRUE(write(ul("r1", "t|1")));
+  std::size_t links = samples(device_id, "controlledAsset");
+  std::size_t statics = samples("urn:ngsi-ld:Room:r1", "floor");
+  ASSERT_GE(links, 1u);
+  EXPECT_EQ(samples(device_id, "supportedProtocol"), links);
+  EXPECT_EQ(samples(device_id, "dateLastValueReported"), 2u);
+
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(write(ul("r1", "t|1")));
+  EXPECT_EQ(samples(device_id, "dateLastValueReported"), 5u);
+  EXPECT_EQ(samples(device_id, "controlledAsset"), links);
+  EXPECT_EQ(samples(device_id, "supportedProtocol"), links);
+
+  Measurement other = ul("r1", "t|2");  // another transport: supportedProtocol changes
+  other.transport = "MQTT";
+  ASSERT_TRUE(write(other));
+  ASSERT_TRUE(write(other));
+  auto device = entity("city", device_id);
+  EXPECT_EQ(attr(device, "supportedProtocol").at("value"), boost::json::array{"mqtt"});
+  EXPECT_EQ(attr(device, "controlledAsset").at("object"), "urn:ngsi-ld:Room:r1");
+  EXPECT_EQ(samples(device_id, "supportedProtocol"), links + 1);
+  EXPECT_EQ(samples(device_id, "dateLastValueReported"), 7u);
+  EXPECT_EQ(samples("urn:ngsi-ld:Room:r1", "floor"), statics);
 }
 
 TEST_F(IngestServiceTest, TimestampedGroupsAllReachTheHistory) {

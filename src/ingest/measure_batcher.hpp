@@ -22,6 +22,10 @@ struct PreparedMeasure {
   // empty key: none carried.
   std::string statics_key;
   std::uint64_t statics_version = 0;
+  // The Device entity ("tenant|device entity id") whose controlledAsset and
+  // supportedProtocol this write carries, for `links_transport`; empty key: none carried.
+  std::string links_key;
+  std::string links_transport;
 };
 
 struct PendingMeasure {

@@ -120,6 +120,14 @@ class IngestService {
   // Registry version whose static attributes each entity has received ("tenant|id").
   std::mutex statics_mutex_;
   std::map<std::string, std::uint64_t> statics_written_;
+  // What each Device entity's controlledAsset and supportedProtocol were last written for
+  // ("tenant|device entity id"): they change only with provisioning or the transport, so
+  // writing them with every measure only added two history samples per measure.
+  struct DeviceLinks {
+    std::uint64_t version = 0;
+    std::string transport;
+  };
+  std::map<std::string, DeviceLinks> links_written_;
   std::unique_ptr<MeasureBatcher> batcher_;  // last: its thread uses everything above
 };
 
