@@ -745,7 +745,7 @@ void SubscriptionService::notify(const Batch& batch) {
       std::string notification_id = notification_ids_.next();
       auto text = renderer.render(*subscription, *trigger, now, notification_id);
       OutgoingNotification notification = outgoing(*subscription, std::move(text.body), completion);
-      if (text.data_end > text.data_begin && change.after) {
+      if (notifier_.joins() && text.data_end > text.data_begin && change.after) {
         notification.joinable = OutgoingNotification::Joinable{text.data_begin,
                                                                text.data_end,
                                                                {entity_id_of(*change.after)},

@@ -82,6 +82,9 @@ class Notifier {
   // Forgets it; a notification in flight finishes but is not retried.
   void remove(const std::string& key);
   void enqueue(const std::string& key, OutgoingNotification notification);
+  // Whether waiting notifications may be joined (join_limit above 1): only then is it worth
+  // describing a notification as Joinable.
+  bool joins() const { return options_.join_limit > 1; }
   DeliveryStats stats(const std::string& key) const;
   // Every registered key with its statistics.
   std::vector<std::pair<std::string, DeliveryStats>> all_stats() const;
