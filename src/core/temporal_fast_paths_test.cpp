@@ -14,6 +14,7 @@
 #include <random>
 
 #include "citytwin/common/instant.hpp"
+#include "citytwin/core/entity_service.hpp"
 #include "citytwin/core/temporal_service.hpp"
 #include "citytwin/series/period_duration.hpp"
 #include "citytwin/store/memory_store.hpp"
@@ -258,6 +259,143 @@ TEST_F(FastPathTest, LastNWhenTheNewestInstantIsNotInTheNewestChunk) {
   check("compacted again");
   write(json::array{level(-1, kStart - 5 * kMinute), level(-2, kStart + 30 * kMinute)});
   check("late raw rows beside the chunks");
+}
+
+// The RocksDB store's newest-sample cache (lastN=1 of one attribute over its whole history,
+// EntityStore::find_newest) answers exactly as the walk, whatever wrote the history since it
+// was filled: random temporal imports (small, and large enough to be packed into chunks as
+// they are written), writes and deletions through the entity API (deletion samples), edits
+// and deletions of recorded instances, erased attribute histories, retention trims and
+// compactions. After each step lastN=1 is asked twice (the first may fill, the second is a
+// hit) in both orders: the answer equals the memory store's, and its instanceId the newest
+// of lastN=2, which the cache never answers.
+TEST_F(FastPathTest, NewestSampleCacheAnswersAsTheWalk) {
+  EntityService fast_entities(*chunked, clock);
+  EntityService slow_entities(*raw, clock);
+  std::mt19937_64 random(31);
+  auto pick = [&](int n) { return static_cast<int>(random() % static_cast<std::uint64_t>(n)); };
+  auto both = [](const Status& a, const Status& b) {
+    ASSERT_EQ(a.ok(), b.ok()) << (a.ok() ? "" : a.error().detail)
+                              << (b.ok() ? "" : b.error().detail);
+  };
+  auto check = [&](const std::string& step) {
+    SCOPED_TRACE(step);
+    for (const char* attribute : {kLevel, kMode}) {
+      for (auto property : {TimeProperty::kObservedAt, TimeProperty::kModifiedAt}) {
+        TemporalQuery query;
+        query.last_n = 1;
+        query.property = property;
+        query.attrs = {attribute};
+        expect_same_answer(query);
+        expect_same_answer(query);
+        auto one = fast->retrieve("", kSensor, query);
+        query.last_n = 2;
+        auto two = fast->retrieve("", kSensor, query);
+        ASSERT_EQ(one.ok(), two.ok());
+        if (!one.ok()) continue;
+        const auto* newest = one->at("attrs").as_object().if_contains(attribute);
+        const auto* walked = two->at("attrs").as_object().if_contains(attribute);
+        ASSERT_EQ(newest == nullptr, walked == nullptr);
+        if (newest != nullptr) {
+          EXPECT_EQ(newest->as_array().back(), walked->as_array().back());
+        }
+      }
+    }
+  };
+  auto level = [](double value, std::optional<std::int64_t> observed, bool other_dataset) {
+    json::object instance{{"type", "Property"}, {"value", value}};
+    if (observed) instance["observedAt"] = format_date_time(Instant{*observed});
+    if (other_dataset) instance["datasetId"] = "urn:ngsi-ld:Dataset:b";
+    return instance;
+  };
+  write_random(3, 40);
+  check("start");
+  for (int step = 0; step < 160; ++step) {
+    const int kind = pick(10);
+    const std::string name = "step " + std::to_string(step) + " kind " + std::to_string(kind);
+    switch (kind) {
+      case 0:
+        write_random(1, 100 + static_cast<std::uint64_t>(step));
+        break;
+      case 1: {  // an import packed into chunks as it is written
+        json::array levels;
+        std::int64_t observed = kStart + pick(4000) * kMinute;
+        for (int i = 0; i < 60; ++i)
+          levels.push_back(level(i + step, observed + i * kMinute, false));
+        clock.micros += kMinute;
+        add(json::object{{"id", kSensor},
+                         {"type", json::array{"https://example.org/Sensor"}},
+                         {"attrs", json::object{{kLevel, std::move(levels)}}}});
+        break;
+      }
+      case 2: {  // the entity API: a new current value, or the attribute deleted
+        clock.micros += kMinute;
+        if (pick(3) == 0) {
+          both(fast_entities.delete_attribute("", kSensor, kLevel, std::nullopt, false),
+               slow_entities.delete_attribute("", kSensor, kLevel, std::nullopt, false));
+          break;
+        }
+        json::object entity{{"id", kSensor}, {"type", json::array{"https://example.org/Sensor"}}};
+        entity[kLevel] = level(pick(100), kStart + pick(5000) * kMinute, pick(4) == 0);
+        auto a = fast_entities.replace("", kSensor, entity);
+        auto b = slow_entities.replace("", kSensor, entity);
+        if (!a.ok()) a = fast_entities.create("", entity);
+        if (!b.ok()) b = slow_entities.create("", entity);
+        both(a, b);
+        break;
+      }
+      case 3:
+      case 4: {  // an edit or a deletion of a recorded instance
+        std::size_t k = random() % 1000;
+        std::string a = instance_id(*fast, k);
+        std::string b = instance_id(*slow, k);
+        if (a.empty() || b.empty()) break;
+        clock.micros += kMinute;
+        if (kind == 3) {
+          json::object changed{{"value", 7000.5 + step}};
+          if (pick(2) == 0)
+            changed["observedAt"] = format_date_time(Instant{kStart + 9000 * kMinute});
+          both(fast->modify_instance("", kSensor, kLevel, a, changed),
+               slow->modify_instance("", kSensor, kLevel, b, changed));
+        } else {
+          both(fast->delete_instance("", kSensor, kLevel, a),
+               slow->delete_instance("", kSensor, kLevel, b));
+        }
+        break;
+      }
+      case 5:  // an attribute's whole history erased
+        both(fast->delete_attribute_history("", kSensor, kMode, std::nullopt, true),
+             slow->delete_attribute_history("", kSensor, kMode, std::nullopt, true));
+        break;
+      case 6: {  // retention: the samples recorded before a cutoff
+        store::Change change = store::Change::history_only(kSensor);
+        store::HistoryErase erase;
+        erase.attribute = pick(2) == 0 ? std::string(kLevel) : std::string();
+        erase.before = clock.micros - pick(40) * kMinute;
+        change.erase_history.push_back(erase);
+        std::vector<store::Change> changes{change};
+        both(chunked->apply("", changes), raw->apply("", changes));
+        break;
+      }
+      case 7:
+        ASSERT_TRUE(chunked->compact_history().ok());
+        break;
+      default: {  // late instances, some without observedAt
+        json::array levels;
+        for (int i = 0; i < 3; ++i) {
+          std::optional<std::int64_t> observed;
+          if (pick(4) != 0) observed = kStart + pick(6000) * kMinute;
+          levels.push_back(level(pick(50), observed, pick(3) == 0));
+        }
+        clock.micros += kMinute;
+        add(json::object{{"id", kSensor},
+                         {"type", json::array{"https://example.org/Sensor"}},
+                         {"attrs", json::object{{kLevel, std::move(levels)}}}});
+      }
+    }
+    check(name);
+    if (HasFatalFailure()) return;
+  }
 }
 
 // A page's entities read on several threads (TemporalService::set_query_threads) answer

@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include "citytwin/common/instant.hpp"
+#include "citytwin/common/json_member.hpp"
 #include "citytwin/common/json_parse.hpp"
 #include "citytwin/model/entity_form.hpp"
 #include "history_capture.hpp"
@@ -133,6 +134,16 @@ void keep_newest(std::vector<Candidate>& candidates, std::size_t n) {
   }
 }
 
+// The order in which the store's newest-sample cache can answer the query: lastN=1 by
+// observedAt or modifiedAt over the whole history, where candidate() and older() pick
+// exactly the sample the cache keeps (store::NewestOrder).
+std::optional<store::NewestOrder> newest_order(const TemporalQuery& query) {
+  if (query.last_n != 1 || query.relation != Relation::kNone) return std::nullopt;
+  if (query.property == TimeProperty::kObservedAt) return store::NewestOrder::kObservedAt;
+  if (query.property == TimeProperty::kModifiedAt) return store::NewestOrder::kModifiedAt;
+  return std::nullopt;
+}
+
 // The instance of a kept candidate, with its instanceId.
 Result<TimedInstance> materialize(Candidate& kept, const TemporalQuery& query) {
   const store::HistorySample& sample = kept.sample;
@@ -243,7 +254,18 @@ Result<SelectedHistory> TemporalService::select_history(std::string_view tenant,
     }
     return true;
   };
-  if (newest_first) {
+  // lastN=1 of one attribute over its whole history: the store's newest-sample cache
+  // answers, or learns the answer of the walk below.
+  std::optional<store::NewestOrder> cached_order;
+  if (!attribute.empty() && !hidden.contains(attribute)) cached_order = newest_order(query);
+  store::NewestLookup cached;
+  if (cached_order) {
+    cached = store_.find_newest(tenant, id, attribute, *cached_order);
+    if (cached.newest && *cached.newest) visit(**cached.newest);
+  }
+  if (cached.newest) {
+    // Answered by the cache.
+  } else if (newest_first) {
     // The n-th newest instant kept for an attribute: older samples cannot be among lastN.
     auto newest_kept = [&](std::string_view name) -> std::optional<std::int64_t> {
       auto found = kept.find(name);
@@ -261,6 +283,15 @@ Result<SelectedHistory> TemporalService::select_history(std::string_view tenant,
     CT_RETURN_IF_ERROR(store_.visit_history(tenant, id, attribute, history_range(query), visit));
   }
   CT_RETURN_IF_ERROR(failure);
+  if (cached_order && !cached.newest) {
+    auto found = kept.find(attribute);
+    std::optional<store::HistorySample> newest;
+    if (found != kept.end() && !found->second.empty()) {
+      keep_newest(found->second, 1);
+      newest = found->second.front().sample;
+    }
+    store_.fill_newest(tenant, id, attribute, *cached_order, newest, cached.ticket);
+  }
   SelectedHistory selected{std::move(**types), {}, kept_count};
   for (auto& [name, candidates] : kept) {
     keep_newest(candidates, query.last_n.value_or(candidates.size()));
@@ -551,6 +582,12 @@ Result<std::optional<boost::json::value>> TemporalService::types_of(std::string_
   std::optional<std::string> document;
   if (current->has_value()) {
     boost::system::error_code ec;
+    // Only the types: the member's text alone when it can be found without a full parse
+    // (a multi-sensor query asks this of every entity of its page).
+    if (auto text = top_level_member(**current, form::kType)) {
+      auto types = citytwin::parse_json(*text, ec);
+      if (!ec) return std::optional<boost::json::value>(std::move(types));
+    }
     auto parsed = citytwin::parse_json(**current, ec);
     if (!ec && parsed.is_object()) {
       if (const auto* types = parsed.as_object().if_contains(form::kType)) {

@@ -42,6 +42,14 @@ Status EntityStore::visit_history_columns(std::string_view tenant, std::string_v
   return ok_status();
 }
 
+NewestLookup EntityStore::find_newest(std::string_view, std::string_view, std::string_view,
+                                      NewestOrder) const {
+  return {};
+}
+
+void EntityStore::fill_newest(std::string_view, std::string_view, std::string_view, NewestOrder,
+                              const std::optional<HistorySample>&, std::uint64_t) const {}
+
 Status EntityStore::write_health() const {
   return ok_status();
 }

@@ -688,3 +688,53 @@ def test_bulk_import_of_tricky_instances_reads_as_small_imports_do(server):
         assert [i["value"] for i in got] == [i["value"] for i in instances]
         assert [i.get("unitCode") for i in got] == [i.get("unitCode") for i in instances]
     assert any(i.get("observedAt") == "2026-03-01T05:00:00.500Z" for i in bulk)
+
+
+def test_latest_value_follows_every_kind_of_write(server):
+    """lastN=1 of one attribute (answered from the store's newest-sample cache once a query
+    has walked the history) follows PATCHes, late and early history imports, edits and
+    deletions of instances, and an erased attribute, by entity and by type."""
+    entity_id = sensor_with_history(server, "latest1")
+
+    def latest(**extra):
+        body = history(server, entity_id, attrs="temperature", lastN="1", **extra)
+        by_type = requests.get(f"{server.url}/ngsi-ld/v1/temporal/entities",
+                               params={"type": "Sensor", "attrs": "temperature", "lastN": "1",
+                                       "id": entity_id, **extra})
+        assert by_type.status_code == 200, by_type.text
+        listed = [e for e in by_type.json() if e["id"] == entity_id]
+        assert [e.get("temperature") for e in listed] == [body.get("temperature")]
+        return values(body), [i["instanceId"] for i in body.get("temperature", [])]
+
+    assert latest()[0] == [23]
+    assert latest()[0] == [23]  # the second answer comes from the cache
+    assert latest(timeproperty="modifiedAt")[0] == [23]
+    # A PATCH with an older observedAt: newest by modifiedAt only.
+    response = requests.patch(attrs_url(server, entity_id, "temperature"),
+                              json={"value": 5, "observedAt": observed(6)})
+    assert response.status_code == 204, response.text
+    assert latest()[0] == [23]
+    assert latest(timeproperty="modifiedAt")[0] == [5]
+    # Imported history: a later instant wins, an earlier one does not.
+    imported = {"id": entity_id, "type": "Sensor",
+                "temperature": [{"type": "Property", "value": 40, "observedAt": observed(20)},
+                                {"type": "Property", "value": 1, "observedAt": observed(1)}]}
+    response = requests.post(f"{server.url}/ngsi-ld/v1/temporal/entities", json=imported)
+    assert response.status_code == 204, response.text
+    values_now, ids = latest()
+    assert values_now == [40]
+    # Editing the newest instance, then deleting it.
+    url = f"{temporal_url(server, entity_id)}/attrs/temperature/{quote(ids[0])}"
+    patched = requests.patch(url, json={"type": "Property", "value": 41,
+                                        "observedAt": observed(20)})
+    assert patched.status_code == 204, patched.text
+    assert latest() == ([41], ids)
+    assert requests.delete(url).status_code == 204
+    assert latest()[0] == [23]
+    # The whole attribute history erased: nothing is the latest any more.
+    assert requests.delete(f"{temporal_url(server, entity_id)}/attrs/temperature").status_code == 204
+    assert latest()[0] == []
+    response = requests.patch(attrs_url(server, entity_id, "temperature"),
+                              json={"value": 7, "observedAt": observed(2)})
+    assert response.status_code == 204, response.text
+    assert latest()[0] == [7]

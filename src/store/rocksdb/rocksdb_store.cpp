@@ -80,6 +80,7 @@
 #include "history_codec.hpp"
 #include "key_codec.hpp"
 #include "meta_codec.hpp"
+#include "newest_sample_cache.hpp"
 #include "rocksdb_cursor.hpp"
 #include "status_mapping.hpp"
 #include "write_plan.hpp"
@@ -107,8 +108,9 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
                std::vector<rocksdb::ColumnFamilyHandle*> handles)
       : db_(std::move(db)),
         handles_(std::move(handles)),
-        entity_cache_(options.entity_cache_bytes - meta_cache_bytes(options)),
+        entity_cache_(options.entity_cache_bytes - 2 * meta_cache_bytes(options)),
         meta_cache_(meta_cache_bytes(options)),
+        newest_cache_(meta_cache_bytes(options)),
         compaction_(options.history_compaction) {
     write_options_.sync = options.sync_writes;
     queue_ = std::make_unique<kv::CommitQueue>(*db_, write_options_, kMaxGroupBytes);
@@ -287,6 +289,18 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
                                std::string_view attribute, const HistoryRange& range,
                                const HistoryColumnsVisitor& visit) const override {
     return visit_history_summarized(tenant, entity, attribute, range, visit, nullptr);
+  }
+
+  NewestLookup find_newest(std::string_view tenant, std::string_view entity,
+                           std::string_view attribute, NewestOrder order) const override {
+    return newest_cache_.find(kv::NewestSampleCache::entity_key(tenant, entity), attribute, order);
+  }
+
+  void fill_newest(std::string_view tenant, std::string_view entity, std::string_view attribute,
+                   NewestOrder order, const std::optional<HistorySample>& newest,
+                   std::uint64_t ticket) const override {
+    newest_cache_.fill(kv::NewestSampleCache::entity_key(tenant, entity), attribute, order, newest,
+                       ticket);
   }
 
   Status visit_history_summarized(std::string_view tenant, std::string_view entity,
@@ -521,8 +535,8 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
     return nullptr;
   }
 
-  // The meta cache's share of the entity cache budget: metas are a fraction of a document's
-  // size, and a write needs both.
+  // The meta cache's share of the entity cache budget (metas are a fraction of a document's
+  // size, and a write needs both), and the newest-sample cache's.
   static std::size_t meta_cache_bytes(const RocksDbOptions& options) {
     return options.entity_cache_bytes / 8;
   }
@@ -571,13 +585,20 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
     // in the database, then the values written (entity_read_cache.hpp).
     auto writing = std::make_shared<const std::vector<CachedWrite>>(cached_writes(plan));
     for (const CachedWrite& write : *writing) write.cache->begin_write(write.key);
+    // The write's sequence numbers its new history samples; fill() learns it.
+    auto newest =
+        std::make_shared<NewestWrite>(NewestWrite{newest_cache_.plan(tenant, changes), 0});
     auto after_commit = [this, tenant = std::string(tenant), geo = std::move(plan.geo),
-                         written = writing] {
+                         written = writing, newest] {
       for (const CachedWrite& write : *written) write.cache->end_write(write.key, write.value);
+      for (const kv::NewestUpdate& update : newest->updates) {
+        newest_cache_.apply(update, newest->sequence);
+      }
       spatial_->update(tenant, geo);
       remember_tenant(tenant);
     };
     auto fill = [&](rocksdb::WriteBatch& batch, std::uint64_t sequence) -> Status {
+      newest->sequence = sequence;
       CT_RETURN_IF_ERROR(fill_batch(plan, batch));
       // Exploded chunks first: the edits below then apply to their raw rows.
       for (const auto& [instance, chunk] : *explode) {
@@ -596,6 +617,11 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
     }
     return sequence;
   }
+
+  struct NewestWrite {
+    std::vector<kv::NewestUpdate> updates;
+    std::uint64_t sequence = 0;
+  };
 
   // A write of a key that a read cache holds, and the value it puts (none: a delete).
   struct CachedWrite {
@@ -1141,7 +1167,7 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
     if (db_->GetIntProperty(shared, rocksdb::DB::Properties::kBlockCachePinnedUsage, &bytes)) {
       memory.pinned_blocks = bytes;
     }
-    memory.entity_cache = entity_cache_.bytes() + meta_cache_.bytes();
+    memory.entity_cache = entity_cache_.bytes() + meta_cache_.bytes() + newest_cache_.bytes();
     return memory;
   }
 
@@ -1164,6 +1190,8 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
   // every write reads its entities' old metas, and a meta that RocksDB finds in a large
   // memtable costs a skip-list walk (about 5 % of a PATCH's CPU, 2026-12-06).
   mutable kv::EntityReadCache meta_cache_;
+  // Each recently asked attribute's newest sample (lastN=1), kept exact by every write.
+  mutable kv::NewestSampleCache newest_cache_;
   kv::EntityLocks locks_;
   mutable std::shared_mutex tenants_mutex_;
   std::set<std::string, std::less<>> tenants_;

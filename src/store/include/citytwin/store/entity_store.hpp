@@ -194,6 +194,18 @@ struct StoreMemory {
   std::uint64_t entity_cache = 0;      // documents of recently read entities (RocksDB store)
 };
 
+// The orders in which lastN=1 picks an attribute's newest sample (core's temporal queries,
+// GS CIM 009 clause 4.11): by observedAt (modifiedAt for an instance without it), or by
+// modifiedAt; equal instants go to the later datasetId, modifiedAt and sequence.
+enum class NewestOrder { kObservedAt, kModifiedAt };
+
+// What EntityStore::find_newest() knows: `newest` when cached (itself empty when the
+// attribute has no sample the order can pick), else the ticket for fill_newest().
+struct NewestLookup {
+  std::optional<std::optional<HistorySample>> newest;
+  std::uint64_t ticket = 0;
+};
+
 struct StoreStats {
   std::uint64_t entities = 0;         // over all tenants
   std::uint64_t bytes_on_disk = 0;    // live SST + WAL files
@@ -247,6 +259,17 @@ class EntityStore {
   virtual Status visit_history_columns(std::string_view tenant, std::string_view entity,
                                        std::string_view attribute, const HistoryRange& range,
                                        const HistoryColumnsVisitor& visit) const;
+
+  // A cache of each attribute's newest sample for lastN=1 (docs/storage.md, "Newest-sample
+  // cache"), kept exact by the store's own writes: find_newest() answers from it or gives a
+  // ticket; a reader that then found the newest sample by walking the history hands it back
+  // with fill_newest(), which keeps it only if no write of the entity may have ended since
+  // the ticket. Defaults: no cache (always a miss; fill_newest() does nothing).
+  virtual NewestLookup find_newest(std::string_view tenant, std::string_view entity,
+                                   std::string_view attribute, NewestOrder order) const;
+  virtual void fill_newest(std::string_view tenant, std::string_view entity,
+                           std::string_view attribute, NewestOrder order,
+                           const std::optional<HistorySample>& newest, std::uint64_t ticket) const;
 
   // Deferred durability, for a caller that acknowledges many writes asynchronously (the HTTP
   // server): apply_deferred() orders the changes after every earlier write and returns once
