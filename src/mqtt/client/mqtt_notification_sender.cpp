@@ -39,7 +39,7 @@ std::string connection_key(const core::MqttEndpoint& endpoint, core::MqttVersion
 }  // namespace
 
 std::string mqtt_notification_payload(const core::OutgoingNotification& notification) {
-  const auto& headers = notification.headers;
+  const auto& headers = notification.headers();
   auto same_name = [&](std::size_t a, std::size_t b) {
     return headers[a].first == headers[b].first;
   };
@@ -113,8 +113,8 @@ Result<std::shared_ptr<const MqttNotificationSender::Route>> MqttNotificationSen
     key += ':';
     key += part;
   };
-  add_part(notification.uri);
-  for (const auto& [name, value] : notification.notifier_info) {
+  add_part(notification.uri());
+  for (const auto& [name, value] : notification.notifier_info()) {
     add_part(name);
     add_part(value);
   }
@@ -122,9 +122,9 @@ Result<std::shared_ptr<const MqttNotificationSender::Route>> MqttNotificationSen
     std::lock_guard lock(routes_mutex_);
     if (auto found = routes_.find(key); found != routes_.end()) return found->second;
   }
-  auto endpoint = core::parse_mqtt_endpoint(notification.uri);
+  auto endpoint = core::parse_mqtt_endpoint(notification.uri());
   if (!endpoint) return make_error(ErrorKind::kServiceUnavailable, endpoint.error().detail);
-  auto publish = core::parse_mqtt_notifier_info(notification.notifier_info);
+  auto publish = core::parse_mqtt_notifier_info(notification.notifier_info());
   if (!publish) return make_error(ErrorKind::kServiceUnavailable, publish.error().detail);
   std::string connection = connection_key(*endpoint, publish->version);
   auto parsed =
