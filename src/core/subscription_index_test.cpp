@@ -131,6 +131,9 @@ TEST_F(IndexFuzz, CandidatesHoldEverySubscriptionThatFiresAndEachOnlyOnce) {
     std::vector<SubscriptionIndex::Entry> candidates;
     index.candidates(c, candidates);
     EXPECT_EQ(index.may_match(c), !candidates.empty());
+    // In id order, whether they came from one list or from several.
+    EXPECT_TRUE(std::is_sorted(candidates.begin(), candidates.end(),
+                               [](const auto& a, const auto& b) { return a->id < b->id; }));
     std::set<std::string> candidate_ids;
     for (const auto& candidate : candidates) {
       EXPECT_TRUE(candidate_ids.insert(candidate->id).second) << "twice: " << candidate->id;
@@ -146,6 +149,27 @@ TEST_F(IndexFuzz, CandidatesHoldEverySubscriptionThatFiresAndEachOnlyOnce) {
   // The generator produces both outcomes, and the index does filter.
   EXPECT_GT(fired, 1000u);
   EXPECT_LT(offered, 2000u * all.size());
+}
+
+// The entity matcher reads an entity's types in place; the answer is the type expression's
+// over the copied types (entity_types), for every type-only selector and random type sets.
+TEST_F(IndexFuzz, TypeSelectorsMatchAsTheirExpressionOverTheEntityTypes) {
+  for (std::string_view selector : kSelectors) {
+    auto parsed = json::parse(selector).as_object();
+    if (parsed.contains("id") || parsed.contains("idPattern")) continue;
+    json::object payload{{"type", "Subscription"},
+                         {"entities", json::array{parsed}},
+                         {"notification", json::parse(R"({"endpoint": {"uri": "http://h/n"}})")}};
+    auto compiled = compile_subscription("urn:s", "", payload, Contexts::example(),
+                                         contexts_.resolve_fn(), kNow);
+    ASSERT_TRUE(compiled.ok()) << selector;
+    const auto& types = compiled->matcher->query().selectors.front().types;
+    for (int round = 0; round < 50; ++round) {
+      json::object e = entity(pick(kIds));
+      EXPECT_EQ(compiled->matcher->matches(e), types.matches(entity_types(e)))
+          << selector << " " << json::serialize(e);
+    }
+  }
 }
 
 TEST_F(IndexFuzz, RemovedSubscriptionsAreNoCandidates) {

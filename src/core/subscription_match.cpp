@@ -223,7 +223,7 @@ NotificationRenderer::Text NotificationRenderer::render(const Subscription& subs
   out += found->data;
   const std::size_t data_end = out.size();
   out += ']';
-  if (subscription.notification.accept == "application/ld+json") {
+  if (std::string_view(subscription.notification.accept) == "application/ld+json") {
     out += ",\"@context\":";
     append_json_text(out, subscription.notification_context);
   }

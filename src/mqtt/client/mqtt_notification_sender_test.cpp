@@ -79,6 +79,26 @@ TEST(MqttNotificationSender, LanesFollowTheEndpointAndNotifierInfo) {
   EXPECT_TRUE(sender.lane(notification).empty());
 }
 
+// Prepared per endpoint object (a subscription's notifications share one): the same object,
+// an equal one and one with other headers all go on the connection of their URI.
+TEST(MqttNotificationSender, LanesAreTheSameForSharedAndEqualEndpoints) {
+  MqttNotificationSender sender;
+  core::OutgoingNotification shared;
+  shared.endpoint =
+      core::make_endpoint("mqtt://127.0.0.1:1883/city/a", {{"Content-Type", "application/json"}});
+  std::string lane = sender.lane(shared);
+  EXPECT_FALSE(lane.empty());
+  EXPECT_EQ(sender.lane(shared), lane);
+  core::OutgoingNotification equal;
+  equal.endpoint =
+      core::make_endpoint("mqtt://127.0.0.1:1883/city/a", {{"Content-Type", "application/json"}});
+  EXPECT_EQ(sender.lane(equal), lane);
+  core::OutgoingNotification other_headers;
+  other_headers.endpoint = core::make_endpoint("mqtt://127.0.0.1:1883/city/a",
+                                               {{"Content-Type", "application/ld+json"}});
+  EXPECT_EQ(sender.lane(other_headers), lane);
+}
+
 TEST(MqttNotificationSender, UnreachableBrokerFailsThenBacksOff) {
   MqttNotificationSenderOptions options;
   options.timeout = std::chrono::milliseconds(2000);
