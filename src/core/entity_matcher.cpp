@@ -76,6 +76,17 @@ Result<EntityMatcher> EntityMatcher::create(EntityQuery query) {
     }
     matcher.patterns_.push_back(std::move(pattern));
   }
+  const auto& selectors = matcher.query_.selectors;
+  for (std::size_t i = 0; i < selectors.size(); ++i) {
+    if (selectors[i].ids.empty()) {
+      matcher.without_ids_.push_back(i);
+      continue;
+    }
+    for (const auto& id : selectors[i].ids) {
+      auto& indexes = matcher.by_id_[id];
+      if (indexes.empty() || indexes.back() != i) indexes.push_back(i);
+    }
+  }
   return matcher;
 }
 
@@ -94,18 +105,17 @@ bool EntityMatcher::matches(const boost::json::object& entity) const {
 bool EntityMatcher::matches_selectors(std::string_view id,
                                       const boost::json::object& entity) const {
   if (query_.selectors.empty()) return true;
-  for (std::size_t i = 0; i < query_.selectors.size(); ++i) {
-    const auto& selector = query_.selectors[i];
-    if (!selector.ids.empty() &&
-        std::find(selector.ids.begin(), selector.ids.end(), id) == selector.ids.end()) {
-      continue;
+  // An entity matches any one selector, so the order they are tried in does not matter.
+  if (auto named = by_id_.find(id); named != by_id_.end()) {
+    for (std::size_t i : named->second) {
+      if (types_match(query_.selectors[i].types, entity)) return true;
     }
-    // Clause 5.2.33 EntitySelector: "id takes precedence over idPattern".
-    if (selector.ids.empty() && patterns_[i] && !patterns_[i]->matches(id)) {
-      continue;
-    }
-    if (!types_match(selector.types, entity)) continue;
-    return true;
+  }
+  // Clause 5.2.33 EntitySelector: "id takes precedence over idPattern", so a pattern counts
+  // only in a selector without ids.
+  for (std::size_t i : without_ids_) {
+    if (patterns_[i] && !patterns_[i]->matches(id)) continue;
+    if (types_match(query_.selectors[i].types, entity)) return true;
   }
   return false;
 }

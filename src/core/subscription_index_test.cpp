@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <random>
+#include <regex>
 #include <set>
 
 #include <boost/json.hpp>
@@ -168,6 +169,36 @@ TEST_F(IndexFuzz, TypeSelectorsMatchAsTheirExpressionOverTheEntityTypes) {
       json::object e = entity(pick(kIds));
       EXPECT_EQ(compiled->matcher->matches(e), types.matches(entity_types(e)))
           << selector << " " << json::serialize(e);
+    }
+  }
+}
+
+// The entity matcher looks ids up instead of searching each selector; the answer is still
+// "some selector matches": its ids (or, without ids, its idPattern) and its types.
+TEST_F(IndexFuzz, SelectorsMatchAsAnyOneOfThem) {
+  for (int round = 0; round < 200; ++round) {
+    json::array entities;
+    int count = std::uniform_int_distribution<int>(1, 4)(random_);
+    for (int i = 0; i < count; ++i) entities.push_back(json::parse(pick(kSelectors)));
+    json::object payload{{"type", "Subscription"},
+                         {"entities", entities},
+                         {"notification", json::parse(R"({"endpoint": {"uri": "http://h/n"}})")}};
+    auto compiled = compile_subscription("urn:s", "", payload, Contexts::example(),
+                                         contexts_.resolve_fn(), kNow);
+    ASSERT_TRUE(compiled.ok()) << json::serialize(payload);
+    const auto& selectors = compiled->matcher->query().selectors;
+    for (int n = 0; n < 10; ++n) {
+      json::object e = entity(pick(kIds));
+      std::string id(e.at("id").as_string());
+      bool expected = std::any_of(selectors.begin(), selectors.end(), [&](const auto& selector) {
+        bool id_ok =
+            !selector.ids.empty()
+                ? std::find(selector.ids.begin(), selector.ids.end(), id) != selector.ids.end()
+                : !selector.id_pattern || std::regex_search(id, std::regex(*selector.id_pattern));
+        return id_ok && selector.types.matches(entity_types(e));
+      });
+      EXPECT_EQ(compiled->matcher->matches(e), expected)
+          << json::serialize(payload) << " " << json::serialize(e);
     }
   }
 }
