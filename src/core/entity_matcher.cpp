@@ -77,6 +77,9 @@ Result<EntityMatcher> EntityMatcher::create(EntityQuery query) {
     matcher.patterns_.push_back(std::move(pattern));
   }
   const auto& selectors = matcher.query_.selectors;
+  std::size_t ids = 0;
+  for (const auto& selector : selectors) ids += selector.ids.size();
+  if (ids <= kIndexedIds) return matcher;
   for (std::size_t i = 0; i < selectors.size(); ++i) {
     if (selectors[i].ids.empty()) {
       matcher.without_ids_.push_back(i);
@@ -105,6 +108,7 @@ bool EntityMatcher::matches(const boost::json::object& entity) const {
 bool EntityMatcher::matches_selectors(std::string_view id,
                                       const boost::json::object& entity) const {
   if (query_.selectors.empty()) return true;
+  if (by_id_.empty()) return matches_selectors_in_order(id, entity);
   // An entity matches any one selector, so the order they are tried in does not matter.
   if (auto named = by_id_.find(id); named != by_id_.end()) {
     for (std::size_t i : named->second) {
@@ -116,6 +120,21 @@ bool EntityMatcher::matches_selectors(std::string_view id,
   for (std::size_t i : without_ids_) {
     if (patterns_[i] && !patterns_[i]->matches(id)) continue;
     if (types_match(query_.selectors[i].types, entity)) return true;
+  }
+  return false;
+}
+
+bool EntityMatcher::matches_selectors_in_order(std::string_view id,
+                                               const boost::json::object& entity) const {
+  for (std::size_t i = 0; i < query_.selectors.size(); ++i) {
+    const auto& selector = query_.selectors[i];
+    if (!selector.ids.empty() &&
+        std::find(selector.ids.begin(), selector.ids.end(), id) == selector.ids.end()) {
+      continue;
+    }
+    // Clause 5.2.33 EntitySelector: "id takes precedence over idPattern".
+    if (selector.ids.empty() && patterns_[i] && !patterns_[i]->matches(id)) continue;
+    if (types_match(selector.types, entity)) return true;
   }
   return false;
 }

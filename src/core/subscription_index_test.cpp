@@ -180,6 +180,12 @@ TEST_F(IndexFuzz, SelectorsMatchAsAnyOneOfThem) {
     json::array entities;
     int count = std::uniform_int_distribution<int>(1, 4)(random_);
     for (int i = 0; i < count; ++i) entities.push_back(json::parse(pick(kSelectors)));
+    // Half of them with more ids than the matcher searches in place (it files them by id).
+    if (coin()) {
+      for (int i = 0; i < 8; ++i) {
+        entities.push_back(json::object{{"id", "urn:x" + std::to_string(i)}, {"type", "Lamp"}});
+      }
+    }
     json::object payload{{"type", "Subscription"},
                          {"entities", entities},
                          {"notification", json::parse(R"({"endpoint": {"uri": "http://h/n"}})")}};
