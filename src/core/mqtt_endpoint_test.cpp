@@ -67,7 +67,7 @@ TEST(MqttEndpoint, NotifierInfoDefaultsAndValues) {
 class RecordingSender final : public NotificationSender {
  public:
   Status send(const OutgoingNotification& notification) override {
-    uris.push_back(notification.uri);
+    uris.push_back(notification.uri());
     return ok_status();
   }
   std::vector<std::string> uris;
@@ -80,11 +80,11 @@ TEST(NotificationRouter, RoutesBySchemeAndRefusesOthers) {
   router.route("http", http);
   router.route("mqtt", mqtt);
   OutgoingNotification notification;
-  notification.uri = "HTTP://h/x";
+  notification.endpoint = make_endpoint("HTTP://h/x");
   EXPECT_TRUE(router.send(notification).ok());
-  notification.uri = "mqtt://h/t";
+  notification.endpoint = make_endpoint("mqtt://h/t");
   EXPECT_TRUE(router.send(notification).ok());
-  notification.uri = "ftp://h/t";
+  notification.endpoint = make_endpoint("ftp://h/t");
   EXPECT_FALSE(router.send(notification).ok());
   EXPECT_EQ(http.uris, std::vector<std::string>{"HTTP://h/x"});
   EXPECT_EQ(mqtt.uris, std::vector<std::string>{"mqtt://h/t"});

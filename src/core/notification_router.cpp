@@ -19,9 +19,9 @@ void NotificationRouter::route(std::string scheme, NotificationSender& sender) {
 
 NotificationSender* NotificationRouter::sender_for(const OutgoingNotification& notification,
                                                    std::string& scheme) {
-  auto colon = notification.uri.find(':');
+  auto colon = notification.uri().find(':');
   scheme =
-      lower(std::string_view(notification.uri).substr(0, colon == std::string::npos ? 0 : colon));
+      lower(std::string_view(notification.uri()).substr(0, colon == std::string::npos ? 0 : colon));
   for (const auto& [name, sender] : routes_) {
     if (name == scheme) return sender;
   }

@@ -21,12 +21,10 @@ struct JoinedCompletions {
   std::shared_ptr<const void> second;
 };
 
-bool same_delivery(const OutgoingNotification& a, const OutgoingNotification& b) {
-  return a.uri == b.uri && a.headers == b.headers && a.notifier_info == b.notifier_info;
-}
 }  // namespace
 
 struct Notifier::Channel {
+  std::string key;  // tenant and id, as given to add()
   struct Item {
     std::uint64_t number = 0;
     OutgoingNotification notification;
@@ -42,8 +40,7 @@ struct Notifier::Channel {
   SteadyTime retry_at{};
   DeliveryStats stats;
   // The endpoint of the latest notification enqueued and its lane (see lane_of).
-  std::string lane_uri;
-  std::vector<std::pair<std::string, std::string>> lane_notifier_info;
+  std::shared_ptr<const NotificationEndpoint> lane_endpoint;
   std::string lane;
 };
 
@@ -78,11 +75,15 @@ void Notifier::stop() {
   threads_.clear();
 }
 
-void Notifier::add(const std::string& key, DeliveryStats stats) {
+Notifier::Handle Notifier::add(const std::string& key, DeliveryStats stats) {
   std::lock_guard lock(mutex_);
   auto& channel = channels_[key];
-  if (!channel) channel = std::make_shared<Channel>();
+  if (!channel) {
+    channel = std::make_shared<Channel>();
+    channel->key = key;
+  }
   channel->stats = std::move(stats);
+  return channel;
 }
 
 void Notifier::remove(const std::string& key) {
@@ -95,27 +96,28 @@ void Notifier::remove(const std::string& key) {
 }
 
 // Puts a channel with work in ready_ (or retry_ while it backs off). Needs mutex_.
-void Notifier::schedule(const std::string& key, Channel& channel) {
-  if (channel.scheduled || channel.in_flight || channel.queue.empty()) return;
-  channel.scheduled = true;
-  if (channel.retry_at > std::chrono::steady_clock::now()) {
-    retry_.emplace(channel.retry_at, key);
+void Notifier::schedule(const Handle& channel) {
+  if (channel->scheduled || channel->in_flight || channel->queue.empty()) return;
+  channel->scheduled = true;
+  // No clock read for a channel that never failed (retry_at unset): one per notification.
+  if (channel->retry_at != SteadyTime{} && channel->retry_at > std::chrono::steady_clock::now()) {
+    retry_.emplace(channel->retry_at, channel);
     wake_one();  // a sleeping thread must learn the new deadline
   } else {
-    make_ready(key, channel);
+    make_ready(channel);
   }
 }
 
-void Notifier::make_ready(const std::string& key, Channel& channel) {
-  const std::string& lane = channel.queue.front()->notification.lane;
+void Notifier::make_ready(const Handle& channel) {
+  const std::string& lane = channel->queue.front()->notification.lane;
   if (lane.empty()) {
-    ready_.push_back(Ready{key, false});
+    ready_.push_back(Ready{channel, {}});
     wake_one();
     return;
   }
-  lane_waiting_[lane].push_back(key);
+  lane_waiting_[lane].push_back(channel);
   if (lanes_announced_.insert(lane).second) {
-    ready_.push_back(Ready{lane, true});
+    ready_.push_back(Ready{nullptr, lane});
     wake_one();
   }
 }
@@ -127,12 +129,16 @@ void Notifier::wake_one() {
 }
 
 const std::string& Notifier::lane_of(Channel& channel, const OutgoingNotification& notification) {
-  if (channel.lane_uri != notification.uri ||
-      channel.lane_notifier_info != notification.notifier_info) {
+  // The same endpoint object as last time (a subscription's notifications share one): no
+  // comparison of the URIs.
+  if (channel.lane_endpoint == notification.endpoint && channel.lane_endpoint) return channel.lane;
+  static const NotificationEndpoint kNowhere;
+  const NotificationEndpoint& last = channel.lane_endpoint ? *channel.lane_endpoint : kNowhere;
+  const NotificationEndpoint& next = notification.to();
+  if (last.uri != next.uri || last.notifier_info != next.notifier_info) {
     channel.lane = sender_.lane(notification);
-    channel.lane_uri = notification.uri;
-    channel.lane_notifier_info = notification.notifier_info;
   }
+  channel.lane_endpoint = notification.endpoint;
   return channel.lane;
 }
 
@@ -140,7 +146,18 @@ void Notifier::enqueue(const std::string& key, OutgoingNotification notification
   std::lock_guard lock(mutex_);
   auto found = channels_.find(key);
   if (found == channels_.end()) return;
-  Channel& channel = *found->second;
+  enqueue_locked(found->second, std::move(notification));
+}
+
+void Notifier::enqueue(const Handle& channel, OutgoingNotification notification) {
+  if (!channel) return;
+  std::lock_guard lock(mutex_);
+  enqueue_locked(channel, std::move(notification));
+}
+
+void Notifier::enqueue_locked(const Handle& handle, OutgoingNotification notification) {
+  if (handle->removed) return;
+  Channel& channel = *handle;
   notification.lane = lane_of(channel, notification);
   if (join_waiting(channel, notification)) return;  // scheduled with the one it joined
   if (channel.queue.size() >= options_.queue_limit) {
@@ -155,7 +172,7 @@ void Notifier::enqueue(const std::string& key, OutgoingNotification notification
   }
   channel.queue.push_back(std::make_shared<Channel::Item>(
       Channel::Item{channel.next_number++, std::move(notification)}));
-  schedule(key, channel);
+  schedule(handle);
 }
 
 bool Notifier::join_waiting(Channel& channel, OutgoingNotification& notification) {
@@ -164,7 +181,7 @@ bool Notifier::join_waiting(Channel& channel, OutgoingNotification& notification
   if (channel.in_flight && channel.queue.size() == 1) return false;
   OutgoingNotification& last = channel.queue.back()->notification;
   if (!last.joinable || last.joinable->trigger != notification.joinable->trigger ||
-      !same_delivery(last, notification)) {
+      !last.same_endpoint(notification)) {
     return false;
   }
   auto& joined = *last.joinable;
@@ -246,15 +263,13 @@ void Notifier::work() {
   while (!stopping_) {
     auto now = std::chrono::steady_clock::now();
     while (!retry_.empty() && retry_.begin()->first <= now) {
-      std::string key = std::move(retry_.begin()->second);
+      Handle channel = std::move(retry_.begin()->second);
       retry_.erase(retry_.begin());
-      auto found = channels_.find(key);
-      if (found == channels_.end()) continue;
-      Channel& channel = *found->second;
-      if (channel.queue.empty() || channel.in_flight) {
-        channel.scheduled = false;
+      if (channel->removed) continue;
+      if (channel->queue.empty() || channel->in_flight) {
+        channel->scheduled = false;
       } else {
-        make_ready(key, channel);
+        make_ready(channel);
       }
     }
     if (ready_.empty()) {
@@ -272,10 +287,10 @@ void Notifier::work() {
     }
     Ready next = std::move(ready_.front());
     ready_.pop_front();
-    if (next.lane) {
-      serve_lane(lock, next.name);
+    if (next.channel) {
+      serve_channel(lock, std::move(next.channel));
     } else {
-      serve_channel(lock, next.name);
+      serve_lane(lock, next.lane);
     }
   }
 }
@@ -310,10 +325,8 @@ bool Notifier::settle(Channel& channel, std::uint64_t number, const Status& sent
   return finished;
 }
 
-void Notifier::serve_channel(Lock& lock, const std::string& key) {
-  auto found = channels_.find(key);
-  if (found == channels_.end()) return;
-  std::shared_ptr<Channel> channel = found->second;
+void Notifier::serve_channel(Lock& lock, Handle channel) {
+  if (channel->removed) return;
   channel->scheduled = false;
   if (channel->in_flight || channel->queue.empty()) return;
   channel->in_flight = true;
@@ -336,19 +349,18 @@ void Notifier::serve_channel(Lock& lock, const std::string& key) {
   channel->in_flight = false;
   if (channel->removed) return;
   const DeliveryStats& stats = channel->stats;
-  schedule(key, *channel);
+  schedule(channel);
   if (was_failing != stats.failing && on_status_change_) {
     DeliveryStats snapshot = stats;
     lock.unlock();
-    on_status_change_(key, snapshot);
+    on_status_change_(channel->key, snapshot);
     lock.lock();
   }
 }
 
 void Notifier::serve_lane(Lock& lock, const std::string& lane) {
   struct Taken {
-    std::string key;
-    std::shared_ptr<Channel> channel;
+    Handle channel;
     std::shared_ptr<const Channel::Item> item;
     bool was_failing = false;
   };
@@ -358,19 +370,17 @@ void Notifier::serve_lane(Lock& lock, const std::string& lane) {
     if (waiting == lane_waiting_.end()) break;
     std::vector<Taken> taken;
     while (!waiting->second.empty() && taken.size() < kLaneBatch) {
-      std::string key = std::move(waiting->second.front());
+      Handle channel = std::move(waiting->second.front());
       waiting->second.pop_front();
-      auto found = channels_.find(key);
-      if (found == channels_.end()) continue;
-      std::shared_ptr<Channel> channel = found->second;
+      if (channel->removed) continue;
       channel->scheduled = false;
       if (channel->in_flight || channel->queue.empty()) continue;
       if (channel->queue.front()->notification.lane != lane) {
-        schedule(key, *channel);  // its endpoint changed: it belongs elsewhere now
+        schedule(channel);  // its endpoint changed: it belongs elsewhere now
         continue;
       }
       channel->in_flight = true;
-      taken.push_back(Taken{key, channel, channel->queue.front(), channel->stats.failing});
+      taken.push_back(Taken{channel, channel->queue.front(), channel->stats.failing});
     }
     if (waiting->second.empty()) lane_waiting_.erase(waiting);
     if (taken.empty()) continue;
@@ -389,9 +399,9 @@ void Notifier::serve_lane(Lock& lock, const std::string& lane) {
                                       : Status(make_error(ErrorKind::kServiceUnavailable,
                                                           "the sender gave no answer for it"));
       settle(channel, taken[i].item->number, status, at);
-      schedule(taken[i].key, channel);
+      schedule(taken[i].channel);
       if (taken[i].was_failing != channel.stats.failing && on_status_change_) {
-        status_changes.emplace_back(taken[i].key, channel.stats);
+        status_changes.emplace_back(channel.key, channel.stats);
       }
     }
   }
@@ -400,7 +410,7 @@ void Notifier::serve_lane(Lock& lock, const std::string& lane) {
   lanes_announced_.erase(lane);
   if (auto waiting = lane_waiting_.find(lane); waiting != lane_waiting_.end()) {
     lanes_announced_.insert(lane);
-    ready_.push_back(Ready{lane, true});
+    ready_.push_back(Ready{nullptr, lane});
     wake_one();
   }
   if (!status_changes.empty()) {

@@ -21,7 +21,7 @@ using testing::ManualClock;
 using testing::RecordingSender;
 
 OutgoingNotification note(int n) {
-  return OutgoingNotification{"http://h/x", {}, std::to_string(n), nullptr, {}, {}, {}};
+  return OutgoingNotification{make_endpoint("http://h/x"), std::to_string(n), nullptr, {}, {}};
 }
 
 NotifierOptions fast() {
@@ -126,7 +126,7 @@ TEST(Notifier, FullQueueDropsTheOldest) {
 class HangingSender final : public NotificationSender {
  public:
   Status send(const OutgoingNotification& notification) override {
-    if (notification.uri == "http://hang/") {
+    if (notification.uri() == "http://hang/") {
       std::unique_lock lock(mutex_);
       release_.wait(lock, [&] { return released_; });
       return make_error(ErrorKind::kServiceUnavailable, "timed out");
@@ -154,8 +154,10 @@ TEST(Notifier, HangingReceiverDoesNotStallOthers) {
   notifier.add("slow", {});
   notifier.add("fast", {});
   notifier.start();
-  notifier.enqueue("slow", OutgoingNotification{"http://hang/", {}, "x", nullptr, {}, {}, {}});
-  notifier.enqueue("slow", OutgoingNotification{"http://hang/", {}, "y", nullptr, {}, {}, {}});
+  notifier.enqueue("slow",
+                   OutgoingNotification{make_endpoint("http://hang/"), "x", nullptr, {}, {}});
+  notifier.enqueue("slow",
+                   OutgoingNotification{make_endpoint("http://hang/"), "y", nullptr, {}, {}});
   for (int i = 0; i < 20; ++i) notifier.enqueue("fast", note(i));
   EXPECT_TRUE(eventually([&] { return sender.delivered_ == 20; }));
   sender.release();
@@ -172,6 +174,32 @@ TEST(Notifier, RemovedSubscriptionGetsNothingMore) {
   notifier.start();
   std::this_thread::sleep_for(50ms);
   EXPECT_EQ(sender.attempts(), 0u);
+}
+
+// A handle from add() enqueues without a lookup by key; after remove() it only drops, and the
+// key registered again gets a queue of its own.
+TEST(Notifier, HandlesEnqueueUntilTheirSubscriptionIsRemoved) {
+  ManualClock clock;
+  RecordingSender sender;
+  Notifier notifier(sender, clock, fast(), nullptr);
+  Notifier::Handle first = notifier.add("a", {});
+  EXPECT_EQ(notifier.add("a", {}), first);  // registered already: the same queue
+  notifier.start();
+  for (int i = 0; i < 10; ++i) notifier.enqueue(first, note(i));
+  auto sent = sender.wait_for(10);
+  ASSERT_EQ(sent.size(), 10u);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(sent[i].body, std::to_string(i));
+  notifier.remove("a");
+  notifier.enqueue(first, note(10));
+  Notifier::Handle second = notifier.add("a", {});
+  EXPECT_NE(second, first);
+  notifier.enqueue(second, note(11));
+  sent = sender.wait_for(11);
+  std::this_thread::sleep_for(50ms);
+  sent = sender.wait_for(11);
+  ASSERT_EQ(sent.size(), 11u);
+  EXPECT_EQ(sent[10].body, "11");
+  notifier.enqueue(Notifier::Handle(), note(12));  // a null handle: nothing
 }
 
 }  // namespace
@@ -230,9 +258,9 @@ TEST(Notifier, LaneBatchesKeepEachSubscriptionsOrder) {
   notifier.start();
   for (int i = 0; i < 40; ++i) {
     for (const auto& key : keys) {
-      notifier.enqueue(key,
-                       OutgoingNotification{
-                           "mqtt://h/t", {}, key + ":" + std::to_string(i), nullptr, {}, {}, {}});
+      notifier.enqueue(
+          key, OutgoingNotification{
+                   make_endpoint("mqtt://h/t"), key + ":" + std::to_string(i), nullptr, {}, {}});
     }
   }
   ASSERT_TRUE(eventually([&] { return sender.delivered().size() == 120; }));
@@ -255,7 +283,8 @@ TEST(Notifier, LaneBatchesKeepEachSubscriptionsOrder) {
 
 OutgoingNotification change_note(const std::string& entity, const std::string& trigger = "u",
                                  const std::string& uri = "http://h/x") {
-  OutgoingNotification out{uri, {}, R"({"id":"n-)" + entity + R"(","data":[)", nullptr, {}, {}, {}};
+  OutgoingNotification out{
+      make_endpoint(uri), R"({"id":"n-)" + entity + R"(","data":[)", nullptr, {}, {}};
   const std::size_t begin = out.body.size();
   out.body += R"({"id":")" + entity + R"("})";
   const std::size_t end = out.body.size();
@@ -300,7 +329,7 @@ TEST(NotifierJoin, OnlyAlikeDistinctEntitiesUpToTheLimitJoin) {
   EXPECT_EQ(sent[1].body, R"({"id":"n-e4","data":[{"id":"e4"}],"triggerReason":"u"})");
   EXPECT_EQ(sent[2].body, R"({"id":"n-e4","data":[{"id":"e4"}],"triggerReason":"u"})");
   EXPECT_EQ(sent[3].body, R"({"id":"n-e5","data":[{"id":"e5"}],"triggerReason":"other"})");
-  EXPECT_EQ(sent[4].uri, "http://y");
+  EXPECT_EQ(sent[4].uri(), "http://y");
   EXPECT_EQ(sent[5].body, "7");
   EXPECT_EQ(sent[6].body, R"({"id":"n-e8","data":[{"id":"e8"}],"triggerReason":"other"})");
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <random>
+#include <regex>
 #include <set>
 
 #include <boost/json.hpp>
@@ -131,6 +132,9 @@ TEST_F(IndexFuzz, CandidatesHoldEverySubscriptionThatFiresAndEachOnlyOnce) {
     std::vector<SubscriptionIndex::Entry> candidates;
     index.candidates(c, candidates);
     EXPECT_EQ(index.may_match(c), !candidates.empty());
+    // In id order, whether they came from one list or from several.
+    EXPECT_TRUE(std::is_sorted(candidates.begin(), candidates.end(),
+                               [](const auto& a, const auto& b) { return a->id < b->id; }));
     std::set<std::string> candidate_ids;
     for (const auto& candidate : candidates) {
       EXPECT_TRUE(candidate_ids.insert(candidate->id).second) << "twice: " << candidate->id;
@@ -146,6 +150,63 @@ TEST_F(IndexFuzz, CandidatesHoldEverySubscriptionThatFiresAndEachOnlyOnce) {
   // The generator produces both outcomes, and the index does filter.
   EXPECT_GT(fired, 1000u);
   EXPECT_LT(offered, 2000u * all.size());
+}
+
+// The entity matcher reads an entity's types in place; the answer is the type expression's
+// over the copied types (entity_types), for every type-only selector and random type sets.
+TEST_F(IndexFuzz, TypeSelectorsMatchAsTheirExpressionOverTheEntityTypes) {
+  for (std::string_view selector : kSelectors) {
+    auto parsed = json::parse(selector).as_object();
+    if (parsed.contains("id") || parsed.contains("idPattern")) continue;
+    json::object payload{{"type", "Subscription"},
+                         {"entities", json::array{parsed}},
+                         {"notification", json::parse(R"({"endpoint": {"uri": "http://h/n"}})")}};
+    auto compiled = compile_subscription("urn:s", "", payload, Contexts::example(),
+                                         contexts_.resolve_fn(), kNow);
+    ASSERT_TRUE(compiled.ok()) << selector;
+    const auto& types = compiled->matcher->query().selectors.front().types;
+    for (int round = 0; round < 50; ++round) {
+      json::object e = entity(pick(kIds));
+      EXPECT_EQ(compiled->matcher->matches(e), types.matches(entity_types(e)))
+          << selector << " " << json::serialize(e);
+    }
+  }
+}
+
+// The entity matcher looks ids up instead of searching each selector; the answer is still
+// "some selector matches": its ids (or, without ids, its idPattern) and its types.
+TEST_F(IndexFuzz, SelectorsMatchAsAnyOneOfThem) {
+  for (int round = 0; round < 200; ++round) {
+    json::array entities;
+    int count = std::uniform_int_distribution<int>(1, 4)(random_);
+    for (int i = 0; i < count; ++i) entities.push_back(json::parse(pick(kSelectors)));
+    // Half of them with more ids than the matcher searches in place (it files them by id).
+    if (coin()) {
+      for (int i = 0; i < 8; ++i) {
+        entities.push_back(json::object{{"id", "urn:x" + std::to_string(i)}, {"type", "Lamp"}});
+      }
+    }
+    json::object payload{{"type", "Subscription"},
+                         {"entities", entities},
+                         {"notification", json::parse(R"({"endpoint": {"uri": "http://h/n"}})")}};
+    auto compiled = compile_subscription("urn:s", "", payload, Contexts::example(),
+                                         contexts_.resolve_fn(), kNow);
+    ASSERT_TRUE(compiled.ok()) << json::serialize(payload);
+    const auto& selectors = compiled->matcher->query().selectors;
+    for (int n = 0; n < 10; ++n) {
+      json::object e = entity(pick(kIds));
+      std::string id(e.at("id").as_string());
+      bool expected = std::any_of(selectors.begin(), selectors.end(), [&](const auto& selector) {
+        bool id_ok =
+            !selector.ids.empty()
+                ? std::find(selector.ids.begin(), selector.ids.end(), id) != selector.ids.end()
+                : !selector.id_pattern || std::regex_search(id, std::regex(*selector.id_pattern));
+        return id_ok && selector.types.matches(entity_types(e));
+      });
+      EXPECT_EQ(compiled->matcher->matches(e), expected)
+          << json::serialize(payload) << " " << json::serialize(e);
+    }
+  }
 }
 
 TEST_F(IndexFuzz, RemovedSubscriptionsAreNoCandidates) {

@@ -17,7 +17,17 @@ const json::object* attrs_of(const json::object& entity) {
 }
 
 bool of_interest(const Subscription& subscription, std::string_view name) {
-  return subscription.watched.empty() || subscription.watched.contains(name);
+  const auto& watched = subscription.watched;
+  if (watched.empty()) return true;
+  // A few names (the usual watchedAttributes) are tested for equality, which looks at the
+  // lengths first; the set's ordered search compared long IRIs sharing their prefix twice per
+  // name (bench/subscriptions: 5% of the dispatcher's CPU).
+  constexpr std::size_t kFew = 4;
+  if (watched.size() <= kFew) {
+    return std::any_of(watched.begin(), watched.end(),
+                       [name](const std::string& watched_name) { return watched_name == name; });
+  }
+  return watched.contains(name);
 }
 
 struct AttributeDiff {
@@ -144,10 +154,9 @@ json::object envelope(const Subscription& subscription, json::array data, Instan
   return notification;
 }
 
-}  // namespace
-
-json::object make_notification(const Subscription& subscription, const EntityChange& change,
-                               Trigger trigger, Instant now, const std::string& notification_id) {
+// The one entity of a change notification's `data`.
+json::object notified_entity(const Subscription& subscription, const EntityChange& change,
+                             Instant now) {
   const jsonld::TermMapper& terms = *subscription.notification_terms;
   model::RenderOptions render = render_options(subscription);
 
@@ -165,8 +174,15 @@ json::object make_notification(const Subscription& subscription, const EntityCha
     entity = model::render_entity(*change.before, terms, minimal);
     entity["deletedAt"] = format_date_time(now);
   }
+  return entity;
+}
+
+}  // namespace
+
+json::object make_notification(const Subscription& subscription, const EntityChange& change,
+                               Trigger trigger, Instant now, const std::string& notification_id) {
   json::array data;
-  data.emplace_back(std::move(entity));
+  data.emplace_back(notified_entity(subscription, change, now));
   json::object notification = envelope(subscription, std::move(data), now, notification_id);
   notification["triggerReason"] = trigger_name(trigger);
   return notification;
@@ -198,10 +214,9 @@ NotificationRenderer::Text NotificationRenderer::render(const Subscription& subs
     return renders_alike(*entry.like, subscription);
   });
   if (found == rendered_.end()) {
-    json::object notification =
-        make_notification(subscription, change_, trigger, now, notification_id);
+    // The entity alone: the envelope around it is written below as text.
     rendered_.push_back(
-        Rendered{&subscription, to_json_text(notification.at("data").as_array()[0])});
+        Rendered{&subscription, to_json_text(notified_entity(subscription, change_, now))});
     found = rendered_.end() - 1;
   }
   // The member order of envelope(): id, type, subscriptionId, notifiedAt, data, @context,
@@ -223,7 +238,7 @@ NotificationRenderer::Text NotificationRenderer::render(const Subscription& subs
   out += found->data;
   const std::size_t data_end = out.size();
   out += ']';
-  if (subscription.notification.accept == "application/ld+json") {
+  if (std::string_view(subscription.notification.accept) == "application/ld+json") {
     out += ",\"@context\":";
     append_json_text(out, subscription.notification_context);
   }

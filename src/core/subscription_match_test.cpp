@@ -97,6 +97,15 @@ TEST_F(SubscriptionMatch, WatchedAttributesLimitWhatCounts) {
   EXPECT_EQ(match_change(s, {std::nullopt, light("urn:a", "on", std::nullopt)}), std::nullopt);
 }
 
+// A few watched names are compared one by one, more are searched in the set: the same answer.
+TEST_F(SubscriptionMatch, ManyWatchedAttributesLimitWhatCountsAlike) {
+  auto s = make(R"({"watchedAttributes": ["a1", "a2", "a3", "a4", "level", "a5"]})");
+  EXPECT_EQ(match_change(s, {light("urn:a", "on", 1), light("urn:a", "off", 1)}), std::nullopt);
+  EXPECT_EQ(match_change(s, {light("urn:a", "on", 1), light("urn:a", "on", 2)}),
+            Trigger::kAttributeUpdated);
+  EXPECT_EQ(match_change(s, {std::nullopt, light("urn:a", "on", std::nullopt)}), std::nullopt);
+}
+
 TEST_F(SubscriptionMatch, EntitiesAndQFilter) {
   auto s = make(R"({"entities": [{"type": "Lamp"}, {"type": "Streetlight", "idPattern": "^urn:ok"}],
                     "q": "level>5"})");

@@ -194,12 +194,10 @@ std::string entity_id_of(const json::object& stored) {
   return id != nullptr && id->is_string() ? std::string(id->as_string()) : std::string();
 }
 
-// The notification with its headers (clause 5.3): Content-Type, Link for application/json,
-// NGSILD-Tenant, receiverInfo.
-OutgoingNotification outgoing(const Subscription& subscription, std::string body,
-                              std::shared_ptr<const void> completion) {
-  OutgoingNotification out;
-  out.completion = std::move(completion);
+// Where a subscription's notifications go, with their headers (clause 5.3): Content-Type,
+// Link for application/json, NGSILD-Tenant, receiverInfo.
+std::shared_ptr<const NotificationEndpoint> endpoint_of(const Subscription& subscription) {
+  NotificationEndpoint out;
   out.uri = subscription.notification.uri;
   out.headers.emplace_back("Content-Type", subscription.notification.accept);
   if (subscription.notification.accept == "application/json") {
@@ -208,6 +206,14 @@ OutgoingNotification outgoing(const Subscription& subscription, std::string body
   if (!subscription.tenant.empty()) out.headers.emplace_back("NGSILD-Tenant", subscription.tenant);
   for (const auto& header : subscription.notification.receiver_info) out.headers.push_back(header);
   out.notifier_info = subscription.notification.notifier_info;
+  return std::make_shared<const NotificationEndpoint>(std::move(out));
+}
+
+OutgoingNotification outgoing(const Subscription& subscription, std::string body,
+                              std::shared_ptr<const void> completion) {
+  OutgoingNotification out;
+  out.endpoint = subscription.endpoint ? subscription.endpoint : endpoint_of(subscription);
+  out.completion = std::move(completion);
   out.body = std::move(body);
   return out;
 }
@@ -288,8 +294,9 @@ Result<std::vector<std::string>> SubscriptionService::restore() {
     }
     subscription->created_at = created;
     subscription->modified_at = instant_member(document, "modifiedAt").value_or(created);
-    notifier_.add(key, stats[key]);
-    auto shared = std::make_shared<const Subscription>(std::move(*subscription));
+    auto slot =
+        std::make_shared<DeliverySlot>(DeliverySlot{key, notifier_.add(key, stats[key]), {}});
+    auto shared = prepare(std::move(*subscription), std::move(slot));
     std::unique_lock lock(subscriptions_mutex_);
     install(std::move(shared));
   }
@@ -359,12 +366,12 @@ Status SubscriptionService::restore_outbox() {
           continue;
         }
         OutgoingNotification notification;
-        notification.uri = std::string(uri->as_string());
         notification.body = std::string(body->as_string());
-        notification.headers = string_pairs(*headers);
-        if (const auto* info = object->if_contains("notifierInfo")) {
-          notification.notifier_info = string_pairs(*info);
-        }
+        const auto* info = object->if_contains("notifierInfo");
+        notification.endpoint =
+            make_endpoint(std::string(uri->as_string()), string_pairs(*headers),
+                          info != nullptr ? string_pairs(*info)
+                                          : std::vector<std::pair<std::string, std::string>>{});
         // A subscription deleted since is not registered: enqueue ignores it.
         notifier_.enqueue(key, std::move(notification));
       }
@@ -379,12 +386,12 @@ void SubscriptionService::save_outbox() {
     json::array saved;
     for (const auto& item : items) {
       json::array headers;
-      for (const auto& [name, value] : item.headers) headers.push_back(json::array{name, value});
+      for (const auto& [name, value] : item.headers()) headers.push_back(json::array{name, value});
       json::array notifier_info;
-      for (const auto& [key, value] : item.notifier_info) {
+      for (const auto& [key, value] : item.notifier_info()) {
         notifier_info.push_back(json::array{key, value});
       }
-      saved.push_back(json::object{{"uri", item.uri},
+      saved.push_back(json::object{{"uri", item.uri()},
                                    {"headers", std::move(headers)},
                                    {"notifierInfo", std::move(notifier_info)},
                                    {"body", item.body}});
@@ -424,6 +431,13 @@ void SubscriptionService::stop() {
   save_outbox();
   delete_retired();
   for (const auto& [key, stats] : notifier_.all_stats()) save_stats(key, stats);
+}
+
+std::shared_ptr<const Subscription> SubscriptionService::prepare(
+    Subscription subscription, std::shared_ptr<DeliverySlot> slot) {
+  subscription.endpoint = endpoint_of(subscription);
+  subscription.slot = std::move(slot);
+  return std::make_shared<const Subscription>(std::move(subscription));
 }
 
 void SubscriptionService::install(std::shared_ptr<const Subscription> subscription) {
@@ -481,8 +495,9 @@ Result<std::string> SubscriptionService::create(std::string_view tenant, json::o
   CT_RETURN_IF_ERROR(save(*subscription));
   std::string key = key_of(tenant, id);
   save_stats(key, DeliveryStats{});
-  notifier_.add(key, DeliveryStats{});
-  auto shared = std::make_shared<const Subscription>(std::move(*subscription));
+  auto slot =
+      std::make_shared<DeliverySlot>(DeliverySlot{key, notifier_.add(key, DeliveryStats{}), {}});
+  auto shared = prepare(std::move(*subscription), std::move(slot));
   std::unique_lock lock(subscriptions_mutex_);
   install(std::move(shared));
   return id;
@@ -582,7 +597,7 @@ Status SubscriptionService::update(std::string_view tenant, std::string_view id,
   updated->created_at = current.created_at;
   updated->modified_at = clock_.now();
   CT_RETURN_IF_ERROR(save(*updated));
-  auto shared = std::make_shared<const Subscription>(std::move(*updated));
+  auto shared = prepare(std::move(*updated), current.slot);
   std::unique_lock lock(subscriptions_mutex_);
   install(std::move(shared));
   return ok_status();
@@ -733,15 +748,14 @@ void SubscriptionService::notify(const Batch& batch) {
       if (subscription->expires_at && *subscription->expires_at <= batch.at) continue;
       auto trigger = match_change(*subscription, change);
       if (!trigger) continue;
-      Key key = key_of(subscription->tenant, subscription->id);
+      DeliverySlot& slot = *subscription->slot;
       // Throttling (clause 5.2.12): a change within the period after the last notification
       // is not notified. Kept for every subscription: one may be given a throttling later.
-      auto [last, first] = last_notified_.try_emplace(key, now);
-      if (!first && subscription->throttling_seconds > 0) {
+      if (slot.last_notified && subscription->throttling_seconds > 0) {
         auto period = static_cast<std::int64_t>(subscription->throttling_seconds * 1e6);
-        if (now.micros - last->second.micros < period) continue;
+        if (now.micros - slot.last_notified->micros < period) continue;
       }
-      last->second = now;
+      slot.last_notified = now;
       std::string notification_id = notification_ids_.next();
       auto text = renderer.render(*subscription, *trigger, now, notification_id);
       OutgoingNotification notification = outgoing(*subscription, std::move(text.body), completion);
@@ -751,14 +765,14 @@ void SubscriptionService::notify(const Batch& batch) {
                                                                {entity_id_of(*change.after)},
                                                                std::string(trigger_name(*trigger))};
       }
-      notifier_.enqueue(key, std::move(notification));
+      notifier_.enqueue(slot.channel, std::move(notification));
     }
   }
 }
 
 void SubscriptionService::enqueue(const Subscription& subscription, const json::object& body,
                                   std::shared_ptr<const void> completion) {
-  notifier_.enqueue(key_of(subscription.tenant, subscription.id),
+  notifier_.enqueue(subscription.slot->channel,
                     outgoing(subscription, to_json_text(body), std::move(completion)));
 }
 

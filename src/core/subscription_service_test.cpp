@@ -144,7 +144,7 @@ TEST_F(SubscriptionServiceTest, DurableChangesAreNotifiedInSequenceOrder) {
   ASSERT_EQ(sent.size(), 2u);
   EXPECT_NE(sent[0].body.find("attributeCreated"), std::string::npos);
   EXPECT_NE(sent[1].body.find("\"off\""), std::string::npos);
-  EXPECT_EQ(sent[0].uri, "http://127.0.0.1:9/notify");
+  EXPECT_EQ(sent[0].uri(), "http://127.0.0.1:9/notify");
   service->stop();
 }
 
@@ -191,6 +191,39 @@ TEST_F(SubscriptionServiceTest, PausedExpiredAndThrottledSubscriptionsStayQuiet)
   service->committed(service->next_sequence(), "", {{light("urn:a", "3"), light("urn:a", "4")}},
                      clock_.now(), true);
   EXPECT_EQ(sender_.wait_for(2).size(), 2u);
+  service->stop();
+}
+
+// The throttling period runs from the last notification of the subscription, whatever
+// update it had since (its delivery slot is kept).
+TEST_F(SubscriptionServiceTest, ThrottlingOutlivesAnUpdate) {
+  auto service = make_service();
+  auto core = contexts_.resolve(json::value());
+  ASSERT_TRUE(service
+                  ->create("", payload(R"({"id": "urn:s:throttled", "throttling": 10})"),
+                           Contexts::example())
+                  .ok());
+  service->start();
+  service->committed(service->next_sequence(), "", {{light("urn:a", "0"), light("urn:a", "1")}},
+                     clock_.now(), true);
+  ASSERT_EQ(sender_.wait_for(1).size(), 1u);
+  ASSERT_TRUE(service
+                  ->update("", "urn:s:throttled",
+                           json::parse(R"({"description": "changed"})").as_object(), *core)
+                  .ok());
+  clock_.advance_seconds(5);
+  service->committed(service->next_sequence(), "", {{light("urn:a", "1"), light("urn:a", "2")}},
+                     clock_.now(), true);
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(sender_.wait_for(1).size(), 1u);  // within 10 s of the first: not notified
+  clock_.advance_seconds(6);
+  service->committed(service->next_sequence(), "", {{light("urn:a", "2"), light("urn:a", "3")}},
+                     clock_.now(), true);
+  auto sent = sender_.wait_for(2);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_TRUE(sent[0].same_endpoint(sent[1]));
+  EXPECT_EQ(sent[1].uri(), "http://127.0.0.1:9/notify");
+  EXPECT_EQ(sent[1].headers().front().first, "Content-Type");
   service->stop();
 }
 
@@ -326,7 +359,7 @@ TEST_F(SubscriptionServiceTest, QueuedNotificationsSurviveACleanRestart) {
   ASSERT_EQ(sent.size(), 2u);
   EXPECT_NE(sent[0].body.find("\"1\""), std::string::npos);
   EXPECT_NE(sent[1].body.find("\"2\""), std::string::npos);
-  EXPECT_EQ(sent[0].headers.front().first, "Content-Type");
+  EXPECT_EQ(sent[0].headers().front().first, "Content-Type");
   service->stop();
 }
 

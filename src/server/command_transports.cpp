@@ -26,10 +26,10 @@ Result<std::optional<boost::json::value>> HttpCommandTransport::send(
   const ingest::CommandDevice& device = command.device;
   bool json = device.format == ingest::PayloadFormat::kJson;
   core::OutgoingNotification request;
-  request.uri = device.endpoint;
-  request.headers = {{"Content-Type", json ? "application/json" : "text/plain"},
-                     {"Fiware-Service", device.scope.tenant},
-                     {"Fiware-ServicePath", device.scope.servicepath}};
+  request.endpoint = core::make_endpoint(
+      device.endpoint, {{"Content-Type", json ? "application/json" : "text/plain"},
+                        {"Fiware-Service", device.scope.tenant},
+                        {"Fiware-ServicePath", device.scope.servicepath}});
   request.body = ingest::encode_command(command);
   auto answer = sender_.post(request);
   if (!answer) return std::move(answer).error();

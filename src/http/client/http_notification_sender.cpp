@@ -33,7 +33,7 @@ class Delivery {
     request.set(bhttp::field::host, target.host_header);
     request.set(bhttp::field::user_agent, options_.user_agent);
     request.set(bhttp::field::connection, "close");
-    for (const auto& [name, value] : notification.headers) request.set(name, value);
+    for (const auto& [name, value] : notification.headers()) request.set(name, value);
     request.body() = notification.body;
     request.prepare_payload();
     co_await bhttp::async_write(stream, request, asio::redirect_error(asio::use_awaitable, ec));
@@ -79,7 +79,7 @@ HttpNotificationSender::~HttpNotificationSender() = default;
 
 Result<HttpAnswer> HttpNotificationSender::post(const core::OutgoingNotification& notification) {
   try {
-    auto target = parse_client_target(notification.uri);
+    auto target = parse_client_target(notification.uri());
     if (!target) return std::move(target).error();
     auto deadline = ClientClock::now() + options_.timeout;
     Delivery delivery(options_);

@@ -18,7 +18,7 @@ std::string_view origin_of(std::string_view uri) {
 }  // namespace
 
 Status OutboundCheckedSender::send(const core::OutgoingNotification& notification) {
-  CT_RETURN_IF_ERROR(policy_.check_resolved_url(notification.uri));
+  CT_RETURN_IF_ERROR(policy_.check_resolved_url(notification.uri()));
   return inner_.send(notification);
 }
 
@@ -32,10 +32,10 @@ std::vector<Status> OutboundCheckedSender::send_batch(
   // host name resolved each time). Refusals are not reused, so each names its own URI.
   std::vector<std::string_view> allowed_origins;
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    std::string_view origin = origin_of(batch[i]->uri);
+    std::string_view origin = origin_of(batch[i]->uri());
     bool known =
         std::find(allowed_origins.begin(), allowed_origins.end(), origin) != allowed_origins.end();
-    statuses[i] = known ? ok_status() : policy_.check_resolved_url(batch[i]->uri);
+    statuses[i] = known ? ok_status() : policy_.check_resolved_url(batch[i]->uri());
     if (statuses[i].ok() && !known) allowed_origins.push_back(origin);
     if (statuses[i].ok()) {
       allowed.push_back(batch[i]);

@@ -128,16 +128,16 @@ TEST(OutboundPolicy, CheckedSenderRefusesBeforeTheInnerSenderSeesIt) {
   core::OutgoingNotification notification;
   for (const char* uri : {"mqtt://127.0.0.1:1883/city/lights", "mqtts://localhost/t",
                           "mqtt://[::1]/t", "mqtt://10.1.2.3/t"}) {
-    notification.uri = uri;
+    notification.endpoint = core::make_endpoint(uri);
     Status status = refused.send(notification);
     EXPECT_FALSE(status.ok()) << uri;
   }
   EXPECT_EQ(inner.sent, 0);
   auto loopback = OutboundPolicy::from_allowlist({"127.0.0.0/8", "::1"});
   OutboundCheckedSender allowed(*loopback, inner);
-  notification.uri = "mqtt://localhost:1883/city/lights";
+  notification.endpoint = core::make_endpoint("mqtt://localhost:1883/city/lights");
   EXPECT_TRUE(allowed.send(notification).ok());
-  notification.uri = "mqtt://127.0.0.1/city/lights";
+  notification.endpoint = core::make_endpoint("mqtt://127.0.0.1/city/lights");
   EXPECT_TRUE(allowed.send(notification).ok());
   EXPECT_EQ(inner.sent, 2);
   // A port-scoped allowance counts mqtt's default port.
@@ -153,7 +153,7 @@ TEST(OutboundPolicy, CheckedSenderJudgesABatchPerOrigin) {
   class Recording final : public core::NotificationSender {
    public:
     Status send(const core::OutgoingNotification& notification) override {
-      uris.push_back(notification.uri);
+      uris.push_back(notification.uri());
       return ok_status();
     }
     std::vector<std::string> uris;
@@ -162,11 +162,13 @@ TEST(OutboundPolicy, CheckedSenderJudgesABatchPerOrigin) {
   auto broker = OutboundPolicy::from_allowlist({"127.0.0.1:1883"});
   OutboundCheckedSender checked(*broker, inner);
   std::vector<core::OutgoingNotification> notifications(5);
-  notifications[0].uri = "mqtt://127.0.0.1:1883/a";
-  notifications[1].uri = "mqtt://127.0.0.1:1884/b";  // another port: refused
-  notifications[2].uri = "mqtt://127.0.0.1:1883/c";
-  notifications[3].uri = "mqtt://127.0.0.1:1884/d";
-  notifications[4].uri = "mqtt://127.0.0.1/e";  // the default port 1883, another origin text
+  notifications[0].endpoint = core::make_endpoint("mqtt://127.0.0.1:1883/a");
+  notifications[1].endpoint =
+      core::make_endpoint("mqtt://127.0.0.1:1884/b");  // another port: refused
+  notifications[2].endpoint = core::make_endpoint("mqtt://127.0.0.1:1883/c");
+  notifications[3].endpoint = core::make_endpoint("mqtt://127.0.0.1:1884/d");
+  notifications[4].endpoint =
+      core::make_endpoint("mqtt://127.0.0.1/e");  // the default port 1883, another origin text
   std::vector<const core::OutgoingNotification*> batch;
   for (const auto& notification : notifications) batch.push_back(&notification);
   auto statuses = checked.send_batch(batch);

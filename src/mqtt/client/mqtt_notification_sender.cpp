@@ -36,15 +36,12 @@ std::string connection_key(const core::MqttEndpoint& endpoint, core::MqttVersion
   return key;
 }
 
-}  // namespace
-
-std::string mqtt_notification_payload(const core::OutgoingNotification& notification) {
-  const auto& headers = notification.headers;
+// {"metadata":{headers},"body":
+std::string payload_head(const std::vector<std::pair<std::string, std::string>>& headers) {
   auto same_name = [&](std::size_t a, std::size_t b) {
     return headers[a].first == headers[b].first;
   };
   std::string payload;
-  payload.reserve(notification.body.size() + 256);
   payload += "{\"metadata\":{";
   bool first = true;
   for (std::size_t i = 0; i < headers.size(); ++i) {
@@ -64,9 +61,22 @@ std::string mqtt_notification_payload(const core::OutgoingNotification& notifica
     append_json_string(payload, *value);
   }
   payload += "},\"body\":";
-  payload += notification.body;
+  return payload;
+}
+
+std::string assemble(const std::string& head, const std::string& body) {
+  std::string payload;
+  payload.reserve(head.size() + body.size() + 1);
+  payload += head;
+  payload += body;
   payload += '}';
   return payload;
+}
+
+}  // namespace
+
+std::string mqtt_notification_payload(const core::OutgoingNotification& notification) {
+  return assemble(payload_head(notification.headers()), notification.body);
 }
 
 MqttNotificationSender::MqttNotificationSender(MqttNotificationSenderOptions options)
@@ -113,8 +123,8 @@ Result<std::shared_ptr<const MqttNotificationSender::Route>> MqttNotificationSen
     key += ':';
     key += part;
   };
-  add_part(notification.uri);
-  for (const auto& [name, value] : notification.notifier_info) {
+  add_part(notification.uri());
+  for (const auto& [name, value] : notification.notifier_info()) {
     add_part(name);
     add_part(value);
   }
@@ -122,28 +132,52 @@ Result<std::shared_ptr<const MqttNotificationSender::Route>> MqttNotificationSen
     std::lock_guard lock(routes_mutex_);
     if (auto found = routes_.find(key); found != routes_.end()) return found->second;
   }
-  auto endpoint = core::parse_mqtt_endpoint(notification.uri);
+  auto endpoint = core::parse_mqtt_endpoint(notification.uri());
   if (!endpoint) return make_error(ErrorKind::kServiceUnavailable, endpoint.error().detail);
-  auto publish = core::parse_mqtt_notifier_info(notification.notifier_info);
+  auto publish = core::parse_mqtt_notifier_info(notification.notifier_info());
   if (!publish) return make_error(ErrorKind::kServiceUnavailable, publish.error().detail);
   std::string connection = connection_key(*endpoint, publish->version);
   auto parsed =
       std::make_shared<const Route>(Route{std::move(*endpoint), *publish, std::move(connection)});
   std::lock_guard lock(routes_mutex_);
-  if (routes_.size() >= kMostRoutes) routes_.clear();
+  if (routes_.size() >= kMostRoutes) {
+    routes_.clear();
+    by_endpoint_.clear();
+  }
   routes_.emplace(std::move(key), parsed);
   return parsed;
+}
+
+Result<std::shared_ptr<const MqttNotificationSender::Prepared>> MqttNotificationSender::prepared(
+    const core::OutgoingNotification& notification) {
+  constexpr std::size_t kMostRoutes = 10000;
+  if (notification.endpoint) {
+    std::lock_guard lock(routes_mutex_);
+    if (auto found = by_endpoint_.find(notification.endpoint.get()); found != by_endpoint_.end()) {
+      return found->second.prepared;
+    }
+  }
+  auto found = route(notification);
+  if (!found) return std::move(found).error();
+  auto made = std::make_shared<const Prepared>(
+      Prepared{std::move(*found), payload_head(notification.headers())});
+  if (notification.endpoint) {
+    std::lock_guard lock(routes_mutex_);
+    if (by_endpoint_.size() >= kMostRoutes) by_endpoint_.clear();
+    by_endpoint_.emplace(notification.endpoint.get(), Known{notification.endpoint, made});
+  }
+  return made;
 }
 
 Status MqttNotificationSender::send(const core::OutgoingNotification& notification) {
   try {
     block_sigpipe_in_this_thread();
     auto deadline = std::chrono::steady_clock::now() + options_.timeout;
-    auto found = route(notification);
+    auto found = prepared(notification);
     if (!found) return std::move(found).error();
-    const Route& to = **found;
+    const Route& to = *(*found)->route;
     return connection(to.connection_key, to.endpoint, to.publish.version)
-        ->publish(to.endpoint.topic, mqtt_notification_payload(notification), to.publish.qos,
+        ->publish(to.endpoint.topic, assemble((*found)->head, notification.body), to.publish.qos,
                   deadline);
   } catch (const std::exception& exception) {
     return make_error(ErrorKind::kServiceUnavailable,
@@ -152,9 +186,9 @@ Status MqttNotificationSender::send(const core::OutgoingNotification& notificati
 }
 
 std::string MqttNotificationSender::lane(const core::OutgoingNotification& notification) {
-  auto found = route(notification);
+  auto found = prepared(notification);
   if (!found) return {};  // send() reports why
-  return (*found)->connection_key;
+  return (*found)->route->connection_key;
 }
 
 std::vector<Status> MqttNotificationSender::send_batch(
@@ -165,16 +199,16 @@ std::vector<Status> MqttNotificationSender::send_batch(
     messages.reserve(batch.size());
     std::shared_ptr<const Route> first;
     for (const auto* notification : batch) {
-      auto found = route(*notification);
+      auto found = prepared(*notification);
       if (!found) return NotificationSender::send_batch(batch);
-      const Route& to = **found;
+      const Route& to = *(*found)->route;
       if (!first) {
-        first = *found;
+        first = (*found)->route;
       } else if (to.connection_key != first->connection_key) {
         return NotificationSender::send_batch(batch);
       }
       messages.push_back(MqttBrokerConnection::Message{
-          to.endpoint.topic, mqtt_notification_payload(*notification), to.publish.qos});
+          to.endpoint.topic, assemble((*found)->head, notification->body), to.publish.qos});
     }
     if (!first) return {};
     return connection(first->connection_key, first->endpoint, first->publish.version)

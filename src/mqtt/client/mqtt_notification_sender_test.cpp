@@ -29,7 +29,8 @@ int closed_port() {
 
 TEST(MqttNotificationPayload, HeadersBecomeMetadataAndTheNotificationTheBody) {
   core::OutgoingNotification notification;
-  notification.headers = {{"Content-Type", "application/json"}, {"X-Key", "v"}};
+  notification.endpoint =
+      core::make_endpoint("mqtt://h/t", {{"Content-Type", "application/json"}, {"X-Key", "v"}});
   notification.body = R"({"id":"urn:n:1","type":"Notification","data":[]})";
   auto parsed = boost::json::parse(mqtt_notification_payload(notification)).as_object();
   EXPECT_EQ(parsed.at("metadata").at("Content-Type"), "application/json");
@@ -41,10 +42,10 @@ TEST(MqttNotificationPayload, HeadersBecomeMetadataAndTheNotificationTheBody) {
 // last value (as a JSON object built member by member), and values are escaped.
 TEST(MqttNotificationSender, PayloadMetadataKeepsTheLastValueOfARepeatedName) {
   core::OutgoingNotification notification;
-  notification.headers = {{"Content-Type", "application/json"},
-                          {"X-Key", "first"},
-                          {"X-Quote", "a\"b\\c"},
-                          {"X-Key", "last"}};
+  notification.endpoint = core::make_endpoint("mqtt://h/t", {{"Content-Type", "application/json"},
+                                                             {"X-Key", "first"},
+                                                             {"X-Quote", "a\"b\\c"},
+                                                             {"X-Key", "last"}});
   notification.body = R"({"id":"urn:n:1"})";
   std::string payload = mqtt_notification_payload(notification);
   EXPECT_EQ(payload,
@@ -58,22 +59,44 @@ TEST(MqttNotificationSender, PayloadMetadataKeepsTheLastValueOfARepeatedName) {
 TEST(MqttNotificationSender, LanesFollowTheEndpointAndNotifierInfo) {
   MqttNotificationSender sender;
   core::OutgoingNotification notification;
-  notification.uri = "mqtt://127.0.0.1:1883/city/a";
+  notification.endpoint = core::make_endpoint("mqtt://127.0.0.1:1883/city/a");
   std::string v5 = sender.lane(notification);
   EXPECT_FALSE(v5.empty());
   EXPECT_EQ(sender.lane(notification), v5);
-  notification.uri = "mqtt://127.0.0.1:1883/city/b";  // another topic, the same connection
+  notification.endpoint =
+      core::make_endpoint("mqtt://127.0.0.1:1883/city/b");  // another topic, the same connection
   EXPECT_EQ(sender.lane(notification), v5);
-  notification.notifier_info = {{"MQTT-Version", "mqtt3.1.1"}};
+  notification.endpoint =
+      core::make_endpoint("mqtt://127.0.0.1:1883/city/b", {}, {{"MQTT-Version", "mqtt3.1.1"}});
   std::string v311 = sender.lane(notification);
   EXPECT_FALSE(v311.empty());
   EXPECT_NE(v311, v5);
-  notification.notifier_info = {{"MQTT-Version", "mqtt9"}};
+  notification.endpoint =
+      core::make_endpoint("mqtt://127.0.0.1:1883/city/b", {}, {{"MQTT-Version", "mqtt9"}});
   EXPECT_TRUE(sender.lane(notification).empty());
   EXPECT_FALSE(sender.send(notification).ok());
-  notification.notifier_info = {};
-  notification.uri = "mqtt://127.0.0.1:1883/city/#";
+  notification.endpoint = core::make_endpoint("mqtt://127.0.0.1:1883/city/#");
   EXPECT_TRUE(sender.lane(notification).empty());
+}
+
+// Prepared per endpoint object (a subscription's notifications share one): the same object,
+// an equal one and one with other headers all go on the connection of their URI.
+TEST(MqttNotificationSender, LanesAreTheSameForSharedAndEqualEndpoints) {
+  MqttNotificationSender sender;
+  core::OutgoingNotification shared;
+  shared.endpoint =
+      core::make_endpoint("mqtt://127.0.0.1:1883/city/a", {{"Content-Type", "application/json"}});
+  std::string lane = sender.lane(shared);
+  EXPECT_FALSE(lane.empty());
+  EXPECT_EQ(sender.lane(shared), lane);
+  core::OutgoingNotification equal;
+  equal.endpoint =
+      core::make_endpoint("mqtt://127.0.0.1:1883/city/a", {{"Content-Type", "application/json"}});
+  EXPECT_EQ(sender.lane(equal), lane);
+  core::OutgoingNotification other_headers;
+  other_headers.endpoint = core::make_endpoint("mqtt://127.0.0.1:1883/city/a",
+                                               {{"Content-Type", "application/ld+json"}});
+  EXPECT_EQ(sender.lane(other_headers), lane);
 }
 
 TEST(MqttNotificationSender, UnreachableBrokerFailsThenBacksOff) {
@@ -82,7 +105,8 @@ TEST(MqttNotificationSender, UnreachableBrokerFailsThenBacksOff) {
   options.reconnect_initial = std::chrono::milliseconds(60000);
   MqttNotificationSender sender(options);
   core::OutgoingNotification notification;
-  notification.uri = "mqtt://127.0.0.1:" + std::to_string(closed_port()) + "/city";
+  notification.endpoint =
+      core::make_endpoint("mqtt://127.0.0.1:" + std::to_string(closed_port()) + "/city");
   notification.body = "{}";
   auto first = sender.send(notification);
   ASSERT_FALSE(first.ok());
@@ -97,10 +121,9 @@ TEST(MqttNotificationSender, UnreachableBrokerFailsThenBacksOff) {
 TEST(MqttNotificationSender, RefusesMalformedEndpointsWithoutConnecting) {
   MqttNotificationSender sender;
   core::OutgoingNotification notification;
-  notification.uri = "mqtt://127.0.0.1:1/a/#";
+  notification.endpoint = core::make_endpoint("mqtt://127.0.0.1:1/a/#");
   EXPECT_FALSE(sender.send(notification).ok());
-  notification.uri = "mqtt://127.0.0.1:1/a";
-  notification.notifier_info = {{"MQTT-QoS", "7"}};
+  notification.endpoint = core::make_endpoint("mqtt://127.0.0.1:1/a", {}, {{"MQTT-QoS", "7"}});
   EXPECT_FALSE(sender.send(notification).ok());
   EXPECT_EQ(sender.connection_count(), 0u);
 }

@@ -1,6 +1,11 @@
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -28,9 +33,23 @@ class EntityMatcher {
  private:
   explicit EntityMatcher(EntityQuery query) : query_(std::move(query)) {}
   bool matches_selectors(std::string_view id, const boost::json::object& entity) const;
+  // Without the index: each selector in turn.
+  bool matches_selectors_in_order(std::string_view id, const boost::json::object& entity) const;
 
   EntityQuery query_;
   std::vector<std::optional<query::IdPattern>> patterns_;  // one per selector
+  // With many ids (more than kIndexedIds over all selectors), the selectors naming ids, by id,
+  // and those naming none: an entity's id is looked up once instead of compared with every id
+  // of every selector. With few, the ids are searched in place, which is cheaper than hashing
+  // (bench/subscriptions, five selectors of one id each: the lookup's cache misses and
+  // divisions cost more than the five comparisons). Empty: not indexed.
+  static constexpr std::size_t kIndexedIds = 8;
+  struct IdHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
+  };
+  std::unordered_map<std::string, std::vector<std::size_t>, IdHash, std::equal_to<>> by_id_;
+  std::vector<std::size_t> without_ids_;
 };
 
 // The expanded type IRIs of a stored entity.

@@ -16,6 +16,7 @@
 #include "citytwin/common/instant.hpp"
 #include "citytwin/common/result.hpp"
 #include "citytwin/core/entity_matcher.hpp"
+#include "citytwin/core/notification_sender.hpp"
 #include "citytwin/model/context.hpp"
 #include "citytwin/model/entity_renderer.hpp"
 
@@ -48,6 +49,9 @@ struct NotificationParams {
   std::vector<std::pair<std::string, std::string>> notifier_info;  // MQTT-QoS, MQTT-Version
 };
 
+// What the service keeps for one subscription id across its versions (subscription_service.hpp).
+struct DeliverySlot;
+
 // A validated subscription, ready for matching (clause 5.2.12). The client's own members are
 // kept in `payload` (compact names, as sent, status members stripped) so that GET and PATCH
 // work on what the client wrote; everything else is derived from it and `context`.
@@ -76,6 +80,12 @@ struct Subscription {
   NotificationParams notification;
   Instant created_at;
   Instant modified_at;
+  // Filled in by SubscriptionService when it files the subscription, so that each
+  // notification shares them instead of building them: where its notifications go (uri,
+  // headers, notifierInfo), and its slot (its notifier queue and throttling state, kept by an
+  // update). Null in a subscription that was only compiled.
+  std::shared_ptr<const NotificationEndpoint> endpoint;
+  std::shared_ptr<DeliverySlot> slot;
 
   bool periodic() const { return time_interval_seconds > 0; }
   bool has(Trigger trigger) const { return (triggers & static_cast<unsigned>(trigger)) != 0; }

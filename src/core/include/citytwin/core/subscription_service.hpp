@@ -38,6 +38,17 @@ struct SubscriptionDelivery {
   DeliveryStats stats;
 };
 
+// Per subscription id, shared by the versions of a subscription (an update keeps it): its
+// notifier queue, held so that a notification needs no lookup by key, and the throttling
+// state. Held by Subscription::slot.
+struct DeliverySlot {
+  std::string key;  // tenant 0x1F id
+  Notifier::Handle channel;
+  // When it last notified (throttling, clause 5.2.12); read and written by the dispatcher
+  // thread only.
+  std::optional<Instant> last_notified;
+};
+
 struct SubscriptionPage {
   std::vector<boost::json::object> items;
   std::size_t total = 0;
@@ -168,6 +179,9 @@ class SubscriptionService final : public ChangeListener {
   std::map<std::string, SubscriptionIndex, std::less<>> indexes_;
   // Under subscriptions_mutex_ (exclusive): files `subscription` in both maps.
   void install(std::shared_ptr<const Subscription> subscription);
+  // `subscription` ready to file: its endpoint built, `slot` attached.
+  static std::shared_ptr<const Subscription> prepare(Subscription subscription,
+                                                     std::shared_ptr<DeliverySlot> slot);
 
   std::mutex incoming_mutex_;
   std::condition_variable incoming_ready_;
@@ -178,8 +192,6 @@ class SubscriptionService final : public ChangeListener {
   std::unordered_set<std::uint64_t> recorded_;
   bool stopping_ = false;
   std::thread dispatcher_;
-  // Dispatcher thread only: when each subscription last notified, for throttling.
-  std::unordered_map<Key, Instant> last_notified_;
 
   EntitySource entity_source_;
   ChangeObserver* observer_ = nullptr;

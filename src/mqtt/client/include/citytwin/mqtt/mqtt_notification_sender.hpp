@@ -77,6 +77,15 @@ class MqttNotificationSender final : public core::NotificationSender {
   // (every notification of a subscription has the same; parsing the URI for each was a
   // visible part of bench/subscriptions' profile). Errors say what does not parse.
   Result<std::shared_ptr<const Route>> route(const core::OutgoingNotification& notification);
+  // What a notification's endpoint object needs: its route and the start of its payload
+  // (the metadata written from the headers). Cached per endpoint object, which every
+  // notification of a subscription shares, so a notification costs a pointer lookup instead
+  // of building a route key and writing the metadata again.
+  struct Prepared {
+    std::shared_ptr<const Route> route;
+    std::string head;  // {"metadata":{...},"body":
+  };
+  Result<std::shared_ptr<const Prepared>> prepared(const core::OutgoingNotification& notification);
   void sweep_idle();
   // The cached connection for `key` (created when missing).
   std::shared_ptr<MqttBrokerConnection> connection(const std::string& key,
@@ -90,6 +99,13 @@ class MqttNotificationSender final : public core::NotificationSender {
   std::mutex routes_mutex_;
   // By URI and notifierInfo; cleared when it grows past a bound (endpoints that come and go).
   std::unordered_map<std::string, std::shared_ptr<const Route>> routes_;
+  // By endpoint object, holding it so that its address is not reused while cached; cleared
+  // with routes_.
+  struct Known {
+    std::shared_ptr<const core::NotificationEndpoint> endpoint;
+    std::shared_ptr<const Prepared> prepared;
+  };
+  std::unordered_map<const core::NotificationEndpoint*, Known> by_endpoint_;
 };
 
 // The MQTT message payload of a notification (clause 7.2): {"metadata": {headers}, "body":
