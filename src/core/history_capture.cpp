@@ -31,13 +31,36 @@ std::optional<std::int64_t> instant_member(const boost::json::object& object,
   return instant->micros;
 }
 
-Instances instances_of(const boost::json::object* entity) {
-  Instances instances;
-  if (entity == nullptr) return instances;
+const boost::json::object* attrs_of(const boost::json::object* entity) {
+  if (entity == nullptr) return nullptr;
   const auto* attrs = entity->if_contains(form::kAttrs);
-  if (attrs == nullptr || !attrs->is_object()) return instances;
-  for (const auto& [name, list] : attrs->as_object()) {
+  return attrs != nullptr && attrs->is_object() ? &attrs->as_object() : nullptr;
+}
+
+// The attributes with the same instances before and after, sorted: such an attribute yields
+// no sample (each instance key finds the identical instance on the other side), so neither
+// side indexes it. Most attributes of an updated entity are unchanged, and indexing them
+// cost a tree node per instance on each side.
+std::vector<std::string_view> unchanged_attributes(const boost::json::object* old_attrs,
+                                                   const boost::json::object* new_attrs) {
+  std::vector<std::string_view> names;
+  if (old_attrs == nullptr || new_attrs == nullptr) return names;
+  for (const auto& [name, list] : *new_attrs) {
     if (!list.is_array()) continue;
+    const auto* old = old_attrs->if_contains(name);
+    if (old != nullptr && *old == list) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Instances instances_of(const boost::json::object* attrs,
+                       const std::vector<std::string_view>& skipped) {
+  Instances instances;
+  if (attrs == nullptr) return instances;
+  for (const auto& [name, list] : *attrs) {
+    if (!list.is_array()) continue;
+    if (std::binary_search(skipped.begin(), skipped.end(), std::string_view(name))) continue;
     for (const auto& instance : list.as_array()) {
       if (!instance.is_object()) continue;
       const auto& object = instance.as_object();
@@ -93,8 +116,11 @@ void add_type_history(const boost::json::object* before, const boost::json::obje
 
 std::vector<store::HistorySample> history_between(const boost::json::object* before,
                                                   const boost::json::object* after, Instant now) {
-  Instances old_instances = instances_of(before);
-  Instances new_instances = instances_of(after);
+  const boost::json::object* old_attrs = attrs_of(before);
+  const boost::json::object* new_attrs = attrs_of(after);
+  std::vector<std::string_view> same = unchanged_attributes(old_attrs, new_attrs);
+  Instances old_instances = instances_of(old_attrs, same);
+  Instances new_instances = instances_of(new_attrs, same);
   std::vector<store::HistorySample> samples;
   add_type_history(before, after, now, samples);
   for (const auto& [key, instance] : new_instances) {

@@ -85,5 +85,37 @@ TEST(HistoryCapture, AnUnchangedEntityRecordsNothing) {
   EXPECT_TRUE(history_between(&same, &same, Instant{kNow}).empty());
 }
 
+// Unchanged attributes are skipped as a whole (history_between() does not index them); the
+// changed, added and removed ones beside them still give their samples, in key order.
+TEST(HistoryCapture, UnchangedAttributesBesideChangedOnesRecordNothing) {
+  constexpr const char* kAdded = "https://example.org/added";
+  constexpr const char* kRemoved = "https://example.org/removed";
+  json::array two{property(1, "2027-01-15T08:00:00Z"),
+                  property(2, "2027-01-15T08:00:00Z", "urn:d:2")};
+  auto before = entity({{kStatus, two},
+                        {kRemoved, json::array{property(5, "2027-01-15T08:00:00Z")}},
+                        {kTemperature, json::array{property(21.5, "2027-01-15T08:00:00Z")}}});
+  auto after = entity({{kTemperature, json::array{property(22, "2027-01-15T09:00:00Z")}},
+                       {kAdded, json::array{property(7, "2027-01-15T09:00:00Z")}},
+                       {kStatus, two}});
+  auto samples = history_between(&before, &after, Instant{kNow});
+  auto t9 = std::to_string(parse_date_time("2027-01-15T09:00:00Z")->micros);
+  EXPECT_THAT(described(samples),
+              ::testing::ElementsAre(std::string(kAdded) + "||value@" + t9,
+                                     std::string(kTemperature) + "||value@" + t9,
+                                     std::string(kRemoved) + "||deleted@" + std::to_string(kNow)));
+}
+
+// An attribute whose instances only moved between datasets is not "unchanged".
+TEST(HistoryCapture, AnInstanceMovedToAnotherDatasetIsRecorded) {
+  auto before = entity({{kStatus, json::array{property(1, "2027-01-15T08:00:00Z", "urn:d:1")}}});
+  auto after = entity({{kStatus, json::array{property(1, "2027-01-15T08:00:00Z", "urn:d:2")}}});
+  auto t8 = std::to_string(parse_date_time("2027-01-15T08:00:00Z")->micros);
+  EXPECT_THAT(
+      described(history_between(&before, &after, Instant{kNow})),
+      ::testing::ElementsAre(std::string(kStatus) + "|urn:d:2|value@" + t8,
+                             std::string(kStatus) + "|urn:d:1|deleted@" + std::to_string(kNow)));
+}
+
 }  // namespace
 }  // namespace citytwin::core

@@ -46,6 +46,13 @@ class PlanBuilder {
   }
 
   WritePlan finish(bool tenant_marker) && {
+    // Value keys sort by attribute and value, not by entity: in entity order the keys of a
+    // batch of many entities land all over the family's memtable, and RocksDB's skip list
+    // inserts a key fastest right after the previous one. Each key is distinct (it ends with
+    // its entity's id, and an entity's deletes and puts are disjoint), so order is free.
+    std::sort(values_.begin(), values_.end(),
+              [](const KvWrite& a, const KvWrite& b) { return a.key < b.key; });
+    for (KvWrite& write : values_) plan_.writes.push_back(std::move(write));
     for (const auto& [key, delta] : deltas_) {
       if (delta != 0) add(KvWrite::Op::kMerge, Family::kCounts, key, encode_counter(delta));
     }
@@ -81,12 +88,16 @@ class PlanBuilder {
   void write_values(const std::string& id, const std::vector<ValueEntry>& before,
                     const std::vector<ValueEntry>& after) {
     for (const ValueEntry& entry : minus(before, after)) {
-      add(KvWrite::Op::kDelete, Family::kValueIndex,
-          value_index_key(tenant_, entry.attribute, entry.key, id), {});
+      values_.push_back(KvWrite{KvWrite::Op::kDelete,
+                                Family::kValueIndex,
+                                value_index_key(tenant_, entry.attribute, entry.key, id),
+                                {}});
     }
     for (const ValueEntry& entry : minus(after, before)) {
-      add(KvWrite::Op::kPut, Family::kValueIndex,
-          value_index_key(tenant_, entry.attribute, entry.key, id), {});
+      values_.push_back(KvWrite{KvWrite::Op::kPut,
+                                Family::kValueIndex,
+                                value_index_key(tenant_, entry.attribute, entry.key, id),
+                                {}});
     }
   }
 
@@ -117,6 +128,7 @@ class PlanBuilder {
 
   std::string_view tenant_;
   WritePlan plan_;
+  std::vector<KvWrite> values_;  // value-index writes, added to plan_ by finish()
   std::map<std::string, std::int64_t> deltas_;
 };
 
