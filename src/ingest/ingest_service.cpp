@@ -99,7 +99,7 @@ IngestService::IngestService(DeviceRegistry& registry, core::EntityService& enti
       options_(options),
       batcher_(std::make_unique<MeasureBatcher>(
           [this](std::vector<PendingMeasure>& batch) { write_and_acknowledge(batch); },
-          options.max_batch)) {
+          options.max_batch, options.batch_linger)) {
   if (metrics_ != nullptr) {
     metrics_->describe("citytwin_ingest_measurements_total", "counter",
                        "Device measurements by transport and outcome (docs/ingest.md)");

@@ -6,9 +6,11 @@
 
 namespace citytwin::ingest {
 
-MeasureBatcher::MeasureBatcher(Drain drain, std::size_t max_batch)
+MeasureBatcher::MeasureBatcher(Drain drain, std::size_t max_batch,
+                               std::chrono::microseconds linger)
     : drain_(std::move(drain)),
       max_batch_(std::max<std::size_t>(1, max_batch)),
+      linger_(linger),
       thread_([this] { run(); }) {}
 
 MeasureBatcher::~MeasureBatcher() {
@@ -21,14 +23,15 @@ MeasureBatcher::~MeasureBatcher() {
 }
 
 void MeasureBatcher::push(PendingMeasure measure) {
-  bool was_empty;
+  bool wake;
   {
     std::lock_guard lock(mutex_);
-    was_empty = pending_.empty();
     pending_.push_back(std::move(measure));
+    wake = pending_.size() == 1 || pending_.size() == kLingerUntil;
   }
-  // The writer only sleeps on an empty queue: one wake-up per batch, not per measure.
-  if (was_empty) work_.notify_one();
+  // The writer sleeps on an empty queue or lingers on a small one: one wake-up per batch, not
+  // per measure.
+  if (wake) work_.notify_one();
 }
 
 void MeasureBatcher::run() {
@@ -38,6 +41,10 @@ void MeasureBatcher::run() {
   for (;;) {
     work_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
     if (pending_.empty()) return;  // stopping with nothing left
+    if (linger_ > std::chrono::microseconds::zero() && pending_.size() < kLingerUntil) {
+      work_.wait_for(lock, linger_,
+                     [&] { return stopping_ || pending_.size() >= kLingerUntil; });
+    }
     if (pending_.size() <= max_batch_) {
       batch.swap(pending_);
     } else {

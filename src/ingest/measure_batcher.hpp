@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
@@ -37,13 +38,19 @@ struct PendingMeasure {
 // everything pending at once (docs/performance.md, "Durable MQTT ingestion"): a burst from
 // many connections becomes one entity batch (each entity read, parsed and serialized once)
 // and one store write, i.e. one group commit. While the writer works, new measurements
-// gather for the next batch, so batches grow with the load and cost nothing when it is low.
+// gather for the next batch, so batches grow with the load. When the writer wakes to fewer
+// than kLingerUntil measurements it waits up to `linger` for more: under a light load that
+// trades a millisecond or two of latency for a fraction of the CPU per measurement.
 class MeasureBatcher {
  public:
   using Drain = std::function<void(std::vector<PendingMeasure>& batch)>;
+  // A batch this large shares its fixed costs well enough: the writer does not wait for more.
+  static constexpr std::size_t kLingerUntil = 64;
 
   // `max_batch`: most measurements one drain takes (bounds the latency of the first).
-  MeasureBatcher(Drain drain, std::size_t max_batch);
+  // `linger`: longest wait for a small batch to grow (zero: none).
+  MeasureBatcher(Drain drain, std::size_t max_batch,
+                 std::chrono::microseconds linger = std::chrono::microseconds::zero());
   // Drains what is pending, then stops the thread.
   ~MeasureBatcher();
   MeasureBatcher(const MeasureBatcher&) = delete;
@@ -56,6 +63,7 @@ class MeasureBatcher {
 
   Drain drain_;
   const std::size_t max_batch_;
+  const std::chrono::microseconds linger_;
   std::mutex mutex_;
   std::condition_variable work_;
   std::vector<PendingMeasure> pending_;

@@ -579,7 +579,10 @@ int serve(const ServeOptions& options) {
     spdlog::error("{}", status.error().detail);
     return 2;
   }
-  ingest::IngestService ingest_service(devices, entities, *core_terms, clock, &metrics);
+  ingest::IngestOptions ingest_options;
+  ingest_options.batch_linger = std::chrono::microseconds(options.ingest_batch_linger_us);
+  ingest::IngestService ingest_service(devices, entities, *core_terms, clock, &metrics,
+                                       ingest_options);
   // Device commands (docs/ingest.md, "Commands"): a change of a command attribute is queued
   // in the same durable write (the entity service's write hook) and sent by the dispatcher.
   ingest::CommandOptions command_options;

@@ -67,6 +67,10 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
       .add_option("--command-expiry-s", v.command_expiry_s,
                   "Seconds a device command waits for its result before it is EXPIRED")
       ->default_str(std::to_string(v.command_expiry_s));
+  serve
+      .add_option("--batch-linger-us", v.ingest_batch_linger_us,
+                  "Microseconds the measurement writer waits for a small batch to grow (0: none)")
+      ->default_str(std::to_string(v.ingest_batch_linger_us));
   serve.add_option("--auth", v.auth, "API key authentication: required or off")
       ->default_str(v.auth);
   serve
@@ -351,6 +355,7 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
     options.device_check_interval_ms = v.device_check_interval_ms;
   }
   if (given("--command-expiry-s")) options.command_expiry_s = v.command_expiry_s;
+  if (given("--batch-linger-us")) options.ingest_batch_linger_us = v.ingest_batch_linger_us;
   return options;
 }
 

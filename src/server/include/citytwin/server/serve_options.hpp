@@ -220,6 +220,9 @@ struct ServeOptions {
   std::uint32_t command_expiry_s = 3600;
   // How often devices with an expected period are checked for silence (docs/ingest.md).
   std::uint32_t device_check_interval_ms = 10000;
+  // Longest wait of the measurement writer for a small batch to grow (docs/ingest.md,
+  // "Batching"; ingest::IngestOptions::batch_linger). 0: none. Default 2000.
+  std::uint32_t ingest_batch_linger_us = 2000;
 
   // CoAP southbound of device measurements (docs/ingest.md, "CoAP"; CoapServerOptions says
   // what each limit does). UDP listen address HOST:PORT (5683 by convention); "" or "off"
