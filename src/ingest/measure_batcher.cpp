@@ -6,8 +6,7 @@
 
 namespace citytwin::ingest {
 
-MeasureBatcher::MeasureBatcher(Drain drain, std::size_t max_batch,
-                               std::chrono::microseconds linger)
+MeasureBatcher::MeasureBatcher(Drain drain, std::size_t max_batch, std::chrono::microseconds linger)
     : drain_(std::move(drain)),
       max_batch_(std::max<std::size_t>(1, max_batch)),
       linger_(linger),
@@ -42,8 +41,7 @@ void MeasureBatcher::run() {
     work_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
     if (pending_.empty()) return;  // stopping with nothing left
     if (linger_ > std::chrono::microseconds::zero() && pending_.size() < kLingerUntil) {
-      work_.wait_for(lock, linger_,
-                     [&] { return stopping_ || pending_.size() >= kLingerUntil; });
+      work_.wait_for(lock, linger_, [&] { return stopping_ || pending_.size() >= kLingerUntil; });
     }
     if (pending_.size() <= max_batch_) {
       batch.swap(pending_);

@@ -34,7 +34,9 @@ class DrainedSizes {
   std::vector<std::size_t> sizes_;
 };
 
-PendingMeasure measure() { return PendingMeasure{PreparedMeasure{}, {}}; }
+PendingMeasure measure() {
+  return PendingMeasure{PreparedMeasure{}, {}};
+}
 
 constexpr std::chrono::microseconds kForever = std::chrono::hours(1);
 

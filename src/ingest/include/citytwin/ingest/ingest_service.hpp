@@ -1,10 +1,10 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
-#include <chrono>
 #include <mutex>
 #include <string>
 #include <string_view>
