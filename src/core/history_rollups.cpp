@@ -631,12 +631,12 @@ void HistoryRollups::stop() {
   if (worker_.joinable()) worker_.join();
 }
 
-Result<std::optional<json::object>> HistoryRollups::aggregate(std::string_view tenant,
-                                                              std::string_view id,
-                                                              const json::value& types,
-                                                              const TemporalQuery& query) {
+Result<std::optional<AggregatedAttrs>> HistoryRollups::aggregate(std::string_view tenant,
+                                                                 std::string_view id,
+                                                                 const json::value& types,
+                                                                 const TemporalQuery& query) {
   using Method = series::AggregationMethod;
-  const auto none = std::optional<json::object>();
+  const auto none = std::optional<AggregatedAttrs>();
   if (!query.aggregation || query.last_n || query.relation != TemporalQuery::Relation::kBetween ||
       query.property != TemporalQuery::TimeProperty::kObservedAt) {
     return none;
@@ -745,9 +745,10 @@ Result<std::optional<json::object>> HistoryRollups::aggregate(std::string_view t
     rest.attrs = raw;
     auto others = aggregate_from_columns(store_, tenant, id, rest);
     if (!others) return std::move(others).error();
-    for (auto& [name, value] : *others) (*answer)[name] = std::move(value);
+    // After the rows' attributes, as a JSON object's new members would be.
+    for (auto& other : *others) answer->push_back(std::move(other));
   }
-  return std::optional<json::object>(std::move(*answer));
+  return std::optional<AggregatedAttrs>(std::move(*answer));
 }
 
 Result<std::uint64_t> HistoryRollups::stored_bytes(std::string_view tenant) const {

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "citytwin/common/instant.hpp"
+#include "citytwin/common/json_text.hpp"
 #include "citytwin/series/aggregation.hpp"
 #include "citytwin/series/bucket_plan.hpp"
 #include "citytwin/series/chunk.hpp"
@@ -248,41 +249,91 @@ HistoryAggregator::Series& HistoryAggregator::series(std::string_view attribute,
   return *found->second;
 }
 
-Result<json::object> HistoryAggregator::finish() {
-  json::object out;
+namespace {
+
+// The periods' instants as text, each formatted once per answer however many datasetIds and
+// methods list it.
+class PeriodDates {
+ public:
+  explicit PeriodDates(std::size_t periods) : texts_(2 * periods) {}
+
+  const std::string& start(std::size_t index, const series::BucketAggregate& period) {
+    return text(2 * index, period.start);
+  }
+  const std::string& end(std::size_t index, const series::BucketAggregate& period) {
+    return text(2 * index + 1, period.end);
+  }
+
+ private:
+  const std::string& text(std::size_t slot, std::int64_t micros) {
+    if (slot >= texts_.size()) texts_.resize(slot + 1);
+    if (texts_[slot].empty()) texts_[slot] = format_date_time(Instant{micros});
+    return texts_[slot];
+  }
+
+  std::vector<std::string> texts_;
+};
+
+// ,"<method>":[[value,"startAt","endAt"],...] for the periods holding a value it covers.
+void append_method(std::string& out, AggregationMethod method,
+                   const std::vector<series::BucketAggregate>& periods, PeriodDates& dates) {
+  out += ",\"";
+  out += series::aggregation_method_name(method);
+  out += "\":[";
+  bool first = true;
+  for (std::size_t i = 0; i < periods.size(); ++i) {
+    const series::BucketAggregate& period = periods[i];
+    if (period.total_count == 0) continue;
+    auto value = method_value(method, period);
+    if (!value) continue;
+    if (!first) out += ',';
+    first = false;
+    out += '[';
+    append_json_text(out, *value);
+    out += ",\"";
+    out += dates.start(i, period);
+    out += "\",\"";
+    out += dates.end(i, period);
+    out += "\"]";
+  }
+  out += ']';
+}
+
+}  // namespace
+
+Result<AggregatedAttrs> HistoryAggregator::finish() {
+  AggregatedAttrs out;
+  PeriodDates dates(plan_.size());
   for (auto& [attribute, datasets] : attrs_) {
-    json::array list;
+    AggregatedAttribute entry{attribute, {}};
     for (auto& [dataset_id, series] : datasets) {
       series->state_->flush();
       auto periods = series->state_->aggregator.finish();
       for (const auto& [period, numbers] : series->state_->summaries) {
         series::add_to_period(periods.at(period), numbers);
       }
-      json::object entry{{"type", series->type_}};
-      if (!dataset_id.empty()) entry["datasetId"] = dataset_id;
+      std::string text = "{\"type\":";
+      append_json_text(text, series->type_);
+      if (!dataset_id.empty()) {
+        text += ",\"datasetId\":";
+        append_json_string(text, dataset_id);
+      }
       for (AggregationMethod method : aggregation_.methods) {
-        std::string_view name = series::aggregation_method_name(method);
         if (!applies(method, series->state_->seen)) {
           if (!aggregation_.attrs_named) continue;
-          return make_error(
-              ErrorKind::kBadRequestData,
-              "aggregation method " + std::string(name) + " does not apply to " + attribute +
-                  ": it has no values of a kind it can aggregate in the selected range");
+          return make_error(ErrorKind::kBadRequestData,
+                            "aggregation method " +
+                                std::string(series::aggregation_method_name(method)) +
+                                " does not apply to " + attribute +
+                                ": it has no values of a kind it can aggregate in the selected "
+                                "range");
         }
-        json::array entries;
-        for (const auto& period : periods) {
-          if (period.total_count == 0) continue;
-          auto value = method_value(method, period);
-          if (!value) continue;
-          entries.emplace_back(json::array{std::move(*value),
-                                           format_date_time(Instant{period.start}),
-                                           format_date_time(Instant{period.end})});
-        }
-        entry[name] = std::move(entries);
+        append_method(text, method, periods, dates);
       }
-      list.emplace_back(std::move(entry));
+      text += '}';
+      entry.datasets.push_back(std::move(text));
     }
-    if (!list.empty()) out[attribute] = std::move(list);
+    if (!entry.datasets.empty()) out.push_back(std::move(entry));
   }
   return out;
 }
@@ -295,7 +346,7 @@ AggregatedValue aggregated_value_of(const json::object& instance) {
   return value_of(instance);
 }
 
-Result<json::object> aggregate_history(
+Result<AggregatedAttrs> aggregate_history(
     const std::map<std::string, std::vector<TimedInstance>, std::less<>>& attrs,
     const TemporalQuery& query) {
   std::optional<std::int64_t> oldest;
@@ -307,7 +358,7 @@ Result<json::object> aggregate_history(
   }
   auto plan = aggregation_plan(oldest, newest, query);
   if (!plan) return std::move(plan).error();
-  if (!*plan) return json::object();
+  if (!*plan) return AggregatedAttrs();
   HistoryAggregator aggregator(*query.aggregation, std::move(**plan));
   for (const auto& [name, instances] : attrs) {
     for (const auto& [time, instance] : instances) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "citytwin/common/result.hpp"
+#include "citytwin/core/aggregated_attrs.hpp"
 #include "citytwin/core/temporal_query.hpp"
 #include "citytwin/series/bucket_plan.hpp"
 #include "citytwin/series/number_summary.hpp"
@@ -47,13 +48,13 @@ Result<std::optional<series::BucketPlan>> aggregation_plan(std::optional<std::in
 // order, holding only a batch of values per datasetId (so a year of samples costs the
 // periods' aggregates, not the samples).
 //
-// Output of finish(): per expanded attribute name an array with one object per datasetId,
-// {"type": <type of the newest instance>, "datasetId"?: ..., "<method>": [[value, startAt,
-// endAt], ...]} with one entry per period that holds at least one value (deletions are not
-// values), in time order. Which values a method covers is series::BucketAggregate's contract;
-// min and max of text are strings. A method with nothing to work on for an attribute (sum
-// of text, min of booleans) is left out for that attribute, or, when the client named the
-// attribute in `attrs`, is a BadRequestData error.
+// Output of finish(): per expanded attribute name (in name order) the text of one object per
+// datasetId (aggregated_attrs.hpp), {"type": <type of the newest instance>, "datasetId"?: ...,
+// "<method>": [[value, startAt, endAt], ...]} with one entry per period that holds at least one
+// value (deletions are not values), in time order. Which values a method covers is
+// series::BucketAggregate's contract; min and max of text are strings. A method with nothing to
+// work on for an attribute (sum of text, min of booleans) is left out for that attribute, or, when
+// the client named the attribute in `attrs`, is a BadRequestData error.
 class HistoryAggregator {
  public:
   HistoryAggregator(const TemporalAggregation& aggregation, series::BucketPlan plan);
@@ -66,7 +67,7 @@ class HistoryAggregator {
   class Series;
   Series& series(std::string_view attribute, std::string_view dataset_id);
   const series::BucketPlan& plan() const { return plan_; }
-  Result<boost::json::object> finish();
+  Result<AggregatedAttrs> finish();
 
  private:
   const TemporalAggregation& aggregation_;
@@ -108,7 +109,7 @@ class HistoryAggregator::Series {
 // The aggregated representation of instances already selected (in time order per attribute),
 // for selections that need every instance's JSON (createdAt, deletedAt, lastN). Too many
 // periods: TooManyResults.
-Result<boost::json::object> aggregate_history(
+Result<AggregatedAttrs> aggregate_history(
     const std::map<std::string, std::vector<TimedInstance>, std::less<>>& attrs,
     const TemporalQuery& query);
 

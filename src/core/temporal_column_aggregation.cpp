@@ -282,9 +282,9 @@ bool aggregates_from_columns(const TemporalQuery& query) {
           query.property == TimeProperty::kModifiedAt);
 }
 
-Result<json::object> aggregate_from_columns(const store::EntityStore& store,
-                                            std::string_view tenant, std::string_view id,
-                                            const TemporalQuery& query) {
+Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
+                                               std::string_view tenant, std::string_view id,
+                                               const TemporalQuery& query) {
   std::optional<std::int64_t> oldest;
   std::optional<std::int64_t> newest;
   if (query.relation != Relation::kBetween) {
@@ -292,7 +292,7 @@ Result<json::object> aggregate_from_columns(const store::EntityStore& store,
   }
   auto plan = aggregation_plan(oldest, newest, query);
   if (!plan) return std::move(plan).error();
-  if (!*plan) return json::object();
+  if (!*plan) return AggregatedAttrs();
   HistoryAggregator aggregator(*query.aggregation, std::move(**plan));
   // distinctCount needs the values themselves; the other methods merge a chunk's summary.
   const auto& methods = query.aggregation->methods;

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "citytwin/common/result.hpp"
+#include "citytwin/core/aggregated_attrs.hpp"
 #include "citytwin/core/temporal_query.hpp"
 #include "citytwin/store/entity_store.hpp"
 
@@ -22,8 +23,8 @@ bool aggregates_from_columns(const TemporalQuery& query);
 // The entity's aggregated attributes as aggregate_history() would give them for the same
 // selection. Walks the history once for a `between` query, twice otherwise (the first walk
 // finds the range the periods are laid over).
-Result<boost::json::object> aggregate_from_columns(const store::EntityStore& store,
-                                                   std::string_view tenant, std::string_view id,
-                                                   const TemporalQuery& query);
+Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
+                                               std::string_view tenant, std::string_view id,
+                                               const TemporalQuery& query);
 
 }  // namespace citytwin::core

@@ -436,6 +436,12 @@ TEST_F(FastPathTest, PagesReadInParallelAnswerAsOneByOne) {
              page.error().detail;
     json::array entities(page->entities.begin(), page->entities.end());
     std::string out = json::serialize(entities);
+    for (const AggregatedAttrs& attrs : page->aggregated) {
+      for (const AggregatedAttribute& attribute : attrs) {
+        out += " " + attribute.name;
+        for (const std::string& dataset : attribute.datasets) out += " " + dataset;
+      }
+    }
     if (page->partial) {
       out += " partial " + std::to_string(page->partial->first) + "-" +
              std::to_string(page->partial->last);

@@ -313,7 +313,13 @@ Result<boost::json::object> TemporalService::retrieve(std::string_view tenant, s
   if (page->entities.empty()) {
     return make_error(ErrorKind::kResourceNotFound, std::string(id) + " not found");
   }
-  return std::move(page->entities.front());
+  boost::json::object& entity = page->entities.front();
+  if (!page->aggregated.empty()) {
+    auto attrs = aggregated_attrs_json(page->aggregated.front());
+    if (!attrs) return std::move(attrs).error();
+    entity[form::kAttrs] = std::move(*attrs);
+  }
+  return std::move(entity);
 }
 
 Result<TemporalPage> TemporalService::retrieve_page(std::string_view tenant,
@@ -362,7 +368,7 @@ Result<TemporalPage> TemporalService::retrieve_page(std::string_view tenant,
     if (query.aggregation) {
       auto aggregated = aggregate_history(history.attrs, query);
       if (!aggregated) return std::move(aggregated).error();
-      attrs = std::move(*aggregated);
+      page.aggregated.push_back(std::move(*aggregated));
     } else {
       for (auto& [name, instances] : history.attrs) {
         boost::json::array list;
@@ -388,37 +394,42 @@ Result<TemporalPage> TemporalService::aggregate_page(std::string_view tenant,
   }
   // Entities are aggregated in parallel (each one's work is independent) and answered in
   // page order; the first failure in that order is the answer, as it would be one by one.
-  std::vector<std::optional<Result<std::optional<boost::json::object>>>> answers(ids.size());
+  std::vector<std::optional<Result<std::optional<AggregatedEntity>>>> answers(ids.size());
   for_each_entity(workers_.get(), ids.size(), [&](std::size_t i) {
     answers[i].emplace(aggregate_entity(tenant, ids[i], query));
   });
   TemporalPage page;
   page.entities.reserve(ids.size());
+  page.aggregated.reserve(ids.size());
   for (auto& answer : answers) {
     if (!*answer) return std::move(*answer).error();
-    if (**answer) page.entities.push_back(std::move(***answer));
+    if (!**answer) continue;
+    page.entities.push_back(std::move((**answer)->head));
+    page.aggregated.push_back(std::move((**answer)->attrs));
   }
   return page;
 }
 
 // One entity of aggregate_page(): nullopt when it has no types or the reader may not see it.
-Result<std::optional<boost::json::object>> TemporalService::aggregate_entity(
+Result<std::optional<TemporalService::AggregatedEntity>> TemporalService::aggregate_entity(
     std::string_view tenant, std::string_view id, const TemporalQuery& query) const {
-  using Answer = std::optional<boost::json::object>;
+  using Answer = std::optional<AggregatedEntity>;
   auto types = types_of(tenant, id);
   if (!types) return std::move(types).error();
   if (!*types) return Answer();
   if (query.restriction && !query.restriction->admits_types(**types)) return Answer();
   // Rollups answer when they are exact (HistoryRollups::aggregate), else raw history.
-  Result<std::optional<boost::json::object>> rolled_up = std::optional<boost::json::object>();
+  Result<std::optional<AggregatedAttrs>> rolled_up = std::optional<AggregatedAttrs>();
   if (rollups_ != nullptr) rolled_up = rollups_->aggregate(tenant, id, **types, query);
   if (!rolled_up) return std::move(rolled_up).error();
-  auto attrs = *rolled_up ? Result<boost::json::object>(std::move(**rolled_up))
+  auto attrs = *rolled_up ? Result<AggregatedAttrs>(std::move(**rolled_up))
                           : aggregate_from_columns(store_, tenant, id, query);
   if (!attrs) return std::move(attrs).error();
-  if (query.restriction) query.restriction->redact_attrs(**types, *attrs);
-  return Answer(boost::json::object{
-      {form::kId, id}, {form::kType, std::move(**types)}, {form::kAttrs, std::move(*attrs)}});
+  if (query.restriction) redact_aggregated(*query.restriction, **types, *attrs);
+  return Answer(AggregatedEntity{boost::json::object{{form::kId, id},
+                                                     {form::kType, std::move(**types)},
+                                                     {form::kAttrs, boost::json::object()}},
+                                 std::move(*attrs)});
 }
 
 Result<QueryResult> TemporalService::match_entities(std::string_view tenant,

@@ -223,6 +223,48 @@ TEST_F(TemporalAggregationTest, LastNAppliesBeforeAggregating) {
   EXPECT_EQ(periods(*attrs, kTemperature, "avg")[0].as_array()[0].to_number<double>(), 22.5);
 }
 
+// The answer is written as text (aggregated_attrs.hpp): names, datasetIds and text values
+// that need escaping come out as JSON strings holding exactly what was stored.
+TEST_F(TemporalAggregationTest, TextAnswerEscapesDatasetIdsAndTextValues) {
+  using M = series::AggregationMethod;
+  const std::string dataset = "urn:ngsi-ld:Dataset:\"quoted\"\\path\u00e9";
+  const std::string text = "line \"one\"\n\ttab\\";
+  ASSERT_TRUE(entities
+                  .append_attributes(
+                      "", kId,
+                      json::object{{kStatus, json::array{json::object{{"type", "Property"},
+                                                                      {"value", text},
+                                                                      {"datasetId", dataset}}}}},
+                      false)
+                  .ok());
+  query.property = TimeProperty::kModifiedAt;
+  query.attrs = {kStatus};
+  query.aggregation = TemporalAggregation{{M::kMax, M::kTotalCount}, {}, 100'000, false};
+  auto page = temporal.retrieve_page("", {kId}, query);
+  ASSERT_TRUE(page.ok()) << page.error().detail;
+  ASSERT_EQ(page->aggregated.size(), 1u);
+  ASSERT_EQ(page->aggregated[0].size(), 1u);
+  const AggregatedAttribute& status = page->aggregated[0][0];
+  EXPECT_EQ(status.name, kStatus);
+  ASSERT_EQ(status.datasets.size(), 2u);  // the default instance, then the datasetId
+  for (const std::string& object : status.datasets) {
+    boost::system::error_code ec;
+    auto parsed = json::parse(object, ec);
+    ASSERT_FALSE(ec) << object;
+    EXPECT_TRUE(parsed.is_object()) << object;
+  }
+  auto attrs = aggregate({M::kMax, M::kTotalCount});
+  ASSERT_TRUE(attrs.ok()) << attrs.error().detail;
+  const auto& list = attrs->at(kStatus).as_array();
+  ASSERT_EQ(list.size(), 2u);
+  const auto& named = list[1].as_object();
+  EXPECT_EQ(named.at("datasetId"), json::value(dataset));
+  EXPECT_EQ(named.at("type"), json::value("Property"));
+  EXPECT_EQ(named.at("max").as_array()[0].as_array()[0], json::value(text));
+  EXPECT_EQ(named.at("totalCount").as_array()[0].as_array()[0], json::value(1u));
+  EXPECT_EQ(list[0].as_object().at("max").as_array()[0].as_array()[0], json::value("ok"));
+}
+
 TEST_F(TemporalAggregationTest, TooManyPeriodsIsAnError) {
   query.relation = Relation::kBetween;
   query.time_at = at("2026-01-01T00:00:00Z");

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "citytwin/common/instant.hpp"
+#include "citytwin/common/json_text.hpp"
 #include "citytwin/model/entity_form.hpp"
 #include "handler_support.hpp"
 #include "handlers.hpp"
@@ -85,25 +86,32 @@ void to_temporal(boost::json::object& rendered, const core::TemporalQuery& query
   }
 }
 
-// The aggregated representation (clause 4.5.19): the core already shaped each attribute; only
-// the entity's id/type (and @context) go through the renderer, and names are compacted. The
-// periods are moved out of `history` (they are most of the answer), not copied.
-boost::json::object render_aggregated(boost::json::object& history, const OutputOptions& output,
-                                      const RequestEnv& env, NgsiApi& api) {
-  boost::json::object head{{model::form::kId, history.at(model::form::kId)},
-                           {model::form::kType, history.at(model::form::kType)},
-                           {model::form::kAttrs, boost::json::object{}}};
-  auto rendered = render_one(head, output, env, api);
-  for (auto& [name, datasets] : history.at(model::form::kAttrs).as_object()) {
-    auto& list = datasets.as_array();
-    auto& slot = rendered[env.context->compact(name)];
-    if (list.size() == 1) {
-      slot = std::move(list.front());
-    } else {
-      slot = std::move(datasets);
+// The aggregated representation (clause 4.5.19): the core wrote each attribute as text; only
+// the entity's id/type (and @context) go through the renderer, and names are compacted.
+void append_aggregated(std::string& out, boost::json::object& head,
+                       const core::AggregatedAttrs& attrs, const OutputOptions& output,
+                       const RequestEnv& env, NgsiApi& api) {
+  std::size_t start = out.size();
+  append_json_text(out, render_one(head, output, env, api));
+  out.pop_back();  // the closing brace: the attributes follow
+  bool first = out.size() == start + 1;
+  for (const core::AggregatedAttribute& attribute : attrs) {
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, env.context->compact(attribute.name));
+    out += ':';
+    if (attribute.datasets.size() == 1) {
+      out += attribute.datasets.front();
+      continue;
     }
+    out += '[';
+    for (std::size_t i = 0; i < attribute.datasets.size(); ++i) {
+      if (i != 0) out += ',';
+      out += attribute.datasets[i];
+    }
+    out += ']';
   }
-  return rendered;
+  out += '}';
 }
 
 // Output options of the temporal API: always the normalized instances (or their simplified
@@ -121,21 +129,26 @@ Result<OutputOptions> temporal_output(const Request& request, const RequestEnv& 
   return output;
 }
 
-boost::json::object render_temporal(boost::json::object& history, const core::TemporalQuery& query,
-                                    const OutputOptions& output, const RequestEnv& env,
-                                    NgsiApi& api) {
-  if (query.aggregation) return render_aggregated(history, output, env, api);
+// Entity `index` of the page in its temporal representation, as JSON text.
+void append_temporal(std::string& out, core::TemporalPage& page, std::size_t index,
+                     const core::TemporalQuery& query, const OutputOptions& output,
+                     const RequestEnv& env, NgsiApi& api) {
+  boost::json::object& history = page.entities[index];
+  if (index < page.aggregated.size()) {
+    append_aggregated(out, history, page.aggregated[index], output, env, api);
+    return;
+  }
   auto rendered = render_one(history, output, env, api);
   to_temporal(rendered, query, output.temporal_values);
-  return rendered;
+  append_json_text(out, rendered);
 }
 
 // 200 with the entities, or 206 Partial Content with the time range the answer covers when
 // long histories were cut (clause 6.3.10): "Content-Range: date-time <first>-<last>/*".
-Response temporal_response(const boost::json::value& body, const core::TemporalPage& page,
-                           const RequestEnv& env, NgsiApi& api) {
-  if (!page.partial) return json_response(200, body, env, api);
-  Response response = json_response(206, body, env, api);
+Response temporal_response(std::string body, const core::TemporalPage& page, const RequestEnv& env,
+                           NgsiApi& api) {
+  if (!page.partial) return json_text_response(200, std::move(body), env, api);
+  Response response = json_text_response(206, std::move(body), env, api);
   response.header("Content-Range", "date-time " + format_date_time(Instant{page.partial->first}) +
                                        "-" + format_date_time(Instant{page.partial->last}) + "/*");
   return response;
@@ -163,12 +176,13 @@ Response run_temporal_query(const Request& request, const RequestEnv& env,
   }
   auto page = api.temporal.retrieve_page(env.tenant, ids, query);
   if (!page) return fail(page.error());
-  boost::json::array rendered;
-  rendered.reserve(page->entities.size());
-  for (auto& history : page->entities) {
-    rendered.emplace_back(render_temporal(history, query, *output, env, api));
+  std::string body = "[";
+  for (std::size_t i = 0; i < page->entities.size(); ++i) {
+    if (i != 0) body += ',';
+    append_temporal(body, *page, i, query, *output, env, api);
   }
-  Response response = temporal_response(rendered, *page, env, api);
+  body += ']';
+  Response response = temporal_response(std::move(body), *page, env, api);
   add_page_headers(response, request, env, entities, *matches, page_links);
   return response;
 }
@@ -191,8 +205,9 @@ Response retrieve_temporal_entity(Request& request, NgsiApi& api) {
   if (page->entities.empty()) {
     return fail(make_error(ErrorKind::kResourceNotFound, *id + " not found"));
   }
-  return temporal_response(render_temporal(page->entities.front(), *query, *output, *env, api),
-                           *page, *env, api);
+  std::string body;
+  append_temporal(body, *page, 0, *query, *output, *env, api);
+  return temporal_response(std::move(body), *page, *env, api);
 }
 
 Response query_temporal_entities(Request& request, NgsiApi& api) {

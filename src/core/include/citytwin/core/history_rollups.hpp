@@ -18,6 +18,7 @@
 
 #include "citytwin/common/clock.hpp"
 #include "citytwin/common/result.hpp"
+#include "citytwin/core/aggregated_attrs.hpp"
 #include "citytwin/core/temporal_query.hpp"
 #include "citytwin/series/period_duration.hpp"
 #include "citytwin/store/entity_store.hpp"
@@ -91,9 +92,9 @@ class HistoryRollups {
   // without lastN or distinctCount, for an entity whose `types` have a rule. Attributes whose
   // rows hold other values than numbers are answered from raw history. nullopt: not
   // applicable, the caller takes the raw path.
-  Result<std::optional<boost::json::object>> aggregate(std::string_view tenant, std::string_view id,
-                                                       const boost::json::value& types,
-                                                       const TemporalQuery& query);
+  Result<std::optional<AggregatedAttrs>> aggregate(std::string_view tenant, std::string_view id,
+                                                   const boost::json::value& types,
+                                                   const TemporalQuery& query);
 
   // Bytes of rollup documents (keys and values) of the tenant: what they cost on disk before
   // compression.

@@ -11,6 +11,7 @@
 
 #include "citytwin/common/clock.hpp"
 #include "citytwin/common/result.hpp"
+#include "citytwin/core/aggregated_attrs.hpp"
 #include "citytwin/core/entity_query.hpp"
 #include "citytwin/core/history_rollups.hpp"
 #include "citytwin/core/temporal_query.hpp"
@@ -24,7 +25,10 @@ class QueryWorkers;      // query_workers.hpp
 
 // Temporal representations of one or more entities (clause 6.3.10 paging).
 struct TemporalPage {
-  std::vector<boost::json::object> entities;  // as TemporalService::retrieve returns them
+  // As TemporalService::retrieve returns them, except for aggregated queries: then each entity
+  // has an empty "attrs" and its attributes are aggregated[i], as text.
+  std::vector<boost::json::object> entities;
+  std::vector<AggregatedAttrs> aggregated;  // empty unless the query aggregates
   // Set when some attribute had more than query.page_size instances: the answer then holds
   // every selected instance with first <= t <= last, and none after; the client continues
   // after `last`. first is timeAt (between, after) or the oldest instance.
@@ -118,9 +122,13 @@ class TemporalService {
   // whether a smaller budget would have failed it.
   Result<SelectedHistory> select_history(std::string_view tenant, std::string_view id,
                                          const TemporalQuery& query, std::size_t& peak) const;
-  Result<std::optional<boost::json::object>> aggregate_entity(std::string_view tenant,
-                                                              std::string_view id,
-                                                              const TemporalQuery& query) const;
+  struct AggregatedEntity {
+    boost::json::object head;  // id, type, empty attrs
+    AggregatedAttrs attrs;
+  };
+  Result<std::optional<AggregatedEntity>> aggregate_entity(std::string_view tenant,
+                                                           std::string_view id,
+                                                           const TemporalQuery& query) const;
   Result<TemporalPage> aggregate_page(std::string_view tenant, const std::vector<std::string>& ids,
                                       const TemporalQuery& query) const;
   Result<QueryResult> match_one_type(std::string_view tenant, const EntityQuery& query,
