@@ -265,6 +265,10 @@ Status HistoryRollups::configure(std::string_view tenant, std::vector<RollupRule
   if (!built) return std::move(built).error();
   std::vector<store::DocumentChange> erases;
   for (auto& [key, value] : *built) erases.push_back({std::string(kBuilt), key, std::nullopt});
+  {
+    std::lock_guard lock(built_mutex_);
+    std::erase_if(built_known_, [&](const auto& entry) { return entry.first.starts_with(prefix); });
+  }
   return store_.write_documents(erases);
 }
 
@@ -400,6 +404,7 @@ Status HistoryRollups::rebuild(std::string_view tenant, std::string_view id, con
     if (!rows) return std::move(rows).error();
     for (auto& [key, value] : *rows) erases.push_back({std::string(kRows), key, std::nullopt});
     erases.push_back({std::string(kBuilt), built_key, std::nullopt});
+    remember_built(built_key, "");
     return store_.write_documents(erases);
   }
   const RollupResolution resolution = resolution_of(*rule);
@@ -408,6 +413,7 @@ Status HistoryRollups::rebuild(std::string_view tenant, std::string_view id, con
   if (!built) return std::move(built).error();
   Work work = marked;
   if (!*built || **built != resolution_tag) work.full = true;
+  if (!work.full) remember_built(built_key, resolution_tag);
   if (work.empty()) return store_.write_documents(erases);
 
   // The day documents the work concerns, as stored.
@@ -467,7 +473,35 @@ Status HistoryRollups::rebuild(std::string_view tenant, std::string_view id, con
   }
   if (work.full) puts.push_back({std::string(kBuilt), built_key, resolution_tag});
   puts.insert(puts.end(), erases.begin(), erases.end());
-  return store_.write_documents(puts);
+  CT_RETURN_IF_ERROR(store_.write_documents(puts));
+  remember_built(built_key, resolution_tag);
+  return ok_status();
+}
+
+void HistoryRollups::remember_built(const std::string& key, const std::string& tag) {
+  std::lock_guard lock(built_mutex_);
+  if (tag.empty()) {
+    built_known_.erase(key);
+  } else {
+    built_known_[key] = tag;
+  }
+}
+
+Result<bool> HistoryRollups::rows_current(std::string_view tenant, std::string_view id,
+                                          const RollupRule& rule) {
+  std::string key(tenant);
+  key += kSep;
+  key.append(id);
+  const std::string tag(1, static_cast<char>('0' + static_cast<int>(resolution_of(rule))));
+  {
+    std::lock_guard lock(built_mutex_);
+    auto found = built_known_.find(key);
+    if (found == built_known_.end() || found->second != tag) return false;
+  }
+  std::string prefix = entity_prefix(tenant, id);
+  auto markers = store_.documents_between(kDirty, prefix, prefix_end(prefix));
+  if (!markers) return std::move(markers).error();
+  return markers->empty();
 }
 
 // An entity known only from its history is found (and typed) by its recorded types: its newest
@@ -671,9 +705,16 @@ Result<std::optional<AggregatedAttrs>> HistoryRollups::aggregate(std::string_vie
   std::int64_t to = query.end_time_at;
   std::vector<std::pair<std::string, std::string>> documents;
   {
-    // Never a stale row: the entity's pending markers are worked off first.
-    std::lock_guard build(build_mutex_);
-    CT_RETURN_IF_ERROR(refresh_locked(tenant, id));
+    // Never a stale row: the entity's pending markers are worked off first. Without any,
+    // the rows are read without the builders' mutex (the two queries' workers then read in
+    // parallel): a write that marks the entity after the check is one this query may
+    // precede, and builders replace rows and erase markers in one atomic write.
+    auto current = rows_current(tenant, id, *rule);
+    if (!current) return std::move(current).error();
+    if (!*current) {
+      std::lock_guard build(build_mutex_);
+      CT_RETURN_IF_ERROR(refresh_locked(tenant, id));
+    }
     auto read = store_.documents_between(kRows, prefix + day_hex(day_start(from)),
                                          prefix + day_hex(day_start(to - 1) + kDayMicros));
     if (!read) return std::move(read).error();

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "citytwin/common/clock.hpp"
@@ -109,6 +110,10 @@ class HistoryRollups {
   std::string marker_key(std::string_view tenant, std::string_view id) const;
   Status mark_entities_of(std::string_view tenant, const std::string& type);
   Status refresh_locked(std::string_view tenant, std::string_view id);
+  // Whether a query of the entity under `rule` may read its rows without working off
+  // anything first: no pending marker and rows known built at the rule's resolution.
+  Result<bool> rows_current(std::string_view tenant, std::string_view id, const RollupRule& rule);
+  void remember_built(const std::string& key, const std::string& tag);
   Status rebuild(std::string_view tenant, std::string_view id, const Work& work,
                  std::vector<store::DocumentChange>& erases);
   Status keep_type_record(std::string_view tenant, store::Change& change,
@@ -122,6 +127,12 @@ class HistoryRollups {
   mutable std::mutex rules_mutex_;
   std::map<std::string, std::vector<RollupRule>, std::less<>> rules_;
   std::mutex build_mutex_;  // one builder at a time: the pass, a query's refresh, a trim
+  // Entities (tenant␟id) whose rows are known built in full at a resolution (its tag), as
+  // their "rollup-built" document says: a query of an entity without markers then needs
+  // neither that document nor the entity's rule. Only configure() and rebuild() change those
+  // documents, and they keep this in step; it starts empty at each run.
+  mutable std::mutex built_mutex_;
+  std::unordered_map<std::string, std::string> built_known_;
   std::mutex wake_mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
