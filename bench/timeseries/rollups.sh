@@ -28,13 +28,9 @@ g++ -O2 -std=c++20 "$here/tsgen.cpp" -o "$work/tsgen"
 compacting_config
 start
 tsbench create-sensors "$port" "$sensors"
-set_rules() {
-  curl -sf -X PUT "http://127.0.0.1:$port/citytwin/v1/retention" -H 'Content-Type: application/json' \
-    -d '{"rules": [{"type": "TemperatureSensor", "rollups": ["PT1H", "P1D"]}]}'
-}
 # ROLLUPS_BEFORE_LOAD=1: the rule exists while the history is loaded, so every write also
 # carries its dirty markers (the ingest cost of rollups) and the background pass builds them.
-[ "${ROLLUPS_BEFORE_LOAD:-0}" = 1 ] && set_rules
+[ "${ROLLUPS_BEFORE_LOAD:-0}" = 1 ] && set_rollup_rules
 read -r loaded load_seconds < <(tsbench load-ngsi "$port" "$work/data.ndjson" "$threads")
 wait_compacted
 stop
@@ -44,17 +40,9 @@ start
 curl -sf -X PUT "http://127.0.0.1:$port/citytwin/v1/retention" -H 'Content-Type: application/json' \
   -d '{"rules": []}'
 without=$(tsbench query citytwin-aligned "$port" "$sensors" "$points" "$pid")
-# Hourly and daily rollups for the type; raw history kept (no "keep").
-set_rules
+set_rollup_rules
 # The first aligned query of each sensor builds its rollups from the chunks (timed apart).
-cpu_before=$(cat /proc/$pid/task/*/schedstat | awk '{s += $1} END {print s}')
-build_started=$(date +%s.%N)
-curl -sf "http://127.0.0.1:$port/ngsi-ld/v1/temporal/entities?type=TemperatureSensor&attrs=temperature&options=aggregatedValues&aggrMethods=max&aggrPeriodDuration=PT1H&timerel=between&timeAt=2026-01-01T00:00:00Z&endTimeAt=2026-01-01T01:00:00Z&limit=1000" > /dev/null
-for offset in $(seq 1000 1000 $((sensors - 1))); do
-  curl -sf "http://127.0.0.1:$port/ngsi-ld/v1/temporal/entities?type=TemperatureSensor&attrs=temperature&options=aggregatedValues&aggrMethods=max&aggrPeriodDuration=PT1H&timerel=between&timeAt=2026-01-01T00:00:00Z&endTimeAt=2026-01-01T01:00:00Z&limit=1000&offset=$offset" > /dev/null
-done
-build_seconds=$(awk -v s="$build_started" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f", e - s}')
-build_cpu=$(cat /proc/$pid/task/*/schedstat | awk -v b="$cpu_before" '{s += $1} END {printf "%.1f", (s - b) / 1e9}')
+read -r build_seconds build_cpu < <(build_rollups "$sensors")
 with=$(tsbench query citytwin-aligned "$port" "$sensors" "$points" "$pid")
 stop
 all_bytes=$(bytes_of "$work/ct")

@@ -48,6 +48,17 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 ct_queries=$(tsbench query citytwin "$ct_port" "$sensors" "$points" "$ct_pid")
 stop "$ct_pid"
 ct_bytes=$(( $(bytes_of "$work/ct") - ct_before ))
+# The same queries once the type keeps hourly and daily rollups (docs/timeseries.md,
+# "Rollups"), on the same data: a city that turns them on. Disk figures above are without.
+if [ "${TS_ROLLUPS:-1}" = 1 ]; then
+  serve_citytwin "$binary"
+  ct_pid=$pid
+  pids+=($ct_pid)
+  set_rollup_rules
+  read -r ct_rollup_seconds ct_rollup_cpu < <(build_rollups "$sensors")
+  ct_rollup_queries=$(tsbench query citytwin "$ct_port" "$sensors" "$points" "$ct_pid")
+  stop "$ct_pid"
+fi
 
 # --- InfluxDB 1.x ----------------------------------------------------------------------------
 influx_port=$(free_port)
@@ -103,9 +114,16 @@ echo "| VictoriaMetrics (line protocol) | $vm_points | $(rate "$vm_points" "$vm_
 echo
 echo "Load average before the queries: $load_before."
 echo
-echo "| query (median of 5: wall ms / server CPU ms per query) | citytwin | InfluxDB | VictoriaMetrics |"
-echo "|---|---|---|---|"
-paste <(echo "$ct_queries") <(echo "$influx_queries") <(echo "$vm_queries") |
-  awk -F'\t' '{split($1,a," "); split($2,b," "); split($3,c," "); printf "| %s | %s / %s (%s) | %s / %s (%s) | %s / %s (%s) |\n", a[1], a[2], a[4], a[3], b[2], b[4], b[3], c[2], c[4], c[3]}'
+cell() { awk '{printf "%s / %s (%s)", $2, $4, $3}' <<< "$1"; }
+echo "| query (median of 5: wall ms / server CPU ms per query) | citytwin | citytwin, rollups | InfluxDB | VictoriaMetrics |"
+echo "|---|---|---|---|---|"
+for k in 1 2 3; do
+  line() { sed -n "${k}p" <<< "$1"; }
+  rolled="-"
+  [ -n "${ct_rollup_queries:-}" ] && rolled=$(cell "$(line "$ct_rollup_queries")")
+  echo "| $(line "$ct_queries" | cut -d' ' -f1) | $(cell "$(line "$ct_queries")") | $rolled | $(cell "$(line "$influx_queries")") | $(cell "$(line "$vm_queries")") |"
+done
+echo
+[ -n "${ct_rollup_queries:-}" ] && echo "Rollups: the rule set after the load; building every sensor's rows from the chunks took ${ct_rollup_seconds} s (${ct_rollup_cpu} s of server CPU). Only aggregations aligned to whole hours or days use them (the one-sensor daily average here is not: its range ends mid-day)."
 echo
 echo "(In parentheses: what each answer held, periods or values: a check that all systems answered the same question. CPU: the server process's threads' run time during the five repetitions, divided by five. Bytes: the data directory after a clean stop, CityTwin's minus its size before the history load.)"
