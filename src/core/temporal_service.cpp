@@ -196,6 +196,11 @@ void TemporalService::set_query_threads(unsigned threads) {
   workers_ = threads > 1 ? std::make_shared<QueryWorkers>(threads) : nullptr;
 }
 
+void TemporalService::for_each_in_page(std::size_t count,
+                                       const std::function<void(std::size_t)>& work) const {
+  for_each_entity(workers_.get(), count, work);
+}
+
 Result<SelectedHistory> TemporalService::select_history(std::string_view tenant,
                                                         std::string_view id,
                                                         const TemporalQuery& query,

@@ -2,6 +2,7 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -116,6 +117,10 @@ class TemporalService {
   // query at once; 1 (the default) reads them one after another. Answers are the same.
   // threads - 1 workers are started here and live as long as the service.
   void set_query_threads(unsigned threads);
+  // work(i) for every i below `count`, spread over the query threads as a page's entities
+  // are: for callers that finish a page's entities (rendering them) in parallel too. `work`
+  // must be safe to run for distinct i at once.
+  void for_each_in_page(std::size_t count, const std::function<void(std::size_t)>& work) const;
 
  private:
   // `peak`: the most instances the walk held at once (also when it failed), which says
