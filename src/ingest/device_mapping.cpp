@@ -2,7 +2,7 @@
 
 #include <boost/json.hpp>
 #include <map>
-#include <set>
+#include <optional>
 
 #include "citytwin/ingest/attribute_instance.hpp"
 #include "citytwin/ingest/expression.hpp"
@@ -11,26 +11,48 @@
 namespace citytwin::ingest {
 namespace {
 
-// The fields an expression sees: the measures of the group, then the IoT Agent context
-// names id (device id), type (entity type), service and subservice.
-Expression::Fields fields_of(const MeasureGroup& measures,
-                             const std::map<std::string, boost::json::value>& context) {
+// The IoT Agent context names an expression may read besides the measures: id (device id),
+// type (entity type), service and subservice. Made on first use: most measures are mapped
+// without reading them, and making them is a good part of mapping a plain measure.
+class ContextNames {
+ public:
+  ContextNames(const ServiceScope& scope, std::string_view device_id, std::string_view entity_type)
+      : scope_(scope), device_id_(device_id), entity_type_(entity_type) {}
+
+  const boost::json::value* find(std::string_view name) {
+    if (!values_) {
+      values_.emplace(std::map<std::string, boost::json::value>{
+          {"id", boost::json::string(device_id_)},
+          {"type", boost::json::string(entity_type_)},
+          {"service", boost::json::string(scope_.tenant)},
+          {"subservice", boost::json::string(scope_.servicepath)}});
+    }
+    auto it = values_->find(std::string(name));
+    return it == values_->end() ? nullptr : &it->second;
+  }
+
+ private:
+  const ServiceScope& scope_;
+  std::string_view device_id_;
+  std::string_view entity_type_;
+  std::optional<std::map<std::string, boost::json::value>> values_;
+};
+
+// The fields an expression sees: the measures of the group, then the context names.
+Expression::Fields fields_of(const MeasureGroup& measures, ContextNames& context) {
   return [&measures, &context](std::string_view name) -> const boost::json::value* {
     for (const auto& [key, value] : measures.fields) {
       if (key == name) return &value;
     }
-    auto it = context.find(std::string(name));
-    return it == context.end() ? nullptr : &it->second;
+    return context.find(name);
   };
 }
 
-std::map<std::string, boost::json::value> context_of(const ServiceScope& scope,
-                                                     std::string_view device_id,
-                                                     std::string_view entity_type) {
-  return {{"id", boost::json::string(device_id)},
-          {"type", boost::json::string(entity_type)},
-          {"service", boost::json::string(scope.tenant)},
-          {"subservice", boost::json::string(scope.servicepath)}};
+bool is_measured(const MeasureGroup& measures, std::string_view field) {
+  for (const auto& [key, value] : measures.fields) {
+    if (key == field) return true;
+  }
+  return false;
 }
 
 Result<boost::json::value> evaluate(const std::string& text, const Expression::Fields& fields) {
@@ -91,8 +113,33 @@ Result<std::vector<boost::json::object>> DeviceMapping::entities(const MeasureGr
                                                                  std::string_view device_transport,
                                                                  std::string_view device_state,
                                                                  bool with_device_links) const {
+  auto mapped_entities =
+      mapped(measures, now, with_statics, device_transport, device_state, with_device_links);
+  if (!mapped_entities) return std::move(mapped_entities).error();
+  std::vector<boost::json::object> out;
+  out.reserve(mapped_entities->size());
+  for (auto& entity : *mapped_entities) out.push_back(normalized(std::move(entity)));
+  return out;
+}
+
+boost::json::object DeviceMapping::normalized(MappedEntity entity) const {
+  boost::json::object out{{"id", entity.id}, {"type", entity.type}};
+  if (device_.scope.servicepath != "/") out["scope"] = device_.scope.servicepath;
+  for (auto& [name, instance] : entity.attrs) out[name] = std::move(instance);
+  return out;
+}
+
+const std::string& DeviceMapping::servicepath() const {
+  return device_.scope.servicepath;
+}
+
+Result<std::vector<MappedEntity>> DeviceMapping::mapped(const MeasureGroup& measures, Instant now,
+                                                        bool with_statics,
+                                                        std::string_view device_transport,
+                                                        std::string_view device_state,
+                                                        bool with_device_links) const {
   Instant observed = measures.observed_at.value_or(now);
-  auto context = context_of(device_.scope, device_.device_id, entity_type_);
+  ContextNames context(device_.scope, device_.device_id, entity_type_);
   Expression::Fields fields = fields_of(measures, context);
   std::map<std::string, Target> targets;
   targets[entity_id_].type = entity_type_;
@@ -135,9 +182,7 @@ Result<std::vector<boost::json::object>> DeviceMapping::entities(const MeasureGr
     return ok_status();
   };
 
-  std::set<std::string> measured;
   for (const auto& [key, value] : measures.fields) {
-    measured.insert(key);
     bool mapped = false;
     for (const auto& mapping : attributes_) {
       if (mapping.field() != key) continue;
@@ -160,7 +205,7 @@ Result<std::vector<boost::json::object>> DeviceMapping::entities(const MeasureGr
   // Attributes computed only from other fields (an expression, nothing measured under their
   // own field): written whenever the expression yields a value.
   for (const auto& mapping : attributes_) {
-    if (mapping.expression.empty() || measured.contains(mapping.field())) continue;
+    if (mapping.expression.empty() || is_measured(measures, mapping.field())) continue;
     CT_RETURN_IF_ERROR(put(mapping, boost::json::value()));
   }
   if (with_statics) {
@@ -202,13 +247,10 @@ Result<std::vector<boost::json::object>> DeviceMapping::entities(const MeasureGr
       if (const auto* found = measured_attrs.if_contains(name)) attrs[name] = *found;
     }
   }
-  std::vector<boost::json::object> out;
+  std::vector<MappedEntity> out;
   for (auto& [id, target] : targets) {
     if (target.attrs.empty() && id != device_entity_id_) continue;
-    boost::json::object entity{{"id", id}, {"type", target.type}};
-    if (device_.scope.servicepath != "/") entity["scope"] = device_.scope.servicepath;
-    for (auto& [name, instance] : target.attrs) entity[name] = std::move(instance);
-    out.push_back(std::move(entity));
+    out.push_back(MappedEntity{id, std::move(target.type), std::move(target.attrs)});
   }
   return out;
 }
@@ -216,7 +258,7 @@ Result<std::vector<boost::json::object>> DeviceMapping::entities(const MeasureGr
 Result<std::string> autoprovisioned_entity_name(const ServiceGroup& group,
                                                 const DeviceConfig& device,
                                                 const MeasureGroup& measures) {
-  auto context = context_of(device.scope, device.device_id, group.mapping.entity_type);
+  ContextNames context(device.scope, device.device_id, group.mapping.entity_type);
   auto name = evaluate(group.entity_name_exp, fields_of(measures, context));
   if (!name) return make_error(ErrorKind::kBadRequestData, "entityNameExp: " + name.error().detail);
   if (!name->is_string() || name->as_string().empty()) {

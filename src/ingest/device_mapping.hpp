@@ -14,6 +14,15 @@
 
 namespace citytwin::ingest {
 
+// One entity a measure group updates, before it is given a representation: its id, its type
+// and its attributes as normalized instances under their compact names, in the order they
+// were first set.
+struct MappedEntity {
+  std::string id;
+  std::string type;
+  boost::json::object attrs;
+};
+
 // The effective provisioning of one device (its own settings over its group's, as the IoT
 // Agent merges them) and the NGSI-LD entities a measure group becomes (docs/ingest.md,
 // "From measures to entities").
@@ -38,6 +47,19 @@ class DeviceMapping {
                                                     std::string_view device_transport,
                                                     std::string_view device_state = {},
                                                     bool with_device_links = true) const;
+
+  // The same entities before they are given a representation (the arguments as for
+  // `entities`): ingestion builds their stored form directly from these (stored_entity.hpp).
+  Result<std::vector<MappedEntity>> mapped(const MeasureGroup& measures, Instant now,
+                                           bool with_statics, std::string_view device_transport,
+                                           std::string_view device_state = {},
+                                           bool with_device_links = true) const;
+
+  // `entity` in the normalized representation `entities` gives (with the device's scope).
+  boost::json::object normalized(MappedEntity entity) const;
+
+  // The scope (NGSI-LD clause 4.18) the device's entities are written with; "/" for none.
+  const std::string& servicepath() const;
 
   // Seconds within which the device should report (its own setting, else its group's).
   std::optional<std::int64_t> expected_period_s() const { return expected_period_s_; }

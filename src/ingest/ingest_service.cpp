@@ -9,12 +9,11 @@
 #include "citytwin/ingest/attribute_instance.hpp"
 #include "citytwin/ingest/expression.hpp"
 #include "citytwin/model/entity_parser.hpp"
-#include "citytwin/model/geo/validation.hpp"
 #include "citytwin/model/ngsi_names.hpp"
-#include "citytwin/model/query/scope_filter.hpp"
 #include "device_mapping.hpp"
 #include "device_state.hpp"
 #include "measure_batcher.hpp"
+#include "stored_entity.hpp"
 
 namespace citytwin::ingest {
 
@@ -74,16 +73,23 @@ Result<std::vector<MeasureGroup>> decode(const Measurement& measurement,
   return decode_ultralight_measures(measurement.payload, limits);
 }
 
-model::ParseOptions parse_options() {
-  model::ParseOptions options;
-  options.validate_geometry = [](const boost::json::value& geometry) {
-    return geo::validate_geometry(geometry);
-  };
-  options.validate_scope = [](std::string_view scope) -> Status {
-    if (query::ScopeFilter::is_valid_scope(scope)) return ok_status();
-    return make_error(ErrorKind::kBadRequestData, "invalid scope " + std::string(scope));
-  };
-  return options;
+// The stored form of one entity a measure updates: built directly for the shapes mappings
+// commonly give, else parsed from its normalized representation, which also says what is
+// wrong with it. Both give the same stored entity (stored_entity_test.cpp).
+Result<core::BatchItem> stored_item(const DeviceMapping& mapping, MappedEntity entity,
+                                    const jsonld::TermMapper& terms,
+                                    const model::ParseOptions& options, Instant now) {
+  if (auto direct = stored_entity(entity, mapping.servicepath(), terms, options)) {
+    return core::BatchItem{std::move(entity.id), std::move(*direct), now, 0};
+  }
+  boost::json::object normalized = mapping.normalized(std::move(entity));
+  auto stored = model::parse_entity(normalized, terms, options);
+  if (!stored) {
+    return make_error(
+        ErrorKind::kBadRequestData,
+        "entity " + std::string(normalized.at("id").as_string()) + ": " + stored.error().detail);
+  }
+  return core::BatchItem{std::string(normalized.at("id").as_string()), std::move(*stored), now, 0};
 }
 
 }  // namespace
@@ -239,22 +245,17 @@ Result<PreparedMeasure> IngestService::prepare_resolved(const Measurement& measu
     }
   }
   // Everything is mapped and validated before the first write: bad input writes nothing.
-  model::ParseOptions options = parse_options();
+  model::ParseOptions options = measure_parse_options();
   for (std::size_t i = 0; i < resolved.groups.size(); ++i) {
     bool last = i + 1 == resolved.groups.size();
-    auto entities = mapping.entities(resolved.groups[i], now, with_statics && i == 0,
-                                     last ? measurement.transport : std::string_view(),
-                                     last ? device_state : std::string_view(), with_links);
+    auto entities = mapping.mapped(resolved.groups[i], now, with_statics && i == 0,
+                                   last ? measurement.transport : std::string_view(),
+                                   last ? device_state : std::string_view(), with_links);
     if (!entities) return std::move(entities).error();
-    for (const auto& entity : *entities) {
-      auto stored = model::parse_entity(entity, *terms_, options);
-      if (!stored) {
-        return make_error(
-            ErrorKind::kBadRequestData,
-            "entity " + std::string(entity.at("id").as_string()) + ": " + stored.error().detail);
-      }
-      prepared.items.push_back(
-          core::BatchItem{std::string(entity.at("id").as_string()), std::move(*stored), now, 0});
+    for (auto& entity : *entities) {
+      auto item = stored_item(mapping, std::move(entity), *terms_, options, now);
+      if (!item) return std::move(item).error();
+      prepared.items.push_back(std::move(*item));
     }
   }
   if (resolved.new_device) {

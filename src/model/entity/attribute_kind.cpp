@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "citytwin/model/entity_form.hpp"
+#include "citytwin/model/member_names.hpp"
 
 namespace citytwin::model::detail {
 namespace {
@@ -146,3 +147,11 @@ bool is_instance_array(const boost::json::value& value) {
 }
 
 }  // namespace citytwin::model::detail
+
+namespace citytwin::model {
+
+bool is_attribute_instance_member(std::string_view name) {
+  return detail::is_instance_member(name);
+}
+
+}  // namespace citytwin::model

@@ -10,6 +10,7 @@
 
 #include "citytwin/model/attribute_parser.hpp"
 #include "citytwin/model/entity_form.hpp"
+#include "citytwin/model/member_names.hpp"
 #include "citytwin/model/ngsi_names.hpp"
 #include "citytwin/model/null_marker.hpp"
 
@@ -26,10 +27,6 @@ constexpr std::array<std::string_view, 7> kEntityMembers{
 };
 
 const json::string_view kNgsiLdNullJson(kNgsiLdNull.data(), kNgsiLdNull.size());
-
-bool is_entity_member(std::string_view name) {
-  return std::find(kEntityMembers.begin(), kEntityMembers.end(), name) != kEntityMembers.end();
-}
 
 Error invalid_request(std::string detail) {
   return make_error(ErrorKind::kInvalidRequest, std::move(detail));
@@ -148,6 +145,10 @@ Result<json::object> parse_attribute_members(const json::object& payload,
 }
 
 }  // namespace
+
+bool is_entity_member(std::string_view name) {
+  return std::find(kEntityMembers.begin(), kEntityMembers.end(), name) != kEntityMembers.end();
+}
 
 Result<json::object> parse_entity(const json::object& payload, const jsonld::TermMapper& terms,
                                   const ParseOptions& options) {
