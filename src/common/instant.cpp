@@ -203,15 +203,32 @@ std::string_view DateTimeFormatter::format(Instant instant) {
     micros += kSecond;
     --second;
   }
-  // "YYYY-MM-DDTHH:MM:SS." is 20 characters; other years are formatted whole every time.
+  // "YYYY-MM-DDTHH:MM:SS." is 20 characters, the time of day starts at 11; other years are
+  // formatted whole every time.
   constexpr std::size_t kFraction = 20;
-  if (!reusable_ || second != second_) {
+  constexpr std::size_t kTimeOfDay = 11;
+  constexpr std::int64_t kDaySeconds = 86400;
+  auto day_of = [](std::int64_t seconds) {
+    return seconds >= 0 ? seconds / kDaySeconds : -((-seconds - 1) / kDaySeconds) - 1;
+  };
+  char* out = buffer_.data() + kFraction;
+  if (!reusable_ || day_of(second) != day_of(second_)) {
     std::string_view text = format_date_time(instant, buffer_);
     second_ = second;
     reusable_ = text.size() > kFraction && text[kFraction - 1] == '.' && text[4] == '-';
     return text;
   }
-  char* out = buffer_.data() + kFraction;
+  if (second != second_) {
+    std::int64_t of_day = second - day_of(second) * kDaySeconds;
+    out = buffer_.data() + kTimeOfDay;
+    out = put_digits(out, of_day / 3600, 2);
+    *out++ = ':';
+    out = put_digits(out, of_day / 60 % 60, 2);
+    *out++ = ':';
+    out = put_digits(out, of_day % 60, 2);
+    *out++ = '.';
+    second_ = second;
+  }
   out = micros % 1000 == 0 ? put_digits(out, micros / 1000, 3) : put_digits(out, micros, 6);
   *out++ = 'Z';
   return std::string_view(buffer_.data(), static_cast<std::size_t>(out - buffer_.data()));

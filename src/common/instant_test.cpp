@@ -93,6 +93,26 @@ TEST(Instant, FormattingMatchesAPrintfReference) {
 // The formatter that rewrites only the fraction within one second gives format_date_time's
 // text for runs of close instants and for jumps, across seconds, days, years, 1970 and the
 // years that are not four digits long.
+// Steps of seconds to hours (a day's period bounds), across midnights, before 1970 and at the
+// ends of the four-digit years.
+TEST(DateTimeFormatter, GivesFormatDateTimesTextForStepsWithinADay) {
+  DateTimeFormatter formatter;
+  std::mt19937_64 random(12);
+  const std::int64_t starts[] = {0, -86'400'000'000 * 3 - 7, 1'767'225'600'000'000,
+                                 -62'167'219'200'000'000 + 3'600'000'000,
+                                 253'402'300'799'999'995 - 86'400'000'000 * 2};
+  for (std::int64_t start : starts) {
+    std::int64_t micros = start;
+    for (int i = 0; i < 5000; ++i) {
+      ASSERT_EQ(std::string(formatter.format(Instant{micros})), format_date_time(Instant{micros}))
+          << micros;
+      std::int64_t step = static_cast<std::int64_t>(random() % 7'200) * 1'000'000;
+      if (i % 3 == 0) step += static_cast<std::int64_t>(random() % 1'000'000);
+      micros += i % 50 == 49 ? -step : step;
+    }
+  }
+}
+
 TEST(DateTimeFormatter, GivesFormatDateTimesText) {
   DateTimeFormatter formatter;
   std::mt19937_64 random(11);

@@ -13,9 +13,10 @@ namespace citytwin {
 using DateTimeBuffer = std::array<char, 48>;
 std::string_view format_date_time(Instant instant, DateTimeBuffer& buffer);
 
-// The same text for a run of instants mostly within one second of each other (the
-// modifiedAt of a history import's samples, a microsecond apart): within the second of the
-// previous one, only the fraction is written again. The view lasts until the next call.
+// The same text for a run of instants mostly within one second or one day of each other
+// (the modifiedAt of a history import's samples, a microsecond apart; the bounds of a day's
+// hourly periods): within the second of the previous one, only the fraction is written
+// again, within its UTC day only the time of day. The view lasts until the next call.
 class DateTimeFormatter {
  public:
   std::string_view format(Instant instant);
