@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <random>
 #include <set>
 #include <tuple>
 
@@ -239,7 +240,10 @@ struct HistoryRollups::Work {
 };
 
 HistoryRollups::HistoryRollups(store::EntityStore& store, const Clock& clock)
-    : store_(store), clock_(clock), boot_(clock.now().micros) {}
+    : store_(store),
+      clock_(clock),
+      boot_(static_cast<std::uint64_t>(clock.now().micros) ^
+            (static_cast<std::uint64_t>(std::random_device{}()) << 32 | std::random_device{}())) {}
 
 HistoryRollups::~HistoryRollups() {
   stop();
@@ -369,6 +373,12 @@ void HistoryRollups::mark(std::string_view tenant, store::Change& change,
   for (const auto& [attribute, dataset] : purged) {
     put(Mark{MarkKind::kPurge, attribute, 0, dataset});
   }
+  if (days.empty() && purged.empty()) return;
+  std::string key(tenant);
+  key += kSep;
+  key.append(change.id);
+  std::lock_guard lock(marker_counts_mutex_);
+  marker_counts_[key].pending += days.size() + purged.size();
 }
 
 Status HistoryRollups::refresh_locked(std::string_view tenant, std::string_view id) {
@@ -377,8 +387,12 @@ Status HistoryRollups::refresh_locked(std::string_view tenant, std::string_view 
   if (!markers) return std::move(markers).error();
   Work work;
   std::vector<store::DocumentChange> erases;
+  char boot[17];
+  std::snprintf(boot, sizeof boot, "%016llx", static_cast<unsigned long long>(boot_));
+  std::uint64_t own = 0;  // markers this instance put
   for (const auto& [key, value] : *markers) {
     erases.push_back({std::string(kDirty), key, std::nullopt});
+    if (std::string_view(key).substr(prefix.size(), 16) == boot) ++own;
     auto mark = decode_mark(value);
     if (!mark) {
       work.full = true;  // unreadable: rebuild everything, which any marker is part of
@@ -388,7 +402,21 @@ Status HistoryRollups::refresh_locked(std::string_view tenant, std::string_view 
       work.purged.emplace(mark->attribute, mark->dataset);
     }
   }
-  return rebuild(tenant, id, work, erases);
+  CT_RETURN_IF_ERROR(rebuild(tenant, id, work, erases));
+  std::string key(tenant);
+  key += kSep;
+  key.append(id);
+  note_worked_off(key, own);
+  return ok_status();
+}
+
+void HistoryRollups::note_worked_off(const std::string& key, std::uint64_t erased) {
+  std::lock_guard lock(marker_counts_mutex_);
+  MarkerCount& count = marker_counts_[key];
+  // More than counted would mean markers of another instance with the same boot_: trust
+  // nothing about the entity until a later refresh.
+  count.settled = erased <= count.pending;
+  count.pending = count.settled ? count.pending - erased : 0;
 }
 
 Status HistoryRollups::rebuild(std::string_view tenant, std::string_view id, const Work& marked,
@@ -497,6 +525,13 @@ Result<bool> HistoryRollups::rows_current(std::string_view tenant, std::string_v
     std::lock_guard lock(built_mutex_);
     auto found = built_known_.find(key);
     if (found == built_known_.end() || found->second != tag) return false;
+  }
+  {
+    std::lock_guard lock(marker_counts_mutex_);
+    auto found = marker_counts_.find(key);
+    if (found != marker_counts_.end() && found->second.settled && found->second.pending == 0) {
+      return true;
+    }
   }
   std::string prefix = entity_prefix(tenant, id);
   auto markers = store_.documents_between(kDirty, prefix, prefix_end(prefix));

@@ -114,6 +114,8 @@ class HistoryRollups {
   // anything first: no pending marker and rows known built at the rule's resolution.
   Result<bool> rows_current(std::string_view tenant, std::string_view id, const RollupRule& rule);
   void remember_built(const std::string& key, const std::string& tag);
+  // After a refresh erased `erased` markers with this instance's boot_.
+  void note_worked_off(const std::string& key, std::uint64_t erased);
   Status rebuild(std::string_view tenant, std::string_view id, const Work& work,
                  std::vector<store::DocumentChange>& erases);
   Status keep_type_record(std::string_view tenant, store::Change& change,
@@ -122,8 +124,20 @@ class HistoryRollups {
 
   store::EntityStore& store_;
   const Clock& clock_;
-  const std::int64_t boot_;                        // tells markers of successive runs apart
+  // Tells this instance's markers apart from those of earlier runs (and of other instances
+  // on the same store, as tests make them): the start time mixed with random bits.
+  const std::uint64_t boot_;
   mutable std::atomic<std::uint64_t> markers_{0};  // numbers this run's markers
+  // Per entity (tenant␟id): how many markers this instance put in changes that builders have
+  // not yet been seen erasing, and whether a refresh has read (and so worked off) the markers
+  // earlier runs left. An entity settled with none pending has no marker in the store: a
+  // marker is counted before its change is written, and only refresh_locked() erases them.
+  struct MarkerCount {
+    std::uint64_t pending = 0;
+    bool settled = false;
+  };
+  mutable std::mutex marker_counts_mutex_;
+  mutable std::unordered_map<std::string, MarkerCount> marker_counts_;
   mutable std::mutex rules_mutex_;
   std::map<std::string, std::vector<RollupRule>, std::less<>> rules_;
   std::mutex build_mutex_;  // one builder at a time: the pass, a query's refresh, a trim
