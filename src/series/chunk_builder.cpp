@@ -119,8 +119,12 @@ Result<std::string> ChunkBuilder::finish() {
                                                      std::to_string(samples_.size()) +
                                                      " samples exceeds the limit; split it first");
   }
-  std::stable_sort(samples_.begin(), samples_.end(),
-                   [](const Sample& a, const Sample& b) { return a.time < b.time; });
+  auto by_time = [](const Sample& a, const Sample& b) { return a.time < b.time; };
+  // Writers mostly add in time order (a history import, the compactor's merged runs): a
+  // stable sort of sorted samples would still allocate and merge them.
+  if (!std::is_sorted(samples_.begin(), samples_.end(), by_time)) {
+    std::stable_sort(samples_.begin(), samples_.end(), by_time);
+  }
   ChunkHeader header = make_header(samples_);
   std::string numbers;
   if (header.has_kind(ValueKind::kNumber)) numbers = encode_numbers(numbers_of(samples_), header);
