@@ -32,12 +32,21 @@ constexpr std::string_view kBuilt = "rollup-built";
 constexpr char kSep = '\x1f';
 constexpr char kAfterSep = '\x20';
 
-std::string entity_prefix(std::string_view tenant, std::string_view id) {
+// tenant␟id: the entity's key in the rollup-built namespace and in the server's memory.
+std::string entity_key(std::string_view tenant, std::string_view id) {
   std::string key(tenant);
   key += kSep;
   key.append(id);
-  key += kSep;
   return key;
+}
+
+std::string entity_prefix(std::string_view tenant, std::string_view id) {
+  return entity_key(tenant, id) + kSep;
+}
+
+// The value of an entity's rollup-built document: the resolution its rows were built at.
+std::string resolution_tag(RollupResolution resolution) {
+  return std::string(1, static_cast<char>('0' + static_cast<int>(resolution)));
 }
 
 // The prefix's end: every key with the prefix sorts before it.
@@ -374,11 +383,8 @@ void HistoryRollups::mark(std::string_view tenant, store::Change& change,
     put(Mark{MarkKind::kPurge, attribute, 0, dataset});
   }
   if (days.empty() && purged.empty()) return;
-  std::string key(tenant);
-  key += kSep;
-  key.append(change.id);
   std::lock_guard lock(marker_counts_mutex_);
-  marker_counts_[key].pending += days.size() + purged.size();
+  marker_counts_[entity_key(tenant, change.id)].pending += days.size() + purged.size();
 }
 
 Status HistoryRollups::refresh_locked(std::string_view tenant, std::string_view id) {
@@ -403,10 +409,7 @@ Status HistoryRollups::refresh_locked(std::string_view tenant, std::string_view 
     }
   }
   CT_RETURN_IF_ERROR(rebuild(tenant, id, work, erases));
-  std::string key(tenant);
-  key += kSep;
-  key.append(id);
-  note_worked_off(key, own);
+  note_worked_off(entity_key(tenant, id), own);
   return ok_status();
 }
 
@@ -422,9 +425,7 @@ void HistoryRollups::note_worked_off(const std::string& key, std::uint64_t erase
 Status HistoryRollups::rebuild(std::string_view tenant, std::string_view id, const Work& marked,
                                std::vector<store::DocumentChange>& erases) {
   std::string prefix = entity_prefix(tenant, id);
-  std::string built_key(tenant);
-  built_key += kSep;
-  built_key.append(id);
+  const std::string built_key = entity_key(tenant, id);
   auto rule = rule_of_entity(tenant, id);
   if (!rule) {
     // No rollups for this entity (any more): its rows go.
@@ -436,12 +437,12 @@ Status HistoryRollups::rebuild(std::string_view tenant, std::string_view id, con
     return store_.write_documents(erases);
   }
   const RollupResolution resolution = resolution_of(*rule);
-  const std::string resolution_tag(1, static_cast<char>('0' + static_cast<int>(resolution)));
+  const std::string tag = resolution_tag(resolution);
   auto built = store_.get_document(kBuilt, built_key);
   if (!built) return std::move(built).error();
   Work work = marked;
-  if (!*built || **built != resolution_tag) work.full = true;
-  if (!work.full) remember_built(built_key, resolution_tag);
+  if (!*built || **built != tag) work.full = true;
+  if (!work.full) remember_built(built_key, tag);
   if (work.empty()) return store_.write_documents(erases);
 
   // The day documents the work concerns, as stored.
@@ -499,10 +500,10 @@ Status HistoryRollups::rebuild(std::string_view tenant, std::string_view id, con
       puts.push_back({std::string(kRows), std::move(name), encode_rollup_day(day)});
     }
   }
-  if (work.full) puts.push_back({std::string(kBuilt), built_key, resolution_tag});
+  if (work.full) puts.push_back({std::string(kBuilt), built_key, tag});
   puts.insert(puts.end(), erases.begin(), erases.end());
   CT_RETURN_IF_ERROR(store_.write_documents(puts));
-  remember_built(built_key, resolution_tag);
+  remember_built(built_key, tag);
   return ok_status();
 }
 
@@ -517,10 +518,8 @@ void HistoryRollups::remember_built(const std::string& key, const std::string& t
 
 Result<bool> HistoryRollups::rows_current(std::string_view tenant, std::string_view id,
                                           const RollupRule& rule) {
-  std::string key(tenant);
-  key += kSep;
-  key.append(id);
-  const std::string tag(1, static_cast<char>('0' + static_cast<int>(resolution_of(rule))));
+  const std::string key = entity_key(tenant, id);
+  const std::string tag = resolution_tag(resolution_of(rule));
   {
     std::lock_guard lock(built_mutex_);
     auto found = built_known_.find(key);
