@@ -1,109 +1,145 @@
 #include "citytwin/common/json_member.hpp"
 
-#include <cstddef>
-
 namespace citytwin {
 namespace {
 
-class Scanner {
- public:
-  explicit Scanner(std::string_view text) : text_(text) {}
+constexpr std::size_t kNone = std::string_view::npos;
 
-  void skip_space() {
-    while (at_ < text_.size() &&
-           (text_[at_] == ' ' || text_[at_] == '\n' || text_[at_] == '\r' || text_[at_] == '\t')) {
-      ++at_;
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+std::size_t skip_space(std::string_view text, std::size_t pos) {
+  while (pos < text.size() && is_space(text[pos])) ++pos;
+  return pos;
+}
+
+// The end of the string starting at text[pos] == '"', or kNone.
+std::size_t skip_string(std::string_view text, std::size_t pos) {
+  for (++pos; pos < text.size(); ++pos) {
+    if (text[pos] == '\\') {
+      ++pos;
+    } else if (text[pos] == '"') {
+      return pos + 1;
     }
   }
-  bool take(char c) {
-    skip_space();
-    if (at_ >= text_.size() || text_[at_] != c) return false;
-    ++at_;
-    return true;
-  }
-  bool peek(char c) {
-    skip_space();
-    return at_ < text_.size() && text_[at_] == c;
-  }
-  // After the opening quote: the string's raw text, and whether it holds an escape.
-  bool string(std::string_view& raw, bool& escaped) {
-    const std::size_t start = at_;
-    escaped = false;
-    while (at_ < text_.size()) {
-      char c = text_[at_++];
-      if (c == '"') {
-        raw = text_.substr(start, at_ - 1 - start);
-        return true;
-      }
-      if (c == '\\') {
-        escaped = true;
-        ++at_;
-      }
-    }
-    return false;
-  }
-  // One value of any kind: strings are skipped as strings, so brackets in them do not count.
-  bool value() {
-    skip_space();
+  return kNone;
+}
+
+// The end of the value starting at text[pos], or kNone. Strings are skipped as strings, so
+// brackets in them do not count.
+std::size_t skip_value(std::string_view text, std::size_t pos) {
+  if (pos >= text.size()) return kNone;
+  if (text[pos] == '"') return skip_string(text, pos);
+  if (text[pos] == '{' || text[pos] == '[') {
     int depth = 0;
-    while (at_ < text_.size()) {
-      char c = text_[at_];
+    while (pos < text.size()) {
+      char c = text[pos];
       if (c == '"') {
-        ++at_;
-        std::string_view raw;
-        bool escaped = false;
-        if (!string(raw, escaped)) return false;
-      } else if (c == '{' || c == '[') {
-        ++depth;
-        ++at_;
-      } else if (c == '}' || c == ']') {
-        if (depth == 0) return true;  // the end of the enclosing object
-        --depth;
-        ++at_;
-      } else if (c == ',' && depth == 0) {
-        return true;
-      } else {
-        ++at_;
+        pos = skip_string(text, pos);
+        if (pos == kNone) return pos;
+        continue;
       }
-      if (depth == 0 && (c == '"' || c == '}' || c == ']')) return true;
+      if (c == '{' || c == '[') ++depth;
+      if (c == '}' || c == ']') {
+        if (--depth == 0) return pos + 1;
+      }
+      ++pos;
     }
-    return depth == 0;
+    return kNone;
   }
-  std::size_t at() {
-    skip_space();
-    return at_;
+  std::size_t start = pos;
+  while (pos < text.size() && text[pos] != ',' && text[pos] != '}' && text[pos] != ']' &&
+         !is_space(text[pos])) {
+    ++pos;
   }
-  std::size_t end() const { return at_; }
+  return pos == start ? kNone : pos;
+}
+
+// Reads an object's members one by one; `visit(member)` returns false to stop early.
+class MemberReader {
+ public:
+  explicit MemberReader(std::string_view text) : text_(text) {}
+
+  // The first member, or false when the text does not start an object with one.
+  bool first(JsonMember& member) {
+    pos_ = skip_space(text_, 0);
+    if (pos_ >= text_.size() || text_[pos_] != '{') return false;
+    pos_ = skip_space(text_, pos_ + 1);
+    return member_at(member);
+  }
+  // The next member: false at the end of the object (then closed() says whether it ended
+  // well) or at text that is not a member.
+  bool next(JsonMember& member) {
+    pos_ = skip_space(text_, pos_);
+    if (pos_ >= text_.size() || text_[pos_] != ',') return false;
+    pos_ = skip_space(text_, pos_ + 1);
+    return member_at(member);
+  }
+  // After next() returned false: the object closed here and nothing but space follows.
+  bool closed() const {
+    return !failed_ && pos_ < text_.size() && text_[pos_] == '}' &&
+           skip_space(text_, pos_ + 1) == text_.size();
+  }
+  // The object is "{}".
+  bool empty() {
+    std::size_t pos = skip_space(text_, 0);
+    if (pos >= text_.size() || text_[pos] != '{') return false;
+    pos = skip_space(text_, pos + 1);
+    return pos < text_.size() && text_[pos] == '}' && skip_space(text_, pos + 1) == text_.size();
+  }
 
  private:
+  bool member_at(JsonMember& member) {
+    failed_ = !read_member(member);
+    return !failed_;
+  }
+  bool read_member(JsonMember& member) {
+    if (pos_ >= text_.size() || text_[pos_] != '"') return false;
+    std::size_t key_end = skip_string(text_, pos_);
+    if (key_end == kNone) return false;
+    member.key = text_.substr(pos_ + 1, key_end - pos_ - 2);
+    pos_ = skip_space(text_, key_end);
+    if (pos_ >= text_.size() || text_[pos_] != ':') return false;
+    pos_ = skip_space(text_, pos_ + 1);
+    member.value_begin = pos_;
+    member.value_end = skip_value(text_, pos_);
+    if (member.value_end == kNone) return false;
+    pos_ = member.value_end;
+    return true;
+  }
+
   std::string_view text_;
-  std::size_t at_ = 0;
+  std::size_t pos_ = 0;
+  bool failed_ = false;
 };
 
 }  // namespace
 
 std::optional<std::string_view> top_level_member(std::string_view object_text,
                                                  std::string_view name) {
-  Scanner scan(object_text);
-  if (!scan.take('{') || scan.peek('}')) return std::nullopt;
-  do {
-    if (!scan.take('"')) return std::nullopt;
-    std::string_view key;
-    bool escaped = false;
-    if (!scan.string(key, escaped) || escaped || !scan.take(':')) return std::nullopt;
-    const std::size_t start = scan.at();
-    if (!scan.value()) return std::nullopt;
-    if (key == name) {
-      std::string_view value = object_text.substr(start, scan.end() - start);
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\n' ||
-                                value.back() == '\r' || value.back() == '\t')) {
-        value.remove_suffix(1);
-      }
-      if (value.empty()) return std::nullopt;
-      return value;
+  MemberReader reader(object_text);
+  JsonMember member;
+  for (bool more = reader.first(member); more; more = reader.next(member)) {
+    if (member.key.find('\\') != std::string_view::npos) return std::nullopt;
+    if (member.key == name) {
+      return object_text.substr(member.value_begin, member.value_end - member.value_begin);
     }
-  } while (scan.take(','));
+  }
   return std::nullopt;
+}
+
+std::optional<std::vector<JsonMember>> top_level_members(std::string_view text) {
+  std::vector<JsonMember> members;
+  members.reserve(8);  // a stored instance's usual count at most: no regrowth
+  MemberReader reader(text);
+  if (reader.empty()) return members;
+  JsonMember member;
+  for (bool more = reader.first(member); more; more = reader.next(member)) {
+    members.push_back(member);
+  }
+  if (members.empty() || !reader.closed()) return std::nullopt;
+  return members;
 }
 
 }  // namespace citytwin

@@ -73,6 +73,44 @@ TEST(TopLevelMember, AgreesWithTheParserOnRandomObjects) {
         EXPECT_EQ(boost::json::parse(*found), object.at(name)) << text << " " << name;
       }
     }
+    auto listed = top_level_members(text);
+    ASSERT_TRUE(listed) << text;
+    ASSERT_EQ(listed->size(), object.size()) << text;
+    std::size_t index = 0;
+    for (const auto& [key, value] : object) {
+      const JsonMember& member = (*listed)[index++];
+      EXPECT_EQ(member.key, std::string_view(key)) << text;
+      std::string_view value_text(text.data() + member.value_begin,
+                                  member.value_end - member.value_begin);
+      EXPECT_EQ(boost::json::parse(value_text), value) << text << " " << key;
+    }
+  }
+}
+
+TEST(TopLevelMembers, GivesEveryMemberInTextOrder) {
+  const std::string text = R"( { "type" : "Property", "value":{"a":[1,"}"]} ,"k\"":-2.5e1 } )";
+  auto members = top_level_members(text);
+  ASSERT_TRUE(members);
+  ASSERT_EQ(members->size(), 3u);
+  auto value_of = [&](std::size_t i) {
+    return std::string_view(text).substr((*members)[i].value_begin,
+                                         (*members)[i].value_end - (*members)[i].value_begin);
+  };
+  EXPECT_EQ((*members)[0].key, "type");
+  EXPECT_EQ(value_of(0), R"("Property")");
+  EXPECT_EQ((*members)[1].key, "value");
+  EXPECT_EQ(value_of(1), R"({"a":[1,"}"]})");
+  EXPECT_EQ((*members)[2].key, R"(k\")");
+  EXPECT_EQ(value_of(2), "-2.5e1");
+  EXPECT_EQ(top_level_members("{}")->size(), 0u);
+  EXPECT_EQ(top_level_members(" { } ")->size(), 0u);
+}
+
+TEST(TopLevelMembers, RefusesTextThatIsNotOneObject) {
+  for (std::string_view text :
+       {R"({"a":1,})", R"({"a":1 "b":2})", R"({"a":1}x)", R"({"a":})", R"({"a":1)", R"([1])",
+        R"({a:1})", R"({"a" 1})", R"({"a":"x)", "", "{", R"({,"a":1})", R"({"a":1}})"}) {
+    EXPECT_FALSE(top_level_members(text)) << text;
   }
 }
 

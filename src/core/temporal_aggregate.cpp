@@ -377,7 +377,10 @@ Result<AggregatedAttrs> aggregate_history(
   if (!*plan) return AggregatedAttrs();
   HistoryAggregator aggregator(*query.aggregation, std::move(**plan));
   for (const auto& [name, instances] : attrs) {
-    for (const auto& [time, instance] : instances) {
+    for (const auto& [time, text] : instances) {
+      auto parsed = instance_object(text, name);
+      if (!parsed) return std::move(parsed).error();
+      const boost::json::object& instance = *parsed;
       const auto* dataset = instance.if_contains("datasetId");
       std::string_view dataset_id = dataset != nullptr && dataset->is_string()
                                         ? std::string_view(dataset->get_string())

@@ -36,6 +36,17 @@ constexpr std::int64_t kStart = test_support::kTestStart;
 constexpr std::int64_t kMinute = 60'000'000;
 
 using test_support::expect_same;
+// The page's entities with their histories' instances as JSON, as retrieve() gives them.
+json::array page_entities(const TemporalPage& page) {
+  json::array entities(page.entities.begin(), page.entities.end());
+  for (std::size_t i = 0; i < page.histories.size(); ++i) {
+    auto attrs = history_attrs_json(page.histories[i]);
+    EXPECT_TRUE(attrs.ok());
+    if (attrs) entities[i].as_object()["attrs"] = std::move(*attrs);
+  }
+  return entities;
+}
+
 using test_support::SteppingClock;
 using test_support::TempDir;
 
@@ -434,8 +445,7 @@ TEST_F(FastPathTest, PagesReadInParallelAnswerAsOneByOne) {
     if (!page)
       return "error " + std::to_string(static_cast<int>(page.error().kind)) + " " +
              page.error().detail;
-    json::array entities(page->entities.begin(), page->entities.end());
-    std::string out = json::serialize(entities);
+    std::string out = json::serialize(page_entities(*page));
     for (const AggregatedAttrs& attrs : page->aggregated) {
       for (const AggregatedAttribute& attribute : attrs) {
         out += " " + attribute.name;
@@ -499,7 +509,7 @@ TEST_F(FastPathTest, PagesReadInParallelAnswerAsOneByOne) {
             expected = "error " + std::to_string(static_cast<int>(answer.error().kind));
             break;
           }
-          for (const auto& entity : answer->entities) {
+          for (const auto& entity : page_entities(*answer)) {
             for (const auto& [name, instances] : entity.at("attrs").as_object()) {
               budget -= std::min(budget, instances.as_array().size());
             }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "citytwin/core/history_attrs.hpp"
 #include "citytwin/core/temporal_query.hpp"
 #include "citytwin/store/history.hpp"
 #include "citytwin/store/history_chunk_stats.hpp"
@@ -75,7 +76,7 @@ std::int64_t newest_possible(const store::HistoryChunkStats& chunk, const Tempor
 // One selected attribute instance of a history and the instant the query looked at.
 struct TimedInstance {
   std::int64_t time = 0;
-  boost::json::object instance;
+  InstanceText instance;
 };
 
 // What a temporal query selected of one entity's history: its types and, per expanded

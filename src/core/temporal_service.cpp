@@ -12,6 +12,7 @@
 #include "citytwin/common/instant.hpp"
 #include "citytwin/common/json_member.hpp"
 #include "citytwin/common/json_parse.hpp"
+#include "citytwin/common/json_text.hpp"
 #include "citytwin/model/entity_form.hpp"
 #include "history_capture.hpp"
 #include "query_workers.hpp"
@@ -60,12 +61,11 @@ boost::json::object deletion_instance(const store::HistorySample& sample) {
 }
 
 // A sample the query selects, before its instance is built: most selections (time relation,
-// lastN) need only the instants the store already decoded, so JSON is parsed only for the
-// samples that are kept.
+// lastN) need only the instants the store already decoded, and the kept samples' texts go to
+// the answer as they are.
 struct Candidate {
   store::HistorySample sample;
   std::int64_t time = 0;
-  std::optional<boost::json::object> parsed;  // when finding `time` needed it (createdAt)
 };
 
 Result<boost::json::object> parse_instance(const store::HistorySample& sample) {
@@ -81,7 +81,7 @@ Result<boost::json::object> parse_instance(const store::HistorySample& sample) {
 // Whether the query wants the sample, and at which instant.
 Result<std::optional<Candidate>> candidate(const store::HistorySample& sample,
                                            const TemporalQuery& query) {
-  Candidate out{{}, sample.modified_at, std::nullopt};
+  Candidate out{{}, sample.modified_at};
   if (query.property == TimeProperty::kDeletedAt) {
     if (!sample.deleted || !in_relation(query, sample.modified_at))
       return std::optional<Candidate>();
@@ -93,7 +93,6 @@ Result<std::optional<Candidate>> candidate(const store::HistorySample& sample,
     auto parsed = parse_instance(sample);
     if (!parsed) return std::move(parsed).error();
     time = instant_member(*parsed, form::kCreatedAt);
-    out.parsed = std::move(*parsed);
   } else {
     time = query.property == TimeProperty::kObservedAt ? sample.observed_at
                                                        : std::optional(sample.modified_at);
@@ -144,21 +143,14 @@ std::optional<store::NewestOrder> newest_order(const TemporalQuery& query) {
   return std::nullopt;
 }
 
-// The instance of a kept candidate, with its instanceId.
-Result<TimedInstance> materialize(Candidate& kept, const TemporalQuery& query) {
-  const store::HistorySample& sample = kept.sample;
-  boost::json::object instance;
-  if (query.property == TimeProperty::kDeletedAt) {
-    instance = deletion_instance(sample);
-  } else if (kept.parsed) {
-    instance = std::move(*kept.parsed);
-  } else {
-    auto parsed = parse_instance(sample);
-    if (!parsed) return std::move(parsed).error();
-    instance = std::move(*parsed);
-  }
-  instance[form::kInstanceId] = instance_id_of(sample);
-  return TimedInstance{kept.time, std::move(instance)};
+// The instance of a kept candidate, with its instanceId: its stored text as it is (written
+// or parsed only when the answer is), a deletion as the instance that says so.
+TimedInstance materialize(Candidate& kept, const TemporalQuery& query) {
+  store::HistorySample& sample = kept.sample;
+  std::string text = query.property == TimeProperty::kDeletedAt
+                         ? to_json_text(deletion_instance(sample))
+                         : std::move(sample.instance);
+  return TimedInstance{kept.time, InstanceText{std::move(text), instance_id_of(sample)}};
 }
 
 // Clause 6.3.10: when an attribute has more instances than a page holds, the answer ends at
@@ -302,11 +294,7 @@ Result<SelectedHistory> TemporalService::select_history(std::string_view tenant,
     keep_newest(candidates, query.last_n.value_or(candidates.size()));
     auto& instances = selected.attrs[name];
     instances.reserve(candidates.size());
-    for (std::size_t i = 0; i < candidates.size(); ++i) {
-      auto instance = materialize(candidates[i], query);
-      if (!instance) return std::move(instance).error();
-      instances.push_back(std::move(*instance));
-    }
+    for (Candidate& kept : candidates) instances.push_back(materialize(kept, query));
   }
   return selected;
 }
@@ -319,11 +307,10 @@ Result<boost::json::object> TemporalService::retrieve(std::string_view tenant, s
     return make_error(ErrorKind::kResourceNotFound, std::string(id) + " not found");
   }
   boost::json::object& entity = page->entities.front();
-  if (!page->aggregated.empty()) {
-    auto attrs = aggregated_attrs_json(page->aggregated.front());
-    if (!attrs) return std::move(attrs).error();
-    entity[form::kAttrs] = std::move(*attrs);
-  }
+  auto attrs = page->aggregated.empty() ? history_attrs_json(page->histories.front())
+                                        : aggregated_attrs_json(page->aggregated.front());
+  if (!attrs) return std::move(attrs).error();
+  entity[form::kAttrs] = std::move(*attrs);
   return std::move(entity);
 }
 
@@ -368,22 +355,24 @@ Result<TemporalPage> TemporalService::retrieve_page(std::string_view tenant,
   }
   TemporalPage page;
   if (!query.aggregation) page.partial = cut_page(selected, query);
+  page.entities.reserve(selected.size());
   for (auto& [id, history] : selected) {
-    boost::json::object attrs;
     if (query.aggregation) {
       auto aggregated = aggregate_history(history.attrs, query);
       if (!aggregated) return std::move(aggregated).error();
       page.aggregated.push_back(std::move(*aggregated));
     } else {
+      HistoryAttrs& attrs = page.histories.emplace_back();
+      attrs.reserve(history.attrs.size());
       for (auto& [name, instances] : history.attrs) {
-        boost::json::array list;
-        for (auto& timed : instances) list.emplace_back(std::move(timed.instance));
-        attrs[name] = std::move(list);
+        HistoryAttribute& attribute = attrs.emplace_back(HistoryAttribute{name, {}});
+        attribute.instances.reserve(instances.size());
+        for (auto& timed : instances) attribute.instances.push_back(std::move(timed.instance));
       }
     }
     page.entities.push_back(boost::json::object{{form::kId, id},
                                                 {form::kType, std::move(history.types)},
-                                                {form::kAttrs, std::move(attrs)}});
+                                                {form::kAttrs, boost::json::object()}});
   }
   return page;
 }

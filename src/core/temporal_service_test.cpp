@@ -284,9 +284,10 @@ TEST_F(TemporalServiceTest, PagesCutEveryAttributeAtOneInstant) {
   ASSERT_TRUE(page->partial.has_value());
   EXPECT_EQ(page->partial->first, at("2026-03-01T08:00:00Z"));
   EXPECT_EQ(page->partial->last, at("2026-03-01T09:00:00Z"));
-  const auto& instances =
-      page->entities.front().at("attrs").as_object().at(kTemperature).as_array();
-  EXPECT_EQ(instances.size(), 2u);
+  ASSERT_EQ(page->histories.size(), 1u);
+  ASSERT_EQ(page->histories.front().size(), 1u);
+  EXPECT_EQ(page->histories.front().front().name, kTemperature);
+  EXPECT_EQ(page->histories.front().front().instances.size(), 2u);
 
   query.relation = Relation::kAfter;  // the next page starts after the last instant
   query.time_at = page->partial->last;

@@ -2,6 +2,8 @@
 // /temporal/entities/{entityId}.
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -9,6 +11,7 @@
 #include "citytwin/common/instant.hpp"
 #include "citytwin/common/json_text.hpp"
 #include "citytwin/model/entity_form.hpp"
+#include "citytwin/model/instance_text_renderer.hpp"
 #include "handler_support.hpp"
 #include "handlers.hpp"
 #include "output_options.hpp"
@@ -129,18 +132,115 @@ Result<OutputOptions> temporal_output(const Request& request, const RequestEnv& 
   return output;
 }
 
-// Entity `index` of the page in its temporal representation, as JSON text.
-void append_temporal(std::string& out, core::TemporalPage& page, std::size_t index,
-                     const core::TemporalQuery& query, const OutputOptions& output,
-                     const RequestEnv& env, NgsiApi& api) {
-  boost::json::object& history = page.entities[index];
-  if (index < page.aggregated.size()) {
-    append_aggregated(out, history, page.aggregated[index], output, env, api);
-    return;
+// Writes entities in the normalized temporal representation from the instances' stored
+// text (model::append_normalized_instance), as render_one() and to_temporal() would write
+// them: "id", "type" (compacted), the attributes, then "@context" for JSON-LD. Built once
+// per answer: the "@context" member is made once, not per entity.
+class HistoryTextWriter {
+ public:
+  HistoryTextWriter(const OutputOptions& output, const RequestEnv& env, NgsiApi& api)
+      : output_(output), env_(env) {
+    const model::RenderOptions& options = output.render;
+    usable_ = !output.temporal_values && env.response_type != MediaType::kGeoJson &&
+              options.pick.empty() && options.omit.empty() && !options.dataset_id;
+    if (usable_ && env.response_type == MediaType::kJsonLd) {
+      context_member_ = "\"@context\":";
+      append_json_text(context_member_, context_for_body(env, api));
+    }
   }
-  auto rendered = render_one(history, output, env, api);
+
+  // False, with `out` as it was, when an option or instance needs the renderer: temporal
+  // values, GeoJSON, pick/omit, a datasetId filter, an attribute whose compacted name is
+  // taken, or an instance append_normalized_instance leaves out.
+  bool append(std::string& out, const boost::json::object& head,
+              const core::HistoryAttrs& attrs) const {
+    if (!usable_) return false;
+    const std::size_t start = out.size();
+    if (!append_head(out, head) || !append_attributes(out, attrs)) {
+      out.resize(start);
+      return false;
+    }
+    if (!context_member_.empty()) {
+      out += ',';
+      out += context_member_;
+    }
+    out += '}';
+    return true;
+  }
+
+ private:
+  // {"id":...,"type":... without the closing brace.
+  bool append_head(std::string& out, const boost::json::object& head) const {
+    const auto* id = head.if_contains(model::form::kId);
+    const auto* types = head.if_contains(model::form::kType);
+    if (id == nullptr || !id->is_string() || types == nullptr || !types->is_array() ||
+        types->as_array().empty()) {
+      return false;
+    }
+    out += "{\"id\":";
+    append_json_string(out, id->as_string());
+    out += ",\"type\":";
+    const auto& names = types->as_array();
+    if (names.size() > 1) out += '[';
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (!names[i].is_string()) return false;
+      if (i != 0) out += ',';
+      append_json_string(out, env_.context->compact(names[i].as_string()));
+    }
+    if (names.size() > 1) out += ']';
+    return true;
+  }
+
+  bool append_attributes(std::string& out, const core::HistoryAttrs& attrs) const {
+    const model::RenderOptions& options = output_.render;
+    std::set<std::string, std::less<>> names;
+    for (const core::HistoryAttribute& attribute : attrs) {
+      if (attribute.instances.empty()) continue;
+      if (!options.attrs.empty() && !options.attrs.contains(attribute.name)) continue;
+      std::string name = env_.context->compact(attribute.name);
+      // A name the entity's own members or another attribute already use: the renderer's
+      // object would hold it once, so it decides.
+      if (is_entity_member(name) || name == "@context" || !names.insert(name).second) {
+        return false;
+      }
+      out += ',';
+      append_json_string(out, name);
+      out += ":[";
+      for (const core::InstanceText& instance : attribute.instances) {
+        if (out.back() != '[') out += ',';
+        if (!model::append_normalized_instance(out, instance.text, instance.instance_id, options)) {
+          return false;
+        }
+      }
+      out += ']';
+    }
+    return true;
+  }
+
+  const OutputOptions& output_;
+  const RequestEnv& env_;
+  bool usable_ = false;
+  std::string context_member_;  // "@context":... for JSON-LD answers, else empty
+};
+
+// Entity `index` of the page in its temporal representation, as JSON text.
+Status append_temporal(std::string& out, core::TemporalPage& page, std::size_t index,
+                       const core::TemporalQuery& query, const OutputOptions& output,
+                       const HistoryTextWriter& writer, const RequestEnv& env, NgsiApi& api) {
+  boost::json::object& head = page.entities[index];
+  if (index < page.aggregated.size()) {
+    append_aggregated(out, head, page.aggregated[index], output, env, api);
+    return {};
+  }
+  const core::HistoryAttrs& attrs = page.histories[index];
+  if (writer.append(out, head, attrs)) return {};
+  auto stored_attrs = core::history_attrs_json(attrs);
+  if (!stored_attrs) return std::move(stored_attrs).error();
+  head[model::form::kAttrs] = std::move(*stored_attrs);
+  auto rendered = render_one(head, output, env, api);
   to_temporal(rendered, query, output.temporal_values);
   append_json_text(out, rendered);
+  return {};
 }
 
 // 200 with the entities, or 206 Partial Content with the time range the answer covers when
@@ -179,9 +279,14 @@ Response run_temporal_query(const Request& request, const RequestEnv& env,
   // Rendered on the query threads like the page was read: one thread rendering 1,000
   // entities would take longer than two reading them.
   std::vector<std::string> texts(page->entities.size());
+  std::vector<Status> written(texts.size());
+  const HistoryTextWriter writer(*output, env, api);
   api.temporal.for_each_in_page(texts.size(), [&](std::size_t i) {
-    append_temporal(texts[i], *page, i, query, *output, env, api);
+    written[i] = append_temporal(texts[i], *page, i, query, *output, writer, env, api);
   });
+  for (Status& status : written) {
+    if (!status.ok()) return fail(status.error());
+  }
   std::size_t size = 2 + texts.size();
   for (const std::string& text : texts) size += text.size();
   std::string body;
@@ -216,7 +321,9 @@ Response retrieve_temporal_entity(Request& request, NgsiApi& api) {
     return fail(make_error(ErrorKind::kResourceNotFound, *id + " not found"));
   }
   std::string body;
-  append_temporal(body, *page, 0, *query, *output, *env, api);
+  const HistoryTextWriter writer(*output, *env, api);
+  auto written = append_temporal(body, *page, 0, *query, *output, writer, *env, api);
+  if (!written.ok()) return fail(written.error());
   return temporal_response(std::move(body), *page, *env, api);
 }
 

@@ -94,7 +94,7 @@ Split split_instance(const HistorySample& sample, InstantFormatters& formatters)
     return text.size() == modified_text->size() + 2 && text.front() == '"' && text.back() == '"' &&
            text.substr(1, text.size() - 2) == *modified_text;
   };
-  for (const InstanceMember& member : *members) {
+  for (const JsonMember& member : *members) {
     std::string_view text =
         instance.substr(member.value_begin, member.value_end - member.value_begin);
     if (member.key == "value" && !have_value) {

@@ -14,6 +14,7 @@
 #include "citytwin/common/result.hpp"
 #include "citytwin/core/aggregated_attrs.hpp"
 #include "citytwin/core/entity_query.hpp"
+#include "citytwin/core/history_attrs.hpp"
 #include "citytwin/core/history_rollups.hpp"
 #include "citytwin/core/temporal_query.hpp"
 #include "citytwin/model/temporal_instance_parser.hpp"
@@ -26,9 +27,10 @@ class QueryWorkers;      // query_workers.hpp
 
 // Temporal representations of one or more entities (clause 6.3.10 paging).
 struct TemporalPage {
-  // As TemporalService::retrieve returns them, except for aggregated queries: then each entity
-  // has an empty "attrs" and its attributes are aggregated[i], as text.
+  // As TemporalService::retrieve returns them, but with an empty "attrs": the attributes are
+  // histories[i], or aggregated[i] when the query aggregates, as text.
   std::vector<boost::json::object> entities;
+  std::vector<HistoryAttrs> histories;      // empty when the query aggregates
   std::vector<AggregatedAttrs> aggregated;  // empty unless the query aggregates
   // Set when some attribute had more than query.page_size instances: the answer then holds
   // every selected instance with first <= t <= last, and none after; the client continues

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "citytwin/common/json_member.hpp"
 #include "citytwin/series/sample.hpp"
 
 // A minimal reader of a stored attribute instance's JSON text (one top-level object), for
@@ -14,17 +15,6 @@
 // document: the chunk encoder (which stores values column by column) and the columnar
 // history readers. Anything it does not understand is reported as such, never guessed.
 namespace citytwin::store {
-
-// One top-level member: its key (the raw text between the quotes) and where its value's
-// text lies in the instance.
-struct InstanceMember {
-  std::string_view key;
-  std::size_t value_begin = 0;
-  std::size_t value_end = 0;
-};
-
-// The top-level members in text order; nullopt unless `text` is one JSON object.
-std::optional<std::vector<InstanceMember>> top_level_members(std::string_view text);
 
 // How a number's text was written, so it can be written back byte for byte.
 enum class NumberStyle : char {
