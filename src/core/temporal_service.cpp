@@ -157,13 +157,13 @@ TimedInstance materialize(Candidate& kept, const TemporalQuery& query) {
 // the instant of its page_size-th instance (the earliest such instant over every attribute
 // and entity), so it is complete up to that instant and the client can continue after it.
 // Instances sharing that instant all stay: a page never splits one instant.
-std::optional<TemporalPage::Range> cut_page(
-    std::vector<std::pair<std::string, SelectedHistory>>& selected, const TemporalQuery& query) {
+std::optional<TemporalPage::Range> cut_page(const std::vector<SelectedHistory*>& selected,
+                                            const TemporalQuery& query) {
   if (query.page_size == 0) return std::nullopt;
   std::optional<std::int64_t> end;
   std::optional<std::int64_t> oldest;
-  for (const auto& [id, history] : selected) {
-    for (const auto& [name, instances] : history.attrs) {
+  for (const SelectedHistory* history : selected) {
+    for (const auto& [name, instances] : history->attrs) {
       if (!instances.empty()) {
         oldest = std::min(oldest.value_or(instances.front().time), instances.front().time);
       }
@@ -173,13 +173,25 @@ std::optional<TemporalPage::Range> cut_page(
     }
   }
   if (!end) return std::nullopt;
-  for (auto& [id, history] : selected) {
-    for (auto& [name, instances] : history.attrs) {
+  for (SelectedHistory* history : selected) {
+    for (auto& [name, instances] : history->attrs) {
       std::erase_if(instances, [&](const TimedInstance& timed) { return timed.time > *end; });
     }
   }
   bool from_time_at = query.relation == Relation::kBetween || query.relation == Relation::kAfter;
   return TemporalPage::Range{from_time_at ? query.time_at : *oldest, *end};
+}
+
+// The selected instances as the page keeps them.
+HistoryAttrs history_attrs(std::map<std::string, std::vector<TimedInstance>, std::less<>>& attrs) {
+  HistoryAttrs out;
+  out.reserve(attrs.size());
+  for (auto& [name, instances] : attrs) {
+    HistoryAttribute& attribute = out.emplace_back(HistoryAttribute{name, {}});
+    attribute.instances.reserve(instances.size());
+    for (auto& timed : instances) attribute.instances.push_back(std::move(timed.instance));
+  }
+  return out;
 }
 
 }  // namespace
@@ -339,8 +351,10 @@ Result<TemporalPage> TemporalService::retrieve_page(std::string_view tenant,
                       "the selected histories have more than " + std::to_string(query.max_samples) +
                           " instances; narrow them with timerel, attrs, lastN or limit");
   };
-  std::vector<std::pair<std::string, SelectedHistory>> selected;
-  selected.reserve(ids.size());
+  std::vector<std::size_t> kept;  // the entities of the page, as indexes of ids
+  kept.reserve(ids.size());
+  std::vector<SelectedHistory*> histories;
+  histories.reserve(ids.size());
   std::size_t budget = query.max_samples;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     Result<SelectedHistory>& history = *selections[i].history;
@@ -351,28 +365,31 @@ Result<TemporalPage> TemporalService::retrieve_page(std::string_view tenant,
       return std::move(history).error();
     }
     budget -= std::min(budget, history->samples_kept);
-    selected.emplace_back(ids[i], std::move(*history));
+    kept.push_back(i);
+    histories.push_back(&*history);
   }
   TemporalPage page;
-  if (!query.aggregation) page.partial = cut_page(selected, query);
-  page.entities.reserve(selected.size());
-  for (auto& [id, history] : selected) {
+  if (!query.aggregation) page.partial = cut_page(histories, query);
+  // Each entity's part of the page is made on the query threads too; aggregation failures
+  // are then answered in page order.
+  page.entities.resize(kept.size());
+  std::vector<std::optional<Result<AggregatedAttrs>>> aggregated(query.aggregation ? kept.size()
+                                                                                   : 0);
+  if (!query.aggregation) page.histories.resize(kept.size());
+  for_each_entity(workers_.get(), kept.size(), [&](std::size_t k) {
+    SelectedHistory& history = *histories[k];
     if (query.aggregation) {
-      auto aggregated = aggregate_history(history.attrs, query);
-      if (!aggregated) return std::move(aggregated).error();
-      page.aggregated.push_back(std::move(*aggregated));
+      aggregated[k].emplace(aggregate_history(history.attrs, query));
     } else {
-      HistoryAttrs& attrs = page.histories.emplace_back();
-      attrs.reserve(history.attrs.size());
-      for (auto& [name, instances] : history.attrs) {
-        HistoryAttribute& attribute = attrs.emplace_back(HistoryAttribute{name, {}});
-        attribute.instances.reserve(instances.size());
-        for (auto& timed : instances) attribute.instances.push_back(std::move(timed.instance));
-      }
+      page.histories[k] = history_attrs(history.attrs);
     }
-    page.entities.push_back(boost::json::object{{form::kId, id},
-                                                {form::kType, std::move(history.types)},
-                                                {form::kAttrs, boost::json::object()}});
+    page.entities[k] = boost::json::object{{form::kId, ids[kept[k]]},
+                                           {form::kType, std::move(history.types)},
+                                           {form::kAttrs, boost::json::object()}};
+  });
+  for (auto& attrs : aggregated) {
+    if (!*attrs) return std::move(*attrs).error();
+    page.aggregated.push_back(std::move(**attrs));
   }
   return page;
 }

@@ -243,6 +243,14 @@ Status append_temporal(std::string& out, core::TemporalPage& page, std::size_t i
   return {};
 }
 
+// Frees entity `index` of the page once it is written: on the query threads that wrote it,
+// rather than on one thread with the whole page.
+void release_entity(core::TemporalPage& page, std::size_t index) {
+  page.entities[index] = boost::json::object();
+  if (index < page.histories.size()) core::HistoryAttrs().swap(page.histories[index]);
+  if (index < page.aggregated.size()) core::AggregatedAttrs().swap(page.aggregated[index]);
+}
+
 // 200 with the entities, or 206 Partial Content with the time range the answer covers when
 // long histories were cut (clause 6.3.10): "Content-Range: date-time <first>-<last>/*".
 Response temporal_response(std::string body, const core::TemporalPage& page, const RequestEnv& env,
@@ -283,6 +291,7 @@ Response run_temporal_query(const Request& request, const RequestEnv& env,
   const HistoryTextWriter writer(*output, env, api);
   api.temporal.for_each_in_page(texts.size(), [&](std::size_t i) {
     written[i] = append_temporal(texts[i], *page, i, query, *output, writer, env, api);
+    release_entity(*page, i);
   });
   for (Status& status : written) {
     if (!status.ok()) return fail(status.error());
