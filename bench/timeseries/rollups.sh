@@ -66,7 +66,7 @@ echo "### Rollups: $sensors sensors x $points points ($loaded loaded), $(date -u
 echo
 echo "| query | without rollups: median ms / CPU ms | with rollups: median ms / CPU ms | periods (without / with) |"
 echo "|---|---|---|---|"
-paste <(echo "$without") <(echo "$with") | while read -r name ms check cpu _name2 ms2 check2 cpu2; do
+paste <(echo "$without") <(echo "$with") | while read -r name ms check cpu _bytes _decoding _name2 ms2 check2 cpu2 _rest; do
   echo "| $name | $ms / $cpu | $ms2 / $cpu2 | $check / $check2 |"
 done
 echo

@@ -115,7 +115,7 @@ echo
 echo "Load average before the queries: $load_before."
 echo
 cell() { awk '{printf "%s / %s (%s)", $2, $4, $3}' <<< "$1"; }
-echo "| query (median of 5: wall ms / server CPU ms per query) | citytwin | citytwin, rollups | InfluxDB | VictoriaMetrics |"
+echo "| query (median of 5: wall ms to the whole answer / server CPU ms per query) | citytwin | citytwin, rollups | InfluxDB | VictoriaMetrics |"
 echo "|---|---|---|---|---|"
 for k in 1 2 3; do
   line() { sed -n "${k}p" <<< "$1"; }
@@ -123,6 +123,9 @@ for k in 1 2 3; do
   [ -n "${ct_rollup_queries:-}" ] && rolled=$(cell "$(line "$ct_rollup_queries")")
   echo "| $(line "$ct_queries" | cut -d' ' -f1) | $(cell "$(line "$ct_queries")") | $rolled | $(cell "$(line "$influx_queries")") | $(cell "$(line "$vm_queries")") |"
 done
+echo
+sizes() { awk '{printf "%s%s %s B / %s ms", (NR > 1 ? "; " : ""), $1, $5, $6}' <<< "$1"; }
+echo "Answers (bytes of the last repetition) and the client's JSON decoding of them (median ms; not in the wall times): citytwin: $(sizes "$ct_queries"). InfluxDB: $(sizes "$influx_queries"). VictoriaMetrics: $(sizes "$vm_queries")."
 echo
 [ -n "${ct_rollup_queries:-}" ] && echo "Rollups: the rule set after the load; building every sensor's rows from the chunks took ${ct_rollup_seconds} s (${ct_rollup_cpu} s of server CPU). Only aggregations aligned to whole hours or days use them (the one-sensor daily average here is not: its range ends mid-day)."
 echo

@@ -6,8 +6,12 @@ Used by bench/timeseries/run.sh; talks to 127.0.0.1 only.
   tsbench.py load-lp PORT PATH FILE THREADS     -> "<points> <seconds>"  (PATH: /write?...)
   tsbench.py query SYSTEM PORT SENSORS POINTS [PID]   (SYSTEM: citytwin, citytwin-aligned,
                                                      influxdb, victoriametrics)
-      -> one line per query: "<name> <median ms> <check> <server CPU ms per query>"
-         (CPU: the server process PID's threads' run time, from /proc/PID/task/*/schedstat,
+      -> one line per query: "<name> <median ms> <check> <server CPU ms per query>
+         <answer bytes> <client decoding ms>"
+         (wall: from sending the request(s) to having the whole answer, without the client's
+          JSON decoding, which is timed apart: Python's json.loads takes about 13 ms per MB,
+          as long as some servers take to answer, and would time this client, not the server.
+          CPU: the server process PID's threads' run time, from /proc/PID/task/*/schedstat,
           over the repetitions divided by their number; "-" without PID. On a machine shared
           with other work the wall time varies with the load, the CPU time much less.)
 """
@@ -98,15 +102,27 @@ def cpu_ns(pid):
     return total
 
 
+def decode(data):
+    """json.loads, with its time and the answer's size counted apart (see timed)."""
+    started = time.perf_counter()
+    body = json.loads(data)
+    local.decoding += time.perf_counter() - started
+    local.answer_bytes += len(data)
+    return body
+
+
 def timed(fn, pid=None):
-    samples, check = [], None
+    samples, decoding, check = [], [], None
     cpu_before = cpu_ns(pid) if pid else 0
     for _ in range(REPEAT):
+        local.decoding, local.answer_bytes = 0.0, 0
         started = time.perf_counter()
         check = fn()
-        samples.append((time.perf_counter() - started) * 1000)
+        elapsed = time.perf_counter() - started
+        samples.append((elapsed - local.decoding) * 1000)
+        decoding.append(local.decoding * 1000)
     cpu = f"{(cpu_ns(pid) - cpu_before) / 1e6 / REPEAT:.1f}" if pid else "-"
-    return statistics.median(samples), check, cpu
+    return statistics.median(samples), check, cpu, local.answer_bytes, statistics.median(decoding)
 
 
 # --- the three queries of issue #3, per system -------------------------------------------
@@ -115,7 +131,7 @@ def timed(fn, pid=None):
 
 def ngsi_get(port, path, params):
     _, data = request(port, "GET", path + "?" + urllib.parse.urlencode(params))
-    return json.loads(data)
+    return decode(data)
 
 
 def ngsi_queries(port, sensors, points):
@@ -207,7 +223,7 @@ def influx_queries(port, sensors, points):
     def query(q):
         _, data = request(port, "GET", "/query?" + urllib.parse.urlencode(
             {"db": "bench", "q": q, "epoch": "s"}))
-        return json.loads(data)
+        return decode(data)
 
     def rows(body):
         return sum(len(s.get("values", [])) for r in body["results"] for s in r.get("series", []))
@@ -232,7 +248,7 @@ def vm_queries(port, sensors, points):
 
     def query(path, params):
         _, data = request(port, "GET", path + "?" + urllib.parse.urlencode(params))
-        return json.loads(data)
+        return decode(data)
 
     def points_of(body):
         return sum(len(r.get("values", [r.get("value")])) for r in body["data"]["result"])
@@ -294,8 +310,8 @@ def main():
                    "victoriametrics": vm_queries}[system](port, sensors, points)
         for name, fn in queries:
             try:
-                ms, check, cpu = timed(fn, pid)
-                print(name, f"{ms:.1f}", check, cpu)
+                ms, check, cpu, answer_bytes, decoding = timed(fn, pid)
+                print(name, f"{ms:.1f}", check, cpu, answer_bytes, f"{decoding:.1f}")
             except Exception as error:  # a failed query is reported, not hidden
                 print(name, "failed", str(error).replace(" ", "_")[:200])
     else:
