@@ -8,9 +8,10 @@ Used by bench/timeseries/run.sh; talks to 127.0.0.1 only.
                                                      influxdb, victoriametrics)
       -> one line per query: "<name> <median ms> <check> <server CPU ms per query>
          <answer bytes> <client decoding ms>"
-         (wall: from sending the request(s) to having the whole answer, without the client's
-          JSON decoding, which is timed apart: Python's json.loads takes about 13 ms per MB,
-          as long as some servers take to answer, and would time this client, not the server.
+         (wall: from sending each request to having its whole answer, summed over the
+          query's requests; the client's JSON decoding and checking are not in it, and the
+          decoding is timed apart: Python's json.loads takes about 10-13 ms per MB, as long
+          as some servers take to answer, and would time this client, not the server.
           CPU: the server process PID's threads' run time, from /proc/PID/task/*/schedstat,
           over the repetitions divided by their number; "-" without PID. On a machine shared
           with other work the wall time varies with the load, the CPU time much less.)
@@ -51,9 +52,11 @@ def connection(port):
 
 def request(port, method, path, body=None, headers=None):
     conn = connection(port)
+    started = time.perf_counter()
     conn.request(method, path, body=body, headers=headers or {})
     response = conn.getresponse()
     data = response.read()
+    local.requesting = getattr(local, "requesting", 0.0) + time.perf_counter() - started
     if response.status >= 300:
         raise RuntimeError(f"{method} {path[:80]}: {response.status} {data[:300]!r}")
     return response.status, data
@@ -115,11 +118,9 @@ def timed(fn, pid=None):
     samples, decoding, check = [], [], None
     cpu_before = cpu_ns(pid) if pid else 0
     for _ in range(REPEAT):
-        local.decoding, local.answer_bytes = 0.0, 0
-        started = time.perf_counter()
+        local.requesting, local.decoding, local.answer_bytes = 0.0, 0.0, 0
         check = fn()
-        elapsed = time.perf_counter() - started
-        samples.append((elapsed - local.decoding) * 1000)
+        samples.append(local.requesting * 1000)
         decoding.append(local.decoding * 1000)
     cpu = f"{(cpu_ns(pid) - cpu_before) / 1e6 / REPEAT:.1f}" if pid else "-"
     return statistics.median(samples), check, cpu, local.answer_bytes, statistics.median(decoding)

@@ -1,5 +1,7 @@
 #include "citytwin/common/json_member.hpp"
 
+#include <cstring>
+
 namespace citytwin {
 namespace {
 
@@ -14,14 +16,21 @@ std::size_t skip_space(std::string_view text, std::size_t pos) {
   return pos;
 }
 
-// The end of the string starting at text[pos] == '"', or kNone.
+// The end of the string starting at text[pos] == '"', or kNone. Quotes are found with
+// memchr (the chunk encoder reads every imported instance's members this way); one is the
+// end unless an odd run of backslashes escapes it.
 std::size_t skip_string(std::string_view text, std::size_t pos) {
-  for (++pos; pos < text.size(); ++pos) {
-    if (text[pos] == '\\') {
-      ++pos;
-    } else if (text[pos] == '"') {
-      return pos + 1;
-    }
+  const std::size_t first = pos + 1;
+  std::size_t from = first;
+  while (from < text.size()) {
+    const void* found = std::memchr(text.data() + from, '"', text.size() - from);
+    if (found == nullptr) return kNone;
+    const std::size_t quote =
+        static_cast<std::size_t>(static_cast<const char*>(found) - text.data());
+    std::size_t backslashes = 0;
+    while (quote - backslashes > first && text[quote - backslashes - 1] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) return quote + 1;
+    from = quote + 1;
   }
   return kNone;
 }

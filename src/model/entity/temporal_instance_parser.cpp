@@ -116,8 +116,7 @@ std::optional<TemporalInstance> TemporalInstanceParser::plain_property(const jso
   out.text += R"({"type":"Property","value":)";
   append_json(out.text, *value);
   if (instant) {
-    DateTimeBuffer buffer;
-    const std::string_view formatted = format_date_time(*instant, buffer);
+    const std::string_view formatted = observed_at_.format(*instant);
     out.text += R"(,"observedAt":")";
     out.text += formatted;
     out.text += '"';

@@ -10,6 +10,7 @@
 #include <boost/json/serializer.hpp>
 #include <boost/json/value.hpp>
 
+#include "citytwin/common/date_time_buffer.hpp"
 #include "citytwin/common/result.hpp"
 #include "citytwin/model/parse_options.hpp"
 #include "citytwin/model/term_mapper.hpp"
@@ -59,6 +60,7 @@ class TemporalInstanceParser {
   const jsonld::TermMapper& terms_;
   const ParseOptions& options_;
   boost::json::serializer serializer_;
+  DateTimeFormatter observed_at_;  // an import's instants mostly share their day
 };
 
 }  // namespace citytwin::model
