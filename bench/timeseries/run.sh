@@ -90,8 +90,14 @@ influx_bytes=$(bytes_of "$work/influx")
 
 # --- VictoriaMetrics -------------------------------------------------------------------------
 vm_port=$(free_port)
+# Its response cache off (TS_VM_CACHE=1 keeps it): each query is asked five times and the
+# median reported, and with the cache four of the five are answered from it, a cache lookup
+# rather than the query (CityTwin keeps no answers; its newest-sample cache and rollups are
+# data it maintains on write).
+vm_cache=(-search.disableCache)
+[ "${TS_VM_CACHE:-0}" = 1 ] && vm_cache=()
 victoria-metrics -storageDataPath "$work/vm" -httpListenAddr "127.0.0.1:$vm_port" \
-  -retentionPeriod 5y -loggerLevel ERROR > "$work/vm.log" 2>&1 &
+  -retentionPeriod 5y -loggerLevel ERROR "${vm_cache[@]}" > "$work/vm.log" 2>&1 &
 vm_pid=$!
 pids+=($vm_pid)
 wait_http "http://127.0.0.1:$vm_port/health"
@@ -104,7 +110,7 @@ vm_bytes=$(bytes_of "$work/vm")
 # --- report ---------------------------------------------------------------------------------
 rate() { awk -v p="$1" -v s="$2" 'BEGIN {printf "%.0f", p / s}'; }
 per_point() { awk -v b="$1" -v p="$2" 'BEGIN {printf "%.2f", b / p}'; }
-echo "Time series: $sensors sensors x $points points = $total points, $threads loader threads, $(nproc) cores; citytwin $("$binary" --version | awk '{print $2}'), $(influxd version 2>/dev/null | head -1), VictoriaMetrics $(dpkg-query -W -f='${Version}' victoria-metrics)."
+echo "Time series: $sensors sensors x $points points = $total points, $threads loader threads, $(nproc) cores; citytwin $("$binary" --version | awk '{print $2}'), $(influxd version 2>/dev/null | head -1), VictoriaMetrics $(dpkg-query -W -f='${Version}' victoria-metrics) (response cache $([ ${#vm_cache[@]} -eq 0 ] && echo on || echo off))."
 echo
 echo "| system | points loaded | ingest points/s | bytes on disk per point |"
 echo "|---|---|---|---|"
