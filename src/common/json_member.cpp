@@ -138,16 +138,21 @@ std::optional<std::string_view> top_level_member(std::string_view object_text,
   return std::nullopt;
 }
 
-std::optional<std::vector<JsonMember>> top_level_members(std::string_view text) {
-  std::vector<JsonMember> members;
-  members.reserve(8);  // a stored instance's usual count at most: no regrowth
+bool top_level_members(std::string_view text, std::vector<JsonMember>& members) {
+  members.clear();
   MemberReader reader(text);
-  if (reader.empty()) return members;
+  if (reader.empty()) return true;
   JsonMember member;
   for (bool more = reader.first(member); more; more = reader.next(member)) {
     members.push_back(member);
   }
-  if (members.empty() || !reader.closed()) return std::nullopt;
+  return !members.empty() && reader.closed();
+}
+
+std::optional<std::vector<JsonMember>> top_level_members(std::string_view text) {
+  std::vector<JsonMember> members;
+  members.reserve(8);  // a stored instance's usual count at most: no regrowth
+  if (!top_level_members(text, members)) return std::nullopt;
   return members;
 }
 

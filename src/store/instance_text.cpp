@@ -49,8 +49,12 @@ ScalarValue classify_value_text(std::string_view value) {
     return out;
   }
   const char* end = value.data() + value.size();
+  // Doubles are written with an exponent (Ryu's form), integers without.
+  const bool integer_text = value.find_first_of(".eE") == std::string_view::npos;
   std::int64_t integer = 0;
-  auto parsed_integer = std::from_chars(value.data(), end, integer);
+  auto parsed_integer = integer_text
+                            ? std::from_chars(value.data(), end, integer)
+                            : std::from_chars_result{value.data(), std::errc::invalid_argument};
   if (parsed_integer.ec == std::errc() && parsed_integer.ptr == end &&
       std::abs(static_cast<double>(integer)) <= kMaxExactInteger &&
       format_integer(integer) == value) {

@@ -61,6 +61,7 @@ bool is_quoted_instant(std::string_view text, std::int64_t micros, DateTimeForma
 struct InstantFormatters {
   DateTimeFormatter modified;
   DateTimeFormatter observed;
+  std::vector<JsonMember> members;  // one instance's, reused: no allocation per instance
 };
 
 Split split_instance(const HistorySample& sample, InstantFormatters& formatters) {
@@ -73,8 +74,8 @@ Split split_instance(const HistorySample& sample, InstantFormatters& formatters)
     return split;
   };
   if (sample.deleted) return raw();
-  auto members = top_level_members(sample.instance);
-  if (!members) return raw();
+  if (!top_level_members(sample.instance, formatters.members)) return raw();
+  const std::vector<JsonMember>* members = &formatters.members;
   struct Cut {
     char slot;
     std::size_t begin;

@@ -27,5 +27,8 @@ struct JsonMember {
 // instance) that look at each member: nullopt unless `text` is one JSON object as far as its
 // structure goes. Values' own texts are not checked; parse them.
 std::optional<std::vector<JsonMember>> top_level_members(std::string_view text);
+// The same into `members` (cleared first), for readers of many documents that keep one
+// vector: false where the other gives nullopt.
+bool top_level_members(std::string_view text, std::vector<JsonMember>& members);
 
 }  // namespace citytwin
