@@ -65,7 +65,7 @@ std::size_t skip_value(std::string_view text, std::size_t pos) {
   return pos == start ? kNone : pos;
 }
 
-// Reads an object's members one by one; `visit(member)` returns false to stop early.
+// Reads an object's members one by one, so that a reader can stop at the one it wants.
 class MemberReader {
  public:
   explicit MemberReader(std::string_view text) : text_(text) {}

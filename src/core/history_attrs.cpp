@@ -7,16 +7,22 @@
 
 namespace citytwin::core {
 
-Result<boost::json::object> instance_object(const InstanceText& instance,
-                                            std::string_view attribute) {
+Result<boost::json::object> parse_stored_instance(std::string_view text,
+                                                  std::string_view attribute) {
   boost::system::error_code ec;
-  auto parsed = parse_json(instance.text, ec);
+  auto parsed = parse_json(text, ec);
   if (ec || !parsed.is_object()) {
     return make_error(ErrorKind::kInternalError,
                       "stored history of " + std::string(attribute) + " is unreadable");
   }
-  parsed.as_object()[model::form::kInstanceId] = instance.instance_id;
   return std::move(parsed.as_object());
+}
+
+Result<boost::json::object> instance_object(const InstanceText& instance,
+                                            std::string_view attribute) {
+  auto parsed = parse_stored_instance(instance.text, attribute);
+  if (parsed) (*parsed)[model::form::kInstanceId] = instance.instance_id;
+  return parsed;
 }
 
 Result<boost::json::object> history_attrs_json(const HistoryAttrs& attrs) {

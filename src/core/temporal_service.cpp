@@ -68,16 +68,6 @@ struct Candidate {
   std::int64_t time = 0;
 };
 
-Result<boost::json::object> parse_instance(const store::HistorySample& sample) {
-  boost::system::error_code ec;
-  auto parsed = citytwin::parse_json(sample.instance, ec);
-  if (ec || !parsed.is_object()) {
-    return make_error(ErrorKind::kInternalError,
-                      "stored history of " + sample.attribute + " is unreadable");
-  }
-  return std::move(parsed.as_object());
-}
-
 // Whether the query wants the sample, and at which instant.
 Result<std::optional<Candidate>> candidate(const store::HistorySample& sample,
                                            const TemporalQuery& query) {
@@ -90,7 +80,7 @@ Result<std::optional<Candidate>> candidate(const store::HistorySample& sample,
   if (sample.deleted) return std::optional<Candidate>();
   std::optional<std::int64_t> time;
   if (query.property == TimeProperty::kCreatedAt) {
-    auto parsed = parse_instance(sample);
+    auto parsed = parse_stored_instance(sample.instance, sample.attribute);
     if (!parsed) return std::move(parsed).error();
     time = instant_member(*parsed, form::kCreatedAt);
   } else {

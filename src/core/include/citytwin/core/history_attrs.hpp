@@ -25,6 +25,10 @@ struct HistoryAttribute {
 };
 using HistoryAttrs = std::vector<HistoryAttribute>;  // in name order
 
+// A stored instance's text as a stored-form object; InternalError when it is unreadable.
+Result<boost::json::object> parse_stored_instance(std::string_view text,
+                                                  std::string_view attribute);
+
 // The instance as a stored-form object with its "instanceId"; InternalError when the stored
 // text is unreadable.
 Result<boost::json::object> instance_object(const InstanceText& instance,
