@@ -108,6 +108,13 @@ rocksdb::ColumnFamilyOptions make_family_options(Family family, const RocksDbOpt
     cf.table_properties_collector_factories.emplace_back(
         rocksdb::NewCompactOnDeletionCollectorFactory(kDeletionWindow, kDeletionTrigger));
   }
+  if (family == Family::kHistory) {
+    // Raw samples only wait here until history compaction moves them into chunks
+    // (history_chunks keeps ZSTD), so their compression ratio matters for minutes, while
+    // ZSTD on each L0 -> bottommost compaction of them was 8 % of the server's CPU under
+    // sustained MQTT ingestion (docs/performance.md, issue #4).
+    cf.bottommost_compression = cf.compression;
+  }
   if (family == Family::kCounts) {
     cf.merge_operator = make_counter_merge_operator();
     // Collapse operands in the memtable so reads of hot counters stay cheap.
