@@ -52,20 +52,37 @@ std::optional<std::int64_t> observed_at(const json::object& instance) {
   return instant->micros;
 }
 
+// Where append_stamps() wrote the two members' values (the quoted stamps) in the text.
+struct StampSpans {
+  TextSpan created_at;
+  TextSpan modified_at;
+};
+
 // Appends createdAt = modifiedAt = `stamp` as the last members of the serialized object
 // `text` (which has neither).
-void append_stamps(std::string& text, std::string_view stamp) {
+StampSpans append_stamps(std::string& text, std::string_view stamp) {
+  auto here = [&] { return static_cast<std::uint32_t>(text.size()); };
+  StampSpans spans;
   text.pop_back();  // the closing brace
   if (text.size() > 1) text += ',';
   text += "\"";
   text += form::kCreatedAt;
-  text += "\":\"";
+  text += "\":";
+  spans.created_at.begin = here();
+  text += '"';
   text += stamp;
-  text += "\",\"";
+  text += '"';
+  spans.created_at.end = here();
+  text += ",\"";
   text += form::kModifiedAt;
-  text += "\":\"";
+  text += "\":";
+  spans.modified_at.begin = here();
+  text += '"';
   text += stamp;
-  text += "\"}";
+  text += '"';
+  spans.modified_at.end = here();
+  text += '}';
+  return spans;
 }
 
 // The stored text of `instance` stamped with createdAt = modifiedAt = `stamp`. An instance
@@ -149,7 +166,13 @@ std::vector<store::HistorySample> samples_of(std::vector<model::TemporalAttribut
       sample.modified_at = (*last_slot)++;
       sample.observed_at = instance.observed_at;
       sample.instance = std::move(instance.text);
-      append_stamps(sample.instance, stamp.format(Instant{sample.modified_at}));
+      StampSpans stamps = append_stamps(sample.instance, stamp.format(Instant{sample.modified_at}));
+      if (instance.layout.size != 0) {  // what the chunk encoder would otherwise search for
+        sample.layout = instance.layout;
+        sample.layout.created_at = stamps.created_at;
+        sample.layout.modified_at = stamps.modified_at;
+        sample.layout.size = static_cast<std::uint32_t>(sample.instance.size());
+      }
     }
   }
   return samples;

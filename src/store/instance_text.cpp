@@ -4,6 +4,8 @@
 #include <cmath>
 #include <system_error>
 
+#include "citytwin/common/serialized_double.hpp"
+
 namespace citytwin::store {
 
 using series::ValueKind;
@@ -14,24 +16,9 @@ std::string format_integer(std::int64_t value) {
   return std::string(buffer, result.ptr);
 }
 
-// Ryu's d2s output, which Boost.JSON writes for doubles: shortest round-trip digits in
-// scientific form with "E" and no exponent padding or '+' (2.15E1, 1E0, -0E0, 5E-324).
-// libstdc++'s to_chars is Ryu too, so the digits agree; encode verifies anyway.
 std::string format_double(double value) {
-  char buffer[40];
-  auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
-  std::string_view text(buffer, static_cast<std::size_t>(result.ptr - buffer));
-  std::size_t e = text.find('e');
-  if (e == std::string_view::npos) return std::string(text);  // inf/nan: never from JSON
-  std::string out(text.substr(0, e));
-  out.push_back('E');
-  std::string_view exponent = text.substr(e + 1);
-  if (!exponent.empty() && exponent.front() == '-') out.push_back('-');
-  if (!exponent.empty() && (exponent.front() == '-' || exponent.front() == '+')) {
-    exponent.remove_prefix(1);
-  }
-  while (exponent.size() > 1 && exponent.front() == '0') exponent.remove_prefix(1);
-  out.append(exponent);
+  std::string out;
+  append_serialized_double(out, value);
   return out;
 }
 
@@ -56,7 +43,7 @@ ScalarValue classify_value_text(std::string_view value) {
                             ? std::from_chars(value.data(), end, integer)
                             : std::from_chars_result{value.data(), std::errc::invalid_argument};
   if (parsed_integer.ec == std::errc() && parsed_integer.ptr == end &&
-      std::abs(static_cast<double>(integer)) <= kMaxExactInteger &&
+      is_exact_double(integer) &&
       format_integer(integer) == value) {
     out.kind = ValueKind::kNumber;
     out.style = NumberStyle::kInteger;

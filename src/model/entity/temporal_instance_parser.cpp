@@ -1,12 +1,14 @@
 #include "citytwin/model/temporal_instance_parser.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <utility>
 
 #include <boost/json/serialize.hpp>
 
 #include "citytwin/common/date_time_buffer.hpp"
 #include "citytwin/common/instant.hpp"
+#include "citytwin/common/serialized_double.hpp"
 #include "citytwin/model/attribute_parser.hpp"
 #include "citytwin/model/entity_form.hpp"
 #include "citytwin/model/ngsi_names.hpp"
@@ -114,12 +116,22 @@ std::optional<TemporalInstance> TemporalInstanceParser::plain_property(const jso
                    (unit != nullptr ? unit->get_string().size() : 0) +
                    (dataset != nullptr ? dataset->get_string().size() : 0));
   out.text += R"({"type":"Property","value":)";
-  append_json(out.text, *value);
+  InstanceLayout& layout = out.layout;
+  layout.value.begin = static_cast<std::uint32_t>(out.text.size());
+  layout.written = append_json(out.text, *value);
+  layout.value.end = static_cast<std::uint32_t>(out.text.size());
+  if (layout.written == WrittenValue::kDouble) layout.number = value->get_double();
+  if (layout.written == WrittenValue::kInteger) {
+    layout.number = static_cast<double>(value->get_int64());
+  }
+  if (layout.written == WrittenValue::kBool) layout.boolean = value->get_bool();
   if (instant) {
     const std::string_view formatted = observed_at_.format(*instant);
     out.text += R"(,"observedAt":")";
+    layout.observed_at.begin = static_cast<std::uint32_t>(out.text.size() - 1);
     out.text += formatted;
     out.text += '"';
+    layout.observed_at.end = static_cast<std::uint32_t>(out.text.size());
     out.observed_at = instant->micros;
     if (!reads_back_exactly(formatted)) {  // what the history reads from the stored text
       auto again = parse_date_time(formatted);
@@ -136,25 +148,31 @@ std::optional<TemporalInstance> TemporalInstanceParser::plain_property(const jso
     out.dataset_id = std::string(dataset->get_string());
   }
   out.text += '}';
+  layout.size = static_cast<std::uint32_t>(out.text.size());
   return out;
 }
 
-void TemporalInstanceParser::append_json(std::string& out, const json::value& value) {
+WrittenValue TemporalInstanceParser::append_json(std::string& out, const json::value& value) {
   if (value.is_int64()) {
     char digits[24];
     auto end = std::to_chars(digits, digits + sizeof(digits), value.get_int64()).ptr;
     out.append(digits, end);
-    return;
+    // Larger integers are not exact doubles: the history keeps them as their text.
+    return is_exact_double(value.get_int64()) ? WrittenValue::kInteger : WrittenValue::kUnknown;
+  }
+  if (value.is_double() && std::isfinite(value.get_double())) {
+    append_serialized_double(out, value.get_double());
+    return WrittenValue::kDouble;
   }
   if (value.is_string() && is_plain_text(value.get_string())) {
     out += '"';
     out.append(value.get_string().data(), value.get_string().size());
     out += '"';
-    return;
+    return WrittenValue::kPlainString;
   }
   if (value.is_bool()) {
     out += value.get_bool() ? "true" : "false";
-    return;
+    return WrittenValue::kBool;
   }
   serializer_.reset(&value);
   char buffer[128];
@@ -162,6 +180,7 @@ void TemporalInstanceParser::append_json(std::string& out, const json::value& va
     json::string_view piece = serializer_.read(buffer, sizeof(buffer));
     out.append(piece.data(), piece.size());
   }
+  return WrittenValue::kUnknown;
 }
 
 }  // namespace citytwin::model

@@ -1,10 +1,16 @@
 #include "citytwin/model/temporal_instance_parser.hpp"
 
+#include <bit>
+#include <cmath>
+#include <random>
+
 #include <gtest/gtest.h>
 #include <boost/json/serialize.hpp>
 
 #include "citytwin/common/instant.hpp"
+#include "citytwin/common/json_member.hpp"
 #include "citytwin/common/json_parse.hpp"
+#include "citytwin/common/serialized_double.hpp"
 #include "citytwin/model/attribute_parser.hpp"
 #include "fake_term_mapper.hpp"
 
@@ -60,7 +66,55 @@ class TemporalInstanceParserTest : public ::testing::Test {
     EXPECT_EQ(fast->text, general->text) << text;
     EXPECT_EQ(fast->dataset_id, general->dataset_id) << text;
     EXPECT_EQ(fast->observed_at, general->observed_at) << text;
+    expect_layout_fits(*fast, text);
     return body.is_object() && parser.plain_property(body.get_object()).has_value();
+  }
+
+  // A layout says where "value" and "observedAt" are in the text and how the value was
+  // written (what the history's chunk encoder takes on trust).
+  static void expect_layout_fits(const TemporalInstance& instance, std::string_view body) {
+    const InstanceLayout& layout = instance.layout;
+    if (layout.size == 0) return;
+    ASSERT_EQ(layout.size, instance.text.size()) << body;
+    auto members = top_level_members(instance.text);
+    ASSERT_TRUE(members.has_value()) << body;
+    auto text_of = [&](TextSpan span) {
+      return std::string_view(instance.text).substr(span.begin, span.end - span.begin);
+    };
+    TextSpan value;
+    TextSpan observed;
+    for (const JsonMember& member : *members) {
+      TextSpan span{static_cast<std::uint32_t>(member.value_begin),
+                    static_cast<std::uint32_t>(member.value_end)};
+      if (member.key == "value") value = span;
+      if (member.key == "observedAt") observed = span;
+    }
+    EXPECT_EQ(layout.value, value) << body;
+    EXPECT_EQ(layout.observed_at, observed) << body;
+    EXPECT_TRUE(layout.created_at.empty() && layout.modified_at.empty()) << body;
+    std::string_view text = text_of(layout.value);
+    std::string expected;
+    switch (layout.written) {
+      case WrittenValue::kDouble:
+        append_serialized_double(expected, layout.number);
+        EXPECT_EQ(text, expected) << body;
+        break;
+      case WrittenValue::kInteger:
+        EXPECT_LE(std::abs(layout.number), kMaxExactInteger) << body;
+        EXPECT_EQ(text, std::to_string(static_cast<std::int64_t>(layout.number))) << body;
+        break;
+      case WrittenValue::kBool:
+        EXPECT_EQ(text, layout.boolean ? "true" : "false") << body;
+        break;
+      case WrittenValue::kPlainString:
+        ASSERT_GE(text.size(), 2u) << body;
+        EXPECT_TRUE(text.front() == '"' && text.back() == '"') << body;
+        EXPECT_EQ(text.substr(1, text.size() - 2).find_first_of("\\\""), std::string_view::npos)
+            << body;
+        break;
+      case WrittenValue::kUnknown:
+        break;
+    }
   }
 
   static ParseOptions fragment_options() {  // as the temporal write handlers parse
@@ -111,6 +165,49 @@ TEST_F(TemporalInstanceParserTest, PlainPropertiesTakeTheFastPathAndMatchTheGene
       R"({"type":"Property","value":2,"observedAt":"0000-01-01T00:00:00+01:00"})",
   };
   for (const char* text : plain) EXPECT_TRUE(same_as_general_path(text)) << text;
+}
+
+TEST_F(TemporalInstanceParserTest, LayoutsSayHowTheFastPathWroteTheValue) {
+  const char* kinds[][2] = {
+      {R"({"type":"Property","value":14.37,"observedAt":"2026-01-01T00:00:00Z"})", "d"},
+      {R"({"type":"Property","value":7})", "i"},
+      {R"({"type":"Property","value":9007199254740993})", "?"},  // not an exact double
+      {R"({"type":"Property","value":18446744073709551615})", "?"},
+      {R"({"type":"Property","value":true,"unitCode":"CEL"})", "b"},
+      {R"({"type":"Property","value":"on"})", "s"},
+      {R"({"type":"Property","value":"caf\u00e9"})", "?"},
+  };
+  for (const auto& [text, kind] : kinds) {
+    json::value body = body_of(text);
+    TemporalInstanceParser parser(terms_, options_);
+    auto parsed = parser.parse("temperature", body);
+    ASSERT_TRUE(parsed.ok()) << text;
+    ASSERT_NE(parsed->layout.size, 0u) << text;
+    const char expected = *kind;
+    const WrittenValue written = parsed->layout.written;
+    EXPECT_EQ(written == WrittenValue::kDouble, expected == 'd') << text;
+    EXPECT_EQ(written == WrittenValue::kInteger, expected == 'i') << text;
+    EXPECT_EQ(written == WrittenValue::kBool, expected == 'b') << text;
+    EXPECT_EQ(written == WrittenValue::kPlainString, expected == 's') << text;
+    EXPECT_EQ(written == WrittenValue::kUnknown, expected == '?') << text;
+  }
+  // The general path says nothing.
+  auto general = TemporalInstanceParser(terms_, options_)
+                     .parse("temperature", body_of(R"({"type":"Property","value":{"a":1}})"));
+  ASSERT_TRUE(general.ok());
+  EXPECT_EQ(general->layout.size, 0u);
+}
+
+// Doubles of every exponent, written by the fast path, read as the serializer writes them.
+TEST_F(TemporalInstanceParserTest, RandomNumbersAreWrittenAsTheSerializerWritesThem) {
+  std::mt19937_64 random(20261206);
+  for (int i = 0; i < 3000; ++i) {
+    double value = std::bit_cast<double>(random());
+    if (!std::isfinite(value)) continue;
+    std::string text = R"({"type":"Property","value":)" +
+                       json::serialize(json::value(value)) + "}";
+    EXPECT_TRUE(same_as_general_path(text)) << text;
+  }
 }
 
 TEST_F(TemporalInstanceParserTest, EverythingElseTakesTheGeneralPath) {

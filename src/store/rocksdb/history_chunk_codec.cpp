@@ -64,6 +64,47 @@ struct InstantFormatters {
   std::vector<JsonMember> members;  // one instance's, reused: no allocation per instance
 };
 
+// The value as the instance's writer described it (InstanceLayout), or read from its text.
+ScalarValue written_value(const InstanceLayout& layout, std::string_view text) {
+  ScalarValue value;
+  switch (layout.written) {
+    case WrittenValue::kDouble:
+      value.kind = ValueKind::kNumber;
+      value.style = NumberStyle::kDouble;
+      value.number = layout.number;
+      return value;
+    case WrittenValue::kInteger:
+      value.kind = ValueKind::kNumber;
+      value.style = NumberStyle::kInteger;
+      value.number = layout.number;
+      return value;
+    case WrittenValue::kBool:
+      value.kind = ValueKind::kBool;
+      value.boolean = layout.boolean;
+      return value;
+    case WrittenValue::kPlainString:
+      if (text.size() < 2 || text.front() != '"' || text.back() != '"') break;
+      value.kind = ValueKind::kString;
+      value.text = std::string(text.substr(1, text.size() - 2));
+      return value;
+    case WrittenValue::kUnknown:
+      break;
+  }
+  return classify_value_text(text);
+}
+
+// Whether `span` lies after `from` in `text` and is the value of member `key` (the text
+// before it is "key":).
+bool is_member_value(std::string_view text, TextSpan span, std::size_t from,
+                     std::string_view key) {
+  if (span.begin < from || span.end <= span.begin || span.end > text.size()) return false;
+  const std::size_t head = key.size() + 3;  // "key":
+  if (span.begin < head) return false;
+  std::string_view before = text.substr(span.begin - head, head);
+  return before.front() == '"' && before.substr(1, key.size()) == key &&
+         before.substr(key.size() + 1) == "\":";
+}
+
 Split split_instance(const HistorySample& sample, InstantFormatters& formatters) {
   Split split;
   auto raw = [&] {
@@ -74,8 +115,6 @@ Split split_instance(const HistorySample& sample, InstantFormatters& formatters)
     return split;
   };
   if (sample.deleted) return raw();
-  if (!top_level_members(sample.instance, formatters.members)) return raw();
-  const std::vector<JsonMember>* members = &formatters.members;
   struct Cut {
     char slot;
     std::size_t begin;
@@ -83,10 +122,6 @@ Split split_instance(const HistorySample& sample, InstantFormatters& formatters)
   };
   Cut cuts[kMaxSlots];
   std::size_t cut_count = 0;
-  bool have_value = false;
-  bool have_observed = false;
-  bool have_modified = false;
-  bool have_created = false;
   const std::string_view instance = sample.instance;
   // For createdAt and modifiedAt, formatted once (the view lasts until the next format).
   std::optional<std::string_view> modified_text;
@@ -95,23 +130,66 @@ Split split_instance(const HistorySample& sample, InstantFormatters& formatters)
     return text.size() == modified_text->size() + 2 && text.front() == '"' && text.back() == '"' &&
            text.substr(1, text.size() - 2) == *modified_text;
   };
-  for (const JsonMember& member : *members) {
-    std::string_view text =
-        instance.substr(member.value_begin, member.value_end - member.value_begin);
-    if (member.key == "value" && !have_value) {
-      have_value = true;
-      split.value = classify_value_text(text);
-      cuts[cut_count++] = {kValueSlot, member.value_begin, member.value_end};
-    } else if (member.key == "observedAt" && !have_observed && sample.observed_at &&
-               is_quoted_instant(text, *sample.observed_at, formatters.observed)) {
-      have_observed = true;
-      cuts[cut_count++] = {kObservedSlot, member.value_begin, member.value_end};
-    } else if (member.key == "modifiedAt" && !have_modified && is_modified_at(text)) {
-      have_modified = true;
-      cuts[cut_count++] = {kModifiedSlot, member.value_begin, member.value_end};
-    } else if (member.key == "createdAt" && !have_created && is_modified_at(text)) {
-      have_created = true;
-      cuts[cut_count++] = {kCreatedSlot, member.value_begin, member.value_end};
+  auto is_observed_at = [&](std::string_view text) {
+    return sample.observed_at && is_quoted_instant(text, *sample.observed_at, formatters.observed);
+  };
+  // The members where the writer's layout says they are; false (nothing cut) when the
+  // layout does not hold for this text. The same cuts as the search below would make.
+  auto cut_as_laid_out = [&] {
+    const InstanceLayout& layout = sample.layout;
+    if (layout.size == 0 || layout.size != instance.size() ||
+        !is_member_value(instance, layout.value, 0, "value")) {
+      return false;
+    }
+    auto text_of = [&](TextSpan span) {
+      return instance.substr(span.begin, span.end - span.begin);
+    };
+    cuts[cut_count++] = {kValueSlot, layout.value.begin, layout.value.end};
+    std::size_t from = layout.value.end;
+    struct Optional {
+      TextSpan span;
+      std::string_view key;
+      char slot;
+    };
+    for (const Optional& member : {Optional{layout.observed_at, "observedAt", kObservedSlot},
+                                   Optional{layout.created_at, "createdAt", kCreatedSlot},
+                                   Optional{layout.modified_at, "modifiedAt", kModifiedSlot}}) {
+      if (member.span.empty()) continue;
+      if (!is_member_value(instance, member.span, from, member.key)) {
+        cut_count = 0;
+        return false;
+      }
+      from = member.span.end;
+      std::string_view text = text_of(member.span);
+      bool matches = member.slot == kObservedSlot ? is_observed_at(text) : is_modified_at(text);
+      if (matches) cuts[cut_count++] = {member.slot, member.span.begin, member.span.end};
+    }
+    split.value = written_value(layout, text_of(layout.value));
+    return true;
+  };
+  if (!cut_as_laid_out()) {
+    if (!top_level_members(sample.instance, formatters.members)) return raw();
+    bool have_value = false;
+    bool have_observed = false;
+    bool have_modified = false;
+    bool have_created = false;
+    for (const JsonMember& member : formatters.members) {
+      std::string_view text =
+          instance.substr(member.value_begin, member.value_end - member.value_begin);
+      if (member.key == "value" && !have_value) {
+        have_value = true;
+        split.value = classify_value_text(text);
+        cuts[cut_count++] = {kValueSlot, member.value_begin, member.value_end};
+      } else if (member.key == "observedAt" && !have_observed && is_observed_at(text)) {
+        have_observed = true;
+        cuts[cut_count++] = {kObservedSlot, member.value_begin, member.value_end};
+      } else if (member.key == "modifiedAt" && !have_modified && is_modified_at(text)) {
+        have_modified = true;
+        cuts[cut_count++] = {kModifiedSlot, member.value_begin, member.value_end};
+      } else if (member.key == "createdAt" && !have_created && is_modified_at(text)) {
+        have_created = true;
+        cuts[cut_count++] = {kCreatedSlot, member.value_begin, member.value_end};
+      }
     }
   }
   // The header (slots with their offsets into the text without them, then the number style)

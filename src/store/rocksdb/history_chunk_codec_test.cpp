@@ -129,6 +129,10 @@ TEST(HistoryChunkCodec, EveryValueShapeRoundTrips) {
         boost::json::value(std::int64_t{42}), boost::json::value(std::int64_t{-7}),
         boost::json::value(std::numeric_limits<std::int64_t>::max()),
         boost::json::value(std::numeric_limits<std::int64_t>::min()),
+        // Around 2^53, where integers stop being exact doubles (2^53 + 1 converts to 2^53).
+        boost::json::value(std::int64_t{9007199254740992}),
+        boost::json::value(std::int64_t{9007199254740993}),
+        boost::json::value(std::int64_t{-9007199254740993}),
         boost::json::value(std::numeric_limits<std::uint64_t>::max()), boost::json::value(true),
         boost::json::value(false), boost::json::value("text"), boost::json::value(""),
         boost::json::value("quote \" and \\ and \n"), boost::json::value("ünïcødé"),
@@ -532,6 +536,151 @@ TEST(HistoryColumnsBuilderTest, DecimalEntriesNextToARawRowKeepTheirIntegerColum
   }
   using Batch = std::pair<std::size_t, std::size_t>;
   EXPECT_EQ(batches, (std::vector<Batch>{{1, 0}, {500, 500}, {500, 500}, {1, 0}}));
+}
+
+// ---- Layouts: what a writer says about an instance's text -----------------------------------
+
+// An instance written as the bulk import writes it (type, value, observedAt, unitCode,
+// createdAt, modifiedAt), with the layout its writer would give.
+struct LaidOut {
+  std::string text;
+  InstanceLayout layout;
+};
+
+TextSpan append_member(std::string& text, std::string_view key, std::string_view value) {
+  if (text.size() > 1) text += ',';
+  text += '"';
+  text += key;
+  text += "\":";
+  TextSpan span{static_cast<std::uint32_t>(text.size()), 0};
+  text += value;
+  span.end = static_cast<std::uint32_t>(text.size());
+  return span;
+}
+
+HistorySample laid_out_sample(std::int64_t modified_at, std::string_view value_text,
+                              WrittenValue written, double number, bool boolean,
+                              std::optional<std::int64_t> observed_at, std::string_view created,
+                              std::string_view modified) {
+  HistorySample sample;
+  sample.attribute = kAttribute;
+  sample.modified_at = modified_at;
+  sample.observed_at = observed_at;
+  std::string& text = sample.instance;
+  text = "{";
+  append_member(text, "type", "\"Property\"");
+  InstanceLayout& layout = sample.layout;
+  layout.value = append_member(text, "value", value_text);
+  layout.written = written;
+  layout.number = number;
+  layout.boolean = boolean;
+  if (observed_at) layout.observed_at = append_member(text, "observedAt", "\"" + quoted(*observed_at) + "\"");
+  append_member(text, "unitCode", "\"CEL\"");
+  layout.created_at = append_member(text, "createdAt", created);
+  layout.modified_at = append_member(text, "modifiedAt", modified);
+  text += '}';
+  layout.size = static_cast<std::uint32_t>(text.size());
+  return sample;
+}
+
+std::vector<HistorySample> without_layouts(std::vector<HistorySample> samples) {
+  for (auto& sample : samples) sample.layout = InstanceLayout{};
+  return samples;
+}
+
+// A chunk is the same whether the encoder was told where the members are or searched for
+// them: random values of every kind the import writes, stamps that match modified_at and
+// some that do not, instances with and without observedAt.
+TEST(HistoryChunkCodec, LayoutsGiveTheChunkTheSearchGives) {
+  std::mt19937_64 random(20261206);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<HistorySample> samples;
+    for (int i = 0; i < 64; ++i) {
+      std::int64_t t = kStart + std::int64_t{round} * 100'000'000 + i * 1000;
+      std::optional<std::int64_t> observed;
+      if (random() % 4 != 0) observed = t - static_cast<std::int64_t>(random() % 1'000'000'000);
+      std::string stamp = "\"" + quoted(t) + "\"";
+      std::string created = random() % 8 == 0 ? "\"" + quoted(kStart) + "\"" : stamp;
+      std::string value_text;
+      WrittenValue written = WrittenValue::kUnknown;
+      double number = 0;
+      bool boolean = false;
+      switch (random() % 6) {
+        case 0: {
+          double value = std::bit_cast<double>(random());
+          if (!std::isfinite(value)) value = 0.5;
+          number = value;
+          value_text = boost::json::serialize(boost::json::value(value));
+          written = WrittenValue::kDouble;
+          break;
+        }
+        case 1: {
+          number = std::round((static_cast<double>(random() % 10000) - 5000) / 7.0 * 100) / 100;
+          value_text = boost::json::serialize(boost::json::value(number));
+          written = WrittenValue::kDouble;
+          break;
+        }
+        case 2: {
+          auto integer = static_cast<std::int64_t>(random() % 2'000'000) - 1'000'000;
+          number = static_cast<double>(integer);
+          value_text = std::to_string(integer);
+          written = WrittenValue::kInteger;
+          break;
+        }
+        case 3:
+          boolean = random() % 2 == 0;
+          value_text = boolean ? "true" : "false";
+          written = WrittenValue::kBool;
+          break;
+        case 4:
+          value_text = "\"state " + std::to_string(random() % 5) + "\"";
+          written = WrittenValue::kPlainString;
+          break;
+        default:  // written by the serializer: nothing said of it
+          value_text = "\"caf\\u00e9 \\\"open\\\"\"";
+          break;
+      }
+      std::string modified = random() % 16 == 0 ? "\"" + quoted(t + 1) + "\"" : stamp;
+      samples.push_back(laid_out_sample(t, value_text, written, number, boolean, observed,
+                                        created, modified));
+    }
+    auto told = encode_history_chunk(samples);
+    auto searched = encode_history_chunk(without_layouts(samples));
+    ASSERT_TRUE(told.ok() && searched.ok());
+    ASSERT_EQ(*told, *searched) << "round " << round;
+    expect_round_trip(samples);
+  }
+}
+
+// A layout that does not describe the text is not followed: the chunk is the searched one.
+TEST(HistoryChunkCodec, LayoutsThatDoNotFitTheTextAreIgnored) {
+  HistorySample good = laid_out_sample(kStart, "2.15E1", WrittenValue::kDouble, 21.5, false,
+                                       kStart - 5, "\"" + quoted(kStart) + "\"",
+                                       "\"" + quoted(kStart) + "\"");
+  std::vector<HistorySample> wrong;
+  wrong.push_back(good);
+  wrong.back().layout.size += 1;  // another text
+  wrong.push_back(good);
+  wrong.back().layout.value.begin -= 1;  // not after "value":
+  wrong.push_back(good);
+  std::swap(wrong.back().layout.created_at, wrong.back().layout.modified_at);  // not in order
+  wrong.push_back(good);
+  wrong.back().layout.observed_at.end = wrong.back().layout.size + 5;  // past the text
+  for (std::size_t i = 0; i < wrong.size(); ++i) {
+    wrong[i].modified_at = kStart + static_cast<std::int64_t>(i);
+    std::vector<HistorySample> one{wrong[i]};
+    auto told = encode_history_chunk(one);
+    auto searched = encode_history_chunk(without_layouts(one));
+    ASSERT_TRUE(told.ok() && searched.ok());
+    EXPECT_EQ(*told, *searched) << "case " << i;
+  }
+  // A fitting layout is followed, not checked against the text (that is what saves the
+  // work): told another value than its text holds, the encoder stores that value. This also
+  // shows the test above compares the layout path, not the search twice.
+  HistorySample lying = good;
+  lying.layout.number = 99;
+  std::vector<HistorySample> one{lying};
+  EXPECT_NE(*encode_history_chunk(one), *encode_history_chunk(without_layouts(one)));
 }
 
 }  // namespace

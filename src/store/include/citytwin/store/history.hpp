@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "citytwin/common/instance_layout.hpp"
+
 namespace citytwin::store {
 
 // One recorded state of one attribute instance, the unit of the temporal representation of
@@ -22,8 +24,15 @@ struct HistorySample {
   // identifies the sample (the temporal API's instanceId). Reads fill it. Writes: 0 lets the
   // store number the sample; another value overwrites that sample (PATCH of an instance).
   std::uint64_t sequence = 0;
+  // Where the members of `instance` lie, when its writer says (bulk import); a hint for the
+  // chunk encoder only, so not part of what the sample is (operator== ignores it).
+  InstanceLayout layout;
 
-  friend bool operator==(const HistorySample&, const HistorySample&) = default;
+  friend bool operator==(const HistorySample& a, const HistorySample& b) {
+    return a.attribute == b.attribute && a.dataset_id == b.dataset_id &&
+           a.modified_at == b.modified_at && a.observed_at == b.observed_at &&
+           a.deleted == b.deleted && a.instance == b.instance && a.sequence == b.sequence;
+  }
 };
 
 // Recorded history to remove (the temporal API's DELETE operations, GS CIM 009 clause 5.6,

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "citytwin/common/instance_layout.hpp"  // kMaxExactInteger
 #include "citytwin/common/json_member.hpp"
 #include "citytwin/series/sample.hpp"
 
@@ -43,7 +44,5 @@ ScalarValue classify_value_member(std::string_view instance);
 // The number formats NumberStyle names.
 std::string format_integer(std::int64_t value);
 std::string format_double(double value);
-// Integers up to 2^53 are exact doubles.
-inline constexpr double kMaxExactInteger = 9007199254740992.0;
 
 }  // namespace citytwin::store

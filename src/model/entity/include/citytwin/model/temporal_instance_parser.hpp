@@ -11,6 +11,7 @@
 #include <boost/json/value.hpp>
 
 #include "citytwin/common/date_time_buffer.hpp"
+#include "citytwin/common/instance_layout.hpp"
 #include "citytwin/common/result.hpp"
 #include "citytwin/model/parse_options.hpp"
 #include "citytwin/model/term_mapper.hpp"
@@ -28,6 +29,9 @@ struct TemporalInstance {
   std::string text;
   std::string dataset_id;                   // "" for the default instance
   std::optional<std::int64_t> observed_at;  // µs since the epoch, when it has observedAt
+  // Where plain_property() wrote the value and observedAt, and how it wrote the value; none
+  // (size 0) from the general path.
+  InstanceLayout layout;
 };
 
 // An attribute's instances, in payload order; several members expanding to one name share one.
@@ -55,7 +59,8 @@ class TemporalInstanceParser {
   std::optional<TemporalInstance> plain_property(const boost::json::object& body);
 
  private:
-  void append_json(std::string& out, const boost::json::value& value);
+  // Appends `value` as Boost.JSON serializes it; says how it was written.
+  WrittenValue append_json(std::string& out, const boost::json::value& value);
 
   const jsonld::TermMapper& terms_;
   const ParseOptions& options_;
