@@ -9,9 +9,9 @@
 #include <limits>
 #include <random>
 
+#include <gtest/gtest.h>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <gtest/gtest.h>
 
 namespace citytwin {
 namespace {
@@ -32,10 +32,11 @@ TEST(SerializedDouble, WritesWhatBoostJsonWrites) {
     double sensor = std::round(reading(random) * 100) / 100;  // two decimals, as sensors send
     ASSERT_EQ(ours(sensor), boost::json::serialize(boost::json::value(sensor))) << sensor;
   }
-  for (double value : {0.0, -0.0, 1.0, -1.0, 0.1, 21.5, 1e21, 1e-7, 123456789012345680.0,
-                       std::numeric_limits<double>::max(), std::numeric_limits<double>::lowest(),
-                       std::numeric_limits<double>::min(), std::numeric_limits<double>::denorm_min(),
-                       std::numeric_limits<double>::epsilon()}) {
+  for (double value :
+       {0.0, -0.0, 1.0, -1.0, 0.1, 21.5, 1e21, 1e-7, 123456789012345680.0,
+        std::numeric_limits<double>::max(), std::numeric_limits<double>::lowest(),
+        std::numeric_limits<double>::min(), std::numeric_limits<double>::denorm_min(),
+        std::numeric_limits<double>::epsilon()}) {
     EXPECT_EQ(ours(value), boost::json::serialize(boost::json::value(value))) << value;
   }
 }

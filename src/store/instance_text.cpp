@@ -42,8 +42,7 @@ ScalarValue classify_value_text(std::string_view value) {
   auto parsed_integer = integer_text
                             ? std::from_chars(value.data(), end, integer)
                             : std::from_chars_result{value.data(), std::errc::invalid_argument};
-  if (parsed_integer.ec == std::errc() && parsed_integer.ptr == end &&
-      is_exact_double(integer) &&
+  if (parsed_integer.ec == std::errc() && parsed_integer.ptr == end && is_exact_double(integer) &&
       format_integer(integer) == value) {
     out.kind = ValueKind::kNumber;
     out.style = NumberStyle::kInteger;

@@ -204,8 +204,7 @@ TEST_F(TemporalInstanceParserTest, RandomNumbersAreWrittenAsTheSerializerWritesT
   for (int i = 0; i < 3000; ++i) {
     double value = std::bit_cast<double>(random());
     if (!std::isfinite(value)) continue;
-    std::string text = R"({"type":"Property","value":)" +
-                       json::serialize(json::value(value)) + "}";
+    std::string text = R"({"type":"Property","value":)" + json::serialize(json::value(value)) + "}";
     EXPECT_TRUE(same_as_general_path(text)) << text;
   }
 }

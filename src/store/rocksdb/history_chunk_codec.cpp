@@ -95,8 +95,7 @@ ScalarValue written_value(const InstanceLayout& layout, std::string_view text) {
 
 // Whether `span` lies after `from` in `text` and is the value of member `key` (the text
 // before it is "key":).
-bool is_member_value(std::string_view text, TextSpan span, std::size_t from,
-                     std::string_view key) {
+bool is_member_value(std::string_view text, TextSpan span, std::size_t from, std::string_view key) {
   if (span.begin < from || span.end <= span.begin || span.end > text.size()) return false;
   const std::size_t head = key.size() + 3;  // "key":
   if (span.begin < head) return false;

@@ -574,7 +574,8 @@ HistorySample laid_out_sample(std::int64_t modified_at, std::string_view value_t
   layout.written = written;
   layout.number = number;
   layout.boolean = boolean;
-  if (observed_at) layout.observed_at = append_member(text, "observedAt", "\"" + quoted(*observed_at) + "\"");
+  if (observed_at)
+    layout.observed_at = append_member(text, "observedAt", "\"" + quoted(*observed_at) + "\"");
   append_member(text, "unitCode", "\"CEL\"");
   layout.created_at = append_member(text, "createdAt", created);
   layout.modified_at = append_member(text, "modifiedAt", modified);
@@ -641,8 +642,8 @@ TEST(HistoryChunkCodec, LayoutsGiveTheChunkTheSearchGives) {
           break;
       }
       std::string modified = random() % 16 == 0 ? "\"" + quoted(t + 1) + "\"" : stamp;
-      samples.push_back(laid_out_sample(t, value_text, written, number, boolean, observed,
-                                        created, modified));
+      samples.push_back(
+          laid_out_sample(t, value_text, written, number, boolean, observed, created, modified));
     }
     auto told = encode_history_chunk(samples);
     auto searched = encode_history_chunk(without_layouts(samples));
@@ -654,9 +655,9 @@ TEST(HistoryChunkCodec, LayoutsGiveTheChunkTheSearchGives) {
 
 // A layout that does not describe the text is not followed: the chunk is the searched one.
 TEST(HistoryChunkCodec, LayoutsThatDoNotFitTheTextAreIgnored) {
-  HistorySample good = laid_out_sample(kStart, "2.15E1", WrittenValue::kDouble, 21.5, false,
-                                       kStart - 5, "\"" + quoted(kStart) + "\"",
-                                       "\"" + quoted(kStart) + "\"");
+  HistorySample good =
+      laid_out_sample(kStart, "2.15E1", WrittenValue::kDouble, 21.5, false, kStart - 5,
+                      "\"" + quoted(kStart) + "\"", "\"" + quoted(kStart) + "\"");
   std::vector<HistorySample> wrong;
   wrong.push_back(good);
   wrong.back().layout.size += 1;  // another text
