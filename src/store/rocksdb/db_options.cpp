@@ -56,6 +56,7 @@ rocksdb::DBOptions make_db_options(const RocksDbOptions& options) {
 }
 
 constexpr std::size_t kValueIndexMemtableBytes = 2 << 20;
+constexpr std::uint32_t kChunkDictionaryBytes = 16 << 10;
 // An SST is marked for compaction when any window of this many entries holds this many
 // deletions.
 constexpr std::size_t kDeletionWindow = 4096;
@@ -107,6 +108,18 @@ rocksdb::ColumnFamilyOptions make_family_options(Family family, const RocksDbOpt
     cf.write_buffer_size = std::min<std::size_t>(cf.write_buffer_size, kValueIndexMemtableBytes);
     cf.table_properties_collector_factories.emplace_back(
         rocksdb::NewCompactOnDeletionCollectorFactory(kDeletionWindow, kDeletionTrigger));
+  }
+  if (family == Family::kHistoryChunks) {
+    // Neighbouring chunks repeat much (instance texts with their values cut out, column
+    // headers, statistics), but each 4 KiB block is compressed alone: a ZSTD dictionary
+    // trained per SST file on its blocks took the chunks of a 10-million-point import from
+    // 0.96 to 0.83 bytes per point after a full compaction (docs/performance.md,
+    // "Chunk compression with a dictionary"). Blocks stay 4 KiB: a query's chunk read
+    // decompresses no more than before. The bottommost level only, where chunks settle;
+    // RocksDB buffers an output file's blocks to sample them (charged to the block cache).
+    cf.bottommost_compression_opts.enabled = true;
+    cf.bottommost_compression_opts.max_dict_bytes = kChunkDictionaryBytes;
+    cf.bottommost_compression_opts.zstd_max_train_bytes = 100 * kChunkDictionaryBytes;
   }
   if (family == Family::kHistory) {
     // Raw samples only wait here until history compaction moves them into chunks
