@@ -104,112 +104,148 @@ bool is_member_value(std::string_view text, TextSpan span, std::size_t from, std
          before.substr(key.size() + 1) == "\":";
 }
 
-Split split_instance(const HistorySample& sample, InstantFormatters& formatters) {
-  Split split;
-  auto raw = [&] {
-    split.value = ScalarValue{};
-    split.residual.assign(1, '\0');
-    split.residual.push_back(kNoStyle);
-    split.residual.append(sample.instance);
-    return split;
-  };
-  if (sample.deleted) return raw();
+// The members of one instance's text taken out into columns, in text order.
+struct Cuts {
   struct Cut {
     char slot;
     std::size_t begin;
     std::size_t end;
   };
-  Cut cuts[kMaxSlots];
-  std::size_t cut_count = 0;
+  Cut cut[kMaxSlots];
+  std::size_t count = 0;
+  void add(char slot, std::size_t begin, std::size_t end) { cut[count++] = {slot, begin, end}; }
+};
+
+// Whether a member's text is exactly what the columns restore: the sample's observed_at, or
+// its modified_at (for createdAt and modifiedAt, formatted once).
+class SampleInstants {
+ public:
+  SampleInstants(const HistorySample& sample, InstantFormatters& formatters)
+      : sample_(sample), formatters_(formatters) {}
+
+  bool is_observed_at(std::string_view text) {
+    return sample_.observed_at &&
+           is_quoted_instant(text, *sample_.observed_at, formatters_.observed);
+  }
+  bool is_modified_at(std::string_view text) {
+    // The view lasts until the formatter's next format.
+    if (!modified_text_) {
+      modified_text_ = formatters_.modified.format(Instant{sample_.modified_at});
+    }
+    return text.size() == modified_text_->size() + 2 && text.front() == '"' && text.back() == '"' &&
+           text.substr(1, text.size() - 2) == *modified_text_;
+  }
+
+ private:
+  const HistorySample& sample_;
+  InstantFormatters& formatters_;
+  std::optional<std::string_view> modified_text_;
+};
+
+// The members where the writer's layout says they are: the same cuts as cut_by_search().
+// False, with nothing cut, when the layout does not hold for this text.
+bool cut_as_laid_out(const HistorySample& sample, SampleInstants& instants, Cuts& cuts,
+                     ScalarValue& value) {
   const std::string_view instance = sample.instance;
-  // For createdAt and modifiedAt, formatted once (the view lasts until the next format).
-  std::optional<std::string_view> modified_text;
-  auto is_modified_at = [&](std::string_view text) {
-    if (!modified_text) modified_text = formatters.modified.format(Instant{sample.modified_at});
-    return text.size() == modified_text->size() + 2 && text.front() == '"' && text.back() == '"' &&
-           text.substr(1, text.size() - 2) == *modified_text;
+  const InstanceLayout& layout = sample.layout;
+  if (layout.size == 0 || layout.size != instance.size() ||
+      !is_member_value(instance, layout.value, 0, "value")) {
+    return false;
+  }
+  auto text_of = [&](TextSpan span) { return instance.substr(span.begin, span.end - span.begin); };
+  cuts.add(kValueSlot, layout.value.begin, layout.value.end);
+  std::size_t from = layout.value.end;
+  struct Optional {
+    TextSpan span;
+    std::string_view key;
+    char slot;
   };
-  auto is_observed_at = [&](std::string_view text) {
-    return sample.observed_at && is_quoted_instant(text, *sample.observed_at, formatters.observed);
-  };
-  // The members where the writer's layout says they are; false (nothing cut) when the
-  // layout does not hold for this text. The same cuts as the search below would make.
-  auto cut_as_laid_out = [&] {
-    const InstanceLayout& layout = sample.layout;
-    if (layout.size == 0 || layout.size != instance.size() ||
-        !is_member_value(instance, layout.value, 0, "value")) {
+  for (const Optional& member : {Optional{layout.observed_at, "observedAt", kObservedSlot},
+                                 Optional{layout.created_at, "createdAt", kCreatedSlot},
+                                 Optional{layout.modified_at, "modifiedAt", kModifiedSlot}}) {
+    if (member.span.empty()) continue;
+    if (!is_member_value(instance, member.span, from, member.key)) {
+      cuts.count = 0;
       return false;
     }
-    auto text_of = [&](TextSpan span) {
-      return instance.substr(span.begin, span.end - span.begin);
-    };
-    cuts[cut_count++] = {kValueSlot, layout.value.begin, layout.value.end};
-    std::size_t from = layout.value.end;
-    struct Optional {
-      TextSpan span;
-      std::string_view key;
-      char slot;
-    };
-    for (const Optional& member : {Optional{layout.observed_at, "observedAt", kObservedSlot},
-                                   Optional{layout.created_at, "createdAt", kCreatedSlot},
-                                   Optional{layout.modified_at, "modifiedAt", kModifiedSlot}}) {
-      if (member.span.empty()) continue;
-      if (!is_member_value(instance, member.span, from, member.key)) {
-        cut_count = 0;
-        return false;
-      }
-      from = member.span.end;
-      std::string_view text = text_of(member.span);
-      bool matches = member.slot == kObservedSlot ? is_observed_at(text) : is_modified_at(text);
-      if (matches) cuts[cut_count++] = {member.slot, member.span.begin, member.span.end};
-    }
-    split.value = written_value(layout, text_of(layout.value));
-    return true;
-  };
-  if (!cut_as_laid_out()) {
-    if (!top_level_members(sample.instance, formatters.members)) return raw();
-    bool have_value = false;
-    bool have_observed = false;
-    bool have_modified = false;
-    bool have_created = false;
-    for (const JsonMember& member : formatters.members) {
-      std::string_view text =
-          instance.substr(member.value_begin, member.value_end - member.value_begin);
-      if (member.key == "value" && !have_value) {
-        have_value = true;
-        split.value = classify_value_text(text);
-        cuts[cut_count++] = {kValueSlot, member.value_begin, member.value_end};
-      } else if (member.key == "observedAt" && !have_observed && is_observed_at(text)) {
-        have_observed = true;
-        cuts[cut_count++] = {kObservedSlot, member.value_begin, member.value_end};
-      } else if (member.key == "modifiedAt" && !have_modified && is_modified_at(text)) {
-        have_modified = true;
-        cuts[cut_count++] = {kModifiedSlot, member.value_begin, member.value_end};
-      } else if (member.key == "createdAt" && !have_created && is_modified_at(text)) {
-        have_created = true;
-        cuts[cut_count++] = {kCreatedSlot, member.value_begin, member.value_end};
-      }
+    from = member.span.end;
+    std::string_view text = text_of(member.span);
+    bool matches = member.slot == kObservedSlot ? instants.is_observed_at(text)
+                                                : instants.is_modified_at(text);
+    if (matches) cuts.add(member.slot, member.span.begin, member.span.end);
+  }
+  value = written_value(layout, text_of(layout.value));
+  return true;
+}
+
+// The members found by reading the text: the first "value", and observedAt, createdAt and
+// modifiedAt when they hold the sample's instants. False when the text is not an object.
+bool cut_by_search(const HistorySample& sample, SampleInstants& instants,
+                   std::vector<JsonMember>& members, Cuts& cuts, ScalarValue& value) {
+  const std::string_view instance = sample.instance;
+  if (!top_level_members(instance, members)) return false;
+  bool have_value = false;
+  bool have_observed = false;
+  bool have_modified = false;
+  bool have_created = false;
+  for (const JsonMember& member : members) {
+    std::string_view text =
+        instance.substr(member.value_begin, member.value_end - member.value_begin);
+    if (member.key == "value" && !have_value) {
+      have_value = true;
+      value = classify_value_text(text);
+      cuts.add(kValueSlot, member.value_begin, member.value_end);
+    } else if (member.key == "observedAt" && !have_observed && instants.is_observed_at(text)) {
+      have_observed = true;
+      cuts.add(kObservedSlot, member.value_begin, member.value_end);
+    } else if (member.key == "modifiedAt" && !have_modified && instants.is_modified_at(text)) {
+      have_modified = true;
+      cuts.add(kModifiedSlot, member.value_begin, member.value_end);
+    } else if (member.key == "createdAt" && !have_created && instants.is_modified_at(text)) {
+      have_created = true;
+      cuts.add(kCreatedSlot, member.value_begin, member.value_end);
     }
   }
-  // The header (slots with their offsets into the text without them, then the number style)
-  // and that text, written in one go: members come in text order, so cuts are ascending.
+  return true;
+}
+
+// The header (slots with their offsets into the text without them, then the number style)
+// and that text, written in one go: cuts come in text order, so they are ascending.
+std::string residual_of(std::string_view instance, const Cuts& cuts, NumberStyle style) {
   std::size_t cut_bytes = 0;
-  for (std::size_t i = 0; i < cut_count; ++i) cut_bytes += cuts[i].end - cuts[i].begin;
-  split.residual.reserve(2 + cut_count * 4 + instance.size() - cut_bytes);
-  split.residual.push_back(static_cast<char>(cut_count));
+  for (std::size_t i = 0; i < cuts.count; ++i) cut_bytes += cuts.cut[i].end - cuts.cut[i].begin;
+  std::string residual;
+  residual.reserve(2 + cuts.count * 4 + instance.size() - cut_bytes);
+  residual.push_back(static_cast<char>(cuts.count));
   std::size_t removed = 0;
-  for (std::size_t i = 0; i < cut_count; ++i) {
-    split.residual.push_back(cuts[i].slot);
-    series::append_varint(split.residual, cuts[i].begin - removed);
-    removed += cuts[i].end - cuts[i].begin;
+  for (std::size_t i = 0; i < cuts.count; ++i) {
+    residual.push_back(cuts.cut[i].slot);
+    series::append_varint(residual, cuts.cut[i].begin - removed);
+    removed += cuts.cut[i].end - cuts.cut[i].begin;
   }
-  split.residual.push_back(static_cast<char>(split.value.style));
+  residual.push_back(static_cast<char>(style));
   std::size_t copied = 0;
-  for (std::size_t i = 0; i < cut_count; ++i) {
-    split.residual.append(instance, copied, cuts[i].begin - copied);
-    copied = cuts[i].end;
+  for (std::size_t i = 0; i < cuts.count; ++i) {
+    residual.append(instance, copied, cuts.cut[i].begin - copied);
+    copied = cuts.cut[i].end;
   }
-  split.residual.append(instance, copied);
+  residual.append(instance, copied);
+  return residual;
+}
+
+Split split_instance(const HistorySample& sample, InstantFormatters& formatters) {
+  Split split;
+  Cuts cuts;
+  SampleInstants instants(sample, formatters);
+  if (sample.deleted || (!cut_as_laid_out(sample, instants, cuts, split.value) &&
+                         !cut_by_search(sample, instants, formatters.members, cuts, split.value))) {
+    split.value = ScalarValue{};
+    split.residual.assign(1, '\0');
+    split.residual.push_back(kNoStyle);
+    split.residual.append(sample.instance);
+    return split;
+  }
+  split.residual = residual_of(sample.instance, cuts, split.value.style);
   return split;
 }
 
