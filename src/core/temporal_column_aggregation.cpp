@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <limits>
 #include <map>
 #include <optional>
 #include <span>
@@ -9,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "citytwin/common/json_member.hpp"
 #include "citytwin/common/json_parse.hpp"
 #include "citytwin/store/history_chunk_stats.hpp"
 #include "history_capture.hpp"
@@ -39,16 +41,20 @@ Status walk(const store::EntityStore& store, std::string_view tenant, std::strin
                                          filter);
 }
 
-Result<json::object> rebuild_instance(const store::HistoryColumns& batch, std::size_t index) {
-  auto sample = batch.sample(index);
-  if (!sample.ok()) return std::move(sample).error();
+Result<json::object> parse_instance(const store::HistoryColumns& batch, std::string_view text) {
   boost::system::error_code ec;
-  auto parsed = citytwin::parse_json(sample->instance, ec);
+  auto parsed = citytwin::parse_json(text, ec);
   if (ec || !parsed.is_object()) {
     return make_error(ErrorKind::kInternalError,
                       "stored history of " + batch.attribute + " is unreadable");
   }
   return std::move(parsed.as_object());
+}
+
+Result<json::object> rebuild_instance(const store::HistoryColumns& batch, std::size_t index) {
+  auto sample = batch.sample(index);
+  if (!sample.ok()) return std::move(sample).error();
+  return parse_instance(batch, sample->instance);
 }
 
 // Values of JSON-text entries (objects, arrays, escaped strings), parsed once per batch.
@@ -100,10 +106,22 @@ Result<AggregatedValue> value_at(const store::HistoryColumns& batch, std::size_t
 }
 
 // Sets the series' type from sample `index` of the batch, its newest selected one (at `time`).
+// Asked once per batch: only the "type" member's text is parsed, not the whole instance.
 Status take_type(const store::HistoryColumns& batch, std::size_t index, std::int64_t time,
                  HistoryAggregator::Series& series) {
   if (!series.wants_type(time)) return ok_status();
-  auto instance = rebuild_instance(batch, index);
+  auto sample = batch.sample(index);
+  if (!sample.ok()) return std::move(sample).error();
+  if (auto type_text = citytwin::top_level_member(sample->instance, "type")) {
+    boost::system::error_code ec;
+    auto type = citytwin::parse_json(*type_text, ec);
+    if (!ec) {
+      series.set_type(time, std::move(type));
+      return ok_status();
+    }
+  }
+  // No plain "type" member found: the whole instance decides (it may have none at all).
+  auto instance = parse_instance(batch, sample->instance);
   if (!instance.ok()) return std::move(instance).error();
   if (const auto* type = instance->if_contains("type")) series.set_type(time, *type);
   return ok_status();
@@ -118,11 +136,100 @@ struct SelectedRun {
   std::size_t newest = 0;  // the newest selected sample (ties: the last one, as the loop)
 };
 
+// The instants [low, high) a relation selects.
+struct InstantBounds {
+  std::int64_t low = std::numeric_limits<std::int64_t>::min();
+  std::int64_t high = std::numeric_limits<std::int64_t>::max();
+  bool open_above = true;  // no upper bound: `high` itself is selected too
+};
+
+InstantBounds relation_bounds(const TemporalQuery& query) {
+  InstantBounds bounds;
+  switch (query.relation) {
+    case Relation::kNone:
+      break;
+    case Relation::kBefore:
+      bounds.high = query.time_at;
+      bounds.open_above = false;
+      break;
+    case Relation::kAfter:
+      if (query.time_at == std::numeric_limits<std::int64_t>::max()) {
+        bounds.low = bounds.high;  // nothing is after the last instant
+        bounds.open_above = false;
+      } else {
+        bounds.low = query.time_at + 1;
+      }
+      break;
+    case Relation::kBetween:
+      bounds.low = query.time_at;
+      bounds.high = query.end_time_at;
+      bounds.open_above = false;
+      break;
+  }
+  return bounds;
+}
+
+// selected_run() for the common batch: no deletion, and (by observedAt) every sample with its
+// instant, so a sample is selected exactly when its instant is in the relation. Plain loops
+// over the columns, without selected_time()'s per-sample checks. nullopt: not one run.
+std::optional<SelectedRun> selected_run_plain(const store::HistoryColumns& batch,
+                                              std::span<const std::int64_t> times,
+                                              const TemporalQuery& query) {
+  const InstantBounds bounds = relation_bounds(query);
+  auto selected = [&](std::int64_t time) {
+    return time >= bounds.low && (time < bounds.high || (bounds.open_above && time == bounds.high));
+  };
+  const std::size_t size = batch.size();
+  SelectedRun run{times};
+  std::size_t i = 0;
+  while (i < size && !selected(times[i])) ++i;
+  run.first = i;
+  while (i < size && selected(times[i])) ++i;
+  run.last = i;
+  for (; i < size; ++i) {
+    if (selected(times[i])) return std::nullopt;  // a gap: not one run
+  }
+  if (run.first == run.last) {
+    run.first = run.last = 0;
+    return run;
+  }
+  const series::ChunkColumns& values = batch.values;
+  bool strings = false;
+  for (std::size_t j = run.first; j < run.last; ++j) {
+    ValueKind kind = values.kinds[j];
+    if (kind == ValueKind::kNull || kind == ValueKind::kJson) return std::nullopt;
+    strings = strings || kind == ValueKind::kString;
+  }
+  // The newest instant, then (ties: the last one, as the loop in selected_run()) where it is
+  // last: at the end already when the instants ascend, as they mostly do.
+  std::int64_t newest = times[run.first];
+  for (std::size_t j = run.first + 1; j < run.last; ++j) newest = std::max(newest, times[j]);
+  run.newest = run.last - 1;
+  while (times[run.newest] != newest) --run.newest;
+  if (strings && std::find(values.dictionary.begin(), values.dictionary.end(), kNullValue) !=
+                     values.dictionary.end()) {
+    return std::nullopt;  // the null marker is no value
+  }
+  return run;
+}
+
+bool any_flag_set(const std::vector<std::uint8_t>& flags) {
+  return std::any_of(flags.begin(), flags.end(), [](std::uint8_t flag) { return flag != 0; });
+}
+
+bool every_flag_set(const std::vector<std::uint8_t>& flags) {
+  return std::all_of(flags.begin(), flags.end(), [](std::uint8_t flag) { return flag != 0; });
+}
+
 std::optional<SelectedRun> selected_run(const store::HistoryColumns& batch,
                                         const TemporalQuery& query) {
   const series::ChunkColumns& values = batch.values;
   const bool observed = query.property == TimeProperty::kObservedAt;
   if (observed && values.times2.size() != batch.size()) return std::nullopt;
+  if (!any_flag_set(batch.deleted) && (!observed || every_flag_set(values.time2_present))) {
+    return selected_run_plain(batch, observed ? std::span(values.times2) : std::span(values.times),
+                              query);
+  }
   SelectedRun run{observed ? std::span(values.times2) : std::span(values.times)};
   bool started = false;
   bool strings = false;
