@@ -24,12 +24,16 @@ enum class Family : std::size_t {
   // (create_missing_column_families) in an older database, as kHistoryTypes.
   kHistoryChunks,
   kHistoryTypes,  // tenant|type|id -> "": types recorded in entities' histories
+  // The key of each kHistoryChunks entry -> its span (history_chunk_span.hpp), written in the
+  // same batches (plus the marker, key "", once every chunk has its span). Created in an
+  // older database as kHistoryChunks was; the open fills it.
+  kHistoryChunkSpans,
 };
 
-inline constexpr std::array<std::string_view, 12> kFamilyNames = {
-    "entities",    "entity_meta", "type_index",     "attr_index",
-    "geo",         "counts",      "tenants",        "documents",
-    "value_index", "history",     "history_chunks", "history_types",
+inline constexpr std::array<std::string_view, 13> kFamilyNames = {
+    "entities",       "entity_meta",   "type_index",          "attr_index",  "geo",
+    "counts",         "tenants",       "documents",           "value_index", "history",
+    "history_chunks", "history_types", "history_chunk_spans",
 };
 
 constexpr std::size_t index_of(Family family) {

@@ -185,8 +185,7 @@ Status fill_bulk_chunks(const HistoryFamilies& families, const BulkChunkPlan& pl
   for (const BulkChunk& chunk : plan.chunks) {
     std::string key = history_sample_key(chunk.instance_prefix, chunk.first_modified_at, sequence);
     CT_RETURN_IF_ERROR(
-        to_status(batch.Put(families.chunks, key, finish_history_chunk(chunk.prepared, sequence)),
-                  "building the batch"));
+        put_chunk(families, key, finish_history_chunk(chunk.prepared, sequence), batch));
   }
   return ok_status();
 }

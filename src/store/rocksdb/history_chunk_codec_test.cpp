@@ -1,6 +1,7 @@
 // The history chunk codec: exact round trips (decode(encode(s)) == s) for realistic,
 // adversarial and random samples, compression of a typical series, and corruption as errors.
 #include "history_chunk_codec.hpp"
+#include "history_chunk_span.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -391,6 +392,78 @@ TEST(HistoryChunkCodec, FormatOneChunksStillDecode) {
   EXPECT_EQ(summary->count, 30u);
   EXPECT_EQ(summary->max_modified_at, kStart + 29'000);
   EXPECT_FALSE(summary->stats.has_value());
+}
+
+// A chunk's span (history_chunk_span.hpp) gives back its statistics' counts and spans exactly,
+// observedAt before or after modifiedAt, with and without observedAt, and nothing else.
+TEST(HistoryChunkSpan, GivesTheChunksCountsAndSpans) {
+  std::vector<std::vector<HistorySample>> chunks = {
+      {property(kStart, 1, 4.5, kStart + 700), property(kStart + 50, 2, -2, kStart - 300),
+       property(kStart + 90, 3, "text")},
+      {property(kStart, 1, 1.0), property(kStart + 5, 2, 2.0)},
+      {property(kStart, 1, 1.0, -5'000'000'000'000'000), property(kStart + 1, 2, 2.0, kStart)},
+  };
+  chunks[1].push_back(property(kStart + 9, 3, 0));
+  chunks[1].back().deleted = true;
+  chunks[1].back().instance.clear();
+  for (std::size_t c = 0; c < chunks.size(); ++c) {
+    SCOPED_TRACE("chunk " + std::to_string(c));
+    auto encoded = encode_history_chunk(chunks[c]);
+    ASSERT_TRUE(encoded.ok()) << encoded.error().detail;
+    auto stats = peek_history_chunk(*encoded, ChunkPeek::kStatistics)->stats;
+    ASSERT_TRUE(stats.has_value());
+    auto span = encode_chunk_span(*encoded);
+    ASSERT_TRUE(span.ok());
+    EXPECT_LE(span->size(), 24u);
+    auto decoded = decode_chunk_span(*span, chunks[c].front().modified_at);
+    ASSERT_TRUE(decoded.ok()) << decoded.error().detail;
+    ASSERT_TRUE(decoded->has_value());
+    const HistoryChunkStats& got = **decoded;
+    EXPECT_EQ(got.count, stats->count);
+    EXPECT_EQ(got.deleted_count, stats->deleted_count);
+    EXPECT_EQ(got.observed_count, stats->observed_count);
+    EXPECT_EQ(got.min_modified_at, stats->min_modified_at);
+    EXPECT_EQ(got.max_modified_at, stats->max_modified_at);
+    EXPECT_EQ(got.min_observed_at, stats->min_observed_at);
+    EXPECT_EQ(got.max_observed_at, stats->max_observed_at);
+    EXPECT_FALSE(got.numbers.has_value());
+    EXPECT_TRUE(got.days.empty());
+  }
+}
+
+// A chunk without statistics (format 1) gets a span that says so: readers look at the chunk.
+// Corrupt spans are errors, never a crash.
+TEST(HistoryChunkSpan, SaysWhenItKnowsNothingAndRefusesCorruption) {
+  std::vector<HistorySample> samples{property(kStart, 1, 1.0, kStart),
+                                     property(kStart + 1, 2, 2.0)};
+  auto encoded = encode_history_chunk(samples);
+  ASSERT_TRUE(encoded.ok());
+  series::ByteReader in(std::string_view(*encoded).substr(0, encoded->size() - 4));
+  std::uint8_t version = 0;
+  std::string_view stats, rest;
+  ASSERT_TRUE(in.read_u8(version) && in.read_section(stats) && in.read_bytes(in.remaining(), rest));
+  std::string old(1, static_cast<char>(kHistoryChunkVersionWithoutStats));
+  old.append(rest);
+  series::append_u32(old, series::crc32c(old));
+  auto unknown = encode_chunk_span(old);
+  ASSERT_TRUE(unknown.ok());
+  auto decoded_unknown = decode_chunk_span(*unknown, kStart);
+  ASSERT_TRUE(decoded_unknown.ok());
+  EXPECT_FALSE(decoded_unknown->has_value());
+
+  std::string bad_chunk = *encoded;
+  bad_chunk[bad_chunk.size() / 2] ^= 0x04;
+  EXPECT_FALSE(encode_chunk_span(bad_chunk).ok());  // the checksum is verified
+
+  auto span = encode_chunk_span(*encoded);
+  ASSERT_TRUE(span.ok());
+  for (std::size_t i = 0; i < span->size(); ++i) {
+    EXPECT_FALSE(decode_chunk_span(span->substr(0, i), kStart).ok()) << "cut " << i;
+  }
+  EXPECT_FALSE(decode_chunk_span(*span + "x", kStart).ok());
+  EXPECT_FALSE(decode_chunk_span(std::string("\x02", 1), kStart).ok());  // unknown format
+  std::string more_deleted_than_samples("\x01\x02\x03\x00\x00", 5);
+  EXPECT_FALSE(decode_chunk_span(more_deleted_than_samples, kStart).ok());
 }
 
 TEST(HistoryChunkCodec, CorruptionIsAnErrorNeverACrash) {

@@ -9,6 +9,7 @@
 
 #include "citytwin/series/chunk.hpp"
 #include "history_chunk_codec.hpp"
+#include "history_chunk_span.hpp"
 #include "history_codec.hpp"
 #include "key_codec.hpp"
 #include "status_mapping.hpp"
@@ -163,6 +164,68 @@ Result<ChunkRun> open_run(
   return run;
 }
 
+// An instance's chunks, stepped through by key: through their spans when the walk reads them
+// (a chunk's bytes are then read only when asked for, so the chunks a filter skips from their
+// spans are never read), else through the chunk family itself.
+class ChunkCursor {
+ public:
+  ChunkCursor(rocksdb::Iterator& chunks, rocksdb::Iterator* spans)
+      : chunks_(chunks), keys_(spans != nullptr ? *spans : chunks), spans_(spans != nullptr) {}
+
+  bool has_spans() const { return spans_; }
+  rocksdb::Iterator& keys() { return keys_; }
+  bool in_instance(std::string_view instance_prefix) const {
+    return kv::in_instance(keys_, instance_prefix);
+  }
+  std::string_view key() const { return view(keys_.key()); }
+  std::string_view span() const { return view(keys_.value()); }  // with spans only
+  void next() { keys_.Next(); }
+  void seek(std::string_view key) { keys_.Seek(rocksdb::Slice(key.data(), key.size())); }
+  void seek_for_prev(std::string_view key) {
+    keys_.SeekForPrev(rocksdb::Slice(key.data(), key.size()));
+  }
+
+  // The bytes of the chunk under `key`, valid until the cursor moves: the current chunk's,
+  // or with spans also one the cursor has passed since.
+  Result<std::string_view> value_of(std::string_view key) {
+    // Without spans the cursor steps through the chunks themselves: only the current one.
+    if (spans_ && (!chunks_.Valid() || view(chunks_.key()) != key)) {
+      // The next chunk is usually the one asked for: a step is cheaper than a seek.
+      if (chunks_.Valid() && view(chunks_.key()) < key) chunks_.Next();
+      if (!chunks_.Valid() || view(chunks_.key()) != key) {
+        chunks_.Seek(rocksdb::Slice(key.data(), key.size()));
+      }
+    }
+    CT_RETURN_IF_ERROR(to_status(chunks_.status(), "reading history chunks"));
+    if (!chunks_.Valid() || view(chunks_.key()) != key) {
+      return corruption("history chunk span without its chunk");
+    }
+    return view(chunks_.value());
+  }
+  Result<std::string_view> value() { return value_of(key()); }
+
+  Status status() const {
+    CT_RETURN_IF_ERROR(to_status(chunks_.status(), "reading history chunks"));
+    return to_status(keys_.status(), "reading history chunk spans");
+  }
+
+ private:
+  rocksdb::Iterator& chunks_;
+  rocksdb::Iterator& keys_;
+  bool spans_ = false;
+};
+
+// Whether the next chunk of the instance after the cursor's (moved past it first) starts at
+// or after range.to: then the one passed was the last in range.
+Result<bool> last_in_range(ChunkCursor& chunks, std::string_view instance_prefix,
+                           const HistoryRange& range) {
+  chunks.next();
+  if (!chunks.in_instance(instance_prefix)) return true;
+  auto later = decode_history_point(chunks.key(), instance_prefix.size());
+  if (!later) return corruption("history chunk key");
+  return later->modified_at >= range.to;
+}
+
 // Reads one instance's samples in `range` from both iterators, which start at or before the
 // instance's first key, handing them to `sink` in key order. Chunks are decoded lazily: one
 // is opened only once the next sample to emit could come after its first sample, so a
@@ -170,26 +233,43 @@ Result<ChunkRun> open_run(
 // iterator at the chunk holding it); a chunk that still ends before it is skipped from its
 // header. Runs of chunk samples between two raw rows go to the sink together.
 // With a filter, a chunk wholly in `range` whose key span holds no raw row (none could
-// shadow one of its samples) is offered to it from its statistics before being decoded.
-Status read_instance(rocksdb::Iterator& raw, rocksdb::Iterator& chunks,
-                     std::string_view instance_prefix, const HistorySample& names,
-                     const HistoryRange& range, const HistoryChunkFilter& filter,
-                     InstanceSink& sink, bool& stopped) {
+// shadow one of its samples) is offered to it from its statistics before being decoded:
+// first from its span alone when the walk has spans (the filter skips most chunks so, and
+// their bytes are never read), then from the chunk's own statistics.
+Status read_instance(rocksdb::Iterator& raw, ChunkCursor& chunks, std::string_view instance_prefix,
+                     const HistorySample& names, const HistoryRange& range,
+                     const HistoryChunkFilter& filter, InstanceSink& sink, bool& stopped) {
   if (range.from != std::numeric_limits<std::int64_t>::min()) {
     std::string from = history_sample_key(instance_prefix, range.from, 0);
     if (in_instance(raw, instance_prefix)) raw.Seek(from);
-    if (in_instance(chunks, instance_prefix)) {
+    if (chunks.in_instance(instance_prefix)) {
       // Chunks never overlap, so every chunk before the last one starting at or before
       // range.from ends before it: start there instead of walking the instance's chunks.
-      chunks.SeekForPrev(from);
-      if (!in_instance(chunks, instance_prefix)) {
-        chunks.Seek(rocksdb::Slice(instance_prefix.data(), instance_prefix.size()));
-      }
+      chunks.seek_for_prev(from);
+      if (!chunks.in_instance(instance_prefix)) chunks.seek(instance_prefix);
     }
   }
   std::deque<ChunkRun> pending;  // decoded chunk samples in range, in key order
   bool chunks_left = true;
-  std::string offered_bytes;  // an offered chunk's value, kept while the iterator looks ahead
+  std::string offered_key;    // an offered chunk's key, kept while the cursor looks ahead
+  std::string offered_bytes;  // its value, when the cursor's look ahead would lose it
+  // Whether a chunk wholly in range, starting at `first`, with `stats`, is offered.
+  auto offered = [&](const std::optional<HistoryPoint>& raw_point, const HistoryChunkStats& stats) {
+    return stats.min_modified_at >= range.from && stats.max_modified_at < range.to &&
+           (!raw_point || raw_point->modified_at > stats.max_modified_at);
+  };
+  // Offers a chunk to the filter with its own statistics (`bytes`' checksum verified by the
+  // peek that read them) and decodes it unless the filter skips it.
+  auto offer_chunk = [&](std::string_view bytes, HistoryChunkStats& stats, bool last) -> Status {
+    stats.attribute = names.attribute;
+    stats.dataset_id = names.dataset_id;
+    stats.last_in_range = last;
+    if (filter(stats) == ChunkUse::kSkip) return ok_status();
+    auto run = open_run(bytes, range, DecodedHistoryChunk::Checksum::kVerified);
+    if (!run.ok()) return std::move(run).error();
+    if (run->begin < run->end) add_run(pending, std::move(*run));
+    return ok_status();
+  };
   for (;;) {
     if (stopped) return ok_status();
     std::optional<HistoryPoint> raw_point;
@@ -203,44 +283,52 @@ Status read_instance(rocksdb::Iterator& raw, rocksdb::Iterator& chunks,
       next = pending.front().front();
     }
     std::optional<HistoryPoint> next_chunk;  // the first sample of the next unopened chunk
-    if (chunks_left && in_instance(chunks, instance_prefix)) {
-      auto first = decode_history_point(view(chunks.key()), instance_prefix.size());
+    if (chunks_left && chunks.in_instance(instance_prefix)) {
+      auto first = decode_history_point(chunks.key(), instance_prefix.size());
       if (!first) return corruption("history chunk key");
       if (first->modified_at >= range.to) {
         chunks_left = false;  // chunks sort by their first sample: the rest are later still
       } else if (!next || *first <= *next) {
-        auto summary = peek_history_chunk(view(chunks.value()),
-                                          filter ? ChunkPeek::kStatistics : ChunkPeek::kHeader);
-        if (!summary.ok()) return std::move(summary).error();
-        bool offered = filter && summary->stats && summary->min_modified_at >= range.from &&
-                       summary->max_modified_at < range.to &&
-                       (!raw_point || raw_point->modified_at > summary->max_modified_at);
-        if (offered) {
-          summary->stats->attribute = names.attribute;
-          summary->stats->dataset_id = names.dataset_id;
-          // Whether a later chunk of the instance starts in range: the value is kept first,
-          // as the iterator moves on to look.
-          offered_bytes.assign(view(chunks.value()));
-          chunks.Next();
-          summary->stats->last_in_range = true;
-          if (in_instance(chunks, instance_prefix)) {
-            auto later = decode_history_point(view(chunks.key()), instance_prefix.size());
-            if (!later) return corruption("history chunk key");
-            summary->stats->last_in_range = later->modified_at >= range.to;
+        if (filter && chunks.has_spans()) {
+          auto span = decode_chunk_span(chunks.span(), first->modified_at);
+          if (!span.ok()) return std::move(span).error();
+          if (*span && offered(raw_point, **span)) {
+            HistoryChunkStats& coarse = **span;
+            coarse.attribute = names.attribute;
+            coarse.dataset_id = names.dataset_id;
+            offered_key.assign(chunks.key());
+            auto last = last_in_range(chunks, instance_prefix, range);
+            if (!last.ok()) return std::move(last).error();
+            coarse.last_in_range = *last;
+            if (filter(coarse) == ChunkUse::kSkip) continue;
+            // Not skipped from the span alone: offered again with the chunk's statistics.
+            auto bytes = chunks.value_of(offered_key);
+            if (!bytes.ok()) return std::move(bytes).error();
+            auto summary = peek_history_chunk(*bytes, ChunkPeek::kStatistics);
+            if (!summary.ok()) return std::move(summary).error();
+            if (!summary->stats) return corruption("history chunk span of a chunk without one");
+            CT_RETURN_IF_ERROR(offer_chunk(*bytes, *summary->stats, *last));
+            continue;
           }
-          if (filter(*summary->stats) == ChunkUse::kSkip) continue;
-          // The peek verified these bytes' checksum (statistics are read only under it).
-          auto run = open_run(offered_bytes, range, DecodedHistoryChunk::Checksum::kVerified);
-          if (!run.ok()) return std::move(run).error();
-          if (run->begin < run->end) add_run(pending, std::move(*run));
+        }
+        auto bytes = chunks.value();
+        if (!bytes.ok()) return std::move(bytes).error();
+        auto summary =
+            peek_history_chunk(*bytes, filter ? ChunkPeek::kStatistics : ChunkPeek::kHeader);
+        if (!summary.ok()) return std::move(summary).error();
+        if (filter && summary->stats && offered(raw_point, *summary->stats)) {
+          offered_bytes.assign(*bytes);  // the look ahead moves off the chunk
+          auto last = last_in_range(chunks, instance_prefix, range);
+          if (!last.ok()) return std::move(last).error();
+          CT_RETURN_IF_ERROR(offer_chunk(offered_bytes, *summary->stats, *last));
           continue;
         }
         if (summary->max_modified_at >= range.from) {
-          auto run = open_run(view(chunks.value()), range);
+          auto run = open_run(*bytes, range);
           if (!run.ok()) return std::move(run).error();
           if (run->begin < run->end) add_run(pending, std::move(*run));
         }
-        chunks.Next();
+        chunks.next();
         continue;
       } else {
         next_chunk = *first;
@@ -291,23 +379,29 @@ Status walk_history(const HistoryFamilies& families, std::string_view entity_pre
   read.snapshot = snapshot.snapshot();
   read.iterate_upper_bound = &end_slice;
   std::unique_ptr<rocksdb::Iterator> raw(families.db->NewIterator(read, families.raw));
-  std::unique_ptr<rocksdb::Iterator> chunks(families.db->NewIterator(read, families.chunks));
+  std::unique_ptr<rocksdb::Iterator> chunk_values(families.db->NewIterator(read, families.chunks));
+  // Spans only serve a filter: without one every chunk in range is decoded anyway.
+  std::unique_ptr<rocksdb::Iterator> spans;
+  if (filter && families.spans != nullptr) {
+    spans.reset(families.db->NewIterator(read, families.spans));
+  }
+  ChunkCursor chunks(*chunk_values, spans.get());
   raw->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
-  chunks->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+  chunks.seek(prefix);
   bool stopped = false;
   while (!stopped) {
-    auto at = instance_at(*raw, *chunks, entity_prefix);
+    auto at = instance_at(*raw, chunks.keys(), entity_prefix);
     if (!at.ok()) return std::move(at).error();
     if (!*at) break;
     const std::string& instance = (*at)->prefix;
     CT_RETURN_IF_ERROR(
-        read_instance(*raw, *chunks, instance, (*at)->names, range, filter, sink, stopped));
+        read_instance(*raw, chunks, instance, (*at)->names, range, filter, sink, stopped));
     std::string next = prefix_successor(instance);
     if (in_instance(*raw, instance)) raw->Seek(next);
-    if (in_instance(*chunks, instance)) chunks->Seek(next);
+    if (chunks.in_instance(instance)) chunks.seek(next);
   }
   CT_RETURN_IF_ERROR(to_status(raw->status(), "reading history"));
-  return to_status(chunks->status(), "reading history chunks");
+  return chunks.status();
 }
 
 }  // namespace
@@ -368,7 +462,7 @@ Result<std::optional<ChunkToExplode>> find_chunk_holding(const HistoryFamilies& 
 
 Status fill_explode(const HistoryFamilies& families, std::string_view instance_prefix,
                     const ChunkToExplode& chunk, rocksdb::WriteBatch& batch) {
-  CT_RETURN_IF_ERROR(to_status(batch.Delete(families.chunks, chunk.key), "building the batch"));
+  CT_RETURN_IF_ERROR(delete_chunk(families, chunk.key, batch));
   for (const HistorySample& sample : chunk.samples) {
     CT_RETURN_IF_ERROR(to_status(
         batch.Put(families.raw,
@@ -445,8 +539,7 @@ Status fill_trim(const HistoryFamilies& families, const InstanceTrim& trim, std:
   std::string end = history_sample_key(trim.instance_prefix, cutoff, 0);
   CT_RETURN_IF_ERROR(
       to_status(batch.DeleteRange(families.raw, trim.instance_prefix, end), "building the batch"));
-  CT_RETURN_IF_ERROR(to_status(batch.DeleteRange(families.chunks, trim.instance_prefix, end),
-                               "building the batch"));
+  CT_RETURN_IF_ERROR(delete_chunk_range(families, trim.instance_prefix, end, batch));
   // The straddling chunk's key is before the cutoff, so the range took it: its newer
   // samples come back as raw rows.
   if (trim.straddling) {
@@ -566,12 +659,71 @@ Status fill_compaction(const HistoryFamilies& families, const InstanceCompaction
                                  "building the batch"));
   }
   for (const std::string& key : compaction.chunk_keys) {
-    CT_RETURN_IF_ERROR(to_status(batch.Delete(families.chunks, key), "building the batch"));
+    CT_RETURN_IF_ERROR(delete_chunk(families, key, batch));
   }
   for (const auto& [key, value] : compaction.chunks) {
-    CT_RETURN_IF_ERROR(to_status(batch.Put(families.chunks, key, value), "building the batch"));
+    CT_RETURN_IF_ERROR(put_chunk(families, key, value, batch));
   }
   return ok_status();
+}
+
+Status put_chunk(const HistoryFamilies& families, std::string_view key, std::string_view value,
+                 rocksdb::WriteBatch& batch) {
+  auto span = encode_chunk_span(value);
+  if (!span.ok()) return std::move(span).error();
+  CT_RETURN_IF_ERROR(to_status(batch.Put(families.chunks, key, value), "building the batch"));
+  return to_status(batch.Put(families.spans, key, *span), "building the batch");
+}
+
+Status delete_chunk(const HistoryFamilies& families, std::string_view key,
+                    rocksdb::WriteBatch& batch) {
+  CT_RETURN_IF_ERROR(to_status(batch.Delete(families.chunks, key), "building the batch"));
+  return to_status(batch.Delete(families.spans, key), "building the batch");
+}
+
+Status delete_chunk_range(const HistoryFamilies& families, std::string_view begin,
+                          std::string_view end, rocksdb::WriteBatch& batch) {
+  CT_RETURN_IF_ERROR(
+      to_status(batch.DeleteRange(families.chunks, begin, end), "building the batch"));
+  return to_status(batch.DeleteRange(families.spans, begin, end), "building the batch");
+}
+
+namespace {
+
+// Marks the spans family complete: every chunk has its span. No history key is empty.
+constexpr std::string_view kSpansCompleteKey = "";
+// Spans written per batch while filling them for an older database.
+constexpr std::size_t kSpansPerBatch = 4096;
+
+}  // namespace
+
+Status fill_missing_chunk_spans(const HistoryFamilies& families,
+                                const rocksdb::WriteOptions& write_options) {
+  std::string marker;
+  rocksdb::Status found =
+      families.db->Get(rocksdb::ReadOptions(), families.spans, kSpansCompleteKey, &marker);
+  if (found.ok()) return ok_status();
+  if (!found.IsNotFound()) return to_status(found, "reading the chunk span marker");
+  // Spans are put again for every chunk (an interrupted fill repeats from the start); the
+  // marker goes last, in its own write.
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it(
+      families.db->NewIterator(rocksdb::ReadOptions(), families.chunks));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto span = encode_chunk_span(view(it->value()));
+    if (!span.ok()) return std::move(span).error();
+    CT_RETURN_IF_ERROR(
+        to_status(batch.Put(families.spans, it->key(), *span), "building the chunk spans"));
+    if (static_cast<std::size_t>(batch.Count()) >= kSpansPerBatch) {
+      CT_RETURN_IF_ERROR(
+          to_status(families.db->Write(write_options, &batch), "writing chunk spans"));
+      batch.Clear();
+    }
+  }
+  CT_RETURN_IF_ERROR(to_status(it->status(), "reading history chunks"));
+  CT_RETURN_IF_ERROR(
+      to_status(batch.Put(families.spans, kSpansCompleteKey, "1"), "building the chunk spans"));
+  return to_status(families.db->Write(write_options, &batch), "writing chunk spans");
 }
 
 }  // namespace citytwin::store::kv

@@ -31,7 +31,22 @@ struct HistoryFamilies {
   rocksdb::DB* db = nullptr;
   rocksdb::ColumnFamilyHandle* raw = nullptr;
   rocksdb::ColumnFamilyHandle* chunks = nullptr;
+  rocksdb::ColumnFamilyHandle* spans = nullptr;  // every chunk's span (history_chunk_span.hpp)
 };
+
+// Puts chunk `value` under `key` with its span, into `batch`.
+Status put_chunk(const HistoryFamilies& families, std::string_view key, std::string_view value,
+                 rocksdb::WriteBatch& batch);
+// Deletes the chunk under `key` and its span.
+Status delete_chunk(const HistoryFamilies& families, std::string_view key,
+                    rocksdb::WriteBatch& batch);
+// Deletes the chunks in [begin, end) and their spans.
+Status delete_chunk_range(const HistoryFamilies& families, std::string_view begin,
+                          std::string_view end, rocksdb::WriteBatch& batch);
+// Gives every chunk its span unless the marker says that was done (a database written before
+// spans existed), then sets the marker. At open, before any reader or writer.
+Status fill_missing_chunk_spans(const HistoryFamilies& families,
+                                const rocksdb::WriteOptions& write_options);
 
 // The samples under `prefix` (an entity's or an attribute's history prefix, which starts
 // with `entity_prefix`) in `range`, in key order, at most `limit`: raw rows and chunk samples

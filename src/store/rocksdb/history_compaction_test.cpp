@@ -15,17 +15,20 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
 #include "citytwin/common/instant.hpp"
+#include "citytwin/store/history_chunk_stats.hpp"
 #include "citytwin/store/history_columns_builder.hpp"
 #include "citytwin/store/instance_text.hpp"
 #include "citytwin/store/memory_store.hpp"
 #include "citytwin/store/rocksdb_store.hpp"
 #include "column_families.hpp"
 #include "db_options.hpp"
+#include "history_chunk_span.hpp"
 #include "history_codec.hpp"
 #include "store_test_support.hpp"
 
@@ -268,6 +271,71 @@ HistorySample find_sample(const EntityStore& in, const HistorySample& like) {
   return like;
 }
 
+// Every chunk of a closed database has its span, and every span its chunk (spans are written
+// in the same batches as chunks), and the marker says so.
+void expect_spans_mirror_chunks(const std::string& path) {
+  read_closed(path, [&](rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+    std::unique_ptr<rocksdb::Iterator> chunks(
+        db.NewIterator(rocksdb::ReadOptions(), handles[kv::index_of(kv::Family::kHistoryChunks)]));
+    std::unique_ptr<rocksdb::Iterator> spans(db.NewIterator(
+        rocksdb::ReadOptions(), handles[kv::index_of(kv::Family::kHistoryChunkSpans)]));
+    spans->SeekToFirst();
+    ASSERT_TRUE(spans->Valid());
+    EXPECT_EQ(spans->key().ToString(), "");  // the marker
+    spans->Next();
+    std::size_t count = 0;
+    for (chunks->SeekToFirst(); chunks->Valid(); chunks->Next(), spans->Next(), ++count) {
+      ASSERT_TRUE(spans->Valid()) << "chunk " << count << " has no span";
+      ASSERT_EQ(spans->key().ToString(), chunks->key().ToString()) << "chunk " << count;
+      auto expected = kv::encode_chunk_span(chunks->value().ToString());
+      ASSERT_TRUE(expected.ok());
+      EXPECT_EQ(spans->value().ToString(), *expected) << "chunk " << count;
+    }
+    EXPECT_FALSE(spans->Valid()) << "a span without its chunk";
+    EXPECT_GT(count, 0u);
+  });
+}
+
+// A sample as a window check compares it: attribute, dataset, modifiedAt, observedAt.
+using WindowSample = std::tuple<std::string, std::string, std::int64_t, std::int64_t>;
+
+// The samples of urn:r observed in [from, to), through a summarized walk whose filter skips
+// every chunk holding none (from its span or from its statistics): the same as the oracle's.
+void expect_window_walk(const EntityStore& store, const EntityStore& oracle, std::int64_t from,
+                        std::int64_t to) {
+  std::vector<WindowSample> walked;
+  auto visit = [&](const HistoryColumns& batch) {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      std::int64_t observed = batch.values.times2[i];
+      if (batch.deleted[i] != 0 || batch.values.time2_present[i] == 0 || observed < from ||
+          observed >= to) {
+        continue;
+      }
+      walked.emplace_back(batch.attribute, batch.dataset_id, batch.values.times[i], observed);
+    }
+    return true;
+  };
+  auto filter = [&](const HistoryChunkStats& chunk) {
+    bool none =
+        chunk.observed_count == 0 || chunk.max_observed_at < from || chunk.min_observed_at >= to;
+    return none ? ChunkUse::kSkip : ChunkUse::kDecode;
+  };
+  Status walk = visit_history_summarized(store, "t", "urn:r", "", HistoryRange{}, visit, filter);
+  ASSERT_TRUE(walk.ok()) << walk.error().detail;
+  std::vector<WindowSample> expected;
+  for (const HistorySample& sample : read(oracle, "urn:r")) {
+    if (sample.deleted || !sample.observed_at || *sample.observed_at < from ||
+        *sample.observed_at >= to) {
+      continue;
+    }
+    expected.emplace_back(sample.attribute, sample.dataset_id, sample.modified_at,
+                          *sample.observed_at);
+  }
+  std::sort(walked.begin(), walked.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(walked, expected) << "window [" << from << ", " << to << ")";
+}
+
 TEST(HistoryCompaction, MatchesTheMemoryStoreThroughRandomEditsAndCompactions) {
   testing::TempDir dir;
   auto store = open(compacting_options(dir.path(), 8, 3));
@@ -344,7 +412,10 @@ TEST(HistoryCompaction, MatchesTheMemoryStoreThroughRandomEditsAndCompactions) {
                 without_sequences(read(*oracle, "urn:r", attribute, range, limit)))
           << "step " << step;
     }
+    expect_window_walk(*store, *oracle, from, range.to);
   }
+  store.reset();
+  expect_spans_mirror_chunks(dir.path());
 }
 
 // Retention erases exactly the samples older than the cutoff, in raw rows, in whole chunks and
@@ -900,12 +971,51 @@ TEST(HistoryBulkChunks, MatchesTheMemoryStoreThroughRandomBulkAppendsAndEdits) {
     ASSERT_EQ(without_sequences(read(*store, "urn:r", kTemperature, range, limit)),
               without_sequences(read(*oracle, "urn:r", kTemperature, range, limit)))
         << "step " << step;
+    expect_window_walk(*store, *oracle, from, range.to);
   }
   std::vector<HistorySample> before = read(*store, "urn:r");
   store.reset();
+  expect_spans_mirror_chunks(dir.path());
   store = open(options);
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(read(*store, "urn:r"), before);
+}
+
+// A database written before chunk spans existed (no span family) gets a span for every chunk
+// at its first open, and summarized walks skip chunks from them.
+TEST(HistoryCompaction, DatabasesWithoutChunkSpansGetThemAtOpen) {
+  testing::TempDir dir;
+  RocksDbOptions options = compacting_options(dir.path(), 8, 3);
+  auto oracle = make_memory_store();
+  {
+    auto store = open(options);
+    ASSERT_NE(store, nullptr);
+    for (int part = 0; part < 3; ++part) {
+      Change change = Change::history_only("urn:r");
+      for (int i = 0; i < 40; ++i) {
+        change.history.push_back(temperature("", kStart + (part * 40 + i) * kMinute, i));
+      }
+      apply_both(*store, *oracle, change);
+      ASSERT_TRUE(store->compact_history().ok());
+    }
+  }
+  {
+    kv::DbConfig config = kv::make_db_config(options);
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(config.db, dir.path(), config.families, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->DropColumnFamily(handles[kv::index_of(kv::Family::kHistoryChunkSpans)]).ok());
+    for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  {
+    auto store = open(options);
+    ASSERT_NE(store, nullptr);
+    expect_window_walk(*store, *oracle, kStart + 50 * kMinute, kStart + 70 * kMinute);
+    expect_window_walk(*store, *oracle, kStart - kMinute, kStart + 200 * kMinute);
+  }
+  expect_spans_mirror_chunks(dir.path());
+  EXPECT_EQ(key_counts(dir.path())["history_chunks"], 15u);
 }
 
 }  // namespace

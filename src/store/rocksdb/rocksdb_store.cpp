@@ -139,6 +139,7 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
   Status load() {
     CT_RETURN_IF_ERROR(load_tenants());
     CT_RETURN_IF_ERROR(migrate_value_index());
+    CT_RETURN_IF_ERROR(kv::fill_missing_chunk_spans(history_families(), write_options_));
     return load_spatial_index();
   }
 
@@ -764,13 +765,14 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
       if (erase.dataset_id) kv::append_history_dataset(prefix, *erase.dataset_id);
       std::string end = kv::prefix_successor(prefix);
       status = batch.DeleteRange(family(Family::kHistory), prefix, end);
-      if (status.ok()) status = batch.DeleteRange(family(Family::kHistoryChunks), prefix, end);
+      if (status.ok()) return kv::delete_chunk_range(history_families(), prefix, end, batch);
     }
     return kv::to_status(status, "building the write batch");
   }
 
   kv::HistoryFamilies history_families() const {
-    return kv::HistoryFamilies{db_.get(), family(Family::kHistory), family(Family::kHistoryChunks)};
+    return kv::HistoryFamilies{db_.get(), family(Family::kHistory), family(Family::kHistoryChunks),
+                               family(Family::kHistoryChunkSpans)};
   }
 
   // The erasures of samples older than a cutoff (retention) in `changes`, per instance with

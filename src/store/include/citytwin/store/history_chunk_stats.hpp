@@ -44,6 +44,9 @@ struct HistoryChunkStats {
 // shadows) before it is decoded: kDecode hands its samples to the visitor as usual; kSkip
 // leaves them out, because the reader has everything it needs from the statistics (or
 // nothing in the chunk concerns it).
+// A store may ask first from less (the RocksDB store from a chunk's span: `numbers` unset,
+// `days` empty) and, on kDecode, again with the chunk's full statistics. So a kSkip must be
+// right for the statistics given, and a kDecode must leave no trace.
 enum class ChunkUse { kDecode, kSkip };
 using HistoryChunkFilter = std::function<ChunkUse(const HistoryChunkStats&)>;
 
