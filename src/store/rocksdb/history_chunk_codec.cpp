@@ -673,12 +673,27 @@ Result<DecodedHistoryChunk> DecodedHistoryChunk::open(std::string_view bytes, Ch
   return out;
 }
 
+DecodedHistoryChunk::DecodedHistoryChunk(DecodedHistoryChunk&& other) noexcept
+    : columns_(std::move(other.columns_)),
+      sequences_(std::move(other.sequences_)),
+      deleted_(std::move(other.deleted_)),
+      residual_bytes_(std::move(other.residual_bytes_)) {
+  other.residuals_.reset();
+}
+
+DecodedHistoryChunk& DecodedHistoryChunk::operator=(DecodedHistoryChunk&& other) noexcept {
+  columns_ = std::move(other.columns_);
+  sequences_ = std::move(other.sequences_);
+  deleted_ = std::move(other.deleted_);
+  residual_bytes_ = std::move(other.residual_bytes_);
+  residuals_.reset();
+  other.residuals_.reset();
+  return *this;
+}
+
 Status DecodedHistoryChunk::load_residuals() const {
-  const std::size_t count = columns_.size();
-  auto residuals = series::decode_text_column(residual_bytes_, count);
+  auto residuals = series::TextColumnView::open(residual_bytes_, columns_.size());
   if (!residuals.ok()) return std::move(residuals).error();
-  // decode_text_column checked every index against the dictionary.
-  if (residuals->indices.size() != count) return corrupt("bad residual count");
   residuals_ = std::move(*residuals);
   return ok_status();
 }
@@ -700,8 +715,9 @@ Result<HistorySample> DecodedHistoryChunk::sample(std::size_t index) const {
   sample.observed_at = observed_at(index);
   sample.sequence = sequence(index);
   sample.deleted = deleted(index);
-  const std::string& residual = residuals_->dictionary[residuals_->indices[index]];
-  CT_RETURN_IF_ERROR(restore_instance(residual, columns_, index, sample));
+  auto residual = residuals_->at(index);
+  if (!residual.ok()) return std::move(residual).error();
+  CT_RETURN_IF_ERROR(restore_instance(*residual, columns_, index, sample));
   return sample;
 }
 

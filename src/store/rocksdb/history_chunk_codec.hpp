@@ -91,6 +91,13 @@ class DecodedHistoryChunk : public HistorySampleSource {
   static Result<DecodedHistoryChunk> open(std::string_view bytes,
                                           Checksum checksum = Checksum::kVerify);
 
+  DecodedHistoryChunk() = default;
+  // A move leaves the residual texts to be opened again: they view the moved bytes.
+  DecodedHistoryChunk(DecodedHistoryChunk&& other) noexcept;
+  DecodedHistoryChunk& operator=(DecodedHistoryChunk&& other) noexcept;
+  DecodedHistoryChunk(const DecodedHistoryChunk&) = delete;
+  DecodedHistoryChunk& operator=(const DecodedHistoryChunk&) = delete;
+
   std::size_t size() const { return columns_.size(); }
   // times = modified_at, times2/time2_present = observed_at, and the value columns hold each
   // instance's "value" member (instance_text.hpp's classification); kNull for a deletion or
@@ -109,8 +116,9 @@ class DecodedHistoryChunk : public HistorySampleSource {
   Result<HistorySample> sample(std::size_t index) const override;
 
  private:
-  // Decodes the residual texts on the first sample() (most readers never rebuild one, and a
-  // lastN or an aggregation rebuilds one or two): the checksum already covered their bytes.
+  // Opens the residual texts on the first sample() (most readers never rebuild one, and a
+  // lastN or an aggregation rebuilds one or two, so each is read where it lies): the checksum
+  // already covered their bytes.
   Status load_residuals() const;
 
   series::ChunkColumns columns_;
@@ -118,7 +126,8 @@ class DecodedHistoryChunk : public HistorySampleSource {
   std::string deleted_;  // bitmap, empty when no sample is a deletion
   std::string residual_bytes_;
   // Not thread-safe, like the walks that hold a decoded chunk: one reader at a time.
-  mutable std::optional<series::TextColumn> residuals_;
+  // Views into residual_bytes_: opened only once the chunk has its final address.
+  mutable std::optional<series::TextColumnView> residuals_;
 };
 
 // Rebuilds the samples, filling attribute and dataset_id from the arguments. Corrupt bytes
