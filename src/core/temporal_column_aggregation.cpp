@@ -136,75 +136,64 @@ struct SelectedRun {
   std::size_t newest = 0;  // the newest selected sample (ties: the last one, as the loop)
 };
 
-// The instants [low, high) a relation selects.
+// The instants [low, high] a relation selects (none when low > high).
 struct InstantBounds {
   std::int64_t low = std::numeric_limits<std::int64_t>::min();
   std::int64_t high = std::numeric_limits<std::int64_t>::max();
-  bool open_above = true;  // no upper bound: `high` itself is selected too
 };
 
 InstantBounds relation_bounds(const TemporalQuery& query) {
-  InstantBounds bounds;
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  constexpr InstantBounds kNothing{kMax, kMin};
   switch (query.relation) {
     case Relation::kNone:
-      break;
+      return {};
     case Relation::kBefore:
-      bounds.high = query.time_at;
-      bounds.open_above = false;
-      break;
+      return query.time_at == kMin ? kNothing : InstantBounds{kMin, query.time_at - 1};
     case Relation::kAfter:
-      if (query.time_at == std::numeric_limits<std::int64_t>::max()) {
-        bounds.low = bounds.high;  // nothing is after the last instant
-        bounds.open_above = false;
-      } else {
-        bounds.low = query.time_at + 1;
-      }
-      break;
+      return query.time_at == kMax ? kNothing : InstantBounds{query.time_at + 1, kMax};
     case Relation::kBetween:
-      bounds.low = query.time_at;
-      bounds.high = query.end_time_at;
-      bounds.open_above = false;
-      break;
+      return query.end_time_at == kMin ? kNothing
+                                       : InstantBounds{query.time_at, query.end_time_at - 1};
   }
-  return bounds;
+  return kNothing;
 }
 
 // selected_run() for the common batch: no deletion, and (by observedAt) every sample with its
-// instant, so a sample is selected exactly when its instant is in the relation. Plain loops
-// over the columns, without selected_time()'s per-sample checks. nullopt: not one run.
+// instant, so a sample is selected exactly when its instant is in the relation. One pass
+// without branches on the data, instead of selected_time()'s per-sample checks.
+// nullopt: not one run.
 std::optional<SelectedRun> selected_run_plain(const store::HistoryColumns& batch,
                                               std::span<const std::int64_t> times,
                                               const TemporalQuery& query) {
   const InstantBounds bounds = relation_bounds(query);
-  auto selected = [&](std::int64_t time) {
-    return time >= bounds.low && (time < bounds.high || (bounds.open_above && time == bounds.high));
-  };
-  const std::size_t size = batch.size();
-  SelectedRun run{times};
-  std::size_t i = 0;
-  while (i < size && !selected(times[i])) ++i;
-  run.first = i;
-  while (i < size && selected(times[i])) ++i;
-  run.last = i;
-  for (; i < size; ++i) {
-    if (selected(times[i])) return std::nullopt;  // a gap: not one run
-  }
-  if (run.first == run.last) {
-    run.first = run.last = 0;
-    return run;
-  }
   const series::ChunkColumns& values = batch.values;
+  const std::size_t size = batch.size();
+  std::size_t count = 0;
+  std::size_t first = size;
+  std::size_t last = 0;
+  std::int64_t newest = std::numeric_limits<std::int64_t>::min();
+  bool unusable = false;  // a selected sample the columns do not hold as a value
   bool strings = false;
-  for (std::size_t j = run.first; j < run.last; ++j) {
-    ValueKind kind = values.kinds[j];
-    if (kind == ValueKind::kNull || kind == ValueKind::kJson) return std::nullopt;
-    strings = strings || kind == ValueKind::kString;
+  for (std::size_t j = 0; j < size; ++j) {
+    const std::int64_t time = times[j];
+    const bool selected = (time >= bounds.low) & (time <= bounds.high);
+    const ValueKind kind = values.kinds[j];
+    count += selected;
+    first = selected && first == size ? j : first;
+    last = selected ? j + 1 : last;
+    newest = selected ? std::max(newest, time) : newest;
+    unusable |= selected & ((kind == ValueKind::kNull) | (kind == ValueKind::kJson));
+    strings |= selected & (kind == ValueKind::kString);
   }
-  // The newest instant, then (ties: the last one, as the loop in selected_run()) where it is
-  // last: at the end already when the instants ascend, as they mostly do.
-  std::int64_t newest = times[run.first];
-  for (std::size_t j = run.first + 1; j < run.last; ++j) newest = std::max(newest, times[j]);
-  run.newest = run.last - 1;
+  SelectedRun run{times};
+  if (count == 0) return run;
+  if (count != last - first || unusable) return std::nullopt;  // a gap, or not plain values
+  run.first = first;
+  run.last = last;
+  // Ties: the last one, as the loop in selected_run(); at the end when the instants ascend.
+  run.newest = last - 1;
   while (times[run.newest] != newest) --run.newest;
   if (strings && std::find(values.dictionary.begin(), values.dictionary.end(), kNullValue) !=
                      values.dictionary.end()) {
@@ -213,12 +202,17 @@ std::optional<SelectedRun> selected_run_plain(const store::HistoryColumns& batch
   return run;
 }
 
+// Whether any flag is set / every flag is: whole passes (no early exit) that vectorize.
 bool any_flag_set(const std::vector<std::uint8_t>& flags) {
-  return std::any_of(flags.begin(), flags.end(), [](std::uint8_t flag) { return flag != 0; });
+  std::uint8_t any = 0;
+  for (std::uint8_t flag : flags) any |= flag;
+  return any != 0;
 }
 
 bool every_flag_set(const std::vector<std::uint8_t>& flags) {
-  return std::all_of(flags.begin(), flags.end(), [](std::uint8_t flag) { return flag != 0; });
+  std::uint8_t every = 1;
+  for (std::uint8_t flag : flags) every &= static_cast<std::uint8_t>(flag != 0);
+  return every != 0;
 }
 
 std::optional<SelectedRun> selected_run(const store::HistoryColumns& batch,
