@@ -32,13 +32,12 @@ bool wanted_attribute(std::string_view attribute, const TemporalQuery& query) {
   return query.attrs.empty() || query.attrs.contains(attribute);
 }
 
-Status walk(const store::EntityStore& store, std::string_view tenant, std::string_view id,
+Status walk(store::SummarizedHistoryReader& reader, std::string_view tenant, std::string_view id,
             const TemporalQuery& query, const store::HistoryColumnsVisitor& visit,
             const store::HistoryChunkFilter& filter) {
   std::string_view attribute;  // one attribute: read only its part of the history
   if (query.attrs.size() == 1) attribute = *query.attrs.begin();
-  return store::visit_history_summarized(store, tenant, id, attribute, history_range(query), visit,
-                                         filter);
+  return reader.visit(tenant, id, attribute, history_range(query), visit, filter);
 }
 
 Result<json::object> parse_instance(const store::HistoryColumns& batch, std::string_view text) {
@@ -281,9 +280,9 @@ Status aggregate_batch(const store::HistoryColumns& batch, const TemporalQuery& 
 
 // The oldest and newest selected instants over every wanted attribute. A chunk whose
 // samples the query selects all (or none) is answered from its statistics.
-Status find_range(const store::EntityStore& store, std::string_view tenant, std::string_view id,
-                  const TemporalQuery& query, std::optional<std::int64_t>& oldest,
-                  std::optional<std::int64_t>& newest) {
+Status find_range(store::SummarizedHistoryReader& reader, std::string_view tenant,
+                  std::string_view id, const TemporalQuery& query,
+                  std::optional<std::int64_t>& oldest, std::optional<std::int64_t>& newest) {
   auto include = [&](std::int64_t from, std::int64_t to) {
     oldest = std::min(oldest.value_or(from), from);
     newest = std::max(newest.value_or(to), to);
@@ -304,7 +303,7 @@ Status find_range(const store::EntityStore& store, std::string_view tenant, std:
     include(span->oldest, span->newest);
     return store::ChunkUse::kSkip;
   };
-  return walk(store, tenant, id, query, visit, filter);
+  return walk(reader, tenant, id, query, visit, filter);
 }
 
 // The summaries that add a wholly selected all-number chunk (`span`: its selected instants)
@@ -386,10 +385,18 @@ bool aggregates_from_columns(const TemporalQuery& query) {
 Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
                                                std::string_view tenant, std::string_view id,
                                                const TemporalQuery& query) {
+  auto reader = store::summarized_history_reader(store);
+  return aggregate_from_columns(store, *reader, tenant, id, query);
+}
+
+Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
+                                               store::SummarizedHistoryReader& reader,
+                                               std::string_view tenant, std::string_view id,
+                                               const TemporalQuery& query) {
   std::optional<std::int64_t> oldest;
   std::optional<std::int64_t> newest;
   if (query.relation != Relation::kBetween) {
-    CT_RETURN_IF_ERROR(find_range(store, tenant, id, query, oldest, newest));
+    CT_RETURN_IF_ERROR(find_range(reader, tenant, id, query, oldest, newest));
   }
   auto plan = aggregation_plan(oldest, newest, query);
   if (!plan) return std::move(plan).error();
@@ -425,7 +432,7 @@ Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
     failure = aggregate_batch(batch, query, aggregator);
     return failure.ok();
   };
-  CT_RETURN_IF_ERROR(walk(store, tenant, id, query, visit, filter));
+  CT_RETURN_IF_ERROR(walk(reader, tenant, id, query, visit, filter));
   CT_RETURN_IF_ERROR(failure);
   CT_RETURN_IF_ERROR(resolve_types(store, tenant, id, query, deferred, aggregator));
   return aggregator.finish();

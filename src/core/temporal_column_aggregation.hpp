@@ -7,6 +7,7 @@
 #include "citytwin/core/aggregated_attrs.hpp"
 #include "citytwin/core/temporal_query.hpp"
 #include "citytwin/store/entity_store.hpp"
+#include "citytwin/store/history_chunk_stats.hpp"
 
 namespace citytwin::core {
 
@@ -24,6 +25,11 @@ bool aggregates_from_columns(const TemporalQuery& query);
 // selection. Walks the history once for a `between` query, twice otherwise (the first walk
 // finds the range the periods are laid over).
 Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
+                                               std::string_view tenant, std::string_view id,
+                                               const TemporalQuery& query);
+// The same, the main walk through `reader` (one of a page's entities after another).
+Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
+                                               store::SummarizedHistoryReader& reader,
                                                std::string_view tenant, std::string_view id,
                                                const TemporalQuery& query);
 

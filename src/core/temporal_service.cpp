@@ -33,6 +33,10 @@ constexpr std::size_t kMaxTypeSamples = 10'000;
 // Entities of a page per query thread at least: fewer are not worth waking a worker for.
 constexpr std::size_t kEntitiesPerThread = 16;
 
+// Entities of a page aggregated one after another with one history reader: its snapshot and
+// iterators are made once for them.
+constexpr std::size_t kEntitiesPerReader = 8;
+
 // work(i) for every entity i of a page, on the query workers when there are some.
 void for_each_entity(QueryWorkers* workers, std::size_t count,
                      const std::function<void(std::size_t)>& work) {
@@ -41,6 +45,17 @@ void for_each_entity(QueryWorkers* workers, std::size_t count,
     return;
   }
   workers->for_each_index(count, kEntitiesPerThread, work);
+}
+
+// work(b) for every block b of kEntitiesPerReader entities, as for_each_entity() shares out
+// entities.
+void for_each_block(QueryWorkers* workers, std::size_t blocks,
+                    const std::function<void(std::size_t)>& work) {
+  if (workers == nullptr) {
+    for (std::size_t b = 0; b < blocks; ++b) work(b);
+    return;
+  }
+  workers->for_each_index(blocks, kEntitiesPerThread / kEntitiesPerReader, work);
 }
 
 std::optional<std::int64_t> instant_member(const boost::json::object& object,
@@ -395,9 +410,15 @@ Result<TemporalPage> TemporalService::aggregate_page(std::string_view tenant,
   }
   // Entities are aggregated in parallel (each one's work is independent) and answered in
   // page order; the first failure in that order is the answer, as it would be one by one.
+  // A block of entities goes to one thread, whose walks share one history reader.
   std::vector<std::optional<Result<std::optional<AggregatedEntity>>>> answers(ids.size());
-  for_each_entity(workers_.get(), ids.size(), [&](std::size_t i) {
-    answers[i].emplace(aggregate_entity(tenant, ids[i], query));
+  const std::size_t blocks = (ids.size() + kEntitiesPerReader - 1) / kEntitiesPerReader;
+  for_each_block(workers_.get(), blocks, [&](std::size_t block) {
+    auto reader = store::summarized_history_reader(store_);
+    const std::size_t end = std::min(ids.size(), (block + 1) * kEntitiesPerReader);
+    for (std::size_t i = block * kEntitiesPerReader; i < end; ++i) {
+      answers[i].emplace(aggregate_entity(tenant, ids[i], query, *reader));
+    }
   });
   TemporalPage page;
   page.entities.reserve(ids.size());
@@ -413,7 +434,8 @@ Result<TemporalPage> TemporalService::aggregate_page(std::string_view tenant,
 
 // One entity of aggregate_page(): nullopt when it has no types or the reader may not see it.
 Result<std::optional<TemporalService::AggregatedEntity>> TemporalService::aggregate_entity(
-    std::string_view tenant, std::string_view id, const TemporalQuery& query) const {
+    std::string_view tenant, std::string_view id, const TemporalQuery& query,
+    store::SummarizedHistoryReader& reader) const {
   using Answer = std::optional<AggregatedEntity>;
   auto types = types_of(tenant, id);
   if (!types) return std::move(types).error();
@@ -424,7 +446,7 @@ Result<std::optional<TemporalService::AggregatedEntity>> TemporalService::aggreg
   if (rollups_ != nullptr) rolled_up = rollups_->aggregate(tenant, id, **types, query);
   if (!rolled_up) return std::move(rolled_up).error();
   auto attrs = *rolled_up ? Result<AggregatedAttrs>(std::move(**rolled_up))
-                          : aggregate_from_columns(store_, tenant, id, query);
+                          : aggregate_from_columns(store_, reader, tenant, id, query);
   if (!attrs) return std::move(attrs).error();
   if (query.restriction) redact_aggregated(*query.restriction, **types, *attrs);
   return Answer(AggregatedEntity{boost::json::object{{form::kId, id},

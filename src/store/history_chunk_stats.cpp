@@ -12,4 +12,29 @@ Status visit_history_summarized(const EntityStore& store, std::string_view tenan
   return store.visit_history_columns(tenant, entity, attribute, range, visit);
 }
 
+namespace {
+
+// A store without a summarized walk: each visit is its plain columns walk.
+class PlainHistoryReader final : public SummarizedHistoryReader {
+ public:
+  explicit PlainHistoryReader(const EntityStore& store) : store_(store) {}
+  Status visit(std::string_view tenant, std::string_view entity, std::string_view attribute,
+               const HistoryRange& range, const HistoryColumnsVisitor& visit,
+               const HistoryChunkFilter& filter) override {
+    return visit_history_summarized(store_, tenant, entity, attribute, range, visit, filter);
+  }
+
+ private:
+  const EntityStore& store_;
+};
+
+}  // namespace
+
+std::unique_ptr<SummarizedHistoryReader> summarized_history_reader(const EntityStore& store) {
+  if (const auto* summarized = dynamic_cast<const SummarizedHistory*>(&store)) {
+    return summarized->summarized_reader();
+  }
+  return std::make_unique<PlainHistoryReader>(store);
+}
+
 }  // namespace citytwin::store

@@ -42,13 +42,17 @@ struct InstanceAt {
 };
 Result<std::optional<InstanceAt>> instance_at(const rocksdb::Iterator& raw,
                                               const rocksdb::Iterator& chunks,
-                                              std::string_view entity_prefix) {
-  if (!raw.Valid() && !chunks.Valid()) return std::optional<InstanceAt>();
-  std::string_view raw_key = raw.Valid() ? view(raw.key()) : std::string_view();
-  std::string_view chunk_key = chunks.Valid() ? view(chunks.key()) : std::string_view();
-  std::string_view key = !raw.Valid()                             ? chunk_key
-                         : !chunks.Valid() || raw_key < chunk_key ? raw_key
-                                                                  : chunk_key;
+                                              std::string_view entity_prefix,
+                                              std::string_view prefix) {
+  // Iterators without an upper bound may stand past the walk's prefix: exhausted for it.
+  const bool raw_in = in_instance(raw, prefix);
+  const bool chunks_in = in_instance(chunks, prefix);
+  if (!raw_in && !chunks_in) return std::optional<InstanceAt>();
+  std::string_view raw_key = raw_in ? view(raw.key()) : std::string_view();
+  std::string_view chunk_key = chunks_in ? view(chunks.key()) : std::string_view();
+  std::string_view key = !raw_in                             ? chunk_key
+                         : !chunks_in || raw_key < chunk_key ? raw_key
+                                                             : chunk_key;
   auto suffix = decode_history_suffix(key.substr(entity_prefix.size()));
   if (!suffix) return corruption("history key");
   InstanceAt at;
@@ -367,7 +371,32 @@ Status read_instance(rocksdb::Iterator& raw, ChunkCursor& chunks, std::string_vi
   }
 }
 
-// Walks every instance under `prefix`, handing each one's samples to `sink`.
+// Walks every instance under `prefix` with the iterators given (of one snapshot, positioned
+// anywhere), handing each one's samples to `sink`. `spans`: the chunk spans, for a filter.
+Status walk_instances(rocksdb::Iterator& raw, rocksdb::Iterator& chunk_values,
+                      rocksdb::Iterator* spans, std::string_view entity_prefix,
+                      std::string_view prefix, const HistoryRange& range,
+                      const HistoryChunkFilter& filter, InstanceSink& sink) {
+  ChunkCursor chunks(chunk_values, spans);
+  raw.Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+  chunks.seek(prefix);
+  bool stopped = false;
+  while (!stopped) {
+    auto at = instance_at(raw, chunks.keys(), entity_prefix, prefix);
+    if (!at.ok()) return std::move(at).error();
+    if (!*at) break;
+    const std::string& instance = (*at)->prefix;
+    CT_RETURN_IF_ERROR(
+        read_instance(raw, chunks, instance, (*at)->names, range, filter, sink, stopped));
+    std::string next = prefix_successor(instance);
+    if (in_instance(raw, instance)) raw.Seek(next);
+    if (chunks.in_instance(instance)) chunks.seek(next);
+  }
+  CT_RETURN_IF_ERROR(to_status(raw.status(), "reading history"));
+  return chunks.status();
+}
+
+// walk_instances() with iterators of its own, bounded by the prefix.
 Status walk_history(const HistoryFamilies& families, std::string_view entity_prefix,
                     std::string_view prefix, const HistoryRange& range,
                     const HistoryChunkFilter& filter, InstanceSink& sink) {
@@ -379,29 +408,13 @@ Status walk_history(const HistoryFamilies& families, std::string_view entity_pre
   read.snapshot = snapshot.snapshot();
   read.iterate_upper_bound = &end_slice;
   std::unique_ptr<rocksdb::Iterator> raw(families.db->NewIterator(read, families.raw));
-  std::unique_ptr<rocksdb::Iterator> chunk_values(families.db->NewIterator(read, families.chunks));
+  std::unique_ptr<rocksdb::Iterator> chunks(families.db->NewIterator(read, families.chunks));
   // Spans only serve a filter: without one every chunk in range is decoded anyway.
   std::unique_ptr<rocksdb::Iterator> spans;
   if (filter && families.spans != nullptr) {
     spans.reset(families.db->NewIterator(read, families.spans));
   }
-  ChunkCursor chunks(*chunk_values, spans.get());
-  raw->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
-  chunks.seek(prefix);
-  bool stopped = false;
-  while (!stopped) {
-    auto at = instance_at(*raw, chunks.keys(), entity_prefix);
-    if (!at.ok()) return std::move(at).error();
-    if (!*at) break;
-    const std::string& instance = (*at)->prefix;
-    CT_RETURN_IF_ERROR(
-        read_instance(*raw, chunks, instance, (*at)->names, range, filter, sink, stopped));
-    std::string next = prefix_successor(instance);
-    if (in_instance(*raw, instance)) raw->Seek(next);
-    if (chunks.in_instance(instance)) chunks.seek(next);
-  }
-  CT_RETURN_IF_ERROR(to_status(raw->status(), "reading history"));
-  return chunks.status();
+  return walk_instances(*raw, *chunks, spans.get(), entity_prefix, prefix, range, filter, sink);
 }
 
 }  // namespace
@@ -433,6 +446,40 @@ Status visit_history_columns(const HistoryFamilies& families, std::string_view e
   HistoryColumnsBuilder builder(visit);
   ColumnsSink sink(builder);
   CT_RETURN_IF_ERROR(walk_history(families, entity_prefix, prefix, range, filter, sink));
+  builder.flush();
+  return ok_status();
+}
+
+HistoryWalkIterators::HistoryWalkIterators(const HistoryFamilies& families)
+    : families_(families), snapshot_(families.db) {
+  read_.snapshot = snapshot_.snapshot();
+}
+
+rocksdb::Iterator& HistoryWalkIterators::make(std::unique_ptr<rocksdb::Iterator>& slot,
+                                              rocksdb::ColumnFamilyHandle* family) {
+  if (!slot) slot.reset(families_.db->NewIterator(read_, family));
+  return *slot;
+}
+
+rocksdb::Iterator& HistoryWalkIterators::raw() {
+  return make(raw_, families_.raw);
+}
+rocksdb::Iterator& HistoryWalkIterators::chunks() {
+  return make(chunks_, families_.chunks);
+}
+rocksdb::Iterator& HistoryWalkIterators::spans() {
+  return make(spans_, families_.spans);
+}
+
+Status visit_history_columns(HistoryWalkIterators& iterators, std::string_view entity_prefix,
+                             std::string_view prefix, const HistoryRange& range,
+                             const HistoryColumnsVisitor& visit, const HistoryChunkFilter& filter) {
+  if (range.from >= range.to) return ok_status();
+  HistoryColumnsBuilder builder(visit);
+  ColumnsSink sink(builder);
+  rocksdb::Iterator* spans = filter && iterators.has_spans() ? &iterators.spans() : nullptr;
+  CT_RETURN_IF_ERROR(walk_instances(iterators.raw(), iterators.chunks(), spans, entity_prefix,
+                                    prefix, range, filter, sink));
   builder.flush();
   return ok_status();
 }
@@ -517,7 +564,7 @@ Result<std::vector<InstanceTrim>> plan_trims(const HistoryFamilies& families,
   for (;;) {
     raw->Seek(next);
     chunks->Seek(next);
-    auto at = instance_at(*raw, *chunks, entity_prefix);
+    auto at = instance_at(*raw, *chunks, entity_prefix, prefix);
     if (!at.ok()) return std::move(at).error();
     if (!*at) break;
     std::string instance = std::move((*at)->prefix);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include <rocksdb/db.h>
+#include <rocksdb/snapshot.h>
 #include <rocksdb/write_batch.h>
 
 #include "citytwin/common/result.hpp"
@@ -72,6 +74,36 @@ Status visit_history_columns(const HistoryFamilies& families, std::string_view e
                              std::string_view prefix, const HistoryRange& range,
                              const HistoryColumnsVisitor& visit,
                              const HistoryChunkFilter& filter = nullptr);
+
+// The iterators of many walks from one snapshot (SummarizedHistoryReader), made on first use
+// and kept: they have no upper bound, each walk stops at its own prefix. One thread at a time.
+class HistoryWalkIterators {
+ public:
+  explicit HistoryWalkIterators(const HistoryFamilies& families);
+  HistoryWalkIterators(const HistoryWalkIterators&) = delete;
+  HistoryWalkIterators& operator=(const HistoryWalkIterators&) = delete;
+
+  rocksdb::Iterator& raw();
+  rocksdb::Iterator& chunks();
+  rocksdb::Iterator& spans();
+  bool has_spans() const { return families_.spans != nullptr; }
+
+ private:
+  rocksdb::Iterator& make(std::unique_ptr<rocksdb::Iterator>& slot,
+                          rocksdb::ColumnFamilyHandle* family);
+
+  HistoryFamilies families_;
+  rocksdb::ManagedSnapshot snapshot_;
+  rocksdb::ReadOptions read_;
+  std::unique_ptr<rocksdb::Iterator> raw_;
+  std::unique_ptr<rocksdb::Iterator> chunks_;
+  std::unique_ptr<rocksdb::Iterator> spans_;
+};
+
+// visit_history_columns() with the iterators of `iterators`.
+Status visit_history_columns(HistoryWalkIterators& iterators, std::string_view entity_prefix,
+                             std::string_view prefix, const HistoryRange& range,
+                             const HistoryColumnsVisitor& visit, const HistoryChunkFilter& filter);
 
 // A chunk to be turned back into raw rows (an edit of one of its samples).
 struct ChunkToExplode {

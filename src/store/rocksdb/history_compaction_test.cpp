@@ -981,6 +981,72 @@ TEST(HistoryBulkChunks, MatchesTheMemoryStoreThroughRandomBulkAppendsAndEdits) {
   EXPECT_EQ(read(*store, "urn:r"), before);
 }
 
+// What a columns walk hands over, sample by sample (attribute, dataset, modifiedAt, value).
+using WalkedSample = std::tuple<std::string, std::string, std::int64_t, double>;
+std::vector<WalkedSample> walked(const std::function<Status(const HistoryColumnsVisitor&)>& walk) {
+  std::vector<WalkedSample> samples;
+  Status status = walk([&](const HistoryColumns& batch) {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      samples.emplace_back(batch.attribute, batch.dataset_id, batch.values.times[i],
+                           batch.values.numbers[i]);
+    }
+    return true;
+  });
+  EXPECT_TRUE(status.ok()) << status.error().detail;
+  return samples;
+}
+
+// A summarized reader walks entity after entity (in any order, neighbours in key order, one
+// without history, whole entities and single attributes, ranges) exactly as separate walks do,
+// though its iterators have no upper bound and move on from one walk to the next.
+TEST(HistoryCompaction, OneReaderWalksManyEntitiesAsSeparateWalksDo) {
+  testing::TempDir dir;
+  auto store = open(compacting_options(dir.path(), 8, 3));
+  ASSERT_NE(store, nullptr);
+  const std::vector<std::string> entities = {"urn:a", "urn:a:b", "urn:ab", "urn:b", "urn:c"};
+  for (std::size_t e = 0; e < entities.size(); ++e) {
+    std::vector<HistorySample> samples;
+    for (int i = 0; i < 30; ++i) {
+      std::int64_t at = kStart + (i * 7 + static_cast<int>(e)) * kMinute;
+      samples.push_back(i % 3 == 0 ? state(at, std::to_string(i))
+                                   : temperature(i % 4 == 0 ? "urn:d" : "", at, i));
+    }
+    append(*store, entities[e], samples);
+    if (e % 2 == 0) {
+      ASSERT_TRUE(store->compact_history().ok());
+    }
+  }
+  auto reader = summarized_history_reader(*store);
+  std::mt19937_64 random(7);
+  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(random() % n); };
+  const std::vector<std::string> names = {"urn:a", "urn:a:b", "urn:ab",
+                                          "urn:b", "urn:c",   "urn:none"};
+  for (int round = 0; round < 200; ++round) {
+    const std::string& entity = names[pick(names.size())];
+    std::string attribute = pick(3) == 0 ? "" : pick(2) == 0 ? kTemperature : kState;
+    HistoryRange range;
+    const bool whole = pick(2) == 0;
+    if (!whole) {
+      range.from = kStart + static_cast<std::int64_t>(pick(200)) * kMinute;
+      range.to = range.from + static_cast<std::int64_t>(pick(100)) * kMinute;
+    }
+    bool skip_some = pick(2) == 0;
+    auto filter = [&](const HistoryChunkStats& chunk) {
+      return skip_some && chunk.min_modified_at % 2 == 0 ? ChunkUse::kSkip : ChunkUse::kDecode;
+    };
+    auto expected = walked([&](const HistoryColumnsVisitor& visit) {
+      return visit_history_summarized(*store, "t", entity, attribute, range, visit, filter);
+    });
+    auto got = walked([&](const HistoryColumnsVisitor& visit) {
+      return reader->visit("t", entity, attribute, range, visit, filter);
+    });
+    ASSERT_EQ(got, expected) << "round " << round << " " << entity << " " << attribute;
+    if (entity != "urn:none" && attribute.empty() && whole && !skip_some) {
+      EXPECT_EQ(got.size(), 30u);
+    }
+  }
+}
+
 // A database written before chunk spans existed (no span family) gets a span for every chunk
 // at its first open, and summarized walks skip chunks from them.
 TEST(HistoryCompaction, DatabasesWithoutChunkSpansGetThemAtOpen) {

@@ -102,6 +102,24 @@ Error corruption(std::string what) {
   return make_error(ErrorKind::kInternalError, "storage: corrupt " + std::move(what));
 }
 
+// Summarized walks of many entities from one snapshot, with the same iterators.
+class SummarizedReader final : public SummarizedHistoryReader {
+ public:
+  explicit SummarizedReader(const kv::HistoryFamilies& families) : iterators_(families) {}
+
+  Status visit(std::string_view tenant, std::string_view entity, std::string_view attribute,
+               const HistoryRange& range, const HistoryColumnsVisitor& visit,
+               const HistoryChunkFilter& filter) override {
+    std::string entity_prefix = kv::history_entity_prefix(tenant, entity);
+    std::string prefix = entity_prefix;
+    if (!attribute.empty()) kv::append_history_attribute(prefix, attribute);
+    return kv::visit_history_columns(iterators_, entity_prefix, prefix, range, visit, filter);
+  }
+
+ private:
+  kv::HistoryWalkIterators iterators_;
+};
+
 class RocksDbStore final : public EntityStore, public SummarizedHistory {
  public:
   RocksDbStore(const RocksDbOptions& options, std::unique_ptr<rocksdb::DB> db,
@@ -320,6 +338,10 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
     if (!attribute.empty()) kv::append_history_attribute(prefix, attribute);
     return kv::visit_history_columns(history_families(), entity_prefix, prefix, range, visit,
                                      filter);
+  }
+
+  std::unique_ptr<SummarizedHistoryReader> summarized_reader() const override {
+    return std::make_unique<SummarizedReader>(history_families());
   }
 
   Status compact_history() override {

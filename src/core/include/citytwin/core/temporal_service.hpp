@@ -19,6 +19,7 @@
 #include "citytwin/core/temporal_query.hpp"
 #include "citytwin/model/temporal_instance_parser.hpp"
 #include "citytwin/store/entity_store.hpp"
+#include "citytwin/store/history_chunk_stats.hpp"
 
 namespace citytwin::core {
 
@@ -133,9 +134,9 @@ class TemporalService {
     boost::json::object head;  // id, type, empty attrs
     AggregatedAttrs attrs;
   };
-  Result<std::optional<AggregatedEntity>> aggregate_entity(std::string_view tenant,
-                                                           std::string_view id,
-                                                           const TemporalQuery& query) const;
+  Result<std::optional<AggregatedEntity>> aggregate_entity(
+      std::string_view tenant, std::string_view id, const TemporalQuery& query,
+      store::SummarizedHistoryReader& reader) const;
   Result<TemporalPage> aggregate_page(std::string_view tenant, const std::vector<std::string>& ids,
                                       const TemporalQuery& query) const;
   Result<QueryResult> match_one_type(std::string_view tenant, const EntityQuery& query,

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -50,6 +51,18 @@ struct HistoryChunkStats {
 enum class ChunkUse { kDecode, kSkip };
 using HistoryChunkFilter = std::function<ChunkUse(const HistoryChunkStats&)>;
 
+// Summarized walks (visit_history_summarized) of many entities' histories one after another,
+// on one thread, from one snapshot of the store taken when the reader is made, with the same
+// iterators: for a page of entities aggregated alike. Making a walk's snapshot and iterators
+// was about a fifth of a walk that found nothing to read.
+class SummarizedHistoryReader {
+ public:
+  virtual ~SummarizedHistoryReader() = default;
+  virtual Status visit(std::string_view tenant, std::string_view entity, std::string_view attribute,
+                       const HistoryRange& range, const HistoryColumnsVisitor& visit,
+                       const HistoryChunkFilter& filter) = 0;
+};
+
 // What a store that keeps compressed chunks with statistics offers besides EntityStore
 // (the RocksDB store): visit_history_columns() where `filter` is first asked about each
 // chunk and may leave it undecoded.
@@ -60,6 +73,7 @@ class SummarizedHistory {
                                           std::string_view attribute, const HistoryRange& range,
                                           const HistoryColumnsVisitor& visit,
                                           const HistoryChunkFilter& filter) const = 0;
+  virtual std::unique_ptr<SummarizedHistoryReader> summarized_reader() const = 0;
 };
 
 // The store's summarized walk when it has one, else its plain visit_history_columns() (the
@@ -68,5 +82,7 @@ Status visit_history_summarized(const EntityStore& store, std::string_view tenan
                                 std::string_view entity, std::string_view attribute,
                                 const HistoryRange& range, const HistoryColumnsVisitor& visit,
                                 const HistoryChunkFilter& filter);
+// The store's reader when it has one, else one that calls visit_history_summarized().
+std::unique_ptr<SummarizedHistoryReader> summarized_history_reader(const EntityStore& store);
 
 }  // namespace citytwin::store
