@@ -385,7 +385,7 @@ bool aggregates_from_columns(const TemporalQuery& query) {
 Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
                                                std::string_view tenant, std::string_view id,
                                                const TemporalQuery& query) {
-  auto reader = store::summarized_history_reader(store);
+  auto reader = store::summarized_history_reader(store, tenant, id);
   return aggregate_from_columns(store, *reader, tenant, id, query);
 }
 

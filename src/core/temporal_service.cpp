@@ -414,9 +414,11 @@ Result<TemporalPage> TemporalService::aggregate_page(std::string_view tenant,
   std::vector<std::optional<Result<std::optional<AggregatedEntity>>>> answers(ids.size());
   const std::size_t blocks = (ids.size() + kEntitiesPerReader - 1) / kEntitiesPerReader;
   for_each_block(workers_.get(), blocks, [&](std::size_t block) {
-    auto reader = store::summarized_history_reader(store_);
-    const std::size_t end = std::min(ids.size(), (block + 1) * kEntitiesPerReader);
-    for (std::size_t i = block * kEntitiesPerReader; i < end; ++i) {
+    const std::size_t begin = block * kEntitiesPerReader;
+    const std::size_t end = std::min(ids.size(), begin + kEntitiesPerReader);
+    auto reader = store::summarized_history_reader(
+        store_, tenant, *std::max_element(ids.begin() + begin, ids.begin() + end));
+    for (std::size_t i = begin; i < end; ++i) {
       answers[i].emplace(aggregate_entity(tenant, ids[i], query, *reader));
     }
   });

@@ -30,9 +30,11 @@ class PlainHistoryReader final : public SummarizedHistoryReader {
 
 }  // namespace
 
-std::unique_ptr<SummarizedHistoryReader> summarized_history_reader(const EntityStore& store) {
+std::unique_ptr<SummarizedHistoryReader> summarized_history_reader(const EntityStore& store,
+                                                                   std::string_view tenant,
+                                                                   std::string_view last_entity) {
   if (const auto* summarized = dynamic_cast<const SummarizedHistory*>(&store)) {
-    return summarized->summarized_reader();
+    return summarized->summarized_reader(tenant, last_entity);
   }
   return std::make_unique<PlainHistoryReader>(store);
 }

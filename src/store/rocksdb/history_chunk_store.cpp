@@ -450,9 +450,13 @@ Status visit_history_columns(const HistoryFamilies& families, std::string_view e
   return ok_status();
 }
 
-HistoryWalkIterators::HistoryWalkIterators(const HistoryFamilies& families)
-    : families_(families), snapshot_(families.db) {
+HistoryWalkIterators::HistoryWalkIterators(const HistoryFamilies& families, std::string upper_bound)
+    : families_(families),
+      snapshot_(families.db),
+      upper_bound_(std::move(upper_bound)),
+      upper_bound_slice_(upper_bound_) {
   read_.snapshot = snapshot_.snapshot();
+  read_.iterate_upper_bound = &upper_bound_slice_;
 }
 
 rocksdb::Iterator& HistoryWalkIterators::make(std::unique_ptr<rocksdb::Iterator>& slot,

@@ -76,10 +76,12 @@ Status visit_history_columns(const HistoryFamilies& families, std::string_view e
                              const HistoryChunkFilter& filter = nullptr);
 
 // The iterators of many walks from one snapshot (SummarizedHistoryReader), made on first use
-// and kept: they have no upper bound, each walk stops at its own prefix. One thread at a time.
+// and kept, all bounded by `upper_bound` (keys of the walks' prefixes lie below it); each walk
+// stops at its own prefix. One thread at a time.
 class HistoryWalkIterators {
  public:
-  explicit HistoryWalkIterators(const HistoryFamilies& families);
+  HistoryWalkIterators(const HistoryFamilies& families, std::string upper_bound);
+  const std::string& upper_bound() const { return upper_bound_; }
   HistoryWalkIterators(const HistoryWalkIterators&) = delete;
   HistoryWalkIterators& operator=(const HistoryWalkIterators&) = delete;
 
@@ -94,6 +96,8 @@ class HistoryWalkIterators {
 
   HistoryFamilies families_;
   rocksdb::ManagedSnapshot snapshot_;
+  std::string upper_bound_;
+  rocksdb::Slice upper_bound_slice_;
   rocksdb::ReadOptions read_;
   std::unique_ptr<rocksdb::Iterator> raw_;
   std::unique_ptr<rocksdb::Iterator> chunks_;

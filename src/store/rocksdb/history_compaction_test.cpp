@@ -997,8 +997,8 @@ std::vector<WalkedSample> walked(const std::function<Status(const HistoryColumns
 }
 
 // A summarized reader walks entity after entity (in any order, neighbours in key order, one
-// without history, whole entities and single attributes, ranges) exactly as separate walks do,
-// though its iterators have no upper bound and move on from one walk to the next.
+// without history, whole entities and single attributes, ranges, entities past the last one
+// it was made for) exactly as separate walks do, its iterators moving on from walk to walk.
 TEST(HistoryCompaction, OneReaderWalksManyEntitiesAsSeparateWalksDo) {
   testing::TempDir dir;
   auto store = open(compacting_options(dir.path(), 8, 3));
@@ -1016,7 +1016,7 @@ TEST(HistoryCompaction, OneReaderWalksManyEntitiesAsSeparateWalksDo) {
       ASSERT_TRUE(store->compact_history().ok());
     }
   }
-  auto reader = summarized_history_reader(*store);
+  auto reader = summarized_history_reader(*store, "t", "urn:b");  // urn:c and urn:none past it
   std::mt19937_64 random(7);
   auto pick = [&](std::size_t n) { return static_cast<std::size_t>(random() % n); };
   const std::vector<std::string> names = {"urn:a", "urn:a:b", "urn:ab",

@@ -102,10 +102,15 @@ Error corruption(std::string what) {
   return make_error(ErrorKind::kInternalError, "storage: corrupt " + std::move(what));
 }
 
-// Summarized walks of many entities from one snapshot, with the same iterators.
+// Summarized walks of many entities from one snapshot, with the same iterators, bounded by
+// the history of the last entity the reader was made for.
 class SummarizedReader final : public SummarizedHistoryReader {
  public:
-  explicit SummarizedReader(const kv::HistoryFamilies& families) : iterators_(families) {}
+  SummarizedReader(const kv::HistoryFamilies& families, std::string_view tenant,
+                   std::string_view last_entity)
+      : families_(families),
+        iterators_(families, kv::prefix_successor(kv::history_entity_prefix(tenant, last_entity))) {
+  }
 
   Status visit(std::string_view tenant, std::string_view entity, std::string_view attribute,
                const HistoryRange& range, const HistoryColumnsVisitor& visit,
@@ -113,10 +118,14 @@ class SummarizedReader final : public SummarizedHistoryReader {
     std::string entity_prefix = kv::history_entity_prefix(tenant, entity);
     std::string prefix = entity_prefix;
     if (!attribute.empty()) kv::append_history_attribute(prefix, attribute);
+    if (prefix >= iterators_.upper_bound()) {  // past the reader's entities: a walk of its own
+      return kv::visit_history_columns(families_, entity_prefix, prefix, range, visit, filter);
+    }
     return kv::visit_history_columns(iterators_, entity_prefix, prefix, range, visit, filter);
   }
 
  private:
+  kv::HistoryFamilies families_;
   kv::HistoryWalkIterators iterators_;
 };
 
@@ -340,8 +349,9 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
                                      filter);
   }
 
-  std::unique_ptr<SummarizedHistoryReader> summarized_reader() const override {
-    return std::make_unique<SummarizedReader>(history_families());
+  std::unique_ptr<SummarizedHistoryReader> summarized_reader(
+      std::string_view tenant, std::string_view last_entity) const override {
+    return std::make_unique<SummarizedReader>(history_families(), tenant, last_entity);
   }
 
   Status compact_history() override {
