@@ -10,7 +10,7 @@
 
 // Values of the `history_chunk_spans` column family (docs/storage.md, "Chunk spans"): for
 // every chunk of `history_chunks`, under the same key, what a walk needs to pass the chunk by
-// without reading it: its sample counts and its modifiedAt and observedAt spans, about 10
+// without reading it: its sample counts and its modifiedAt and observedAt spans, about 20
 // bytes. A walk by observedAt (every aggregation over a time window) must otherwise look at
 // each chunk of an instance, because chunks sort by modifiedAt: a day's window in a year of
 // imported history meant reading every chunk's statistics. The entry is written, replaced and

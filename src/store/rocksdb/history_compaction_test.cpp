@@ -117,6 +117,20 @@ void read_closed(const std::string& path, Read read) {
   for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
 }
 
+// Opens a closed database with RocksDB directly, writable, and hands its families to `edit`.
+template <typename Edit>
+void edit_closed(const RocksDbOptions& options, Edit edit) {
+  kv::DbConfig config = kv::make_db_config(options);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status status =
+      rocksdb::DB::Open(config.db, options.path, config.families, &handles, &raw);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  std::unique_ptr<rocksdb::DB> db(raw);
+  edit(*db, handles);
+  for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+}
+
 // Keys per family of a closed database.
 std::map<std::string, std::size_t> key_counts(const std::string& path) {
   std::map<std::string, std::size_t> counts;
@@ -763,23 +777,18 @@ TEST(HistoryCompaction, ACorruptChunkIsAnErrorNotACrash) {
     append(*store, "urn:c", samples);
     ASSERT_TRUE(store->compact_history().ok());
   }
-  {
-    kv::DbConfig config = kv::make_db_config(options);
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(config.db, dir.path(), config.families, &handles, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    auto* chunks = handles[kv::index_of(kv::Family::kHistoryChunks)];
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), chunks));
-    it->SeekToFirst();
-    ASSERT_TRUE(it->Valid());
-    std::string key = it->key().ToString();
-    std::string value = it->value().ToString();
-    value[value.size() / 2] = static_cast<char>(value[value.size() / 2] ^ 0x10);
-    it.reset();
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), chunks, key, value).ok());
-    for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
-  }
+  edit_closed(
+      options, [](rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+        auto* chunks = handles[kv::index_of(kv::Family::kHistoryChunks)];
+        std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), chunks));
+        it->SeekToFirst();
+        ASSERT_TRUE(it->Valid());
+        std::string key = it->key().ToString();
+        std::string value = it->value().ToString();
+        value[value.size() / 2] = static_cast<char>(value[value.size() / 2] ^ 0x10);
+        it.reset();
+        ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), chunks, key, value).ok());
+      });
   {
     auto store = open(options);
     ASSERT_NE(store, nullptr);
@@ -1065,15 +1074,11 @@ TEST(HistoryCompaction, DatabasesWithoutChunkSpansGetThemAtOpen) {
       ASSERT_TRUE(store->compact_history().ok());
     }
   }
-  {
-    kv::DbConfig config = kv::make_db_config(options);
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(config.db, dir.path(), config.families, &handles, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    ASSERT_TRUE(db->DropColumnFamily(handles[kv::index_of(kv::Family::kHistoryChunkSpans)]).ok());
-    for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
-  }
+  edit_closed(options,
+              [](rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+                auto* spans = handles[kv::index_of(kv::Family::kHistoryChunkSpans)];
+                ASSERT_TRUE(db.DropColumnFamily(spans).ok());
+              });
   {
     auto store = open(options);
     ASSERT_NE(store, nullptr);
