@@ -44,7 +44,8 @@ Result<std::optional<InstanceAt>> instance_at(const rocksdb::Iterator& raw,
                                               const rocksdb::Iterator& chunks,
                                               std::string_view entity_prefix,
                                               std::string_view prefix) {
-  // Iterators without an upper bound may stand past the walk's prefix: exhausted for it.
+  // Iterators shared by several walks (a reader's) may stand past this walk's prefix: they
+  // are exhausted for it.
   const bool raw_in = in_instance(raw, prefix);
   const bool chunks_in = in_instance(chunks, prefix);
   if (!raw_in && !chunks_in) return std::optional<InstanceAt>();
@@ -257,7 +258,8 @@ Status read_instance(rocksdb::Iterator& raw, ChunkCursor& chunks, std::string_vi
   bool chunks_left = true;
   std::string offered_key;    // an offered chunk's key, kept while the cursor looks ahead
   std::string offered_bytes;  // its value, when the cursor's look ahead would lose it
-  // Whether a chunk wholly in range, starting at `first`, with `stats`, is offered.
+  // Whether the chunk with `stats` is offered to the filter: wholly in range, and no raw row
+  // in its key span (one could shadow a sample of it).
   auto offered = [&](const std::optional<HistoryPoint>& raw_point, const HistoryChunkStats& stats) {
     return stats.min_modified_at >= range.from && stats.max_modified_at < range.to &&
            (!raw_point || raw_point->modified_at > stats.max_modified_at);
