@@ -16,9 +16,10 @@ history_compact_interval_ms = 1000
 ${TS_PACK_BULK:+history_pack_bulk_appends = $TS_PACK_BULK}
 CONF
 }
+# serve_citytwin BINARY [DATA_DIR, default $work/ct]
 serve_citytwin() {
   "$1" serve --config "$work/citytwin.toml" --listen "127.0.0.1:$port" --mqtt-listen off \
-    --data "$work/ct" --log-level warn --auth off &
+    --data "${2:-$work/ct}" --log-level warn --auth off &
   pid=$!
   wait_http "http://127.0.0.1:$port/health"
 }

@@ -26,6 +26,11 @@ g++ -O2 -std=c++20 "$here/tsgen.cpp" -o "$work/tsgen"
 "$work/tsgen" "$sensors" "$points" ngsi > "$work/data.ndjson"
 total=$((sensors * points))
 
+# Each system is loaded alone (its ingest rate and disk are its own), then stopped cleanly;
+# the queries come after, with all of them running at once and asked in turn, query by query
+# (tsbench.py query-interleaved): on a shared or throttled machine the speed moves by 20-50 %
+# within minutes, and asking one system minutes after another compared the machine's moods.
+
 # --- CityTwin ------------------------------------------------------------------------------
 port=$(free_port)
 ct_port=$port
@@ -44,21 +49,12 @@ read -r ct_points ct_seconds < <(tsbench load-ngsi "$ct_port" "$work/data.ndjson
 compact_start=$(date +%s.%N)
 wait_compacted
 ct_compact_seconds=$(awk -v s="$compact_start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f", e - s}')
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-ct_queries=$(tsbench query citytwin "$ct_port" "$sensors" "$points" "$ct_pid")
 stop "$ct_pid"
 ct_bytes=$(( $(bytes_of "$work/ct") - ct_before ))
 # The same queries once the type keeps hourly and daily rollups (docs/timeseries.md,
-# "Rollups"), on the same data: a city that turns them on. Disk figures above are without.
-if [ "${TS_ROLLUPS:-1}" = 1 ]; then
-  serve_citytwin "$binary"
-  ct_pid=$pid
-  pids+=($ct_pid)
-  set_rollup_rules
-  read -r ct_rollup_seconds ct_rollup_cpu < <(build_rollups "$sensors")
-  ct_rollup_queries=$(tsbench query citytwin "$ct_port" "$sensors" "$points" "$ct_pid")
-  stop "$ct_pid"
-fi
+# "Rollups"), on a copy of the same data: a city that turns them on. Disk figures are without.
+rollups=${TS_ROLLUPS:-1}
+[ "$rollups" = 1 ] && cp -a "$work/ct" "$work/ct-rollups"
 
 # --- InfluxDB 1.x ----------------------------------------------------------------------------
 influx_port=$(free_port)
@@ -78,13 +74,15 @@ bind-address = "127.0.0.1:$(free_port)"
 [monitor]
   store-enabled = false
 CONF
-influxd -config "$work/influx/influxdb.conf" > "$work/influx/log" 2>&1 &
-influx_pid=$!
-pids+=($influx_pid)
-wait_http "http://127.0.0.1:$influx_port/ping"
+serve_influx() {
+  influxd -config "$work/influx/influxdb.conf" >> "$work/influx/log" 2>&1 &
+  influx_pid=$!
+  pids+=($influx_pid)
+  wait_http "http://127.0.0.1:$influx_port/ping"
+}
+serve_influx
 curl -s -XPOST "http://127.0.0.1:$influx_port/query" --data-urlencode "q=CREATE DATABASE bench" >/dev/null
 read -r influx_points influx_seconds < <(tsbench load-lp "$influx_port" "/write?db=bench&precision=s" "$work/data.lp" "$threads")
-influx_queries=$(tsbench query influxdb "$influx_port" "$sensors" "$points" "$influx_pid")
 stop "$influx_pid"
 influx_bytes=$(bytes_of "$work/influx")
 
@@ -96,16 +94,47 @@ vm_port=$(free_port)
 # data it maintains on write).
 vm_cache=(-search.disableCache)
 [ "${TS_VM_CACHE:-0}" = 1 ] && vm_cache=()
-victoria-metrics -storageDataPath "$work/vm" -httpListenAddr "127.0.0.1:$vm_port" \
-  -retentionPeriod 5y -loggerLevel ERROR "${vm_cache[@]}" > "$work/vm.log" 2>&1 &
-vm_pid=$!
-pids+=($vm_pid)
-wait_http "http://127.0.0.1:$vm_port/health"
+serve_vm() {
+  victoria-metrics -storageDataPath "$work/vm" -httpListenAddr "127.0.0.1:$vm_port" \
+    -retentionPeriod 5y -loggerLevel ERROR "${vm_cache[@]}" >> "$work/vm.log" 2>&1 &
+  vm_pid=$!
+  pids+=($vm_pid)
+  wait_http "http://127.0.0.1:$vm_port/health"
+}
+serve_vm
 read -r vm_points vm_seconds < <(tsbench load-lp "$vm_port" "/write?precision=s" "$work/data.lp" "$threads")
 curl -s "http://127.0.0.1:$vm_port/internal/force_flush" >/dev/null
-vm_queries=$(tsbench query victoriametrics "$vm_port" "$sensors" "$points" "$vm_pid")
 stop "$vm_pid"
 vm_bytes=$(bytes_of "$work/vm")
+
+# --- the queries, every system running ------------------------------------------------------
+# Everything is in chunks now: CityTwin's default settings, no compaction pass each second.
+: > "$work/citytwin.toml"
+port=$ct_port
+serve_citytwin "$binary"
+ct_pid=$pid
+pids+=($ct_pid)
+systems=("citytwin=citytwin:$ct_port:$ct_pid")
+if [ "$rollups" = 1 ]; then
+  port=$(free_port)
+  ct_rollup_port=$port
+  serve_citytwin "$binary" "$work/ct-rollups"
+  ct_rollup_pid=$pid
+  pids+=($ct_rollup_pid)
+  set_rollup_rules
+  read -r ct_rollup_seconds ct_rollup_cpu < <(build_rollups "$sensors")
+  systems+=("rollups=citytwin:$ct_rollup_port:$ct_rollup_pid")
+fi
+serve_influx
+serve_vm
+systems+=("influxdb=influxdb:$influx_port:$influx_pid" "vm=victoriametrics:$vm_port:$vm_pid")
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+queries=$(tsbench query-interleaved "$sensors" "$points" "${systems[@]}")
+of() { awk -v label="$1" '$1 == label {$1 = ""; sub(/^ /, ""); print}' <<< "$queries"; }
+ct_queries=$(of citytwin)
+[ "$rollups" = 1 ] && ct_rollup_queries=$(of rollups)
+influx_queries=$(of influxdb)
+vm_queries=$(of vm)
 
 # --- report ---------------------------------------------------------------------------------
 rate() { awk -v p="$1" -v s="$2" 'BEGIN {printf "%.0f", p / s}'; }
@@ -118,10 +147,10 @@ echo "| citytwin (POST /temporal/entities; chunks after ${ct_compact_seconds} s 
 echo "| InfluxDB (line protocol) | $influx_points | $(rate "$influx_points" "$influx_seconds") | $(per_point "$influx_bytes" "$total") |"
 echo "| VictoriaMetrics (line protocol) | $vm_points | $(rate "$vm_points" "$vm_seconds") | $(per_point "$vm_bytes" "$total") |"
 echo
-echo "Load average before the queries: $load_before."
+echo "Load average before the queries: $load_before. The queries were asked with all ${#systems[@]} servers running, each query of each in turn (one unmeasured round first, then ${TS_REPEAT:-5} rounds, the order turning each round)."
 echo
 cell() { awk '{printf "%s / %s (%s)", $2, $4, $3}' <<< "$1"; }
-echo "| query (median of 5: wall ms to the whole answer / server CPU ms per query) | citytwin | citytwin, rollups | InfluxDB | VictoriaMetrics |"
+echo "| query (median of ${TS_REPEAT:-5}: wall ms to the whole answer / server CPU ms per query) | citytwin | citytwin, rollups | InfluxDB | VictoriaMetrics |"
 echo "|---|---|---|---|---|"
 for k in 1 2 3; do
   line() { sed -n "${k}p" <<< "$1"; }
@@ -135,4 +164,4 @@ echo "Answers (bytes of the last repetition) and the client's JSON decoding of t
 echo
 [ -n "${ct_rollup_queries:-}" ] && echo "Rollups: the rule set after the load; building every sensor's rows from the chunks took ${ct_rollup_seconds} s (${ct_rollup_cpu} s of server CPU). Only aggregations aligned to whole hours or days use them (the one-sensor daily average here is not: its range ends mid-day)."
 echo
-echo "(In parentheses: what each answer held, periods or values: a check that all systems answered the same question. CPU: the server process's threads' run time during the five repetitions, divided by five. Bytes: the data directory after a clean stop, CityTwin's minus its size before the history load.)"
+echo "(In parentheses: what each answer held, periods or values: a check that all systems answered the same question. CPU: the server process's threads' run time during the repetitions, divided by their number. Bytes: the data directory after a clean stop, CityTwin's minus its size before the history load.)"

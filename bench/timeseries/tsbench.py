@@ -15,6 +15,11 @@ Used by bench/timeseries/run.sh; talks to 127.0.0.1 only.
           CPU: the server process PID's threads' run time, from /proc/PID/task/*/schedstat,
           over the repetitions divided by their number; "-" without PID. On a machine shared
           with other work the wall time varies with the load, the CPU time much less.)
+  tsbench.py query-interleaved SENSORS POINTS LABEL=SYSTEM:PORT:PID ...
+      -> the same lines, each after its LABEL, for systems that run at once: every query is
+         asked of each system in turn (the order turning each repetition), after one
+         unmeasured round and once the servers are idle, so that a change of the machine's
+         speed falls on all of them.
 """
 import concurrent.futures
 import http.client
@@ -38,7 +43,7 @@ PAGE_AGGR = int(os.environ.get("TS_PAGE_AGGR", PAGE))
 PAGE_LAST = int(os.environ.get("TS_PAGE_LAST", PAGE))
 STEP = 60
 LP_BATCH = 10000
-REPEAT = 5
+REPEAT = int(os.environ.get("TS_REPEAT", "5"))
 
 local = threading.local()
 
@@ -114,16 +119,84 @@ def decode(data):
     return body
 
 
-def timed(fn, pid=None):
-    samples, decoding, check = [], [], None
-    cpu_before = cpu_ns(pid) if pid else 0
+def reset_counters():
+    local.requesting, local.decoding, local.answer_bytes = 0.0, 0.0, 0
+
+
+class Timing:
+    """One query's repetitions on one system: wall and decoding ms, server CPU ns."""
+
+    def __init__(self, pid):
+        self.pid, self.samples, self.decoding, self.cpu, self.check = pid, [], [], 0, None
+
+    def run(self, fn):
+        reset_counters()
+        cpu_before = cpu_ns(self.pid) if self.pid else 0
+        self.check = fn()
+        self.cpu += cpu_ns(self.pid) - cpu_before if self.pid else 0
+        self.samples.append(local.requesting * 1000)
+        self.decoding.append(local.decoding * 1000)
+        self.answer_bytes = local.answer_bytes
+
+    def line(self, name):
+        cpu = f"{self.cpu / 1e6 / len(self.samples):.1f}" if self.pid else "-"
+        return (f"{name} {statistics.median(self.samples):.1f} {self.check} {cpu} "
+                f"{self.answer_bytes} {statistics.median(self.decoding):.1f}")
+
+
+def timed(name, fn, pid=None):
+    timing = Timing(pid)
     for _ in range(REPEAT):
-        local.requesting, local.decoding, local.answer_bytes = 0.0, 0.0, 0
-        check = fn()
-        samples.append(local.requesting * 1000)
-        decoding.append(local.decoding * 1000)
-    cpu = f"{(cpu_ns(pid) - cpu_before) / 1e6 / REPEAT:.1f}" if pid else "-"
-    return statistics.median(samples), check, cpu, local.answer_bytes, statistics.median(decoding)
+        timing.run(fn)
+    return timing.line(name)
+
+
+def failed(name, error):
+    """A failed query is reported, not hidden."""
+    return f"{name} failed {str(error).replace(' ', '_')[:200]}"
+
+
+def settle(pids, quiet_ms=20, longest_s=180):
+    """Waits until the servers together use less than quiet_ms of CPU in a second (a server
+    just started may merge or compact its files), at most longest_s."""
+    deadline = time.monotonic() + longest_s
+    while time.monotonic() < deadline:
+        before = sum(cpu_ns(pid) for pid in pids)
+        time.sleep(1)
+        if (sum(cpu_ns(pid) for pid in pids) - before) / 1e6 < quiet_ms:
+            return
+
+
+def interleaved(sensors, points, systems):
+    """systems: (label, system, port, pid). Prints each system's lines, as `query` would, after
+    its label; every query is asked of each system in turn, once the servers are idle."""
+    plans = [(label, QUERIES[system](port, sensors, points), pid)
+             for label, system, port, pid in systems]
+    for k in range(len(plans[0][1])):
+        timings, errors = {}, {}
+        for label, queries, pid in plans:
+            try:
+                reset_counters()
+                queries[k][1]()  # unmeasured: each system's caches as warm as the others'
+                timings[label] = Timing(pid)
+            except Exception as error:
+                errors[label] = error
+        # A first read may start background work (a RocksDB compaction of files a restart
+        # left marked): not the query's cost, on whichever system.
+        settle([pid for _, _, pid in plans if pid])
+        for repetition in range(REPEAT):
+            turn = plans[repetition % len(plans):] + plans[:repetition % len(plans)]
+            for label, queries, pid in turn:
+                if label in errors:
+                    continue
+                try:
+                    timings[label].run(queries[k][1])
+                except Exception as error:
+                    errors[label] = error
+        for label, queries, _ in plans:
+            name = queries[k][0]
+            print(label, failed(name, errors[label]) if label in errors
+                  else timings[label].line(name), flush=True)
 
 
 # --- the three queries of issue #3, per system -------------------------------------------
@@ -289,6 +362,10 @@ def create_sensors(port, sensors):
                 {"Content-Type": "application/json"})
 
 
+QUERIES = {"citytwin": ngsi_queries, "citytwin-aligned": ngsi_aligned_queries,
+           "influxdb": influx_queries, "victoriametrics": vm_queries}
+
+
 def main():
     command = sys.argv[1]
     if command == "create-sensors":
@@ -306,15 +383,19 @@ def main():
         system, port = sys.argv[2], int(sys.argv[3])
         sensors, points = int(sys.argv[4]), int(sys.argv[5])
         pid = int(sys.argv[6]) if len(sys.argv) > 6 else None
-        queries = {"citytwin": ngsi_queries, "citytwin-aligned": ngsi_aligned_queries,
-                   "influxdb": influx_queries,
-                   "victoriametrics": vm_queries}[system](port, sensors, points)
-        for name, fn in queries:
+        for name, fn in QUERIES[system](port, sensors, points):
             try:
-                ms, check, cpu, answer_bytes, decoding = timed(fn, pid)
-                print(name, f"{ms:.1f}", check, cpu, answer_bytes, f"{decoding:.1f}")
-            except Exception as error:  # a failed query is reported, not hidden
-                print(name, "failed", str(error).replace(" ", "_")[:200])
+                print(timed(name, fn, pid), flush=True)
+            except Exception as error:
+                print(failed(name, error), flush=True)
+    elif command == "query-interleaved":
+        sensors, points = int(sys.argv[2]), int(sys.argv[3])
+        systems = []
+        for spec in sys.argv[4:]:
+            label, rest = spec.split("=", 1)
+            system, port, pid = rest.split(":")
+            systems.append((label, system, int(port), int(pid) if pid else None))
+        interleaved(sensors, points, systems)
     else:
         raise SystemExit(__doc__)
 
