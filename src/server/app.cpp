@@ -59,6 +59,7 @@
 #include "data_policy_config.hpp"
 #include "device_commands.hpp"
 #include "external_broker.hpp"
+#include "memory_budget.hpp"
 #include "mqtt_hooks.hpp"
 #include "mqtt_sessions.hpp"
 #include "store_location.hpp"
@@ -232,7 +233,12 @@ Result<std::unique_ptr<store::EntityStore>> open_store(const ServeOptions& optio
   }
   store::RocksDbOptions store_options = store_options_for(options.data_dir);
   store_options.sync_writes = options.sync_writes;
-  store_options.block_cache_bytes = options.block_cache_mb << 20;
+  const std::size_t block_cache_mb = options.block_cache_mb != 0
+                                         ? options.block_cache_mb
+                                         : automatic_block_cache_mb(usable_memory_bytes());
+  spdlog::info("block cache: {} MiB{}", block_cache_mb,
+               options.block_cache_mb != 0 ? "" : " (automatic: storage.block_cache_mb = 0)");
+  store_options.block_cache_bytes = block_cache_mb << 20;
   store_options.entity_cache_bytes = options.entity_cache_mb << 20;
   store::HistoryCompactionOptions& compaction = store_options.history_compaction;
   compaction.min_age = std::chrono::seconds(options.history_compact_after_s);

@@ -52,8 +52,9 @@ struct ServeOptions {
   // Storage: fsync the write-ahead log before acknowledging a write. Turning this off trades
   // the durability guarantee for throughput; only for throwaway data.
   bool sync_writes = true;
-  // RocksDB block cache in MiB.
-  std::size_t block_cache_mb = 64;
+  // RocksDB block cache in MiB; 0: automatic (memory_budget.hpp: an eighth of the memory the
+  // server may use, between 64 MiB and 1 GiB).
+  std::size_t block_cache_mb = 0;
   // Documents of recently read entities in MiB, in front of RocksDB (0 disables the cache).
   std::size_t entity_cache_mb = 64;
   // Rendered bodies of GET /ngsi-ld/v1/entities/{id} in MiB, checked against the stored
