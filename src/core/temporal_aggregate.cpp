@@ -200,7 +200,7 @@ void HistoryAggregator::Series::add(std::int64_t time, AggregatedValue value) {
 
 void HistoryAggregator::Series::add_columns(const series::ChunkColumns& columns,
                                             std::span<const std::int64_t> times, std::size_t first,
-                                            std::size_t last) {
+                                            std::size_t last, bool ascending) {
   if (first >= last) return;
   // Values add()ed before go first: the numbers meet the aggregator in the order they came,
   // so sums of doubles round as they did one at a time.
@@ -214,7 +214,7 @@ void HistoryAggregator::Series::add_columns(const series::ChunkColumns& columns,
       seen.has_string = seen.has_string || columns.kinds[i] == ValueKind::kString;
     }
   }
-  state_->aggregator.add(columns, times, first, last);
+  state_->aggregator.add(columns, times, first, last, ascending);
 }
 
 void HistoryAggregator::Series::add_summary(std::int64_t time,

@@ -88,8 +88,9 @@ class HistoryAggregator::Series {
   // as that reads them: numbers, booleans and strings other than the null marker (not kNull,
   // whose value is elsewhere in the instance, nor kJson, which add() gets re-serialized).
   // Decimal chunks at sorted times take series::Aggregator's exact integer path.
+  // `ascending`: times[first, last) are known to ascend.
   void add_columns(const series::ChunkColumns& columns, std::span<const std::int64_t> times,
-                   std::size_t first, std::size_t last);
+                   std::size_t first, std::size_t last, bool ascending = false);
   // Numbers (none NaN) that all fall in the period holding `time`, summarized (a chunk's
   // statistics): as if each had been add()ed. Not for distinctCount.
   void add_summary(std::int64_t time, const series::NumberSummary& numbers);

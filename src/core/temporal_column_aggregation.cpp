@@ -133,6 +133,7 @@ struct SelectedRun {
   std::size_t first = 0;
   std::size_t last = 0;
   std::size_t newest = 0;  // the newest selected sample (ties: the last one, as the loop)
+  bool ascending = false;  // times[first, last) ascend
 };
 
 // The instants [low, high] a relation selects (none when low > high).
@@ -159,6 +160,39 @@ InstantBounds relation_bounds(const TemporalQuery& query) {
   return kNothing;
 }
 
+bool holds_null_marker(const series::ChunkColumns& values) {
+  return std::find(values.dictionary.begin(), values.dictionary.end(), kNullValue) !=
+         values.dictionary.end();
+}
+
+// selected_run_plain() when the instants ascend (the usual batch: chunks of one sensor in
+// time order): the run's ends by binary search, its values checked only within it, and a
+// decimal batch (numbers only) not at all.
+std::optional<SelectedRun> selected_run_ascending(const store::HistoryColumns& batch,
+                                                  std::span<const std::int64_t> times,
+                                                  const InstantBounds& bounds) {
+  SelectedRun run{times};
+  run.ascending = true;
+  if (bounds.low > bounds.high) return run;
+  const auto first = std::lower_bound(times.begin(), times.end(), bounds.low);
+  const auto last = std::upper_bound(first, times.end(), bounds.high);
+  if (first == last) return run;
+  run.first = static_cast<std::size_t>(first - times.begin());
+  run.last = static_cast<std::size_t>(last - times.begin());
+  run.newest = run.last - 1;  // ties: the last one
+  const series::ChunkColumns& values = batch.values;
+  if (values.scaled.size() == batch.size()) return run;  // decimal numbers only
+  bool unusable = false;
+  bool strings = false;
+  for (std::size_t j = run.first; j < run.last; ++j) {
+    const ValueKind kind = values.kinds[j];
+    unusable |= (kind == ValueKind::kNull) | (kind == ValueKind::kJson);
+    strings |= kind == ValueKind::kString;
+  }
+  if (unusable || (strings && holds_null_marker(values))) return std::nullopt;
+  return run;
+}
+
 // selected_run() for the common batch: no deletion, and (by observedAt) every sample with its
 // instant, so a sample is selected exactly when its instant is in the relation. One pass
 // without branches on the data, instead of selected_time()'s per-sample checks.
@@ -167,6 +201,9 @@ std::optional<SelectedRun> selected_run_plain(const store::HistoryColumns& batch
                                               std::span<const std::int64_t> times,
                                               const TemporalQuery& query) {
   const InstantBounds bounds = relation_bounds(query);
+  if (std::is_sorted(times.begin(), times.end())) {
+    return selected_run_ascending(batch, times, bounds);
+  }
   const series::ChunkColumns& values = batch.values;
   const std::size_t size = batch.size();
   std::size_t count = 0;
@@ -194,10 +231,7 @@ std::optional<SelectedRun> selected_run_plain(const store::HistoryColumns& batch
   // Ties: the last one, as the loop in selected_run(); at the end when the instants ascend.
   run.newest = last - 1;
   while (times[run.newest] != newest) --run.newest;
-  if (strings && std::find(values.dictionary.begin(), values.dictionary.end(), kNullValue) !=
-                     values.dictionary.end()) {
-    return std::nullopt;  // the null marker is no value
-  }
+  if (strings && holds_null_marker(values)) return std::nullopt;  // the marker is no value
   return run;
 }
 
@@ -240,10 +274,7 @@ std::optional<SelectedRun> selected_run(const store::HistoryColumns& batch,
     started = true;
     run.last = i + 1;
   }
-  if (strings && std::find(values.dictionary.begin(), values.dictionary.end(), kNullValue) !=
-                     values.dictionary.end()) {
-    return std::nullopt;  // the null marker is no value
-  }
+  if (strings && holds_null_marker(values)) return std::nullopt;  // the marker is no value
   return run;
 }
 
@@ -255,7 +286,7 @@ Status aggregate_batch(const store::HistoryColumns& batch, const TemporalQuery& 
     // Only selected instances make an attribute appear in the answer.
     if (run->first == run->last) return ok_status();
     auto& series = aggregator.series(batch.attribute, batch.dataset_id);
-    series.add_columns(batch.values, run->times, run->first, run->last);
+    series.add_columns(batch.values, run->times, run->first, run->last, run->ascending);
     return take_type(batch, run->newest, run->times[run->newest], series);
   }
   HistoryAggregator::Series* series = nullptr;

@@ -148,9 +148,9 @@ struct Aggregator::State {
   }
 
   void add(const ChunkColumns& columns, std::span<const std::int64_t> times, std::size_t first,
-           std::size_t last) {
+           std::size_t last, bool ascending) {
     // columns.times is sorted by contract; other timestamps are checked.
-    bool sorted = times.data() == columns.times.data() ||
+    bool sorted = ascending || times.data() == columns.times.data() ||
                   std::is_sorted(times.begin() + static_cast<std::ptrdiff_t>(first),
                                  times.begin() + static_cast<std::ptrdiff_t>(last));
     if (!distinct && sorted && !columns.scaled.empty() && add_scaled(columns, times, first, last)) {
@@ -199,12 +199,12 @@ Aggregator::Aggregator(Aggregator&&) noexcept = default;
 Aggregator& Aggregator::operator=(Aggregator&&) noexcept = default;
 
 void Aggregator::add(const ChunkColumns& columns) {
-  state_->add(columns, columns.times, 0, columns.size());
+  state_->add(columns, columns.times, 0, columns.size(), true);
 }
 
 void Aggregator::add(const ChunkColumns& columns, std::span<const std::int64_t> times,
-                     std::size_t first, std::size_t last) {
-  state_->add(columns, times, first, last);
+                     std::size_t first, std::size_t last, bool ascending) {
+  state_->add(columns, times, first, last, ascending);
 }
 
 std::vector<BucketAggregate> Aggregator::finish() const {

@@ -79,8 +79,9 @@ class Aggregator {
   // has one entry per sample of `columns`, in any order): what a caller that aggregates by
   // another timestamp, or a part of a chunk, hands over without copying the columns. Decimal
   // chunks take the exact integer path when those times are sorted.
+  // `ascending`: the caller knows times[first, last) ascend (nothing is checked again).
   void add(const ChunkColumns& columns, std::span<const std::int64_t> times, std::size_t first,
-           std::size_t last);
+           std::size_t last, bool ascending = false);
   // One entry per period of the plan, in time order, empty periods included.
   std::vector<BucketAggregate> finish() const;
 
