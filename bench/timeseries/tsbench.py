@@ -49,10 +49,13 @@ local = threading.local()
 
 
 def connection(port):
-    if getattr(local, "port", None) != port:
-        local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-        local.port = port
-    return local.conn
+    """One kept-alive connection per thread and server (query-interleaved asks several in
+    turn: a new connection per request would time its set-up too)."""
+    if not hasattr(local, "conns"):
+        local.conns = {}
+    if port not in local.conns:
+        local.conns[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    return local.conns[port]
 
 
 def request(port, method, path, body=None, headers=None):
