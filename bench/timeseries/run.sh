@@ -138,7 +138,7 @@ vm_queries=$(of vm)
 
 # --- report ---------------------------------------------------------------------------------
 rate() { awk -v p="$1" -v s="$2" 'BEGIN {printf "%.0f", p / s}'; }
-per_point() { awk -v b="$1" -v p="$2" 'BEGIN {printf "%.2f", b / p}'; }
+per_point() { awk -v b="$1" -v p="$2" 'BEGIN {printf "%.3f", b / p}'; }
 echo "Time series: $sensors sensors x $points points = $total points, $threads loader threads, $(nproc) cores; citytwin $("$binary" --version | awk '{print $2}'), $(influxd version 2>/dev/null | head -1), VictoriaMetrics $(dpkg-query -W -f='${Version}' victoria-metrics) (response cache $([ ${#vm_cache[@]} -eq 0 ] && echo on || echo off))."
 echo
 echo "| system | points loaded | ingest points/s | bytes on disk per point |"

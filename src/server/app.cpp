@@ -246,6 +246,7 @@ Result<std::unique_ptr<store::EntityStore>> open_store(const ServeOptions& optio
   compaction.chunk_samples = std::max<std::size_t>(options.history_chunk_samples, 1);
   compaction.interval = std::chrono::milliseconds(options.history_compact_interval_ms);
   compaction.pack_bulk_appends = options.history_pack_bulk_appends;
+  compaction.settle_chunks_after_bursts = options.history_settle_chunks;
   return store::open_rocksdb_store(store_options);
 }
 

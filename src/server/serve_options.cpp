@@ -155,6 +155,7 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"storage.history_chunk_samples", integer_setter(o.history_chunk_samples)},
       {"storage.history_compact_interval_ms", integer_setter(o.history_compact_interval_ms)},
       {"storage.history_pack_bulk_appends", bool_setter(o.history_pack_bulk_appends)},
+      {"storage.history_settle_chunks", bool_setter(o.history_settle_chunks)},
       {"storage.retention_interval_s", integer_setter(o.retention_interval_s)},
       {"storage.rollup_interval_s", integer_setter(o.rollup_interval_s)},
       {"security.auth", string_setter(o.auth)},

@@ -21,7 +21,8 @@ TEST(ServeOptions, LoadsEveryKindOfKey) {
   auto path = write_temp(
       "data = \"/var/lib/citytwin\"\nlisten = \"0.0.0.0:9000\"\n[http]\nthreads = 3\n"
       "max_body_bytes = 1000\n[storage]\nsync_writes = false\nhistory_compact_after_s = 5\n"
-      "history_chunk_samples = 256\nhistory_pack_bulk_appends = false\n");
+      "history_chunk_samples = 256\nhistory_pack_bulk_appends = false\n"
+      "history_settle_chunks = false\n");
   ServeOptions options;
   ASSERT_TRUE(load_config_file(path, options).ok());
   EXPECT_EQ(options.data_dir, "/var/lib/citytwin");
@@ -32,6 +33,7 @@ TEST(ServeOptions, LoadsEveryKindOfKey) {
   EXPECT_EQ(options.history_compact_after_s, 5u);
   EXPECT_EQ(options.history_chunk_samples, 256u);
   EXPECT_FALSE(options.history_pack_bulk_appends);
+  EXPECT_FALSE(options.history_settle_chunks);
   EXPECT_EQ(options.history_compact_min_samples, 64u);  // untouched default
   std::remove(path.c_str());
 }

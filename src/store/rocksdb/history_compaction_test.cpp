@@ -1089,5 +1089,72 @@ TEST(HistoryCompaction, DatabasesWithoutChunkSpansGetThemAtOpen) {
   EXPECT_EQ(key_counts(dir.path())["history_chunks"], 15u);
 }
 
+// Level-0 files of the chunk family of a closed database.
+std::uint64_t chunk_level0_files(const std::string& path) {
+  std::uint64_t files = 0;
+  read_closed(path, [&](rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+    rocksdb::ColumnFamilyMetaData meta;
+    db.GetColumnFamilyMetaData(handles[kv::index_of(kv::Family::kHistoryChunks)], &meta);
+    files = meta.levels.empty() ? 0 : meta.levels.front().files.size();
+  });
+  return files;
+}
+
+TEST(HistoryCompaction, ChunkFamiliesSettleOnceABurstOfChunkWritesHasEnded) {
+  for (bool settle : {false, true}) {
+    testing::TempDir dir;
+    RocksDbOptions options = compacting_options(dir.path(), 64, 4);
+    options.history_compaction.settle_chunks_after_bursts = settle;
+    std::map<std::string, std::vector<HistorySample>> before;
+    // Imports of whole chunks (bulk appends), each ending in a level-0 file when the store
+    // closes: the files a burst leaves (three: RocksDB compacts level 0 itself at four).
+    for (int import = 0; import < 2; ++import) {
+      auto store = open(options);
+      ASSERT_NE(store, nullptr);
+      for (int sensor = 0; sensor < 20; ++sensor) {
+        const std::string entity = "urn:s" + std::to_string(sensor);
+        std::vector<HistorySample> samples;
+        for (int i = 0; i < 256; ++i) {
+          const int n = import * 256 + i;
+          samples.push_back(temperature("", kStart + n * kMinute, 20 + (n + sensor) % 13 * 0.25));
+        }
+        append(*store, entity, std::move(samples));
+      }
+    }
+    ASSERT_EQ(chunk_level0_files(dir.path()), 2u);
+    {
+      auto store = open(options);
+      ASSERT_NE(store, nullptr);
+      for (int sensor = 0; sensor < 20; ++sensor) {
+        const std::string entity = "urn:s" + std::to_string(sensor);
+        before[entity] = read(*store, entity);
+        ASSERT_EQ(before[entity].size(), 512u);
+      }
+      // The first pass knows nothing of the writes before it: it leaves the files. The
+      // second follows another import of whole chunks: the burst goes on, nothing settles.
+      ASSERT_TRUE(store->compact_history().ok());
+      std::vector<HistorySample> more;
+      for (int n = 512; n < 768; ++n) more.push_back(temperature("", kStart + n * kMinute, 21));
+      append(*store, "urn:s0", std::move(more));
+      ASSERT_TRUE(store->compact_history().ok());
+      before["urn:s0"] = read(*store, "urn:s0");
+      ASSERT_EQ(before["urn:s0"].size(), 768u);
+    }
+    ASSERT_EQ(chunk_level0_files(dir.path()), 3u);
+    {
+      auto store = open(options);
+      ASSERT_NE(store, nullptr);
+      ASSERT_TRUE(store->compact_history().ok());
+      ASSERT_TRUE(store->compact_history().ok());  // nothing written since the first: settles
+      for (const auto& [entity, samples] : before) EXPECT_EQ(read(*store, entity), samples);
+    }
+    EXPECT_EQ(chunk_level0_files(dir.path()), settle ? 0u : 3u);
+    auto store = open(options);
+    ASSERT_NE(store, nullptr);
+    for (const auto& [entity, samples] : before) EXPECT_EQ(read(*store, entity), samples);
+    expect_spans_mirror_chunks(dir.path());
+  }
+}
+
 }  // namespace
 }  // namespace citytwin::store

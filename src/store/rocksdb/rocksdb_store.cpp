@@ -942,8 +942,65 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
         first_error.ok()) {
       first_error = reclaim_raw_history();
     }
+    if (compaction_.settle_chunks_after_bursts && first_error.ok()) {
+      first_error = settle_chunks_after_burst();
+    }
     compaction_passes_.fetch_add(1, std::memory_order_relaxed);
     return first_error;
+  }
+
+  // The chunk families' writes so far, as their memtables count them (a flush starts them
+  // again at 0): a pass that finds the same count as the previous one saw no chunk written.
+  std::uint64_t chunk_family_memtable_entries() const {
+    std::uint64_t entries = 0;
+    for (Family chunk_family : {Family::kHistoryChunks, Family::kHistoryChunkSpans}) {
+      for (const auto& property : {rocksdb::DB::Properties::kNumEntriesActiveMemTable,
+                                   rocksdb::DB::Properties::kNumEntriesImmMemTables}) {
+        std::uint64_t value = 0;
+        if (db_->GetIntProperty(family(chunk_family), property, &value)) entries += value;
+      }
+    }
+    return entries;
+  }
+
+  // Whether `chunk_family`'s memtables and level-0 files, which overlap one another and are
+  // merged by every read, hold at least a tenth of its bytes (and are more than one file):
+  // compacting them down then rewrites at most about ten times what they hold, as RocksDB's
+  // leveling would on its way.
+  bool newest_level_is_heavy(Family chunk_family) const {
+    rocksdb::ColumnFamilyMetaData meta;
+    db_->GetColumnFamilyMetaData(family(chunk_family), &meta);
+    std::uint64_t memtable_bytes = 0;
+    db_->GetIntProperty(family(chunk_family), rocksdb::DB::Properties::kCurSizeAllMemTables,
+                        &memtable_bytes);
+    std::uint64_t memtable_entries = 0;
+    db_->GetIntProperty(family(chunk_family), rocksdb::DB::Properties::kNumEntriesActiveMemTable,
+                        &memtable_entries);
+    const std::uint64_t level0_bytes = meta.levels.empty() ? 0 : meta.levels.front().size;
+    const std::size_t level0_files = meta.levels.empty() ? 0 : meta.levels.front().files.size();
+    const std::size_t overlapping = level0_files + (memtable_entries > 0 ? 1 : 0);
+    const std::uint64_t newest = level0_bytes + memtable_bytes;
+    return overlapping >= 2 && newest * 10 >= meta.size + memtable_bytes;
+  }
+
+  // After a burst of chunk writes has ended, compacts the chunk families' newest level down
+  // (settle_chunks_after_bursts). Chunk reads of a query after a history import then step
+  // through one sorted run instead of merging several: 13 % less CPU for the hourly maximum
+  // of 10,000 sensors read just after their import (docs/performance.md).
+  Status settle_chunks_after_burst() {
+    const std::uint64_t entries = chunk_family_memtable_entries();
+    const bool quiet = chunk_entries_at_last_pass_ == entries;
+    chunk_entries_at_last_pass_ = entries;
+    if (!quiet) return ok_status();
+    for (Family chunk_family : {Family::kHistoryChunks, Family::kHistoryChunkSpans}) {
+      if (!newest_level_is_heavy(chunk_family)) continue;
+      rocksdb::CompactRangeOptions options;  // flushes the memtable first; bottom files stay
+      CT_RETURN_IF_ERROR(
+          kv::to_status(db_->CompactRange(options, family(chunk_family), nullptr, nullptr),
+                        "settling history chunks"));
+    }
+    chunk_entries_at_last_pass_ = chunk_family_memtable_entries();
+    return ok_status();
   }
 
   // Rewrites the raw history family's files without the rows a pass moved into chunks. In
@@ -1239,6 +1296,9 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
   const HistoryCompactionOptions compaction_;
   std::mutex compaction_mutex_;  // one compaction pass at a time
   std::atomic<std::uint64_t> compaction_passes_{0};
+  // settle_chunks_after_burst(): the chunk families' memtable entries at the previous pass
+  // (none before the first pass).
+  std::optional<std::uint64_t> chunk_entries_at_last_pass_;
   mutable std::mutex compactor_mutex_;
   std::condition_variable compactor_wake_;
   bool compactor_stop_ = false;

@@ -72,6 +72,9 @@ struct ServeOptions {
   // history import) stores whole chunks of them compressed at once (docs/storage.md, "Bulk
   // appends") instead of raw rows for the compactor. Default true.
   bool history_pack_bulk_appends = true;
+  // Once a burst of chunk writes has ended, the chunk families' newest files are compacted
+  // down (store::HistoryCompactionOptions::settle_chunks_after_bursts).
+  bool history_settle_chunks = true;
   // Seconds between history retention passes (core::RetentionService; the rules are set per
   // tenant through /citytwin/v1/retention). 0: no background passes. Default 3600.
   std::uint64_t retention_interval_s = 3600;

@@ -33,6 +33,12 @@ struct HistoryCompactionOptions {
   // their SST files until RocksDB's own compactions reach them, about 20 bytes per point on
   // disk after a bulk load against 1 in the chunks. Default 65536; 0 never.
   std::size_t reclaim_after_rows = 65'536;
+  // When a pass finds the chunk families unwritten since the previous pass (a burst of chunk
+  // writes, a history import or a compacted backlog, has ended) and their newest level (the
+  // memtable and level 0, files that overlap and that every chunk read merges) holds at least
+  // a tenth of their data, those are compacted down at once (docs/storage.md, "Chunk families
+  // settled after a burst"). Default true.
+  bool settle_chunks_after_bursts = true;
   // A write that appends at least chunk_samples samples to one instance (a history import)
   // puts whole chunks of them straight into the chunk family instead of raw rows
   // (docs/storage.md, "Bulk appends"). Default true.
