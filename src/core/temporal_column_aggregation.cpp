@@ -447,6 +447,9 @@ Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
     auto parts = summary_parts(chunk, *span, query, aggregator.plan());
     if (parts.empty()) return store::ChunkUse::kDecode;
     auto& series = aggregator.series(chunk.attribute, chunk.dataset_id);
+    // The newest chunk in range normally holds the sample that gives the series its type:
+    // decoding it costs a few µs, finding the sample again after the walk a second walk.
+    if (chunk.last_in_range && series.wants_type(span->newest)) return store::ChunkUse::kDecode;
     for (const auto& [time, numbers] : parts) series.add_summary(time, *numbers);
     if (series.wants_type(span->newest)) {
       auto [type, added] =

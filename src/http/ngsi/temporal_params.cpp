@@ -169,4 +169,19 @@ Result<core::TemporalQuery> temporal_query_from_body(const boost::json::object& 
   return query;
 }
 
+bool reads_little_history(const Request& request) {
+  auto query = temporal_query_params(request);
+  if (!query) return true;
+  if (query->last_n) return *query->last_n <= kShortLastN;
+  if (!query->aggregation || query->relation != core::TemporalQuery::Relation::kBetween) {
+    return false;
+  }
+  const std::int64_t window = query->end_time_at - query->time_at;
+  if (window > kShortWindowMicros) return false;
+  const series::PeriodDuration& period = query->aggregation->period;
+  // A period of a month or more makes at most two of a window this short.
+  if (period.is_zero() || period.months > 0) return true;
+  return window / period.micros < kShortPeriods;
+}
+
 }  // namespace citytwin::http::ngsi
