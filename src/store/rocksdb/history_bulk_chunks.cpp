@@ -7,6 +7,7 @@
 #include <tuple>
 #include <utility>
 
+#include "chunk_pieces.hpp"
 #include "history_codec.hpp"
 #include "key_codec.hpp"
 #include "status_mapping.hpp"
@@ -33,7 +34,7 @@ std::map<InstanceName, std::vector<std::size_t>> samples_by_instance(const Chang
 
 bool packable(const Change& change, const std::vector<std::size_t>& indices,
               std::size_t chunk_samples) {
-  if (indices.size() < chunk_samples) return false;
+  if (indices.size() < bulk_min_samples(chunk_samples)) return false;
   for (std::size_t k = 0; k < indices.size(); ++k) {
     const HistorySample& sample = change.history[indices[k]];
     if (sample.sequence != 0) return false;
@@ -109,17 +110,18 @@ std::string instance_prefix_of(std::string_view tenant, std::string_view entity,
 }
 
 // Packs all of one instance's samples (indices into change.history, in order) into chunks of
-// near-equal size, at most chunk_samples each. Leaving the remainder raw would make the next
-// compaction pass rewrite every chunk between two such remainders (it rewrites the chunks
-// reaching into the span of the raw rows it packs).
+// at most chunk_samples each, cut at UTC days (chunk_pieces.hpp). Leaving the remainder raw
+// would make the next compaction pass rewrite every chunk between two such remainders (it
+// rewrites the chunks reaching into the span of the raw rows it packs).
 Status pack_instance(const Change& change, const std::vector<std::size_t>& indices,
                      std::string instance_prefix, std::size_t chunk_samples,
                      std::vector<bool>& packed, std::vector<BulkChunk>& chunks) {
-  const std::size_t pieces = (indices.size() + chunk_samples - 1) / chunk_samples;
+  std::vector<std::optional<std::int64_t>> observed;
+  observed.reserve(indices.size());
+  for (std::size_t index : indices) observed.push_back(change.history[index].observed_at);
   std::vector<HistorySample> piece;
-  for (std::size_t p = 0; p < pieces; ++p) {
-    const std::size_t begin = indices.size() * p / pieces;
-    const std::size_t end = indices.size() * (p + 1) / pieces;
+  std::size_t begin = 0;
+  for (std::size_t end : chunk_piece_ends(observed, chunk_samples)) {
     // An import's samples of one instance are usually adjacent in the change: encoded where
     // they are, not copied (every sample's strings); otherwise gathered.
     std::span<const HistorySample> samples;
@@ -135,6 +137,7 @@ Status pack_instance(const Change& change, const std::vector<std::size_t>& indic
     chunks.push_back(
         BulkChunk{instance_prefix, samples.front().modified_at, std::move(prepared).value()});
     for (std::size_t k = begin; k < end; ++k) packed[indices[k]] = true;
+    begin = end;
   }
   return ok_status();
 }
@@ -145,7 +148,7 @@ bool has_bulk_candidates(std::span<const Change> changes, std::size_t chunk_samp
   if (chunk_samples == 0) return false;
   std::optional<std::map<InstanceOfEntity, int>> counts;
   for (const Change& change : changes) {
-    if (!may_pack(change) || change.history.size() < chunk_samples) continue;
+    if (!may_pack(change) || change.history.size() < bulk_min_samples(chunk_samples)) continue;
     for (const auto& [name, indices] : samples_by_instance(change)) {
       if (!packable(change, indices, chunk_samples)) continue;
       if (!counts) counts = changes_per_instance(changes);
@@ -163,7 +166,7 @@ Result<BulkChunkPlan> plan_bulk_chunks(const HistoryFamilies& families, std::str
   const auto counts = changes_per_instance(changes);
   for (std::size_t c = 0; c < changes.size(); ++c) {
     const Change& change = changes[c];
-    if (!may_pack(change) || change.history.size() < chunk_samples) continue;
+    if (!may_pack(change) || change.history.size() < bulk_min_samples(chunk_samples)) continue;
     for (const auto& [name, indices] : samples_by_instance(change)) {
       if (!packable(change, indices, chunk_samples)) continue;
       if (!only_in_one_change(counts, change, name)) continue;

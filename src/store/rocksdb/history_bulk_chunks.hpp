@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -19,7 +20,8 @@
 // POST /temporal/entities, thousands of samples per request) would otherwise put one raw row
 // per sample, which RocksDB logs, flushes and compacts, and which the history compactor then
 // reads back, packs and deletes: most of the CPU of a bulk load. Here the store packs such an
-// instance's samples into chunks of near-equal size (at most chunk_samples each) itself, in
+// instance's samples into chunks (at most chunk_samples each, cut at UTC days as
+// chunk_pieces.hpp says) itself, in
 // the write's own atomic batch, so the compactor has nothing left to do for them.
 //
 // The chunks keep the compactor's invariant that an instance's chunks never overlap: only
@@ -45,10 +47,18 @@ struct BulkChunkPlan {
   }
 };
 
-// Whether some instance of `changes` is a candidate: at least `chunk_samples` samples in one
-// change, all numbered by the write (sequence 0), modified_at strictly increasing, in a change
-// that erases no history, and no sample of that instance in another change of the write. Reads
-// nothing (the caller then waits for durability).
+// An import packs an instance's samples at once from this many in one write, or from
+// chunk_samples when that is smaller: a day of minute data (1,440) is packed although a
+// chunk may hold 2,048.
+inline constexpr std::size_t kBulkMinSamples = 1024;
+inline std::size_t bulk_min_samples(std::size_t chunk_samples) {
+  return std::min(chunk_samples, kBulkMinSamples);
+}
+
+// Whether some instance of `changes` is a candidate: at least bulk_min_samples(chunk_samples)
+// samples in one change, all numbered by the write (sequence 0), modified_at strictly increasing,
+// in a change that erases no history, and no sample of that instance in another change of the
+// write. Reads nothing (the caller then waits for durability).
 bool has_bulk_candidates(std::span<const Change> changes, std::size_t chunk_samples);
 
 // Packs the candidates whose first sample is newer than every sample the instance

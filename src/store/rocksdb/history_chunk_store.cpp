@@ -7,6 +7,7 @@
 
 #include <rocksdb/snapshot.h>
 
+#include "chunk_pieces.hpp"
 #include "citytwin/series/chunk.hpp"
 #include "history_chunk_codec.hpp"
 #include "history_chunk_span.hpp"
@@ -683,8 +684,11 @@ Result<std::optional<InstanceCompaction>> plan_instance_compaction(
                               return point_of(a.sample) == point_of(b.sample);
                             }),
                 sources.end());
-  for (std::size_t begin = 0; begin < sources.size(); begin += chunk_samples) {
-    std::size_t end = std::min(sources.size(), begin + chunk_samples);
+  std::vector<std::optional<std::int64_t>> observed;
+  observed.reserve(sources.size());
+  for (const Source& source : sources) observed.push_back(source.sample.observed_at);
+  std::size_t begin = 0;
+  for (std::size_t end : chunk_piece_ends(observed, chunk_samples)) {
     std::vector<HistorySample> piece;
     piece.reserve(end - begin);
     for (std::size_t i = begin; i < end; ++i) piece.push_back(std::move(sources[i].sample));
@@ -693,6 +697,7 @@ Result<std::optional<InstanceCompaction>> plan_instance_compaction(
     std::string key =
         history_sample_key(instance_prefix, piece.front().modified_at, piece.front().sequence);
     plan.chunks.emplace_back(std::move(key), std::move(bytes).value());
+    begin = end;
   }
   return std::optional<InstanceCompaction>(std::move(plan));
 }

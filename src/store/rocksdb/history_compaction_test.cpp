@@ -200,7 +200,10 @@ TEST(HistoryCompaction, CompactedHistoryReadsTheSameAndSurvivesReopen) {
   }
   auto counts = key_counts(dir.path());
   EXPECT_EQ(counts["history"], 0u);
-  EXPECT_EQ(counts["history_chunks"], 3u * ((300 + 15) / 16));
+  // kStart is 22:13:20 UTC: a new day of observedAt starts at the 108th minute. The two
+  // temperature instances are cut there (107 samples in 7 chunks, 193 in 13); the state has no
+  // observedAt to cut at (300 in 19).
+  EXPECT_EQ(counts["history_chunks"], 2u * (7 + 13) + 19u);
   auto store = open(options);
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(read(*store, "urn:s"), before);
@@ -829,11 +832,14 @@ TEST(HistoryCompaction, LargeBacklogsAreCompactedInBoundedSteps) {
   }
   auto counts = key_counts(dir.path());
   EXPECT_EQ(counts["history"], 0u);
-  EXPECT_EQ(counts["history_chunks"], 251u);
+  // Pairs: 15 steps of 32 samples in 16 chunks, the last 21 in 11. The day of observedAt that
+  // begins at the 108th minute splits the fourth step's 32 samples into 11 and 21, with an odd
+  // one out in each: 17 chunks there.
+  EXPECT_EQ(counts["history_chunks"], 252u);
 }
 
 // Bulk appends (history_bulk_chunks.hpp): a write with at least chunk_samples samples of one
-// instance stores them all in chunks at once, of near-equal size.
+// instance stores them all in chunks at once, cut at days of observedAt.
 std::vector<HistorySample> series_of(std::string dataset, std::int64_t from, int count) {
   std::vector<HistorySample> samples;
   for (int i = 0; i < count; ++i) {
@@ -855,7 +861,9 @@ TEST(HistoryBulkChunks, WholeChunksOfABulkAppendAreStoredCompressedAtOnce) {
       read_back[pack] = read(*store, "urn:s");
     }
     auto counts = key_counts(dir.path());
-    EXPECT_EQ(counts["history_chunks"], pack ? 3u : 0u);  // 833, 833 and 834 samples
+    // 107, 720, 720 and 953 samples: cut where days of observedAt begin (the 108th and the
+    // 1,548th minute), the day between in two.
+    EXPECT_EQ(counts["history_chunks"], pack ? 4u : 0u);
     EXPECT_EQ(counts["history"], pack ? 0u : 2500u);
     auto store = open(options);
     ASSERT_NE(store, nullptr);
@@ -865,6 +873,23 @@ TEST(HistoryBulkChunks, WholeChunksOfABulkAppendAreStoredCompressedAtOnce) {
   }
   ASSERT_EQ(read_back[true].size(), 2500u);
   EXPECT_EQ(read_back[true], read_back[false]);  // sequences (instance ids) included
+}
+
+// With chunks larger than 1,024 samples, an import packs from 1,024 samples of one instance.
+TEST(HistoryBulkChunks, ImportsPackFrom1024SamplesWhateverTheChunkSize) {
+  for (auto [count, packed] : {std::pair{1023, false}, std::pair{1440, true}}) {
+    testing::TempDir dir;
+    RocksDbOptions options = compacting_options(dir.path(), 2048, 64);
+    {
+      auto store = open(options);
+      ASSERT_NE(store, nullptr);
+      append(*store, "urn:s", series_of("", kStart, count));
+    }
+    auto counts = key_counts(dir.path());
+    // Packed in one chunk: the two days of observedAt it touches fit one together.
+    EXPECT_EQ(counts["history_chunks"], packed ? 1u : 0u) << count;
+    EXPECT_EQ(counts["history"], packed ? 0u : static_cast<std::uint64_t>(count)) << count;
+  }
 }
 
 TEST(HistoryBulkChunks, AppendsThatCouldOverlapStayRaw) {
@@ -1086,7 +1111,9 @@ TEST(HistoryCompaction, DatabasesWithoutChunkSpansGetThemAtOpen) {
     expect_window_walk(*store, *oracle, kStart - kMinute, kStart + 200 * kMinute);
   }
   expect_spans_mirror_chunks(dir.path());
-  EXPECT_EQ(key_counts(dir.path())["history_chunks"], 15u);
+  // Five of each part's 40 samples, but the last part is cut where a day of observedAt begins
+  // (the 108th minute): 27 in 4 chunks, 13 in 2.
+  EXPECT_EQ(key_counts(dir.path())["history_chunks"], 16u);
 }
 
 // Level-0 files of the chunk family of a closed database.

@@ -66,11 +66,11 @@ struct ServeOptions {
   // compactor looks for work every history_compact_interval_ms.
   std::uint64_t history_compact_after_s = 600;
   std::size_t history_compact_min_samples = 64;
-  std::size_t history_chunk_samples = 1024;
+  std::size_t history_chunk_samples = 2048;
   std::uint64_t history_compact_interval_ms = 60000;
-  // A write appending at least history_chunk_samples samples to one attribute instance (a
-  // history import) stores whole chunks of them compressed at once (docs/storage.md, "Bulk
-  // appends") instead of raw rows for the compactor. Default true.
+  // A write appending at least 1024 samples (history_chunk_samples if fewer) to one attribute
+  // instance (a history import) stores whole chunks of them compressed at once
+  // (docs/storage.md, "Bulk appends") instead of raw rows for the compactor. Default true.
   bool history_pack_bulk_appends = true;
   // Once a burst of chunk writes has ended, the chunk families' newest files are compacted
   // down (store::HistoryCompactionOptions::settle_chunks_after_bursts).
