@@ -55,7 +55,7 @@ TEST(ChunkPieces, WithoutADayOrderSamplesAreCutEvenly) {
 }
 
 // Random series: the pieces cover every sample in order, none is larger than chunk_samples,
-// and a piece that holds two days' samples holds all of both unless one is too large.
+// and a day is split between pieces only when it is too large for one.
 TEST(ChunkPieces, PiecesCoverEverySampleAndKeepDaysWhole) {
   std::mt19937_64 random(7);
   for (int round = 0; round < 500; ++round) {
