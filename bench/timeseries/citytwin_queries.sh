@@ -20,14 +20,9 @@ sensors=${TS_SENSORS:-200}
 points=${TS_POINTS:-10000}
 threads=${TS_THREADS:-4}
 rounds=${TS_ROUNDS:-3}
-work=$(mktemp -d /tmp/citytwin-tsqueries.XXXXXX)
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
 source "$here/lib.sh"
+citytwin_alone citytwin-tsqueries
 compacting_config
-port=$(free_port)
 serve() { serve_citytwin "$1"; }
 stop() { stop_citytwin; }
 

@@ -5,6 +5,15 @@ wait_http() { for _ in $(seq 1 600); do curl -s -o /dev/null "$1" && return 0; s
 bytes_of() { du -sb "$1" | awk '{print $1}'; }
 tsbench() { /usr/bin/python3 "$here/tsbench.py" "$@"; }
 
+# For a run of CityTwin alone: a scratch `work` directory named after $1, and at exit the
+# server (`pid`, once set) stopped and the directory removed; `port` a free one.
+citytwin_alone() {
+  work=$(mktemp -d "/tmp/$1.XXXXXX")
+  pid=
+  trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+  port=$(free_port)
+}
+
 # A CityTwin that compacts history into chunks as soon as it can (the queries then read
 # chunks), on $work/ct and 127.0.0.1:$port; `pid` is its process. TS_PACK_BULK=false loads
 # history as raw rows for the compactor instead of chunks written by the load itself.

@@ -16,14 +16,9 @@ points=${TS_POINTS:-10000}
 threads=${TS_THREADS:-4}
 rounds=${TS_ROUNDS:-3}
 method=${TS_METHOD:-max}
-work=$(mktemp -d /tmp/citytwin-tsscan.XXXXXX)
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
 source "$here/lib.sh"
+citytwin_alone citytwin-tsscan
 compacting_config
-port=$(free_port)
 g++ -O2 -std=c++20 "$here/tsgen.cpp" -o "$work/tsgen"
 "$work/tsgen" "$sensors" "$points" ngsi > "$work/data.ndjson"
 serve_citytwin "$binary"
