@@ -217,6 +217,15 @@ void HistoryAggregator::Series::add_columns(const series::ChunkColumns& columns,
   state_->aggregator.add(columns, times, first, last, ascending);
 }
 
+void HistoryAggregator::Series::add_decimals(std::span<const std::int64_t> times,
+                                             std::span<const std::int64_t> scaled,
+                                             std::uint8_t exponent) {
+  if (times.empty()) return;
+  state_->flush();  // as add_columns(): values add()ed before go first
+  state_->seen.has_number = true;
+  state_->aggregator.add_decimals(times, scaled, exponent);
+}
+
 void HistoryAggregator::Series::add_summary(std::int64_t time,
                                             const series::NumberSummary& numbers) {
   std::size_t period = state_->plan.index_of(time);

@@ -34,10 +34,11 @@ bool wanted_attribute(std::string_view attribute, const TemporalQuery& query) {
 
 Status walk(store::SummarizedHistoryReader& reader, std::string_view tenant, std::string_view id,
             const TemporalQuery& query, const store::HistoryColumnsVisitor& visit,
-            const store::HistoryChunkFilter& filter) {
+            const store::HistoryChunkFilter& filter,
+            const store::ObservedDecimalsVisitor& decimals = nullptr) {
   std::string_view attribute;  // one attribute: read only its part of the history
   if (query.attrs.size() == 1) attribute = *query.attrs.begin();
-  return reader.visit(tenant, id, attribute, history_range(query), visit, filter);
+  return reader.visit(tenant, id, attribute, history_range(query), visit, filter, decimals);
 }
 
 Result<json::object> parse_instance(const store::HistoryColumns& batch, std::string_view text) {
@@ -370,7 +371,31 @@ struct DeferredType {
   std::int64_t time = 0;
   store::HistoryRange modified;  // the chunk's modifiedAt span
 };
-using DeferredTypes = std::map<std::pair<std::string, std::string>, DeferredType>;
+
+class DeferredTypes {
+ public:
+  // A chunk of the series (attribute, dataset_id) was aggregated without its instances: its
+  // newest selected instant and modifiedAt span, kept when it may be the series' newest.
+  void note(std::string_view attribute, std::string_view dataset_id, std::int64_t newest,
+            const store::HistoryRange& modified, const HistoryAggregator::Series& series) {
+    if (!series.wants_type(newest)) return;
+    auto [type, added] = types_.try_emplace({std::string(attribute), std::string(dataset_id)});
+    if (added || newest >= type->second.time) type->second = {newest, modified};
+  }
+  const std::map<std::pair<std::string, std::string>, DeferredType>& types() const {
+    return types_;
+  }
+
+ private:
+  std::map<std::pair<std::string, std::string>, DeferredType> types_;
+};
+
+// Whether a wholly selected all-number chunk is read as observedAt and values only
+// (store::ChunkUse::kObservedDecimals): by observedAt, every sample has it.
+bool reads_observed_decimals(const store::HistoryChunkStats& chunk, const TemporalQuery& query) {
+  return query.property == TimeProperty::kObservedAt && chunk.numbers &&
+         chunk.observed_count == chunk.count && chunk.deleted_count == 0;
+}
 
 // Sets each deferred series' type from the newest selected sample of its chunk, unless a
 // newer instance already gave it one.
@@ -378,7 +403,7 @@ Status resolve_types(const store::EntityStore& store, std::string_view tenant, s
                      const TemporalQuery& query, const DeferredTypes& deferred,
                      HistoryAggregator& aggregator) {
   // Not a structured binding: clang 14 (the fuzz build) refuses to capture one in a lambda.
-  for (const auto& entry : deferred) {
+  for (const auto& entry : deferred.types()) {
     const auto& names = entry.first;
     const auto& where = entry.second;
     auto& series = aggregator.series(names.first, names.second);
@@ -444,20 +469,18 @@ Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
     }
     auto span = selects_all(chunk, query);
     if (!summaries || !span || !chunk.numbers) return store::ChunkUse::kDecode;
-    auto parts = summary_parts(chunk, *span, query, aggregator.plan());
-    if (parts.empty()) return store::ChunkUse::kDecode;
     auto& series = aggregator.series(chunk.attribute, chunk.dataset_id);
     // The newest chunk in range normally holds the sample that gives the series its type:
     // decoding it costs a few µs, finding the sample again after the walk a second walk.
     if (chunk.last_in_range && series.wants_type(span->newest)) return store::ChunkUse::kDecode;
-    for (const auto& [time, numbers] : parts) series.add_summary(time, *numbers);
-    if (series.wants_type(span->newest)) {
-      auto [type, added] =
-          deferred.try_emplace({std::string(chunk.attribute), std::string(chunk.dataset_id)});
-      if (added || span->newest >= type->second.time) {
-        type->second = {span->newest, {chunk.min_modified_at, chunk.max_modified_at + 1}};
-      }
+    auto parts = summary_parts(chunk, *span, query, aggregator.plan());
+    if (parts.empty()) {
+      return reads_observed_decimals(chunk, query) ? store::ChunkUse::kObservedDecimals
+                                                   : store::ChunkUse::kDecode;
     }
+    for (const auto& [time, numbers] : parts) series.add_summary(time, *numbers);
+    deferred.note(chunk.attribute, chunk.dataset_id, span->newest,
+                  {chunk.min_modified_at, chunk.max_modified_at + 1}, series);
     return store::ChunkUse::kSkip;
   };
   Status failure;
@@ -466,7 +489,17 @@ Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
     failure = aggregate_batch(batch, query, aggregator);
     return failure.ok();
   };
-  CT_RETURN_IF_ERROR(walk(reader, tenant, id, query, visit, filter));
+  // Only chunks the filter selected wholly come here, so every sample counts.
+  auto decimals = [&](const store::ObservedDecimals& chunk) {
+    const auto& times = chunk.columns.times2;
+    if (times.empty()) return true;
+    auto& series = aggregator.series(chunk.attribute, chunk.dataset_id);
+    series.add_decimals(times, chunk.columns.scaled, chunk.columns.decimal_exponent);
+    deferred.note(chunk.attribute, chunk.dataset_id, *std::max_element(times.begin(), times.end()),
+                  chunk.modified, series);
+    return true;
+  };
+  CT_RETURN_IF_ERROR(walk(reader, tenant, id, query, visit, filter, decimals));
   CT_RETURN_IF_ERROR(failure);
   CT_RETURN_IF_ERROR(resolve_types(store, tenant, id, query, deferred, aggregator));
   return aggregator.finish();

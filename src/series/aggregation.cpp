@@ -1,5 +1,6 @@
 #include "citytwin/series/aggregation.hpp"
 
+#include "citytwin/series/decimal_column.hpp"
 #include "citytwin/series/number_summary.hpp"
 
 #include <algorithm>
@@ -115,11 +116,11 @@ struct Aggregator::State {
     }
   }
 
-  // A chunk of decimal numbers only (ChunkColumns::scaled) without distinctCount, its
-  // samples [first, last) at sorted `times`: each period's run of samples is summarized in
-  // exact integer arithmetic and merged, with no per-sample period lookup, branch or division.
-  bool add_scaled(const ChunkColumns& columns, std::span<const std::int64_t> times,
-                  std::size_t first, std::size_t last) {
+  // Decimal numbers only (ChunkColumns::scaled) without distinctCount, samples [first, last)
+  // at sorted `times`: each period's run of samples is summarized in exact integer arithmetic
+  // and merged, with no per-sample period lookup, branch or division.
+  bool add_scaled(std::span<const std::int64_t> times, std::span<const std::int64_t> scaled,
+                  std::uint8_t exponent, std::size_t first, std::size_t last) {
     std::vector<std::pair<std::size_t, NumberSummary>> runs;
     std::size_t i = first;
     while (i < last) {
@@ -132,9 +133,7 @@ struct Aggregator::State {
           std::lower_bound(times.begin() + static_cast<std::ptrdiff_t>(i),
                            times.begin() + static_cast<std::ptrdiff_t>(last), plan.end(index));
       auto j = static_cast<std::size_t>(end - times.begin());
-      std::optional<NumberSummary> summary =
-          summarize_scaled(std::span<const std::int64_t>(columns.scaled).subspan(i, j - i),
-                           columns.decimal_exponent);
+      std::optional<NumberSummary> summary = summarize_scaled(scaled.subspan(i, j - i), exponent);
       if (!summary) return false;  // integers too large: the caller takes the double path
       runs.emplace_back(index, *summary);
       i = j;
@@ -153,7 +152,8 @@ struct Aggregator::State {
     bool sorted = ascending || times.data() == columns.times.data() ||
                   std::is_sorted(times.begin() + static_cast<std::ptrdiff_t>(first),
                                  times.begin() + static_cast<std::ptrdiff_t>(last));
-    if (!distinct && sorted && !columns.scaled.empty() && add_scaled(columns, times, first, last)) {
+    if (!distinct && sorted && !columns.scaled.empty() &&
+        add_scaled(times, columns.scaled, columns.decimal_exponent, first, last)) {
       return;
     }
     seen.assign(columns.dictionary.size(), 0);
@@ -178,6 +178,26 @@ struct Aggregator::State {
         }
       }
       add_value(*bucket, columns, i);
+    }
+  }
+
+  void add_decimals(std::span<const std::int64_t> times, std::span<const std::int64_t> scaled,
+                    std::uint8_t exponent) {
+    if (!distinct && std::is_sorted(times.begin(), times.end()) &&
+        add_scaled(times, scaled, exponent, 0, times.size())) {
+      return;
+    }
+    // Unsorted instants, integers too large for the exact sums, or distinct values: one
+    // number at a time, as add() takes a chunk's.
+    const double power = power_of_ten(exponent);
+    for (std::size_t i = 0; i < times.size(); ++i) {
+      std::size_t index = plan.index_of(times[i]);
+      if (index == BucketPlan::kNone) continue;
+      BucketState& bucket = buckets[index];
+      const double number = decimal_value(scaled[i], power);
+      ++bucket.total;
+      bucket.numbers.add(number);
+      if (distinct) bucket.distinct_numbers.insert(number_key(number));
     }
   }
 };
@@ -205,6 +225,11 @@ void Aggregator::add(const ChunkColumns& columns) {
 void Aggregator::add(const ChunkColumns& columns, std::span<const std::int64_t> times,
                      std::size_t first, std::size_t last, bool ascending) {
   state_->add(columns, times, first, last, ascending);
+}
+
+void Aggregator::add_decimals(std::span<const std::int64_t> times,
+                              std::span<const std::int64_t> scaled, std::uint8_t exponent) {
+  state_->add_decimals(times, scaled, exponent);
 }
 
 std::vector<BucketAggregate> Aggregator::finish() const {

@@ -9,6 +9,7 @@
 
 #include "citytwin/common/instant.hpp"
 #include "citytwin/series/chunk_merge.hpp"
+#include "citytwin/series/decimal_column.hpp"
 #include "citytwin/series/number_summary.hpp"
 
 namespace citytwin::series {
@@ -341,6 +342,56 @@ TEST(Aggregator, ScaledIntegerPathMatchesTheDoublePath) {
         EXPECT_EQ(got[i].total_count, ref.total_count);
         EXPECT_NEAR(got[i].sum, ref.sum, 1e-9 * std::max(1.0, std::fabs(ref.sum)));
         expect_near_optional(got[i].stddev, ref.stddev);
+      }
+    }
+  }
+}
+
+// Decimal numbers handed over as instants and integers (add_decimals) aggregate as a chunk of
+// the same numbers at those instants: sorted or not, integers small or too large for the
+// exact sums, with and without distinctCount.
+TEST(Aggregator, DecimalsAtTheirInstantsMatchAChunkOfThem) {
+  const std::int64_t from = at("2026-01-01T00:00:00Z");
+  const std::int64_t hour = 3'600'000'000;
+  auto plan = *BucketPlan::create(from, from + 48 * hour, PeriodDuration{0, 5 * hour}, 100);
+  for (bool sorted : {true, false}) {
+    for (std::int64_t magnitude : {std::int64_t{5000}, std::int64_t{3} << 40}) {
+      for (bool distinct : {false, true}) {
+        std::mt19937_64 rng(static_cast<unsigned>(magnitude % 89 + sorted * 7 + distinct));
+        const std::uint8_t exponent = 2;
+        std::vector<std::int64_t> times;
+        std::vector<std::int64_t> scaled;
+        for (int i = 0; i < 3000; ++i) {
+          times.push_back(from - 2 * hour + static_cast<std::int64_t>(rng() % (60 * hour)));
+          scaled.push_back(
+              static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(2 * magnitude)) -
+              magnitude);
+        }
+        if (sorted) std::sort(times.begin(), times.end());
+        std::vector<Sample> samples;
+        for (std::size_t i = 0; i < times.size(); ++i) {
+          samples.push_back(Sample::of_number(times[i], decimal_value(scaled[i], 100.0)));
+        }
+        std::vector<AggregationMethod> methods = {
+            AggregationMethod::kTotalCount, AggregationMethod::kSum, AggregationMethod::kMin,
+            AggregationMethod::kMax, AggregationMethod::kStddev};
+        if (distinct) methods.push_back(AggregationMethod::kDistinctCount);
+        Aggregator decimals(plan, methods);
+        decimals.add_decimals(times, scaled, exponent);
+        SCOPED_TRACE(std::string(sorted ? "sorted" : "unsorted") + " magnitude " +
+                     std::to_string(magnitude) + (distinct ? " distinct" : ""));
+        auto got = decimals.finish();
+        for (std::size_t i = 0; i < got.size(); ++i) {
+          BucketAggregate ref = reference(samples, plan.start(i), plan.end(i));
+          EXPECT_EQ(got[i].total_count, ref.total_count);
+          if (distinct) {
+            EXPECT_EQ(got[i].distinct_count, ref.distinct_count);
+          }
+          EXPECT_NEAR(got[i].sum, ref.sum, 1e-9 * std::max(1.0, std::fabs(ref.sum)));
+          EXPECT_EQ(got[i].min, ref.min);
+          EXPECT_EQ(got[i].max, ref.max);
+          expect_near_optional(got[i].stddev, ref.stddev);
+        }
       }
     }
   }

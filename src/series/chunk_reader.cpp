@@ -239,6 +239,38 @@ Result<ChunkReader> ChunkReader::open(std::string_view bytes, Checksum checksum)
   return ChunkReader(*header, std::move(columns).value());
 }
 
+Result<std::optional<Time2Decimals>> read_time2_decimals(std::string_view bytes) {
+  if (bytes.size() < kChunkHeaderSize + 4) return corrupt_chunk("too short");
+  std::string_view payload = bytes.substr(0, bytes.size() - 4);
+  auto header = peek_chunk_header(payload);
+  if (!header) return std::move(header).error();
+  constexpr std::uint8_t kNumbersOnly = 1u << static_cast<int>(ValueKind::kNumber);
+  constexpr std::uint8_t kEveryTime2Decimal = ChunkHeader::kHasTime2 | ChunkHeader::kDecimalNumbers;
+  if (header->version != kChunkVersion || header->flags != kEveryTime2Decimal ||
+      header->kind_mask != kNumbersOnly) {
+    return std::optional<Time2Decimals>();
+  }
+  // The layout Decoder::run reads: no kind column (one kind), the first timestamps (not
+  // needed here), the second ones, the decimal numbers.
+  ByteReader in(payload.substr(kChunkHeaderSize));
+  std::string_view times;
+  std::string_view times2;
+  std::string_view decimals;
+  if (!in.read_section(times) || !in.read_section(times2) || !in.read_section(decimals) ||
+      in.remaining() != 0) {
+    return corrupt_chunk("section layout");
+  }
+  auto decoded_times2 = decode_timestamps(times2, header->count);
+  if (!decoded_times2) return std::move(decoded_times2).error();
+  auto decoded_decimals = decode_decimal_column(decimals, header->count);
+  if (!decoded_decimals) return std::move(decoded_decimals).error();
+  Time2Decimals out;
+  out.times2 = std::move(decoded_times2).value();
+  out.scaled = std::move(decoded_decimals->scaled);
+  out.decimal_exponent = decoded_decimals->exponent;
+  return std::optional<Time2Decimals>(std::move(out));
+}
+
 Sample ChunkColumns::sample(std::size_t index) const {
   Sample sample;
   sample.time = times[index];

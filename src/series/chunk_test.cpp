@@ -157,6 +157,59 @@ TEST(Chunk, SensorSeriesIsSmall) {
   EXPECT_LT(bytes.size(), 1024u * 3);
 }
 
+// The second timestamps and decimal integers alone (read_time2_decimals) are what the whole
+// decode gives, for the one chunk shape that has them; any other shape is nullopt, a corrupt
+// column an Error.
+TEST(Chunk, Time2DecimalsReadAloneAsTheWholeDecodeGivesThem) {
+  std::mt19937_64 rng(9);
+  std::vector<Sample> samples;
+  for (int i = 0; i < 700; ++i) {
+    Sample sample =
+        Sample::of_number(k2026 + i * kMinute, (static_cast<int>(rng() % 5000) - 2500) / 100.0);
+    sample.time2 = k2026 + i * kMinute - static_cast<std::int64_t>(rng() % 90'000'000);  // unsorted
+    samples.push_back(sample);
+  }
+  std::string bytes = build(samples);
+  auto reader = ChunkReader::open(bytes);
+  ASSERT_TRUE(reader.ok());
+  auto alone = read_time2_decimals(bytes);
+  ASSERT_TRUE(alone.ok()) << alone.error().detail;
+  ASSERT_TRUE(alone->has_value());
+  EXPECT_EQ((*alone)->times2, reader->columns().times2);
+  EXPECT_EQ((*alone)->scaled, reader->columns().scaled);
+  EXPECT_EQ((*alone)->decimal_exponent, reader->columns().decimal_exponent);
+  EXPECT_EQ((*alone)->decimal_exponent, 2);
+
+  auto shape = [&](std::vector<Sample> other) {
+    auto read = read_time2_decimals(build(other));
+    EXPECT_TRUE(read.ok());
+    return read.ok() && !read->has_value();
+  };
+  std::vector<Sample> partly = samples;
+  partly[5].time2.reset();
+  EXPECT_TRUE(shape(partly));
+  std::vector<Sample> without = samples;
+  for (Sample& sample : without) sample.time2.reset();
+  EXPECT_TRUE(shape(without));
+  std::vector<Sample> irrational = samples;
+  irrational[9].number = std::sqrt(2.0);
+  EXPECT_TRUE(shape(irrational));
+  std::vector<Sample> mixed = samples;
+  mixed[3] = Sample::of_string(mixed[3].time, "x");
+  mixed[3].time2 = mixed[3].time;
+  EXPECT_TRUE(shape(mixed));
+  EXPECT_TRUE(shape({}));
+
+  // A flipped bit in the columns read (the checksum is the caller's) or a cut: an Error or
+  // nullopt, never a crash. Flips in the first timestamps, not read here, go unseen.
+  for (std::size_t at = kChunkHeaderSize; at + 4 < bytes.size(); at += 7) {
+    std::string flipped = bytes;
+    flipped[at] = static_cast<char>(flipped[at] ^ 0x10);
+    (void)read_time2_decimals(flipped);
+  }
+  EXPECT_FALSE(read_time2_decimals(bytes.substr(0, bytes.size() / 2)).ok());
+}
+
 // Two-decimal sensor values: the decimal column (flag kDecimalNumbers), its integers handed to
 // the columns, and far fewer bytes than the XOR column.
 TEST(Chunk, DecimalNumbersUseTheDecimalColumn) {

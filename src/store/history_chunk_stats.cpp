@@ -5,9 +5,11 @@ namespace citytwin::store {
 Status visit_history_summarized(const EntityStore& store, std::string_view tenant,
                                 std::string_view entity, std::string_view attribute,
                                 const HistoryRange& range, const HistoryColumnsVisitor& visit,
-                                const HistoryChunkFilter& filter) {
+                                const HistoryChunkFilter& filter,
+                                const ObservedDecimalsVisitor& decimals) {
   if (const auto* summarized = dynamic_cast<const SummarizedHistory*>(&store)) {
-    return summarized->visit_history_summarized(tenant, entity, attribute, range, visit, filter);
+    return summarized->visit_history_summarized(tenant, entity, attribute, range, visit, filter,
+                                                decimals);
   }
   return store.visit_history_columns(tenant, entity, attribute, range, visit);
 }
@@ -20,8 +22,9 @@ class PlainHistoryReader final : public SummarizedHistoryReader {
   explicit PlainHistoryReader(const EntityStore& store) : store_(store) {}
   Status visit(std::string_view tenant, std::string_view entity, std::string_view attribute,
                const HistoryRange& range, const HistoryColumnsVisitor& visit,
-               const HistoryChunkFilter& filter) override {
-    return visit_history_summarized(store_, tenant, entity, attribute, range, visit, filter);
+               const HistoryChunkFilter& filter, const ObservedDecimalsVisitor& decimals) override {
+    return visit_history_summarized(store_, tenant, entity, attribute, range, visit, filter,
+                                    decimals);
   }
 
  private:

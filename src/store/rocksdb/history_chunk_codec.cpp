@@ -643,6 +643,20 @@ Result<HistoryChunkSummary> peek_history_chunk(std::string_view bytes, ChunkPeek
   return summary;
 }
 
+Result<std::optional<series::Time2Decimals>> read_observed_decimals(std::string_view bytes) {
+  if (bytes.size() < 4) return corrupt("truncated");
+  series::ByteReader in(bytes.substr(0, bytes.size() - 4));
+  auto front = read_front(in);
+  if (!front.ok()) return std::move(front).error();
+  std::string_view sequence_bytes, deleted, residual_bytes;
+  if (!in.read_section(sequence_bytes) || !in.read_section(deleted) ||
+      !in.read_section(residual_bytes) || in.remaining() != 0) {
+    return corrupt("bad sections");
+  }
+  if (!deleted.empty()) return std::optional<series::Time2Decimals>();  // deletions
+  return series::read_time2_decimals(front->chunk);
+}
+
 Result<DecodedHistoryChunk> DecodedHistoryChunk::open(std::string_view bytes, Checksum checksum) {
   if (bytes.size() < 4) return corrupt("truncated");
   if (checksum == Checksum::kVerify && !checksum_matches(bytes)) {

@@ -80,6 +80,13 @@ enum class ChunkPeek { kHeader, kStatistics };
 Result<HistoryChunkSummary> peek_history_chunk(std::string_view bytes,
                                                ChunkPeek peek = ChunkPeek::kHeader);
 
+// The observedAt instants and values of a chunk whose samples are all non-deleted numbers of
+// the decimal column, each with observedAt (series::read_time2_decimals): what an aggregation
+// by observedAt reads, without decoding the rest. nullopt for a chunk of another shape (open
+// it whole then). `bytes`' checksum must have been verified (peek_history_chunk with
+// statistics).
+Result<std::optional<series::Time2Decimals>> read_observed_decimals(std::string_view bytes);
+
 // A chunk opened for reading: checksum verified and every column decoded, each sample's
 // instance rebuilt only when asked (a columnar reader needs the values, not the JSON).
 class DecodedHistoryChunk : public HistorySampleSource {

@@ -98,6 +98,10 @@ class InstanceSink {
   virtual Result<bool> raw(HistorySample sample) = 0;
   // The run's samples, of the instance named by `names`.
   virtual Result<bool> chunked(const ChunkRun& run, const HistorySample& names) = 0;
+  // Whether a chunk the filter asks observedAt and values of (ChunkUse::kObservedDecimals)
+  // may be handed over so (decimals()); else it is decoded whole.
+  virtual bool takes_decimals() const { return false; }
+  virtual Result<bool> decimals(const ObservedDecimals& /*chunk*/) { return true; }
 };
 
 class SampleSink final : public InstanceSink {
@@ -121,7 +125,10 @@ class SampleSink final : public InstanceSink {
 
 class ColumnsSink final : public InstanceSink {
  public:
-  explicit ColumnsSink(HistoryColumnsBuilder& builder) : builder_(builder) {}
+  ColumnsSink(HistoryColumnsBuilder& builder, const ObservedDecimalsVisitor& decimals)
+      : builder_(builder), decimals_(decimals) {}
+  bool takes_decimals() const override { return static_cast<bool>(decimals_); }
+  Result<bool> decimals(const ObservedDecimals& chunk) override { return decimals_(chunk); }
   Result<bool> raw(HistorySample sample) override { return builder_.add_sample(std::move(sample)); }
   Result<bool> chunked(const ChunkRun& run, const HistorySample& names) override {
     return builder_.add_entries(
@@ -132,6 +139,7 @@ class ColumnsSink final : public InstanceSink {
 
  private:
   HistoryColumnsBuilder& builder_;
+  const ObservedDecimalsVisitor& decimals_;
 };
 
 // Adds a chunk's run to the pending ones. Chunks never overlap, so pending is normally
@@ -271,7 +279,20 @@ Status read_instance(rocksdb::Iterator& raw, ChunkCursor& chunks, std::string_vi
     stats.attribute = names.attribute;
     stats.dataset_id = names.dataset_id;
     stats.last_in_range = last;
-    if (filter(stats) == ChunkUse::kSkip) return ok_status();
+    const ChunkUse use = filter(stats);
+    if (use == ChunkUse::kSkip) return ok_status();
+    if (use == ChunkUse::kObservedDecimals && sink.takes_decimals()) {
+      auto decimals = read_observed_decimals(bytes);
+      if (!decimals.ok()) return std::move(decimals).error();
+      if (*decimals) {
+        auto more = sink.decimals(ObservedDecimals{
+            names.attribute, names.dataset_id,
+            HistoryRange{stats.min_modified_at, stats.max_modified_at + 1}, **decimals});
+        if (!more.ok()) return std::move(more).error();
+        stopped = !*more;
+        return ok_status();
+      }
+    }
     auto run = open_run(bytes, range, DecodedHistoryChunk::Checksum::kVerified);
     if (!run.ok()) return std::move(run).error();
     if (run->begin < run->end) add_run(pending, std::move(*run));
@@ -445,10 +466,10 @@ Status visit_history(const HistoryFamilies& families, std::string_view entity_pr
 
 Status visit_history_columns(const HistoryFamilies& families, std::string_view entity_prefix,
                              std::string_view prefix, const HistoryRange& range,
-                             const HistoryColumnsVisitor& visit, const HistoryChunkFilter& filter) {
-  HistoryColumnsBuilder builder(visit);
-  ColumnsSink sink(builder);
-  CT_RETURN_IF_ERROR(walk_history(families, entity_prefix, prefix, range, filter, sink));
+                             const HistoryWalkVisitors& visitors) {
+  HistoryColumnsBuilder builder(visitors.columns);
+  ColumnsSink sink(builder, visitors.decimals);
+  CT_RETURN_IF_ERROR(walk_history(families, entity_prefix, prefix, range, visitors.filter, sink));
   builder.flush();
   return ok_status();
 }
@@ -480,10 +501,11 @@ rocksdb::Iterator& HistoryWalkIterators::spans() {
 
 Status visit_history_columns(HistoryWalkIterators& iterators, std::string_view entity_prefix,
                              std::string_view prefix, const HistoryRange& range,
-                             const HistoryColumnsVisitor& visit, const HistoryChunkFilter& filter) {
+                             const HistoryWalkVisitors& visitors) {
   if (range.from >= range.to) return ok_status();
-  HistoryColumnsBuilder builder(visit);
-  ColumnsSink sink(builder);
+  HistoryColumnsBuilder builder(visitors.columns);
+  ColumnsSink sink(builder, visitors.decimals);
+  const HistoryChunkFilter& filter = visitors.filter;
   rocksdb::Iterator* spans = filter && iterators.has_spans() ? &iterators.spans() : nullptr;
   CT_RETURN_IF_ERROR(walk_instances(iterators.raw(), iterators.chunks(), spans, entity_prefix,
                                     prefix, range, filter, sink));

@@ -69,11 +69,17 @@ Status visit_history(const HistoryFamilies& families, std::string_view entity_pr
 // over from their decoded columns, their instances rebuilt only when the visitor asks. With
 // a filter (store::visit_history_summarized), a chunk lying wholly in `range` whose
 // samples no raw row shadows is offered to it first, from its statistics, and decoded only
-// when it says so (chunks of format 1 have no statistics and are always decoded).
+// when it says so (chunks of format 1 have no statistics and are always decoded), or handed
+// to `decimals` as observedAt and values only when it asks for that and the chunk has them
+// (ChunkUse::kObservedDecimals).
+struct HistoryWalkVisitors {
+  const HistoryColumnsVisitor& columns;
+  const HistoryChunkFilter& filter;
+  const ObservedDecimalsVisitor& decimals;
+};
 Status visit_history_columns(const HistoryFamilies& families, std::string_view entity_prefix,
                              std::string_view prefix, const HistoryRange& range,
-                             const HistoryColumnsVisitor& visit,
-                             const HistoryChunkFilter& filter = nullptr);
+                             const HistoryWalkVisitors& visitors);
 
 // The iterators of many walks from one snapshot (SummarizedHistoryReader), made on first use
 // and kept, all bounded by `upper_bound` (keys of the walks' prefixes lie below it); each walk
@@ -107,7 +113,7 @@ class HistoryWalkIterators {
 // visit_history_columns() with the iterators of `iterators`.
 Status visit_history_columns(HistoryWalkIterators& iterators, std::string_view entity_prefix,
                              std::string_view prefix, const HistoryRange& range,
-                             const HistoryColumnsVisitor& visit, const HistoryChunkFilter& filter);
+                             const HistoryWalkVisitors& visitors);
 
 // A chunk to be turned back into raw rows (an edit of one of its samples).
 struct ChunkToExplode {

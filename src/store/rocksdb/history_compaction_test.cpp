@@ -21,6 +21,7 @@
 #include <rocksdb/db.h>
 
 #include "citytwin/common/instant.hpp"
+#include "citytwin/series/decimal_column.hpp"
 #include "citytwin/store/history_chunk_stats.hpp"
 #include "citytwin/store/history_columns_builder.hpp"
 #include "citytwin/store/instance_text.hpp"
@@ -1072,13 +1073,113 @@ TEST(HistoryCompaction, OneReaderWalksManyEntitiesAsSeparateWalksDo) {
       return visit_history_summarized(*store, "t", entity, attribute, range, visit, filter);
     });
     auto got = walked([&](const HistoryColumnsVisitor& visit) {
-      return reader->visit("t", entity, attribute, range, visit, filter);
+      return reader->visit("t", entity, attribute, range, visit, filter, nullptr);
     });
     ASSERT_EQ(got, expected) << "round " << round << " " << entity << " " << attribute;
     if (entity != "urn:none" && attribute.empty() && whole && !skip_some) {
       EXPECT_EQ(got.size(), 30u);
     }
   }
+}
+
+// A number sample of a walk: attribute, dataset, observedAt, value.
+using ObservedNumber = std::tuple<std::string, std::string, std::int64_t, double>;
+
+// Chunks a filter asks observedAt and values of (ChunkUse::kObservedDecimals) reach the
+// decimals visitor with the numbers a whole decode gives, when every sample is a decimal
+// number with observedAt; any other chunk (a deletion, a sample without observedAt, a
+// number the decimal column cannot hold, a string) is decoded whole for the columns visitor.
+TEST(HistoryCompaction, ChunksOfObservedDecimalsReachTheDecimalsVisitor) {
+  testing::TempDir dir;
+  auto store = open(compacting_options(dir.path(), 8, 3));
+  ASSERT_NE(store, nullptr);
+  auto number = [](const char* attribute, std::int64_t at, const std::string& value,
+                   bool observed = true) {
+    HistorySample sample;
+    sample.attribute = attribute;
+    sample.modified_at = at;
+    if (observed) sample.observed_at = at - 1000;
+    sample.instance = R"({"type":"Property","value":)" + value +
+                      (observed ? R"(,"observedAt":")" + format_date_time(Instant{at - 1000}) + "\""
+                                : std::string()) +
+                      "}";
+    return sample;
+  };
+  constexpr const char* kDecimals = "https://example.org/decimals";
+  constexpr const char* kPartly = "https://example.org/partlyObserved";
+  constexpr const char* kIrrational = "https://example.org/irrational";
+  std::vector<HistorySample> samples;
+  for (int i = 0; i < 40; ++i) {
+    std::int64_t at = kStart + i * kMinute;
+    // Whole numbers and short decimals in Boost.JSON's form (the stored numbers), unsorted.
+    samples.push_back(number(kDecimals, at, i % 2 == 0 ? std::to_string(37 - 3 * i) : "2.15E1"));
+    samples.push_back(number(kPartly, at + 1, std::to_string(i), i != 20));
+    samples.push_back(number(kIrrational, at + 2, "1.4142135623730951E0"));
+    samples.push_back(i % 5 == 0 ? state(at + 3, "x") : state(at + 3, "y", i == 33));
+  }
+  append(*store, "urn:r", samples);
+  ASSERT_TRUE(store->compact_history().ok());
+
+  std::multiset<ObservedNumber> through_columns;
+  std::multiset<ObservedNumber> through_decimals;
+  std::set<std::string> decimal_attributes;
+  auto collect = [](std::multiset<ObservedNumber>& into) {
+    return [&into](const HistoryColumns& batch) {
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (batch.values.kinds[i] != series::ValueKind::kNumber || batch.deleted[i] != 0 ||
+            batch.values.time2_present[i] == 0) {
+          continue;
+        }
+        into.emplace(batch.attribute, batch.dataset_id, batch.values.times2[i],
+                     batch.values.numbers[i]);
+      }
+      return true;
+    };
+  };
+  auto decode = [](const HistoryChunkStats&) { return ChunkUse::kDecode; };
+  std::multiset<ObservedNumber> expected;
+  Status walk =
+      visit_history_summarized(*store, "t", "urn:r", "", HistoryRange{}, collect(expected), decode);
+  ASSERT_TRUE(walk.ok()) << walk.error().detail;
+
+  auto ask_decimals = [](const HistoryChunkStats&) { return ChunkUse::kObservedDecimals; };
+  ObservedDecimalsVisitor decimals = [&](const ObservedDecimals& chunk) {
+    decimal_attributes.emplace(chunk.attribute);
+    const series::Time2Decimals& columns = chunk.columns;
+    EXPECT_EQ(columns.times2.size(), columns.scaled.size());
+    EXPECT_LE(chunk.modified.from, chunk.modified.to);
+    const double power = series::power_of_ten(columns.decimal_exponent);
+    for (std::size_t i = 0; i < columns.times2.size(); ++i) {
+      through_decimals.emplace(chunk.attribute, chunk.dataset_id, columns.times2[i],
+                               series::decimal_value(columns.scaled[i], power));
+    }
+    return true;
+  };
+  walk = visit_history_summarized(*store, "t", "urn:r", "", HistoryRange{},
+                                  collect(through_columns), ask_decimals, decimals);
+  ASSERT_TRUE(walk.ok()) << walk.error().detail;
+  EXPECT_EQ(decimal_attributes, (std::set<std::string>{kDecimals, kPartly}));
+  std::multiset<ObservedNumber> both = through_columns;
+  both.insert(through_decimals.begin(), through_decimals.end());
+  EXPECT_EQ(both, expected);
+  // Every decimals chunk gave all its samples; the partly observed one's chunk with the
+  // sample without observedAt was decoded whole.
+  auto of = [](const std::multiset<ObservedNumber>& numbers, const char* attribute) {
+    return std::count_if(numbers.begin(), numbers.end(),
+                         [&](const ObservedNumber& n) { return std::get<0>(n) == attribute; });
+  };
+  EXPECT_EQ(of(through_decimals, kDecimals), 40);
+  EXPECT_GT(of(through_decimals, kPartly), 0);
+  EXPECT_GT(of(through_columns, kPartly), 0);
+  EXPECT_EQ(of(through_columns, kPartly) + of(through_decimals, kPartly), 39);
+  EXPECT_EQ(of(through_columns, kIrrational), 40);
+
+  // Without a decimals visitor, such chunks are decoded whole.
+  std::multiset<ObservedNumber> without;
+  walk = visit_history_summarized(*store, "t", "urn:r", "", HistoryRange{}, collect(without),
+                                  ask_decimals);
+  ASSERT_TRUE(walk.ok()) << walk.error().detail;
+  EXPECT_EQ(without, expected);
 }
 
 // A database written before chunk spans existed (no span family) gets a span for every chunk

@@ -114,14 +114,15 @@ class SummarizedReader final : public SummarizedHistoryReader {
 
   Status visit(std::string_view tenant, std::string_view entity, std::string_view attribute,
                const HistoryRange& range, const HistoryColumnsVisitor& visit,
-               const HistoryChunkFilter& filter) override {
+               const HistoryChunkFilter& filter, const ObservedDecimalsVisitor& decimals) override {
     std::string entity_prefix = kv::history_entity_prefix(tenant, entity);
     std::string prefix = entity_prefix;
     if (!attribute.empty()) kv::append_history_attribute(prefix, attribute);
+    const kv::HistoryWalkVisitors visitors{visit, filter, decimals};
     if (prefix >= iterators_.upper_bound()) {  // past the reader's entities: a walk of its own
-      return kv::visit_history_columns(families_, entity_prefix, prefix, range, visit, filter);
+      return kv::visit_history_columns(families_, entity_prefix, prefix, range, visitors);
     }
-    return kv::visit_history_columns(iterators_, entity_prefix, prefix, range, visit, filter);
+    return kv::visit_history_columns(iterators_, entity_prefix, prefix, range, visitors);
   }
 
  private:
@@ -323,7 +324,7 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
   Status visit_history_columns(std::string_view tenant, std::string_view entity,
                                std::string_view attribute, const HistoryRange& range,
                                const HistoryColumnsVisitor& visit) const override {
-    return visit_history_summarized(tenant, entity, attribute, range, visit, nullptr);
+    return visit_history_summarized(tenant, entity, attribute, range, visit, nullptr, nullptr);
   }
 
   NewestLookup find_newest(std::string_view tenant, std::string_view entity,
@@ -341,12 +342,13 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
   Status visit_history_summarized(std::string_view tenant, std::string_view entity,
                                   std::string_view attribute, const HistoryRange& range,
                                   const HistoryColumnsVisitor& visit,
-                                  const HistoryChunkFilter& filter) const override {
+                                  const HistoryChunkFilter& filter,
+                                  const ObservedDecimalsVisitor& decimals) const override {
     std::string entity_prefix = kv::history_entity_prefix(tenant, entity);
     std::string prefix = entity_prefix;
     if (!attribute.empty()) kv::append_history_attribute(prefix, attribute);
-    return kv::visit_history_columns(history_families(), entity_prefix, prefix, range, visit,
-                                     filter);
+    return kv::visit_history_columns(history_families(), entity_prefix, prefix, range,
+                                     kv::HistoryWalkVisitors{visit, filter, decimals});
   }
 
   std::unique_ptr<SummarizedHistoryReader> summarized_reader(

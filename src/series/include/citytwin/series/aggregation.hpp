@@ -82,6 +82,10 @@ class Aggregator {
   // `ascending`: the caller knows times[first, last) ascend (nothing is checked again).
   void add(const ChunkColumns& columns, std::span<const std::int64_t> times, std::size_t first,
            std::size_t last, bool ascending = false);
+  // Decimal numbers (decimal_column.hpp: value i is scaled[i] / 10^exponent), number i at
+  // times[i] (in any order): as if a chunk of these numbers were add()ed at those times.
+  void add_decimals(std::span<const std::int64_t> times, std::span<const std::int64_t> scaled,
+                    std::uint8_t exponent);
   // One entry per period of the plan, in time order, empty periods included.
   std::vector<BucketAggregate> finish() const;
 

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -102,5 +103,21 @@ class ChunkReader {
   ChunkHeader header_;
   ChunkColumns columns_;
 };
+
+// What an aggregation by the second timestamp reads of a chunk whose samples are all numbers
+// of the decimal column, each with a second timestamp: those timestamps and the scaled
+// integers (ChunkColumns::times2 and ::scaled), one entry per sample in the chunk's order.
+struct Time2Decimals {
+  std::vector<std::int64_t> times2;
+  std::vector<std::int64_t> scaled;
+  std::uint8_t decimal_exponent = 0;
+};
+
+// Reads only those two columns of a chunk, for a caller that has verified a checksum over
+// `bytes` already (ChunkReader::Checksum::kCoveredByCaller): they are decoded as defensively
+// as ChunkReader does, the other columns not at all. nullopt when the chunk has another shape
+// (a kind other than numbers, XOR numbers, a sample without a second timestamp): read it with
+// ChunkReader then.
+Result<std::optional<Time2Decimals>> read_time2_decimals(std::string_view bytes);
 
 }  // namespace citytwin::series

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "citytwin/common/result.hpp"
+#include "citytwin/series/chunk.hpp"
 #include "citytwin/series/number_summary.hpp"
 #include "citytwin/store/entity_store.hpp"
 #include "citytwin/store/history.hpp"
@@ -48,8 +49,24 @@ struct HistoryChunkStats {
 // A store may ask first from less (the RocksDB store from a chunk's span: `numbers` unset,
 // `days` empty) and, on kDecode, again with the chunk's full statistics. So a kSkip must be
 // right for the statistics given, and a kDecode must leave no trace.
-enum class ChunkUse { kDecode, kSkip };
+// kObservedDecimals: the reader needs only the observedAt instants and the values, which a
+// chunk of decimal numbers each with observedAt (most sensor data) gives without decoding the
+// rest; a walk that has a decimals visitor hands them to it (ObservedDecimals), and decodes
+// any other chunk as for kDecode.
+enum class ChunkUse { kDecode, kSkip, kObservedDecimals };
 using HistoryChunkFilter = std::function<ChunkUse(const HistoryChunkStats&)>;
+
+// A chunk's observedAt instants and values, each sample a non-deleted number with observedAt
+// (ChunkUse::kObservedDecimals). Valid only during the visit.
+struct ObservedDecimals {
+  std::string_view attribute;  // expanded attribute name
+  std::string_view dataset_id;
+  HistoryRange modified;  // the chunk's modifiedAt span, [oldest, newest + 1)
+  // times2: observedAt, in the chunk's order (by modifiedAt): they need not ascend.
+  const series::Time2Decimals& columns;
+};
+// false stops the walk.
+using ObservedDecimalsVisitor = std::function<bool(const ObservedDecimals&)>;
 
 // Summarized walks (visit_history_summarized) of many entities' histories one after another,
 // on one thread, from one snapshot of the store taken when the reader is made, with the same
@@ -62,7 +79,8 @@ class SummarizedHistoryReader {
   virtual ~SummarizedHistoryReader() = default;
   virtual Status visit(std::string_view tenant, std::string_view entity, std::string_view attribute,
                        const HistoryRange& range, const HistoryColumnsVisitor& visit,
-                       const HistoryChunkFilter& filter) = 0;
+                       const HistoryChunkFilter& filter,
+                       const ObservedDecimalsVisitor& decimals) = 0;
 };
 
 // What a store that keeps compressed chunks with statistics offers besides EntityStore
@@ -74,17 +92,20 @@ class SummarizedHistory {
   virtual Status visit_history_summarized(std::string_view tenant, std::string_view entity,
                                           std::string_view attribute, const HistoryRange& range,
                                           const HistoryColumnsVisitor& visit,
-                                          const HistoryChunkFilter& filter) const = 0;
+                                          const HistoryChunkFilter& filter,
+                                          const ObservedDecimalsVisitor& decimals) const = 0;
   virtual std::unique_ptr<SummarizedHistoryReader> summarized_reader(
       std::string_view tenant, std::string_view last_entity) const = 0;
 };
 
 // The store's summarized walk when it has one, else its plain visit_history_columns() (the
-// filter is then never asked: every sample reaches the visitor).
+// filter is then never asked: every sample reaches the visitor). Without `decimals`, a
+// kObservedDecimals chunk is decoded as for kDecode.
 Status visit_history_summarized(const EntityStore& store, std::string_view tenant,
                                 std::string_view entity, std::string_view attribute,
                                 const HistoryRange& range, const HistoryColumnsVisitor& visit,
-                                const HistoryChunkFilter& filter);
+                                const HistoryChunkFilter& filter,
+                                const ObservedDecimalsVisitor& decimals = nullptr);
 // The store's reader when it has one, else one that calls visit_history_summarized().
 std::unique_ptr<SummarizedHistoryReader> summarized_history_reader(const EntityStore& store,
                                                                    std::string_view tenant,
