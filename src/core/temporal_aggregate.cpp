@@ -217,13 +217,13 @@ void HistoryAggregator::Series::add_columns(const series::ChunkColumns& columns,
   state_->aggregator.add(columns, times, first, last, ascending);
 }
 
-void HistoryAggregator::Series::add_decimals(std::span<const std::int64_t> times,
-                                             std::span<const std::int64_t> scaled,
-                                             std::uint8_t exponent) {
-  if (times.empty()) return;
+std::optional<std::int64_t> HistoryAggregator::Series::add_decimals(
+    std::span<const std::int64_t> times, std::span<const std::int64_t> scaled,
+    std::uint8_t exponent) {
+  if (times.empty()) return std::nullopt;
   state_->flush();  // as add_columns(): values add()ed before go first
   state_->seen.has_number = true;
-  state_->aggregator.add_decimals(times, scaled, exponent);
+  return state_->aggregator.add_decimals(times, scaled, exponent);
 }
 
 void HistoryAggregator::Series::add_summary(std::int64_t time,

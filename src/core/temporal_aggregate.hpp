@@ -92,9 +92,10 @@ class HistoryAggregator::Series {
   void add_columns(const series::ChunkColumns& columns, std::span<const std::int64_t> times,
                    std::size_t first, std::size_t last, bool ascending = false);
   // Decimal numbers, number i at times[i] (series::Aggregator::add_decimals), all selected:
-  // as if each had been add()ed.
-  void add_decimals(std::span<const std::int64_t> times, std::span<const std::int64_t> scaled,
-                    std::uint8_t exponent);
+  // as if each had been add()ed. Returns the newest of those times (nullopt for none).
+  std::optional<std::int64_t> add_decimals(std::span<const std::int64_t> times,
+                                           std::span<const std::int64_t> scaled,
+                                           std::uint8_t exponent);
   // Numbers (none NaN) that all fall in the period holding `time`, summarized (a chunk's
   // statistics): as if each had been add()ed. Not for distinctCount.
   void add_summary(std::int64_t time, const series::NumberSummary& numbers);

@@ -41,12 +41,12 @@ Status walk(store::SummarizedHistoryReader& reader, std::string_view tenant, std
   return reader.visit(tenant, id, attribute, history_range(query), visit, filter, decimals);
 }
 
-Result<json::object> parse_instance(const store::HistoryColumns& batch, std::string_view text) {
+Result<json::object> parse_instance(std::string_view attribute, std::string_view text) {
   boost::system::error_code ec;
   auto parsed = citytwin::parse_json(text, ec);
   if (ec || !parsed.is_object()) {
     return make_error(ErrorKind::kInternalError,
-                      "stored history of " + batch.attribute + " is unreadable");
+                      "stored history of " + std::string(attribute) + " is unreadable");
   }
   return std::move(parsed.as_object());
 }
@@ -54,7 +54,7 @@ Result<json::object> parse_instance(const store::HistoryColumns& batch, std::str
 Result<json::object> rebuild_instance(const store::HistoryColumns& batch, std::size_t index) {
   auto sample = batch.sample(index);
   if (!sample.ok()) return std::move(sample).error();
-  return parse_instance(batch, sample->instance);
+  return parse_instance(batch.attribute, sample->instance);
 }
 
 // Values of JSON-text entries (objects, arrays, escaped strings), parsed once per batch.
@@ -105,12 +105,13 @@ Result<AggregatedValue> value_at(const store::HistoryColumns& batch, std::size_t
   return aggregated_value_of(*instance);
 }
 
-// Sets the series' type from sample `index` of the batch, its newest selected one (at `time`).
-// Asked once per batch: only the "type" member's text is parsed, not the whole instance.
-Status take_type(const store::HistoryColumns& batch, std::size_t index, std::int64_t time,
+// Sets the series' type from `sample` (rebuilt by `rebuild`), its newest selected one (at
+// `time`), of `attribute`. Only the "type" member's text is parsed, not the whole instance.
+template <typename Rebuild>
+Status take_type(std::string_view attribute, Rebuild&& rebuild, std::int64_t time,
                  HistoryAggregator::Series& series) {
   if (!series.wants_type(time)) return ok_status();
-  auto sample = batch.sample(index);
+  Result<store::HistorySample> sample = rebuild();
   if (!sample.ok()) return std::move(sample).error();
   if (auto type_text = citytwin::top_level_member(sample->instance, "type")) {
     boost::system::error_code ec;
@@ -121,10 +122,17 @@ Status take_type(const store::HistoryColumns& batch, std::size_t index, std::int
     }
   }
   // No plain "type" member found: the whole instance decides (it may have none at all).
-  auto instance = parse_instance(batch, sample->instance);
+  auto instance = parse_instance(attribute, sample->instance);
   if (!instance.ok()) return std::move(instance).error();
   if (const auto* type = instance->if_contains("type")) series.set_type(time, *type);
   return ok_status();
+}
+
+// take_type() from sample `index` of the batch. Asked once per batch.
+Status take_type(const store::HistoryColumns& batch, std::size_t index, std::int64_t time,
+                 HistoryAggregator::Series& series) {
+  return take_type(
+      batch.attribute, [&] { return batch.sample(index); }, time, series);
 }
 
 // A batch's selected samples when they are one run [first, last) of it, each at times[i],
@@ -372,22 +380,32 @@ struct DeferredType {
   store::HistoryRange modified;  // the chunk's modifiedAt span
 };
 
+struct DeferredSeriesType {
+  std::string attribute;
+  std::string dataset_id;
+  DeferredType where;
+};
+
+// Keyed by the series (each lives as long as the aggregator): a chunk's note costs no copy of
+// its names, which only the series' first note makes.
 class DeferredTypes {
  public:
-  // A chunk of the series (attribute, dataset_id) was aggregated without its instances: its
+  // A chunk of `series` (attribute, dataset_id) was aggregated without its instances: its
   // newest selected instant and modifiedAt span, kept when it may be the series' newest.
   void note(std::string_view attribute, std::string_view dataset_id, std::int64_t newest,
-            const store::HistoryRange& modified, const HistoryAggregator::Series& series) {
+            const store::HistoryRange& modified, HistoryAggregator::Series& series) {
     if (!series.wants_type(newest)) return;
-    auto [type, added] = types_.try_emplace({std::string(attribute), std::string(dataset_id)});
-    if (added || newest >= type->second.time) type->second = {newest, modified};
+    auto [type, added] = types_.try_emplace(&series);
+    if (added) {
+      type->second = {std::string(attribute), std::string(dataset_id), {newest, modified}};
+    } else if (newest >= type->second.where.time) {
+      type->second.where = {newest, modified};
+    }
   }
-  const std::map<std::pair<std::string, std::string>, DeferredType>& types() const {
-    return types_;
-  }
+  const std::map<HistoryAggregator::Series*, DeferredSeriesType>& types() const { return types_; }
 
  private:
-  std::map<std::pair<std::string, std::string>, DeferredType> types_;
+  std::map<HistoryAggregator::Series*, DeferredSeriesType> types_;
 };
 
 // Whether a wholly selected all-number chunk is read as observedAt and values only
@@ -400,18 +418,17 @@ bool reads_observed_decimals(const store::HistoryChunkStats& chunk, const Tempor
 // Sets each deferred series' type from the newest selected sample of its chunk, unless a
 // newer instance already gave it one.
 Status resolve_types(const store::EntityStore& store, std::string_view tenant, std::string_view id,
-                     const TemporalQuery& query, const DeferredTypes& deferred,
-                     HistoryAggregator& aggregator) {
+                     const TemporalQuery& query, const DeferredTypes& deferred) {
   // Not a structured binding: clang 14 (the fuzz build) refuses to capture one in a lambda.
   for (const auto& entry : deferred.types()) {
-    const auto& names = entry.first;
-    const auto& where = entry.second;
-    auto& series = aggregator.series(names.first, names.second);
+    HistoryAggregator::Series& series = *entry.first;
+    const DeferredSeriesType& names = entry.second;
+    const DeferredType& where = names.where;
     if (!series.wants_type(where.time)) continue;
     Status failure;
     CT_RETURN_IF_ERROR(store.visit_history_columns(
-        tenant, id, names.first, where.modified, [&](const store::HistoryColumns& batch) {
-          if (batch.dataset_id != names.second) return true;
+        tenant, id, names.attribute, where.modified, [&](const store::HistoryColumns& batch) {
+          if (batch.dataset_id != names.dataset_id) return true;
           for (std::size_t i = batch.size(); i-- > 0;) {
             auto time = selected_time(batch, i, query);
             if (!time || *time != where.time) continue;
@@ -470,14 +487,14 @@ Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
     auto span = selects_all(chunk, query);
     if (!summaries || !span || !chunk.numbers) return store::ChunkUse::kDecode;
     auto& series = aggregator.series(chunk.attribute, chunk.dataset_id);
+    const store::ChunkUse read = reads_observed_decimals(chunk, query)
+                                     ? store::ChunkUse::kObservedDecimals
+                                     : store::ChunkUse::kDecode;
     // The newest chunk in range normally holds the sample that gives the series its type:
-    // decoding it costs a few µs, finding the sample again after the walk a second walk.
-    if (chunk.last_in_range && series.wants_type(span->newest)) return store::ChunkUse::kDecode;
+    // reading it costs a few µs, finding the sample again after the walk a second walk.
+    if (chunk.last_in_range && series.wants_type(span->newest)) return read;
     auto parts = summary_parts(chunk, *span, query, aggregator.plan());
-    if (parts.empty()) {
-      return reads_observed_decimals(chunk, query) ? store::ChunkUse::kObservedDecimals
-                                                   : store::ChunkUse::kDecode;
-    }
+    if (parts.empty()) return read;
     for (const auto& [time, numbers] : parts) series.add_summary(time, *numbers);
     deferred.note(chunk.attribute, chunk.dataset_id, span->newest,
                   {chunk.min_modified_at, chunk.max_modified_at + 1}, series);
@@ -491,17 +508,23 @@ Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
   };
   // Only chunks the filter selected wholly come here, so every sample counts.
   auto decimals = [&](const store::ObservedDecimals& chunk) {
-    const auto& times = chunk.columns.times2;
-    if (times.empty()) return true;
+    const std::vector<std::int64_t>& times = chunk.columns.times2;
     auto& series = aggregator.series(chunk.attribute, chunk.dataset_id);
-    series.add_decimals(times, chunk.columns.scaled, chunk.columns.decimal_exponent);
-    deferred.note(chunk.attribute, chunk.dataset_id, *std::max_element(times.begin(), times.end()),
-                  chunk.modified, series);
-    return true;
+    auto newest = series.add_decimals(times, chunk.columns.scaled, chunk.columns.decimal_exponent);
+    if (!newest || !series.wants_type(*newest)) return true;
+    if (!chunk.last_in_range) {
+      deferred.note(chunk.attribute, chunk.dataset_id, *newest, chunk.modified, series);
+      return true;
+    }
+    std::size_t index = times.size() - 1;  // the newest sample; ties: the last one
+    while (times[index] != *newest) --index;
+    failure = take_type(
+        chunk.attribute, [&] { return chunk.sample(index); }, *newest, series);
+    return failure.ok();
   };
   CT_RETURN_IF_ERROR(walk(reader, tenant, id, query, visit, filter, decimals));
   CT_RETURN_IF_ERROR(failure);
-  CT_RETURN_IF_ERROR(resolve_types(store, tenant, id, query, deferred, aggregator));
+  CT_RETURN_IF_ERROR(resolve_types(store, tenant, id, query, deferred));
   return aggregator.finish();
 }
 

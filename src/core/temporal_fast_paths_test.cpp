@@ -189,6 +189,32 @@ TEST_F(FastPathTest, CompactedHistoryAnswersAsRawHistory) {
   check_random_queries(2, 400);
 }
 
+// Readings as most sensors send them: decimal numbers, each with observedAt, in order, two
+// datasets. Aggregations read their chunks as observedAt and values only, and the newest
+// chunk's type from one rebuilt sample (store::ChunkUse::kObservedDecimals).
+TEST_F(FastPathTest, DecimalReadingsAnswerAsRawHistory) {
+  std::mt19937_64 random(17);
+  for (int batch = 0; batch < 40; ++batch) {
+    json::array levels;
+    for (int i = 0; i < 20; ++i) {
+      const std::int64_t n = batch * 20 + i;
+      json::object level{
+          {"type", "Property"},
+          {"value", static_cast<double>(static_cast<int>(random() % 4000) - 2000) / 100},
+          {"unitCode", "CEL"},
+          {"observedAt", format_date_time(Instant{kStart + n * kMinute})}};
+      if (n % 5 == 0) level["datasetId"] = "urn:ngsi-ld:Dataset:b";
+      levels.push_back(std::move(level));
+    }
+    clock.micros += kMinute;
+    add(json::object{{"id", kSensor},
+                     {"type", json::array{"https://example.org/Sensor"}},
+                     {"attrs", json::object{{kLevel, std::move(levels)}}}});
+  }
+  ASSERT_TRUE(chunked->compact_history().ok());
+  check_random_queries(4, 300);
+}
+
 TEST_F(FastPathTest, EditsThatExplodeChunksAreReflected) {
   write_random(50, 5);
   ASSERT_TRUE(chunked->compact_history().ok());

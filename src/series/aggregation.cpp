@@ -74,6 +74,7 @@ struct Aggregator::State {
   BucketPlan plan;
   bool distinct = false;
   bool text_bounds = false;
+  bool spread = true;  // sumsq or stddev asked for: integer runs sum their squares
   std::map<std::size_t, BucketState> buckets;  // only the periods that saw values
 
   // Per chunk: which dictionary entries the current period has seen, so each distinct text
@@ -133,7 +134,8 @@ struct Aggregator::State {
           std::lower_bound(times.begin() + static_cast<std::ptrdiff_t>(i),
                            times.begin() + static_cast<std::ptrdiff_t>(last), plan.end(index));
       auto j = static_cast<std::size_t>(end - times.begin());
-      std::optional<NumberSummary> summary = summarize_scaled(scaled.subspan(i, j - i), exponent);
+      std::optional<NumberSummary> summary =
+          summarize_scaled(scaled.subspan(i, j - i), exponent, spread);
       if (!summary) return false;  // integers too large: the caller takes the double path
       runs.emplace_back(index, *summary);
       i = j;
@@ -181,16 +183,20 @@ struct Aggregator::State {
     }
   }
 
-  void add_decimals(std::span<const std::int64_t> times, std::span<const std::int64_t> scaled,
-                    std::uint8_t exponent) {
-    if (!distinct && std::is_sorted(times.begin(), times.end()) &&
-        add_scaled(times, scaled, exponent, 0, times.size())) {
-      return;
+  std::optional<std::int64_t> add_decimals(std::span<const std::int64_t> times,
+                                           std::span<const std::int64_t> scaled,
+                                           std::uint8_t exponent) {
+    if (times.empty()) return std::nullopt;
+    const bool sorted = std::is_sorted(times.begin(), times.end());
+    if (!distinct && sorted && add_scaled(times, scaled, exponent, 0, times.size())) {
+      return times.back();
     }
     // Unsorted instants, integers too large for the exact sums, or distinct values: one
     // number at a time, as add() takes a chunk's.
     const double power = power_of_ten(exponent);
+    std::int64_t newest = times[0];
     for (std::size_t i = 0; i < times.size(); ++i) {
+      newest = std::max(newest, times[i]);
       std::size_t index = plan.index_of(times[i]);
       if (index == BucketPlan::kNone) continue;
       BucketState& bucket = buckets[index];
@@ -199,6 +205,7 @@ struct Aggregator::State {
       bucket.numbers.add(number);
       if (distinct) bucket.distinct_numbers.insert(number_key(number));
     }
+    return newest;
   }
 };
 
@@ -212,6 +219,7 @@ Aggregator::Aggregator(BucketPlan plan, const std::vector<AggregationMethod>& me
   };
   state_->distinct = wants(AggregationMethod::kDistinctCount);
   state_->text_bounds = wants(AggregationMethod::kMin) || wants(AggregationMethod::kMax);
+  state_->spread = wants(AggregationMethod::kStddev) || wants(AggregationMethod::kSumsq);
 }
 
 Aggregator::~Aggregator() = default;
@@ -227,9 +235,10 @@ void Aggregator::add(const ChunkColumns& columns, std::span<const std::int64_t> 
   state_->add(columns, times, first, last, ascending);
 }
 
-void Aggregator::add_decimals(std::span<const std::int64_t> times,
-                              std::span<const std::int64_t> scaled, std::uint8_t exponent) {
-  state_->add_decimals(times, scaled, exponent);
+std::optional<std::int64_t> Aggregator::add_decimals(std::span<const std::int64_t> times,
+                                                     std::span<const std::int64_t> scaled,
+                                                     std::uint8_t exponent) {
+  return state_->add_decimals(times, scaled, exponent);
 }
 
 std::vector<BucketAggregate> Aggregator::finish() const {

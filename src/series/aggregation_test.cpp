@@ -377,7 +377,9 @@ TEST(Aggregator, DecimalsAtTheirInstantsMatchAChunkOfThem) {
             AggregationMethod::kMax, AggregationMethod::kStddev};
         if (distinct) methods.push_back(AggregationMethod::kDistinctCount);
         Aggregator decimals(plan, methods);
-        decimals.add_decimals(times, scaled, exponent);
+        EXPECT_EQ(decimals.add_decimals(times, scaled, exponent),
+                  *std::max_element(times.begin(), times.end()));
+        EXPECT_EQ(decimals.add_decimals({}, {}, exponent), std::nullopt);
         SCOPED_TRACE(std::string(sorted ? "sorted" : "unsorted") + " magnitude " +
                      std::to_string(magnitude) + (distinct ? " distinct" : ""));
         auto got = decimals.finish();

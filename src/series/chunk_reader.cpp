@@ -271,6 +271,26 @@ Result<std::optional<Time2Decimals>> read_time2_decimals(std::string_view bytes)
   return std::optional<Time2Decimals>(std::move(out));
 }
 
+Result<std::vector<std::int64_t>> read_chunk_times(std::string_view bytes) {
+  if (bytes.size() < kChunkHeaderSize + 4) return corrupt_chunk("too short");
+  std::string_view payload = bytes.substr(0, bytes.size() - 4);
+  auto header = peek_chunk_header(payload);
+  if (!header) return std::move(header).error();
+  ByteReader in(payload.substr(kChunkHeaderSize));
+  std::string_view section;
+  if (needs_tag_column(header->kind_mask) && !in.read_section(section)) {
+    return corrupt_chunk("section layout");
+  }
+  if (!in.read_section(section)) return corrupt_chunk("section layout");
+  auto times = decode_timestamps(section, header->count);
+  if (!times) return std::move(times).error();
+  if (header->count > 0 &&
+      (times->front() != header->min_time || times->back() != header->max_time)) {
+    return corrupt_chunk("header time range");
+  }
+  return times;
+}
+
 Sample ChunkColumns::sample(std::size_t index) const {
   Sample sample;
   sample.time = times[index];

@@ -125,8 +125,8 @@ std::uint64_t load_le64(const unsigned char* bytes) {
   return word;
 }
 
-// Unpacks `out.size()` values of `width` bits; `packed` has kPackedCapacity bytes, zero past
-// the block's own. No branch depends on the data: the loop the whole column's decode rests on.
+// Unpacks `out.size()` values of `width` bits; `packed` holds the block's bytes and 8 zero
+// bytes after them. No branch depends on the data: the loop the whole column's decode rests on.
 void unpack(const unsigned char* packed, int width, std::span<std::uint64_t> out) {
   const std::uint64_t mask = (std::uint64_t{1} << width) - 1;
   const auto step = static_cast<std::size_t>(width);
@@ -152,8 +152,11 @@ Status decode_block(ByteReader& in, std::span<std::uint64_t> deltas) {
       (static_cast<unsigned char>(packed.back()) >> (packed_bits % 8)) != 0) {
     return corrupt_chunk("decimal block padding");
   }
-  unsigned char buffer[kPackedCapacity] = {};
+  // unpack() reads up to 8 bytes past the block's last value: zeros, not the next block.
+  // Only those are cleared, not all kPackedCapacity bytes: a block is usually far shorter.
+  unsigned char buffer[kPackedCapacity];
   std::memcpy(buffer, packed.data(), packed.size());
+  std::memset(buffer + packed.size(), 0, 8);
   unpack(buffer, width, deltas);
   int previous = -1;
   for (std::uint8_t e = 0; e < exceptions; ++e) {

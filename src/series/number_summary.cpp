@@ -70,27 +70,30 @@ Wide sum_of_squares(std::span<const std::int64_t> scaled) {
 }  // namespace
 
 std::optional<NumberSummary> summarize_scaled(std::span<const std::int64_t> scaled,
-                                              std::uint8_t exponent) {
+                                              std::uint8_t exponent, bool spread) {
   constexpr std::int64_t kLimit = std::int64_t{1} << 31;
   if (scaled.empty() || scaled.size() >= (std::size_t{1} << 32)) return std::nullopt;
   ScaledSums sums = scaled_sums(scaled);
   if (sums.min <= -kLimit || sums.max >= kLimit) return std::nullopt;
   const std::int64_t magnitude = std::max(-sums.min, sums.max);
-  const bool narrow = magnitude < (std::int64_t{1} << 20) && scaled.size() < (std::size_t{1} << 22);
-  const __int128 sumsq =
-      narrow ? sum_of_squares<std::int64_t>(scaled) : sum_of_squares<__int128>(scaled);
   const double power = power_of_ten(exponent);
   const auto n = static_cast<std::int64_t>(scaled.size());
   const double count = static_cast<double>(n);
   NumberSummary summary;
   summary.count = scaled.size();
   summary.sum = static_cast<double>(sums.sum) / power;
-  summary.sumsq = static_cast<double>(sumsq) / power / power;
   summary.mean = summary.sum / count;
-  // n·Σm² − (Σm)² = n² times the variance of the integers: exact, and never negative.
-  const __int128 spread = static_cast<__int128>(n) * sumsq -
-                          static_cast<__int128>(sums.sum) * static_cast<__int128>(sums.sum);
-  summary.m2 = static_cast<double>(spread) / count / power / power;
+  if (spread) {
+    const bool narrow =
+        magnitude < (std::int64_t{1} << 20) && scaled.size() < (std::size_t{1} << 22);
+    const __int128 sumsq =
+        narrow ? sum_of_squares<std::int64_t>(scaled) : sum_of_squares<__int128>(scaled);
+    summary.sumsq = static_cast<double>(sumsq) / power / power;
+    // n·Σm² − (Σm)² = n² times the variance of the integers: exact, and never negative.
+    const __int128 variance_n2 = static_cast<__int128>(n) * sumsq -
+                                 static_cast<__int128>(sums.sum) * static_cast<__int128>(sums.sum);
+    summary.m2 = static_cast<double>(variance_n2) / count / power / power;
+  }
   summary.min = decimal_value(sums.min, power);
   summary.max = decimal_value(sums.max, power);
   return summary;

@@ -11,6 +11,7 @@
 #include "citytwin/series/byte_io.hpp"
 #include "citytwin/series/chunk.hpp"
 #include "citytwin/series/crc32c.hpp"
+#include "citytwin/series/decimal_column.hpp"
 #include "citytwin/series/text_column.hpp"
 #include "citytwin/series/timestamp_column.hpp"
 #include "citytwin/store/instance_text.hpp"
@@ -655,6 +656,42 @@ Result<std::optional<series::Time2Decimals>> read_observed_decimals(std::string_
   }
   if (!deleted.empty()) return std::optional<series::Time2Decimals>();  // deletions
   return series::read_time2_decimals(front->chunk);
+}
+
+Result<HistorySample> rebuild_observed_decimal(std::string_view bytes,
+                                               const series::Time2Decimals& columns,
+                                               std::size_t index) {
+  const std::size_t count = columns.times2.size();
+  if (index >= count || columns.scaled.size() != count) return corrupt("sample index");
+  if (bytes.size() < 4) return corrupt("truncated");
+  series::ByteReader in(bytes.substr(0, bytes.size() - 4));
+  auto front = read_front(in);
+  if (!front.ok()) return std::move(front).error();
+  std::string_view sequence_bytes, deleted, residual_bytes;
+  if (!in.read_section(sequence_bytes) || !in.read_section(deleted) ||
+      !in.read_section(residual_bytes) || in.remaining() != 0) {
+    return corrupt("bad sections");
+  }
+  auto modified = series::read_chunk_times(front->chunk);
+  if (!modified.ok()) return std::move(modified).error();
+  auto sequences = series::decode_timestamps(sequence_bytes, count);
+  if (!sequences.ok()) return std::move(sequences).error();
+  auto residuals = series::TextColumnView::open(residual_bytes, count);
+  if (!residuals.ok()) return std::move(residuals).error();
+  auto residual = residuals->at(index);
+  if (!residual.ok()) return std::move(residual).error();
+  if (modified->size() != count) return corrupt("column lengths");
+  HistorySample sample;
+  sample.modified_at = (*modified)[index];
+  sample.observed_at = columns.times2[index];
+  sample.sequence = static_cast<std::uint64_t>((*sequences)[index]);
+  // The sample's value as restore_instance reads it: a one-entry column.
+  series::ChunkColumns value;
+  value.kinds = {series::ValueKind::kNumber};
+  value.numbers = {
+      series::decimal_value(columns.scaled[index], series::power_of_ten(columns.decimal_exponent))};
+  CT_RETURN_IF_ERROR(restore_instance(*residual, value, 0, sample));
+  return sample;
 }
 
 Result<DecodedHistoryChunk> DecodedHistoryChunk::open(std::string_view bytes, Checksum checksum) {

@@ -86,6 +86,13 @@ Result<HistoryChunkSummary> peek_history_chunk(std::string_view bytes,
 // it whole then). `bytes`' checksum must have been verified (peek_history_chunk with
 // statistics).
 Result<std::optional<series::Time2Decimals>> read_observed_decimals(std::string_view bytes);
+// Sample `index` of such a chunk (`columns`: what read_observed_decimals gave for `bytes`)
+// rebuilt whole, decoding only the other columns it needs (modifiedAt, sequences) and its
+// own residual: what a reader after the newest instance's type asks of one sample.
+// Attribute and dataset_id are left empty.
+Result<HistorySample> rebuild_observed_decimal(std::string_view bytes,
+                                               const series::Time2Decimals& columns,
+                                               std::size_t index);
 
 // A chunk opened for reading: checksum verified and every column decoded, each sample's
 // instance rebuilt only when asked (a columnar reader needs the values, not the JSON).

@@ -18,6 +18,7 @@
 #include "citytwin/common/instant.hpp"
 #include "citytwin/series/byte_io.hpp"
 #include "citytwin/series/crc32c.hpp"
+#include "citytwin/series/decimal_column.hpp"
 
 namespace citytwin::store::kv {
 namespace {
@@ -87,6 +88,59 @@ TEST(HistoryChunkCodec, SmoothTemperatureRoundTripsAndCompresses) {
   EXPECT_LT(bytes.size(), samples.size() * 12) << "raw " << raw << " chunk " << bytes.size();
   std::printf("raw %zu bytes, chunk %zu bytes for %zu samples\n", raw, bytes.size(),
               samples.size());
+}
+
+// A chunk of decimal numbers each with observedAt reads as its observedAt and values alone
+// (read_observed_decimals), and any one sample of it rebuilds as the whole decode gives it
+// (rebuild_observed_decimal); other chunks are not read so.
+TEST(HistoryChunkCodec, ObservedDecimalsReadAloneAndRebuildOneSample) {
+  std::vector<HistorySample> samples;
+  std::mt19937_64 random(11);
+  for (int i = 0; i < 300; ++i) {
+    std::int64_t t = kStart + std::int64_t{i} * 60'000'000;
+    double value = static_cast<double>(static_cast<int>(random() % 4000) - 2000) / 100;
+    samples.push_back(property(t + 1234, 100 + static_cast<std::uint64_t>(i) * (i % 3), value,
+                               t - static_cast<std::int64_t>(random() % 5'000'000)));
+  }
+  std::string bytes;
+  std::vector<HistorySample> decoded = round_trip(samples, &bytes);
+  ASSERT_EQ(decoded, samples);
+  auto columns = read_observed_decimals(bytes);
+  ASSERT_TRUE(columns.ok()) << columns.error().detail;
+  ASSERT_TRUE(columns->has_value());
+  const series::Time2Decimals& read = **columns;
+  ASSERT_EQ(read.times2.size(), samples.size());
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    EXPECT_EQ(read.times2[i], *samples[i].observed_at);
+    const double power = series::power_of_ten(read.decimal_exponent);
+    EXPECT_EQ(series::decimal_value(read.scaled[i], power),
+              boost::json::parse(samples[i].instance).at("value").to_number<double>());
+    auto one = rebuild_observed_decimal(bytes, read, i);
+    ASSERT_TRUE(one.ok()) << one.error().detail;
+    one->attribute = kAttribute;
+    EXPECT_EQ(*one, samples[i]) << "sample " << i;
+  }
+  EXPECT_FALSE(rebuild_observed_decimal(bytes, read, samples.size()).ok());
+
+  auto shape = [&](std::vector<HistorySample> other) {
+    auto encoded = encode_history_chunk(other);
+    EXPECT_TRUE(encoded.ok());
+    if (!encoded.ok()) return false;
+    auto alone = read_observed_decimals(*encoded);
+    EXPECT_TRUE(alone.ok());
+    return alone.ok() && !alone->has_value();
+  };
+  std::vector<HistorySample> unobserved = samples;
+  unobserved[7] = property(unobserved[7].modified_at, unobserved[7].sequence, 1.5);
+  EXPECT_TRUE(shape(unobserved));
+  std::vector<HistorySample> deletion = samples;
+  deletion[8].deleted = true;
+  deletion[8].instance.clear();
+  deletion[8].observed_at.reset();
+  EXPECT_TRUE(shape(deletion));
+  std::vector<HistorySample> text = samples;
+  text[9] = property(text[9].modified_at, text[9].sequence, "warm", text[9].observed_at);
+  EXPECT_TRUE(shape(text));
 }
 
 // Instances appended through the temporal API are created when written: createdAt equals

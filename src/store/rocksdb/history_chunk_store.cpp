@@ -285,9 +285,11 @@ Status read_instance(rocksdb::Iterator& raw, ChunkCursor& chunks, std::string_vi
       auto decimals = read_observed_decimals(bytes);
       if (!decimals.ok()) return std::move(decimals).error();
       if (*decimals) {
+        const series::Time2Decimals& columns = **decimals;
         auto more = sink.decimals(ObservedDecimals{
             names.attribute, names.dataset_id,
-            HistoryRange{stats.min_modified_at, stats.max_modified_at + 1}, **decimals});
+            HistoryRange{stats.min_modified_at, stats.max_modified_at + 1}, last, columns,
+            [&](std::size_t index) { return rebuild_observed_decimal(bytes, columns, index); }});
         if (!more.ok()) return std::move(more).error();
         stopped = !*more;
         return ok_status();

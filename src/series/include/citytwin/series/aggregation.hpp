@@ -84,8 +84,10 @@ class Aggregator {
            std::size_t last, bool ascending = false);
   // Decimal numbers (decimal_column.hpp: value i is scaled[i] / 10^exponent), number i at
   // times[i] (in any order): as if a chunk of these numbers were add()ed at those times.
-  void add_decimals(std::span<const std::int64_t> times, std::span<const std::int64_t> scaled,
-                    std::uint8_t exponent);
+  // Returns the newest of those times (nullopt for none).
+  std::optional<std::int64_t> add_decimals(std::span<const std::int64_t> times,
+                                           std::span<const std::int64_t> scaled,
+                                           std::uint8_t exponent);
   // One entry per period of the plan, in time order, empty periods included.
   std::vector<BucketAggregate> finish() const;
 

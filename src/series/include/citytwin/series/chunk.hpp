@@ -120,4 +120,8 @@ struct Time2Decimals {
 // ChunkReader then.
 Result<std::optional<Time2Decimals>> read_time2_decimals(std::string_view bytes);
 
+// The primary timestamps (ChunkColumns::times) alone, as defensively decoded as ChunkReader
+// does, for the same caller: one sample of a chunk read with read_time2_decimals rebuilt.
+Result<std::vector<std::int64_t>> read_chunk_times(std::string_view bytes);
+
 }  // namespace citytwin::series

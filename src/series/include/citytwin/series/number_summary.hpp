@@ -32,8 +32,11 @@ struct NumberSummary {
 // n·Σm² − (Σm)². As close to the values' true aggregates as double allows (closer than
 // adding the doubles one by one), so it may differ from add() in the last bits. nullopt for
 // an empty span or integers of 2^31 and more, whose squares' sums could overflow 128 bits.
+// Without `spread`, the squares are not summed: sumsq and m2 stay 0 (and summaries merged
+// with such a one hold no meaningful spread), for a caller that reports neither sumsq nor
+// stddev.
 std::optional<NumberSummary> summarize_scaled(std::span<const std::int64_t> scaled,
-                                              std::uint8_t exponent);
+                                              std::uint8_t exponent, bool spread = true);
 
 // Adds `numbers` (numbers without NaN, all in this period) to an Aggregator's period as if
 // each had been aggregated with it. Not for distinctCount, which needs the values.

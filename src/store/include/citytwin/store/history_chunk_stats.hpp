@@ -61,9 +61,13 @@ using HistoryChunkFilter = std::function<ChunkUse(const HistoryChunkStats&)>;
 struct ObservedDecimals {
   std::string_view attribute;  // expanded attribute name
   std::string_view dataset_id;
-  HistoryRange modified;  // the chunk's modifiedAt span, [oldest, newest + 1)
+  HistoryRange modified;       // the chunk's modifiedAt span, [oldest, newest + 1)
+  bool last_in_range = false;  // as HistoryChunkStats::last_in_range
   // times2: observedAt, in the chunk's order (by modifiedAt): they need not ascend.
   const series::Time2Decimals& columns;
+  // Rebuilds sample `index` whole (its instance JSON included; attribute and dataset_id left
+  // empty), decoding what it needs of the chunk's other columns.
+  std::function<Result<HistorySample>(std::size_t index)> sample;
 };
 // false stops the walk.
 using ObservedDecimalsVisitor = std::function<bool(const ObservedDecimals&)>;
