@@ -408,12 +408,49 @@ class DeferredTypes {
   std::map<HistoryAggregator::Series*, DeferredSeriesType> types_;
 };
 
-// Whether a wholly selected all-number chunk is read as observedAt and values only
+// Whether an all-number chunk is read as observedAt and values only
 // (store::ChunkUse::kObservedDecimals): by observedAt, every sample has it.
 bool reads_observed_decimals(const store::HistoryChunkStats& chunk, const TemporalQuery& query) {
   return query.property == TimeProperty::kObservedAt && chunk.numbers &&
          chunk.observed_count == chunk.count && chunk.deleted_count == 0;
 }
+
+// The samples of a chunk read as observedAt and values that the relation selects: a run of
+// the columns when the instants ascend (the usual chunk), else copies of the selected ones.
+class SelectedDecimals {
+ public:
+  SelectedDecimals(const series::Time2Decimals& columns, const InstantBounds& bounds) {
+    std::span<const std::int64_t> times = columns.times2;
+    std::span<const std::int64_t> scaled = columns.scaled;
+    if (std::is_sorted(times.begin(), times.end())) {
+      const auto first = std::lower_bound(times.begin(), times.end(), bounds.low);
+      const auto last = std::upper_bound(first, times.end(), bounds.high);
+      const auto offset = static_cast<std::size_t>(first - times.begin());
+      const auto count = static_cast<std::size_t>(last - first);
+      times_ = times.subspan(offset, count);
+      scaled_ = scaled.subspan(offset, count);
+      return;
+    }
+    for (std::size_t i = 0; i < times.size(); ++i) {
+      if (times[i] < bounds.low || times[i] > bounds.high) continue;
+      kept_times_.push_back(times[i]);
+      kept_scaled_.push_back(scaled[i]);
+    }
+    times_ = kept_times_;
+    scaled_ = kept_scaled_;
+  }
+  SelectedDecimals(const SelectedDecimals&) = delete;
+  SelectedDecimals& operator=(const SelectedDecimals&) = delete;
+
+  std::span<const std::int64_t> times() const { return times_; }
+  std::span<const std::int64_t> scaled() const { return scaled_; }
+
+ private:
+  std::vector<std::int64_t> kept_times_;
+  std::vector<std::int64_t> kept_scaled_;
+  std::span<const std::int64_t> times_;
+  std::span<const std::int64_t> scaled_;
+};
 
 // Sets each deferred series' type from the newest selected sample of its chunk, unless a
 // newer instance already gave it one.
@@ -484,12 +521,12 @@ Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
     if (!wanted_attribute(chunk.attribute, query) || selects_none(chunk, query)) {
       return store::ChunkUse::kSkip;
     }
-    auto span = selects_all(chunk, query);
-    if (!summaries || !span || !chunk.numbers) return store::ChunkUse::kDecode;
-    auto& series = aggregator.series(chunk.attribute, chunk.dataset_id);
     const store::ChunkUse read = reads_observed_decimals(chunk, query)
                                      ? store::ChunkUse::kObservedDecimals
                                      : store::ChunkUse::kDecode;
+    auto span = selects_all(chunk, query);
+    if (!summaries || !span || !chunk.numbers) return read;
+    auto& series = aggregator.series(chunk.attribute, chunk.dataset_id);
     // The newest chunk in range normally holds the sample that gives the series its type:
     // reading it costs a few µs, finding the sample again after the walk a second walk.
     if (chunk.last_in_range && series.wants_type(span->newest)) return read;
@@ -506,17 +543,20 @@ Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
     failure = aggregate_batch(batch, query, aggregator);
     return failure.ok();
   };
-  // Only chunks the filter selected wholly come here, so every sample counts.
+  const InstantBounds bounds = relation_bounds(query);
   auto decimals = [&](const store::ObservedDecimals& chunk) {
-    const std::vector<std::int64_t>& times = chunk.columns.times2;
+    const SelectedDecimals selected(chunk.columns, bounds);
+    if (selected.times().empty()) return true;  // only selected instances make an attribute
     auto& series = aggregator.series(chunk.attribute, chunk.dataset_id);
-    auto newest = series.add_decimals(times, chunk.columns.scaled, chunk.columns.decimal_exponent);
+    auto newest =
+        series.add_decimals(selected.times(), selected.scaled(), chunk.columns.decimal_exponent);
     if (!newest || !series.wants_type(*newest)) return true;
     if (!chunk.last_in_range) {
       deferred.note(chunk.attribute, chunk.dataset_id, *newest, chunk.modified, series);
       return true;
     }
-    std::size_t index = times.size() - 1;  // the newest sample; ties: the last one
+    const std::vector<std::int64_t>& times = chunk.columns.times2;
+    std::size_t index = times.size() - 1;  // the newest selected sample; ties: the last one
     while (times[index] != *newest) --index;
     failure = take_type(
         chunk.attribute, [&] { return chunk.sample(index); }, *newest, series);
