@@ -239,7 +239,7 @@ Result<ChunkReader> ChunkReader::open(std::string_view bytes, Checksum checksum)
   return ChunkReader(*header, std::move(columns).value());
 }
 
-Result<std::optional<Time2Decimals>> read_time2_decimals(std::string_view bytes) {
+Result<bool> read_time2_decimals(std::string_view bytes, Time2Decimals& out) {
   if (bytes.size() < kChunkHeaderSize + 4) return corrupt_chunk("too short");
   std::string_view payload = bytes.substr(0, bytes.size() - 4);
   auto header = peek_chunk_header(payload);
@@ -248,7 +248,7 @@ Result<std::optional<Time2Decimals>> read_time2_decimals(std::string_view bytes)
   constexpr std::uint8_t kEveryTime2Decimal = ChunkHeader::kHasTime2 | ChunkHeader::kDecimalNumbers;
   if (header->version != kChunkVersion || header->flags != kEveryTime2Decimal ||
       header->kind_mask != kNumbersOnly) {
-    return std::optional<Time2Decimals>();
+    return false;
   }
   // The layout Decoder::run reads: no kind column (one kind), the first timestamps (not
   // needed here), the second ones, the decimal numbers.
@@ -260,15 +260,14 @@ Result<std::optional<Time2Decimals>> read_time2_decimals(std::string_view bytes)
       in.remaining() != 0) {
     return corrupt_chunk("section layout");
   }
-  auto decoded_times2 = decode_timestamps(times2, header->count);
-  if (!decoded_times2) return std::move(decoded_times2).error();
-  auto decoded_decimals = decode_decimal_column(decimals, header->count);
-  if (!decoded_decimals) return std::move(decoded_decimals).error();
-  Time2Decimals out;
-  out.times2 = std::move(decoded_times2).value();
-  out.scaled = std::move(decoded_decimals->scaled);
-  out.decimal_exponent = decoded_decimals->exponent;
-  return std::optional<Time2Decimals>(std::move(out));
+  CT_RETURN_IF_ERROR(decode_timestamps(times2, header->count, out.times2));
+  DecimalNumbers numbers;
+  numbers.scaled.swap(out.scaled);  // its memory, not a new vector's
+  Status decoded = decode_decimal_column(decimals, header->count, numbers);
+  out.scaled.swap(numbers.scaled);
+  CT_RETURN_IF_ERROR(decoded);
+  out.decimal_exponent = numbers.exponent;
+  return true;
 }
 
 Result<std::vector<std::int64_t>> read_chunk_times(std::string_view bytes) {

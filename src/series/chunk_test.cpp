@@ -172,18 +172,21 @@ TEST(Chunk, Time2DecimalsReadAloneAsTheWholeDecodeGivesThem) {
   std::string bytes = build(samples);
   auto reader = ChunkReader::open(bytes);
   ASSERT_TRUE(reader.ok());
-  auto alone = read_time2_decimals(bytes);
-  ASSERT_TRUE(alone.ok()) << alone.error().detail;
-  ASSERT_TRUE(alone->has_value());
-  EXPECT_EQ((*alone)->times2, reader->columns().times2);
-  EXPECT_EQ((*alone)->scaled, reader->columns().scaled);
-  EXPECT_EQ((*alone)->decimal_exponent, reader->columns().decimal_exponent);
-  EXPECT_EQ((*alone)->decimal_exponent, 2);
+  Time2Decimals alone;
+  alone.times2.assign(3000, 7);  // a buffer that held a longer chunk before
+  auto read = read_time2_decimals(bytes, alone);
+  ASSERT_TRUE(read.ok()) << read.error().detail;
+  ASSERT_TRUE(*read);
+  EXPECT_EQ(alone.times2, reader->columns().times2);
+  EXPECT_EQ(alone.scaled, reader->columns().scaled);
+  EXPECT_EQ(alone.decimal_exponent, reader->columns().decimal_exponent);
+  EXPECT_EQ(alone.decimal_exponent, 2);
 
   auto shape = [&](std::vector<Sample> other) {
-    auto read = read_time2_decimals(build(other));
+    Time2Decimals buffer;
+    auto read = read_time2_decimals(build(other), buffer);
     EXPECT_TRUE(read.ok());
-    return read.ok() && !read->has_value();
+    return read.ok() && !*read;
   };
   std::vector<Sample> partly = samples;
   partly[5].time2.reset();
@@ -205,9 +208,9 @@ TEST(Chunk, Time2DecimalsReadAloneAsTheWholeDecodeGivesThem) {
   for (std::size_t at = kChunkHeaderSize; at + 4 < bytes.size(); at += 7) {
     std::string flipped = bytes;
     flipped[at] = static_cast<char>(flipped[at] ^ 0x10);
-    (void)read_time2_decimals(flipped);
+    (void)read_time2_decimals(flipped, alone);
   }
-  EXPECT_FALSE(read_time2_decimals(bytes.substr(0, bytes.size() / 2)).ok());
+  EXPECT_FALSE(read_time2_decimals(bytes.substr(0, bytes.size() / 2), alone).ok());
 }
 
 // Two-decimal sensor values: the decimal column (flag kDecimalNumbers), its integers handed to

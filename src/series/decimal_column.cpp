@@ -224,14 +224,20 @@ std::string encode_decimal_column(const DecimalNumbers& numbers) {
 }
 
 Result<DecimalNumbers> decode_decimal_column(std::string_view bytes, std::size_t count) {
-  ByteReader in(bytes);
   DecimalNumbers numbers;
+  CT_RETURN_IF_ERROR(decode_decimal_column(bytes, count, numbers));
+  return numbers;
+}
+
+Status decode_decimal_column(std::string_view bytes, std::size_t count, DecimalNumbers& numbers) {
+  ByteReader in(bytes);
   if (!in.read_u8(numbers.exponent) || numbers.exponent > kMaxDecimalExponent) {
     return corrupt_chunk("decimal exponent");
   }
   if (count == 0) {
+    numbers.scaled.clear();
     if (in.remaining() != 0) return corrupt_chunk("decimal column length mismatch");
-    return numbers;
+    return ok_status();
   }
   // Each block of up to 128 values costs at least its two header bytes: refuse counts the
   // bytes cannot hold before allocating for them.
@@ -261,7 +267,7 @@ Result<DecimalNumbers> decode_decimal_column(std::string_view bytes, std::size_t
     return corrupt_chunk("decimal value out of range");
   }
   if (in.remaining() != 0) return corrupt_chunk("decimal column length mismatch");
-  return numbers;
+  return ok_status();
 }
 
 }  // namespace citytwin::series

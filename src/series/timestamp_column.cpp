@@ -92,6 +92,13 @@ std::string encode_timestamps(std::span<const std::int64_t> times) {
 }
 
 Result<std::vector<std::int64_t>> decode_timestamps(std::string_view bytes, std::size_t count) {
+  std::vector<std::int64_t> times;
+  CT_RETURN_IF_ERROR(decode_timestamps(bytes, count, times));
+  return times;
+}
+
+Status decode_timestamps(std::string_view bytes, std::size_t count,
+                         std::vector<std::int64_t>& times) {
   // Each timestamp costs at least one bit (64 for the first): refuse counts the bytes cannot
   // hold before allocating for them.
   if (count > 0 && bytes.size() * 8 < 8 + 64 + (count - 1)) {
@@ -104,7 +111,7 @@ Result<std::vector<std::int64_t>> decode_timestamps(std::string_view bytes, std:
     if (exponent > 2) return corrupt_chunk("timestamp scale");
     scale = static_cast<std::uint64_t>(scale_of(exponent));
   }
-  std::vector<std::int64_t> times(count);
+  times.resize(count);
   std::int64_t* out = times.data();
   std::uint64_t previous = 0;
   std::uint64_t delta = 0;
@@ -128,7 +135,7 @@ Result<std::vector<std::int64_t>> decode_timestamps(std::string_view bytes, std:
     out[i++] = unscaled();
   }
   if (!in.finished_cleanly()) return corrupt_chunk("timestamp column length mismatch");
-  return times;
+  return ok_status();
 }
 
 }  // namespace citytwin::series

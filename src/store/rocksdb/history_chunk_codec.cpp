@@ -644,7 +644,7 @@ Result<HistoryChunkSummary> peek_history_chunk(std::string_view bytes, ChunkPeek
   return summary;
 }
 
-Result<std::optional<series::Time2Decimals>> read_observed_decimals(std::string_view bytes) {
+Result<bool> read_observed_decimals(std::string_view bytes, series::Time2Decimals& out) {
   if (bytes.size() < 4) return corrupt("truncated");
   series::ByteReader in(bytes.substr(0, bytes.size() - 4));
   auto front = read_front(in);
@@ -654,8 +654,8 @@ Result<std::optional<series::Time2Decimals>> read_observed_decimals(std::string_
       !in.read_section(residual_bytes) || in.remaining() != 0) {
     return corrupt("bad sections");
   }
-  if (!deleted.empty()) return std::optional<series::Time2Decimals>();  // deletions
-  return series::read_time2_decimals(front->chunk);
+  if (!deleted.empty()) return false;  // deletions
+  return series::read_time2_decimals(front->chunk, out);
 }
 
 Result<HistorySample> rebuild_observed_decimal(std::string_view bytes,

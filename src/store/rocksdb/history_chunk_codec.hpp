@@ -81,11 +81,11 @@ Result<HistoryChunkSummary> peek_history_chunk(std::string_view bytes,
                                                ChunkPeek peek = ChunkPeek::kHeader);
 
 // The observedAt instants and values of a chunk whose samples are all non-deleted numbers of
-// the decimal column, each with observedAt (series::read_time2_decimals): what an aggregation
-// by observedAt reads, without decoding the rest. nullopt for a chunk of another shape (open
-// it whole then). `bytes`' checksum must have been verified (peek_history_chunk with
-// statistics).
-Result<std::optional<series::Time2Decimals>> read_observed_decimals(std::string_view bytes);
+// the decimal column, each with observedAt (series::read_time2_decimals, into `out`): what an
+// aggregation by observedAt reads, without decoding the rest. false for a chunk of another
+// shape (open it whole then). `bytes`' checksum must have been verified (peek_history_chunk
+// with statistics).
+Result<bool> read_observed_decimals(std::string_view bytes, series::Time2Decimals& out);
 // Sample `index` of such a chunk (`columns`: what read_observed_decimals gave for `bytes`)
 // rebuilt whole, decoding only the other columns it needs (modifiedAt, sequences) and its
 // own residual: what a reader after the newest instance's type asks of one sample.

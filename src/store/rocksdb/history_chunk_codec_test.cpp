@@ -105,10 +105,10 @@ TEST(HistoryChunkCodec, ObservedDecimalsReadAloneAndRebuildOneSample) {
   std::string bytes;
   std::vector<HistorySample> decoded = round_trip(samples, &bytes);
   ASSERT_EQ(decoded, samples);
-  auto columns = read_observed_decimals(bytes);
+  series::Time2Decimals read;
+  auto columns = read_observed_decimals(bytes, read);
   ASSERT_TRUE(columns.ok()) << columns.error().detail;
-  ASSERT_TRUE(columns->has_value());
-  const series::Time2Decimals& read = **columns;
+  ASSERT_TRUE(*columns);
   ASSERT_EQ(read.times2.size(), samples.size());
   for (std::size_t i = 0; i < samples.size(); ++i) {
     EXPECT_EQ(read.times2[i], *samples[i].observed_at);
@@ -126,9 +126,10 @@ TEST(HistoryChunkCodec, ObservedDecimalsReadAloneAndRebuildOneSample) {
     auto encoded = encode_history_chunk(other);
     EXPECT_TRUE(encoded.ok());
     if (!encoded.ok()) return false;
-    auto alone = read_observed_decimals(*encoded);
+    series::Time2Decimals buffer;
+    auto alone = read_observed_decimals(*encoded, buffer);
     EXPECT_TRUE(alone.ok());
-    return alone.ok() && !alone->has_value();
+    return alone.ok() && !*alone;
   };
   std::vector<HistorySample> unobserved = samples;
   unobserved[7] = property(unobserved[7].modified_at, unobserved[7].sequence, 1.5);

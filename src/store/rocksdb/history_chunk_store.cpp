@@ -98,9 +98,10 @@ class InstanceSink {
   virtual Result<bool> raw(HistorySample sample) = 0;
   // The run's samples, of the instance named by `names`.
   virtual Result<bool> chunked(const ChunkRun& run, const HistorySample& names) = 0;
-  // Whether a chunk the filter asks observedAt and values of (ChunkUse::kObservedDecimals)
-  // may be handed over so (decimals()); else it is decoded whole.
-  virtual bool takes_decimals() const { return false; }
+  // Where a chunk the filter asks observedAt and values of (ChunkUse::kObservedDecimals) is
+  // read, to be handed over so (decimals()): one buffer for the walk's chunks. nullptr: the
+  // sink takes no such chunks, they are decoded whole.
+  virtual series::Time2Decimals* decimals_buffer() { return nullptr; }
   virtual Result<bool> decimals(const ObservedDecimals& /*chunk*/) { return true; }
 };
 
@@ -127,7 +128,7 @@ class ColumnsSink final : public InstanceSink {
  public:
   ColumnsSink(HistoryColumnsBuilder& builder, const ObservedDecimalsVisitor& decimals)
       : builder_(builder), decimals_(decimals) {}
-  bool takes_decimals() const override { return static_cast<bool>(decimals_); }
+  series::Time2Decimals* decimals_buffer() override { return decimals_ ? &buffer_ : nullptr; }
   Result<bool> decimals(const ObservedDecimals& chunk) override { return decimals_(chunk); }
   Result<bool> raw(HistorySample sample) override { return builder_.add_sample(std::move(sample)); }
   Result<bool> chunked(const ChunkRun& run, const HistorySample& names) override {
@@ -140,6 +141,7 @@ class ColumnsSink final : public InstanceSink {
  private:
   HistoryColumnsBuilder& builder_;
   const ObservedDecimalsVisitor& decimals_;
+  series::Time2Decimals buffer_;
 };
 
 // Adds a chunk's run to the pending ones. Chunks never overlap, so pending is normally
@@ -281,11 +283,12 @@ Status read_instance(rocksdb::Iterator& raw, ChunkCursor& chunks, std::string_vi
     stats.last_in_range = last;
     const ChunkUse use = filter(stats);
     if (use == ChunkUse::kSkip) return ok_status();
-    if (use == ChunkUse::kObservedDecimals && sink.takes_decimals()) {
-      auto decimals = read_observed_decimals(bytes);
-      if (!decimals.ok()) return std::move(decimals).error();
-      if (*decimals) {
-        const series::Time2Decimals& columns = **decimals;
+    series::Time2Decimals* buffer = sink.decimals_buffer();
+    if (use == ChunkUse::kObservedDecimals && buffer != nullptr) {
+      auto read = read_observed_decimals(bytes, *buffer);
+      if (!read.ok()) return std::move(read).error();
+      if (*read) {
+        const series::Time2Decimals& columns = *buffer;
         auto more = sink.decimals(ObservedDecimals{
             names.attribute, names.dataset_id,
             HistoryRange{stats.min_modified_at, stats.max_modified_at + 1}, last, columns,

@@ -115,10 +115,11 @@ struct Time2Decimals {
 
 // Reads only those two columns of a chunk, for a caller that has verified a checksum over
 // `bytes` already (ChunkReader::Checksum::kCoveredByCaller): they are decoded as defensively
-// as ChunkReader does, the other columns not at all. nullopt when the chunk has another shape
-// (a kind other than numbers, XOR numbers, a sample without a second timestamp): read it with
-// ChunkReader then.
-Result<std::optional<Time2Decimals>> read_time2_decimals(std::string_view bytes);
+// as ChunkReader does, the other columns not at all, into `out` (its vectors' memory reused
+// from one chunk to the next; its contents unspecified unless true is returned). false when
+// the chunk has another shape (a kind other than numbers, XOR numbers, a sample without a
+// second timestamp): read it with ChunkReader then.
+Result<bool> read_time2_decimals(std::string_view bytes, Time2Decimals& out);
 
 // The primary timestamps (ChunkColumns::times) alone, as defensively decoded as ChunkReader
 // does, for the same caller: one sample of a chunk read with read_time2_decimals rebuilt.

@@ -49,5 +49,8 @@ std::optional<DecimalNumbers> to_decimal(std::span<const double> values);
 std::string encode_decimal_column(const DecimalNumbers& numbers);
 
 Result<DecimalNumbers> decode_decimal_column(std::string_view bytes, std::size_t count);
+// The same into `out` (its integers resized to `count`; unspecified after an Error), so a
+// reader of many chunks reuses one buffer.
+Status decode_decimal_column(std::string_view bytes, std::size_t count, DecimalNumbers& out);
 
 }  // namespace citytwin::series

@@ -31,5 +31,8 @@ std::string encode_timestamps(std::span<const std::int64_t> times);
 
 // Decodes exactly `count` timestamps; a truncated or padded-with-garbage stream is an Error.
 Result<std::vector<std::int64_t>> decode_timestamps(std::string_view bytes, std::size_t count);
+// The same into `out` (resized to `count`; its contents are unspecified after an Error), so
+// a reader of many chunks reuses one buffer.
+Status decode_timestamps(std::string_view bytes, std::size_t count, std::vector<std::int64_t>& out);
 
 }  // namespace citytwin::series
