@@ -372,12 +372,14 @@ std::vector<std::pair<std::int64_t, const series::NumberSummary*>> summary_parts
   return parts;
 }
 
-// Chunks aggregated from their statistics: the newest instant each series took that way, and
-// where that chunk lies, to read its type from the sample itself at the end (the type is the
-// newest instance's, and statistics do not hold instances).
+// Chunks aggregated from their statistics or their observedAt and values: the newest instant
+// each series took that way, and where that chunk lies, to read its type from the sample
+// itself at the end (the type is the newest instance's, and neither holds instances).
 struct DeferredType {
   std::int64_t time = 0;
   store::HistoryRange modified;  // the chunk's modifiedAt span
+  // Set for a chunk read as observedAt and values: its newest sample, rebuilt without a walk.
+  std::function<Result<store::HistorySample>()> kept;
 };
 
 struct DeferredSeriesType {
@@ -392,14 +394,16 @@ class DeferredTypes {
  public:
   // A chunk of `series` (attribute, dataset_id) was aggregated without its instances: its
   // newest selected instant and modifiedAt span, kept when it may be the series' newest.
+  // `keep` makes DeferredType::kept, asked only when this chunk is kept.
+  template <typename Keep>
   void note(std::string_view attribute, std::string_view dataset_id, std::int64_t newest,
-            const store::HistoryRange& modified, HistoryAggregator::Series& series) {
+            const store::HistoryRange& modified, HistoryAggregator::Series& series, Keep&& keep) {
     if (!series.wants_type(newest)) return;
     auto [type, added] = types_.try_emplace(&series);
     if (added) {
-      type->second = {std::string(attribute), std::string(dataset_id), {newest, modified}};
+      type->second = {std::string(attribute), std::string(dataset_id), {newest, modified, keep()}};
     } else if (newest >= type->second.where.time) {
-      type->second.where = {newest, modified};
+      type->second.where = {newest, modified, keep()};
     }
   }
   const std::map<HistoryAggregator::Series*, DeferredSeriesType>& types() const { return types_; }
@@ -462,6 +466,10 @@ Status resolve_types(const store::EntityStore& store, std::string_view tenant, s
     const DeferredSeriesType& names = entry.second;
     const DeferredType& where = names.where;
     if (!series.wants_type(where.time)) continue;
+    if (where.kept) {
+      CT_RETURN_IF_ERROR(take_type(names.attribute, where.kept, where.time, series));
+      continue;
+    }
     Status failure;
     CT_RETURN_IF_ERROR(store.visit_history_columns(
         tenant, id, names.attribute, where.modified, [&](const store::HistoryColumns& batch) {
@@ -534,7 +542,8 @@ Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
     if (parts.empty()) return read;
     for (const auto& [time, numbers] : parts) series.add_summary(time, *numbers);
     deferred.note(chunk.attribute, chunk.dataset_id, span->newest,
-                  {chunk.min_modified_at, chunk.max_modified_at + 1}, series);
+                  {chunk.min_modified_at, chunk.max_modified_at + 1}, series,
+                  [] { return std::function<Result<store::HistorySample>()>(); });
     return store::ChunkUse::kSkip;
   };
   Status failure;
@@ -551,13 +560,16 @@ Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
     auto newest =
         series.add_decimals(selected.times(), selected.scaled(), chunk.columns.decimal_exponent);
     if (!newest || !series.wants_type(*newest)) return true;
-    if (!chunk.last_in_range) {
-      deferred.note(chunk.attribute, chunk.dataset_id, *newest, chunk.modified, series);
-      return true;
-    }
     const std::vector<std::int64_t>& times = chunk.columns.times2;
     std::size_t index = times.size() - 1;  // the newest selected sample; ties: the last one
     while (times[index] != *newest) --index;
+    if (!chunk.last_in_range) {
+      // A later chunk may be newer: the sample is kept (a copy of this chunk's bytes) rather
+      // than rebuilt now, or found again by a second walk at the end.
+      deferred.note(chunk.attribute, chunk.dataset_id, *newest, chunk.modified, series,
+                    [&] { return chunk.keep(index); });
+      return true;
+    }
     failure = take_type(
         chunk.attribute, [&] { return chunk.sample(index); }, *newest, series);
     return failure.ok();

@@ -158,7 +158,7 @@ TEST(Chunk, SensorSeriesIsSmall) {
 }
 
 // The second timestamps and decimal integers alone (read_time2_decimals) are what the whole
-// decode gives, for the one chunk shape that has them; any other shape is nullopt, a corrupt
+// decode gives, for the one chunk shape that has them; any other shape is false, a corrupt
 // column an Error.
 TEST(Chunk, Time2DecimalsReadAloneAsTheWholeDecodeGivesThem) {
   std::mt19937_64 rng(9);
@@ -204,7 +204,7 @@ TEST(Chunk, Time2DecimalsReadAloneAsTheWholeDecodeGivesThem) {
   EXPECT_TRUE(shape({}));
 
   // A flipped bit in the columns read (the checksum is the caller's) or a cut: an Error or
-  // nullopt, never a crash. Flips in the first timestamps, not read here, go unseen.
+  // false, never a crash. Flips in the first timestamps, not read here, go unseen.
   for (std::size_t at = kChunkHeaderSize; at + 4 < bytes.size(); at += 7) {
     std::string flipped = bytes;
     flipped[at] = static_cast<char>(flipped[at] ^ 0x10);

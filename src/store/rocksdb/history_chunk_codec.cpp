@@ -694,6 +694,17 @@ Result<HistorySample> rebuild_observed_decimal(std::string_view bytes,
   return sample;
 }
 
+std::function<Result<HistorySample>()> kept_observed_decimal(std::string_view bytes,
+                                                             std::size_t index) {
+  return [bytes = std::string(bytes), index]() -> Result<HistorySample> {
+    series::Time2Decimals columns;
+    auto read = read_observed_decimals(bytes, columns);
+    if (!read.ok()) return std::move(read).error();
+    if (!*read) return corrupt("kept chunk of another shape");
+    return rebuild_observed_decimal(bytes, columns, index);
+  };
+}
+
 Result<DecodedHistoryChunk> DecodedHistoryChunk::open(std::string_view bytes, Checksum checksum) {
   if (bytes.size() < 4) return corrupt("truncated");
   if (checksum == Checksum::kVerify && !checksum_matches(bytes)) {

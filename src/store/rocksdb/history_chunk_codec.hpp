@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -93,6 +94,9 @@ Result<bool> read_observed_decimals(std::string_view bytes, series::Time2Decimal
 Result<HistorySample> rebuild_observed_decimal(std::string_view bytes,
                                                const series::Time2Decimals& columns,
                                                std::size_t index);
+// rebuild_observed_decimal() of sample `index` later, from a copy of `bytes` (read again).
+std::function<Result<HistorySample>()> kept_observed_decimal(std::string_view bytes,
+                                                             std::size_t index);
 
 // A chunk opened for reading: checksum verified and every column decoded, each sample's
 // instance rebuilt only when asked (a columnar reader needs the values, not the JSON).

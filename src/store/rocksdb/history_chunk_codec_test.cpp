@@ -120,6 +120,12 @@ TEST(HistoryChunkCodec, ObservedDecimalsReadAloneAndRebuildOneSample) {
     one->attribute = kAttribute;
     EXPECT_EQ(*one, samples[i]) << "sample " << i;
   }
+  // Kept past the bytes it was read from.
+  auto kept = kept_observed_decimal(std::string(bytes), 123);
+  auto later = kept();
+  ASSERT_TRUE(later.ok()) << later.error().detail;
+  later->attribute = kAttribute;
+  EXPECT_EQ(*later, samples[123]);
   EXPECT_FALSE(rebuild_observed_decimal(bytes, read, samples.size()).ok());
 
   auto shape = [&](std::vector<HistorySample> other) {

@@ -292,7 +292,8 @@ Status read_instance(rocksdb::Iterator& raw, ChunkCursor& chunks, std::string_vi
         auto more = sink.decimals(ObservedDecimals{
             names.attribute, names.dataset_id,
             HistoryRange{stats.min_modified_at, stats.max_modified_at + 1}, last, columns,
-            [&](std::size_t index) { return rebuild_observed_decimal(bytes, columns, index); }});
+            [&](std::size_t index) { return rebuild_observed_decimal(bytes, columns, index); },
+            [&](std::size_t index) { return kept_observed_decimal(bytes, index); }});
         if (!more.ok()) return std::move(more).error();
         stopped = !*more;
         return ok_status();

@@ -68,6 +68,9 @@ struct ObservedDecimals {
   // Rebuilds sample `index` whole (its instance JSON included; attribute and dataset_id left
   // empty), decoding what it needs of the chunk's other columns.
   std::function<Result<HistorySample>(std::size_t index)> sample;
+  // The same rebuild kept for after the visit (it holds a copy of the chunk's bytes): for a
+  // reader that learns only later whether it needs the sample.
+  std::function<std::function<Result<HistorySample>()>(std::size_t index)> keep;
 };
 // false stops the walk.
 using ObservedDecimalsVisitor = std::function<bool(const ObservedDecimals&)>;
