@@ -614,6 +614,27 @@ Result<Front> read_front(series::ByteReader& in) {
   return front;
 }
 
+// Every section of a chunk whose last 4 bytes are its checksum (not verified here).
+struct Sections {
+  Front front;
+  std::string_view sequences;
+  std::string_view deleted;
+  std::string_view residuals;
+};
+
+Result<Sections> read_sections(std::string_view bytes) {
+  if (bytes.size() < 4) return corrupt("truncated");
+  series::ByteReader in(bytes.substr(0, bytes.size() - 4));
+  auto front = read_front(in);
+  if (!front.ok()) return std::move(front).error();
+  Sections sections{*front, {}, {}, {}};
+  if (!in.read_section(sections.sequences) || !in.read_section(sections.deleted) ||
+      !in.read_section(sections.residuals) || in.remaining() != 0) {
+    return corrupt("bad sections");
+  }
+  return sections;
+}
+
 bool checksum_matches(std::string_view bytes) {
   if (bytes.size() < 4) return false;
   series::ByteReader trailer(bytes.substr(bytes.size() - 4));
@@ -645,17 +666,10 @@ Result<HistoryChunkSummary> peek_history_chunk(std::string_view bytes, ChunkPeek
 }
 
 Result<bool> read_observed_decimals(std::string_view bytes, series::Time2Decimals& out) {
-  if (bytes.size() < 4) return corrupt("truncated");
-  series::ByteReader in(bytes.substr(0, bytes.size() - 4));
-  auto front = read_front(in);
-  if (!front.ok()) return std::move(front).error();
-  std::string_view sequence_bytes, deleted, residual_bytes;
-  if (!in.read_section(sequence_bytes) || !in.read_section(deleted) ||
-      !in.read_section(residual_bytes) || in.remaining() != 0) {
-    return corrupt("bad sections");
-  }
-  if (!deleted.empty()) return false;  // deletions
-  return series::read_time2_decimals(front->chunk, out);
+  auto sections = read_sections(bytes);
+  if (!sections.ok()) return std::move(sections).error();
+  if (!sections->deleted.empty()) return false;  // deletions
+  return series::read_time2_decimals(sections->front.chunk, out);
 }
 
 Result<HistorySample> rebuild_observed_decimal(std::string_view bytes,
@@ -663,20 +677,13 @@ Result<HistorySample> rebuild_observed_decimal(std::string_view bytes,
                                                std::size_t index) {
   const std::size_t count = columns.times2.size();
   if (index >= count || columns.scaled.size() != count) return corrupt("sample index");
-  if (bytes.size() < 4) return corrupt("truncated");
-  series::ByteReader in(bytes.substr(0, bytes.size() - 4));
-  auto front = read_front(in);
-  if (!front.ok()) return std::move(front).error();
-  std::string_view sequence_bytes, deleted, residual_bytes;
-  if (!in.read_section(sequence_bytes) || !in.read_section(deleted) ||
-      !in.read_section(residual_bytes) || in.remaining() != 0) {
-    return corrupt("bad sections");
-  }
-  auto modified = series::read_chunk_times(front->chunk);
+  auto sections = read_sections(bytes);
+  if (!sections.ok()) return std::move(sections).error();
+  auto modified = series::read_chunk_times(sections->front.chunk);
   if (!modified.ok()) return std::move(modified).error();
-  auto sequences = series::decode_timestamps(sequence_bytes, count);
+  auto sequences = series::decode_timestamps(sections->sequences, count);
   if (!sequences.ok()) return std::move(sequences).error();
-  auto residuals = series::TextColumnView::open(residual_bytes, count);
+  auto residuals = series::TextColumnView::open(sections->residuals, count);
   if (!residuals.ok()) return std::move(residuals).error();
   auto residual = residuals->at(index);
   if (!residual.ok()) return std::move(residual).error();
