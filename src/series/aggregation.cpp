@@ -15,11 +15,17 @@
 namespace citytwin::series {
 namespace {
 
-struct BucketState {
-  std::uint64_t total = 0;
+// What every period that saw values holds: its count and its numbers' summary.
+struct PeriodNumbers {
+  std::uint64_t total = 0;  // 0: the period saw no value
   // Welford's running mean and sum of squared deviations: stddev from sumsq/n - mean^2
   // loses every digit when the values are large and close together (temperatures in K).
   NumberSummary numbers;
+};
+
+// What only distinctCount and the text bounds of min and max need, kept apart so that the
+// common numeric aggregations carry none of it per period.
+struct PeriodExtras {
   std::unordered_set<std::uint64_t> distinct_numbers;
   std::unordered_set<std::string> texts;  // kind letter + text, so "1" and JSON 1 differ
   bool saw_false = false;
@@ -31,6 +37,36 @@ struct BucketState {
     if (!min_text || text < *min_text) min_text = text;
     if (!max_text || text > *max_text) max_text = text;
   }
+};
+
+// The periods that saw values, as a window [first, first + size) of the plan's periods: one
+// array probe per lookup instead of a tree node per period. The window grows to cover each
+// period asked for, by at least its own size when it grows downwards, so periods met in
+// descending order cost no more than ascending ones. Its memory is bounded by the span of
+// periods that hold values (at most the plan's size).
+class PeriodWindow {
+ public:
+  PeriodNumbers& at(std::size_t index, std::size_t plan_size) {
+    if (periods_.empty()) {
+      periods_.reserve(std::min<std::size_t>(plan_size, kInitialCapacity));
+      first_ = index;
+    } else if (index < first_) {
+      const std::size_t grow = std::max(first_ - index, std::min(periods_.size(), index));
+      periods_.insert(periods_.begin(), grow, PeriodNumbers{});
+      first_ -= grow;
+    }
+    const std::size_t offset = index - first_;
+    if (offset >= periods_.size()) periods_.resize(offset + 1);
+    return periods_[offset];
+  }
+
+  std::size_t first() const { return first_; }
+  const std::vector<PeriodNumbers>& periods() const { return periods_; }
+
+ private:
+  static constexpr std::size_t kInitialCapacity = 1024;
+  std::size_t first_ = 0;
+  std::vector<PeriodNumbers> periods_;
 };
 
 // One key per numeric value: -0.0 and 0.0 are equal, and every NaN is the same value.
@@ -75,19 +111,23 @@ struct Aggregator::State {
   bool distinct = false;
   bool text_bounds = false;
   bool spread = true;  // sumsq or stddev asked for: integer runs sum their squares
-  std::map<std::size_t, BucketState> buckets;  // only the periods that saw values
+  PeriodWindow periods;
+  std::map<std::size_t, PeriodExtras> extras;  // only with distinctCount or text bounds
+  std::vector<std::pair<std::size_t, NumberSummary>> runs;  // add_scaled()'s, reused
 
   // Per chunk: which dictionary entries the current period has seen, so each distinct text
   // is hashed and compared once per chunk and period rather than once per sample.
   std::vector<std::uint8_t> seen;
   std::vector<std::uint32_t> touched;
 
+  PeriodNumbers& period(std::size_t index) { return periods.at(index, plan.size()); }
+
   void forget_seen() {
     for (std::uint32_t index : touched) seen[index] = 0;
     touched.clear();
   }
 
-  void add_text(BucketState& bucket, const ChunkColumns& columns, std::size_t i) {
+  void add_text(PeriodExtras& bucket, const ChunkColumns& columns, std::size_t i) {
     std::uint32_t index = columns.text_indices[i];
     if (seen[index]) return;
     seen[index] = 1;
@@ -98,19 +138,29 @@ struct Aggregator::State {
     if (text_bounds && is_string) bucket.add_text_bounds(text);
   }
 
-  void add_value(BucketState& bucket, const ChunkColumns& columns, std::size_t i) {
+  // Sample i of `columns` into period `index`. `extra` caches that period's PeriodExtras,
+  // looked up only for what needs them (distinct values, text bounds).
+  void add_value(std::size_t index, PeriodNumbers& bucket, PeriodExtras*& extra,
+                 const ChunkColumns& columns, std::size_t i) {
     ++bucket.total;
+    auto extras_of_period = [&]() -> PeriodExtras& {
+      if (extra == nullptr) extra = &extras[index];
+      return *extra;
+    };
     switch (columns.kinds[i]) {
       case ValueKind::kNumber:
         bucket.numbers.add(columns.numbers[i]);
-        if (distinct) bucket.distinct_numbers.insert(number_key(columns.numbers[i]));
+        if (distinct) extras_of_period().distinct_numbers.insert(number_key(columns.numbers[i]));
         break;
       case ValueKind::kBool:
-        (columns.numbers[i] != 0 ? bucket.saw_true : bucket.saw_false) = true;
+        if (distinct) {
+          PeriodExtras& period_extras = extras_of_period();
+          (columns.numbers[i] != 0 ? period_extras.saw_true : period_extras.saw_false) = true;
+        }
         break;
       case ValueKind::kString:
       case ValueKind::kJson:
-        if (distinct || text_bounds) add_text(bucket, columns, i);
+        if (distinct || text_bounds) add_text(extras_of_period(), columns, i);
         break;
       case ValueKind::kNull:
         break;
@@ -122,7 +172,7 @@ struct Aggregator::State {
   // and merged, with no per-sample period lookup, branch or division.
   bool add_scaled(std::span<const std::int64_t> times, std::span<const std::int64_t> scaled,
                   std::uint8_t exponent, std::size_t first, std::size_t last) {
-    std::vector<std::pair<std::size_t, NumberSummary>> runs;
+    runs.clear();
     std::size_t i = first;
     while (i < last) {
       std::size_t index = plan.index_of(times[i]);
@@ -141,7 +191,7 @@ struct Aggregator::State {
       i = j;
     }
     for (const auto& [index, summary] : runs) {
-      BucketState& bucket = buckets[index];
+      PeriodNumbers& bucket = period(index);
       bucket.total += summary.count;
       bucket.numbers.merge(summary);
     }
@@ -160,7 +210,8 @@ struct Aggregator::State {
     }
     seen.assign(columns.dictionary.size(), 0);
     touched.clear();
-    BucketState* bucket = nullptr;
+    PeriodNumbers* bucket = nullptr;
+    PeriodExtras* extra = nullptr;
     std::size_t current = BucketPlan::kNone;
     std::int64_t low = 0;
     std::int64_t high = 0;
@@ -174,12 +225,13 @@ struct Aggregator::State {
         if (index != current) {
           forget_seen();
           current = index;
-          bucket = &buckets[index];
+          bucket = &period(index);
+          extra = nullptr;
           low = plan.start(index);
           high = plan.end(index);
         }
       }
-      add_value(*bucket, columns, i);
+      add_value(current, *bucket, extra, columns, i);
     }
   }
 
@@ -199,11 +251,11 @@ struct Aggregator::State {
       newest = std::max(newest, times[i]);
       std::size_t index = plan.index_of(times[i]);
       if (index == BucketPlan::kNone) continue;
-      BucketState& bucket = buckets[index];
+      PeriodNumbers& bucket = period(index);
       const double number = decimal_value(scaled[i], power);
       ++bucket.total;
       bucket.numbers.add(number);
-      if (distinct) bucket.distinct_numbers.insert(number_key(number));
+      if (distinct) extras[index].distinct_numbers.insert(number_key(number));
     }
     return newest;
   }
@@ -248,15 +300,14 @@ std::vector<BucketAggregate> Aggregator::finish() const {
     out[i].start = plan.start(i);
     out[i].end = plan.end(i);
   }
-  for (const auto& [index, bucket] : state_->buckets) {
-    BucketAggregate& result = out[index];
+  const std::vector<PeriodNumbers>& periods = state_->periods.periods();
+  for (std::size_t offset = 0; offset < periods.size(); ++offset) {
+    const PeriodNumbers& bucket = periods[offset];
+    if (bucket.total == 0) continue;
+    BucketAggregate& result = out[state_->periods.first() + offset];
     result.total_count = bucket.total;
-    result.distinct_count = bucket.distinct_numbers.size() + bucket.texts.size() +
-                            (bucket.saw_false ? 1 : 0) + (bucket.saw_true ? 1 : 0);
     const NumberSummary& numbers = bucket.numbers;
     result.number_count = numbers.count;
-    result.min_text = bucket.min_text;
-    result.max_text = bucket.max_text;
     if (numbers.count == 0) continue;
     result.sum = numbers.sum;
     result.sumsq = numbers.sumsq;
@@ -264,6 +315,13 @@ std::vector<BucketAggregate> Aggregator::finish() const {
     result.min = numbers.min;
     result.max = numbers.max;
     result.stddev = std::sqrt(std::max(0.0, numbers.m2 / static_cast<double>(numbers.count)));
+  }
+  for (const auto& [index, extra] : state_->extras) {
+    BucketAggregate& result = out[index];
+    result.distinct_count = extra.distinct_numbers.size() + extra.texts.size() +
+                            (extra.saw_false ? 1 : 0) + (extra.saw_true ? 1 : 0);
+    result.min_text = extra.min_text;
+    result.max_text = extra.max_text;
   }
   return out;
 }
