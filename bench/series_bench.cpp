@@ -175,11 +175,41 @@ void BM_Scan(benchmark::State& state) {
   state.SetLabel(std::string(label(static_cast<int>(state.range(0)))) + ", P1D, no distinctCount");
 }
 
+// What the temporal API's aggregations by observedAt read since the observed-decimals path
+// (docs/timeseries.md, "Observed decimals"): only the observedAt and decimal columns of
+// chunks of a day (1,440 samples), aggregated where they lie, `max` as in issue #3's
+// queries. Arg 0: tsgen shape (as in series()); Arg 1: 0 for daily periods from 00:30 (few
+// periods, every point decoded), 1 for hourly periods (24 a day).
+void BM_ScanObservedDecimals(benchmark::State& state) {
+  std::vector<Sample> samples = series(static_cast<int>(state.range(0)), 30 * 1440);
+  for (Sample& sample : samples) sample.time2 = sample.time;
+  std::vector<std::string> chunks = *build_chunks(samples, 1440);
+  const bool hourly = state.range(1) == 1;
+  const std::int64_t from = hourly ? k2026 : k2026 + 30 * kMinute;
+  const PeriodDuration period = hourly ? PeriodDuration{0, 3'600'000'000}
+                                       : PeriodDuration{0, 86'400'000'000};
+  Time2Decimals columns;
+  for (auto _ : state) {
+    Aggregator aggregator(*BucketPlan::create(from, k2026 + 31 * 1440 * kMinute, period, 100000),
+                          {AggregationMethod::kMax});
+    for (const std::string& chunk : chunks) {
+      if (!read_time2_decimals(chunk, columns).value()) state.SkipWithError("not decimals");
+      aggregator.add_decimals(columns.times2, columns.scaled, columns.decimal_exponent);
+    }
+    auto result = aggregator.finish();
+    benchmark::DoNotOptimize(result);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(samples.size()));
+  state.SetLabel(std::string(label(static_cast<int>(state.range(0)))) +
+                 (hourly ? ", PT1H" : ", P1D from 00:30") + ", max");
+}
+
 BENCHMARK(BM_Encode)->DenseRange(0, 4);
 BENCHMARK(BM_Decode)->DenseRange(0, 4);
 BENCHMARK(BM_Scan)->DenseRange(0, 4);
 BENCHMARK(BM_Aggregate)->Arg(0)->Arg(1);
 BENCHMARK(BM_AggregateDecoded);
+BENCHMARK(BM_ScanObservedDecimals)->ArgsProduct({{2, 3, 4}, {0, 1}});
 
 }  // namespace
 }  // namespace citytwin::series

@@ -122,6 +122,14 @@ std::size_t valid_utf8_prefix(std::string_view text) {
   return i;
 }
 
+void append_json_number(std::string& out, double number) {
+  append_double(out, number);
+}
+
+void append_json_number(std::string& out, std::uint64_t number) {
+  append_number(out, number);
+}
+
 void append_json_text(std::string& out, const boost::json::array& array) {
   out.push_back('[');
   bool first = true;

@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -21,5 +22,8 @@ void append_json_text(std::string& out, const boost::json::object& object);
 void append_json_text(std::string& out, const boost::json::array& array);
 // `text` as a JSON string (quoted and escaped).
 void append_json_string(std::string& out, std::string_view text);
+// A number as append_json_text writes it (null when not finite), without a boost::json::value.
+void append_json_number(std::string& out, double number);
+void append_json_number(std::string& out, std::uint64_t number);
 
 }  // namespace citytwin
