@@ -170,6 +170,14 @@ void add_store_gauges(MetricsRegistry& metrics, const store::EntityStore& store)
                       return std::vector<std::pair<Labels, double>>{
                           {Labels{}, static_cast<double>(store.stats().history_compaction_passes)}};
                     });
+  metrics.add_gauge(
+      "citytwin_history_compaction_walks",
+      "History compaction passes that walked the raw history (the others found it unchanged "
+      "since a pass with nothing to do)",
+      [&store] {
+        return std::vector<std::pair<Labels, double>>{
+            {Labels{}, static_cast<double>(store.stats().history_compaction_walks)}};
+      });
   metrics.add_gauge("citytwin_storage_bytes", "Bytes on disk used by the embedded database",
                     [&store] {
                       return std::vector<std::pair<Labels, double>>{

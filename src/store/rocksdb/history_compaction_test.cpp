@@ -270,6 +270,32 @@ TEST(HistoryCompaction, RecentSamplesAndSmallInstancesStayRaw) {
   EXPECT_EQ(key_counts(dir.path())["history_chunks"], 0u);
 }
 
+// A pass that finds nothing to compact and nothing too young leaves the next passes nothing
+// to walk until a raw sample is written; the one written then is compacted by the next pass.
+TEST(HistoryCompaction, IdlePassesSkipTheWalkUntilASampleIsWritten) {
+  testing::TempDir dir;
+  RocksDbOptions options = compacting_options(dir.path(), 16, 8);
+  auto store = open(options);
+  ASSERT_NE(store, nullptr);
+  std::vector<HistorySample> seven;
+  for (int i = 0; i < 7; ++i) seven.push_back(temperature("", kStart + i * kMinute, i));
+  append(*store, "urn:s", seven);
+  ASSERT_TRUE(store->compact_history().ok());  // 7 < 8 samples: nothing to compact
+  const StoreStats before = store->stats();
+  ASSERT_TRUE(store->compact_history().ok());
+  ASSERT_TRUE(store->compact_history().ok());
+  const StoreStats idle = store->stats();
+  EXPECT_EQ(idle.history_compaction_passes, before.history_compaction_passes + 2);
+  EXPECT_EQ(idle.history_compaction_walks, before.history_compaction_walks);
+
+  append(*store, "urn:s", {temperature("", kStart + 7 * kMinute, 7)});  // the eighth
+  ASSERT_TRUE(store->compact_history().ok());
+  EXPECT_EQ(store->stats().history_compaction_walks, idle.history_compaction_walks + 1);
+  EXPECT_EQ(read(*store, "urn:s").size(), 8u);
+  store.reset();
+  EXPECT_EQ(key_counts(dir.path())["history_chunks"], 1u);
+}
+
 // The memory store as the oracle: random appends (also into the middle of compacted time
 // spans), overwrites and erasures of single samples, instance erasures and compactions; after
 // each step every read (whole, per attribute, ranges, limits) must match.

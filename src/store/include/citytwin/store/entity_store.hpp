@@ -213,6 +213,9 @@ struct StoreStats {
   // History compaction passes completed since the store opened (0 where history is not
   // compacted): one that starts after a write has compacted what that write left eligible.
   std::uint64_t history_compaction_passes = 0;
+  // Of those, the passes that walked the raw history: a pass after one that found nothing to
+  // compact or to wait for, with no raw sample written since, skips the walk.
+  std::uint64_t history_compaction_walks = 0;
   StoreMemory memory;
 };
 
