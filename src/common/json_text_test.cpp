@@ -4,7 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <charconv>
+#include <cmath>
 #include <limits>
+#include <random>
+#include <string>
+#include <vector>
 
 namespace citytwin {
 namespace {
@@ -12,6 +17,32 @@ namespace {
 TEST(JsonText, WritesDecimalsInShortestPlainForm) {
   EXPECT_EQ(to_json_text(boost::json::parse(R"([12.5, 40.4155, -3.7074, 250, 1e300, 0.1])")),
             "[12.5,40.4155,-3.7074,250,1e+300,0.1]");
+}
+
+// Short decimals take a path of their own (append_short_decimal); every number must still be
+// written exactly as to_chars' shortest form writes it: decimals of every scale around the
+// path's limits (1 and 100,000, four decimals), integers with trailing zeros, and random
+// doubles that are no short decimal.
+TEST(JsonText, NumbersAreWrittenAsToCharsWritesThem) {
+  auto expected = [](double x) {
+    char buffer[64];
+    return std::string(buffer, std::to_chars(buffer, buffer + sizeof buffer, x).ptr);
+  };
+  std::vector<double> numbers = {1,       -1,       0.99999,  1.00001, 99999.9999, 100000,
+                                 99999.99995, 10000, 12000, 12345.6789, 0.5, -0.0,
+                                 0,       1e-5,     123456.7, 99999.5, 2.675, 1.0005};
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 200000; ++i) {
+    const auto m = static_cast<std::int64_t>(rng() % 2'000'000'000) - 1'000'000'000;
+    const int k = static_cast<int>(rng() % 8);
+    numbers.push_back(static_cast<double>(m) / std::pow(10.0, k));
+    numbers.push_back(std::ldexp(static_cast<double>(rng() >> 11), -static_cast<int>(rng() % 60)));
+  }
+  for (double x : numbers) {
+    std::string out;
+    append_json_number(out, x);
+    ASSERT_EQ(out, expected(x)) << "for " << expected(x);
+  }
 }
 
 TEST(JsonText, RoundTripsEveryKindAndEscapes) {
