@@ -94,6 +94,14 @@ void to_temporal(boost::json::object& rendered, const core::TemporalQuery& query
 void append_aggregated(std::string& out, boost::json::object& head,
                        const core::AggregatedAttrs& attrs, const OutputOptions& output,
                        const RequestEnv& env, NgsiApi& api) {
+  // The aggregated texts dwarf the entity's head (tens of kilobytes of hourly periods): room
+  // for all at once rather than the text regrown and copied as it doubles.
+  std::size_t room = 512;
+  for (const core::AggregatedAttribute& attribute : attrs) {
+    room += attribute.name.size() + 8;
+    for (const std::string& dataset : attribute.datasets) room += dataset.size() + 1;
+  }
+  out.reserve(out.size() + room);
   std::size_t start = out.size();
   append_json_text(out, render_one(head, output, env, api));
   out.pop_back();  // the closing brace: the attributes follow
