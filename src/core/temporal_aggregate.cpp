@@ -269,33 +269,37 @@ HistoryAggregator::Series& HistoryAggregator::series(std::string_view attribute,
 
 namespace {
 
-// The periods' instants as text, each formatted once per answer however many datasetIds and
-// methods list it, all in one buffer (a day's hours: 48 texts, one allocation).
+// The periods' bounds as text, each formatted once per answer however many datasetIds and
+// methods list it, all in one buffer (a day's hours: 25 texts, one allocation). Periods are
+// contiguous (a period ends where the next starts), so bound i is period i's start and
+// period i - 1's end.
 class PeriodDates {
  public:
-  explicit PeriodDates(std::size_t periods) : spans_(2 * periods) {
-    texts_.reserve(2 * periods * sizeof "2026-01-01T00:00:00.000Z");
+  explicit PeriodDates(std::size_t periods) : spans_(periods + 1) {
+    texts_.reserve((periods + 1) * sizeof "2026-01-01T00:00:00.000Z");
   }
 
   std::string_view start(std::size_t index, const series::BucketAggregate& period) {
-    return text(2 * index, period.start);
+    return text(index, period.start);
   }
   std::string_view end(std::size_t index, const series::BucketAggregate& period) {
-    return text(2 * index + 1, period.end);
+    return text(index + 1, period.end);
   }
 
  private:
   struct Span {
+    std::int64_t micros = 0;
     std::uint32_t begin = 0;
     std::uint32_t size = 0;  // 0: not formatted yet
   };
 
-  std::string_view text(std::size_t slot, std::int64_t micros) {
-    if (slot >= spans_.size()) spans_.resize(slot + 1);
-    Span& span = spans_[slot];
-    if (span.size == 0) {
+  std::string_view text(std::size_t bound, std::int64_t micros) {
+    if (bound >= spans_.size()) spans_.resize(bound + 1);
+    Span& span = spans_[bound];
+    // The instant is compared too: a bound is shared only when it is the same instant.
+    if (span.size == 0 || span.micros != micros) {
       std::string_view formatted = formatter_.format(Instant{micros});
-      span = {static_cast<std::uint32_t>(texts_.size()),
+      span = {micros, static_cast<std::uint32_t>(texts_.size()),
               static_cast<std::uint32_t>(formatted.size())};
       texts_.append(formatted);
     }

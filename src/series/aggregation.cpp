@@ -110,7 +110,9 @@ struct Aggregator::State {
   BucketPlan plan;
   bool distinct = false;
   bool text_bounds = false;
-  bool spread = true;  // sumsq or stddev asked for: integer runs sum their squares
+  // What integer runs summarize: squares for sumsq or stddev, sums for those and sum or
+  // avg, else the bounds for min and max (and the count every method has).
+  SummaryParts parts = SummaryParts::kAll;
   PeriodWindow periods;
   std::map<std::size_t, PeriodExtras> extras;  // only with distinctCount or text bounds
   std::vector<std::pair<std::size_t, NumberSummary>> runs;  // add_scaled()'s, reused
@@ -185,7 +187,7 @@ struct Aggregator::State {
                            times.begin() + static_cast<std::ptrdiff_t>(last), plan.end(index));
       auto j = static_cast<std::size_t>(end - times.begin());
       std::optional<NumberSummary> summary =
-          summarize_scaled(scaled.subspan(i, j - i), exponent, spread);
+          summarize_scaled(scaled.subspan(i, j - i), exponent, parts);
       if (!summary) return false;  // integers too large: the caller takes the double path
       runs.emplace_back(index, *summary);
       i = j;
@@ -271,7 +273,11 @@ Aggregator::Aggregator(BucketPlan plan, const std::vector<AggregationMethod>& me
   };
   state_->distinct = wants(AggregationMethod::kDistinctCount);
   state_->text_bounds = wants(AggregationMethod::kMin) || wants(AggregationMethod::kMax);
-  state_->spread = wants(AggregationMethod::kStddev) || wants(AggregationMethod::kSumsq);
+  const bool spread = wants(AggregationMethod::kStddev) || wants(AggregationMethod::kSumsq);
+  const bool sums = spread || wants(AggregationMethod::kSum) || wants(AggregationMethod::kAvg);
+  state_->parts = spread ? SummaryParts::kAll
+                  : sums ? SummaryParts::kWithoutSpread
+                         : SummaryParts::kBoundsOnly;
 }
 
 Aggregator::~Aggregator() = default;

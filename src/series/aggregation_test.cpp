@@ -347,6 +347,55 @@ TEST(Aggregator, ScaledIntegerPathMatchesTheDoublePath) {
   }
 }
 
+// Asked for fewer methods, the integer path summarizes less (no squares without stddev or
+// sumsq; bounds alone for min, max and totalCount), and what is asked for is what all
+// methods give: small integers and ones of 2^31 and more (whose bounds alone need no
+// overflow guard), whole chunks and runs cut by periods.
+TEST(Aggregator, FewerMethodsSummarizeLessAndAgreeOnWhatIsAsked) {
+  using M = AggregationMethod;
+  const std::int64_t from = at("2026-01-01T00:00:00Z");
+  const std::int64_t hour = 3'600'000'000;
+  for (std::int64_t magnitude : {std::int64_t{5000}, std::int64_t{3} << 30}) {
+    std::mt19937_64 rng(static_cast<unsigned>(magnitude % 89));
+    std::vector<Sample> samples;
+    for (int i = 0; i < 5000; ++i) {
+      std::int64_t time = from + static_cast<std::int64_t>(i) * 30'000'000;
+      auto m = static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(2 * magnitude)) -
+               magnitude + 1;
+      samples.push_back(Sample::of_number(time, std::stod(std::to_string(m) + "e-2")));
+    }
+    auto chunks = decode_all(*build_chunks(samples, 700));
+    ASSERT_FALSE(chunks[0].scaled.empty());
+    for (auto period : {PeriodDuration{0, hour}, PeriodDuration{0, 24 * hour}}) {
+      auto plan = *BucketPlan::create(from, from + 48 * hour, period, 100);
+      // Every method but distinctCount, which takes the double path.
+      Aggregator all(plan, std::vector<M>{M::kTotalCount, M::kSum, M::kAvg, M::kMin, M::kMax,
+                                          M::kStddev, M::kSumsq});
+      Aggregator bounds(plan, std::vector<M>{M::kMax, M::kMin, M::kTotalCount});
+      Aggregator sums(plan, std::vector<M>{M::kSum, M::kAvg, M::kMax});
+      for (const ChunkColumns& columns : chunks) {
+        all.add(columns);
+        bounds.add(columns);
+        sums.add(columns);
+      }
+      auto want = all.finish();
+      auto got_bounds = bounds.finish();
+      auto got_sums = sums.finish();
+      ASSERT_EQ(got_bounds.size(), want.size());
+      SCOPED_TRACE("magnitude " + std::to_string(magnitude) + ", period " + std::to_string(period.micros));
+      for (std::size_t i = 0; i < want.size(); ++i) {
+        EXPECT_EQ(got_bounds[i].total_count, want[i].total_count);
+        EXPECT_EQ(got_bounds[i].min, want[i].min);
+        EXPECT_EQ(got_bounds[i].max, want[i].max);
+        EXPECT_EQ(got_sums[i].total_count, want[i].total_count);
+        EXPECT_EQ(got_sums[i].sum, want[i].sum);
+        EXPECT_EQ(got_sums[i].avg, want[i].avg);
+        EXPECT_EQ(got_sums[i].max, want[i].max);
+      }
+    }
+  }
+}
+
 // Decimal numbers handed over as instants and integers (add_decimals) aggregate as a chunk of
 // the same numbers at those instants: sorted or not, integers small or too large for the
 // exact sums, with and without distinctCount.

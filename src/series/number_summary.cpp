@@ -47,6 +47,17 @@ struct ScaledSums {
 
 // Σm, min and max. The sum wraps (no UB) and is used only once min and max show every
 // |m| < 2^31: then for n < 2^32 it is below 2^63, exact.
+// Min and max alone, for summaries of the bounds only.
+ScaledSums scaled_bounds(std::span<const std::int64_t> scaled) {
+  std::int64_t min = scaled[0];
+  std::int64_t max = scaled[0];
+  for (std::int64_t m : scaled) {
+    min = std::min(min, m);
+    max = std::max(max, m);
+  }
+  return {0, min, max};
+}
+
 ScaledSums scaled_sums(std::span<const std::int64_t> scaled) {
   std::uint64_t sum = 0;
   std::int64_t min = scaled[0];
@@ -70,9 +81,19 @@ Wide sum_of_squares(std::span<const std::int64_t> scaled) {
 }  // namespace
 
 std::optional<NumberSummary> summarize_scaled(std::span<const std::int64_t> scaled,
-                                              std::uint8_t exponent, bool spread) {
+                                              std::uint8_t exponent, SummaryParts parts) {
   constexpr std::int64_t kLimit = std::int64_t{1} << 31;
   if (scaled.empty() || scaled.size() >= (std::size_t{1} << 32)) return std::nullopt;
+  if (parts == SummaryParts::kBoundsOnly) {
+    const ScaledSums bounds = scaled_bounds(scaled);
+    const double power = power_of_ten(exponent);
+    NumberSummary summary;
+    summary.count = scaled.size();
+    summary.min = decimal_value(bounds.min, power);
+    summary.max = decimal_value(bounds.max, power);
+    return summary;
+  }
+  const bool spread = parts == SummaryParts::kAll;
   ScaledSums sums = scaled_sums(scaled);
   if (sums.min <= -kLimit || sums.max >= kLimit) return std::nullopt;
   const std::int64_t magnitude = std::max(-sums.min, sums.max);

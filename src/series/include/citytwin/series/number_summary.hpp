@@ -26,17 +26,22 @@ struct NumberSummary {
   void merge(const NumberSummary& other);
 };
 
+// Which aggregates summarize_scaled computes, for a caller that reports only some: kAll;
+// kWithoutSpread leaves sumsq and m2 at 0 (no squares summed); kBoundsOnly leaves sum, mean,
+// sumsq and m2 at 0 (count, min and max only). A summary merged with a partial one holds
+// nothing meaningful in the parts left out.
+enum class SummaryParts { kAll, kWithoutSpread, kBoundsOnly };
+
 // The summary of decimal numbers given as scaled integers (decimal_column.hpp: value i is
 // scaled[i] / 10^exponent), in exact integer arithmetic: count, sum, sum of squares, min and
 // max of the integers exactly, then one conversion each; mean and m2 from the exact
 // n·Σm² − (Σm)². As close to the values' true aggregates as double allows (closer than
 // adding the doubles one by one), so it may differ from add() in the last bits. nullopt for
-// an empty span or integers of 2^31 and more, whose squares' sums could overflow 128 bits.
-// Without `spread`, the squares are not summed: sumsq and m2 stay 0 (and summaries merged
-// with such a one hold no meaningful spread), for a caller that reports neither sumsq nor
-// stddev.
+// an empty span, or, when sums are asked for, integers of 2^31 and more, whose squares' sums
+// could overflow 128 bits.
 std::optional<NumberSummary> summarize_scaled(std::span<const std::int64_t> scaled,
-                                              std::uint8_t exponent, bool spread = true);
+                                              std::uint8_t exponent,
+                                              SummaryParts parts = SummaryParts::kAll);
 
 // Adds `numbers` (numbers without NaN, all in this period) to an Aggregator's period as if
 // each had been aggregated with it. Not for distinctCount, which needs the values.
