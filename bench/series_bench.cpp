@@ -186,8 +186,8 @@ void BM_ScanObservedDecimals(benchmark::State& state) {
   std::vector<std::string> chunks = *build_chunks(samples, 1440);
   const bool hourly = state.range(1) == 1;
   const std::int64_t from = hourly ? k2026 : k2026 + 30 * kMinute;
-  const PeriodDuration period = hourly ? PeriodDuration{0, 3'600'000'000}
-                                       : PeriodDuration{0, 86'400'000'000};
+  const PeriodDuration period =
+      hourly ? PeriodDuration{0, 3'600'000'000} : PeriodDuration{0, 86'400'000'000};
   Time2Decimals columns;
   for (auto _ : state) {
     Aggregator aggregator(*BucketPlan::create(from, k2026 + 31 * 1440 * kMinute, period, 100000),

@@ -28,9 +28,9 @@ TEST(JsonText, NumbersAreWrittenAsToCharsWritesThem) {
     char buffer[64];
     return std::string(buffer, std::to_chars(buffer, buffer + sizeof buffer, x).ptr);
   };
-  std::vector<double> numbers = {1,       -1,       0.99999,  1.00001, 99999.9999, 100000,
-                                 99999.99995, 10000, 12000, 12345.6789, 0.5, -0.0,
-                                 0,       1e-5,     123456.7, 99999.5, 2.675, 1.0005};
+  std::vector<double> numbers = {1,           -1,    0.99999,  1.00001,    99999.9999, 100000,
+                                 99999.99995, 10000, 12000,    12345.6789, 0.5,        -0.0,
+                                 0,           1e-5,  123456.7, 99999.5,    2.675,      1.0005};
   std::mt19937_64 rng(7);
   for (int i = 0; i < 200000; ++i) {
     const auto m = static_cast<std::int64_t>(rng() % 2'000'000'000) - 1'000'000'000;

@@ -382,7 +382,8 @@ TEST(Aggregator, FewerMethodsSummarizeLessAndAgreeOnWhatIsAsked) {
       auto got_bounds = bounds.finish();
       auto got_sums = sums.finish();
       ASSERT_EQ(got_bounds.size(), want.size());
-      SCOPED_TRACE("magnitude " + std::to_string(magnitude) + ", period " + std::to_string(period.micros));
+      SCOPED_TRACE("magnitude " + std::to_string(magnitude) + ", period " +
+                   std::to_string(period.micros));
       for (std::size_t i = 0; i < want.size(); ++i) {
         EXPECT_EQ(got_bounds[i].total_count, want[i].total_count);
         EXPECT_EQ(got_bounds[i].min, want[i].min);

@@ -136,7 +136,8 @@ TEST(DecimalColumn, EveryBlockWidthRoundTrips) {
       ASSERT_GT(bytes.size(), 2u);
       EXPECT_EQ(int{static_cast<unsigned char>(bytes[2])}, width) << count << " values";
       auto decoded = decode_decimal_column(bytes, count);
-      ASSERT_TRUE(decoded.ok()) << "width " << width << ", " << count << " values: " << (decoded.ok() ? "" : decoded.error().detail);
+      ASSERT_TRUE(decoded.ok()) << "width " << width << ", " << count
+                                << " values: " << (decoded.ok() ? "" : decoded.error().detail);
       EXPECT_EQ(decoded->scaled, numbers.scaled) << "width " << width << ", " << count;
     }
   }
