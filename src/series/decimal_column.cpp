@@ -130,7 +130,8 @@ std::uint64_t load_le64(const unsigned char* bytes) {
 // past the last value's first byte (the bits past the value are masked off, whatever they
 // hold). No branch depends on the data: the loop the whole column's decode rests on. With the
 // width known at compile time each group of 8 values (8 * Width bits: whole bytes) unpacks
-// with constant offsets and shifts, about three times faster than with a variable width.
+// with constant offsets and shifts (docs/performance.md: the scan that decodes every point
+// took a fifth to a third less CPU than with one loop for every width).
 template <int Width>
 void unpack_fixed(const unsigned char* packed, std::uint64_t* out, std::size_t count) {
   constexpr std::uint64_t kMask = (std::uint64_t{1} << Width) - 1;
