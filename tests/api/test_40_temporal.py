@@ -548,11 +548,15 @@ def test_bulk_history_import_reads_edits_and_survives_sigkill():
         server.cleanup()
 
 
-def compaction_passes(server):
+def metric(server, name):
     for line in requests.get(server.url + "/metrics").text.splitlines():
-        if line.startswith("citytwin_history_compaction_passes "):
+        if line.startswith(name + " "):
             return int(float(line.split()[1]))
-    return 0
+    raise AssertionError(f"{name} not in /metrics")
+
+
+def compaction_passes(server):
+    return metric(server, "citytwin_history_compaction_passes")
 
 
 def wait_compacted(server):
@@ -563,6 +567,38 @@ def wait_compacted(server):
             return
         time.sleep(0.05)
     raise AssertionError("no compaction passes")
+
+
+def test_idle_compaction_passes_skip_their_walk_until_a_sample_arrives(tmp_path):
+    """docs/storage.md, "Idle passes": with fewer samples than history_compact_min_samples
+    nothing can be compacted, so after one pass found that, later passes do not walk the
+    history (citytwin_history_compaction_walks stays) until a sample is written; the next
+    pass then walks, compacts, and the history reads the same."""
+    config = tmp_path / "citytwin.toml"
+    config.write_text("[storage]\nhistory_compact_after_s = 0\nhistory_compact_interval_ms = 50\n"
+                      "history_compact_min_samples = 4\n")
+    server = CityTwinServer(extra_args=["--config", str(config)]).start()
+    try:
+        entity_id = sensor_with_history(server, "idle", hours=(8, 9, 10))  # 3 samples < 4
+        wait_compacted(server)
+        walks = metric(server, "citytwin_history_compaction_walks")
+        passes = compaction_passes(server)
+        wait_compacted(server)
+        wait_compacted(server)
+        assert compaction_passes(server) >= passes + 4
+        assert metric(server, "citytwin_history_compaction_walks") == walks
+
+        response = requests.patch(attrs_url(server, entity_id, "temperature"),
+                                  json={"value": 23, "observedAt": observed(11)})
+        assert response.status_code == 204, response.text
+        wait_compacted(server)
+        assert metric(server, "citytwin_history_compaction_walks") > walks
+        assert values(history(server, entity_id, attrs="temperature")) == [20, 21, 22, 23]
+        server.kill()
+        server.start()
+        assert values(history(server, entity_id, attrs="temperature")) == [20, 21, 22, 23]
+    finally:
+        server.cleanup()
 
 
 def test_last_value_from_compacted_history_with_late_and_edited_instances(tmp_path):
