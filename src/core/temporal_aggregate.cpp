@@ -269,51 +269,9 @@ HistoryAggregator::Series& HistoryAggregator::series(std::string_view attribute,
 
 namespace {
 
-// The periods' bounds as text, each formatted once per answer however many datasetIds and
-// methods list it, all in one buffer (a day's hours: 25 texts, one allocation). Periods are
-// contiguous (a period ends where the next starts), so bound i is period i's start and
-// period i - 1's end.
-class PeriodDates {
- public:
-  explicit PeriodDates(std::size_t periods) : spans_(periods + 1) {
-    texts_.reserve((periods + 1) * sizeof "2026-01-01T00:00:00.000Z");
-  }
-
-  std::string_view start(std::size_t index, const series::BucketAggregate& period) {
-    return text(index, period.start);
-  }
-  std::string_view end(std::size_t index, const series::BucketAggregate& period) {
-    return text(index + 1, period.end);
-  }
-
- private:
-  struct Span {
-    std::int64_t micros = 0;
-    std::uint32_t begin = 0;
-    std::uint32_t size = 0;  // 0: not formatted yet
-  };
-
-  std::string_view text(std::size_t bound, std::int64_t micros) {
-    if (bound >= spans_.size()) spans_.resize(bound + 1);
-    Span& span = spans_[bound];
-    // The instant is compared too: a bound is shared only when it is the same instant.
-    if (span.size == 0 || span.micros != micros) {
-      std::string_view formatted = formatter_.format(Instant{micros});
-      span = {micros, static_cast<std::uint32_t>(texts_.size()),
-              static_cast<std::uint32_t>(formatted.size())};
-      texts_.append(formatted);
-    }
-    return std::string_view(texts_).substr(span.begin, span.size);
-  }
-
-  std::vector<Span> spans_;
-  std::string texts_;
-  DateTimeFormatter formatter_;  // successive bounds mostly share their day
-};
-
 // ,"<method>":[[value,"startAt","endAt"],...] for the periods holding a value it covers.
 void append_method(std::string& out, AggregationMethod method,
-                   const std::vector<series::BucketAggregate>& periods, PeriodDates& dates) {
+                   const std::vector<series::BucketAggregate>& periods, PeriodBoundTexts& bounds) {
   out += ",\"";
   out += series::aggregation_method_name(method);
   out += "\":[";
@@ -329,9 +287,9 @@ void append_method(std::string& out, AggregationMethod method,
     }
     first = false;
     out += ",\"";
-    out += dates.start(i, period);
+    out += bounds.text(i, period.start);
     out += "\",\"";
-    out += dates.end(i, period);
+    out += bounds.text(i + 1, period.end);
     out += "\"]";
   }
   out += ']';
@@ -339,9 +297,11 @@ void append_method(std::string& out, AggregationMethod method,
 
 }  // namespace
 
-Result<AggregatedAttrs> HistoryAggregator::finish() {
+Result<AggregatedAttrs> HistoryAggregator::finish(PeriodBoundTexts* shared_bounds) {
   AggregatedAttrs out;
-  PeriodDates dates(plan_.size());
+  PeriodBoundTexts own_bounds;
+  PeriodBoundTexts& bounds = shared_bounds != nullptr ? *shared_bounds : own_bounds;
+  bounds.begin(plan_.size());
   for (auto& [attribute, datasets] : attrs_) {
     AggregatedAttribute entry{attribute, {}};
     for (auto& [dataset_id, series] : datasets) {
@@ -373,7 +333,7 @@ Result<AggregatedAttrs> HistoryAggregator::finish() {
                                 ": it has no values of a kind it can aggregate in the selected "
                                 "range");
         }
-        append_method(text, method, periods, dates);
+        append_method(text, method, periods, bounds);
       }
       text += '}';
       entry.datasets.push_back(std::move(text));

@@ -16,6 +16,7 @@
 #include "citytwin/series/bucket_plan.hpp"
 #include "citytwin/series/number_summary.hpp"
 #include "citytwin/series/sample.hpp"
+#include "period_bound_texts.hpp"
 #include "temporal_selection.hpp"
 
 namespace citytwin::core {
@@ -67,7 +68,11 @@ class HistoryAggregator {
   class Series;
   Series& series(std::string_view attribute, std::string_view dataset_id);
   const series::BucketPlan& plan() const { return plan_; }
-  Result<AggregatedAttrs> finish();
+  // The periods' bounds are written from `bounds` when given (shared by the entities a thread
+  // aggregates one after another), else formatted for this answer alone. Periods are
+  // contiguous (a period ends where the next starts): bound i is period i's start and
+  // period i - 1's end.
+  Result<AggregatedAttrs> finish(PeriodBoundTexts* bounds = nullptr);
 
  private:
   const TemporalAggregation& aggregation_;

@@ -510,7 +510,8 @@ Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
 Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
                                                store::SummarizedHistoryReader& reader,
                                                std::string_view tenant, std::string_view id,
-                                               const TemporalQuery& query) {
+                                               const TemporalQuery& query,
+                                               PeriodBoundTexts* period_bounds) {
   std::optional<std::int64_t> oldest;
   std::optional<std::int64_t> newest;
   if (query.relation != Relation::kBetween) {
@@ -577,7 +578,7 @@ Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
   CT_RETURN_IF_ERROR(walk(reader, tenant, id, query, visit, filter, decimals));
   CT_RETURN_IF_ERROR(failure);
   CT_RETURN_IF_ERROR(resolve_types(store, tenant, id, query, deferred));
-  return aggregator.finish();
+  return aggregator.finish(period_bounds);
 }
 
 }  // namespace citytwin::core

@@ -8,6 +8,7 @@
 #include "citytwin/core/temporal_query.hpp"
 #include "citytwin/store/entity_store.hpp"
 #include "citytwin/store/history_chunk_stats.hpp"
+#include "period_bound_texts.hpp"
 
 namespace citytwin::core {
 
@@ -27,10 +28,12 @@ bool aggregates_from_columns(const TemporalQuery& query);
 Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
                                                std::string_view tenant, std::string_view id,
                                                const TemporalQuery& query);
-// The same, the main walk through `reader` (one of a page's entities after another).
+// The same, the main walk through `reader` (one of a page's entities after another), the
+// periods' bounds written from `bounds` when given (HistoryAggregator::finish).
 Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
                                                store::SummarizedHistoryReader& reader,
                                                std::string_view tenant, std::string_view id,
-                                               const TemporalQuery& query);
+                                               const TemporalQuery& query,
+                                               PeriodBoundTexts* bounds = nullptr);
 
 }  // namespace citytwin::core

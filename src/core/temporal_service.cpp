@@ -418,8 +418,9 @@ Result<TemporalPage> TemporalService::aggregate_page(std::string_view tenant,
     const std::size_t end = std::min(ids.size(), begin + kEntitiesPerReader);
     auto reader = store::summarized_history_reader(
         store_, tenant, *std::max_element(ids.begin() + begin, ids.begin() + end));
+    PeriodBoundTexts bounds;
     for (std::size_t i = begin; i < end; ++i) {
-      answers[i].emplace(aggregate_entity(tenant, ids[i], query, *reader));
+      answers[i].emplace(aggregate_entity(tenant, ids[i], query, *reader, bounds));
     }
   });
   TemporalPage page;
@@ -437,7 +438,7 @@ Result<TemporalPage> TemporalService::aggregate_page(std::string_view tenant,
 // One entity of aggregate_page(): nullopt when it has no types or the reader may not see it.
 Result<std::optional<TemporalService::AggregatedEntity>> TemporalService::aggregate_entity(
     std::string_view tenant, std::string_view id, const TemporalQuery& query,
-    store::SummarizedHistoryReader& reader) const {
+    store::SummarizedHistoryReader& reader, PeriodBoundTexts& bounds) const {
   using Answer = std::optional<AggregatedEntity>;
   auto types = types_of(tenant, id);
   if (!types) return std::move(types).error();
@@ -448,7 +449,7 @@ Result<std::optional<TemporalService::AggregatedEntity>> TemporalService::aggreg
   if (rollups_ != nullptr) rolled_up = rollups_->aggregate(tenant, id, **types, query);
   if (!rolled_up) return std::move(rolled_up).error();
   auto attrs = *rolled_up ? Result<AggregatedAttrs>(std::move(**rolled_up))
-                          : aggregate_from_columns(store_, reader, tenant, id, query);
+                          : aggregate_from_columns(store_, reader, tenant, id, query, &bounds);
   if (!attrs) return std::move(attrs).error();
   if (query.restriction) redact_aggregated(*query.restriction, **types, *attrs);
   return Answer(AggregatedEntity{boost::json::object{{form::kId, id},

@@ -8,6 +8,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "citytwin/common/metrics.hpp"
 #include "citytwin/http/rate_limiter.hpp"
@@ -30,7 +32,8 @@ using BeastResponse = beast::http::response<beast::http::string_body>;
 // a worker thread and its response is posted back to the session's loop.
 // A response on its way out: the head (and whole body), or the head of a streamed body.
 struct Outgoing {
-  BeastResponse response;
+  BeastResponse response;  // with the body's first text; Content-Length counts the parts too
+  std::vector<std::string> body_parts;  // Response::body_parts
   std::shared_ptr<BodyStream> stream;
 };
 
@@ -105,7 +108,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void read_body();
   void on_body(beast::error_code ec);
   void reject(int status, const char* error_kind, std::string detail);
-  void write(BeastResponse response);
+  void write(BeastResponse response, std::vector<std::string> body_parts = {});
   void write_stream(Outgoing outgoing);
   void next_piece(std::shared_ptr<BodyStream> body, bool keep_alive);
   void wait_for_event(std::shared_ptr<BodyStream> body, bool keep_alive);
@@ -120,8 +123,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
-  std::string wire_;  // the response being written (head and body)
+  std::string wire_;  // the response being written: its head, and a small body too
   static constexpr std::size_t kKeptWireBytes = 64 * 1024;
+  // A larger body is written from where it is, after the head: kept until written.
+  static constexpr std::size_t kCopiedBodyBytes = 16 * 1024;
+  BeastResponse large_;
+  std::vector<std::string> large_parts_;
   const Dispatcher& dispatcher_;
   std::string client_address_;  // the peer's IP address, for per-address rate limits
   std::size_t tracker_id_ = 0;

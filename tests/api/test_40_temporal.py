@@ -12,7 +12,8 @@ import requests
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from citytwin_server import CityTwinServer  # noqa: E402
-from ngsild import assert_problem, attrs_url, create, entity_url, quote  # noqa: E402
+from ngsild import (assert_problem, attrs_url, check_large_answers, create,  # noqa: E402
+                    entity_url, quote)
 
 
 def temporal_url(server, entity_id):
@@ -838,3 +839,8 @@ def test_instances_written_from_stored_text_match_the_renderer(server):
         assert len(text.json()) >= 2
         compared += 1
     assert compared == 40
+
+
+def test_large_answers_arrive_whole_on_a_kept_connection(server):
+    with requests.Session() as session:
+        check_large_answers(session, server.url)

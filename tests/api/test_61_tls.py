@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from conftest import CityTwinServer
+from ngsild import check_large_answers
 from test_pki import make_ca_and_server_cert
 
 
@@ -151,3 +152,8 @@ def test_missing_certificate_file_refuses_to_start(pki):
     with pytest.raises(RuntimeError, match="cannot use TLS certificate"):
         instance.start(timeout=10)
     instance.cleanup()
+
+
+def test_large_answers_arrive_whole_over_tls(tls_server, pki):
+    with requests.Session() as session:
+        check_large_answers(session, tls_server.url, verify=pki["first_ca"])

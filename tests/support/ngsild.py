@@ -147,3 +147,46 @@ class ContextHttpServer:
             self.httpd.shutdown()
             self.httpd.server_close()
             self.httpd = None
+
+
+
+def check_large_answers(session, base_url, verify=True, entities=40, hours=240):
+    """Answers of hundreds of kilobytes, on one keep-alive connection (`session`): a page of
+    aggregated histories (sent from one text per entity), a page of entities (one body, not
+    copied after the head), then a small answer. Each arrives whole, as its Content-Length
+    says, with the values written. `verify` as requests takes it (a CA file for TLS)."""
+    def call(method, path, **args):
+        return session.request(method, base_url + path, verify=verify, timeout=30, **args)
+
+    temporal = "/ngsi-ld/v1/temporal/entities"
+    padding = "x" * 2000
+    for n in range(entities):
+        entity = {"id": f"urn:ngsi-ld:Big:{n:03d}", "type": "Big"}
+        response = call("POST", "/ngsi-ld/v1/entities",
+                        json={**entity, "note": {"type": "Property", "value": padding}})
+        assert response.status_code == 201, response.text
+        instances = [{"type": "Property", "value": n * 1000 + h,
+                      "observedAt": f"2026-01-{1 + h // 24:02d}T{h % 24:02d}:30:00Z"}
+                     for h in range(hours)]
+        response = call("POST", temporal, json={**entity, "level": instances})
+        assert response.status_code == 204, response.text
+    end = f"2026-01-{1 + hours // 24:02d}T00:00:00Z"
+    for _ in range(2):
+        page = call("GET", temporal, params={
+            "type": "Big", "attrs": "level", "options": "aggregatedValues", "aggrMethods": "max",
+            "aggrPeriodDuration": "PT1H", "timerel": "between", "timeAt": "2026-01-01T00:00:00Z",
+            "endTimeAt": end, "limit": 1000})
+        assert page.status_code == 200, page.text
+        assert int(page.headers["Content-Length"]) == len(page.content) > 300_000
+        body = page.json()
+        assert [e["id"] for e in body] == [f"urn:ngsi-ld:Big:{n:03d}" for n in range(entities)]
+        for n, entity in enumerate(body):
+            assert [period[0] for period in entity["level"]["max"]] == \
+                [n * 1000 + h for h in range(hours)]
+        listed = call("GET", "/ngsi-ld/v1/entities",
+                      params={"type": "Big", "attrs": "note", "limit": 1000})
+        assert listed.status_code == 200, listed.text
+        assert int(listed.headers["Content-Length"]) == len(listed.content) > 50_000
+        assert [e["note"]["value"] for e in listed.json()] == [padding] * entities
+        small = call("GET", "/ngsi-ld/v1/entities/urn:ngsi-ld:Big:000", params={"attrs": "note"})
+        assert small.status_code == 200 and small.json()["note"]["value"] == padding

@@ -304,17 +304,10 @@ Response run_temporal_query(const Request& request, const RequestEnv& env,
   for (Status& status : written) {
     if (!status.ok()) return fail(status.error());
   }
-  std::size_t size = 2 + texts.size();
-  for (const std::string& text : texts) size += text.size();
-  std::string body;
-  body.reserve(size);
-  body += '[';
-  for (std::size_t i = 0; i < texts.size(); ++i) {
-    if (i != 0) body += ',';
-    body += texts[i];
-  }
-  body += ']';
-  Response response = temporal_response(std::move(body), *page, env, api);
+  // The entities' texts are sent as they are, not copied into one body (megabytes a page).
+  Response response = temporal_response(texts.empty() ? "[]" : "[", *page, env, api);
+  for (std::size_t i = 0; i < texts.size(); ++i) texts[i] += i + 1 < texts.size() ? ',' : ']';
+  response.body_parts = std::move(texts);
   add_page_headers(response, request, env, entities, *matches, page_links);
   return response;
 }

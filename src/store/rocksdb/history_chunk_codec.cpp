@@ -679,19 +679,25 @@ Result<HistorySample> rebuild_observed_decimal(std::string_view bytes,
   if (index >= count || columns.scaled.size() != count) return corrupt("sample index");
   auto sections = read_sections(bytes);
   if (!sections.ok()) return std::move(sections).error();
-  auto modified = series::read_chunk_times(sections->front.chunk);
-  if (!modified.ok()) return std::move(modified).error();
-  auto sequences = series::decode_timestamps(sections->sequences, count);
-  if (!sequences.ok()) return std::move(sequences).error();
   auto residuals = series::TextColumnView::open(sections->residuals, count);
   if (!residuals.ok()) return std::move(residuals).error();
   auto residual = residuals->at(index);
   if (!residual.ok()) return std::move(residual).error();
-  if (modified->size() != count) return corrupt("column lengths");
   HistorySample sample;
-  sample.modified_at = (*modified)[index];
   sample.observed_at = columns.times2[index];
-  sample.sequence = static_cast<std::uint64_t>((*sequences)[index]);
+  // The newest sample (the one a type is asked of) is the chunk's last by modifiedAt: its
+  // time is in the chunk's header, and the column need not be decoded.
+  auto header = series::peek_chunk_header(sections->front.chunk);
+  if (!header.ok()) return std::move(header).error();
+  if (header->count != count) return corrupt("column lengths");
+  if (index + 1 == count) {
+    sample.modified_at = header->max_time;
+  } else {
+    auto modified = series::read_chunk_times(sections->front.chunk);
+    if (!modified.ok()) return std::move(modified).error();
+    if (modified->size() != count) return corrupt("column lengths");
+    sample.modified_at = (*modified)[index];
+  }
   // The sample's value as restore_instance reads it: a one-entry column.
   series::ChunkColumns value;
   value.kinds = {series::ValueKind::kNumber};

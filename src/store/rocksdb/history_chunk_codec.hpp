@@ -88,9 +88,9 @@ Result<HistoryChunkSummary> peek_history_chunk(std::string_view bytes,
 // with statistics).
 Result<bool> read_observed_decimals(std::string_view bytes, series::Time2Decimals& out);
 // Sample `index` of such a chunk (`columns`: what read_observed_decimals gave for `bytes`)
-// rebuilt whole, decoding only the other columns it needs (modifiedAt, sequences) and its
-// own residual: what a reader after the newest instance's type asks of one sample.
-// Attribute and dataset_id are left empty.
+// rebuilt, decoding only its own residual and, unless it is the chunk's last, the modifiedAt
+// column: what a reader after the newest instance's type asks of one sample. Its sequence
+// is not read (0); attribute and dataset_id are left empty.
 Result<HistorySample> rebuild_observed_decimal(std::string_view bytes,
                                                const series::Time2Decimals& columns,
                                                std::size_t index);

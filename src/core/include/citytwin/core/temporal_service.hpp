@@ -25,6 +25,7 @@ namespace citytwin::core {
 
 struct SelectedHistory;  // temporal_selection.hpp
 class QueryWorkers;      // query_workers.hpp
+class PeriodBoundTexts;  // period_bound_texts.hpp
 
 // Temporal representations of one or more entities (clause 6.3.10 paging).
 struct TemporalPage {
@@ -136,7 +137,7 @@ class TemporalService {
   };
   Result<std::optional<AggregatedEntity>> aggregate_entity(
       std::string_view tenant, std::string_view id, const TemporalQuery& query,
-      store::SummarizedHistoryReader& reader) const;
+      store::SummarizedHistoryReader& reader, PeriodBoundTexts& bounds) const;
   Result<TemporalPage> aggregate_page(std::string_view tenant, const std::vector<std::string>& ids,
                                       const TemporalQuery& query) const;
   Result<QueryResult> match_one_type(std::string_view tenant, const EntityQuery& query,

@@ -36,7 +36,10 @@ struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  std::shared_ptr<BodyStream> stream;  // when set, the body (`body` is ignored)
+  // The rest of the body, after `body`, in order: a large body assembled from texts made
+  // apart (a temporal page's entities) is sent from them, never copied into one string.
+  std::vector<std::string> body_parts;
+  std::shared_ptr<BodyStream> stream;  // when set, the body (`body` and parts are ignored)
 
   Response& header(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

@@ -65,8 +65,8 @@ struct ObservedDecimals {
   bool last_in_range = false;  // as HistoryChunkStats::last_in_range
   // times2: observedAt, in the chunk's order (by modifiedAt): they need not ascend.
   const series::Time2Decimals& columns;
-  // Rebuilds sample `index` whole (its instance JSON included; attribute and dataset_id left
-  // empty), decoding what it needs of the chunk's other columns.
+  // Rebuilds sample `index`: its instance JSON and times (its sequence 0, attribute and
+  // dataset_id left empty), decoding what it needs of the chunk's other columns.
   std::function<Result<HistorySample>(std::size_t index)> sample;
   // The same rebuild kept for after the visit (it holds a copy of the chunk's bytes): for a
   // reader that learns only later whether it needs the sample.
