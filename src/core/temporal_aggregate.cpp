@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <optional>
@@ -269,6 +270,31 @@ HistoryAggregator::Series& HistoryAggregator::series(std::string_view attribute,
 
 namespace {
 
+// Adds chunks' summaries (by period index) to the filled periods (in index order), listing
+// the periods only they fill.
+void add_summaries(std::vector<series::BucketAggregate>& periods,
+                   const std::map<std::size_t, series::NumberSummary>& summaries,
+                   const series::BucketPlan& plan) {
+  if (summaries.empty()) return;
+  std::vector<series::BucketAggregate> merged;
+  merged.reserve(periods.size() + summaries.size());
+  auto next = periods.begin();
+  for (const auto& [index, numbers] : summaries) {
+    while (next != periods.end() && next->index < index) merged.push_back(std::move(*next++));
+    if (next != periods.end() && next->index == index) {
+      merged.push_back(std::move(*next++));
+    } else {
+      series::BucketAggregate& added = merged.emplace_back();
+      added.index = index;
+      added.start = plan.start(index);
+      added.end = plan.end(index);
+    }
+    series::add_to_period(merged.back(), numbers);
+  }
+  std::move(next, periods.end(), std::back_inserter(merged));
+  periods = std::move(merged);
+}
+
 // ,"<method>":[[value,"startAt","endAt"],...] for the periods holding a value it covers.
 void append_method(std::string& out, AggregationMethod method,
                    const std::vector<series::BucketAggregate>& periods, PeriodBoundTexts& bounds) {
@@ -276,8 +302,7 @@ void append_method(std::string& out, AggregationMethod method,
   out += series::aggregation_method_name(method);
   out += "\":[";
   bool first = true;
-  for (std::size_t i = 0; i < periods.size(); ++i) {
-    const series::BucketAggregate& period = periods[i];
+  for (const series::BucketAggregate& period : periods) {
     if (period.total_count == 0) continue;
     const std::size_t mark = out.size();
     out += first ? "[" : ",[";
@@ -287,9 +312,9 @@ void append_method(std::string& out, AggregationMethod method,
     }
     first = false;
     out += ",\"";
-    out += bounds.text(i, period.start);
+    out += bounds.text(period.index, period.start);
     out += "\",\"";
-    out += bounds.text(i + 1, period.end);
+    out += bounds.text(period.index + 1, period.end);
     out += "\"]";
   }
   out += ']';
@@ -306,17 +331,12 @@ Result<AggregatedAttrs> HistoryAggregator::finish(PeriodBoundTexts* shared_bound
     AggregatedAttribute entry{attribute, {}};
     for (auto& [dataset_id, series] : datasets) {
       series->state_->flush();
-      auto periods = series->state_->aggregator.finish();
-      for (const auto& [period, numbers] : series->state_->summaries) {
-        series::add_to_period(periods.at(period), numbers);
-      }
+      auto periods = series->state_->aggregator.finish_filled();
+      add_summaries(periods, series->state_->summaries, plan_);
       // A period's entry is about 60 bytes ([value,"start","end"]): one allocation, not a
       // dozen regrowths of a text that reaches tens of kilobytes for hourly periods.
-      const auto filled = static_cast<std::size_t>(std::count_if(
-          periods.begin(), periods.end(),
-          [](const series::BucketAggregate& period) { return period.total_count != 0; }));
       std::string text;
-      text.reserve(128 + aggregation_.methods.size() * (32 + filled * 64));
+      text.reserve(128 + aggregation_.methods.size() * (32 + periods.size() * 64));
       text += "{\"type\":";
       append_json_text(text, series->type_);
       if (!dataset_id.empty()) {

@@ -303,14 +303,30 @@ std::vector<BucketAggregate> Aggregator::finish() const {
   const BucketPlan& plan = state_->plan;
   std::vector<BucketAggregate> out(plan.size());
   for (std::size_t i = 0; i < plan.size(); ++i) {
+    out[i].index = i;
     out[i].start = plan.start(i);
     out[i].end = plan.end(i);
   }
+  for (BucketAggregate& filled : finish_filled()) out[filled.index] = std::move(filled);
+  return out;
+}
+
+std::vector<BucketAggregate> Aggregator::finish_filled() const {
+  const BucketPlan& plan = state_->plan;
+  auto period_at = [&](std::size_t index) {
+    BucketAggregate period;
+    period.index = index;
+    period.start = plan.start(index);
+    period.end = plan.end(index);
+    return period;
+  };
+  std::vector<BucketAggregate> out;
   const std::vector<PeriodNumbers>& periods = state_->periods.periods();
+  out.reserve(periods.size());
   for (std::size_t offset = 0; offset < periods.size(); ++offset) {
     const PeriodNumbers& bucket = periods[offset];
     if (bucket.total == 0) continue;
-    BucketAggregate& result = out[state_->periods.first() + offset];
+    BucketAggregate& result = out.emplace_back(period_at(state_->periods.first() + offset));
     result.total_count = bucket.total;
     const NumberSummary& numbers = bucket.numbers;
     result.number_count = numbers.count;
@@ -323,11 +339,15 @@ std::vector<BucketAggregate> Aggregator::finish() const {
     result.stddev = std::sqrt(std::max(0.0, numbers.m2 / static_cast<double>(numbers.count)));
   }
   for (const auto& [index, extra] : state_->extras) {
-    BucketAggregate& result = out[index];
-    result.distinct_count = extra.distinct_numbers.size() + extra.texts.size() +
+    // Each value that makes extras is counted in its period's total: the period is listed.
+    auto found = std::lower_bound(
+        out.begin(), out.end(), index,
+        [](const BucketAggregate& period, std::size_t wanted) { return period.index < wanted; });
+    if (found == out.end() || found->index != index) found = out.insert(found, period_at(index));
+    found->distinct_count = extra.distinct_numbers.size() + extra.texts.size() +
                             (extra.saw_false ? 1 : 0) + (extra.saw_true ? 1 : 0);
-    result.min_text = extra.min_text;
-    result.max_text = extra.max_text;
+    found->min_text = extra.min_text;
+    found->max_text = extra.max_text;
   }
   return out;
 }

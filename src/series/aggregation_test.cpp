@@ -511,7 +511,26 @@ TEST(Aggregator, PartOfAChunkAtOtherTimesMatchesTheReference) {
     SCOPED_TRACE("round " + std::to_string(round));
     auto got = aggregator.finish();
     ASSERT_EQ(got.size(), plan.size());
+    // The filled periods alone are those of the whole list with a value, the same.
+    auto filled = aggregator.finish_filled();
+    auto next = filled.begin();
+    for (const BucketAggregate& period : got) {
+      if (period.total_count == 0) continue;
+      ASSERT_NE(next, filled.end());
+      EXPECT_EQ(next->index, period.index);
+      EXPECT_EQ(next->start, period.start);
+      EXPECT_EQ(next->end, period.end);
+      EXPECT_EQ(next->total_count, period.total_count);
+      EXPECT_EQ(next->distinct_count, period.distinct_count);
+      EXPECT_EQ(next->sum, period.sum);
+      EXPECT_EQ(next->min, period.min);
+      EXPECT_EQ(next->stddev, period.stddev);
+      EXPECT_EQ(next->min_text, period.min_text);
+      ++next;
+    }
+    EXPECT_EQ(next, filled.end());
     for (std::size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].index, i);
       BucketAggregate want = reference(part, plan.start(i), plan.end(i));
       EXPECT_EQ(got[i].total_count, want.total_count);
       if (round % 4 < 2) {

@@ -42,6 +42,7 @@ std::string_view aggregation_method_name(AggregationMethod method);
 // - min, max: numbers numerically; strings lexicographically by UTF-8 bytes (which is code
 //   point order) in min_text/max_text. Booleans and JSON values have no order here.
 struct BucketAggregate {
+  std::size_t index = 0;   // the period's, in the plan
   std::int64_t start = 0;  // [start, end) in µs since epoch
   std::int64_t end = 0;
   std::uint64_t total_count = 0;
@@ -90,6 +91,9 @@ class Aggregator {
                                            std::uint8_t exponent);
   // One entry per period of the plan, in time order, empty periods included.
   std::vector<BucketAggregate> finish() const;
+  // The periods with a value (total_count above 0), in time order: a week of hourly periods
+  // is 168 entries of some 200 bytes, which an answer writing the filled ones need not make.
+  std::vector<BucketAggregate> finish_filled() const;
 
  private:
   struct State;
