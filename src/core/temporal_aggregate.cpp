@@ -228,11 +228,11 @@ void HistoryAggregator::Series::add_columns(const series::ChunkColumns& columns,
 
 std::optional<std::int64_t> HistoryAggregator::Series::add_decimals(
     std::span<const std::int64_t> times, std::span<const std::int64_t> scaled,
-    std::uint8_t exponent) {
+    std::uint8_t exponent, bool ascending) {
   if (times.empty()) return std::nullopt;
   state_->flush();  // as add_columns(): values add()ed before go first
   state_->seen.has_number = true;
-  return state_->aggregator.add_decimals(times, scaled, exponent);
+  return state_->aggregator.add_decimals(times, scaled, exponent, ascending);
 }
 
 void HistoryAggregator::Series::add_summary(std::int64_t time,

@@ -100,7 +100,7 @@ class HistoryAggregator::Series {
   // as if each had been add()ed. Returns the newest of those times (nullopt for none).
   std::optional<std::int64_t> add_decimals(std::span<const std::int64_t> times,
                                            std::span<const std::int64_t> scaled,
-                                           std::uint8_t exponent);
+                                           std::uint8_t exponent, bool ascending = false);
   // Numbers (none NaN) that all fall in the period holding `time`, summarized (a chunk's
   // statistics): as if each had been add()ed. Not for distinctCount.
   void add_summary(std::int64_t time, const series::NumberSummary& numbers);

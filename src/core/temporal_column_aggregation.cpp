@@ -426,7 +426,8 @@ class SelectedDecimals {
   SelectedDecimals(const series::Time2Decimals& columns, const InstantBounds& bounds) {
     std::span<const std::int64_t> times = columns.times2;
     std::span<const std::int64_t> scaled = columns.scaled;
-    if (std::is_sorted(times.begin(), times.end())) {
+    ascending_ = columns.times2_ascending || std::is_sorted(times.begin(), times.end());
+    if (ascending_) {
       const auto first = std::lower_bound(times.begin(), times.end(), bounds.low);
       const auto last = std::upper_bound(first, times.end(), bounds.high);
       const auto offset = static_cast<std::size_t>(first - times.begin());
@@ -448,8 +449,10 @@ class SelectedDecimals {
 
   std::span<const std::int64_t> times() const { return times_; }
   std::span<const std::int64_t> scaled() const { return scaled_; }
+  bool ascending() const { return ascending_; }
 
  private:
+  bool ascending_ = false;
   std::vector<std::int64_t> kept_times_;
   std::vector<std::int64_t> kept_scaled_;
   std::span<const std::int64_t> times_;
@@ -559,7 +562,8 @@ Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
     if (selected.times().empty()) return true;  // only selected instances make an attribute
     auto& series = aggregator.series(chunk.attribute, chunk.dataset_id);
     auto newest =
-        series.add_decimals(selected.times(), selected.scaled(), chunk.columns.decimal_exponent);
+        series.add_decimals(selected.times(), selected.scaled(), chunk.columns.decimal_exponent,
+                            selected.ascending());
     if (!newest || !series.wants_type(*newest)) return true;
     const std::vector<std::int64_t>& times = chunk.columns.times2;
     std::size_t index = times.size() - 1;  // the newest selected sample; ties: the last one

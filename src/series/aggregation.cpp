@@ -239,9 +239,9 @@ struct Aggregator::State {
 
   std::optional<std::int64_t> add_decimals(std::span<const std::int64_t> times,
                                            std::span<const std::int64_t> scaled,
-                                           std::uint8_t exponent) {
+                                           std::uint8_t exponent, bool ascending) {
     if (times.empty()) return std::nullopt;
-    const bool sorted = std::is_sorted(times.begin(), times.end());
+    const bool sorted = ascending || std::is_sorted(times.begin(), times.end());
     if (!distinct && sorted && add_scaled(times, scaled, exponent, 0, times.size())) {
       return times.back();
     }
@@ -295,8 +295,8 @@ void Aggregator::add(const ChunkColumns& columns, std::span<const std::int64_t> 
 
 std::optional<std::int64_t> Aggregator::add_decimals(std::span<const std::int64_t> times,
                                                      std::span<const std::int64_t> scaled,
-                                                     std::uint8_t exponent) {
-  return state_->add_decimals(times, scaled, exponent);
+                                                     std::uint8_t exponent, bool ascending) {
+  return state_->add_decimals(times, scaled, exponent, ascending);
 }
 
 std::vector<BucketAggregate> Aggregator::finish() const {

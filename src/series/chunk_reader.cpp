@@ -260,7 +260,7 @@ Result<bool> read_time2_decimals(std::string_view bytes, Time2Decimals& out) {
       in.remaining() != 0) {
     return corrupt_chunk("section layout");
   }
-  CT_RETURN_IF_ERROR(decode_timestamps(times2, header->count, out.times2));
+  CT_RETURN_IF_ERROR(decode_timestamps(times2, header->count, out.times2, &out.times2_ascending));
   DecimalNumbers numbers;
   numbers.scaled.swap(out.scaled);  // its memory, not a new vector's
   Status decoded = decode_decimal_column(decimals, header->count, numbers);

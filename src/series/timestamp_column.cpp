@@ -1,6 +1,7 @@
 #include "citytwin/series/timestamp_column.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "citytwin/series/bit_stream.hpp"
 #include "corrupt.hpp"
@@ -98,7 +99,7 @@ Result<std::vector<std::int64_t>> decode_timestamps(std::string_view bytes, std:
 }
 
 Status decode_timestamps(std::string_view bytes, std::size_t count,
-                         std::vector<std::int64_t>& times) {
+                         std::vector<std::int64_t>& times, bool* ascending) {
   // Each timestamp costs at least one bit (64 for the first): refuse counts the bytes cannot
   // hold before allocating for them.
   if (count > 0 && bytes.size() * 8 < 8 + 64 + (count - 1)) {
@@ -115,6 +116,10 @@ Status decode_timestamps(std::string_view bytes, std::size_t count,
   std::int64_t* out = times.data();
   std::uint64_t previous = 0;
   std::uint64_t delta = 0;
+  // Ascending: no delta below zero, and the first time plus all of them (exactly, so that no
+  // step wrapped) still a 64-bit time.
+  bool falls = false;
+  __int128 rise = 0;
   // Wrapping multiply: exact, because the encoder divided without remainder.
   auto unscaled = [&] { return static_cast<std::int64_t>(previous * scale); };
   if (count > 0) {
@@ -129,12 +134,20 @@ Status decode_timestamps(std::string_view bytes, std::size_t count,
       previous += delta;
       out[i++] = unscaled();
     }
+    rise += static_cast<__int128>(static_cast<std::int64_t>(delta)) * zeros;
     if (zeros == limit) continue;
     delta += read_dod(in);
+    falls |= static_cast<std::int64_t>(delta) < 0;
+    rise += static_cast<std::int64_t>(delta);
     previous += delta;
     out[i++] = unscaled();
   }
   if (!in.finished_cleanly()) return corrupt_chunk("timestamp column length mismatch");
+  if (ascending != nullptr) {
+    *ascending = !falls && (count == 0 || static_cast<__int128>(out[0]) +
+                                                  rise * static_cast<__int128>(scale) <=
+                                              std::numeric_limits<std::int64_t>::max());
+  }
   return ok_status();
 }
 

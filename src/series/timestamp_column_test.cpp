@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <limits>
 #include <random>
 
@@ -13,11 +14,26 @@ constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kMinute = 60'000'000;
 constexpr std::int64_t k2026 = 1'767'225'600'000'000;  // 2026-01-01T00:00:00Z
 
+// Round trips, and whether the decoder says the times ascend: never when they do not.
+bool round_trip_ascending(const std::vector<std::int64_t>& times) {
+  std::string bytes = encode_timestamps(times);
+  std::vector<std::int64_t> decoded = {1, 2, 3};
+  bool ascending = false;
+  Status status = decode_timestamps(bytes, times.size(), decoded, &ascending);
+  EXPECT_TRUE(status.ok()) << status.error().detail;
+  EXPECT_EQ(decoded, times);
+  if (ascending) {
+    EXPECT_TRUE(std::is_sorted(times.begin(), times.end()));
+  }
+  return ascending;
+}
+
 void expect_round_trip(const std::vector<std::int64_t>& times) {
   std::string bytes = encode_timestamps(times);
   auto decoded = decode_timestamps(bytes, times.size());
   ASSERT_TRUE(decoded.ok()) << decoded.error().detail;
   EXPECT_EQ(*decoded, times);
+  round_trip_ascending(times);
 }
 
 TEST(TimestampColumn, EmptyAndSingle) {
@@ -73,6 +89,34 @@ TEST(TimestampColumn, ExtremeValuesAndHugeDeltas) {
   std::vector<std::int64_t> times;
   for (int i = 0; i < 3000; ++i) times.push_back(static_cast<std::int64_t>(rng()));
   expect_round_trip(times);
+}
+
+// Times that never decrease are known as such from their deltas, scaled or not, up to the
+// largest time; a descent anywhere, or a step past the largest time, is not ascending.
+TEST(TimestampColumn, AscendingIsKnownFromTheDeltas) {
+  std::mt19937_64 rng(5);
+  for (std::int64_t unit : {std::int64_t{1}, std::int64_t{1000}, std::int64_t{1'000'000}}) {
+    std::vector<std::int64_t> times;
+    for (int i = 0; i < 1500; ++i) {
+      times.push_back(k2026 + (i * kMinute + static_cast<std::int64_t>(rng() % 2000)) / unit * unit);
+    }
+    std::sort(times.begin(), times.end());
+    times.insert(times.begin() + 700, times[700]);  // equal times still ascend
+    EXPECT_TRUE(round_trip_ascending(times)) << unit;
+    for (int trial = 0; trial < 20; ++trial) {
+      std::vector<std::int64_t> fallen = times;
+      const std::size_t at = 1 + rng() % (fallen.size() - 1);
+      fallen[at] = fallen[at - 1] - unit;
+      EXPECT_FALSE(round_trip_ascending(fallen)) << unit << " " << at;
+    }
+  }
+  EXPECT_TRUE(round_trip_ascending({}));
+  EXPECT_TRUE(round_trip_ascending({kMin}));
+  EXPECT_TRUE(round_trip_ascending({kMax - 10, kMax - 5, kMax, kMax}));
+  EXPECT_TRUE(round_trip_ascending({-5, -5, 0, 3}));
+  EXPECT_FALSE(round_trip_ascending({kMax - 1, kMax, kMin}));  // +1 wraps
+  EXPECT_FALSE(round_trip_ascending({0, kMax, kMin, 0}));
+  EXPECT_FALSE(round_trip_ascending({3, 2}));
 }
 
 TEST(TimestampColumn, EveryBucketBoundary) {

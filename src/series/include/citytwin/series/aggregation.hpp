@@ -86,9 +86,10 @@ class Aggregator {
   // Decimal numbers (decimal_column.hpp: value i is scaled[i] / 10^exponent), number i at
   // times[i] (in any order): as if a chunk of these numbers were add()ed at those times.
   // Returns the newest of those times (nullopt for none).
+  // `ascending`: the times are known not to decrease (else they are checked).
   std::optional<std::int64_t> add_decimals(std::span<const std::int64_t> times,
                                            std::span<const std::int64_t> scaled,
-                                           std::uint8_t exponent);
+                                           std::uint8_t exponent, bool ascending = false);
   // One entry per period of the plan, in time order, empty periods included.
   std::vector<BucketAggregate> finish() const;
   // The periods with a value (total_count above 0), in time order: a week of hourly periods

@@ -110,6 +110,7 @@ struct Time2Decimals {
   std::vector<std::int64_t> times2;
   std::vector<std::int64_t> scaled;
   std::uint8_t decimal_exponent = 0;
+  bool times2_ascending = false;  // times2 never decrease (false: they may)
 };
 
 // Reads only those two columns of a chunk, for a caller that has verified a checksum over

@@ -32,7 +32,10 @@ std::string encode_timestamps(std::span<const std::int64_t> times);
 // Decodes exactly `count` timestamps; a truncated or padded-with-garbage stream is an Error.
 Result<std::vector<std::int64_t>> decode_timestamps(std::string_view bytes, std::size_t count);
 // The same into `out` (resized to `count`; its contents are unspecified after an Error), so
-// a reader of many chunks reuses one buffer.
-Status decode_timestamps(std::string_view bytes, std::size_t count, std::vector<std::int64_t>& out);
+// a reader of many chunks reuses one buffer. `ascending`, when given, is set true only when
+// the timestamps never decrease, learnt from the deltas while decoding (false may also mean
+// that it could not tell: wrapping deltas), so that readers need not check them again.
+Status decode_timestamps(std::string_view bytes, std::size_t count, std::vector<std::int64_t>& out,
+                         bool* ascending = nullptr);
 
 }  // namespace citytwin::series
