@@ -228,6 +228,28 @@ TEST(Aggregation, OnlyRequestedExtrasAreTracked) {
 
 // Merging the summaries of the parts of a run gives the summary of the whole run (up to
 // rounding): large values close together, where stddev from sumsq would lose every digit.
+// The bounds of scaled integers (AVX-512 eight at a time where the CPU has it, with a masked
+// tail) are those of the values one by one, for every length and wherever the extremes lie.
+TEST(Aggregation, BoundsOfScaledIntegersOfEveryLength) {
+  std::mt19937_64 rng(17);
+  for (std::size_t length = 1; length <= 70; ++length) {
+    for (int round = 0; round < 40; ++round) {
+      std::vector<std::int64_t> scaled(length);
+      for (std::int64_t& m : scaled) {
+        m = static_cast<std::int64_t>(rng() % 2'000'001) - 1'000'000;
+      }
+      if (round % 4 == 1) scaled[rng() % length] = kMaxDecimalMagnitude;
+      if (round % 4 == 2) scaled[length - 1] = -kMaxDecimalMagnitude;
+      const auto [low, high] = std::minmax_element(scaled.begin(), scaled.end());
+      auto summary = summarize_scaled(scaled, 3, SummaryParts::kBoundsOnly);
+      ASSERT_TRUE(summary.has_value());
+      EXPECT_EQ(summary->count, length);
+      EXPECT_EQ(summary->min, decimal_value(*low, 1000.0)) << length << " " << round;
+      EXPECT_EQ(summary->max, decimal_value(*high, 1000.0)) << length << " " << round;
+    }
+  }
+}
+
 TEST(Aggregation, MergedNumberSummariesEqualTheSequentialOne) {
   std::mt19937_64 random(17);
   std::normal_distribution<double> noise(0, 0.01);

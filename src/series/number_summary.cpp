@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
 #include "citytwin/series/decimal_column.hpp"
 
 namespace citytwin::series {
@@ -48,7 +52,7 @@ struct ScaledSums {
 // Σm, min and max. The sum wraps (no UB) and is used only once min and max show every
 // |m| < 2^31: then for n < 2^32 it is below 2^63, exact.
 // Min and max alone, for summaries of the bounds only.
-ScaledSums scaled_bounds(std::span<const std::int64_t> scaled) {
+ScaledSums scaled_bounds_portable(std::span<const std::int64_t> scaled) {
   std::int64_t min = scaled[0];
   std::int64_t max = scaled[0];
   for (std::int64_t m : scaled) {
@@ -56,6 +60,49 @@ ScaledSums scaled_bounds(std::span<const std::int64_t> scaled) {
     max = std::max(max, m);
   }
   return {0, min, max};
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// AVX-512 compares eight 64-bit integers per instruction; the loop above, a compare and a
+// conditional move per bound and value, was the largest part of an hourly maximum's
+// summaries (runs of 60 minutes). Compiled for AVX-512F alone and used only when the CPU
+// has it. The masked loads of the tail read no byte past the span. (GCC 12's own
+// broadcast and reductions leave a variable uninitialized on purpose, which -Wuninitialized
+// reports once they are inlined here.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+__attribute__((target("avx512f"))) ScaledSums scaled_bounds_avx512(
+    std::span<const std::int64_t> scaled) {
+  const std::int64_t* data = scaled.data();
+  const std::size_t size = scaled.size();
+  __m512i min = _mm512_set1_epi64(data[0]);
+  __m512i max = min;
+  std::size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    const __m512i values = _mm512_loadu_si512(data + i);
+    min = _mm512_min_epi64(min, values);
+    max = _mm512_max_epi64(max, values);
+  }
+  if (i < size) {
+    const auto tail = static_cast<__mmask8>((1u << (size - i)) - 1);
+    min = _mm512_min_epi64(min, _mm512_mask_loadu_epi64(min, tail, data + i));
+    max = _mm512_max_epi64(max, _mm512_mask_loadu_epi64(max, tail, data + i));
+  }
+  return {0, _mm512_reduce_min_epi64(min), _mm512_reduce_max_epi64(max)};
+}
+#pragma GCC diagnostic pop
+
+bool has_avx512f() {
+  static const bool supported = __builtin_cpu_supports("avx512f");
+  return supported;
+}
+#endif
+
+ScaledSums scaled_bounds(std::span<const std::int64_t> scaled) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (has_avx512f()) return scaled_bounds_avx512(scaled);
+#endif
+  return scaled_bounds_portable(scaled);
 }
 
 ScaledSums scaled_sums(std::span<const std::int64_t> scaled) {
