@@ -107,30 +107,36 @@ void append_number(std::string& out, Number number) {
 // never longer than the exponent form ("12000" against "1.2e+04"; ties go to the plain form).
 bool append_short_decimal(std::string& out, double number) {
   static constexpr std::uint32_t kScales[] = {1, 10, 100, 1000, 10000};
+  constexpr std::size_t kMost = std::size(kScales) - 1;
   const double magnitude = std::fabs(number);
   if (!(magnitude >= 1 && magnitude < 1e5)) return false;
-  for (std::size_t k = 0; k < std::size(kScales); ++k) {
-    const double scale = kScales[k];
-    const double rounded = std::round(magnitude * scale);
-    if (rounded / scale != magnitude) continue;
-    const auto digits = static_cast<std::uint32_t>(rounded);
-    char buffer[24];
-    char* end = buffer;
-    if (number < 0) *end++ = '-';
-    end = std::to_chars(end, buffer + sizeof buffer, digits / kScales[k]).ptr;
-    if (k > 0) {
-      *end++ = '.';
-      std::uint32_t fraction = digits % kScales[k];
-      for (std::size_t place = k; place-- > 0;) {
-        end[place] = static_cast<char>('0' + fraction % 10);
-        fraction /= 10;
-      }
-      end += k;
-    }
-    out.append(buffer, end);
-    return true;
+  // The digits at four decimals; a number that is m / 10^k for a smaller k has them followed
+  // by 4 - k zeros (x·10^4 lies within far less than 0.5 of m·10^(4-k)), so the smallest k
+  // is the one left once they are stripped, and if it does not read back, no larger k does
+  // (the same decimal). For a product of at least 1, adding 0.5 is exact or rounds below the
+  // next integer, so the cast rounds like std::round, without its library call.
+  auto digits = static_cast<std::uint32_t>(magnitude * kScales[kMost] + 0.5);
+  std::size_t k = kMost;
+  while (k > 0 && digits % 10 == 0) {
+    digits /= 10;
+    --k;
   }
-  return false;
+  if (static_cast<double>(digits) / kScales[k] != magnitude) return false;
+  char buffer[24];
+  char* end = buffer;
+  if (number < 0) *end++ = '-';
+  end = std::to_chars(end, buffer + sizeof buffer, digits / kScales[k]).ptr;
+  if (k > 0) {
+    *end++ = '.';
+    std::uint32_t fraction = digits % kScales[k];
+    for (std::size_t place = k; place-- > 0;) {
+      end[place] = static_cast<char>('0' + fraction % 10);
+      fraction /= 10;
+    }
+    end += k;
+  }
+  out.append(buffer, end);
+  return true;
 }
 
 void append_double(std::string& out, double number) {

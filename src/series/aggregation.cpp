@@ -43,13 +43,20 @@ struct PeriodExtras {
 // array probe per lookup instead of a tree node per period. The window grows to cover each
 // period asked for, by at least its own size when it grows downwards, so periods met in
 // descending order cost no more than ascending ones. Its memory is bounded by the span of
-// periods that hold values (at most the plan's size).
+// periods that hold values (at most the plan's size), or by the plan's size when that is at
+// most kWholePlan.
 class PeriodWindow {
  public:
   PeriodNumbers& at(std::size_t index, std::size_t plan_size) {
     if (periods_.empty()) {
-      periods_.reserve(std::min<std::size_t>(plan_size, kInitialCapacity));
-      first_ = index;
+      if (plan_size <= kWholePlan) {
+        // A small plan (a week of hours) is covered at once: no growth to check per lookup.
+        periods_.resize(plan_size);
+        first_ = 0;
+      } else {
+        periods_.reserve(kWholePlan);
+        first_ = index;
+      }
     } else if (index < first_) {
       const std::size_t grow = std::max(first_ - index, std::min(periods_.size(), index));
       periods_.insert(periods_.begin(), grow, PeriodNumbers{});
@@ -64,7 +71,7 @@ class PeriodWindow {
   const std::vector<PeriodNumbers>& periods() const { return periods_; }
 
  private:
-  static constexpr std::size_t kInitialCapacity = 1024;
+  static constexpr std::size_t kWholePlan = 1024;
   std::size_t first_ = 0;
   std::vector<PeriodNumbers> periods_;
 };
@@ -323,19 +330,27 @@ std::vector<BucketAggregate> Aggregator::finish_filled() const {
   std::vector<BucketAggregate> out;
   const std::vector<PeriodNumbers>& periods = state_->periods.periods();
   out.reserve(periods.size());
+  const bool sums = state_->parts != SummaryParts::kBoundsOnly;
+  const bool spread = state_->parts == SummaryParts::kAll;
   for (std::size_t offset = 0; offset < periods.size(); ++offset) {
     const PeriodNumbers& bucket = periods[offset];
     if (bucket.total == 0) continue;
-    BucketAggregate& result = out.emplace_back(period_at(state_->periods.first() + offset));
+    // Made in place: a week of hourly periods of 10,000 sensors is 1.7 million of them.
+    BucketAggregate& result = out.emplace_back();
+    result.index = state_->periods.first() + offset;
+    result.start = plan.start(result.index);
+    result.end = plan.end(result.index);
     result.total_count = bucket.total;
     const NumberSummary& numbers = bucket.numbers;
     result.number_count = numbers.count;
     if (numbers.count == 0) continue;
+    result.min = numbers.min;
+    result.max = numbers.max;
+    if (!sums) continue;
     result.sum = numbers.sum;
     result.sumsq = numbers.sumsq;
     result.avg = numbers.sum / static_cast<double>(numbers.count);
-    result.min = numbers.min;
-    result.max = numbers.max;
+    if (!spread) continue;
     result.stddev = std::sqrt(std::max(0.0, numbers.m2 / static_cast<double>(numbers.count)));
   }
   for (const auto& [index, extra] : state_->extras) {

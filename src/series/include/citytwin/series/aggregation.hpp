@@ -41,6 +41,8 @@ std::string_view aggregation_method_name(AggregationMethod method);
 //   and consistent with sum and sumsq (the sample form is sqrt(n/(n-1)) times it).
 // - min, max: numbers numerically; strings lexicographically by UTF-8 bytes (which is code
 //   point order) in min_text/max_text. Booleans and JSON values have no order here.
+// An Aggregator fills in what its methods ask for: sum and sumsq are 0, and avg and stddev
+// empty, unless one of them needs them (as series::SummaryParts has it).
 struct BucketAggregate {
   std::size_t index = 0;   // the period's, in the plan
   std::int64_t start = 0;  // [start, end) in µs since epoch
