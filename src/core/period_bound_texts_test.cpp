@@ -12,7 +12,9 @@ namespace {
 constexpr std::int64_t kHour = 3'600'000'000;
 constexpr std::int64_t kStart = 1'767'225'600'000'000;  // 2026-01-01T00:00:00Z
 
-std::string formatted(std::int64_t micros) { return format_date_time(Instant{micros}); }
+std::string formatted(std::int64_t micros) {
+  return format_date_time(Instant{micros});
+}
 
 // Entities aggregated one after another with their periods laid alike share the texts; a
 // bound at another instant (periods laid otherwise) is written for its own instant.

@@ -561,9 +561,8 @@ Result<AggregatedAttrs> aggregate_from_columns(const store::EntityStore& store,
     const SelectedDecimals selected(chunk.columns, bounds);
     if (selected.times().empty()) return true;  // only selected instances make an attribute
     auto& series = aggregator.series(chunk.attribute, chunk.dataset_id);
-    auto newest =
-        series.add_decimals(selected.times(), selected.scaled(), chunk.columns.decimal_exponent,
-                            selected.ascending());
+    auto newest = series.add_decimals(selected.times(), selected.scaled(),
+                                      chunk.columns.decimal_exponent, selected.ascending());
     if (!newest || !series.wants_type(*newest)) return true;
     const std::vector<std::int64_t>& times = chunk.columns.times2;
     std::size_t index = times.size() - 1;  // the newest selected sample; ties: the last one

@@ -144,9 +144,9 @@ Status decode_timestamps(std::string_view bytes, std::size_t count,
   }
   if (!in.finished_cleanly()) return corrupt_chunk("timestamp column length mismatch");
   if (ascending != nullptr) {
-    *ascending = !falls && (count == 0 || static_cast<__int128>(out[0]) +
-                                                  rise * static_cast<__int128>(scale) <=
-                                              std::numeric_limits<std::int64_t>::max());
+    *ascending = !falls && (count == 0 ||
+                            static_cast<__int128>(out[0]) + rise * static_cast<__int128>(scale) <=
+                                std::numeric_limits<std::int64_t>::max());
   }
   return ok_status();
 }

@@ -98,7 +98,8 @@ TEST(TimestampColumn, AscendingIsKnownFromTheDeltas) {
   for (std::int64_t unit : {std::int64_t{1}, std::int64_t{1000}, std::int64_t{1'000'000}}) {
     std::vector<std::int64_t> times;
     for (int i = 0; i < 1500; ++i) {
-      times.push_back(k2026 + (i * kMinute + static_cast<std::int64_t>(rng() % 2000)) / unit * unit);
+      times.push_back(k2026 +
+                      (i * kMinute + static_cast<std::int64_t>(rng() % 2000)) / unit * unit);
     }
     std::sort(times.begin(), times.end());
     times.insert(times.begin() + 700, times[700]);  // equal times still ascend

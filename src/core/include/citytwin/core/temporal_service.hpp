@@ -135,9 +135,11 @@ class TemporalService {
     boost::json::object head;  // id, type, empty attrs
     AggregatedAttrs attrs;
   };
-  Result<std::optional<AggregatedEntity>> aggregate_entity(
-      std::string_view tenant, std::string_view id, const TemporalQuery& query,
-      store::SummarizedHistoryReader& reader, PeriodBoundTexts& bounds) const;
+  Result<std::optional<AggregatedEntity>> aggregate_entity(std::string_view tenant,
+                                                           std::string_view id,
+                                                           const TemporalQuery& query,
+                                                           store::SummarizedHistoryReader& reader,
+                                                           PeriodBoundTexts& bounds) const;
   Result<TemporalPage> aggregate_page(std::string_view tenant, const std::vector<std::string>& ids,
                                       const TemporalQuery& query) const;
   Result<QueryResult> match_one_type(std::string_view tenant, const EntityQuery& query,
