@@ -49,8 +49,6 @@ struct ScaledSums {
   std::int64_t max = 0;
 };
 
-// Σm, min and max. The sum wraps (no UB) and is used only once min and max show every
-// |m| < 2^31: then for n < 2^32 it is below 2^63, exact.
 // Min and max alone, for summaries of the bounds only.
 ScaledSums scaled_bounds_portable(std::span<const std::int64_t> scaled) {
   std::int64_t min = scaled[0];
@@ -105,6 +103,8 @@ ScaledSums scaled_bounds(std::span<const std::int64_t> scaled) {
   return scaled_bounds_portable(scaled);
 }
 
+// Σm, min and max. The sum wraps (no UB) and is used only once min and max show every
+// |m| < 2^31: then for n < 2^32 it is below 2^63, exact.
 ScaledSums scaled_sums(std::span<const std::int64_t> scaled) {
   std::uint64_t sum = 0;
   std::int64_t min = scaled[0];
