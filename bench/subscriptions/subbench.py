@@ -103,7 +103,11 @@ def main():
     parser.add_argument("--perf-output", default=None,
                         help="also record the server with `perf record -g` into this file "
                              "during the timed phase")
+    parser.add_argument("--peers-nice", type=int, default=0,
+                        help="run the broker and the receiver at this nice value (they stand "
+                             "for machines elsewhere; 0 lets them compete with the server)")
     args = parser.parse_args()
+    peers_nice = (lambda: os.nice(args.peers_nice)) if args.peers_nice else None
 
     directory = tempfile.mkdtemp(prefix="citytwin-subbench-")
     broker_port = free_port()
@@ -111,7 +115,8 @@ def main():
     with open(config, "w") as out:
         out.write(f"listener {broker_port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
                   "max_queued_messages 1000000\n")
-    broker = subprocess.Popen(["mosquitto", "-c", config], stderr=subprocess.DEVNULL)
+    broker = subprocess.Popen(["mosquitto", "-c", config], stderr=subprocess.DEVNULL,
+                              preexec_fn=peers_nice)
     time.sleep(0.5)
     # The receiver writes each message with its receipt time (mosquitto_sub's `%U`: Unix time
     # with nanoseconds) to a file, line-buffered; nothing of it runs in this process, whose
@@ -120,7 +125,7 @@ def main():
     receipts_file = open(receipts_path, "wb")
     receiver = subprocess.Popen(["stdbuf", "-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p",
                                  str(broker_port), "-t", "bench/#", "-q", "0", "-F", "%U %p"],
-                                stdout=receipts_file)
+                                stdout=receipts_file, preexec_fn=peers_nice)
     server_args = []
     if args.max_entities_per_notification is not None:
         server_config = os.path.join(directory, "citytwin.toml")

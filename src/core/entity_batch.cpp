@@ -217,12 +217,17 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
     for (auto& item : outcome.items) item.error = documents.error();
     return outcome;
   }
+  // With changes observed, the stored texts are kept for the change record (EntityChange).
+  bool recorded = observed(tenant);
+  ById<std::string> before_texts;
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    const auto& document = (*documents)[i];
+    auto& document = (*documents)[i];
     if (!document) continue;
     boost::system::error_code ec;
     auto parsed = citytwin::parse_json(*document, ec);
-    if (!ec && parsed.is_object()) before[ids[i]] = std::move(parsed.as_object());
+    if (ec || !parsed.is_object()) continue;
+    before[ids[i]] = std::move(parsed.as_object());
+    if (recorded) before_texts.emplace(ids[i], std::move(*document));
   }
 
   Instant now = clock_.now();
@@ -236,6 +241,7 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
   std::vector<store::Change> changes;
   changes.reserve(applied.dirty.size());
   std::vector<std::function<void(bool)>> afters;
+  std::vector<std::string> after_texts;  // in the order of applied.dirty, when recorded
   for (const auto& id : applied.dirty) {
     State& state = applied.states[id];
     const State& old = before.at(id);
@@ -252,15 +258,25 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
     change.documents = std::move(amended.documents);
     change.history = std::move(applied.history[id]);
     change.history_types = recorded_types(change.history);
+    if (recorded) after_texts.push_back(state ? change.record.document : std::string());
   }
   if (changes.empty()) return outcome;
   sort_by_id(changes);
   std::vector<EntityChange> events;
-  if (observed(tenant)) {
+  if (recorded) {
     // Moved, not copied: the store's changes are built, so neither is read again.
     events.reserve(applied.dirty.size());
-    for (const auto& id : applied.dirty) {
-      events.push_back(EntityChange{std::move(before.at(id)), std::move(applied.states[id])});
+    for (std::size_t i = 0; i < applied.dirty.size(); ++i) {
+      const std::string& id = applied.dirty[i];
+      EntityChange& event = events.emplace_back();
+      event.before = std::move(before.at(id));
+      event.after = std::move(applied.states[id]);
+      if (event.before) {
+        if (auto text = before_texts.find(id); text != before_texts.end()) {
+          event.before_text = std::move(text->second);
+        }
+      }
+      event.after_text = std::move(after_texts[i]);
     }
   }
   auto status = commit(tenant, std::move(changes), std::move(events), std::move(afters));

@@ -81,8 +81,10 @@ Status EntityService::save(std::string_view tenant, const boost::json::object* b
   record_history(change, before, &entity, clock_.now());
   std::vector<EntityChange> events;
   if (observed(tenant)) {
-    events.push_back(EntityChange{
-        before != nullptr ? std::optional<boost::json::object>(*before) : std::nullopt, entity});
+    EntityChange& event = events.emplace_back();
+    if (before != nullptr) event.before = *before;
+    event.after = entity;
+    event.after_text = change.record.document;
   }
   std::vector<store::Change> changes;
   changes.push_back(std::move(change));
@@ -203,7 +205,7 @@ Status EntityService::remove(std::string_view tenant, std::string_view id) {
   store::Change change = store::Change::remove(std::string(id));
   record_history(change, &**existing, nullptr, clock_.now());
   std::vector<EntityChange> events;
-  if (observed(tenant)) events.push_back(EntityChange{std::move(**existing), std::nullopt});
+  if (observed(tenant)) events.emplace_back().before = std::move(**existing);
   std::vector<store::Change> changes;
   changes.push_back(std::move(change));
   return commit(tenant, std::move(changes), std::move(events));

@@ -125,18 +125,28 @@ std::string hex16(std::uint64_t value) {
   return text;
 }
 
+// A state of a change record: the writer's stored text when it has one (a copy), else the
+// object serialized.
+void append_state(std::string& out, const json::object& state, std::string_view text) {
+  if (text.empty()) {
+    append_json_text(out, state);
+  } else {
+    out += text;
+  }
+}
+
 // {"before": ..., "after": ...} written straight from the change: building it as a JSON
 // object first copied every entity of the write twice more.
 void append_change(std::string& out, const EntityChange& change) {
   out += '{';
   if (change.before) {
     out += "\"before\":";
-    append_json_text(out, *change.before);
+    append_state(out, *change.before, change.before_text);
   }
   if (change.after) {
     if (change.before) out += ',';
     out += "\"after\":";
-    append_json_text(out, *change.after);
+    append_state(out, *change.after, change.after_text);
   }
   out += '}';
 }

@@ -403,6 +403,46 @@ TEST_F(SubscriptionServiceTest, ChangeRecordsAreDeletedWhenHandledAndReplayedAft
   crashed.reset();
 }
 
+// A batch's change record is made from the stored texts (EntityChange::before_text,
+// after_text), not by serializing again: it must still hold exactly the states stored.
+TEST_F(SubscriptionServiceTest, ChangeRecordsOfABatchHoldTheStoredStates) {
+  RecordingSender down;
+  down.set_failing(true);
+  NotifierOptions patient;
+  patient.retry_initial = 5ms;
+  patient.max_attempts = 1000000;
+  SubscriptionService service(*store_, clock_, contexts_.resolve_fn(), down, patient);
+  ASSERT_TRUE(service.create("", payload(R"({"id": "urn:s:1"})"), Contexts::example()).ok());
+  service.start();
+  EntityService entities(*store_, clock_, EntityService::Durability::kWaitForDisk, &service);
+  ASSERT_TRUE(entities.create("", light("urn:a", "on")).ok());
+  auto stored_before = store_->get_latest("", "urn:a");
+  ASSERT_TRUE(stored_before.ok() && stored_before->has_value());
+  std::vector<BatchItem> items;
+  items.emplace_back("urn:a", light("urn:a", "off"));
+  items.emplace_back("urn:b", light("urn:b", "on"));
+  auto outcome = entities.batch("", BatchKind::kUpsertUpdate, std::move(items));
+  ASSERT_EQ(outcome.items.size(), 2u);
+  ASSERT_FALSE(outcome.items[0].error || outcome.items[1].error);
+  auto records = store_->list_documents("change-outbox");
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 2u);  // the create, then the batch (keys in write order)
+  auto changes = json::parse(records->back().second).at("changes").as_array();
+  ASSERT_EQ(changes.size(), 2u);
+  for (const auto& change : changes) {
+    std::string id(change.at("after").at("id").as_string());
+    auto stored = store_->get_latest("", id);
+    ASSERT_TRUE(stored.ok() && stored->has_value());
+    EXPECT_EQ(change.at("after"), json::parse(**stored)) << id;
+    if (id == "urn:a") {
+      EXPECT_EQ(change.at("before"), json::parse(**stored_before));
+    } else {
+      EXPECT_FALSE(change.as_object().contains("before"));
+    }
+  }
+  service.stop();
+}
+
 // Only the changes a subscription may match (its index finds a candidate) are recorded: a
 // write that none may match writes no change record, a batch's record holds only the others.
 TEST_F(SubscriptionServiceTest, OnlyChangesASubscriptionMayMatchAreRecorded) {

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -16,8 +17,18 @@ namespace citytwin::core {
 // One entity as it was before and after a write, in the stored form (entity_form.hpp).
 // before empty: the entity was created; after empty: it was deleted.
 struct EntityChange {
+  EntityChange() = default;
+  EntityChange(std::optional<boost::json::object> before_state,
+               std::optional<boost::json::object> after_state)
+      : before(std::move(before_state)), after(std::move(after_state)) {}
+
   std::optional<boost::json::object> before;
   std::optional<boost::json::object> after;
+  // The same states as stored JSON text, when the writer has them at hand (empty: not known).
+  // The change record is then made by copying them, not by serializing the objects again:
+  // serializing was most of what a record cost the write path in bench/subscriptions.
+  std::string before_text;
+  std::string after_text;
 };
 
 // Told about entity writes once they are durable, so that what it does (notifications) never
