@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "citytwin/common/thread_name.hpp"
+#include "citytwin/common/thread_priority.hpp"
 
 namespace citytwin::core {
 namespace {
@@ -259,6 +260,7 @@ std::chrono::milliseconds Notifier::backoff(unsigned failures) const {
 
 void Notifier::work() {
   name_this_thread("ct-notify");
+  lower_this_thread_priority(options_.nice);
   Lock lock(mutex_);
   while (!stopping_) {
     auto now = std::chrono::steady_clock::now();

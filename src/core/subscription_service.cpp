@@ -8,6 +8,7 @@
 #include "citytwin/common/json_parse.hpp"
 #include "citytwin/common/json_text.hpp"
 #include "citytwin/common/thread_name.hpp"
+#include "citytwin/common/thread_priority.hpp"
 #include "citytwin/core/subscription_match.hpp"
 #include "citytwin/model/core_contexts.hpp"
 #include "citytwin/model/entity_form.hpp"
@@ -256,6 +257,7 @@ SubscriptionService::SubscriptionService(store::EntityStore& store, const Clock&
       clock_(clock),
       resolve_(std::move(resolve)),
       run_prefix_(hex16(static_cast<std::uint64_t>(clock.now().micros))),
+      nice_(options.nice),
       notifier_(sender, clock, options, [this](const std::string& key, const DeliveryStats& stats) {
         save_stats(key, stats);
       }) {}
@@ -703,6 +705,7 @@ void SubscriptionService::committed(std::uint64_t sequence, std::string tenant,
 
 void SubscriptionService::dispatch() {
   name_this_thread("ct-dispatch");
+  lower_this_thread_priority(nice_);
   std::unique_lock lock(incoming_mutex_);
   for (;;) {
     incoming_ready_.wait(lock, [&] {
@@ -791,6 +794,7 @@ void SubscriptionService::enqueue(const Subscription& subscription, const json::
 // entity. Steady time, so a wall-clock jump neither floods nor starves receivers.
 void SubscriptionService::tick() {
   name_this_thread("ct-sub-timer");
+  lower_this_thread_priority(nice_);
   constexpr auto kResolution = std::chrono::milliseconds(100);
   std::unique_lock lock(incoming_mutex_);
   while (!ticker_wake_.wait_for(lock, kResolution, [&] { return stopping_; })) {

@@ -499,6 +499,7 @@ int serve(const ServeOptions& options) {
   notifier_options.retry_max = std::chrono::milliseconds(options.notify_retry_max_ms);
   notifier_options.max_attempts = options.notify_max_attempts;
   notifier_options.join_limit = options.notify_max_entities_per_notification;
+  notifier_options.nice = options.notify_nice;
   jsonld::ContextResolver& context_resolver = **resolver;
   core::SubscriptionService subscriptions(
       **store, clock,

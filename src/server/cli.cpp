@@ -57,6 +57,10 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
       .add_option("--notify-max-attempts", v.notify_max_attempts,
                   "Attempts per notification before it is dropped")
       ->default_str(std::to_string(v.notify_max_attempts));
+  serve
+      .add_option("--notify-nice", v.notify_nice,
+                  "Nice value of the notification threads (0-19; writes get the CPU first)")
+      ->default_str(std::to_string(v.notify_nice));
   serve.add_option("--notify-ca-file", v.notify_ca_file,
                    "PEM CA certificates trusted for https:// notification receivers");
   serve
@@ -295,6 +299,7 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   }
   if (given("--notify-retry-max-ms")) options.notify_retry_max_ms = v.notify_retry_max_ms;
   if (given("--notify-max-attempts")) options.notify_max_attempts = v.notify_max_attempts;
+  if (given("--notify-nice")) options.notify_nice = v.notify_nice;
   if (given("--notify-ca-file")) options.notify_ca_file = v.notify_ca_file;
   if (given("--live-max-streams")) options.live_max_streams = v.live_max_streams;
   if (given("--live-queue-limit")) options.live_queue_limit = v.live_queue_limit;

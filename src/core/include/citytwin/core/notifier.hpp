@@ -42,6 +42,10 @@ struct NotifierOptions {
   // are joined (OutgoingNotification::Joinable); 1 never joins. Default 1: receivers that
   // read only data[0] exist. A join also stops at 256 KiB of body.
   std::size_t join_limit = 1;
+  // Nice value of the threads that make and send notifications (the notifier's and the
+  // subscription service's dispatcher): above 0 they yield the CPU to the writes that feed
+  // them when both want it, and take what the writes leave. 0 keeps the process's priority.
+  unsigned nice = 0;
 };
 
 // What the subscription status reports (clause 5.2.12 timesSent, timesFailed,

@@ -168,6 +168,7 @@ class SubscriptionService final : public ChangeListener {
   };
   std::shared_ptr<Retired> retired_ = std::make_shared<Retired>();
   std::string run_prefix_;  // orders change records of this run after those of earlier runs
+  unsigned nice_;           // NotifierOptions::nice, for the dispatcher and the ticker too
   Notifier notifier_;
 
   std::mutex mutations_mutex_;  // serializes create/update/remove (and their disk writes)

@@ -154,6 +154,8 @@ struct ServeOptions {
   std::uint32_t notify_retry_max_ms = 30000;
   unsigned notify_max_attempts = 5;
   std::size_t notify_max_entities_per_notification = 1;
+  // Nice value of the notification threads (docs/subscriptions.md, "Delivery"): writes first.
+  unsigned notify_nice = 10;
   // PEM file of CA certificates trusted for https:// receivers; empty: the system store.
   std::string notify_ca_file;
 
