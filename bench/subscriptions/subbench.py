@@ -14,7 +14,7 @@ subscriptions, then the watched tenant, as fast as the load threads go.
 other machines, here they share the server's 2 cores (0, the default, lets them compete).
 
 Usage: bench/subscriptions/subbench.py [--subscriptions 1000] [--rate 10000] [--duration 10]
-       [--rounds 3] [--peers-nice 0] [--max-entities-per-notification N]
+       [--rounds 3] [--peers-nice 0] [--max-entities-per-notification N] [--notify-nice N]
 """
 import argparse
 import json
@@ -110,6 +110,8 @@ def main():
     parser.add_argument("--perf-output", default=None,
                         help="also record the server with `perf record -g` into this file "
                              "during the timed phase")
+    parser.add_argument("--notify-nice", type=int, default=None,
+                        help="the server's notify.nice (default: the server's default)")
     parser.add_argument("--rounds", type=int, default=3,
                         help="closed-loop rounds, each without then with subscriptions")
     parser.add_argument("--peers-nice", type=int, default=0,
@@ -137,11 +139,12 @@ def main():
                                 stdout=receipts_file, preexec_fn=peers_nice)
     server_args = []
     if args.max_entities_per_notification is not None:
-        server_config = os.path.join(directory, "citytwin.toml")
-        with open(server_config, "w") as out:
+        server_args += ["--config", os.path.join(directory, "citytwin.toml")]
+        with open(server_args[-1], "w") as out:
             out.write("[notify]\nmax_entities_per_notification = "
                       f"{args.max_entities_per_notification}\n")
-        server_args = ["--config", server_config]
+    if args.notify_nice is not None:
+        server_args += ["--notify-nice", str(args.notify_nice)]
     server = CityTwinServer(extra_args=server_args).start()
     try:
         session = requests.Session()
