@@ -31,6 +31,7 @@ import requests
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "support"))
+import proc_threads  # noqa: E402
 from citytwin_server import CityTwinServer  # noqa: E402
 
 JSON = {"Content-Type": "application/json"}
@@ -313,16 +314,10 @@ def thread_cpu(pid):
     """CPU seconds (user + system) per thread name of process `pid`."""
     ticks = os.sysconf("SC_CLK_TCK")
     by_name = {}
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/stat") as stat:
-                text = stat.read()
-        except OSError:
-            continue
-        name = text[text.index("(") + 1:text.rindex(")")]
-        fields = text.rsplit(")", 1)[1].split()
+    for name, fields in proc_threads.threads(pid):
         key = name.rstrip("0123456789").rstrip("-") or name
-        by_name[key] = by_name.get(key, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+        seconds = (int(fields[proc_threads.UTIME]) + int(fields[proc_threads.STIME])) / ticks
+        by_name[key] = by_name.get(key, 0.0) + seconds
     return by_name
 
 

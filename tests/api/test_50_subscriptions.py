@@ -20,6 +20,7 @@ import pytest
 import requests
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+import proc_threads  # noqa: E402
 from citytwin_server import CityTwinServer  # noqa: E402
 from ngsild import (  # noqa: E402
     CORE_CONTEXT_URL, CONTEXT_REL, JSON, LD_JSON, V1, ContextHttpServer, assert_problem, attrs_url,
@@ -947,22 +948,11 @@ def test_notifications_due_at_a_crash_are_sent_after_restart():
             receiver.stop()
 
 
-def process_nice(pid):
-    with open(f"/proc/{pid}/stat") as stat:
-        return int(stat.read().rsplit(")", 1)[1].split()[16])  # field 19 of stat(5)
-
-
 def thread_nices(pid):
     """Nice value of each thread of process `pid`, by thread name (the highest if several)."""
     nices = {}
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/stat") as stat:
-                text = stat.read()
-        except OSError:
-            continue
-        name = text[text.index("(") + 1:text.rindex(")")]
-        nice = int(text.rsplit(")", 1)[1].split()[16])  # field 19 of stat(5)
+    for name, fields in proc_threads.threads(pid):
+        nice = int(fields[proc_threads.NICE])
         nices[name] = max(nice, nices.get(name, nice))
     return nices
 
@@ -971,7 +961,7 @@ def test_notification_threads_yield_to_writes(server, receiver):
     """notify.nice (default 10): the dispatcher, the notifier and the periodic ticker run at a
     lower priority than the threads that take writes, and still deliver."""
     nices = thread_nices(server.process.pid)
-    base = process_nice(server.process.pid)  # the main thread: HTTP and startup
+    base = proc_threads.process_nice(server.process.pid)  # the main thread: HTTP and startup
     for name in ("ct-dispatch", "ct-notify", "ct-sub-timer"):
         assert nices[name] == min(19, base + 10), (name, nices)
     assert nices["ct-commit"] == base
@@ -985,7 +975,7 @@ def test_notify_nice_zero_keeps_the_server_priority(receiver):
     instance = CityTwinServer(extra_args=["--notify-nice", "0"]).start()
     try:
         nices = thread_nices(instance.process.pid)
-        base = process_nice(instance.process.pid)
+        base = proc_threads.process_nice(instance.process.pid)
         assert nices["ct-dispatch"] == base and nices["ct-notify"] == base, nices
     finally:
         instance.cleanup()
