@@ -260,7 +260,8 @@ SubscriptionService::SubscriptionService(store::EntityStore& store, const Clock&
       nice_(options.nice),
       notifier_(sender, clock, options, [this](const std::string& key, const DeliveryStats& stats) {
         save_stats(key, stats);
-      }) {}
+      }),
+      backlog_limit_(options.dispatch_backlog) {}
 
 SubscriptionService::~SubscriptionService() {
   stop();
@@ -341,6 +342,7 @@ Status SubscriptionService::replay_records() {
       }
     }
     // An unreadable record becomes an empty batch: dispatched, it is simply retired.
+    backlog_changes_ += batch.changes.size();
     incoming_.emplace(next_sequence_++, std::move(batch));
   }
   return ok_status();
@@ -423,7 +425,10 @@ void SubscriptionService::set_observer(ChangeObserver* observer) {
 void SubscriptionService::start() {
   notifier_.start();
   std::lock_guard lock(incoming_mutex_);
-  if (!dispatcher_.joinable()) dispatcher_ = std::thread([this] { dispatch(); });
+  if (!dispatcher_.joinable()) {
+    dispatching_ = true;
+    dispatcher_ = std::thread([this] { dispatch(); });
+  }
   if (!ticker_.joinable()) ticker_ = std::thread([this] { tick(); });
 }
 
@@ -434,6 +439,7 @@ void SubscriptionService::stop() {
     stopping_ = true;
   }
   incoming_ready_.notify_all();
+  incoming_room_.notify_all();
   ticker_wake_.notify_all();
   if (dispatcher_.joinable()) dispatcher_.join();
   if (ticker_.joinable()) ticker_.join();
@@ -693,14 +699,24 @@ std::optional<store::DocumentWrite> SubscriptionService::record(
 
 void SubscriptionService::committed(std::uint64_t sequence, std::string tenant,
                                     std::vector<EntityChange> changes, Instant at, bool durable) {
-  {
-    std::lock_guard lock(incoming_mutex_);
-    // A write without a record (none of its changes could notify) has nothing to delete.
-    std::string key = recorded_.erase(sequence) > 0 ? record_key(sequence) : std::string();
-    incoming_.emplace(sequence,
-                      Batch{std::move(tenant), std::move(changes), at, durable, std::move(key)});
-  }
+  std::unique_lock lock(incoming_mutex_);
+  // A write without a record (none of its changes could notify) has nothing to delete.
+  std::string key = recorded_.erase(sequence) > 0 ? record_key(sequence) : std::string();
+  backlog_changes_ += changes.size();
+  incoming_.emplace(sequence,
+                    Batch{std::move(tenant), std::move(changes), at, durable, std::move(key)});
   incoming_ready_.notify_one();
+  // Back-pressure, after the batch is in: its sequence may be the one the dispatcher awaits.
+  if (over_backlog()) {
+    ++room_waiters_;
+    incoming_room_.wait(lock, [&] { return !over_backlog(); });
+    --room_waiters_;
+  }
+}
+
+bool SubscriptionService::over_backlog() const {
+  return dispatching_ && !stopping_ && backlog_changes_ > backlog_limit_ && !incoming_.empty() &&
+         incoming_.begin()->first == next_dispatch_;
 }
 
 void SubscriptionService::dispatch() {
@@ -708,15 +724,24 @@ void SubscriptionService::dispatch() {
   lower_this_thread_priority(nice_);
   std::unique_lock lock(incoming_mutex_);
   for (;;) {
+    // Writers waiting for room are let go whenever they need not wait any more: below the
+    // limit (checked as each batch is taken), or the dispatcher about to wait for a gap.
+    if (room_waiters_ > 0 && !over_backlog()) incoming_room_.notify_all();
     incoming_ready_.wait(lock, [&] {
       return stopping_ || (!incoming_.empty() && incoming_.begin()->first == next_dispatch_);
     });
     // At shutdown the changes already reported are still dispatched (their notifications are
     // then saved with the queues); a gap means a write never reported, so stop there.
-    if (incoming_.empty() || incoming_.begin()->first != next_dispatch_) return;
+    if (incoming_.empty() || incoming_.begin()->first != next_dispatch_) {
+      dispatching_ = false;
+      incoming_room_.notify_all();
+      return;
+    }
     Batch batch = std::move(incoming_.begin()->second);
     incoming_.erase(incoming_.begin());
+    backlog_changes_ -= batch.changes.size();
     ++next_dispatch_;
+    if (room_waiters_ > 0 && !over_backlog()) incoming_room_.notify_all();
     lock.unlock();
     // A write the store lost was never acknowledged: nothing to tell anyone.
     if (batch.durable) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -506,6 +507,119 @@ TEST_F(SubscriptionServiceTest, ObserverSeesDurableChangesInOrderWithoutChangeRe
   service->stop();  // dispatches what was reported
   EXPECT_EQ(observer.seen(),
             (std::vector<std::string>{"watched urn:a", "watched urn:c", "watched urn:a deleted"}));
+}
+
+}  // namespace
+}  // namespace citytwin::core
+
+namespace citytwin::core {
+namespace {
+
+// Holds the dispatcher in observe() until opened, so that its backlog grows.
+class GateObserver final : public ChangeObserver {
+ public:
+  bool wants(std::string_view) const override { return true; }
+  void observe(std::string_view, const std::vector<EntityChange>& changes, Instant) override {
+    std::unique_lock lock(mutex_);
+    opened_.wait(lock, [&] { return open_; });
+    seen_ += changes.size();
+  }
+  void open() {
+    {
+      std::lock_guard lock(mutex_);
+      open_ = true;
+    }
+    opened_.notify_all();
+  }
+  std::size_t seen() const {
+    std::lock_guard lock(mutex_);
+    return seen_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable opened_;
+  bool open_ = false;
+  std::size_t seen_ = 0;
+};
+
+std::vector<EntityChange> one_change(int n) {
+  std::vector<EntityChange> changes;
+  changes.emplace_back(std::nullopt, light("urn:n:" + std::to_string(n), "on"));
+  return changes;
+}
+
+TEST_F(SubscriptionServiceTest, WritersWaitWhileTheDispatchBacklogIsFull) {
+  NotifierOptions options;
+  options.dispatch_backlog = 3;
+  SubscriptionService service(*store_, clock_, contexts_.resolve_fn(), sender_, options);
+  GateObserver gate;
+  service.set_observer(&gate);
+  service.start();
+  std::atomic<int> reported{0};
+  std::thread writer([&] {
+    for (int n = 0; n < 10; ++n) {
+      service.committed(service.next_sequence(), "", one_change(n), clock_.now(), true);
+      ++reported;
+    }
+  });
+  // The dispatcher holds change 0 in the gate; changes 1-3 fill the backlog, and the writer
+  // reporting change 4 waits.
+  for (int i = 0; i < 400 && reported.load() < 4; ++i) std::this_thread::sleep_for(5ms);
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(reported.load(), 4);
+  gate.open();
+  writer.join();
+  EXPECT_EQ(reported.load(), 10);
+  for (int i = 0; i < 200 && gate.seen() < 10; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(gate.seen(), 10u);
+  service.stop();
+}
+
+TEST_F(SubscriptionServiceTest, AWriterNeverWaitsForAChangeNotYetReported) {
+  NotifierOptions options;
+  options.dispatch_backlog = 2;
+  SubscriptionService service(*store_, clock_, contexts_.resolve_fn(), sender_, options);
+  GateObserver gate;
+  gate.open();
+  service.set_observer(&gate);
+  service.start();
+  // Sequence 0 is reported last: the dispatcher waits for it, so the changes after it are
+  // held however many they are, and their writers must not wait (the writer of 0 could be
+  // behind them, as on the store's commit thread).
+  std::uint64_t first = service.next_sequence();
+  for (int n = 1; n <= 6; ++n) {
+    service.committed(service.next_sequence(), "", one_change(n), clock_.now(), true);
+  }
+  service.committed(first, "", one_change(0), clock_.now(), true);
+  for (int i = 0; i < 200 && gate.seen() < 7; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(gate.seen(), 7u);
+  service.stop();
+}
+
+TEST_F(SubscriptionServiceTest, AWaitingWriterIsReleasedByStop) {
+  NotifierOptions options;
+  options.dispatch_backlog = 1;
+  SubscriptionService service(*store_, clock_, contexts_.resolve_fn(), sender_, options);
+  GateObserver gate;
+  service.set_observer(&gate);
+  service.start();
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int n = 0; n < 5; ++n) {
+      service.committed(service.next_sequence(), "", one_change(n), clock_.now(), true);
+    }
+    done = true;
+  });
+  std::this_thread::sleep_for(100ms);
+  EXPECT_FALSE(done.load());
+  std::thread stopper([&] { service.stop(); });
+  // stop() dispatches what was reported before it returns: the gate must open for that.
+  std::this_thread::sleep_for(50ms);
+  gate.open();
+  stopper.join();
+  writer.join();
+  EXPECT_TRUE(done.load());
 }
 
 }  // namespace

@@ -500,6 +500,7 @@ int serve(const ServeOptions& options) {
   notifier_options.max_attempts = options.notify_max_attempts;
   notifier_options.join_limit = options.notify_max_entities_per_notification;
   notifier_options.nice = options.notify_nice;
+  notifier_options.dispatch_backlog = options.notify_dispatch_backlog;
   jsonld::ContextResolver& context_resolver = **resolver;
   core::SubscriptionService subscriptions(
       **store, clock,

@@ -194,6 +194,7 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
        integer_setter(o.notify_max_entities_per_notification)},
       {"notify.ca_file", string_setter(o.notify_ca_file)},
       {"notify.nice", integer_setter(o.notify_nice)},
+      {"notify.dispatch_backlog", integer_setter(o.notify_dispatch_backlog)},
       {"live.max_streams", integer_setter(o.live_max_streams)},
       {"live.queue_limit", integer_setter(o.live_queue_limit)},
       {"live.heartbeat_ms", integer_setter(o.live_heartbeat_ms)},

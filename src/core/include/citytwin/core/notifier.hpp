@@ -46,6 +46,12 @@ struct NotifierOptions {
   // subscription service's dispatcher): above 0 they yield the CPU to the writes that feed
   // them when both want it, and take what the writes leave. 0 keeps the process's priority.
   unsigned nice = 0;
+  // Changes written but not yet dispatched (matched against the subscriptions) that the
+  // subscription service holds before a writer reporting one more waits for the dispatcher:
+  // the dispatcher yields the CPU to writes (nice above), so under a write load it cannot keep
+  // up with, writes slow to its pace instead of its backlog growing without bound. Default
+  // 10,000 (a few tens of MB for small entities).
+  std::size_t dispatch_backlog = 10000;
 };
 
 // What the subscription status reports (clause 5.2.12 timesSent, timesFailed,

@@ -189,6 +189,16 @@ class SubscriptionService final : public ChangeListener {
   std::map<std::uint64_t, Batch> incoming_;  // by sequence number
   std::uint64_t next_sequence_ = 0;          // handed out (guarded by incoming_mutex_)
   std::uint64_t next_dispatch_ = 0;          // the next one to dispatch
+  // Back-pressure (NotifierOptions::dispatch_backlog): the changes in incoming_, and writers
+  // waiting in committed() for the dispatcher to take some.
+  std::size_t backlog_changes_ = 0;
+  std::size_t backlog_limit_;
+  unsigned room_waiters_ = 0;
+  std::condition_variable incoming_room_;
+  bool dispatching_ = false;  // the dispatcher runs (started, not returned)
+  // Whether a writer that reported a change must wait: over the limit, and the dispatcher can
+  // take the next batch (were it waiting for a gap, the gap's writer may be the one waiting).
+  bool over_backlog() const;
   // Sequence numbers whose write carries a change record, until committed() (same lock).
   std::unordered_set<std::uint64_t> recorded_;
   bool stopping_ = false;

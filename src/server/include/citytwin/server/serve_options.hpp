@@ -156,6 +156,7 @@ struct ServeOptions {
   std::size_t notify_max_entities_per_notification = 1;
   // Nice value of the notification threads (docs/subscriptions.md, "Delivery"): writes first.
   unsigned notify_nice = 10;
+  std::size_t notify_dispatch_backlog = 10000;
   // PEM file of CA certificates trusted for https:// receivers; empty: the system store.
   std::string notify_ca_file;
 
