@@ -230,6 +230,8 @@ def main():
             with_done += done_1
             with_elapsed += elapsed_1
             round_losses.append(round(100.0 * (1 - (done_1 / elapsed_1) / (done_0 / elapsed_0)), 1))
+        dispatch_waits = server_metrics(server, ("citytwin_notify_dispatch_writer_waits",
+                                                 "citytwin_notify_dispatch_writer_wait_seconds"))
         result = {
             "subscriptions": args.subscriptions, "fanout": args.fanout,
             "max_entities_per_notification": args.max_entities_per_notification,
@@ -267,6 +269,9 @@ def main():
             "closed_loop_notifications_delivered": with_delivered,
             "closed_loop_messages_delivered": with_messages,
             "closed_loop_drain_s_after_writes_max": round(with_drain_s, 1),
+            # Writes that waited for the notification dispatcher (notify.dispatch_backlog),
+            # over the whole run; absent from servers before 2026-12-07.
+            "writes_that_waited_for_the_dispatcher": dispatch_waits,
         }
         print(json.dumps(result, indent=2))
     finally:
@@ -319,6 +324,17 @@ def thread_cpu(pid):
         seconds = (int(fields[proc_threads.UTIME]) + int(fields[proc_threads.STIME])) / ticks
         by_name[key] = by_name.get(key, 0.0) + seconds
     return by_name
+
+
+def server_metrics(server, names):
+    """The values of the named unlabelled series of the server's /metrics."""
+    values = {}
+    response = requests.get(f"{server.url}/metrics")
+    for line in response.text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in names:
+            values[name] = float(value)
+    return values
 
 
 def add_threads(total, delta):

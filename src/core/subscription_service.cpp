@@ -708,10 +708,19 @@ void SubscriptionService::committed(std::uint64_t sequence, std::string tenant,
   incoming_ready_.notify_one();
   // Back-pressure, after the batch is in: its sequence may be the one the dispatcher awaits.
   if (over_backlog()) {
+    auto since = std::chrono::steady_clock::now();
     ++room_waiters_;
     incoming_room_.wait(lock, [&] { return !over_backlog(); });
     --room_waiters_;
+    ++writer_waits_;
+    writer_waited_ += std::chrono::steady_clock::now() - since;
   }
+}
+
+SubscriptionService::DispatchBacklog SubscriptionService::dispatch_backlog() const {
+  std::lock_guard lock(incoming_mutex_);
+  return DispatchBacklog{backlog_changes_, writer_waits_,
+                         std::chrono::duration<double>(writer_waited_).count()};
 }
 
 bool SubscriptionService::over_backlog() const {

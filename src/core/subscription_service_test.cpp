@@ -568,9 +568,12 @@ TEST_F(SubscriptionServiceTest, WritersWaitWhileTheDispatchBacklogIsFull) {
   for (int i = 0; i < 400 && reported.load() < 4; ++i) std::this_thread::sleep_for(5ms);
   std::this_thread::sleep_for(100ms);
   EXPECT_EQ(reported.load(), 4);
+  EXPECT_EQ(service.dispatch_backlog().changes, 4u);  // 1-3 waiting, and 4 in
   gate.open();
   writer.join();
   EXPECT_EQ(reported.load(), 10);
+  EXPECT_GE(service.dispatch_backlog().writer_waits, 1u);
+  EXPECT_GT(service.dispatch_backlog().writer_wait_seconds, 0.05);
   for (int i = 0; i < 200 && gate.seen() < 10; ++i) std::this_thread::sleep_for(5ms);
   EXPECT_EQ(gate.seen(), 10u);
   service.stop();

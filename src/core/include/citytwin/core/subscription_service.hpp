@@ -104,6 +104,14 @@ class SubscriptionService final : public ChangeListener {
 
   // Delivery statistics of every subscription.
   std::vector<SubscriptionDelivery> deliveries() const;
+  // The changes between the writes and the dispatcher now, and the writes that waited for it
+  // (NotifierOptions::dispatch_backlog) since start-up, with their total wait.
+  struct DispatchBacklog {
+    std::size_t changes = 0;
+    std::uint64_t writer_waits = 0;
+    double writer_wait_seconds = 0;
+  };
+  DispatchBacklog dispatch_backlog() const;
 
   // ChangeListener.
   bool wants(std::string_view tenant) const override;
@@ -184,7 +192,7 @@ class SubscriptionService final : public ChangeListener {
   static std::shared_ptr<const Subscription> prepare(Subscription subscription,
                                                      std::shared_ptr<DeliverySlot> slot);
 
-  std::mutex incoming_mutex_;
+  mutable std::mutex incoming_mutex_;
   std::condition_variable incoming_ready_;
   std::map<std::uint64_t, Batch> incoming_;  // by sequence number
   std::uint64_t next_sequence_ = 0;          // handed out (guarded by incoming_mutex_)
@@ -194,6 +202,8 @@ class SubscriptionService final : public ChangeListener {
   std::size_t backlog_changes_ = 0;
   std::size_t backlog_limit_;
   unsigned room_waiters_ = 0;
+  std::uint64_t writer_waits_ = 0;
+  std::chrono::steady_clock::duration writer_waited_{};
   std::condition_variable incoming_room_;
   bool dispatching_ = false;  // the dispatcher runs (started, not returned)
   // Whether a writer that reported a change must wait: over the limit, and the dispatcher can
