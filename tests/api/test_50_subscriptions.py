@@ -969,6 +969,11 @@ def test_notification_threads_yield_to_writes(server, receiver):
     subscribe(server, subscription(receiver, entities=[{"id": entity_id, "type": "Streetlight"}]))
     create(server, light(entity_id))
     assert receiver.wait_for(1)[0]["body"]["data"][0]["id"] == entity_id
+    # The dispatcher's backlog and the writes that waited for it (notify.dispatch_backlog).
+    metrics = requests.get(f"{server.url}/metrics").text
+    for name in ("citytwin_notify_dispatch_backlog", "citytwin_notify_dispatch_writer_waits",
+                 "citytwin_notify_dispatch_writer_wait_seconds"):
+        assert f"\n{name} " in metrics, name
 
 
 def test_notify_nice_zero_keeps_the_server_priority(receiver):
