@@ -258,9 +258,9 @@ SubscriptionService::SubscriptionService(store::EntityStore& store, const Clock&
       resolve_(std::move(resolve)),
       run_prefix_(hex16(static_cast<std::uint64_t>(clock.now().micros))),
       nice_(options.nice),
-      notifier_(sender, clock, options, [this](const std::string& key, const DeliveryStats& stats) {
-        save_stats(key, stats);
-      }),
+      notifier_(
+          sender, clock, options,
+          [this](const std::string& key, const DeliveryStats& stats) { save_stats(key, stats); }),
       backlog_limit_(options.dispatch_backlog) {}
 
 SubscriptionService::~SubscriptionService() {

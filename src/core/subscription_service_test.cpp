@@ -56,6 +56,18 @@ class SubscriptionServiceTest : public ::testing::Test {
                                                  options);
   }
 
+  // Started, showing every dispatched batch to `observer`, with that dispatch backlog.
+  std::unique_ptr<SubscriptionService> make_observed(std::size_t dispatch_backlog,
+                                                     ChangeObserver& observer) {
+    NotifierOptions options;
+    options.dispatch_backlog = dispatch_backlog;
+    auto service = std::make_unique<SubscriptionService>(*store_, clock_, contexts_.resolve_fn(),
+                                                         sender_, options);
+    service->set_observer(&observer);
+    service->start();
+    return service;
+  }
+
   Contexts contexts_;
   ManualClock clock_;
   RecordingSender sender_;
@@ -550,16 +562,12 @@ std::vector<EntityChange> one_change(int n) {
 }
 
 TEST_F(SubscriptionServiceTest, WritersWaitWhileTheDispatchBacklogIsFull) {
-  NotifierOptions options;
-  options.dispatch_backlog = 3;
-  SubscriptionService service(*store_, clock_, contexts_.resolve_fn(), sender_, options);
   GateObserver gate;
-  service.set_observer(&gate);
-  service.start();
+  auto service = make_observed(3, gate);
   std::atomic<int> reported{0};
   std::thread writer([&] {
     for (int n = 0; n < 10; ++n) {
-      service.committed(service.next_sequence(), "", one_change(n), clock_.now(), true);
+      service->committed(service->next_sequence(), "", one_change(n), clock_.now(), true);
       ++reported;
     }
   });
@@ -568,55 +576,47 @@ TEST_F(SubscriptionServiceTest, WritersWaitWhileTheDispatchBacklogIsFull) {
   for (int i = 0; i < 400 && reported.load() < 4; ++i) std::this_thread::sleep_for(5ms);
   std::this_thread::sleep_for(100ms);
   EXPECT_EQ(reported.load(), 4);
-  EXPECT_EQ(service.dispatch_backlog().changes, 4u);  // 1-3 waiting, and 4 in
+  EXPECT_EQ(service->dispatch_backlog().changes, 4u);  // 1-3 waiting, and 4 in
   gate.open();
   writer.join();
   EXPECT_EQ(reported.load(), 10);
-  EXPECT_GE(service.dispatch_backlog().writer_waits, 1u);
-  EXPECT_GT(service.dispatch_backlog().writer_wait_seconds, 0.05);
+  EXPECT_GE(service->dispatch_backlog().writer_waits, 1u);
+  EXPECT_GT(service->dispatch_backlog().writer_wait_seconds, 0.05);
   for (int i = 0; i < 200 && gate.seen() < 10; ++i) std::this_thread::sleep_for(5ms);
   EXPECT_EQ(gate.seen(), 10u);
-  service.stop();
+  service->stop();
 }
 
 TEST_F(SubscriptionServiceTest, AWriterNeverWaitsForAChangeNotYetReported) {
-  NotifierOptions options;
-  options.dispatch_backlog = 2;
-  SubscriptionService service(*store_, clock_, contexts_.resolve_fn(), sender_, options);
   GateObserver gate;
   gate.open();
-  service.set_observer(&gate);
-  service.start();
+  auto service = make_observed(2, gate);
   // Sequence 0 is reported last: the dispatcher waits for it, so the changes after it are
   // held however many they are, and their writers must not wait (the writer of 0 could be
   // behind them, as on the store's commit thread).
-  std::uint64_t first = service.next_sequence();
+  std::uint64_t first = service->next_sequence();
   for (int n = 1; n <= 6; ++n) {
-    service.committed(service.next_sequence(), "", one_change(n), clock_.now(), true);
+    service->committed(service->next_sequence(), "", one_change(n), clock_.now(), true);
   }
-  service.committed(first, "", one_change(0), clock_.now(), true);
+  service->committed(first, "", one_change(0), clock_.now(), true);
   for (int i = 0; i < 200 && gate.seen() < 7; ++i) std::this_thread::sleep_for(5ms);
   EXPECT_EQ(gate.seen(), 7u);
-  service.stop();
+  service->stop();
 }
 
 TEST_F(SubscriptionServiceTest, AWaitingWriterIsReleasedByStop) {
-  NotifierOptions options;
-  options.dispatch_backlog = 1;
-  SubscriptionService service(*store_, clock_, contexts_.resolve_fn(), sender_, options);
   GateObserver gate;
-  service.set_observer(&gate);
-  service.start();
+  auto service = make_observed(1, gate);
   std::atomic<bool> done{false};
   std::thread writer([&] {
     for (int n = 0; n < 5; ++n) {
-      service.committed(service.next_sequence(), "", one_change(n), clock_.now(), true);
+      service->committed(service->next_sequence(), "", one_change(n), clock_.now(), true);
     }
     done = true;
   });
   std::this_thread::sleep_for(100ms);
   EXPECT_FALSE(done.load());
-  std::thread stopper([&] { service.stop(); });
+  std::thread stopper([&] { service->stop(); });
   // stop() dispatches what was reported before it returns: the gate must open for that.
   std::this_thread::sleep_for(50ms);
   gate.open();
