@@ -1,9 +1,12 @@
 #include "citytwin/common/json_text.hpp"
 #include "citytwin/common/utf8.hpp"
 
+#include <bit>
 #include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 namespace citytwin {
 namespace {
@@ -36,14 +39,41 @@ bool needs_escape(unsigned char byte) {
   return byte < 0x20 || byte >= 0x80 || byte == '"' || byte == '\\';
 }
 
+// Where the run of bytes that need no escape starting at `from` ends. Eight bytes are tested
+// at once (a word with a flag in the top bit of each byte that may need escaping; the lowest
+// flagged byte is exact, the borrows only flag bytes above it): JSON text is mostly such runs,
+// and testing them byte by byte was a tenth of the notification dispatcher's CPU
+// (bench/subscriptions).
+std::size_t plain_run_end(std::string_view text, std::size_t from) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+  auto zero_bytes = [](std::uint64_t word) { return (word - kOnes) & ~word & kHighs; };
+  std::size_t i = from;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + i, sizeof word);
+    std::uint64_t flags = ((word - kOnes * 0x20) & ~word & kHighs)  // below 0x20
+                          | (word & kHighs)                         // 0x80 and above
+                          | zero_bytes(word ^ (kOnes * '"')) | zero_bytes(word ^ (kOnes * '\\'));
+    if (flags != 0) {
+      if constexpr (std::endian::native == std::endian::little) {
+        return i + static_cast<std::size_t>(std::countr_zero(flags)) / 8;
+      } else {
+        return i + static_cast<std::size_t>(std::countl_zero(flags)) / 8;
+      }
+    }
+  }
+  while (i < text.size() && !needs_escape(static_cast<unsigned char>(text[i]))) ++i;
+  return i;
+}
+
 void append_escaped(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   for (std::size_t i = 0; i < text.size(); ++i) {
     // Runs of printable ASCII (nearly all of most documents) are appended in one go: byte by
     // byte they were a visible share of the write path's CPU (bench/subscriptions profile).
-    std::size_t run = i;
-    while (run < text.size() && !needs_escape(static_cast<unsigned char>(text[run]))) ++run;
+    std::size_t run = plain_run_end(text, i);
     if (run > i) {
       out.append(text.data() + i, run - i);
       i = run;

@@ -87,6 +87,35 @@ TEST(JsonText, InvalidUtf8BecomesReplacementCharacter) {
 
 // The object and array overloads write what the value overload writes, and escaping copes
 // with escapes between runs of plain text and at either end.
+// The escaping reads eight bytes at a time: every byte that needs escaping, at every offset
+// within and across those words, in strings of every length around the word size, is escaped as
+// Boost.JSON escapes it (valid UTF-8 passes through; both write the same escapes for the rest).
+TEST(JsonText, EscapesEveryByteThatNeedsItAtEveryOffset) {
+  const std::vector<std::string> specials = {"\"", "\\",   std::string(1, '\0'), "\x1f",
+                                             "\n", "\x7f", "\xc3\xa9",           "\xe2\x82\xac"};
+  for (std::size_t length = 0; length <= 19; ++length) {
+    for (std::size_t at = 0; at < std::max<std::size_t>(length, 1); ++at) {
+      for (const auto& special : specials) {
+        std::string text(length, 'a');
+        if (length > 0) text.replace(at, 1, special);
+        std::string out;
+        append_json_string(out, text);
+        EXPECT_EQ(out, boost::json::serialize(boost::json::string(text)))
+            << "length " << length << " at " << at;
+      }
+    }
+  }
+  std::mt19937 random(7);
+  std::uniform_int_distribution<int> printable(0x20, 0x7e);
+  for (int round = 0; round < 2000; ++round) {
+    std::string text(random() % 40, ' ');
+    for (auto& c : text) c = static_cast<char>(printable(random));
+    std::string out;
+    append_json_string(out, text);
+    EXPECT_EQ(out, boost::json::serialize(boost::json::string(text))) << text;
+  }
+}
+
 TEST(JsonText, ObjectAndArrayOverloadsMatchTheValueOne) {
   auto value =
       boost::json::parse(R"({"a":[1,"x\"y",{"k":"\\end\\"}],"\tlead":"plain text \u00e9 tail\n"})");
