@@ -29,6 +29,7 @@ struct Notifier::Channel {
   struct Item {
     std::uint64_t number = 0;
     OutgoingNotification notification;
+    Lane* lane = nullptr;  // from NotificationSender::lane() when enqueued; not persisted
   };
   // Shared, so the thread sending the head holds it without copying the notification (and
   // keeps it should remove() clear the queue meanwhile).
@@ -42,7 +43,7 @@ struct Notifier::Channel {
   DeliveryStats stats;
   // The endpoint of the latest notification enqueued and its lane (see lane_of).
   std::shared_ptr<const NotificationEndpoint> lane_endpoint;
-  std::string lane;
+  Lane* lane = nullptr;
 };
 
 Notifier::Notifier(NotificationSender& sender, const Clock& clock, NotifierOptions options,
@@ -110,14 +111,15 @@ void Notifier::schedule(const Handle& channel) {
 }
 
 void Notifier::make_ready(const Handle& channel) {
-  const std::string& lane = channel->queue.front()->notification.lane;
-  if (lane.empty()) {
-    ready_.push_back(Ready{channel, {}});
+  Lane* lane = channel->queue.front()->lane;
+  if (lane == nullptr) {
+    ready_.push_back(Ready{channel, nullptr});
     wake_one();
     return;
   }
-  lane_waiting_[lane].push_back(channel);
-  if (lanes_announced_.insert(lane).second) {
+  lane->waiting.push_back(channel);
+  if (!lane->announced) {
+    lane->announced = true;
     ready_.push_back(Ready{nullptr, lane});
     wake_one();
   }
@@ -129,7 +131,7 @@ void Notifier::wake_one() {
   if (idle_ > 0) wake_.notify_one();
 }
 
-const std::string& Notifier::lane_of(Channel& channel, const OutgoingNotification& notification) {
+Notifier::Lane* Notifier::lane_of(Channel& channel, const OutgoingNotification& notification) {
   // The same endpoint object as last time (a subscription's notifications share one): no
   // comparison of the URIs.
   if (channel.lane_endpoint == notification.endpoint && channel.lane_endpoint) return channel.lane;
@@ -137,7 +139,14 @@ const std::string& Notifier::lane_of(Channel& channel, const OutgoingNotificatio
   const NotificationEndpoint& last = channel.lane_endpoint ? *channel.lane_endpoint : kNowhere;
   const NotificationEndpoint& next = notification.to();
   if (last.uri != next.uri || last.notifier_info != next.notifier_info) {
-    channel.lane = sender_.lane(notification);
+    std::string name = sender_.lane(notification);
+    if (name.empty()) {
+      channel.lane = nullptr;
+    } else {
+      auto& lane = lanes_[name];
+      if (!lane) lane = std::make_unique<Lane>(Lane{std::move(name), {}, false});
+      channel.lane = lane.get();
+    }
   }
   channel.lane_endpoint = notification.endpoint;
   return channel.lane;
@@ -159,7 +168,7 @@ void Notifier::enqueue(const Handle& channel, OutgoingNotification notification)
 void Notifier::enqueue_locked(const Handle& handle, OutgoingNotification notification) {
   if (handle->removed) return;
   Channel& channel = *handle;
-  notification.lane = lane_of(channel, notification);
+  Lane* lane = lane_of(channel, notification);
   if (join_waiting(channel, notification)) return;  // scheduled with the one it joined
   if (channel.queue.size() >= options_.queue_limit) {
     // Drop the oldest waiting notification; the head is not waiting while it is in flight.
@@ -172,7 +181,7 @@ void Notifier::enqueue_locked(const Handle& handle, OutgoingNotification notific
     }
   }
   channel.queue.push_back(std::make_shared<Channel::Item>(
-      Channel::Item{channel.next_number++, std::move(notification)}));
+      Channel::Item{channel.next_number++, std::move(notification), lane}));
   schedule(handle);
 }
 
@@ -292,7 +301,7 @@ void Notifier::work() {
     if (next.channel) {
       serve_channel(lock, std::move(next.channel));
     } else {
-      serve_lane(lock, next.lane);
+      serve_lane(lock, *next.lane);
     }
   }
 }
@@ -346,7 +355,7 @@ void Notifier::serve_channel(Lock& lock, Handle channel) {
     settle(*channel, item->number, sent, at);
     if (!sent.ok() || channel->queue.empty()) break;
     // An endpoint changed to one with a lane: the rest goes with that lane.
-    if (!channel->queue.front()->notification.lane.empty()) break;
+    if (channel->queue.front()->lane != nullptr) break;
   }
   channel->in_flight = false;
   if (channel->removed) return;
@@ -360,7 +369,7 @@ void Notifier::serve_channel(Lock& lock, Handle channel) {
   }
 }
 
-void Notifier::serve_lane(Lock& lock, const std::string& lane) {
+void Notifier::serve_lane(Lock& lock, Lane& lane) {
   struct Taken {
     Handle channel;
     std::shared_ptr<const Channel::Item> item;
@@ -368,23 +377,21 @@ void Notifier::serve_lane(Lock& lock, const std::string& lane) {
   };
   std::vector<std::pair<std::string, DeliveryStats>> status_changes;
   for (unsigned round = 0; round < kLaneRounds && !stopping_; ++round) {
-    auto waiting = lane_waiting_.find(lane);
-    if (waiting == lane_waiting_.end()) break;
+    if (lane.waiting.empty()) break;
     std::vector<Taken> taken;
-    while (!waiting->second.empty() && taken.size() < kLaneBatch) {
-      Handle channel = std::move(waiting->second.front());
-      waiting->second.pop_front();
+    while (!lane.waiting.empty() && taken.size() < kLaneBatch) {
+      Handle channel = std::move(lane.waiting.front());
+      lane.waiting.pop_front();
       if (channel->removed) continue;
       channel->scheduled = false;
       if (channel->in_flight || channel->queue.empty()) continue;
-      if (channel->queue.front()->notification.lane != lane) {
+      if (channel->queue.front()->lane != &lane) {
         schedule(channel);  // its endpoint changed: it belongs elsewhere now
         continue;
       }
       channel->in_flight = true;
       taken.push_back(Taken{channel, channel->queue.front(), channel->stats.failing});
     }
-    if (waiting->second.empty()) lane_waiting_.erase(waiting);
     if (taken.empty()) continue;
     lock.unlock();
     std::vector<const OutgoingNotification*> batch;
@@ -409,10 +416,9 @@ void Notifier::serve_lane(Lock& lock, const std::string& lane) {
   }
   // Released: another thread takes the lane up again if work is left (behind what is
   // already ready, so other subscriptions get their turn).
-  lanes_announced_.erase(lane);
-  if (auto waiting = lane_waiting_.find(lane); waiting != lane_waiting_.end()) {
-    lanes_announced_.insert(lane);
-    ready_.push_back(Ready{nullptr, lane});
+  lane.announced = !lane.waiting.empty();
+  if (lane.announced) {
+    ready_.push_back(Ready{nullptr, &lane});
     wake_one();
   }
   if (!status_changes.empty()) {

@@ -21,7 +21,7 @@ using testing::ManualClock;
 using testing::RecordingSender;
 
 OutgoingNotification note(int n) {
-  return OutgoingNotification{make_endpoint("http://h/x"), std::to_string(n), nullptr, {}, {}};
+  return OutgoingNotification{make_endpoint("http://h/x"), std::to_string(n), nullptr, {}};
 }
 
 NotifierOptions fast() {
@@ -154,10 +154,8 @@ TEST(Notifier, HangingReceiverDoesNotStallOthers) {
   notifier.add("slow", {});
   notifier.add("fast", {});
   notifier.start();
-  notifier.enqueue("slow",
-                   OutgoingNotification{make_endpoint("http://hang/"), "x", nullptr, {}, {}});
-  notifier.enqueue("slow",
-                   OutgoingNotification{make_endpoint("http://hang/"), "y", nullptr, {}, {}});
+  notifier.enqueue("slow", OutgoingNotification{make_endpoint("http://hang/"), "x", nullptr, {}});
+  notifier.enqueue("slow", OutgoingNotification{make_endpoint("http://hang/"), "y", nullptr, {}});
   for (int i = 0; i < 20; ++i) notifier.enqueue("fast", note(i));
   EXPECT_TRUE(eventually([&] { return sender.delivered_ == 20; }));
   sender.release();
@@ -260,7 +258,7 @@ TEST(Notifier, LaneBatchesKeepEachSubscriptionsOrder) {
     for (const auto& key : keys) {
       notifier.enqueue(
           key, OutgoingNotification{
-                   make_endpoint("mqtt://h/t"), key + ":" + std::to_string(i), nullptr, {}, {}});
+                   make_endpoint("mqtt://h/t"), key + ":" + std::to_string(i), nullptr, {}});
     }
   }
   ASSERT_TRUE(eventually([&] { return sender.delivered().size() == 120; }));
@@ -284,7 +282,7 @@ TEST(Notifier, LaneBatchesKeepEachSubscriptionsOrder) {
 OutgoingNotification change_note(const std::string& entity, const std::string& trigger = "u",
                                  const std::string& uri = "http://h/x") {
   OutgoingNotification out{
-      make_endpoint(uri), R"({"id":"n-)" + entity + R"(","data":[)", nullptr, {}, {}};
+      make_endpoint(uri), R"({"id":"n-)" + entity + R"(","data":[)", nullptr, {}};
   const std::size_t begin = out.body.size();
   out.body += R"({"id":")" + entity + R"("})";
   const std::size_t end = out.body.size();

@@ -42,8 +42,6 @@ struct OutgoingNotification {
   // deleted); the last holder's release tells the sender of the change it came from that it
   // is handled. Null when nobody waits for it.
   std::shared_ptr<const void> completion;
-  // Set by the Notifier from NotificationSender::lane(); not persisted.
-  std::string lane;
 
   // For a change notification: where the items of its `data` array sit in `body`, the ids of
   // the entities they hold and the trigger reason. While such notifications of one

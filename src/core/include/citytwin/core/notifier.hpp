@@ -13,7 +13,6 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "citytwin/common/clock.hpp"
@@ -115,9 +114,19 @@ class Notifier {
  private:
   // Channels and lanes waiting are held by pointer, not by key: a key copied into each queue
   // and looked up again to serve it cost an allocation and a hash per notification.
+  // A lane (NotificationSender::lane()), looked up by name only when a channel's endpoint
+  // changes: each notification then refers to it by pointer, where copying and hashing its
+  // name (the broker's URI) per notification was a tenth of the dispatcher's CPU in
+  // bench/write_notify_bench. Kept while the Notifier lives (one per broker connection ever
+  // used).
+  struct Lane {
+    std::string name;
+    std::deque<Handle> waiting;  // channels with a head ready to send in this lane
+    bool announced = false;      // in ready_ or being served: one thread serves it at a time
+  };
   struct Ready {
-    Handle channel;    // a channel to serve on its own, or null for:
-    std::string lane;  // a lane to serve
+    Handle channel;        // a channel to serve on its own, or null for:
+    Lane* lane = nullptr;  // a lane to serve
   };
   using SteadyTime = std::chrono::steady_clock::time_point;
   using Lock = std::unique_lock<std::mutex>;
@@ -135,7 +144,7 @@ class Notifier {
   // Sends a burst of one channel's notifications (mutex_ held on entry and exit).
   void serve_channel(Lock& lock, Handle channel);
   // Sends batches of the heads of the channels waiting in `lane` (mutex_ held on entry/exit).
-  void serve_lane(Lock& lock, const std::string& lane);
+  void serve_lane(Lock& lock, Lane& lane);
   // Records the outcome of sending the head `number` of `channel`; true when it left the
   // queue (delivered or given up). Needs mutex_.
   bool settle(Channel& channel, std::uint64_t number, const Status& sent, Instant at);
@@ -146,9 +155,9 @@ class Notifier {
   NotifierOptions options_;
   StatusChanged on_status_change_;
 
-  // The lane of `notification`, from the channel's cache when its endpoint is the one of the
-  // previous notification (NotificationSender::lane() parses the URI). Needs mutex_.
-  const std::string& lane_of(Channel& channel, const OutgoingNotification& notification);
+  // The lane of `notification` (null: none), from the channel's cache when its endpoint is the
+  // one of the previous notification (NotificationSender::lane() parses the URI). Needs mutex_.
+  Lane* lane_of(Channel& channel, const OutgoingNotification& notification);
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
@@ -157,11 +166,8 @@ class Notifier {
   // map's comparisons a visible part of bench/subscriptions' profile. Listings sort by key.
   std::unordered_map<std::string, std::shared_ptr<Channel>> channels_;
   std::deque<Ready> ready_;  // channels with a notification to send now, and lanes
-  // Keys of the channels ready to send, per lane; a lane is in ready_ or being served while
-  // it is in lanes_announced_ (so one thread serves it at a time).
-  std::unordered_map<std::string, std::deque<Handle>> lane_waiting_;
-  std::unordered_set<std::string> lanes_announced_;
-  unsigned idle_ = 0;                        // threads waiting on wake_
+  std::unordered_map<std::string, std::unique_ptr<Lane>> lanes_;  // by name
+  unsigned idle_ = 0;                                             // threads waiting on wake_
   std::multimap<SteadyTime, Handle> retry_;  // channels waiting for a backoff to pass
   bool stopping_ = false;
   std::vector<std::thread> threads_;
