@@ -35,6 +35,14 @@ bool matches_geo(const boost::json::object& entity, const EntityQuery& query) {
   return false;
 }
 
+// Entity ids of one kind have one length and differ at their end ("...:Sensor:0417"): the last
+// byte first rejects nearly every other id without a call to memcmp (bench/write_notify_bench:
+// comparing the id with each selector of each subscription the index found was a seventh of
+// the dispatcher's CPU).
+bool same_id(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && (a.empty() || a.back() == b.back()) && a == b;
+}
+
 // TypeSelection::matches over the entity's own type array, read in place: copying the types
 // out for each subscription that names the entity was an allocation per (change,
 // subscription) pair in bench/subscriptions. The same answer as matches(entity_types(entity)).
@@ -129,7 +137,8 @@ bool EntityMatcher::matches_selectors_in_order(std::string_view id,
   for (std::size_t i = 0; i < query_.selectors.size(); ++i) {
     const auto& selector = query_.selectors[i];
     if (!selector.ids.empty() &&
-        std::find(selector.ids.begin(), selector.ids.end(), id) == selector.ids.end()) {
+        std::none_of(selector.ids.begin(), selector.ids.end(),
+                     [id](const std::string& named) { return same_id(named, id); })) {
       continue;
     }
     // Clause 5.2.33 EntitySelector: "id takes precedence over idPattern".
