@@ -30,11 +30,7 @@ bool of_interest(const Subscription& subscription, std::string_view name) {
   return watched.contains(name);
 }
 
-struct AttributeDiff {
-  bool created = false;
-  bool updated = false;
-  bool deleted = false;
-};
+using AttributeDiff = ChangeMatcher::Changed;
 
 AttributeDiff diff(const Subscription& subscription, const json::object& before,
                    const json::object& after) {
@@ -66,7 +62,9 @@ bool has_attribute_of_interest(const Subscription& subscription, const json::obj
   return false;
 }
 
-std::optional<Trigger> fired(const Subscription& s, const EntityChange& change) {
+// The trigger an entity's creation or deletion fires.
+std::optional<Trigger> fired_by_creation_or_deletion(const Subscription& s,
+                                                     const EntityChange& change) {
   if (!change.before && change.after) {
     if (s.has(Trigger::kEntityCreated)) return Trigger::kEntityCreated;
     if (s.has(Trigger::kAttributeCreated) && has_attribute_of_interest(s, *change.after)) {
@@ -78,8 +76,12 @@ std::optional<Trigger> fired(const Subscription& s, const EntityChange& change) 
     if (s.has(Trigger::kEntityDeleted)) return Trigger::kEntityDeleted;
     return std::nullopt;
   }
-  if (!change.before || !change.after) return std::nullopt;
-  AttributeDiff d = diff(s, *change.before, *change.after);
+  return std::nullopt;
+}
+
+// The trigger an update fires, given what changed among the subscription's attributes of
+// interest.
+std::optional<Trigger> fired_by_update(const Subscription& s, const AttributeDiff& d) {
   if (d.created && s.has(Trigger::kAttributeCreated)) return Trigger::kAttributeCreated;
   if (d.updated && s.has(Trigger::kAttributeUpdated)) return Trigger::kAttributeUpdated;
   if (d.deleted && s.has(Trigger::kAttributeDeleted)) return Trigger::kAttributeDeleted;
@@ -120,13 +122,24 @@ void add_previous_values(json::object& rendered, const json::object& rendered_be
 }  // namespace
 
 std::optional<Trigger> match_change(const Subscription& subscription, const EntityChange& change) {
-  if (!change.after && !change.before) return std::nullopt;
+  return ChangeMatcher(change).match(subscription);
+}
+
+std::optional<Trigger> ChangeMatcher::match(const Subscription& subscription) {
+  if (!change_.after && !change_.before) return std::nullopt;
   // The entity filter first: with many subscriptions most are for other entities or types,
-  // and their id/type test is far cheaper than the attribute diff that fired() computes
+  // and their id/type test is far cheaper than the attribute diff below
   // (bench/subscriptions: 1,000 subscriptions, each change compared against all of them).
-  const json::object& entity = change.after ? *change.after : *change.before;
+  const json::object& entity = change_.after ? *change_.after : *change_.before;
   if (subscription.matcher && !subscription.matcher->matches(entity)) return std::nullopt;
-  return fired(subscription, change);
+  if (!change_.before || !change_.after)
+    return fired_by_creation_or_deletion(subscription, change_);
+  // The diff depends on the subscription only through its watched attributes.
+  if (compared_ == nullptr || *compared_ != subscription.watched) {
+    changed_ = diff(subscription, *change_.before, *change_.after);
+    compared_ = &subscription.watched;
+  }
+  return fired_by_update(subscription, changed_);
 }
 
 namespace {
@@ -231,9 +244,10 @@ NotificationRenderer::Text NotificationRenderer::render(const Subscription& subs
   append_json_string(out, notification_id);
   out += ",\"type\":\"Notification\",\"subscriptionId\":";
   append_json_string(out, subscription.id);
-  out += ",\"notifiedAt\":";
-  append_json_string(out, formatted_);
-  out += ",\"data\":[";
+  // A date and a trigger name are never escaped: written as they are.
+  out += ",\"notifiedAt\":\"";
+  out += formatted_;
+  out += "\",\"data\":[";
   const std::size_t data_begin = out.size();
   out += found->data;
   const std::size_t data_end = out.size();
@@ -242,9 +256,9 @@ NotificationRenderer::Text NotificationRenderer::render(const Subscription& subs
     out += ",\"@context\":";
     append_json_text(out, subscription.notification_context);
   }
-  out += ",\"triggerReason\":";
-  append_json_string(out, trigger_name(trigger));
-  out += '}';
+  out += ",\"triggerReason\":\"";
+  out += trigger_name(trigger);
+  out += "\"}";
   return Text{std::move(out), data_begin, data_end};
 }
 

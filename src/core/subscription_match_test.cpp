@@ -106,6 +106,43 @@ TEST_F(SubscriptionMatch, ManyWatchedAttributesLimitWhatCountsAlike) {
   EXPECT_EQ(match_change(s, {std::nullopt, light("urn:a", "on", std::nullopt)}), std::nullopt);
 }
 
+// One ChangeMatcher tests a change against subscription after subscription and reuses its
+// attribute comparison only for subscriptions watching the same attributes: every answer is
+// match_change()'s, whatever the order.
+TEST_F(SubscriptionMatch, AChangeMatcherAnswersAsMatchChangeForEachSubscription) {
+  std::vector<Subscription> subscriptions;
+  subscriptions.push_back(make(R"({"watchedAttributes": ["level"]})"));
+  subscriptions.push_back(make(R"({"watchedAttributes": ["power"]})"));
+  subscriptions.push_back(make(R"({"watchedAttributes": ["level"],
+                                   "notificationTrigger": ["attributeDeleted"]})"));
+  subscriptions.push_back(make("{}"));
+  subscriptions.push_back(make(R"({"watchedAttributes": ["power"],
+                                   "notificationTrigger": ["entityUpdated"]})"));
+  subscriptions.push_back(make(R"({"watchedAttributes": ["level", "power"]})"));
+  const std::vector<EntityChange> changes = {
+      {light("urn:a", "on", 1), light("urn:a", "on", 2)},             // level updated
+      {light("urn:a", "on", 1), light("urn:a", "off", 1)},            // power updated
+      {light("urn:a", "on", 1), light("urn:a", "on", std::nullopt)},  // level deleted
+      {light("urn:a", "on", std::nullopt), light("urn:a", "on", 3)},  // level created
+      {light("urn:a", "on", 1), light("urn:a", "on", 1)},             // nothing changed
+      {std::nullopt, light("urn:a", "on")},
+      {light("urn:a", "on"), std::nullopt}};
+  int fired = 0;
+  for (const auto& change : changes) {
+    // Forwards, backwards, and each subscription twice in a row.
+    std::vector<std::size_t> order;
+    for (std::size_t i = 0; i < subscriptions.size(); ++i) order.push_back(i);
+    for (std::size_t i = subscriptions.size(); i-- > 0;) order.insert(order.end(), {i, i});
+    ChangeMatcher matcher(change);
+    for (std::size_t i : order) {
+      auto expected = match_change(subscriptions[i], change);
+      EXPECT_EQ(matcher.match(subscriptions[i]), expected) << "subscription " << i;
+      fired += expected ? 1 : 0;
+    }
+  }
+  EXPECT_GT(fired, 10);  // the cases above do fire, the comparison is not of nothing
+}
+
 TEST_F(SubscriptionMatch, EntitiesAndQFilter) {
   auto s = make(R"({"entities": [{"type": "Lamp"}, {"type": "Streetlight", "idPattern": "^urn:ok"}],
                     "q": "level>5"})");
