@@ -244,7 +244,12 @@ std::string SubscriptionService::NotificationIds::next() {
     high = random_();
     low = random_();
   }
-  std::string id = "urn:ngsi-ld:Notification:";
+  constexpr std::string_view kPrefix = "urn:ngsi-ld:Notification:";
+  // Sized once: grown by the two appends it was reallocated twice (three allocations per
+  // notification, a tenth of the dispatcher's instructions in bench/write_notify_bench).
+  std::string id;
+  id.reserve(kPrefix.size() + 32);
+  id += kPrefix;
   append_hex16(id, high);
   append_hex16(id, low);
   return id;
@@ -796,12 +801,13 @@ void SubscriptionService::notify(const Batch& batch) {
   for (std::size_t i = 0; i < batch.changes.size(); ++i) {
     const EntityChange& change = batch.changes[i];
     NotificationRenderer renderer(change);
+    ChangeMatcher matcher(change);
     // One notifiedAt for the notifications of one change: they are made together.
     Instant now = clock_.now();
     for (const auto& subscription : candidates[i]) {
       if (!subscription->active) continue;  // clause 5.2.12 isActive false: paused
       if (subscription->expires_at && *subscription->expires_at <= batch.at) continue;
-      auto trigger = match_change(*subscription, change);
+      auto trigger = matcher.match(*subscription);
       if (!trigger) continue;
       DeliverySlot& slot = *subscription->slot;
       // Throttling (clause 5.2.12): a change within the period after the last notification
