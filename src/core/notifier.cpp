@@ -143,8 +143,8 @@ Notifier::Lane* Notifier::lane_of(Channel& channel, const OutgoingNotification& 
     if (name.empty()) {
       channel.lane = nullptr;
     } else {
-      auto& lane = lanes_[name];
-      if (!lane) lane = std::make_unique<Lane>(Lane{std::move(name), {}, false});
+      auto& lane = lanes_[std::move(name)];
+      if (!lane) lane = std::make_unique<Lane>();
       channel.lane = lane.get();
     }
   }

@@ -120,7 +120,6 @@ class Notifier {
   // bench/write_notify_bench. Kept while the Notifier lives (one per broker connection ever
   // used).
   struct Lane {
-    std::string name;
     std::deque<Handle> waiting;  // channels with a head ready to send in this lane
     bool announced = false;      // in ready_ or being served: one thread serves it at a time
   };
