@@ -8,8 +8,10 @@ through the NGSI-LD API.
 import http.client
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
 import requests
@@ -25,8 +27,16 @@ BINARY = os.environ.get("CITYTWIN_BIN", "build/release/citytwin")
 class EventReader:
     """Reads one Server-Sent Events stream (WHATWG HTML 9.2.6): events as (name, data)."""
 
-    def __init__(self, server, query="", headers=None):
+    def __init__(self, server, query="", headers=None, receive_buffer=None):
         self.connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=20)
+        if receive_buffer:
+            # A small receive buffer, set before connecting so the window stays small: what
+            # the client does not read soon backs up into the server's connection.
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+            sock.settimeout(20)
+            sock.connect(("127.0.0.1", server.port))
+            self.connection.sock = sock
         self.connection.request("GET", EVENTS + query, headers=headers or {})
         self.response = self.connection.getresponse()
 
@@ -138,13 +148,23 @@ def test_stream_limit_refuses_with_503():
 def test_slow_client_gets_a_resync_instead_of_unbounded_queueing():
     instance = CityTwinServer(extra_args=["--live-queue-limit", "1"]).start()
     try:
-        stream = EventReader(instance)
+        stream = EventReader(instance, receive_buffer=4096)
         stream.expect("ready")
-        # One batch is one change feed entry of 300 changes: queued faster than the
-        # connection can take them one by one, so the queue of one overflows.
-        batch = [sensor(f"urn:ngsi-ld:Sensor:burst{i}", i) for i in range(300)]
+        # One batch is one change feed entry of 300 changes, each event over 16 kB: 4.9 MB,
+        # more than the sockets hold (at most 4 MiB sent, tcp_wmem) while this client (4 kB
+        # receive buffer) does not read, so the connection cannot take the events as they come
+        # and the queue of one overflows. (With small events it overflowed only when the
+        # dispatcher outran the connection's thread: 2 runs in 8 failed on 2026-12-07, the
+        # client reading along while the lower-priority dispatcher made them.)
+        note = {"type": "Property", "value": "x" * 16384}
+        batch = [dict(sensor(f"urn:ngsi-ld:Sensor:burst{i}", i), note=note) for i in range(300)]
         response = requests.post(f"{instance.url}{V1}/entityOperations/upsert", json=batch)
         assert response.status_code in (201, 204), response.text
+        # Events are made after the write is acknowledged; read none until all 300 are
+        # (queued or dropped), or a client reading along could take each as it comes.
+        deadline = time.monotonic() + 10
+        while live_events_counted(instance) < 300 and time.monotonic() < deadline:
+            time.sleep(0.01)
         names = []
         while "resync" not in names:
             names.append(stream.next_event()[0])
@@ -171,6 +191,15 @@ def test_slow_client_gets_a_resync_instead_of_unbounded_queueing():
         stream.close()
     finally:
         instance.cleanup()
+
+
+def live_events_counted(instance):
+    """Live events queued or dropped so far, from /metrics."""
+    total = 0.0
+    for line in requests.get(instance.url + "/metrics").text.splitlines():
+        if line.startswith("citytwin_live_events_total{"):
+            total += float(line.split()[-1])
+    return total
 
 
 def cli_key(data_dir, role, tenant):
