@@ -132,8 +132,9 @@ std::optional<Trigger> ChangeMatcher::match(const Subscription& subscription) {
   // (bench/subscriptions: 1,000 subscriptions, each change compared against all of them).
   const json::object& entity = change_.after ? *change_.after : *change_.before;
   if (subscription.matcher && !subscription.matcher->matches(entity)) return std::nullopt;
-  if (!change_.before || !change_.after)
+  if (!change_.before || !change_.after) {
     return fired_by_creation_or_deletion(subscription, change_);
+  }
   // The diff depends on the subscription only through its watched attributes.
   if (compared_ == nullptr || *compared_ != subscription.watched) {
     changed_ = diff(subscription, *change_.before, *change_.after);
