@@ -241,10 +241,16 @@ NotificationRenderer::Text NotificationRenderer::render(const Subscription& subs
   }
   std::string out;
   out.reserve(found->data.size() + 192);
-  out += "{\"id\":";
-  append_json_string(out, notification_id);
-  out += ",\"type\":\"Notification\",\"subscriptionId\":";
-  append_json_string(out, subscription.id);
+  // The notification id is written as it is: made by NotificationIds, it holds nothing JSON
+  // escapes.
+  out += "{\"id\":\"";
+  out += notification_id;
+  out += "\",\"type\":\"Notification\",\"subscriptionId\":";
+  if (subscription.id_json.empty()) {
+    append_json_string(out, subscription.id);
+  } else {
+    out += subscription.id_json;
+  }
   // A date and a trigger name are never escaped: written as they are.
   out += ",\"notifiedAt\":\"";
   out += formatted_;

@@ -232,10 +232,17 @@ TEST_F(SubscriptionMatch, RendererTextIsTheNotificationTextForEverySubscription)
       {light("urn:a", "on"), light("urn:a", "off", 12)},
       {light("urn:a", "off"), std::nullopt},
   };
+  // As the service files them: with the id written once as JSON (quoted and escaped).
+  for (std::size_t i = 0, compiled = subscriptions.size(); i < compiled; ++i) {
+    Subscription filed = subscriptions[i];
+    filed.id = "urn:s:\"quoted\"\\" + std::to_string(i);
+    append_json_string(filed.id_json, filed.id);
+    subscriptions.push_back(std::move(filed));
+  }
   for (const auto& change : changes) {
     NotificationRenderer renderer(change);
     for (const auto& subscription : subscriptions) {
-      std::string id = "urn:ngsi-ld:Notification:" + subscription.id;
+      std::string id = "urn:ngsi-ld:Notification:" + std::to_string(subscription.id.size());
       const auto expected =
           make_notification(subscription, change, Trigger::kAttributeUpdated, kNow, id);
       auto rendered = renderer.render(subscription, Trigger::kAttributeUpdated, kNow, id);

@@ -8,6 +8,8 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <regex>
+#include <set>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -347,6 +349,39 @@ TEST_F(SubscriptionServiceTest, ConcurrentWritesAreNotifiedInPerEntityOrder) {
   }
   EXPECT_EQ(last.size(), static_cast<std::size_t>(kWriters));
   service->stop();
+}
+
+// Notification ids (clause 5.3.1) are URIs, each used once, also across runs of the service;
+// the body names the subscription by its id.
+TEST_F(SubscriptionServiceTest, NotificationIdsAreDistinctUrisAcrossRuns) {
+  constexpr int kChanges = 40;
+  const std::regex kIdForm("urn:ngsi-ld:Notification:[0-9a-f]{32}");
+  std::set<std::string> ids;
+  for (int run = 0; run < 2; ++run) {
+    auto service = make_service();
+    if (run == 0) {
+      ASSERT_TRUE(service->create("", payload(R"({"id": "urn:s:ids"})"), Contexts::example()).ok());
+    } else {
+      ASSERT_TRUE(service->restore().ok());
+    }
+    service->start();
+    for (int i = 0; i < kChanges; ++i) {
+      service->committed(service->next_sequence(), "",
+                         {{std::nullopt, light("urn:a" + std::to_string(i), "on")}}, clock_.now(),
+                         true);
+    }
+    auto sent = sender_.wait_for((run + 1) * kChanges);
+    ASSERT_EQ(sent.size(), static_cast<std::size_t>((run + 1) * kChanges));
+    for (std::size_t i = run * kChanges; i < sent.size(); ++i) {
+      auto body = json::parse(sent[i].body).as_object();
+      std::string id(body.at("id").as_string());
+      EXPECT_TRUE(std::regex_match(id, kIdForm)) << id;
+      EXPECT_TRUE(ids.insert(id).second) << id << " sent twice";
+      EXPECT_EQ(body.at("subscriptionId"), "urn:s:ids");
+    }
+    service->stop();
+  }
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(2 * kChanges));
 }
 
 // A clean shutdown keeps what could not be delivered yet; the next run sends it, in order.

@@ -86,6 +86,9 @@ struct Subscription {
   // update). Null in a subscription that was only compiled.
   std::shared_ptr<const NotificationEndpoint> endpoint;
   std::shared_ptr<DeliverySlot> slot;
+  // `id` as a JSON string (quoted and escaped) for the notification bodies: written once
+  // instead of escaped in every notification. Empty in a subscription that was only compiled.
+  std::string id_json;
 
   bool periodic() const { return time_interval_seconds > 0; }
   bool has(Trigger trigger) const { return (triggers & static_cast<unsigned>(trigger)) != 0; }

@@ -72,7 +72,9 @@ class NotificationRenderer {
     return render(subscription, trigger, now, notification_id).body;
   }
   // The text, and where the entity sits in it: [data_begin, data_end) is the one item of
-  // `data` (both 0 for a deletion, whose text is rendered whole).
+  // `data` (both 0 for a deletion, whose text is rendered whole). `notification_id` is written
+  // without escaping: it must hold no character that JSON escapes (NotificationIds' ids hold
+  // none).
   struct Text {
     std::string body;
     std::size_t data_begin = 0;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -9,7 +10,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -150,17 +150,20 @@ class SubscriptionService final : public ChangeListener {
   // Deletes the change records whose notifications are all handled (ticker thread).
   void delete_retired();
 
-  // Notification ids (clause 5.3.1: unique URIs, not secrets): a generator seeded once from
-  // std::random_device, because constructing a random_device for every notification was 11%
-  // of the server's CPU in bench/subscriptions. Used by the dispatcher and the ticker.
+  // Notification ids (clause 5.3.1: unique URIs, not secrets): 16 hex digits drawn once from
+  // std::random_device, then a counter, so ids are unique across runs without a random draw
+  // per notification (two draws under a lock and their formatting were a tenth of the
+  // dispatcher's instructions in bench/write_notify_bench). Used by the dispatcher and the
+  // ticker.
   class NotificationIds {
    public:
     NotificationIds();
+    // "urn:ngsi-ld:Notification:" and 32 lower-case hex digits: no character JSON escapes.
     std::string next();
 
    private:
-    std::mutex mutex_;
-    std::mt19937_64 random_;
+    std::string prefix_;  // the URN prefix and this run's 16 random digits
+    std::atomic<std::uint64_t> count_{0};
   };
 
   store::EntityStore& store_;
