@@ -1,5 +1,6 @@
 #include "citytwin/core/subscription_service.hpp"
 
+#include <bit>
 #include <functional>
 #include <random>
 
@@ -38,17 +39,26 @@ std::string key_of(std::string_view tenant, std::string_view id) {
   return key;
 }
 
-// 16 lower-case hex digits, zero-padded. By hand, two digits per step: snprintf showed in the
-// dispatcher's profile (a notification id for every notification).
+// 16 lower-case hex digits, zero-padded: each half's eight nibbles spread to a byte each,
+// then turned into digits all at once (snprintf showed in the dispatcher's profile, a digit
+// at a time still cost 128 instructions per notification id).
+std::uint64_t hex8(std::uint32_t half) {
+  std::uint64_t nibbles = half;
+  nibbles = (nibbles | (nibbles << 16)) & 0x0000FFFF0000FFFFULL;
+  nibbles = (nibbles | (nibbles << 8)) & 0x00FF00FF00FF00FFULL;
+  nibbles = (nibbles | (nibbles << 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  // 1 in each byte whose nibble is 10 or more: those become 'a'-'f' instead of ':'-'?'.
+  const std::uint64_t letters = ((nibbles + 0x0606060606060606ULL) >> 4) & 0x0101010101010101ULL;
+  const std::uint64_t digits = nibbles + 0x3030303030303030ULL + letters * ('a' - '0' - 10);
+  // Byte 0 holds the lowest nibble; the text starts with the highest.
+  return __builtin_bswap64(digits);
+}
+
 void append_hex16(std::string& out, std::uint64_t value) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  const std::size_t at = out.size();
-  out.resize(at + 16);
-  char* text = out.data() + at;
-  for (int i = 14; i >= 0; i -= 2, value >>= 8) {
-    text[i] = kDigits[(value >> 4) & 0xF];
-    text[i + 1] = kDigits[value & 0xF];
-  }
+  std::uint64_t text[2] = {hex8(static_cast<std::uint32_t>(value >> 32)),
+                           hex8(static_cast<std::uint32_t>(value))};
+  static_assert(std::endian::native == std::endian::little);
+  out.append(reinterpret_cast<const char*>(text), sizeof text);
 }
 
 std::string hex32(std::uint64_t high, std::uint64_t low) {

@@ -372,12 +372,19 @@ TEST_F(SubscriptionServiceTest, NotificationIdsAreDistinctUrisAcrossRuns) {
     }
     auto sent = sender_.wait_for((run + 1) * kChanges);
     ASSERT_EQ(sent.size(), static_cast<std::size_t>((run + 1) * kChanges));
+    std::optional<std::uint64_t> previous;
     for (std::size_t i = run * kChanges; i < sent.size(); ++i) {
       auto body = json::parse(sent[i].body).as_object();
       std::string id(body.at("id").as_string());
-      EXPECT_TRUE(std::regex_match(id, kIdForm)) << id;
+      ASSERT_TRUE(std::regex_match(id, kIdForm)) << id;
       EXPECT_TRUE(ids.insert(id).second) << id << " sent twice";
       EXPECT_EQ(body.at("subscriptionId"), "urn:s:ids");
+      // The last 16 digits count the run's notifications (in hex, zero-padded).
+      std::uint64_t number = std::stoull(id.substr(id.size() - 16), nullptr, 16);
+      if (previous) {
+        EXPECT_EQ(number, *previous + 1) << id;
+      }
+      previous = number;
     }
     service->stop();
   }

@@ -56,29 +56,44 @@ const TermDefinition* Context::find(std::string_view term) const {
   if (base_ != nullptr) {
     if (const TermDefinition* core = base_->find(term)) return core;
   }
-  auto it = terms_.find(std::string(term));
+  auto it = terms_.find(term);
   return it == terms_.end() ? nullptr : &it->second;
 }
 
 // IRI Expansion with vocab = true (JSON-LD 1.1 processing clause 5.2), after context
 // processing: keywords, terms, compact IRIs, absolute IRIs, then @vocab.
-std::string Context::expand(std::string_view term) const {
-  if (term.starts_with("@")) return std::string(term);
+// The expansion is returned as two pieces (head then tail) that point into the context or
+// `term`, so that expands_to() needs no allocation.
+Context::Expansion Context::expansion(std::string_view term) const {
+  if (term.starts_with("@")) return {term, {}};
   if (const TermDefinition* def = find(term); def != nullptr && !def->null_mapped) {
-    return def->iri;
+    return {def->iri, {}};
   }
   std::size_t colon = term.find(':', 1);
   if (colon != std::string_view::npos) {
     std::string_view prefix = term.substr(0, colon);
     std::string_view suffix = term.substr(colon + 1);
-    if (prefix == "_" || suffix.starts_with("//")) return std::string(term);
+    if (prefix == "_" || suffix.starts_with("//")) return {term, {}};
     const TermDefinition* def = find(prefix);
-    if (def != nullptr && !def->null_mapped && def->prefix) {
-      return def->iri + std::string(suffix);
-    }
-    return std::string(term);  // an absolute IRI such as "urn:x" or "https://..."
+    if (def != nullptr && !def->null_mapped && def->prefix) return {def->iri, suffix};
+    return {term, {}};  // an absolute IRI such as "urn:x" or "https://..."
   }
-  return vocab_ + std::string(term);
+  return {vocab_, term};
+}
+
+std::string Context::expand(std::string_view term) const {
+  Expansion parts = expansion(term);
+  std::string iri;
+  iri.reserve(parts.head.size() + parts.tail.size());
+  iri += parts.head;
+  iri += parts.tail;
+  return iri;
+}
+
+bool Context::expands_to(std::string_view term, std::string_view iri) const {
+  Expansion parts = expansion(term);
+  return iri.size() == parts.head.size() + parts.tail.size() && iri.starts_with(parts.head) &&
+         iri.ends_with(parts.tail);
 }
 
 // IRI Compaction with vocab = true (JSON-LD 1.1 processing clause 6.2): a term, else the IRI
@@ -94,7 +109,7 @@ std::string Context::compact(std::string_view iri) const {
 std::optional<std::string> Context::best_term_for(std::string_view iri) const {
   std::optional<std::string> best;
   for (const Context* layer = this; layer != nullptr; layer = layer->base_.get()) {
-    auto it = layer->reverse_.find(std::string(iri));
+    auto it = layer->reverse_.find(iri);
     if (it != layer->reverse_.end()) keep_best(best, it->second);
   }
   return best;
@@ -102,9 +117,9 @@ std::optional<std::string> Context::best_term_for(std::string_view iri) const {
 
 std::optional<std::string> Context::vocab_relative(std::string_view iri) const {
   if (!iri.starts_with(vocab_) || iri.size() == vocab_.size()) return std::nullopt;
-  std::string suffix(iri.substr(vocab_.size()));
-  if (expand(suffix) != iri) return std::nullopt;
-  return suffix;
+  std::string_view suffix = iri.substr(vocab_.size());
+  if (!expands_to(suffix, iri)) return std::nullopt;
+  return std::string(suffix);
 }
 
 std::optional<std::string> Context::best_compact_iri(std::string_view iri) const {
@@ -112,7 +127,7 @@ std::optional<std::string> Context::best_compact_iri(std::string_view iri) const
   for (const auto& [prefix_iri, term] : prefixes_) {
     if (!iri.starts_with(prefix_iri) || iri.size() == prefix_iri.size()) continue;
     std::string candidate = term + ":" + std::string(iri.substr(prefix_iri.size()));
-    if (expand(candidate) == iri) keep_best(best, std::move(candidate));
+    if (expands_to(candidate, iri)) keep_best(best, std::move(candidate));
   }
   return best;
 }

@@ -12,6 +12,8 @@
 #include <boost/geometry/index/rtree.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include "citytwin/common/string_hash.hpp"
+
 namespace citytwin::store {
 namespace {
 
@@ -31,13 +33,6 @@ using Rtree = bgi::rtree<Value, bgi::quadratic<16>>;
 TreeBox to_tree_box(const Box& box) {
   return TreeBox(Point(box.min_x, box.min_y), Point(box.max_x, box.max_y));
 }
-
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view text) const {
-    return std::hash<std::string_view>{}(text);
-  }
-};
 
 // The ids of one tenant's indexed entities, each stored once and reference-counted by the
 // tree values that point at it. Freed slots are reused so handles stay dense. An open-

@@ -11,6 +11,7 @@
 #include <boost/json/object.hpp>
 
 #include "citytwin/common/result.hpp"
+#include "citytwin/common/string_hash.hpp"
 #include "citytwin/core/entity_query.hpp"
 #include "citytwin/model/query/id_pattern.hpp"
 
@@ -44,11 +45,7 @@ class EntityMatcher {
   // (bench/subscriptions, five selectors of one id each: the lookup's cache misses and
   // divisions cost more than the five comparisons). Empty: not indexed.
   static constexpr std::size_t kIndexedIds = 8;
-  struct IdHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
-  };
-  std::unordered_map<std::string, std::vector<std::size_t>, IdHash, std::equal_to<>> by_id_;
+  StringMap<std::vector<std::size_t>> by_id_;
   std::vector<std::size_t> without_ids_;
 };
 

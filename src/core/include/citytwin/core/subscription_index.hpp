@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "citytwin/common/string_hash.hpp"
 #include "citytwin/core/change_listener.hpp"
 #include "citytwin/core/subscription.hpp"
 
@@ -45,13 +46,7 @@ class SubscriptionIndex {
 
  private:
   // Looked up by std::string_view straight from the entity, without a std::string copy.
-  struct NameHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view name) const {
-      return std::hash<std::string_view>{}(name);
-    }
-  };
-  using Lists = std::unordered_map<std::string, std::vector<Entry>, NameHash, std::equal_to<>>;
+  using Lists = StringMap<std::vector<Entry>>;
   // Calls `visit` with each list of subscriptions filed under a key of `change`'s entity (its
   // id, types, attribute names before and after) until it returns true; true when one did.
   template <class Visit>

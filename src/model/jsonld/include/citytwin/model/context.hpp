@@ -39,6 +39,7 @@
 #include <boost/json/value.hpp>
 
 #include "citytwin/common/result.hpp"
+#include "citytwin/common/string_hash.hpp"
 #include "citytwin/model/term_definition.hpp"
 #include "citytwin/model/term_mapper.hpp"
 
@@ -80,6 +81,12 @@ class Context final : public TermMapper {
 
  private:
   void build_reverse_map();
+  struct Expansion {
+    std::string_view head;
+    std::string_view tail;
+  };
+  Expansion expansion(std::string_view term) const;
+  bool expands_to(std::string_view term, std::string_view iri) const;  // without allocating
   std::optional<std::string> best_term_for(std::string_view iri) const;
   std::optional<std::string> vocab_relative(std::string_view iri) const;
   std::optional<std::string> best_compact_iri(std::string_view iri) const;
@@ -88,12 +95,12 @@ class Context final : public TermMapper {
 
   std::shared_ptr<const Context> base_;
   boost::json::value source_;
-  std::unordered_map<std::string, TermDefinition> terms_;  // this layer only
-  std::optional<std::string> own_vocab_;                   // this layer's @vocab
-  std::string vocab_;                                      // effective vocabulary mapping
+  StringMap<TermDefinition> terms_;       // this layer only
+  std::optional<std::string> own_vocab_;  // this layer's @vocab
+  std::string vocab_;                     // effective vocabulary mapping
   std::vector<std::string> ignored_terms_;
   // IRI -> shortest term of this layer that still means it (built once by create()).
-  std::unordered_map<std::string, std::string> reverse_;
+  StringMap<std::string> reverse_;
   // (prefix IRI, term) for every term usable as a compact IRI prefix, both layers.
   std::vector<std::pair<std::string, std::string>> prefixes_;
 };
