@@ -46,10 +46,8 @@ bool same_id(std::string_view a, std::string_view b) {
 // TypeSelection::matches over the entity's own type array, read in place: copying the types
 // out for each subscription that names the entity was an allocation per (change,
 // subscription) pair in bench/subscriptions. The same answer as matches(entity_types(entity)).
-bool types_match(const TypeSelection& selection, const boost::json::object& entity) {
+bool types_match(const TypeSelection& selection, const boost::json::array* types) {
   if (selection.alternatives.empty()) return true;
-  const auto* value = entity.if_contains(form::kType);
-  const auto* types = value != nullptr ? value->if_array() : nullptr;
   auto has = [types](const std::string& type) {
     if (types == nullptr) return false;
     return std::any_of(types->begin(), types->end(), [&type](const boost::json::value& item) {
@@ -101,39 +99,44 @@ Result<EntityMatcher> EntityMatcher::create(EntityQuery query) {
   return matcher;
 }
 
-bool EntityMatcher::matches(const boost::json::object& entity) const {
-  const auto* id_value = entity.if_contains(form::kId);
-  if (id_value == nullptr || !id_value->is_string()) return false;
-  if (query_.restriction && !query_.restriction->admits(entity)) return false;
-  if (!matches_selectors(id_value->as_string(), entity)) return false;
-  if (!query_.attrs.empty() && !has_any_attribute(entity, query_.attrs)) return false;
-  if (query_.q && !query_.q->matches(entity)) return false;
-  if (query_.scope && !query_.scope->matches(entity)) return false;
-  if (query_.geo && !matches_geo(entity, query_)) return false;
+EntityMatcher::Entity::Entity(const boost::json::object& object)
+    : object(object), id(nullptr), types(nullptr) {
+  if (const auto* value = object.if_contains(form::kId)) id = value->if_string();
+  if (const auto* value = object.if_contains(form::kType)) types = value->if_array();
+}
+
+bool EntityMatcher::matches(const Entity& entity) const {
+  if (entity.id == nullptr) return false;
+  if (query_.restriction && !query_.restriction->admits(entity.object)) return false;
+  if (!matches_selectors(entity)) return false;
+  if (!query_.attrs.empty() && !has_any_attribute(entity.object, query_.attrs)) return false;
+  if (query_.q && !query_.q->matches(entity.object)) return false;
+  if (query_.scope && !query_.scope->matches(entity.object)) return false;
+  if (query_.geo && !matches_geo(entity.object, query_)) return false;
   return true;
 }
 
-bool EntityMatcher::matches_selectors(std::string_view id,
-                                      const boost::json::object& entity) const {
+bool EntityMatcher::matches_selectors(const Entity& entity) const {
   if (query_.selectors.empty()) return true;
-  if (by_id_.empty()) return matches_selectors_in_order(id, entity);
+  if (by_id_.empty()) return matches_selectors_in_order(entity);
+  const std::string_view id = *entity.id;
   // An entity matches any one selector, so the order they are tried in does not matter.
   if (auto named = by_id_.find(id); named != by_id_.end()) {
     for (std::size_t i : named->second) {
-      if (types_match(query_.selectors[i].types, entity)) return true;
+      if (types_match(query_.selectors[i].types, entity.types)) return true;
     }
   }
   // Clause 5.2.33 EntitySelector: "id takes precedence over idPattern", so a pattern counts
   // only in a selector without ids.
   for (std::size_t i : without_ids_) {
     if (patterns_[i] && !patterns_[i]->matches(id)) continue;
-    if (types_match(query_.selectors[i].types, entity)) return true;
+    if (types_match(query_.selectors[i].types, entity.types)) return true;
   }
   return false;
 }
 
-bool EntityMatcher::matches_selectors_in_order(std::string_view id,
-                                               const boost::json::object& entity) const {
+bool EntityMatcher::matches_selectors_in_order(const Entity& entity) const {
+  const std::string_view id = *entity.id;
   for (std::size_t i = 0; i < query_.selectors.size(); ++i) {
     const auto& selector = query_.selectors[i];
     if (!selector.ids.empty() &&
@@ -143,7 +146,7 @@ bool EntityMatcher::matches_selectors_in_order(std::string_view id,
     }
     // Clause 5.2.33 EntitySelector: "id takes precedence over idPattern".
     if (selector.ids.empty() && patterns_[i] && !patterns_[i]->matches(id)) continue;
-    if (types_match(selector.types, entity)) return true;
+    if (types_match(selector.types, entity.types)) return true;
   }
   return false;
 }

@@ -125,13 +125,16 @@ std::optional<Trigger> match_change(const Subscription& subscription, const Enti
   return ChangeMatcher(change).match(subscription);
 }
 
+ChangeMatcher::ChangeMatcher(const EntityChange& change) : change_(change) {
+  if (change.after || change.before) entity_.emplace(change.after ? *change.after : *change.before);
+}
+
 std::optional<Trigger> ChangeMatcher::match(const Subscription& subscription) {
-  if (!change_.after && !change_.before) return std::nullopt;
+  if (!entity_) return std::nullopt;
   // The entity filter first: with many subscriptions most are for other entities or types,
   // and their id/type test is far cheaper than the attribute diff below
   // (bench/subscriptions: 1,000 subscriptions, each change compared against all of them).
-  const json::object& entity = change_.after ? *change_.after : *change_.before;
-  if (subscription.matcher && !subscription.matcher->matches(entity)) return std::nullopt;
+  if (subscription.matcher && !subscription.matcher->matches(*entity_)) return std::nullopt;
   if (!change_.before || !change_.after) {
     return fired_by_creation_or_deletion(subscription, change_);
   }

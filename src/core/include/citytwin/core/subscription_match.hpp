@@ -31,7 +31,7 @@ std::optional<Trigger> match_change(const Subscription& subscription, const Enti
 // values again). Lives while one change is dispatched; `change` must outlive it.
 class ChangeMatcher {
  public:
-  explicit ChangeMatcher(const EntityChange& change) : change_(change) {}
+  explicit ChangeMatcher(const EntityChange& change);
   std::optional<Trigger> match(const Subscription& subscription);
 
   // What an update changed among a subscription's attributes of interest.
@@ -43,6 +43,8 @@ class ChangeMatcher {
 
  private:
   const EntityChange& change_;
+  // The entity the subscriptions' entity filters are tried on (after, else before), read once.
+  std::optional<EntityMatcher::Entity> entity_;
   // The watchedAttributes of the last subscription the update was compared for (it outlives
   // this object), and what changed among them.
   const std::set<std::string, std::less<>>* compared_ = nullptr;
