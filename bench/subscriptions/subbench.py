@@ -9,7 +9,8 @@ bottleneck); notifications go to mqtt://127.0.0.1:<port>/bench/<n> with QoS 0. E
 watched by `--fanout` subscriptions, so each update makes that many notifications.
 
 Write throughput: closed-loop rounds (`--rounds`), each writing first a tenant without
-subscriptions, then the watched tenant, as fast as the load threads go.
+subscriptions, then the watched tenant, as fast as the load threads go; each phase starts once
+the server is idle (its background work of the phase before done).
 `--peers-nice N` runs the broker and the receiver at nice N: on a real deployment they are
 other machines, here they share the server's 2 cores (0, the default, lets them compete).
 
@@ -206,13 +207,18 @@ def main():
         base_threads = {}
         with_threads = {}
         round_losses = []
+        # Each phase starts from a quiet server (settle): without it the flushes and
+        # compactions of the writes of the phase without subscriptions ran on into the phase
+        # with them, which started right after, while the latter's were done during the drain.
         for _ in range(args.rounds):
+            settle(server.process.pid)
             cpu = cpu_seconds(server.process.pid)
             threads = thread_cpu(server.process.pid)
             done_0, elapsed_0 = write_load(server, args.entities, 0, args.duration,
                                            headers=BASELINE)
             base_cpu += cpu_seconds(server.process.pid) - cpu
             add_threads(base_threads, thread_cpu_delta(threads, thread_cpu(server.process.pid)))
+            settle(server.process.pid)
             offset = os.path.getsize(receipts_path)
             cpu = cpu_seconds(server.process.pid)
             threads = thread_cpu(server.process.pid)
@@ -291,6 +297,18 @@ def drain(path):
     while os.path.getsize(path) != last:
         last = os.path.getsize(path)
         time.sleep(1.0)
+
+
+def settle(pid, window=0.5, idle_share=0.05, limit=30.0):
+    """Waits (up to `limit` seconds) until process `pid` used less than `idle_share` of a core
+    over `window` seconds: its background work (RocksDB flushes and compactions, notification
+    threads) is done."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        before = cpu_seconds(pid)
+        time.sleep(window)
+        if cpu_seconds(pid) - before < idle_share * window:
+            return
 
 
 def read_receipts(path, offset):
