@@ -295,7 +295,7 @@ Status ContextProcessor::store(std::string_view term, TermDefinition def) {
       return ok_status();
     }
   }
-  auto it = ctx_.terms_.find(std::string(term));
+  auto it = ctx_.terms_.find(term);
   if (it != ctx_.terms_.end() && it->second.is_protected && !it->second.same_meaning(def)) {
     return invalid("protected term redefinition: " + quoted(term));
   }
@@ -341,7 +341,7 @@ const TermDefinition* ContextProcessor::lookup(std::string_view term) const {
   if (ctx_.base_ != nullptr) {
     if (const TermDefinition* core = ctx_.base_->find(term)) return core;
   }
-  auto it = ctx_.terms_.find(std::string(term));
+  auto it = ctx_.terms_.find(term);
   return it == ctx_.terms_.end() ? nullptr : &it->second;
 }
 
