@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "citytwin/common/json_equal.hpp"
 #include "citytwin/common/json_parse.hpp"
 #include "citytwin/model/entity_form.hpp"
 
@@ -48,7 +49,7 @@ std::vector<std::string_view> unchanged_attributes(const boost::json::object* ol
   for (const auto& [name, list] : *new_attrs) {
     if (!list.is_array()) continue;
     const auto* old = old_attrs->if_contains(name);
-    if (old != nullptr && *old == list) names.push_back(name);
+    if (old != nullptr && json_equal(*old, list)) names.push_back(name);
   }
   std::sort(names.begin(), names.end());
   return names;
@@ -99,7 +100,7 @@ void add_type_history(const boost::json::object* before, const boost::json::obje
   const boost::json::value* old_types = types_of(before);
   const boost::json::value* new_types = types_of(after);
   if (new_types == nullptr && old_types == nullptr) return;
-  if (new_types != nullptr && old_types != nullptr && *new_types == *old_types) return;
+  if (new_types != nullptr && old_types != nullptr && json_equal(*new_types, *old_types)) return;
   store::HistorySample sample;
   sample.attribute = std::string(kTypeHistory);
   sample.modified_at = now.micros;
@@ -125,7 +126,7 @@ std::vector<store::HistorySample> history_between(const boost::json::object* bef
   add_type_history(before, after, now, samples);
   for (const auto& [key, instance] : new_instances) {
     auto old = old_instances.find(key);
-    if (old != old_instances.end() && *old->second == *instance) continue;
+    if (old != old_instances.end() && json_equal(*old->second, *instance)) continue;
     samples.push_back(sample_of(key, *instance, now));
   }
   for (const auto& [key, instance] : old_instances) {

@@ -50,7 +50,11 @@ void append_history_instant(std::string& key, std::int64_t micros) {
 
 std::string history_key(std::string_view tenant, std::string_view entity,
                         const HistorySample& sample, std::uint64_t sequence) {
-  std::string key = history_entity_prefix(tenant, entity);
+  std::string key;
+  key.reserve(tenant.size() + entity.size() + sample.attribute.size() + sample.dataset_id.size() +
+              8 + 16);
+  append_component(key, tenant);
+  append_component(key, entity);
   append_history_attribute(key, sample.attribute);
   append_history_dataset(key, sample.dataset_id);
   append_history_instant(key, sample.modified_at);

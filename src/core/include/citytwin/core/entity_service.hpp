@@ -96,7 +96,8 @@ class EntityService {
   // change with every write of it (the rendered-entity cache, docs/storage.md).
   Result<std::string> get_document(std::string_view tenant, std::string_view id) const;
   // An entity from a document of get_document().
-  static Result<boost::json::object> parse_document(std::string_view id, std::string_view document);
+  static Result<boost::json::object> parse_document(std::string_view id, std::string_view document,
+                                                    boost::json::storage_ptr storage = {});
   Status remove(std::string_view tenant, std::string_view id);
   Status replace(std::string_view tenant, std::string_view id, boost::json::object entity);
   Result<mutation::MergeOutcome> merge(std::string_view tenant, std::string_view id,
@@ -137,7 +138,8 @@ class EntityService {
       -> decltype(change(std::declval<boost::json::object&>()));
   enum class View { kDurable, kNewest };
   Result<std::optional<boost::json::object>> load(std::string_view tenant, std::string_view id,
-                                                  View view) const;
+                                                  View view,
+                                                  boost::json::storage_ptr storage = {}) const;
   // Writes `entity` with the history of what changed since `before` (null: new entity).
   Status save(std::string_view tenant, const boost::json::object* before,
               boost::json::object& entity);
