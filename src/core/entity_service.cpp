@@ -86,9 +86,12 @@ Status EntityService::save(std::string_view tenant, const boost::json::object* b
   record_history(change, before, &entity, clock_.now());
   std::vector<EntityChange> events;
   if (observed(tenant)) {
+    // Copied into the default storage: `before` and `entity` may live in a write's arena
+    // (modify()), and the event outlives the write (a copy-constructed object would share
+    // the arena).
     EntityChange& event = events.emplace_back();
-    if (before != nullptr) event.before = *before;
-    event.after = entity;
+    if (before != nullptr) event.before.emplace(*before, boost::json::storage_ptr());
+    event.after.emplace(entity, boost::json::storage_ptr());
     event.after_text = change.record.document;
   }
   std::vector<store::Change> changes;

@@ -92,6 +92,52 @@ class EntityServiceTest : public ::testing::Test {
   EntityService service{*store, clock};
 };
 
+// --- change events -----------------------------------------------------------------------
+
+// Keeps every change event it is told about, as the subscription service does beyond the write.
+class RecordingListener final : public ChangeListener {
+ public:
+  bool wants(std::string_view) const override { return true; }
+  std::uint64_t next_sequence() override { return ++sequence; }
+  std::optional<store::DocumentWrite> record(std::uint64_t, std::string_view,
+                                             const std::vector<EntityChange>&, Instant) override {
+    return std::nullopt;
+  }
+  void committed(std::uint64_t, std::string, std::vector<EntityChange> changes, Instant,
+                 bool) override {
+    for (auto& change : changes) events.push_back(std::move(change));
+  }
+  std::uint64_t sequence = 0;
+  std::vector<EntityChange> events;
+};
+
+// A write builds the entity before and after it in an arena that ends with the write; the
+// events handed to the listener must own their objects (default storage), or reading them
+// later reads freed memory (ASan reports it; here the storage itself is checked).
+TEST(EntityServiceEvents, EventsOfUpdatesOwnTheirEntities) {
+  auto store = store::make_memory_store();
+  ManualClock clock;
+  RecordingListener listener;
+  EntityService service{*store, clock, EntityService::Durability::kDeferToCaller, &listener};
+  ASSERT_TRUE(service.create("", entity(urn(1), {"A"}, {{"n", 1}, {"m", 2}})).ok());
+  ASSERT_TRUE(service.patch_attribute("", urn(1), iri("n"), json::object{{"value", 10}}).ok());
+  ASSERT_TRUE(service.update_attributes("", urn(1), attrs_of({{"m", 20}})).ok());
+  ASSERT_TRUE(service.merge("", urn(1), json::object{{"attrs", attrs_of({{"k", 5}})}}).ok());
+  ASSERT_EQ(listener.events.size(), 4u);
+  json::storage_ptr default_storage;
+  for (const EntityChange& event : listener.events) {
+    ASSERT_TRUE(event.after.has_value());
+    EXPECT_EQ(event.after->storage().get(), default_storage.get());
+    if (event.before) {
+      EXPECT_EQ(event.before->storage().get(), default_storage.get());
+    }
+  }
+  EXPECT_EQ(attr_value(*listener.events[1].before, "n")->to_number<int>(), 1);
+  EXPECT_EQ(attr_value(*listener.events[1].after, "n")->to_number<int>(), 10);
+  EXPECT_EQ(attr_value(*listener.events[2].after, "m")->to_number<int>(), 20);
+  EXPECT_EQ(attr_value(*listener.events[3].after, "k")->to_number<int>(), 5);
+}
+
 // --- history ---------------------------------------------------------------------------
 
 TEST_F(EntityServiceTest, EveryWriteAppendsTheHistoryOfWhatChanged) {
