@@ -175,6 +175,13 @@ Applied apply_items(BatchKind kind, const std::vector<BatchItem>& items, const B
   return applied;
 }
 
+// First block of a batch's arena: the parsed entities take about three times their text, and
+// each touched one is copied once more. Capped, so that a large batch grows the arena block by
+// block (each twice the last) from the allocator's cached pages, not by one fresh mapping.
+std::size_t arena_bytes(std::size_t loaded_bytes) {
+  return std::clamp<std::size_t>(loaded_bytes * 6, 16 * 1024, 256 * 1024);
+}
+
 const std::string& id_of(const store::Change& change) {
   return change.kind == store::Change::Kind::kPut ? change.record.id : change.id;
 }
@@ -219,12 +226,21 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
   }
   // With changes observed, the stored texts are kept for the change record (EntityChange).
   bool recorded = observed(tenant);
+  // Unobserved, the entities loaded and every state made of them live only for this call, so
+  // they are built in one arena (as in modify()): no allocation per string, array and object,
+  // and no destructor walk at the end. Observed, the events take the states over, so they
+  // keep the default storage (a moved-from arena object would still point into the arena).
+  std::size_t loaded_bytes = 0;
+  for (const auto& document : *documents) loaded_bytes += document ? document->size() : 0;
+  std::optional<boost::json::monotonic_resource> arena;
+  boost::json::storage_ptr storage;
+  if (!recorded) storage = boost::json::storage_ptr(&arena.emplace(arena_bytes(loaded_bytes)));
   ById<std::string> before_texts;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     auto& document = (*documents)[i];
     if (!document) continue;
     boost::system::error_code ec;
-    auto parsed = citytwin::parse_json(*document, ec);
+    auto parsed = citytwin::parse_json(*document, ec, storage);
     if (ec || !parsed.is_object()) continue;
     before[ids[i]] = std::move(parsed.as_object());
     if (recorded) before_texts.emplace(ids[i], std::move(*document));

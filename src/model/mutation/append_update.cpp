@@ -35,14 +35,18 @@ Status reject_nulls(const json::object& attrs) {
   return ok_status();
 }
 
-void replace_instance(json::array& instances, std::size_t index, json::object replacement,
+// The new instance is built in the storage of the entity it goes into (a write's arena, in
+// core): moved there from another storage, Boost.JSON would copy it once more.
+void replace_instance(json::array& instances, std::size_t index, const json::object& input,
                       Instant now) {
+  json::object replacement(input, instances.storage());
   stamp_replacing_instance(replacement, instances[index].get_object(), now);
   instances[index] = std::move(replacement);
 }
 
-void append_instance(json::object& entity, std::string_view name, json::object instance,
+void append_instance(json::object& entity, std::string_view name, const json::object& input,
                      Instant now) {
+  json::object instance(input, entity.storage());
   stamp_new_instance(instance, now);
   json::value& slot = detail::attrs_of(entity)[name];
   if (!slot.is_array()) slot.emplace_array();

@@ -55,7 +55,7 @@ void patch_sub_attributes(json::object& target, const json::object& fragment_sub
       sub.erase(entry.key());
       continue;
     }
-    json::object replacement = *patch;
+    json::object replacement(*patch, sub.storage());  // moved below without another copy
     const json::value* before = sub.if_contains(entry.key());
     if (before != nullptr && before->is_object()) {
       stamp_replacing_instance(replacement, before->get_object(), now);

@@ -40,7 +40,7 @@ Status replace_attribute(json::object& entity, std::string_view name, const json
     targets.push_back(*index);
   }
   for (std::size_t i = 0; i < instances.size(); ++i) {
-    json::object replacement = instances[i].get_object();
+    json::object replacement(instances[i].get_object(), stored->storage());  // no copy on move
     stamp_replacing_instance(replacement, (*stored)[targets[i]].get_object(), now);
     (*stored)[targets[i]] = std::move(replacement);
   }
