@@ -56,8 +56,9 @@ Result<ItemChange> append_to(boost::json::object current, const BatchItem& item,
   return ItemChange{std::move(current), false};
 }
 
+// `storage`: where the copy of the current entity that the item changes is made.
 Result<ItemChange> apply_item(BatchKind kind, const State& current, const BatchItem& item,
-                              Instant now) {
+                              Instant now, const boost::json::storage_ptr& storage) {
   switch (kind) {
     case BatchKind::kCreate:
       if (current) {
@@ -69,14 +70,15 @@ Result<ItemChange> apply_item(BatchKind kind, const State& current, const BatchI
       return ItemChange{mutation::replace_entity(*current, item.entity, now), false};
     case BatchKind::kUpsertUpdate:
       if (!current) return create_new(item.entity, now);
-      return append_to(*current, item, false, now);
+      return append_to(boost::json::object(*current, storage), item, false, now);
     case BatchKind::kUpdate:
     case BatchKind::kUpdateNoOverwrite:
       if (!current) return missing(item.id);
-      return append_to(*current, item, kind == BatchKind::kUpdateNoOverwrite, now);
+      return append_to(boost::json::object(*current, storage), item,
+                       kind == BatchKind::kUpdateNoOverwrite, now);
     case BatchKind::kMerge: {
       if (!current) return missing(item.id);
-      boost::json::object merged = *current;
+      boost::json::object merged(*current, storage);
       auto outcome = mutation::merge_entity(merged, item.entity, now);
       if (!outcome) return std::move(outcome).error();
       return ItemChange{std::move(merged), false};
@@ -123,7 +125,7 @@ struct Applied {
 // unit is ever written (failures are rare, so the retry costs nothing in the common case).
 Applied apply_items(BatchKind kind, const std::vector<BatchItem>& items, const ById<State>& loaded,
                     const std::set<std::size_t>& dropped_units, Instant now,
-                    BatchOutcome& outcome) {
+                    const boost::json::storage_ptr& storage, BatchOutcome& outcome) {
   Applied applied;
   applied.states.reserve(loaded.size());
   applied.history.reserve(loaded.size());
@@ -148,7 +150,7 @@ Applied apply_items(BatchKind kind, const std::vector<BatchItem>& items, const B
       at.micros = std::max(at.micros, last->second.micros + 1);
       last->second = at;
     }
-    auto change = apply_item(kind, state, item, at);
+    auto change = apply_item(kind, state, item, at, storage);
     if (!change) {
       if (first_touch) applied.states.erase(touched);  // untouched after all: as loaded
       outcome.items[i].error = std::move(change).error();
@@ -248,10 +250,14 @@ BatchOutcome EntityService::batch(std::string_view tenant, BatchKind kind,
 
   Instant now = clock_.now();
   std::set<std::size_t> dropped_units;
-  Applied applied = apply_items(kind, items, before, dropped_units, now, outcome);
+  Applied applied = apply_items(kind, items, before, dropped_units, now, storage, outcome);
   while (applied.failed_unit) {
     dropped_units.insert(*applied.failed_unit);
-    applied = apply_items(kind, items, before, dropped_units, now, outcome);
+    // Again from the loaded entities, with copies in the default storage: an arena frees
+    // nothing before the batch ends, and a batch whose units fail one after another would
+    // otherwise keep a copy of every entity per attempt.
+    applied =
+        apply_items(kind, items, before, dropped_units, now, boost::json::storage_ptr(), outcome);
   }
 
   std::vector<store::Change> changes;
