@@ -43,13 +43,10 @@ void MeasureBatcher::run() {
     if (linger_ > std::chrono::microseconds::zero() && pending_.size() < kLingerUntil) {
       work_.wait_for(lock, linger_, [&] { return stopping_ || pending_.size() >= kLingerUntil; });
     }
-    if (pending_.size() <= max_batch_) {
-      batch.swap(pending_);
-    } else {
-      auto split = pending_.begin() + static_cast<std::ptrdiff_t>(max_batch_);
-      batch.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(split));
-      pending_.erase(pending_.begin(), split);
-    }
+    auto split =
+        pending_.begin() + static_cast<std::ptrdiff_t>(std::min(pending_.size(), max_batch_));
+    batch.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(split));
+    pending_.erase(pending_.begin(), split);
     lock.unlock();
     drain_(batch);
     batch.clear();
