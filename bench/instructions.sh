@@ -48,20 +48,7 @@ if [[ "$mode" == http ]]; then
   count=$(awk '/requests in/ {print $1}' <<<"$report")
   unit=request
 else
-  curl -sf -X POST "$ct/iot/services" -H 'Content-Type: application/json' \
-    -d '{"services":[{"apikey":"bench","entity_type":"Thing","resource":"/iot/d",
-         "attributes":[{"object_id":"t","name":"temperature","type":"Number"},
-                       {"object_id":"h","name":"humidity","type":"Number"}]}]}' >/dev/null
-  /usr/bin/python3 - "$ct" "$devices" <<'PY'
-import json, sys, urllib.request
-url, count = sys.argv[1], int(sys.argv[2])
-devices = [{"device_id": f"dev{k}", "entity_name": f"urn:ngsi-ld:Thing:dev{k}",
-            "entity_type": "Thing", "apikey": "bench", "protocol": "IoTA-UL",
-            "transport": "MQTT"} for k in range(count)]
-request = urllib.request.Request(url + "/iot/devices", data=json.dumps({"devices": devices}).encode(),
-                                 headers={"Content-Type": "application/json"})
-urllib.request.urlopen(request, timeout=600).read()
-PY
+  /usr/bin/python3 "$here/mqtt/provision.py" "$ct" "$devices"
   g++ -O2 -std=c++20 "$here/mqtt/deviceload.cpp" -o "$work/deviceload"
   load=("$work/deviceload" --port "$mqtt_port" --devices "$devices" --window 8
         --rate "${INSTR_RATE:-300}")

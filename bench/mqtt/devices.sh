@@ -53,25 +53,7 @@ pids+=("$mq_pid")
 wait_port "$http_port"
 wait_port "$ct_port"
 wait_port "$mq_port"
-curl -sf -X POST "http://127.0.0.1:$http_port/iot/services" -H 'Content-Type: application/json' \
-  -d '{"services":[{"apikey":"bench","entity_type":"Thing","resource":"/iot/d",
-       "attributes":[{"object_id":"t","name":"temperature","type":"Number"},
-                     {"object_id":"h","name":"humidity","type":"Number"}]}]}' >/dev/null
-
-# Every device is provisioned before timing, 1000 per request: autoprovisioning persists each
-# new device on its own (one fsync each), a different and slower path than measures.
-/usr/bin/python3 - "$http_port" "$devices" <<'PY'
-import json, sys, urllib.request
-port, count = int(sys.argv[1]), int(sys.argv[2])
-for start in range(0, count, 1000):
-    devices = [{"device_id": f"dev{k}", "entity_name": f"urn:ngsi-ld:Thing:dev{k}",
-                "entity_type": "Thing", "apikey": "bench", "protocol": "IoTA-UL",
-                "transport": "MQTT"} for k in range(start, min(count, start + 1000))]
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/iot/devices",
-                                     data=json.dumps({"devices": devices}).encode(),
-                                     headers={"Content-Type": "application/json"})
-    urllib.request.urlopen(request, timeout=600).read()
-PY
+/usr/bin/python3 "$here/provision.py" "http://127.0.0.1:$http_port" "$devices"
 
 row() {  # broker, offered, json
   local broker=$1 offered=$2 result=$3 rate p50 p99

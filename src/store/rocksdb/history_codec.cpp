@@ -50,9 +50,10 @@ void append_history_instant(std::string& key, std::int64_t micros) {
 
 std::string history_key(std::string_view tenant, std::string_view entity,
                         const HistorySample& sample, std::uint64_t sequence) {
+  // Four components (two terminator bytes each), then the instant and the sequence (8 each).
   std::string key;
   key.reserve(tenant.size() + entity.size() + sample.attribute.size() + sample.dataset_id.size() +
-              8 + 16);
+              4 * 2 + 8 + 8);
   append_component(key, tenant);
   append_component(key, entity);
   append_history_attribute(key, sample.attribute);
