@@ -92,6 +92,14 @@ Result<core::BatchItem> stored_item(const DeviceMapping& mapping, MappedEntity e
   return core::BatchItem{std::string(normalized.at("id").as_string()), std::move(*stored), now, 0};
 }
 
+// Whether a measure's Device entity (with its dateLastValueReported) changes nothing else, so
+// that the measure writer may defer it. Watched devices (an expected period) are judged by
+// that time, so it is never deferred for them.
+bool is_report_only(const MappedEntity& entity, const DeviceMapping& mapping) {
+  return entity.id != mapping.entity_id() && !mapping.expected_period_s() &&
+         entity.attrs.size() == 1;
+}
+
 }  // namespace
 
 IngestService::IngestService(DeviceRegistry& registry, core::EntityService& entities,
@@ -105,7 +113,8 @@ IngestService::IngestService(DeviceRegistry& registry, core::EntityService& enti
       options_(options),
       batcher_(std::make_unique<MeasureBatcher>(
           [this](std::vector<PendingMeasure>& batch) { write_and_acknowledge(batch); },
-          options.max_batch, options.batch_linger)) {
+          options.max_batch, options.batch_linger, [this] { write_deferred_reports(); },
+          options.device_report_interval)) {
   if (metrics_ != nullptr) {
     metrics_->describe("citytwin_ingest_measurements_total", "counter",
                        "Device measurements by transport and outcome (docs/ingest.md)");
@@ -253,8 +262,15 @@ Result<PreparedMeasure> IngestService::prepare_resolved(const Measurement& measu
                                    last ? device_state : std::string_view(), with_links);
     if (!entities) return std::move(entities).error();
     for (auto& entity : *entities) {
+      bool report = last && entity.id == mapping.device_entity_id() &&
+                    entity.attrs.contains("dateLastValueReported");
+      bool deferrable = report && is_report_only(entity, mapping);
       auto item = stored_item(mapping, std::move(entity), *terms_, options, now);
       if (!item) return std::move(item).error();
+      if (report) {
+        prepared.report_item = prepared.items.size();
+        prepared.report_deferrable = deferrable;
+      }
       prepared.items.push_back(std::move(*item));
     }
   }
@@ -276,7 +292,10 @@ std::vector<Result<IngestReceipt>> IngestService::write_prepared(
     std::vector<PendingMeasure>& batch) {
   std::vector<Result<IngestReceipt>> results;
   results.reserve(batch.size());
-  for (auto& pending : batch) results.emplace_back(std::move(pending.prepared.receipt));
+  for (auto& pending : batch) {
+    defer_report(pending.prepared);
+    results.emplace_back(std::move(pending.prepared.receipt));
+  }
   std::map<std::string, std::vector<std::size_t>> by_tenant;
   for (std::size_t k = 0; k < batch.size(); ++k) {
     by_tenant[results[k]->tenant].push_back(k);
@@ -348,6 +367,64 @@ void IngestService::write_and_acknowledge(std::vector<PendingMeasure>& batch) {
       }
     }
   });
+}
+
+void IngestService::defer_report(PreparedMeasure& prepared) {
+  if (!prepared.report_item || options_.device_report_interval.count() == 0) return;
+  auto item = prepared.items.begin() + static_cast<std::ptrdiff_t>(*prepared.report_item);
+  prepared.report_item.reset();
+  Instant at = item->at.value_or(clock_.now());
+  const std::int64_t interval_us = options_.device_report_interval.count() * 1000;
+  std::lock_guard lock(reports_mutex_);
+  auto [found, added] =
+      reports_.try_emplace(prepared.receipt.tenant + "|" + prepared.receipt.device_entity_id);
+  DeviceReports& reports = found->second;
+  if (added) reports.tenant = prepared.receipt.tenant;
+  if (!prepared.report_deferrable || added ||
+      at.micros - reports.written_at.micros >= interval_us) {
+    reports.written_at = std::max(reports.written_at, at);
+    // A waiting report older than this one would only move the time back.
+    if (reports.waiting && reports.waiting->at <= at) reports.waiting.reset();
+    return;
+  }
+  if (!reports.waiting) {
+    waiting_reports_.push_back(found->first);
+  } else if (reports.waiting->at > at) {
+    prepared.items.erase(item);  // a later report already waits
+    return;
+  }
+  reports.waiting = std::move(*item);
+  prepared.items.erase(item);
+}
+
+std::size_t IngestService::write_deferred_reports() {
+  std::map<std::string, std::vector<core::BatchItem>> by_tenant;
+  {
+    std::lock_guard lock(reports_mutex_);
+    for (const std::string& key : waiting_reports_) {
+      auto found = reports_.find(key);
+      if (found == reports_.end() || !found->second.waiting) continue;
+      DeviceReports& reports = found->second;
+      reports.written_at = std::max(reports.written_at, reports.waiting->at.value_or(Instant{}));
+      by_tenant[reports.tenant].push_back(std::move(*reports.waiting));
+      reports.waiting.reset();
+    }
+    waiting_reports_.clear();
+  }
+  std::size_t written = 0;
+  for (auto& [tenant, items] : by_tenant) {
+    auto outcome = entities_.batch(tenant, core::BatchKind::kUpsertUpdate, std::move(items));
+    for (const auto& item : outcome.items) {
+      if (!item.error) {
+        ++written;
+        continue;
+      }
+      spdlog::warn("ingest: the deferred dateLastValueReported of {} in tenant '{}' was not "
+                   "written: {}",
+                   item.id, tenant, item.error->detail);
+    }
+  }
+  return written;
 }
 
 void IngestService::ingest(const Measurement& measurement,

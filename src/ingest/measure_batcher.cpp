@@ -6,10 +6,14 @@
 
 namespace citytwin::ingest {
 
-MeasureBatcher::MeasureBatcher(Drain drain, std::size_t max_batch, std::chrono::microseconds linger)
+MeasureBatcher::MeasureBatcher(Drain drain, std::size_t max_batch, std::chrono::microseconds linger,
+                               Tick tick, std::chrono::milliseconds tick_period)
     : drain_(std::move(drain)),
       max_batch_(std::max<std::size_t>(1, max_batch)),
       linger_(linger),
+      tick_(tick_period > std::chrono::milliseconds::zero() ? std::move(tick) : Tick()),
+      tick_period_(tick_period),
+      next_tick_(std::chrono::steady_clock::now() + tick_period),
       thread_([this] { run(); }) {}
 
 MeasureBatcher::~MeasureBatcher() {
@@ -38,8 +42,14 @@ void MeasureBatcher::run() {
   std::vector<PendingMeasure> batch;
   std::unique_lock lock(mutex_);
   for (;;) {
-    work_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
-    if (pending_.empty()) return;  // stopping with nothing left
+    wait_for_work(lock);
+    if (pending_.empty()) {  // stopping with nothing left
+      if (tick_) {
+        lock.unlock();
+        tick_();
+      }
+      return;
+    }
     if (linger_ > std::chrono::microseconds::zero() && pending_.size() < kLingerUntil) {
       work_.wait_for(lock, linger_, [&] { return stopping_ || pending_.size() >= kLingerUntil; });
     }
@@ -51,7 +61,28 @@ void MeasureBatcher::run() {
     drain_(batch);
     batch.clear();
     lock.lock();
+    tick_if_due(lock);
   }
+}
+
+void MeasureBatcher::wait_for_work(std::unique_lock<std::mutex>& lock) {
+  auto ready = [&] { return stopping_ || !pending_.empty(); };
+  if (!tick_) {
+    work_.wait(lock, ready);
+    return;
+  }
+  while (!work_.wait_until(lock, next_tick_, ready)) tick_if_due(lock);
+}
+
+// The tick runs without the lock, so measures keep queueing meanwhile.
+void MeasureBatcher::tick_if_due(std::unique_lock<std::mutex>& lock) {
+  if (!tick_) return;
+  auto now = std::chrono::steady_clock::now();
+  if (now < next_tick_) return;
+  next_tick_ = now + tick_period_;
+  lock.unlock();
+  tick_();
+  lock.lock();
 }
 
 }  // namespace citytwin::ingest

@@ -6,6 +6,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,6 +29,11 @@ struct PreparedMeasure {
   // supportedProtocol this write carries, for `links_transport`; empty key: none carried.
   std::string links_key;
   std::string links_transport;
+  // The item of `items` that writes the Device entity's dateLastValueReported (nullopt: none),
+  // and whether it writes nothing else, so that the writer may defer it
+  // (IngestOptions::device_report_interval).
+  std::optional<std::size_t> report_item;
+  bool report_deferrable = false;
 };
 
 struct PendingMeasure {
@@ -45,14 +51,18 @@ struct PendingMeasure {
 class MeasureBatcher {
  public:
   using Drain = std::function<void(std::vector<PendingMeasure>& batch)>;
+  // Periodic work of the writer thread, between batches (deferred Device reports).
+  using Tick = std::function<void()>;
   // A batch this large shares its fixed costs well enough: the writer does not wait for more.
   static constexpr std::size_t kLingerUntil = 64;
 
   // `max_batch`: most measurements one drain takes (bounds the latency of the first).
   // `linger`: longest wait for a small batch to grow (zero: none).
+  // `tick` runs every `tick_period` (none when empty or zero) and once more when stopping.
   MeasureBatcher(Drain drain, std::size_t max_batch,
-                 std::chrono::microseconds linger = std::chrono::microseconds::zero());
-  // Drains what is pending, then stops the thread.
+                 std::chrono::microseconds linger = std::chrono::microseconds::zero(),
+                 Tick tick = {}, std::chrono::milliseconds tick_period = {});
+  // Drains what is pending, runs the tick, then stops the thread.
   ~MeasureBatcher();
   MeasureBatcher(const MeasureBatcher&) = delete;
   MeasureBatcher& operator=(const MeasureBatcher&) = delete;
@@ -62,9 +72,15 @@ class MeasureBatcher {
  private:
   void run();
 
+  void wait_for_work(std::unique_lock<std::mutex>& lock);
+  void tick_if_due(std::unique_lock<std::mutex>& lock);
+
   Drain drain_;
   const std::size_t max_batch_;
   const std::chrono::microseconds linger_;
+  Tick tick_;
+  const std::chrono::milliseconds tick_period_;
+  std::chrono::steady_clock::time_point next_tick_;
   std::mutex mutex_;
   std::condition_variable work_;
   // A deque: under a backlog the writer takes max_batch from the front while the rest waits,

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace citytwin::ingest {
@@ -80,6 +82,54 @@ TEST(MeasureBatcher, ABatchHoldsAtMostMaxBatch) {
     total += size;
   }
   EXPECT_EQ(total, 120u);
+}
+
+// The tick runs on its own while no measurement arrives, and once more when the batcher
+// stops, after the last batch.
+TEST(MeasureBatcher, TicksWhileIdleAndOnceMoreWhenStopping) {
+  std::mutex mutex;
+  std::condition_variable ticked;
+  std::vector<std::string> events;
+  auto drain = [&](std::vector<PendingMeasure>&) {
+    std::lock_guard lock(mutex);
+    events.push_back("drain");
+  };
+  auto tick = [&] {
+    std::lock_guard lock(mutex);
+    events.push_back("tick");
+    ticked.notify_all();
+  };
+  {
+    MeasureBatcher batcher(drain, 4096, std::chrono::microseconds::zero(), tick,
+                           std::chrono::milliseconds(5));
+    {
+      std::unique_lock lock(mutex);
+      ticked.wait(lock, [&] { return events.size() >= 2; });
+      EXPECT_EQ(std::count(events.begin(), events.end(), "tick"),
+                static_cast<std::ptrdiff_t>(events.size()));
+      events.clear();
+    }
+    batcher.push(measure());
+  }
+  // The drain of the measure comes before the final tick (ticks in between may run too).
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events.back(), "tick");
+  EXPECT_NE(std::find(events.begin(), events.end(), "drain"), events.end());
+  EXPECT_LT(std::find(events.begin(), events.end(), "drain") - events.begin(),
+            static_cast<std::ptrdiff_t>(events.size()) - 1);
+}
+
+// Without a period the tick never runs, not even when stopping.
+TEST(MeasureBatcher, WithoutAPeriodNoTick) {
+  int ticks = 0;
+  DrainedSizes drained;
+  {
+    MeasureBatcher batcher(drained.drain(), 4096, std::chrono::microseconds::zero(),
+                           [&] { ++ticks; });
+    batcher.push(measure());
+    drained.wait_for(1);
+  }
+  EXPECT_EQ(ticks, 0);
 }
 
 }  // namespace

@@ -618,6 +618,8 @@ int serve(const ServeOptions& options) {
   }
   ingest::IngestOptions ingest_options;
   ingest_options.batch_linger = std::chrono::microseconds(options.ingest_batch_linger_us);
+  ingest_options.device_report_interval =
+      std::chrono::milliseconds(options.device_report_interval_ms);
   ingest::IngestService ingest_service(devices, entities, *core_terms, clock, &metrics,
                                        ingest_options);
   // Device commands (docs/ingest.md, "Commands"): a change of a command attribute is queued

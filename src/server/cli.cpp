@@ -75,6 +75,11 @@ void add_serve_flags(CLI::App& serve, ServeFlags& flags) {
       .add_option("--batch-linger-us", v.ingest_batch_linger_us,
                   "Microseconds the measurement writer waits for a small batch to grow (0: none)")
       ->default_str(std::to_string(v.ingest_batch_linger_us));
+  serve
+      .add_option("--device-report-interval-ms", v.device_report_interval_ms,
+                  "Shortest interval between two writes of a Device entity's "
+                  "dateLastValueReported (0: every measure)")
+      ->default_str(std::to_string(v.device_report_interval_ms));
   serve.add_option("--auth", v.auth, "API key authentication: required or off")
       ->default_str(v.auth);
   serve
@@ -361,6 +366,9 @@ Result<ServeOptions> resolve_options(const CLI::App& serve, const ServeFlags& fl
   }
   if (given("--command-expiry-s")) options.command_expiry_s = v.command_expiry_s;
   if (given("--batch-linger-us")) options.ingest_batch_linger_us = v.ingest_batch_linger_us;
+  if (given("--device-report-interval-ms")) {
+    options.device_report_interval_ms = v.device_report_interval_ms;
+  }
   return options;
 }
 

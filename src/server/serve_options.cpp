@@ -232,6 +232,7 @@ std::map<std::string, std::function<Status(const toml::node&)>> setters(ServeOpt
       {"mqtt.external.receive_maximum", integer_setter(o.mqtt_external_receive_maximum)},
       {"ingest.device_check_interval_ms", integer_setter(o.device_check_interval_ms)},
       {"ingest.batch_linger_us", integer_setter(o.ingest_batch_linger_us)},
+      {"ingest.device_report_interval_ms", integer_setter(o.device_report_interval_ms)},
       {"http.device_rate_limit_per_s", integer_setter(o.http_device_rate_limit_per_s)},
       {"http.device_rate_burst", integer_setter(o.http_device_rate_burst)},
       {"coap.device_rate_limit_per_s", integer_setter(o.coap_device_rate_limit_per_s)},

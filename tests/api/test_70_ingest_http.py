@@ -393,3 +393,39 @@ def test_silent_devices_are_flagged_and_cleared_by_their_next_measure():
         assert values[:3] == ["ok", "silent", "ok"]
     finally:
         server.cleanup()
+
+
+def test_device_reports_within_the_interval_are_written_by_the_writer():
+    # The Device entity's dateLastValueReported is written at most once per interval; the
+    # newest report in between reaches it when the interval has passed (docs/ingest.md,
+    # "The Device entity"), while every measure reaches its entity at once.
+    server = CityTwinServer(extra_args=["--device-report-interval-ms", "500"]).start()
+    try:
+        provision_group(server, {"apikey": "rep", "resource": "/iot/d", "entity_type": "Meter"})
+        device_id = "urn:ngsi-ld:Device:m-1"
+
+        def reported():
+            body = entity(server, device_id).json()
+            return body["dateLastValueReported"]["value"]["@value"]
+
+        # The first measure autoprovisions the device; after it, the second writes the whole
+        # Device entity again (a provisioning change), so the third is the first deferrable.
+        for value in (1, 2):
+            assert post_ul(server, "rep", "m-1", f"p|{value}").status_code == 200
+        first = reported()
+        assert post_ul(server, "rep", "m-1", "p|3").status_code == 200
+        assert entity(server, "urn:ngsi-ld:Meter:m-1").json()["p"]["value"] == 3
+        # Written by the writer's pass (waits up to a generous deadline, no timing assertion).
+        deadline = time.monotonic() + 30
+        latest = reported()
+        while latest == first and time.monotonic() < deadline:
+            time.sleep(0.1)
+            latest = reported()
+        assert latest > first
+        history = temporal(server, device_id, attrs="dateLastValueReported",
+                           timerel="after", timeAt="2000-01-01T00:00:00Z",
+                           timeproperty="modifiedAt")
+        times = sorted(i["value"]["@value"] for i in history["dateLastValueReported"])
+        assert times[-1] == latest
+    finally:
+        server.cleanup()

@@ -6,9 +6,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "citytwin/common/clock.hpp"
 #include "citytwin/common/metrics.hpp"
@@ -61,6 +63,12 @@ struct IngestOptions {
   // two, and every batch paid its thread wake-ups, cold caches and fsync alone. Zero: write
   // each batch as soon as the writer is free. Default 2 ms (docs/ingest.md, "Batching").
   std::chrono::microseconds batch_linger{2000};
+  // A device's Device entity gets `dateLastValueReported` with a measure when it was last
+  // written at least this long before; a newer report in between is written by the measure
+  // writer once the interval has passed (docs/ingest.md, "The Device entity"). Devices with
+  // an expected period, and measures that change other Device attributes, write it every
+  // time. Zero: with every measure. Default 1 s.
+  std::chrono::milliseconds device_report_interval{1000};
 };
 
 struct PreparedMeasure;
@@ -106,6 +114,11 @@ class IngestService {
   void reject(std::string_view transport, std::string_view apikey, std::string_view device_id,
               const Error& error);
 
+  // Writes the newest deferred `dateLastValueReported` of every device that has one (see
+  // IngestOptions::device_report_interval). The measure writer runs this every interval and
+  // when the service stops; returns how many Device entities it wrote.
+  std::size_t write_deferred_reports();
+
  private:
   struct Resolved;
   Result<Resolved> resolve(const Measurement& measurement);
@@ -116,6 +129,10 @@ class IngestService {
   std::vector<Result<IngestReceipt>> write_prepared(std::vector<PendingMeasure>& batch);
   // write_prepared(), then each `done` once durable.
   void write_and_acknowledge(std::vector<PendingMeasure>& batch);
+  // Takes out of `prepared` the Device entity item that only reports the time, when the
+  // device's report was written less than device_report_interval before (it waits in
+  // reports_ for write_deferred_reports()).
+  void defer_report(PreparedMeasure& prepared);
   void count(std::string_view transport, std::string_view outcome);
 
   DeviceRegistry& registry_;
@@ -137,6 +154,16 @@ class IngestService {
     std::string transport;
   };
   std::unordered_map<std::string, DeviceLinks> links_written_;
+  // Per Device entity ("tenant|device entity id"): when its report was last written (or
+  // decided to be, by a write in flight), and the newest report waiting for the interval.
+  struct DeviceReports {
+    std::string tenant;
+    Instant written_at;
+    std::optional<core::BatchItem> waiting;
+  };
+  std::mutex reports_mutex_;
+  std::unordered_map<std::string, DeviceReports> reports_;
+  std::vector<std::string> waiting_reports_;  // keys of reports_ with a waiting report
   std::unique_ptr<MeasureBatcher> batcher_;  // last: its thread uses everything above
 };
 

@@ -230,6 +230,10 @@ struct ServeOptions {
   // Longest wait of the measurement writer for a small batch to grow (docs/ingest.md,
   // "Batching"; ingest::IngestOptions::batch_linger). 0: none. Default 2000.
   std::uint32_t ingest_batch_linger_us = 2000;
+  // Shortest interval between two writes of a Device entity's dateLastValueReported
+  // (docs/ingest.md, "The Device entity"; ingest::IngestOptions::device_report_interval).
+  // 0: with every measure. Default 1000.
+  std::uint32_t device_report_interval_ms = 1000;
 
   // CoAP southbound of device measurements (docs/ingest.md, "CoAP"; CoapServerOptions says
   // what each limit does). UDP listen address HOST:PORT (5683 by convention); "" or "off"
