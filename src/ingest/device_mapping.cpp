@@ -77,6 +77,12 @@ std::string device_entity_id(const ServiceScope& scope, std::string_view device_
   return "urn:ngsi-ld:Device:" + path + std::string(device_id);
 }
 
+boost::json::object device_report_attribute(Instant reported_at) {
+  return boost::json::object{
+      {"type", "Property"},
+      {"value", {{"@type", "DateTime"}, {"@value", format_date_time(reported_at)}}}};
+}
+
 std::string entity_uri(std::string_view name, std::string_view type) {
   if (model::is_valid_uri(name)) return std::string(name);
   return "urn:ngsi-ld:" + std::string(type) + ":" + std::string(name);
@@ -225,9 +231,7 @@ Result<std::vector<MappedEntity>> DeviceMapping::mapped(const MeasureGroup& meas
     Target& device = targets[device_entity_id_];
     if (device.type.empty()) device.type = "Device";
     boost::json::object& attrs = device.attrs;
-    attrs["dateLastValueReported"] =
-        boost::json::object{{"type", "Property"},
-                            {"value", {{"@type", "DateTime"}, {"@value", format_date_time(now)}}}};
+    attrs["dateLastValueReported"] = device_report_attribute(now);
     if (with_device_links) {
       if (device_entity_id_ != entity_id_) {
         attrs["controlledAsset"] =

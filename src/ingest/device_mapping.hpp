@@ -23,6 +23,9 @@ struct MappedEntity {
   boost::json::object attrs;
 };
 
+// The Device entity's dateLastValueReported attribute (normalized, a DateTime Property).
+boost::json::object device_report_attribute(Instant reported_at);
+
 // The effective provisioning of one device (its own settings over its group's, as the IoT
 // Agent merges them) and the NGSI-LD entities a measure group becomes (docs/ingest.md,
 // "From measures to entities").

@@ -120,15 +120,18 @@ TEST_F(DeviceReportTest, ReportsWithinTheIntervalWaitForTheWriter) {
   EXPECT_EQ(temperature("urn:ngsi-ld:Room:r1"), 3);
   EXPECT_EQ(reported_minute(kDevice), 0);
   EXPECT_EQ(report_samples(kDevice), 1u);  // the first two measures came at the same time
+  // Not before an interval since the Device entity's last write.
+  EXPECT_EQ(ingest->write_deferred_reports(), 0u);
 
-  // The writer's pass writes the newest waiting report, once.
+  // Then the writer's pass writes the newest waiting report, once.
+  clock_.advanced_micros += 40 * kMinute;
   EXPECT_EQ(ingest->write_deferred_reports(), 1u);
   EXPECT_EQ(reported_minute(kDevice), 20);
   EXPECT_EQ(report_samples(kDevice), 2u);
   EXPECT_EQ(ingest->write_deferred_reports(), 0u);
 
   // A report an interval after the last one written goes with its measure again.
-  clock_.advanced_micros += 61 * kMinute;
+  clock_.advanced_micros += 21 * kMinute;
   measure(*ingest, "r1", "t|4");
   EXPECT_EQ(reported_minute(kDevice), 81);
   EXPECT_EQ(ingest->write_deferred_reports(), 0u);
@@ -145,6 +148,26 @@ TEST_F(DeviceReportTest, AReportWrittenWithItsMeasureDropsAnOlderWaitingOne) {
   EXPECT_EQ(reported_minute(kDevice), 70);
   EXPECT_EQ(ingest->write_deferred_reports(), 0u);  // the time never moves back
   EXPECT_EQ(reported_minute(kDevice), 70);
+}
+
+// A pass writes at most kReportsPerPass Device entities, so that the measures queued behind it
+// do not wait long; the next pass goes on.
+TEST_F(DeviceReportTest, APassIsBounded) {
+  auto ingest = service(kHour);
+  const std::size_t devices = IngestService::kReportsPerPass + 3;
+  auto name = [](std::size_t k) { return "d" + std::to_string(k); };
+  // Autoprovisioning is a provisioning change after which each device writes its whole Device
+  // entity again: all are provisioned before that second round.
+  for (std::size_t k = 0; k < devices; ++k) measure(*ingest, name(k), "t|0");
+  for (std::size_t k = 0; k < devices; ++k) measure(*ingest, name(k), "t|0");
+  clock_.advanced_micros += kMinute;
+  for (std::size_t k = 0; k < devices; ++k) measure(*ingest, name(k), "t|1");
+  clock_.advanced_micros += kHour.count() * 1000;
+  EXPECT_EQ(ingest->write_deferred_reports(), IngestService::kReportsPerPass);
+  EXPECT_EQ(ingest->write_deferred_reports(), 3u);
+  for (std::size_t k = 0; k < devices; ++k) {
+    EXPECT_EQ(reported_minute("urn:ngsi-ld:Device:" + name(k)), 1) << name(k);
+  }
 }
 
 TEST_F(DeviceReportTest, StoppingWritesTheWaitingReports) {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
+#include <limits>
 #include <set>
 
 #include "citytwin/common/json_parse.hpp"
@@ -11,6 +12,7 @@
 #include "citytwin/model/entity_parser.hpp"
 #include "citytwin/model/ngsi_names.hpp"
 #include "device_mapping.hpp"
+#include "device_reports.hpp"
 #include "device_state.hpp"
 #include "measure_batcher.hpp"
 #include "stored_entity.hpp"
@@ -111,10 +113,12 @@ IngestService::IngestService(DeviceRegistry& registry, core::EntityService& enti
       clock_(clock),
       metrics_(metrics),
       options_(options),
+      reports_(std::make_unique<DeviceReports>(options.device_report_interval)),
       batcher_(std::make_unique<MeasureBatcher>(
           [this](std::vector<PendingMeasure>& batch) { write_and_acknowledge(batch); },
-          options.max_batch, options.batch_linger, [this] { write_deferred_reports(); },
-          options.device_report_interval)) {
+          options.max_batch, options.batch_linger,
+          [this](bool stopping) { write_deferred_reports(stopping); },
+          std::min(options.device_report_interval, kReportPassPeriod))) {
   if (metrics_ != nullptr) {
     metrics_->describe("citytwin_ingest_measurements_total", "counter",
                        "Device measurements by transport and outcome (docs/ingest.md)");
@@ -262,15 +266,15 @@ Result<PreparedMeasure> IngestService::prepare_resolved(const Measurement& measu
                                    last ? device_state : std::string_view(), with_links);
     if (!entities) return std::move(entities).error();
     for (auto& entity : *entities) {
-      bool report = last && entity.id == mapping.device_entity_id() &&
-                    entity.attrs.contains("dateLastValueReported");
-      bool deferrable = report && is_report_only(entity, mapping);
+      if (last && entity.id == mapping.device_entity_id() &&
+          entity.attrs.contains("dateLastValueReported")) {
+        prepared.report =
+            DeviceReportWrite{tenant, mapping.device_entity_id(), mapping.servicepath(), now};
+        prepared.report_deferrable = is_report_only(entity, mapping);
+        if (prepared.report_deferrable) continue;  // the writer adds it when it is due
+      }
       auto item = stored_item(mapping, std::move(entity), *terms_, options, now);
       if (!item) return std::move(item).error();
-      if (report) {
-        prepared.report_item = prepared.items.size();
-        prepared.report_deferrable = deferrable;
-      }
       prepared.items.push_back(std::move(*item));
     }
   }
@@ -292,13 +296,13 @@ std::vector<Result<IngestReceipt>> IngestService::write_prepared(
     std::vector<PendingMeasure>& batch) {
   std::vector<Result<IngestReceipt>> results;
   results.reserve(batch.size());
-  for (auto& pending : batch) {
-    defer_report(pending.prepared);
-    results.emplace_back(std::move(pending.prepared.receipt));
-  }
   std::map<std::string, std::vector<std::size_t>> by_tenant;
   for (std::size_t k = 0; k < batch.size(); ++k) {
-    by_tenant[results[k]->tenant].push_back(k);
+    PreparedMeasure& prepared = batch[k].prepared;
+    Status reported = schedule_report(prepared);
+    if (reported.ok()) by_tenant[prepared.receipt.tenant].push_back(k);
+    results.emplace_back(reported.ok() ? Result<IngestReceipt>(std::move(prepared.receipt))
+                                       : Result<IngestReceipt>(std::move(reported).error()));
   }
   for (const auto& [tenant, members] : by_tenant) {
     // Each measure is one all-or-none unit of the batch: its entities are written together
@@ -369,47 +373,43 @@ void IngestService::write_and_acknowledge(std::vector<PendingMeasure>& batch) {
   });
 }
 
-void IngestService::defer_report(PreparedMeasure& prepared) {
-  if (!prepared.report_item || options_.device_report_interval.count() == 0) return;
-  auto item = prepared.items.begin() + static_cast<std::ptrdiff_t>(*prepared.report_item);
-  prepared.report_item.reset();
-  Instant at = item->at.value_or(clock_.now());
-  const std::int64_t interval_us = options_.device_report_interval.count() * 1000;
-  std::lock_guard lock(reports_mutex_);
-  auto [found, added] =
-      reports_.try_emplace(prepared.receipt.tenant + "|" + prepared.receipt.device_entity_id);
-  DeviceReports& reports = found->second;
-  if (added) reports.tenant = prepared.receipt.tenant;
-  if (!prepared.report_deferrable || added ||
-      at.micros - reports.written_at.micros >= interval_us) {
-    reports.written_at = std::max(reports.written_at, at);
-    // A waiting report older than this one would only move the time back.
-    if (reports.waiting && reports.waiting->at <= at) reports.waiting.reset();
-    return;
+Status IngestService::schedule_report(PreparedMeasure& prepared) {
+  if (!prepared.report || !reports_->due(*prepared.report, prepared.report_deferrable)) {
+    return ok_status();
   }
-  if (!reports.waiting) {
-    waiting_reports_.push_back(found->first);
-  } else if (reports.waiting->at > at) {
-    prepared.items.erase(item);  // a later report already waits
-    return;
+  if (!prepared.report_deferrable) return ok_status();  // its Device entity is in the items
+  auto item = report_item(*prepared.report);
+  if (!item) {
+    reports_->forget(*prepared.report);
+    return std::move(item).error();
   }
-  reports.waiting = std::move(*item);
-  prepared.items.erase(item);
+  prepared.items.push_back(std::move(*item));
+  return ok_status();
 }
 
-std::size_t IngestService::write_deferred_reports() {
+Result<core::BatchItem> IngestService::report_item(const DeviceReportWrite& report) const {
+  MappedEntity device{report.device_entity_id, "Device",
+                      boost::json::object{{"dateLastValueReported",
+                                           device_report_attribute(report.at)}}};
+  auto stored = stored_entity(device, report.servicepath, *terms_, measure_parse_options());
+  if (!stored) {
+    return make_error(ErrorKind::kBadRequestData,
+                      "the Device entity " + report.device_entity_id + " cannot be written");
+  }
+  return core::BatchItem{report.device_entity_id, std::move(*stored), report.at, 0};
+}
+
+std::size_t IngestService::write_deferred_reports(bool all) {
   std::map<std::string, std::vector<core::BatchItem>> by_tenant;
-  {
-    std::lock_guard lock(reports_mutex_);
-    for (const std::string& key : waiting_reports_) {
-      auto found = reports_.find(key);
-      if (found == reports_.end() || !found->second.waiting) continue;
-      DeviceReports& reports = found->second;
-      reports.written_at = std::max(reports.written_at, reports.waiting->at.value_or(Instant{}));
-      by_tenant[reports.tenant].push_back(std::move(*reports.waiting));
-      reports.waiting.reset();
+  auto ripe = all ? reports_->take_ripe(std::nullopt, std::numeric_limits<std::size_t>::max())
+                  : reports_->take_ripe(clock_.now(), kReportsPerPass);
+  for (const DeviceReportWrite& report : ripe) {
+    auto item = report_item(report);
+    if (item) {
+      by_tenant[report.tenant].push_back(std::move(*item));
+    } else {
+      spdlog::warn("ingest: {} (tenant '{}')", item.error().detail, report.tenant);
     }
-    waiting_reports_.clear();
   }
   std::size_t written = 0;
   for (auto& [tenant, items] : by_tenant) {

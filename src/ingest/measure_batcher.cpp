@@ -46,7 +46,7 @@ void MeasureBatcher::run() {
     if (pending_.empty()) {  // stopping with nothing left
       if (tick_) {
         lock.unlock();
-        tick_();
+        tick_(true);
       }
       return;
     }
@@ -81,7 +81,7 @@ void MeasureBatcher::tick_if_due(std::unique_lock<std::mutex>& lock) {
   if (now < next_tick_) return;
   next_tick_ = now + tick_period_;
   lock.unlock();
-  tick_();
+  tick_(false);
   lock.lock();
 }
 

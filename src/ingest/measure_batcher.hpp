@@ -13,6 +13,7 @@
 
 #include "citytwin/core/entity_service.hpp"
 #include "citytwin/ingest/ingest_service.hpp"
+#include "device_reports.hpp"
 
 namespace citytwin::ingest {
 
@@ -29,10 +30,11 @@ struct PreparedMeasure {
   // supportedProtocol this write carries, for `links_transport`; empty key: none carried.
   std::string links_key;
   std::string links_transport;
-  // The item of `items` that writes the Device entity's dateLastValueReported (nullopt: none),
-  // and whether it writes nothing else, so that the writer may defer it
-  // (IngestOptions::device_report_interval).
-  std::optional<std::size_t> report_item;
+  // The measure's report of its device (the Device entity's dateLastValueReported; nullopt:
+  // none). Deferrable: the Device entity changes nothing else, and `items` leaves it out; the
+  // writer adds it when the report is due (IngestOptions::device_report_interval). Else the
+  // Device entity is in `items`.
+  std::optional<DeviceReportWrite> report;
   bool report_deferrable = false;
 };
 
@@ -51,8 +53,9 @@ struct PendingMeasure {
 class MeasureBatcher {
  public:
   using Drain = std::function<void(std::vector<PendingMeasure>& batch)>;
-  // Periodic work of the writer thread, between batches (deferred Device reports).
-  using Tick = std::function<void()>;
+  // Periodic work of the writer thread, between batches (deferred Device reports); `stopping`
+  // on the last call.
+  using Tick = std::function<void(bool stopping)>;
   // A batch this large shares its fixed costs well enough: the writer does not wait for more.
   static constexpr std::size_t kLingerUntil = 64;
 

@@ -94,9 +94,9 @@ TEST(MeasureBatcher, TicksWhileIdleAndOnceMoreWhenStopping) {
     std::lock_guard lock(mutex);
     events.push_back("drain");
   };
-  auto tick = [&] {
+  auto tick = [&](bool stopping) {
     std::lock_guard lock(mutex);
-    events.push_back("tick");
+    events.push_back(stopping ? "last tick" : "tick");
     ticked.notify_all();
   };
   {
@@ -113,7 +113,8 @@ TEST(MeasureBatcher, TicksWhileIdleAndOnceMoreWhenStopping) {
   }
   // The drain of the measure comes before the final tick (ticks in between may run too).
   ASSERT_GE(events.size(), 2u);
-  EXPECT_EQ(events.back(), "tick");
+  EXPECT_EQ(events.back(), "last tick");
+  EXPECT_EQ(std::count(events.begin(), events.end(), "last tick"), 1);
   EXPECT_NE(std::find(events.begin(), events.end(), "drain"), events.end());
   EXPECT_LT(std::find(events.begin(), events.end(), "drain") - events.begin(),
             static_cast<std::ptrdiff_t>(events.size()) - 1);
@@ -125,7 +126,7 @@ TEST(MeasureBatcher, WithoutAPeriodNoTick) {
   DrainedSizes drained;
   {
     MeasureBatcher batcher(drained.drain(), 4096, std::chrono::microseconds::zero(),
-                           [&] { ++ticks; });
+                           [&](bool) { ++ticks; });
     batcher.push(measure());
     drained.wait_for(1);
   }

@@ -6,11 +6,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <vector>
 
 #include "citytwin/common/clock.hpp"
 #include "citytwin/common/metrics.hpp"
@@ -67,13 +65,15 @@ struct IngestOptions {
   // written at least this long before; a newer report in between is written by the measure
   // writer once the interval has passed (docs/ingest.md, "The Device entity"). Devices with
   // an expected period, and measures that change other Device attributes, write it every
-  // time. Zero: with every measure. Default 1 s.
-  std::chrono::milliseconds device_report_interval{1000};
+  // time. Zero: with every measure. Default 10 s.
+  std::chrono::milliseconds device_report_interval{10000};
 };
 
 struct PreparedMeasure;
 struct PendingMeasure;
 class MeasureBatcher;
+class DeviceReports;
+struct DeviceReportWrite;
 
 // The transport-independent ingestion pipeline (docs/ingest.md): resolves the service
 // group and device, decodes the payload, applies the attribute mappings and expressions, and
@@ -114,10 +114,16 @@ class IngestService {
   void reject(std::string_view transport, std::string_view apikey, std::string_view device_id,
               const Error& error);
 
-  // Writes the newest deferred `dateLastValueReported` of every device that has one (see
-  // IngestOptions::device_report_interval). The measure writer runs this every interval and
-  // when the service stops; returns how many Device entities it wrote.
-  std::size_t write_deferred_reports();
+  // Writes the newest waiting `dateLastValueReported` of devices last written at least
+  // IngestOptions::device_report_interval before (of every device with one when `all`), up to
+  // kReportsPerPass of them unless `all`. The measure writer runs this every
+  // kReportPassPeriod, between batches, and with `all` when the service stops. Returns how
+  // many Device entities it wrote.
+  std::size_t write_deferred_reports(bool all = false);
+
+  // A bounded pass keeps the measures queued behind it from waiting long.
+  static constexpr std::size_t kReportsPerPass = 512;
+  static constexpr std::chrono::milliseconds kReportPassPeriod{100};
 
  private:
   struct Resolved;
@@ -129,10 +135,10 @@ class IngestService {
   std::vector<Result<IngestReceipt>> write_prepared(std::vector<PendingMeasure>& batch);
   // write_prepared(), then each `done` once durable.
   void write_and_acknowledge(std::vector<PendingMeasure>& batch);
-  // Takes out of `prepared` the Device entity item that only reports the time, when the
-  // device's report was written less than device_report_interval before (it waits in
-  // reports_ for write_deferred_reports()).
-  void defer_report(PreparedMeasure& prepared);
+  // Adds the Device entity item of `prepared`'s deferrable report when it is due; one that is
+  // not waits in reports_ for write_deferred_reports().
+  Status schedule_report(PreparedMeasure& prepared);
+  Result<core::BatchItem> report_item(const DeviceReportWrite& report) const;
   void count(std::string_view transport, std::string_view outcome);
 
   DeviceRegistry& registry_;
@@ -154,16 +160,7 @@ class IngestService {
     std::string transport;
   };
   std::unordered_map<std::string, DeviceLinks> links_written_;
-  // Per Device entity ("tenant|device entity id"): when its report was last written (or
-  // decided to be, by a write in flight), and the newest report waiting for the interval.
-  struct DeviceReports {
-    std::string tenant;
-    Instant written_at;
-    std::optional<core::BatchItem> waiting;
-  };
-  std::mutex reports_mutex_;
-  std::unordered_map<std::string, DeviceReports> reports_;
-  std::vector<std::string> waiting_reports_;  // keys of reports_ with a waiting report
+  std::unique_ptr<DeviceReports> reports_;
   std::unique_ptr<MeasureBatcher> batcher_;  // last: its thread uses everything above
 };
 

@@ -232,8 +232,8 @@ struct ServeOptions {
   std::uint32_t ingest_batch_linger_us = 2000;
   // Shortest interval between two writes of a Device entity's dateLastValueReported
   // (docs/ingest.md, "The Device entity"; ingest::IngestOptions::device_report_interval).
-  // 0: with every measure. Default 1000.
-  std::uint32_t device_report_interval_ms = 1000;
+  // 0: with every measure. Default 10000.
+  std::uint32_t device_report_interval_ms = 10000;
 
   // CoAP southbound of device measurements (docs/ingest.md, "CoAP"; CoapServerOptions says
   // what each limit does). UDP listen address HOST:PORT (5683 by convention); "" or "off"
