@@ -87,8 +87,7 @@ class DeviceReportTest : public ::testing::Test {
   }
 
   std::size_t report_samples(std::string_view device_entity) {
-    auto history =
-        store_->history("city", device_entity, vocab("dateLastValueReported"), {}, 100);
+    auto history = store_->history("city", device_entity, vocab("dateLastValueReported"), {}, 100);
     EXPECT_TRUE(history.ok());
     return history.ok() ? history->size() : 0;
   }
@@ -96,7 +95,12 @@ class DeviceReportTest : public ::testing::Test {
   double temperature(std::string_view id) {
     auto room = entities_.get("city", id);
     if (!room.ok()) return -1;
-    return room->at("attrs").at(vocab("temperature")).as_array().at(0).at("value").to_number<double>();
+    return room->at("attrs")
+        .at(vocab("temperature"))
+        .as_array()
+        .at(0)
+        .at("value")
+        .to_number<double>();
   }
 
   StepClock clock_;

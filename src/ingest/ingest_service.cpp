@@ -388,9 +388,9 @@ Status IngestService::schedule_report(PreparedMeasure& prepared) {
 }
 
 Result<core::BatchItem> IngestService::report_item(const DeviceReportWrite& report) const {
-  MappedEntity device{report.device_entity_id, "Device",
-                      boost::json::object{{"dateLastValueReported",
-                                           device_report_attribute(report.at)}}};
+  MappedEntity device{
+      report.device_entity_id, "Device",
+      boost::json::object{{"dateLastValueReported", device_report_attribute(report.at)}}};
   auto stored = stored_entity(device, report.servicepath, *terms_, measure_parse_options());
   if (!stored) {
     return make_error(ErrorKind::kBadRequestData,
@@ -419,9 +419,10 @@ std::size_t IngestService::write_deferred_reports(bool all) {
         ++written;
         continue;
       }
-      spdlog::warn("ingest: the deferred dateLastValueReported of {} in tenant '{}' was not "
-                   "written: {}",
-                   item.id, tenant, item.error->detail);
+      spdlog::warn(
+          "ingest: the deferred dateLastValueReported of {} in tenant '{}' was not "
+          "written: {}",
+          item.id, tenant, item.error->detail);
     }
   }
   return written;
