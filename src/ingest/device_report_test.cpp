@@ -60,14 +60,8 @@ class DeviceReportTest : public ::testing::Test {
 
   void measure(IngestService& ingest, std::string device, std::string payload,
                std::string apikey = "k1") {
-    Measurement m;
-    m.transport = "test";
-    m.apikey = std::move(apikey);
-    m.device_id = std::move(device);
-    m.resource = "/iot/d";
-    m.format = PayloadFormat::kUltraLight;
-    m.payload = std::move(payload);
-    auto receipt = ingest.write(m);
+    auto receipt =
+        ingest.write(ultralight_measure(std::move(device), std::move(payload), std::move(apikey)));
     ASSERT_TRUE(receipt.ok()) << receipt.error().detail;
   }
 

@@ -41,14 +41,7 @@ class IngestServiceTest : public ::testing::Test {
   }
 
   Measurement ul(std::string device, std::string payload, std::string apikey = "k1") {
-    Measurement m;
-    m.transport = "test";
-    m.apikey = std::move(apikey);
-    m.device_id = std::move(device);
-    m.resource = "/iot/d";
-    m.format = PayloadFormat::kUltraLight;
-    m.payload = std::move(payload);
-    return m;
+    return ultralight_measure(std::move(device), std::move(payload), std::move(apikey));
   }
 
   boost::json::object entity(std::string_view tenant, std::string_view id) {

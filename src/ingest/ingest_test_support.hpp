@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "citytwin/ingest/ingest_service.hpp"
 #include "citytwin/model/entity_form.hpp"
 #include "citytwin/model/term_mapper.hpp"
 
@@ -28,6 +29,18 @@ class CoreTerms final : public jsonld::TermMapper {
 
 inline std::string vocab(std::string_view name) {
   return std::string(model::form::kDefaultVocab) + std::string(name);
+}
+
+// An UltraLight measure of `device` to the group of `apikey` on /iot/d, by a test transport.
+inline Measurement ultralight_measure(std::string device, std::string payload, std::string apikey) {
+  Measurement m;
+  m.transport = "test";
+  m.apikey = std::move(apikey);
+  m.device_id = std::move(device);
+  m.resource = "/iot/d";
+  m.format = PayloadFormat::kUltraLight;
+  m.payload = std::move(payload);
+  return m;
 }
 
 }  // namespace citytwin::ingest
