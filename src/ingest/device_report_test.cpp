@@ -42,11 +42,13 @@ class DeviceReportTest : public ::testing::Test {
     ASSERT_TRUE(registry_.add_groups({std::move(*group)}).ok());
   }
 
-  // An hour between the writer's own passes: a test decides when deferred reports are written
-  // (write_deferred_reports), except for the pass when the service stops.
+  // The writer's own passes come an interval apart (an hour in these tests, zero: none), so a
+  // test decides when waiting reports are written (write_deferred_reports), except for the
+  // pass when the service stops.
   std::unique_ptr<IngestService> service(std::chrono::milliseconds interval) {
     IngestOptions options;
     options.device_report_interval = interval;
+    options.device_report_pass = interval;
     return std::make_unique<IngestService>(registry_, entities_, std::make_shared<CoreTerms>(),
                                            clock_, nullptr, options);
   }

@@ -118,7 +118,7 @@ IngestService::IngestService(DeviceRegistry& registry, core::EntityService& enti
           [this](std::vector<PendingMeasure>& batch) { write_and_acknowledge(batch); },
           options.max_batch, options.batch_linger,
           [this](bool stopping) { write_deferred_reports(stopping); },
-          std::min(options.device_report_interval, kReportPassPeriod))) {
+          std::min(options.device_report_interval, options.device_report_pass))) {
   if (metrics_ != nullptr) {
     metrics_->describe("citytwin_ingest_measurements_total", "counter",
                        "Device measurements by transport and outcome (docs/ingest.md)");
@@ -414,15 +414,20 @@ std::size_t IngestService::write_deferred_reports(bool all) {
   std::size_t written = 0;
   for (auto& [tenant, items] : by_tenant) {
     auto outcome = entities_.batch(tenant, core::BatchKind::kUpsertUpdate, std::move(items));
+    const core::BatchItemResult* first_failure = nullptr;
+    std::size_t failures = 0;
     for (const auto& item : outcome.items) {
       if (!item.error) {
         ++written;
-        continue;
+      } else if (failures++ == 0) {
+        first_failure = &item;
       }
+    }
+    // One line per pass: a failing store would otherwise log every device.
+    if (first_failure != nullptr) {
       spdlog::warn(
-          "ingest: the deferred dateLastValueReported of {} in tenant '{}' was not "
-          "written: {}",
-          item.id, tenant, item.error->detail);
+          "ingest: {} deferred dateLastValueReported writes in tenant '{}' failed ({}: {})",
+          failures, tenant, first_failure->id, first_failure->error->detail);
     }
   }
   return written;

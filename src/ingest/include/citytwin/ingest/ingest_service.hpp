@@ -67,6 +67,10 @@ struct IngestOptions {
   // an expected period, and measures that change other Device attributes, write it every
   // time. Zero: with every measure. Default 10 s.
   std::chrono::milliseconds device_report_interval{10000};
+  // How often the measure writer writes the waiting reports whose interval has passed (see
+  // IngestService::write_deferred_reports), at most every device_report_interval. Default
+  // 100 ms.
+  std::chrono::milliseconds device_report_pass{100};
 };
 
 struct PreparedMeasure;
@@ -117,13 +121,12 @@ class IngestService {
   // Writes the newest waiting `dateLastValueReported` of devices last written at least
   // IngestOptions::device_report_interval before (of every device with one when `all`), up to
   // kReportsPerPass of them unless `all`. The measure writer runs this every
-  // kReportPassPeriod, between batches, and with `all` when the service stops. Returns how
-  // many Device entities it wrote.
+  // IngestOptions::device_report_pass, between batches, and with `all` when the service stops.
+  // Returns how many Device entities it wrote.
   std::size_t write_deferred_reports(bool all = false);
 
   // A bounded pass keeps the measures queued behind it from waiting long.
   static constexpr std::size_t kReportsPerPass = 512;
-  static constexpr std::chrono::milliseconds kReportPassPeriod{100};
 
  private:
   struct Resolved;
