@@ -13,6 +13,7 @@
 #   bench/instructions.sh mqtt BINARY OUT [DEVICES=1000]
 #       bench/mqtt/deviceload.cpp: DEVICES provisioned devices send UltraLight measures at
 #       QoS 1 (3 each as warm-up, then INSTR_MESSAGES, default 6, each) at INSTR_RATE (300/s).
+#   INSTR_SERVER_ARGS: more `serve` options for either mode.
 #
 # Prints the requests (or acknowledged measures) counted and the instructions per each; then
 # `callgrind_annotate --inclusive=yes OUT.1` shows where they went (divide by the count).
@@ -32,7 +33,7 @@ esac
 ct="http://127.0.0.1:$port"
 valgrind --tool=callgrind --callgrind-out-file="$out" --instr-atstart=no \
   "$binary" serve --data "$work/ct" --listen "127.0.0.1:$port" --log-level error --auth off \
-  "${mqtt[@]}" >"$work/server.log" 2>&1 &
+  "${mqtt[@]}" ${INSTR_SERVER_ARGS:-} >"$work/server.log" 2>&1 &
 pids+=($!)
 valgrind_pid=$!
 for _ in $(seq 1 600); do curl -sf "$ct/health" >/dev/null 2>&1 && break; sleep 0.2; done

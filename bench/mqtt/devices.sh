@@ -9,7 +9,8 @@
 #   bench/mqtt/devices.sh [BINARY]
 #   env: DEVICES (10000), MESSAGES per device (20), WINDOW per device (8),
 #        RATES: offered rates for the below-saturation latency runs ("20000 50000"),
-#        MQTT_THREADS (citytwin --mqtt-threads, 1)
+#        MQTT_THREADS (citytwin --mqtt-threads, 1), CITYTWIN_ARGS (more `serve` options,
+#        e.g. "--device-report-interval-ms 1000")
 # Prints Markdown table rows on stdout (paste into docs/performance.md).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,7 +36,7 @@ g++ -O2 -std=c++20 "$here/deviceload.cpp" -o "$work/deviceload"
 http_port=$(free_port)
 ct_port=$(free_port)
 "$binary" serve --data "$work/ct" --listen "127.0.0.1:$http_port" --auth off --log-level warn \
-  --mqtt-listen "127.0.0.1:$ct_port" --mqtt-threads "$threads" &
+  --mqtt-listen "127.0.0.1:$ct_port" --mqtt-threads "$threads" ${CITYTWIN_ARGS:-} &
 ct_pid=$!
 pids+=("$ct_pid")
 mq_port=$(free_port)
