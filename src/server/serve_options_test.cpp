@@ -57,6 +57,23 @@ TEST(ServeOptions, LoadsTheReadCacheSizesAndRejectsNegativeOnes) {
   std::remove(bad_rendered.c_str());
 }
 
+TEST(ServeOptions, LoadsTheDeviceReportIntervalAndRejectsBadOnes) {
+  ServeOptions options;
+  EXPECT_EQ(options.device_report_interval_ms, 10000u);  // the default
+  auto path = write_temp("[ingest]\ndevice_report_interval_ms = 0\n");
+  ASSERT_TRUE(load_config_file(path, options).ok());
+  EXPECT_EQ(options.device_report_interval_ms, 0u);  // with every measure
+  std::remove(path.c_str());
+  for (const char* bad : {"[ingest]\ndevice_report_interval_ms = -1\n",
+                          "[ingest]\ndevice_report_interval_ms = \"soon\"\n"}) {
+    auto bad_path = write_temp(bad);
+    ServeOptions fresh;
+    EXPECT_FALSE(load_config_file(bad_path, fresh).ok()) << bad;
+    EXPECT_EQ(fresh.device_report_interval_ms, 10000u) << bad;
+    std::remove(bad_path.c_str());
+  }
+}
+
 TEST(ServeOptions, LoadsTheSecurityKeys) {
   auto path = write_temp(
       "[security]\ntls_cert = \"/c.pem\"\ntls_key = \"/k.pem\"\n"
