@@ -10,7 +10,9 @@
 #   env: DEVICES (10000), MESSAGES per device (20), WINDOW per device (8),
 #        RATES: offered rates for the below-saturation latency runs ("20000 50000"),
 #        MQTT_THREADS (citytwin --mqtt-threads, 1), CITYTWIN_ARGS (more `serve` options,
-#        e.g. "--device-report-interval-ms 1000")
+#        e.g. "--device-report-interval-ms 1000"), COMPACTIONS_AFTER (seconds: wait that long
+#        after the runs, then print RocksDB's compaction CPU per column family from the LOG;
+#        a sustained run: MESSAGES=180 RATES="" COMPACTIONS_AFTER=40)
 # Prints Markdown table rows on stdout (paste into docs/performance.md).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,11 +42,13 @@ ct_port=$(free_port)
 ct_pid=$!
 pids+=("$ct_pid")
 mq_port=$(free_port)
+# No limit on the subscriber's queue (0): with a limit, a run longer than it lost messages once
+# the subscriber fell behind the publishers.
 cat > "$work/mosquitto.conf" <<CONF
 listener $mq_port 127.0.0.1
 allow_anonymous true
 persistence false
-max_queued_messages 1000000
+max_queued_messages 0
 max_inflight_messages 64
 log_dest none
 CONF
@@ -85,6 +89,13 @@ for rate in $rates; do
   row citytwin "$rate" "$result"
 done
 echo
+if [ -n "${COMPACTIONS_AFTER:-}" ]; then
+  sleep "$COMPACTIONS_AFTER"  # compactions go on after the devices stop
+  echo "RocksDB compactions ${COMPACTIONS_AFTER} s after the runs:"
+  echo
+  /usr/bin/python3 "$here/../rocksdb_compactions.py" "$work/ct/rocksdb/LOG"
+  echo
+fi
 echo "Peak RSS: CityTwin $(awk '/VmHWM/ {printf "%.0f", $2/1024}' /proc/$ct_pid/status) MiB."
 # The last measure of one device is readable through the NGSI-LD API (what PUBACK promised).
 curl -sf "http://127.0.0.1:$http_port/ngsi-ld/v1/entities/urn:ngsi-ld:Thing:dev0?options=keyValues" \

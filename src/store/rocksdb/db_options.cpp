@@ -61,6 +61,9 @@ constexpr std::uint32_t kChunkDictionaryBytes = 16 << 10;
 // deletions.
 constexpr std::size_t kDeletionWindow = 4096;
 constexpr std::size_t kDeletionTrigger = 1024;
+// Sorted runs of the raw history family before they are merged: more runs, fewer rewrites of
+// each row, but more runs for a history read to seek in.
+constexpr int kRawHistorySortedRuns = 8;
 
 rocksdb::ColumnFamilyOptions make_family_options(Family family, const RocksDbOptions& options,
                                                  const std::shared_ptr<rocksdb::Cache>& cache) {
@@ -127,6 +130,14 @@ rocksdb::ColumnFamilyOptions make_family_options(Family family, const RocksDbOpt
     // ZSTD on each L0 -> bottommost compaction of them was 8 % of the server's CPU under
     // sustained MQTT ingestion (docs/performance.md, issue #4).
     cf.bottommost_compression = cf.compression;
+    // Every flush holds samples of nearly every entity, so it overlaps all of the family:
+    // leveled, each compaction of level 0 rewrote the whole bottom level (which grows with the
+    // rows waiting for history compaction), 23 s of CPU for 1.8 million device measures.
+    // Tiered (universal) compaction merges sorted runs, several flushes at a time instead:
+    // 6.9 s (docs/performance.md, "Raw history: tiered compaction"). A family written leveled
+    // opens as it is: each of its levels is one sorted run.
+    cf.compaction_style = rocksdb::kCompactionStyleUniversal;
+    cf.level0_file_num_compaction_trigger = kRawHistorySortedRuns;
   }
   if (family == Family::kCounts) {
     cf.merge_operator = make_counter_merge_operator();

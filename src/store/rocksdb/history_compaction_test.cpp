@@ -250,6 +250,72 @@ TEST(HistoryCompaction, APassThatPacksManyRowsReclaimsTheirDisk) {
   EXPECT_LT(raw_bytes[true], raw_bytes[false] / 10);
 }
 
+// Databases written before the raw family was compacted tiered (universal) hold it leveled,
+// in level 6 once compacted. Such a family opens as it is: each level is a sorted run.
+TEST(HistoryCompaction, ARawFamilyWrittenLeveledOpensTiered) {
+  testing::TempDir dir;
+  RocksDbOptions options = compacting_options(dir.path(), 64, 4);
+  options.history_compaction.reclaim_after_rows = 100;  // ends the pass with a full compaction
+  options.history_compaction.pack_bulk_appends = false;
+  auto batch_of = [](int batch) {
+    std::vector<HistorySample> samples;
+    for (int i = 0; i < 500; ++i) {
+      int n = batch * 500 + i;
+      samples.push_back(temperature(n % 2 == 0 ? "" : "urn:d", kStart + n * kMinute, n % 17 * 0.5));
+    }
+    return samples;
+  };
+  {
+    auto store = open(options);
+    ASSERT_NE(store, nullptr);
+    append(*store, "urn:s", batch_of(0));
+  }
+  // What the previous release did with the family: leveled, compacted down to level 6.
+  kv::DbConfig config = kv::make_db_config(options);
+  rocksdb::ColumnFamilyOptions& raw = config.families[kv::index_of(kv::Family::kHistory)].options;
+  raw.compaction_style = rocksdb::kCompactionStyleLevel;
+  raw.level0_file_num_compaction_trigger = 4;
+  {
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* opened = nullptr;
+    ASSERT_TRUE(
+        rocksdb::DB::Open(config.db, options.path, config.families, &handles, &opened).ok());
+    std::unique_ptr<rocksdb::DB> db(opened);
+    rocksdb::ColumnFamilyHandle* history = handles[kv::index_of(kv::Family::kHistory)];
+    rocksdb::CompactRangeOptions compact;
+    compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    ASSERT_TRUE(db->CompactRange(compact, history, nullptr, nullptr).ok());
+    std::string files;
+    ASSERT_TRUE(db->GetProperty(history, "rocksdb.num-files-at-level6", &files));
+    EXPECT_EQ(files, "1");
+    for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  std::vector<HistorySample> expected = batch_of(0);
+  {
+    auto store = open(options);
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(without_sequences(read(*store, "urn:s")).size(), expected.size());
+    for (int batch = 1; batch < 4; ++batch) {
+      append(*store, "urn:s", batch_of(batch));
+      auto more = batch_of(batch);
+      expected.insert(expected.end(), more.begin(), more.end());
+    }
+  }
+  auto by_instance = [](std::vector<HistorySample> samples) {
+    std::stable_sort(samples.begin(), samples.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.dataset_id, a.modified_at) < std::tie(b.dataset_id, b.modified_at);
+    });
+    return without_sequences(std::move(samples));
+  };
+  auto store = open(options);  // the new rows are flushed runs above the leveled one
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(by_instance(read(*store, "urn:s")), by_instance(expected));
+  ASSERT_TRUE(store->compact_history().ok());  // chunks, then a full tiered compaction
+  EXPECT_EQ(by_instance(read(*store, "urn:s")), by_instance(expected));
+  store.reset();
+  EXPECT_EQ(key_counts(dir.path())["history"], 0u);
+}
+
 TEST(HistoryCompaction, RecentSamplesAndSmallInstancesStayRaw) {
   testing::TempDir dir;
   RocksDbOptions options = compacting_options(dir.path(), 16, 8);
