@@ -132,10 +132,10 @@ rocksdb::ColumnFamilyOptions make_family_options(Family family, const RocksDbOpt
     cf.bottommost_compression = cf.compression;
     // Every flush holds samples of nearly every entity, so it overlaps all of the family:
     // leveled, each compaction of level 0 rewrote the whole bottom level (which grows with the
-    // rows waiting for history compaction), 23 s of CPU for 1.8 million device measures.
+    // rows waiting for history compaction), 18-22 s of CPU for 1.8 million device measures.
     // Tiered (universal) compaction merges sorted runs, several flushes at a time instead:
-    // 6.9 s (docs/performance.md, "Raw history: tiered compaction"). A family written leveled
-    // opens as it is: each of its levels is one sorted run.
+    // 6.0-6.4 s (docs/performance.md, "Raw history: tiered compaction"). A family written
+    // leveled opens as it is: each of its levels is one sorted run.
     cf.compaction_style = rocksdb::kCompactionStyleUniversal;
     cf.level0_file_num_compaction_trigger = kRawHistorySortedRuns;
   }
