@@ -179,6 +179,14 @@ void add_store_gauges(MetricsRegistry& metrics, const store::EntityStore& store)
         return std::vector<std::pair<Labels, double>>{
             {Labels{}, static_cast<double>(store.stats().history_compaction_walks)}};
       });
+  metrics.add_gauge(
+      "citytwin_history_raw_reclaims",
+      "Compactions of the raw history family once the rows packed into chunks since the last "
+      "one were at least half of it (docs/storage.md)",
+      [&store] {
+        return std::vector<std::pair<Labels, double>>{
+            {Labels{}, static_cast<double>(store.stats().history_raw_reclaims)}};
+      });
   metrics.add_gauge("citytwin_storage_bytes", "Bytes on disk used by the embedded database",
                     [&store] {
                       return std::vector<std::pair<Labels, double>>{

@@ -250,6 +250,45 @@ TEST(HistoryCompaction, APassThatPacksManyRowsReclaimsTheirDisk) {
   EXPECT_LT(raw_bytes[true], raw_bytes[false] / 10);
 }
 
+// Under sustained ingestion the raw family holds minutes of rows too recent to pack; a pass
+// that packed only a few of them leaves them to RocksDB's own compactions rather than rewrite
+// the whole family. Once the rows packed since the last reclaim are at least half of its
+// entries, the family is compacted.
+TEST(HistoryCompaction, ReclaimingWaitsUntilThePackedRowsAreHalfTheFamily) {
+  testing::TempDir dir;
+  RocksDbOptions options = compacting_options(dir.path(), 64, 4);
+  options.history_compaction.reclaim_after_rows = 500;
+  options.history_compaction.pack_bulk_appends = false;
+  options.history_compaction.min_age = std::chrono::hours(1);
+  std::int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  auto rows = [](std::int64_t first, int count) {
+    std::vector<HistorySample> samples;
+    for (int i = 0; i < count; ++i) samples.push_back(temperature("", first + i * 1000, i % 9));
+    return samples;
+  };
+  {
+    auto store = open(options);
+    ASSERT_NE(store, nullptr);
+    append(*store, "urn:old", rows(kStart, 1000));
+    append(*store, "urn:recent", rows(now - 600'000'000, 3000));  // 10 minutes old: stays raw
+  }
+  auto store = open(options);  // flushed on close: the family's entries are in SST files
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->compact_history().ok());  // packs 1,000 of 4,000 entries
+  EXPECT_EQ(store->stats().history_raw_reclaims, 0u);
+  EXPECT_EQ(read(*store, "urn:old").size(), 1000u);
+  append(*store, "urn:older", rows(kStart - kMinute * 10'000, 3000));
+  ASSERT_TRUE(store->compact_history().ok());  // 4,000 packed since, of about 7,000 entries
+  EXPECT_EQ(store->stats().history_raw_reclaims, 1u);
+  EXPECT_EQ(read(*store, "urn:old").size(), 1000u);
+  EXPECT_EQ(read(*store, "urn:older").size(), 3000u);
+  EXPECT_EQ(read(*store, "urn:recent").size(), 3000u);
+  store.reset();
+  EXPECT_EQ(key_counts(dir.path())["history"], 3000u);  // the recent rows, still raw
+}
+
 // Databases written before the raw family was compacted tiered (universal) hold it leveled,
 // in level 6 once compacted. Such a family opens as it is: each level is a sorted run.
 TEST(HistoryCompaction, ARawFamilyWrittenLeveledOpensTiered) {

@@ -404,6 +404,7 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
     StoreStats stats;
     stats.history_compaction_passes = compaction_passes_.load(std::memory_order_relaxed);
     stats.history_compaction_walks = compaction_walks_.load(std::memory_order_relaxed);
+    stats.history_raw_reclaims = raw_reclaims_.load(std::memory_order_relaxed);
     for (const std::string& tenant : tenants()) {
       auto entities = read_counter(kv::count_key(tenant, CountKind::kEntities, {}));
       std::uint64_t count = entities.ok() ? *entities : 0;
@@ -961,10 +962,8 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
     CT_RETURN_IF_ERROR(kv::to_status(it->status(), "scanning history for compaction"));
     waiting = waiting || compactor_stopping();  // the walk did not reach the end
     it.reset();
-    if (compaction_.reclaim_after_rows > 0 && packed_rows >= compaction_.reclaim_after_rows &&
-        first_error.ok()) {
-      first_error = reclaim_raw_history();
-    }
+    packed_since_reclaim_ += packed_rows;
+    if (first_error.ok() && reclaim_is_due()) first_error = reclaim_raw_history();
     if (compaction_.settle_chunks_after_bursts && first_error.ok()) {
       first_error = settle_chunks_after_burst();
     }
@@ -1031,14 +1030,33 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
   // Rewrites the raw history family's files without the rows a pass moved into chunks. In
   // steady state the family holds only recent rows, so this rewrites little; after a bulk
   // load it frees most of the disk the load took (docs/performance.md, "Decimal number column").
+  // The family's entry count includes the rows under range tombstones, so the packed rows
+  // are at least half of it when they outnumber the live ones.
+  bool reclaim_is_due() const {
+    if (compaction_.reclaim_after_rows == 0 ||
+        packed_since_reclaim_ < compaction_.reclaim_after_rows) {
+      return false;
+    }
+    std::uint64_t entries = 0;
+    if (!db_->GetIntProperty(family(Family::kHistory), rocksdb::DB::Properties::kEstimateNumKeys,
+                             &entries)) {
+      return true;
+    }
+    return packed_since_reclaim_ * 2 >= entries;
+  }
+
   Status reclaim_raw_history() {
     // The pass's last batches first, so that their range tombstones are in the database.
     CT_RETURN_IF_ERROR(queue_->wait_durable(queue_->last_submitted()));
     rocksdb::CompactRangeOptions options;
     // Files already at the bottom level hold replaced rows too: rewrite them as well.
     options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-    return kv::to_status(db_->CompactRange(options, family(Family::kHistory), nullptr, nullptr),
-                         "compacting raw history");
+    CT_RETURN_IF_ERROR(
+        kv::to_status(db_->CompactRange(options, family(Family::kHistory), nullptr, nullptr),
+                      "compacting raw history"));
+    packed_since_reclaim_ = 0;
+    raw_reclaims_.fetch_add(1, std::memory_order_relaxed);
+    return ok_status();
   }
 
   // Compacts one instance in steps of at most 16 chunks of raw samples (bounded memory
@@ -1322,6 +1340,10 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
   std::mutex compaction_mutex_;  // one compaction pass at a time
   std::atomic<std::uint64_t> compaction_passes_{0};
   std::atomic<std::uint64_t> compaction_walks_{0};
+  std::atomic<std::uint64_t> raw_reclaims_{0};
+  // Raw rows packed into chunks since the last compaction of the raw family (under
+  // compaction_mutex_).
+  std::uint64_t packed_since_reclaim_ = 0;
   // settle_chunks_after_burst(): the chunk families' memtable entries at the previous pass
   // (none before the first pass).
   std::optional<std::uint64_t> chunk_entries_at_last_pass_;

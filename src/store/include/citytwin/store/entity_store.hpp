@@ -216,6 +216,9 @@ struct StoreStats {
   // Of those, the passes that walked the raw history: a pass after one that found nothing to
   // compact or to wait for, with no raw sample written since, skips the walk.
   std::uint64_t history_compaction_walks = 0;
+  // Compactions of the raw history family once enough of its rows were packed into chunks
+  // (RocksDbOptions::history_compaction.reclaim_after_rows).
+  std::uint64_t history_raw_reclaims = 0;
   StoreMemory memory;
 };
 

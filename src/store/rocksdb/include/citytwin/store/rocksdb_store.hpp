@@ -31,10 +31,13 @@ struct HistoryCompactionOptions {
   // day of minute data: the hourly maximum of a day over 10,000 such sensors took 10-14 % less
   // CPU than with 1024 (docs/performance.md). Default 2048 (0 counts as 1).
   std::size_t chunk_samples = 2048;
-  // After a pass that packed at least this many raw rows into chunks, the raw history family
-  // is compacted by RocksDB at once: the replaced rows (under range tombstones) otherwise keep
-  // their SST files until RocksDB's own compactions reach them, about 20 bytes per point on
-  // disk after a bulk load against 1 in the chunks. Default 65536; 0 never.
+  // Once passes have packed at least this many raw rows into chunks since the last time, and
+  // those are at least half of the raw family's entries, the family is compacted by RocksDB at
+  // once: the replaced rows (under range tombstones) otherwise keep their SST files until
+  // RocksDB's own compactions reach them, about 20 bytes per point on disk after a bulk load
+  // against 1 in the chunks. The half keeps that compaction from rewriting, after every pass,
+  // the minutes of live rows that sustained ingestion keeps in the family. Default 65536;
+  // 0 never.
   std::size_t reclaim_after_rows = 65'536;
   // When a pass finds the chunk families unwritten since the previous pass (a burst of chunk
   // writes, a history import or a compacted backlog, has ended) and their newest level (the
