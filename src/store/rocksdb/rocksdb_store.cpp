@@ -1027,9 +1027,6 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
     return ok_status();
   }
 
-  // Rewrites the raw history family's files without the rows a pass moved into chunks. In
-  // steady state the family holds only recent rows, so this rewrites little; after a bulk
-  // load it frees most of the disk the load took (docs/performance.md, "Decimal number column").
   // The family's entry count includes the rows under range tombstones, so the packed rows
   // are at least half of it when they outnumber the live ones.
   bool reclaim_is_due() const {
@@ -1045,6 +1042,9 @@ class RocksDbStore final : public EntityStore, public SummarizedHistory {
     return packed_since_reclaim_ * 2 >= entries;
   }
 
+  // Rewrites the raw history family's files without the rows a pass moved into chunks: after a
+  // bulk load it frees most of the disk the load took (docs/performance.md, "Decimal number
+  // column"); under sustained ingestion, once the dead rows are half of the family.
   Status reclaim_raw_history() {
     // The pass's last batches first, so that their range tombstones are in the database.
     CT_RETURN_IF_ERROR(queue_->wait_durable(queue_->last_submitted()));
