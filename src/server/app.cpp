@@ -166,27 +166,27 @@ void add_store_gauges(MetricsRegistry& metrics, const store::EntityStore& store)
     }
     return samples;
   });
-  metrics.add_gauge("citytwin_history_compaction_passes",
-                    "History compaction passes completed since start (docs/storage.md)", [&store] {
-                      return std::vector<std::pair<Labels, double>>{
-                          {Labels{}, static_cast<double>(store.stats().history_compaction_passes)}};
-                    });
-  metrics.add_gauge(
+  // Counters of the history compactor: one unlabelled sample each.
+  auto add_compactor_gauge = [&metrics, &store](const std::string& name, const std::string& help,
+                                                std::uint64_t store::StoreStats::*counter) {
+    metrics.add_gauge(name, help, [&store, counter] {
+      return std::vector<std::pair<Labels, double>>{
+          {Labels{}, static_cast<double>(store.stats().*counter)}};
+    });
+  };
+  add_compactor_gauge("citytwin_history_compaction_passes",
+                      "History compaction passes completed since start (docs/storage.md)",
+                      &store::StoreStats::history_compaction_passes);
+  add_compactor_gauge(
       "citytwin_history_compaction_walks",
       "History compaction passes that walked the raw history (the others found it unchanged "
       "since a pass with nothing to do)",
-      [&store] {
-        return std::vector<std::pair<Labels, double>>{
-            {Labels{}, static_cast<double>(store.stats().history_compaction_walks)}};
-      });
-  metrics.add_gauge(
+      &store::StoreStats::history_compaction_walks);
+  add_compactor_gauge(
       "citytwin_history_raw_reclaims",
       "Compactions of the raw history family once the rows packed into chunks since the last "
       "one were at least half of it (docs/storage.md)",
-      [&store] {
-        return std::vector<std::pair<Labels, double>>{
-            {Labels{}, static_cast<double>(store.stats().history_raw_reclaims)}};
-      });
+      &store::StoreStats::history_raw_reclaims);
   metrics.add_gauge("citytwin_storage_bytes", "Bytes on disk used by the embedded database",
                     [&store] {
                       return std::vector<std::pair<Labels, double>>{
