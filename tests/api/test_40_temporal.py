@@ -594,6 +594,9 @@ def test_idle_compaction_passes_skip_their_walk_until_a_sample_arrives(tmp_path)
         assert response.status_code == 204, response.text
         wait_compacted(server)
         assert metric(server, "citytwin_history_compaction_walks") > walks
+        # A pass that packs a few rows leaves the raw family to RocksDB (docs/storage.md,
+        # "Reclaiming the raw rows").
+        assert metric(server, "citytwin_history_raw_reclaims") == 0
         assert values(history(server, entity_id, attrs="temperature")) == [20, 21, 22, 23]
         server.kill()
         server.start()
